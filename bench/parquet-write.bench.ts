@@ -1,0 +1,140 @@
+/**
+ * Rows / Arrow / SQL → Parquet against DuckDB's own COPY of the same data (DESIGN §10 targets:
+ * rows and Arrow ≤ 1.5×, ctx.sql ≤ 1.1×). Also times the approaches the adapter did not take,
+ * so the choice stays checkable. Run: `bun bench/parquet-write.bench.ts [--quick] [--no-alternatives]`.
+ */
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, TIMESTAMP, VARCHAR, timestampValue } from "@duckdb/node-api";
+import * as arrow from "apache-arrow";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { readParquetArrow, readParquetRows, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../io/tabular.ts";
+
+export interface BenchOptions {
+  sizes?: number[];
+  runs?: number;
+  alternatives?: boolean;
+}
+
+export interface BenchFigure {
+  size: number;
+  case: string;
+  medianMs: number;
+  /** Median divided by the baseline of its group (COPY of the same rows from a DuckDB table). */
+  ratio: number;
+  target: number | null;
+}
+
+const BASE_MS = Date.UTC(2024, 0, 1);
+
+function makeRows(n: number): Record<string, unknown>[] {
+  const rows = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) rows[i] = { id: i, amount: i * 1.25 + 0.1, name: `customer_${i % 5000}`, flag: i % 3 === 0, ts: new Date(BASE_MS + i * 1000) };
+  return rows;
+}
+
+function makeArrow(rows: Record<string, unknown>[]): arrow.Table {
+  const n = rows.length;
+  return new arrow.Table({
+    id: arrow.makeVector(BigInt64Array.from(rows, (r) => BigInt(r.id as number))),
+    amount: arrow.makeVector(Float64Array.from(rows, (r) => r.amount as number)),
+    name: arrow.vectorFromArray(rows.map((r) => r.name as string), new arrow.Utf8()),
+    flag: arrow.vectorFromArray(rows.map((r) => r.flag as boolean), new arrow.Bool()),
+    ts: arrow.vectorFromArray(rows.map((r) => r.ts as Date), new arrow.TimestampMillisecond()),
+  }).slice(0, n);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Rejected approach (a): JS values → DuckDB appender (data chunks) → temp table → COPY. */
+async function viaAppender(conn: DuckDBConnection, rows: Record<string, unknown>[], file: string): Promise<void> {
+  await conn.run("CREATE OR REPLACE TEMP TABLE bench_app(id BIGINT, amount DOUBLE, name VARCHAR, flag BOOLEAN, ts TIMESTAMP)");
+  const app = await conn.createAppender("bench_app");
+  const chunk = DuckDBDataChunk.create([BIGINT, DOUBLE, VARCHAR, BOOLEAN, TIMESTAMP]);
+  for (let off = 0; off < rows.length; off += 2048) {
+    const part = rows.slice(off, off + 2048);
+    chunk.reset();
+    chunk.setRows(part.map((r) => [BigInt(r.id as number), r.amount as number, r.name as string, r.flag as boolean, timestampValue(BigInt((r.ts as Date).getTime()) * 1000n)]));
+    app.appendDataChunk(chunk);
+  }
+  app.closeSync();
+  await conn.run(`COPY bench_app TO '${file}' (FORMAT parquet)`);
+}
+
+/** Rejected approach (c): NDJSON text → read_json with an explicit schema → COPY. */
+async function viaNdjson(conn: DuckDBConnection, rows: Record<string, unknown>[], file: string): Promise<void> {
+  const json = `${file}.ndjson`;
+  await Bun.write(json, rows.map((r) => JSON.stringify(r)).join("\n"));
+  await conn.run(
+    `COPY (SELECT * FROM read_json('${json}', format = 'newline_delimited', columns = {id: 'BIGINT', amount: 'DOUBLE', name: 'VARCHAR', flag: 'BOOLEAN', ts: 'TIMESTAMP'})) TO '${file}' (FORMAT parquet)`,
+  );
+  fs.rmSync(json);
+}
+
+export async function run(options: BenchOptions = {}): Promise<{ figures: BenchFigure[]; threads: number; duckdb: string }> {
+  const sizes = options.sizes ?? [100_000, 1_000_000];
+  const runs = Math.max(5, options.runs ?? 5);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-bench-parquet-"));
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  const info = (await conn.runAndReadAll("SELECT current_setting('threads') AS t, version() AS v")).getRowObjectsJS()[0]!;
+  const figures: BenchFigure[] = [];
+  const noSync = { fsync: false };
+  try {
+    for (const size of sizes) {
+      const rows = makeRows(size);
+      const table = makeArrow(rows);
+      await conn.run(
+        `CREATE OR REPLACE TABLE base AS SELECT range::BIGINT AS id, range * 1.25 + 0.1 AS amount, 'customer_' || (range % 5000) AS name, range % 3 = 0 AS flag, epoch_ms(${BASE_MS} + range * 1000) AS ts FROM range(${size})`,
+      );
+      const f = (name: string) => path.join(dir, `${name}-${size}.parquet`);
+      const cases: [string, number | null, () => Promise<unknown>][] = [
+        ["COPY table (baseline)", null, () => conn.run(`COPY base TO '${f("base")}' (FORMAT parquet)`)],
+        ["writeRowsParquet", 1.5, () => writeRowsParquet(conn, rows, f("rows"), noSync)],
+        ["writeArrowParquet", 1.5, () => writeArrowParquet(conn, table, f("arrow"), noSync)],
+        ["COPY (query $1) (baseline)", null, () => conn.run(`COPY (SELECT * FROM base WHERE id >= $1) TO '${f("sqlbase")}' (FORMAT parquet)`, [0])],
+        ["writeSqlParquet", 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], f("sql"), noSync)],
+        ["writeSqlParquet fsync", 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], f("sqlsync"))],
+        ["SELECT → getRowObjectsJS (baseline)", null, async () => (await conn.runAndReadAll(`SELECT * FROM '${f("rows")}'`)).getRowObjectsJS()],
+        ["readParquetRows", null, () => readParquetRows(conn, [f("rows")])],
+        ["readParquetArrow", null, () => readParquetArrow(conn, [f("rows")])],
+      ];
+      if (options.alternatives ?? true) {
+        cases.push(["alt (a) appender → COPY", null, () => viaAppender(conn, rows, f("app"))]);
+        cases.push(["alt (c) NDJSON → read_json → COPY", null, () => viaNdjson(conn, rows, f("ndjson"))]);
+      }
+      await writeRowsParquet(conn, rows, f("rows"), noSync); // the read cases need it first
+      const times = new Map<string, number[]>();
+      // Interleave the cases run by run so machine noise hits them all alike.
+      for (let r = 0; r <= runs; r++) {
+        for (const [name, , fn] of cases) {
+          const t0 = performance.now();
+          await fn();
+          if (r > 0) times.set(name, [...(times.get(name) ?? []), performance.now() - t0]); // run 0 warms up
+        }
+      }
+      let baseline = 1;
+      for (const [name, target] of cases) {
+        const ms = median(times.get(name)!);
+        if (name.endsWith("(baseline)")) baseline = ms;
+        figures.push({ size, case: name, medianMs: ms, ratio: ms / baseline, target });
+      }
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { figures, threads: Number(info.t), duckdb: String(info.v) };
+}
+
+if (import.meta.main) {
+  const quick = process.argv.includes("--quick");
+  const result = await run({ sizes: quick ? [100_000] : undefined, alternatives: !process.argv.includes("--no-alternatives") });
+  console.log(`DuckDB ${result.duckdb}, ${result.threads} threads, median of 5 runs (ms); ratio vs the baseline above it\n`);
+  console.log(`${"rows".padStart(9)}  ${"case".padEnd(38)} ${"median".padStart(9)} ${"ratio".padStart(7)}  target`);
+  for (const x of result.figures) {
+    const mark = x.target === null ? "" : x.ratio <= x.target ? `≤ ${x.target} ok` : `≤ ${x.target} MISSED`;
+    console.log(`${x.size.toLocaleString("en").padStart(9)}  ${x.case.padEnd(38)} ${x.medianMs.toFixed(1).padStart(9)} ${x.ratio.toFixed(2).padStart(7)}  ${mark}`);
+  }
+}

@@ -1,0 +1,42 @@
+import { defineCommand } from "citty";
+import { DagxError } from "../../core/errors.ts";
+import { didYouMean } from "../../core/suggest.ts";
+import { globalArgs } from "../args.ts";
+import { withProject } from "../context.ts";
+
+export default defineCommand({
+  meta: {
+    name: "logs",
+    description: "A run's events and user logs (`latest` for the newest run; a unique prefix or suffix of the id works).\n\nExamples:\n  dagx logs latest\n  dagx logs 0193ab12 --json",
+  },
+  args: { ...globalArgs, run: { type: "positional", required: true, description: "Run id, a unique part of it, or `latest`" } },
+  async run({ args }) {
+    return withProject(args, async ({ out, store }) => {
+      const runs = await store.listRuns({ limit: 10_000 });
+      const want = String(args.run);
+      const matches = want === "latest" ? runs.slice(0, 1) : runs.filter((r) => r.runId === want || r.runId.startsWith(want) || r.runId.endsWith(want));
+      if (matches.length !== 1) {
+        const why = matches.length === 0 ? `No run "${want}"${didYouMean(want, runs.slice(0, 50).map((r) => r.runId))}` : `Run id "${want}" is ambiguous (${matches.length} runs match)`;
+        throw new DagxError("NOT_FOUND", `${why}: list runs with \`dagx runs\``);
+      }
+      const run = matches[0]!;
+      const events = await store.getEvents(run.runId);
+      if (out.json) {
+        out.data({ run: { ...run, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+        return 0;
+      }
+      const { c } = out;
+      out.say(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}`);
+      for (const e of events) {
+        const t = new Date(e.at).toISOString().slice(11, 23);
+        const who = e.assetKey ? `${e.assetKey}${e.partitionKey ? ` [${e.partitionKey}]` : ""} ` : "";
+        const p = e.payload;
+        const detail =
+          e.type === "log" ? `${p.level}: ${p.message}` : e.type === "step_failed" || e.type === "step_retry" ? String(p.error) : e.type === "step_skipped" ? String(p.reason) : Object.keys(p).length ? JSON.stringify(p) : "";
+        const colour = e.type.includes("failed") ? c.red : e.type === "log" ? (s: string) => s : c.dim;
+        out.say(`${c.dim(t)} ${colour(e.type.padEnd(15))} ${who}${detail}`);
+      }
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,47 @@
+import { defineCommand } from "citty";
+import { DagxError } from "../../core/errors.ts";
+import { formatDuration } from "../../core/duration.ts";
+import { globalArgs } from "../args.ts";
+import { withProject } from "../context.ts";
+import { ago, formatTable } from "../output.ts";
+
+export default defineCommand({
+  meta: { name: "runs", description: "Run history, newest first.\n\nExamples:\n  dagx runs\n  dagx runs --limit 5 --json" },
+  args: { ...globalArgs, limit: { type: "string", alias: "n", description: "How many runs (default 20)", valueHint: "N" } },
+  async run({ args }) {
+    const limit = args.limit === undefined ? 20 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new DagxError("USAGE", `Invalid --limit "${args.limit}": expected a whole number ≥ 1`);
+    return withProject(args, async ({ out, store }) => {
+      const runs = await store.listRuns({ limit });
+      if (out.json) {
+        out.data(
+          runs.map((r) => ({
+            runId: r.runId,
+            status: r.status,
+            trigger: r.trigger,
+            selection: r.selection,
+            startedAt: new Date(r.startedAt).toISOString(),
+            endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
+            pid: r.pid,
+            host: r.host,
+          })),
+        );
+        return 0;
+      }
+      const { c } = out;
+      if (runs.length === 0) {
+        out.say("No runs yet: try `dagx materialize`");
+        return 0;
+      }
+      const paint = (s: string) => (s === "success" ? c.green(s) : s === "running" ? c.cyan(s) : s === "canceled" ? c.yellow(s) : c.red(s === "abandoned" ? "failed (abandoned)" : s));
+      out.say(
+        formatTable(
+          ["RUN", "STATUS", "STARTED", "DURATION", "TRIGGER", "SELECTION"],
+          runs.map((r) => [r.runId, paint(r.status), ago(r.startedAt), r.endedAt ? formatDuration(r.endedAt - r.startedAt) : "", r.trigger, r.selection]),
+          c,
+        ),
+      );
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { defineCommand } from "citty";
+import { findProjectRoot } from "../../io/project.ts";
+import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/type-declarations.ts";
+import { globalArgs } from "../args.ts";
+import { createOutput } from "../output.ts";
+import { VERSION } from "../version.ts";
+
+export default defineCommand({
+  meta: {
+    name: "types",
+    description: `Write the type declarations of the "dagx" module (default ${TYPES_REL_PATH}), so editors and tsc type-check asset files. Run it after a fresh clone or a dagx upgrade.\n\nExamples:\n  dagx types\n  dagx types --out types/dagx.d.ts`,
+  },
+  args: {
+    ...globalArgs,
+    out: { type: "string", alias: "o", description: `File to write (default: <project>/${TYPES_REL_PATH})`, valueHint: "FILE" },
+  },
+  async run({ args }) {
+    const out = createOutput(args);
+    const cwd = resolve(args.cwd ?? process.cwd());
+    const root = findProjectRoot(cwd);
+    const file = args.out ? resolve(process.cwd(), args.out) : join(root, TYPES_REL_PATH);
+    const r = writeTypeDeclarations(root, { version: VERSION, file });
+    if (out.json) {
+      out.data({ path: r.path, changed: r.changed, bytes: r.bytes });
+      return 0;
+    }
+    const { c } = out;
+    out.say(`${r.changed ? c.green("Wrote") : "Up to date:"} ${relative(process.cwd(), r.path) || r.path} ${c.dim(`(dagx ${VERSION})`)}`);
+    const tsconfig = join(root, "tsconfig.json");
+    const mapped = existsSync(tsconfig) && readFileSync(tsconfig, "utf8").includes(relative(root, r.path));
+    if (!mapped) {
+      out.say(c.dim(`Point "dagx" at it in tsconfig.json: "compilerOptions": { "paths": { "dagx": ["./${relative(root, r.path)}"] } }`));
+    }
+    return 0;
+  },
+});

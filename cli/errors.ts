@@ -1,0 +1,38 @@
+/** Print any error the way a user should see it and return the exit code. */
+import { DagxError, DefinitionError, SelectionError } from "../core/errors.ts";
+import type { LoadError } from "../core/definitions.ts";
+import type { Output } from "./output.ts";
+
+export function reportError(out: Output, e: unknown): number {
+  const { c } = out;
+  if (e instanceof DagxError) {
+    out.say(`${c.red("error")} ${e.message}`);
+    if (e instanceof SelectionError) out.say(c.dim(e.pointer));
+    if (out.verbose && e.stack) out.say(c.dim(e.stack));
+    if (out.verbose && e.cause instanceof Error && e.cause.stack) out.say(c.dim(`cause: ${e.cause.stack}`));
+    if (out.json) out.data({ error: { code: e.code, message: e.message } });
+    return e.exitCode;
+  }
+  const err = e as { code?: string; message?: string; stack?: string };
+  if (typeof err?.code === "string" && err.code.startsWith("E_")) {
+    // citty usage errors: unknown command, missing argument
+    out.say(`${c.red("error")} ${err.message}`);
+    out.say(c.dim("Run `dagx --help` for the list of commands"));
+    return 2;
+  }
+  out.say(`${c.red("internal error")} ${err?.message ?? String(e)}`);
+  out.say(c.dim(err?.stack ?? ""));
+  out.say(c.dim("This is a bug in dagx; please report it with the output above"));
+  return 1;
+}
+
+/** Print files that failed to load (their assets are missing from the graph). */
+export function reportLoadErrors(out: Output, errors: readonly LoadError[]): void {
+  for (const le of errors) {
+    out.say(`${out.c.red("error")} ${le.message}`);
+    if (le.frame) out.say(out.c.dim(le.frame));
+  }
+  if (errors.length) out.say(out.c.dim(`${errors.length} asset file(s) failed to load; their assets are left out until fixed`));
+}
+
+export { DefinitionError };

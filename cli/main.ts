@@ -1,0 +1,85 @@
+#!/usr/bin/env bun
+/**
+ * dagx entry point: wires lazy subcommands, handles --help/--version, turns errors into
+ * messages and exit codes. Only this file ends the process.
+ */
+import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { reportError } from "./errors.ts";
+import { createOutput } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+type Loader = () => Promise<CommandDef>;
+const lazy = (load: () => Promise<{ default: CommandDef<any> }>): Loader => () => load().then((m) => m.default as CommandDef);
+
+export const COMMANDS: Record<string, Loader> = {
+  init: lazy(() => import("./commands/init.ts")),
+  list: lazy(() => import("./commands/list.ts")),
+  materialize: lazy(() => import("./commands/materialize.ts")),
+  status: lazy(() => import("./commands/status.ts")),
+  lineage: lazy(() => import("./commands/lineage.ts")),
+  runs: lazy(() => import("./commands/runs.ts")),
+  logs: lazy(() => import("./commands/logs.ts")),
+  query: lazy(() => import("./commands/query.ts")),
+  wipe: lazy(() => import("./commands/wipe.ts")),
+  types: lazy(() => import("./commands/types.ts")),
+};
+
+const main = defineCommand({
+  meta: {
+    name: "dagx",
+    version: VERSION,
+    description: "Software-defined assets for local data pipelines.\n\nExample: dagx materialize orders+   (orders and everything downstream)",
+  },
+  subCommands: COMMANDS,
+});
+
+async function run(argv: string[]): Promise<number> {
+  const out = createOutput({ json: argv.includes("--json"), verbose: argv.includes("--verbose") || argv.includes("-v"), color: !argv.includes("--no-color") });
+  try {
+    const firstIndex = commandIndex(argv);
+    const first = firstIndex === -1 ? undefined : argv[firstIndex];
+    const wantsHelp = argv.includes("--help") || argv.includes("-h");
+    if (argv.length === 0 || (wantsHelp && (!first || !(first in COMMANDS)))) {
+      await showUsage(main);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv.length === 1 && argv[0] === "--version") {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (!first || !(first in COMMANDS)) {
+      out.say(`${out.c.red("error")} Unknown command "${first ?? argv[0]}": run \`dagx --help\` for the list of commands`);
+      return 2;
+    }
+    const cmd = await COMMANDS[first]!();
+    const rest = argv.filter((_a, i) => i !== firstIndex);
+    if (wantsHelp) {
+      await showUsage(cmd, main);
+      return 0;
+    }
+    const { result } = await runCommand(cmd, { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
+  } catch (e) {
+    return reportError(out, e);
+  }
+}
+
+/** Index of the command word: the first word that is not a flag nor the value of -C/--cwd. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-C" || a === "--cwd") i++;
+    else if (!a.startsWith("-")) return i;
+  }
+  return -1;
+}
+
+if (import.meta.main) {
+  const code = await run(process.argv.slice(2));
+  // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive:
+  // drain stdout, then exit with the command's code.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(code);
+}
+
+export { run };

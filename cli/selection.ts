@@ -1,0 +1,16 @@
+/** Resolve the selection words of a command against the graph, with load errors in mind. */
+import { SelectionError } from "../core/errors.ts";
+import { selectAssets } from "../core/selection/index.ts";
+import type { Project } from "../io/project.ts";
+
+export function resolveSelected(project: Project, words: string[]): Set<string> {
+  try {
+    return selectAssets(words, project.graph);
+  } catch (e) {
+    if (e instanceof SelectionError && project.graph.errors.length) {
+      const files = project.graph.errors.map((x) => x.file).join(", ");
+      throw new SelectionError(`${e.message} (note: ${project.graph.errors.length} asset file(s) failed to load: ${files})`, e.selection, e.position, e.length, e.code as "SELECTION_SYNTAX");
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The definition side of the public API: `asset()` and the types that make inputs typed.
+ * Definitions are inert values; the loader assigns keys (export names) and the executor runs them.
+ */
+import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
+
+/** Retry policy of an asset's step. */
+export interface RetryPolicy {
+  /** How many times to retry after the first failure. @default 0 */
+  maxRetries?: number;
+  /** Delay before the first retry: ms or "1s", "500ms", "2m". @default "1s" */
+  delay?: number | string;
+  /** How the delay grows between retries. @default "exponential" */
+  backoff?: "constant" | "linear" | "exponential";
+  /** Randomize each delay between 50% and 100% of its value. @default true */
+  jitter?: boolean;
+}
+
+/** Anything that can be named as an upstream: an asset definition or its key string. */
+export type AssetRef = AnyAssetDef | string;
+
+/** Options of `asset(options, fn)`. */
+export interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>> {
+  /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
+  key?: string;
+  /** Group shown by `list` and selectable with `group:NAME`. @default "default" */
+  group?: string;
+  description?: string;
+  /** Owners, e.g. `["team:data", "ana@example.com"]`. */
+  owners?: string[];
+  /** Free-form tags, selectable with `tag:NAME=VALUE`. */
+  tags?: Record<string, string>;
+  /** Kinds shown in the UI and selectable with `kind:NAME`, e.g. `["duckdb"]`. */
+  kinds?: string[];
+  /** Explicit code version; when it changes the asset is stale. @default a hash of the function and the local modules its file imports */
+  codeVersion?: string;
+  retry?: RetryPolicy;
+  /** Storage of the output. @default "parquet" for tables, "json" for other values */
+  io?: "parquet" | "json";
+  /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
+  ins?: Ins;
+  /** Upstreams that must run first but are not loaded (definitions or key strings). */
+  deps?: AssetRef[];
+  /** Reserved for partitioned assets (next release). */
+  partitions?: unknown;
+}
+
+/** What a stored output of type `Out` looks like to a downstream asset. */
+export type InputOf<Out> = [Out] extends [undefined | void]
+  ? undefined
+  : Out extends SqlQuery<infer R>
+    ? TableInput<R>
+    : Out extends ArrowTableLike
+      ? TableInput<Record<string, unknown>>
+      : Out extends readonly (infer R)[]
+        ? [R] extends [Record<string, unknown>]
+          ? R extends Date | readonly unknown[]
+            ? Out
+            : TableInput<R>
+          : Out
+        : Out;
+
+/** Structural shape of an Apache Arrow `Table` (so user code can bring its own apache-arrow). */
+export interface ArrowTableLike {
+  readonly schema: { readonly fields: readonly unknown[] };
+  readonly numRows: number;
+  readonly batches: readonly unknown[];
+}
+
+/** A value returned together with metadata, made by `ctx.output(value, { metadata })`. */
+export interface OutputWithMetadata<T> {
+  readonly __dagxOutput: true;
+  readonly value: T;
+  readonly metadata: Record<string, unknown>;
+}
+
+type Unwrap<T> = T extends OutputWithMetadata<infer V> ? V : T;
+
+/** The inputs object an asset function receives. */
+export type InputsOf<Ins extends Record<string, AnyAssetDef>> = { [K in keyof Ins]: InputOf<OutputOf<Ins[K]>> };
+
+/** The output type of an asset definition: `OutputOf<typeof orders>`. */
+export type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
+
+export const ASSET_DEF = Symbol.for("dagx.asset");
+
+/** An asset definition, made by `asset()`. */
+export interface AssetDef<Out> {
+  readonly [ASSET_DEF]: true;
+  readonly options: AssetOptions;
+  readonly fn: (ctx: AssetContext, inputs: Record<string, unknown>) => unknown;
+  /** The source location of the `asset()` call ("file:line"), when known. */
+  readonly location: string | null;
+  /** Phantom: the output type, for inference only. */
+  readonly $output?: Out;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAssetDef = AssetDef<any>;
+
+type AssetFn<Ins extends Record<string, AnyAssetDef>, Out> = (ctx: AssetContext, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+
+/**
+ * Define a software-defined asset. Its key is the export name unless `key` is given.
+ *
+ * @example
+ * export const orders = asset((ctx) => ctx.sql`select * from read_csv(${ctx.path("data/orders.csv")})`);
+ * export const revenue = asset({ ins: { orders } }, (ctx, { orders }) =>
+ *   ctx.sql`select sum(amount) as revenue from ${orders}`);
+ * export const settings = asset(() => ({ currency: "EUR" }));   // stored as JSON
+ */
+export function asset<Out>(fn: (ctx: AssetContext) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
+export function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown>(
+  options: AssetOptions<Ins>,
+  fn: AssetFn<Ins, Out>,
+): AssetDef<Unwrap<Out>>;
+export function asset(a: unknown, b?: unknown): AnyAssetDef {
+  const options = (typeof a === "function" ? {} : a) as AssetOptions;
+  const fn = (typeof a === "function" ? a : b) as AssetDef<unknown>["fn"];
+  if (typeof fn !== "function") throw new TypeError("asset() needs a function: asset(fn) or asset(options, fn)");
+  if (options === null || typeof options !== "object") throw new TypeError("asset() options must be an object");
+  return { [ASSET_DEF]: true, options, fn, location: callerLocation() };
+}
+
+/** True when `value` is an asset definition. */
+export function isAssetDef(value: unknown): value is AnyAssetDef {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ASSET_DEF] === true;
+}
+
+/** "file:line" of the user code that called asset(), read from a stack trace (no I/O). */
+export function callerLocation(): string | null {
+  const frames = (new Error().stack?.split("\n") ?? []).map(parseFrame).filter((f) => f !== null);
+  const own = frames[0]?.file;
+  const user = frames.find((f) => f.file !== own && !f.file.includes("$bunfs") && !f.file.startsWith("native"));
+  return user ? `${user.file}:${user.line}` : null;
+}
+
+function parseFrame(line: string): { file: string; line: number } | null {
+  const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line);
+  if (!m) return null;
+  return { file: m[1]!.replace(/^file:\/\//, ""), line: Number(m[2]) };
+}

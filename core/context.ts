@@ -1,0 +1,138 @@
+/**
+ * What user code sees at run time: the `ctx` object, SQL queries and input handles.
+ * Pure: running SQL and reading files is delegated to a `SqlRunner` that io/ provides.
+ */
+import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
+
+/** Logger handed to user code as `ctx.log`; every line is captured into the run's events. */
+export interface AssetLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** The partition being materialized (`null` for unpartitioned assets). */
+export interface PartitionContext {
+  key: string;
+  keys: string[];
+  start?: Date;
+  end?: Date;
+  dimensions?: Record<string, string>;
+}
+
+/** `ctx` — passed as the first argument of every asset function. */
+export interface AssetContext {
+  /** The asset's key, `a/b` form. */
+  readonly key: string;
+  readonly runId: string;
+  readonly partition: PartitionContext | null;
+  readonly log: AssetLogger;
+  readonly resources: Readonly<Record<string, unknown>>;
+  /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
+  readonly signal: AbortSignal;
+  /** Absolute path of a file relative to the project root. */
+  path(relative: string): string;
+  /** Tagged-template SQL run by DuckDB: interpolated inputs become tables, anything else a bound parameter. */
+  sql: SqlTag;
+  /** Return a value together with metadata stored on the materialization. */
+  output<T>(value: T, options: { metadata: Record<string, unknown> }): OutputWithMetadata<T>;
+}
+
+/** The `ctx.sql` tag. */
+export type SqlTag = <Row extends Record<string, unknown> = Record<string, unknown>>(
+  strings: TemplateStringsArray,
+  ...values: unknown[]
+) => SqlQuery<Row>;
+
+/** Executes compiled SQL in the run's own in-memory DuckDB (implemented in io/). */
+export interface SqlRunner {
+  rows(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  arrow(text: string, params: unknown[]): Promise<ArrowTableLike>;
+}
+
+export const SQL_QUERY = Symbol.for("dagx.sql");
+export const TABLE_INPUT = Symbol.for("dagx.table");
+
+/** A lazy SQL query. Returned from an asset, it is written straight to Parquet by DuckDB. */
+export interface SqlQuery<Row extends Record<string, unknown> = Record<string, unknown>> {
+  readonly [SQL_QUERY]: true;
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
+  /** Run in DuckDB and load the rows into JS. */
+  rows(): Promise<Row[]>;
+  /** Run in DuckDB and load the result as an Arrow Table. */
+  arrow(): Promise<ArrowTableLike>;
+  /** Phantom row type. */
+  readonly $row?: Row;
+}
+
+/** A tabular upstream output, loaded lazily. Interpolate it in `ctx.sql` to use it as a table. */
+export interface TableInput<Row = Record<string, unknown>> {
+  readonly [TABLE_INPUT]: true;
+  /** Upstream asset key. */
+  readonly key: string;
+  /** Absolute paths of the Parquet files that hold this input. */
+  readonly paths: readonly string[];
+  rows(): Promise<Row[]>;
+  arrow(): Promise<ArrowTableLike>;
+  /** The SQL table expression (`read_parquet([...])`). */
+  readonly sql: string;
+}
+
+export function isSqlQuery(v: unknown): v is SqlQuery {
+  return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[SQL_QUERY] === true;
+}
+
+export function isTableInput(v: unknown): v is TableInput {
+  return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[TABLE_INPUT] === true;
+}
+
+export function isOutputWithMetadata(v: unknown): v is OutputWithMetadata<unknown> {
+  return typeof v === "object" && v !== null && (v as { __dagxOutput?: unknown }).__dagxOutput === true;
+}
+
+/**
+ * Compile a query to DuckDB text + positional parameters. Tables (inputs) and nested queries are
+ * spliced as SQL; every other value becomes `$n`. `resolveRef` maps an interpolated asset
+ * definition to its input handle (or throws when it is not an upstream).
+ */
+export function compileSql(q: SqlQuery, resolveRef: (v: unknown) => TableInput | null = () => null): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const walk = (query: SqlQuery): string => {
+    let text = query.strings[0] ?? "";
+    query.values.forEach((v, i) => {
+      const table = isTableInput(v) ? v : resolveRef(v);
+      if (table) text += table.sql;
+      else if (isSqlQuery(v)) text += `(${walk(v)})`;
+      else {
+        params.push(v);
+        text += `$${params.length}`;
+      }
+      text += query.strings[i + 1] ?? "";
+    });
+    return text;
+  };
+  const text = walk(q);
+  return { text, params };
+}
+
+/** Make the `ctx.sql` tag bound to a runner. */
+export function createSqlTag(runner: SqlRunner, resolveRef?: (v: unknown) => TableInput | null): SqlTag {
+  return (<Row extends Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
+    const q: SqlQuery<Row> = {
+      [SQL_QUERY]: true,
+      strings: [...strings],
+      values,
+      rows: () => {
+        const c = compileSql(q as SqlQuery, resolveRef);
+        return runner.rows(c.text, c.params) as Promise<Row[]>;
+      },
+      arrow: () => {
+        const c = compileSql(q as SqlQuery, resolveRef);
+        return runner.arrow(c.text, c.params);
+      },
+    };
+    return q;
+  }) as SqlTag;
+}

@@ -1,0 +1,34 @@
+/** The loaded project: assets with resolved keys, plus per-file load errors. */
+import type { AnyAssetDef, RetryPolicy } from "./asset.ts";
+import type { AssetNode } from "./types.ts";
+
+export interface LoadedAsset extends AssetNode {
+  def: AnyAssetDef;
+  /** Absolute path of the file that exports it. */
+  file: string;
+  exportName: string;
+  /** Input name → upstream key (from `ins`). */
+  ins: Record<string, string>;
+  /** Upstream keys from `deps` only. */
+  depKeys: string[];
+  codeVersion: string;
+  io: "parquet" | "json" | null;
+  retry: Required<RetryPolicy>;
+}
+
+/** A file that failed to import, or a definition problem in it. */
+export interface LoadError {
+  file: string;
+  line: number | null;
+  message: string;
+  /** A few lines of source around the line, when available. */
+  frame?: string;
+}
+
+export interface Definitions {
+  root: string;
+  assets: LoadedAsset[];
+  errors: LoadError[];
+  /** How many asset files were found. */
+  fileCount: number;
+}

@@ -1,0 +1,88 @@
+/**
+ * Error classes. Every error a user can cause is a `DagxError` with a stable `code`;
+ * the CLI prints its message without a stack (unless --verbose) and exits with `exitCode`.
+ */
+export type DagxErrorCode =
+  | "SELECTION_SYNTAX"
+  | "SELECTION_UNKNOWN"
+  | "DEFINITION_INVALID"
+  | "DEFINITION_CYCLE"
+  | "DEFINITION_DUPLICATE"
+  | "DEFINITION_UNKNOWN_DEP"
+  | "DEFINITION_LOAD"
+  | "USER_CODE"
+  | "UNSUPPORTED_OUTPUT"
+  | "MISSING_UPSTREAM"
+  | "PATH_ESCAPE"
+  | "STATE_STORE"
+  | "USAGE"
+  | "NOT_FOUND";
+
+export class DagxError extends Error {
+  readonly code: DagxErrorCode;
+  /** 2 for usage/definition errors, 1 for run failures. */
+  readonly exitCode: number;
+  constructor(code: DagxErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "DagxError";
+    this.code = code;
+    this.exitCode = options?.exitCode ?? 2;
+  }
+}
+
+/** A selection string that does not parse or names unknown assets. */
+export class SelectionError extends DagxError {
+  constructor(
+    message: string,
+    readonly selection: string,
+    readonly position: number,
+    readonly length: number = 1,
+    code: "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" = "SELECTION_SYNTAX",
+  ) {
+    super(code, message);
+    this.name = "SelectionError";
+  }
+  /** The selection with a caret line under the offending token. */
+  get pointer(): string {
+    return `  ${this.selection}\n  ${" ".repeat(this.position)}${"^".repeat(Math.max(1, this.length))}`;
+  }
+}
+
+/** Definitions that cannot form a valid graph (cycle, duplicate key, unknown dep, bad option). */
+export class DefinitionError extends DagxError {
+  constructor(
+    code: "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD",
+    message: string,
+    readonly location?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = "DefinitionError";
+  }
+}
+
+/** User code threw while materializing an asset. Keeps the original error as `cause`. */
+export class UserCodeError extends DagxError {
+  constructor(
+    message: string,
+    readonly assetKey: string,
+    readonly partitionKey: string | null,
+    readonly runId: string,
+    readonly location: string | null,
+    cause: unknown,
+  ) {
+    super("USER_CODE", message, { cause, exitCode: 1 });
+    this.name = "UserCodeError";
+  }
+}
+
+export class StateStoreError extends DagxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("STATE_STORE", message, { ...options, exitCode: 1 });
+    this.name = "StateStoreError";
+  }
+}
+
+export function isDagxError(e: unknown): e is DagxError {
+  return e instanceof DagxError;
+}

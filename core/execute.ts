@@ -1,0 +1,158 @@
+/**
+ * The executor: runs plan steps upstream-first with a concurrency cap, retries with backoff and
+ * jitter, skips only the downstream of a failed step, and stops starting steps on cancel.
+ * Pure: user code, time and randomness come in through `ExecuteDeps`.
+ */
+import type { RetryPolicy } from "./asset.ts";
+import { parseDuration } from "./duration.ts";
+import type { Plan, PlanStep } from "./plan.ts";
+import type { EventType } from "./types.ts";
+
+export type StepResult =
+  | { key: string; partition: string; status: "success"; rows: number | null; durationMs: number; attempts: number }
+  | { key: string; partition: string; status: "failed"; rows: null; durationMs: number; attempts: number; error: string }
+  | { key: string; partition: string; status: "skipped"; rows: null; durationMs: 0; reason: string }
+  | { key: string; partition: string; status: "canceled"; rows: null; durationMs: number };
+
+/** What the io side reports back from one attempt. */
+export type AttemptOutcome = { ok: true; rows: number | null } | { ok: false; error: string };
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface ExecuteDeps {
+  /** Run one attempt of a step (user code + output writing). Must not throw. */
+  runAttempt(step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome>;
+  /** Early cutoff: a reason to skip the step as already fresh, or null to run it. */
+  checkFresh?(step: PlanStep): Promise<string | null>;
+  retryPolicy(key: string): Required<RetryPolicy>;
+  emit(type: EventType, step: PlanStep, payload: Record<string, unknown>): void;
+  onStepStart?(step: PlanStep): void;
+  onStepEnd?(step: PlanStep, result: StepResult): void;
+  clock: Clock;
+  random(): number;
+}
+
+export interface ExecuteOptions {
+  concurrency: number;
+  signal: AbortSignal;
+}
+
+/** Delay before retry number `retry` (1-based). */
+export function retryDelay(policy: Required<RetryPolicy>, retry: number, random: () => number): number {
+  const base = parseDuration(policy.delay, "retry delay");
+  const factor = policy.backoff === "exponential" ? 2 ** (retry - 1) : policy.backoff === "linear" ? retry : 1;
+  const d = base * factor;
+  return policy.jitter ? d * (0.5 + 0.5 * random()) : d;
+}
+
+/** Execute the plan; resolves with one result per step, in plan order. */
+export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOptions): Promise<StepResult[]> {
+  const results = new Map<string, StepResult>();
+  const pending = new Map<string, PlanStep>(plan.steps.map((s) => [s.key, s]));
+  const downstream = new Map<string, string[]>();
+  for (const s of plan.steps) for (const u of s.after) (downstream.get(u) ?? downstream.set(u, []).get(u)!).push(s.key);
+  const waiting = new Map<string, number>(plan.steps.map((s) => [s.key, s.after.length]));
+  const ready: PlanStep[] = plan.steps.filter((s) => s.after.length === 0);
+  const running = new Set<Promise<void>>();
+  const concurrency = Math.max(1, Math.floor(opts.concurrency));
+
+  const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success") => {
+    results.set(step.key, r);
+    pending.delete(step.key);
+    deps.onStepEnd?.(step, r);
+    if (satisfied) {
+      for (const d of downstream.get(step.key) ?? []) {
+        const n = (waiting.get(d) ?? 1) - 1;
+        waiting.set(d, n);
+        if (n === 0 && pending.has(d)) ready.push(pending.get(d)!);
+      }
+    } else skipDownstream(step.key, r.status === "canceled" ? "canceled" : "failed");
+  };
+
+  const skipDownstream = (key: string, why: "failed" | "canceled") => {
+    const queue = [...(downstream.get(key) ?? [])];
+    while (queue.length) {
+      const d = queue.shift()!;
+      const s = pending.get(d);
+      if (!s || results.has(d)) continue;
+      const reason = `upstream "${key}" ${why}`;
+      const r: StepResult = { key: d, partition: s.partitionKey, status: "skipped", rows: null, durationMs: 0, reason };
+      deps.emit("step_skipped", s, { reason });
+      finish(s, r);
+    }
+  };
+
+  const runStep = async (step: PlanStep) => {
+    const fresh = deps.checkFresh ? await deps.checkFresh(step) : null;
+    if (fresh !== null) {
+      deps.emit("step_skipped", step, { reason: fresh, fresh: true });
+      finish(step, { key: step.key, partition: step.partitionKey, status: "skipped", rows: null, durationMs: 0, reason: fresh }, true);
+      return;
+    }
+    const policy = deps.retryPolicy(step.key);
+    const started = deps.clock.now();
+    deps.onStepStart?.(step);
+    deps.emit("step_started", step, {});
+    for (let attempt = 1; ; attempt++) {
+      const out = await deps.runAttempt(step, attempt, opts.signal);
+      const durationMs = deps.clock.now() - started;
+      if (out.ok) {
+        deps.emit("step_success", step, { rows: out.rows, durationMs, attempts: attempt });
+        return finish(step, { key: step.key, partition: step.partitionKey, status: "success", rows: out.rows, durationMs, attempts: attempt });
+      }
+      if (opts.signal.aborted) {
+        deps.emit("step_canceled", step, { durationMs, error: out.error });
+        return finish(step, { key: step.key, partition: step.partitionKey, status: "canceled", rows: null, durationMs });
+      }
+      if (attempt <= policy.maxRetries) {
+        const delayMs = Math.round(retryDelay(policy, attempt, deps.random));
+        deps.emit("step_retry", step, { attempt, error: out.error, delayMs });
+        try {
+          await deps.clock.sleep(delayMs, opts.signal);
+        } catch {
+          // canceled while waiting
+        }
+        if (!opts.signal.aborted) continue;
+        deps.emit("step_canceled", step, { durationMs: deps.clock.now() - started, error: out.error });
+        return finish(step, { key: step.key, partition: step.partitionKey, status: "canceled", rows: null, durationMs: deps.clock.now() - started });
+      }
+      deps.emit("step_failed", step, { error: out.error, durationMs, attempts: attempt });
+      return finish(step, { key: step.key, partition: step.partitionKey, status: "failed", rows: null, durationMs, attempts: attempt, error: out.error });
+    }
+  };
+
+  let wake: (() => void) | null = null;
+  const onAbort = () => wake?.();
+  opts.signal.addEventListener("abort", onAbort);
+  try {
+    while (pending.size > 0) {
+      if (opts.signal.aborted) break;
+      while (ready.length > 0 && running.size < concurrency && !opts.signal.aborted) {
+        const step = ready.shift()!;
+        if (!pending.has(step.key)) continue;
+        const p: Promise<void> = runStep(step).finally(() => {
+          running.delete(p);
+          wake?.();
+        });
+        running.add(p);
+      }
+      if (running.size === 0) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+    await Promise.all(running);
+  } finally {
+    opts.signal.removeEventListener("abort", onAbort);
+  }
+  for (const s of pending.values()) {
+    if (results.has(s.key)) continue;
+    deps.emit("step_canceled", s, { reason: "run canceled before the step started" });
+    results.set(s.key, { key: s.key, partition: s.partitionKey, status: "canceled", rows: null, durationMs: 0 });
+  }
+  return plan.steps.map((s) => results.get(s.key)!);
+}

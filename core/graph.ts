@@ -1,0 +1,176 @@
+/**
+ * From raw exports to a validated asset graph: keys, inputs, duplicate/unknown/cycle checks,
+ * and a topological order.
+ */
+import { type AnyAssetDef, isAssetDef } from "./asset.ts";
+import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
+import { DefinitionError } from "./errors.ts";
+import { keyProblem } from "./keys.ts";
+import { didYouMean } from "./suggest.ts";
+import type { GraphView } from "./types.ts";
+
+/** One asset exported by one file, before keys are resolved. */
+export interface RawExport {
+  file: string;
+  exportName: string;
+  def: AnyAssetDef;
+}
+
+export interface ProjectGraph extends GraphView {
+  assets: ReadonlyMap<string, LoadedAsset>;
+  /** All keys, upstream before downstream (ties broken by key). */
+  order: readonly string[];
+  /** Files that failed to load (their assets are absent). */
+  errors: readonly LoadError[];
+}
+
+const DEFAULT_RETRY = { maxRetries: 0, delay: "1s", backoff: "exponential", jitter: true } as const;
+
+/** Resolve keys and inputs of raw exports. `codeVersionOf` hashes code (io/ supplies it). */
+export function resolveDefinitions(
+  root: string,
+  raw: readonly RawExport[],
+  errors: LoadError[],
+  codeVersionOf: (r: RawExport) => string,
+  fileCount: number,
+): Definitions {
+  const keyOfDef = new Map<AnyAssetDef, string>();
+  const firstAt = new Map<string, RawExport>();
+  for (const r of raw) {
+    const key = r.def.options.key ?? r.exportName;
+    const where = `${r.def.location ?? r.file} (export "${r.exportName}")`;
+    const problem = keyProblem(key);
+    if (problem) throw new DefinitionError("DEFINITION_INVALID", `Invalid asset key "${key}" at ${where}: ${problem}`, where);
+    const prev = keyOfDef.get(r.def);
+    if (prev !== undefined) {
+      throw new DefinitionError("DEFINITION_DUPLICATE", `Asset "${prev}" is exported twice, as "${firstAt.get(prev)?.exportName}" and "${r.exportName}" in ${r.file}: export each asset once`, where);
+    }
+    const other = firstAt.get(key);
+    if (other) {
+      throw new DefinitionError(
+        "DEFINITION_DUPLICATE",
+        `Duplicate asset key "${key}": defined at ${other.def.location ?? other.file} and at ${r.def.location ?? r.file}: rename one export or set a different \`key\``,
+        where,
+      );
+    }
+    keyOfDef.set(r.def, key);
+    firstAt.set(key, r);
+  }
+  const assets: LoadedAsset[] = raw.map((r) => {
+    const o = r.def.options;
+    const key = keyOfDef.get(r.def)!;
+    const where = r.def.location ?? r.file;
+    const ins: Record<string, string> = {};
+    for (const [name, up] of Object.entries(o.ins ?? {})) {
+      if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
+      const upKey = keyOfDef.get(up);
+      if (upKey === undefined) throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `Input "${name}" of asset "${key}" at ${where} refers to an asset that no *.asset.ts file exports: export it from an asset file`, where);
+      ins[name] = upKey;
+    }
+    const depKeys: string[] = [];
+    for (const d of o.deps ?? []) {
+      if (typeof d === "string") depKeys.push(d);
+      else if (isAssetDef(d)) {
+        const k = keyOfDef.get(d);
+        if (k === undefined) throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `A dep of asset "${key}" at ${where} refers to an asset that no *.asset.ts file exports: export it from an asset file`, where);
+        depKeys.push(k);
+      } else throw new DefinitionError("DEFINITION_INVALID", `A dep of asset "${key}" at ${where} is neither an asset nor a key string: use deps: [orders] or deps: ["orders"]`, where);
+    }
+    validateOptions(key, where, o);
+    const deps = [...new Set([...Object.values(ins), ...depKeys])];
+    return {
+      key,
+      group: o.group ?? "default",
+      description: o.description ?? null,
+      owners: o.owners ?? [],
+      tags: o.tags ?? {},
+      kinds: o.kinds ?? [],
+      deps,
+      partitioned: o.partitions !== undefined,
+      location: r.def.location,
+      def: r.def,
+      file: r.file,
+      exportName: r.exportName,
+      ins,
+      depKeys,
+      codeVersion: codeVersionOf(r),
+      io: o.io ?? null,
+      retry: { ...DEFAULT_RETRY, ...(o.retry ?? {}) },
+    };
+  });
+  return { root, assets, errors, fileCount };
+}
+
+function validateOptions(key: string, where: string, o: LoadedAsset["def"]["options"]): void {
+  const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
+  if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
+  if (o.io !== undefined && o.io !== "parquet" && o.io !== "json") throw bad(`io must be "parquet" or "json" (got ${JSON.stringify(o.io)})`);
+  if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");
+  if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((x) => typeof x === "string"))) throw bad("kinds must be an array of strings");
+  if (o.tags !== undefined && (typeof o.tags !== "object" || o.tags === null || !Object.values(o.tags).every((x) => typeof x === "string"))) throw bad("tags must be an object of strings");
+  const r = o.retry;
+  if (r !== undefined && (typeof r !== "object" || (r.maxRetries !== undefined && !(Number.isInteger(r.maxRetries) && r.maxRetries >= 0)))) throw bad("retry.maxRetries must be a whole number ≥ 0");
+}
+
+/** Validate deps and cycles and build the graph. Throws DefinitionError. */
+export function buildGraph(defs: Definitions): ProjectGraph {
+  const assets = new Map<string, LoadedAsset>(defs.assets.map((a) => [a.key, a]));
+  const downstream = new Map<string, string[]>();
+  const upstream = new Map<string, string[]>();
+  for (const a of defs.assets) {
+    downstream.set(a.key, []);
+    upstream.set(a.key, a.deps);
+  }
+  for (const a of defs.assets) {
+    for (const d of a.deps) {
+      if (!assets.has(d)) {
+        const broken = defs.errors.length ? ` (${defs.errors.length} asset file(s) failed to load and may define it: ${defs.errors.map((e) => e.file).join(", ")})` : "";
+        throw new DefinitionError(
+          "DEFINITION_UNKNOWN_DEP",
+          `Asset "${a.key}" at ${a.location ?? a.file} depends on unknown asset "${d}"${didYouMean(d, assets.keys())}${broken}`,
+          a.location ?? a.file,
+        );
+      }
+      downstream.get(d)!.push(a.key);
+    }
+  }
+  for (const list of downstream.values()) list.sort();
+  const order = topoOrder(assets, upstream);
+  return { assets, downstream, upstream, order, errors: defs.errors };
+}
+
+/** Kahn's algorithm; on a cycle, throws with the cycle's path. */
+function topoOrder(assets: ReadonlyMap<string, LoadedAsset>, upstream: ReadonlyMap<string, readonly string[]>): string[] {
+  const state = new Map<string, 1 | 2>();
+  const out: string[] = [];
+  const keys = [...assets.keys()].sort();
+  for (const start of keys) {
+    if (state.has(start)) continue;
+    // iterative DFS keeping the path, so deep chains don't blow the stack
+    const stack: { key: string; i: number }[] = [{ key: start, i: 0 }];
+    state.set(start, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const ups = upstream.get(top.key) ?? [];
+      if (top.i < ups.length) {
+        const next = ups[top.i++]!;
+        const s = state.get(next);
+        if (s === 1) {
+          const path = stack.map((f) => f.key);
+          const cycle = [...path.slice(path.indexOf(next)), next].reverse();
+          const a = assets.get(next)!;
+          throw new DefinitionError("DEFINITION_CYCLE", `Dependency cycle: ${cycle.join(" → ")} (at ${a.location ?? a.file}): remove one of these dependencies`, a.location ?? a.file);
+        }
+        if (s === undefined) {
+          state.set(next, 1);
+          stack.push({ key: next, i: 0 });
+        }
+      } else {
+        state.set(top.key, 2);
+        out.push(top.key);
+        stack.pop();
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+/**
+ * Contracts shared by core/ and io/. Times are epoch milliseconds (core never reads a clock).
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** "" stands for "not partitioned" in every partition-key column. */
+export type PartitionKey = string;
+
+/** What a node of the asset graph exposes to selection, planning and listing. */
+export interface AssetNode {
+  /** `a/b` form. */
+  key: string;
+  group: string;
+  description: string | null;
+  owners: string[];
+  tags: Record<string, string>;
+  kinds: string[];
+  /** Upstream keys (ins + deps), `a/b` form. */
+  deps: string[];
+  partitioned: boolean;
+  /** "file:line" of the definition, when known. */
+  location: string | null;
+}
+
+/** The asset graph as selection and planning see it. */
+export interface GraphView {
+  assets: ReadonlyMap<string, AssetNode>;
+  /** key → direct downstream keys. */
+  downstream: ReadonlyMap<string, readonly string[]>;
+  /** key → direct upstream keys. */
+  upstream: ReadonlyMap<string, readonly string[]>;
+}
+
+export type RunStatus = "running" | "success" | "failed" | "canceled" | "abandoned";
+
+export interface RunRecord {
+  runId: string;
+  status: RunStatus;
+  selection: string;
+  trigger: string;
+  pid: number;
+  host: string;
+  startedAt: number;
+  endedAt: number | null;
+  heartbeatAt: number;
+}
+
+export type EventType =
+  | "run_started"
+  | "run_finished"
+  | "step_started"
+  | "step_success"
+  | "step_failed"
+  | "step_skipped"
+  | "step_canceled"
+  | "step_retry"
+  | "materialization"
+  | "log";
+
+export interface EventRecord {
+  runId: string;
+  /** Monotonic per run, starting at 1. */
+  seq: number;
+  at: number;
+  type: EventType;
+  assetKey: string | null;
+  partitionKey: PartitionKey | null;
+  payload: Record<string, unknown>;
+}
+
+export type OutputFormat = "parquet" | "json" | "none";
+
+export interface ColumnSchema {
+  name: string;
+  type: string;
+}
+
+export interface MaterializationRecord {
+  assetKey: string;
+  partitionKey: PartitionKey;
+  runId: string;
+  at: number;
+  /** Content hash of the stored output. */
+  dataVersion: string;
+  codeVersion: string;
+  /** Upstream key → the data version this materialization read. */
+  inputVersions: Record<string, string>;
+  /** Storage path relative to the data root (`.dagx/data`), "" for side-effect assets. */
+  path: string;
+  format: OutputFormat;
+  rows: number | null;
+  bytes: number | null;
+  schema: ColumnSchema[] | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/** Latest failed step of an asset (only meaningful when newer than its latest materialization). */
+export interface FailureRecord {
+  assetKey: string;
+  partitionKey: PartitionKey;
+  runId: string;
+  at: number;
+  error: string;
+}
+
+/** All access to persistent state goes through this interface (io/ implements it). */
+export interface StateStore {
+  /** Insert a new run. */
+  createRun(run: RunRecord): Promise<void>;
+  /** Update status / end / heartbeat of a run. */
+  updateRun(runId: string, patch: Partial<Pick<RunRecord, "status" | "endedAt" | "heartbeatAt">>): Promise<void>;
+  /** Append events and materializations in one transaction (either all or none). */
+  write(batch: { events?: EventRecord[]; materializations?: MaterializationRecord[] }): Promise<void>;
+  /** Latest materialization per (asset, partition) for the given keys (all when omitted). */
+  latestMaterializations(keys?: readonly string[]): Promise<MaterializationRecord[]>;
+  /** Latest failed step per (asset, partition), for the given keys (all when omitted). */
+  latestFailures(keys?: readonly string[]): Promise<FailureRecord[]>;
+  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  getEvents(runId: string): Promise<EventRecord[]>;
+  /** Mark runs whose process is gone as abandoned; returns their ids. */
+  markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+  /** Forget materializations (and failures) of these assets; returns how many rows went. */
+  wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
+  close(): Promise<void>;
+}

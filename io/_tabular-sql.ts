@@ -1,0 +1,67 @@
+/** SQL text helpers for the tabular adapter: quoting, and JS values as bound parameters. */
+import { type DuckDBValue, blobValue, listValue, structValue, timestampValue } from "@duckdb/node-api";
+import { DagxError } from "../core/errors.ts";
+import { describeJsType } from "./_tabular-infer.ts";
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted SQL string literal (quotes doubled; DuckDB has no backslash escapes here). */
+export function quoteLiteral(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Make user SQL safe to wrap as `(…)`: a trailing `-- comment` would swallow the closing
+ * parenthesis and a trailing `;` would end the statement early.
+ */
+export function wrapQuery(sql: string): string {
+  return `(${sql.replace(/[\s;]+$/, "")}\n)`;
+}
+
+/** One JS value as a DuckDB parameter: Dates become TIMESTAMP, bytes BLOB, arrays LIST, objects STRUCT. */
+export function toParam(v: unknown, where: string): DuckDBValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "bigint":
+      return v;
+  }
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw badParam(where, "an invalid Date");
+    return timestampValue(BigInt(v.getTime()) * 1000n);
+  }
+  if (v instanceof Uint8Array) return blobValue(v);
+  if (Array.isArray(v)) return listValue(v.map((x, i) => toParam(x, `${where}[${i}]`)));
+  if (typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      return structValue(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toParam(x, `${where}.${k}`)])));
+    }
+  }
+  throw badParam(where, describeJsType(v));
+}
+
+function badParam(where: string, type: string): DagxError {
+  return new DagxError("UNSUPPORTED_OUTPUT", `Cannot bind SQL parameter ${where}: it is ${type}: pass a string, number, bigint, boolean, Date, Uint8Array, null, array or plain object`, {
+    exitCode: 1,
+  });
+}
+
+/** Parameters `$1, $2, …` of a query, converted. */
+export function toParams(values: readonly unknown[]): DuckDBValue[] {
+  return values.map((v, i) => toParam(v, `$${i + 1}`));
+}
+
+/**
+ * The table expression over stored Parquet files. `union_by_name` matters: without it DuckDB
+ * takes the first file's schema and silently casts the rest (a DOUBLE 1.5 in a later partition
+ * would read back as BIGINT 2), and partitions written at different times may differ.
+ */
+export function parquetSql(paths: readonly string[]): string {
+  if (paths.length === 0) throw new DagxError("NOT_FOUND", "Cannot read Parquet: no files were given: materialize the upstream asset first");
+  return `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = true, union_by_name = true)`;
+}

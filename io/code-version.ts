@@ -1,0 +1,71 @@
+/**
+ * Automatic code versions: a hash of the asset function's source plus the content of the
+ * local modules its file imports, transitively (not node_modules, not other asset files,
+ * whose assets carry their own versions).
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { RawExport } from "../core/graph.ts";
+
+const transpiler = new Bun.Transpiler({ loader: "ts" });
+
+export function hashText(text: string): string {
+  return Bun.hash(text).toString(16).padStart(16, "0");
+}
+
+/** Memoizing hasher of local import closures, one per load. */
+export function createCodeVersioner(): (r: RawExport) => string {
+  const closure = new Map<string, string>(); // file → hash of its local imports' contents
+
+  const localImports = (file: string, text: string): string[] => {
+    let specs: { path: string }[];
+    try {
+      specs = transpiler.scanImports(text);
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    for (const s of specs) {
+      if (!s.path.startsWith(".") && !s.path.startsWith("/")) continue;
+      try {
+        const resolved = Bun.resolveSync(s.path, dirname(file));
+        if (!resolved.includes("/node_modules/")) out.push(resolved);
+      } catch {
+        // unresolvable: the import itself fails at load time and is reported there
+      }
+    }
+    return out;
+  };
+
+  const importsHash = (file: string): string => {
+    const cached = closure.get(file);
+    if (cached !== undefined) return cached;
+    const seen = new Set<string>([file]);
+    const queue = localImports(file, readFileSync(file, "utf8"));
+    const parts: string[] = [];
+    while (queue.length) {
+      const f = queue.shift()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (f.endsWith(".asset.ts")) continue;
+      let text: string;
+      try {
+        text = readFileSync(f, "utf8");
+      } catch {
+        continue;
+      }
+      parts.push(`${f}\0${hashText(text)}`);
+      queue.push(...localImports(f, text));
+    }
+    const h = hashText(parts.sort().join("\n"));
+    closure.set(file, h);
+    return h;
+  };
+
+  return (r) => {
+    if (r.def.options.codeVersion !== undefined) return String(r.def.options.codeVersion);
+    const o = r.def.options;
+    const shape = JSON.stringify({ io: o.io ?? null, key: o.key ?? null, ins: Object.keys(o.ins ?? {}).sort() });
+    return hashText(`${r.def.fn.toString()}\0${shape}\0${importsHash(r.file)}`).slice(0, 12);
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Runtime half of the DuckDB embedding used by `scripts/build.ts` (compiled binary only).
+ *
+ * The build plugin replaces `@duckdb/node-bindings` with a tiny generated module that embeds the
+ * platform files (`duckdb.node` + `libduckdb.so`) with `import … with { type: "file" }` and calls
+ * {@link loadEmbeddedDuckDB}. The native files live in Bun's read-only `$bunfs`, which `dlopen`
+ * cannot read, and `duckdb.node` finds `libduckdb.so` through RUNPATH `$ORIGIN`, so both are copied
+ * side by side into a cache folder once, then the addon is loaded with `process.dlopen`.
+ *
+ * Nothing here is imported by the normal `bun cli/main.ts` path.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export interface EmbeddedNativeFile {
+  /** File name in the cache folder (the original name: the addon's RUNPATH lookup depends on it). */
+  name: string;
+  /** Path of the embedded copy (`/$bunfs/...` inside a compiled binary). */
+  src: string;
+  /** Expected size in bytes; a cached file of this size is taken as valid. */
+  size: number;
+}
+
+export interface EmbeddedDuckDBSpec {
+  /** `@duckdb/node-bindings` version, part of the cache folder name. */
+  version: string;
+  /** Short content hash of the native files, part of the cache folder name. */
+  hash: string;
+  /** The N-API addon, loaded with `process.dlopen`. */
+  addon: EmbeddedNativeFile;
+  /** Shared libraries the addon links to; written before the addon. */
+  libs: EmbeddedNativeFile[];
+}
+
+/** Env var that overrides the folder the native files are extracted to (used as is). */
+export const DUCKDB_DIR_ENV = "DAGX_DUCKDB_DIR";
+
+/** `$XDG_CACHE_HOME/dagx`, else `~/.cache/dagx`; null when no usable home. */
+export function dagxCacheRoot(env: NodeJS.ProcessEnv = process.env): string | null {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "dagx");
+  let home = env.HOME;
+  if (!home) {
+    try {
+      home = os.homedir();
+    } catch {
+      home = "";
+    }
+  }
+  return home ? path.join(home, ".cache", "dagx") : null;
+}
+
+/** Candidate folders for the extracted files, best first. */
+export function duckdbCacheDirs(spec: Pick<EmbeddedDuckDBSpec, "version" | "hash">, env: NodeJS.ProcessEnv = process.env): string[] {
+  const leaf = `duckdb-${spec.version}-${spec.hash}`;
+  const dirs: string[] = [];
+  const override = env[DUCKDB_DIR_ENV];
+  if (override) dirs.push(path.resolve(override));
+  const root = dagxCacheRoot(env);
+  if (root) dirs.push(path.join(root, leaf));
+  // Per-user folder under tmp so another user cannot plant a library there (checked in ensureDir).
+  const uid = typeof process.getuid === "function" ? process.getuid() : "u";
+  dirs.push(path.join(os.tmpdir(), `dagx-${uid}`, leaf));
+  return dirs;
+}
+
+function ensureDir(dir: string, shared: boolean): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (shared && typeof process.getuid === "function") {
+    const parent = path.dirname(dir);
+    const st = fs.statSync(parent);
+    if (st.uid !== process.getuid() || (st.mode & 0o022) !== 0) {
+      throw new Error(`refusing to use ${parent}: not owned by this user or writable by others`);
+    }
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** Drop temp files left by a process killed mid-copy (older than an hour, so never a live writer's). */
+function removeStaleTemps(dir: string): void {
+  try {
+    const cutoff = Date.now() - 3_600_000;
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.includes(".tmp-")) continue;
+      const file = path.join(dir, name);
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+    }
+  } catch {}
+}
+
+/** Copy `f` into `dir` unless a file of the right size is already there. Atomic: temp name, then rename. */
+function materialize(dir: string, f: EmbeddedNativeFile): string {
+  const dest = path.join(dir, f.name);
+  if (sizeOf(dest) === f.size) return dest;
+  const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    // copyFileSync() does not support $bunfs sources; readFileSync() does (the bytes are in memory already).
+    fs.writeFileSync(tmp, fs.readFileSync(f.src), { mode: 0o755, flag: "wx" });
+    if (sizeOf(tmp) !== f.size) throw new Error(`short copy of ${f.name} (${sizeOf(tmp)} of ${f.size} bytes)`);
+    // rename() replaces atomically; a concurrent process that already mapped the old inode keeps it.
+    fs.renameSync(tmp, dest);
+  } catch (err) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {}
+    throw err;
+  }
+  return dest;
+}
+
+/** Make sure the native files are in `dir` (extracting if needed); returns the addon path there. */
+function extractTo(spec: EmbeddedDuckDBSpec, dir: string, shared: boolean): string {
+  // The shared tmp folder: check ownership before trusting anything in it.
+  if (shared) ensureDir(dir, true);
+  // Fast path: everything already there with the right size -> a few stat() calls, no writes.
+  const addon = path.join(dir, spec.addon.name);
+  if (sizeOf(addon) === spec.addon.size && spec.libs.every((l) => sizeOf(path.join(dir, l.name)) === l.size)) {
+    return addon;
+  }
+  if (!shared) ensureDir(dir, false);
+  removeStaleTemps(dir);
+  for (const lib of spec.libs) materialize(dir, lib);
+  return materialize(dir, spec.addon);
+}
+
+/** Run `use` on the addon path in the first cache folder where extracting and `use` both succeed. */
+function withFirstUsableDir<T>(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv, use: (addonPath: string) => T): T {
+  const errors: string[] = [];
+  const dirs = duckdbCacheDirs(spec, env);
+  for (const [i, dir] of dirs.entries()) {
+    try {
+      return use(extractTo(spec, dir, i === dirs.length - 1)); // the last candidate is the shared tmp folder
+    } catch (err) {
+      errors.push(`${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`dagx: cannot load the embedded DuckDB library:\n  ${errors.join("\n  ")}\nSet ${DUCKDB_DIR_ENV} to a writable folder.`);
+}
+
+/** Extract the native files (if needed) into the first usable cache folder; returns the addon path. */
+export function extractEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv = process.env): string {
+  return withFirstUsableDir(spec, env, (p) => p);
+}
+
+/**
+ * Extract (if needed) and load the embedded DuckDB addon; returns what `@duckdb/node-bindings` exports.
+ * A folder where `dlopen` fails (e.g. a `noexec` mount) is skipped for the next candidate.
+ */
+export function loadEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv = process.env): unknown {
+  return withFirstUsableDir(spec, env, (addonPath) => {
+    const mod: { exports: unknown } = { exports: {} };
+    process.dlopen(mod, addonPath);
+    return mod.exports;
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * `StateStore` over `.dagx/state.duckdb`. Every method is one short session (open → transaction →
+ * close, see io/_state-session.ts), so any number of dagx processes can share the file.
+ * Writes also maintain `latest_materializations` / `latest_failures` (one row per asset and
+ * partition; older rows are deleted, then newer ones inserted) so status reads never scan history.
+ */
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import { StateStoreError } from "../core/errors.ts";
+import type {
+  EventRecord,
+  FailureRecord,
+  MaterializationRecord,
+  RunRecord,
+  RunStatus,
+  StateStore,
+} from "../core/types.ts";
+import { withStateConnection } from "./_state-session.ts";
+import { newestPerKey, toFailure } from "./_state-records.ts";
+
+export interface DuckDBStateStoreOptions {
+  /** How long an operation waits for other processes holding the file before it fails. @default 30000 */
+  lockTimeoutMs?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const MAT_COLUMNS =
+  "asset_key, partition_key, run_id, ts, data_version, code_version, input_versions, path, format, row_count, byte_count, output_schema, metadata";
+const ROWS_PER_INSERT = 200;
+
+/**
+ * Open the state store kept in the DuckDB file at `dbPath` (created with its folder, owner-only
+ * permissions, on first use; migrated forward on open). Nothing is held open between calls.
+ */
+export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStoreOptions = {}): StateStore {
+  const timeoutMs = options.lockTimeoutMs ?? 30_000;
+  const pending = new Set<Promise<unknown>>();
+  let closed = false;
+
+  function op<T>(label: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new StateStoreError(`Cannot ${label}: the state store "${dbPath}" is closed`));
+    const promise = withStateConnection(dbPath, timeoutMs, async (conn) => {
+      try {
+        return await fn(conn);
+      } catch (error) {
+        if (error instanceof StateStoreError) throw error;
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new StateStoreError(`Cannot ${label} in state file "${dbPath}": ${detail}`, { cause: error });
+      }
+    });
+    pending.add(promise);
+    const forget = () => pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  return {
+    createRun: (run) =>
+      op("create run", (conn) =>
+        conn.run("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+          run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt,
+        ]).then(() => undefined),
+      ),
+
+    updateRun: (runId, patch) =>
+      op("update run", async (conn) => {
+        const fields = { status: patch.status, ended_at: patch.endedAt, heartbeat_at: patch.heartbeatAt };
+        const set = Object.entries(fields).filter(([, value]) => value !== undefined);
+        const sets = set.map(([column]) => `${column} = ?`);
+        const values = set.map(([, value]) => value as DuckDBValue);
+        const sql = sets.length > 0 ? `UPDATE runs SET ${sets.join(", ")} WHERE run_id = ?` : "SELECT 1 FROM runs WHERE run_id = ?";
+        const found = sets.length > 0 ? (await conn.run(sql, [...values, runId])).rowsChanged : (await rows(conn, sql, [runId])).length;
+        if (found === 0) throw new StateStoreError(`Cannot update run "${runId}": no such run in "${dbPath}"`);
+      }),
+
+    write: ({ events = [], materializations = [] }) =>
+      events.length + materializations.length === 0
+        ? Promise.resolve()
+        : op("write events", (conn) => transaction(conn, () => writeBatch(conn, events, materializations))),
+
+    latestMaterializations: (keys) =>
+      keys?.length === 0
+        ? Promise.resolve([])
+        : op("read materializations", async (conn) =>
+            (await rows(conn, `SELECT * FROM latest_materializations${keyFilter(keys)} ORDER BY asset_key, partition_key`, keys ?? [])).map(toMaterialization),
+          ),
+
+    latestFailures: (keys) =>
+      keys?.length === 0
+        ? Promise.resolve([])
+        : op("read failures", async (conn) =>
+            (await rows(conn, `SELECT * FROM latest_failures${keyFilter(keys)} ORDER BY asset_key, partition_key`, keys ?? [])).map(
+              (r): FailureRecord => ({
+                assetKey: String(r.asset_key), partitionKey: String(r.partition_key), runId: String(r.run_id), at: Number(r.ts), error: String(r.error),
+              }),
+            ),
+          ),
+
+    listRuns: (options = {}) =>
+      op("list runs", async (conn) => {
+        const limit = options.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
+        return (await rows(conn, `SELECT * FROM runs ORDER BY started_at DESC, run_id DESC${limit}`)).map(toRun);
+      }),
+
+    getRun: (runId) =>
+      op("read run", async (conn) => {
+        const [row] = await rows(conn, "SELECT * FROM runs WHERE run_id = ?", [runId]);
+        return row ? toRun(row) : null;
+      }),
+
+    getEvents: (runId) =>
+      op("read events", async (conn) => (await rows(conn, "SELECT * FROM events WHERE run_id = ? ORDER BY seq", [runId])).map(toEvent)),
+
+    markAbandoned: (isAlive, now) =>
+      op("mark abandoned runs", (conn) =>
+        transaction(conn, async () => {
+          const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running'")).map(toRun);
+          const dead = running.filter((run) => !isAlive(run)).map((run) => run.runId);
+          if (dead.length > 0) {
+            await conn.run(`UPDATE runs SET status = 'abandoned', ended_at = ? WHERE run_id IN (${marks(dead.length)})`, [now, ...dead]);
+          }
+          return dead;
+        }),
+      ),
+
+    wipe: (keys, partitionKeys) =>
+      keys.length === 0 || partitionKeys?.length === 0
+        ? Promise.resolve(0)
+        : op("wipe materializations", (conn) =>
+            transaction(conn, async () => {
+              const parts = partitionKeys ? ` AND partition_key IN (${marks(partitionKeys.length)})` : "";
+              const where = `WHERE asset_key IN (${marks(keys.length)})${parts}`;
+              const values = [...keys, ...(partitionKeys ?? [])];
+              const gone = (await conn.run(`DELETE FROM materializations ${where}`, values)).rowsChanged;
+              await conn.run(`DELETE FROM latest_materializations ${where}`, values);
+              await conn.run(`DELETE FROM latest_failures ${where}`, values);
+              return gone;
+            }),
+          ),
+
+    async close() {
+      closed = true;
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+async function writeBatch(conn: DuckDBConnection, events: readonly EventRecord[], mats: readonly MaterializationRecord[]): Promise<void> {
+  await insert(conn, "events", events.map((e) => [
+    e.runId, e.seq, e.at, e.type, e.assetKey, e.partitionKey, JSON.stringify(e.payload),
+  ]));
+  if (mats.length > 0) {
+    const matRows = (list: readonly MaterializationRecord[]) => list.map((m) => [
+      m.assetKey, m.partitionKey, m.runId, m.at, m.dataVersion, m.codeVersion, JSON.stringify(m.inputVersions), m.path, m.format,
+      m.rows, m.bytes, m.schema === null ? null : JSON.stringify(m.schema), m.metadata === null ? null : JSON.stringify(m.metadata),
+    ]);
+    await insert(conn, "materializations", matRows(mats));
+    await replaceLatest(conn, "latest_materializations", MAT_COLUMNS, matRows(newestPerKey(mats)));
+  }
+  const failures = newestPerKey(events.flatMap((e) => toFailure(e) ?? []));
+  if (failures.length > 0) {
+    await replaceLatest(conn, "latest_failures", "asset_key, partition_key, run_id, ts, error",
+      failures.map((f) => [f.assetKey, f.partitionKey, f.runId, f.at, f.error]));
+  }
+}
+
+/** Upsert rows (one per asset/partition) into a latest_* table, keeping whichever is newer. */
+async function replaceLatest(conn: DuckDBConnection, table: string, columns: string, values: DuckDBValue[][]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${columns} FROM ${table} LIMIT 0`);
+  await insert(conn, "incoming", values);
+  const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key";
+  await conn.run(`DELETE FROM ${table} l USING incoming n WHERE ${same} AND l.ts <= n.ts`);
+  await conn.run(`INSERT INTO ${table} (${columns}) SELECT * FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM ${table} l WHERE ${same})`);
+  await conn.run("DROP TABLE incoming");
+}
+
+async function insert(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+    const chunk = values.slice(i, i + ROWS_PER_INSERT);
+    const tuple = `(${marks(chunk[0]?.length ?? 0)})`;
+    await conn.run(`INSERT INTO ${table} VALUES ${chunk.map(() => tuple).join(", ")}`, chunk.flat());
+  }
+}
+
+async function transaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    const result = await fn();
+    await conn.run("COMMIT");
+    return result;
+  } catch (error) {
+    await conn.run("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+async function rows(conn: DuckDBConnection, sql: string, values: readonly DuckDBValue[] = []): Promise<Row[]> {
+  return (await conn.runAndReadAll(sql, [...values])).getRowObjectsJS() as Row[];
+}
+
+const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+const keyFilter = (keys: readonly string[] | undefined) => (keys ? ` WHERE asset_key IN (${marks(keys.length)})` : "");
+const numberOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const jsonOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+
+function toRun(r: Row): RunRecord {
+  return {
+    runId: String(r.run_id), status: String(r.status) as RunStatus, selection: String(r.selection), trigger: String(r.trigger),
+    pid: Number(r.pid), host: String(r.host), startedAt: Number(r.started_at), endedAt: numberOrNull(r.ended_at), heartbeatAt: Number(r.heartbeat_at),
+  };
+}
+
+function toEvent(r: Row): EventRecord {
+  return {
+    runId: String(r.run_id), seq: Number(r.seq), at: Number(r.ts), type: String(r.type) as EventRecord["type"],
+    assetKey: r.asset_key === null ? null : String(r.asset_key), partitionKey: r.partition_key === null ? null : String(r.partition_key),
+    payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
+  };
+}
+
+function toMaterialization(r: Row): MaterializationRecord {
+  return {
+    assetKey: String(r.asset_key), partitionKey: String(r.partition_key), runId: String(r.run_id), at: Number(r.ts),
+    dataVersion: String(r.data_version), codeVersion: String(r.code_version),
+    inputVersions: JSON.parse(String(r.input_versions)) as Record<string, string>,
+    path: String(r.path), format: String(r.format) as MaterializationRecord["format"],
+    rows: numberOrNull(r.row_count), bytes: numberOrNull(r.byte_count),
+    schema: jsonOrNull(r.output_schema), metadata: jsonOrNull(r.metadata),
+  };
+}

@@ -1,0 +1,28 @@
+/** Input handles: what a downstream asset receives for each upstream output. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { TABLE_INPUT, type TableInput } from "../core/context.ts";
+import type { MaterializationRecord } from "../core/types.ts";
+import type { Storage } from "./storage.ts";
+import { parquetSql, readParquetArrow, readParquetRows } from "./tabular.ts";
+
+/** A lazy table handle over stored Parquet files. */
+export function tableHandle(key: string, paths: string[], conn: () => Promise<DuckDBConnection>): TableInput {
+  return {
+    [TABLE_INPUT]: true,
+    key,
+    paths,
+    sql: parquetSql(paths),
+    rows: async () => readParquetRows(await conn(), paths),
+    arrow: async () => (await readParquetArrow(await conn(), paths)) as never,
+  };
+}
+
+/** The value handed to user code for an upstream materialization. */
+export function inputValue(storage: Storage, m: MaterializationRecord, conn: () => Promise<DuckDBConnection>): unknown {
+  if (m.format === "none") return undefined;
+  const abs = join(storage.dataRoot, m.path);
+  if (m.format === "json") return JSON.parse(readFileSync(abs, "utf8"));
+  return tableHandle(m.assetKey, [abs], conn);
+}

@@ -1,0 +1,71 @@
+/**
+ * Loads a project's definitions: discover `*.asset.ts`, import each (errors are kept per file so
+ * the other files' assets still list), resolve keys and code versions, build the graph.
+ */
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { isAssetDef } from "../core/asset.ts";
+import type { Definitions, LoadError } from "../core/definitions.ts";
+import { type RawExport, resolveDefinitions } from "../core/graph.ts";
+import { createCodeVersioner } from "./code-version.ts";
+import { discoverAssetFiles } from "./discover.ts";
+import { registerDagxModule } from "./virtual-module.ts";
+
+export async function loadDefinitions(root: string): Promise<Definitions> {
+  registerDagxModule();
+  const files = discoverAssetFiles(root);
+  const raw: RawExport[] = [];
+  const errors: LoadError[] = [];
+  for (const file of files) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(file)) as Record<string, unknown>;
+    } catch (e) {
+      errors.push(describeLoadError(root, file, e));
+      continue;
+    }
+    for (const [exportName, value] of Object.entries(mod)) {
+      if (isAssetDef(value)) raw.push({ file, exportName: exportName === "default" ? fileStem(file) : exportName, def: value });
+    }
+  }
+  return resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length);
+}
+
+function fileStem(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1).replace(/\.asset\.ts$/, "");
+}
+
+/** file:line and a code frame for an import failure (syntax error or a throw at module top level). */
+export function describeLoadError(root: string, file: string, e: unknown): LoadError {
+  const err = e as { name?: string; message?: string; position?: { file?: string; line?: number; column?: number } | null; stack?: string };
+  let line: number | null = null;
+  let at = file;
+  if (err?.position?.line) {
+    line = err.position.line;
+    at = err.position.file ?? file;
+  } else if (typeof err?.stack === "string") {
+    const m = /\(?(\/[^():\s]+):(\d+):\d+\)?/.exec(err.stack.split("\n").slice(1).join("\n"));
+    if (m) {
+      at = m[1]!;
+      line = Number(m[2]);
+    }
+  }
+  const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
+  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}: ${err?.message ?? String(e)}`;
+  return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined };
+}
+
+/** Two lines either side of `line`, numbered, with a marker. */
+export function codeFrame(file: string, line: number): string | undefined {
+  try {
+    const lines = readFileSync(file, "utf8").split("\n");
+    const from = Math.max(1, line - 2);
+    const to = Math.min(lines.length, line + 2);
+    const width = String(to).length;
+    const out: string[] = [];
+    for (let i = from; i <= to; i++) out.push(`${i === line ? ">" : " "} ${String(i).padStart(width)} | ${lines[i - 1]}`);
+    return out.join("\n");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * In-memory twin of io/duckdb-state-store.ts for tests: same contract (tests/io/state-store.contract.ts),
+ * no file, no locks. Records go in and out through a JSON round trip, exactly like the DuckDB store
+ * (which keeps payloads as JSON text): what is not JSON fails the whole batch, `undefined` vanishes.
+ */
+import { StateStoreError } from "../core/errors.ts";
+import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../core/types.ts";
+import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** A `StateStore` kept in memory; lost when the process ends. */
+export function createMemoryStateStore(): StateStore {
+  const runs = new Map<string, RunRecord>();
+  const events: EventRecord[] = [];
+  const history: MaterializationRecord[] = [];
+  const latest = new Map<string, MaterializationRecord>();
+  const failures = new Map<string, FailureRecord>();
+  let closed = false;
+
+  const open = (action: string) => {
+    if (closed) throw new StateStoreError(`Cannot ${action}: the in-memory state store is closed`);
+  };
+  const upsert = <T extends MaterializationRecord | FailureRecord>(into: Map<string, T>, records: readonly T[]) => {
+    for (const record of newestPerKey(records)) {
+      const seen = into.get(slotKey(record));
+      if (!seen || record.at >= seen.at) into.set(slotKey(record), record);
+    }
+  };
+  const wanted = (keys: readonly string[] | undefined) => {
+    const set = keys ? new Set(keys) : null;
+    return (r: { assetKey: string }) => !set || set.has(r.assetKey);
+  };
+  const byKey = (a: { assetKey: string; partitionKey: string }, b: { assetKey: string; partitionKey: string }) =>
+    a.assetKey < b.assetKey ? -1 : a.assetKey > b.assetKey ? 1 : a.partitionKey < b.partitionKey ? -1 : a.partitionKey > b.partitionKey ? 1 : 0;
+
+  return {
+    async createRun(run) {
+      open("create run");
+      if (runs.has(run.runId)) throw new StateStoreError(`Cannot create run "${run.runId}": a run with this id exists`);
+      runs.set(run.runId, copy(run));
+    },
+    async updateRun(runId, patch) {
+      open("update run");
+      const run = runs.get(runId);
+      if (!run) throw new StateStoreError(`Cannot update run "${runId}": no such run`);
+      if (patch.status !== undefined) run.status = patch.status;
+      if (patch.endedAt !== undefined) run.endedAt = patch.endedAt;
+      if (patch.heartbeatAt !== undefined) run.heartbeatAt = patch.heartbeatAt;
+    },
+    async write({ events: newEvents = [], materializations = [] }) {
+      open("write events");
+      // Copy everything first so a bad record (not JSON) leaves the store untouched: all or nothing.
+      const eventCopies = copy(newEvents);
+      const matCopies = copy(materializations);
+      for (const e of eventCopies) events.push(e);
+      for (const m of matCopies) history.push(m);
+      upsert(latest, matCopies);
+      upsert(failures, eventCopies.flatMap((e) => toFailure(e) ?? []));
+    },
+    async latestMaterializations(keys) {
+      open("read materializations");
+      return copy([...latest.values()].filter(wanted(keys)).sort(byKey));
+    },
+    async latestFailures(keys) {
+      open("read failures");
+      return copy([...failures.values()].filter(wanted(keys)).sort(byKey));
+    },
+    async listRuns(options = {}) {
+      open("list runs");
+      const sorted = [...runs.values()].sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+      return copy(options.limit === undefined ? sorted : sorted.slice(0, Math.max(0, Math.floor(options.limit))));
+    },
+    async getRun(runId) {
+      open("read run");
+      const run = runs.get(runId);
+      return run ? copy(run) : null;
+    },
+    async getEvents(runId) {
+      open("read events");
+      return copy(events.filter((e) => e.runId === runId).sort((a, b) => a.seq - b.seq));
+    },
+    async markAbandoned(isAlive, now) {
+      open("mark abandoned runs");
+      const dead = [...runs.values()].filter((run) => run.status === "running" && !isAlive(copy(run)));
+      for (const run of dead) Object.assign(run, { status: "abandoned", endedAt: now });
+      return dead.map((run) => run.runId);
+    },
+    async wipe(keys, partitionKeys) {
+      open("wipe materializations");
+      const assets = new Set(keys);
+      const parts = partitionKeys ? new Set(partitionKeys) : null;
+      const hit = (r: { assetKey: string; partitionKey: string }) => assets.has(r.assetKey) && (!parts || parts.has(r.partitionKey));
+      const before = history.length;
+      let kept = 0;
+      for (const m of history) if (!hit(m)) history[kept++] = m;
+      history.length = kept;
+      for (const map of [latest, failures] as Map<string, { assetKey: string; partitionKey: string }>[]) {
+        for (const [slot, record] of map) if (hit(record)) map.delete(slot);
+      }
+      return before - history.length;
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Buffered writes to a `StateStore`: events pile up and go out in one transaction at most every
+ * `flushMs`, so a run emitting hundreds of events opens the state file a few times a second at most.
+ */
+import { StateStoreError } from "../core/errors.ts";
+import type { EventRecord, MaterializationRecord, StateStore } from "../core/types.ts";
+
+export interface StateWriterOptions {
+  /** Longest time an event waits in the buffer before a background flush. @default 250 */
+  flushMs?: number;
+  /** Told about each failed background flush (the batch stays buffered and is retried). */
+  onError?: (error: unknown) => void;
+}
+
+export interface StateWriter {
+  /** Buffer an event; flushed within `flushMs`. */
+  event(event: EventRecord): void;
+  /** Buffer a materialization and flush soon (next tick): DESIGN §6 wants them committed at once. */
+  materialization(materialization: MaterializationRecord): void;
+  /** Write everything buffered so far in one transaction; calls are serialized. Rejects if it cannot. */
+  flush(): Promise<void>;
+  /** Flush, then refuse further records. Rejects if the buffer cannot be written. */
+  close(): Promise<void>;
+  /** Records waiting to be written. */
+  readonly pending: number;
+}
+
+const MAX_RETRY_MS = 5_000;
+
+/**
+ * Create a writer over `store`. A failed background flush keeps its batch (in order, ahead of newer
+ * records), retries with backoff, and reports through `onError`; the next `flush()`/`close()` retries
+ * once more and rejects with the error if the batch still cannot be written — nothing is dropped.
+ */
+export function createStateWriter(store: StateStore, options: StateWriterOptions = {}): StateWriter {
+  const flushMs = options.flushMs ?? 250;
+  let events: EventRecord[] = [];
+  let materializations: MaterializationRecord[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timerDue = Number.POSITIVE_INFINITY;
+  let failures = 0;
+  let closed = false;
+
+  const pending = () => events.length + materializations.length;
+
+  function schedule(delayMs: number): void {
+    if (closed || pending() === 0) return;
+    const due = Date.now() + delayMs;
+    if (timer && timerDue <= due) return;
+    if (timer) clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(() => {
+      timer = null;
+      timerDue = Number.POSITIVE_INFINITY;
+      writeBuffered().then(
+        () => schedule(flushMs),
+        (error) => {
+          options.onError?.(error);
+          schedule(Math.min(MAX_RETRY_MS, flushMs * 2 ** failures));
+        },
+      );
+    }, delayMs);
+  }
+
+  /** Queue one write of whatever is buffered when its turn comes. */
+  function writeBuffered(): Promise<void> {
+    const turn = chain.then(async () => {
+      if (pending() === 0) return;
+      const batch = { events, materializations };
+      events = [];
+      materializations = [];
+      try {
+        await store.write(batch);
+        failures = 0;
+      } catch (error) {
+        events = batch.events.concat(events);
+        materializations = batch.materializations.concat(materializations);
+        failures++;
+        throw error instanceof StateStoreError
+          ? error
+          : new StateStoreError(`Cannot write ${batch.events.length} events to the state store: ${String(error)}`, { cause: error });
+      }
+    });
+    chain = turn.catch(() => {});
+    return turn;
+  }
+
+  function accept(kind: string): void {
+    if (closed) throw new StateStoreError(`Cannot buffer ${kind}: the state writer is closed`);
+  }
+
+  return {
+    event(event) {
+      accept("an event");
+      events.push(event);
+      schedule(flushMs);
+    },
+    materialization(materialization) {
+      accept("a materialization");
+      materializations.push(materialization);
+      schedule(0);
+    },
+    async flush() {
+      await writeBuffered();
+      schedule(flushMs);
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await writeBuffered();
+    },
+    get pending() {
+      return pending();
+    },
+  };
+}

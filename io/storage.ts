@@ -1,0 +1,74 @@
+/**
+ * Where outputs live: `.dagx/data/<key/path>/data.parquet | value.json`. Every path is checked to
+ * stay under the data root (no `..`, no symlink escape, no `/data` vs `/data-evil` prefix trap).
+ */
+import { mkdirSync, realpathSync, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { DagxError } from "../core/errors.ts";
+import { keyProblem } from "../core/keys.ts";
+import type { MaterializationRecord, OutputFormat } from "../core/types.ts";
+
+export interface Storage {
+  root: string;
+  dagxDir: string;
+  dataRoot: string;
+  statePath: string;
+}
+
+export function createStorage(projectRoot: string): Storage {
+  const dagxDir = join(projectRoot, ".dagx");
+  return { root: projectRoot, dagxDir, dataRoot: join(dagxDir, "data"), statePath: join(dagxDir, "state.duckdb") };
+}
+
+/** Throw unless `target` resolves inside `base` (after following symlinks of existing parents). */
+export function assertInside(base: string, target: string): string {
+  const abs = resolve(target);
+  const b = resolve(base);
+  if (abs !== b && !abs.startsWith(b + sep)) {
+    throw new DagxError("PATH_ESCAPE", `Refusing to write "${abs}": it is outside the data folder "${b}"`);
+  }
+  let probe = abs;
+  while (probe.length > b.length) {
+    try {
+      const real = realpathSync(probe);
+      const realBase = realpathSync(b);
+      if (real !== realBase && !real.startsWith(realBase + sep)) {
+        throw new DagxError("PATH_ESCAPE", `Refusing to write "${abs}": "${probe}" links outside the data folder`);
+      }
+      break;
+    } catch (e) {
+      if (e instanceof DagxError) throw e;
+      probe = probe.slice(0, probe.lastIndexOf(sep));
+    }
+  }
+  return abs;
+}
+
+/** Relative output path of an asset (partition segments come with partitions). */
+export function outputRelPath(key: string, format: OutputFormat, partitionSegments: readonly string[] = []): string {
+  const p = keyProblem(key);
+  if (p) throw new DagxError("PATH_ESCAPE", `Invalid asset key "${key}": ${p}`);
+  const file = format === "json" ? "value.json" : "data.parquet";
+  return [...key.split("/"), ...partitionSegments, file].join("/");
+}
+
+/** Absolute, checked path for a relative output path; creates its folder when `create`. */
+export function outputAbsPath(storage: Storage, rel: string, create = false): string {
+  mkdirSync(storage.dataRoot, { recursive: true, mode: 0o700 });
+  const abs = assertInside(storage.dataRoot, join(storage.dataRoot, rel));
+  if (create) mkdirSync(abs.slice(0, abs.lastIndexOf(sep)), { recursive: true, mode: 0o700 });
+  return assertInside(storage.dataRoot, abs);
+}
+
+/**
+ * True when the stored file changed after its materialization was recorded — a run that died
+ * between renaming its output into place and committing the row. Such an output is not trusted.
+ */
+export function outputDrifted(storage: Storage, m: MaterializationRecord): boolean {
+  if (!m.path) return false;
+  try {
+    return statSync(join(storage.dataRoot, m.path)).mtimeMs > m.at + 1;
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Build `dist/dagx`: one self-contained executable (`bun build --compile`) with DuckDB embedded.
+ *
+ *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-linux-x64]
+ *
+ * Defaults: entry `cli/main.ts`, outfile `dist/dagx`. See docs/binary.md.
+ *
+ * `@duckdb/node-bindings` normally `require()`s a platform package's `duckdb.node`, which links
+ * `libduckdb.so` via RUNPATH `$ORIGIN`. A bundler plugin swaps that module for a generated one that
+ * embeds both files and loads them through io/duckdb-embedded.ts (copy to a cache folder once, then
+ * `process.dlopen`).
+ */
+import type { BunPlugin } from "bun";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dir, "..");
+const LOADER = path.join(ROOT, "io", "duckdb-embedded.ts");
+const NATIVE_EXT = /\.(node|so(\.\d+)*|dylib|dll)$/;
+
+export interface BuildOptions {
+  /** Entry file (default `cli/main.ts`), relative to the repo root or absolute. */
+  entry?: string;
+  /** Output executable (default `dist/dagx`), relative to the repo root or absolute. */
+  outfile?: string;
+  /** Minify the bundle (default true). */
+  minify?: boolean;
+  /** Embed JSC bytecode, ESM format (default true). */
+  bytecode?: boolean;
+  /** Embed a source map so stack traces point at the TypeScript sources (default true). */
+  sourcemap?: boolean;
+  /** Cross-compile target such as `bun-linux-arm64`; default: this machine. */
+  target?: Bun.Build.CompileTarget;
+  /** Print a one-line summary (default false). */
+  quiet?: boolean;
+}
+
+export interface BuildResult {
+  outfile: string;
+  /** Executable size in bytes. */
+  size: number;
+  /** Wall time of the build in ms. */
+  ms: number;
+  duckdb: DuckDBNativeFiles;
+}
+
+export interface DuckDBNativeFiles {
+  /** `@duckdb/node-bindings-<platform>` package name. */
+  pkg: string;
+  version: string;
+  /** First 10 hex chars of sha256 over the native files (cache-folder key). */
+  hash: string;
+  addon: { name: string; file: string; size: number };
+  libs: { name: string; file: string; size: number }[];
+}
+
+/** `linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`… for a compile target or this machine. */
+export function duckdbPlatform(target?: string): string {
+  if (!target) {
+    let musl = false;
+    if (process.platform === "linux") {
+      const report = (process as any).report?.getReport?.();
+      musl = !report?.header?.glibcVersionRuntime;
+    }
+    return `${process.platform}-${process.arch}${musl ? "-musl" : ""}`;
+  }
+  const parts = target.replace(/^bun-/, "").split("-");
+  const os = parts.find((p) => ["linux", "darwin", "windows"].includes(p));
+  const arch = parts.find((p) => ["x64", "arm64", "aarch64"].includes(p));
+  if (!os || !arch) throw new Error(`unsupported compile target: ${target}`);
+  return `${os === "windows" ? "win32" : os}-${arch === "aarch64" ? "arm64" : arch}${parts.includes("musl") ? "-musl" : ""}`;
+}
+
+/** Locate the DuckDB native files for a platform in node_modules and fingerprint them. */
+export function findDuckDBNative(target?: string): DuckDBNativeFiles {
+  const req = createRequire(path.join(ROOT, "package.json"));
+  const bindingsDir = path.dirname(req.resolve("@duckdb/node-bindings/package.json"));
+  const pkg = `@duckdb/node-bindings-${duckdbPlatform(target)}`;
+  let dir: string;
+  try {
+    dir = path.dirname(req.resolve(`${pkg}/package.json`, { paths: [bindingsDir, ROOT] }));
+  } catch {
+    throw new Error(`${pkg} is not installed (npm installs only the host's platform package; try \`npm install --force ${pkg}\`)`);
+  }
+  const version: string = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  const names = fs.readdirSync(dir).filter((n) => NATIVE_EXT.test(n)).sort();
+  const addonName = names.find((n) => n.endsWith(".node"));
+  if (!addonName) throw new Error(`no .node addon in ${dir}`);
+  const hasher = new Bun.CryptoHasher("sha256");
+  const entry = (name: string) => {
+    const file = path.join(dir, name);
+    hasher.update(fs.readFileSync(file));
+    return { name, file, size: fs.statSync(file).size };
+  };
+  const addon = entry(addonName);
+  const libs = names.filter((n) => n !== addonName).map(entry);
+  return { pkg, version, hash: hasher.digest("hex").slice(0, 10), addon, libs };
+}
+
+/** Generated replacement for `@duckdb/node-bindings` (ESM; node-api's `__importDefault` picks `default`). */
+export function embeddedBindingsSource(native: DuckDBNativeFiles): string {
+  const files = [native.addon, ...native.libs];
+  const imports = files.map((f, i) => `import f${i} from ${JSON.stringify(f.file)} with { type: "file" };`);
+  const spec = (f: { name: string; size: number }, i: number) => `{ name: ${JSON.stringify(f.name)}, src: f${i}, size: ${f.size} }`;
+  return [
+    ...imports,
+    `import { loadEmbeddedDuckDB } from ${JSON.stringify(LOADER)};`,
+    `const binding = loadEmbeddedDuckDB({`,
+    `  version: ${JSON.stringify(native.version)},`,
+    `  hash: ${JSON.stringify(native.hash)},`,
+    `  addon: ${spec(native.addon, 0)},`,
+    `  libs: [${native.libs.map((l, i) => spec(l, i + 1)).join(", ")}],`,
+    `});`,
+    `export default binding;`,
+    "",
+  ].join("\n");
+}
+
+/** Bundler plugin: `@duckdb/node-bindings` -> embedded native files + io/duckdb-embedded.ts. */
+export function duckdbEmbedPlugin(native: DuckDBNativeFiles): BunPlugin {
+  return {
+    name: "dagx-duckdb-embed",
+    setup(build) {
+      build.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: "@duckdb/node-bindings", namespace: "dagx-duckdb" }));
+      build.onLoad({ filter: /.*/, namespace: "dagx-duckdb" }, () => ({ contents: embeddedBindingsSource(native), loader: "js" }));
+    },
+  };
+}
+
+/** Compile `entry` into one executable at `outfile`. Throws with the bundler's messages on failure. */
+export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult> {
+  const t0 = performance.now();
+  const entry = path.resolve(ROOT, opts.entry ?? "cli/main.ts");
+  const outfile = path.resolve(ROOT, opts.outfile ?? "dist/dagx");
+  if (!fs.existsSync(entry)) throw new Error(`entry not found: ${entry}`);
+  const native = findDuckDBNative(opts.target);
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  const bytecode = opts.bytecode ?? true;
+  const result = await Bun.build({
+    entrypoints: [entry],
+    compile: {
+      outfile,
+      ...(opts.target ? { target: opts.target } : {}),
+      // A user's bunfig.toml (preload, etc.) must not change how dagx itself starts; .env stays on.
+      autoloadBunfig: false,
+    },
+    target: "bun",
+    format: "esm",
+    minify: opts.minify ?? true,
+    bytecode,
+    // Embedded (zstd) and only decoded when an error is printed: readable stack traces, no startup cost.
+    sourcemap: opts.sourcemap === false ? "none" : "linked",
+    plugins: [duckdbEmbedPlugin(native)],
+    throw: false,
+  });
+  if (!result.success) {
+    throw new Error(`build failed:\n${result.logs.map((l) => String(l)).join("\n")}`);
+  }
+  // The map is also embedded in the executable; drop the side file so dist/ holds exactly one file.
+  for (const o of result.outputs) {
+    if (o.kind === "sourcemap" && path.resolve(o.path) !== outfile) fs.rmSync(o.path, { force: true });
+  }
+  fs.rmSync(`${outfile}.map`, { force: true });
+  const size = fs.statSync(outfile).size;
+  const ms = Math.round(performance.now() - t0);
+  if (!opts.quiet) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    console.log(`built ${path.relative(process.cwd(), outfile) || outfile} (${mb(size)}, DuckDB ${native.version} ${native.hash}, ${ms} ms)`);
+  }
+  return { outfile, size, ms, duckdb: native };
+}
+
+function parseArgs(argv: string[]): BuildOptions {
+  const opts: BuildOptions = {};
+  const positional: string[] = [];
+  for (const a of argv) {
+    if (a === "--no-minify") opts.minify = false;
+    else if (a === "--no-bytecode") opts.bytecode = false;
+    else if (a === "--no-sourcemap") opts.sourcemap = false;
+    else if (a.startsWith("--target=")) opts.target = a.slice("--target=".length) as Bun.Build.CompileTarget;
+    else if (a === "-h" || a === "--help") {
+      console.log("usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-<os>-<arch>]");
+      process.exit(0);
+    } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  // Positional paths are relative to where the command is run.
+  if (positional[0]) opts.entry = path.resolve(positional[0]);
+  if (positional[1]) opts.outfile = path.resolve(positional[1]);
+  return opts;
+}
+
+if (import.meta.main) {
+  try {
+    await buildBinary(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,158 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { StateStoreError } from "../../core/errors.ts";
+import type { StateStore } from "../../core/types.ts";
+import { SCHEMA_VERSION } from "../../io/_state-schema.ts";
+import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
+import { createMemoryStateStore } from "../../io/memory-state-store.ts";
+import { createStateWriter } from "../../io/state-writer.ts";
+import { makeEvent, makeMaterialization, makeRun, testStateStore } from "./state-store.contract.ts";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-state-"));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+const freshPath = () => path.join(root, `p${++counter}`, ".dagx", "state.duckdb");
+const BUN = process.execPath;
+
+testStateStore("createMemoryStateStore()", () => createMemoryStateStore());
+testStateStore("createDuckDBStateStore()", () => createDuckDBStateStore(freshPath()));
+
+/** Start a child process that opens `file` with raw DuckDB and holds it until killed. */
+async function holdFile(file: string): Promise<Bun.Subprocess<"ignore", "pipe", "pipe">> {
+  const script = `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); globalThis.keep = [i, await i.connect()]; console.log("held"); setInterval(() => {}, 1000);`;
+  // The handles must stay referenced: DuckDB closes (and unlocks) instances that get garbage collected.
+  const child = Bun.spawn([BUN, "-e", script], { cwd: path.join(import.meta.dir, "../.."), stdout: "pipe", stderr: "pipe" });
+  const reader = child.stdout.getReader();
+  const { value } = await reader.read();
+  expect(new TextDecoder().decode(value)).toContain("held");
+  return child;
+}
+
+describe("createDuckDBStateStore()", () => {
+  test("creates the folder 0700 and the file 0600, at the current schema version", async () => {
+    const file = freshPath();
+    const store = createDuckDBStateStore(file);
+    await store.listRuns();
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(`${file}.lock`).mode & 0o777).toBe(0o600);
+    await store.close();
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    const rows = (await conn.runAndReadAll("SELECT max(version) AS v, count(*) AS n FROM schema_version")).getRowObjectsJS();
+    conn.closeSync();
+    instance.closeSync();
+    expect(rows).toEqual([{ v: SCHEMA_VERSION, n: BigInt(SCHEMA_VERSION) }]);
+  });
+
+  test("keeps state across store instances (the file is the only state)", async () => {
+    const file = freshPath();
+    const a = createDuckDBStateStore(file);
+    await a.createRun(makeRun("r1"));
+    await a.write({ events: [makeEvent("r1", 1)], materializations: [makeMaterialization("x")] });
+    await a.close();
+    const b = createDuckDBStateStore(file);
+    expect((await b.getRun("r1"))?.runId).toBe("r1");
+    expect(await b.getEvents("r1")).toEqual([makeEvent("r1", 1)]);
+    expect(await b.latestMaterializations()).toEqual([makeMaterialization("x")]);
+    await b.close();
+  });
+
+  test("releases the file between operations so another process can open it", async () => {
+    const file = freshPath();
+    const store = createDuckDBStateStore(file);
+    await store.createRun(makeRun("r1"));
+    const child = await holdFile(file); // would fail with "Conflicting lock" if we still held it
+    child.kill("SIGKILL");
+    await child.exited;
+    expect((await store.getRun("r1"))?.runId).toBe("r1");
+    await store.close();
+  });
+
+  test("serializes concurrent calls of one process (never two instances of one file)", async () => {
+    const file = freshPath();
+    const stores: StateStore[] = [createDuckDBStateStore(file), createDuckDBStateStore(file)];
+    await stores[0]?.createRun(makeRun("r1"));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => stores[i % 2]?.write({ events: [makeEvent("r1", i + 1)] })),
+    );
+    expect((await stores[1]?.getEvents("r1"))?.length).toBe(40);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  test("waits for a foreign lock holder, then fails with its pid and what to do", async () => {
+    const file = freshPath();
+    await createDuckDBStateStore(file).listRuns();
+    const child = await holdFile(file);
+    try {
+      const store = createDuckDBStateStore(file, { lockTimeoutMs: 400 });
+      const started = Date.now();
+      const error = await store.listRuns().catch((e: unknown) => e);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+      expect(error).toBeInstanceOf(StateStoreError);
+      expect((error as Error).message).toContain(`process ${child.pid} (`);
+      expect((error as Error).message).toContain(`"kill ${child.pid}"`);
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+
+  test("rejects a state file written by a newer dagx", async () => {
+    const file = freshPath();
+    await createDuckDBStateStore(file).listRuns();
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    await conn.run("INSERT INTO schema_version VALUES (999, 0)");
+    conn.closeSync();
+    instance.closeSync();
+    await expect(createDuckDBStateStore(file).listRuns()).rejects.toThrow("upgrade dagx");
+  });
+});
+
+describe("createStateWriter()", () => {
+  test("flushes buffered events in the background within flushMs", async () => {
+    const store = createMemoryStateStore();
+    const writer = createStateWriter(store, { flushMs: 20 });
+    writer.event(makeEvent("r1", 1));
+    writer.event(makeEvent("r1", 2));
+    expect(writer.pending).toBe(2);
+    await Bun.sleep(60);
+    expect(writer.pending).toBe(0);
+    expect((await store.getEvents("r1")).length).toBe(2);
+    await writer.close();
+  });
+
+  test("flush() writes everything in one store.write and serializes concurrent calls", async () => {
+    const store = createMemoryStateStore();
+    const batches: number[] = [];
+    const counted: StateStore = { ...store, write: async (b) => (batches.push(b.events?.length ?? 0), store.write(b)) };
+    const writer = createStateWriter(counted, { flushMs: 10_000 });
+    for (let i = 1; i <= 5; i++) writer.event(makeEvent("r1", i));
+    await Promise.all([writer.flush(), writer.flush()]);
+    expect(batches).toEqual([5]);
+    await writer.close();
+  });
+
+  test("a failed background flush keeps the batch, retries, and surfaces on close()", async () => {
+    const store = createMemoryStateStore();
+    let failing = true;
+    const errors: unknown[] = [];
+    const flaky: StateStore = { ...store, write: async (b) => (failing ? Promise.reject(new Error("disk full")) : store.write(b)) };
+    const writer = createStateWriter(flaky, { flushMs: 5, onError: (e) => errors.push(e) });
+    writer.event(makeEvent("r1", 1));
+    writer.materialization(makeMaterialization("a"));
+    await Bun.sleep(50);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(writer.pending).toBe(2);
+    await expect(writer.close()).rejects.toThrow("disk full");
+    failing = false;
+    await writer.close();
+    expect(writer.pending).toBe(0);
+    expect((await store.getEvents("r1")).length).toBe(1);
+    expect(() => writer.event(makeEvent("r1", 2))).toThrow(StateStoreError);
+  });
+});
