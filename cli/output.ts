@@ -58,5 +58,5 @@ export function ago(at: number, now = Date.now()): string {
 }
 
 export function formatRows(n: number | null | undefined): string {
-  return n === null || n === undefined ? "" : `${n.toLocaleString("en-US")} rows`;
+  return n === null || n === undefined ? "" : `${n.toLocaleString("en-US")} ${n === 1 ? "row" : "rows"}`;
 }

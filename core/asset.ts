@@ -53,7 +53,7 @@ export type InputOf<Out> = [Out] extends [undefined | void]
     : Out extends ArrowTableLike
       ? TableInput<Record<string, unknown>>
       : Out extends readonly (infer R)[]
-        ? [R] extends [Record<string, unknown>]
+        ? [R] extends [object]
           ? R extends Date | readonly unknown[]
             ? Out
             : TableInput<R>

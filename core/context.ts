@@ -40,7 +40,7 @@ export interface AssetContext {
 }
 
 /** The `ctx.sql` tag. */
-export type SqlTag = <Row extends Record<string, unknown> = Record<string, unknown>>(
+export type SqlTag = <Row extends object = Record<string, unknown>>(
   strings: TemplateStringsArray,
   ...values: unknown[]
 ) => SqlQuery<Row>;
@@ -55,7 +55,7 @@ export const SQL_QUERY = Symbol.for("dagx.sql");
 export const TABLE_INPUT = Symbol.for("dagx.table");
 
 /** A lazy SQL query. Returned from an asset, it is written straight to Parquet by DuckDB. */
-export interface SqlQuery<Row extends Record<string, unknown> = Record<string, unknown>> {
+export interface SqlQuery<Row extends object = Record<string, unknown>> {
   readonly [SQL_QUERY]: true;
   readonly strings: readonly string[];
   readonly values: readonly unknown[];
@@ -119,7 +119,7 @@ export function compileSql(q: SqlQuery, resolveRef: (v: unknown) => TableInput |
 
 /** Make the `ctx.sql` tag bound to a runner. */
 export function createSqlTag(runner: SqlRunner, resolveRef?: (v: unknown) => TableInput | null): SqlTag {
-  return (<Row extends Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
+  return (<Row extends object>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
     const q: SqlQuery<Row> = {
       [SQL_QUERY]: true,
       strings: [...strings],

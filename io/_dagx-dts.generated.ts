@@ -51,7 +51,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       partitions?: unknown;
   }
   /** What a stored output of type \`Out\` looks like to a downstream asset. */
-  type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [Record<string, unknown>] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
+  type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [object] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
   /** Structural shape of an Apache Arrow \`Table\` (so user code can bring its own apache-arrow). */
   interface ArrowTableLike {
       readonly schema: {
@@ -142,7 +142,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       }): OutputWithMetadata<T>;
   }
   /** The \`ctx.sql\` tag. */
-  type SqlTag = <Row extends Record<string, unknown> = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]) => SqlQuery<Row>;
+  type SqlTag = <Row extends object = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]) => SqlQuery<Row>;
   /** Executes compiled SQL in the run's own in-memory DuckDB (implemented in io/). */
   interface SqlRunner {
       rows(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
@@ -151,7 +151,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
   const SQL_QUERY: unique symbol;
   const TABLE_INPUT: unique symbol;
   /** A lazy SQL query. Returned from an asset, it is written straight to Parquet by DuckDB. */
-  interface SqlQuery<Row extends Record<string, unknown> = Record<string, unknown>> {
+  interface SqlQuery<Row extends object = Record<string, unknown>> {
       readonly [SQL_QUERY]: true;
       readonly strings: readonly string[];
       readonly values: readonly unknown[];

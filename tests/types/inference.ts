@@ -1,0 +1,43 @@
+/**
+ * Type tests: checked by `tsc --noEmit` in `npm test` (not run). A wrong inference is a compile error.
+ */
+import { asset, type InputOf, type OutputOf, type TableInput } from "dagx";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const expectType = <T extends true>(_ok: T) => {};
+
+interface Order {
+  id: number;
+  amount: number;
+}
+
+const orders = asset(async (): Promise<Order[]> => [{ id: 1, amount: 2 }]);
+const settings = asset(() => ({ currency: "EUR", rate: 0.19 }));
+const viaSql = asset((ctx) => ctx.sql<{ day: string; revenue: number }>`select 1`);
+const sideEffect = asset(() => undefined);
+const numbers = asset(() => [1, 2, 3]);
+
+expectType<Equal<OutputOf<typeof orders>, Order[]>>(true);
+expectType<Equal<InputOf<OutputOf<typeof orders>>, TableInput<Order>>>(true);
+expectType<Equal<InputOf<OutputOf<typeof settings>>, { currency: string; rate: number }>>(true);
+expectType<Equal<InputOf<OutputOf<typeof viaSql>>, TableInput<{ day: string; revenue: number }>>>(true);
+expectType<Equal<InputOf<OutputOf<typeof sideEffect>>, undefined>>(true);
+expectType<Equal<InputOf<OutputOf<typeof numbers>>, number[]>>(true);
+
+export const downstream = asset({ ins: { orders, settings, viaSql } }, async (ctx, { orders, settings, viaSql }) => {
+  const rows = await orders.rows();
+  expectType<Equal<typeof rows, Order[]>>(true);
+  expectType<Equal<typeof settings.rate, number>>(true);
+  const days = await viaSql.rows();
+  expectType<Equal<(typeof days)[number]["day"], string>>(true);
+  // @ts-expect-error — an input's rows are objects, not numbers
+  const n: number = rows;
+  void n;
+  return ctx.sql`select * from ${orders} where amount > ${settings.rate}`;
+});
+
+// @ts-expect-error — ins must be asset definitions
+asset({ ins: { bad: 42 } }, () => 1);
+
+// @ts-expect-error — an input that is not declared in ins
+asset({ ins: { orders } }, (_ctx, { nope }) => nope);
