@@ -4,6 +4,7 @@
  * messages and exit codes. Only this file ends the process.
  */
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { didYouMean } from "../core/suggest.ts";
 import { reportError } from "./errors.ts";
 import { createOutput } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -48,7 +49,8 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (!first || !(first in COMMANDS)) {
-      out.say(`${out.c.red("error")} Unknown command "${first ?? argv[0]}": run \`dagx --help\` for the list of commands`);
+      const word = first ?? argv[0] ?? "";
+      out.say(`${out.c.red("error")} Unknown command "${word}"${didYouMean(word, Object.keys(COMMANDS))}: run \`dagx --help\` for the list of commands`);
       return 2;
     }
     const cmd = await COMMANDS[first]!();

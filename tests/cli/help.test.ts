@@ -1,0 +1,40 @@
+import { describe, expect, test } from "bun:test";
+import { tmpdir } from "node:os";
+import { COMMANDS } from "../../cli/main.ts";
+import { dagx } from "./helpers.ts";
+
+describe("dagx --help", () => {
+  test("the top-level help lists every command", async () => {
+    const r = await dagx(tmpdir(), ["--help"]);
+    expect(r.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(r.stdout + r.stderr).toContain(name);
+  });
+
+  for (const name of Object.keys(COMMANDS)) {
+    test(`${name} --help shows usage with an example and exits 0`, async () => {
+      const r = await dagx(tmpdir(), [name, "--help"]);
+      expect(r.code).toBe(0);
+      const text = r.stdout + r.stderr;
+      expect(text).toContain(`dagx ${name}`);
+      expect(text).toMatch(/Example/);
+    });
+  }
+
+  test("an unknown command exits 2 and says how to find the right one", async () => {
+    const r = await dagx(tmpdir(), ["materialise"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Unknown command "materialise"');
+    expect(r.stderr).toContain("did you mean");
+  });
+
+  test("--version prints the version", async () => {
+    const r = await dagx(tmpdir(), ["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("NO_COLOR output has no ANSI escapes", async () => {
+    const r = await dagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "1", FORCE_COLOR: "" } });
+    expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
+  });
+});
