@@ -31,8 +31,9 @@ export function reportLoadErrors(out: Output, errors: readonly LoadError[]): voi
   for (const le of errors) {
     out.say(`${out.c.red("error")} ${le.message}`);
     if (le.frame) out.say(out.c.dim(le.frame));
+    if (out.verbose && le.stack) out.say(out.c.dim(le.stack));
   }
-  if (errors.length) out.say(out.c.dim(`${errors.length} asset file(s) failed to load; their assets are left out until fixed`));
+  if (errors.length) out.say(out.c.dim(`${errors.length} load error(s) in asset files; the assets involved are left out until fixed`));
 }
 
 export { DefinitionError };

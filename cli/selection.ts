@@ -8,8 +8,8 @@ export function resolveSelected(project: Project, words: string[]): Set<string> 
     return selectAssets(words, project.graph);
   } catch (e) {
     if (e instanceof SelectionError && project.graph.errors.length) {
-      const files = project.graph.errors.map((x) => x.file).join(", ");
-      throw new SelectionError(`${e.message} (note: ${project.graph.errors.length} asset file(s) failed to load: ${files})`, e.selection, e.position, e.length, e.code as "SELECTION_SYNTAX");
+      const files = [...new Set(project.graph.errors.map((x) => x.file))].join(", ");
+      throw new SelectionError(`${e.message} (note: assets of these files are left out until their load errors are fixed: ${files})`, e.selection, e.position, e.length, e.code as "SELECTION_SYNTAX");
     }
     throw e;
   }

@@ -23,6 +23,8 @@ export interface LoadError {
   message: string;
   /** A few lines of source around the line, when available. */
   frame?: string;
+  /** The original error's stack (shown with --verbose). */
+  stack?: string;
 }
 
 export interface Definitions {

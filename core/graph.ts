@@ -115,13 +115,36 @@ function validateOptions(key: string, where: string, o: LoadedAsset["def"]["opti
 /** Validate deps and cycles and build the graph. Throws DefinitionError. */
 export function buildGraph(defs: Definitions): ProjectGraph {
   const assets = new Map<string, LoadedAsset>(defs.assets.map((a) => [a.key, a]));
+  const errors = [...defs.errors];
+  if (defs.errors.length) {
+    // A file failed to load: an asset depending (by key string) on an asset it may have defined is
+    // left out with its downstream, like the broken file's own assets, so the rest still loads.
+    const brokenFiles = [...new Set(defs.errors.map((e) => e.file))].map((f) => relativeTo(defs.root, f)).join(", ");
+    const leftOut = new Set<string>();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const a of [...assets.values()]) {
+        const missing = a.deps.find((d) => !assets.has(d));
+        if (missing === undefined) continue;
+        assets.delete(a.key);
+        leftOut.add(a.key);
+        changed = true;
+        const line = a.location ? Number(/:(\d+)$/.exec(a.location)?.[1]) || null : null;
+        errors.push({
+          file: a.file,
+          line,
+          message: `Asset "${a.key}" at ${relativeTo(defs.root, a.location ?? a.file)} is left out: it depends on "${missing}", which ${leftOut.has(missing) ? "is left out too" : "is not defined"} (asset file(s) that failed to load: ${brokenFiles})`,
+        });
+      }
+    }
+  }
   const downstream = new Map<string, string[]>();
   const upstream = new Map<string, string[]>();
-  for (const a of defs.assets) {
+  for (const a of assets.values()) {
     downstream.set(a.key, []);
     upstream.set(a.key, a.deps);
   }
-  for (const a of defs.assets) {
+  for (const a of assets.values()) {
     for (const d of a.deps) {
       if (!assets.has(d)) {
         const broken = defs.errors.length ? ` (${defs.errors.length} asset file(s) failed to load and may define it: ${defs.errors.map((e) => e.file).join(", ")})` : "";
@@ -136,7 +159,13 @@ export function buildGraph(defs: Definitions): ProjectGraph {
   }
   for (const list of downstream.values()) list.sort();
   const order = topoOrder(assets, upstream);
-  return { assets, downstream, upstream, order, errors: defs.errors };
+  return { assets, downstream, upstream, order, errors };
+}
+
+/** `path` relative to `root` when inside it (core has no node:path). */
+function relativeTo(root: string, path: string): string {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path;
 }
 
 /** Kahn's algorithm; on a cycle, throws with the cycle's path. */

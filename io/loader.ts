@@ -51,8 +51,9 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
     }
   }
   const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
-  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}: ${err?.message ?? String(e)}`;
-  return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined };
+  const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";
+  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(e)}`;
+  return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined, stack: typeof err?.stack === "string" ? err.stack : undefined };
 }
 
 /** Two lines either side of `line`, numbered, with a marker. */

@@ -25,7 +25,7 @@ export default defineCommand({
     return withProject(args, async ({ out, project, store }) => {
       const words = positionals(args);
       if (project.graph.errors.length > 0 && words.length === 0) {
-        throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} asset file(s) failed to load (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
+        throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} load error(s) in asset files (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
       }
       const selected = resolveSelected(project, words);
       const concurrency = args.concurrency !== undefined ? parseConcurrency(args.concurrency) : (project.config.concurrency ?? navigator.hardwareConcurrency ?? 4);

@@ -1,0 +1,272 @@
+// Runs that go wrong, through the real CLI against real DuckDB and Parquet: failing user code,
+// unsupported return values, retries, usage errors, dry runs, the §8 JSON shape.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dagx, makeProject, removeProject } from "./helpers.ts";
+
+const dirs: string[] = [];
+const project = (files: Record<string, string>) => {
+  const d = makeProject(files, "dagx-runfail-");
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) removeProject(d);
+});
+
+interface Step {
+  key: string;
+  partition: string | null;
+  status: string;
+  rows: number | null;
+  durationMs: number;
+  error?: string;
+  reason?: string;
+}
+interface RunJson {
+  runId: string | null;
+  status: string;
+  steps: Step[];
+}
+interface StatusJson {
+  key: string;
+  status: string;
+  causes: string[];
+  lastMaterialization: { runId: string; rows: number | null } | null;
+  lastFailure?: { runId: string; error: string } | null;
+}
+interface LogsJson {
+  run: { runId: string; status: string };
+  events: { seq: number; type: string; assetKey: string | null; payload: Record<string, unknown> }[];
+}
+
+const IMPORT = `import { asset } from "dagx";\n`;
+const step = (out: RunJson, key: string) => out.steps.find((s) => s.key === key)!;
+
+describe("an asset that throws", () => {
+  const files = (body: string) => ({
+    "pipeline.asset.ts": [
+      `import { asset } from "dagx";`,
+      `export const src = asset(() => [{ id: 1 }, { id: 2 }, { id: 3 }]);`,
+      `export const boom = asset({ ins: { src } }, async (ctx, { src }) => {`,
+      `  const rows = await src.rows();`,
+      `  ${body}`,
+      `});`,
+      `export const after_boom = asset({ ins: { boom } }, (ctx, { boom }) => ctx.sql\`select count(*) as n from \${boom}\`);`,
+      `export const sibling = asset({ ins: { src } }, (ctx, { src }) => ctx.sql\`select sum(id) as total from \${src}\`);`,
+      ``,
+    ].join("\n"),
+  });
+
+  test("exit 1, user file:line, downstream skipped, sibling materialized, earlier output kept", async () => {
+    const dir = project(files("return rows.map((r) => ({ id: r.id, double: r.id * 2 }));"));
+    const first = await dagx(dir, ["materialize", "--json"]);
+    expect(first.code).toBe(0);
+    expect(first.json<RunJson>().steps.every((s) => s.status === "success")).toBe(true);
+    const boomFile = join(dir, ".dagx/data/boom/data.parquet");
+    const before = readFileSync(boomFile);
+    const firstRunId = first.json<RunJson>().runId;
+
+    writeFileSync(join(dir, "pipeline.asset.ts"), files(`if (rows.length > 2) throw new Error("too many rows: " + rows.length);`)["pipeline.asset.ts"]);
+    const r = await dagx(dir, ["materialize", "--json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<RunJson>();
+    expect(out.status).toBe("failed");
+    expect(step(out, "src").status).toBe("success");
+    expect(step(out, "boom")).toMatchObject({ status: "failed", rows: null });
+    expect(step(out, "boom").error).toContain("too many rows: 3");
+    expect(step(out, "boom").error).toContain("pipeline.asset.ts:5"); // the user's throw, line 5
+    expect(step(out, "after_boom")).toMatchObject({ status: "skipped" });
+    expect(step(out, "after_boom").reason).toContain('upstream "boom" failed');
+    expect(step(out, "sibling")).toMatchObject({ status: "success", rows: 1 });
+    // human output names the failure with its location, no stack trace
+    expect(r.stderr).toMatch(/boom.*too many rows: 3 \(at pipeline\.asset\.ts:5:\d+\)/);
+    expect(r.stderr).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
+
+    // the earlier output of the failing asset is untouched, byte for byte, and no temp file is left
+    expect(readFileSync(boomFile).equals(before)).toBe(true);
+    expect(readdirSync(join(dir, ".dagx/data/boom"))).toEqual(["data.parquet"]);
+
+    const st = await dagx(dir, ["status", "--json"]);
+    expect(st.code).toBe(0);
+    const boom = st.json<StatusJson[]>().find((s) => s.key === "boom")!;
+    expect(boom.status).toBe("failed");
+    expect(boom.causes.join(" ")).toContain("too many rows: 3");
+    expect(boom.lastMaterialization?.runId).toBe(firstRunId as string); // the kept output is still the latest
+    const after = st.json<StatusJson[]>().find((s) => s.key === "after_boom")!;
+    expect(after.status).toBe("stale");
+
+    const logs = await dagx(dir, ["logs", "latest", "--json"]);
+    expect(logs.code).toBe(0);
+    const l = logs.json<LogsJson>();
+    expect(l.run.runId).toBe(out.runId!);
+    expect(l.run.status).toBe("failed");
+    const failed = l.events.filter((e) => e.type === "step_failed");
+    expect(failed.map((e) => e.assetKey)).toEqual(["boom"]);
+    expect(String(failed[0]!.payload.error)).toContain("too many rows: 3");
+    expect(l.events.some((e) => e.type === "step_skipped" && e.assetKey === "after_boom")).toBe(true);
+    expect(l.events.at(-1)!.type).toBe("run_finished");
+    // seq numbers are complete and ordered: nothing lost
+    expect(l.events.map((e) => e.seq)).toEqual(l.events.map((_e, i) => i + 1));
+  });
+});
+
+describe("unsupported return values", () => {
+  const cases: [string, string, RegExp][] = [
+    ["ret_function", "() => () => 1", /a function/],
+    ["ret_map", "() => new Map([[1, 2]])", /Map/],
+    ["ret_symbol", `() => Symbol("s")`, /a symbol/],
+    ["ret_bigint", "() => 10n", /a bigint/],
+    ["ret_nan", "() => ({ ratio: NaN })", /value\.ratio is NaN/],
+  ];
+
+  test("each fails naming the asset and the type; nothing is written", async () => {
+    const dir = project({
+      "bad.asset.ts": IMPORT + cases.map(([k, fn]) => `export const ${k} = asset(${fn});`).join("\n") + "\nexport const fine = asset(() => ({ ok: true }));\n",
+    });
+    const r = await dagx(dir, ["materialize", "--json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<RunJson>();
+    for (const [key, , type] of cases) {
+      const s = step(out, key);
+      expect(s.status).toBe("failed");
+      expect(s.error).toContain(`Asset "${key}" returned an unsupported value`);
+      expect(s.error).toMatch(type);
+      expect(existsSync(join(dir, ".dagx/data", key))).toBe(false);
+    }
+    expect(step(out, "fine").status).toBe("success");
+    expect(JSON.parse(readFileSync(join(dir, ".dagx/data/fine/value.json"), "utf8"))).toEqual({ ok: true });
+  });
+});
+
+test("retries: fails twice, then succeeds; two step_retry events", async () => {
+  const dir = project({
+    "flaky.asset.ts": [
+      IMPORT,
+      `import { existsSync, readFileSync, writeFileSync } from "node:fs";`,
+      `export const flaky = asset({ retry: { maxRetries: 3, delay: "10ms", jitter: false } }, (ctx) => {`,
+      `  const f = ctx.path("attempts.txt");`,
+      `  const n = (existsSync(f) ? Number(readFileSync(f, "utf8")) : 0) + 1;`,
+      `  writeFileSync(f, String(n));`,
+      `  if (n < 3) throw new Error("flaky attempt " + n);`,
+      `  return [{ attempt: n }];`,
+      `});`,
+      ``,
+    ].join("\n"),
+  });
+  const r = await dagx(dir, ["materialize", "--json"]);
+  expect(r.code).toBe(0);
+  const out = r.json<RunJson>();
+  expect(out.status).toBe("success");
+  expect(step(out, "flaky")).toMatchObject({ status: "success", rows: 1 });
+  expect(readFileSync(join(dir, "attempts.txt"), "utf8")).toBe("3");
+
+  const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
+  const retries = logs.events.filter((e) => e.type === "step_retry");
+  expect(retries.length).toBe(2);
+  expect(retries.map((e) => e.payload.attempt)).toEqual([1, 2]);
+  expect(String(retries[0]!.payload.error)).toContain("flaky attempt 1");
+  expect(logs.events.filter((e) => e.type === "step_failed").length).toBe(0);
+  expect(logs.events.filter((e) => e.type === "step_success").length).toBe(1);
+});
+
+test("retries exhausted: the step fails after maxRetries + 1 attempts", async () => {
+  const dir = project({
+    "never.asset.ts": `${IMPORT}export const never = asset({ retry: { maxRetries: 2, delay: "5ms" } }, () => { throw new Error("always down"); });\n`,
+  });
+  const r = await dagx(dir, ["materialize", "--json"]);
+  expect(r.code).toBe(1);
+  const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
+  expect(logs.events.filter((e) => e.type === "step_retry").length).toBe(2);
+  const failed = logs.events.filter((e) => e.type === "step_failed");
+  expect(failed.length).toBe(1);
+  expect(failed[0]!.payload.attempts).toBe(3);
+});
+
+describe("usage errors and planning", () => {
+  const files = {
+    "a.asset.ts": [
+      IMPORT,
+      `export const raw = asset(() => [{ id: 1 }, { id: 2 }]);`,
+      `export const clean = asset({ ins: { raw } }, (ctx, { raw }) => ctx.sql\`select * from \${raw} where id > 1\`);`,
+      `export const report = asset({ ins: { clean } }, async (ctx, { clean }) => ({ n: (await clean.rows()).length }));`,
+      ``,
+    ].join("\n"),
+  };
+
+  test("--concurrency must be a whole number ≥ 1 (exit 2, nothing runs)", async () => {
+    const dir = project(files);
+    for (const bad of ["0", "-1", "abc", "1.5"]) {
+      const r = await dagx(dir, ["materialize", "--concurrency", bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`Invalid --concurrency "${bad}"`);
+    }
+    const runs = await dagx(dir, ["runs", "--json"]);
+    expect(runs.json<unknown[]>()).toEqual([]);
+    expect(existsSync(join(dir, ".dagx/data/raw"))).toBe(false);
+    const ok = await dagx(dir, ["materialize", "-j", "1", "--json"]);
+    expect(ok.code).toBe(0);
+    expect(ok.json<RunJson>().steps.map((s) => s.key)).toEqual(["raw", "clean", "report"]);
+  });
+
+  test("--dry-run prints the plan and writes no run", async () => {
+    const dir = project(files);
+    const r = await dagx(dir, ["materialize", "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Plan: 3 step/);
+    expect(r.stderr).toMatch(/1\. raw[\s\S]*2\. clean[\s\S]*3\. report/);
+    // raw is not selected and never materialized: even a dry run refuses that plan
+    const j = await dagx(dir, ["materialize", "clean+", "--dry-run", "--json"]);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toContain('upstream "raw" has never been materialized');
+    const j2 = await dagx(dir, ["materialize", "+clean", "--dry-run", "--json"]);
+    expect(j2.code).toBe(0);
+    expect(j2.json<RunJson>()).toMatchObject({ runId: null, status: "planned", steps: [{ key: "raw" }, { key: "clean" }] });
+    expect((await dagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
+    expect(existsSync(join(dir, ".dagx/data/raw"))).toBe(false);
+    expect((await dagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.status === "missing")).toBe(true);
+  });
+
+  test("a never-materialized upstream that is not selected is refused up front (exit 2, names it and the fix)", async () => {
+    const dir = project(files);
+    const r = await dagx(dir, ["materialize", "report"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('upstream "clean" has never been materialized');
+    expect(r.stderr).toContain("dagx materialize +report");
+    expect(r.stderr).toContain("dagx materialize clean");
+    expect((await dagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
+    expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
+  });
+
+  test("--json of materialize has the DESIGN §8 shape", async () => {
+    const dir = project({
+      ...files,
+      "b.asset.ts": `${IMPORT}import { raw } from "./a.asset";\nexport const bad = asset({ ins: { raw } }, () => { throw new TypeError("bad input"); });\nexport const after_bad = asset({ deps: ["bad"] }, () => undefined);\n`,
+    });
+    const r = await dagx(dir, ["materialize", "--json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<RunJson>();
+    expect(out.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/); // UUIDv7
+    expect(out.status).toBe("failed");
+    expect(out.steps.length).toBe(5);
+    for (const s of out.steps) {
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(["key", "partition", "status", "rows", "durationMs"]));
+      expect(s.partition).toBeNull();
+      expect(["success", "failed", "skipped", "canceled"]).toContain(s.status);
+      expect(Number.isInteger(s.durationMs)).toBe(true);
+      expect(s.durationMs).toBeGreaterThanOrEqual(0);
+      if (s.status === "failed") expect(typeof s.error).toBe("string");
+      else expect(s).not.toHaveProperty("error");
+    }
+    expect(step(out, "raw")).toMatchObject({ status: "success", rows: 2 });
+    expect(step(out, "clean")).toMatchObject({ status: "success", rows: 1 });
+    expect(step(out, "report")).toMatchObject({ status: "success", rows: null });
+    expect(step(out, "bad")).toMatchObject({ status: "failed", rows: null });
+    expect(step(out, "bad").error).toMatch(/^TypeError: bad input \(at b\.asset\.ts:3:\d+\)$/);
+    expect(step(out, "after_bad")).toMatchObject({ status: "skipped", rows: null, durationMs: 0 });
+    // stdout is only the JSON document; the human progress went to stderr
+    expect(r.stdout.trim().startsWith("{")).toBe(true);
+    expect(r.stderr).toContain("bad");
+  });
+});

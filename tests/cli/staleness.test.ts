@@ -1,0 +1,187 @@
+// Staleness you can trust (DESIGN §7), through the real CLI: code versions from function source and
+// local helper modules, causes that propagate downstream, `--stale`, and early cutoff on data versions.
+import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dagx, makeProject, removeProject } from "./helpers.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) removeProject(d);
+});
+
+interface StatusJson {
+  key: string;
+  status: string;
+  causes: string[];
+  lastMaterialization: { runId: string; dataVersion: string; codeVersion: string } | null;
+}
+interface RunJson {
+  runId: string | null;
+  status: string;
+  steps: { key: string; status: string; rows: number | null; reason?: string }[];
+}
+
+const UP = (body: string) => `import { asset } from "dagx";\nimport { label } from "./helpers/label";\n\nexport const up = asset((ctx) => ${body});\n`;
+const FILES = {
+  "up.asset.ts": UP("ctx.sql`select 1 as id, ${label()} as name union all select 2, 'y'`"),
+  "helpers/label.ts": `export const label = (): string => "x";\n`,
+  "down.asset.ts": [
+    `import { asset } from "dagx";`,
+    `import { up } from "./up.asset";`,
+    `export const down = asset({ ins: { up } }, (ctx, { up }) => ctx.sql\`select count(*) as n, max(name) as top from \${up}\`);`,
+    `export const report = asset({ ins: { down } }, async (ctx, { down }) => ({ rows: (await down.rows()).length }));`,
+    ``,
+  ].join("\n"),
+  "other.asset.ts": `import { asset } from "dagx";\nexport const other = asset(() => [{ k: "unrelated" }]);\n`,
+};
+
+async function fresh(files: Record<string, string> = FILES): Promise<string> {
+  const dir = makeProject(files, "dagx-stale-");
+  dirs.push(dir);
+  const r = await dagx(dir, ["materialize", "--json"]);
+  expect(r.code).toBe(0);
+  expect(r.json<RunJson>().steps.every((s) => s.status === "success")).toBe(true);
+  expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+  return dir;
+}
+
+async function statusJson(dir: string): Promise<Map<string, StatusJson>> {
+  const r = await dagx(dir, ["status", "--json"]);
+  expect(r.code).toBe(0);
+  return new Map(r.json<StatusJson[]>().map((s) => [s.key, s]));
+}
+
+async function statuses(dir: string): Promise<Record<string, string>> {
+  return Object.fromEntries([...(await statusJson(dir)).values()].map((s) => [s.key, s.status]));
+}
+
+describe("code change of an upstream", () => {
+  test("status: stale with 'code changed', downstream 'upstream … is stale'; --stale runs exactly those", async () => {
+    const dir = await fresh();
+    // different SQL → different code version and different data
+    writeFileSync(join(dir, "up.asset.ts"), UP("ctx.sql`select 1 as id, ${label()} as name union all select 2, 'z'`"));
+    const st = await statusJson(dir);
+    expect(st.get("up")!.status).toBe("stale");
+    expect(st.get("up")!.causes.join()).toMatch(/^code changed \(\w{8} → \w{8}\)$/);
+    expect(st.get("down")!.status).toBe("stale");
+    expect(st.get("down")!.causes).toEqual(['upstream "up" is stale']);
+    expect(st.get("report")!.status).toBe("stale");
+    expect(st.get("report")!.causes).toEqual(['upstream "down" is stale']);
+    expect(st.get("other")!.status).toBe("fresh");
+
+    const human = await dagx(dir, ["status"]);
+    expect(human.stderr).toMatch(/up\s+stale.*code changed/);
+    expect(human.stderr).toContain("dagx materialize --stale");
+
+    const r = await dagx(dir, ["materialize", "--stale", "--json"]);
+    expect(r.code).toBe(0);
+    const out = r.json<RunJson>();
+    expect(out.steps.map((s) => [s.key, s.status])).toEqual([
+      ["up", "success"],
+      ["down", "success"],
+      ["report", "success"],
+    ]);
+    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    const again = await dagx(dir, ["materialize", "--stale", "--json"]);
+    expect(again.json<RunJson>()).toMatchObject({ status: "nothing", steps: [] });
+  });
+});
+
+describe("early cutoff", () => {
+  test("upstream code changes but its output is identical: --stale re-runs it, skips the downstream as fresh", async () => {
+    const dir = await fresh();
+    const before = await statusJson(dir);
+    const downRun = before.get("down")!.lastMaterialization!.runId;
+    const upData = before.get("up")!.lastMaterialization!.dataVersion;
+    const downParquet = readFileSync(join(dir, ".dagx/data/down/data.parquet"));
+
+    // same query, reformatted, with a comment: the function's source (code version) changes
+    writeFileSync(
+      join(dir, "up.asset.ts"),
+      UP("{\n  // same rows, new layout\n  return ctx.sql`select 1 as id, ${label()} as name\n    union all select 2, 'y'`;\n}"),
+    );
+    const st = await statusJson(dir);
+    expect(st.get("up")!.status).toBe("stale");
+    expect(st.get("up")!.causes[0]).toContain("code changed");
+    expect(st.get("down")!.status).toBe("stale");
+
+    const r = await dagx(dir, ["materialize", "--stale", "--json"]);
+    expect(r.code).toBe(0);
+    const out = r.json<RunJson>();
+    const byKey = new Map(out.steps.map((s) => [s.key, s]));
+    expect(byKey.get("up")!.status).toBe("success");
+    expect(byKey.get("down")!.status).toBe("skipped");
+    expect(byKey.get("down")!.reason).toContain("early cutoff");
+    expect(byKey.get("report")!.status).toBe("skipped");
+    expect(byKey.get("report")!.reason).toContain("early cutoff");
+    expect(byKey.has("other")).toBe(false);
+
+    const after = await statusJson(dir);
+    expect(Object.fromEntries([...after.values()].map((s) => [s.key, s.status]))).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    expect(after.get("up")!.lastMaterialization!.runId).toBe(out.runId!);
+    expect(after.get("up")!.lastMaterialization!.dataVersion).toBe(upData); // identical content
+    expect(after.get("down")!.lastMaterialization!.runId).toBe(downRun); // not re-run
+    expect(readFileSync(join(dir, ".dagx/data/down/data.parquet")).equals(downParquet)).toBe(true);
+
+    const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<{ events: { type: string; assetKey: string | null; payload: Record<string, unknown> }[] }>();
+    expect(logs.events.filter((e) => e.type === "step_started").map((e) => e.assetKey)).toEqual(["up"]);
+    expect(logs.events.some((e) => e.type === "step_skipped" && e.assetKey === "down" && e.payload.fresh === true)).toBe(true);
+  });
+
+  test("an asset re-materialized with the same data leaves its downstream fresh", async () => {
+    const dir = await fresh();
+    const before = await statusJson(dir);
+    const r = await dagx(dir, ["materialize", "up", "--json"]);
+    expect(r.code).toBe(0);
+    const after = await statusJson(dir);
+    expect(after.get("up")!.lastMaterialization!.runId).toBe(r.json<RunJson>().runId!);
+    expect(after.get("up")!.lastMaterialization!.runId).not.toBe(before.get("up")!.lastMaterialization!.runId);
+    expect(after.get("up")!.lastMaterialization!.dataVersion).toBe(before.get("up")!.lastMaterialization!.dataVersion);
+    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+  });
+
+  test("re-materialized with different data: downstream says 'has newer data'", async () => {
+    const dir = await fresh({
+      ...FILES,
+      "up.asset.ts": UP("ctx.sql`select 1 as id, content as name from read_text(${ctx.path('seed.txt')})`"),
+      "seed.txt": "v1",
+    });
+    // the code did not change; the file it reads did (dagx cannot know until up runs again)
+    writeFileSync(join(dir, "seed.txt"), "v2");
+    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    const r = await dagx(dir, ["materialize", "up"]);
+    expect(r.code).toBe(0);
+    const st = await statusJson(dir);
+    expect(st.get("up")!.status).toBe("fresh");
+    expect(st.get("down")!.status).toBe("stale");
+    expect(st.get("down")!.causes).toEqual(['upstream "up" has newer data']);
+    expect(st.get("report")!.status).toBe("stale");
+    expect(st.get("report")!.causes).toEqual(['upstream "down" is stale']);
+    const run = await dagx(dir, ["materialize", "--stale", "--json"]);
+    expect(run.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([
+      ["down", "success"],
+      ["report", "success"],
+    ]);
+    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+  });
+});
+
+test("editing a local helper module imported by an asset file makes that asset stale", async () => {
+  const dir = await fresh();
+  writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => "x"; // touched\n`);
+  const st = await statusJson(dir);
+  expect(st.get("up")!.status).toBe("stale");
+  expect(st.get("up")!.causes[0]).toMatch(/^code changed/);
+  expect(st.get("down")!.status).toBe("stale");
+  expect(st.get("other")!.status).toBe("fresh");
+  // down.asset.ts imports up.asset.ts, but another asset file's change is up's own code version, not down's
+  expect(st.get("down")!.causes).toEqual(['upstream "up" is stale']);
+  const r = await dagx(dir, ["materialize", "--stale", "--json"]);
+  expect(r.code).toBe(0);
+  // the helper's output is unchanged ("x"), so early cutoff keeps down and report
+  const byKey = new Map(r.json<RunJson>().steps.map((s) => [s.key, s.status]));
+  expect(byKey.get("up")).toBe("success");
+  expect(byKey.get("down")).toBe("skipped");
+  expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+});
