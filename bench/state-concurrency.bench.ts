@@ -3,14 +3,15 @@
  *
  *   bun bench/state-concurrency.bench.ts [processes=20] [batches=10] [eventsPerBatch=5]
  *
- * Prints per-op median / p95 latency, total time, errors (must be 0), lost events (must be 0), and the
- * single-process cost of one session (attach → transaction → detach) next to a fresh
- * `DuckDBInstance` per operation (create → transaction → close).
+ * Prints per-op median / p95 latency (an op's wait for the file included), total time, errors (must
+ * be 0), lost events (must be 0), and the single-process cost of one whole session (attach →
+ * transaction → detach) next to a fresh `DuckDBInstance` per operation (create → transaction → close).
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { whenStateIdle } from "../io/_state-session.ts";
 import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
 
 const REPO = path.join(import.meta.dir, "..");
@@ -23,8 +24,10 @@ export interface StateBenchFigures {
   totalMs: number;
   errors: number;
   lostEvents: number;
-  /** Median of one store write in a single process (attach → txn → detach), ms. */
-  singleSessionMedianMs: number;
+  /** Median of one store.write() session in a single process (attach → txn → detach), ms. */
+  singleWriteSessionMedianMs: number;
+  /** Median of one read session (attach → query → detach), ms. */
+  singleReadSessionMedianMs: number;
   /** Median of create instance → txn → close in a single process, ms (the naive way). */
   singleInstanceMedianMs: number;
 }
@@ -32,17 +35,22 @@ export interface StateBenchFigures {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 const round = (n: number) => Math.round(n * 10) / 10;
 
-async function singleProcess(dir: string): Promise<{ session: number; instance: number }> {
+async function singleProcess(dir: string): Promise<{ write: number; read: number; instance: number }> {
   const file = path.join(dir, "single", "state.duckdb");
   const store = createDuckDBStateStore(file);
   const event = (seq: number) => ({ runId: "single", seq, at: Date.now(), type: "log" as const, assetKey: null, partitionKey: null, payload: { seq } });
   await store.write({ events: [event(0)] }); // creates + migrates the file
-  const session: number[] = [];
+  const write: number[] = [];
+  const read: number[] = [];
   for (let i = 1; i <= 50; i++) {
-    const started = performance.now();
+    let started = performance.now();
     await store.write({ events: [event(i)] });
-    await store.getRun("single"); // waits for the previous session's detach (checkpoint) too
-    session.push((performance.now() - started) / 2);
+    await whenStateIdle(file); // count the DETACH (checkpoint) too: one whole session
+    write.push(performance.now() - started);
+    started = performance.now();
+    await store.getEvents("single");
+    await whenStateIdle(file);
+    read.push(performance.now() - started);
   }
   await store.close();
   const instance: number[] = [];
@@ -57,7 +65,8 @@ async function singleProcess(dir: string): Promise<{ session: number; instance: 
     db.closeSync();
     instance.push(performance.now() - started);
   }
-  return { session: quantile(session.sort((a, b) => a - b), 0.5), instance: quantile(instance.sort((a, b) => a - b), 0.5) };
+  const median = (list: number[]) => quantile(list.sort((a, b) => a - b), 0.5);
+  return { write: median(write), read: median(read), instance: median(instance) };
 }
 
 /** Run the benchmark and return its figures. */
@@ -104,7 +113,8 @@ export async function run(processes = 20, batches = 10, eventsPerBatch = 5): Pro
     const single = await singleProcess(dir);
     return {
       processes, ops, totalMs, errors, lostEvents: processes * batches * eventsPerBatch - stored,
-      singleSessionMedianMs: round(single.session), singleInstanceMedianMs: round(single.instance),
+      singleWriteSessionMedianMs: round(single.write), singleReadSessionMedianMs: round(single.read),
+      singleInstanceMedianMs: round(single.instance),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -119,7 +129,7 @@ if (import.meta.main) {
     console.log(`  ${op.padEnd(24)} median ${String(f.median).padStart(7)} ms   p95 ${String(f.p95).padStart(7)} ms   (${f.count} ops)`);
   }
   console.log(`  total ${figures.totalMs} ms   errors ${figures.errors}   lost events ${figures.lostEvents}`);
-  console.log(`  single process: session (attach → txn → detach) median ${figures.singleSessionMedianMs} ms; ` +
-    `instance per op (create → txn → close) median ${figures.singleInstanceMedianMs} ms`);
+  console.log(`  single process, one session (attach → txn → detach): write median ${figures.singleWriteSessionMedianMs} ms, ` +
+    `read median ${figures.singleReadSessionMedianMs} ms; naive instance per op (create → txn → close) median ${figures.singleInstanceMedianMs} ms`);
   process.exitCode = figures.errors === 0 && figures.lostEvents === 0 ? 0 : 1;
 }

@@ -77,6 +77,8 @@ function commandIndex(argv: string[]): number {
 }
 
 if (import.meta.main) {
+  // State and outputs are the user's own (DESIGN §11): DuckDB's WAL and temp files included.
+  process.umask(0o077);
   const code = await run(process.argv.slice(2));
   // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive:
   // drain stdout, then exit with the command's code.

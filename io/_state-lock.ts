@@ -1,9 +1,11 @@
 /**
  * A cheap cross-process gate in front of the state file: flock(2) on `<db>.lock` through bun:ffi.
  *
- * Why: a DuckDB open that fails on the file lock still costs ~5 ms of CPU (measured), so 20
- * processes polling DuckDB burn the CPU the lock holder needs. A non-blocking flock try costs
- * ~0.5 µs, so waiters can poll every few ms for free, and only the gate holder opens DuckDB.
+ * Why: a DuckDB open that fails on the file lock still costs CPU (~5 ms for an instance, ~1 ms for
+ * an ATTACH; measured), so 20 processes polling DuckDB burn the CPU the lock holder needs. A
+ * non-blocking flock try costs ~0.5 µs, so waiters can poll every few ms for free, and only the
+ * gate holder touches DuckDB. A failed try also sets a "someone waits" byte in the file, which
+ * the holder reads at unlock to decide whether to step back (fairness, see _state-session.ts).
  * flock locks belong to the open file description: they are released when the process dies (no
  * stale locks after SIGKILL) and they also exclude other threads/Workers of the same process,
  * which DuckDB's own fcntl lock does not (two instances in one process both open the file).

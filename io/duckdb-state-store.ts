@@ -1,8 +1,11 @@
 /**
- * `StateStore` over `.dagx/state.duckdb`. Every method is one short session (open → transaction →
- * close, see io/_state-session.ts), so any number of dagx processes can share the file.
- * Writes also maintain `latest_materializations` / `latest_failures` (one row per asset and
- * partition; older rows are deleted, then newer ones inserted) so status reads never scan history.
+ * `StateStore` over `.dagx/state.duckdb`. Every method is one transaction inside a short session
+ * (attach → transactions → detach, see io/_state-session.ts), so any number of dagx processes can
+ * share the file. Writes also maintain `latest_materializations` / `latest_failures` (one row per
+ * asset and partition: older rows deleted, newer inserted) so status reads never scan history.
+ *
+ * Never open the same file with `DuckDBInstance` directly in a process that uses this store while
+ * it may be attached (before `close()` resolves): two handles in one process corrupt the file.
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
@@ -14,8 +17,8 @@ import type {
   RunStatus,
   StateStore,
 } from "../core/types.ts";
-import { withStateConnection } from "./_state-session.ts";
-import { newestPerKey, toFailure } from "./_state-records.ts";
+import { whenStateIdle, withStateConnection } from "./_state-session.ts";
+import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
 
 export interface DuckDBStateStoreOptions {
   /** How long an operation waits for other processes holding the file before it fails. @default 30000 */
@@ -24,8 +27,6 @@ export interface DuckDBStateStoreOptions {
 
 type Row = Record<string, unknown>;
 
-const MAT_COLUMNS =
-  "asset_key, partition_key, run_id, ts, data_version, code_version, input_versions, path, format, row_count, byte_count, output_schema, metadata";
 const ROWS_PER_INSERT = 200;
 
 /**
@@ -98,8 +99,9 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     listRuns: (options = {}) =>
       op("list runs", async (conn) => {
-        const limit = options.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
-        return (await rows(conn, `SELECT * FROM runs ORDER BY started_at DESC, run_id DESC${limit}`)).map(toRun);
+        const limit = options.limit === undefined ? [] : [Math.max(0, Math.floor(options.limit))];
+        const sql = `SELECT * FROM runs ORDER BY started_at DESC, run_id DESC${limit.length > 0 ? " LIMIT ?" : ""}`;
+        return (await rows(conn, sql, limit)).map(toRun);
       }),
 
     getRun: (runId) =>
@@ -114,7 +116,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     markAbandoned: (isAlive, now) =>
       op("mark abandoned runs", (conn) =>
         transaction(conn, async () => {
-          const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running'")).map(toRun);
+          const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running' ORDER BY run_id")).map(toRun);
           const dead = running.filter((run) => !isAlive(run)).map((run) => run.runId);
           if (dead.length > 0) {
             await conn.run(`UPDATE runs SET status = 'abandoned', ended_at = ? WHERE run_id IN (${marks(dead.length)})`, [now, ...dead]);
@@ -138,9 +140,11 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
             }),
           ),
 
+    /** Waits for this store's calls, then until the file is detached (safe to open elsewhere). */
     async close() {
       closed = true;
       await Promise.allSettled([...pending]);
+      await whenStateIdle(dbPath);
     },
   };
 }
@@ -155,23 +159,31 @@ async function writeBatch(conn: DuckDBConnection, events: readonly EventRecord[]
       m.rows, m.bytes, m.schema === null ? null : JSON.stringify(m.schema), m.metadata === null ? null : JSON.stringify(m.metadata),
     ]);
     await insert(conn, "materializations", matRows(mats));
-    await replaceLatest(conn, "latest_materializations", MAT_COLUMNS, matRows(newestPerKey(mats)));
+    await replaceLatest(conn, "latest_materializations", matRows(newestPerKey(mats)));
   }
   const failures = newestPerKey(events.flatMap((e) => toFailure(e) ?? []));
   if (failures.length > 0) {
-    await replaceLatest(conn, "latest_failures", "asset_key, partition_key, run_id, ts, error",
-      failures.map((f) => [f.assetKey, f.partitionKey, f.runId, f.at, f.error]));
+    await replaceLatest(conn, "latest_failures", failures.map((f) => [f.assetKey, f.partitionKey, f.runId, f.at, f.error]));
   }
 }
 
-/** Upsert rows (one per asset/partition) into a latest_* table, keeping whichever is newer. */
-async function replaceLatest(conn: DuckDBConnection, table: string, columns: string, values: DuckDBValue[][]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${columns} FROM ${table} LIMIT 0`);
-  await insert(conn, "incoming", values);
+/**
+ * Upsert rows (one per asset/partition; columns in table order, `ts` 4th) into a latest_* table,
+ * keeping whichever row is newer. Both statements join the table against the few incoming keys
+ * (hash-built on the small side): ~10 ms each at 1,000,000 rows, where an anti-join built a hash
+ * table over the whole table (~35 ms).
+ */
+async function replaceLatest(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {
   const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key";
-  await conn.run(`DELETE FROM ${table} l USING incoming n WHERE ${same} AND l.ts <= n.ts`);
-  await conn.run(`INSERT INTO ${table} (${columns}) SELECT * FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM ${table} l WHERE ${same})`);
-  await conn.run("DROP TABLE incoming");
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+    const chunk = values.slice(i, i + ROWS_PER_INSERT);
+    const incoming = `(VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) n(asset_key, partition_key, ts)`;
+    const keys = chunk.flatMap((row) => [row[0] ?? null, row[1] ?? null, row[3] ?? null]);
+    const newer = await rows(conn, `SELECT n.asset_key, n.partition_key FROM ${table} l JOIN ${incoming} ON ${same} WHERE l.ts > n.ts`, keys);
+    const blocked = new Set(newer.map((r) => slotKey({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key) })));
+    await conn.run(`DELETE FROM ${table} l USING ${incoming} WHERE ${same} AND l.ts <= n.ts`, keys);
+    await insert(conn, table, chunk.filter((row) => !blocked.has(slotKey({ assetKey: String(row[0]), partitionKey: String(row[1]) }))));
+  }
 }
 
 async function insert(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {

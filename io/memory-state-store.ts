@@ -82,7 +82,8 @@ export function createMemoryStateStore(): StateStore {
     },
     async markAbandoned(isAlive, now) {
       open("mark abandoned runs");
-      const dead = [...runs.values()].filter((run) => run.status === "running" && !isAlive(copy(run)));
+      const running = [...runs.values()].filter((run) => run.status === "running").sort((a, b) => (a.runId < b.runId ? -1 : 1));
+      const dead = running.filter((run) => !isAlive(copy(run)));
       for (const run of dead) Object.assign(run, { status: "abandoned", endedAt: now });
       return dead.map((run) => run.runId);
     },

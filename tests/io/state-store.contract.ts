@@ -103,9 +103,11 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect(await store.latestMaterializations([])).toEqual([]);
     });
 
-    test("write() handles 1,000 partitions of one asset in one batch", async () => {
+    test("write() handles 1,000 partitions of one asset in one batch, nulls mixed in", async () => {
       const store = await fresh();
-      const mats = Array.from({ length: 1000 }, (_, i) => makeMaterialization("big", { partitionKey: `p${String(i).padStart(4, "0")}` }));
+      const mats = Array.from({ length: 1000 }, (_, i) =>
+        makeMaterialization("big", { partitionKey: `p${String(i).padStart(4, "0")}`, rows: i % 3 ? i : null, schema: i % 2 ? null : [{ name: "n", type: "INTEGER" }] }),
+      );
       await store.write({ materializations: mats, events: mats.map((m, i) => makeEvent("r1", i + 1, { type: "materialization", assetKey: "big", partitionKey: m.partitionKey })) });
       expect(await store.latestMaterializations(["big"])).toEqual(mats);
       expect((await store.getEvents("r1")).length).toBe(1000);

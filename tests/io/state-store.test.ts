@@ -5,7 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { StateStoreError } from "../../core/errors.ts";
 import type { StateStore } from "../../core/types.ts";
+import { openFileLock } from "../../io/_state-lock.ts";
 import { SCHEMA_VERSION } from "../../io/_state-schema.ts";
+import { whenStateIdle } from "../../io/_state-session.ts";
 import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
 import { createMemoryStateStore } from "../../io/memory-state-store.ts";
 import { createStateWriter } from "../../io/state-writer.ts";
@@ -19,6 +21,13 @@ const BUN = process.execPath;
 
 testStateStore("createMemoryStateStore()", () => createMemoryStateStore());
 testStateStore("createDuckDBStateStore()", () => createDuckDBStateStore(freshPath()));
+
+/** Create (and migrate) a state file, then release it completely. */
+async function createStateFile(file: string): Promise<void> {
+  const store = createDuckDBStateStore(file);
+  await store.listRuns();
+  await store.close();
+}
 
 /** Start a child process that opens `file` with raw DuckDB and holds it until killed. */
 async function holdFile(file: string): Promise<Bun.Subprocess<"ignore", "pipe", "pipe">> {
@@ -38,7 +47,7 @@ describe("createDuckDBStateStore()", () => {
     await store.listRuns();
     expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(`${file}.lock`).mode & 0o777).toBe(0o600);
+    if (fs.existsSync(`${file}.lock`)) expect(fs.statSync(`${file}.lock`).mode & 0o777).toBe(0o600); // absent without flock
     await store.close();
     const instance = await DuckDBInstance.create(file);
     const conn = await instance.connect();
@@ -65,6 +74,7 @@ describe("createDuckDBStateStore()", () => {
     const file = freshPath();
     const store = createDuckDBStateStore(file);
     await store.createRun(makeRun("r1"));
+    await whenStateIdle(file); // the session detaches right after the call resolves
     const child = await holdFile(file); // would fail with "Conflicting lock" if we still held it
     child.kill("SIGKILL");
     await child.exited;
@@ -85,7 +95,7 @@ describe("createDuckDBStateStore()", () => {
 
   test("waits for a foreign lock holder, then fails with its pid and what to do", async () => {
     const file = freshPath();
-    await createDuckDBStateStore(file).listRuns();
+    await createStateFile(file);
     const child = await holdFile(file);
     try {
       const store = createDuckDBStateStore(file, { lockTimeoutMs: 400 });
@@ -103,13 +113,28 @@ describe("createDuckDBStateStore()", () => {
 
   test("rejects a state file written by a newer dagx", async () => {
     const file = freshPath();
-    await createDuckDBStateStore(file).listRuns();
+    await createStateFile(file);
     const instance = await DuckDBInstance.create(file);
     const conn = await instance.connect();
     await conn.run("INSERT INTO schema_version VALUES (999, 0)");
     conn.closeSync();
     instance.closeSync();
     await expect(createDuckDBStateStore(file).listRuns()).rejects.toThrow("upgrade dagx");
+  });
+});
+
+describe("openFileLock()", () => {
+  test("excludes a second holder, even in the same process, and tells the holder someone waited", async () => {
+    const file = path.join(root, "gate.lock");
+    const [a, b] = await Promise.all([openFileLock(file), openFileLock(file)]);
+    if (!a || !b) return; // no flock on this platform: the store polls DuckDB's own lock instead
+    expect(a.tryLock()).toBe(true);
+    expect(a.othersWaiting()).toBe(false);
+    expect(b.tryLock()).toBe(false);
+    expect(a.holderPid()).toBe(process.pid);
+    expect(a.unlock()).toBe(true);
+    expect(b.tryLock()).toBe(true);
+    expect(b.unlock()).toBe(false);
   });
 });
 
