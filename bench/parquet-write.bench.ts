@@ -1,7 +1,7 @@
 /**
  * Rows / Arrow / SQL → Parquet against DuckDB's own COPY of the same data (DESIGN §10 targets:
  * rows and Arrow ≤ 1.5×, ctx.sql ≤ 1.1×). Also times the approaches the adapter did not take,
- * so the choice stays checkable. Run: `bun bench/parquet-write.bench.ts [--quick] [--no-alternatives]`.
+ * so the choice stays checkable. Run: `bun bench/parquet-write.bench.ts [--quick] [--runs N] [--no-alternatives]`.
  */
 import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, TIMESTAMP, VARCHAR, timestampValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
@@ -20,8 +20,14 @@ export interface BenchFigure {
   size: number;
   case: string;
   medianMs: number;
-  /** Median divided by the baseline of its group (COPY of the same rows from a DuckDB table). */
+  /** Median divided by its baseline's median (e.g. COPY of the same rows from a DuckDB table). */
   ratio: number;
+  /** Fastest run, and its ratio to the baseline's fastest: other processes only ever add time. */
+  minMs: number;
+  minRatio: number;
+  /** Median CPU time of the process (all threads, user + system), and its ratio. */
+  cpuMs: number;
+  cpuRatio: number;
   target: number | null;
 }
 
@@ -71,7 +77,7 @@ async function viaNdjson(conn: DuckDBConnection, rows: Record<string, unknown>[]
   fs.rmSync(json);
 }
 
-export async function run(options: BenchOptions = {}): Promise<{ figures: BenchFigure[]; threads: number; duckdb: string }> {
+export async function run(options: BenchOptions = {}): Promise<{ figures: BenchFigure[]; runs: number; threads: number; duckdb: string }> {
   const sizes = options.sizes ?? [100_000, 1_000_000];
   const runs = Math.max(5, options.runs ?? 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-bench-parquet-"));
@@ -88,36 +94,71 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
         `CREATE OR REPLACE TABLE base AS SELECT range::BIGINT AS id, range * 1.25 + 0.1 AS amount, 'customer_' || (range % 5000) AS name, range % 3 = 0 AS flag, epoch_ms(${BASE_MS} + range * 1000) AS ts FROM range(${size})`,
       );
       const f = (name: string) => path.join(dir, `${name}-${size}.parquet`);
-      const cases: [string, number | null, () => Promise<unknown>][] = [
-        ["COPY table (baseline)", null, () => conn.run(`COPY base TO '${f("base")}' (FORMAT parquet)`)],
-        ["writeRowsParquet", 1.5, () => writeRowsParquet(conn, rows, f("rows"), noSync)],
-        ["writeArrowParquet", 1.5, () => writeArrowParquet(conn, table, f("arrow"), noSync)],
-        ["COPY (query $1) (baseline)", null, () => conn.run(`COPY (SELECT * FROM base WHERE id >= $1) TO '${f("sqlbase")}' (FORMAT parquet)`, [0])],
-        ["writeSqlParquet", 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], f("sql"), noSync)],
-        ["writeSqlParquet fsync", 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], f("sqlsync"))],
-        ["SELECT → getRowObjectsJS (baseline)", null, async () => (await conn.runAndReadAll(`SELECT * FROM '${f("rows")}'`)).getRowObjectsJS()],
-        ["readParquetRows", null, () => readParquetRows(conn, [f("rows")])],
-        ["readParquetArrow", null, () => readParquetArrow(conn, [f("rows")])],
+      // Every write case creates a new file each run (dagx always does: temp file + rename), and
+      // the file is deleted outside the timing, so no case pays for unlinking another's output.
+      let fresh = 0;
+      const made: string[] = [];
+      const g = (name: string) => {
+        made.push(path.join(dir, `${name}-${size}-${fresh++}.parquet`));
+        return made[made.length - 1]!;
+      };
+      const COPY = "COPY table (baseline)";
+      const QUERY = "COPY (query $1) (baseline)";
+      const READ = "SELECT → getRowObjectsJS (baseline)";
+      // [case, its baseline (null: it is one), target ratio, run]
+      const cases: [string, string | null, number | null, () => Promise<unknown>][] = [
+        [COPY, null, null, () => conn.run(`COPY base TO '${g("base")}' (FORMAT parquet)`)],
+        ["writeRowsParquet", COPY, 1.5, () => writeRowsParquet(conn, rows, g("rows"), noSync)],
+        ["writeArrowParquet", COPY, 1.5, () => writeArrowParquet(conn, table, g("arrow"), noSync)],
+        [QUERY, null, null, () => conn.run(`COPY (SELECT * FROM base WHERE id >= $1) TO '${g("sqlbase")}' (FORMAT parquet)`, [0])],
+        ["writeSqlParquet", QUERY, 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], g("sql"), noSync)],
+        ["writeSqlParquet with fsync", QUERY, null, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], g("sqlsync"))],
+        [READ, null, null, async () => (await conn.runAndReadAll(`SELECT * FROM '${f("rows")}'`)).getRowObjectsJS()],
+        ["readParquetRows", READ, null, () => readParquetRows(conn, [f("rows")])],
+        ["readParquetArrow", READ, null, () => readParquetArrow(conn, [f("rows")])],
       ];
       if (options.alternatives ?? true) {
-        cases.push(["alt (a) appender → COPY", null, () => viaAppender(conn, rows, f("app"))]);
-        cases.push(["alt (c) NDJSON → read_json → COPY", null, () => viaNdjson(conn, rows, f("ndjson"))]);
+        cases.push(["alt (a) appender → COPY", COPY, null, () => viaAppender(conn, rows, g("app"))]);
+        cases.push(["alt (c) NDJSON → read_json → COPY", COPY, null, () => viaNdjson(conn, rows, g("ndjson"))]);
       }
       await writeRowsParquet(conn, rows, f("rows"), noSync); // the read cases need it first
       const times = new Map<string, number[]>();
+      const cpu = new Map<string, number[]>();
       // Interleave the cases run by run so machine noise hits them all alike.
       for (let r = 0; r <= runs; r++) {
-        for (const [name, , fn] of cases) {
+        for (const [name, , , fn] of cases) {
+          // The read cases leave a million objects behind: collect them, and let the collector's
+          // helper threads finish, outside the timing (on 2 cores they would slow DuckDB down).
+          Bun.gc(true);
+          await Bun.sleep(50);
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           await fn();
-          if (r > 0) times.set(name, [...(times.get(name) ?? []), performance.now() - t0]); // run 0 warms up
+          const wall = performance.now() - t0;
+          const c = process.cpuUsage(c0);
+          // Drop each fresh file at once: piles of dirty pages would make later cases wait on writeback.
+          for (const file of made.splice(0)) fs.rmSync(file, { force: true });
+          if (r === 0) continue; // run 0 warms up
+          times.set(name, [...(times.get(name) ?? []), wall]);
+          cpu.set(name, [...(cpu.get(name) ?? []), (c.user + c.system) / 1000]);
         }
       }
-      let baseline = 1;
-      for (const [name, target] of cases) {
+      for (const [name, baseline, target] of cases) {
         const ms = median(times.get(name)!);
-        if (name.endsWith("(baseline)")) baseline = ms;
-        figures.push({ size, case: name, medianMs: ms, ratio: ms / baseline, target });
+        const cpuMs = median(cpu.get(name)!);
+        const base = baseline ?? name;
+        const minMs = Math.min(...times.get(name)!);
+        figures.push({
+          size,
+          case: name,
+          medianMs: ms,
+          ratio: ms / median(times.get(base)!),
+          minMs,
+          minRatio: minMs / Math.min(...times.get(base)!),
+          cpuMs,
+          cpuRatio: cpuMs / median(cpu.get(base)!),
+          target,
+        });
       }
     }
   } finally {
@@ -125,16 +166,23 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
     instance.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { figures, threads: Number(info.t), duckdb: String(info.v) };
+  return { figures, runs, threads: Number(info.t), duckdb: String(info.v) };
 }
 
 if (import.meta.main) {
   const quick = process.argv.includes("--quick");
-  const result = await run({ sizes: quick ? [100_000] : undefined, alternatives: !process.argv.includes("--no-alternatives") });
-  console.log(`DuckDB ${result.duckdb}, ${result.threads} threads, median of 5 runs (ms); ratio vs the baseline above it\n`);
-  console.log(`${"rows".padStart(9)}  ${"case".padEnd(38)} ${"median".padStart(9)} ${"ratio".padStart(7)}  target`);
+  const runsArg = process.argv.indexOf("--runs");
+  const result = await run({
+    sizes: quick ? [100_000] : undefined,
+    runs: runsArg > 0 ? Number(process.argv[runsArg + 1]) : undefined,
+    alternatives: !process.argv.includes("--no-alternatives"),
+  });
+  console.log(`DuckDB ${result.duckdb}, ${result.threads} threads, ${result.runs} runs; wall ms (median, fastest) and CPU ms (median); ratios vs the case's baseline\n`);
+  console.log(`${"rows".padStart(9)}  ${"case".padEnd(38)} ${"median".padStart(8)} ${"ratio".padStart(6)} ${"fastest".padStart(8)} ${"ratio".padStart(6)} ${"cpu".padStart(8)} ${"ratio".padStart(6)}  target (median)`);
   for (const x of result.figures) {
     const mark = x.target === null ? "" : x.ratio <= x.target ? `≤ ${x.target} ok` : `≤ ${x.target} MISSED`;
-    console.log(`${x.size.toLocaleString("en").padStart(9)}  ${x.case.padEnd(38)} ${x.medianMs.toFixed(1).padStart(9)} ${x.ratio.toFixed(2).padStart(7)}  ${mark}`);
+    const num = (v: number, d: number, w: number) => v.toFixed(d).padStart(w);
+    const cols = [num(x.medianMs, 1, 8), num(x.ratio, 2, 6), num(x.minMs, 1, 8), num(x.minRatio, 2, 6), num(x.cpuMs, 1, 8), num(x.cpuRatio, 2, 6)];
+    console.log(`${x.size.toLocaleString("en").padStart(9)}  ${x.case.padEnd(38)} ${cols.join(" ")}  ${mark}`);
   }
 }

@@ -14,7 +14,7 @@ export function reportError(out: Output, e: unknown): number {
     return e.exitCode;
   }
   const err = e as { code?: string; message?: string; stack?: string };
-  if (typeof err?.code === "string" && err.code.startsWith("E_")) {
+  if ((e as Error)?.name === "CLIError" || (typeof err?.code === "string" && err.code.startsWith("E_"))) {
     // citty usage errors: unknown command, missing argument
     out.say(`${c.red("error")} ${err.message}`);
     out.say(c.dim("Run `dagx --help` for the list of commands"));

@@ -6,7 +6,7 @@
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { didYouMean } from "../core/suggest.ts";
 import { reportError } from "./errors.ts";
-import { createOutput } from "./output.ts";
+import { createOutput, flushStdout, writeStdout } from "./output.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<CommandDef>;
@@ -22,6 +22,8 @@ export const COMMANDS: Record<string, Loader> = {
   logs: lazy(() => import("./commands/logs.ts")),
   query: lazy(() => import("./commands/query.ts")),
   wipe: lazy(() => import("./commands/wipe.ts")),
+  partitions: lazy(() => import("./commands/partitions.ts")),
+  backfill: lazy(() => import("./commands/backfill.ts")),
   types: lazy(() => import("./commands/types.ts")),
 };
 
@@ -45,7 +47,7 @@ async function run(argv: string[]): Promise<number> {
       return argv.length === 0 ? 2 : 0;
     }
     if (argv.length === 1 && argv[0] === "--version") {
-      process.stdout.write(`${VERSION}\n`);
+      writeStdout(`${VERSION}\n`);
       return 0;
     }
     if (!first || !(first in COMMANDS)) {
@@ -82,7 +84,7 @@ if (import.meta.main) {
   const code = await run(process.argv.slice(2));
   // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive:
   // drain stdout, then exit with the command's code.
-  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await flushStdout();
   process.exit(code);
 }
 

@@ -4,6 +4,24 @@ import type { GlobalFlags } from "./args.ts";
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
+const pendingStdout: string[] = [];
+
+/**
+ * Queue text for stdout. Everything is written by `flushStdout()` before the process exits:
+ * `process.exit()` does not wait for a pipe to drain, which cut large JSON at 64 KiB.
+ */
+export function writeStdout(text: string): void {
+  pendingStdout.push(text);
+}
+
+/** Write all queued stdout text and wait until it is written. */
+export async function flushStdout(): Promise<void> {
+  if (pendingStdout.length === 0) return;
+  const text = pendingStdout.join("");
+  pendingStdout.length = 0;
+  await Bun.write(Bun.stdout, text);
+}
+
 export interface Output {
   json: boolean;
   verbose: boolean;
@@ -26,7 +44,7 @@ export function createOutput(flags: GlobalFlags): Output {
     isTTY: Boolean(process.stderr.isTTY),
     say: (line = "") => process.stderr.write(`${line}\n`),
     warn: (line) => process.stderr.write(`${c.yellow("warning")} ${line}\n`),
-    data: (value) => process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`),
+    data: (value) => writeStdout(`${JSON.stringify(value, jsonReplacer, 2)}\n`),
   };
 }
 

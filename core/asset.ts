@@ -3,6 +3,7 @@
  * Definitions are inert values; the loader assigns keys (export names) and the executor runs them.
  */
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
+import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -20,7 +21,10 @@ export interface RetryPolicy {
 export type AssetRef = AnyAssetDef | string;
 
 /** Options of `asset(options, fn)`. */
-export interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>> {
+export interface AssetOptions<
+  Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>,
+  P extends PartitionsDef | undefined = PartitionsDef | undefined,
+> {
   /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
   key?: string;
   /** Group shown by `list` and selectable with `group:NAME`. @default "default" */
@@ -41,8 +45,16 @@ export interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<s
   ins?: Ins;
   /** Upstreams that must run first but are not loaded (definitions or key strings). */
   deps?: AssetRef[];
-  /** Reserved for partitioned assets (next release). */
-  partitions?: unknown;
+  /** Partitions of this asset: `daily({ start: "2024-01-01" })`, `staticPartitions([...])`, `multiPartitions({...})`. */
+  partitions?: P;
+  /**
+   * Which upstream partitions each input reads, by input name (or dep key):
+   * `{ orders: timeWindow({ offset: [-6, 0] }) }` for a 7-day rolling window.
+   * @default identity between equal definitions, window overlap between time definitions of different granularity, all partitions for an unpartitioned asset
+   */
+  mappings?: Record<string, PartitionMapping>;
+  /** How a backfill runs this asset: one step per partition, or the whole range in one step (`ctx.partition.keys`). @default "per-partition" */
+  backfill?: "per-partition" | "single-run";
 }
 
 /** What a stored output of type `Out` looks like to a downstream asset. */
@@ -98,7 +110,7 @@ export interface AssetDef<Out> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAssetDef = AssetDef<any>;
 
-type AssetFn<Ins extends Record<string, AnyAssetDef>, Out> = (ctx: AssetContext, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetContext<P>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
 
 /**
  * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -108,11 +120,13 @@ type AssetFn<Ins extends Record<string, AnyAssetDef>, Out> = (ctx: AssetContext,
  * export const revenue = asset({ ins: { orders } }, (ctx, { orders }) =>
  *   ctx.sql`select sum(amount) as revenue from ${orders}`);
  * export const settings = asset(() => ({ currency: "EUR" }));   // stored as JSON
+ * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
+ *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
  */
-export function asset<Out>(fn: (ctx: AssetContext) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-export function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown>(
-  options: AssetOptions<Ins>,
-  fn: AssetFn<Ins, Out>,
+export function asset<Out>(fn: (ctx: AssetContext<undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
+export function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined>(
+  options: AssetOptions<Ins, P>,
+  fn: AssetFn<Ins, Out, P>,
 ): AssetDef<Unwrap<Out>>;
 export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const options = (typeof a === "function" ? {} : a) as AssetOptions;

@@ -3,6 +3,7 @@
  * Pure: running SQL and reading files is delegated to a `SqlRunner` that io/ provides.
  */
 import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
+import type { PartitionDimensionsOf, PartitionKeyOf, PartitionsDef } from "./partitions/types.ts";
 
 /** Logger handed to user code as `ctx.log`; every line is captured into the run's events. */
 export interface AssetLogger {
@@ -12,21 +13,33 @@ export interface AssetLogger {
   error(...args: unknown[]): void;
 }
 
-/** The partition being materialized (`null` for unpartitioned assets). */
-export interface PartitionContext {
-  key: string;
-  keys: string[];
-  start?: Date;
-  end?: Date;
-  dimensions?: Record<string, string>;
+/** The partition (or, for a single-run backfill, the range of partitions) being materialized. */
+export interface PartitionContext<K extends string = string, D = Readonly<Record<string, string>> | undefined> {
+  /** The partition key; for a range, its last key. */
+  readonly key: K;
+  /** All keys of this step: one, or the whole range of a single-run backfill. */
+  readonly keys: readonly K[];
+  /** Start of the (first) time window, for time partitions. */
+  readonly start?: Date;
+  /** Exclusive end of the (last) time window, for time partitions. */
+  readonly end?: Date;
+  /** Per-dimension keys of a multi-partition: `{ date: "2024-01-01", region: "eu" }`. */
+  readonly dimensions: D;
 }
 
+/** `ctx.partition`'s type for an asset whose partitions are `P`. */
+export type PartitionOf<P> = [P] extends [undefined]
+  ? null
+  : [P] extends [PartitionsDef]
+    ? PartitionContext<PartitionKeyOf<P>, PartitionDimensionsOf<P>>
+    : PartitionContext | null;
+
 /** `ctx` — passed as the first argument of every asset function. */
-export interface AssetContext {
+export interface AssetContext<P = unknown> {
   /** The asset's key, `a/b` form. */
   readonly key: string;
   readonly runId: string;
-  readonly partition: PartitionContext | null;
+  readonly partition: PartitionOf<P>;
   readonly log: AssetLogger;
   readonly resources: Readonly<Record<string, unknown>>;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */

@@ -1,5 +1,6 @@
 /** The loaded project: assets with resolved keys, plus per-file load errors. */
 import type { AnyAssetDef, RetryPolicy } from "./asset.ts";
+import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AssetNode } from "./types.ts";
 
 export interface LoadedAsset extends AssetNode {
@@ -14,6 +15,10 @@ export interface LoadedAsset extends AssetNode {
   codeVersion: string;
   io: "parquet" | "json" | null;
   retry: Required<RetryPolicy>;
+  partitionsDef: PartitionsDef | null;
+  /** Explicit partition mappings, by upstream key. */
+  mappings: Record<string, PartitionMapping>;
+  backfill: "per-partition" | "single-run";
 }
 
 /** A file that failed to import, or a definition problem in it. */

@@ -51,35 +51,35 @@ export function retryDelay(policy: Required<RetryPolicy>, retry: number, random:
 /** Execute the plan; resolves with one result per step, in plan order. */
 export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOptions): Promise<StepResult[]> {
   const results = new Map<string, StepResult>();
-  const pending = new Map<string, PlanStep>(plan.steps.map((s) => [s.key, s]));
+  const pending = new Map<string, PlanStep>(plan.steps.map((s) => [s.id, s]));
   const downstream = new Map<string, string[]>();
-  for (const s of plan.steps) for (const u of s.after) (downstream.get(u) ?? downstream.set(u, []).get(u)!).push(s.key);
-  const waiting = new Map<string, number>(plan.steps.map((s) => [s.key, s.after.length]));
+  for (const s of plan.steps) for (const u of s.after) (downstream.get(u) ?? downstream.set(u, []).get(u)!).push(s.id);
+  const waiting = new Map<string, number>(plan.steps.map((s) => [s.id, s.after.length]));
   const ready: PlanStep[] = plan.steps.filter((s) => s.after.length === 0);
   const running = new Set<Promise<void>>();
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
 
   const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success") => {
-    results.set(step.key, r);
-    pending.delete(step.key);
+    results.set(step.id, r);
+    pending.delete(step.id);
     deps.onStepEnd?.(step, r);
     if (satisfied) {
-      for (const d of downstream.get(step.key) ?? []) {
+      for (const d of downstream.get(step.id) ?? []) {
         const n = (waiting.get(d) ?? 1) - 1;
         waiting.set(d, n);
         if (n === 0 && pending.has(d)) ready.push(pending.get(d)!);
       }
-    } else skipDownstream(step.key, r.status === "canceled" ? "canceled" : "failed");
+    } else skipDownstream(step, r.status === "canceled" ? "canceled" : "failed");
   };
 
-  const skipDownstream = (key: string, why: "failed" | "canceled") => {
-    const queue = [...(downstream.get(key) ?? [])];
+  const skipDownstream = (from: PlanStep, why: "failed" | "canceled") => {
+    const queue = [...(downstream.get(from.id) ?? [])];
     while (queue.length) {
       const d = queue.shift()!;
       const s = pending.get(d);
       if (!s || results.has(d)) continue;
-      const reason = `upstream "${key}" ${why}`;
-      const r: StepResult = { key: d, partition: s.partitionKey, status: "skipped", rows: null, durationMs: 0, reason };
+      const reason = `upstream "${stepLabel(from)}" ${why}`;
+      const r: StepResult = { key: s.key, partition: s.partitionKey, status: "skipped", rows: null, durationMs: 0, reason };
       deps.emit("step_skipped", s, { reason });
       finish(s, r);
     }
@@ -132,7 +132,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
       if (opts.signal.aborted) break;
       while (ready.length > 0 && running.size < concurrency && !opts.signal.aborted) {
         const step = ready.shift()!;
-        if (!pending.has(step.key)) continue;
+        if (!pending.has(step.id)) continue;
         const p: Promise<void> = runStep(step).finally(() => {
           running.delete(p);
           wake?.();
@@ -150,9 +150,16 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
     opts.signal.removeEventListener("abort", onAbort);
   }
   for (const s of pending.values()) {
-    if (results.has(s.key)) continue;
+    if (results.has(s.id)) continue;
     deps.emit("step_canceled", s, { reason: "run canceled before the step started" });
-    results.set(s.key, { key: s.key, partition: s.partitionKey, status: "canceled", rows: null, durationMs: 0 });
+    results.set(s.id, { key: s.key, partition: s.partitionKey, status: "canceled", rows: null, durationMs: 0 });
   }
-  return plan.steps.map((s) => results.get(s.key)!);
+  return plan.steps.map((s) => results.get(s.id)!);
+}
+
+/** `key` or `key [partition]`, for messages. */
+export function stepLabel(s: PlanStep): string {
+  if (!s.partitionKey) return s.key;
+  const keys = s.partitionKeys ?? [s.partitionKey];
+  return keys.length > 1 ? `${s.key} [${keys[0]}..${keys[keys.length - 1]}]` : `${s.key} [${s.partitionKey}]`;
 }

@@ -6,6 +6,7 @@ import { type AnyAssetDef, isAssetDef } from "./asset.ts";
 import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
 import { DefinitionError } from "./errors.ts";
 import { keyProblem } from "./keys.ts";
+import { defaultMapping, isPartitionMapping, isPartitionsDef, type PartitionMapping } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
 import type { GraphView } from "./types.ts";
 
@@ -78,6 +79,13 @@ export function resolveDefinitions(
     }
     validateOptions(key, where, o);
     const deps = [...new Set([...Object.values(ins), ...depKeys])];
+    const mappings: Record<string, PartitionMapping> = {};
+    for (const [name, m] of Object.entries(o.mappings ?? {})) {
+      const up = ins[name] ?? (deps.includes(name) ? name : undefined);
+      if (up === undefined) throw new DefinitionError("DEFINITION_INVALID", `Mapping "${name}" of asset "${key}" at ${where} names no input or dep: use an input name (${Object.keys(ins).join(", ") || "none"}) or a dep key`, where);
+      if (!isPartitionMapping(m)) throw new DefinitionError("DEFINITION_INVALID", `Mapping "${name}" of asset "${key}" at ${where} is not a partition mapping: use identity(), timeWindow({ offset }), allPartitions(), lastPartition(), staticMapping({...}) or dimension(name)`, where);
+      mappings[up] = m;
+    }
     return {
       key,
       group: o.group ?? "default",
@@ -86,7 +94,7 @@ export function resolveDefinitions(
       tags: o.tags ?? {},
       kinds: o.kinds ?? [],
       deps,
-      partitioned: o.partitions !== undefined,
+      partitioned: o.partitions !== undefined && o.partitions !== null,
       location: r.def.location,
       def: r.def,
       file: r.file,
@@ -96,13 +104,45 @@ export function resolveDefinitions(
       codeVersion: codeVersionOf(r),
       io: o.io ?? null,
       retry: { ...DEFAULT_RETRY, ...(o.retry ?? {}) },
+      partitionsDef: o.partitions ?? null,
+      mappings,
+      backfill: o.backfill ?? "per-partition",
     };
   });
+  checkMappings(assets);
   return { root, assets, errors, fileCount };
+}
+
+/** Every partitioned edge must have a mapping that fits both definitions (explicit or default). */
+function checkMappings(assets: readonly LoadedAsset[]): void {
+  const byKey = new Map(assets.map((a) => [a.key, a]));
+  for (const a of assets) {
+    for (const up of a.deps) {
+      const u = byKey.get(up);
+      if (!u?.partitionsDef) {
+        if (a.mappings[up]) throw new DefinitionError("DEFINITION_INVALID", `Asset "${a.key}" at ${a.location ?? a.file} has a partition mapping for "${up}", which is not partitioned: remove the mapping`, a.location ?? a.file);
+        continue;
+      }
+      if (a.mappings[up] || !a.partitionsDef) continue;
+      try {
+        defaultMapping(a.partitionsDef, u.partitionsDef);
+      } catch (e) {
+        throw new DefinitionError("DEFINITION_INVALID", `Asset "${a.key}" at ${a.location ?? a.file} reads "${up}" but their partitions do not line up: ${(e as Error).message} — give a mapping, e.g. mappings: { ${up}: allPartitions() }`, a.location ?? a.file);
+      }
+    }
+  }
+}
+
+/** The mapping used on the edge `down` → `up` (both partitioned, or down unpartitioned). */
+export function mappingOf(down: LoadedAsset, up: LoadedAsset): PartitionMapping {
+  return down.mappings[up.key] ?? defaultMapping(down.partitionsDef, up.partitionsDef!);
 }
 
 function validateOptions(key: string, where: string, o: LoadedAsset["def"]["options"]): void {
   const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
+  if (o.partitions !== undefined && !isPartitionsDef(o.partitions)) throw bad("partitions must be made by hourly(), daily(), weekly(), monthly(), staticPartitions(), dynamicPartitions() or multiPartitions()");
+  if (o.backfill !== undefined && o.backfill !== "per-partition" && o.backfill !== "single-run") throw bad(`backfill must be "per-partition" or "single-run" (got ${JSON.stringify(o.backfill)})`);
+  if (o.backfill === "single-run" && o.partitions === undefined) throw bad('backfill: "single-run" needs partitions');
   if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
   if (o.io !== undefined && o.io !== "parquet" && o.io !== "json") throw bad(`io must be "parquet" or "json" (got ${JSON.stringify(o.io)})`);
   if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");

@@ -1,13 +1,22 @@
-/** What to run, in which order: steps for the selected assets, upstream first. */
+/**
+ * What to run, in which order: one step per selected asset, or per selected partition of a
+ * partitioned asset (one step for the whole range when the asset is `backfill: "single-run"`).
+ * Steps depend on the steps of the upstream partitions they read, through the partition mappings.
+ */
 import { DagxError } from "./errors.ts";
+import { formatRanges, IndexSet, mapToUpstream, type PartitionMapping, type PartitionSpace } from "./partitions/index.ts";
 import type { StatusInfo } from "./staleness.ts";
 import type { GraphView, MaterializationRecord } from "./types.ts";
 
 export interface PlanStep {
+  /** Unique in the plan: the key, or `key␀partition`. */
+  id: string;
   key: string;
-  /** "" when unpartitioned. */
+  /** "" when unpartitioned; the (last) partition key otherwise. */
   partitionKey: string;
-  /** Upstream keys that are steps of this plan (they must succeed first). */
+  /** Every partition key of the step (several for a single-run step), null when unpartitioned. */
+  partitionKeys: string[] | null;
+  /** Ids of the steps that must succeed first. */
   after: string[];
   /** Why this step is in the plan ("selected", or the stale causes). */
   reason: string;
@@ -15,16 +24,30 @@ export interface PlanStep {
 
 export interface Plan {
   steps: PlanStep[];
-  /** Keys selected but left out because they are fresh (only with `stale`). */
+  /** Keys selected but left out because they are fresh. */
   fresh: string[];
+}
+
+/** Partition facts the planner needs, per partitioned asset. */
+export interface PartitionPlanInput {
+  spaces: ReadonlyMap<string, PartitionSpace>;
+  /** Partitions to run, per selected partitioned asset. */
+  targets: ReadonlyMap<string, IndexSet>;
+  /** Partitions with a materialization, per partitioned asset. */
+  materialized: ReadonlyMap<string, IndexSet>;
+  /** Mapping of the edge downstream → upstream. */
+  mapping(down: string, up: string): PartitionMapping;
+  /** Assets that run their whole range in one step. */
+  singleRun: ReadonlySet<string>;
 }
 
 export interface PlanOptions {
   graph: GraphView & { order: readonly string[] };
   selected: ReadonlySet<string>;
   latest: ReadonlyMap<string, MaterializationRecord>;
-  /** When given, only missing/stale/failed selected assets run. */
+  /** When given, only missing/stale/failed unpartitioned assets run. */
   statuses?: ReadonlyMap<string, StatusInfo>;
+  partitions?: PartitionPlanInput;
 }
 
 export class MissingUpstreamError extends DagxError {
@@ -34,31 +57,92 @@ export class MissingUpstreamError extends DagxError {
   }
 }
 
+export const stepId = (key: string, partitionKey: string) => (partitionKey ? `${key}\u0000${partitionKey}` : key);
+
 /** Build the plan. Refuses (before anything runs) when an unselected upstream was never materialized. */
 export function planRun(o: PlanOptions): Plan {
+  const P = o.partitions;
   const fresh: string[] = [];
   const inPlan = new Set<string>();
   for (const key of o.graph.order) {
     if (!o.selected.has(key)) continue;
+    if (P?.spaces.has(key)) {
+      if (!(P.targets.get(key)?.isEmpty ?? true)) inPlan.add(key);
+      else fresh.push(key);
+      continue;
+    }
     const st = o.statuses?.get(key);
     if (st && st.status === "fresh") fresh.push(key);
     else inPlan.add(key);
   }
+  /** Per planned partitioned asset: index → step id (single-run: every index → the one step). */
+  const stepOf = new Map<string, (i: number) => string>();
   const steps: PlanStep[] = [];
   for (const key of o.graph.order) {
     if (!inPlan.has(key)) continue;
     const ups = o.graph.upstream.get(key) ?? [];
-    for (const up of ups) {
-      if (!inPlan.has(up) && !o.latest.has(up)) {
-        throw new MissingUpstreamError(
-          `Cannot materialize "${key}": upstream "${up}" has never been materialized and is not selected: run \`dagx materialize ${up}\` first, or include it with \`dagx materialize +${key}\``,
-          key,
-          up,
-        );
-      }
+    const space = P?.spaces.get(key);
+    if (!space || !P) {
+      const after = ups.flatMap((u) => afterAll(u));
+      for (const u of ups) if (!inPlan.has(u)) requireUpstream(key, u, null);
+      const st = o.statuses?.get(key);
+      steps.push({ id: key, key, partitionKey: "", partitionKeys: null, after, reason: st ? `${st.status}: ${st.causes.join("; ")}` : "selected" });
+      continue;
     }
-    const st = o.statuses?.get(key);
-    steps.push({ key, partitionKey: "", after: ups.filter((u) => inPlan.has(u)), reason: st ? `${st.status}: ${st.causes.join("; ")}` : "selected" });
+    const target = P.targets.get(key)!;
+    const groups: IndexSet[] = P.singleRun.has(key) ? [target] : [...target].map((i) => IndexSet.of(i));
+    const ids: string[] = [];
+    for (const g of groups) {
+      const keys = [...g].map((i) => space.keyAt(i));
+      const last = keys[keys.length - 1]!;
+      const id = stepId(key, last);
+      ids.push(id);
+      const after: string[] = [];
+      for (const u of ups) {
+        const uspace = P.spaces.get(u);
+        if (!uspace) {
+          if (inPlan.has(u)) after.push(u);
+          else requireUpstream(key, u, null);
+          continue;
+        }
+        const needed = mapToUpstream(P.mapping(key, u), space, uspace, g);
+        const planned = inPlan.has(u) ? needed.intersect(P.targets.get(u)!) : IndexSet.EMPTY;
+        const lookup = stepOf.get(u);
+        if (lookup) for (const i of planned) after.push(lookup(i));
+        const missing = needed.difference(planned).difference(P.materialized.get(u) ?? IndexSet.EMPTY);
+        if (!missing.isEmpty) {
+          const ranges = formatRanges(missing, uspace, { maxRanges: 3 });
+          const arg = ranges.includes("…") ? "missing" : ranges.replaceAll(", ", ",");
+          throw new MissingUpstreamError(
+            `Cannot materialize "${key}" [${keys.length > 1 ? `${keys[0]}..${last}` : last}]: upstream "${u}" partitions ${ranges} were never materialized and are not selected: run \`dagx materialize ${u} --partitions ${arg}\` first, or include them with \`dagx materialize +${key} --partitions …\``,
+            key,
+            u,
+          );
+        }
+      }
+      steps.push({ id, key, partitionKey: last, partitionKeys: keys, after: [...new Set(after)], reason: "selected" });
+    }
+    if (P.singleRun.has(key)) stepOf.set(key, () => ids[0]!);
+    else stepOf.set(key, (i) => stepId(key, space.keyAt(i)));
   }
   return { steps, fresh };
+
+  function afterAll(u: string): string[] {
+    if (!inPlan.has(u)) return [];
+    const space = P?.spaces.get(u);
+    if (!space || !P) return [u];
+    const lookup = stepOf.get(u)!;
+    return [...new Set([...P.targets.get(u)!].map(lookup))];
+  }
+
+  function requireUpstream(key: string, up: string, _p: null): void {
+    const upPartitioned = P?.spaces.has(up) ?? false;
+    const has = upPartitioned ? !(P!.materialized.get(up)?.isEmpty ?? true) : o.latest.has(up);
+    if (has) return;
+    throw new MissingUpstreamError(
+      `Cannot materialize "${key}": upstream "${up}" has never been materialized and is not selected: run \`dagx materialize ${up}${upPartitioned ? " --partitions …" : ""}\` first, or include it with \`dagx materialize +${key}\``,
+      key,
+      up,
+    );
+  }
 }

@@ -14,6 +14,32 @@ export type {
   OutputWithMetadata,
   RetryPolicy,
 } from "./asset.ts";
-export type { AssetContext, AssetLogger, PartitionContext, SqlQuery, SqlTag, TableInput } from "./context.ts";
+export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";
+export {
+  allPartitions,
+  daily,
+  dimension,
+  dynamicPartitions,
+  hourly,
+  identity,
+  lastPartition,
+  monthly,
+  multiMapping,
+  multiPartitions,
+  staticMapping,
+  staticPartitions,
+  timeWindow,
+  weekly,
+} from "./partitions/index.ts";
+export type {
+  DynamicPartitionsDef,
+  MultiPartitionsDef,
+  PartitionMapping,
+  PartitionsDef,
+  StaticPartitionsDef,
+  TimeWindowOptions,
+  TimeWindowPartitionsDef,
+  WeeklyOptions,
+} from "./partitions/index.ts";
 export { defineConfig } from "./config.ts";
 export type { DagxConfig } from "./config.ts";

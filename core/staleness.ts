@@ -23,6 +23,11 @@ export interface StalenessInput {
   failures: ReadonlyMap<string, FailureRecord>;
   /** Keys whose stored file changed after the recorded materialization (an interrupted run). */
   drifted?: ReadonlySet<string>;
+  /**
+   * Partitioned assets, computed elsewhere: their status, and the version an unpartitioned reader
+   * of all their partitions records. They are not given a status here.
+   */
+  partitioned?: ReadonlyMap<string, { status: AssetStatus; version: string | null }>;
 }
 
 const short = (v: string) => v.slice(0, 8);
@@ -31,6 +36,7 @@ const short = (v: string) => v.slice(0, 8);
 export function computeStatuses(input: StalenessInput): Map<string, StatusInfo> {
   const out = new Map<string, StatusInfo>();
   for (const key of input.order) {
+    if (input.partitioned?.has(key)) continue;
     const m = input.latest.get(key) ?? null;
     const f = input.failures.get(key) ?? null;
     const failedLast = f !== null && (m === null || f.at > m.at);
@@ -58,10 +64,11 @@ function staleCauses(
   if (m.codeVersion !== code) causes.push(`code changed (${short(m.codeVersion)} → ${short(code)})`);
   if (input.drifted?.has(key)) causes.push("output file changed after its last recorded materialization (an interrupted run?)");
   for (const up of input.upstream.get(key) ?? []) {
-    const um = input.latest.get(up);
-    const us = known.get(up)?.status;
-    if (!um) causes.push(`upstream "${up}" is missing`);
-    else if (m.inputVersions[up] !== um.dataVersion) causes.push(`upstream "${up}" has newer data`);
+    const part = input.partitioned?.get(up);
+    const current = part ? part.version : (input.latest.get(up)?.dataVersion ?? null);
+    const us = part ? part.status : known.get(up)?.status;
+    if (current === null) causes.push(`upstream "${up}" is missing`);
+    else if (m.inputVersions[up] !== current) causes.push(`upstream "${up}" has newer data`);
     else if (us === "stale") causes.push(`upstream "${up}" is stale`);
     else if (us === "failed") causes.push(`upstream "${up}" failed its last run`);
   }

@@ -92,6 +92,12 @@ export interface MaterializationRecord {
   bytes: number | null;
   schema: ColumnSchema[] | null;
   metadata: Record<string, unknown> | null;
+  /**
+   * Absolute ordinal of a time partition (hour/day/week/month number since the epoch, see
+   * PartitionSpace), null when unpartitioned or not time-based. Lets state answer range questions
+   * over millions of partitions in SQL.
+   */
+  ordinal?: number | null;
 }
 
 /** Latest failed step of an asset (only meaningful when newer than its latest materialization). */
@@ -101,6 +107,60 @@ export interface FailureRecord {
   runId: string;
   at: number;
   error: string;
+  /** See MaterializationRecord.ordinal (taken from the step_failed event payload `ordinal`). */
+  ordinal?: number | null;
+}
+
+/** Inclusive ordinal range [first, last]. */
+export type OrdinalRange = [number, number];
+
+/**
+ * What state knows about one partitioned asset, aggregated in SQL so that memory does not grow
+ * per partition: ordinal ranges for time partitions, key lists for the others.
+ */
+export interface PartitionSummary {
+  /** Partitions with a materialization. */
+  materialized: OrdinalRange[];
+  materializedKeys: string[];
+  /** Partitions whose latest failure is newer than their latest materialization (or that never succeeded). */
+  failed: OrdinalRange[];
+  failedKeys: string[];
+  /** Materialized partitions whose code version differs from the one given. */
+  codeChanged: OrdinalRange[];
+  codeChangedKeys: string[];
+  materializedCount: number;
+  /** The newest materialization of any partition. */
+  last: MaterializationRecord | null;
+}
+
+export type BackfillStatus = "running" | "success" | "failed" | "canceled" | "abandoned";
+export type BackfillPartitionStatus = "pending" | "success" | "failed" | "skipped" | "canceled";
+
+export interface BackfillRecord {
+  backfillId: string;
+  status: BackfillStatus;
+  /** The asset selection, as typed. */
+  selection: string;
+  /** The partition range, as typed. */
+  partitions: string;
+  pid: number;
+  host: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Set by `dagx backfill cancel` from another process; the running backfill stops starting steps. */
+  cancelRequested: boolean;
+  /** Free-form options (concurrency, …) as JSON. */
+  options: Record<string, unknown>;
+}
+
+export interface BackfillPartitionRecord {
+  backfillId: string;
+  assetKey: string;
+  partitionKey: PartitionKey;
+  status: BackfillPartitionStatus;
+  runId: string | null;
+  error: string | null;
+  updatedAt: number;
 }
 
 /** All access to persistent state goes through this interface (io/ implements it). */
@@ -120,6 +180,22 @@ export interface StateStore {
   getEvents(runId: string): Promise<EventRecord[]>;
   /** Mark runs whose process is gone as abandoned; returns their ids. */
   markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+  /** Latest materialization of specific partitions of one asset. */
+  latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+  /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
+  partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+  /** Keys of a dynamic partitions definition, in the order they were added. */
+  listDynamicPartitions(name: string): Promise<string[]>;
+  /** Add keys (existing ones are ignored); returns how many were new. */
+  addDynamicPartitions(name: string, keys: readonly string[], now: number): Promise<number>;
+  /** Remove keys; returns how many existed. */
+  removeDynamicPartitions(name: string, keys: readonly string[]): Promise<number>;
+  createBackfill(backfill: BackfillRecord, partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+  updateBackfill(backfillId: string, patch: Partial<Pick<BackfillRecord, "status" | "updatedAt" | "cancelRequested" | "pid" | "host">>): Promise<void>;
+  /** Upsert partition statuses of a backfill (by backfill, asset, partition). */
+  updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+  getBackfill(backfillId: string): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null>;
+  listBackfills(options?: { limit?: number }): Promise<BackfillRecord[]>;
   /** Forget materializations (and failures) of these assets; returns how many rows went. */
   wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
   close(): Promise<void>;

@@ -26,7 +26,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
   /** Anything that can be named as an upstream: an asset definition or its key string. */
   type AssetRef = AnyAssetDef | string;
   /** Options of \`asset(options, fn)\`. */
-  interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>> {
+  interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, P extends PartitionsDef | undefined = PartitionsDef | undefined> {
       /** Asset key, \`/\`-separated for prefixes (\`analytics/daily_revenue\`). @default the export name */
       key?: string;
       /** Group shown by \`list\` and selectable with \`group:NAME\`. @default "default" */
@@ -47,8 +47,16 @@ export const DAGX_DTS: string = `declare module "dagx" {
       ins?: Ins;
       /** Upstreams that must run first but are not loaded (definitions or key strings). */
       deps?: AssetRef[];
-      /** Reserved for partitioned assets (next release). */
-      partitions?: unknown;
+      /** Partitions of this asset: \`daily({ start: "2024-01-01" })\`, \`staticPartitions([...])\`, \`multiPartitions({...})\`. */
+      partitions?: P;
+      /**
+       * Which upstream partitions each input reads, by input name (or dep key):
+       * \`{ orders: timeWindow({ offset: [-6, 0] }) }\` for a 7-day rolling window.
+       * @default identity between equal definitions, window overlap between time definitions of different granularity, all partitions for an unpartitioned asset
+       */
+      mappings?: Record<string, PartitionMapping>;
+      /** How a backfill runs this asset: one step per partition, or the whole range in one step (\`ctx.partition.keys\`). @default "per-partition" */
+      backfill?: "per-partition" | "single-run";
   }
   /** What a stored output of type \`Out\` looks like to a downstream asset. */
   type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [object] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
@@ -85,7 +93,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly $output?: Out;
   }
   type AnyAssetDef = AssetDef<any>;
-  type AssetFn<Ins extends Record<string, AnyAssetDef>, Out> = (ctx: AssetContext, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+  type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetContext<P>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
   /**
    * Define a software-defined asset. Its key is the export name unless \`key\` is given.
    *
@@ -94,9 +102,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * export const revenue = asset({ ins: { orders } }, (ctx, { orders }) =>
    *   ctx.sql\`select sum(amount) as revenue from \${orders}\`);
    * export const settings = asset(() => ({ currency: "EUR" }));   // stored as JSON
+   * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
+   *   ctx.sql\`select * from read_json(\${ctx.path(\`raw/\${ctx.partition.key}.json\`)})\`);
    */
-  function asset<Out>(fn: (ctx: AssetContext) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown>(options: AssetOptions<Ins>, fn: AssetFn<Ins, Out>): AssetDef<Unwrap<Out>>;
+  function asset<Out>(fn: (ctx: AssetContext<undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
+  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined>(options: AssetOptions<Ins, P>, fn: AssetFn<Ins, Out, P>): AssetDef<Unwrap<Out>>;
   /** True when \`value\` is an asset definition. */
   function isAssetDef(value: unknown): value is AnyAssetDef;
   /** "file:line" of the user code that called asset(), read from a stack trace (no I/O). */
@@ -114,20 +124,27 @@ export const DAGX_DTS: string = `declare module "dagx" {
       warn(...args: unknown[]): void;
       error(...args: unknown[]): void;
   }
-  /** The partition being materialized (\`null\` for unpartitioned assets). */
-  interface PartitionContext {
-      key: string;
-      keys: string[];
-      start?: Date;
-      end?: Date;
-      dimensions?: Record<string, string>;
+  /** The partition (or, for a single-run backfill, the range of partitions) being materialized. */
+  interface PartitionContext<K extends string = string, D = Readonly<Record<string, string>> | undefined> {
+      /** The partition key; for a range, its last key. */
+      readonly key: K;
+      /** All keys of this step: one, or the whole range of a single-run backfill. */
+      readonly keys: readonly K[];
+      /** Start of the (first) time window, for time partitions. */
+      readonly start?: Date;
+      /** Exclusive end of the (last) time window, for time partitions. */
+      readonly end?: Date;
+      /** Per-dimension keys of a multi-partition: \`{ date: "2024-01-01", region: "eu" }\`. */
+      readonly dimensions: D;
   }
+  /** \`ctx.partition\`'s type for an asset whose partitions are \`P\`. */
+  type PartitionOf<P> = [P] extends [undefined] ? null : [P] extends [PartitionsDef] ? PartitionContext<PartitionKeyOf<P>, PartitionDimensionsOf<P>> : PartitionContext | null;
   /** \`ctx\` — passed as the first argument of every asset function. */
-  interface AssetContext {
+  interface AssetContext<P = unknown> {
       /** The asset's key, \`a/b\` form. */
       readonly key: string;
       readonly runId: string;
-      readonly partition: PartitionContext | null;
+      readonly partition: PartitionOf<P>;
       readonly log: AssetLogger;
       readonly resources: Readonly<Record<string, unknown>>;
       /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
@@ -189,6 +206,613 @@ export const DAGX_DTS: string = `declare module "dagx" {
   /** Make the \`ctx.sql\` tag bound to a runner. */
   function createSqlTag(runner: SqlRunner, resolveRef?: (v: unknown) => TableInput | null): SqlTag;
 
+  // ── partitions/types.ts
+  /**
+   * Contracts of the partitions domain: definitions (plain branded data made by \`daily()\` & co.),
+   * partition spaces (a definition evaluated at an instant) and partition mappings.
+   */
+  /** Brand on every partitions definition, so the loader can recognise one. */
+  const PARTITIONS_DEF: unique symbol;
+  /** Brand on every partition mapping. */
+  const PARTITION_MAPPING: unique symbol;
+  type TimeCadence = "hourly" | "daily" | "weekly" | "monthly";
+  /** Day of the week, 0 = Sunday … 6 = Saturday. */
+  type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+  /** Options shared by \`hourly\`, \`daily\`, \`weekly\` and \`monthly\`. */
+  interface TimeWindowOptions {
+      /** First window's start, a local date or date-time in \`timezone\`: "2024-01-01", "2024-01-01 06:00", or a key in \`fmt\`. Windows start at or after it. */
+      start: string;
+      /** Exclusive end, same forms as \`start\`: only windows that end at or before it exist, whatever \`endOffset\` says. @default none (windows up to now) */
+      end?: string;
+      /** IANA time zone of the windows and keys. @default "UTC" */
+      timezone?: string;
+      /** Key format; tokens yyyy, MM, dd, HH, mm. @default "yyyy-MM-dd-HH:mm" (hourly), "yyyy-MM-dd" (daily, weekly), "yyyy-MM" (monthly) */
+      fmt?: string;
+      /** Windows beyond the last complete one: 1 adds the current, unfinished window; negative values hold back. @default 0 */
+      endOffset?: number;
+  }
+  /** Options of \`weekly\`. */
+  interface WeeklyOptions extends TimeWindowOptions {
+      /** First day of each week, 0 = Sunday … 6 = Saturday. @default 1 (Monday, ISO 8601) */
+      weekStartsOn?: Weekday;
+  }
+  interface Branded {
+      readonly [PARTITIONS_DEF]: true;
+  }
+  /** Time windows: \`hourly\`, \`daily\`, \`weekly\`, \`monthly\`. */
+  interface TimeWindowPartitionsDef extends Branded {
+      readonly kind: "time";
+      readonly cadence: TimeCadence;
+      /** Normalized local start: "2024-01-01" or "2024-01-01T06:00". */
+      readonly start: string;
+      readonly end: string | null;
+      /** Canonical IANA name. */
+      readonly timezone: string;
+      readonly fmt: string;
+      readonly endOffset: number;
+      /** Only meaningful for weekly windows. */
+      readonly weekStartsOn: Weekday;
+  }
+  /** A fixed, ordered set of keys. */
+  interface StaticPartitionsDef<K extends string = string> extends Branded {
+      readonly kind: "static";
+      readonly keys: readonly K[];
+  }
+  /** Keys added at run time (by sensors or \`dagx partitions add\`), kept in the state store under \`name\`. */
+  interface DynamicPartitionsDef extends Branded {
+      readonly kind: "dynamic";
+      readonly name: string;
+  }
+  /** One dimension's definition. */
+  type SinglePartitionsDef = TimeWindowPartitionsDef | StaticPartitionsDef | DynamicPartitionsDef;
+  /** The cartesian product of named dimensions; keys join the dimension keys with "|" in declaration order. */
+  interface MultiPartitionsDef<D extends Record<string, SinglePartitionsDef> = Record<string, SinglePartitionsDef>> extends Branded {
+      readonly kind: "multi";
+      readonly dimensions: D;
+      /** Dimension names in declaration order. */
+      readonly names: readonly (keyof D & string)[];
+  }
+  /** Any partitions definition. */
+  type PartitionsDef = SinglePartitionsDef | MultiPartitionsDef;
+  /** The key type of a definition (a union of literals for static sets). */
+  type PartitionKeyOf<D> = D extends StaticPartitionsDef<infer K> ? K : string;
+  /** Per-dimension keys of a multi-partition (\`ctx.partition.dimensions\`), \`undefined\` otherwise. */
+  type PartitionDimensionsOf<D> = D extends MultiPartitionsDef<infer Dims> ? {
+      [K in keyof Dims]: PartitionKeyOf<Dims[K]>;
+  } : undefined;
+  /** A time window: \`start\` inclusive, \`end\` exclusive. */
+  interface TimeWindow {
+      start: Date;
+      end: Date;
+  }
+  /** A definition evaluated at an instant: a finite, ordered set of keys addressed by index. */
+  interface PartitionSpaceBase {
+      readonly def: PartitionsDef;
+      /** Stable description of the definition: changes exactly when the definition does. */
+      readonly id: string;
+      /** Short human form for messages: \`daily(start=2024-01-01)\`. */
+      readonly label: string;
+      readonly size: number;
+      /** The key at \`index\`. @throws RangeError outside 0…size-1 */
+      keyAt(index: number): string;
+      /** The index of \`key\`, or -1 when it is not a partition of this space. */
+      indexOf(key: string): number;
+      /** The window of a time partition (of the single time dimension of a multi-partition), else null. */
+      window(index: number): TimeWindow | null;
+      /** Named dimensions; a single-dimension space lists itself as "date" (time) or "partition". */
+      readonly dimensions: readonly PartitionDimension[];
+  }
+  /** A time-window space; indices outside 0…size-1 address the virtual windows before and after it. */
+  interface TimeSpace extends PartitionSpaceBase {
+      readonly kind: "time";
+      readonly def: TimeWindowPartitionsDef;
+      readonly unit: "hour" | "day" | "week" | "month";
+      readonly zone: Zone;
+      /** Start instant (epoch ms) of window \`i\`, for any integer \`i\`. */
+      startOf(i: number): number;
+      /** The smallest \`i\` whose window starts at or after instant \`t\`. */
+      indexAtOrAfter(t: number): number;
+      /** The smallest \`i\` whose window ends after instant \`t\` (the window containing \`t\`). */
+      indexContaining(t: number): number;
+      /** The key of window \`i\`, for any integer \`i\`. */
+      keyOf(i: number): string;
+  }
+  /** A static or dynamic key list. */
+  interface KeyListSpace extends PartitionSpaceBase {
+      readonly kind: "static" | "dynamic";
+      readonly def: StaticPartitionsDef | DynamicPartitionsDef;
+  }
+  /** A multi-dimensional space; index = mixed-radix number over the dimensions, first most significant. */
+  interface MultiSpace extends PartitionSpaceBase {
+      readonly kind: "multi";
+      readonly def: MultiPartitionsDef;
+      /** Size of each dimension, in order. */
+      readonly radices: readonly number[];
+      /** Per-dimension indices of \`index\`. */
+      split(index: number): number[];
+      /** The index of per-dimension indices. */
+      join(coords: readonly number[]): number;
+  }
+  /** One dimension's space. */
+  type SingleSpace = TimeSpace | KeyListSpace;
+  /** Any partition space. */
+  type PartitionSpace = SingleSpace | MultiSpace;
+  interface PartitionDimension {
+      readonly name: string;
+      readonly space: SingleSpace;
+  }
+  /** Which upstream partitions a downstream partition reads. */
+  type PartitionMapping = {
+      readonly [PARTITION_MAPPING]: true;
+  } & ({
+      readonly kind: "identity";
+  } | {
+      readonly kind: "timeWindow";
+      readonly offset: readonly [number, number];
+  } | {
+      readonly kind: "all";
+  } | {
+      readonly kind: "last";
+  } | {
+      readonly kind: "static";
+      readonly map: Readonly<Record<string, readonly string[]>>;
+  } | {
+      readonly kind: "dimension";
+      readonly name: string;
+      readonly inner: PartitionMapping | null;
+  } | {
+      readonly kind: "multi";
+      readonly dimensions: Readonly<Record<string, PartitionMapping>>;
+  });
+  /** Status sets a selection like \`missing\` or \`failed\` is resolved against. */
+  interface PartitionStatus {
+      materialized?: IndexSet;
+      failed?: IndexSet;
+  }
+
+  // ── partitions/index-set.ts
+  /**
+   * A set of partition indices stored as sorted, disjoint, non-adjacent half-open ranges, so a
+   * million contiguous partitions cost two numbers. All operations are linear in the number of
+   * ranges, never in the number of indices.
+   */
+  /** Immutable set of non-negative integer indices, as ranges \`[start, end)\`. */
+  class IndexSet {
+      #private;
+      private constructor();
+      static readonly EMPTY: IndexSet;
+      /** The indices \`start … end-1\` (empty when \`end <= start\`). */
+      static range(start: number, end: number): IndexSet;
+      /** A set from \`[start, end)\` pairs in any order, overlapping or not. */
+      static fromRanges(pairs: Iterable<readonly [number, number]>): IndexSet;
+      /** A set from single indices in any order, duplicates allowed. */
+      static fromIndices(indices: Iterable<number>): IndexSet;
+      static of(...indices: number[]): IndexSet;
+      /** Number of indices. */
+      get size(): number;
+      get rangeCount(): number;
+      get isEmpty(): boolean;
+      /** Smallest index, or undefined when empty. */
+      get first(): number | undefined;
+      /** Largest index, or undefined when empty. */
+      get last(): number | undefined;
+      has(index: number): boolean;
+      union(other: IndexSet): IndexSet;
+      intersect(other: IndexSet): IndexSet;
+      difference(other: IndexSet): IndexSet;
+      /** Only the indices in \`start … end-1\`. */
+      clip(start: number, end: number): IndexSet;
+      /** Every index moved by \`delta\`. */
+      shift(delta: number): IndexSet;
+      equals(other: IndexSet): boolean;
+      /** The ranges \`[start, end)\`, ascending. */
+      ranges(): Generator<[number, number]>;
+      /** The indices, ascending. */
+      [Symbol.iterator](): Generator<number>;
+      toJSON(): [number, number][];
+      toString(): string;
+  }
+  /** Appends ranges in ascending start order, merging overlaps and neighbours. */
+  class IndexSetBuilder {
+      #private;
+      add(start: number, end: number): this;
+      build(): IndexSet;
+  }
+
+  // ── partitions/_zone.ts
+  /** An IANA time zone with DST-aware conversions between instants and local ms. */
+  interface Zone {
+      /** Canonical IANA name (\`Intl\`'s resolved name). */
+      readonly name: string;
+      /** Local ms minus UTC ms at instant \`t\`. */
+      offsetAt(t: number): number;
+      /** Instants whose wall time is \`local\`, ascending: none in a spring-forward gap, two in a fall-back fold. */
+      instantsOf(local: number): number[];
+      /** The earliest instant showing \`local\`; inside a gap, the instant the clocks jump (so midnight → 01:00). */
+      resolve(local: number): number;
+  }
+  /** The zone called \`name\`. @throws RangeError when \`Intl\` does not know it. */
+  function getZone(name: string): Zone;
+
+  // ── partitions/index.ts
+  /**
+   * Partitions (DESIGN §5): definitions, spaces (a definition at an instant), IndexSets (ranges of
+   * partition indices), the \`--partitions\` grammar, mappings and hive path segments. Pure.
+   */
+
+  // ── partitions/time-windows.ts
+  /** Default key format of each cadence. */
+  const DEFAULT_FMT: Readonly<Record<TimeCadence, string>>;
+  /**
+   * Hourly partitions: consecutive hours from \`start\`, keyed in local time. In a DST fall-back the
+   * repeated local hour's second occurrence gets its UTC offset appended (\`2024-10-27-02:00+0100\`,
+   * as Dagster does); the hour skipped in spring has no key.
+   * @example export const events = asset({ partitions: hourly({ start: "2024-01-01-00:00", timezone: "Europe/Berlin" }) }, (ctx) => …)
+   */
+  function hourly(options: TimeWindowOptions): TimeWindowPartitionsDef;
+  /**
+   * Daily partitions: one per local calendar day from \`start\`, each from local midnight to the next (23 or 25 hours across DST changes).
+   * @example export const orders = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => ctx.partition.key)
+   */
+  function daily(options: TimeWindowOptions): TimeWindowPartitionsDef;
+  /**
+   * Weekly partitions, keyed by the date their week starts (Monday unless \`weekStartsOn\` says otherwise).
+   * @example export const weekly_report = asset({ partitions: weekly({ start: "2024-01-01", weekStartsOn: 0 }) }, (ctx) => …)
+   */
+  function weekly(options: WeeklyOptions): TimeWindowPartitionsDef;
+  /**
+   * Monthly partitions, keyed \`yyyy-MM\`, from local midnight of the 1st to the next 1st.
+   * @example export const invoices = asset({ partitions: monthly({ start: "2024-01" }) }, (ctx) => …)
+   */
+  function monthly(options: TimeWindowOptions): TimeWindowPartitionsDef;
+  /** A local date-time: a key (or key prefix) in \`fmt\`, the hourly default format, or "yyyy-MM-dd HH:mm". */
+  function parseLocalDateTime(text: string, fmt: KeyFormat): Civil | null;
+  /** "2024-01-01", or "2024-01-01T06:00" when the time is not midnight. */
+  function formatLocalDateTime(c: Civil): string;
+
+  // ── partitions/_civil.ts
+  /**
+   * Proleptic Gregorian civil-date arithmetic on plain numbers (Howard Hinnant's algorithms).
+   * "Local ms" below means a wall-clock time encoded as if it were UTC: days * DAY + time of day.
+   */
+  const MINUTE = 60000;
+  const HOUR = 3600000;
+  const DAY = 86400000;
+  /** A wall-clock date and time, month 1–12. */
+  interface Civil {
+      y: number;
+      m: number;
+      d: number;
+      h: number;
+      mi: number;
+  }
+  /** Days since 1970-01-01 of a civil date. */
+  function daysFromCivil(y: number, m: number, d: number): number;
+  /** The civil date of a day number (inverse of \`daysFromCivil\`). */
+  function civilFromDays(days: number): {
+      y: number;
+      m: number;
+      d: number;
+  };
+  function isLeapYear(y: number): boolean;
+  function daysInMonth(y: number, m: number): number;
+  /** Day of the week of a day number: 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday). */
+  function weekday(days: number): number;
+  /** Local ms of a civil date-time. */
+  function civilMs(c: Civil): number;
+  /** The civil date-time of local ms (seconds dropped). */
+  function civilFromMs(ms: number): Civil;
+  /** Months since year 0 (\`y * 12 + m - 1\`), for month arithmetic. */
+  function monthNumber(y: number, m: number): number;
+  /** Day number of the first day of a month number. */
+  function daysFromMonthNumber(n: number): number;
+
+  // ── partitions/_format.ts
+  /**
+   * Key formats of time-window partitions: the tokens yyyy, MM, dd, HH, mm (fixed width) between
+   * literal characters. Parsing is positional, so keys are parsed arithmetically (no key lists)
+   * and any prefix that fixes the calendar from the year down (\`2024\`, \`2024-03\`) is a valid point.
+   */
+  /** Calendar units, finest first. */
+  type Unit = "minute" | "hour" | "day" | "week" | "month" | "year";
+  const UNIT_RANK: Readonly<Record<Unit, number>>;
+  type Token = "yyyy" | "MM" | "dd" | "HH" | "mm";
+  /** Tokens from the coarsest to the finest. */
+  const TOKENS: readonly Token[];
+  type Part = {
+      token: Token;
+  } | {
+      literal: string;
+  };
+  /** A compiled key format. */
+  interface KeyFormat {
+      readonly text: string;
+      readonly parts: readonly Part[];
+      readonly tokens: ReadonlySet<Token>;
+  }
+  /** A parsed key or key prefix: the civil start it names and the unit it spans. */
+  type ParsedPoint = 
+  /** \`complete\` when every token of the format was given; \`rest\` is the text after a complete key. */
+  {
+      kind: "ok";
+      civil: Civil;
+      unit: Unit;
+      complete: boolean;
+      rest: string;
+  }
+  /** The text has the format's shape but names no calendar date (\`2024-13-01\`). */
+   | {
+      kind: "invalid";
+  };
+  /** Compile \`fmt\`, or return why it is unusable. */
+  function compileFormat(fmt: string): KeyFormat | string;
+  /** Format a civil date-time. */
+  function formatCivil(f: KeyFormat, c: Civil): string;
+  /**
+   * Parse \`text\` as the whole format or as a prefix of it that ends after a token and fixes the
+   * calendar from the year down. Returns null when the text does not have the format's shape.
+   * Text after a complete key is returned as \`rest\` (the DST suffix of hourly keys).
+   */
+  function parsePoint(f: KeyFormat, text: string): ParsedPoint | null;
+
+  // ── partitions/key-sets.ts
+  /**
+   * A fixed, ordered set of partition keys.
+   * @example export const by_region = asset({ partitions: staticPartitions(["eu", "us", "apac"]) }, (ctx) => ctx.partition.key)
+   */
+  function staticPartitions<const K extends string>(keys: readonly K[]): StaticPartitionsDef<K>;
+  /**
+   * Partitions whose keys are added at run time (by sensors or \`dagx partitions add NAME KEY\`) and kept in the state store.
+   * @example export const per_customer = asset({ partitions: dynamicPartitions("customers") }, (ctx) => ctx.partition.key)
+   */
+  function dynamicPartitions(name: string): DynamicPartitionsDef;
+  /**
+   * The cartesian product of any number of named dimensions; a key joins the dimension keys with "|" in declaration order.
+   * @example export const sales = asset({ partitions: multiPartitions({ date: daily({ start: "2024-01-01" }), region: staticPartitions(["eu", "us"]) }) },
+   *   (ctx) => ctx.partition.dimensions) // { date: "2024-01-01", region: "eu" } for key "2024-01-01|eu"
+   */
+  function multiPartitions<const D extends Record<string, SinglePartitionsDef>>(dimensions: D): MultiPartitionsDef<D>;
+  /** True when \`value\` is a partitions definition made by \`daily()\`, \`staticPartitions()\` & co. */
+  function isPartitionsDef(value: unknown): value is PartitionsDef;
+  /** Why \`key\` cannot be a partition key (of a multi-partition dimension when \`multi\`), or null. */
+  function partitionKeyProblemFor(key: string, multi: boolean): string | null;
+  /**
+   * Why \`key\` cannot be added to dynamic partitions, or null. "|" is refused too, because a
+   * dynamic definition may be a dimension of a multi-partition.
+   */
+  function dynamicKeyProblem(key: string): string | null;
+
+  // ── partitions/describe.ts
+  /** A stable string naming every property of the definition that shapes its keys and windows. */
+  function partitionsId(def: PartitionsDef): string;
+  /** A short human description: \`daily(start=2024-01-01)\`, \`staticPartitions(eu, us)\`. */
+  function partitionsLabel(def: PartitionsDef): string;
+
+  // ── partitions/space.ts
+  /** What a space is evaluated against. */
+  interface SpaceContext {
+      /** The current time, epoch ms: time windows end with the last complete one (see \`endOffset\`). */
+      now: number;
+      /** Keys of a dynamic partitions definition, in the order they were added. @default none */
+      dynamicKeys?: (name: string) => readonly string[];
+  }
+  /** The partitions of \`def\` as of \`ctx.now\`. */
+  function createPartitionSpace(def: PartitionsDef, ctx: SpaceContext): PartitionSpace;
+
+  // ── partitions/format-ranges.ts
+  /**
+   * Compact human ranges of a set of partitions, for status lines:
+   * \`2024-01-01..2024-02-14, 2024-02-16\`. Costs one step per range, not per key.
+   * @default options.maxRanges Infinity — past it, the rest is summarised as "… (+N more ranges)"
+   * @example \`\${formatRanges(done, space)} materialized, \${formatRanges(failed, space)} failed\`
+   */
+  function formatRanges(set: IndexSet, space: PartitionSpace, options?: {
+      maxRanges?: number;
+  }): string;
+
+  // ── partitions/selection-parse.ts
+  /** One end of a range. */
+  type PartitionEndpoint = {
+      kind: "key";
+      text: string;
+      quoted: boolean;
+      pos: number;
+      len: number;
+  } | {
+      kind: "latest";
+      pos: number;
+      len: number;
+  };
+  /** One comma-separated part; \`pos\`/\`len\` locate it in the text. */
+  type PartitionItem = {
+      kind: "all" | "missing" | "failed";
+      pos: number;
+      len: number;
+  } | {
+      kind: "latest";
+      pos: number;
+      len: number;
+  } | {
+      kind: "key";
+      text: string;
+      quoted: boolean;
+      pos: number;
+      len: number;
+  }
+  /** Inclusive; a null end is open (the first or the last partition). */
+   | {
+      kind: "range";
+      from: PartitionEndpoint | null;
+      to: PartitionEndpoint | null;
+      pos: number;
+      len: number;
+  };
+  /** \`name=value,value…\` of a multi-dimensional selection. */
+  interface PartitionDimensionSelection {
+      name: string;
+      pos: number;
+      len: number;
+      items: PartitionItem[];
+  }
+  /** A parsed selection: a union of items, or a product of per-dimension unions. */
+  type ParsedPartitionSelection = {
+      kind: "list";
+      text: string;
+      items: PartitionItem[];
+  } | {
+      kind: "dimensions";
+      text: string;
+      dimensions: PartitionDimensionSelection[];
+  };
+  /**
+   * Parse a partition selection without looking at any definition.
+   * @example parsePartitionSelection("2024-01..2024-03, 2024-05-02")
+   * @example parsePartitionSelection("date=2024-01...2024-02,region=eu,us")
+   * @throws PartitionRangeError (code \`USAGE\`) pointing at the offending part
+   */
+  function parsePartitionSelection(text: string): ParsedPartitionSelection;
+
+  // ── partitions/selection-resolve.ts
+  /** Options of \`resolvePartitionSelection\`. */
+  interface ResolveOptions extends PartitionStatus {
+      /** Clip keys and ranges outside the space instead of failing (for a selection that spans several assets). @default false */
+      clip?: boolean;
+  }
+  /**
+   * The partitions of \`space\` that \`selection\` names. \`missing\` is every partition neither
+   * materialized nor failed; \`failed\` the failed ones (both from \`options\`).
+   * @throws PartitionRangeError (code \`USAGE\`) naming the part that does not fit the space
+   */
+  function resolvePartitionSelection(selection: ParsedPartitionSelection | string, space: PartitionSpace, options?: ResolveOptions): IndexSet;
+
+  // ── partitions/mappings.ts
+  type Mapping<K extends PartitionMapping["kind"]> = Extract<PartitionMapping, {
+      kind: K;
+  }>;
+  /** Each downstream partition reads the upstream partition with the same key (the same window between time definitions of one cadence). */
+  function identity(): Mapping<"identity">;
+  /**
+   * Each downstream window reads the upstream windows overlapping it, after shifting it by
+   * \`offset\` downstream windows: \`offset: [-6, 0]\` is a 7-day rolling input of a daily asset.
+   * @default offset 0 (the overlapping windows)
+   * @example timeWindow({ offset: [-6, 0] }) // daily "2024-01-07" reads upstream days "2024-01-01" … "2024-01-07"
+   */
+  function timeWindow(options?: {
+      offset?: number | readonly [number, number];
+  }): Mapping<"timeWindow">;
+  /** Every downstream partition reads all upstream partitions. */
+  function allPartitions(): Mapping<"all">;
+  /** Every downstream partition reads the newest upstream partition. */
+  function lastPartition(): Mapping<"last">;
+  /**
+   * An explicit table from downstream keys to the upstream keys they read; unlisted keys read nothing.
+   * @example staticMapping({ emea: ["eu", "uk"], amer: "us" })
+   */
+  function staticMapping(map: Readonly<Record<string, string | readonly string[]>>): Mapping<"static">;
+  /**
+   * Map through one dimension of a multi-partition: a multi-partitioned downstream reads a
+   * one-dimensional upstream through its dimension \`name\`, a one-dimensional downstream reads every
+   * upstream partition whose \`name\` matches, and between two multi-partitions the other dimensions
+   * read everything. \`inner\` maps the dimension itself. @default inner the default mapping of the two dimensions
+   * @example dimension("date", timeWindow({ offset: [-1, 0] }))
+   */
+  function dimension(name: string, inner?: PartitionMapping): Mapping<"dimension">;
+  /** Between two multi-partitions with the same dimension names: one mapping per dimension. @default each dimension's default mapping */
+  function multiMapping(dimensions: Readonly<Record<string, PartitionMapping>>): Mapping<"multi">;
+  /** True when \`value\` is a partition mapping. */
+  function isPartitionMapping(value: unknown): value is PartitionMapping;
+  /**
+   * The mapping used when an input names none: all partitions for an unpartitioned downstream,
+   * identity for equal definitions, window overlap between time definitions, by key between key
+   * lists, the matching dimension between a multi-partition and a single one, per dimension
+   * between multi-partitions with the same dimension names.
+   * @throws DefinitionError when no mapping is evident (a time upstream of a static downstream…)
+   */
+  function defaultMapping(down: PartitionsDef | null, up: PartitionsDef): PartitionMapping;
+
+  // ── partitions/map-upstream.ts
+  /**
+   * The upstream partitions that the downstream partitions \`selected\` read through \`mapping\`.
+   * An unpartitioned downstream (\`down\` null) reads all upstream partitions (the last with \`lastPartition()\`).
+   * @throws DefinitionError when the mapping does not fit the two spaces (\`timeWindow()\` between key lists…)
+   */
+  function mapToUpstream(mapping: PartitionMapping, down: PartitionSpace | null, up: PartitionSpace, selected: IndexSet | number): IndexSet;
+
+  // ── partitions/segments.ts
+  /** Percent-encode one partition value for a folder name. */
+  function encodePartitionValue(value: string): string;
+  /**
+   * The folders a partition's output lives in, one per dimension: \`["date=2024-01-01"]\` for a time
+   * window, \`["partition=eu"]\` for a static or dynamic key, \`["date=2024-01-01", "region=eu"]\` for
+   * a multi-partition.
+   * @throws DagxError (code \`USAGE\`) when \`key\` is not a partition of \`space\`
+   */
+  function partitionSegments(space: PartitionSpace, key: string): string[];
+
+  // ── partitions/errors.ts
+  /**
+   * A \`--partition\` / \`--partitions\` value that does not parse or names partitions that do not
+   * exist. Exit code 2; \`pointer\` shows the offending part.
+   */
+  class PartitionRangeError extends DagxError {
+      readonly selection: string;
+      readonly position: number;
+      readonly length: number;
+      constructor(message: string, selection: string, position: number, length?: number);
+      /** The selection with a caret line under the offending part. */
+      get pointer(): string;
+  }
+
+  // ── errors.ts
+  /**
+   * Error classes. Every error a user can cause is a \`DagxError\` with a stable \`code\`;
+   * the CLI prints its message without a stack (unless --verbose) and exits with \`exitCode\`.
+   */
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND";
+  class DagxError extends Error {
+      readonly code: DagxErrorCode;
+      /** 2 for usage/definition errors, 1 for run failures. */
+      readonly exitCode: number;
+      constructor(code: DagxErrorCode, message: string, options?: {
+          cause?: unknown;
+          exitCode?: number;
+      });
+  }
+  /** A selection string that does not parse or names unknown assets. */
+  class SelectionError extends DagxError {
+      readonly selection: string;
+      readonly position: number;
+      readonly length: number;
+      constructor(message: string, selection: string, position: number, length?: number, code?: "SELECTION_SYNTAX" | "SELECTION_UNKNOWN");
+      /** The selection with a caret line under the offending token. */
+      get pointer(): string;
+  }
+  /** Definitions that cannot form a valid graph (cycle, duplicate key, unknown dep, bad option). */
+  class DefinitionError extends DagxError {
+      readonly location?: string | undefined;
+      constructor(code: "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD", message: string, location?: string | undefined, options?: {
+          cause?: unknown;
+      });
+  }
+  /** User code threw while materializing an asset. Keeps the original error as \`cause\`. */
+  class UserCodeError extends DagxError {
+      readonly assetKey: string;
+      readonly partitionKey: string | null;
+      readonly runId: string;
+      readonly location: string | null;
+      constructor(message: string, assetKey: string, partitionKey: string | null, runId: string, location: string | null, cause: unknown);
+  }
+  class StateStoreError extends DagxError {
+      constructor(message: string, options?: {
+          cause?: unknown;
+      });
+  }
+  function isDagxError(e: unknown): e is DagxError;
+
+  // ── partitions/ordinal.ts
+  /** Ordinal of index 0 of a time space; null for other spaces (they are tracked by key). */
+  function ordinalBase(space: PartitionSpace): number | null;
+
   // ── config.ts
   /** \`dagx.config.ts\` at the project root (optional). */
   interface DagxConfig {
@@ -207,7 +831,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function defineConfig(config: DagxConfig): DagxConfig;
 
 
-  export { asset, defineConfig, isAssetDef };
-  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, DagxConfig, InputOf, InputsOf, OutputOf, OutputWithMetadata, PartitionContext, RetryPolicy, SqlQuery, SqlTag, TableInput };
+  export { allPartitions, asset, daily, defineConfig, dimension, dynamicPartitions, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, staticMapping, staticPartitions, timeWindow, weekly };
+  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, DagxConfig, DynamicPartitionsDef, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

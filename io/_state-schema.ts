@@ -95,6 +95,39 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       partition_key VARCHAR NOT NULL,
       added_at BIGINT NOT NULL)`,
   ],
+  // 2: partition ordinals (time partitions as numbers, for range queries in SQL), backfills with
+  // their full records, and an insertion-order column for dynamic partitions.
+  [
+    "ALTER TABLE materializations ADD COLUMN ordinal BIGINT",
+    "ALTER TABLE latest_materializations ADD COLUMN ordinal BIGINT",
+    "ALTER TABLE latest_failures ADD COLUMN ordinal BIGINT",
+    // Never written by migration-1 builds: recreated rather than altered.
+    "DROP TABLE backfill_partitions",
+    "DROP TABLE backfills",
+    `CREATE TABLE backfills (
+      backfill_id VARCHAR PRIMARY KEY,
+      status VARCHAR NOT NULL,
+      selection VARCHAR NOT NULL,
+      partitions VARCHAR NOT NULL,
+      pid INTEGER NOT NULL,
+      host VARCHAR NOT NULL,
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      cancel_requested BOOLEAN NOT NULL,
+      options VARCHAR NOT NULL)`,
+    // Keyed by (backfill_id, asset_key, partition_key) without an index: upserts delete + insert.
+    `CREATE TABLE backfill_partitions (
+      backfill_id VARCHAR NOT NULL,
+      asset_key VARCHAR NOT NULL,
+      partition_key VARCHAR NOT NULL,
+      status VARCHAR NOT NULL,
+      run_id VARCHAR,
+      error VARCHAR,
+      updated_at BIGINT NOT NULL)`,
+    // Insertion order within one added_at (and across clock steps): a per-file counter.
+    "ALTER TABLE dynamic_partitions ADD COLUMN seq BIGINT",
+    "UPDATE dynamic_partitions SET seq = rowid",
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -5,8 +5,9 @@
  */
 import * as arrow from "apache-arrow";
 import { type RowValidity, booleanColumn, fixedColumn, offsetBytesColumn } from "./_tabular-encode.ts";
-import { bigintHint } from "./_tabular-infer.ts";
-import { type StagePlan, checkNames, inferValues, stageColumn } from "./_tabular-rows.ts";
+import { gatherValues } from "./_tabular-gather.ts";
+import { type StagePlan, checkNames, stageGathered } from "./_tabular-rows.ts";
+import { TabularValueError, bigintHint } from "./_tabular-infer.ts";
 import { quoteIdent } from "./_tabular-sql.ts";
 import { CONVERTED, type PlainColumn } from "./_tabular-stage.ts";
 
@@ -154,11 +155,15 @@ export function planArrow(table: arrow.Table): StagePlan {
     const vector = table.getChildAt(i)!;
     const staged = `c${i}`;
     let s = stageFast(field.type, vector.data, n, staged);
+    if (!s && (arrow.DataType.isDecimal(field.type) || arrow.DataType.isInterval(field.type))) {
+      // Arrow JS hands these out as raw word arrays, which would be stored as lists of numbers.
+      const type = String(field.type);
+      throw new TabularValueError(`Cannot store column "${field.name}" as Parquet: Arrow ${type} columns are not supported: cast it to Float64 (or Utf8) first`, field.name, type);
+    }
     if (!s) {
-      const values = Array.from(vector, toPlain);
-      const t = inferValues(values, field.name);
-      s = stageColumn(n, (r) => values[r], field.name, t, staged);
-      const hint = bigintHint(t);
+      const g = gatherValues(Array.from(vector, toPlain), field.name);
+      s = stageGathered(g, staged);
+      const hint = bigintHint(g.type);
       if (hint) (plan.hints ??= {})[field.name] = hint;
     }
     if (arrow.DataType.isInt(field.type) && field.type.bitWidth === 64) (plan.hints ??= {})[field.name] = "bigint";

@@ -39,10 +39,13 @@ export function describeJsType(v: unknown): string {
   if (Array.isArray(v)) return "an array";
   if (typeof v === "object") {
     const name = (Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name;
-    return name && name !== "Object" ? `a ${name}` : "an object";
+    return name && name !== "Object" ? withArticle(name) : "an object";
   }
-  const t = typeof v;
-  return `${/^[aeiou]/.test(t) ? "an" : "a"} ${t}`;
+  return withArticle(typeof v);
+}
+
+function withArticle(word: string): string {
+  return `${/^[aeiouAEIOU]/.test(word) ? "an" : "a"} ${word}`;
 }
 
 function isPlainObject(v: object): boolean {
@@ -53,7 +56,7 @@ function isPlainObject(v: object): boolean {
 function unsupported(path: string, row: number, v: unknown, why?: string): never {
   const type = describeJsType(v);
   throw new TabularValueError(
-    `Cannot store column "${path}" as Parquet: row ${row} holds ${type}${why ? ` (${why})` : ""}: use ${ALLOWED}`,
+    `Cannot store column "${path}" as Parquet: rows[${row}] holds ${type}${why ? ` (${why})` : ""}: use ${ALLOWED}`,
     path,
     type,
   );
@@ -103,6 +106,18 @@ const BIGINT: JsType = { kind: "bigint" };
 const DATE: JsType = { kind: "date" };
 const BYTES: JsType = { kind: "bytes" };
 
+const KIND_ONE: Record<JsType["kind"], string> = {
+  null: "null",
+  number: "a number",
+  bigint: "a bigint",
+  string: "a string",
+  boolean: "a boolean",
+  date: "a Date",
+  bytes: "a Uint8Array",
+  struct: "an object",
+  list: "an array",
+};
+
 const KIND_NAMES: Record<JsType["kind"], string> = {
   null: "null",
   number: "numbers",
@@ -132,9 +147,9 @@ export function merge(a: JsType, b: JsType, path: string, row: number): JsType {
   }
   if (a.kind === b.kind) return a;
   throw new TabularValueError(
-    `Cannot store column "${path}" as Parquet: row ${row} holds ${KIND_NAMES[b.kind]} where earlier rows hold ${KIND_NAMES[a.kind]}: give each column one type`,
+    `Cannot store column "${path}" as Parquet: rows[${row}] holds ${KIND_ONE[b.kind]} where earlier rows hold ${KIND_NAMES[a.kind]}: give each column one type`,
     path,
-    KIND_NAMES[b.kind],
+    KIND_ONE[b.kind],
   );
 }
 
@@ -168,6 +183,18 @@ export function jsonStructure(t: JsType, path: string): unknown {
           path,
           "an empty object",
         );
+      }
+      const seen = new Map<string, string>();
+      for (const k of t.fields.keys()) {
+        const other = seen.get(k.toLowerCase());
+        if (other !== undefined || k === "") {
+          throw new TabularValueError(
+            `Cannot store column "${path}" as Parquet: ${k === "" ? "an object has an empty key" : `fields "${other}" and "${k}" differ only in case, and DuckDB names are case-insensitive`}: rename one`,
+            path,
+            "an object",
+          );
+        }
+        seen.set(k.toLowerCase(), k);
       }
       return Object.fromEntries([...t.fields].map(([k, f]) => [k, jsonStructure(f, `${path}.${k}`)]));
     }

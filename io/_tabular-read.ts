@@ -54,9 +54,14 @@ export async function queryRows(conn: DuckDBConnection, sql: string, params: Duc
   });
   const n = reader.currentRowCount;
   const rows = new Array<Record<string, unknown>>(n);
+  // A column named "__proto__" must become a property, not the row's prototype.
+  const define = names.includes("__proto__");
   for (let i = 0; i < n; i++) {
     const row: Record<string, unknown> = {};
-    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![i];
+    for (let c = 0; c < names.length; c++) {
+      if (define) Object.defineProperty(row, names[c]!, { value: columns[c]![i], enumerable: true, writable: true, configurable: true });
+      else row[names[c]!] = columns[c]![i];
+    }
     rows[i] = row;
   }
   return rows;

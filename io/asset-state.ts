@@ -4,12 +4,18 @@ import type { ProjectGraph } from "../core/graph.ts";
 import { computeStatuses, type StatusInfo } from "../core/staleness.ts";
 import type { FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../core/types.ts";
 import { outputDrifted, type Storage } from "./storage.ts";
+import { computePartitionStatuses, type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";
+import { readPartitionState, type AssetPartitions } from "./partition-state.ts";
 
 export interface AssetState {
   latest: Map<string, MaterializationRecord>;
   failures: Map<string, FailureRecord>;
   drifted: Set<string>;
   statuses: Map<string, StatusInfo>;
+  /** Partitioned assets: spaces and state sets. */
+  parts: Map<string, AssetPartitions>;
+  /** Partitioned assets: per-partition status (only for the keys asked for). */
+  partitionStatuses: Map<string, PartitionStatusInfo>;
 }
 
 const HEARTBEAT_LIMIT_MS = 60_000;
@@ -27,7 +33,11 @@ export function isRunAlive(run: RunRecord, now: number): boolean {
   return now - run.heartbeatAt < HEARTBEAT_LIMIT_MS;
 }
 
-export async function readAssetState(graph: ProjectGraph, storage: Storage, store: StateStore): Promise<AssetState> {
+/**
+ * Everything status and planning need. `partitionKeys` limits the (more expensive) per-partition
+ * status to those partitioned assets; all partitioned assets get their state sets regardless.
+ */
+export async function readAssetState(graph: ProjectGraph, storage: Storage, store: StateStore, partitionKeys?: Iterable<string>): Promise<AssetState> {
   await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
   const keys = [...graph.assets.keys()];
   const latest = new Map<string, MaterializationRecord>();
@@ -36,7 +46,11 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
   for (const f of await store.latestFailures(keys)) if (f.partitionKey === "") failures.set(f.assetKey, f);
   const drifted = new Set<string>();
   for (const m of latest.values()) if (outputDrifted(storage, m)) drifted.add(m.assetKey);
+  const parts = await readPartitionState(graph, store, Date.now());
+  const partitionStatuses = await computePartitionStatuses(graph, store, parts, latest, partitionKeys ?? parts.keys());
+  const partitioned = new Map([...parts].map(([k, p]) => [k, { status: partitionStatuses.get(k)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh"), version: p.materialized.isEmpty ? null : wholeAssetVersion(p) }] as const));
   const statuses = computeStatuses({
+    partitioned,
     order: graph.order,
     upstream: graph.upstream,
     codeVersion: (k) => graph.assets.get(k)!.codeVersion,
@@ -44,5 +58,5 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
     failures,
     drifted,
   });
-  return { latest, failures, drifted, statuses };
+  return { latest, failures, drifted, statuses, parts, partitionStatuses };
 }

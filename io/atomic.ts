@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** A temp path beside `finalPath`, so the final rename stays on one file system. */
@@ -43,4 +44,49 @@ export function writeFileAtomic(finalPath: string, data: string | Uint8Array): v
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Async twin of writeFileAtomic: the write and the fsyncs run on the thread pool, so concurrent
+ * steps overlap their disk waits instead of blocking the event loop.
+ */
+export async function writeFileAtomicAsync(finalPath: string, data: string | Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
+  const sync = options.sync ?? true;
+  const tmp = tempPathFor(finalPath);
+  try {
+    const fh = await open(tmp, "w", 0o600);
+    try {
+      await fh.writeFile(data);
+      if (sync) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, finalPath);
+    if (sync) await syncPath(dirname(finalPath));
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, "r").catch(() => null);
+  if (!fh) return;
+  try {
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on folders
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Group commit of outputs: fsync these files and their folders, all at once on the thread pool.
+ * Called before the state rows that point at them are committed.
+ */
+export async function syncFiles(paths: Iterable<string>): Promise<void> {
+  const files = [...new Set(paths)];
+  await Promise.all(files.map(syncPath));
+  await Promise.all([...new Set(files.map((f) => dirname(f)))].map(syncPath));
 }

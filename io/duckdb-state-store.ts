@@ -9,25 +9,34 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
-import type {
-  EventRecord,
-  FailureRecord,
-  MaterializationRecord,
-  RunRecord,
-  RunStatus,
-  StateStore,
-} from "../core/types.ts";
-import { whenStateIdle, withStateConnection } from "./_state-session.ts";
+import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, RunStatus, StateStore } from "../core/types.ts";
+import { insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
+import {
+  deleteDynamicPartitions,
+  insertDynamicPartitions,
+  selectDynamicPartitions,
+  selectPartitionMaterializations,
+  selectPartitionSummary,
+} from "./_state-partitions.ts";
 import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
+import { whenStateIdle, withStateConnection } from "./_state-session.ts";
+import {
+  ROWS_PER_INSERT,
+  insert,
+  marks,
+  materializationValues,
+  numberOrNull,
+  rows,
+  stringList,
+  toMaterialization,
+  transaction,
+  type Row,
+} from "./_state-sql.ts";
 
 export interface DuckDBStateStoreOptions {
   /** How long an operation waits for other processes holding the file before it fails. @default 30000 */
   lockTimeoutMs?: number;
 }
-
-type Row = Record<string, unknown>;
-
-const ROWS_PER_INSERT = 200;
 
 /**
  * Open the state store kept in the DuckDB file at `dbPath` (created with its folder, owner-only
@@ -82,20 +91,12 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     latestMaterializations: (keys) =>
       keys?.length === 0
         ? Promise.resolve([])
-        : op("read materializations", async (conn) =>
-            (await rows(conn, `SELECT * FROM latest_materializations${keyFilter(keys)} ORDER BY asset_key, partition_key`, keys ?? [])).map(toMaterialization),
-          ),
+        : op("read materializations", async (conn) => (await latestOf(conn, "latest_materializations", keys)).map(toMaterialization)),
 
     latestFailures: (keys) =>
       keys?.length === 0
         ? Promise.resolve([])
-        : op("read failures", async (conn) =>
-            (await rows(conn, `SELECT * FROM latest_failures${keyFilter(keys)} ORDER BY asset_key, partition_key`, keys ?? [])).map(
-              (r): FailureRecord => ({
-                assetKey: String(r.asset_key), partitionKey: String(r.partition_key), runId: String(r.run_id), at: Number(r.ts), error: String(r.error),
-              }),
-            ),
-          ),
+        : op("read failures", async (conn) => (await latestOf(conn, "latest_failures", keys)).map(toFailureRecord)),
 
     listRuns: (options = {}) =>
       op("list runs", async (conn) => {
@@ -125,17 +126,46 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
         }),
       ),
 
+    latestPartitionMaterializations: (assetKey, partitionKeys) =>
+      partitionKeys.length === 0
+        ? Promise.resolve([])
+        : op("read partition materializations", (conn) => selectPartitionMaterializations(conn, assetKey, partitionKeys)),
+
+    partitionSummary: (assetKey, codeVersion) => op("summarize partitions", (conn) => selectPartitionSummary(conn, assetKey, codeVersion)),
+
+    listDynamicPartitions: (name) => op("list dynamic partitions", (conn) => selectDynamicPartitions(conn, name)),
+
+    addDynamicPartitions: (name, keys, now) =>
+      keys.length === 0 ? Promise.resolve(0) : op("add dynamic partitions", (conn) => insertDynamicPartitions(conn, name, keys, now)),
+
+    removeDynamicPartitions: (name, keys) =>
+      keys.length === 0 ? Promise.resolve(0) : op("remove dynamic partitions", (conn) => deleteDynamicPartitions(conn, name, keys)),
+
+    createBackfill: (backfill, partitions) => op("create backfill", (conn) => insertBackfill(conn, backfill, partitions)),
+
+    updateBackfill: (backfillId, patch) => op("update backfill", (conn) => patchBackfill(conn, backfillId, patch)),
+
+    updateBackfillPartitions: (partitions) =>
+      partitions.length === 0 ? Promise.resolve() : op("update backfill partitions", (conn) => upsertBackfillPartitions(conn, partitions)),
+
+    getBackfill: (backfillId) => op("read backfill", (conn) => selectBackfill(conn, backfillId)),
+
+    listBackfills: (options = {}) => op("list backfills", (conn) => selectBackfills(conn, options.limit)),
+
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0
         ? Promise.resolve(0)
         : op("wipe materializations", (conn) =>
             transaction(conn, async () => {
-              const parts = partitionKeys ? ` AND partition_key IN (${marks(partitionKeys.length)})` : "";
-              const where = `WHERE asset_key IN (${marks(keys.length)})${parts}`;
-              const values = [...keys, ...(partitionKeys ?? [])];
-              const gone = (await conn.run(`DELETE FROM materializations ${where}`, values)).rowsChanged;
-              await conn.run(`DELETE FROM latest_materializations ${where}`, values);
-              await conn.run(`DELETE FROM latest_failures ${where}`, values);
+              // Both lists as single list parameters: any number of assets and partitions.
+              const assets = stringList([...new Set(keys)]);
+              const parts = partitionKeys ? stringList([...new Set(partitionKeys)]) : null;
+              const where = `WHERE asset_key IN (SELECT unnest(?))${parts ? " AND partition_key IN (SELECT unnest(?))" : ""}`;
+              const values = parts ? [assets.value, parts.value] : [assets.value];
+              const types = parts ? [assets.type, parts.type] : [assets.type];
+              const gone = (await conn.run(`DELETE FROM materializations ${where}`, values, types)).rowsChanged;
+              await conn.run(`DELETE FROM latest_materializations ${where}`, values, types);
+              await conn.run(`DELETE FROM latest_failures ${where}`, values, types);
               return gone;
             }),
           ),
@@ -154,16 +184,12 @@ async function writeBatch(conn: DuckDBConnection, events: readonly EventRecord[]
     e.runId, e.seq, e.at, e.type, e.assetKey, e.partitionKey, JSON.stringify(e.payload),
   ]));
   if (mats.length > 0) {
-    const matRows = (list: readonly MaterializationRecord[]) => list.map((m) => [
-      m.assetKey, m.partitionKey, m.runId, m.at, m.dataVersion, m.codeVersion, JSON.stringify(m.inputVersions), m.path, m.format,
-      m.rows, m.bytes, m.schema === null ? null : JSON.stringify(m.schema), m.metadata === null ? null : JSON.stringify(m.metadata),
-    ]);
-    await insert(conn, "materializations", matRows(mats));
-    await replaceLatest(conn, "latest_materializations", matRows(newestPerKey(mats)));
+    await insert(conn, "materializations", mats.map(materializationValues));
+    await replaceLatest(conn, "latest_materializations", newestPerKey(mats).map(materializationValues));
   }
   const failures = newestPerKey(events.flatMap((e) => toFailure(e) ?? []));
   if (failures.length > 0) {
-    await replaceLatest(conn, "latest_failures", failures.map((f) => [f.assetKey, f.partitionKey, f.runId, f.at, f.error]));
+    await replaceLatest(conn, "latest_failures", failures.map((f) => [f.assetKey, f.partitionKey, f.runId, f.at, f.error, f.ordinal ?? null]));
   }
 }
 
@@ -186,34 +212,13 @@ async function replaceLatest(conn: DuckDBConnection, table: string, values: Duck
   }
 }
 
-async function insert(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {
-  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
-    const chunk = values.slice(i, i + ROWS_PER_INSERT);
-    const tuple = `(${marks(chunk[0]?.length ?? 0)})`;
-    await conn.run(`INSERT INTO ${table} VALUES ${chunk.map(() => tuple).join(", ")}`, chunk.flat());
-  }
+/** `SELECT * FROM table` of some assets (all when `keys` is omitted), by asset and partition. */
+function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[] | undefined): Promise<Row[]> {
+  const order = " ORDER BY asset_key, partition_key";
+  if (!keys) return rows(conn, `SELECT * FROM ${table}${order}`);
+  const list = stringList([...new Set(keys)]);
+  return rows(conn, `SELECT * FROM ${table} WHERE asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
 }
-
-async function transaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await conn.run("BEGIN TRANSACTION");
-  try {
-    const result = await fn();
-    await conn.run("COMMIT");
-    return result;
-  } catch (error) {
-    await conn.run("ROLLBACK").catch(() => {});
-    throw error;
-  }
-}
-
-async function rows(conn: DuckDBConnection, sql: string, values: readonly DuckDBValue[] = []): Promise<Row[]> {
-  return (await conn.runAndReadAll(sql, [...values])).getRowObjectsJS() as Row[];
-}
-
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-const keyFilter = (keys: readonly string[] | undefined) => (keys ? ` WHERE asset_key IN (${marks(keys.length)})` : "");
-const numberOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const jsonOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
 
 function toRun(r: Row): RunRecord {
   return {
@@ -230,13 +235,11 @@ function toEvent(r: Row): EventRecord {
   };
 }
 
-function toMaterialization(r: Row): MaterializationRecord {
-  return {
-    assetKey: String(r.asset_key), partitionKey: String(r.partition_key), runId: String(r.run_id), at: Number(r.ts),
-    dataVersion: String(r.data_version), codeVersion: String(r.code_version),
-    inputVersions: JSON.parse(String(r.input_versions)) as Record<string, string>,
-    path: String(r.path), format: String(r.format) as MaterializationRecord["format"],
-    rows: numberOrNull(r.row_count), bytes: numberOrNull(r.byte_count),
-    schema: jsonOrNull(r.output_schema), metadata: jsonOrNull(r.metadata),
+function toFailureRecord(r: Row): FailureRecord {
+  const failure: FailureRecord = {
+    assetKey: String(r.asset_key), partitionKey: String(r.partition_key), runId: String(r.run_id), at: Number(r.ts), error: String(r.error),
   };
+  const ordinal = numberOrNull(r.ordinal);
+  if (ordinal !== null) failure.ordinal = ordinal;
+  return failure;
 }

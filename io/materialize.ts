@@ -3,8 +3,15 @@
  * opened only for short transactions; events are buffered and flushed every 250 ms.
  */
 import { hostname } from "node:os";
+import { join } from "node:path";
+import { syncFiles } from "./atomic.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../core/execute.ts";
-import { type Plan, type PlanStep, planRun } from "../core/plan.ts";
+import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../core/plan.ts";
+import { DagxError } from "../core/errors.ts";
+import { mappingOf } from "../core/graph.ts";
+import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../core/partitions/index.ts";
+import { ordinalOf, type AssetPartitions } from "./partition-state.ts";
+import type { PartitionStatusInfo } from "./partition-status.ts";
 import type { EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
 import type { Project } from "./project.ts";
@@ -28,6 +35,12 @@ export interface MaterializeOptions {
   trigger: string;
   signal: AbortSignal;
   reporter?: RunReporter;
+  /** `--partition KEY` / `--partitions RANGE` text (DESIGN §5 grammar), applied to each partitioned asset by its own granularity. */
+  partitionSelection?: string | null;
+  /** Called with the run id and plan before any step starts (backfills record them). */
+  onRunCreated?(runId: string, plan: Plan): Promise<void> | void;
+  /** Exact partitions per asset (a resumed backfill), instead of `partitionSelection`. */
+  explicitPartitions?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface RunOutcome {
@@ -54,16 +67,23 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
   const t0 = Date.now();
-  const st = await readAssetState(project.graph, project.storage, store);
-  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined });
+  const selectedPartitioned = [...o.selected].filter((k) => project.graph.assets.get(k)?.partitionsDef);
+  const st = await readAssetState(project.graph, project.storage, store, o.stale && !o.partitionSelection ? selectedPartitioned : []);
+  const parts = st.parts;
+  const partitions = partitionTargets(project, parts, o, st.partitionStatuses);
+  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions });
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
   }
   const runId = Bun.randomUUIDv7();
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
+  await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
-  const writer = createStateWriter(store, { flushMs: 250 });
+  const writer = createStateWriter(store, {
+    flushMs: 250,
+    beforeWrite: (ms) => syncFiles(ms.filter((m) => m.path).map((m) => join(project.storage.dataRoot, m.path))),
+  });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
     const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
@@ -79,6 +99,8 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     runId,
     resources: project.config.resources ?? {},
     latest: st.latest,
+    partitions: parts,
+    loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
     now: () => Date.now(),
     onMaterialization: (m: MaterializationRecord) => {
       writer.materialization(m);
@@ -94,7 +116,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project, st.latest, step.key) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
-      event(type, step.key, step.partitionKey, payload);
+      const space = parts.get(step.key)?.space;
+      if (type === "step_failed" && space && step.partitionKeys) {
+        // one failure per partition, with its ordinal, so partition status sees each of them
+        for (const pk of step.partitionKeys) event(type, step.key, pk, { ...payload, ordinal: ordinalOf(space, pk) });
+      } else event(type, step.key, step.partitionKey, payload);
       if (type === "step_retry") o.reporter?.onRetry?.(step, payload);
     },
     onStepStart: o.reporter?.onStepStart,
@@ -115,6 +141,47 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     await store.updateRun(runId, { status, endedAt: Date.now() });
   }
   return { runId, status, plan, steps, durationMs: Date.now() - t0 };
+}
+
+/** Which partitions of each selected partitioned asset to run. */
+function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>): PartitionPlanInput {
+  const targets = new Map<string, IndexSet>();
+  const selectedParts = [...o.selected].filter((k) => parts.has(k));
+  const text = o.partitionSelection ?? null;
+  const parsed = text === null ? null : parsePartitionSelection(text);
+  const clip = new Set(selectedParts.map((k) => parts.get(k)!.space.id)).size > 1;
+  let firstError: unknown = null;
+  for (const key of selectedParts) {
+    const p = parts.get(key)!;
+    const all = IndexSet.range(0, p.space.size);
+    const explicit = o.explicitPartitions?.get(key);
+    if (o.explicitPartitions) {
+      targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
+    } else if (parsed) {
+      try {
+        targets.set(key, resolvePartitionSelection(parsed, p.space, { materialized: p.materialized, failed: p.failed, clip }));
+      } catch (e) {
+        if (!(e instanceof PartitionRangeError) || !clip) throw e;
+        firstError ??= e;
+        targets.set(key, IndexSet.EMPTY);
+      }
+    } else if (o.stale) {
+      const ps = statuses.get(key);
+      targets.set(key, ps ? ps.missing.union(ps.failed).union(ps.stale) : all.difference(p.materialized).union(p.failed).union(p.codeChanged));
+    }
+    else {
+      throw new DagxError("USAGE", `Asset "${key}" is partitioned (${partitionsLabel(p.space.def)}): pass --partition KEY or --partitions RANGE, e.g. \`dagx materialize ${key} --partitions latest\` (or use \`dagx backfill\`)`);
+    }
+  }
+  if (firstError && [...targets.values()].every((t) => t.isEmpty)) throw firstError;
+  const byKey = project.graph.assets;
+  return {
+    spaces: new Map([...parts].map(([k, p]) => [k, p.space])),
+    targets,
+    materialized: new Map([...parts].map(([k, p]) => [k, p.materialized])),
+    mapping: (down, up) => mappingOf(byKey.get(down)!, byKey.get(up)!),
+    singleRun: new Set([...byKey.values()].filter((a) => a.backfill === "single-run" && (o.trigger === "backfill")).map((a) => a.key)),
+  };
 }
 
 /** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */

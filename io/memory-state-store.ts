@@ -4,8 +4,16 @@
  * (which keeps payloads as JSON text): what is not JSON fails the whole batch, `undefined` vanishes.
  */
 import { StateStoreError } from "../core/errors.ts";
-import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../core/types.ts";
-import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
+import type {
+  BackfillPartitionRecord,
+  BackfillRecord,
+  EventRecord,
+  FailureRecord,
+  MaterializationRecord,
+  RunRecord,
+  StateStore,
+} from "../core/types.ts";
+import { newestPerKey, slotKey, summarizePartitions, toFailure, withOrdinal } from "./_state-records.ts";
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -16,6 +24,11 @@ export function createMemoryStateStore(): StateStore {
   const history: MaterializationRecord[] = [];
   const latest = new Map<string, MaterializationRecord>();
   const failures = new Map<string, FailureRecord>();
+  /** Dynamic partitions: definition name → keys in insertion order (a Set keeps it). */
+  const dynamic = new Map<string, Set<string>>();
+  const backfills = new Map<string, BackfillRecord>();
+  /** Backfill id → slot (asset, partition) → record. */
+  const backfillParts = new Map<string, Map<string, BackfillPartitionRecord>>();
   let closed = false;
 
   const open = (action: string) => {
@@ -33,6 +46,15 @@ export function createMemoryStateStore(): StateStore {
   };
   const byKey = (a: { assetKey: string; partitionKey: string }, b: { assetKey: string; partitionKey: string }) =>
     a.assetKey < b.assetKey ? -1 : a.assetKey > b.assetKey ? 1 : a.partitionKey < b.partitionKey ? -1 : a.partitionKey > b.partitionKey ? 1 : 0;
+
+  /** Upsert partition records (already copied) by backfill, asset and partition. */
+  const putBackfillPartitions = (parts: readonly BackfillPartitionRecord[]) => {
+    for (const part of parts) {
+      const slots = backfillParts.get(part.backfillId) ?? new Map<string, BackfillPartitionRecord>();
+      backfillParts.set(part.backfillId, slots);
+      slots.set(slotKey(part), part);
+    }
+  };
 
   return {
     async createRun(run) {
@@ -52,7 +74,7 @@ export function createMemoryStateStore(): StateStore {
       open("write events");
       // Copy everything first so a bad record (not JSON) leaves the store untouched: all or nothing.
       const eventCopies = copy(newEvents);
-      const matCopies = copy(materializations);
+      const matCopies = copy(materializations).map(withOrdinal);
       for (const e of eventCopies) events.push(e);
       for (const m of matCopies) history.push(m);
       upsert(latest, matCopies);
@@ -86,6 +108,66 @@ export function createMemoryStateStore(): StateStore {
       const dead = running.filter((run) => !isAlive(copy(run)));
       for (const run of dead) Object.assign(run, { status: "abandoned", endedAt: now });
       return dead.map((run) => run.runId);
+    },
+    async latestPartitionMaterializations(assetKey, partitionKeys) {
+      open("read partition materializations");
+      const found = [...new Set(partitionKeys)].flatMap((partitionKey) => latest.get(slotKey({ assetKey, partitionKey })) ?? []);
+      return copy(found.sort(byKey));
+    },
+    async partitionSummary(assetKey, codeVersion) {
+      open("summarize partitions");
+      return copy(summarizePartitions([...latest.values()], [...failures.values()], assetKey, codeVersion));
+    },
+    async listDynamicPartitions(name) {
+      open("list dynamic partitions");
+      return [...(dynamic.get(name) ?? [])];
+    },
+    async addDynamicPartitions(name, keys, _now) {
+      open("add dynamic partitions");
+      const set = dynamic.get(name) ?? new Set<string>();
+      const before = set.size;
+      for (const key of keys) set.add(key);
+      if (set.size > 0) dynamic.set(name, set);
+      return set.size - before;
+    },
+    async removeDynamicPartitions(name, keys) {
+      open("remove dynamic partitions");
+      const set = dynamic.get(name);
+      let removed = 0;
+      for (const key of new Set(keys)) if (set?.delete(key)) removed++;
+      return removed;
+    },
+    async createBackfill(backfill, partitions) {
+      open("create backfill");
+      if (backfills.has(backfill.backfillId)) throw new StateStoreError(`Cannot create backfill "${backfill.backfillId}": a backfill with this id exists`);
+      const parts = copy(partitions);
+      backfills.set(backfill.backfillId, copy(backfill));
+      backfillParts.set(backfill.backfillId, new Map());
+      putBackfillPartitions(parts);
+    },
+    async updateBackfill(backfillId, patch) {
+      open("update backfill");
+      const backfill = backfills.get(backfillId);
+      if (!backfill) throw new StateStoreError(`Cannot update backfill "${backfillId}": no such backfill`);
+      for (const field of ["status", "updatedAt", "cancelRequested", "pid", "host"] as const) {
+        if (patch[field] !== undefined) Object.assign(backfill, { [field]: patch[field] });
+      }
+    },
+    async updateBackfillPartitions(partitions) {
+      open("update backfill partitions");
+      putBackfillPartitions(copy(partitions));
+    },
+    async getBackfill(backfillId) {
+      open("read backfill");
+      const backfill = backfills.get(backfillId);
+      if (!backfill) return null;
+      const partitions = [...(backfillParts.get(backfillId)?.values() ?? [])].sort(byKey);
+      return copy({ backfill, partitions });
+    },
+    async listBackfills(options = {}) {
+      open("list backfills");
+      const sorted = [...backfills.values()].sort((a, b) => b.createdAt - a.createdAt || (a.backfillId < b.backfillId ? 1 : a.backfillId > b.backfillId ? -1 : 0));
+      return copy(options.limit === undefined ? sorted : sorted.slice(0, Math.max(0, Math.floor(options.limit))));
     },
     async wipe(keys, partitionKeys) {
       open("wipe materializations");

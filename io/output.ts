@@ -8,7 +8,7 @@ import type { ArrowTableLike } from "../core/asset.ts";
 import { compileSql, isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
 import { DagxError } from "../core/errors.ts";
 import type { ColumnSchema, OutputFormat } from "../core/types.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomicAsync } from "./atomic.ts";
 import { hashText } from "./code-version.ts";
 import { type Storage, outputAbsPath, outputRelPath } from "./storage.ts";
 import { writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
@@ -81,33 +81,35 @@ const HELP = "return a ctx.sql query, an Arrow Table, an array of objects, a JSO
 /** Store `value` for asset `key`. `resolveRef` maps interpolated assets in SQL to input handles. */
 export async function storeOutput(
   storage: Storage,
-  conn: DuckDBConnection,
+  connect: () => Promise<DuckDBConnection>,
   key: string,
   value: unknown,
   io: "parquet" | "json" | null,
   resolveRef: (v: unknown) => TableInput | null,
+  segments: readonly string[] = [],
 ): Promise<StoredOutput> {
   if (value === undefined) return { format: "none", path: "", rows: null, bytes: null, schema: null, dataVersion: "" };
   const unsupported = (what: string) => new UnsupportedOutputError(`Asset "${key}" returned an unsupported value (${what}): ${HELP}`);
   if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") throw unsupported(describeType(value));
   const parquet = async (write: (abs: string) => Promise<{ rows: number; bytes: number; schema: ColumnSchema[]; dataVersion: string }>) => {
-    const rel = outputRelPath(key, "parquet");
+    const rel = outputRelPath(key, "parquet", segments);
     const r = await write(outputAbsPath(storage, rel, true));
     return { format: "parquet" as const, path: rel, rows: r.rows, bytes: r.bytes, schema: r.schema, dataVersion: r.dataVersion };
   };
   if (isSqlQuery(value)) {
     if (io === "json") throw unsupported(`a ctx.sql query with io: "json"; drop the io option`);
     const c = compileSql(value as SqlQuery, resolveRef);
-    return parquet((abs) => writeSqlParquet(conn, c.text, c.params, abs));
+    return parquet(async (abs) => writeSqlParquet(await connect(), c.text, c.params, abs));
   }
-  if (isArrowTable(value) && io !== "json") return parquet((abs) => writeArrowParquet(conn, value as never, abs));
+  if (isArrowTable(value) && io !== "json") return parquet(async (abs) => writeArrowParquet(await connect(), value as never, abs));
   const tabular = Array.isArray(value) && value.length > 0 && value.every(isPlainObject);
-  if (tabular && io !== "json") return parquet((abs) => writeRowsParquet(conn, value as Record<string, unknown>[], abs));
+  if (tabular && io !== "json") return parquet(async (abs) => writeRowsParquet(await connect(), value as Record<string, unknown>[], abs));
   if (io === "parquet") throw unsupported(`${describeType(value)} with io: "parquet"; return rows, an Arrow Table or a ctx.sql query`);
   const problem = jsonProblem(value);
   if (problem) throw unsupported(problem);
   const text = JSON.stringify(value);
-  const rel = outputRelPath(key, "json");
-  writeFileAtomic(outputAbsPath(storage, rel, true), text);
+  const rel = outputRelPath(key, "json", segments);
+  // not synced here: the state writer fsyncs it (group commit) before committing its row
+  await writeFileAtomicAsync(outputAbsPath(storage, rel, true), text, { sync: false });
   return { format: "json", path: rel, rows: Array.isArray(value) ? value.length : null, bytes: Buffer.byteLength(text), schema: null, dataVersion: hashText(text) };
 }

@@ -12,6 +12,12 @@ import type { AttemptOutcome } from "../core/execute.ts";
 import type { ProjectGraph } from "../core/graph.ts";
 import type { PlanStep } from "../core/plan.ts";
 import type { MaterializationRecord } from "../core/types.ts";
+import { partitionSegments } from "../core/partitions/index.ts";
+import type { PartitionContext } from "../core/context.ts";
+import { partitionedInput } from "./partition-inputs.ts";
+import { ordinalOf, type AssetPartitions } from "./partition-state.ts";
+import { storeSplit } from "./output-split.ts";
+import type { StoredOutput } from "./output.ts";
 import { hashText } from "./code-version.ts";
 import { inputValue } from "./inputs.ts";
 import { storeOutput } from "./output.ts";
@@ -26,6 +32,10 @@ export interface RunEngineOptions {
   resources: Record<string, unknown>;
   /** Latest materialization per key; updated as steps of this run succeed. */
   latest: Map<string, MaterializationRecord>;
+  /** Partition spaces and state of partitioned assets. */
+  partitions: ReadonlyMap<string, AssetPartitions>;
+  /** Latest records of specific partitions, read from state. */
+  loadPartitions(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
   onMaterialization(m: MaterializationRecord): void;
   onLog(key: string, level: string, message: string): void;
   now(): number;
@@ -37,17 +47,28 @@ export interface RunEngine {
 }
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
-  const instance = await DuckDBInstance.create(":memory:");
+  // The run's own in-memory DuckDB, created on first use: runs of JSON-only assets never pay for it.
+  let instance: Promise<DuckDBInstance> | null = null;
+  const db = () => (instance ??= DuckDBInstance.create(":memory:"));
   const connections: DuckDBConnection[] = [];
   const keyOfDef = new Map<AnyAssetDef, string>();
   for (const a of o.graph.assets.values()) keyOfDef.set(a.def, a.key);
+  const inRun = new Map<string, Map<string, MaterializationRecord>>();
+  const cache = new Map<string, Map<string, MaterializationRecord>>();
+  const load = async (assetKey: string, keys: readonly string[]) => {
+    const c = cache.get(assetKey) ?? cache.set(assetKey, new Map()).get(assetKey)!;
+    const want = keys.filter((k) => !c.has(k));
+    if (want.length) for (const r of await o.loadPartitions(assetKey, want)) c.set(r.partitionKey, r);
+    return new Map(keys.filter((k) => c.has(k)).map((k) => [k, c.get(k)!]));
+  };
+  const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load };
 
   const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     const asset = o.graph.assets.get(step.key)!;
     let conn: DuckDBConnection | null = null;
     const getConn = async () => {
       if (!conn) {
-        conn = await instance.connect();
+        conn = await (await db()).connect();
         connections.push(conn);
       }
       return conn;
@@ -56,6 +77,12 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       const handles = new Map<string, unknown>();
       const inputVersions: Record<string, string> = {};
       for (const up of asset.deps) {
+        if (o.partitions.has(up)) {
+          const r = await partitionedInput(partitionInputs, asset, step.partitionKeys, o.graph.assets.get(up)!, getConn);
+          inputVersions[up] = r.version;
+          handles.set(up, r.value);
+          continue;
+        }
         const m = o.latest.get(up);
         if (!m) throw new DagxError("MISSING_UPSTREAM", `Cannot materialize "${asset.key}": upstream "${up}" has no materialization`);
         inputVersions[up] = m.dataVersion;
@@ -88,7 +115,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       const ctx: AssetContext = {
         key: asset.key,
         runId: o.runId,
-        partition: null,
+        partition: partitionContext(o.partitions.get(asset.key), step.partitionKeys) as never,
         log,
         resources: o.resources,
         signal,
@@ -103,26 +130,39 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         value = value.value;
       }
       if (signal.aborted) return { ok: false, error: "canceled" };
-      const stored = await storeOutput(o.storage, await getConn(), asset.key, value, asset.io, resolveRef);
-      const dataVersion = stored.format === "none" ? hashText(`${asset.codeVersion}\0${JSON.stringify(inputVersions)}`) : stored.dataVersion;
-      const m: MaterializationRecord = {
-        assetKey: asset.key,
-        partitionKey: step.partitionKey,
-        runId: o.runId,
-        at: o.now(),
-        dataVersion,
-        codeVersion: asset.codeVersion,
-        inputVersions,
-        path: stored.path,
-        format: stored.format,
-        rows: stored.rows,
-        bytes: stored.bytes,
-        schema: stored.schema,
-        metadata,
-      };
-      o.latest.set(asset.key, m);
-      o.onMaterialization(m);
-      return { ok: true, rows: stored.rows };
+      const parts = o.partitions.get(asset.key);
+      const keys = step.partitionKeys ?? [""];
+      let outputs: Map<string, StoredOutput>;
+      if (parts && keys.length > 1) outputs = await storeSplit(o.storage, await getConn(), asset.key, value, parts.space, keys, resolveRef);
+      else {
+        const segments = parts ? partitionSegments(parts.space, step.partitionKey) : [];
+        outputs = new Map([[step.partitionKey, await storeOutput(o.storage, getConn, asset.key, value, asset.io, resolveRef, segments)]]);
+      }
+      let rows: number | null = null;
+      for (const [pk, stored] of outputs) {
+        const dataVersion = stored.format === "none" ? hashText(`${asset.codeVersion}\0${JSON.stringify(inputVersions)}`) : stored.dataVersion;
+        const m: MaterializationRecord = {
+          assetKey: asset.key,
+          partitionKey: pk,
+          runId: o.runId,
+          at: o.now(),
+          dataVersion,
+          codeVersion: asset.codeVersion,
+          inputVersions,
+          path: stored.path,
+          format: stored.format,
+          rows: stored.rows,
+          bytes: stored.bytes,
+          schema: stored.schema,
+          metadata,
+          ordinal: parts ? ordinalOf(parts.space, pk) : null,
+        };
+        if (parts) (inRun.get(asset.key) ?? inRun.set(asset.key, new Map()).get(asset.key)!).set(pk, m);
+        else o.latest.set(asset.key, m);
+        o.onMaterialization(m);
+        if (stored.rows !== null) rows = (rows ?? 0) + stored.rows;
+      }
+      return { ok: true, rows };
     } catch (e) {
       return { ok: false, error: describeUserError(e, o.storage.root).message };
     } finally {
@@ -137,9 +177,21 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     runAttempt,
     close: async () => {
       for (const c of connections) c.closeSync();
-      instance.closeSync();
+      if (instance) (await instance).closeSync();
     },
   };
+}
+
+/** `ctx.partition` for a step's keys (null when unpartitioned). */
+function partitionContext(parts: AssetPartitions | undefined, keys: readonly string[] | null): PartitionContext | null {
+  if (!parts || !keys || keys.length === 0) return null;
+  const space = parts.space;
+  const first = space.window(space.indexOf(keys[0]!));
+  const last = space.window(space.indexOf(keys[keys.length - 1]!));
+  const key = keys[keys.length - 1]!;
+  const names = space.dimensions.map((d) => d.name);
+  const dimensions = space.kind === "multi" ? Object.fromEntries(key.split("|").map((v, i) => [names[i]!, v])) : undefined;
+  return { key, keys: [...keys], start: first?.start, end: last?.end, dimensions };
 }
 
 function makeLogger(sink: (level: string, message: string) => void): AssetLogger {

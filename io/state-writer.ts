@@ -10,6 +10,8 @@ export interface StateWriterOptions {
   flushMs?: number;
   /** Told about each failed background flush (the batch stays buffered and is retried). */
   onError?: (error: unknown) => void;
+  /** Runs before materializations are committed, e.g. to make their outputs durable (group commit). */
+  beforeWrite?: (materializations: readonly MaterializationRecord[]) => Promise<void>;
 }
 
 export interface StateWriter {
@@ -71,6 +73,7 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
       events = [];
       materializations = [];
       try {
+        if (batch.materializations.length && options.beforeWrite) await options.beforeWrite(batch.materializations);
         await store.write(batch);
         failures = 0;
       } catch (error) {
@@ -99,7 +102,10 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
     materialization(materialization) {
       accept("a materialization");
       materializations.push(materialization);
-      schedule(0);
+      // Committed with the next flush window: a crash before it leaves an output newer than its row,
+      // which status detects (io/storage.ts outputDrifted) and --stale repairs. One state session per
+      // window instead of per step keeps per-asset overhead low.
+      schedule(flushMs);
     },
     async flush() {
       await writeBuffered();

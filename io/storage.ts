@@ -52,11 +52,22 @@ export function outputRelPath(key: string, format: OutputFormat, partitionSegmen
   return [...key.split("/"), ...partitionSegments, file].join("/");
 }
 
+/** Folders this process already created (or found), so a run does not re-create them per step. */
+const madeDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  madeDirs.add(dir);
+}
+
 /** Absolute, checked path for a relative output path; creates its folder when `create`. */
 export function outputAbsPath(storage: Storage, rel: string, create = false): string {
-  mkdirSync(storage.dataRoot, { recursive: true, mode: 0o700 });
+  ensureDir(storage.dataRoot);
   const abs = assertInside(storage.dataRoot, join(storage.dataRoot, rel));
-  if (create) mkdirSync(abs.slice(0, abs.lastIndexOf(sep)), { recursive: true, mode: 0o700 });
+  if (!create) return abs;
+  ensureDir(abs.slice(0, abs.lastIndexOf(sep)));
+  // checked again once the folder exists: a symlink planted on the way is caught here
   return assertInside(storage.dataRoot, abs);
 }
 

@@ -9,9 +9,7 @@
  * (compressed, dictionary-encoded, with statistics) whatever the input was.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type * as arrow from "apache-arrow";
-import { planArrow } from "./_tabular-arrow-write.ts";
-import { queryArrow } from "./_tabular-arrow-read.ts";
+import type { Table } from "apache-arrow";
 import { type WriteOptions, type WriteResult, commitParquet } from "./_tabular-file.ts";
 import { HINTS_KEY, queryRows, readHints } from "./_tabular-read.ts";
 import { type StagePlan, planRows } from "./_tabular-rows.ts";
@@ -40,7 +38,7 @@ async function writePlan(conn: DuckDBConnection, plan: StagePlan, finalPath: str
     finalPath,
     async (tmp, scratch) => {
       const stage = scratch("stage.parquet");
-      await writePlainParquet(stage, plan.columns, plan.numRows);
+      writePlainParquet(stage, plan.columns, plan.numRows);
       const r = await conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM read_parquet(${quoteLiteral(stage)})) TO ${quoteLiteral(tmp)} ${copyOptions(plan.hints)}`);
       return Number(r.rowsChanged);
     },
@@ -64,7 +62,9 @@ export async function writeRowsParquet(
 }
 
 /** Write an Arrow Table to a Parquet file at `finalPath`, atomically (zero rows keeps the schema). */
-export async function writeArrowParquet(conn: DuckDBConnection, table: arrow.Table, finalPath: string, options?: WriteOptions): Promise<WriteResult> {
+export async function writeArrowParquet(conn: DuckDBConnection, table: Table, finalPath: string, options?: WriteOptions): Promise<WriteResult> {
+  // apache-arrow takes ~50 ms to import: load it only when Arrow is actually used.
+  const { planArrow } = await import("./_tabular-arrow-write.ts");
   return writePlan(conn, planArrow(table), finalPath, options);
 }
 
@@ -105,8 +105,10 @@ export async function readParquetRows(conn: DuckDBConnection, paths: readonly st
   return queryRows(conn, `SELECT * FROM ${parquetSql(paths)}`, [], hints);
 }
 
-/** Read Parquet files as one Arrow Table; with `query`, read that query's result instead. */
-export async function readParquetArrow(conn: DuckDBConnection, paths: readonly string[], query?: TabularQuery): Promise<arrow.Table> {
+/** Read Parquet files as one Arrow Table (no files: an empty table); with `query`, read that query's result instead. */
+export async function readParquetArrow(conn: DuckDBConnection, paths: readonly string[], query?: TabularQuery): Promise<Table> {
+  const { queryArrow } = await import("./_tabular-arrow-read.ts");
   if (query) return queryArrow(conn, query.text, toParams(query.params));
+  if (paths.length === 0) return new (await import("apache-arrow")).Table();
   return queryArrow(conn, `SELECT * FROM ${parquetSql(paths)}`, []);
 }

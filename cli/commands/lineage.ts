@@ -3,6 +3,7 @@ import { DagxError } from "../../core/errors.ts";
 import { lineageJson, lineageView, renderDot, renderMermaid, renderTree } from "../../core/lineage.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
+import { writeStdout } from "../output.ts";
 import { resolveSelected } from "../selection.ts";
 
 const FORMATS = ["tree", "dot", "mermaid", "json"] as const;
@@ -44,8 +45,8 @@ export default defineCommand({
     return withProject(args, async ({ out, project }) => {
       const view = lineageView(project.graph, resolveSelected(project, words), depth);
       if (format === "json") out.data(lineageJson(view));
-      else if (format === "dot") process.stdout.write(`${renderDot(view)}\n`);
-      else if (format === "mermaid") process.stdout.write(`${renderMermaid(view)}\n`);
+      else if (format === "dot") writeStdout(`${renderDot(view)}\n`);
+      else if (format === "mermaid") writeStdout(`${renderMermaid(view)}\n`);
       else {
         const { c } = out;
         if (view.nodes.length === 0) {

@@ -12,7 +12,7 @@ export default defineCommand({
   meta: {
     name: "materialize",
     description:
-      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run",
+      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run\n  dagx materialize daily_revenue --partitions 2024-01..2024-03",
   },
   args: {
     ...globalArgs,
@@ -20,6 +20,8 @@ export default defineCommand({
     stale: { type: "boolean", description: "Only assets that are missing, stale or failed" },
     concurrency: { type: "string", alias: "j", description: "Steps at once (default: config or CPU count)", valueHint: "N" },
     "dry-run": { type: "boolean", description: "Print the plan and exit" },
+    partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
+    partitions: { type: "string", description: "Partition range: A..B, prefixes (2024-01..2024-03), lists, latest, missing, failed, date=…,region=…", valueHint: "RANGE" },
   },
   async run({ args }) {
     return withProject(args, async ({ out, project, store }) => {
@@ -52,6 +54,7 @@ export default defineCommand({
           trigger: "cli",
           signal: controller.signal,
           reporter: progress,
+          partitionSelection: partitionArg(args.partition, args.partitions),
         });
       } finally {
         progress.stop();
@@ -66,6 +69,13 @@ export default defineCommand({
     });
   },
 });
+
+/** `--partition KEY` is an exact key (quoted for the range grammar); `--partitions` a range. */
+export function partitionArg(one: string | undefined, range: string | undefined): string | null {
+  if (one !== undefined && range !== undefined) throw new DagxError("USAGE", "Give either --partition KEY or --partitions RANGE, not both");
+  if (one !== undefined) return `"${one.replaceAll('"', '\\"')}"`;
+  return range ?? null;
+}
 
 function parseConcurrency(v: string): number {
   const n = Number(v);

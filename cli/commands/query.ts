@@ -4,7 +4,7 @@ import { DagxError } from "../../core/errors.ts";
 import { type MountedViews, mountAssetViews } from "../../io/query-views.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
-import { type Output, formatTable } from "../output.ts";
+import { type Output, formatTable, writeStdout } from "../output.ts";
 
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -100,7 +100,7 @@ export default defineCommand({
         if (format === "json") out.data(reader.getRowObjectsJS().map((r) => toJsonValue(r)));
         else if (format === "csv") {
           const lines = [reader.columnNames().map(csvField).join(","), ...reader.getRowsJson().map((r) => r.map(csvField).join(","))];
-          process.stdout.write(`${lines.join("\n")}\n`);
+          writeStdout(`${lines.join("\n")}\n`);
         } else printTable(out, reader);
         return 0;
       } finally {

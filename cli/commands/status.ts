@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
+import { formatRanges } from "../../core/partitions/index.ts";
 import { readAssetState } from "../../io/asset-state.ts";
+import type { PartitionStatusInfo } from "../../io/partition-status.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { ago, formatRows, formatTable } from "../output.ts";
@@ -15,12 +17,17 @@ export default defineCommand({
   async run({ args }) {
     return withProject(args, async ({ out, project, store }) => {
       const selected = resolveSelected(project, positionals(args));
-      const st = await readAssetState(project.graph, project.storage, store);
       const keys = project.graph.order.filter((k) => selected.has(k));
+      const st = await readAssetState(project.graph, project.storage, store, keys);
+      const view = (k: string) => {
+        const ps = st.partitionStatuses.get(k);
+        if (!ps) return { s: st.statuses.get(k)!, ps: null };
+        return { s: { key: k, status: ps.status, causes: ps.causes, materialization: ps.last, failure: null }, ps };
+      };
       if (out.json) {
         out.data(
           keys.map((k) => {
-            const s = st.statuses.get(k)!;
+            const { s, ps } = view(k);
             const m = s.materialization;
             return {
               key: k,
@@ -28,6 +35,23 @@ export default defineCommand({
               causes: s.causes,
               lastMaterialization: m ? { runId: m.runId, at: new Date(m.at).toISOString(), rows: m.rows, bytes: m.bytes, partition: m.partitionKey || null, dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path || null } : null,
               lastFailure: s.failure ? { runId: s.failure.runId, at: new Date(s.failure.at).toISOString(), error: s.failure.error } : null,
+              ...(ps
+                ? {
+                    partitions: {
+                      definition: ps.space.label,
+                      total: ps.total,
+                      materialized: ps.materialized.size,
+                      missing: ps.missing.size,
+                      failed: ps.failed.size,
+                      stale: ps.stale.size,
+                      ranges: {
+                        materialized: formatRanges(ps.materialized, ps.space, { maxRanges: 20 }),
+                        failed: formatRanges(ps.failed, ps.space, { maxRanges: 20 }),
+                        stale: formatRanges(ps.stale, ps.space, { maxRanges: 20 }),
+                      },
+                    },
+                  }
+                : {}),
             };
           }),
         );
@@ -36,21 +60,32 @@ export default defineCommand({
       const { c } = out;
       const paint = { fresh: c.green, stale: c.yellow, missing: c.dim, failed: c.red } as const;
       const rows = keys.map((k) => {
-        const s = st.statuses.get(k)!;
+        const { s, ps } = view(k);
         const m = s.materialization;
         return [
           c.bold(k),
           paint[s.status](s.status),
           m ? `${ago(m.at)} ${c.dim(`run ${m.runId.slice(-8)}`)}` : c.dim("never"),
-          m ? formatRows(m.rows) : "",
-          s.status === "fresh" ? "" : s.causes.join("; "),
+          ps ? `${ps.materialized.size.toLocaleString("en-US")}/${ps.total.toLocaleString("en-US")} parts` : m ? formatRows(m.rows) : "",
+          ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "),
         ];
       });
       out.say(formatTable(["KEY", "STATUS", "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));
-      const count = (x: string) => keys.filter((k) => st.statuses.get(k)!.status === x).length;
+      const count = (x: string) => keys.filter((k) => view(k).s.status === x).length;
       out.say(c.dim(`${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing, ${count("failed")} failed`));
       if (count("stale") + count("missing") + count("failed") > 0) out.say(c.dim("Bring everything up to date: dagx materialize --stale"));
       return 0;
     });
   },
 });
+
+/** `2024-01-01..2024-02-14 materialized, 2024-02-15 failed; 3 stale` */
+function partitionLine(ps: PartitionStatusInfo): string {
+  const parts: string[] = [];
+  if (!ps.materialized.isEmpty) parts.push(`${formatRanges(ps.materialized, ps.space, { maxRanges: 3 })} materialized`);
+  if (!ps.failed.isEmpty) parts.push(`${formatRanges(ps.failed, ps.space, { maxRanges: 3 })} failed`);
+  if (!ps.stale.isEmpty) parts.push(`${formatRanges(ps.stale, ps.space, { maxRanges: 3 })} stale`);
+  if (ps.materialized.isEmpty && ps.failed.isEmpty) parts.push(`none of ${ps.total.toLocaleString("en-US")} materialized`);
+  const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
+  return [parts.join(", "), ...extra].join("; ");
+}

@@ -41,3 +41,4 @@ export type {
   Weekday,
   WeeklyOptions,
 } from "./types.ts";
+export { ordinalBase } from "./ordinal.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type AttemptOutcome, type ExecuteDeps, executePlan, retryDelay } from "../../core/execute.ts";
 import type { Plan, PlanStep } from "../../core/plan.ts";
 
-const step = (key: string, after: string[] = []): PlanStep => ({ key, partitionKey: "", after, reason: "selected" });
+const step = (key: string, after: string[] = []): PlanStep => ({ id: key, key, partitionKey: "", partitionKeys: null, after, reason: "selected" });
 const NO_RETRY = { maxRetries: 0, delay: "1s", backoff: "exponential", jitter: false } as const;
 
 function fakeDeps(behaviour: (key: string, attempt: number, signal: AbortSignal) => Promise<AttemptOutcome> | AttemptOutcome, retry: Record<string, unknown> = {}) {

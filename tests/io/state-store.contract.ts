@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../core/errors.ts";
 import type { EventRecord, MaterializationRecord, MaybePromise, RunRecord, StateStore } from "../../core/types.ts";
+import { backfillContractTests } from "./state-store-backfills.contract.ts";
+import { partitionContractTests } from "./state-store-partitions.contract.ts";
 
 /** A run record with overridable fields. */
 export function makeRun(runId: string, patch: Partial<RunRecord> = {}): RunRecord {
@@ -166,6 +168,11 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       const store = await fresh();
       await store.close();
       await expect(store.listRuns()).rejects.toBeInstanceOf(StateStoreError);
+      await expect(store.partitionSummary("a", "cv1")).rejects.toBeInstanceOf(StateStoreError);
+      await expect(store.listBackfills()).rejects.toBeInstanceOf(StateStoreError);
     });
+
+    partitionContractTests(fresh);
+    backfillContractTests(fresh);
   });
 }

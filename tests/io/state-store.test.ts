@@ -6,11 +6,12 @@ import path from "node:path";
 import { StateStoreError } from "../../core/errors.ts";
 import type { StateStore } from "../../core/types.ts";
 import { openFileLock } from "../../io/_state-lock.ts";
-import { SCHEMA_VERSION } from "../../io/_state-schema.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../io/_state-schema.ts";
 import { whenStateIdle } from "../../io/_state-session.ts";
 import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
 import { createMemoryStateStore } from "../../io/memory-state-store.ts";
 import { createStateWriter } from "../../io/state-writer.ts";
+import { makeBackfill, makeBackfillPartition } from "./state-store-backfills.contract.ts";
 import { makeEvent, makeMaterialization, makeRun, testStateStore } from "./state-store.contract.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-state-"));
@@ -109,6 +110,50 @@ describe("createDuckDBStateStore()", () => {
       child.kill("SIGKILL");
       await child.exited;
     }
+  });
+
+  test("migrates a schema-1 file forward, keeping its rows (no ordinals yet)", async () => {
+    const file = freshPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    await conn.run("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)");
+    for (const sql of MIGRATIONS[0] ?? []) await conn.run(sql);
+    await conn.run("INSERT INTO schema_version VALUES (1, 0)");
+    await conn.run(`INSERT INTO latest_materializations VALUES ('x', 'p1', 'r1', 2000, 'dv1', 'cv1', '{"up":"dv0"}', 'x.parquet', 'parquet', 3, 512, NULL, NULL)`);
+    await conn.run("INSERT INTO dynamic_partitions VALUES ('customers', 'b', 5), ('customers', 'a', 5)");
+    conn.closeSync();
+    instance.closeSync();
+    const store = createDuckDBStateStore(file);
+    const old = makeMaterialization("x", { partitionKey: "p1", schema: null, metadata: null });
+    expect(await store.latestMaterializations()).toEqual([old]);
+    expect(await store.partitionSummary("x", "cv1")).toMatchObject({ materializedKeys: ["p1"], materializedCount: 1, last: old });
+    expect(await store.addDynamicPartitions("customers", ["c", "a"], 1)).toBe(1);
+    expect(await store.listDynamicPartitions("customers")).toEqual(["b", "a", "c"]);
+    await store.createBackfill(makeBackfill("b1"), [makeBackfillPartition("b1", "x", "p1")]);
+    expect((await store.getBackfill("b1"))?.partitions.length).toBe(1);
+    await store.close();
+  });
+
+  test("updateBackfill() from another process reaches a backfill that polls while it writes", async () => {
+    const file = freshPath();
+    const store = createDuckDBStateStore(file);
+    await store.createBackfill(makeBackfill("b1"), []);
+    await whenStateIdle(file);
+    const script = `import { createDuckDBStateStore } from ${JSON.stringify(path.join(import.meta.dir, "../../io/duckdb-state-store.ts"))};
+      const s = createDuckDBStateStore(${JSON.stringify(file)}); await Bun.sleep(150);
+      await s.updateBackfill("b1", { cancelRequested: true, updatedAt: 5 }); await s.close();`;
+    const child = Bun.spawn([BUN, "-e", script], { cwd: path.join(import.meta.dir, "../.."), stdout: "pipe", stderr: "pipe" });
+    let seen = false;
+    for (let i = 0; i < 400 && !seen; i++) {
+      await store.updateBackfillPartitions([makeBackfillPartition("b1", "a", `p${i}`, { status: "success" })]);
+      seen = (await store.getBackfill("b1"))?.backfill.cancelRequested === true;
+      await Bun.sleep(10);
+    }
+    expect(await child.exited).toBe(0);
+    expect(seen).toBe(true);
+    expect((await store.getBackfill("b1"))?.backfill.updatedAt).toBe(5);
+    await store.close();
   });
 
   test("rejects a state file written by a newer dagx", async () => {

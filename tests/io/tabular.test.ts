@@ -99,6 +99,17 @@ describe("writeRowsParquet() / readParquetRows()", () => {
     expect(back).toEqual(rows);
   });
 
+  test("keeps columns apart whose names match the staging columns (c0, c1, …)", async () => {
+    const rows = [{ c1: "x", c0: 5, c2: 1.5 }, { c1: "y", c0: 6, c2: 2 }];
+    expect((await roundTrip(rows)).back).toEqual(rows);
+  });
+
+  test("reads a column named __proto__ back as a property, not a prototype", async () => {
+    const { back } = await roundTrip([JSON.parse('{"__proto__": {"x": 1}, "a": 1}')]);
+    expect(Object.getPrototypeOf(back[0])).toBe(Object.prototype);
+    expect(Object.keys(back[0]!)).toEqual(["__proto__", "a"]);
+  });
+
   test("treats missing keys as null and keeps first-seen column order", async () => {
     const { result, back } = await roundTrip([{ a: 1 }, { b: "x" }, { a: 3, c: true }]);
     expect(result.schema.map((c) => c.name)).toEqual(["a", "b", "c"]);
@@ -124,9 +135,10 @@ describe("writeRowsParquet() / readParquetRows()", () => {
   });
 
   test("keeps strings with quotes, SQL, separators and non-ASCII text intact", async () => {
-    const strings = ["it's", 'say "hi"', "'; drop table x; --", "a\u001fb\nc\u0000d", "😀 ünïcödé", "", "\\x00"];
+    const strings = ["it's", 'say "hi"', "'; drop table x; --", "a\u001fb\nc\u0000d", "😀 ünïcödé", "", "\\x00", "x".repeat(300), "é".repeat(100), "\ud800 lone"];
     const { back } = await roundTrip(strings.map((s, i) => ({ i, s, [`col "${i}"'`]: s })));
-    expect(back.map((r) => r.s)).toEqual(strings);
+    // A lone surrogate is not valid UTF-8: it is stored as U+FFFD, as TextEncoder does.
+    expect(back.map((r) => r.s)).toEqual(strings.map((x) => x.replace("\ud800", "\ufffd")));
     expect(back[3]!['col "3"\'']).toBe(strings[3]);
   });
 
@@ -141,7 +153,7 @@ describe("writeRowsParquet() / readParquetRows()", () => {
 
   test("rejects functions, symbols, class instances and other typed arrays, naming the column and type", async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ fn: () => 1 }, /column "fn".*row 1 holds a function/],
+      [{ fn: () => 1 }, /column "fn".*rows\[1\] holds a function/],
       [{ sym: Symbol("s") }, /column "sym".*a symbol/],
       [{ map: new Map() }, /column "map".*a Map/],
       [{ obj: { inner: new Set([1]) } }, /column "obj\.inner".*a Set/],
@@ -159,12 +171,16 @@ describe("writeRowsParquet() / readParquetRows()", () => {
   test("rejects a column mixing types, and an empty array, with a clear message", async () => {
     const mixed = await writeRowsParquet(conn, [{ a: 1 }, { a: "1" }], target()).catch((e) => e);
     expect(mixed).toBeInstanceOf(TabularValueError);
-    expect(mixed.message).toBe('Cannot store column "a" as Parquet: row 1 holds strings where earlier rows hold numbers: give each column one type');
+    expect(mixed.message).toBe('Cannot store column "a" as Parquet: rows[1] holds a string where earlier rows hold numbers: give each column one type');
     expect(mixed.column).toBe("a");
     const empty = await writeRowsParquet(conn, [], target()).catch((e) => e);
     expect(empty.message).toMatch(/array is empty/);
     const caseClash = await writeRowsParquet(conn, [{ id: 1, ID: 2 }], target()).catch((e) => e);
     expect(caseClash.message).toMatch(/"id" and "ID" differ only in case/);
+    const nestedClash = await writeRowsParquet(conn, [{ o: { k: 1 } }, { o: { K: 2 } }], target()).catch((e) => e);
+    expect(nestedClash.message).toMatch(/column "o".*"k" and "K" differ only in case/);
+    const onlyEmpty = await writeRowsParquet(conn, [{ o: {} }], target()).catch((e) => e);
+    expect(onlyEmpty.message).toMatch(/column "o".*only empty objects/);
   });
 });
 
@@ -204,10 +220,25 @@ describe("dataVersion", () => {
     const rows = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `s${i % 100}`, d: new Date(i * 1000), x: i / 3 }));
     const a = await writeRowsParquet(conn, rows, target(), { fsync: false });
     const b = await writeRowsParquet(conn, rows, target(), { fsync: false });
-    expect(a.dataVersion).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.dataVersion).toMatch(/^[0-9a-f]{16}$/);
     expect(b.dataVersion).toBe(a.dataVersion);
     const c = await writeRowsParquet(conn, rows.map((r, i) => (i === 7 ? { ...r, s: "changed" } : r)), target(), { fsync: false });
     expect(c.dataVersion).not.toBe(a.dataVersion);
+  });
+
+  test("is the chained xxHash64 of the file's bytes, for small files and for ones read in chunks", async () => {
+    const expected = (file: string) => {
+      const bytes = fs.readFileSync(file);
+      let h = 0n;
+      for (let off = 0; off < bytes.length; off += 4 << 20) h = Bun.hash.xxHash64(bytes.subarray(off, off + (4 << 20)), h);
+      return h.toString(16).padStart(16, "0");
+    };
+    const small = target();
+    expect((await writeSqlParquet(conn, "select 1 as a", [], small)).dataVersion).toBe(expected(small));
+    const large = target();
+    const r = await writeSqlParquet(conn, "select range as i, md5(range::varchar) || md5((range + 1)::varchar) as h from range(500000)", [], large, { fsync: false });
+    expect(r.bytes).toBeGreaterThan(16 << 20);
+    expect(r.dataVersion).toBe(expected(large));
   });
 
   test("is deterministic for a parallel SQL COPY of a million rows", async () => {
@@ -291,20 +322,28 @@ describe("Arrow", () => {
   test("readParquetArrow() returns an Arrow Table with matching types", async () => {
     const file = target();
     await writeRowsParquet(conn, [
-      { id: 1, x: 0.5, s: "a", at: new Date(1000), tags: ["t"], o: { k: 1 } },
-      { id: 2, x: null, s: null, at: null, tags: null, o: null },
+      { id: 1, x: 0.5, s: "a", ok: true, at: new Date(1000), tags: ["t"], o: { k: 1 } },
+      { id: 2, x: null, s: null, ok: null, at: null, tags: null, o: null },
+      { id: 3, x: 2, s: "ü😀", ok: false, at: new Date(3000), tags: [], o: { k: null } },
     ], file);
     const t = await readParquetArrow(conn, [file]);
-    expect(t.numRows).toBe(2);
-    expect(t.schema.fields.map((f) => String(f.type))).toEqual(["Int64", "Float64", "Utf8", "Timestamp<MILLISECOND>", "List<Utf8>", "Struct<{k:Int64}>"]);
+    expect(t.numRows).toBe(3);
+    expect(t.schema.fields.map((f) => String(f.type))).toEqual(["Int64", "Float64", "Utf8", "Bool", "Timestamp<MILLISECOND>", "List<Utf8>", "Struct<{k:Int64}>"]);
     expect(t.getChild("id")!.get(1)).toBe(2n);
     expect(t.getChild("x")!.get(1)).toBeNull();
-    expect(t.getChild("s")!.get(0)).toBe("a");
-    expect(t.getChild("at")!.get(0)).toBe(1000);
+    expect([...t.getChild("s")!]).toEqual(["a", null, "ü😀"]);
+    expect([...t.getChild("ok")!]).toEqual([true, null, false]);
+    expect([...t.getChild("at")!]).toEqual([1000, null, 3000]);
     const again = target();
     await writeArrowParquet(conn, t, again);
     // Arrow's Int64 is bigint in JS, so it stays bigint through the next write, nested too.
-    expect((await readParquetRows(conn, [again]))[0]).toEqual({ id: 1n, x: 0.5, s: "a", at: new Date(1000), tags: ["t"], o: { k: 1n } });
+    expect((await readParquetRows(conn, [again]))[0]).toEqual({ id: 1n, x: 0.5, s: "a", ok: true, at: new Date(1000), tags: ["t"], o: { k: 1n } });
+  });
+
+  test("readParquetRows() and readParquetArrow() read no files as empty", async () => {
+    expect(await readParquetRows(conn, [])).toEqual([]);
+    expect((await readParquetArrow(conn, [])).numRows).toBe(0);
+    expect(() => parquetSql([])).toThrow(/no files/);
   });
 
   test("readParquetArrow() reads a query with parameters", async () => {

@@ -1,0 +1,123 @@
+/**
+ * Persistent backfills: a record (id, selection, range, per-partition status) created before the
+ * first step, updated as steps finish, resumable and cancelable from another process. On resume
+ * the materialization rows are the source of truth: a partition materialized by one of the
+ * backfill's runs counts as done even if its status update was lost (kill -9).
+ */
+import { hostname } from "node:os";
+import type { StepResult } from "../core/execute.ts";
+import type { Plan, PlanStep } from "../core/plan.ts";
+import type { BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../core/types.ts";
+import { isRunAlive } from "./asset-state.ts";
+import { type MaterializeOptions, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
+import type { Project } from "./project.ts";
+
+export interface BackfillOptions extends Omit<MaterializeOptions, "trigger" | "onRunCreated" | "explicitPartitions" | "stale" | "dryRun"> {
+  /** Resume this backfill instead of starting one. */
+  resume?: { backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null;
+}
+
+export interface BackfillOutcome {
+  backfillId: string;
+  status: BackfillRecord["status"];
+  outcome: RunOutcome | null;
+  /** Partitions skipped on resume because they were already done. */
+  alreadyDone: number;
+}
+
+const pkOf = (s: PlanStep) => s.partitionKeys ?? [""];
+
+/** Run (or resume) a backfill. Status updates are flushed every second; cancel is polled as often. */
+export async function runBackfill(project: Project, store: StateStore, o: BackfillOptions, reporter?: RunReporter): Promise<BackfillOutcome> {
+  const now = Date.now();
+  let record: BackfillRecord;
+  let explicit: Map<string, string[]> | undefined;
+  let alreadyDone = 0;
+  if (o.resume) {
+    record = { ...o.resume.backfill, status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false };
+    // every partition row carries the id of the run that last attempted it
+    const runIds = new Set(o.resume.partitions.map((p) => p.runId).filter((id): id is string => id !== null));
+    explicit = new Map();
+    const done: BackfillPartitionRecord[] = [];
+    const byAsset = new Map<string, BackfillPartitionRecord[]>();
+    for (const p of o.resume.partitions) if (p.status !== "success") (byAsset.get(p.assetKey) ?? byAsset.set(p.assetKey, []).get(p.assetKey)!).push(p);
+    for (const [asset, parts] of byAsset) {
+      const recs = parts[0]!.partitionKey === "" ? await store.latestMaterializations([asset]) : await store.latestPartitionMaterializations(asset, parts.map((p) => p.partitionKey));
+      const byKey = new Map(recs.map((r) => [r.partitionKey, r]));
+      const left: string[] = [];
+      for (const p of parts) {
+        const m = byKey.get(p.partitionKey);
+        if (m && runIds.has(m.runId)) done.push({ ...p, status: "success", runId: m.runId, updatedAt: now });
+        else left.push(p.partitionKey);
+      }
+      if (left.length) explicit.set(asset, left);
+    }
+    alreadyDone = o.resume.partitions.filter((p) => p.status === "success").length + done.length;
+    if (done.length) await store.updateBackfillPartitions(done);
+    await store.updateBackfill(record.backfillId, { status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false });
+    if (explicit.size === 0) {
+      await store.updateBackfill(record.backfillId, { status: "success", updatedAt: Date.now() });
+      return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone };
+    }
+  } else {
+    record = { backfillId: Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency } };
+  }
+
+  const pending = new Map<string, BackfillPartitionRecord>();
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    if (pending.size === 0) return flushing;
+    const batch = [...pending.values()];
+    pending.clear();
+    flushing = flushing.then(() => store.updateBackfillPartitions(batch)).catch(() => batch.forEach((b) => pending.set(`${b.assetKey}\0${b.partitionKey}`, b)));
+    return flushing;
+  };
+  const controller = new AbortController();
+  o.signal.addEventListener("abort", () => controller.abort(), { once: true });
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const statusOf = (r: StepResult): BackfillPartitionStatus => (r.status === "success" ? "success" : r.status === "failed" ? "failed" : r.status === "skipped" ? "skipped" : "canceled");
+  let runIdSeen: string | null = null;
+
+  const outcome = await runMaterialize(project, store, {
+    ...o,
+    stale: false,
+    dryRun: false,
+    trigger: "backfill",
+    signal: controller.signal,
+    explicitPartitions: explicit,
+    reporter: {
+      ...reporter,
+      onStepEnd(step, r) {
+        for (const pk of pkOf(step)) pending.set(`${step.key}\0${pk}`, { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: r.status === "failed" ? r.error : null, updatedAt: Date.now() });
+        reporter?.onStepEnd?.(step, r);
+      },
+    },
+    onRunCreated: async (runId: string, plan: Plan) => {
+      runIdSeen = runId;
+      const rows = plan.steps.flatMap((s) => pkOf(s).map((pk) => ({ backfillId: record.backfillId, assetKey: s.key, partitionKey: pk, status: "pending" as const, runId, error: null, updatedAt: Date.now() })));
+      if (o.resume) {
+        await store.updateBackfillPartitions(rows);
+        await store.updateBackfill(record.backfillId, { updatedAt: Date.now() });
+      } else await store.createBackfill(record, rows);
+      timer = setInterval(() => {
+        void flush();
+        store.getBackfill(record.backfillId).then((b) => {
+          if (b?.backfill.cancelRequested) controller.abort();
+        }).catch(() => {});
+      }, 1000);
+    },
+  }).finally(() => {
+    if (timer) clearInterval(timer);
+  });
+  await flush();
+  await flushing;
+  const status: BackfillRecord["status"] = outcome.status === "success" || outcome.status === "nothing" ? "success" : outcome.status === "canceled" ? "canceled" : "failed";
+  if (outcome.runId !== null) await store.updateBackfill(record.backfillId, { status, updatedAt: Date.now() });
+  return { backfillId: record.backfillId, status: outcome.runId === null ? "success" : status, outcome, alreadyDone };
+}
+
+/** A `running` backfill whose process is gone is shown (and resumable) as abandoned. */
+export function backfillLiveStatus(b: BackfillRecord, now = Date.now()): BackfillRecord["status"] {
+  if (b.status !== "running") return b.status;
+  return isRunAlive({ runId: b.backfillId, status: "running", selection: b.selection, trigger: "backfill", pid: b.pid, host: b.host, startedAt: b.createdAt, endedAt: null, heartbeatAt: b.updatedAt }, now) ? "running" : "abandoned";
+}

@@ -1,0 +1,88 @@
+/**
+ * Inputs from partitioned upstreams: a step reads exactly the upstream partitions its mapping
+ * names (only those materialized), so the SQL reference covers only their files. An unpartitioned
+ * downstream (or an `allPartitions()` mapping) reads every materialized partition through one
+ * hive glob instead of listing a million paths.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { LoadedAsset } from "../core/definitions.ts";
+import { mappingOf, type ProjectGraph } from "../core/graph.ts";
+import { IndexSet, mapToUpstream } from "../core/partitions/index.ts";
+import type { MaterializationRecord } from "../core/types.ts";
+import { hashText } from "./code-version.ts";
+import { tableHandle } from "./inputs.ts";
+import type { AssetPartitions } from "./partition-state.ts";
+import type { Storage } from "./storage.ts";
+
+export interface PartitionInputContext {
+  storage: Storage;
+  graph: ProjectGraph;
+  partitions: ReadonlyMap<string, AssetPartitions>;
+  /** Records of partitions materialized in this run, per asset. */
+  inRun: ReadonlyMap<string, ReadonlyMap<string, MaterializationRecord>>;
+  /** Latest records of specific partitions (cached by the caller). */
+  load(assetKey: string, partitionKeys: readonly string[]): Promise<Map<string, MaterializationRecord>>;
+}
+
+export interface ResolvedInput {
+  value: unknown;
+  version: string;
+}
+
+/** The handle (or value) and the input version of partitioned upstream `up` for a step of `down`. */
+export async function partitionedInput(
+  c: PartitionInputContext,
+  down: LoadedAsset,
+  downKeys: readonly string[] | null,
+  up: LoadedAsset,
+  conn: () => Promise<DuckDBConnection>,
+): Promise<ResolvedInput> {
+  const u = c.partitions.get(up.key)!;
+  const run = c.inRun.get(up.key);
+  const doneInRun = run ? IndexSet.fromIndices([...run.keys()].map((k) => u.space.indexOf(k)).filter((i) => i >= 0)) : IndexSet.EMPTY;
+  const available = u.materialized.union(doneInRun);
+  const mapping = mappingOf(down, up);
+  const downParts = c.partitions.get(down.key);
+  if (!downParts || !downKeys || mapping.kind === "all") {
+    const whole = wholeAsset(c, up, u, available, run, conn);
+    if (whole) return whole;
+  }
+  const needed = downParts && downKeys
+    ? mapToUpstream(mapping, downParts.space, u.space, IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0))).intersect(available)
+    : available;
+  const keys = [...needed].map((i) => u.space.keyAt(i));
+  const loaded = await c.load(up.key, keys.filter((k) => !run?.has(k)));
+  const records = keys.map((k) => run?.get(k) ?? loaded.get(k)).filter((r): r is MaterializationRecord => r !== undefined);
+  const version = records.length === 1 ? records[0]!.dataVersion : hashText(records.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
+  const format = records[0]?.format ?? "parquet";
+  if (format === "json") {
+    const values = records.map((r) => [r.partitionKey, JSON.parse(readFileSync(join(c.storage.dataRoot, r.path), "utf8"))] as const);
+    return { value: values.length === 1 ? values[0]![1] : Object.fromEntries(values), version };
+  }
+  if (format === "none") return { value: undefined, version };
+  return { value: tableHandle(up.key, records.map((r) => join(c.storage.dataRoot, r.path)), conn), version };
+}
+
+/**
+ * Every materialized partition of a tabular upstream: one hive glob, versioned by the newest
+ * materialization and the count. Null for JSON upstreams (they are loaded partition by partition).
+ */
+function wholeAsset(
+  c: PartitionInputContext,
+  up: LoadedAsset,
+  u: AssetPartitions,
+  available: IndexSet,
+  run: ReadonlyMap<string, MaterializationRecord> | undefined,
+  conn: () => Promise<DuckDBConnection>,
+): ResolvedInput | null {
+  let last = u.last;
+  for (const r of run?.values() ?? []) if (!last || r.at > last.at) last = r;
+  if (last?.format === "json") return null;
+  const version = hashText(`all:${available.size}:${last?.dataVersion ?? ""}:${last?.at ?? 0}`);
+  if (last?.format === "none") return { value: undefined, version };
+  const dims = u.space.dimensions.map((d) => `${d.name}=*`);
+  const glob = join(c.storage.dataRoot, ...up.key.split("/"), ...dims, "data.parquet");
+  return { value: tableHandle(up.key, [glob], conn), version };
+}
