@@ -129,6 +129,12 @@ export interface PartitionSummary {
   codeChanged: OrdinalRange[];
   codeChangedKeys: string[];
   materializedCount: number;
+  /**
+   * Order-independent fingerprint of (partition key, data version) over every materialized
+   * partition: changes exactly when some partition's content does. An unpartitioned reader of all
+   * partitions records it as its input version (so early cutoff works across that edge too).
+   */
+  fingerprint: string;
   /** The newest materialization of any partition. */
   last: MaterializationRecord | null;
 }

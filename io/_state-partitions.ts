@@ -84,7 +84,7 @@ export async function selectPartitionSummary(conn: DuckDBConnection, assetKey: s
     const query = async (sql: string) =>
       (await conn.runAndReadAll(sql, Object.fromEntries(Object.entries(params).filter(([name]) => sql.includes(`$${name}`))))).getRowsJS();
     const summary: PartitionSummary = {
-      materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, last: null,
+      materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, fingerprint: "", last: null,
     };
     for (const [b, n, mc, mt, cc, ct] of await query(MATERIALIZED)) {
       summary.materializedCount += Number(n);
@@ -101,6 +101,8 @@ export async function selectPartitionSummary(conn: DuckDBConnection, assetKey: s
       if (changed === true) summary.codeChangedKeys.push(String(k));
     }
     summary.materializedCount += keyed.length;
+    const [fp] = await query(`SELECT coalesce(bit_xor(hash(partition_key || '=' || data_version)), 0)::VARCHAR FROM latest_materializations WHERE asset_key = $asset AND partition_key <> ''`);
+    summary.fingerprint = `${summary.materializedCount}:${String(fp?.[0] ?? "0")}`;
     const [last] = await rows(conn, "SELECT * FROM latest_materializations WHERE asset_key = ? ORDER BY ts DESC, partition_key DESC LIMIT 1", [assetKey]);
     summary.last = last ? toMaterialization(last) : null;
     return summary;

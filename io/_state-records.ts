@@ -95,8 +95,10 @@ export function summarizePartitions(
     (best, m) => (!best || m.at > best.at || (m.at === best.at && m.partitionKey > best.partitionKey) ? m : best),
     null,
   );
+  let fp = 0n;
+  for (const m of parts.values()) fp ^= BigInt.asUintN(64, BigInt(Bun.hash(`${m.partitionKey}=${m.dataVersion}`)));
   return {
     materialized, materializedKeys, failed: failedRanges, failedKeys, codeChanged, codeChangedKeys,
-    materializedCount: parts.size, last: newest,
+    materializedCount: parts.size, fingerprint: `${parts.size}:${fp}`, last: newest,
   };
 }

@@ -11,7 +11,7 @@ import { DagxError } from "../core/errors.ts";
 import { mappingOf } from "../core/graph.ts";
 import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../core/partitions/index.ts";
 import { ordinalOf, type AssetPartitions } from "./partition-state.ts";
-import type { PartitionStatusInfo } from "./partition-status.ts";
+import { type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";
 import type { EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
 import type { Project } from "./project.ts";
@@ -101,6 +101,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     latest: st.latest,
     partitions: parts,
     loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
+    wholeVersion: async (key) => {
+      await writer.flush();
+      return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));
+    },
     now: () => Date.now(),
     onMaterialization: (m: MaterializationRecord) => {
       writer.materialization(m);

@@ -24,6 +24,8 @@ export interface PartitionInputContext {
   inRun: ReadonlyMap<string, ReadonlyMap<string, MaterializationRecord>>;
   /** Latest records of specific partitions (cached by the caller). */
   load(assetKey: string, partitionKeys: readonly string[]): Promise<Map<string, MaterializationRecord>>;
+  /** The all-partitions version of an asset as state sees it now, this run's writes included. */
+  wholeVersion(assetKey: string): Promise<string>;
 }
 
 export interface ResolvedInput {
@@ -46,8 +48,8 @@ export async function partitionedInput(
   const mapping = mappingOf(down, up);
   const downParts = c.partitions.get(down.key);
   if (!downParts || !downKeys || mapping.kind === "all") {
-    const whole = wholeAsset(c, up, u, available, run, conn);
-    if (whole) return whole;
+    const whole = wholeAsset(c, up, u, run, conn);
+    if (whole) return { value: whole.value, version: await c.wholeVersion(up.key) };
   }
   const needed = downParts && downKeys
     ? mapToUpstream(mapping, downParts.space, u.space, IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0))).intersect(available)
@@ -66,23 +68,20 @@ export async function partitionedInput(
 }
 
 /**
- * Every materialized partition of a tabular upstream: one hive glob, versioned by the newest
- * materialization and the count. Null for JSON upstreams (they are loaded partition by partition).
+ * Every materialized partition of a tabular upstream: one hive glob (its version is the state's
+ * content fingerprint). Null for JSON upstreams: they are loaded partition by partition.
  */
 function wholeAsset(
   c: PartitionInputContext,
   up: LoadedAsset,
   u: AssetPartitions,
-  available: IndexSet,
   run: ReadonlyMap<string, MaterializationRecord> | undefined,
   conn: () => Promise<DuckDBConnection>,
-): ResolvedInput | null {
-  let last = u.last;
-  for (const r of run?.values() ?? []) if (!last || r.at > last.at) last = r;
-  if (last?.format === "json") return null;
-  const version = hashText(`all:${available.size}:${last?.dataVersion ?? ""}:${last?.at ?? 0}`);
-  if (last?.format === "none") return { value: undefined, version };
+): { value: unknown } | null {
+  const format = [...(run?.values() ?? [])][0]?.format ?? u.last?.format;
+  if (format === "json") return null;
+  if (format === "none") return { value: undefined };
   const dims = u.space.dimensions.map((d) => `${d.name}=*`);
   const glob = join(c.storage.dataRoot, ...up.key.split("/"), ...dims, "data.parquet");
-  return { value: tableHandle(up.key, [glob], conn), version };
+  return { value: tableHandle(up.key, [glob], conn) };
 }

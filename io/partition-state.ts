@@ -14,6 +14,8 @@ export interface AssetPartitions {
   /** Materialized partitions whose code version differs from the asset's current one. */
   codeChanged: IndexSet;
   last: MaterializationRecord | null;
+  /** Content fingerprint over all materialized partitions (see PartitionSummary). */
+  fingerprint: string;
 }
 
 /** Names of dynamic partition sets a definition uses. */
@@ -49,6 +51,7 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
     failed: toSet(s.failed, s.failedKeys),
     codeChanged: toSet(s.codeChanged, s.codeChangedKeys),
     last: s.last,
+    fingerprint: s.fingerprint,
   };
 }
 

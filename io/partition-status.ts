@@ -28,8 +28,8 @@ export interface PartitionStatusInfo {
 }
 
 /** What an all-partitions reader records as the version of partitioned `u` (see partition-inputs). */
-export function wholeAssetVersion(u: AssetPartitions): string {
-  return hashText(`all:${u.materialized.size}:${u.last?.dataVersion ?? ""}:${u.last?.at ?? 0}`);
+export function wholeAssetVersion(u: Pick<AssetPartitions, "fingerprint">): string {
+  return hashText(`all:${u.fingerprint}`);
 }
 
 export async function computePartitionStatuses(

@@ -36,6 +36,8 @@ export interface RunEngineOptions {
   partitions: ReadonlyMap<string, AssetPartitions>;
   /** Latest records of specific partitions, read from state. */
   loadPartitions(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+  /** All-partitions version of an asset, this run's writes included. */
+  wholeVersion(assetKey: string): Promise<string>;
   onMaterialization(m: MaterializationRecord): void;
   onLog(key: string, level: string, message: string): void;
   now(): number;
@@ -61,7 +63,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     if (want.length) for (const r of await o.loadPartitions(assetKey, want)) c.set(r.partitionKey, r);
     return new Map(keys.filter((k) => c.has(k)).map((k) => [k, c.get(k)!]));
   };
-  const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load };
+  const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion };
 
   const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     const asset = o.graph.assets.get(step.key)!;

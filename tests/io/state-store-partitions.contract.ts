@@ -8,7 +8,7 @@ import type { EventRecord, PartitionSummary, StateStore } from "../../core/types
 import { makeEvent, makeMaterialization } from "./state-store.contract.ts";
 
 const EMPTY: PartitionSummary = {
-  materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, last: null,
+  materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, fingerprint: expect.any(String) as unknown as string, last: null,
 };
 
 /** A step_failed event of `assetKey`/`partitionKey` at `at`, with `payload.ordinal` when given. */
@@ -24,6 +24,19 @@ const hours = (assetKey: string, ordinals: readonly number[], patch: { at?: numb
 
 /** Register the partition tests; `fresh` returns a new empty store closed after the test. */
 export function partitionContractTests(fresh: () => Promise<StateStore>): void {
+  test("partitionSummary() fingerprint changes exactly when some partition's data version does", async () => {
+    const store = await fresh();
+    const fp = async () => (await store.partitionSummary("a", "cv1")).fingerprint;
+    const empty = await fp();
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p1", ordinal: 1, dataVersion: "x", at: 1 }), makeMaterialization("a", { partitionKey: "p2", ordinal: 2, dataVersion: "y", at: 2 })] });
+    const two = await fp();
+    expect(two).not.toBe(empty);
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p1", ordinal: 1, dataVersion: "x", at: 9 })] });
+    expect(await fp()).toBe(two);
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p2", ordinal: 2, dataVersion: "z", at: 10 })] });
+    expect(await fp()).not.toBe(two);
+  });
+
   test("write() keeps ordinals of partitioned materializations and of failures (payload.ordinal)", async () => {
     const store = await fresh();
     await store.write({
