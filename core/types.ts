@@ -177,10 +177,13 @@ export interface StateStore {
   updateRun(runId: string, patch: Partial<Pick<RunRecord, "status" | "endedAt" | "heartbeatAt">>): Promise<void>;
   /** Append events and materializations in one transaction (either all or none). */
   write(batch: { events?: EventRecord[]; materializations?: MaterializationRecord[] }): Promise<void>;
-  /** Latest materialization per (asset, partition) for the given keys (all when omitted). */
-  latestMaterializations(keys?: readonly string[]): Promise<MaterializationRecord[]>;
+  /**
+   * Latest materialization per (asset, partition) for the given keys (all when omitted);
+   * `unpartitioned` keeps only partition "" rows (status of a 1M-partition asset must not load them all).
+   */
+  latestMaterializations(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<MaterializationRecord[]>;
   /** Latest failed step per (asset, partition), for the given keys (all when omitted). */
-  latestFailures(keys?: readonly string[]): Promise<FailureRecord[]>;
+  latestFailures(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<FailureRecord[]>;
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
   getRun(runId: string): Promise<RunRecord | null>;
   getEvents(runId: string): Promise<EventRecord[]>;

@@ -41,9 +41,9 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
   await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
   const keys = [...graph.assets.keys()];
   const latest = new Map<string, MaterializationRecord>();
-  for (const m of await store.latestMaterializations(keys)) if (m.partitionKey === "") latest.set(m.assetKey, m);
+  for (const m of await store.latestMaterializations(keys, { unpartitioned: true })) latest.set(m.assetKey, m);
   const failures = new Map<string, FailureRecord>();
-  for (const f of await store.latestFailures(keys)) if (f.partitionKey === "") failures.set(f.assetKey, f);
+  for (const f of await store.latestFailures(keys, { unpartitioned: true })) failures.set(f.assetKey, f);
   const drifted = new Set<string>();
   for (const m of latest.values()) if (outputDrifted(storage, m)) drifted.add(m.assetKey);
   const parts = await readPartitionState(graph, store, Date.now());

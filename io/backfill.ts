@@ -42,7 +42,7 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     const byAsset = new Map<string, BackfillPartitionRecord[]>();
     for (const p of o.resume.partitions) if (p.status !== "success") (byAsset.get(p.assetKey) ?? byAsset.set(p.assetKey, []).get(p.assetKey)!).push(p);
     for (const [asset, parts] of byAsset) {
-      const recs = parts[0]!.partitionKey === "" ? await store.latestMaterializations([asset]) : await store.latestPartitionMaterializations(asset, parts.map((p) => p.partitionKey));
+      const recs = parts[0]!.partitionKey === "" ? await store.latestMaterializations([asset], { unpartitioned: true }) : await store.latestPartitionMaterializations(asset, parts.map((p) => p.partitionKey));
       const byKey = new Map(recs.map((r) => [r.partitionKey, r]));
       const left: string[] = [];
       for (const p of parts) {

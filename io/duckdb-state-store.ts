@@ -88,15 +88,15 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
         ? Promise.resolve()
         : op("write events", (conn) => transaction(conn, () => writeBatch(conn, events, materializations))),
 
-    latestMaterializations: (keys) =>
+    latestMaterializations: (keys, options) =>
       keys?.length === 0
         ? Promise.resolve([])
-        : op("read materializations", async (conn) => (await latestOf(conn, "latest_materializations", keys)).map(toMaterialization)),
+        : op("read materializations", async (conn) => (await latestOf(conn, "latest_materializations", keys, options?.unpartitioned)).map(toMaterialization)),
 
-    latestFailures: (keys) =>
+    latestFailures: (keys, options) =>
       keys?.length === 0
         ? Promise.resolve([])
-        : op("read failures", async (conn) => (await latestOf(conn, "latest_failures", keys)).map(toFailureRecord)),
+        : op("read failures", async (conn) => (await latestOf(conn, "latest_failures", keys, options?.unpartitioned)).map(toFailureRecord)),
 
     listRuns: (options = {}) =>
       op("list runs", async (conn) => {
@@ -213,11 +213,12 @@ async function replaceLatest(conn: DuckDBConnection, table: string, values: Duck
 }
 
 /** `SELECT * FROM table` of some assets (all when `keys` is omitted), by asset and partition. */
-function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[] | undefined): Promise<Row[]> {
+function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[] | undefined, unpartitioned = false): Promise<Row[]> {
   const order = " ORDER BY asset_key, partition_key";
-  if (!keys) return rows(conn, `SELECT * FROM ${table}${order}`);
+  const only = unpartitioned ? "partition_key = ''" : "TRUE";
+  if (!keys) return rows(conn, `SELECT * FROM ${table} WHERE ${only}${order}`);
   const list = stringList([...new Set(keys)]);
-  return rows(conn, `SELECT * FROM ${table} WHERE asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
+  return rows(conn, `SELECT * FROM ${table} WHERE ${only} AND asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
 }
 
 function toRun(r: Row): RunRecord {

@@ -80,13 +80,13 @@ export function createMemoryStateStore(): StateStore {
       upsert(latest, matCopies);
       upsert(failures, eventCopies.flatMap((e) => toFailure(e) ?? []));
     },
-    async latestMaterializations(keys) {
+    async latestMaterializations(keys, options) {
       open("read materializations");
-      return copy([...latest.values()].filter(wanted(keys)).sort(byKey));
+      return copy([...latest.values()].filter(wanted(keys)).filter((m) => !options?.unpartitioned || m.partitionKey === "").sort(byKey));
     },
-    async latestFailures(keys) {
+    async latestFailures(keys, options) {
       open("read failures");
-      return copy([...failures.values()].filter(wanted(keys)).sort(byKey));
+      return copy([...failures.values()].filter(wanted(keys)).filter((f) => !options?.unpartitioned || f.partitionKey === "").sort(byKey));
     },
     async listRuns(options = {}) {
       open("list runs");

@@ -22,7 +22,7 @@ import { hashText } from "./code-version.ts";
 import { inputValue } from "./inputs.ts";
 import { storeOutput } from "./output.ts";
 import type { Storage } from "./storage.ts";
-import { readParquetArrow } from "./tabular.ts";
+import { readParquetArrow, readParquetRows } from "./tabular.ts";
 import { describeUserError } from "./user-error.ts";
 
 export interface RunEngineOptions {
@@ -103,11 +103,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         return h;
       };
       const runner = {
-        rows: async (text: string, params: unknown[]) => {
-          const c = await getConn();
-          const r = await c.runAndReadAll(text, params as never);
-          return r.getRowObjectsJS() as Record<string, unknown>[];
-        },
+        rows: async (text: string, params: unknown[]) => readParquetRows(await getConn(), [], { text, params }),
         arrow: async (text: string, params: unknown[]) => {
           const c = await getConn();
           return readParquetArrow(c, [], { text, params }) as never;
