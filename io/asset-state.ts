@@ -38,15 +38,18 @@ export function isRunAlive(run: RunRecord, now: number): boolean {
  * status to those partitioned assets; all partitioned assets get their state sets regardless.
  */
 export async function readAssetState(graph: ProjectGraph, storage: Storage, store: StateStore, partitionKeys?: Iterable<string>): Promise<AssetState> {
-  await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
   const keys = [...graph.assets.keys()];
-  const latest = new Map<string, MaterializationRecord>();
-  for (const m of await store.latestMaterializations(keys, { unpartitioned: true })) latest.set(m.assetKey, m);
-  const failures = new Map<string, FailureRecord>();
-  for (const f of await store.latestFailures(keys, { unpartitioned: true })) failures.set(f.assetKey, f);
+  // issued together: the store serves queued jobs in one attach/detach session
+  const [, mats, fails, parts] = await Promise.all([
+    store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now()),
+    store.latestMaterializations(keys, { unpartitioned: true }),
+    store.latestFailures(keys, { unpartitioned: true }),
+    readPartitionState(graph, store, Date.now()),
+  ]);
+  const latest = new Map<string, MaterializationRecord>(mats.map((m) => [m.assetKey, m]));
+  const failures = new Map<string, FailureRecord>(fails.map((f) => [f.assetKey, f]));
   const drifted = new Set<string>();
   for (const m of latest.values()) if (outputDrifted(storage, m)) drifted.add(m.assetKey);
-  const parts = await readPartitionState(graph, store, Date.now());
   const partitionStatuses = await computePartitionStatuses(graph, store, parts, latest, partitionKeys ?? parts.keys());
   const partitioned = new Map([...parts].map(([k, p]) => [k, { status: partitionStatuses.get(k)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh"), version: p.materialized.isEmpty ? null : wholeAssetVersion(p) }] as const));
   const statuses = computeStatuses({

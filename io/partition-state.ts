@@ -29,8 +29,7 @@ function dynamicNames(def: PartitionsDef, out = new Set<string>()): Set<string> 
 export async function loadSpaces(graph: ProjectGraph, store: StateStore, now: number): Promise<Map<string, PartitionSpace>> {
   const names = new Set<string>();
   for (const a of graph.assets.values()) if (a.partitionsDef) dynamicNames(a.partitionsDef, names);
-  const dynamic = new Map<string, readonly string[]>();
-  for (const n of names) dynamic.set(n, await store.listDynamicPartitions(n));
+  const dynamic = new Map<string, readonly string[]>(await Promise.all([...names].map(async (n) => [n, await store.listDynamicPartitions(n)] as const)));
   const spaces = new Map<string, PartitionSpace>();
   for (const a of graph.assets.values()) {
     if (a.partitionsDef) spaces.set(a.key, createPartitionSpace(a.partitionsDef, { now, dynamicKeys: (n) => dynamic.get(n) ?? [] }));
@@ -58,14 +57,9 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
 /** Spaces plus state per partitioned asset among `keys` (all when omitted). */
 export async function readPartitionState(graph: ProjectGraph, store: StateStore, now: number, keys?: Iterable<string>): Promise<Map<string, AssetPartitions>> {
   const spaces = await loadSpaces(graph, store, now);
-  const out = new Map<string, AssetPartitions>();
-  for (const key of keys ?? spaces.keys()) {
-    const space = spaces.get(key);
-    if (!space) continue;
-    const s = await store.partitionSummary(key, graph.assets.get(key)!.codeVersion);
-    out.set(key, { space, ...summaryToSets(space, s) });
-  }
-  return out;
+  const wanted = [...(keys ?? spaces.keys())].filter((k) => spaces.has(k));
+  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion)));
+  return new Map(wanted.map((k, i) => [k, { space: spaces.get(k)!, ...summaryToSets(spaces.get(k)!, summaries[i]!) }]));
 }
 
 /** The absolute ordinal of partition `key` in `space`, or null (not time-based / not a member). */
