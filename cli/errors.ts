@@ -1,13 +1,14 @@
 /** Print any error the way a user should see it and return the exit code. */
 import { DagxError, DefinitionError, SelectionError } from "../core/errors.ts";
 import type { LoadError } from "../core/definitions.ts";
+import { PartitionRangeError } from "../core/partitions/errors.ts";
 import type { Output } from "./output.ts";
 
 export function reportError(out: Output, e: unknown): number {
   const { c } = out;
   if (e instanceof DagxError) {
     out.say(`${c.red("error")} ${e.message}`);
-    if (e instanceof SelectionError) out.say(c.dim(e.pointer));
+    if (e instanceof SelectionError || e instanceof PartitionRangeError) out.say(c.dim(e.pointer));
     if (out.verbose && e.stack) out.say(c.dim(e.stack));
     if (out.verbose && e.cause instanceof Error && e.cause.stack) out.say(c.dim(`cause: ${e.cause.stack}`));
     if (out.json) out.data({ error: { code: e.code, message: e.message } });

@@ -24,6 +24,10 @@ export const COMMANDS: Record<string, Loader> = {
   wipe: lazy(() => import("./commands/wipe.ts")),
   partitions: lazy(() => import("./commands/partitions.ts")),
   backfill: lazy(() => import("./commands/backfill.ts")),
+  daemon: lazy(() => import("./commands/daemon.ts")),
+  schedules: lazy(() => import("./commands/schedules.ts")),
+  sensors: lazy(() => import("./commands/sensors.ts")),
+  dev: lazy(() => import("./commands/dev.ts")),
   types: lazy(() => import("./commands/types.ts")),
 };
 
@@ -39,6 +43,13 @@ const main = defineCommand({
 async function run(argv: string[]): Promise<number> {
   const out = createOutput({ json: argv.includes("--json"), verbose: argv.includes("--verbose") || argv.includes("-v"), color: !argv.includes("--no-color") });
   try {
+    if (argv[0] === "__worker") {
+      // internal: a `dagx dev` worker process (see io/dev-worker.ts)
+      const { runDevWorker } = await import("../io/dev-worker.ts");
+      const { findProjectRoot } = await import("../io/project.ts");
+      const at = argv.indexOf("-C");
+      return await runDevWorker(findProjectRoot(at > 0 ? argv[at + 1]! : process.cwd()));
+    }
     const firstIndex = commandIndex(argv);
     const first = firstIndex === -1 ? undefined : argv[firstIndex];
     const wantsHelp = argv.includes("--help") || argv.includes("-h");

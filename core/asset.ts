@@ -4,6 +4,7 @@
  */
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
+import type { AutomationCondition } from "./automation/types.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -55,6 +56,8 @@ export interface AssetOptions<
   mappings?: Record<string, PartitionMapping>;
   /** How a backfill runs this asset: one step per partition, or the whole range in one step (`ctx.partition.keys`). @default "per-partition" */
   backfill?: "per-partition" | "single-run";
+  /** Declarative automation, evaluated by `dagx daemon` / `dagx dev`: `eager()`, `onCron("0 6 * * *")` or `onMissing()`. */
+  automation?: AutomationCondition;
 }
 
 /** What a stored output of type `Out` looks like to a downstream asset. */

@@ -19,6 +19,8 @@ export interface LoadedAsset extends AssetNode {
   /** Explicit partition mappings, by upstream key. */
   mappings: Record<string, PartitionMapping>;
   backfill: "per-partition" | "single-run";
+  /** Declarative automation condition (eager / onCron / onMissing), validated by the loader. */
+  automation: unknown;
 }
 
 /** A file that failed to import, or a definition problem in it. */
@@ -32,9 +34,19 @@ export interface LoadError {
   stack?: string;
 }
 
+/** A schedule or sensor export, before validation (which needs the graph and a cron evaluator). */
+export interface RawInstigator {
+  file: string;
+  exportName: string;
+  def: unknown;
+  kind: "schedule" | "sensor";
+}
+
 export interface Definitions {
   root: string;
   assets: LoadedAsset[];
+  /** Schedules and sensors exported by asset files. */
+  instigators?: RawInstigator[];
   errors: LoadError[];
   /** How many asset files were found. */
   fileCount: number;

@@ -6,7 +6,7 @@ import { type AnyAssetDef, isAssetDef } from "./asset.ts";
 import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
 import { DefinitionError } from "./errors.ts";
 import { keyProblem } from "./keys.ts";
-import { defaultMapping, isPartitionMapping, isPartitionsDef, type PartitionMapping } from "./partitions/index.ts";
+import { defaultMapping, isPartitionMapping, isPartitionsDef, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
 import type { GraphView } from "./types.ts";
 
@@ -23,6 +23,8 @@ export interface ProjectGraph extends GraphView {
   order: readonly string[];
   /** Files that failed to load (their assets are absent). */
   errors: readonly LoadError[];
+  /** Schedules and sensors, raw (validated by io/project.ts). */
+  instigators: readonly import("./definitions.ts").RawInstigator[];
 }
 
 const DEFAULT_RETRY = { maxRetries: 0, delay: "1s", backoff: "exponential", jitter: true } as const;
@@ -107,6 +109,7 @@ export function resolveDefinitions(
       partitionsDef: o.partitions ?? null,
       mappings,
       backfill: o.backfill ?? "per-partition",
+      automation: o.automation ?? null,
     };
   });
   checkMappings(assets);
@@ -123,7 +126,12 @@ function checkMappings(assets: readonly LoadedAsset[]): void {
         if (a.mappings[up]) throw new DefinitionError("DEFINITION_INVALID", `Asset "${a.key}" at ${a.location ?? a.file} has a partition mapping for "${up}", which is not partitioned: remove the mapping`, a.location ?? a.file);
         continue;
       }
-      if (a.mappings[up] || !a.partitionsDef) continue;
+      const explicit = a.mappings[up];
+      if (explicit && a.partitionsDef) {
+        const problem = mappingMisfit(explicit, a.partitionsDef, u.partitionsDef);
+        if (problem) throw new DefinitionError("DEFINITION_INVALID", `Asset "${a.key}" at ${a.location ?? a.file} maps "${up}" with ${problem}`, a.location ?? a.file);
+      }
+      if (explicit || !a.partitionsDef) continue;
       try {
         defaultMapping(a.partitionsDef, u.partitionsDef);
       } catch (e) {
@@ -131,6 +139,19 @@ function checkMappings(assets: readonly LoadedAsset[]): void {
       }
     }
   }
+}
+
+/** Why an explicit mapping cannot map `down` to `up` (checked at load, so the error names the asset), or null. */
+function mappingMisfit(m: PartitionMapping, down: PartitionsDef, up: PartitionsDef): string | null {
+  if (m.kind === "timeWindow" && (down.kind !== "time" || up.kind !== "time")) return "timeWindow(), which maps between time-window partitions (daily(), monthly() …)";
+  if (m.kind === "multi" && (down.kind !== "multi" || up.kind !== "multi")) return "multiMapping(), which maps between two multiPartitions()";
+  if (m.kind === "dimension") {
+    const multis = [down, up].filter((d): d is Extract<PartitionsDef, { kind: "multi" }> => d.kind === "multi");
+    if (multis.length === 0) return `dimension("${m.name}"), but neither side is a multiPartitions()`;
+    const without = multis.find((d) => !d.names.includes(m.name));
+    if (without) return `dimension("${m.name}"), but ${partitionsLabel(without)} has no dimension "${m.name}"${didYouMean(m.name, without.names)}`;
+  }
+  return null;
 }
 
 /** The mapping used on the edge `down` → `up` (both partitioned, or down unpartitioned). */
@@ -199,7 +220,7 @@ export function buildGraph(defs: Definitions): ProjectGraph {
   }
   for (const list of downstream.values()) list.sort();
   const order = topoOrder(assets, upstream);
-  return { assets, downstream, upstream, order, errors };
+  return { assets, downstream, upstream, order, errors, instigators: defs.instigators ?? [] };
 }
 
 /** `path` relative to `root` when inside it (core has no node:path). */

@@ -43,3 +43,18 @@ export type {
 } from "./partitions/index.ts";
 export { defineConfig } from "./config.ts";
 export type { DagxConfig } from "./config.ts";
+export { eager, onCron, onMissing, schedule, sensor } from "./automation/index.ts";
+export type {
+  AutomationCondition,
+  CatchUpPolicy,
+  OverlapPolicy,
+  RunRequest,
+  ScheduleDef,
+  ScheduleOptions,
+  SelectItem,
+  SelectTarget,
+  SensorContext,
+  SensorDef,
+  SensorOptions,
+  SensorResult,
+} from "./automation/index.ts";

@@ -28,6 +28,8 @@ export interface StalenessInput {
    * of all their partitions records. They are not given a status here.
    */
   partitioned?: ReadonlyMap<string, { status: AssetStatus; version: string | null }>;
+  /** The version `down` reads of partitioned `up` when it is not `version` (a `lastPartition()` mapping), else undefined. */
+  partitionedInputVersion?: (down: string, up: string) => string | null | undefined;
 }
 
 const short = (v: string) => v.slice(0, 8);
@@ -65,7 +67,8 @@ function staleCauses(
   if (input.drifted?.has(key)) causes.push("output file changed after its last recorded materialization (an interrupted run?)");
   for (const up of input.upstream.get(key) ?? []) {
     const part = input.partitioned?.get(up);
-    const current = part ? part.version : (input.latest.get(up)?.dataVersion ?? null);
+    const edge = part ? input.partitionedInputVersion?.(key, up) : undefined;
+    const current = part ? (edge !== undefined ? edge : part.version) : (input.latest.get(up)?.dataVersion ?? null);
     const us = part ? part.status : known.get(up)?.status;
     if (current === null) causes.push(`upstream "${up}" is missing`);
     else if (m.inputVersions[up] !== current) causes.push(`upstream "${up}" has newer data`);

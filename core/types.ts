@@ -169,6 +169,57 @@ export interface BackfillPartitionRecord {
   updatedAt: number;
 }
 
+/** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
+export type InstigatorKind = "schedule" | "sensor" | "automation";
+
+export interface InstigatorState {
+  name: string;
+  kind: InstigatorKind;
+  /** Started instigators are evaluated by `dagx daemon` / `dagx dev`; default started. */
+  status: "running" | "stopped";
+  /** First time this instigator was seen: no schedule tick before it ever runs. */
+  createdAt: number;
+  lastTickAt: number | null;
+  /** Sensor cursor. */
+  cursor: string | null;
+  /** Free-form evaluator state (e.g. pending onCron ticks), JSON. */
+  data: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export type TickStatus = "requested" | "skipped" | "failed" | "success";
+
+export interface TickRecord {
+  name: string;
+  kind: InstigatorKind;
+  /** The tick's time (schedules: the cron time; sensors/automation: the evaluation time). */
+  tickAt: number;
+  evaluatedAt: number;
+  status: TickStatus;
+  /** Why skipped / what failed. */
+  reason: string | null;
+  /** Ids of the run requests this tick made. */
+  requestIds: string[];
+}
+
+export type RunRequestStatus = "requested" | "started" | "skipped";
+
+/** A run a schedule, sensor or automation asked for; the daemon launches requested ones. */
+export interface RunRequestRecord {
+  requestId: string;
+  source: string;
+  kind: InstigatorKind;
+  /** Dedupe key: a run key never runs twice. */
+  runKey: string | null;
+  selection: string[];
+  partitions: string | null;
+  status: RunRequestStatus;
+  runId: string | null;
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** All access to persistent state goes through this interface (io/ implements it). */
 export interface StateStore {
   /** Insert a new run. */
@@ -205,6 +256,25 @@ export interface StateStore {
   updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
   getBackfill(backfillId: string): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null>;
   listBackfills(options?: { limit?: number }): Promise<BackfillRecord[]>;
+  /** Every known schedule/sensor/automation state. */
+  listInstigators(): Promise<InstigatorState[]>;
+  /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */
+  ensureInstigators(states: readonly InstigatorState[]): Promise<void>;
+  /** Change fields of an instigator (start/stop, cursor, …). */
+  updateInstigator(name: string, patch: Partial<Pick<InstigatorState, "status" | "lastTickAt" | "cursor" | "data" | "updatedAt">>): Promise<void>;
+  /**
+   * One transaction: insert the tick, insert its run requests (a request whose runKey exists
+   * already is dropped and reported as a duplicate), and apply the instigator patch (lastTickAt,
+   * cursor, data) — so a cursor is never saved without the runs it asked for.
+   */
+  recordTick(
+    tick: TickRecord,
+    requests: readonly RunRequestRecord[],
+    patch: Partial<Pick<InstigatorState, "lastTickAt" | "cursor" | "data" | "updatedAt">>,
+  ): Promise<{ created: string[]; duplicates: string[] }>;
+  listTicks(options?: { name?: string; limit?: number }): Promise<TickRecord[]>;
+  listRunRequests(options?: { status?: RunRequestStatus; source?: string; limit?: number }): Promise<RunRequestRecord[]>;
+  updateRunRequest(requestId: string, patch: Partial<Pick<RunRequestRecord, "status" | "runId" | "reason" | "updatedAt">>): Promise<void>;
   /** Forget materializations (and failures) of these assets; returns how many rows went. */
   wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
   close(): Promise<void>;

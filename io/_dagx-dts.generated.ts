@@ -57,6 +57,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       mappings?: Record<string, PartitionMapping>;
       /** How a backfill runs this asset: one step per partition, or the whole range in one step (\`ctx.partition.keys\`). @default "per-partition" */
       backfill?: "per-partition" | "single-run";
+      /** Declarative automation, evaluated by \`dagx daemon\` / \`dagx dev\`: \`eager()\`, \`onCron("0 6 * * *")\` or \`onMissing()\`. */
+      automation?: AutomationCondition;
   }
   /** What a stored output of type \`Out\` looks like to a downstream asset. */
   type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [object] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
@@ -433,6 +435,455 @@ export const DAGX_DTS: string = `declare module "dagx" {
   }
   /** The zone called \`name\`. @throws RangeError when \`Intl\` does not know it. */
   function getZone(name: string): Zone;
+
+  // ── automation/types.ts
+  /**
+   * Contracts of schedules, sensors and declarative automation: definitions are branded plain data
+   * (made by \`schedule()\`, \`sensor()\`, \`eager()\`/\`onCron()\`/\`onMissing()\`), cron evaluation is
+   * injected (\`CronEvaluator\`, io/ implements it with croner), and times are epoch ms.
+   */
+  /** Brand on every schedule definition. */
+  const SCHEDULE_DEF: unique symbol;
+  /** Brand on every sensor definition. */
+  const SENSOR_DEF: unique symbol;
+  /** Brand on every automation condition. */
+  const AUTOMATION_CONDITION: unique symbol;
+  /** Default time zone of schedules and \`onCron\`. */
+  const DEFAULT_TIMEZONE = "UTC";
+  /** Default sensor interval. */
+  const DEFAULT_SENSOR_INTERVAL = "30s";
+  /** Default time a sensor function may take before its tick fails. */
+  const DEFAULT_SENSOR_TIMEOUT = "60s";
+  /** Most runs \`catchUp: "all"\` launches after downtime (the latest ones). */
+  const MAX_CATCH_UP_RUNS = 100;
+  /** Most automation requests per evaluation, unless \`maxRequests\` says otherwise. */
+  const DEFAULT_MAX_REQUESTS = 50;
+  /**
+   * Cron evaluation, injected so core stays pure (io/ implements it with croner). Expressions have
+   * 5 fields, or 6 with seconds first; daylight-saving gaps and repeats follow cron in \`timezone\`.
+   */
+  interface CronEvaluator {
+      /** The first tick strictly after \`after\` (epoch ms), or null when there is none. */
+      next(expr: string, timezone: string, after: number): number | null;
+      /** Why \`expr\` or \`timezone\` is invalid, or null when both are fine. */
+      validate(expr: string, timezone: string): string | null;
+  }
+  /** One part of a selection: a selection string (\`"orders+"\`, \`"group:raw"\`) or an asset definition. */
+  type SelectItem = string | AnyAssetDef;
+  /** What \`select\` accepts: one item or a list, kept raw until the loader resolves it. */
+  type SelectTarget = SelectItem | readonly SelectItem[];
+  /** What a schedule does with ticks missed while the daemon was down. */
+  type CatchUpPolicy = "latest" | "none" | "all";
+  /** What a schedule does when its previous run still runs at a tick. */
+  type OverlapPolicy = "skip" | "allow";
+  /** Options of \`schedule()\`. */
+  interface ScheduleOptions {
+      /** Cron expression, 5 fields (\`"0 6 * * *"\`) or 6 with seconds first (\`"30 0 6 * * *"\`). */
+      cron: string;
+      /** IANA time zone the expression is read in. @default "UTC" */
+      timezone?: string;
+      /** Assets to materialize: selection strings and/or asset definitions. */
+      select: SelectTarget;
+      /** Partitions of the selected partitioned assets: \`"latest"\` (the newest complete window at the tick) or any range of the partitions grammar. @default none (for unpartitioned selections) */
+      partitions?: string;
+      /** \`"skip"\` a tick while this schedule's previous run still runs, or \`"allow"\` runs to overlap. @default "skip" */
+      overlap?: OverlapPolicy;
+      /** After downtime: run only the \`"latest"\` missed tick, \`"none"\` of them, or \`"all"\` (at most 100, the latest). @default "latest" */
+      catchUp?: CatchUpPolicy;
+      description?: string;
+      /** Schedule name in ticks, logs and the CLI. @default the export name */
+      name?: string;
+  }
+  /** A schedule definition, made by \`schedule()\`. */
+  interface ScheduleDef {
+      readonly [SCHEDULE_DEF]: true;
+      readonly options: ScheduleOptions;
+      /** "file:line" of the \`schedule()\` call, when known. */
+      readonly location: string | null;
+  }
+  /** A run a sensor asks for. */
+  interface RunRequest {
+      /** Assets to materialize. @default the sensor's \`select\` */
+      select?: SelectTarget;
+      /** Partitions, in the partitions grammar (\`"2024-05-01"\`, \`"region=eu"\`). @default none */
+      partitions?: string;
+      /** Idempotency key: a request whose run key already ran (for this sensor) is skipped. */
+      runKey?: string;
+      /** Tags recorded on the run. */
+      tags?: Record<string, string>;
+  }
+  /** What a sensor function returns (or resolves to); \`void\` means "nothing to do". */
+  interface SensorResult {
+      runRequests?: RunRequest[];
+      /** New cursor; \`null\` clears it, absent keeps it. Saved only after the requested runs are recorded. */
+      cursor?: string | null;
+      /** Keys to add to dynamic partitions definitions, by definition name. */
+      addPartitions?: {
+          name: string;
+          keys: string[];
+      }[];
+      /** Why this tick did nothing, recorded on the tick. */
+      skipReason?: string;
+  }
+  /** What a sensor function receives. */
+  interface SensorContext {
+      /** The sensor's name. */
+      readonly name: string;
+      /** The cursor saved by the last successful tick, or null. */
+      readonly cursor: string | null;
+      readonly lastTickAt: Date | null;
+      readonly now: Date;
+      readonly log: AssetLogger;
+      /** Aborted when the tick exceeds the sensor's timeout or the daemon stops. */
+      readonly signal: AbortSignal;
+  }
+  type SensorFn = (ctx: SensorContext) => MaybePromise<SensorResult | void | undefined>;
+  /** Options of \`sensor()\`. */
+  interface SensorOptions {
+      /** Minimum time between two ticks, at least "1s". @default "30s" */
+      interval?: string | number;
+      /** Assets its run requests materialize unless a request says otherwise. */
+      select?: SelectTarget;
+      /** Longest a tick may take before it is recorded as failed. @default "60s" */
+      timeout?: string | number;
+      description?: string;
+      /** Sensor name in ticks, logs and the CLI. @default the export name */
+      name?: string;
+  }
+  /** A sensor definition, made by \`sensor()\`. */
+  interface SensorDef {
+      readonly [SENSOR_DEF]: true;
+      readonly options: SensorOptions;
+      readonly fn: SensorFn;
+      /** "file:line" of the \`sensor()\` call, when known. */
+      readonly location: string | null;
+  }
+  interface ConditionBrand {
+      readonly [AUTOMATION_CONDITION]: true;
+  }
+  /** Made by \`eager()\`. */
+  interface EagerCondition extends ConditionBrand {
+      readonly kind: "eager";
+  }
+  /** Made by \`onCron()\`. */
+  interface OnCronCondition extends ConditionBrand {
+      readonly kind: "onCron";
+      readonly cron: string;
+      /** IANA name, "UTC" unless given. */
+      readonly timezone: string;
+  }
+  /** Made by \`onMissing()\`. */
+  interface OnMissingCondition extends ConditionBrand {
+      readonly kind: "onMissing";
+  }
+  /** A declarative automation condition of an asset (\`automation: eager()\`). */
+  type AutomationCondition = EagerCondition | OnCronCondition | OnMissingCondition;
+  /** A run request after validation, defaults applied. */
+  interface NormalizedRequest {
+      /** Never empty: the request's own select or the sensor's. */
+      select: readonly SelectItem[];
+      partitions: string | null;
+      runKey: string | null;
+      tags: Record<string, string>;
+  }
+  /** A validated schedule with its name and defaults applied (from \`validateSchedule\`). */
+  interface ScheduleInfo {
+      name: string;
+      location: string | null;
+      def: ScheduleDef;
+      cron: string;
+      timezone: string;
+      select: readonly SelectItem[];
+      /** Asset keys the selection resolved to at load time. */
+      keys: readonly string[];
+      partitions: string | null;
+      overlap: OverlapPolicy;
+      catchUp: CatchUpPolicy;
+      description: string | null;
+  }
+  /** A validated sensor with its name and defaults applied (from \`validateSensor\`). */
+  interface SensorInfo {
+      name: string;
+      location: string | null;
+      def: SensorDef;
+      intervalMs: number;
+      timeoutMs: number;
+      /** The sensor's own select, or null when every request must bring one. */
+      select: readonly SelectItem[] | null;
+      /** Asset keys \`select\` resolved to at load time, or null. */
+      keys: readonly string[] | null;
+      description: string | null;
+  }
+
+  // ── types.ts
+  /**
+   * Contracts shared by core/ and io/. Times are epoch milliseconds (core never reads a clock).
+   */
+  type MaybePromise<T> = T | Promise<T>;
+  /** "" stands for "not partitioned" in every partition-key column. */
+  type PartitionKey = string;
+  /** What a node of the asset graph exposes to selection, planning and listing. */
+  interface AssetNode {
+      /** \`a/b\` form. */
+      key: string;
+      group: string;
+      description: string | null;
+      owners: string[];
+      tags: Record<string, string>;
+      kinds: string[];
+      /** Upstream keys (ins + deps), \`a/b\` form. */
+      deps: string[];
+      partitioned: boolean;
+      /** "file:line" of the definition, when known. */
+      location: string | null;
+  }
+  /** The asset graph as selection and planning see it. */
+  interface GraphView {
+      assets: ReadonlyMap<string, AssetNode>;
+      /** key → direct downstream keys. */
+      downstream: ReadonlyMap<string, readonly string[]>;
+      /** key → direct upstream keys. */
+      upstream: ReadonlyMap<string, readonly string[]>;
+  }
+  type RunStatus = "running" | "success" | "failed" | "canceled" | "abandoned";
+  interface RunRecord {
+      runId: string;
+      status: RunStatus;
+      selection: string;
+      trigger: string;
+      pid: number;
+      host: string;
+      startedAt: number;
+      endedAt: number | null;
+      heartbeatAt: number;
+  }
+  type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "log";
+  interface EventRecord {
+      runId: string;
+      /** Monotonic per run, starting at 1. */
+      seq: number;
+      at: number;
+      type: EventType;
+      assetKey: string | null;
+      partitionKey: PartitionKey | null;
+      payload: Record<string, unknown>;
+  }
+  type OutputFormat = "parquet" | "json" | "none";
+  interface ColumnSchema {
+      name: string;
+      type: string;
+  }
+  interface MaterializationRecord {
+      assetKey: string;
+      partitionKey: PartitionKey;
+      runId: string;
+      at: number;
+      /** Content hash of the stored output. */
+      dataVersion: string;
+      codeVersion: string;
+      /** Upstream key → the data version this materialization read. */
+      inputVersions: Record<string, string>;
+      /** Storage path relative to the data root (\`.dagx/data\`), "" for side-effect assets. */
+      path: string;
+      format: OutputFormat;
+      rows: number | null;
+      bytes: number | null;
+      schema: ColumnSchema[] | null;
+      metadata: Record<string, unknown> | null;
+      /**
+       * Absolute ordinal of a time partition (hour/day/week/month number since the epoch, see
+       * PartitionSpace), null when unpartitioned or not time-based. Lets state answer range questions
+       * over millions of partitions in SQL.
+       */
+      ordinal?: number | null;
+  }
+  /** Latest failed step of an asset (only meaningful when newer than its latest materialization). */
+  interface FailureRecord {
+      assetKey: string;
+      partitionKey: PartitionKey;
+      runId: string;
+      at: number;
+      error: string;
+      /** See MaterializationRecord.ordinal (taken from the step_failed event payload \`ordinal\`). */
+      ordinal?: number | null;
+  }
+  /** Inclusive ordinal range [first, last]. */
+  type OrdinalRange = [number, number];
+  /**
+   * What state knows about one partitioned asset, aggregated in SQL so that memory does not grow
+   * per partition: ordinal ranges for time partitions, key lists for the others.
+   */
+  interface PartitionSummary {
+      /** Partitions with a materialization. */
+      materialized: OrdinalRange[];
+      materializedKeys: string[];
+      /** Partitions whose latest failure is newer than their latest materialization (or that never succeeded). */
+      failed: OrdinalRange[];
+      failedKeys: string[];
+      /** Materialized partitions whose code version differs from the one given. */
+      codeChanged: OrdinalRange[];
+      codeChangedKeys: string[];
+      materializedCount: number;
+      /**
+       * Order-independent fingerprint of (partition key, data version) over every materialized
+       * partition: changes exactly when some partition's content does. An unpartitioned reader of all
+       * partitions records it as its input version (so early cutoff works across that edge too).
+       */
+      fingerprint: string;
+      /** The newest materialization of any partition. */
+      last: MaterializationRecord | null;
+  }
+  type BackfillStatus = "running" | "success" | "failed" | "canceled" | "abandoned";
+  type BackfillPartitionStatus = "pending" | "success" | "failed" | "skipped" | "canceled";
+  interface BackfillRecord {
+      backfillId: string;
+      status: BackfillStatus;
+      /** The asset selection, as typed. */
+      selection: string;
+      /** The partition range, as typed. */
+      partitions: string;
+      pid: number;
+      host: string;
+      createdAt: number;
+      updatedAt: number;
+      /** Set by \`dagx backfill cancel\` from another process; the running backfill stops starting steps. */
+      cancelRequested: boolean;
+      /** Free-form options (concurrency, …) as JSON. */
+      options: Record<string, unknown>;
+  }
+  interface BackfillPartitionRecord {
+      backfillId: string;
+      assetKey: string;
+      partitionKey: PartitionKey;
+      status: BackfillPartitionStatus;
+      runId: string | null;
+      error: string | null;
+      updatedAt: number;
+  }
+  /** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
+  type InstigatorKind = "schedule" | "sensor" | "automation";
+  interface InstigatorState {
+      name: string;
+      kind: InstigatorKind;
+      /** Started instigators are evaluated by \`dagx daemon\` / \`dagx dev\`; default started. */
+      status: "running" | "stopped";
+      /** First time this instigator was seen: no schedule tick before it ever runs. */
+      createdAt: number;
+      lastTickAt: number | null;
+      /** Sensor cursor. */
+      cursor: string | null;
+      /** Free-form evaluator state (e.g. pending onCron ticks), JSON. */
+      data: Record<string, unknown>;
+      updatedAt: number;
+  }
+  type TickStatus = "requested" | "skipped" | "failed" | "success";
+  interface TickRecord {
+      name: string;
+      kind: InstigatorKind;
+      /** The tick's time (schedules: the cron time; sensors/automation: the evaluation time). */
+      tickAt: number;
+      evaluatedAt: number;
+      status: TickStatus;
+      /** Why skipped / what failed. */
+      reason: string | null;
+      /** Ids of the run requests this tick made. */
+      requestIds: string[];
+  }
+  type RunRequestStatus = "requested" | "started" | "skipped";
+  /** A run a schedule, sensor or automation asked for; the daemon launches requested ones. */
+  interface RunRequestRecord {
+      requestId: string;
+      source: string;
+      kind: InstigatorKind;
+      /** Dedupe key: a run key never runs twice. */
+      runKey: string | null;
+      selection: string[];
+      partitions: string | null;
+      status: RunRequestStatus;
+      runId: string | null;
+      reason: string | null;
+      createdAt: number;
+      updatedAt: number;
+  }
+  /** All access to persistent state goes through this interface (io/ implements it). */
+  interface StateStore {
+      /** Insert a new run. */
+      createRun(run: RunRecord): Promise<void>;
+      /** Update status / end / heartbeat of a run. */
+      updateRun(runId: string, patch: Partial<Pick<RunRecord, "status" | "endedAt" | "heartbeatAt">>): Promise<void>;
+      /** Append events and materializations in one transaction (either all or none). */
+      write(batch: {
+          events?: EventRecord[];
+          materializations?: MaterializationRecord[];
+      }): Promise<void>;
+      /**
+       * Latest materialization per (asset, partition) for the given keys (all when omitted);
+       * \`unpartitioned\` keeps only partition "" rows (status of a 1M-partition asset must not load them all).
+       */
+      latestMaterializations(keys?: readonly string[], options?: {
+          unpartitioned?: boolean;
+      }): Promise<MaterializationRecord[]>;
+      /** Latest failed step per (asset, partition), for the given keys (all when omitted). */
+      latestFailures(keys?: readonly string[], options?: {
+          unpartitioned?: boolean;
+      }): Promise<FailureRecord[]>;
+      listRuns(options?: {
+          limit?: number;
+      }): Promise<RunRecord[]>;
+      getRun(runId: string): Promise<RunRecord | null>;
+      getEvents(runId: string): Promise<EventRecord[]>;
+      /** Mark runs whose process is gone as abandoned; returns their ids. */
+      markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+      /** Latest materialization of specific partitions of one asset. */
+      latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+      /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
+      partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+      /** Keys of a dynamic partitions definition, in the order they were added. */
+      listDynamicPartitions(name: string): Promise<string[]>;
+      /** Add keys (existing ones are ignored); returns how many were new. */
+      addDynamicPartitions(name: string, keys: readonly string[], now: number): Promise<number>;
+      /** Remove keys; returns how many existed. */
+      removeDynamicPartitions(name: string, keys: readonly string[]): Promise<number>;
+      createBackfill(backfill: BackfillRecord, partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+      updateBackfill(backfillId: string, patch: Partial<Pick<BackfillRecord, "status" | "updatedAt" | "cancelRequested" | "pid" | "host">>): Promise<void>;
+      /** Upsert partition statuses of a backfill (by backfill, asset, partition). */
+      updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+      getBackfill(backfillId: string): Promise<{
+          backfill: BackfillRecord;
+          partitions: BackfillPartitionRecord[];
+      } | null>;
+      listBackfills(options?: {
+          limit?: number;
+      }): Promise<BackfillRecord[]>;
+      /** Every known schedule/sensor/automation state. */
+      listInstigators(): Promise<InstigatorState[]>;
+      /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */
+      ensureInstigators(states: readonly InstigatorState[]): Promise<void>;
+      /** Change fields of an instigator (start/stop, cursor, …). */
+      updateInstigator(name: string, patch: Partial<Pick<InstigatorState, "status" | "lastTickAt" | "cursor" | "data" | "updatedAt">>): Promise<void>;
+      /**
+       * One transaction: insert the tick, insert its run requests (a request whose runKey exists
+       * already is dropped and reported as a duplicate), and apply the instigator patch (lastTickAt,
+       * cursor, data) — so a cursor is never saved without the runs it asked for.
+       */
+      recordTick(tick: TickRecord, requests: readonly RunRequestRecord[], patch: Partial<Pick<InstigatorState, "lastTickAt" | "cursor" | "data" | "updatedAt">>): Promise<{
+          created: string[];
+          duplicates: string[];
+      }>;
+      listTicks(options?: {
+          name?: string;
+          limit?: number;
+      }): Promise<TickRecord[]>;
+      listRunRequests(options?: {
+          status?: RunRequestStatus;
+          source?: string;
+          limit?: number;
+      }): Promise<RunRequestRecord[]>;
+      updateRunRequest(requestId: string, patch: Partial<Pick<RunRequestRecord, "status" | "runId" | "reason" | "updatedAt">>): Promise<void>;
+      /** Forget materializations (and failures) of these assets; returns how many rows went. */
+      wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
+      close(): Promise<void>;
+  }
 
   // ── partitions/index.ts
   /**
@@ -830,8 +1281,311 @@ export const DAGX_DTS: string = `declare module "dagx" {
    */
   function defineConfig(config: DagxConfig): DagxConfig;
 
+  // ── automation/index.ts
+  /**
+   * Schedules, sensors and declarative automation (DESIGN §1, §3): definitions, load-time
+   * validation and the pure evaluation the daemon runs. Cron is injected (\`CronEvaluator\`).
+   */
 
-  export { allPartitions, asset, daily, defineConfig, dimension, dynamicPartitions, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, staticMapping, staticPartitions, timeWindow, weekly };
-  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, DagxConfig, DynamicPartitionsDef, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  // ── automation/schedule.ts
+  /**
+   * Define a cron schedule that materializes \`select\`. Its name is the export name unless \`name\`
+   * is given. Every tick is recorded: a run started, or skipped with the reason.
+   *
+   * @example
+   * // schedules.asset.ts
+   * export const nightly = schedule({ cron: "0 2 * * *", timezone: "Europe/Paris", select: "daily_revenue+" });
+   * export const hourly_orders = schedule({
+   *   cron: "5 * * * *",
+   *   select: [orders],                // asset definitions work too
+   *   partitions: "latest",            // the newest complete window at each tick
+   *   catchUp: "all",                  // after downtime, run every missed tick (at most 100)
+   * });
+   */
+  function schedule(options: ScheduleOptions): ScheduleDef;
+  /** True when \`value\` is a schedule definition. */
+  function isScheduleDef(value: unknown): value is ScheduleDef;
+
+  // ── automation/sensor.ts
+  /**
+   * Define a sensor: \`fn\` runs every \`interval\` and returns run requests, a new cursor, dynamic
+   * partitions to add, or a reason to skip. Its name is the export name unless \`name\` is given.
+   *
+   * @example
+   * // new_files.asset.ts
+   * export const new_files = sensor({ interval: "1m", select: "raw_events+" }, async (ctx) => {
+   *   const seen = Number(ctx.cursor ?? 0);
+   *   const files = (await listDrops()).filter((f) => f.mtime > seen);
+   *   if (files.length === 0) return { skipReason: "no new files" };
+   *   return {
+   *     addPartitions: [{ name: "drops", keys: files.map((f) => f.name) }],
+   *     runRequests: files.map((f) => ({ partitions: f.name, runKey: f.name })),
+   *     cursor: String(Math.max(...files.map((f) => f.mtime))),
+   *   };
+   * });
+   */
+  function sensor(options: SensorOptions, fn: SensorFn): SensorDef;
+  function sensor(fn: SensorFn): SensorDef;
+  /** True when \`value\` is a sensor definition. */
+  function isSensorDef(value: unknown): value is SensorDef;
+
+  // ── automation/conditions.ts
+  /**
+   * Declarative automation conditions, set per asset (\`automation: eager()\`): plain branded data
+   * evaluated by \`evaluateAutomation()\` in the daemon.
+   */
+  /**
+   * Materialize the asset after any upstream is updated, once no upstream is missing or in
+   * progress. A partitioned asset materializes its latest partition. Root assets never fire.
+   *
+   * @example
+   * export const daily_revenue = asset({ ins: { orders }, automation: eager() }, (ctx, { orders }) =>
+   *   ctx.sql\`select order_date as day, sum(amount) as revenue from \${orders} group by 1\`);
+   */
+  function eager(): EagerCondition;
+  /**
+   * Materialize the asset once per cron tick, as soon as every upstream has been updated since
+   * that tick (it waits for late upstreams). A partitioned asset materializes its latest partition.
+   *
+   * @example
+   * export const weekly_report = asset(
+   *   { ins: { daily_revenue }, automation: onCron("0 7 * * 1", { timezone: "Europe/Berlin" }) },
+   *   (ctx, { daily_revenue }) => ctx.sql\`select * from \${daily_revenue}\`,
+   * );
+   */
+  function onCron(cron: string, options?: {
+      timezone?: string;
+  }): OnCronCondition;
+  /**
+   * Materialize what is missing: the asset when it was never materialized, or each missing
+   * partition (failed partitions are not missing; a backfill retries them). Never while the asset
+   * is in progress.
+   *
+   * @example
+   * export const events = asset(
+   *   { partitions: daily({ start: "2024-01-01" }), automation: onMissing() },
+   *   (ctx) => ctx.sql\`select * from read_json(\${ctx.path(\`raw/\${ctx.partition.key}.json\`)})\`,
+   * );
+   */
+  function onMissing(): OnMissingCondition;
+  /** True when \`value\` is an automation condition made by \`eager()\`, \`onCron()\` or \`onMissing()\`. */
+  function isAutomationCondition(value: unknown): value is AutomationCondition;
+
+  // ── automation/ticks.ts
+  /** Most missed ticks listed one by one (the latest); older ones are only counted. */
+  const MAX_LISTED_MISSED = 1000;
+  /** A tick at most this old is on time, not missed: \`catchUp: "none"\` still runs it. */
+  const DEFAULT_TICK_GRACE_MS = 60000;
+  /** The skip reason io records for each missed tick. */
+  const MISSED_TICK_REASON = "missed while the daemon was down";
+  /** What io persists per schedule. */
+  interface ScheduleTickState {
+      /** When the schedule was first seen: no tick at or before it ever runs. */
+      createdAt: number;
+      /** The newest tick already handled (run or skipped), or null. */
+      lastTickAt: number | null;
+  }
+  interface DueTicks {
+      /** The newest tick to launch, or null; the last of \`runs\`. */
+      run: number | null;
+      /** Every tick to launch, oldest first: more than one only with \`catchUp: "all"\`. */
+      runs: number[];
+      /** Due ticks not launched, oldest first (at most 1000, the latest): record each as skipped with \`MISSED_TICK_REASON\`. */
+      missed: number[];
+      /** Older missed ticks left out of \`missed\`: how many, or null when too many to count. */
+      omitted: number | null;
+      /** The newest due tick, launched or not: persist it as \`lastTickAt\`. Null when nothing is due. */
+      latest: number | null;
+      /** The first tick after \`now\`, to sleep until. */
+      nextAt: number | null;
+  }
+  /**
+   * The ticks \`t\` with \`createdAt < t ≤ now\` and \`t > lastTickAt\`, split into runs and missed ticks
+   * by \`schedule.catchUp\`: \`"latest"\` runs the newest, \`"all"\` the latest 100, \`"none"\` only a tick
+   * that is on time (at most \`graceMs\` old).
+   * @example
+   * const due = dueTicks({ createdAt, lastTickAt }, info, now, cron);
+   * for (const t of due.missed) recordSkipped(info.name, t, MISSED_TICK_REASON);
+   * for (const t of due.runs) launch(scheduleRunRequest(info, t));
+   * saveLastTick(info.name, due.latest ?? lastTickAt);
+   */
+  function dueTicks(state: ScheduleTickState, schedule: Pick<ScheduleInfo, "cron" | "timezone" | "catchUp">, now: number, cron: CronEvaluator, options?: {
+      graceMs?: number;
+  }): DueTicks;
+  /**
+   * Whether a due tick launches. With \`overlap: "skip"\` it does not while this schedule's previous
+   * run still runs (io records the tick as skipped with \`reason\`). The runs of one evaluation (several
+   * with \`catchUp: "all"\`) are one batch: only runs of earlier evaluations count as previous.
+   */
+  function overlapDecision(schedule: Pick<ScheduleInfo, "name" | "overlap">, previousRunStillRunning: boolean): {
+      launch: true;
+  } | {
+      launch: false;
+      reason: string;
+  };
+  /**
+   * The run of one tick. \`asOf\` is the tick: io resolves \`partitions\` (e.g. \`"latest"\`) against
+   * partition spaces evaluated at it, so a caught-up tick materializes its own window. The run key
+   * lets io refuse to launch the same tick twice after a crash.
+   */
+  function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select" | "partitions">, tick: number): NormalizedRequest & {
+      asOf: number;
+  };
+
+  // ── automation/sensor-due.ts
+  /** When a sensor ticks. */
+  /**
+   * True when the sensor's interval has elapsed since its last tick (or it never ticked). A clock
+   * that moved back before the last tick also makes it due, so a sensor never stalls for the gap.
+   */
+  function sensorDue(state: {
+      lastTickAt: number | null;
+  }, sensor: Pick<SensorInfo, "intervalMs">, now: number): boolean;
+
+  // ── automation/sensor-result.ts
+  type NormalizedSensorResult = {
+      ok: true;
+      requests: NormalizedRequest[];
+      /** The new cursor; \`undefined\` keeps the saved one, \`null\` clears it. */
+      cursor: string | null | undefined;
+      addPartitions: {
+          name: string;
+          keys: string[];
+      }[];
+      skipReason: string | null;
+  } | {
+      ok: false;
+      error: string;
+  };
+  /** Validate a sensor function's return value and apply defaults (a request's \`select\` defaults to the sensor's). */
+  function normalizeSensorResult(raw: unknown, sensor: Pick<SensorInfo, "name" | "select">): NormalizedSensorResult;
+  /**
+   * Split requests into those to run and those whose run key already ran (\`alreadyUsed\`, scoped to
+   * the sensor by io) or repeats an earlier request of the same batch. Requests without a run key always run.
+   */
+  function dedupeRunKeys<R extends {
+      runKey: string | null;
+  }>(requests: readonly R[], alreadyUsed: (runKey: string) => boolean): {
+      toRun: R[];
+      duplicates: R[];
+  };
+
+  // ── automation/evaluate.ts
+  interface AutomationUpstream {
+      key: string;
+      /** Last materialization (for a partitioned upstream: of what this asset reads), or null. */
+      lastMaterializedAt: number | null;
+      missing: boolean;
+      inProgress: boolean;
+  }
+  interface AutomationPartitions {
+      /** The latest partition, which \`eager\` and \`onCron\` materialize; null when there is none yet. */
+      latestKey: string | null;
+      /** Missing partitions (neither materialized nor failed), in request order; io lists at least \`maxRequests + 1\` of them when there are that many. */
+      missingKeys: readonly string[];
+      /** How many partitions are missing in all. @default missingKeys.length */
+      missingCount?: number;
+  }
+  interface AutomationAssetState {
+      key: string;
+      condition: AutomationCondition;
+      /** Last materialization (of the latest partition when partitioned), or null. */
+      lastMaterializedAt: number | null;
+      /** When automation last requested this asset: an update already handled does not fire again, so a failing asset is not retried every evaluation. */
+      lastRequestedAt?: number | null;
+      upstream: readonly AutomationUpstream[];
+      /** A run materializing this asset is in progress. */
+      inProgress: boolean;
+      /** Present when the asset is partitioned. */
+      partitions?: AutomationPartitions | null;
+      /** \`onCron\`: the tick an earlier evaluation left waiting (from its \`pendingCronTicks\`). */
+      pendingCronTick?: number | null;
+  }
+  interface AutomationInput {
+      /** Assets with a condition, upstream before downstream: requests and the cap follow this order. */
+      assets: readonly AutomationAssetState[];
+      /** When the previous evaluation ran; \`onCron\` fires for ticks after it. Null at the first evaluation. */
+      previousEvaluationAt: number | null;
+      now: number;
+      cron: CronEvaluator;
+      /** Most requests (asset partitions) per evaluation. @default 50 */
+      maxRequests?: number;
+  }
+  interface AutomationRequest {
+      key: string;
+      /** Partition key, or null for an unpartitioned asset. */
+      partition: string | null;
+      condition: AutomationCondition["kind"];
+      /** Why, for the run's tags and logs: \`upstream "orders" updated\`. */
+      reason: string;
+  }
+  interface AutomationResult {
+      /** At most \`maxRequests\`, in the order of \`assets\`. */
+      requests: AutomationRequest[];
+      /** More requests were due than \`maxRequests\`; \`leftOut\` of them were dropped (the next evaluation finds them again). */
+      capped: boolean;
+      leftOut: number;
+      /** Assets whose condition triggered but is waiting, with why (for logs and status). */
+      skipped: {
+          key: string;
+          reason: string;
+      }[];
+      /** \`onCron\` ticks still waiting, by key: persist this map in place of the previous one. */
+      pendingCronTicks: Record<string, number>;
+  }
+  /**
+   * Evaluate every asset's condition.
+   * @example
+   * const r = evaluateAutomation({ assets, previousEvaluationAt, now, cron });
+   * if (r.capped) log.warn(\`automation: \${r.leftOut} requests left out (maxRequests)\`);
+   */
+  function evaluateAutomation(input: AutomationInput): AutomationResult;
+
+  // ── automation/validate.ts
+  /**
+   * Validate a schedule exported as \`exportName\`: options, cron and time zone, partitions grammar,
+   * and a selection that matches at least one asset. \`file\` stands in when the location is unknown.
+   * @throws DefinitionError \`Invalid schedule "nightly" at a.asset.ts:3: cron "61 * * * *": …\`
+   */
+  function validateSchedule(def: unknown, exportName: string, cron: CronEvaluator, resolveSelection: SelectionResolver, file?: string): ScheduleInfo;
+  /**
+   * Validate a sensor exported as \`exportName\`: options, \`interval\` (at least 1s), \`timeout\`, and a
+   * selection, when given, that matches at least one asset.
+   * @throws DefinitionError \`Invalid sensor "new_files" at a.asset.ts:9: interval "500ms" is shorter than 1s\`
+   */
+  function validateSensor(def: unknown, exportName: string, resolveSelection: SelectionResolver, file?: string): SensorInfo;
+  /**
+   * Validate the \`automation\` option of asset \`assetKey\`; an \`onCron\` expression and time zone must be valid.
+   * @throws DefinitionError \`Invalid automation of asset "report" at r.asset.ts:4: cron "0 25 * * *": …\`
+   */
+  function validateAutomation(condition: unknown, assetKey: string, location: string, cron: CronEvaluator): AutomationCondition;
+  /**
+   * Schedules and sensors share one namespace (ticks and cursors are stored by name).
+   * @throws DefinitionError \`DEFINITION_DUPLICATE\` naming both definitions
+   */
+  function assertUniqueNames(defs: readonly {
+      name: string;
+      kind: "schedule" | "sensor";
+      location: string | null;
+  }[]): void;
+
+  // ── automation/_definition-checks.ts
+  /** Resolves select items to asset keys (the loader maps definitions to keys and runs the selection grammar). May throw a DagxError. */
+  type SelectionResolver = (select: readonly SelectItem[]) => Iterable<string>;
+  function nameProblem(name: unknown): string | null;
+  function unknownOption(options: object, known: readonly string[]): string | null;
+  function oneOf(value: unknown, option: string, allowed: readonly string[]): string | null;
+  function optionalText(value: unknown, option: string): string | null;
+  function partitionsProblem(value: unknown): string | null;
+  /** A duration option in ms, or its problem. */
+  function durationOf(value: unknown, option: string, fallback: string, min: number, minText: string): number | string;
+  /** Resolve \`select\` to keys, or throw a DefinitionError that names the definition. */
+  function resolveKeys(items: readonly SelectItem[], resolve: SelectionResolver, label: string, where: string | undefined): string[];
+  /** "Unknown asset …" → "unknown asset …", for a message continued after a colon; acronyms stay. */
+  function lowerFirst(s: string): string;
+
+
+  export { allPartitions, asset, daily, defineConfig, dimension, dynamicPartitions, eager, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, onCron, onMissing, schedule, sensor, staticMapping, staticPartitions, timeWindow, weekly };
+  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, CatchUpPolicy, DagxConfig, DynamicPartitionsDef, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

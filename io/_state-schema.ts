@@ -128,6 +128,45 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "ALTER TABLE dynamic_partitions ADD COLUMN seq BIGINT",
     "UPDATE dynamic_partitions SET seq = rowid",
   ],
+  // 3: schedules, sensors and automation. Migration 1's `ticks` and `cursors` were never written:
+  // replaced by `instigators` (one row per schedule/sensor/automation, cursor included), `ticks`
+  // (evaluation history) and `run_requests` (the daemon's queue; `run_key` dedupes, no index).
+  // `seq` numbers rows in insertion order (per table, max + 1): rowid is not stable across vacuums.
+  [
+    "DROP TABLE ticks",
+    "DROP TABLE cursors",
+    `CREATE TABLE instigators (
+      name VARCHAR PRIMARY KEY,
+      kind VARCHAR NOT NULL,
+      status VARCHAR NOT NULL,
+      created_at BIGINT NOT NULL,
+      last_tick_at BIGINT,
+      cursor VARCHAR,
+      data VARCHAR NOT NULL,
+      updated_at BIGINT NOT NULL)`,
+    `CREATE TABLE ticks (
+      name VARCHAR NOT NULL,
+      kind VARCHAR NOT NULL,
+      tick_at BIGINT NOT NULL,
+      evaluated_at BIGINT NOT NULL,
+      status VARCHAR NOT NULL,
+      reason VARCHAR,
+      request_ids VARCHAR NOT NULL,
+      seq BIGINT NOT NULL)`,
+    `CREATE TABLE run_requests (
+      request_id VARCHAR NOT NULL,
+      source VARCHAR NOT NULL,
+      kind VARCHAR NOT NULL,
+      run_key VARCHAR,
+      selection VARCHAR NOT NULL,
+      partitions VARCHAR,
+      status VARCHAR NOT NULL,
+      run_id VARCHAR,
+      reason VARCHAR,
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      seq BIGINT NOT NULL)`,
+  ],
 ];
 
 /** The schema version this build writes. */

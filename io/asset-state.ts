@@ -1,6 +1,6 @@
 /** Reads what state knows about the graph's assets and computes their status. */
 import { hostname } from "node:os";
-import type { ProjectGraph } from "../core/graph.ts";
+import { mappingOf, type ProjectGraph } from "../core/graph.ts";
 import { computeStatuses, type StatusInfo } from "../core/staleness.ts";
 import type { FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../core/types.ts";
 import { outputDrifted, type Storage } from "./storage.ts";
@@ -52,8 +52,20 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
   for (const m of latest.values()) if (outputDrifted(storage, m)) drifted.add(m.assetKey);
   const partitionStatuses = await computePartitionStatuses(graph, store, parts, latest, partitionKeys ?? parts.keys());
   const partitioned = new Map([...parts].map(([k, p]) => [k, { status: partitionStatuses.get(k)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh"), version: p.materialized.isEmpty ? null : wholeAssetVersion(p) }] as const));
+  // an unpartitioned reader through lastPartition() read the last partition only: compare with its version
+  const lastVersions = new Map<string, string | null>();
+  for (const a of graph.assets.values()) {
+    if (a.partitionsDef) continue;
+    for (const up of a.deps) {
+      const u = parts.get(up);
+      if (!u || mappingOf(a, graph.assets.get(up)!).kind !== "last") continue;
+      const last = u.space.size === 0 ? [] : await store.latestPartitionMaterializations(up, [u.space.keyAt(u.space.size - 1)]);
+      lastVersions.set(`${a.key}\0${up}`, last[0]?.dataVersion ?? null);
+    }
+  }
   const statuses = computeStatuses({
     partitioned,
+    partitionedInputVersion: (down, up) => lastVersions.get(`${down}\0${up}`),
     order: graph.order,
     upstream: graph.upstream,
     codeVersion: (k) => graph.assets.get(k)!.codeVersion,

@@ -18,6 +18,7 @@ import {
   selectPartitionMaterializations,
   selectPartitionSummary,
 } from "./_state-partitions.ts";
+import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_state-instigators.ts";
 import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
 import { whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
@@ -151,6 +152,15 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     getBackfill: (backfillId) => op("read backfill", (conn) => selectBackfill(conn, backfillId)),
 
     listBackfills: (options = {}) => op("list backfills", (conn) => selectBackfills(conn, options.limit)),
+
+    // Schedules, sensors, automation: io/_state-instigators.ts (recordTick is one transaction).
+    listInstigators: () => op("list instigators", selectInstigators),
+    ensureInstigators: (states) => (states.length === 0 ? Promise.resolve() : op("add instigators", (conn) => insertMissingInstigators(conn, states))),
+    updateInstigator: (name, patch) => op("update instigator", (conn) => patchInstigator(conn, name, patch)),
+    recordTick: (tick, requests, patch) => op("record tick", (conn) => insertTick(conn, tick, requests, patch)),
+    listTicks: (options = {}) => op("list ticks", (conn) => selectTicks(conn, options)),
+    listRunRequests: (options = {}) => op("list run requests", (conn) => selectRunRequests(conn, options)),
+    updateRunRequest: (requestId, patch) => op("update run request", (conn) => patchRunRequest(conn, requestId, patch)),
 
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { TABLE_INPUT, type TableInput } from "../core/context.ts";
-import type { MaterializationRecord } from "../core/types.ts";
+import type { ColumnSchema, MaterializationRecord } from "../core/types.ts";
 import type { Storage } from "./storage.ts";
 import { parquetSql, readParquetArrow, readParquetRows } from "./tabular.ts";
 
@@ -16,6 +16,21 @@ export function tableHandle(key: string, paths: string[], conn: () => Promise<Du
     sql: parquetSql(paths),
     rows: async () => readParquetRows(await conn(), paths),
     arrow: async () => (await readParquetArrow(await conn(), paths)) as never,
+  };
+}
+
+/** A table handle with no rows: `columns` (name + DuckDB type) give it its shape. */
+export function emptyTableHandle(key: string, columns: readonly ColumnSchema[], conn: () => Promise<DuckDBConnection>): TableInput {
+  const seen = new Set<string>();
+  const cols = columns.filter((c) => !seen.has(c.name) && seen.add(c.name)).map((c) => `CAST(NULL AS ${c.type}) AS "${c.name.replaceAll('"', '""')}"`);
+  const sql = `(SELECT ${cols.length ? cols.join(", ") : "NULL AS \"_\""} WHERE false)`;
+  return {
+    [TABLE_INPUT]: true,
+    key,
+    paths: [],
+    sql,
+    rows: async () => [],
+    arrow: async () => (await readParquetArrow(await conn(), [], { text: `SELECT * FROM ${sql}`, params: [] })) as never,
   };
 }
 

@@ -3,9 +3,10 @@
  * the other files' assets still list), resolve keys and code versions, build the graph.
  */
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../core/asset.ts";
-import type { Definitions, LoadError } from "../core/definitions.ts";
+import type { Definitions, LoadError, RawInstigator } from "../core/definitions.ts";
+import { isScheduleDef, isSensorDef } from "../core/automation/index.ts";
 import { type RawExport, resolveDefinitions } from "../core/graph.ts";
 import { createCodeVersioner } from "./code-version.ts";
 import { discoverAssetFiles } from "./discover.ts";
@@ -15,6 +16,7 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
   registerDagxModule();
   const files = discoverAssetFiles(root);
   const raw: RawExport[] = [];
+  const instigators: RawInstigator[] = [];
   const errors: LoadError[] = [];
   for (const file of files) {
     let mod: Record<string, unknown>;
@@ -25,10 +27,13 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
       continue;
     }
     for (const [exportName, value] of Object.entries(mod)) {
-      if (isAssetDef(value)) raw.push({ file, exportName: exportName === "default" ? fileStem(file) : exportName, def: value });
+      const name = exportName === "default" ? fileStem(file) : exportName;
+      if (isAssetDef(value)) raw.push({ file, exportName: name, def: value });
+      else if (isScheduleDef(value)) instigators.push({ file, exportName: name, def: value, kind: "schedule" });
+      else if (isSensorDef(value)) instigators.push({ file, exportName: name, def: value, kind: "sensor" });
     }
   }
-  return resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length);
+  return { ...resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length), instigators };
 }
 
 function fileStem(file: string): string {
@@ -44,16 +49,26 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
     line = err.position.line;
     at = err.position.file ?? file;
   } else if (typeof err?.stack === "string") {
-    const m = /\(?(\/[^():\s]+):(\d+):\d+\)?/.exec(err.stack.split("\n").slice(1).join("\n"));
-    if (m) {
+    // the first frame in user code: a DefinitionError thrown by dagx's own API (staticPartitions(),
+    // daily() …) at module top level must point at the user's call, not at dagx's source
+    for (const m of err.stack.split("\n").slice(1).join("\n").matchAll(/\(?(\/[^():\s]+):(\d+):\d+\)?/g)) {
+      if (isDagxSource(m[1]!)) continue;
       at = m[1]!;
       line = Number(m[2]);
+      break;
     }
   }
   const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
   const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";
   const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(e)}`;
   return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined, stack: typeof err?.stack === "string" ? err.stack : undefined };
+}
+
+const DAGX_DIRS = ["core", "io", "cli"].map((d) => join(import.meta.dir, "..", d) + sep);
+
+/** A file of dagx itself (from source, or inside the compiled binary). */
+function isDagxSource(path: string): boolean {
+  return path.startsWith("/$bunfs/") || DAGX_DIRS.some((d) => path.startsWith(d));
 }
 
 /** Two lines either side of `line`, numbered, with a marker. */

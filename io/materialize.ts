@@ -37,6 +37,8 @@ export interface MaterializeOptions {
   reporter?: RunReporter;
   /** `--partition KEY` / `--partitions RANGE` text (DESIGN §5 grammar), applied to each partitioned asset by its own granularity. */
   partitionSelection?: string | null;
+  /** `partitionSelection` came from `--partition KEY`: it must name exactly one partition of each asset. */
+  singlePartition?: boolean;
   /** Called with the run id and plan before any step starts (backfills record them). */
   onRunCreated?(runId: string, plan: Plan): Promise<void> | void;
   /** Exact partitions per asset (a resumed backfill), instead of `partitionSelection`. */
@@ -162,12 +164,19 @@ function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPart
     if (o.explicitPartitions) {
       targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
     } else if (parsed) {
+      const status = { materialized: p.materialized, failed: p.failed };
       try {
-        targets.set(key, resolvePartitionSelection(parsed, p.space, { materialized: p.materialized, failed: p.failed, clip }));
+        targets.set(key, resolvePartitionSelection(parsed, p.space, status));
       } catch (e) {
+        // several definitions: a key or range outside this one is clipped to it, but one that fits
+        // none of them is an error (exit 2 naming the part), not an empty plan
         if (!(e instanceof PartitionRangeError) || !clip) throw e;
         firstError ??= e;
-        targets.set(key, IndexSet.EMPTY);
+        try {
+          targets.set(key, resolvePartitionSelection(parsed, p.space, { ...status, clip: true }));
+        } catch {
+          targets.set(key, IndexSet.EMPTY);
+        }
       }
     } else if (o.stale) {
       const ps = statuses.get(key);
@@ -178,6 +187,13 @@ function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPart
     }
   }
   if (firstError && [...targets.values()].every((t) => t.isEmpty)) throw firstError;
+  if (o.singlePartition) {
+    for (const [key, t] of targets) {
+      if (t.size <= 1) continue;
+      const space = parts.get(key)!.space;
+      throw new DagxError("USAGE", `--partition ${text} names ${t.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(space.def)}), not one: give a whole key like "${space.keyAt(t.first!)}", or use --partitions for a range`);
+    }
+  }
   const byKey = project.graph.assets;
   return {
     spaces: new Map([...parts].map(([k, p]) => [k, p.space])),

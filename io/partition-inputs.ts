@@ -12,7 +12,7 @@ import { mappingOf, type ProjectGraph } from "../core/graph.ts";
 import { IndexSet, mapToUpstream } from "../core/partitions/index.ts";
 import type { MaterializationRecord } from "../core/types.ts";
 import { hashText } from "./code-version.ts";
-import { tableHandle } from "./inputs.ts";
+import { emptyTableHandle, tableHandle } from "./inputs.ts";
 import type { AssetPartitions } from "./partition-state.ts";
 import type { Storage } from "./storage.ts";
 
@@ -40,30 +40,52 @@ export async function partitionedInput(
   downKeys: readonly string[] | null,
   up: LoadedAsset,
   conn: () => Promise<DuckDBConnection>,
+  /** Only the version (no handle, no JSON read): a single-run step records one per partition. */
+  versionOnly = false,
 ): Promise<ResolvedInput> {
   const u = c.partitions.get(up.key)!;
   const run = c.inRun.get(up.key);
-  const doneInRun = run ? IndexSet.fromIndices([...run.keys()].map((k) => u.space.indexOf(k)).filter((i) => i >= 0)) : IndexSet.EMPTY;
-  const available = u.materialized.union(doneInRun);
+  // Of `candidates`, those materialized before the run or in it. Only the cheaper side of
+  // (candidates, partitions done in this run) is converted: converting every key done in the run
+  // on every step made a backfill quadratic in its partitions.
+  const available = (candidates: IndexSet): IndexSet => {
+    const stored = candidates.intersect(u.materialized);
+    if (!run || run.size === 0) return stored;
+    const inRun = candidates.size <= run.size
+      ? IndexSet.fromIndices([...candidates].filter((i) => run.has(u.space.keyAt(i))))
+      : IndexSet.fromIndices([...run.keys()].map((k) => u.space.indexOf(k)).filter((i) => i >= 0)).intersect(candidates);
+    return stored.union(inRun);
+  };
   const mapping = mappingOf(down, up);
   const downParts = c.partitions.get(down.key);
-  if (!downParts || !downKeys || mapping.kind === "all") {
+  // every materialized partition (allPartitions(), or an unpartitioned reader without lastPartition()):
+  // versioned by the state's content fingerprint, as status computes it
+  const readsWhole = mapping.kind === "all" || ((!downParts || !downKeys) && mapping.kind !== "last");
+  if (readsWhole) {
+    if (versionOnly) return { value: undefined, version: await c.wholeVersion(up.key) };
     const whole = wholeAsset(c, up, u, run, conn);
     if (whole) return { value: whole.value, version: await c.wholeVersion(up.key) };
   }
-  const needed = downParts && downKeys
-    ? mapToUpstream(mapping, downParts.space, u.space, IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0))).intersect(available)
-    : available;
+  const selected = downParts && downKeys ? IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0)) : IndexSet.EMPTY;
+  const needed = available(mapToUpstream(mapping, downParts && downKeys ? downParts.space : null, u.space, selected));
   const keys = [...needed].map((i) => u.space.keyAt(i));
   const loaded = await c.load(up.key, keys.filter((k) => !run?.has(k)));
   const records = keys.map((k) => run?.get(k) ?? loaded.get(k)).filter((r): r is MaterializationRecord => r !== undefined);
-  const version = records.length === 1 ? records[0]!.dataVersion : hashText(records.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
-  const format = records[0]?.format ?? "parquet";
+  const version = readsWhole
+    ? await c.wholeVersion(up.key)
+    : records.length === 1
+      ? records[0]!.dataVersion
+      : hashText(records.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
+  if (versionOnly) return { value: undefined, version };
+  const format = records[0]?.format ?? u.last?.format ?? "parquet";
   if (format === "json") {
     const values = records.map((r) => [r.partitionKey, JSON.parse(readFileSync(join(c.storage.dataRoot, r.path), "utf8"))] as const);
     return { value: values.length === 1 ? values[0]![1] : Object.fromEntries(values), version };
   }
   if (format === "none") return { value: undefined, version };
+  // a mapping may name no existing partition (the day before the first, an unlisted static key):
+  // the input is then an empty table with the upstream's columns, not an error
+  if (records.length === 0) return { value: emptyTableHandle(up.key, [...(u.last?.schema ?? []), ...u.space.dimensions.map((d) => ({ name: d.name, type: "VARCHAR" }))], conn), version };
   return { value: tableHandle(up.key, records.map((r) => join(c.storage.dataRoot, r.path)), conn), version };
 }
 

@@ -49,10 +49,14 @@ export async function computePartitionStatuses(
     }
     return m;
   };
-  for (const key of keys) {
+  // upstream partitions first: a partition reading a stale upstream partition is stale too
+  const compute = async (key: string): Promise<PartitionStatusInfo | undefined> => {
+    const done = out.get(key);
+    if (done) return done;
     const p = parts.get(key);
-    if (!p) continue;
+    if (!p) return undefined;
     const a = graph.assets.get(key)!;
+    for (const u of a.deps) if (parts.has(u)) await compute(u);
     const all = IndexSet.range(0, p.space.size);
     const materialized = p.materialized.intersect(all);
     const failed = p.failed.intersect(all);
@@ -67,26 +71,37 @@ export async function computePartitionStatuses(
         const mine = await recordsOf(key);
         for (const u of [...plainUps, ...partitionedUps]) {
           const changed: number[] = [];
+          const upstreamStale: number[] = [];
           const up = graph.assets.get(u)!;
           const uParts = parts.get(u);
+          const uStale = uParts ? (out.get(u)?.stale ?? IndexSet.EMPTY) : IndexSet.EMPTY;
           const uRecords = uParts ? await recordsOf(u) : null;
           const mapping = uParts ? mappingOf(a, up) : null;
           for (const [pk, m] of mine) {
             const i = p.space.indexOf(pk);
             if (i < 0) continue;
             let current: string | undefined;
+            let needed = IndexSet.EMPTY;
             if (!uParts) current = latestUnpartitioned.get(u)?.dataVersion;
-            else if (mapping!.kind === "all") current = wholeAssetVersion(uParts);
-            else {
-              const needed = mapToUpstream(mapping!, p.space, uParts.space, i).intersect(uParts.materialized);
+            else if (mapping!.kind === "all") {
+              current = wholeAssetVersion(uParts);
+              needed = uParts.materialized;
+            } else {
+              needed = mapToUpstream(mapping!, p.space, uParts.space, i).intersect(uParts.materialized);
               const recs = [...needed].map((j) => uRecords!.get(uParts.space.keyAt(j))).filter((r): r is MaterializationRecord => r !== undefined);
               current = recs.length === 1 ? recs[0]!.dataVersion : hashText(recs.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
             }
             if (current !== undefined && m.inputVersions[u] !== current) changed.push(i);
+            else if (!uStale.isEmpty && !needed.intersect(uStale).isEmpty) upstreamStale.push(i);
           }
           if (changed.length) {
             const set = IndexSet.fromIndices(changed);
             causes.push(`upstream "${u}" has newer data for ${formatRanges(set, p.space, { maxRanges: 3 })}`);
+            stale = stale.union(set);
+          }
+          if (upstreamStale.length) {
+            const set = IndexSet.fromIndices(upstreamStale);
+            causes.push(`upstream "${u}" is stale for ${formatRanges(set, p.space, { maxRanges: 3 })}`);
             stale = stale.union(set);
           }
         }
@@ -96,7 +111,10 @@ export async function computePartitionStatuses(
     const status: AssetStatus = !failed.isEmpty ? "failed" : !stale.isEmpty ? "stale" : !missing.isEmpty ? "missing" : "fresh";
     if (!failed.isEmpty) causes.unshift(`${formatRanges(failed, p.space, { maxRanges: 3 })} failed`);
     if (!missing.isEmpty) causes.push(`${missing.size.toLocaleString("en-US")} of ${p.space.size.toLocaleString("en-US")} partition(s) missing`);
-    out.set(key, { key, space: p.space, total: p.space.size, materialized, failed, missing, stale, status, causes, last: p.last });
-  }
+    const info: PartitionStatusInfo = { key, space: p.space, total: p.space.size, materialized, failed, missing, stale, status, causes, last: p.last };
+    out.set(key, info);
+    return info;
+  };
+  for (const key of keys) await compute(key);
   return out;
 }

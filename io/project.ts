@@ -7,12 +7,15 @@ import { buildGraph, type ProjectGraph } from "../core/graph.ts";
 import { describeLoadError, loadDefinitions } from "./loader.ts";
 import { createStorage, type Storage } from "./storage.ts";
 import { registerDagxModule } from "./virtual-module.ts";
+import { loadInstigators, type ProjectInstigators } from "./instigators.ts";
 
 export interface Project {
   root: string;
   storage: Storage;
   config: DagxConfig;
   graph: ProjectGraph;
+  /** Schedules, sensors and automation conditions, validated. */
+  instigators: ProjectInstigators;
   loadMs: number;
 }
 
@@ -47,5 +50,6 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   const config = await loadConfig(root);
   const defs = await loadDefinitions(root);
   const graph = buildGraph(defs);
-  return { root, storage: createStorage(root), config, graph, loadMs: options.now() - t0 };
+  const instigators = loadInstigators(graph);
+  return { root, storage: createStorage(root), config, graph, instigators, loadMs: options.now() - t0 };
 }

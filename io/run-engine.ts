@@ -136,8 +136,19 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         const segments = parts ? partitionSegments(parts.space, step.partitionKey) : [];
         outputs = new Map([[step.partitionKey, await storeOutput(o.storage, getConn, asset.key, value, asset.io, resolveRef, segments)]]);
       }
+      // a single-run step read many partitions at once; each partition records what its own
+      // mapping reads, so per-partition staleness compares like with like
+      const versionsOf = async (pk: string): Promise<Record<string, string>> => {
+        if (outputs.size <= 1 || !parts) return inputVersions;
+        const own: Record<string, string> = { ...inputVersions };
+        for (const up of asset.deps) {
+          if (o.partitions.has(up)) own[up] = (await partitionedInput(partitionInputs, asset, [pk], o.graph.assets.get(up)!, getConn, true)).version;
+        }
+        return own;
+      };
       let rows: number | null = null;
       for (const [pk, stored] of outputs) {
+        const inputVersions = await versionsOf(pk);
         const dataVersion = stored.format === "none" ? hashText(`${asset.codeVersion}\0${JSON.stringify(inputVersions)}`) : stored.dataVersion;
         const m: MaterializationRecord = {
           assetKey: asset.key,

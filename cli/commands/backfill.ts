@@ -69,7 +69,8 @@ export default defineCommand({
       const resume = args.resume ? await find(args.resume) : null;
       if (resume && backfillLiveStatus(resume.backfill) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
-      const selText = resume ? resume.backfill.selection : words.join(" ") || "*";
+      // several words are a union: recorded joined by "," (the lowest-precedence union) so --resume parses it back
+      const selText = resume ? resume.backfill.selection : words.join(", ") || "*";
       const selected = resolveSelected(project, resume ? [selText] : words);
       const concurrency = args.concurrency ? Number(args.concurrency) : (project.config.concurrency ?? navigator.hardwareConcurrency ?? 4);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new DagxError("USAGE", `Invalid --concurrency "${args.concurrency}": expected a whole number ≥ 1`);

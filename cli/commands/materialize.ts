@@ -55,6 +55,7 @@ export default defineCommand({
           signal: controller.signal,
           reporter: progress,
           partitionSelection: partitionArg(args.partition, args.partitions),
+          singlePartition: args.partition !== undefined,
         });
       } finally {
         progress.stop();
@@ -73,7 +74,7 @@ export default defineCommand({
 /** `--partition KEY` is an exact key (quoted for the range grammar); `--partitions` a range. */
 export function partitionArg(one: string | undefined, range: string | undefined): string | null {
   if (one !== undefined && range !== undefined) throw new DagxError("USAGE", "Give either --partition KEY or --partitions RANGE, not both");
-  if (one !== undefined) return `"${one.replaceAll('"', '\\"')}"`;
+  if (one !== undefined) return `"${one.replaceAll('"', '""')}"`;
   return range ?? null;
 }
 

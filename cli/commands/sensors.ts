@@ -1,0 +1,62 @@
+import { defineCommand } from "citty";
+import { normalizeSensorResult } from "../../core/automation/index.ts";
+import { DagxError } from "../../core/errors.ts";
+import { selectionResolver } from "../../io/instigators.ts";
+import { globalArgs, positionals } from "../args.ts";
+import { withProject } from "../context.ts";
+import { instigatorState, pick, setStatus, tickJson } from "../instigator-command.ts";
+import { ago, formatTable } from "../output.ts";
+
+export default defineCommand({
+  meta: {
+    name: "sensors",
+    description: "Sensors exported by asset files: list, start, stop, preview (runs the sensor once with its saved cursor, records nothing).\n\nExamples:\n  dagx sensors list\n  dagx sensors preview new_files --json",
+  },
+  args: { ...globalArgs, action: { type: "positional", required: false, description: "list (default), start NAME, stop NAME, preview NAME" } },
+  async run({ args }) {
+    const [action = "list", name] = positionals(args);
+    return withProject(args, async ({ out, project, store }) => {
+      const sensors = project.instigators.sensors;
+      const states = await instigatorState(store, "sensor", sensors);
+      if (action === "start" || action === "stop") return setStatus(out, store, "sensor", pick("sensor", sensors, name), action === "start" ? "running" : "stopped");
+      if (action === "preview") {
+        const s = pick("sensor", sensors, name);
+        const st = states.get(s.name)!;
+        const logs: string[] = [];
+        const log = (level: string) => (...a: unknown[]) => logs.push(`${level}: ${a.map(String).join(" ")}`);
+        const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(), signal: AbortSignal.timeout(s.timeoutMs), log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
+        let raw: unknown;
+        try {
+          raw = await s.def.fn(ctx);
+        } catch (e) {
+          throw new DagxError("USER_CODE", `Sensor "${s.name}" threw: ${(e as Error)?.message ?? String(e)}`, { exitCode: 1 });
+        }
+        const res = normalizeSensorResult(raw, s);
+        if (!res.ok) throw new DagxError("USER_CODE", res.error, { exitCode: 1 });
+        const resolve = selectionResolver(project.graph);
+        const requests = res.requests.map((r) => ({ assets: resolve(r.select), partitions: r.partitions, runKey: r.runKey, tags: r.tags }));
+        if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs });
+        else {
+          for (const l of logs) out.say(out.c.dim(l));
+          if (!requests.length) out.say(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
+          for (const r of requests) out.say(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
+          for (const p of res.addPartitions) out.say(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
+          if (res.cursor !== undefined) out.say(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
+        }
+        return 0;
+      }
+      if (action !== "list") throw new DagxError("USAGE", `Unknown action "${action}": use list, start NAME, stop NAME or preview NAME`);
+      const rows = await Promise.all(sensors.map(async (s) => ({ s, st: states.get(s.name)!, last: (await store.listTicks({ name: s.name, limit: 1 }))[0] ?? null })));
+      if (out.json) {
+        out.data(rows.map(({ s, st, last }) => ({ name: s.name, status: st.status, intervalMs: s.intervalMs, timeoutMs: s.timeoutMs, cursor: st.cursor, assets: s.keys, lastTick: last ? tickJson(last) : null, location: s.location })));
+        return 0;
+      }
+      if (!rows.length) {
+        out.say("No sensors: export one from an asset file with sensor({ interval, select }, (ctx) => ({ runRequests: [...] }))");
+        return 0;
+      }
+      out.say(formatTable(["SENSOR", "STATUS", "INTERVAL", "LAST TICK", "CURSOR"], rows.map(({ s, st, last }) => [s.name, st.status, `${s.intervalMs / 1000}s`, last ? `${last.status} ${ago(last.evaluatedAt)}${last.reason ? out.c.dim(` ${last.reason}`) : ""}` : "-", st.cursor ?? ""]), out.c));
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,92 @@
+/**
+ * One automation evaluation: gather what the conditions need from state, evaluate (pure), and
+ * turn the requests into queued run requests — one per partition key, upstream first inside it.
+ */
+import { type AutomationAssetState, type AutomationInput, evaluateAutomation, type AutomationResult } from "../core/automation/index.ts";
+import { IndexSet } from "../core/partitions/index.ts";
+import type { InstigatorState, RunRequestRecord, StateStore } from "../core/types.ts";
+import { readAssetState } from "./asset-state.ts";
+import { croner } from "./cron.ts";
+import type { Project } from "./project.ts";
+
+export const AUTOMATION = "automation";
+
+export interface AutomationData {
+  pendingCronTicks?: Record<string, number>;
+  lastRequestedAt?: Record<string, number>;
+}
+
+/** Evaluate automation now; returns the result and the run requests to queue. */
+export async function evaluateProjectAutomation(
+  project: Project,
+  store: StateStore,
+  state: InstigatorState,
+  busy: ReadonlySet<string>,
+  now: number,
+  maxRequests: number,
+): Promise<{ result: AutomationResult; requests: RunRequestRecord[]; data: AutomationData }> {
+  const conditions = project.instigators.automation;
+  const data = state.data as AutomationData;
+  const st = await readAssetState(project.graph, project.storage, store, []);
+  const assets: AutomationAssetState[] = [];
+  for (const key of project.graph.order) {
+    const condition = conditions.get(key);
+    if (!condition) continue;
+    const a = project.graph.assets.get(key)!;
+    const p = st.parts.get(key);
+    let lastMaterializedAt = st.latest.get(key)?.at ?? null;
+    let partitions: AutomationAssetState["partitions"] = null;
+    if (p) {
+      const latestKey = p.space.size > 0 ? p.space.keyAt(p.space.size - 1) : null;
+      lastMaterializedAt = latestKey ? ((await store.latestPartitionMaterializations(key, [latestKey]))[0]?.at ?? null) : null;
+      const missing = IndexSet.range(0, p.space.size).difference(p.materialized.union(p.failed));
+      const missingKeys: string[] = [];
+      for (const i of missing) {
+        if (missingKeys.length > maxRequests) break;
+        missingKeys.push(p.space.keyAt(i));
+      }
+      partitions = { latestKey, missingKeys, missingCount: missing.size };
+    }
+    assets.push({
+      key,
+      condition,
+      lastMaterializedAt,
+      lastRequestedAt: data.lastRequestedAt?.[key] ?? null,
+      inProgress: busy.has(key),
+      partitions,
+      pendingCronTick: data.pendingCronTicks?.[key] ?? null,
+      upstream: a.deps.map((u) => {
+        const up = st.parts.get(u);
+        return {
+          key: u,
+          lastMaterializedAt: up ? (up.last?.at ?? null) : (st.latest.get(u)?.at ?? null),
+          missing: up ? up.materialized.isEmpty : !st.latest.has(u),
+          inProgress: busy.has(u),
+        };
+      }),
+    });
+  }
+  const input: AutomationInput = { assets, previousEvaluationAt: state.lastTickAt, now, cron: croner, maxRequests };
+  const result = evaluateAutomation(input);
+  const groups = new Map<string, string[]>();
+  for (const r of result.requests) {
+    const g = r.partition ?? "";
+    (groups.get(g) ?? groups.set(g, []).get(g)!).push(r.key);
+  }
+  const requests: RunRequestRecord[] = [...groups].map(([partition, keys]) => ({
+    requestId: Bun.randomUUIDv7(),
+    source: AUTOMATION,
+    kind: "automation",
+    runKey: null,
+    selection: keys,
+    partitions: partition ? `"${partition.replaceAll('"', '""')}"` : null,
+    status: "requested",
+    runId: null,
+    reason: result.requests.filter((r) => keys.includes(r.key)).map((r) => `${r.key}: ${r.reason}`).join("; "),
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const lastRequestedAt = { ...(data.lastRequestedAt ?? {}) };
+  for (const r of result.requests) lastRequestedAt[r.key] = now;
+  return { result, requests, data: { pendingCronTicks: result.pendingCronTicks, lastRequestedAt } };
+}

@@ -1,0 +1,95 @@
+/**
+ * Launches queued run requests (from schedules, sensors and automation) as in-process runs, a few
+ * at a time. A request is marked `started` with its run id before the first step, so a daemon
+ * killed and restarted never starts it twice; one still `requested` is launched after a restart.
+ */
+import type { RunRequestRecord, StateStore } from "../core/types.ts";
+import { selectAssets } from "../core/selection/index.ts";
+import { runMaterialize } from "./materialize.ts";
+import type { Project } from "./project.ts";
+
+export interface Launcher {
+  /** Start what is queued, up to the cap. */
+  pump(): Promise<void>;
+  /** Sources (schedule/sensor names) with a run in progress. */
+  running(source: string): boolean;
+  /** Assets being materialized by a run in progress. */
+  busyKeys(): Set<string>;
+  /** Cancel running runs gracefully and wait for them (at most `ms`). */
+  stop(ms: number): Promise<void>;
+  readonly active: number;
+}
+
+export interface LauncherOptions {
+  project: Project;
+  store: StateStore;
+  maxRuns: number;
+  concurrency: number;
+  log(line: string): void;
+}
+
+export function createLauncher(o: LauncherOptions): Launcher {
+  const runs = new Map<string, { source: string; keys: Set<string>; controller: AbortController; done: Promise<void> }>();
+  let pumping: Promise<void> | null = null;
+
+  const launch = (req: RunRequestRecord) => {
+    const controller = new AbortController();
+    let selected: Set<string>;
+    try {
+      selected = selectAssets(req.selection, o.project.graph);
+    } catch (e) {
+      return o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: Date.now() });
+    }
+    const done = runMaterialize(o.project, o.store, {
+      selectionText: req.selection.join(" "),
+      selected,
+      stale: false,
+      concurrency: o.concurrency,
+      dryRun: false,
+      trigger: `${req.kind}:${req.source}`,
+      signal: controller.signal,
+      partitionSelection: req.partitions,
+      onRunCreated: (runId) => o.store.updateRunRequest(req.requestId, { status: "started", runId, updatedAt: Date.now() }),
+    }).then(
+      async (r) => {
+        if (r.runId === null) await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: "nothing to run", updatedAt: Date.now() });
+        o.log(`${req.kind} ${req.source}: run ${r.runId ?? "-"} ${r.status}${r.steps.length ? ` (${r.steps.filter((s) => s.status === "success").length}/${r.steps.length} steps)` : ""}`);
+      },
+      async (e) => {
+        o.log(`${req.kind} ${req.source}: run not started: ${(e as Error).message}`);
+        await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: Date.now() }).catch(() => {});
+      },
+    );
+    const entry = { source: req.source, keys: selected, controller, done: done.finally(() => runs.delete(req.requestId)) };
+    runs.set(req.requestId, entry);
+    return Promise.resolve();
+  };
+
+  const pumpOnce = async () => {
+    if (runs.size >= o.maxRuns) return;
+    const queued = await o.store.listRunRequests({ status: "requested", limit: o.maxRuns * 4 });
+    for (const req of queued) {
+      if (runs.size >= o.maxRuns) break;
+      if (runs.has(req.requestId)) continue;
+      await launch(req);
+    }
+  };
+
+  return {
+    pump() {
+      pumping ??= pumpOnce().finally(() => {
+        pumping = null;
+      });
+      return pumping;
+    },
+    running: (source) => [...runs.values()].some((r) => r.source === source),
+    busyKeys: () => new Set([...runs.values()].flatMap((r) => [...r.keys])),
+    async stop(ms) {
+      for (const r of runs.values()) r.controller.abort();
+      await Promise.race([Promise.all([...runs.values()].map((r) => r.done)), Bun.sleep(ms)]);
+    },
+    get active() {
+      return runs.size;
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The long-running loop of `dagx daemon` (and of `dagx dev`): schedules, sensors and declarative
+ * automation, evaluated in-process; the runs they ask for go through a persistent queue of run
+ * requests (see io/daemon-launcher.ts). Each tick is recorded with its requests and the new
+ * lastTickAt / cursor in ONE state transaction, so after kill -9 no tick runs twice and none is
+ * lost beyond the schedule's catch-up policy.
+ */
+import { join } from "node:path";
+import {
+  dueTicks,
+  MISSED_TICK_REASON,
+  normalizeSensorResult,
+  overlapDecision,
+  scheduleRunRequest,
+  type ScheduleInfo,
+  type SelectItem,
+  sensorDue,
+  type SensorInfo,
+} from "../core/automation/index.ts";
+import { DagxError } from "../core/errors.ts";
+import type { InstigatorState, RunRequestRecord, StateStore, TickRecord } from "../core/types.ts";
+import { openFileLock } from "./_state-lock.ts";
+import { croner } from "./cron.ts";
+import { AUTOMATION, evaluateProjectAutomation } from "./daemon-automation.ts";
+import { createLauncher } from "./daemon-launcher.ts";
+import { selectionResolver } from "./instigators.ts";
+import type { Project } from "./project.ts";
+
+export interface DaemonOptions {
+  project: Project;
+  store: StateStore;
+  signal: AbortSignal;
+  log(line: string): void;
+  /** Clock (tests inject one). @default Date.now */
+  now?: () => number;
+  /** Loop period. @default 1000 */
+  tickMs?: number;
+  /** Automation evaluation period. @default 30_000 */
+  automationMs?: number;
+  /** Most requests per automation evaluation. @default 50 */
+  maxAutomationRequests?: number;
+  /** Runs at once. @default 2 */
+  maxRuns?: number;
+  /** Steps at once inside a run. */
+  concurrency: number;
+}
+
+/** Hold the project's daemon lock (one daemon per project), or throw naming the holder. */
+export async function lockDaemon(project: Project): Promise<() => void> {
+  const lock = await openFileLock(join(project.storage.dagxDir, "daemon.lock"));
+  if (!lock) return () => {};
+  if (!lock.tryLock()) {
+    throw new DagxError("USAGE", `Another dagx daemon (pid ${lock.holderPid() ?? "?"}) already runs schedules and sensors for this project: stop it first, or run \`dagx materialize\` for one-off runs`);
+  }
+  return () => lock.unlock();
+}
+
+const request = (source: string, kind: RunRequestRecord["kind"], keys: string[], partitions: string | null, runKey: string | null, reason: string, now: number): RunRequestRecord => ({
+  requestId: Bun.randomUUIDv7(), source, kind, runKey, selection: keys, partitions, status: "requested", runId: null, reason, createdAt: now, updatedAt: now,
+});
+
+/** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
+export async function runDaemon(o: DaemonOptions): Promise<void> {
+  const now = o.now ?? Date.now;
+  const { schedules, sensors, automation } = o.project.instigators;
+  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log });
+  const resolve = selectionResolver(o.project.graph);
+  const t0 = now();
+  const base = (name: string, kind: InstigatorState["kind"]): InstigatorState => ({ name, kind, status: "running", createdAt: t0, lastTickAt: null, cursor: null, data: {}, updatedAt: t0 });
+  await o.store.ensureInstigators([
+    ...schedules.map((s) => base(s.name, "schedule")),
+    ...sensors.map((s) => base(s.name, "sensor")),
+    ...(automation.size ? [base(AUTOMATION, "automation")] : []),
+  ]);
+  o.log(`daemon started: ${schedules.length} schedule(s), ${sensors.length} sensor(s), ${automation.size} automated asset(s)`);
+  let lastAutomation = 0;
+  while (!o.signal.aborted) {
+    const started = now();
+    try {
+      const states = new Map((await o.store.listInstigators()).map((s) => [s.name, s]));
+      for (const s of schedules) {
+        const st = states.get(s.name);
+        if (st?.status === "running") await tickSchedule(o, s, st, now(), launcher.running(s.name), resolve);
+      }
+      for (const s of sensors) {
+        const st = states.get(s.name);
+        if (st?.status === "running" && sensorDue(st, s, now())) await tickSensor(o, s, st, now(), resolve);
+      }
+      const auto = states.get(AUTOMATION);
+      if (automation.size && auto?.status === "running" && now() - lastAutomation >= (o.automationMs ?? 30_000)) {
+        lastAutomation = now();
+        await tickAutomation(o, auto, launcher.busyKeys(), now());
+      }
+      await launcher.pump();
+    } catch (e) {
+      o.log(`daemon: evaluation failed, retrying next tick: ${(e as Error).message}`);
+    }
+    const wait = Math.max(10, (o.tickMs ?? 1000) - (now() - started));
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, wait);
+      o.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+    });
+  }
+  o.log(`daemon stopping: canceling ${launcher.active} run(s) in progress`);
+  await launcher.stop(5000);
+}
+
+async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorState, now: number, running: boolean, resolve: (i: readonly SelectItem[]) => string[]): Promise<void> {
+  const due = dueTicks({ createdAt: st.createdAt, lastTickAt: st.lastTickAt }, s, now, croner);
+  if (due.latest === null) return;
+  const tick = (tickAt: number, status: TickRecord["status"], reason: string | null): TickRecord => ({ name: s.name, kind: "schedule", tickAt, evaluatedAt: now, status, reason, requestIds: [] });
+  if (due.missed.length) {
+    const n = due.missed.length + (due.omitted ?? 0);
+    await o.store.recordTick(tick(due.missed[due.missed.length - 1]!, "skipped", `${n} tick(s) ${MISSED_TICK_REASON} (${new Date(due.missed[0]!).toISOString()} … ${new Date(due.missed[due.missed.length - 1]!).toISOString()})`), [], {});
+  }
+  if (due.runs.length === 0) {
+    await o.store.recordTick(tick(due.latest, "skipped", MISSED_TICK_REASON), [], { lastTickAt: due.latest, updatedAt: now });
+    return;
+  }
+  const decision = overlapDecision(s, running);
+  if (!decision.launch) {
+    await o.store.recordTick(tick(due.latest, "skipped", decision.reason ?? "previous run still running"), [], { lastTickAt: due.latest, updatedAt: now });
+    o.log(`schedule ${s.name}: tick ${new Date(due.latest).toISOString()} skipped: ${decision.reason}`);
+    return;
+  }
+  for (const t of due.runs) {
+    const rr = scheduleRunRequest(s, t);
+    const req = request(s.name, "schedule", resolve(rr.select), rr.partitions, rr.runKey, `tick ${new Date(t).toISOString()}`, now);
+    const r = await o.store.recordTick({ ...tick(t, "requested", null), requestIds: [req.requestId] }, [req], { lastTickAt: t === due.runs[due.runs.length - 1] ? due.latest : t, updatedAt: now });
+    o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} ${r.created.length ? "requested a run" : "already requested (run key)"}`);
+  }
+}
+
+async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, now: number, resolve: (i: readonly SelectItem[]) => string[]): Promise<void> {
+  const tick = (status: TickRecord["status"], reason: string | null, ids: string[] = []): TickRecord => ({ name: s.name, kind: "sensor", tickAt: now, evaluatedAt: now, status, reason, requestIds: ids });
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), s.timeoutMs);
+  const onStop = () => timeout.abort();
+  o.signal.addEventListener("abort", onStop, { once: true });
+  let raw: unknown;
+  try {
+    const log = (level: string) => (...args: unknown[]) => o.log(`sensor ${s.name} ${level}: ${args.map(String).join(" ")}`);
+    const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(now), signal: timeout.signal, log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
+    raw = await Promise.race([
+      Promise.resolve().then(() => s.def.fn(ctx)),
+      new Promise((_, reject) => timeout.signal.addEventListener("abort", () => reject(new Error(o.signal.aborted ? "daemon stopping" : `timed out after ${s.timeoutMs} ms`)), { once: true })),
+    ]);
+  } catch (e) {
+    await o.store.recordTick(tick("failed", `sensor threw: ${(e as Error)?.message ?? String(e)}`), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${(e as Error)?.message ?? String(e)}`);
+    return;
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener("abort", onStop);
+  }
+  const res = normalizeSensorResult(raw, s);
+  if (!res.ok) {
+    await o.store.recordTick(tick("failed", res.error), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${res.error}`);
+    return;
+  }
+  for (const p of res.addPartitions) await o.store.addDynamicPartitions(p.name, p.keys, now);
+  let requests: RunRequestRecord[];
+  try {
+    requests = res.requests.map((r) => request(s.name, "sensor", resolve(r.select), r.partitions, r.runKey, "sensor request", now));
+  } catch (e) {
+    await o.store.recordTick(tick("failed", (e as Error).message), [], { lastTickAt: now, updatedAt: now });
+    return;
+  }
+  const status = requests.length ? "requested" : "skipped";
+  const patch = { lastTickAt: now, updatedAt: now, ...(res.cursor !== undefined ? { cursor: res.cursor } : {}) };
+  const r = await o.store.recordTick(tick(status, res.skipReason ?? (requests.length ? null : "no run requests"), requests.map((x) => x.requestId)), requests, patch);
+  if (requests.length) o.log(`sensor ${s.name}: ${r.created.length} run(s) requested${r.duplicates.length ? `, ${r.duplicates.length} skipped (run key already used)` : ""}`);
+}
+
+async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: ReadonlySet<string>, now: number): Promise<void> {
+  const { result, requests, data } = await evaluateProjectAutomation(o.project, o.store, st, busy, now, o.maxAutomationRequests ?? 50);
+  const reason = result.capped ? `capped at ${o.maxAutomationRequests ?? 50} request(s): ${result.leftOut} left for the next evaluation` : requests.length ? null : "nothing to do";
+  await o.store.recordTick({ name: AUTOMATION, kind: "automation", tickAt: now, evaluatedAt: now, status: requests.length ? "requested" : "skipped", reason, requestIds: requests.map((r) => r.requestId) }, requests, { lastTickAt: now, data: data as Record<string, unknown>, updatedAt: now });
+  if (result.capped) o.log(`automation: ${reason} — a guard against surprise mass runs; raise it with --max-automation-requests`);
+  for (const r of requests) o.log(`automation: requested ${r.selection.join(", ")}${r.partitions ? ` [${r.partitions}]` : ""}: ${r.reason}`);
+}

@@ -1,0 +1,203 @@
+/**
+ * `dagx dev`: watch the project, reload definitions in a fresh worker process on every save
+ * (bursts debounced), print what changed in the graph, and re-materialize the changed assets and
+ * their downstream (`--stale`, so unchanged outputs cut off early). A run in progress when a save
+ * arrives is canceled gracefully and re-planned. A broken file shows its error while the last good
+ * graph stays loaded. Schedules, sensors and automation run in a daemon worker, restarted on reload.
+ * One worker is always pre-spawned and warm, which keeps save → first step fast.
+ */
+import { type Subprocess, spawn } from "bun";
+import { watch } from "chokidar";
+import { relative, sep } from "node:path";
+import type { FromWorker, GraphSummary, ToWorker } from "./dev-worker.ts";
+
+export interface DevOptions {
+  root: string;
+  materialize: boolean;
+  daemon: boolean;
+  debounceMs: number;
+  concurrency: number;
+  automationMs: number;
+  maxRuns: number;
+  signal: AbortSignal;
+  say(line: string): void;
+  /** Paint helpers (the CLI passes picocolors). */
+  paint: { red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string };
+  /** Called once the first graph is loaded and watching started (tests and benches wait on it). */
+  onReady?(): void;
+}
+
+interface Worker {
+  proc: Subprocess;
+  ready: Promise<void>;
+  next(): Promise<FromWorker>;
+  send(m: ToWorker): void;
+  exited: Promise<number>;
+}
+
+const SKIP = /(^|[/\\])(node_modules|\.dagx|dist|\.[^/\\]+)([/\\]|$)/;
+
+/** Command that starts a worker: the compiled binary itself, or bun + the CLI entry from source. */
+function workerCommand(root: string): string[] {
+  const entry = Bun.main.startsWith("/$bunfs") ? [] : [Bun.main];
+  return [process.execPath, ...entry, "__worker", "-C", root];
+}
+
+function startWorker(root: string, onLog: (m: FromWorker) => void): Worker {
+  const queue: FromWorker[] = [];
+  const waiters: ((m: FromWorker) => void)[] = [];
+  let readyResolve: () => void = () => {};
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  const proc = spawn(workerCommand(root), {
+    stdio: ["ignore", "inherit", "inherit"],
+    ipc(message: FromWorker) {
+      if (message.type === "ready") return readyResolve();
+      if (message.type === "log" || message.type === "step-started") return onLog(message);
+      const w = waiters.shift();
+      if (w) w(message);
+      else queue.push(message);
+    },
+  });
+  return {
+    proc,
+    ready,
+    next: () => new Promise<FromWorker>((resolve) => {
+      const m = queue.shift();
+      if (m) resolve(m);
+      else waiters.push(resolve);
+      proc.exited.then(() => resolve({ type: "done", status: "exited", runId: null }));
+    }),
+    send: (m) => proc.send(m),
+    exited: proc.exited,
+  };
+}
+
+/** What changed between two graphs. */
+export function diffGraphs(before: GraphSummary | null, after: GraphSummary): { added: string[]; removed: string[]; changed: string[] } {
+  const old = new Map((before?.assets ?? []).map((a) => [a.key, a]));
+  const now = new Map(after.assets.map((a) => [a.key, a]));
+  const added = [...now.keys()].filter((k) => !old.has(k));
+  const removed = [...old.keys()].filter((k) => !now.has(k));
+  const changed = [...now.values()].filter((a) => {
+    const o = old.get(a.key);
+    return o && (o.codeVersion !== a.codeVersion || o.deps.join() !== a.deps.join());
+  }).map((a) => a.key);
+  return { added, removed, changed };
+}
+
+/** The keys to re-materialize: the changed/added assets and everything downstream, unpartitioned only. */
+export function downstreamOf(graph: GraphSummary, keys: readonly string[]): string[] {
+  const down = new Map<string, string[]>();
+  for (const a of graph.assets) for (const d of a.deps) (down.get(d) ?? down.set(d, []).get(d)!).push(a.key);
+  const seen = new Set<string>();
+  const queue = [...keys];
+  while (queue.length) {
+    const k = queue.shift()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    queue.push(...(down.get(k) ?? []));
+  }
+  return graph.assets.filter((a) => seen.has(a.key) && !a.partitioned).map((a) => a.key);
+}
+
+export async function runDev(o: DevOptions): Promise<void> {
+  const { paint: p } = o;
+  const log = (m: FromWorker) => {
+    if (m.type === "log") o.say(m.line);
+    else if (m.type === "step-started") o.say(p.dim(`▶ ${m.key}`));
+  };
+  let warm = startWorker(o.root, log);
+  let good: GraphSummary | null = null;
+  let running: Worker | null = null;
+  let daemon: Worker | null = null;
+
+  const stopWorker = async (w: Worker | null, ms = 5000) => {
+    if (!w) return;
+    try {
+      w.send({ type: "cancel" });
+    } catch {
+      // already gone
+    }
+    const t = setTimeout(() => w.proc.kill(9), ms);
+    await w.exited;
+    clearTimeout(t);
+  };
+
+  const startDaemon = async () => {
+    if (!o.daemon || !good || good.schedules + good.sensors === 0 && good.assets.length === 0) return;
+    await stopWorker(daemon);
+    const w = startWorker(o.root, log);
+    await w.ready;
+    w.send({ type: "load" });
+    const m = await w.next();
+    if (m.type !== "graph") return void (await stopWorker(w));
+    w.send({ type: "daemon", automationMs: o.automationMs, concurrency: o.concurrency, maxRuns: o.maxRuns });
+    daemon = w;
+  };
+
+  const reload = async (changedFiles: string[]) => {
+    const w = warm;
+    warm = startWorker(o.root, log);
+    await w.ready;
+    w.send({ type: "load" });
+    const m = await w.next();
+    if (m.type === "load-error" || (m.type === "graph" && m.graph.errors.length)) {
+      if (m.type === "load-error") o.say(`${p.red("error")} ${m.message}`);
+      else for (const e of m.graph.errors) o.say(`${p.red("error")} ${e.message}${e.frame ? `\n${p.dim(e.frame)}` : ""}`);
+      o.say(p.yellow(good ? `Keeping the last good graph (${good.assets.length} assets) until this is fixed` : "Fix the error to load the project"));
+      await stopWorker(w, 1000);
+      return;
+    }
+    if (m.type !== "graph") return void (await stopWorker(w, 1000));
+    const first = good === null;
+    const d = diffGraphs(good, m.graph);
+    good = m.graph;
+    if (first) o.say(`${p.bold("dagx dev")} ${m.graph.assets.length} asset(s), ${m.graph.schedules} schedule(s), ${m.graph.sensors} sensor(s) — watching ${o.root}`);
+    else {
+      const files = changedFiles.map((f) => relative(o.root, f)).join(", ");
+      o.say(`${p.bold("reloaded")} ${p.dim(files)}${d.added.length ? ` ${p.green(`+${d.added.join(", +")}`)}` : ""}${d.removed.length ? ` ${p.red(`-${d.removed.join(", -")}`)}` : ""}${d.changed.length ? ` ${p.yellow(`~${d.changed.join(", ~")}`)}` : ""}${!d.added.length && !d.removed.length && !d.changed.length ? p.dim(" (no asset changed)") : ""}`);
+    }
+    const keys = first ? [] : downstreamOf(m.graph, [...d.changed, ...d.added]);
+    if (running) {
+      o.say(p.dim("canceling the run in progress to re-plan"));
+      await stopWorker(running);
+      running = null;
+    }
+    void startDaemon();
+    if (!keys.length || !o.materialize) {
+      if (keys.length) o.say(p.yellow(`stale: ${keys.join(", ")} (--no-materialize)`));
+      await stopWorker(w, 1000);
+      return;
+    }
+    running = w;
+    w.send({ type: "materialize", keys, concurrency: o.concurrency });
+    const done = await w.next();
+    if (done.type === "done" && running === w) o.say(done.status === "success" ? p.green(`✔ up to date (run ${done.runId})`) : done.status === "nothing" ? p.dim("nothing stale") : p.yellow(`run ${done.runId ?? ""} ${done.status}`));
+    if (running === w) running = null;
+  };
+
+  // serialize reloads; a burst of saves becomes one reload after `debounceMs` of quiet
+  let pending = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let chain: Promise<void> = reload([]);
+  await chain;
+  const watcher = watch(o.root, { ignoreInitial: true, ignored: (path: string) => SKIP.test(relative(o.root, path).split(sep).join("/")) });
+  const onChange = (file: string) => {
+    if (!/\.(ts|tsx|js|mjs|json)$/.test(file)) return;
+    pending.add(file);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const files = [...pending];
+      pending = new Set();
+      if (running) void stopWorker(running).then(() => (running = null));
+      chain = chain.then(() => reload(files));
+    }, o.debounceMs);
+  };
+  watcher.on("add", onChange).on("change", onChange).on("unlink", onChange);
+  await new Promise<void>((r) => watcher.on("ready", () => r()));
+  o.onReady?.();
+  await new Promise<void>((r) => (o.signal.aborted ? r() : o.signal.addEventListener("abort", () => r(), { once: true })));
+  if (timer) clearTimeout(timer);
+  await watcher.close();
+  await Promise.all([stopWorker(running), stopWorker(daemon), stopWorker(warm, 1000)]);
+}

@@ -1,0 +1,105 @@
+/**
+ * The worker side of `dagx dev`: a fresh process per reload (so edits to helper modules take
+ * effect — Bun caches imported modules for the life of a process). It starts warm (runtime,
+ * dagx and DuckDB loaded, no user code), then on request loads the project, reports the graph,
+ * and runs either a materialization or the daemon loop until told to cancel.
+ */
+import { DagxError } from "../core/errors.ts";
+import { runDaemon } from "./daemon.ts";
+import { createDuckDBStateStore } from "./duckdb-state-store.ts";
+import { runMaterialize } from "./materialize.ts";
+import { loadProject, type Project } from "./project.ts";
+
+export type ToWorker =
+  | { type: "load" }
+  | { type: "materialize"; keys: string[]; concurrency: number }
+  | { type: "daemon"; automationMs: number; concurrency: number; maxRuns: number }
+  | { type: "cancel" };
+
+export interface GraphSummary {
+  assets: { key: string; codeVersion: string; deps: string[]; partitioned: boolean }[];
+  errors: { message: string; frame?: string }[];
+  schedules: number;
+  sensors: number;
+}
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "graph"; graph: GraphSummary }
+  | { type: "load-error"; message: string; frame?: string }
+  | { type: "step-started"; key: string; at: number }
+  | { type: "done"; status: string; runId: string | null }
+  | { type: "log"; line: string };
+
+/** Run the worker protocol over Bun's IPC channel (`process.send` / "message" events). */
+export async function runDevWorker(root: string): Promise<number> {
+  const send = (m: FromWorker) => process.send?.(m);
+  let project: Project | null = null;
+  const controller = new AbortController();
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((r) => (finish = r));
+  const store = createDuckDBStateStore(`${root}/.dagx/state.duckdb`);
+
+  process.on("message", async (m: ToWorker) => {
+    try {
+      if (m.type === "cancel") {
+        controller.abort();
+        if (!project) finish(0);
+        return;
+      }
+      if (m.type === "load") {
+        try {
+          project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
+        } catch (e) {
+          send({ type: "load-error", message: (e as Error).message });
+          return finish(2);
+        }
+        const g = project.graph;
+        send({
+          type: "graph",
+          graph: {
+            assets: g.order.map((k) => ({ key: k, codeVersion: g.assets.get(k)!.codeVersion, deps: [...(g.upstream.get(k) ?? [])], partitioned: g.assets.get(k)!.partitioned })),
+            errors: g.errors.map((e) => ({ message: e.message, frame: e.frame })),
+            schedules: project.instigators.schedules.length,
+            sensors: project.instigators.sensors.length,
+          },
+        });
+        return;
+      }
+      if (!project) throw new Error("worker: load first");
+      if (m.type === "materialize") {
+        const r = await runMaterialize(project, store, {
+          selectionText: m.keys.join(" "),
+          selected: new Set(m.keys),
+          stale: true,
+          concurrency: m.concurrency,
+          dryRun: false,
+          trigger: "dev",
+          signal: controller.signal,
+          reporter: {
+            onStepStart: (s) => send({ type: "step-started", key: s.key, at: Date.now() }),
+            onStepEnd: (s, res) =>
+              send({ type: "log", line: res.status === "failed" ? `✗ ${s.key} failed: ${res.error}` : res.status === "success" ? `✓ ${s.key}${res.rows !== null ? ` ${res.rows} rows` : ""} ${Math.round(res.durationMs)}ms` : `- ${s.key} ${res.status}${res.status === "skipped" ? `: ${res.reason}` : ""}` }),
+            onLog: (key, level, message) => send({ type: "log", line: `  ${key} │ ${level} ${message}` }),
+          },
+        });
+        send({ type: "done", status: r.status, runId: r.runId });
+        return finish(0);
+      }
+      if (m.type === "daemon") {
+        await runDaemon({ project, store, signal: controller.signal, log: (line) => send({ type: "log", line }), automationMs: m.automationMs, concurrency: m.concurrency, maxRuns: m.maxRuns });
+        return finish(0);
+      }
+    } catch (e) {
+      send({ type: "log", line: `✗ ${(e as Error).message}` });
+      send({ type: "done", status: "error", runId: null });
+      finish(e instanceof DagxError ? e.exitCode : 1);
+    }
+  });
+  process.on("SIGINT", () => controller.abort());
+  process.on("SIGTERM", () => controller.abort());
+  send({ type: "ready" });
+  const code = await finished;
+  await store.close();
+  return code;
+}
