@@ -28,6 +28,7 @@ export const COMMANDS: Record<string, Loader> = {
   schedules: lazy(() => import("./commands/schedules.ts")),
   sensors: lazy(() => import("./commands/sensors.ts")),
   dev: lazy(() => import("./commands/dev.ts")),
+  gc: lazy(() => import("./commands/gc.ts")),
   types: lazy(() => import("./commands/types.ts")),
 };
 

@@ -5,6 +5,7 @@
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
+import type { FreshnessPolicy } from "./freshness.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -58,6 +59,8 @@ export interface AssetOptions<
   backfill?: "per-partition" | "single-run";
   /** Declarative automation, evaluated by `dagx daemon` / `dagx dev`: `eager()`, `onCron("0 6 * * *")` or `onMissing()`. */
   automation?: AutomationCondition;
+  /** How old the data may get: `{ maxLag: "24h", warnAfter: "12h" }` or a deadline `{ cron: "0 9 * * *", maxLag: "1h" }`. */
+  freshness?: FreshnessPolicy;
 }
 
 /** What a stored output of type `Out` looks like to a downstream asset. */

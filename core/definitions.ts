@@ -21,6 +21,8 @@ export interface LoadedAsset extends AssetNode {
   backfill: "per-partition" | "single-run";
   /** Declarative automation condition (eager / onCron / onMissing), validated by the loader. */
   automation: unknown;
+  /** Freshness policy, raw (validated by the loader). */
+  freshness: unknown;
 }
 
 /** A file that failed to import, or a definition problem in it. */

@@ -110,6 +110,7 @@ export function resolveDefinitions(
       mappings,
       backfill: o.backfill ?? "per-partition",
       automation: o.automation ?? null,
+      freshness: o.freshness ?? null,
     };
   });
   checkMappings(assets);

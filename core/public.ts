@@ -58,3 +58,4 @@ export type {
   SensorOptions,
   SensorResult,
 } from "./automation/index.ts";
+export type { FreshnessPolicy } from "./freshness.ts";

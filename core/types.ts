@@ -55,6 +55,8 @@ export type EventType =
   | "step_canceled"
   | "step_retry"
   | "materialization"
+  | "schema_change"
+  | "check_evaluation"
   | "log";
 
 export interface EventRecord {
@@ -169,6 +171,16 @@ export interface BackfillPartitionRecord {
   updatedAt: number;
 }
 
+/** What `StateStore.gc` removed. */
+export interface GcCounts {
+  runs: number;
+  events: number;
+  materializations: number;
+  ticks: number;
+  runRequests: number;
+  backfills: number;
+}
+
 /** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
 export type InstigatorKind = "schedule" | "sensor" | "automation";
 
@@ -275,6 +287,13 @@ export interface StateStore {
   listTicks(options?: { name?: string; limit?: number }): Promise<TickRecord[]>;
   listRunRequests(options?: { status?: RunRequestStatus; source?: string; limit?: number }): Promise<RunRequestRecord[]>;
   updateRunRequest(requestId: string, patch: Partial<Pick<RunRequestRecord, "status" | "runId" | "reason" | "updatedAt">>): Promise<void>;
+  /**
+   * Retention: delete finished runs (and their events) that ended before `before`, history rows
+   * (materializations older than `before` that are not the latest of their partition), ticks,
+   * finished run requests and finished backfills older than `before`. Latest materializations,
+   * latest failures and running runs are never touched.
+   */
+  gc(before: number): Promise<GcCounts>;
   /** Forget materializations (and failures) of these assets; returns how many rows went. */
   wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
   close(): Promise<void>;

@@ -59,6 +59,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       backfill?: "per-partition" | "single-run";
       /** Declarative automation, evaluated by \`dagx daemon\` / \`dagx dev\`: \`eager()\`, \`onCron("0 6 * * *")\` or \`onMissing()\`. */
       automation?: AutomationCondition;
+      /** How old the data may get: \`{ maxLag: "24h", warnAfter: "12h" }\` or a deadline \`{ cron: "0 9 * * *", maxLag: "1h" }\`. */
+      freshness?: FreshnessPolicy;
   }
   /** What a stored output of type \`Out\` looks like to a downstream asset. */
   type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [object] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
@@ -657,7 +659,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       endedAt: number | null;
       heartbeatAt: number;
   }
-  type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "log";
+  type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "schema_change" | "check_evaluation" | "log";
   interface EventRecord {
       runId: string;
       /** Monotonic per run, starting at 1. */
@@ -759,6 +761,15 @@ export const DAGX_DTS: string = `declare module "dagx" {
       runId: string | null;
       error: string | null;
       updatedAt: number;
+  }
+  /** What \`StateStore.gc\` removed. */
+  interface GcCounts {
+      runs: number;
+      events: number;
+      materializations: number;
+      ticks: number;
+      runRequests: number;
+      backfills: number;
   }
   /** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
   type InstigatorKind = "schedule" | "sensor" | "automation";
@@ -880,10 +891,48 @@ export const DAGX_DTS: string = `declare module "dagx" {
           limit?: number;
       }): Promise<RunRequestRecord[]>;
       updateRunRequest(requestId: string, patch: Partial<Pick<RunRequestRecord, "status" | "runId" | "reason" | "updatedAt">>): Promise<void>;
+      /**
+       * Retention: delete finished runs (and their events) that ended before \`before\`, history rows
+       * (materializations older than \`before\` that are not the latest of their partition), ticks,
+       * finished run requests and finished backfills older than \`before\`. Latest materializations,
+       * latest failures and running runs are never touched.
+       */
+      gc(before: number): Promise<GcCounts>;
       /** Forget materializations (and failures) of these assets; returns how many rows went. */
       wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
       close(): Promise<void>;
   }
+
+  // ── freshness.ts
+  interface FreshnessPolicy {
+      /** Overdue once the data is older than this ("24h"); with \`cron\`, the allowed age at each tick. */
+      maxLag?: string | number;
+      /** Late (a warning) once the data is older than this. */
+      warnAfter?: string | number;
+      /** A deadline schedule: by each tick the data must be at most \`maxLag\` old. */
+      cron?: string;
+      /** Time zone of \`cron\`. @default "UTC" */
+      timezone?: string;
+  }
+  type FreshnessState = "fresh" | "late" | "overdue";
+  interface FreshnessResult {
+      state: FreshnessState;
+      /** Age of the data (ms), null when never materialized. */
+      lagMs: number | null;
+      reason: string;
+  }
+  interface NormalizedFreshness {
+      maxLagMs: number | null;
+      warnAfterMs: number | null;
+      cron: string | null;
+      timezone: string;
+  }
+  /** The latest cron tick at or before \`t\` (io implements it with croner). */
+  type PreviousTick = (expr: string, timezone: string, t: number) => number | null;
+  /** Validate a policy at load time (DefinitionError names the asset). */
+  function normalizeFreshness(p: unknown, key: string, where: string, validCron: (expr: string, tz: string) => string | null): NormalizedFreshness;
+  /** Evaluate a policy for data last materialized at \`lastAt\` (null: never). */
+  function evaluateFreshness(p: NormalizedFreshness, lastAt: number | null, now: number, previousTick: PreviousTick): FreshnessResult;
 
   // ── partitions/index.ts
   /**
@@ -1586,6 +1635,6 @@ export const DAGX_DTS: string = `declare module "dagx" {
 
 
   export { allPartitions, asset, daily, defineConfig, dimension, dynamicPartitions, eager, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, onCron, onMissing, schedule, sensor, staticMapping, staticPartitions, timeWindow, weekly };
-  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, CatchUpPolicy, DagxConfig, DynamicPartitionsDef, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, CatchUpPolicy, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

@@ -15,9 +15,14 @@ function job(expr: string, timezone: string): Cron {
   return c;
 }
 
-export const croner: CronEvaluator = {
+export const croner: CronEvaluator & { prev(expr: string, timezone: string, t: number): number | null } = {
   next(expr, timezone, after) {
     const d = job(expr, timezone).nextRun(new Date(after));
+    return d ? d.getTime() : null;
+  },
+  /** The latest tick at or before `t`. */
+  prev(expr: string, timezone: string, t: number): number | null {
+    const [d] = job(expr, timezone).previousRuns(1, new Date(t + 1));
     return d ? d.getTime() : null;
   },
   validate(expr, timezone) {

@@ -22,6 +22,11 @@ import type { InstigatorState, RunRequestRecord, StateStore, TickRecord } from "
 import { openFileLock } from "./_state-lock.ts";
 import { croner } from "./cron.ts";
 import { AUTOMATION, evaluateProjectAutomation } from "./daemon-automation.ts";
+import { readAssetState } from "./asset-state.ts";
+import { projectFreshness } from "./freshness.ts";
+
+/** Name of the freshness evaluator in state (its ticks are the transitions). */
+export const FRESHNESS = "freshness";
 import { createLauncher } from "./daemon-launcher.ts";
 import { selectionResolver } from "./instigators.ts";
 import type { Project } from "./project.ts";
@@ -37,6 +42,8 @@ export interface DaemonOptions {
   tickMs?: number;
   /** Automation evaluation period. @default 30_000 */
   automationMs?: number;
+  /** Freshness evaluation period (transitions are recorded as ticks of "freshness"). @default 10_000 */
+  freshnessMs?: number;
   /** Most requests per automation evaluation. @default 50 */
   maxAutomationRequests?: number;
   /** Runs at once. @default 2 */
@@ -62,7 +69,7 @@ const request = (source: string, kind: RunRequestRecord["kind"], keys: string[],
 /** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const now = o.now ?? Date.now;
-  const { schedules, sensors, automation } = o.project.instigators;
+  const { schedules, sensors, automation, freshness } = o.project.instigators;
   const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log });
   const resolve = selectionResolver(o.project.graph);
   const t0 = now();
@@ -71,9 +78,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     ...schedules.map((s) => base(s.name, "schedule")),
     ...sensors.map((s) => base(s.name, "sensor")),
     ...(automation.size ? [base(AUTOMATION, "automation")] : []),
+    ...(freshness.size ? [base(FRESHNESS, "automation")] : []),
   ]);
   o.log(`daemon started: ${schedules.length} schedule(s), ${sensors.length} sensor(s), ${automation.size} automated asset(s)`);
   let lastAutomation = 0;
+  let lastFreshness = 0;
   while (!o.signal.aborted) {
     const started = now();
     try {
@@ -90,6 +99,11 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       if (automation.size && auto?.status === "running" && now() - lastAutomation >= (o.automationMs ?? 30_000)) {
         lastAutomation = now();
         await tickAutomation(o, auto, launcher.busyKeys(), now());
+      }
+      const fr = states.get(FRESHNESS);
+      if (freshness.size && fr && now() - lastFreshness >= (o.freshnessMs ?? 10_000)) {
+        lastFreshness = now();
+        await tickFreshness(o, fr, now());
       }
       await launcher.pump();
     } catch (e) {
@@ -179,4 +193,21 @@ async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: Reado
   await o.store.recordTick({ name: AUTOMATION, kind: "automation", tickAt: now, evaluatedAt: now, status: requests.length ? "requested" : "skipped", reason, requestIds: requests.map((r) => r.requestId) }, requests, { lastTickAt: now, data: data as Record<string, unknown>, updatedAt: now });
   if (result.capped) o.log(`automation: ${reason} — a guard against surprise mass runs; raise it with --max-automation-requests`);
   for (const r of requests) o.log(`automation: requested ${r.selection.join(", ")}${r.partitions ? ` [${r.partitions}]` : ""}: ${r.reason}`);
+}
+
+/** Record freshness transitions (fresh → late → overdue and back) as ticks, and log them. */
+async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number): Promise<void> {
+  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, []);
+  const results = projectFreshness(o.project, assetState, now);
+  const previous = (st.data.states ?? {}) as Record<string, string>;
+  const states: Record<string, string> = {};
+  const changes: string[] = [];
+  for (const [key, r] of results) {
+    states[key] = r.state;
+    if (previous[key] !== undefined && previous[key] !== r.state) changes.push(`${key}: ${previous[key]} → ${r.state} (${r.reason})`);
+    else if (previous[key] === undefined && r.state !== "fresh") changes.push(`${key}: ${r.state} (${r.reason})`);
+  }
+  if (!changes.length && Object.keys(previous).length === Object.keys(states).length) return;
+  await o.store.recordTick({ name: FRESHNESS, kind: "automation", tickAt: now, evaluatedAt: now, status: changes.length ? "success" : "skipped", reason: changes.join("; ") || null, requestIds: [] }, [], { lastTickAt: now, data: { states }, updatedAt: now });
+  for (const c of changes) o.log(`freshness ${c}`);
 }

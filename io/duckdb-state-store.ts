@@ -20,6 +20,7 @@ import {
 } from "./_state-partitions.ts";
 import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_state-instigators.ts";
 import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
+import { collectGarbage } from "./_state-gc.ts";
 import { whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   ROWS_PER_INSERT,
@@ -161,6 +162,8 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     listTicks: (options = {}) => op("list ticks", (conn) => selectTicks(conn, options)),
     listRunRequests: (options = {}) => op("list run requests", (conn) => selectRunRequests(conn, options)),
     updateRunRequest: (requestId, patch) => op("update run request", (conn) => patchRunRequest(conn, requestId, patch)),
+
+    gc: (before) => op("collect garbage", (conn) => collectGarbage(conn, before)),
 
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0

@@ -14,6 +14,7 @@ import {
   validateSensor,
 } from "../core/automation/index.ts";
 import { DagxError } from "../core/errors.ts";
+import { normalizeFreshness, type NormalizedFreshness } from "../core/freshness.ts";
 import type { ProjectGraph } from "../core/graph.ts";
 import { selectAssets } from "../core/selection/index.ts";
 import { croner } from "./cron.ts";
@@ -23,6 +24,8 @@ export interface ProjectInstigators {
   sensors: SensorInfo[];
   /** Asset key → its automation condition. */
   automation: Map<string, AutomationCondition>;
+  /** Asset key → its freshness policy. */
+  freshness: Map<string, NormalizedFreshness>;
 }
 
 /** Resolve select items (selection strings and asset definitions) to asset keys. */
@@ -55,5 +58,9 @@ export function loadInstigators(graph: ProjectGraph): ProjectInstigators {
   for (const a of graph.assets.values()) {
     if (a.automation !== null && a.automation !== undefined) automation.set(a.key, validateAutomation(a.automation, a.key, a.location ?? a.file, croner));
   }
-  return { schedules, sensors, automation };
+  const freshness = new Map<string, NormalizedFreshness>();
+  for (const a of graph.assets.values()) {
+    if (a.freshness !== null && a.freshness !== undefined) freshness.set(a.key, normalizeFreshness(a.freshness, a.key, a.location ?? a.file, (e, tz) => croner.validate(e, tz)));
+  }
+  return { schedules, sensors, automation, freshness };
 }

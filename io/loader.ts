@@ -42,7 +42,12 @@ function fileStem(file: string): string {
 
 /** file:line and a code frame for an import failure (syntax error or a throw at module top level). */
 export function describeLoadError(root: string, file: string, e: unknown): LoadError {
-  const err = e as { name?: string; message?: string; position?: { file?: string; line?: number; column?: number } | null; stack?: string };
+  type Err = { name?: string; message?: string; position?: { file?: string; line?: number; column?: number } | null; stack?: string; errors?: unknown[] };
+  let err = e as Err;
+  // Bun reports several syntax errors of one file as an AggregateError ("3 errors building …")
+  // of BuildMessages: point at the first one, which has the position
+  const inner = Array.isArray(err?.errors) ? (err.errors as Err[]).find((x) => x?.position?.line) : undefined;
+  if (inner) err = { name: inner.name, position: inner.position, message: `${inner.message}${err.errors!.length > 1 ? ` (and ${err.errors!.length - 1} more error(s))` : ""}` };
   let line: number | null = null;
   let at = file;
   if (err?.position?.line) {

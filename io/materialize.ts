@@ -82,6 +82,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
+  const stepStarts = new Map<string, number>();
+  // outputs as they were before this run, to report schema changes against
+  const before = new Map<string, MaterializationRecord>(st.latest);
+  for (const [k, p] of parts) if (p.last) before.set(k, p.last);
   const writer = createStateWriter(store, {
     flushMs: 250,
     beforeWrite: (ms) => syncFiles(ms.filter((m) => m.path).map((m) => join(project.storage.dataRoot, m.path))),
@@ -109,8 +113,14 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     },
     now: () => Date.now(),
     onMaterialization: (m: MaterializationRecord) => {
+      // automatic metadata: step duration, and how the schema changed since the previous output
+      const started = stepStarts.get(m.assetKey);
+      const previous = before.get(m.assetKey) ?? null;
+      const change = previous ? schemaChange(previous.schema, m.schema) : null;
+      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(Date.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
-      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes });
+      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
+      if (change) event("schema_change", m.assetKey, m.partitionKey, change);
     },
     onLog: (key, level, message) => {
       event("log", key, null, { level, message });
@@ -129,7 +139,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       } else event(type, step.key, step.partitionKey, payload);
       if (type === "step_retry") o.reporter?.onRetry?.(step, payload);
     },
-    onStepStart: o.reporter?.onStepStart,
+    onStepStart: (step) => {
+      stepStarts.set(step.key, Date.now());
+      o.reporter?.onStepStart?.(step);
+    },
     onStepEnd: o.reporter?.onStepEnd,
     clock: { now: () => Date.now(), sleep },
     random: Math.random,
@@ -211,4 +224,15 @@ function earlyCutoff(project: Project, latest: ReadonlyMap<string, Materializati
   if (!m || m.codeVersion !== a.codeVersion) return null;
   for (const up of a.deps) if (latest.get(up)?.dataVersion !== m.inputVersions[up]) return null;
   return "fresh: upstream outputs unchanged (early cutoff)";
+}
+
+/** Columns added, removed and retyped between two output schemas; null when equal or unknown. */
+export function schemaChange(before: MaterializationRecord["schema"], after: MaterializationRecord["schema"]): { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } | null {
+  if (!before || !after) return null;
+  const b = new Map(before.map((c) => [c.name, c.type]));
+  const a = new Map(after.map((c) => [c.name, c.type]));
+  const added = [...a.keys()].filter((n) => !b.has(n));
+  const removed = [...b.keys()].filter((n) => !a.has(n));
+  const changed = [...a].filter(([n, t]) => b.has(n) && b.get(n) !== t).map(([name, to]) => ({ name, from: b.get(name)!, to }));
+  return added.length || removed.length || changed.length ? { added, removed, changed } : null;
 }

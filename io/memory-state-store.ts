@@ -225,6 +225,26 @@ export function createMemoryStateStore(): StateStore {
       if (!request) throw new StateStoreError(`Cannot update run request "${requestId}": no such run request`);
       Object.assign(request, copy(definedFields(patch, RUN_REQUEST_FIELDS)));
     },
+    async gc(before) {
+      open("collect garbage");
+      const counts = { runs: 0, events: 0, materializations: 0, ticks: 0, runRequests: 0, backfills: 0 };
+      const oldRuns = new Set([...runs.values()].filter((r) => r.status !== "running" && r.endedAt !== null && r.endedAt < before).map((r) => r.runId));
+      for (const id of oldRuns) runs.delete(id);
+      counts.runs = oldRuns.size;
+      const keepEvents = events.filter((e) => !oldRuns.has(e.runId));
+      counts.events = events.length - keepEvents.length;
+      events.splice(0, events.length, ...keepEvents);
+      const current = new Set(latest.values());
+      const keepHistory = history.filter((m) => m.at >= before || current.has(m) || [...latest.values()].some((l) => l.assetKey === m.assetKey && l.partitionKey === m.partitionKey && l.runId === m.runId && l.at === m.at));
+      counts.materializations = history.length - keepHistory.length;
+      history.splice(0, history.length, ...keepHistory);
+      const keepTicks = ticks.filter((t) => t.evaluatedAt >= before);
+      counts.ticks = ticks.length - keepTicks.length;
+      ticks.splice(0, ticks.length, ...keepTicks);
+      for (const [id, r] of requests) if (r.status !== "requested" && r.updatedAt < before) (requests.delete(id), counts.runRequests++);
+      for (const [id, b] of backfills) if (b.status !== "running" && b.updatedAt < before) (backfills.delete(id), backfillParts.delete(id), counts.backfills++);
+      return counts;
+    },
     async wipe(keys, partitionKeys) {
       open("wipe materializations");
       const assets = new Set(keys);

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { formatRanges } from "../../core/partitions/index.ts";
 import { readAssetState } from "../../io/asset-state.ts";
+import { projectFreshness } from "../../io/freshness.ts";
+import { printDetail, userMetadata } from "../status-detail.ts";
 import type { PartitionStatusInfo } from "../../io/partition-status.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -19,6 +21,7 @@ export default defineCommand({
       const selected = resolveSelected(project, positionals(args));
       const keys = project.graph.order.filter((k) => selected.has(k));
       const st = await readAssetState(project.graph, project.storage, store, keys);
+      const fresh = projectFreshness(project, st, Date.now());
       const view = (k: string) => {
         const ps = st.partitionStatuses.get(k);
         if (!ps) return { s: st.statuses.get(k)!, ps: null };
@@ -29,11 +32,34 @@ export default defineCommand({
           keys.map((k) => {
             const { s, ps } = view(k);
             const m = s.materialization;
+            const a = project.graph.assets.get(k)!;
+            const f = fresh.get(k);
             return {
               key: k,
               status: s.status,
               causes: s.causes,
-              lastMaterialization: m ? { runId: m.runId, at: new Date(m.at).toISOString(), rows: m.rows, bytes: m.bytes, partition: m.partitionKey || null, dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path || null } : null,
+              group: a.group,
+              description: a.description,
+              owners: a.owners,
+              tags: a.tags,
+              kinds: a.kinds,
+              freshness: f ? { state: f.state, lagMs: f.lagMs, reason: f.reason } : null,
+              lastMaterialization: m
+                ? {
+                    runId: m.runId,
+                    at: new Date(m.at).toISOString(),
+                    rows: m.rows,
+                    bytes: m.bytes,
+                    durationMs: (m.metadata?.["dagx/durationMs"] as number | undefined) ?? null,
+                    partition: m.partitionKey || null,
+                    dataVersion: m.dataVersion,
+                    codeVersion: m.codeVersion,
+                    path: m.path || null,
+                    schema: m.schema,
+                    schemaChange: (m.metadata?.["dagx/schemaChange"] as unknown) ?? null,
+                    metadata: userMetadata(m.metadata),
+                  }
+                : null,
               lastFailure: s.failure ? { runId: s.failure.runId, at: new Date(s.failure.at).toISOString(), error: s.failure.error } : null,
               ...(ps
                 ? {
@@ -59,18 +85,28 @@ export default defineCommand({
       }
       const { c } = out;
       const paint = { fresh: c.green, stale: c.yellow, missing: c.dim, failed: c.red } as const;
+      if (keys.length === 1 && positionals(args).length > 0) {
+        const k = keys[0]!;
+        const { s, ps } = view(k);
+        printDetail(out, project.graph.assets.get(k)!, s, ps, fresh.get(k) ?? null, paint);
+        return 0;
+      }
+      const fpaint = { fresh: c.green, late: c.yellow, overdue: c.red } as const;
+      const hasFreshness = keys.some((k) => fresh.has(k));
       const rows = keys.map((k) => {
         const { s, ps } = view(k);
         const m = s.materialization;
+        const f = fresh.get(k);
         return [
           c.bold(k),
           paint[s.status](s.status),
+          ...(hasFreshness ? [f ? fpaint[f.state](f.state) : c.dim("—")] : []),
           m ? `${ago(m.at)} ${c.dim(`run ${m.runId.slice(-8)}`)}` : c.dim("never"),
           ps ? `${ps.materialized.size.toLocaleString("en-US")}/${ps.total.toLocaleString("en-US")} parts` : m ? formatRows(m.rows) : "",
           ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "),
         ];
       });
-      out.say(formatTable(["KEY", "STATUS", "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));
+      out.say(formatTable(["KEY", "STATUS", ...(hasFreshness ? ["FRESHNESS"] : []), "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));
       const count = (x: string) => keys.filter((k) => view(k).s.status === x).length;
       out.say(c.dim(`${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing, ${count("failed")} failed`));
       if (count("stale") + count("missing") + count("failed") > 0) out.say(c.dim("Bring everything up to date: dagx materialize --stale"));

@@ -1,0 +1,51 @@
+/** `dagx status KEY`: everything known about one asset, for humans. */
+import { formatDuration } from "../core/duration.ts";
+import type { LoadedAsset } from "../core/definitions.ts";
+import type { FreshnessResult } from "../core/freshness.ts";
+import { formatRanges } from "../core/partitions/index.ts";
+import type { StatusInfo } from "../core/staleness.ts";
+import type { PartitionStatusInfo } from "../io/partition-status.ts";
+import { ago, type Output } from "./output.ts";
+
+/** Metadata the user attached (without dagx's own `dagx/…` keys), or null. */
+export function userMetadata(m: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (!m) return null;
+  const entries = Object.entries(m).filter(([k]) => !k.startsWith("dagx/"));
+  return entries.length ? Object.fromEntries(entries) : null;
+}
+
+type Paint = Record<StatusInfo["status"], (s: string) => string>;
+
+export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "status" | "causes" | "materialization" | "failure">, ps: PartitionStatusInfo | null, f: FreshnessResult | null, paint: Paint): void {
+  const { c } = out;
+  const line = (label: string, value: string) => out.say(`${c.dim(label.padEnd(14))}${value}`);
+  out.say(`${c.bold(a.key)}  ${paint[s.status](s.status)}${a.description ? `  ${c.dim(a.description)}` : ""}`);
+  line("group", a.group);
+  if (a.owners.length) line("owners", a.owners.join(", "));
+  if (a.kinds.length) line("kinds", a.kinds.join(", "));
+  if (Object.keys(a.tags).length) line("tags", Object.entries(a.tags).map(([k, v]) => `${k}=${v}`).join(", "));
+  line("deps", a.deps.join(", ") || "—");
+  line("defined at", a.location ?? a.file);
+  line("code version", a.codeVersion);
+  for (const cause of s.status === "fresh" ? [] : s.causes) line("cause", cause);
+  if (f) line("freshness", `${f.state === "fresh" ? c.green(f.state) : f.state === "late" ? c.yellow(f.state) : c.red(f.state)} (${f.reason})`);
+  if (ps) {
+    line("partitions", `${ps.space.label}: ${ps.materialized.size}/${ps.total} materialized, ${ps.failed.size} failed, ${ps.stale.size} stale, ${ps.missing.size} missing`);
+    if (!ps.materialized.isEmpty) line("  materialized", formatRanges(ps.materialized, ps.space, { maxRanges: 5 }));
+    if (!ps.failed.isEmpty) line("  failed", formatRanges(ps.failed, ps.space, { maxRanges: 5 }));
+    if (!ps.stale.isEmpty) line("  stale", formatRanges(ps.stale, ps.space, { maxRanges: 5 }));
+  }
+  const m = s.materialization;
+  if (!m) line("last run", c.dim("never materialized"));
+  else {
+    const dur = m.metadata?.["dagx/durationMs"];
+    line("last run", `${ago(m.at)} (${new Date(m.at).toISOString()}) run ${m.runId}${m.partitionKey ? ` partition ${m.partitionKey}` : ""}`);
+    line("output", `${m.path || "(side effect)"}${m.rows !== null ? ` · ${m.rows.toLocaleString("en-US")} rows` : ""}${m.bytes !== null ? ` · ${m.bytes.toLocaleString("en-US")} bytes` : ""}${typeof dur === "number" ? ` · ${formatDuration(dur)}` : ""}`);
+    if (m.schema?.length) line("schema", m.schema.map((col) => `${col.name} ${c.dim(col.type)}`).join(", "));
+    const change = m.metadata?.["dagx/schemaChange"] as { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } | undefined;
+    if (change) line("schema change", [...change.added.map((n) => c.green(`+${n}`)), ...change.removed.map((n) => c.red(`-${n}`)), ...change.changed.map((x) => c.yellow(`${x.name} ${x.from}→${x.to}`))].join(", "));
+    const meta = userMetadata(m.metadata);
+    if (meta) for (const [k, v] of Object.entries(meta)) line(`  ${k}`, typeof v === "string" ? v : JSON.stringify(v));
+  }
+  if (s.failure && s.status === "failed") line("last failure", `${ago(s.failure.at)} run ${s.failure.runId}: ${s.failure.error.split("\n")[0]}`);
+}
