@@ -18,7 +18,7 @@ type Paint = Record<StatusInfo["status"], (s: string) => string>;
 
 export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "status" | "causes" | "materialization" | "failure">, ps: PartitionStatusInfo | null, f: FreshnessResult | null, paint: Paint): void {
   const { c } = out;
-  const line = (label: string, value: string) => out.say(`${c.dim(label.padEnd(14))}${value}`);
+  const line = (label: string, value: string) => out.say(`${c.dim(label.padEnd(Math.max(14, label.length + 2)))}${value}`);
   out.say(`${c.bold(a.key)}  ${paint[s.status](s.status)}${a.description ? `  ${c.dim(a.description)}` : ""}`);
   line("group", a.group);
   if (a.owners.length) line("owners", a.owners.join(", "));

@@ -75,7 +75,7 @@ async function syncPath(path: string, bestEffort: boolean): Promise<void> {
 }
 
 export async function parquetSchema(conn: DuckDBConnection, path: string): Promise<{ name: string; type: string }[]> {
-  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path)})`);
+  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false)`);
   return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
 }
 

@@ -7,22 +7,29 @@ import { assertInside } from "../../io/storage.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
+import type { Output } from "../output.ts";
+import type { Project } from "../../io/project.ts";
+import type { StateStore } from "../../core/types.ts";
+import { readPartitionState } from "../../io/partition-state.ts";
+import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 
 export default defineCommand({
   meta: {
     name: "wipe",
-    description: "Forget materializations of the selected assets (they become missing); --data also deletes their stored outputs.\n\nExamples:\n  dagx wipe orders\n  dagx wipe 'group:raw' --data",
+    description: "Forget materializations of the selected assets (they become missing); --data also deletes their stored outputs.\n\nExamples:\n  dagx wipe orders\n  dagx wipe 'group:raw' --data\n  dagx wipe events --partitions 2024-01 --data",
   },
   args: {
     ...globalArgs,
     selection: { type: "positional", required: true, description: "Selection of assets to wipe" },
     data: { type: "boolean", description: "Also delete the stored output files" },
+    partitions: { type: "string", description: "Only these partitions of the partitioned assets (range grammar of materialize)", valueHint: "RANGE" },
   },
   async run({ args }) {
     return withProject(args, async ({ out, project, store }) => {
       const words = positionals(args);
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];
+      if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data));
       const st = args.data ? await readAssetState(project.graph, project.storage, store) : null;
       const n = await store.wipe(keys);
       let files = 0;
@@ -41,6 +48,36 @@ export default defineCommand({
     });
   },
 });
+
+/** Forget (and with --data delete) only the given partitions of each selected partitioned asset. */
+async function wipePartitions(out: Output, project: Project, store: StateStore, keys: string[], range: string, data: boolean): Promise<number> {
+  const parts = await readPartitionState(project.graph, store, Date.now(), keys);
+  const skipped = keys.filter((k) => !parts.has(k));
+  if (parts.size === 0) throw new DagxError("USAGE", `--partitions needs partitioned assets; ${keys.map((k) => `"${k}"`).join(", ")} ${keys.length === 1 ? "is" : "are"} not partitioned`);
+  let records = 0;
+  let files = 0;
+  const wiped: { key: string; partitions: number }[] = [];
+  for (const [key, p] of parts) {
+    const set = resolvePartitionSelection(range, p.space, { materialized: p.materialized, failed: p.failed });
+    const pks = [...set].map((i) => p.space.keyAt(i));
+    if (!pks.length) continue;
+    records += await store.wipe([key], pks);
+    if (data) {
+      for (const pk of pks) {
+        const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...key.split("/"), ...partitionSegments(p.space, pk)));
+        if (safeList(dir).length) files++;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    wiped.push({ key, partitions: pks.length });
+  }
+  if (out.json) out.data({ wiped, materializations: records, outputsDeleted: files, skipped });
+  else {
+    out.say(`Wiped ${wiped.map((w) => `${w.key} (${w.partitions} partition(s))`).join(", ") || "nothing"}: ${records} materialization record(s) forgotten${data ? `, ${files} partition folder(s) deleted` : ""}`);
+    if (skipped.length) out.say(out.c.dim(`not partitioned, left alone: ${skipped.join(", ")}`));
+  }
+  return 0;
+}
 
 function safeList(dir: string): string[] {
   try {
