@@ -38,6 +38,8 @@ export async function computePartitionStatuses(
   parts: ReadonlyMap<string, AssetPartitions>,
   latestUnpartitioned: ReadonlyMap<string, MaterializationRecord>,
   keys: Iterable<string>,
+  /** Status of unpartitioned upstreams: a stale or failed one makes every materialized partition stale. */
+  plainStatus: (key: string) => AssetStatus | undefined = () => undefined,
 ): Promise<Map<string, PartitionStatusInfo>> {
   const out = new Map<string, PartitionStatusInfo>();
   const records = new Map<string, Map<string, MaterializationRecord>>();
@@ -65,6 +67,13 @@ export async function computePartitionStatuses(
     if (!stale.isEmpty) causes.push(`code changed in ${stale.size} partition(s)`);
     const partitionedUps = a.deps.filter((u) => parts.has(u));
     const plainUps = a.deps.filter((u) => !parts.has(u));
+    for (const u of plainUps) {
+      const us = plainStatus(u);
+      if ((us === "stale" || us === "failed") && !materialized.isEmpty) {
+        causes.push(`upstream "${u}" is ${us === "stale" ? "stale" : "failed its last run"}`);
+        stale = stale.union(materialized);
+      }
+    }
     if (!materialized.isEmpty && a.deps.length > 0) {
       if (materialized.size > UPSTREAM_CHECK_LIMIT) causes.push(`upstream changes not checked per partition (over ${UPSTREAM_CHECK_LIMIT.toLocaleString("en-US")} partitions)`);
       else {
