@@ -53,13 +53,24 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
   // Unpartitioned and partitioned statuses feed each other (u → P → v chains): iterate to a fixed
   // point (a project without partitioned assets needs one pass).
   const wanted = [...(partitionKeys ?? parts.keys())];
+  // an unpartitioned reader through lastPartition() read the last partition only: compare with its version
+  const lastVersions = new Map<string, string | null>();
+  for (const a of graph.assets.values()) {
+    if (a.partitionsDef) continue;
+    for (const up of a.deps) {
+      const u = parts.get(up);
+      if (!u || mappingOf(a, graph.assets.get(up)!).kind !== "last") continue;
+      const last = u.space.size === 0 ? [] : await store.latestPartitionMaterializations(up, [u.space.keyAt(u.space.size - 1)]);
+      lastVersions.set(`${a.key}\0${up}`, last[0]?.dataVersion ?? null);
+    }
+  }
   let statuses = new Map<string, StatusInfo>();
   let partitionStatuses = new Map<string, PartitionStatusInfo>();
   for (let pass = 0; pass < 4; pass++) {
     const before = JSON.stringify([...statuses.values()].map((x) => x.status));
     partitionStatuses = await computePartitionStatuses(graph, store, parts, latest, new Set([...wanted, ...(pass > 0 ? parts.keys() : [])]), (k) => statuses.get(k)?.status);
     const partitioned = new Map([...parts].map(([k, p]) => [k, { status: partitionStatuses.get(k)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh"), version: p.materialized.isEmpty ? null : wholeAssetVersion(p) }] as const));
-    statuses = computeStatuses({ partitioned, order: graph.order, upstream: graph.upstream, codeVersion: (k) => graph.assets.get(k)!.codeVersion, latest, failures, drifted });
+    statuses = computeStatuses({ partitioned, partitionedInputVersion: (down, up) => lastVersions.get(`${down}\0${up}`), order: graph.order, upstream: graph.upstream, codeVersion: (k) => graph.assets.get(k)!.codeVersion, latest, failures, drifted });
     if (parts.size === 0 || (pass > 0 && JSON.stringify([...statuses.values()].map((x) => x.status)) === before)) break;
   }
   return { latest, failures, drifted, statuses, parts, partitionStatuses };
