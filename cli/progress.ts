@@ -7,6 +7,7 @@ import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunOutcome, RunReporter } from "../io/materialize.ts";
 import { formatRows, type Output } from "./output.ts";
+import { checkFailureLines } from "./check-format.ts";
 
 const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -65,7 +66,12 @@ export function createProgress(out: Output, _root: string): Progress {
     onStepEnd(s, r: StepResult) {
       running.delete(label(s));
       done++;
-      if (r.status === "success") line(`${c.green("✓")} ${label(s)}  ${c.dim([formatRows(r.rows), formatDuration(r.durationMs)].filter(Boolean).join("  "))}`);
+      if (r.status === "success") {
+        const passed = r.checks?.filter((x) => x.passed).length ?? 0;
+        const checks = r.checks?.length ? `${passed}/${r.checks.length} checks passed` : "";
+        line(`${c.green("✓")} ${label(s)}  ${c.dim([formatRows(r.rows), formatDuration(r.durationMs), checks].filter(Boolean).join("  "))}`);
+        for (const x of r.checks ?? []) for (const l of checkFailureLines(x, c, "  ")) line(l);
+      }
       else if (r.status === "failed") line(`${c.red("✗")} ${label(s)}  ${c.red("failed")}: ${r.error}`);
       else if (r.status === "skipped") line(`${c.dim("-")} ${label(s)}  ${c.dim(`skipped: ${r.reason}`)}`);
       else line(`${c.yellow("○")} ${label(s)}  ${c.yellow("canceled")}`);
@@ -85,9 +91,13 @@ export function createProgress(out: Output, _root: string): Progress {
     summary(o) {
       if (o.runId === null) return;
       const n = (st: StepResult["status"]) => o.steps.filter((s) => s.status === st).length;
+      const checks = o.steps.flatMap((s) => (s.status === "success" ? (s.checks ?? []) : []));
+      const failedChecks = checks.filter((x) => !x.passed && x.severity === "error").length;
+      const warnedChecks = checks.filter((x) => !x.passed && x.severity === "warn").length;
+      const checkNote = failedChecks + warnedChecks ? `, ${failedChecks} check(s) failed${warnedChecks ? `, ${warnedChecks} warned` : ""}` : "";
       const colour = o.status === "success" ? c.green : o.status === "canceled" ? c.yellow : c.red;
       out.say(
-        `${colour(o.status === "success" ? "✔" : "✘")} Run ${o.runId} ${colour(o.status)} · ${n("success")} materialized, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""} · ${formatDuration(o.durationMs)}`,
+        `${colour(o.status === "success" ? "✔" : "✘")} Run ${o.runId} ${colour(o.status)} · ${n("success")} materialized, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""}${checkNote} · ${formatDuration(o.durationMs)}`,
       );
       if (o.status === "failed") out.say(c.dim(`Details: dagx logs ${o.runId}   Retry what is left: dagx materialize --stale`));
     },

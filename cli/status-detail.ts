@@ -5,7 +5,26 @@ import type { FreshnessResult } from "../core/freshness.ts";
 import { formatRanges } from "../core/partitions/index.ts";
 import type { StatusInfo } from "../core/staleness.ts";
 import type { PartitionStatusInfo } from "../io/partition-status.ts";
-import { ago, type Output } from "./output.ts";
+import type { CheckSummary } from "../io/checks.ts";
+import { ago, type Colors, type Output } from "./output.ts";
+
+/** `checks` in status JSON: counts and the latest result of each check (per partition). */
+export function checksJson(s: CheckSummary | undefined) {
+  if (!s) return null;
+  return {
+    passed: s.passed,
+    failed: s.failed,
+    warned: s.warned,
+    results: s.latest.map((r) => ({ check: r.checkName, partition: r.partitionKey || null, passed: r.passed, severity: r.severity, blocking: r.blocking, at: new Date(r.at).toISOString(), error: r.error ?? null })),
+  };
+}
+
+/** "2 checks failed" for the status table, or "" when all passed. */
+export function checkLine(s: CheckSummary | undefined, c: Colors): string {
+  if (!s || s.failed + s.warned === 0) return "";
+  const parts = [s.failed ? c.red(`${s.failed} check(s) failed`) : "", s.warned ? c.yellow(`${s.warned} warning(s)`) : ""].filter(Boolean);
+  return parts.join(", ");
+}
 
 /** Metadata the user attached (without dagx's own `dagx/…` keys), or null. */
 export function userMetadata(m: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
@@ -16,7 +35,7 @@ export function userMetadata(m: Record<string, unknown> | null | undefined): Rec
 
 type Paint = Record<StatusInfo["status"], (s: string) => string>;
 
-export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "status" | "causes" | "materialization" | "failure">, ps: PartitionStatusInfo | null, f: FreshnessResult | null, paint: Paint): void {
+export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "status" | "causes" | "materialization" | "failure">, ps: PartitionStatusInfo | null, f: FreshnessResult | null, paint: Paint, checks: CheckSummary | null = null): void {
   const { c } = out;
   const line = (label: string, value: string) => out.say(`${c.dim(label.padEnd(Math.max(14, label.length + 2)))}${value}`);
   out.say(`${c.bold(a.key)}  ${paint[s.status](s.status)}${a.description ? `  ${c.dim(a.description)}` : ""}`);
@@ -46,6 +65,10 @@ export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "st
     if (change) line("schema change", [...change.added.map((n) => c.green(`+${n}`)), ...change.removed.map((n) => c.red(`-${n}`)), ...change.changed.map((x) => c.yellow(`${x.name} ${x.from}→${x.to}`))].join(", "));
     const meta = userMetadata(m.metadata);
     if (meta) for (const [k, v] of Object.entries(meta)) line(`  ${k}`, typeof v === "string" ? v : JSON.stringify(v));
+  }
+  if (checks) {
+    line("checks", `${checks.passed} passed, ${checks.failed} failed, ${checks.warned} warning(s)`);
+    for (const r of checks.latest.filter((x) => !x.passed).slice(0, 10)) line(`  ${r.checkName}`, `${r.severity === "error" ? c.red("failed") : c.yellow("warn")}${r.partitionKey ? ` [${r.partitionKey}]` : ""}${r.error ? `: ${r.error}` : ""}`);
   }
   if (s.failure && s.status === "failed") line("last failure", `${ago(s.failure.at)} run ${s.failure.runId}: ${s.failure.error.split("\n")[0]}`);
 }

@@ -5,6 +5,7 @@
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
+import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 
 /** Retry policy of an asset's step. */
@@ -61,6 +62,12 @@ export interface AssetOptions<
   automation?: AutomationCondition;
   /** How old the data may get: `{ maxLag: "24h", warnAfter: "12h" }` or a deadline `{ cron: "0 9 * * *", maxLag: "1h" }`. */
   freshness?: FreshnessPolicy;
+  /**
+   * Built-in checks, run as SQL over the stored output after each materialization (and by
+   * `dagx check`): `[notNull("id"), unique("id"), rowCount({ min: 1 }), acceptedValues("status", ["open", "paid"]), expr("amount >= 0")]`.
+   * Tabular outputs only; check other values with `check(asset, fn)`.
+   */
+  checks?: BuiltinCheck[];
 }
 
 /** What a stored output of type `Out` looks like to a downstream asset. */

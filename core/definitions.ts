@@ -1,5 +1,6 @@
 /** The loaded project: assets with resolved keys, plus per-file load errors. */
 import type { AnyAssetDef, RetryPolicy } from "./asset.ts";
+import type { AssetCheck } from "./checks/types.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AssetNode } from "./types.ts";
 
@@ -23,6 +24,8 @@ export interface LoadedAsset extends AssetNode {
   automation: unknown;
   /** Freshness policy, raw (validated by the loader). */
   freshness: unknown;
+  /** Built-in checks, then `check()` exports, in load order; names unique per asset. */
+  checks: AssetCheck[];
 }
 
 /** A file that failed to import, or a definition problem in it. */

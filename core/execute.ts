@@ -6,16 +6,30 @@
 import type { RetryPolicy } from "./asset.ts";
 import { parseDuration } from "./duration.ts";
 import type { Plan, PlanStep } from "./plan.ts";
-import type { EventType } from "./types.ts";
+import type { CheckResult, EventType } from "./types.ts";
 
 export type StepResult =
-  | { key: string; partition: string; status: "success"; rows: number | null; durationMs: number; attempts: number }
+  | {
+      key: string;
+      partition: string;
+      status: "success";
+      rows: number | null;
+      durationMs: number;
+      attempts: number;
+      /** Results of the asset's checks, run after its output was stored (absent when it has none). */
+      checks?: CheckResult[];
+      /** Set when a blocking check failed at "error" severity: why the downstream was skipped. */
+      blocked?: string;
+    }
   | { key: string; partition: string; status: "failed"; rows: null; durationMs: number; attempts: number; error: string }
   | { key: string; partition: string; status: "skipped"; rows: null; durationMs: 0; reason: string }
   | { key: string; partition: string; status: "canceled"; rows: null; durationMs: number };
 
-/** What the io side reports back from one attempt. */
-export type AttemptOutcome = { ok: true; rows: number | null } | { ok: false; error: string };
+/**
+ * What the io side reports back from one attempt. A stored output whose blocking check failed is
+ * still a success (it is materialized), with `blocked` saying why its downstream must not run.
+ */
+export type AttemptOutcome = { ok: true; rows: number | null; checks?: CheckResult[]; blocked?: string | null } | { ok: false; error: string };
 
 export interface Clock {
   now(): number;
@@ -59,7 +73,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
   const running = new Set<Promise<void>>();
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
 
-  const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success") => {
+  const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success" && !r.blocked, inherited?: string) => {
     results.set(step.id, r);
     pending.delete(step.id);
     deps.onStepEnd?.(step, r);
@@ -69,19 +83,20 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
         waiting.set(d, n);
         if (n === 0 && pending.has(d)) ready.push(pending.get(d)!);
       }
-    } else skipDownstream(step, r.status === "canceled" ? "canceled" : "failed");
+    } else if (r.status === "success" && r.blocked) skipDownstream(step, `blocked: ${r.blocked}`, true);
+    else skipDownstream(step, inherited ?? `upstream "${stepLabel(step)}" ${r.status === "canceled" ? "canceled" : "failed"}`, inherited !== undefined);
   };
 
-  const skipDownstream = (from: PlanStep, why: "failed" | "canceled") => {
+  /** Skip the downstream of `from`; a blocked check's reason is kept all the way down (`propagate`). */
+  const skipDownstream = (from: PlanStep, reason: string, propagate: boolean) => {
     const queue = [...(downstream.get(from.id) ?? [])];
     while (queue.length) {
       const d = queue.shift()!;
       const s = pending.get(d);
       if (!s || results.has(d)) continue;
-      const reason = `upstream "${stepLabel(from)}" ${why}`;
       const r: StepResult = { key: s.key, partition: s.partitionKey, status: "skipped", rows: null, durationMs: 0, reason };
       deps.emit("step_skipped", s, { reason });
-      finish(s, r);
+      finish(s, r, false, propagate ? reason : undefined);
     }
   };
 
@@ -100,8 +115,9 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
       const out = await deps.runAttempt(step, attempt, opts.signal);
       const durationMs = deps.clock.now() - started;
       if (out.ok) {
-        deps.emit("step_success", step, { rows: out.rows, durationMs, attempts: attempt });
-        return finish(step, { key: step.key, partition: step.partitionKey, status: "success", rows: out.rows, durationMs, attempts: attempt });
+        const checks = out.checks?.length ? { checks: out.checks, ...(out.blocked ? { blocked: out.blocked } : {}) } : {};
+        deps.emit("step_success", step, { rows: out.rows, durationMs, attempts: attempt, ...(out.blocked ? { blocked: out.blocked } : {}) });
+        return finish(step, { key: step.key, partition: step.partitionKey, status: "success", rows: out.rows, durationMs, attempts: attempt, ...checks });
       }
       if (opts.signal.aborted) {
         deps.emit("step_canceled", step, { durationMs, error: out.error });

@@ -3,6 +3,8 @@
  * and a topological order.
  */
 import { type AnyAssetDef, isAssetDef } from "./asset.ts";
+import { attachCheckExports, builtinChecksOf } from "./checks/resolve.ts";
+import type { RawCheckExport } from "./checks/types.ts";
 import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
 import { DefinitionError } from "./errors.ts";
 import { keyProblem } from "./keys.ts";
@@ -36,6 +38,7 @@ export function resolveDefinitions(
   errors: LoadError[],
   codeVersionOf: (r: RawExport) => string,
   fileCount: number,
+  rawChecks: readonly RawCheckExport[] = [],
 ): Definitions {
   const keyOfDef = new Map<AnyAssetDef, string>();
   const firstAt = new Map<string, RawExport>();
@@ -111,9 +114,11 @@ export function resolveDefinitions(
       backfill: o.backfill ?? "per-partition",
       automation: o.automation ?? null,
       freshness: o.freshness ?? null,
+      checks: builtinChecksOf(key, where, o),
     };
   });
   checkMappings(assets);
+  attachCheckExports(assets, keyOfDef, rawChecks);
   return { root, assets, errors, fileCount };
 }
 

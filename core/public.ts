@@ -59,3 +59,6 @@ export type {
   SensorResult,
 } from "./automation/index.ts";
 export type { FreshnessPolicy } from "./freshness.ts";
+export { check } from "./checks/define.ts";
+export { acceptedValues, expr, notNull, rowCount, unique } from "./checks/builtins.ts";
+export type { AcceptedValue, BuiltinCheck, BuiltinCheckOptions, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity } from "./checks/types.ts";

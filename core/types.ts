@@ -113,6 +113,28 @@ export interface FailureRecord {
   ordinal?: number | null;
 }
 
+/** The result of one check on one partition ("" when unpartitioned) of one materialization. */
+export interface CheckResult {
+  runId: string;
+  assetKey: string;
+  partitionKey: PartitionKey;
+  /** Unique per asset: `unique(id)`, or the export name of a `check()`. */
+  checkName: string;
+  at: number;
+  /** False also when the check could not be evaluated (see `error`). */
+  passed: boolean;
+  severity: "error" | "warn";
+  /** Declared blocking: a failure at "error" severity skipped the asset's downstream in its run. */
+  blocking: boolean;
+  description: string | null;
+  /** Counts of built-ins (`rows`, `failing` …) or what a check function returned. */
+  metadata: Record<string, unknown>;
+  /** Up to 5 failing rows of a built-in (for `unique`, duplicated values with their count), else null. */
+  sample: Record<string, unknown>[] | null;
+  /** Why the check could not be evaluated: it threw (with the user's file:line), timed out, named a missing column. */
+  error: string | null;
+}
+
 /** Inclusive ordinal range [first, last]. */
 export type OrdinalRange = [number, number];
 
@@ -294,7 +316,11 @@ export interface StateStore {
    * latest failures and running runs are never touched.
    */
   gc(before: number): Promise<GcCounts>;
-  /** Forget materializations (and failures) of these assets; returns how many rows went. */
+  /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
+  recordCheckResults(results: readonly CheckResult[]): Promise<void>;
+  /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
+  latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
+  /** Forget materializations, failures and latest check results of these assets; returns how many materialization rows went. */
   wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }

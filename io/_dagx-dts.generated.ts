@@ -61,6 +61,12 @@ export const DAGX_DTS: string = `declare module "dagx" {
       automation?: AutomationCondition;
       /** How old the data may get: \`{ maxLag: "24h", warnAfter: "12h" }\` or a deadline \`{ cron: "0 9 * * *", maxLag: "1h" }\`. */
       freshness?: FreshnessPolicy;
+      /**
+       * Built-in checks, run as SQL over the stored output after each materialization (and by
+       * \`dagx check\`): \`[notNull("id"), unique("id"), rowCount({ min: 1 }), acceptedValues("status", ["open", "paid"]), expr("amount >= 0")]\`.
+       * Tabular outputs only; check other values with \`check(asset, fn)\`.
+       */
+      checks?: BuiltinCheck[];
   }
   /** What a stored output of type \`Out\` looks like to a downstream asset. */
   type InputOf<Out> = [Out] extends [undefined | void] ? undefined : Out extends SqlQuery<infer R> ? TableInput<R> : Out extends ArrowTableLike ? TableInput<Record<string, unknown>> : Out extends readonly (infer R)[] ? [R] extends [object] ? R extends Date | readonly unknown[] ? Out : TableInput<R> : Out : Out;
@@ -709,6 +715,27 @@ export const DAGX_DTS: string = `declare module "dagx" {
       /** See MaterializationRecord.ordinal (taken from the step_failed event payload \`ordinal\`). */
       ordinal?: number | null;
   }
+  /** The result of one check on one partition ("" when unpartitioned) of one materialization. */
+  interface CheckResult {
+      runId: string;
+      assetKey: string;
+      partitionKey: PartitionKey;
+      /** Unique per asset: \`unique(id)\`, or the export name of a \`check()\`. */
+      checkName: string;
+      at: number;
+      /** False also when the check could not be evaluated (see \`error\`). */
+      passed: boolean;
+      severity: "error" | "warn";
+      /** Declared blocking: a failure at "error" severity skipped the asset's downstream in its run. */
+      blocking: boolean;
+      description: string | null;
+      /** Counts of built-ins (\`rows\`, \`failing\` …) or what a check function returned. */
+      metadata: Record<string, unknown>;
+      /** Up to 5 failing rows of a built-in (for \`unique\`, duplicated values with their count), else null. */
+      sample: Record<string, unknown>[] | null;
+      /** Why the check could not be evaluated: it threw (with the user's file:line), timed out, named a missing column. */
+      error: string | null;
+  }
   /** Inclusive ordinal range [first, last]. */
   type OrdinalRange = [number, number];
   /**
@@ -898,9 +925,138 @@ export const DAGX_DTS: string = `declare module "dagx" {
        * latest failures and running runs are never touched.
        */
       gc(before: number): Promise<GcCounts>;
-      /** Forget materializations (and failures) of these assets; returns how many rows went. */
+      /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
+      recordCheckResults(results: readonly CheckResult[]): Promise<void>;
+      /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
+      latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
+      /** Forget materializations, failures and latest check results of these assets; returns how many materialization rows went. */
       wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
       close(): Promise<void>;
+  }
+
+  // ── checks/types.ts
+  /**
+   * Contracts of asset checks. Two kinds, both inert branded data like every other definition:
+   * - \`check(asset, options, fn)\`: user code that receives the asset's stored output the way a
+   *   downstream asset would (a \`TableInput\` for tables, the value for JSON) and says pass/fail;
+   * - built-ins declared on the asset (\`checks: [notNull("id"), unique("id"), …]\`): SQL that DuckDB
+   *   runs over the stored Parquet; no row is loaded into JS.
+   * Checks run right after their asset's step stored its output (and on demand with \`dagx check\`).
+   */
+  /** Brand of \`check()\` definitions. */
+  const CHECK_DEF: unique symbol;
+  /** Brand of built-in checks (\`notNull()\`, \`unique()\` …). */
+  const BUILTIN_CHECK: unique symbol;
+  /** \`"error"\` marks the data as bad; \`"warn"\` only reports (and never blocks). */
+  type CheckSeverity = "error" | "warn";
+  /** Options every check takes. */
+  interface BuiltinCheckOptions {
+      /** How bad a failure is: \`"error"\` makes \`dagx check\` exit 1; \`"warn"\` only reports. @default "error" */
+      severity?: CheckSeverity;
+      /**
+       * When the check fails at \`"error"\` severity, skip the asset's downstream in the run (the asset
+       * itself stays materialized; the run counts as failed). No effect with \`"warn"\`. As in Dagster,
+       * checks do not block unless asked to.
+       * @default false
+       */
+      blocking?: boolean;
+      /** Name of the check, unique per asset. @default built-ins: what they check, e.g. \`unique(id)\`; \`check()\`: the export name */
+      name?: string;
+      description?: string;
+  }
+  /** Options of \`check(asset, options, fn)\`. */
+  interface CheckOptions extends BuiltinCheckOptions {
+      /** Longest the function may run before the check counts as failed: ms or \`"30s"\`. @default "60s" */
+      timeout?: number | string;
+  }
+  /** What a built-in check verifies (SQL generated by core/checks/sql.ts). */
+  type BuiltinCheckSpec = {
+      kind: "notNull";
+      column: string;
+  } | {
+      kind: "unique";
+      columns: string[];
+  } | {
+      kind: "rowCount";
+      min: number | null;
+      max: number | null;
+  } | {
+      kind: "acceptedValues";
+      column: string;
+      values: AcceptedValue[];
+  } | {
+      kind: "expr";
+      condition: string;
+  };
+  /** A value \`acceptedValues()\` compares with (bound as a SQL parameter). */
+  type AcceptedValue = string | number | boolean;
+  /** A built-in check, made by \`notNull()\`, \`unique()\`, \`rowCount()\`, \`acceptedValues()\` or \`expr()\`. */
+  interface BuiltinCheck {
+      readonly [BUILTIN_CHECK]: true;
+      readonly spec: BuiltinCheckSpec;
+      readonly name: string;
+      readonly severity: CheckSeverity;
+      readonly blocking: boolean;
+      readonly description: string | null;
+      /** "file:line" of the call that made it, when known. */
+      readonly location: string | null;
+  }
+  /** \`ctx\` of a \`check()\` function. */
+  interface CheckContext {
+      /** The checked asset's key. */
+      readonly key: string;
+      /** The check's name. */
+      readonly check: string;
+      readonly runId: string;
+      /** The checked partition (null for an unpartitioned asset). */
+      readonly partition: PartitionContext | null;
+      /** Lines are captured into the run's events, like an asset's. */
+      readonly log: AssetLogger;
+      readonly resources: Readonly<Record<string, unknown>>;
+      /** Aborted when the run is canceled or the check times out. */
+      readonly signal: AbortSignal;
+      /** Absolute path of a file relative to the project root. */
+      path(relative: string): string;
+      /** \`ctx.sql\` as in assets: interpolate the data handle to query it in DuckDB. */
+      sql: SqlTag;
+  }
+  /** What a check function returns: pass/fail, optionally with metadata stored on the result. */
+  type CheckOutput = boolean | {
+      passed: boolean;
+      metadata?: Record<string, unknown>;
+  };
+  /** A user check of one asset, made by \`check()\`. */
+  interface CheckDef<A extends AnyAssetDef = AnyAssetDef> {
+      readonly [CHECK_DEF]: true;
+      readonly asset: A;
+      readonly options: CheckOptions;
+      readonly fn: (ctx: CheckContext, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+      readonly location: string | null;
+  }
+  /** Fields every resolved check has. */
+  interface CheckBase {
+      /** Unique per asset. */
+      name: string;
+      severity: CheckSeverity;
+      /** Declared blocking (it blocks only when it also fails at "error" severity). */
+      blocking: boolean;
+      description: string | null;
+      location: string | null;
+  }
+  /** A check of a loaded asset, validated and ready to run. */
+  type AssetCheck = (CheckBase & {
+      kind: "builtin";
+      spec: BuiltinCheckSpec;
+  }) | (CheckBase & {
+      kind: "function";
+      timeoutMs: number;
+      fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>;
+  });
+  /** A \`check()\` export, before its asset is resolved. */
+  interface RawCheckExport {
+      file: string;
+      exportName: string;
+      def: CheckDef;
   }
 
   // ── freshness.ts
@@ -1633,8 +1789,64 @@ export const DAGX_DTS: string = `declare module "dagx" {
   /** "Unknown asset …" → "unknown asset …", for a message continued after a colon; acronyms stay. */
   function lowerFirst(s: string): string;
 
+  // ── checks/define.ts
+  /**
+   * \`check()\`: a user-defined check of one asset. The definition is inert; the loader names it
+   * after its export and attaches it to its asset (core/checks/resolve.ts), the run engine calls it.
+   */
+  type CheckFn<A extends AnyAssetDef> = (ctx: CheckContext, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  /**
+   * Define a check of \`asset\`, exported from an asset file. Its name is the export name unless
+   * \`name\` is given. \`data\` is what a downstream asset would get: a table handle for tabular
+   * outputs (query it with \`ctx.sql\`, or \`.rows()\`), the value for JSON. Return \`true\`/\`false\` or
+   * \`{ passed, metadata }\`; a check that throws or times out counts as failed, with its message.
+   *
+   * @example
+   * export const orders_recent = check(orders, { severity: "warn", description: "Orders of the last 2 days" },
+   *   async (ctx, orders) => {
+   *     const [r] = await ctx.sql\`select count(*) as n from \${orders} where order_date >= current_date - 2\`.rows();
+   *     return { passed: Number(r?.n) > 0, metadata: { recent: Number(r?.n) } };
+   *   });
+   * export const has_currency = check(settings, (ctx, settings) => typeof settings.currency === "string");
+   */
+  function check<A extends AnyAssetDef>(asset: A, fn: CheckFn<A>): CheckDef<A>;
+  function check<A extends AnyAssetDef>(asset: A, options: CheckOptions, fn: CheckFn<A>): CheckDef<A>;
+  /** True when \`value\` is a \`check()\` definition. */
+  function isCheckDef(value: unknown): value is CheckDef;
+  /** The timeout in ms (default 60 s); throws a message for a bad value. */
+  function checkTimeoutMs(timeout: unknown): number;
+  /** Default longest run of a check function. */
+  const DEFAULT_CHECK_TIMEOUT_MS = 60000;
 
-  export { allPartitions, asset, daily, defineConfig, dimension, dynamicPartitions, eager, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, onCron, onMissing, schedule, sensor, staticMapping, staticPartitions, timeWindow, weekly };
-  export type { AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, CatchUpPolicy, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  // ── checks/builtins.ts
+  /** Longest check name (it is stored and printed). */
+  const MAX_CHECK_NAME = 200;
+  /** Why common check options are invalid, or null. */
+  function checkOptionsProblem(o: BuiltinCheckOptions & {
+      timeout?: unknown;
+  }): string | null;
+  /** Every row has a value in \`column\`. */
+  function notNull(column: string, options?: BuiltinCheckOptions): BuiltinCheck;
+  /** No two rows share a value in \`column\` (or the combination of \`columns\`); rows with a null in them are not compared, as in SQL \`UNIQUE\`. */
+  function unique(columns: string | readonly string[], options?: BuiltinCheckOptions): BuiltinCheck;
+  /** The table has at least \`min\` and at most \`max\` rows (either may be left out). */
+  function rowCount(options: {
+      min?: number;
+      max?: number;
+  } & BuiltinCheckOptions): BuiltinCheck;
+  /** Every non-null value of \`column\` is one of \`values\` (nulls pass: combine with \`notNull\`). */
+  function acceptedValues(column: string, values: readonly AcceptedValue[], options?: BuiltinCheckOptions): BuiltinCheck;
+  /**
+   * Every row satisfies the SQL boolean \`condition\`, e.g. \`expr("amount >= 0")\`. The condition is
+   * spliced into the query as written — it is your SQL, like a \`CHECK\` constraint; rows where it is
+   * NULL pass, as in a \`CHECK\` constraint.
+   */
+  function expr(condition: string, options?: BuiltinCheckOptions): BuiltinCheck;
+  /** True when \`value\` is a built-in check. */
+  function isBuiltinCheck(value: unknown): value is BuiltinCheck;
+
+
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

@@ -1,5 +1,5 @@
 /** Record helpers shared by the DuckDB store and its in-memory twin (same semantics in both). */
-import type { EventRecord, FailureRecord, MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
+import type { CheckResult, EventRecord, FailureRecord, MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
 
 interface Keyed {
   assetKey: string;
@@ -17,6 +17,19 @@ export function newestPerKey<T extends Keyed>(records: readonly T[]): T[] {
     const key = slotKey(record);
     const seen = newest.get(key);
     if (!seen || record.at >= seen.at) newest.set(key, record);
+  }
+  return [...newest.values()];
+}
+
+/** Identity of an (asset, partition, check) triple as one string. */
+export const checkSlot = (r: { assetKey: string; partitionKey: string; checkName: string }): string => `${r.assetKey}\u0000${r.partitionKey}\u0000${r.checkName}`;
+
+/** The newest result per (asset, partition, check); on equal times the later one in the list wins. */
+export function newestPerCheck(results: readonly CheckResult[]): CheckResult[] {
+  const newest = new Map<string, CheckResult>();
+  for (const r of results) {
+    const seen = newest.get(checkSlot(r));
+    if (!seen || r.at >= seen.at) newest.set(checkSlot(r), r);
   }
   return [...newest.values()];
 }

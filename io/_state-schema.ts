@@ -167,6 +167,28 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       updated_at BIGINT NOT NULL,
       seq BIGINT NOT NULL)`,
   ],
+  // 4: asset checks. Migration 1's `check_results` (never written) gains what a result carries, and
+  // `latest_check_results` keeps the newest per (asset, partition, check), as latest_materializations
+  // does, so status never scans the history. Same column order in both (one insert shape).
+  [
+    "ALTER TABLE check_results ADD COLUMN blocking BOOLEAN",
+    "ALTER TABLE check_results ADD COLUMN description VARCHAR",
+    "ALTER TABLE check_results ADD COLUMN sample VARCHAR",
+    "ALTER TABLE check_results ADD COLUMN error VARCHAR",
+    `CREATE TABLE latest_check_results (
+      run_id VARCHAR NOT NULL,
+      asset_key VARCHAR NOT NULL,
+      partition_key VARCHAR NOT NULL,
+      check_name VARCHAR NOT NULL,
+      ts BIGINT NOT NULL,
+      passed BOOLEAN NOT NULL,
+      severity VARCHAR NOT NULL,
+      metadata VARCHAR,
+      blocking BOOLEAN,
+      description VARCHAR,
+      sample VARCHAR,
+      error VARCHAR)`,
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -19,6 +19,7 @@ import {
   selectPartitionSummary,
 } from "./_state-partitions.ts";
 import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_state-instigators.ts";
+import { insertCheckResults, selectLatestCheckResults } from "./_state-checks.ts";
 import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
 import { whenStateIdle, withStateConnection } from "./_state-session.ts";
@@ -165,6 +166,10 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     gc: (before) => op("collect garbage", (conn) => collectGarbage(conn, before)),
 
+    recordCheckResults: (results) => (results.length === 0 ? Promise.resolve() : op("record check results", (conn) => insertCheckResults(conn, results))),
+
+    latestCheckResults: (keys) => (keys?.length === 0 ? Promise.resolve([]) : op("read check results", (conn) => selectLatestCheckResults(conn, keys))),
+
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0
         ? Promise.resolve(0)
@@ -179,6 +184,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
               const gone = (await conn.run(`DELETE FROM materializations ${where}`, values, types)).rowsChanged;
               await conn.run(`DELETE FROM latest_materializations ${where}`, values, types);
               await conn.run(`DELETE FROM latest_failures ${where}`, values, types);
+              await conn.run(`DELETE FROM latest_check_results ${where}`, values, types);
               return gone;
             }),
           ),

@@ -7,6 +7,8 @@ import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../core/asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../core/automation/index.ts";
+import { isCheckDef } from "../core/checks/define.ts";
+import type { RawCheckExport } from "../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../core/graph.ts";
 import { createCodeVersioner } from "./code-version.ts";
 import { discoverAssetFiles } from "./discover.ts";
@@ -17,6 +19,7 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
   const files = discoverAssetFiles(root);
   const raw: RawExport[] = [];
   const instigators: RawInstigator[] = [];
+  const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
   for (const file of files) {
     let mod: Record<string, unknown>;
@@ -31,9 +34,10 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
       if (isAssetDef(value)) raw.push({ file, exportName: name, def: value });
       else if (isScheduleDef(value)) instigators.push({ file, exportName: name, def: value, kind: "schedule" });
       else if (isSensorDef(value)) instigators.push({ file, exportName: name, def: value, kind: "sensor" });
+      else if (isCheckDef(value)) checks.push({ file, exportName: name, def: value });
     }
   }
-  return { ...resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length), instigators };
+  return { ...resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length, checks), instigators };
 }
 
 function fileStem(file: string): string {

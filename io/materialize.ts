@@ -17,6 +17,7 @@ import { readAssetState } from "./asset-state.ts";
 import type { Project } from "./project.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { createStateWriter } from "./state-writer.ts";
+import { checkEventPayload } from "./checks.ts";
 
 export interface RunReporter {
   onPlan?(plan: Plan, runId: string | null): void;
@@ -122,6 +123,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
       if (change) event("schema_change", m.assetKey, m.partitionKey, change);
     },
+    onCheckResults: (results) => {
+      writer.checkResults(results);
+      for (const r of results) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
+    },
     onLog: (key, level, message) => {
       event("log", key, null, { level, message });
       o.reporter?.onLog?.(key, level, message);
@@ -151,7 +156,8 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   let status: RunStatus = "failed";
   try {
     steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal });
-    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled") ? "failed" : "success";
+    // a blocking check that failed kept part of the selection from running: the run failed
+    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || (s.status === "success" && s.blocked)) ? "failed" : "success";
   } finally {
     clearInterval(heartbeat);
     await engine.close();

@@ -7,6 +7,7 @@ import { StateStoreError } from "../core/errors.ts";
 import type {
   BackfillPartitionRecord,
   BackfillRecord,
+  CheckResult,
   EventRecord,
   FailureRecord,
   InstigatorState,
@@ -19,7 +20,7 @@ import type {
 import {
   INSTIGATOR_FIELDS, RUN_REQUEST_FIELDS, TICK_PATCH_FIELDS, clampLimit, definedFields, firstPerName, instigatorFromTick, planRequests,
 } from "./_state-instigators.ts";
-import { newestPerKey, slotKey, summarizePartitions, toFailure, withOrdinal } from "./_state-records.ts";
+import { checkSlot, newestPerCheck, newestPerKey, slotKey, summarizePartitions, toFailure, withOrdinal } from "./_state-records.ts";
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -30,6 +31,9 @@ export function createMemoryStateStore(): StateStore {
   const history: MaterializationRecord[] = [];
   const latest = new Map<string, MaterializationRecord>();
   const failures = new Map<string, FailureRecord>();
+  /** Check results: history in write order, and the newest per (asset, partition, check). */
+  const checkHistory: CheckResult[] = [];
+  const latestChecks = new Map<string, CheckResult>();
   /** Dynamic partitions: definition name → keys in insertion order (a Set keeps it). */
   const dynamic = new Map<string, Set<string>>();
   const backfills = new Map<string, BackfillRecord>();
@@ -245,6 +249,20 @@ export function createMemoryStateStore(): StateStore {
       for (const [id, b] of backfills) if (b.status !== "running" && b.updatedAt < before) (backfills.delete(id), backfillParts.delete(id), counts.backfills++);
       return counts;
     },
+    async recordCheckResults(results) {
+      open("record check results");
+      const copies = copy(results);
+      checkHistory.push(...copies);
+      for (const r of newestPerCheck(copies)) {
+        const seen = latestChecks.get(checkSlot(r));
+        if (!seen || r.at >= seen.at) latestChecks.set(checkSlot(r), r);
+      }
+    },
+    async latestCheckResults(keys) {
+      open("read check results");
+      const byCheck = (a: CheckResult, b: CheckResult) => byKey(a, b) || (a.checkName < b.checkName ? -1 : a.checkName > b.checkName ? 1 : 0);
+      return copy([...latestChecks.values()].filter(wanted(keys)).sort(byCheck));
+    },
     async wipe(keys, partitionKeys) {
       open("wipe materializations");
       const assets = new Set(keys);
@@ -254,7 +272,7 @@ export function createMemoryStateStore(): StateStore {
       let kept = 0;
       for (const m of history) if (!hit(m)) history[kept++] = m;
       history.length = kept;
-      for (const map of [latest, failures] as Map<string, { assetKey: string; partitionKey: string }>[]) {
+      for (const map of [latest, failures, latestChecks] as Map<string, { assetKey: string; partitionKey: string }>[]) {
         for (const [slot, record] of map) if (hit(record)) map.delete(slot);
       }
       return before - history.length;

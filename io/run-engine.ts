@@ -11,7 +11,9 @@ import { DagxError } from "../core/errors.ts";
 import type { AttemptOutcome } from "../core/execute.ts";
 import type { ProjectGraph } from "../core/graph.ts";
 import type { PlanStep } from "../core/plan.ts";
-import type { MaterializationRecord } from "../core/types.ts";
+import type { CheckResult, MaterializationRecord } from "../core/types.ts";
+import { blockedReason } from "../core/checks/outcome.ts";
+import { runAssetChecks } from "./checks.ts";
 import { partitionSegments } from "../core/partitions/index.ts";
 import type { PartitionContext } from "../core/context.ts";
 import { partitionedInput } from "./partition-inputs.ts";
@@ -39,6 +41,8 @@ export interface RunEngineOptions {
   /** All-partitions version of an asset, this run's writes included. */
   wholeVersion(assetKey: string): Promise<string>;
   onMaterialization(m: MaterializationRecord): void;
+  /** Results of the asset's checks, evaluated right after its outputs are in place. */
+  onCheckResults(results: CheckResult[]): void;
   onLog(key: string, level: string, message: string): void;
   now(): number;
 }
@@ -147,6 +151,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         return own;
       };
       let rows: number | null = null;
+      const records: MaterializationRecord[] = [];
       for (const [pk, stored] of outputs) {
         const inputVersions = await versionsOf(pk);
         const dataVersion = stored.format === "none" ? hashText(`${asset.codeVersion}\0${JSON.stringify(inputVersions)}`) : stored.dataVersion;
@@ -169,9 +174,16 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         if (parts) (inRun.get(asset.key) ?? inRun.set(asset.key, new Map()).get(asset.key)!).set(pk, m);
         else o.latest.set(asset.key, m);
         o.onMaterialization(m);
+        records.push(m);
         if (stored.rows !== null) rows = (rows ?? 0) + stored.rows;
       }
-      return { ok: true, rows };
+      if (asset.checks.length === 0) return { ok: true, rows };
+      // within the step, once every output is in place: each partition is checked on its own file
+      const checkRun = { storage: o.storage, runId: o.runId, resources: o.resources, conn: getConn, now: o.now, onLog: o.onLog };
+      const targets = records.map((m) => ({ record: m, partition: partitionContext(parts, m.partitionKey ? [m.partitionKey] : null) }));
+      const checks = await runAssetChecks(checkRun, asset, targets, signal);
+      o.onCheckResults(checks);
+      return { ok: true, rows, checks, blocked: blockedReason(checks) };
     } catch (e) {
       return { ok: false, error: describeUserError(e, o.storage.root).message };
     } finally {
@@ -192,7 +204,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
 }
 
 /** `ctx.partition` for a step's keys (null when unpartitioned). */
-function partitionContext(parts: AssetPartitions | undefined, keys: readonly string[] | null): PartitionContext | null {
+export function partitionContext(parts: AssetPartitions | undefined, keys: readonly string[] | null): PartitionContext | null {
   if (!parts || !keys || keys.length === 0) return null;
   const space = parts.space;
   const first = space.window(space.indexOf(keys[0]!));

@@ -3,7 +3,7 @@
  * `flushMs`, so a run emitting hundreds of events opens the state file a few times a second at most.
  */
 import { StateStoreError } from "../core/errors.ts";
-import type { EventRecord, MaterializationRecord, StateStore } from "../core/types.ts";
+import type { CheckResult, EventRecord, MaterializationRecord, StateStore } from "../core/types.ts";
 
 export interface StateWriterOptions {
   /** Longest time an event waits in the buffer before a background flush. @default 250 */
@@ -19,6 +19,8 @@ export interface StateWriter {
   event(event: EventRecord): void;
   /** Buffer a materialization and flush soon (next tick): DESIGN §6 wants them committed at once. */
   materialization(materialization: MaterializationRecord): void;
+  /** Buffer check results; written right after the events and materializations of the same flush. */
+  checkResults(results: readonly CheckResult[]): void;
   /** Write everything buffered so far in one transaction; calls are serialized. Rejects if it cannot. */
   flush(): Promise<void>;
   /** Flush, then refuse further records. Rejects if the buffer cannot be written. */
@@ -38,13 +40,14 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
   const flushMs = options.flushMs ?? 250;
   let events: EventRecord[] = [];
   let materializations: MaterializationRecord[] = [];
+  let checks: CheckResult[] = [];
   let chain: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let timerDue = Number.POSITIVE_INFINITY;
   let failures = 0;
   let closed = false;
 
-  const pending = () => events.length + materializations.length;
+  const pending = () => events.length + materializations.length + checks.length;
 
   function schedule(delayMs: number): void {
     if (closed || pending() === 0) return;
@@ -70,15 +73,24 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
     const turn = chain.then(async () => {
       if (pending() === 0) return;
       const batch = { events, materializations };
+      const batchChecks = checks;
       events = [];
       materializations = [];
+      checks = [];
+      let written = false;
       try {
         if (batch.materializations.length && options.beforeWrite) await options.beforeWrite(batch.materializations);
-        await store.write(batch);
+        if (batch.events.length + batch.materializations.length) await store.write(batch);
+        written = true;
+        // after their materializations: a result never refers to an output state does not know
+        if (batchChecks.length) await store.recordCheckResults(batchChecks);
         failures = 0;
       } catch (error) {
-        events = batch.events.concat(events);
-        materializations = batch.materializations.concat(materializations);
+        checks = batchChecks.concat(checks);
+        if (!written) {
+          events = batch.events.concat(events);
+          materializations = batch.materializations.concat(materializations);
+        }
         failures++;
         throw error instanceof StateStoreError
           ? error
@@ -105,6 +117,11 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
       // Committed with the next flush window: a crash before it leaves an output newer than its row,
       // which status detects (io/storage.ts outputDrifted) and --stale repairs. One state session per
       // window instead of per step keeps per-asset overhead low.
+      schedule(flushMs);
+    },
+    checkResults(results) {
+      accept("check results");
+      checks.push(...results);
       schedule(flushMs);
     },
     async flush() {

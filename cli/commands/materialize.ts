@@ -5,6 +5,7 @@ import { formatDuration } from "../../core/duration.ts";
 import { runMaterialize, type RunOutcome } from "../../io/materialize.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
+import { checkJson } from "../check-format.ts";
 import { createProgress } from "../progress.ts";
 import { resolveSelected } from "../selection.ts";
 
@@ -93,6 +94,8 @@ export function stepJson(s: StepResult) {
     durationMs: Math.round(s.durationMs),
     ...(s.status === "failed" ? { error: s.error } : {}),
     ...(s.status === "skipped" ? { reason: s.reason } : {}),
+    ...(s.status === "success" && s.checks ? { checks: s.checks.map(checkJson) } : {}),
+    ...(s.status === "success" && s.blocked ? { blocked: s.blocked } : {}),
   };
 }
 

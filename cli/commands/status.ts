@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { formatRanges } from "../../core/partitions/index.ts";
 import { readAssetState } from "../../io/asset-state.ts";
 import { projectFreshness } from "../../io/freshness.ts";
-import { printDetail, userMetadata } from "../status-detail.ts";
+import { checkSummaries } from "../../io/checks.ts";
+import { checkLine, checksJson, printDetail, userMetadata } from "../status-detail.ts";
 import type { PartitionStatusInfo } from "../../io/partition-status.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -22,6 +23,7 @@ export default defineCommand({
       const keys = project.graph.order.filter((k) => selected.has(k));
       const st = await readAssetState(project.graph, project.storage, store, keys);
       const fresh = projectFreshness(project, st, Date.now());
+      const checks = await checkSummaries(store, keys);
       const view = (k: string) => {
         const ps = st.partitionStatuses.get(k);
         if (!ps) return { s: st.statuses.get(k)!, ps: null };
@@ -44,6 +46,7 @@ export default defineCommand({
               tags: a.tags,
               kinds: a.kinds,
               freshness: f ? { state: f.state, lagMs: f.lagMs, reason: f.reason } : null,
+              checks: checksJson(checks.get(k)),
               lastMaterialization: m
                 ? {
                     runId: m.runId,
@@ -88,7 +91,7 @@ export default defineCommand({
       if (keys.length === 1 && positionals(args).length > 0) {
         const k = keys[0]!;
         const { s, ps } = view(k);
-        printDetail(out, project.graph.assets.get(k)!, s, ps, fresh.get(k) ?? null, paint);
+        printDetail(out, project.graph.assets.get(k)!, s, ps, fresh.get(k) ?? null, paint, checks.get(k) ?? null);
         return 0;
       }
       const fpaint = { fresh: c.green, late: c.yellow, overdue: c.red } as const;
@@ -103,7 +106,7 @@ export default defineCommand({
           ...(hasFreshness ? [f ? fpaint[f.state](f.state) : c.dim("—")] : []),
           m ? `${ago(m.at)} ${c.dim(`run ${m.runId.slice(-8)}`)}` : c.dim("never"),
           ps ? `${ps.materialized.size.toLocaleString("en-US")}/${ps.total.toLocaleString("en-US")} parts` : m ? formatRows(m.rows) : "",
-          ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "),
+          [ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "), checkLine(checks.get(k), c)].filter(Boolean).join("; "),
         ];
       });
       out.say(formatTable(["KEY", "STATUS", ...(hasFreshness ? ["FRESHNESS"] : []), "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));

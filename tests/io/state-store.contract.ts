@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../core/errors.ts";
 import type { EventRecord, MaterializationRecord, MaybePromise, RunRecord, StateStore } from "../../core/types.ts";
 import { backfillContractTests } from "./state-store-backfills.contract.ts";
+import { checkContractTests } from "./state-store-checks.contract.ts";
 import { instigatorContractTests } from "./state-store-instigators.contract.ts";
 import { partitionContractTests } from "./state-store-partitions.contract.ts";
 
@@ -176,5 +177,6 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
     partitionContractTests(fresh);
     backfillContractTests(fresh);
     instigatorContractTests(fresh);
+    checkContractTests(fresh);
   });
 }

@@ -41,3 +41,20 @@ asset({ ins: { bad: 42 } }, () => 1);
 
 // @ts-expect-error — an input that is not declared in ins
 asset({ ins: { orders } }, (_ctx, { nope }) => nope);
+
+// checks: `data` is what a downstream asset gets
+import { check, notNull, unique } from "dagx";
+export const orders_ok = check(orders, { severity: "warn" }, async (ctx, data) => {
+  expectType<Equal<typeof data, TableInput<Order>>>(true);
+  expectType<Equal<typeof ctx.partition, import("dagx").PartitionContext | null>>(true);
+  return { passed: (await data.rows()).length > 0, metadata: { n: 1 } };
+});
+export const settings_ok = check(settings, (_ctx, s) => {
+  expectType<Equal<typeof s, { currency: string; rate: number }>>(true);
+  return s.rate > 0;
+});
+export const checked = asset({ checks: [notNull("id"), unique(["id", "amount"], { blocking: true })] }, () => [{ id: 1, amount: 2 }]);
+// @ts-expect-error — a check returns a boolean or { passed }
+check(orders, () => "yes");
+// @ts-expect-error — severity is "error" or "warn"
+notNull("id", { severity: "fatal" });

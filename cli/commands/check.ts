@@ -1,0 +1,63 @@
+import { defineCommand } from "citty";
+import { countResults, isErrorFailure } from "../../core/checks/outcome.ts";
+import { runCheckCommand } from "../../io/check-run.ts";
+import { globalArgs, positionals } from "../args.ts";
+import { checkFailureLines, checkJson } from "../check-format.ts";
+import { withProject } from "../context.ts";
+import { resolveSelected } from "../selection.ts";
+import { partitionArg } from "./materialize.ts";
+
+export default defineCommand({
+  meta: {
+    name: "check",
+    description:
+      "Run the checks of the selected assets (all when no selection) on their current outputs, without materializing. Exit 1 when a check of \"error\" severity failed.\n\nExamples:\n  dagx check\n  dagx check orders+ --json\n  dagx check events --partitions 2024-01..2024-03",
+  },
+  args: {
+    ...globalArgs,
+    selection: { type: "positional", required: false, description: "Selection (see `dagx list --help`); several are a union" },
+    partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
+    partitions: { type: "string", description: "Partition range (default: every materialized partition)", valueHint: "RANGE" },
+  },
+  async run({ args }) {
+    return withProject(args, async ({ out, project, store }) => {
+      const words = positionals(args);
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.on("SIGINT", onSigint);
+      const { c } = out;
+      let outcome: Awaited<ReturnType<typeof runCheckCommand>>;
+      try {
+        outcome = await runCheckCommand(project, store, {
+          selected: resolveSelected(project, words),
+          selectionText: words.join(" ") || "*",
+          partitionSelection: partitionArg(args.partition, args.partitions),
+          singlePartition: args.partition !== undefined,
+          signal: controller.signal,
+          onLog: (key, level, message) => out.say(`  ${c.dim(`${key} │`)} ${level} ${message}`),
+          onAssetChecked: (key, results) => {
+            for (const name of [...new Set(results.map((r) => r.checkName))]) {
+              const mine = results.filter((r) => r.checkName === name);
+              const bad = mine.filter((r) => !r.passed);
+              const parts = mine.length > 1 || mine[0]?.partitionKey ? c.dim(` (${mine.length - bad.length}/${mine.length} partitions)`) : "";
+              if (bad.length === 0) out.say(`${c.green("✓")} check ${c.bold(name)} of ${key}${parts}`);
+              for (const r of bad) for (const line of checkFailureLines(r, c)) out.say(line);
+            }
+          },
+        });
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
+      if (outcome.checked.length === 0) out.say("No checks on the selected assets: declare built-ins with `checks: [notNull(\"id\"), …]` on an asset, or export `check(asset, fn)` from an asset file");
+      for (const k of outcome.notMaterialized) out.say(`${c.dim("-")} ${k}  ${c.dim(`nothing to check: not materialized${args.partition || args.partitions ? " in that partition range" : ""}`)}`);
+      const n = countResults(outcome.results);
+      if (outcome.results.length) {
+        const colour = n.failed ? c.red : n.warned ? c.yellow : c.green;
+        out.say(colour(`${outcome.results.length} check result(s): ${n.passed} passed, ${n.failed} failed, ${n.warned} warned`) + c.dim(` · run ${outcome.runId}`));
+      }
+      if (out.json) out.data(outcome.results.map(checkJson));
+      if (outcome.status === "canceled") return 130;
+      return outcome.results.some(isErrorFailure) ? 1 : 0;
+    });
+  },
+});

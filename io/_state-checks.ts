@@ -1,0 +1,51 @@
+/**
+ * Check results in the DuckDB state store: `check_results` (history, append-only) and
+ * `latest_check_results` (one row per asset, partition and check; older rows replaced), so status
+ * reads never scan the history. Each function runs inside its caller's session.
+ */
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import type { CheckResult } from "../core/types.ts";
+import { checkSlot, newestPerCheck } from "./_state-records.ts";
+import { ROWS_PER_INSERT, type Row, insert, jsonOrNull, jsonText, rows, stringList, transaction } from "./_state-sql.ts";
+
+/** Column values in the order of both tables (migration 1's columns, then migration 4's). */
+function values(r: CheckResult): DuckDBValue[] {
+  return [r.runId, r.assetKey, r.partitionKey, r.checkName, r.at, r.passed, r.severity, jsonText(r.metadata), r.blocking, r.description, jsonText(r.sample), r.error];
+}
+
+/** Append results and upsert the latest ones, in one transaction. */
+export async function insertCheckResults(conn: DuckDBConnection, results: readonly CheckResult[]): Promise<void> {
+  const all = results.map(values); // JSON encoding fails here, before anything is written
+  await transaction(conn, async () => {
+    await insert(conn, "check_results", all);
+    const latest = newestPerCheck(results);
+    const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key AND l.check_name = n.check_name";
+    for (let i = 0; i < latest.length; i += ROWS_PER_INSERT) {
+      const chunk = latest.slice(i, i + ROWS_PER_INSERT);
+      const incoming = `(VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}) n(asset_key, partition_key, check_name, ts)`;
+      const keys = chunk.flatMap((r) => [r.assetKey, r.partitionKey, r.checkName, r.at]);
+      const newer = await rows(conn, `SELECT n.asset_key, n.partition_key, n.check_name FROM latest_check_results l JOIN ${incoming} ON ${same} WHERE l.ts > n.ts`, keys);
+      const blocked = new Set(newer.map((r) => checkSlot({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name) })));
+      await conn.run(`DELETE FROM latest_check_results l USING ${incoming} WHERE ${same} AND l.ts <= n.ts`, keys);
+      await insert(conn, "latest_check_results", chunk.filter((r) => !blocked.has(checkSlot(r))).map(values));
+    }
+  });
+}
+
+/** Latest results of some assets (all when `keys` is omitted), by asset, partition and check. */
+export async function selectLatestCheckResults(conn: DuckDBConnection, keys?: readonly string[]): Promise<CheckResult[]> {
+  const order = " ORDER BY asset_key, partition_key, check_name";
+  if (!keys) return (await rows(conn, `SELECT * FROM latest_check_results${order}`)).map(toCheckResult);
+  const list = stringList([...new Set(keys)]);
+  return (await rows(conn, `SELECT * FROM latest_check_results WHERE asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type])).map(toCheckResult);
+}
+
+function toCheckResult(r: Row): CheckResult {
+  return {
+    runId: String(r.run_id), assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name), at: Number(r.ts),
+    passed: Boolean(r.passed), severity: String(r.severity) as CheckResult["severity"], blocking: Boolean(r.blocking),
+    description: r.description === null || r.description === undefined ? null : String(r.description),
+    metadata: jsonOrNull<Record<string, unknown>>(r.metadata) ?? {}, sample: jsonOrNull(r.sample),
+    error: r.error === null || r.error === undefined ? null : String(r.error),
+  };
+}
