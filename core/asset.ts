@@ -5,6 +5,7 @@
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
+import { callerLocation } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 
@@ -152,18 +153,4 @@ export function asset(a: unknown, b?: unknown): AnyAssetDef {
 /** True when `value` is an asset definition. */
 export function isAssetDef(value: unknown): value is AnyAssetDef {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ASSET_DEF] === true;
-}
-
-/** "file:line" of the user code that called asset(), read from a stack trace (no I/O). */
-export function callerLocation(): string | null {
-  const frames = (new Error().stack?.split("\n") ?? []).map(parseFrame).filter((f) => f !== null);
-  const own = frames[0]?.file;
-  const user = frames.find((f) => f.file !== own && !f.file.includes("$bunfs") && !f.file.startsWith("native"));
-  return user ? `${user.file}:${user.line}` : null;
-}
-
-function parseFrame(line: string): { file: string; line: number } | null {
-  const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line);
-  if (!m) return null;
-  return { file: m[1]!.replace(/^file:\/\//, ""), line: Number(m[2]) };
 }

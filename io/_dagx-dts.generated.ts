@@ -119,8 +119,6 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined>(options: AssetOptions<Ins, P>, fn: AssetFn<Ins, Out, P>): AssetDef<Unwrap<Out>>;
   /** True when \`value\` is an asset definition. */
   function isAssetDef(value: unknown): value is AnyAssetDef;
-  /** "file:line" of the user code that called asset(), read from a stack trace (no I/O). */
-  function callerLocation(): string | null;
 
   // ── context.ts
   /**

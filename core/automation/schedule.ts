@@ -3,7 +3,7 @@
  * names it after its export and validates it (`validateSchedule`), the daemon evaluates it
  * (`dueTicks`, `overlapDecision`).
  */
-import { definitionLocation } from "./_location.ts";
+import { callerLocation as definitionLocation } from "../location.ts";
 import { SCHEDULE_DEF, type ScheduleDef, type ScheduleOptions } from "./types.ts";
 
 /**

@@ -14,7 +14,7 @@
  *    between the two re-runs the tick and run keys keep it from launching twice.
  * 5. The tick is recorded: the runs it launched, or skipped with `skipReason` (or "no run requests").
  */
-import { definitionLocation } from "./_location.ts";
+import { callerLocation as definitionLocation } from "../location.ts";
 import { SENSOR_DEF, type SensorDef, type SensorFn, type SensorOptions } from "./types.ts";
 
 /**

@@ -5,7 +5,7 @@
  * Arguments are validated here, so a mistake is a load error at the user's line.
  */
 import { DefinitionError } from "../errors.ts";
-import { checkLocation } from "./_location.ts";
+import { callerLocation as checkLocation } from "../location.ts";
 import { type AcceptedValue, BUILTIN_CHECK, type BuiltinCheck, type BuiltinCheckOptions, type BuiltinCheckSpec } from "./types.ts";
 
 /** Longest check name (it is stored and printed). */

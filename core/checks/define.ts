@@ -5,7 +5,7 @@
 import { type AnyAssetDef, isAssetDef } from "../asset.ts";
 import { DefinitionError } from "../errors.ts";
 import { parseDuration } from "../duration.ts";
-import { checkLocation } from "./_location.ts";
+import { callerLocation as checkLocation } from "../location.ts";
 import { checkOptionsProblem } from "./builtins.ts";
 import { CHECK_DEF, type CheckContext, type CheckDef, type CheckOptions, type CheckOutput } from "./types.ts";
 import type { InputOf, OutputOf } from "../asset.ts";
