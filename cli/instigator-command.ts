@@ -22,7 +22,11 @@ export function pick<T extends Named>(kind: string, items: readonly T[], name: s
 }
 
 export async function setStatus(out: Output, store: StateStore, kind: "schedule" | "sensor", item: Named, status: "running" | "stopped"): Promise<number> {
-  await store.updateInstigator(item.name, { status, updatedAt: Date.now() });
+  const now = Date.now();
+  const before = (await store.listInstigators()).find((s) => s.name === item.name);
+  // a schedule started again does not catch up the ticks that fell while it was stopped
+  const resumed = kind === "schedule" && status === "running" && before?.status === "stopped";
+  await store.updateInstigator(item.name, { status, updatedAt: now, ...(resumed ? { lastTickAt: Math.max(before.lastTickAt ?? 0, now) } : {}) });
   if (out.json) out.data({ name: item.name, status });
   else out.say(`${kind} ${item.name} ${status === "running" ? "started: the daemon evaluates it" : "stopped: the daemon skips it"}`);
   return 0;

@@ -36,6 +36,8 @@ export function createLauncher(o: LauncherOptions): Launcher {
     const controller = new AbortController();
     let selected: Set<string>;
     try {
+      // an empty selection means "everything" to selectAssets: never for a queued request
+      if (req.selection.length === 0) throw new Error("the request selects no assets");
       selected = selectAssets(req.selection, o.project.graph);
     } catch (e) {
       return o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: Date.now() });

@@ -5,6 +5,7 @@
  * lastTickAt / cursor in ONE state transaction, so after kill -9 no tick runs twice and none is
  * lost beyond the schedule's catch-up policy.
  */
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   dueTicks,
@@ -54,6 +55,8 @@ export interface DaemonOptions {
 
 /** Hold the project's daemon lock (one daemon per project), or throw naming the holder. */
 export async function lockDaemon(project: Project): Promise<() => void> {
+  // a project never materialized has no .dagx yet (the state store creates it lazily)
+  mkdirSync(project.storage.dagxDir, { recursive: true, mode: 0o700 });
   const lock = await openFileLock(join(project.storage.dagxDir, "daemon.lock"));
   if (!lock) return () => {};
   if (!lock.tryLock()) {
@@ -82,6 +85,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   ]);
   o.log(`daemon started: ${schedules.length} schedule(s), ${sensors.length} sensor(s), ${automation.size} automated asset(s)`);
   let lastAutomation = 0;
+  /** Schedules evaluated by this process: ticks they miss later were missed by a late loop, not downtime. */
+  const evaluated = new Set<string>();
   let lastFreshness = 0;
   while (!o.signal.aborted) {
     const started = now();
@@ -89,7 +94,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       const states = new Map((await o.store.listInstigators()).map((s) => [s.name, s]));
       for (const s of schedules) {
         const st = states.get(s.name);
-        if (st?.status === "running") await tickSchedule(o, s, st, now(), launcher.running(s.name), resolve);
+        if (st?.status !== "running") continue;
+        await tickSchedule(o, s, st, now(), launcher.running(s.name), resolve, evaluated.has(s.name));
+        evaluated.add(s.name);
       }
       for (const s of sensors) {
         const st = states.get(s.name);
@@ -98,7 +105,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       const auto = states.get(AUTOMATION);
       if (automation.size && auto?.status === "running" && now() - lastAutomation >= (o.automationMs ?? 30_000)) {
         lastAutomation = now();
-        await tickAutomation(o, auto, launcher.busyKeys(), now());
+        // in progress: what runs, and what is queued to run (a schedule's run requested this very loop)
+        const queued = await o.store.listRunRequests({ status: "requested" });
+        await tickAutomation(o, auto, new Set([...launcher.busyKeys(), ...queued.flatMap((r) => r.selection)]), now());
       }
       const fr = states.get(FRESHNESS);
       if (freshness.size && fr && now() - lastFreshness >= (o.freshnessMs ?? 10_000)) {
@@ -119,18 +128,23 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   await launcher.stop(5000);
 }
 
-async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorState, now: number, running: boolean, resolve: (i: readonly SelectItem[]) => string[]): Promise<void> {
+/** Why ticks were missed while this daemon was running: its loop came round late (busy, or a loaded machine). */
+const LATE_TICK_REASON = "missed while the daemon loop ran late";
+
+async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorState, now: number, running: boolean, resolve: (i: readonly SelectItem[]) => string[], wasRunning: boolean): Promise<void> {
   const due = dueTicks({ createdAt: st.createdAt, lastTickAt: st.lastTickAt }, s, now, croner);
   if (due.latest === null) return;
   const tick = (tickAt: number, status: TickRecord["status"], reason: string | null): TickRecord => ({ name: s.name, kind: "schedule", tickAt, evaluatedAt: now, status, reason, requestIds: [] });
   if (due.missed.length) {
+    // one record for the missed ticks; when none runs (catchUp "none"), the latest is among them
     const n = due.missed.length + (due.omitted ?? 0);
-    await o.store.recordTick(tick(due.missed[due.missed.length - 1]!, "skipped", `${n} tick(s) ${MISSED_TICK_REASON} (${new Date(due.missed[0]!).toISOString()} … ${new Date(due.missed[due.missed.length - 1]!).toISOString()})`), [], {});
+    const last = due.missed[due.missed.length - 1]!;
+    const why = wasRunning ? LATE_TICK_REASON : MISSED_TICK_REASON;
+    const reason = n === 1 ? why : `${n} tick(s) ${why} (${new Date(due.missed[0]!).toISOString()} … ${new Date(last).toISOString()})`;
+    await o.store.recordTick(tick(last, "skipped", reason), [], due.runs.length === 0 ? { lastTickAt: due.latest, updatedAt: now } : {});
+    o.log(`schedule ${s.name}: ${n} tick(s) ${why}${due.runs.length ? ", running the latest" : ""}`);
   }
-  if (due.runs.length === 0) {
-    await o.store.recordTick(tick(due.latest, "skipped", MISSED_TICK_REASON), [], { lastTickAt: due.latest, updatedAt: now });
-    return;
-  }
+  if (due.runs.length === 0) return;
   const decision = overlapDecision(s, running);
   if (!decision.launch) {
     await o.store.recordTick(tick(due.latest, "skipped", decision.reason ?? "previous run still running"), [], { lastTickAt: due.latest, updatedAt: now });
@@ -176,9 +190,15 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
   for (const p of res.addPartitions) await o.store.addDynamicPartitions(p.name, p.keys, now);
   let requests: RunRequestRecord[];
   try {
-    requests = res.requests.map((r) => request(s.name, "sensor", resolve(r.select), r.partitions, r.runKey, "sensor request", now));
+    // run keys are scoped to the sensor (stored run keys are unique across all sources)
+    requests = res.requests.map((r, i) => {
+      const keys = resolve(r.select);
+      if (keys.length === 0) throw new Error(`runRequests[${i}] selects no assets`);
+      return request(s.name, "sensor", keys, r.partitions, r.runKey === null ? null : `sensor:${s.name}:${r.runKey}`, "sensor request", now);
+    });
   } catch (e) {
     await o.store.recordTick(tick("failed", (e as Error).message), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${(e as Error).message}`);
     return;
   }
   const status = requests.length ? "requested" : "skipped";

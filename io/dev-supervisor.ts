@@ -8,7 +8,7 @@
  */
 import { type Subprocess, spawn } from "bun";
 import { watch } from "chokidar";
-import { relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { FromWorker, GraphSummary, ToWorker } from "./dev-worker.ts";
 
 export interface DevOptions {
@@ -123,9 +123,15 @@ export async function runDev(o: DevOptions): Promise<void> {
     clearTimeout(t);
   };
 
-  const startDaemon = async () => {
-    if (!o.daemon || !good || good.schedules + good.sensors === 0 && good.assets.length === 0) return;
+  // one daemon worker at a time: restarts are serialized (two quick reloads must not leave two
+  // workers ticking the same schedules), and it runs only when there is something to run
+  let daemonChain: Promise<void> = Promise.resolve();
+  let stopping = false;
+  const startDaemon = () => (daemonChain = daemonChain.then(restartDaemon, restartDaemon));
+  const restartDaemon = async () => {
     await stopWorker(daemon);
+    daemon = null;
+    if (stopping || !o.daemon || !good || good.schedules + good.sensors + good.automation === 0) return;
     const w = startWorker(o.root, log);
     await w.ready;
     w.send({ type: "load" });
@@ -189,15 +195,33 @@ export async function runDev(o: DevOptions): Promise<void> {
     timer = setTimeout(() => {
       const files = [...pending];
       pending = new Set();
-      if (running) void stopWorker(running).then(() => (running = null));
+      if (running) {
+        o.say(p.dim("canceling the run in progress to re-plan"));
+        const r = running;
+        void stopWorker(r).then(() => {
+          if (running === r) running = null;
+        });
+      }
       chain = chain.then(() => reload(files));
     }, o.debounceMs);
   };
   watcher.on("add", onChange).on("change", onChange).on("unlink", onChange);
+  // chokidar drops a "change" that comes within 50 ms of the previous one on the same file (its
+  // throttle), so a second quick save would never reload: raw events count too (the debounce merges them)
+  watcher.on("raw", (_event, path, details) => {
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof path !== "string" || path === "" || typeof watched !== "string") return;
+    const file = watched === path || watched.endsWith(`${sep}${path}`) ? watched : join(watched, path);
+    const rel = relative(o.root, file);
+    if (rel.startsWith("..") || SKIP.test(rel.split(sep).join("/"))) return;
+    onChange(file);
+  });
   await new Promise<void>((r) => watcher.on("ready", () => r()));
   o.onReady?.();
   await new Promise<void>((r) => (o.signal.aborted ? r() : o.signal.addEventListener("abort", () => r(), { once: true })));
   if (timer) clearTimeout(timer);
+  stopping = true;
   await watcher.close();
+  await daemonChain;
   await Promise.all([stopWorker(running), stopWorker(daemon), stopWorker(warm, 1000)]);
 }
