@@ -116,14 +116,15 @@ async function childBreakdown(dir: string): Promise<void> {
   const t2 = performance.now();
   const versioner = createCodeVersioner();
   let codeVersionMs = 0;
-  const timedVersioner: typeof versioner = (r) => {
+  const timedVersioner = ((r: Parameters<typeof versioner>[0]) => {
     const s = performance.now();
     try {
       return versioner(r);
     } finally {
       codeVersionMs += performance.now() - s;
     }
-  };
+  }) as typeof versioner;
+  timedVersioner.prime = versioner.prime;
   const defs = resolveDefinitions(dir, raw, [], timedVersioner, files.length);
   const t3 = performance.now();
   const graph = buildGraph(defs);

@@ -102,11 +102,59 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "state-size",
+    what: "state: a simulated day of 30 assets every 5 minutes (288 real runs)",
+    async run(quick) {
+      const m = await import("./state-size.bench.ts");
+      return { figures: await m.run(quick ? { runs: 24 } : {}), targets: m.targets };
+    },
+  },
+  {
     name: "partition-status",
     what: "state: partition summary of one asset with 1,000,000 hourly partitions",
     async run(quick) {
       const m = await import("./partition-status.bench.ts");
       return { figures: flatten(await m.run(quick ? { runs: 3 } : {})), targets: m.targets as never };
+    },
+  },
+  {
+    name: "backfill",
+    what: "`dagx backfill` of 366 daily partitions × 3 chained assets (1,098 steps)",
+    async run(quick) {
+      const m = await import("./backfill.bench.ts");
+      return { figures: await m.run(quick ? { runs: 1, warmup: 0, phaseRuns: 1, shapes: false } : {}), targets: m.targets };
+    },
+  },
+  {
+    name: "status-1m",
+    what: "`dagx status` end to end, one asset with ~1,000,000 hourly partitions (and 10k / 100k for RSS)",
+    async run(quick) {
+      const m = await import("./status-1m.bench.ts");
+      return { figures: await m.run(quick ? { runs: 2, warmup: 0 } : {}), targets: m.targets };
+    },
+  },
+  {
+    name: "dev-latency",
+    what: "`dagx dev --no-daemon`: file saved → first step started (binary and sources)",
+    async run(quick) {
+      const m = await import("./dev-latency.bench.ts");
+      return { figures: await m.run(quick ? { edits: 3 } : {}), targets: m.targets };
+    },
+  },
+  {
+    name: "daemon-rss",
+    what: "`dagx daemon` idle RSS, 1,000 assets in 100 files + 10 schedules",
+    async run(quick) {
+      const m = await import("./daemon-rss.bench.ts");
+      return { figures: await m.run(quick ? { idleMs: 3000, sampleMs: 1000, small: false, baselines: false } : {}), targets: m.targets };
+    },
+  },
+  {
+    name: "concurrent-dev",
+    what: "20 concurrent CLI commands (status, materialize, query, backfill) + a running `dagx dev` with a 1 s schedule",
+    async run(quick) {
+      const m = await import("./concurrent-dev.bench.ts");
+      return { figures: await m.run(quick ? { rounds: 1 } : {}), targets: m.targets };
     },
   },
 ];

@@ -39,20 +39,25 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     const runIds = new Set(o.resume.partitions.map((p) => p.runId).filter((id): id is string => id !== null));
     explicit = new Map();
     const done: BackfillPartitionRecord[] = [];
+    let trusted = 0;
     const byAsset = new Map<string, BackfillPartitionRecord[]>();
-    for (const p of o.resume.partitions) if (p.status !== "success") (byAsset.get(p.assetKey) ?? byAsset.set(p.assetKey, []).get(p.assetKey)!).push(p);
+    for (const p of o.resume.partitions) (byAsset.get(p.assetKey) ?? byAsset.set(p.assetKey, []).get(p.assetKey)!).push(p);
     for (const [asset, parts] of byAsset) {
       const recs = parts[0]!.partitionKey === "" ? await store.latestMaterializations([asset], { unpartitioned: true }) : await store.latestPartitionMaterializations(asset, parts.map((p) => p.partitionKey));
       const byKey = new Map(recs.map((r) => [r.partitionKey, r]));
       const left: string[] = [];
       for (const p of parts) {
+        // State is the source of truth: a status row can say "success" while its materialization
+        // never committed (kill -9 between the two flushes), and the reverse.
         const m = byKey.get(p.partitionKey);
-        if (m && runIds.has(m.runId)) done.push({ ...p, status: "success", runId: m.runId, updatedAt: now });
-        else left.push(p.partitionKey);
+        if (m && (runIds.has(m.runId) || p.status === "success")) {
+          if (p.status === "success") trusted++;
+          else done.push({ ...p, status: "success", runId: m.runId, updatedAt: now });
+        } else left.push(p.partitionKey);
       }
       if (left.length) explicit.set(asset, left);
     }
-    alreadyDone = o.resume.partitions.filter((p) => p.status === "success").length + done.length;
+    alreadyDone = trusted + done.length;
     if (done.length) await store.updateBackfillPartitions(done);
     await store.updateBackfill(record.backfillId, { status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false });
     if (explicit.size === 0) {

@@ -13,8 +13,18 @@ export function hashText(text: string): string {
   return Bun.hash(text).toString(16).padStart(16, "0");
 }
 
+export interface CodeVersioner {
+  (r: RawExport): string;
+  /**
+   * Hash `file`'s local import closure now, before the file is imported: a save that lands while
+   * the project loads then shows up as a change on the next load (hashing after the import could
+   * record the new content while the old one ran).
+   */
+  prime(file: string): void;
+}
+
 /** Memoizing hasher of local import closures, one per load. */
-export function createCodeVersioner(): (r: RawExport) => string {
+export function createCodeVersioner(): CodeVersioner {
   const closure = new Map<string, string>(); // file → hash of its local imports' contents
 
   const localImports = (file: string, text: string): string[] => {
@@ -62,10 +72,18 @@ export function createCodeVersioner(): (r: RawExport) => string {
     return h;
   };
 
-  return (r) => {
+  const version = ((r: RawExport) => {
     if (r.def.options.codeVersion !== undefined) return String(r.def.options.codeVersion);
     const o = r.def.options;
     const shape = JSON.stringify({ io: o.io ?? null, key: o.key ?? null, ins: Object.keys(o.ins ?? {}).sort() });
     return hashText(`${r.def.fn.toString()}\0${shape}\0${importsHash(r.file)}`).slice(0, 12);
+  }) as CodeVersioner;
+  version.prime = (file) => {
+    try {
+      importsHash(file);
+    } catch {
+      // unreadable: the import fails and is reported there
+    }
   };
+  return version;
 }

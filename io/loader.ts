@@ -21,8 +21,10 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
   const instigators: RawInstigator[] = [];
   const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
+  const versioner = createCodeVersioner();
   for (const file of files) {
     let mod: Record<string, unknown>;
+    versioner.prime(file);
     try {
       mod = (await import(file)) as Record<string, unknown>;
     } catch (e) {
@@ -37,7 +39,7 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
       else if (isCheckDef(value)) checks.push({ file, exportName: name, def: value });
     }
   }
-  return { ...resolveDefinitions(root, raw, errors, createCodeVersioner(), files.length, checks), instigators };
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks), instigators };
 }
 
 function fileStem(file: string): string {
