@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { compileSql, isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
 import { partitionSegments, type PartitionSpace } from "../core/partitions/index.ts";
-import { isArrowTable, type StoredOutput, UnsupportedOutputError } from "./output.ts";
+import { GROUP_SYNC, isArrowTable, type StoredOutput, UnsupportedOutputError } from "./output.ts";
 import { outputAbsPath, outputRelPath, type Storage } from "./storage.ts";
 import { quoteIdent } from "./_tabular-sql.ts";
 import { writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
@@ -32,8 +32,8 @@ export async function storeSplit(
       await conn.run(`CREATE TEMP TABLE ${table} AS ${c.text}`, c.params as never);
     } else if (isArrowTable(value) || (Array.isArray(value) && value.length > 0)) {
       staged = tempPathFor(outputAbsPath(storage, outputRelPath(key, "parquet"), true));
-      if (isArrowTable(value)) await writeArrowParquet(conn, value as never, staged);
-      else await writeRowsParquet(conn, value as Record<string, unknown>[], staged);
+      if (isArrowTable(value)) await writeArrowParquet(conn, value as never, staged, GROUP_SYNC);
+      else await writeRowsParquet(conn, value as Record<string, unknown>[], staged, GROUP_SYNC);
       await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_parquet('${staged.replaceAll("'", "''")}')`);
     } else {
       throw new UnsupportedOutputError(`Asset "${key}" runs as a single-run backfill and must return a table (ctx.sql, rows or Arrow) with column(s) ${dims.map((d) => `"${d}"`).join(", ")}`);
@@ -49,7 +49,7 @@ export async function storeSplit(
       const parts = space.kind === "multi" ? pk.split("|") : [pk];
       const where = dims.map((d, i) => `CAST(${quoteIdent(d)} AS VARCHAR) = $${i + 1}`).join(" AND ");
       const rel = outputRelPath(key, "parquet", partitionSegments(space, pk));
-      const r = await writeSqlParquet(conn, `SELECT * EXCLUDE (${exclude}) FROM ${table} WHERE ${where}`, parts, outputAbsPath(storage, rel, true));
+      const r = await writeSqlParquet(conn, `SELECT * EXCLUDE (${exclude}) FROM ${table} WHERE ${where}`, parts, outputAbsPath(storage, rel, true), GROUP_SYNC);
       out.set(pk, { format: "parquet", path: rel, rows: r.rows, bytes: r.bytes, schema: r.schema, dataVersion: r.dataVersion });
     }
     return out;

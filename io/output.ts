@@ -13,6 +13,13 @@ import { hashText } from "./code-version.ts";
 import { type Storage, outputAbsPath, outputRelPath } from "./storage.ts";
 import { writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
 
+/**
+ * Outputs are not fsynced on the step's path: the run's state writer fsyncs them (and their
+ * folders) in one group right before it commits the rows that point at them (io/materialize.ts),
+ * so a committed row never points at a file that could be lost on power failure.
+ */
+export const GROUP_SYNC = { fsync: false } as const;
+
 export interface StoredOutput {
   format: OutputFormat;
   path: string;
@@ -99,11 +106,11 @@ export async function storeOutput(
   if (isSqlQuery(value)) {
     if (io === "json") throw unsupported(`a ctx.sql query with io: "json"; drop the io option`);
     const c = compileSql(value as SqlQuery, resolveRef);
-    return parquet(async (abs) => writeSqlParquet(await connect(), c.text, c.params, abs));
+    return parquet(async (abs) => writeSqlParquet(await connect(), c.text, c.params, abs, GROUP_SYNC));
   }
-  if (isArrowTable(value) && io !== "json") return parquet(async (abs) => writeArrowParquet(await connect(), value as never, abs));
+  if (isArrowTable(value) && io !== "json") return parquet(async (abs) => writeArrowParquet(await connect(), value as never, abs, GROUP_SYNC));
   const tabular = Array.isArray(value) && value.length > 0 && value.every(isPlainObject);
-  if (tabular && io !== "json") return parquet(async (abs) => writeRowsParquet(await connect(), value as Record<string, unknown>[], abs));
+  if (tabular && io !== "json") return parquet(async (abs) => writeRowsParquet(await connect(), value as Record<string, unknown>[], abs, GROUP_SYNC));
   if (io === "parquet") throw unsupported(`${describeType(value)} with io: "parquet"; return rows, an Arrow Table or a ctx.sql query`);
   const problem = jsonProblem(value);
   if (problem) throw unsupported(problem);

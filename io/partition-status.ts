@@ -12,7 +12,7 @@ import { hashText } from "./code-version.ts";
 import type { AssetPartitions } from "./partition-state.ts";
 
 /** Above this many materialized partitions, upstream staleness is not checked per partition. */
-export const UPSTREAM_CHECK_LIMIT = 100_000;
+export const UPSTREAM_CHECK_LIMIT = 20_000;
 
 export interface PartitionStatusInfo {
   key: string;
