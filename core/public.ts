@@ -43,7 +43,7 @@ export type {
 } from "./partitions/index.ts";
 export { defineConfig } from "./config.ts";
 export type { DagxConfig } from "./config.ts";
-export { eager, onCron, onMissing, schedule, sensor } from "./automation/index.ts";
+export { eager, onCron, onMissing, onOverdue, schedule, sensor } from "./automation/index.ts";
 export type {
   AutomationCondition,
   CatchUpPolicy,

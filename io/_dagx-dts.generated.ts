@@ -583,7 +583,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly kind: "onMissing";
   }
   /** A declarative automation condition of an asset (\`automation: eager()\`). */
-  type AutomationCondition = EagerCondition | OnCronCondition | OnMissingCondition;
+  /** \`onOverdue()\`: materialize when the asset's freshness policy says it is overdue. */
+  interface OnOverdueCondition extends ConditionBrand {
+      readonly kind: "onOverdue";
+  }
+  type AutomationCondition = EagerCondition | OnCronCondition | OnMissingCondition | OnOverdueCondition;
   /** A run request after validation, defaults applied. */
   interface NormalizedRequest {
       /** Never empty: the request's own select or the sensor's. */
@@ -1571,6 +1575,18 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * );
    */
   function onMissing(): OnMissingCondition;
+  /**
+   * Materialize the asset when its \`freshness\` policy says it is overdue (the asset needs one),
+   * once no upstream is missing or in progress; not again until it has been materialized since.
+   * A partitioned asset materializes its latest partition.
+   *
+   * @example
+   * export const fx_rates = asset(
+   *   { freshness: { maxLag: "6h" }, automation: onOverdue() },
+   *   (ctx) => ctx.sql\`select * from read_csv(\${ctx.path("data/fx.csv")})\`,
+   * );
+   */
+  function onOverdue(): OnOverdueCondition;
   /** True when \`value\` is an automation condition made by \`eager()\`, \`onCron()\` or \`onMissing()\`. */
   function isAutomationCondition(value: unknown): value is AutomationCondition;
 
@@ -1703,6 +1719,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       partitions?: AutomationPartitions | null;
       /** \`onCron\`: the tick an earlier evaluation left waiting (from its \`pendingCronTicks\`). */
       pendingCronTick?: number | null;
+      /** \`onOverdue\`: the asset's freshness state now (null when it has no policy). */
+      freshness?: "fresh" | "late" | "overdue" | null;
   }
   interface AutomationInput {
       /** Assets with a condition, upstream before downstream: requests and the cap follow this order. */
@@ -1844,7 +1862,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
   export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

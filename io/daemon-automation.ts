@@ -7,6 +7,7 @@ import { IndexSet } from "../core/partitions/index.ts";
 import type { InstigatorState, RunRequestRecord, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
 import { croner } from "./cron.ts";
+import { projectFreshness } from "./freshness.ts";
 import type { Project } from "./project.ts";
 
 export const AUTOMATION = "automation";
@@ -66,6 +67,8 @@ export async function evaluateProjectAutomation(
       }),
     });
   }
+  const fresh = projectFreshness(project, st, now);
+  for (const a of assets) a.freshness = fresh.get(a.key)?.state ?? null;
   const input: AutomationInput = { assets, previousEvaluationAt: state.lastTickAt, now, cron: croner, maxRequests };
   const result = evaluateAutomation(input);
   const groups = new Map<string, string[]>();

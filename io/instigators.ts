@@ -62,5 +62,11 @@ export function loadInstigators(graph: ProjectGraph): ProjectInstigators {
   for (const a of graph.assets.values()) {
     if (a.freshness !== null && a.freshness !== undefined) freshness.set(a.key, normalizeFreshness(a.freshness, a.key, a.location ?? a.file, (e, tz) => croner.validate(e, tz)));
   }
+  for (const [key, cond] of automation) {
+    if (cond.kind === "onOverdue" && !freshness.has(key)) {
+      const a = graph.assets.get(key)!;
+      throw new DagxError("DEFINITION_INVALID", `Invalid automation of asset "${key}" at ${a.location ?? a.file}: onOverdue() needs a freshness policy, e.g. freshness: { maxLag: "24h" }`);
+    }
+  }
   return { schedules, sensors, automation, freshness };
 }

@@ -9,6 +9,7 @@ import {
   type EagerCondition,
   type OnCronCondition,
   type OnMissingCondition,
+  type OnOverdueCondition,
 } from "./types.ts";
 
 /**
@@ -51,6 +52,21 @@ export function onCron(cron: string, options: { /** @default "UTC" */ timezone?:
  */
 export function onMissing(): OnMissingCondition {
   return { [AUTOMATION_CONDITION]: true, kind: "onMissing" };
+}
+
+/**
+ * Materialize the asset when its `freshness` policy says it is overdue (the asset needs one),
+ * once no upstream is missing or in progress; not again until it has been materialized since.
+ * A partitioned asset materializes its latest partition.
+ *
+ * @example
+ * export const fx_rates = asset(
+ *   { freshness: { maxLag: "6h" }, automation: onOverdue() },
+ *   (ctx) => ctx.sql`select * from read_csv(${ctx.path("data/fx.csv")})`,
+ * );
+ */
+export function onOverdue(): OnOverdueCondition {
+  return { [AUTOMATION_CONDITION]: true, kind: "onOverdue" };
 }
 
 /** True when `value` is an automation condition made by `eager()`, `onCron()` or `onMissing()`. */

@@ -37,6 +37,8 @@ export interface AutomationAssetState {
   partitions?: AutomationPartitions | null;
   /** `onCron`: the tick an earlier evaluation left waiting (from its `pendingCronTicks`). */
   pendingCronTick?: number | null;
+  /** `onOverdue`: the asset's freshness state now (null when it has no policy). */
+  freshness?: "fresh" | "late" | "overdue" | null;
 }
 
 export interface AutomationInput {
@@ -124,6 +126,13 @@ function wanted(a: AutomationAssetState, tick: number | null, requested: Readonl
       const late = a.upstream.find((u) => u.lastMaterializedAt === null || u.lastMaterializedAt < tick);
       const why = blockedBy(a, null) ?? (late ? `upstream "${late.key}" has not updated since the tick` : null);
       return why ? wait(label, why) : latest(a, label);
+    }
+    case "onOverdue": {
+      if (a.freshness !== "overdue") return null;
+      // requested since the last materialization: that run handles it (or failed; not again each evaluation)
+      if ((a.lastRequestedAt ?? -Infinity) >= (a.lastMaterializedAt ?? -Infinity) && a.lastRequestedAt != null) return null;
+      const why = blockedBy(a, null);
+      return why ? wait("overdue (freshness)", why) : latest(a, "overdue (freshness policy)");
     }
     case "onMissing": {
       const p = a.partitions;

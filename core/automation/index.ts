@@ -4,7 +4,7 @@
  */
 export { schedule, isScheduleDef } from "./schedule.ts";
 export { sensor, isSensorDef } from "./sensor.ts";
-export { eager, onCron, onMissing, isAutomationCondition } from "./conditions.ts";
+export { eager, onCron, onMissing, onOverdue, isAutomationCondition } from "./conditions.ts";
 export { dueTicks, overlapDecision, scheduleRunRequest, DEFAULT_TICK_GRACE_MS, MAX_LISTED_MISSED, MISSED_TICK_REASON } from "./ticks.ts";
 export type { DueTicks, ScheduleTickState } from "./ticks.ts";
 export { sensorDue } from "./sensor-due.ts";
@@ -32,6 +32,7 @@ export type {
   NormalizedRequest,
   OnCronCondition,
   OnMissingCondition,
+  OnOverdueCondition,
   OverlapPolicy,
   RunRequest,
   ScheduleDef,

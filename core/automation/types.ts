@@ -152,7 +152,11 @@ export interface OnMissingCondition extends ConditionBrand {
   readonly kind: "onMissing";
 }
 /** A declarative automation condition of an asset (`automation: eager()`). */
-export type AutomationCondition = EagerCondition | OnCronCondition | OnMissingCondition;
+/** `onOverdue()`: materialize when the asset's freshness policy says it is overdue. */
+export interface OnOverdueCondition extends ConditionBrand {
+  readonly kind: "onOverdue";
+}
+export type AutomationCondition = EagerCondition | OnCronCondition | OnMissingCondition | OnOverdueCondition;
 
 /** A run request after validation, defaults applied. */
 export interface NormalizedRequest {
