@@ -7,31 +7,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
 import type { TickRecord } from "../../core/types.ts";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
-import { alive, childPids, type Live, startLive, until } from "./live.ts";
+import { dagx } from "./helpers.ts";
+import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-const lives: Live[] = [];
-afterAll(async () => {
-  // a failed test may leave processes running: stop them and their workers
-  for (const l of lives) {
-    const kids = childPids(l.pid);
-    await l.stop("SIGKILL");
-    for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
-  }
-  dirs.forEach(removeProject);
-});
-
-function project(files: Record<string, string>): string {
-  const dir = makeProject({ ".dagx/.keep": "", ...files }, "dagx-daemon-cli-");
-  dirs.push(dir);
-  return dir;
-}
+const fx = liveFixtures("dagx-daemon-cli-");
+afterAll(() => fx.cleanup());
+const project = fx.project;
 
 function daemon(dir: string, args: string[] = []): Live {
   const l = startLive(dir, ["daemon", ...args]);
-  lives.push(l);
+  fx.track(l);
   return l;
 }
 

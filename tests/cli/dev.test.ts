@@ -7,31 +7,17 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
-import { alive, childPids, type Live, startLive, until } from "./live.ts";
+import { dagx } from "./helpers.ts";
+import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-const lives: Live[] = [];
-afterAll(async () => {
-  // a failed test may leave processes running: stop them and their workers
-  for (const l of lives) {
-    const kids = childPids(l.pid);
-    await l.stop("SIGKILL");
-    for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
-  }
-  dirs.forEach(removeProject);
-});
-
-function project(files: Record<string, string>): string {
-  const dir = makeProject({ ".dagx/.keep": "", ...files }, "dagx-dev-");
-  dirs.push(dir);
-  return dir;
-}
+const fx = liveFixtures("dagx-dev-");
+afterAll(() => fx.cleanup());
+const project = fx.project;
 
 async function dev(dir: string, args: string[] = []): Promise<Live> {
   const l = startLive(dir, ["dev", ...args]);
-  lives.push(l);
+  fx.track(l);
   await l.waitFor("watching for changes", { timeoutMs: 30_000 });
   return l;
 }
@@ -211,7 +197,7 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "beat" });
     await until(() => workers.every((p) => !alive(p)), "the dev workers to exit after kill -9 of dev", 15_000, () => workers.filter(alive).join(" "));
     // and the daemon lock went with them
     const again = startLive(dir, ["daemon"]);
-    lives.push(again);
+    fx.track(again);
     await again.waitFor("daemon started");
     expect(await again.stop("SIGTERM")).toBe(0);
   });

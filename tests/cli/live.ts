@@ -1,6 +1,6 @@
 /** Long-running CLI processes (`dagx dev`, `dagx daemon`) in tests: stderr read as it comes, polling helpers. */
 import { readdirSync, readFileSync } from "node:fs";
-import { BUN, CLI } from "./helpers.ts";
+import { BUN, CLI, makeProject, removeProject } from "./helpers.ts";
 
 export interface Live {
   proc: ReturnType<typeof Bun.spawn>;
@@ -101,4 +101,33 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Per-file bookkeeping of temp projects and live processes: `project()` makes a temp project,
+ * `track()` registers a live process; `cleanup()` (pass it to afterAll) kills what a failed test
+ * left running, workers included, and removes the projects.
+ */
+export function liveFixtures(prefix: string): { project(files: Record<string, string>): string; track(l: Live): Live; cleanup(): Promise<void> } {
+  const dirs: string[] = [];
+  const lives: Live[] = [];
+  return {
+    project(files) {
+      const dir = makeProject({ ".dagx/.keep": "", ...files }, prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    track(l) {
+      lives.push(l);
+      return l;
+    },
+    async cleanup() {
+      for (const l of lives) {
+        const kids = childPids(l.pid);
+        await l.stop("SIGKILL");
+        for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
+      }
+      dirs.forEach(removeProject);
+    },
+  };
 }

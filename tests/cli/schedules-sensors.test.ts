@@ -5,27 +5,13 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
-import { alive, childPids, type Live, startLive, until } from "./live.ts";
+import { dagx } from "./helpers.ts";
+import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-const lives: Live[] = [];
-afterAll(async () => {
-  // a failed test may leave processes running: stop them and their workers
-  for (const l of lives) {
-    const kids = childPids(l.pid);
-    await l.stop("SIGKILL");
-    for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
-  }
-  dirs.forEach(removeProject);
-});
-
-function project(files: Record<string, string>): string {
-  const dir = makeProject({ ".dagx/.keep": "", ...files }, "dagx-instigators-");
-  dirs.push(dir);
-  return dir;
-}
+const fx = liveFixtures("dagx-instigators-");
+afterAll(() => fx.cleanup());
+const project = fx.project;
 
 const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
@@ -112,7 +98,7 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
     expect(failingPreview.stderr).toContain('Sensor "broken" threw: upstream API down');
 
     const d = startLive(dir, ["daemon"]);
-    lives.push(d);
+    fx.track(d);
     await d.waitFor("daemon started: 4 schedule(s), 3 sensor(s)");
     await until(async () => {
       const x = byName(await sensors());
