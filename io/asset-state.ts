@@ -71,7 +71,9 @@ export async function readAssetState(graph: ProjectGraph, storage: Storage, stor
     partitionStatuses = await computePartitionStatuses(graph, store, parts, latest, new Set([...wanted, ...(pass > 0 ? parts.keys() : [])]), (k) => statuses.get(k)?.status);
     const partitioned = new Map([...parts].map(([k, p]) => [k, { status: partitionStatuses.get(k)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh"), version: p.materialized.isEmpty ? null : wholeAssetVersion(p) }] as const));
     statuses = computeStatuses({ partitioned, partitionedInputVersion: (down, up) => lastVersions.get(`${down}\0${up}`), order: graph.order, upstream: graph.upstream, codeVersion: (k) => graph.assets.get(k)!.codeVersion, latest, failures, drifted });
-    if (parts.size === 0 || (pass > 0 && JSON.stringify([...statuses.values()].map((x) => x.status)) === before)) break;
+    // callers that asked for no partition statuses (materialize without --stale, the daemon) need
+    // none of the extra passes: they would re-read every partitioned asset's records
+    if (parts.size === 0 || wanted.length === 0 || (pass > 0 && JSON.stringify([...statuses.values()].map((x) => x.status)) === before)) break;
   }
   return { latest, failures, drifted, statuses, parts, partitionStatuses };
 }

@@ -70,8 +70,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
   const t0 = Date.now();
-  const selectedPartitioned = [...o.selected].filter((k) => project.graph.assets.get(k)?.partitionsDef);
-  const st = await readAssetState(project.graph, project.storage, store, o.stale && !o.partitionSelection ? selectedPartitioned : []);
+  const st = await readAssetState(project.graph, project.storage, store, o.stale ? allPartitioned(project) : []);
   const parts = st.parts;
   const partitions = partitionTargets(project, parts, o, st.partitionStatuses);
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions });
@@ -241,4 +240,9 @@ export function schemaChange(before: MaterializationRecord["schema"], after: Mat
   const removed = [...b.keys()].filter((n) => !a.has(n));
   const changed = [...a].filter(([n, t]) => b.has(n) && b.get(n) !== t).map(([name, to]) => ({ name, from: b.get(name)!, to }));
   return added.length || removed.length || changed.length ? { added, removed, changed } : null;
+}
+
+/** Every partitioned asset: --stale needs their per-partition statuses (they feed unpartitioned ones). */
+function allPartitioned(project: Project): string[] {
+  return [...project.graph.assets.values()].filter((a) => a.partitionsDef).map((a) => a.key);
 }

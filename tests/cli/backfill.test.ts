@@ -5,22 +5,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, CLI, type CliResult, dagx, makeProject, removeProject } from "./helpers.ts";
+import { BUN, CLI, type CliResult, dagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
 
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-}
-
-interface StepJson {
-  key: string;
-  partition: string | null;
-  status: string;
-  error?: string;
-}
 interface BackfillJson {
   backfillId: string;
   runId: string | null;

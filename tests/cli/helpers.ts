@@ -51,3 +51,17 @@ export async function dagx(cwd: string, args: string[], opts: { bin?: string; en
     },
   };
 }
+
+/** Exit 0, or fail showing what the CLI said. */
+export function ok(r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  return r;
+}
+
+/** One step of `materialize --json` / `backfill --json`. */
+export interface StepJson {
+  key: string;
+  partition: string | null;
+  status: string;
+  error?: string;
+}

@@ -5,21 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, removeProject } from "./helpers.ts";
+import { type CliResult, dagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
 
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-}
-
-interface StepJson {
-  key: string;
-  partition: string | null;
-  status: string;
-}
 interface RunJson {
   runId: string | null;
   status: string;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, removeProject } from "./helpers.ts";
+import { type CliResult, dagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -15,17 +15,6 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-/** Exit 0, or fail showing what the CLI said. */
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-}
-
-interface StepJson {
-  key: string;
-  partition: string | null;
-  status: string;
-}
 interface RunJson {
   runId: string | null;
   status: string;
