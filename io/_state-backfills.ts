@@ -7,7 +7,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
 import type { BackfillPartitionRecord, BackfillRecord, StateStore } from "../core/types.ts";
-import { ROWS_PER_INSERT, insert, rows, transaction, type Row } from "./_state-sql.ts";
+import { insert, jsonRows, rows, transaction, type Row } from "./_state-sql.ts";
 
 type BackfillPatch = Parameters<StateStore["updateBackfill"]>[1];
 
@@ -48,17 +48,13 @@ export async function upsertBackfillPartitions(conn: DuckDBConnection, partition
   const unique = lastPerSlot(partitions);
   if (unique.length === 0) return;
   await transaction(conn, async () => {
-    for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
-      const chunk = unique.slice(i, i + ROWS_PER_INSERT);
-      const incoming = `(VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) n(backfill_id, asset_key, partition_key)`;
-      const keys = chunk.flatMap((p) => [p.backfillId, p.assetKey, p.partitionKey]);
-      await conn.run(
-        `DELETE FROM backfill_partitions b USING ${incoming}
-         WHERE b.backfill_id = n.backfill_id AND b.asset_key = n.asset_key AND b.partition_key = n.partition_key`,
-        keys,
-      );
-      await insert(conn, "backfill_partitions", chunk.map(partitionValues));
-    }
+    const incoming = jsonRows({ backfill_id: "VARCHAR", asset_key: "VARCHAR", partition_key: "VARCHAR" }, unique.map((p) => [p.backfillId, p.assetKey, p.partitionKey]));
+    await conn.run(
+      `DELETE FROM backfill_partitions b USING ${incoming.sql} n
+       WHERE b.backfill_id = n.backfill_id AND b.asset_key = n.asset_key AND b.partition_key = n.partition_key`,
+      [incoming.param],
+    );
+    await insert(conn, "backfill_partitions", unique.map(partitionValues));
   });
 }
 

@@ -6,7 +6,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { CheckResult } from "../core/types.ts";
 import { checkSlot, newestPerCheck } from "./_state-records.ts";
-import { ROWS_PER_INSERT, type Row, insert, jsonOrNull, jsonText, rows, stringList, transaction } from "./_state-sql.ts";
+import { type Row, insert, jsonRows, jsonOrNull, jsonText, rows, stringList, transaction } from "./_state-sql.ts";
 
 /** Column values in the order of both tables (migration 1's columns, then migration 4's). */
 function values(r: CheckResult): DuckDBValue[] {
@@ -20,15 +20,14 @@ export async function insertCheckResults(conn: DuckDBConnection, results: readon
     await insert(conn, "check_results", all);
     const latest = newestPerCheck(results);
     const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key AND l.check_name = n.check_name";
-    for (let i = 0; i < latest.length; i += ROWS_PER_INSERT) {
-      const chunk = latest.slice(i, i + ROWS_PER_INSERT);
-      const incoming = `(VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}) n(asset_key, partition_key, check_name, ts)`;
-      const keys = chunk.flatMap((r) => [r.assetKey, r.partitionKey, r.checkName, r.at]);
-      const newer = await rows(conn, `SELECT n.asset_key, n.partition_key, n.check_name FROM latest_check_results l JOIN ${incoming} ON ${same} WHERE l.ts > n.ts`, keys);
-      const blocked = new Set(newer.map((r) => checkSlot({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name) })));
-      await conn.run(`DELETE FROM latest_check_results l USING ${incoming} WHERE ${same} AND l.ts <= n.ts`, keys);
-      await insert(conn, "latest_check_results", chunk.filter((r) => !blocked.has(checkSlot(r))).map(values));
-    }
+    const incoming = jsonRows(
+      { asset_key: "VARCHAR", partition_key: "VARCHAR", check_name: "VARCHAR", ts: "BIGINT" },
+      latest.map((r) => [r.assetKey, r.partitionKey, r.checkName, r.at]),
+    );
+    const newer = await rows(conn, `SELECT n.asset_key, n.partition_key, n.check_name FROM latest_check_results l JOIN ${incoming.sql} n ON ${same} WHERE l.ts > n.ts`, [incoming.param]);
+    const blocked = new Set(newer.map((r) => checkSlot({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name) })));
+    await conn.run(`DELETE FROM latest_check_results l USING ${incoming.sql} n WHERE ${same} AND l.ts <= n.ts`, [incoming.param]);
+    await insert(conn, "latest_check_results", latest.filter((r) => !blocked.has(checkSlot(r))).map(values));
   });
 }
 

@@ -52,6 +52,9 @@ export interface RunEngine {
   close(): Promise<void>;
 }
 
+/** Longest stretch of back-to-back steps before the event loop gets a turn. */
+const TURN_EVERY_MS = 5;
+
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // The run's own in-memory DuckDB, created on first use: runs of JSON-only assets never pay for it.
   let instance: Promise<DuckDBInstance> | null = null;
@@ -69,7 +72,15 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   };
   const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion };
 
+  // Steps whose IO is all synchronous (small JSON values) would run back to back inside one
+  // macrotask, starving timers: state flushes, progress lines, heartbeats. Give the loop a turn
+  // every few milliseconds.
+  let lastTurn = performance.now();
   const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
+    if (performance.now() - lastTurn >= TURN_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastTurn = performance.now();
+    }
     const asset = o.graph.assets.get(step.key)!;
     let conn: DuckDBConnection | null = null;
     const getConn = async () => {
