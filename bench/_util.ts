@@ -115,15 +115,28 @@ export async function sampleInterleaved(
 // Temp projects
 
 /** A fresh folder under the OS temp dir (never inside the repo: project-root discovery walks up). */
-export function makeTempDir(prefix = "dagx-bench-"): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+export function makeTempDir(prefix = "dagx-bench-", base = os.tmpdir()): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(base, prefix)));
   if (dir === REPO || dir.startsWith(`${REPO}${path.sep}`)) throw new Error(`temp dir ${dir} is inside the repo; set TMPDIR elsewhere`);
   return dir;
 }
 
+/**
+ * A writable memory-backed folder (Linux `/dev/shm`), or null: benches use it to separate
+ * dagx's own cost from the disk's.
+ */
+export function memoryFsDir(): string | null {
+  try {
+    fs.accessSync("/dev/shm", fs.constants.W_OK);
+    return fs.statSync("/dev/shm").isDirectory() ? "/dev/shm" : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Write a temp project from relative path → content. Returns its root. */
-export function makeTempProject(files: Record<string, string>, prefix = "dagx-bench-"): string {
-  const dir = makeTempDir(prefix);
+export function makeTempProject(files: Record<string, string>, prefix = "dagx-bench-", base?: string): string {
+  const dir = makeTempDir(prefix, base);
   writeFiles(dir, files);
   return dir;
 }

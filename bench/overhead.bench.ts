@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  BUN, cliEnv, type Figures, lastJsonLine, machineFigures, makeTempDir, makeTempProject, median, printFigures, printTargets,
+  BUN, cliEnv, type Figures, lastJsonLine, machineFigures, makeTempDir, makeTempProject, median, memoryFsDir, printFigures, printTargets,
   removeDir, resetState, round, spawnOk, statFigures, type Target, timedStore,
 } from "./_util.ts";
 
@@ -158,31 +158,38 @@ async function child(dir: string, concurrency: number, storeKind: StoreKind): Pr
   console.log(JSON.stringify(report));
 }
 
-export async function run(options: { runs?: number; assets?: number; concurrency?: number; memoryStore?: boolean } = {}): Promise<Figures> {
+export async function run(options: { runs?: number; assets?: number; concurrency?: number; memoryStore?: boolean; memoryFs?: boolean } = {}): Promise<Figures> {
   const runs = options.runs ?? 5;
   const withMemory = options.memoryStore ?? true;
   const n = options.assets ?? 1000;
   const concurrency = options.concurrency ?? navigator.hardwareConcurrency ?? 4; // the CLI's default
+  // The same projects on a memory file system, when there is one: what dagx itself costs, without the disk.
+  const shm = (options.memoryFs ?? true) ? memoryFsDir() : null;
   const projects: Record<Shape, string> = {
     chain: makeTempProject(generateProject("chain", n), "dagx-bench-chain-"),
     fanout: makeTempProject(generateProject("fanout", n), "dagx-bench-fanout-"),
   };
+  const shmProjects: Record<Shape, string> | null = shm
+    ? { chain: makeTempProject(generateProject("chain", n), "dagx-bench-chain-", shm), fanout: makeTempProject(generateProject("fanout", n), "dagx-bench-fanout-", shm) }
+    : null;
   try {
     const reports: Record<Shape, ChildReport[]> = { chain: [], fanout: [] };
     const memory: Record<Shape, ChildReport[]> = { chain: [], fanout: [] };
-    const once = async (shape: Shape, kind: StoreKind) => {
-      resetState(projects[shape]);
-      const out = await spawnOk([BUN, import.meta.path, "--child", projects[shape], String(concurrency), kind], { cwd: projects[shape], env: cliEnv(), timeoutMs: 300_000 });
+    const inShm: Record<Shape, ChildReport[]> = { chain: [], fanout: [] };
+    const once = async (dir: string, kind: StoreKind) => {
+      resetState(dir);
+      const out = await spawnOk([BUN, import.meta.path, "--child", dir, String(concurrency), kind], { cwd: dir, env: cliEnv(), timeoutMs: 300_000 });
       const rep = lastJsonLine<ChildReport>(out.stdout);
-      if (rep.assets !== n) throw new Error(`${shape}: expected ${n} assets, loaded ${rep.assets}`);
+      if (rep.assets !== n) throw new Error(`${dir}: expected ${n} assets, loaded ${rep.assets}`);
       return rep;
     };
-    // Interleave the shapes (and the in-memory-store variant) run by run; each run is a fresh
-    // process with a fresh .dagx.
+    // Interleave the shapes (and the in-memory-store and memory-fs variants) run by run; each run
+    // is a fresh process with a fresh .dagx.
     for (let r = 0; r < runs; r++) {
       for (const shape of ["chain", "fanout"] as const) {
-        reports[shape].push(await once(shape, "duckdb"));
-        if (withMemory) memory[shape].push(await once(shape, "memory"));
+        reports[shape].push(await once(projects[shape], "duckdb"));
+        if (withMemory) memory[shape].push(await once(projects[shape], "memory"));
+        if (shmProjects) inShm[shape].push(await once(shmProjects[shape], "duckdb"));
       }
     }
     const figures: Figures = { ...machineFigures(), assets: n, concurrency, runs };
@@ -208,6 +215,11 @@ export async function run(options: { runs?: number; assets?: number; concurrency
         figures[`${shape}.memoryStore.perAssetMs.median`] = round(median(mm.map((r) => r.runMs / n)), 3);
         figures[`${shape}.memoryStore.stepMs.median`] = round(median(mm.map((r) => r.stepMedianMs)), 3);
       }
+      if (shmProjects) {
+        const ss = inShm[shape];
+        figures[`${shape}.memoryFs.perAssetMs.median`] = round(median(ss.map((r) => r.runMs / n)), 3);
+        figures[`${shape}.memoryFs.stepMs.median`] = round(median(ss.map((r) => r.stepMedianMs)), 3);
+      }
     }
     const all = [...reports.chain, ...reports.fanout];
     const micro = (f: (r: ChildReport) => number) => round(median(all.map(f)), 3);
@@ -220,6 +232,10 @@ export async function run(options: { runs?: number; assets?: number; concurrency
   } finally {
     removeDir(projects.chain);
     removeDir(projects.fanout);
+    if (shmProjects) {
+      removeDir(shmProjects.chain);
+      removeDir(shmProjects.fanout);
+    }
   }
 }
 

@@ -8,6 +8,8 @@ import * as arrow from "apache-arrow";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { planRows } from "../io/_tabular-rows.ts";
+import { writePlainParquet } from "../io/_tabular-stage.ts";
 import { readParquetArrow, readParquetRows, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../io/tabular.ts";
 
 export interface BenchOptions {
@@ -117,6 +119,11 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
         ["readParquetRows", READ, null, () => readParquetRows(conn, [f("rows")])],
         ["readParquetArrow", READ, null, () => readParquetArrow(conn, [f("rows")])],
       ];
+      // The floor of the staging design: DuckDB's COPY of the already-staged rows, no JS work timed.
+      const plan = planRows(rows);
+      const staged = path.join(dir, `staged-${size}.parquet`);
+      writePlainParquet(staged, plan.columns, plan.numRows);
+      cases.push(["floor: COPY of the staged rows", COPY, null, () => conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM read_parquet('${staged}')) TO '${g("floor")}' (FORMAT parquet)`)]);
       if (options.alternatives ?? true) {
         cases.push(["alt (a) appender → COPY", COPY, null, () => viaAppender(conn, rows, g("app"))]);
         cases.push(["alt (c) NDJSON → read_json → COPY", COPY, null, () => viaNdjson(conn, rows, g("ndjson"))]);

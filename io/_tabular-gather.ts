@@ -213,6 +213,17 @@ function fastLane(columns: readonly ColumnGather[]): FastLane {
     `}`,
     `return n;`,
   ].join("\n");
-  const compiled = new Function("keys", "rows", "start", "columns", body) as (keys: readonly string[], ...rest: Parameters<FastLane>) => number;
-  return (rows, start, cols) => compiled(keys, rows, start, cols);
+  // One function per shape, kept: a repeated shape reuses code the JIT has already optimized.
+  let compiled = compiledLanes.get(body);
+  if (!compiled) {
+    compiled = new Function("keys", "rows", "start", "columns", body) as CompiledLane;
+    if (compiledLanes.size >= MAX_COMPILED_LANES) compiledLanes.delete(compiledLanes.keys().next().value!);
+    compiledLanes.set(body, compiled);
+  }
+  const lane = compiled;
+  return (rows, start, cols) => lane(keys, rows, start, cols);
 }
+
+type CompiledLane = (keys: readonly string[], ...rest: Parameters<FastLane>) => number;
+const compiledLanes = new Map<string, CompiledLane>();
+const MAX_COMPILED_LANES = 256;
