@@ -5,8 +5,8 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { CheckResult } from "../core/types.ts";
-import { checkSlot, newestPerCheck } from "./_state-records.ts";
-import { type Row, insert, jsonRows, jsonOrNull, jsonText, rows, stringList, transaction } from "./_state-sql.ts";
+import { newestPerCheck } from "./_state-records.ts";
+import { type Row, insert, jsonOrNull, jsonText, rows, stringList, transaction, upsertNewest } from "./_state-sql.ts";
 
 /** Column values in the order of both tables (migration 1's columns, then migration 4's). */
 function values(r: CheckResult): DuckDBValue[] {
@@ -18,16 +18,8 @@ export async function insertCheckResults(conn: DuckDBConnection, results: readon
   const all = results.map(values); // JSON encoding fails here, before anything is written
   await transaction(conn, async () => {
     await insert(conn, "check_results", all);
-    const latest = newestPerCheck(results);
-    const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key AND l.check_name = n.check_name";
-    const incoming = jsonRows(
-      { asset_key: "VARCHAR", partition_key: "VARCHAR", check_name: "VARCHAR", ts: "BIGINT" },
-      latest.map((r) => [r.assetKey, r.partitionKey, r.checkName, r.at]),
-    );
-    const newer = await rows(conn, `SELECT n.asset_key, n.partition_key, n.check_name FROM latest_check_results l JOIN ${incoming.sql} n ON ${same} WHERE l.ts > n.ts`, [incoming.param]);
-    const blocked = new Set(newer.map((r) => checkSlot({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name) })));
-    await conn.run(`DELETE FROM latest_check_results l USING ${incoming.sql} n WHERE ${same} AND l.ts <= n.ts`, [incoming.param]);
-    await insert(conn, "latest_check_results", latest.filter((r) => !blocked.has(checkSlot(r))).map(values));
+    const latest = newestPerCheck(results).map((r) => ({ key: [r.assetKey, r.partitionKey, r.checkName], ts: r.at, values: values(r) }));
+    await upsertNewest(conn, "latest_check_results", ["asset_key", "partition_key", "check_name"], latest);
   });
 }
 

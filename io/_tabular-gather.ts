@@ -128,7 +128,6 @@ export function gatherRows(rows: readonly Record<string, unknown>[]): ColumnGath
   const n = rows.length;
   const columns: ColumnGather[] = [];
   const index = new Map<string, number>();
-  const first = rows[0];
   let fast: FastLane | null = null;
   let r = 0;
   while (r < n) {
@@ -137,8 +136,9 @@ export function gatherRows(rows: readonly Record<string, unknown>[]): ColumnGath
       if (r >= n) break;
     }
     gatherRow(rows, r, columns, index);
-    // Every column so far came from the first row: compile the fast lane for its keys and kinds.
-    if (r === 0 && n > 1 && typeof first === "object" && first !== null && columns.length > 0) fast = fastLane(columns);
+    // Every column so far came from the first row (an object, or gatherRow threw): compile the
+    // fast lane for its keys and kinds.
+    if (r === 0 && n > 1 && columns.length > 0) fast = fastLane(columns);
     r++;
   }
   for (const c of columns) c.finish();
@@ -182,21 +182,21 @@ type FastLane = (rows: readonly Record<string, unknown>[], start: number, column
 function fastLane(columns: readonly ColumnGather[]): FastLane {
   const keys = columns.map((c) => c.name);
   const k = keys.length;
-  const store = (c: ColumnGather, j: number): string[] => {
-    const lit = JSON.stringify(c.name);
+  /** The statement storing `v` (row[key]) into column j: straight into its buffer when of the compiled kind. */
+  const store = (c: ColumnGather, j: number): string => {
     const slow = `c${j}.add(r, v);`;
     const kept = `p${j}[r] = 1;`;
     switch (c.type.kind) {
       case "number":
-        return [`v = row[${lit}];`, `if (typeof v === "number") { f${j}[r] = v; ${kept} } else ${slow}`];
+        return `if (typeof v === "number") { f${j}[r] = v; ${kept} } else ${slow}`;
       case "date":
-        return [`v = row[${lit}];`, `if (v instanceof Date && (t = v.getTime()) === t) { f${j}[r] = t; ${kept} } else ${slow}`];
+        return `if (v instanceof Date && (t = v.getTime()) === t) { f${j}[r] = t; ${kept} } else ${slow}`;
       case "string":
-        return [`v = row[${lit}];`, `if (typeof v === "string") { s${j}[r] = v; ${kept} } else ${slow}`];
+        return `if (typeof v === "string") { s${j}[r] = v; ${kept} } else ${slow}`;
       case "boolean":
-        return [`v = row[${lit}];`, `if (typeof v === "boolean") { u${j}[r] = v ? 1 : 0; ${kept} } else ${slow}`];
+        return `if (typeof v === "boolean") { u${j}[r] = v ? 1 : 0; ${kept} } else ${slow}`;
       default:
-        return [`v = row[${lit}];`, slow];
+        return slow;
     }
   };
   const body = [
@@ -209,7 +209,7 @@ function fastLane(columns: readonly ColumnGather[]): FastLane {
     `  let j = 0;`,
     `  for (const key in row) { if (j === ${k} || key !== keys[j]) return r; j++; }`,
     `  if (j !== ${k}) return r;`,
-    ...columns.flatMap((c, j) => store(c, j).map((line) => `  ${line}`)),
+    ...columns.flatMap((c, j) => [`  v = row[${JSON.stringify(c.name)}];`, `  ${store(c, j)}`]),
     `}`,
     `return n;`,
   ].join("\n");

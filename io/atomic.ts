@@ -27,19 +27,23 @@ export function commitTemp(tmp: string, finalPath: string): void {
   fsyncPath(dirname(finalPath));
 }
 
-/** Write text atomically: temp file, fsync, rename. Never leaves a half-written final file. */
-export function writeFileAtomic(finalPath: string, data: string | Uint8Array): void {
+/**
+ * Write text atomically: temp file, fsync, rename (and fsync the folder). Never leaves a
+ * half-written final file. `sync: false` skips both fsyncs, for callers that sync in a group.
+ */
+export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: { sync?: boolean } = {}): void {
+  const sync = options.sync ?? true;
   const tmp = tempPathFor(finalPath);
   try {
     const fd = openSync(tmp, "w", 0o600);
     try {
       writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (sync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, finalPath);
-    fsyncPath(dirname(finalPath));
+    if (sync) fsyncPath(dirname(finalPath));
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
@@ -54,7 +58,7 @@ export async function writeFileAtomicAsync(finalPath: string, data: string | Uin
   const sync = options.sync ?? true;
   // A small unsynced file: create, write and rename take microseconds, less than one trip to the
   // thread pool and back (four of them for the async path).
-  if (!sync && data.length <= SMALL_FILE) return writeSmallFile(finalPath, data);
+  if (!sync && data.length <= SMALL_FILE) return writeFileAtomic(finalPath, data, { sync: false });
   const tmp = tempPathFor(finalPath);
   try {
     const fh = await open(tmp, "w", 0o600);
@@ -74,22 +78,6 @@ export async function writeFileAtomicAsync(finalPath: string, data: string | Uin
 
 /** Largest file (in chars or bytes) written with blocking calls by writeFileAtomicAsync. */
 const SMALL_FILE = 64 * 1024;
-
-function writeSmallFile(finalPath: string, data: string | Uint8Array): void {
-  const tmp = tempPathFor(finalPath);
-  try {
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, finalPath);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 async function syncPath(path: string): Promise<void> {
   const fh = await open(path, "r").catch(() => null);

@@ -20,12 +20,12 @@ import {
 } from "./_state-partitions.ts";
 import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_state-instigators.ts";
 import { insertCheckResults, selectLatestCheckResults } from "./_state-checks.ts";
-import { newestPerKey, slotKey, toFailure } from "./_state-records.ts";
+import { newestPerKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
 import { whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   insert,
-  jsonRows,
+  upsertNewest,
   marks,
   materializationValues,
   numberOrNull,
@@ -212,19 +212,10 @@ async function writeBatch(conn: DuckDBConnection, events: readonly EventRecord[]
   }
 }
 
-/**
- * Upsert rows (one per asset/partition; columns in table order, `ts` 4th) into a latest_* table,
- * keeping whichever row is newer. Both statements join the table against the few incoming keys
- * (hash-built on the small side): ~10 ms each at 1,000,000 rows, where an anti-join built a hash
- * table over the whole table (~35 ms). The keys travel as one JSON parameter (see jsonRows).
- */
-async function replaceLatest(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {
-  const same = "l.asset_key = n.asset_key AND l.partition_key = n.partition_key";
-  const incoming = jsonRows({ asset_key: "VARCHAR", partition_key: "VARCHAR", ts: "BIGINT" }, values.map((row) => [row[0], row[1], row[3]]));
-  const newer = await rows(conn, `SELECT n.asset_key, n.partition_key FROM ${table} l JOIN ${incoming.sql} n ON ${same} WHERE l.ts > n.ts`, [incoming.param]);
-  const blocked = new Set(newer.map((r) => slotKey({ assetKey: String(r.asset_key), partitionKey: String(r.partition_key) })));
-  await conn.run(`DELETE FROM ${table} l USING ${incoming.sql} n WHERE ${same} AND l.ts <= n.ts`, [incoming.param]);
-  await insert(conn, table, values.filter((row) => !blocked.has(slotKey({ assetKey: String(row[0]), partitionKey: String(row[1]) }))));
+/** Upsert rows (columns in table order, `ts` 4th) into a latest_* table keyed by asset and partition. */
+function replaceLatest(conn: DuckDBConnection, table: string, values: DuckDBValue[][]): Promise<void> {
+  const incoming = values.map((row) => ({ key: [String(row[0]), String(row[1])], ts: Number(row[3]), values: row }));
+  return upsertNewest(conn, table, ["asset_key", "partition_key"], incoming);
 }
 
 /** `SELECT * FROM table` of some assets (all when `keys` is omitted), by asset and partition. */
