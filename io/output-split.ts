@@ -9,11 +9,14 @@ import { partitionSegments, type PartitionSpace } from "../core/partitions/index
 import { GROUP_SYNC, isArrowTable, type StoredOutput, UnsupportedOutputError } from "./output.ts";
 import { outputAbsPath, outputRelPath, type Storage } from "./storage.ts";
 import { quoteIdent } from "./_tabular-sql.ts";
-import { writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
+import { createTempTable, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
 import { tempPathFor } from "./atomic.ts";
 import { rmSync } from "node:fs";
 
-/** Write `value` (a table with the dimension columns) as one output per key. */
+/**
+ * Write `value` (a table with the dimension columns) as one output per key. `undefined` is a
+ * side-effect asset (it wrote its own storage for the window): each partition is recorded.
+ */
 export async function storeSplit(
   storage: Storage,
   conn: DuckDBConnection,
@@ -24,19 +27,20 @@ export async function storeSplit(
   resolveRef: (v: unknown) => TableInput | null,
 ): Promise<Map<string, StoredOutput>> {
   const dims = space.dimensions.map((d) => d.name);
+  if (value === undefined) return new Map(keys.map((pk) => [pk, { format: "none", path: "", rows: null, bytes: null, schema: null, dataVersion: "" }]));
   const table = `__dagx_split_${Math.random().toString(36).slice(2, 10)}`;
   let staged: string | null = null;
   try {
     if (isSqlQuery(value)) {
       const c = compileSql(value as SqlQuery, resolveRef);
-      await conn.run(`CREATE TEMP TABLE ${table} AS ${c.text}`, c.params as never);
+      await createTempTable(conn, table, c.text, c.params);
     } else if (isArrowTable(value) || (Array.isArray(value) && value.length > 0)) {
       staged = tempPathFor(outputAbsPath(storage, outputRelPath(key, "parquet"), true));
       if (isArrowTable(value)) await writeArrowParquet(conn, value as never, staged, GROUP_SYNC);
       else await writeRowsParquet(conn, value as Record<string, unknown>[], staged, GROUP_SYNC);
       await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_parquet('${staged.replaceAll("'", "''")}')`);
     } else {
-      throw new UnsupportedOutputError(`Asset "${key}" runs as a single-run backfill and must return a table (ctx.sql, rows or Arrow) with column(s) ${dims.map((d) => `"${d}"`).join(", ")}`);
+      throw new UnsupportedOutputError(`Asset "${key}" runs as a single-run backfill and must return a table (ctx.sql, rows or Arrow) with column(s) ${dims.map((d) => `"${d}"`).join(", ")}, or nothing when it writes its own storage`);
     }
     const cols = (await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${table})`)).getRowObjectsJS().map((r) => String(r.column_name));
     const missing = dims.filter((d) => !cols.includes(d));

@@ -92,6 +92,11 @@ export async function writeSqlParquet(
   );
 }
 
+/** `CREATE TEMP TABLE name AS sql` with bound parameters, converted as for every other query. */
+export async function createTempTable(conn: DuckDBConnection, name: string, sql: string, params: readonly unknown[]): Promise<void> {
+  await conn.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${wrapQuery(sql)}`, toParams(params));
+}
+
 /**
  * Read Parquet files (hive partition folders become columns) as row objects, with the JS
  * types they were written with: 64-bit integers come back as numbers when they fit

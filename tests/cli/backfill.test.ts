@@ -300,6 +300,48 @@ describe("single-run backfills", () => {
   });
 });
 
+describe("single-run backfills: parameters and side effects", () => {
+  const SINGLE = {
+    "single.asset.ts": [
+      `import { appendFileSync } from "node:fs";`,
+      `import { asset, daily } from "dagx";`,
+      `const DAYS = { start: "2024-01-01", end: "2024-02-01" };`,
+      `// the natural code: the window's Date bounds and the key list as bound parameters`,
+      `export const windowed = asset({ partitions: daily(DAYS), backfill: "single-run" }, (ctx) => ctx.sql\``,
+      `  select strftime(d, '%Y-%m-%d') as date, epoch_ms(d)::BIGINT as ms`,
+      `  from range(\${ctx.partition.start}, \${ctx.partition.end}, interval 1 day) t(d)`,
+      `  where strftime(d, '%Y-%m-%d') in (select unnest(\${ctx.partition.keys}))\`);`,
+      `// Dagster's documented pattern: the asset writes its own storage for the window, returns nothing`,
+      `export const side = asset({ partitions: daily(DAYS), backfill: "single-run" }, (ctx) => {`,
+      `  appendFileSync(ctx.path("side.log"), ctx.partition.keys.join(",") + "\\n");`,
+      `});`,
+      ``,
+    ].join("\n"),
+  };
+
+  test("ctx.sql with ctx.partition.start / end (Date) and ctx.partition.keys (array) binds them as in every other step", async () => {
+    const dir = makeProject(SINGLE, "dagx-single-[p=*]-");
+    dirs.push(dir);
+    const r = await dagx(dir, ["backfill", "windowed", "--partitions", "2024-01-02..2024-01-04", "--json"]);
+    expect(r.json<BackfillJson>().steps.map((s) => [s.status, s.error ?? null])).toEqual([["success", null]]);
+    const rows = ok(await dagx(dir, ["query", "select strftime(date, '%Y-%m-%d') as d, ms from windowed order by d", "--json"])).json();
+    expect(rows).toEqual(days(2, 4).map((d) => ({ d, ms: Date.parse(`${d}T00:00:00Z`) })));
+  });
+
+  test("a single-run asset that returns nothing is recorded per partition of the range", async () => {
+    const dir = makeProject(SINGLE, "dagx-single-[p=*]-");
+    dirs.push(dir);
+    const r = await dagx(dir, ["backfill", "side", "--partitions", "2024-01-01..2024-01-05", "--json"]);
+    const out = r.json<BackfillJson>();
+    expect(out.steps.map((s) => [s.key, s.partition, s.status, s.error ?? null])).toEqual([["side", "2024-01-05", "success", null]]);
+    expect(readFileSync(join(dir, "side.log"), "utf8")).toBe(`${days(1, 5).join(",")}\n`);
+    const st = (await status(dir)).get("side")!;
+    expect(st.partitions).toMatchObject({ total: 31, materialized: 5, stale: 0, failed: 0 });
+    expect(st.partitions!.ranges.materialized).toBe("2024-01-01..2024-01-05");
+    expect((await show(dir, out.backfillId)).counts).toMatchObject({ total: 5, success: 5 });
+  });
+});
+
 describe("stopping a running backfill", () => {
   test("Ctrl-C (SIGINT): graceful cancel, exit 130, backfill canceled; --resume finishes without redoing work", async () => {
     const dir = project();
