@@ -845,6 +845,19 @@ export const DAGX_DTS: string = `declare module "dagx" {
       createdAt: number;
       updatedAt: number;
   }
+  /**
+   * An output file's mtime that its content hash confirmed (the file was copied or touched, its
+   * bytes are the recorded ones). Valid while its materialization (run id and time) is the latest.
+   */
+  interface OutputMtimeRecord {
+      assetKey: string;
+      partitionKey: string;
+      runId: string;
+      /** The materialization's time (\`MaterializationRecord.at\`). */
+      at: number;
+      /** The file's mtime in epoch ms, as \`stat\` reports it (fractional). */
+      mtimeMs: number;
+  }
   /** All access to persistent state goes through this interface (io/ implements it). */
   interface StateStore {
       /** Insert a new run. */
@@ -931,7 +944,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
       recordCheckResults(results: readonly CheckResult[]): Promise<void>;
       /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
       latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
-      /** Forget materializations, failures and latest check results of these assets; returns how many materialization rows went. */
+      /** Confirmed output mtimes of these assets (all when omitted), by asset and partition; the caller matches them to the latest materialization. */
+      confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
+      /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */
+      confirmMtimes(records: readonly OutputMtimeRecord[]): Promise<void>;
+      /** Forget materializations, failures, latest check results and confirmed mtimes of these assets; returns how many materialization rows went. */
       wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
       close(): Promise<void>;
   }

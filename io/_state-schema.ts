@@ -189,6 +189,18 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       sample VARCHAR,
       error VARCHAR)`,
   ],
+  // 5: output mtimes a content hash confirmed (a copied or touched project): status trusts a file
+  // whose mtime is newer than its row only after hashing it once, and records the mtime here so the
+  // next status does not hash again. One row per (asset, partition), valid while (run_id, ts) are
+  // those of the latest materialization; `ts` 4th, as upsertNewest expects.
+  [
+    `CREATE TABLE output_mtimes (
+      asset_key VARCHAR NOT NULL,
+      partition_key VARCHAR NOT NULL,
+      run_id VARCHAR NOT NULL,
+      ts BIGINT NOT NULL,
+      mtime_ms DOUBLE NOT NULL)`,
+  ],
 ];
 
 /** The schema version this build writes. */

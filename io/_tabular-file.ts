@@ -50,7 +50,7 @@ class ChunkHasher {
 }
 
 /** Hash a finished file through a memory map (no copy: reading a 17 MB file into a buffer costs ~8 ms, mapping and hashing it ~2 ms). */
-function hashFile(path: string): { bytes: number; hash: string } {
+export function hashFile(path: string): { bytes: number; hash: string } {
   const hasher = new ChunkHasher();
   const size = statSync(path).size;
   if (size > 0) hasher.update(Bun.mmap(path, { shared: true }));

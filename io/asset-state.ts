@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import { mappingOf, type ProjectGraph } from "../core/graph.ts";
 import { computeStatuses, type StatusInfo } from "../core/staleness.ts";
 import type { FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../core/types.ts";
-import { outputDrifted, type Storage } from "./storage.ts";
+import { checkOutputs } from "./output-drift.ts";
+import type { Storage } from "./storage.ts";
 import { computePartitionStatuses, type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";
 import { readPartitionState, type AssetPartitions } from "./partition-state.ts";
 
@@ -40,16 +41,19 @@ export function isRunAlive(run: RunRecord, now: number): boolean {
 export async function readAssetState(graph: ProjectGraph, storage: Storage, store: StateStore, partitionKeys?: Iterable<string>): Promise<AssetState> {
   const keys = [...graph.assets.keys()];
   // issued together: the store serves queued jobs in one attach/detach session
-  const [, mats, fails, parts] = await Promise.all([
+  const [, mats, fails, parts, mtimes] = await Promise.all([
     store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now()),
     store.latestMaterializations(keys, { unpartitioned: true }),
     store.latestFailures(keys, { unpartitioned: true }),
     readPartitionState(graph, store, Date.now()),
+    store.confirmedMtimes(keys),
   ]);
   const latest = new Map<string, MaterializationRecord>(mats.map((m) => [m.assetKey, m]));
   const failures = new Map<string, FailureRecord>(fails.map((f) => [f.assetKey, f]));
-  const drifted = new Set<string>();
-  for (const m of latest.values()) if (outputDrifted(storage, m)) drifted.add(m.assetKey);
+  // files newer than their rows are hashed once; a match is recorded so no later status hashes it
+  const outputs = checkOutputs(storage, latest.values(), mtimes);
+  const drifted = new Set(outputs.drifted.map((m) => m.assetKey));
+  if (outputs.confirmed.length > 0) await store.confirmMtimes(outputs.confirmed);
   // Unpartitioned and partitioned statuses feed each other (u → P → v chains): iterate to a fixed
   // point (a project without partitioned assets needs one pass).
   const wanted = [...(partitionKeys ?? parts.keys())];

@@ -1,10 +1,10 @@
 /**
- * Automatic code versions: a hash of the asset function's source plus the content of the
- * local modules its file imports, transitively (not node_modules, not other asset files,
- * whose assets carry their own versions).
+ * Automatic code versions: a hash of the asset function's source plus the transpiled content of
+ * the local modules its file imports, transitively (not node_modules, not other asset files,
+ * whose assets carry their own versions). Nothing in the hash depends on where the project lives.
  */
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, relative } from "node:path";
 import type { RawExport } from "../core/graph.ts";
 
 const transpiler = new Bun.Transpiler({ loader: "ts" });
@@ -47,6 +47,22 @@ export function createCodeVersioner(): CodeVersioner {
     return out;
   };
 
+  // A module's hash is of its transpiled text, as an asset function's is of fn.toString(): the
+  // transpiler drops comments, types and formatting, so such edits leave importers fresh.
+  const moduleHash = new Map<string, string>();
+  const hashModule = (f: string, text: string): string => {
+    let h = moduleHash.get(f);
+    if (h === undefined) {
+      try {
+        h = hashText(transpiler.transformSync(text));
+      } catch {
+        h = hashText(text); // not valid TS (the import fails at load time and is reported there)
+      }
+      moduleHash.set(f, h);
+    }
+    return h;
+  };
+
   const importsHash = (file: string): string => {
     const cached = closure.get(file);
     if (cached !== undefined) return cached;
@@ -64,7 +80,8 @@ export function createCodeVersioner(): CodeVersioner {
       } catch {
         continue;
       }
-      parts.push(`${f}\0${hashText(text)}`);
+      // relative to the asset file: a project moved or copied elsewhere keeps its versions
+      parts.push(`${relative(dirname(file), f)}\0${hashModule(f, text)}`);
       queue.push(...localImports(f, text));
     }
     const h = hashText(parts.sort().join("\n"));

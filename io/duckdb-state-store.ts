@@ -22,6 +22,7 @@ import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest,
 import { insertCheckResults, selectLatestCheckResults } from "./_state-checks.ts";
 import { newestPerKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
+import { selectConfirmedMtimes, upsertConfirmedMtimes } from "./_state-mtimes.ts";
 import { whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   insert,
@@ -170,6 +171,10 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     latestCheckResults: (keys) => (keys?.length === 0 ? Promise.resolve([]) : op("read check results", (conn) => selectLatestCheckResults(conn, keys))),
 
+    confirmedMtimes: (keys) => (keys?.length === 0 ? Promise.resolve([]) : op("read confirmed mtimes", (conn) => selectConfirmedMtimes(conn, keys))),
+
+    confirmMtimes: (records) => (records.length === 0 ? Promise.resolve() : op("record confirmed mtimes", (conn) => upsertConfirmedMtimes(conn, records))),
+
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0
         ? Promise.resolve(0)
@@ -185,6 +190,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
               await conn.run(`DELETE FROM latest_materializations ${where}`, values, types);
               await conn.run(`DELETE FROM latest_failures ${where}`, values, types);
               await conn.run(`DELETE FROM latest_check_results ${where}`, values, types);
+              await conn.run(`DELETE FROM output_mtimes ${where}`, values, types);
               return gone;
             }),
           ),

@@ -12,6 +12,7 @@ import type {
   FailureRecord,
   InstigatorState,
   MaterializationRecord,
+  OutputMtimeRecord,
   RunRecord,
   RunRequestRecord,
   StateStore,
@@ -34,6 +35,8 @@ export function createMemoryStateStore(): StateStore {
   /** Check results: history in write order, and the newest per (asset, partition, check). */
   const checkHistory: CheckResult[] = [];
   const latestChecks = new Map<string, CheckResult>();
+  /** Confirmed output mtimes per (asset, partition). */
+  const mtimes = new Map<string, OutputMtimeRecord>();
   /** Dynamic partitions: definition name → keys in insertion order (a Set keeps it). */
   const dynamic = new Map<string, Set<string>>();
   const backfills = new Map<string, BackfillRecord>();
@@ -263,6 +266,17 @@ export function createMemoryStateStore(): StateStore {
       const byCheck = (a: CheckResult, b: CheckResult) => byKey(a, b) || (a.checkName < b.checkName ? -1 : a.checkName > b.checkName ? 1 : 0);
       return copy([...latestChecks.values()].filter(wanted(keys)).sort(byCheck));
     },
+    async confirmedMtimes(keys) {
+      open("read confirmed mtimes");
+      return copy([...mtimes.values()].filter(wanted(keys)).sort(byKey));
+    },
+    async confirmMtimes(records) {
+      open("record confirmed mtimes");
+      for (const r of copy(records)) {
+        const seen = mtimes.get(slotKey(r));
+        if (!seen || r.at >= seen.at) mtimes.set(slotKey(r), r);
+      }
+    },
     async wipe(keys, partitionKeys) {
       open("wipe materializations");
       const assets = new Set(keys);
@@ -272,7 +286,7 @@ export function createMemoryStateStore(): StateStore {
       let kept = 0;
       for (const m of history) if (!hit(m)) history[kept++] = m;
       history.length = kept;
-      for (const map of [latest, failures, latestChecks] as Map<string, { assetKey: string; partitionKey: string }>[]) {
+      for (const map of [latest, failures, latestChecks, mtimes] as Map<string, { assetKey: string; partitionKey: string }>[]) {
         for (const [slot, record] of map) if (hit(record)) map.delete(slot);
       }
       return before - history.length;

@@ -115,7 +115,7 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
       accept("a materialization");
       materializations.push(materialization);
       // Committed with the next flush window: a crash before it leaves an output newer than its row,
-      // which status detects (io/storage.ts outputDrifted) and --stale repairs. One state session per
+      // which status detects (io/output-drift.ts) and --stale repairs. One state session per
       // window instead of per step keeps per-asset overhead low.
       schedule(flushMs);
     },

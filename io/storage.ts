@@ -2,11 +2,11 @@
  * Where outputs live: `.dagx/data/<key/path>/data.parquet | value.json`. Every path is checked to
  * stay under the data root (no `..`, no symlink escape, no `/data` vs `/data-evil` prefix trap).
  */
-import { mkdirSync, realpathSync, statSync } from "node:fs";
+import { mkdirSync, realpathSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { DagxError } from "../core/errors.ts";
 import { keyProblem } from "../core/keys.ts";
-import type { MaterializationRecord, OutputFormat } from "../core/types.ts";
+import type { OutputFormat } from "../core/types.ts";
 
 export interface Storage {
   root: string;
@@ -69,17 +69,4 @@ export function outputAbsPath(storage: Storage, rel: string, create = false): st
   ensureDir(abs.slice(0, abs.lastIndexOf(sep)));
   // checked again once the folder exists: a symlink planted on the way is caught here
   return assertInside(storage.dataRoot, abs);
-}
-
-/**
- * True when the stored file changed after its materialization was recorded — a run that died
- * between renaming its output into place and committing the row. Such an output is not trusted.
- */
-export function outputDrifted(storage: Storage, m: MaterializationRecord): boolean {
-  if (!m.path) return false;
-  try {
-    return statSync(join(storage.dataRoot, m.path)).mtimeMs > m.at + 1;
-  } catch {
-    return true;
-  }
 }

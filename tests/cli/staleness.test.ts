@@ -1,8 +1,9 @@
 // Staleness you can trust (DESIGN §7), through the real CLI: code versions from function source and
 // local helper modules, causes that propagate downstream, `--stale`, and early cutoff on data versions.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { dagx, makeProject, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
@@ -169,7 +170,7 @@ describe("early cutoff", () => {
 
 test("editing a local helper module imported by an asset file makes that asset stale", async () => {
   const dir = await fresh();
-  writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => "x"; // touched\n`);
+  writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => ["x"].join("");\n`);
   const st = await statusJson(dir);
   expect(st.get("up")!.status).toBe("stale");
   expect(st.get("up")!.causes[0]).toMatch(/^code changed/);
@@ -184,4 +185,99 @@ test("editing a local helper module imported by an asset file makes that asset s
   expect(byKey.get("up")).toBe("success");
   expect(byKey.get("down")).toBe("skipped");
   expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+});
+
+describe("a copied project stays fresh", () => {
+  const COPY_FILES = {
+    ...FILES,
+    "parts.asset.ts": [
+      `import { asset, daily } from "dagx";`,
+      `import { label } from "./helpers/label";`,
+      `export const per_day = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-11" }) }, (ctx) => [{ day: ctx.partition.key, name: label() }]);`,
+      `export const day_json = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-11" }), io: "json" }, (ctx) => ({ day: ctx.partition.key }));`,
+      ``,
+    ].join("\n"),
+  };
+  interface ListJson {
+    key: string;
+    codeVersion: string;
+  }
+  interface PartStatus extends StatusJson {
+    partitions?: { materialized: number; stale: number; missing: number };
+  }
+  const codeVersions = async (d: string) => Object.fromEntries((await dagx(d, ["list", "--json"])).json<ListJson[]>().map((a) => [a.key, a.codeVersion]));
+  const copy = (from: string) => {
+    const to = makeProject({}, "dagx-copy-[x=*]-");
+    dirs.push(to);
+    const cp = Bun.spawnSync(["cp", "-r", `${from}/.`, to]);
+    expect(cp.exitCode).toBe(0);
+    return to;
+  };
+  /** Every stored output file, with a fresh mtime in the future (as cp -r, touch, a checkout would give). */
+  const touchAll = (d: string) => {
+    const files = [...new Bun.Glob("**/*.{parquet,json}").scanSync({ cwd: join(d, ".dagx/data") })].map((f) => join(d, ".dagx/data", f));
+    const later = new Date(Date.now() + 60_000);
+    for (const f of files) utimesSync(f, later, later);
+    return files;
+  };
+
+  test("cp -r + touch: status stays fresh, the outputs are hashed once and their mtimes recorded; a real content change is still drift", async () => {
+    const dir = makeProject(COPY_FILES, "dagx-stale-");
+    dirs.push(dir);
+    expect((await dagx(dir, ["materialize", "up+", "other", "--json"])).code).toBe(0);
+    expect((await dagx(dir, ["materialize", "per_day", "day_json", "--partitions", "2024-01-01..2024-01-10", "--json"])).code).toBe(0);
+    const before = await codeVersions(dir);
+
+    const copied = copy(dir);
+    const touched = touchAll(copied);
+    expect(touched.length).toBe(4 + 20);
+    // same code versions at another absolute path
+    expect(await codeVersions(copied)).toEqual(before);
+    const st = await statusJson(copied);
+    expect(Object.fromEntries([...st.values()].map((s) => [s.key, [s.status, s.causes]]))).toEqual(
+      Object.fromEntries(["up", "down", "report", "other", "per_day", "day_json"].map((k) => [k, ["fresh", []]])),
+    );
+    for (const k of ["per_day", "day_json"]) expect((st.get(k) as PartStatus).partitions).toMatchObject({ materialized: 10, stale: 0 });
+
+    // Proof that the second status does not hash again: replace up's output with other bytes but
+    // keep the mtime the first status confirmed. Trusting the recorded mtime, status stays fresh.
+    const upFile = join(copied, ".dagx/data/up/data.parquet");
+    const otherFile = join(copied, ".dagx/data/other/data.parquet");
+    const { mtime } = statSync(upFile);
+    writeFileSync(upFile, readFileSync(otherFile));
+    utimesSync(upFile, mtime, mtime);
+    expect((await statusJson(copied)).get("up")!.status).toBe("fresh");
+
+    // the confirmed mtimes are in state, one per output that was hashed
+    const db = await DuckDBInstance.create(join(copied, ".dagx/state.duckdb"), { access_mode: "READ_ONLY" });
+    const conn = await db.connect();
+    const rows = (await conn.runAndReadAll("SELECT asset_key, mtime_ms FROM output_mtimes ORDER BY asset_key")).getRowObjectsJS();
+    conn.closeSync();
+    db.closeSync();
+    expect(rows.map((r) => r.asset_key)).toEqual(["down", "other", "report", "up"]);
+    expect(rows.find((r) => r.asset_key === "up")!.mtime_ms).toBe(mtime.getTime());
+
+    // a real change (new content, new mtime) is drift, and --stale repairs it
+    writeFileSync(join(copied, ".dagx/data/report/value.json"), `{"rows":7}`);
+    const later = new Date(Date.now() + 120_000);
+    utimesSync(join(copied, ".dagx/data/report/value.json"), later, later);
+    const drift = (await statusJson(copied)).get("report")!;
+    expect(drift.status).toBe("stale");
+    expect(drift.causes[0]).toMatch(/^output file changed after its last recorded materialization/);
+    const r = await dagx(copied, ["materialize", "--stale", "--json"]);
+    expect(r.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([["report", "success"]]);
+    expect((await statusJson(copied)).get("report")!.status).toBe("fresh");
+  });
+
+  test("code versions: a comment-only or whitespace-only edit of a helper module keeps its importers fresh; a real change makes them stale", async () => {
+    const dir = await fresh();
+    const before = await codeVersions(dir);
+    writeFileSync(join(dir, "helpers/label.ts"), `// the label of every row\nexport const label = (): string =>\n    "x"  ;   /* always */\n\n`);
+    expect(await codeVersions(dir)).toEqual(before);
+    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => "x" + "";\n`);
+    const st = await statusJson(dir);
+    expect(st.get("up")!.status).toBe("stale");
+    expect(st.get("up")!.causes[0]).toMatch(/^code changed/);
+  });
 });

@@ -166,6 +166,23 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect(await store.wipe(["a"])).toBe(0);
     });
 
+    test("confirmMtimes() keeps one per asset and partition (an older materialization's never wins); confirmedMtimes(keys) filters; wipe() forgets them", async () => {
+      const store = await fresh();
+      const m = (assetKey: string, partitionKey: string, at: number, mtimeMs: number) => ({ assetKey, partitionKey, runId: `r${at}`, at, mtimeMs });
+      await store.confirmMtimes([m("a", "", 2000, 2500.25), m("a", "p1", 2000, 2600.5), m("b", "", 2000, 9000)]);
+      await store.confirmMtimes([m("a", "", 3000, 3500.75)]); // a newer materialization's
+      await store.confirmMtimes([m("a", "", 2000, 2700)]); // an older one's: ignored
+      await store.confirmMtimes([m("b", "", 2000, 9100)]); // the same one, touched again: replaced
+      await store.confirmMtimes([]);
+      expect(await store.confirmedMtimes()).toEqual([m("a", "", 3000, 3500.75), m("a", "p1", 2000, 2600.5), m("b", "", 2000, 9100)]);
+      expect(await store.confirmedMtimes(["b", "zz"])).toEqual([m("b", "", 2000, 9100)]);
+      expect(await store.confirmedMtimes([])).toEqual([]);
+      await store.wipe(["a"], ["p1"]);
+      expect((await store.confirmedMtimes()).map((r) => `${r.assetKey}:${r.partitionKey}`)).toEqual(["a:", "b:"]);
+      await store.wipe(["a", "b"]);
+      expect(await store.confirmedMtimes()).toEqual([]);
+    });
+
     test("close() makes later calls reject with StateStoreError", async () => {
       const store = await fresh();
       await store.close();
