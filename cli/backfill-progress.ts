@@ -6,7 +6,7 @@ import { formatDuration } from "../core/duration.ts";
 import { stepLabel, type StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunReporter } from "../io/materialize.ts";
-import type { Output } from "./output.ts";
+import { indent, type Output } from "./output.ts";
 
 export interface BackfillProgress extends RunReporter {
   stop(): void;
@@ -62,6 +62,7 @@ export function createBackfillProgress(out: Output, plainEveryMs = 5000): Backfi
       if (r.status === "failed") {
         failed += step.partitionKeys?.length ?? 1;
         say(`${c.red("✗")} ${stepLabel(step)} ${c.red("failed")}: ${r.error}`);
+        if (out.verbose && r.detail) say(c.dim(indent(r.detail)));
       }
     },
     onLog(key, level, message) {

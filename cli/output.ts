@@ -78,3 +78,8 @@ export function ago(at: number, now = Date.now()): string {
 export function formatRows(n: number | null | undefined): string {
   return n === null || n === undefined ? "" : `${n.toLocaleString("en-US")} ${n === 1 ? "row" : "rows"}`;
 }
+
+/** Every line of `text` indented by `by`. */
+export function indent(text: string, by = "    "): string {
+  return text.split("\n").map((l) => by + l).join("\n");
+}

@@ -6,7 +6,7 @@ import { formatDuration } from "../core/duration.ts";
 import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunOutcome, RunReporter } from "../io/materialize.ts";
-import { formatRows, type Output } from "./output.ts";
+import { formatRows, indent, type Output } from "./output.ts";
 import { checkFailureLines } from "./check-format.ts";
 
 const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -72,7 +72,10 @@ export function createProgress(out: Output, _root: string): Progress {
         line(`${c.green("✓")} ${label(s)}  ${c.dim([formatRows(r.rows), formatDuration(r.durationMs), checks].filter(Boolean).join("  "))}`);
         for (const x of r.checks ?? []) for (const l of checkFailureLines(x, c, "  ")) line(l);
       }
-      else if (r.status === "failed") line(`${c.red("✗")} ${label(s)}  ${c.red("failed")}: ${r.error}`);
+      else if (r.status === "failed") {
+        line(`${c.red("✗")} ${label(s)}  ${c.red("failed")}: ${r.error}`);
+        if (out.verbose && r.detail) line(c.dim(indent(r.detail))); // e.g. the compiled SQL of a failed ctx.sql
+      }
       else if (r.status === "skipped") line(`${c.dim("-")} ${label(s)}  ${c.dim(`skipped: ${r.reason}`)}`);
       else line(`${c.yellow("○")} ${label(s)}  ${c.yellow("canceled")}`);
     },

@@ -4,6 +4,9 @@
  */
 import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
 import type { PartitionDimensionsOf, PartitionKeyOf, PartitionsDef } from "./partitions/types.ts";
+import { SqlError } from "./errors.ts";
+import { findMisplacedParam } from "./_sql-scan.ts";
+import { isSqlIdentifier, misplacedParamReason, showCompiledSql, type SqlIdentifier, sqlIdentifier } from "./sql.ts";
 
 /** Logger handed to user code as `ctx.log`; every line is captured into the run's events. */
 export interface AssetLogger {
@@ -46,22 +49,31 @@ export interface AssetContext<P = unknown> {
   readonly signal: AbortSignal;
   /** Absolute path of a file relative to the project root. */
   path(relative: string): string;
-  /** Tagged-template SQL run by DuckDB: interpolated inputs become tables, anything else a bound parameter. */
+  /**
+   * Tagged-template SQL run by DuckDB: interpolated inputs become tables, `ctx.sql.id(name)` a
+   * quoted name, anything else a bound parameter.
+   */
   sql: SqlTag;
   /** Return a value together with metadata stored on the materialization. */
   output<T>(value: T, options: { metadata: Record<string, unknown> }): OutputWithMetadata<T>;
 }
 
 /** The `ctx.sql` tag. */
-export type SqlTag = <Row extends object = Record<string, unknown>>(
-  strings: TemplateStringsArray,
-  ...values: unknown[]
-) => SqlQuery<Row>;
+export interface SqlTag {
+  <Row extends object = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row>;
+  /**
+   * A column or table name, double-quoted (quotes inside are escaped): `${ctx.sql.id(col)}`. A
+   * plain `${col}` is always a bound *value*, so `order by ${col}` would order by a constant.
+   * Several parts make a dotted name: `ctx.sql.id("schema", "table")` → `"schema"."table"`.
+   * @example ctx.sql`select ${ctx.sql.id(column)} from ${orders} order by ${ctx.sql.id(column)}`
+   */
+  id(...parts: string[]): SqlIdentifier;
+}
 
-/** Executes compiled SQL in the run's own in-memory DuckDB (implemented in io/). */
+/** Executes a query in the run's own in-memory DuckDB (implemented in io/, which compiles it). */
 export interface SqlRunner {
-  rows(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
-  arrow(text: string, params: unknown[]): Promise<ArrowTableLike>;
+  rows(query: SqlQuery): Promise<Record<string, unknown>[]>;
+  arrow(query: SqlQuery): Promise<ArrowTableLike>;
 }
 
 export const SQL_QUERY = Symbol.for("dagx.sql");
@@ -106,46 +118,60 @@ export function isOutputWithMetadata(v: unknown): v is OutputWithMetadata<unknow
 }
 
 /**
- * Compile a query to DuckDB text + positional parameters. Tables (inputs) and nested queries are
- * spliced as SQL; every other value becomes `$n`. `resolveRef` maps an interpolated asset
- * definition to its input handle (or throws when it is not an upstream).
+ * Compile a query to DuckDB text + positional parameters. Tables (inputs), nested queries and
+ * `ctx.sql.id` names are spliced as SQL; every other value becomes `$n` — the whole SQL-injection
+ * defence. A value standing where SQL needs a name (core/_sql-scan.ts) throws a SqlError.
+ * `resolveRef` maps an interpolated asset definition to its input handle (or throws when it is not an upstream).
  */
 export function compileSql(q: SqlQuery, resolveRef: (v: unknown) => TableInput | null = () => null): { text: string; params: unknown[] } {
   const params: unknown[] = [];
-  const walk = (query: SqlQuery): string => {
-    let text = query.strings[0] ?? "";
+  const offsets = new Map<number, number>();
+  let text = "";
+  const walk = (query: SqlQuery): void => {
+    text += query.strings[0] ?? "";
     query.values.forEach((v, i) => {
       const table = isTableInput(v) ? v : resolveRef(v);
       if (table) text += table.sql;
-      else if (isSqlQuery(v)) text += `(${walk(v)})`;
-      else {
+      else if (isSqlIdentifier(v)) text += v.sql;
+      else if (isSqlQuery(v)) {
+        text += "(";
+        walk(v);
+        text += ")";
+      } else {
+        offsets.set(text.length, params.length);
         params.push(v);
         text += `$${params.length}`;
       }
       text += query.strings[i + 1] ?? "";
     });
-    return text;
   };
-  const text = walk(q);
+  walk(q);
+  const misplaced = findMisplacedParam(text, offsets);
+  if (misplaced) throw new SqlError(misplacedParamReason(misplaced, params[misplaced.index]), null, showCompiledSql(text, params));
   return { text, params };
 }
 
+const SITES = new WeakMap<SqlQuery, Error>();
+
+/** Where `q` was written: an Error captured by the `ctx.sql` tag, whose stack holds the user's file:line. */
+export function sqlSite(q: SqlQuery): Error | null {
+  return SITES.get(q) ?? null;
+}
+
 /** Make the `ctx.sql` tag bound to a runner. */
-export function createSqlTag(runner: SqlRunner, resolveRef?: (v: unknown) => TableInput | null): SqlTag {
-  return (<Row extends object>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
+export function createSqlTag(runner: SqlRunner): SqlTag {
+  const tag = (<Row extends object>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
     const q: SqlQuery<Row> = {
       [SQL_QUERY]: true,
       strings: [...strings],
       values,
-      rows: () => {
-        const c = compileSql(q as SqlQuery, resolveRef);
-        return runner.rows(c.text, c.params) as Promise<Row[]>;
-      },
-      arrow: () => {
-        const c = compileSql(q as SqlQuery, resolveRef);
-        return runner.arrow(c.text, c.params);
-      },
+      rows: () => runner.rows(q as SqlQuery) as Promise<Row[]>,
+      arrow: () => runner.arrow(q as SqlQuery),
     };
+    // a query returned by the asset runs after its function returned: only this stack still names the line
+    SITES.set(q as SqlQuery, new Error("ctx.sql"));
     return q;
   }) as SqlTag;
+  tag.id = (...parts: string[]) => sqlIdentifier(parts);
+  return tag;
 }

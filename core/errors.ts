@@ -16,7 +16,8 @@ export type DagxErrorCode =
   | "PATH_ESCAPE"
   | "STATE_STORE"
   | "USAGE"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  | "SQL";
 
 export class DagxError extends Error {
   readonly code: DagxErrorCode;
@@ -73,6 +74,23 @@ export class UserCodeError extends DagxError {
   ) {
     super("USER_CODE", message, { cause, exitCode: 1 });
     this.name = "UserCodeError";
+  }
+}
+
+/**
+ * A `ctx.sql` query that failed: DuckDB's error, a parameter that cannot be bound, or a value where
+ * SQL needs a name. `site` is an Error captured where the query was written (its stack holds the
+ * user's file:line); `detail` is the compiled SQL with its parameters, shown with --verbose.
+ */
+export class SqlError extends DagxError {
+  constructor(
+    readonly reason: string,
+    readonly site: Error | null = null,
+    readonly detail: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super("SQL", `ctx.sql failed: ${reason}`, { cause: options?.cause, exitCode: 1 });
+    this.name = "SqlError";
   }
 }
 

@@ -21,7 +21,7 @@ export type StepResult =
       /** Set when a blocking check failed at "error" severity: why the downstream was skipped. */
       blocked?: string;
     }
-  | { key: string; partition: string; status: "failed"; rows: null; durationMs: number; attempts: number; error: string }
+  | { key: string; partition: string; status: "failed"; rows: null; durationMs: number; attempts: number; error: string; detail?: string }
   | { key: string; partition: string; status: "skipped"; rows: null; durationMs: 0; reason: string }
   | { key: string; partition: string; status: "canceled"; rows: null; durationMs: number };
 
@@ -29,7 +29,10 @@ export type StepResult =
  * What the io side reports back from one attempt. A stored output whose blocking check failed is
  * still a success (it is materialized), with `blocked` saying why its downstream must not run.
  */
-export type AttemptOutcome = { ok: true; rows: number | null; checks?: CheckResult[]; blocked?: string | null } | { ok: false; error: string };
+export type AttemptOutcome =
+  | { ok: true; rows: number | null; checks?: CheckResult[]; blocked?: string | null }
+  /** `detail` (e.g. the compiled SQL of a failed ctx.sql) is shown with --verbose, never stored. */
+  | { ok: false; error: string; detail?: string };
 
 export interface Clock {
   now(): number;
@@ -136,7 +139,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
         return finish(step, { key: step.key, partition: step.partitionKey, status: "canceled", rows: null, durationMs: deps.clock.now() - started });
       }
       deps.emit("step_failed", step, { error: out.error, durationMs, attempts: attempt });
-      return finish(step, { key: step.key, partition: step.partitionKey, status: "failed", rows: null, durationMs, attempts: attempt, error: out.error });
+      return finish(step, { key: step.key, partition: step.partitionKey, status: "failed", rows: null, durationMs, attempts: attempt, error: out.error, ...(out.detail ? { detail: out.detail } : {}) });
     }
   };
 

@@ -1,4 +1,5 @@
 import { DagxError } from "./errors.ts";
+import { quoteIdent } from "./sql.ts";
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -16,7 +17,7 @@ export class AssetKey {
   }
   /** The SQL name of the view `dagx query` mounts: `a.b` for `a/b` (schema.view). */
   toSqlName(): string {
-    return this.path.map((p) => `"${p.replaceAll('"', '""')}"`).join(".");
+    return this.path.map(quoteIdent).join(".");
   }
 }
 

@@ -15,6 +15,7 @@ export type {
   RetryPolicy,
 } from "./asset.ts";
 export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";
+export type { SqlIdentifier } from "./sql.ts";
 export {
   allPartitions,
   daily,

@@ -159,7 +159,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly signal: AbortSignal;
       /** Absolute path of a file relative to the project root. */
       path(relative: string): string;
-      /** Tagged-template SQL run by DuckDB: interpolated inputs become tables, anything else a bound parameter. */
+      /**
+       * Tagged-template SQL run by DuckDB: interpolated inputs become tables, \`ctx.sql.id(name)\` a
+       * quoted name, anything else a bound parameter.
+       */
       sql: SqlTag;
       /** Return a value together with metadata stored on the materialization. */
       output<T>(value: T, options: {
@@ -167,11 +170,20 @@ export const DAGX_DTS: string = `declare module "dagx" {
       }): OutputWithMetadata<T>;
   }
   /** The \`ctx.sql\` tag. */
-  type SqlTag = <Row extends object = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]) => SqlQuery<Row>;
-  /** Executes compiled SQL in the run's own in-memory DuckDB (implemented in io/). */
+  interface SqlTag {
+      <Row extends object = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row>;
+      /**
+       * A column or table name, double-quoted (quotes inside are escaped): \`\${ctx.sql.id(col)}\`. A
+       * plain \`\${col}\` is always a bound *value*, so \`order by \${col}\` would order by a constant.
+       * Several parts make a dotted name: \`ctx.sql.id("schema", "table")\` → \`"schema"."table"\`.
+       * @example ctx.sql\`select \${ctx.sql.id(column)} from \${orders} order by \${ctx.sql.id(column)}\`
+       */
+      id(...parts: string[]): SqlIdentifier;
+  }
+  /** Executes a query in the run's own in-memory DuckDB (implemented in io/, which compiles it). */
   interface SqlRunner {
-      rows(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
-      arrow(text: string, params: unknown[]): Promise<ArrowTableLike>;
+      rows(query: SqlQuery): Promise<Record<string, unknown>[]>;
+      arrow(query: SqlQuery): Promise<ArrowTableLike>;
   }
   const SQL_QUERY: unique symbol;
   const TABLE_INPUT: unique symbol;
@@ -203,16 +215,19 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function isTableInput(v: unknown): v is TableInput;
   function isOutputWithMetadata(v: unknown): v is OutputWithMetadata<unknown>;
   /**
-   * Compile a query to DuckDB text + positional parameters. Tables (inputs) and nested queries are
-   * spliced as SQL; every other value becomes \`$n\`. \`resolveRef\` maps an interpolated asset
-   * definition to its input handle (or throws when it is not an upstream).
+   * Compile a query to DuckDB text + positional parameters. Tables (inputs), nested queries and
+   * \`ctx.sql.id\` names are spliced as SQL; every other value becomes \`$n\` — the whole SQL-injection
+   * defence. A value standing where SQL needs a name (core/_sql-scan.ts) throws a SqlError.
+   * \`resolveRef\` maps an interpolated asset definition to its input handle (or throws when it is not an upstream).
    */
   function compileSql(q: SqlQuery, resolveRef?: (v: unknown) => TableInput | null): {
       text: string;
       params: unknown[];
   };
+  /** Where \`q\` was written: an Error captured by the \`ctx.sql\` tag, whose stack holds the user's file:line. */
+  function sqlSite(q: SqlQuery): Error | null;
   /** Make the \`ctx.sql\` tag bound to a runner. */
-  function createSqlTag(runner: SqlRunner, resolveRef?: (v: unknown) => TableInput | null): SqlTag;
+  function createSqlTag(runner: SqlRunner): SqlTag;
 
   // ── partitions/types.ts
   /**
@@ -441,6 +456,48 @@ export const DAGX_DTS: string = `declare module "dagx" {
   }
   /** The zone called \`name\`. @throws RangeError when \`Intl\` does not know it. */
   function getZone(name: string): Zone;
+
+  // ── sql.ts
+  /** A double-quoted SQL identifier (inner quotes doubled): any string becomes exactly one name. */
+  function quoteIdent(name: string): string;
+  const SQL_IDENT: unique symbol;
+  /** A quoted identifier from \`ctx.sql.id(…)\`: spliced into the SQL text, never bound. */
+  interface SqlIdentifier {
+      readonly [SQL_IDENT]: true;
+      /** The quoted SQL text: \`"schema"."table"\`. */
+      readonly sql: string;
+  }
+  function isSqlIdentifier(v: unknown): v is SqlIdentifier;
+  /** \`ctx.sql.id("a")\` → \`"a"\`, \`ctx.sql.id("s", "t")\` → \`"s"."t"\`; anything but a non-empty string is an error. */
+  function sqlIdentifier(parts: readonly unknown[]): SqlIdentifier;
+  /** How a parameter value is shown in messages: the one place, so secrets can be redacted here later. */
+  function showParam(v: unknown): string;
+  /** A compiled query and its parameters as shown with --verbose (values through showParam). */
+  function showCompiledSql(text: string, params: readonly unknown[]): string;
+  /** The reason of the error for a value where SQL needs a name (see core/_sql-scan.ts). */
+  function misplacedParamReason(m: MisplacedParam, value: unknown): string;
+
+  // ── _sql-scan.ts
+  /**
+   * Finds \`ctx.sql\` parameters that stand where SQL needs a name. A bound value is a constant, so
+   * DuckDB silently returns it (\`select \${col} from t\` yields the string), orders or partitions by
+   * it, or aggregates it (\`count(distinct \${col})\` is 1) — a wrong result, never an error.
+   *
+   * Reliable positions only (no legitimate query puts a value there), each a *whole* item:
+   * - an item of ORDER BY, GROUP BY or PARTITION BY (\`order by \${col}\`, \`group by a, \${col}\`);
+   * - a select item without a name (\`select \${col} from t\`; \`select \${v} as v\` is a constant, fine);
+   * - the only argument of count/sum/avg/min/max/median/any_value (\`count(distinct \${col})\`).
+   * Also found: a parameter inside a quoted string or a comment (\`'%\${term}%'\`), which DuckDB never
+   * binds. Not detected: a value where an expression may legitimately hold one (\`where \${col} = 1\`).
+   */
+  interface MisplacedParam {
+      /** 0-based index into the compiled parameters. */
+      index: number;
+      /** Where it stands: "ORDER BY", "GROUP BY", "PARTITION BY", "SELECT", an aggregate name, or "quoted" (in a string or comment). */
+      where: string;
+  }
+  /** The first parameter that stands where a name belongs, or null. */
+  function findMisplacedParam(text: string, params: ReadonlyMap<number, number>): MisplacedParam | null;
 
   // ── automation/types.ts
   /**
@@ -1443,7 +1500,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * Error classes. Every error a user can cause is a \`DagxError\` with a stable \`code\`;
    * the CLI prints its message without a stack (unless --verbose) and exits with \`exitCode\`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "SQL";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
@@ -1476,6 +1533,19 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly runId: string;
       readonly location: string | null;
       constructor(message: string, assetKey: string, partitionKey: string | null, runId: string, location: string | null, cause: unknown);
+  }
+  /**
+   * A \`ctx.sql\` query that failed: DuckDB's error, a parameter that cannot be bound, or a value where
+   * SQL needs a name. \`site\` is an Error captured where the query was written (its stack holds the
+   * user's file:line); \`detail\` is the compiled SQL with its parameters, shown with --verbose.
+   */
+  class SqlError extends DagxError {
+      readonly reason: string;
+      readonly site: Error | null;
+      readonly detail: string | null;
+      constructor(reason: string, site?: Error | null, detail?: string | null, options?: {
+          cause?: unknown;
+      });
   }
   class StateStoreError extends DagxError {
       constructor(message: string, options?: {
@@ -1880,6 +1950,6 @@ export const DAGX_DTS: string = `declare module "dagx" {
 
 
   export { acceptedValues, allPartitions, asset, check, daily, defineConfig, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 `;

@@ -1,11 +1,11 @@
 /** SQL text helpers for the tabular adapter: quoting, and JS values as bound parameters. */
 import { type DuckDBValue, blobValue, listValue, structValue, timestampValue } from "@duckdb/node-api";
 import { DagxError } from "../core/errors.ts";
+import { quoteIdent } from "../core/sql.ts";
 import { describeJsType } from "./_tabular-infer.ts";
 
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+/** Identifiers: the one quoting helper (core/sql.ts). */
+export { quoteIdent };
 
 /** A single-quoted SQL string literal (quotes doubled; DuckDB has no backslash escapes here). */
 export function quoteLiteral(s: string): string {

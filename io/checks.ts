@@ -19,8 +19,9 @@ import { toParams } from "./_tabular-sql.ts";
 import { tableHandle } from "./inputs.ts";
 import { describeType } from "./output.ts";
 import type { Storage } from "./storage.ts";
-import { parquetSql, readParquetArrow, readParquetRows } from "./tabular.ts";
+import { parquetSql } from "./tabular.ts";
 import { describeUserError } from "./user-error.ts";
+import { createSqlRunner } from "./user-sql.ts";
 
 export interface CheckRunContext {
   storage: Storage;
@@ -149,7 +150,7 @@ async function runFunction(c: CheckRunContext, asset: LoadedAsset, check: Extrac
     return failure(`check "${check.name}" returned ${describeType(out)}: return true/false or { passed, metadata }`);
   } catch (e) {
     if (e instanceof CheckTimeout) return failure(`check "${check.name}" timed out after ${formatDuration(check.timeoutMs)}: make it faster or raise its timeout option (at ${relativeTo(c.storage.root, check.location ?? "?")})`);
-    return failure(describeUserError(e, c.storage.root).message);
+    return failure(describeUserError(e, c.storage.root, check.location ?? null).message);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
@@ -161,13 +162,9 @@ class CheckTimeout extends Error {}
 /** `ctx` of a check function; `ctx.sql` accepts the data handle (or the asset definition) as a table. */
 function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal): CheckContext {
   const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
-  const runner = {
-    rows: async (text: string, params: unknown[]) => readParquetRows(await c.conn(), [], { text, params }),
-    arrow: async (text: string, params: unknown[]) => readParquetArrow(await c.conn(), [], { text, params }) as never,
-  };
   const sink = (level: string) => (...args: unknown[]) => c.onLog(asset.key, level, args.map((a) => (typeof a === "string" ? a : Bun.inspect(a))).join(" "));
   const log: AssetLogger = { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") };
-  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(runner, resolveRef) };
+  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef)) };
 }
 
 /** DuckDB's message without the echoed query (which repeats the long file list). */

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { TABLE_INPUT, type TableInput } from "../core/context.ts";
+import { quoteIdent } from "../core/sql.ts";
 import type { ColumnSchema, MaterializationRecord } from "../core/types.ts";
 import type { Storage } from "./storage.ts";
 import { parquetSql, readParquetArrow, readParquetRows } from "./tabular.ts";
@@ -22,7 +23,7 @@ export function tableHandle(key: string, paths: string[], conn: () => Promise<Du
 /** A table handle with no rows: `columns` (name + DuckDB type) give it its shape. */
 export function emptyTableHandle(key: string, columns: readonly ColumnSchema[], conn: () => Promise<DuckDBConnection>): TableInput {
   const seen = new Set<string>();
-  const cols = columns.filter((c) => !seen.has(c.name) && seen.add(c.name)).map((c) => `CAST(NULL AS ${c.type}) AS "${c.name.replaceAll('"', '""')}"`);
+  const cols = columns.filter((c) => !seen.has(c.name) && seen.add(c.name)).map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
   const sql = `(SELECT ${cols.length ? cols.join(", ") : "NULL AS \"_\""} WHERE false)`;
   return {
     [TABLE_INPUT]: true,

@@ -4,13 +4,14 @@
  * dimension names). Each partition's rows are written to its own hive folder, without that column.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { compileSql, isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
+import { isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
 import { partitionSegments, type PartitionSpace } from "../core/partitions/index.ts";
 import { GROUP_SYNC, isArrowTable, type StoredOutput, UnsupportedOutputError } from "./output.ts";
 import { outputAbsPath, outputRelPath, type Storage } from "./storage.ts";
 import { quoteIdent } from "./_tabular-sql.ts";
 import { createTempTable, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
 import { tempPathFor } from "./atomic.ts";
+import { runUserSql } from "./user-sql.ts";
 import { rmSync } from "node:fs";
 
 /**
@@ -32,8 +33,7 @@ export async function storeSplit(
   let staged: string | null = null;
   try {
     if (isSqlQuery(value)) {
-      const c = compileSql(value as SqlQuery, resolveRef);
-      await createTempTable(conn, table, c.text, c.params);
+      await runUserSql(value as SqlQuery, resolveRef, (text, params) => createTempTable(conn, table, text, params));
     } else if (isArrowTable(value) || (Array.isArray(value) && value.length > 0)) {
       staged = tempPathFor(outputAbsPath(storage, outputRelPath(key, "parquet"), true));
       if (isArrowTable(value)) await writeArrowParquet(conn, value as never, staged, GROUP_SYNC);

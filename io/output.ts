@@ -5,13 +5,14 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ArrowTableLike } from "../core/asset.ts";
-import { compileSql, isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
+import { isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
 import { DagxError } from "../core/errors.ts";
 import type { ColumnSchema, OutputFormat } from "../core/types.ts";
 import { writeFileAtomicAsync } from "./atomic.ts";
 import { hashText } from "./code-version.ts";
 import { type Storage, outputAbsPath, outputRelPath } from "./storage.ts";
 import { writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
+import { runUserSql } from "./user-sql.ts";
 
 /**
  * Outputs are not fsynced on the step's path: the run's state writer fsyncs them (and their
@@ -105,8 +106,7 @@ export async function storeOutput(
   };
   if (isSqlQuery(value)) {
     if (io === "json") throw unsupported(`a ctx.sql query with io: "json"; drop the io option`);
-    const c = compileSql(value as SqlQuery, resolveRef);
-    return parquet(async (abs) => writeSqlParquet(await connect(), c.text, c.params, abs, GROUP_SYNC));
+    return parquet((abs) => runUserSql(value as SqlQuery, resolveRef, async (text, params) => writeSqlParquet(await connect(), text, params, abs, GROUP_SYNC)));
   }
   if (isArrowTable(value) && io !== "json") return parquet(async (abs) => writeArrowParquet(await connect(), value as never, abs, GROUP_SYNC));
   const tabular = Array.isArray(value) && value.length > 0 && value.every(isPlainObject);

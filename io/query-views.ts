@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MaterializationRecord } from "../core/types.ts";
 import type { Storage } from "./storage.ts";
+import { quoteIdent } from "../core/sql.ts";
 
 /** A view made for one asset. */
 export interface MountedView {
@@ -29,7 +30,6 @@ export interface MountedViews {
   skipped: SkippedAsset[];
 }
 
-const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
 const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const SIMPLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const shown = (s: string) => (SIMPLE.test(s) ? s : quoteIdent(s));

@@ -24,8 +24,8 @@ import { hashText } from "./code-version.ts";
 import { inputValue } from "./inputs.ts";
 import { storeOutput } from "./output.ts";
 import type { Storage } from "./storage.ts";
-import { readParquetArrow, readParquetRows } from "./tabular.ts";
 import { describeUserError } from "./user-error.ts";
+import { createSqlRunner } from "./user-sql.ts";
 
 export interface RunEngineOptions {
   storage: Storage;
@@ -117,13 +117,6 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         if (!h || typeof h !== "object") throw new DagxError("DEFINITION_INVALID", `Asset "${asset.key}" uses "${k}" in ctx.sql, but "${k}" is not a table (it is stored as ${o.latest.get(k)?.format})`);
         return h;
       };
-      const runner = {
-        rows: async (text: string, params: unknown[]) => readParquetRows(await getConn(), [], { text, params }),
-        arrow: async (text: string, params: unknown[]) => {
-          const c = await getConn();
-          return readParquetArrow(c, [], { text, params }) as never;
-        },
-      };
       const log = makeLogger((level, msg) => o.onLog(asset.key, level, msg));
       const ctx: AssetContext = {
         key: asset.key,
@@ -133,7 +126,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         resources: o.resources,
         signal,
         path: (rel: string) => join(o.storage.root, rel),
-        sql: createSqlTag(runner, resolveRef),
+        sql: createSqlTag(createSqlRunner(getConn, resolveRef)),
         output: (value, opts) => ({ __dagxOutput: true, value, metadata: opts.metadata }),
       };
       let value = await asset.def.fn(ctx, inputs);
@@ -196,7 +189,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       o.onCheckResults(checks);
       return { ok: true, rows, checks, blocked: blockedReason(checks) };
     } catch (e) {
-      return { ok: false, error: describeUserError(e, o.storage.root).message };
+      const d = describeUserError(e, o.storage.root, asset.location);
+      return d.detail ? { ok: false, error: d.message, detail: d.detail } : { ok: false, error: d.message };
     } finally {
       if (conn) {
         (conn as DuckDBConnection).closeSync();

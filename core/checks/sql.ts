@@ -7,6 +7,7 @@
  * A second query returns a sample of what failed (at most SAMPLE_SIZE rows), run only on failure.
  */
 import type { BuiltinCheckSpec } from "./types.ts";
+import { quoteIdent } from "../sql.ts";
 
 /** Failing rows kept as a sample on a failed check. */
 export const SAMPLE_SIZE = 5;
@@ -25,10 +26,7 @@ export interface BuiltinCheckSql {
   columns: string[];
 }
 
-/** A double-quoted SQL identifier (quotes doubled). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export { quoteIdent };
 
 /** The summary and sample queries of a built-in check over the table expression `table`. */
 export function builtinCheckSql(spec: BuiltinCheckSpec, table: string): BuiltinCheckSql {

@@ -112,6 +112,73 @@ describe("an asset that throws", () => {
   });
 });
 
+describe("a failing ctx.sql", () => {
+  const FILES = {
+    "sql.asset.ts": [
+      `import { asset } from "dagx";`,
+      `export const src = asset(() => [{ id: 1, name: "a", amount: 5 }, { id: 2, name: "b", amount: 7 }]);`,
+      `export const returned = asset({ ins: { src } }, (ctx, { src }) =>`,
+      `  ctx.sql\`select nme from \${src} where id = \${1}\`);`,
+      `export const loaded = asset({ ins: { src } }, async (ctx, { src }) => {`,
+      `  const rows = await ctx.sql\`select * from \${src} where id = \${"one"}\`.rows();`,
+      `  return rows;`,
+      `});`,
+      `export const by_value = asset({ ins: { src } }, (ctx, { src }) => {`,
+      `  const col = "amount";`,
+      `  return ctx.sql\`select id from \${src} order by \${col}\`;`,
+      `});`,
+      `export const picked = asset({ ins: { src } }, (ctx, { src }) => ctx.sql\`select \${"name"} from \${src}\`);`,
+      `export const by_id = asset({ ins: { src } }, (ctx, { src }) => {`,
+      `  const col = "amount";`,
+      `  return ctx.sql\`select \${ctx.sql.id(col)}, \${"eur"} as currency from \${src} order by \${ctx.sql.id(col)} desc\`;`,
+      `});`,
+      `export const bad_id = asset({ ins: { src } }, (ctx, { src }) => ctx.sql\`select \${ctx.sql.id(7 as any)} from \${src}\`);`,
+      ``,
+    ].join("\n"),
+  };
+
+  test("names the asset's file:line and DuckDB's message; -v adds the compiled SQL with its parameters", async () => {
+    const dir = makeProject(FILES, "dagx-sql-[a=*]-");
+    dirs.push(dir);
+    const r = await dagx(dir, ["materialize", "src", "returned", "loaded", "--json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<RunJson>();
+    // a returned query in tail position has no frame of its own: the asset's line; a query awaited in the body: its own line
+    expect(step(out, "returned").error).toStartWith(`ctx.sql failed at sql.asset.ts:3: Binder Error: Referenced column "nme" not found`);
+    expect(step(out, "loaded").error).toStartWith("ctx.sql failed at sql.asset.ts:6:");
+    expect(step(out, "loaded").error).toContain(`Conversion Error: Could not convert string 'one'`);
+    // the query had parameters and the error looks like a name problem: the hint names ctx.sql.id
+    for (const k of ["returned", "loaded"]) expect(step(out, k).error).toContain("for a name, write ${ctx.sql.id(name)}");
+    // the SQL text and the values only with -v (and never in the stored events)
+    expect(step(out, "returned").error).not.toContain("$1 = ");
+    const v = await dagx(dir, ["materialize", "returned", "-v"]);
+    expect(v.code).toBe(1);
+    const all = v.stdout + v.stderr;
+    expect(all).toContain("compiled SQL:");
+    expect(all).toMatch(/select nme from read_parquet\(\[.*src\/data\.parquet'\].*\) where id = \$1/);
+    expect(all).toContain("$1 = 1");
+    const logs = await dagx(dir, ["logs", "latest", "--json"]);
+    expect(logs.stdout).not.toContain("compiled SQL");
+  });
+
+  test("a value where SQL needs a column name is refused with ctx.sql.id as the fix; ctx.sql.id quotes the name", async () => {
+    const dir = makeProject(FILES, "dagx-sql-[a=*]-");
+    dirs.push(dir);
+    const r = await dagx(dir, ["materialize", "src", "by_value", "picked", "by_id", "bad_id", "--json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<RunJson>();
+    expect(step(out, "by_value").error).toBe(
+      "ctx.sql failed at sql.asset.ts:9: the value 'amount' ($1) stands as an item of ORDER BY, where SQL needs a column: a bound value is a constant there, and ordering by a constant sorts nothing: write ${ctx.sql.id(name)} to insert a quoted column name",
+    );
+    expect(step(out, "picked").error).toStartWith("ctx.sql failed at sql.asset.ts:13: the value 'name' ($1) is a whole select item without a name");
+    expect(step(out, "bad_id").error).toStartWith("Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is a number (7)");
+    expect(step(out, "bad_id").error).toContain("(at sql.asset.ts:18:");
+    expect(step(out, "by_id").status).toBe("success");
+    const rows = await dagx(dir, ["query", "select * from by_id", "--json"]);
+    expect(rows.json()).toEqual([{ amount: 7, currency: "eur" }, { amount: 5, currency: "eur" }]);
+  });
+});
+
 describe("unsupported return values", () => {
   const cases: [string, string, RegExp][] = [
     ["ret_function", "() => () => 1", /a function/],

@@ -36,6 +36,14 @@ export const downstream = asset({ ins: { orders, settings, viaSql } }, async (ct
   return ctx.sql`select * from ${orders} where amount > ${settings.rate}`;
 });
 
+// ctx.sql.id takes names (strings) and splices a quoted identifier
+asset({ ins: { orders } }, (ctx, { orders }) => {
+  const col = "amount";
+  // @ts-expect-error — a name is a string
+  ctx.sql.id(42);
+  return ctx.sql`select ${ctx.sql.id(col)} from ${orders} order by ${ctx.sql.id("main", col)}`;
+});
+
 // @ts-expect-error — ins must be asset definitions
 asset({ ins: { bad: 42 } }, () => 1);
 
