@@ -72,6 +72,22 @@ test("duplicate key across two files: exit 2 and both file:line", async () => {
   expectNoStack(r);
 });
 
+test("keys that differ only in case (Orders, orders): exit 2 naming both with file:line", async () => {
+  const dir = project({
+    "upper.asset.ts": `${IMPORT}export const Orders = asset(() => [{ id: 1 }]);\n`,
+    "lower.asset.ts": `${IMPORT}\nexport const orders = asset(() => [{ id: 2 }]);\n`,
+  });
+  for (const args of [["list"], ["materialize", "orders"]]) {
+    const r = await dagx(dir, args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Asset keys "(Orders|orders)" and "(Orders|orders)" differ only in case/);
+    expect(r.stderr).toMatch(/upper\.asset\.ts:2\b/);
+    expect(r.stderr).toMatch(/lower\.asset\.ts:3\b/);
+    expectNoStack(r);
+  }
+  expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
+});
+
 test("unknown dep by string: exit 2 with did you mean", async () => {
   const dir = project({
     "a.asset.ts": `${IMPORT}export const orders = asset(() => [{ id: 1 }]);\nexport const revenue = asset({ deps: ["ordres"] }, () => 2);\n`,
