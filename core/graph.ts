@@ -190,6 +190,7 @@ export function buildGraph(defs: Definitions): ProjectGraph {
         errors.push({
           file: a.file,
           line,
+          consequence: true,
           message: `Asset "${a.key}" at ${relativeTo(defs.root, a.location ?? a.file)} is left out: it depends on "${missing}", which ${leftOut.has(missing) ? "is left out too" : "is not defined"} (asset file(s) that failed to load: ${brokenFiles})`,
         });
       }

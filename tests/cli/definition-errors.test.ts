@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, removeProject } from "./helpers.ts";
+import { type CliResult, dagx, makeProject, REPO, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 const project = (files: Record<string, string>) => {
@@ -161,6 +161,89 @@ describe("an asset file with a syntax error", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Asset "by_key" at bykey\.asset\.ts:2 is left out: it depends on "broken"/);
     expect(r.stderr).toMatch(/Syntax error in broken\.asset\.ts:4 \(imported by byimport\.asset\.ts\)/);
+  });
+});
+
+describe("schedules and sensors that select assets of a file with a syntax error", () => {
+  let dir: string;
+  const setup = () => {
+    dir ??= project({
+      "broken.asset.ts": `${IMPORT}export const a = asset({ group: "raw" }, () => [{ x: 1 }]);\nexport const oops = 1 +;\n`,
+      "good.asset.ts": [
+        `import { asset, schedule, sensor } from "dagx";`,
+        `export const b = asset(() => [{ y: 1 }]);`,
+        `export const nightly = schedule({ cron: "0 2 * * *", select: "a" });`,
+        `export const raw_daily = schedule({ cron: "0 3 * * *", select: "group:raw" });`,
+        `export const watch = sensor({ select: "a+" }, () => undefined);`,
+        `export const fine = schedule({ cron: "0 4 * * *", select: "b" });`,
+        ``,
+      ].join("\n"),
+    });
+    return dir;
+  };
+
+  test("list exits 0: the file's own error (file:line, code frame) comes first, then each instigator left out as a consequence", async () => {
+    const r = await dagx(setup(), ["list", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["b"]);
+    const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
+    expect(own).toBeGreaterThan(-1);
+    expect(r.stderr).toContain("> 3 | export const oops = 1 +;");
+    for (const [kind, name, line, sel] of [["Schedule", "nightly", 3, "a"], ["Schedule", "raw_daily", 4, "group:raw"], ["Sensor", "watch", 5, "a+"]] as const) {
+      const at = r.stderr.indexOf(`${kind} "${name}" at good.asset.ts:${line} is left out: it selects "${sel}", which does not resolve while broken.asset.ts fails to load`);
+      expect([name, at > own]).toEqual([name, true]);
+    }
+    expect(r.stderr).not.toContain("selects no assets");
+    expect(r.stderr).not.toContain("unknown group");
+    expect(r.stderr).not.toContain(REPO);
+    expectNoStack(r);
+  });
+
+  test("other commands work: materialize an unrelated asset, list the schedules that still load", async () => {
+    const m = await dagx(setup(), ["materialize", "b", "--json"]);
+    expect(m.code).toBe(0);
+    expect(m.json<{ status: string }>().status).toBe("success");
+    const s = await dagx(dir, ["schedules", "list", "--json"]);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain('"fine"');
+    expect(s.stdout).not.toContain('"nightly"');
+  });
+});
+
+describe("exports dagx cannot read", () => {
+  test("a Proxy export that throws on property access is not a definition: list still lists the file's assets", async () => {
+    const dir = project({
+      "p.asset.ts": `${IMPORT}export const trap = new Proxy({}, { get() { throw new Error("no access"); }, has() { throw new Error("no has"); } });\nexport const a = asset(() => [{ x: 1 }]);\n`,
+    });
+    const r = await dagx(dir, ["list", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["a"]);
+    expect(r.stderr).not.toContain("This is a bug");
+    expectNoStack(r);
+  });
+
+  test("options whose getter throws are a definition error at the user's file:line, not an internal error", async () => {
+    const dir = project({
+      "g.asset.ts": `${IMPORT}const options = { get key(): string { throw new Error("key unavailable"); } };\nexport const a = asset(options, () => 1);\n`,
+    });
+    const r = await dagx(dir, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("key unavailable");
+    expect(r.stderr).toMatch(/g\.asset\.ts:2\b/);
+    expect(r.stderr).not.toContain("This is a bug");
+    expectNoStack(r);
+  });
+
+  test("an error thrown by dagx's own API in a helper module points at the user's files, never at dagx", async () => {
+    const dir = project({
+      "helper.ts": `import { staticPartitions } from "dagx";\nexport const make = () => staticPartitions([]);\n`,
+      "h.asset.ts": `${IMPORT}import { make } from "./helper.ts";\nexport const a = asset({ partitions: make() }, () => 1);\n`,
+    });
+    const r = await dagx(dir, ["list"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Error in (helper\.ts:2|h\.asset\.ts:3)\b/);
+    expect(r.stderr).toContain("staticPartitions(): it needs at least one key");
+    expect(r.stderr).not.toContain(REPO);
   });
 });
 
