@@ -2,13 +2,14 @@
 import { DagxError, DefinitionError, SelectionError } from "../core/errors.ts";
 import type { LoadError } from "../core/definitions.ts";
 import { PartitionRangeError } from "../core/partitions/errors.ts";
+import { loadErrorsBefore } from "../core/load-errors.ts";
 import type { Output } from "./output.ts";
 
 export function reportError(out: Output, e: unknown): number {
   const { c } = out;
   if (e instanceof DagxError) {
     // a file that failed to load is often the cause: its own error comes first
-    if (e.loadErrors.length) reportLoadErrors(out, e.loadErrors);
+    reportLoadErrors(out, loadErrorsBefore(e));
     out.say(`${c.red("error")} ${e.message}`);
     if (e instanceof SelectionError || e instanceof PartitionRangeError) out.say(c.dim(e.pointer));
     if (out.verbose && e.stack) out.say(c.dim(e.stack));

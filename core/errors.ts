@@ -2,7 +2,6 @@
  * Error classes. Every error a user can cause is a `DagxError` with a stable `code`;
  * the CLI prints its message without a stack (unless --verbose) and exits with `exitCode`.
  */
-import type { LoadError } from "./definitions.ts";
 
 export type DagxErrorCode =
   | "SELECTION_SYNTAX"
@@ -26,8 +25,6 @@ export class DagxError extends Error {
   readonly code: DagxErrorCode;
   /** 2 for usage/definition errors, 1 for run failures. */
   readonly exitCode: number;
-  /** Asset files that failed to load before this error was found: the CLI reports them first (the cause is often there). */
-  loadErrors: readonly LoadError[] = [];
   constructor(code: DagxErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DagxError";

@@ -1426,7 +1426,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * Error classes. Every error a user can cause is a \`DagxError\` with a stable \`code\`;
    * the CLI prints its message without a stack (unless --verbose) and exits with \`exitCode\`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
@@ -1472,12 +1472,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function ordinalBase(space: PartitionSpace): number | null;
 
   // ── config.ts
-  /** \`dagx.config.ts\` at the project root (optional). */
+  /** \`dagx.config.ts\` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
   interface DagxConfig {
       /** Max steps running at once. @default the number of CPUs */
       concurrency?: number;
-      /** Default storage for tabular outputs. @default "parquet" */
-      io?: "parquet" | "json";
       /** Values handed to every asset as \`ctx.resources\`. */
       resources?: Record<string, unknown>;
   }

@@ -8,6 +8,7 @@ import { DagxError } from "../core/errors.ts";
 import { lockDaemon, runDaemon } from "./daemon.ts";
 import { createDuckDBStateStore } from "./duckdb-state-store.ts";
 import { runMaterialize } from "./materialize.ts";
+import { loadErrorsBefore } from "../core/load-errors.ts";
 import { loadProject, type Project } from "./project.ts";
 
 export type ToWorker =
@@ -65,7 +66,7 @@ export async function runDevWorker(root: string): Promise<number> {
         try {
           project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
         } catch (e) {
-          const loadErrors = e instanceof DagxError ? e.loadErrors.map((le) => ({ message: le.message, frame: le.frame, consequence: le.consequence })) : [];
+          const loadErrors = loadErrorsBefore(e).map((le) => ({ message: le.message, frame: le.frame, consequence: le.consequence }));
           send({ type: "load-error", message: (e as Error).message, loadErrors });
           return finish(2);
         }

@@ -6,6 +6,7 @@ import type { DagxConfig } from "../core/config.ts";
 import type { LoadError } from "../core/definitions.ts";
 import { DagxError, DefinitionError } from "../core/errors.ts";
 import { buildGraph, type ProjectGraph } from "../core/graph.ts";
+import { attachLoadErrors } from "../core/load-errors.ts";
 import { codeFrame, describeLoadError, loadDefinitions } from "./loader.ts";
 import { createStorage, type Storage } from "./storage.ts";
 import { registerDagxModule } from "./virtual-module.ts";
@@ -146,13 +147,13 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
  */
 function definitionFailure(e: unknown, root: string, loadErrors: readonly LoadError[]): unknown {
   if (e instanceof DagxError) {
-    if (loadErrors.length && e.loadErrors.length === 0) e.loadErrors = loadErrors;
+    attachLoadErrors(e, loadErrors);
     return e;
   }
   const at = userFrame((e as Error)?.stack, root);
   if (at === null) return e;
   const where = at.replace(/:\d+$/, "");
   const failure = new DefinitionError("DEFINITION_INVALID", `Reading a definition threw at ${where}: ${(e as Error)?.message ?? String(e)}: dagx reads definitions when it loads the project; make their options plain values`, join(root, where), { cause: e });
-  failure.loadErrors = loadErrors;
+  attachLoadErrors(failure, loadErrors);
   return failure;
 }

@@ -210,6 +210,20 @@ describe("schedules and sensors that select assets of a file with a syntax error
   });
 });
 
+test("a definition error found after a file failed to load: the file's own error is printed first, then the definition error (exit 2)", async () => {
+  const dir = project({
+    "broken.asset.ts": `${IMPORT}export const a = asset(() => 1);\nexport const oops = 1 +;\n`,
+    "jobs.asset.ts": `import { asset, schedule } from "dagx";\nexport const b = asset(() => 1);\nexport const bad = schedule({ cron: "not a cron", select: "b" });\n`,
+  });
+  const r = await dagx(dir, ["list"]);
+  expect(r.code).toBe(2);
+  const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
+  expect(own).toBeGreaterThan(-1);
+  expect(r.stderr.indexOf('Invalid schedule "bad"')).toBeGreaterThan(own);
+  expect(r.stderr).not.toContain(REPO);
+  expectNoStack(r);
+});
+
 describe("exports dagx cannot read", () => {
   test("a Proxy export that throws on property access is not a definition: list still lists the file's assets", async () => {
     const dir = project({
