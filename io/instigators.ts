@@ -56,6 +56,7 @@ export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigat
   const schedules: ScheduleInfo[] = [];
   const sensors: SensorInfo[] = [];
   const leftOut: LoadError[] = [];
+  const partitionsOf = (key: string) => graph.assets.get(key)?.partitionsDef ?? null;
   const brokenFiles = [...new Set(graph.errors.filter((e) => !e.consequence).map((e) => e.file))];
   for (const r of graph.instigators) {
     // remember whether the selection failed to resolve: with a file broken, that is its consequence
@@ -71,7 +72,7 @@ export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigat
       }
     };
     try {
-      if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, croner, guarded, r.file));
+      if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, croner, guarded, r.file, partitionsOf));
       else sensors.push(validateSensor(r.def, r.exportName, guarded, r.file));
     } catch (e) {
       if (!(unresolved && brokenFiles.length && e instanceof DagxError)) throw e;

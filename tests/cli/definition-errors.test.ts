@@ -224,6 +224,21 @@ test("a definition error found after a file failed to load: the file's own error
   expectNoStack(r);
 });
 
+test("a schedule selecting a partitioned asset without partitions is a definition error at load (it would fail at every tick)", async () => {
+  const dir = project({
+    "e.asset.ts": [
+      `import { asset, daily, schedule } from "dagx";`,
+      `export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);`,
+      `export const nightly = schedule({ cron: "0 2 * * *", select: "events" });`,
+      ``,
+    ].join("\n"),
+  });
+  const r = await dagx(dir, ["list"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/Invalid schedule "nightly" at .*e\.asset\.ts:3: it selects partitioned asset "events" \(daily\(start=2024-01-01\)\) but gives no partitions: add partitions: "latest"/);
+  expectNoStack(r);
+});
+
 describe("exports dagx cannot read", () => {
   test("a Proxy export that throws on property access is not a definition: list still lists the file's assets", async () => {
     const dir = project({
