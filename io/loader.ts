@@ -92,6 +92,11 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
       break;
     }
   }
+  // the header names the user's file, never a file of dagx itself
+  if (isDagxSource(at)) {
+    at = file;
+    line = null;
+  }
   const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
   const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";
   const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(e)}`;
