@@ -25,7 +25,7 @@ export interface Project {
 
 const CONFIG_FILE = "dagx.config.ts";
 
-/** Nearest folder upward holding dagx.config.ts or .dagx/, else `start`. */
+/** Nearest folder upward holding dagx.config.ts or .dagx/, else `start` — without the trust check: commands use resolveProjectRoot. */
 export function findProjectRoot(start: string): string {
   return findMarkedFolder(start) ?? resolve(start);
 }
