@@ -1,7 +1,8 @@
-/** Builds what commands need: output, project (with load errors reported), state store. */
+/** Builds what commands need: output, project (with load errors reported) or state only, state store. */
 import type { StateStore } from "../core/types.ts";
 import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
-import { loadProject, type Project } from "../io/project.ts";
+import { loadProject, type Project, resolveProjectRoot } from "../io/project.ts";
+import { createStorage, type Storage } from "../io/storage.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -15,11 +16,35 @@ export interface CommandContext {
 /** Load the project, open the state store, run `fn`, always close. Returns fn's exit code. */
 export async function withProject(flags: GlobalFlags, fn: (ctx: CommandContext) => Promise<number | void>): Promise<number> {
   const out = createOutput(flags);
-  const project = await loadProject(flags.cwd ?? process.cwd(), { now: () => performance.now() });
+  const project = await loadProject(flags.cwd ?? process.cwd(), { exactRoot: flags.cwd !== undefined, now: () => performance.now() });
   reportLoadErrors(out, project.graph.errors);
   const store = createDuckDBStateStore(project.storage.statePath);
   try {
     return (await fn({ out, project, store })) ?? 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export interface StateContext {
+  out: Output;
+  root: string;
+  storage: Storage;
+  store: StateStore;
+}
+
+/**
+ * For commands that only read (or prune) recorded state — runs, logs, backfill list/show, gc,
+ * query: find the root and open the state store, never importing the config or any asset file,
+ * so they work while an asset file is broken and run no user code.
+ */
+export async function withState(flags: GlobalFlags, fn: (ctx: StateContext) => Promise<number | void>): Promise<number> {
+  const out = createOutput(flags);
+  const root = resolveProjectRoot(flags.cwd);
+  const storage = createStorage(root);
+  const store = createDuckDBStateStore(storage.statePath);
+  try {
+    return (await fn({ out, root, storage, store })) ?? 0;
   } finally {
     await store.close();
   }

@@ -2,11 +2,14 @@
 import { DagxError, DefinitionError, SelectionError } from "../core/errors.ts";
 import type { LoadError } from "../core/definitions.ts";
 import { PartitionRangeError } from "../core/partitions/errors.ts";
+import { loadErrorsBefore } from "../core/load-errors.ts";
 import type { Output } from "./output.ts";
 
 export function reportError(out: Output, e: unknown): number {
   const { c } = out;
   if (e instanceof DagxError) {
+    // a file that failed to load is often the cause: its own error comes first
+    reportLoadErrors(out, loadErrorsBefore(e));
     out.say(`${c.red("error")} ${e.message}`);
     if (e instanceof SelectionError || e instanceof PartitionRangeError) out.say(c.dim(e.pointer));
     if (out.verbose && e.stack) out.say(c.dim(e.stack));
@@ -27,14 +30,20 @@ export function reportError(out: Output, e: unknown): number {
   return 1;
 }
 
-/** Print files that failed to load (their assets are missing from the graph). */
+/** Print files that failed to load (their assets are missing from the graph), then what is left out because of them. */
 export function reportLoadErrors(out: Output, errors: readonly LoadError[]): void {
-  for (const le of errors) {
+  const files = errors.filter((le) => !le.consequence);
+  const consequences = errors.filter((le) => le.consequence);
+  for (const le of files) {
     out.say(`${out.c.red("error")} ${le.message}`);
     if (le.frame) out.say(out.c.dim(le.frame));
     if (out.verbose && le.stack) out.say(out.c.dim(le.stack));
   }
-  if (errors.length) out.say(out.c.dim(`${errors.length} load error(s) in asset files; the assets involved are left out until fixed`));
+  for (const le of consequences) out.say(`${out.c.yellow("note")} ${le.message}`);
+  if (files.length) {
+    const also = consequences.length ? `, and ${consequences.length} definition(s) that need them,` : "";
+    out.say(out.c.dim(`${files.length} asset file(s) failed to load: their assets${also} are left out until fixed`));
+  }
 }
 
 export { DefinitionError };

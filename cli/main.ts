@@ -48,9 +48,10 @@ async function run(argv: string[]): Promise<number> {
     if (argv[0] === "__worker") {
       // internal: a `dagx dev` worker process (see io/dev-worker.ts)
       const { runDevWorker } = await import("../io/dev-worker.ts");
-      const { findProjectRoot } = await import("../io/project.ts");
+      const { resolveProjectRoot } = await import("../io/project.ts");
+      // the supervisor passes the root it resolved: exactly that folder, no search
       const at = argv.indexOf("-C");
-      return await runDevWorker(findProjectRoot(at > 0 ? argv[at + 1]! : process.cwd()));
+      return await runDevWorker(resolveProjectRoot(at > 0 ? argv[at + 1]! : undefined));
     }
     const firstIndex = commandIndex(argv);
     const first = firstIndex === -1 ? undefined : argv[firstIndex];

@@ -1,9 +1,7 @@
-/** `dagx.config.ts` at the project root (optional). */
+/** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
 export interface DagxConfig {
   /** Max steps running at once. @default the number of CPUs */
   concurrency?: number;
-  /** Default storage for tabular outputs. @default "parquet" */
-  io?: "parquet" | "json";
   /** Values handed to every asset as `ctx.resources`. */
   resources?: Record<string, unknown>;
 }

@@ -37,6 +37,8 @@ export interface LoadError {
   frame?: string;
   /** The original error's stack (shown with --verbose). */
   stack?: string;
+  /** Not a file's own error but a definition left out because of one (printed after the files' errors). */
+  consequence?: boolean;
 }
 
 /** A schedule or sensor export, before validation (which needs the graph and a cron evaluator). */

@@ -2,6 +2,7 @@
  * Error classes. Every error a user can cause is a `DagxError` with a stable `code`;
  * the CLI prints its message without a stack (unless --verbose) and exits with `exitCode`.
  */
+
 export type DagxErrorCode =
   | "SELECTION_SYNTAX"
   | "SELECTION_UNKNOWN"
@@ -10,6 +11,8 @@ export type DagxErrorCode =
   | "DEFINITION_DUPLICATE"
   | "DEFINITION_UNKNOWN_DEP"
   | "DEFINITION_LOAD"
+  | "CONFIG_INVALID"
+  | "PROJECT_UNTRUSTED"
   | "USER_CODE"
   | "UNSUPPORTED_OUTPUT"
   | "MISSING_UPSTREAM"

@@ -6,9 +6,10 @@ import { type AnyAssetDef, isAssetDef } from "./asset.ts";
 import { attachCheckExports, builtinChecksOf } from "./checks/resolve.ts";
 import type { RawCheckExport } from "./checks/types.ts";
 import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
+import { createCaseGuard, validateOptions } from "./_graph-checks.ts";
 import { DefinitionError } from "./errors.ts";
 import { keyProblem } from "./keys.ts";
-import { defaultMapping, isPartitionMapping, isPartitionsDef, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
+import { defaultMapping, isPartitionMapping, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
 import type { GraphView } from "./types.ts";
 
@@ -42,9 +43,11 @@ export function resolveDefinitions(
 ): Definitions {
   const keyOfDef = new Map<AnyAssetDef, string>();
   const firstAt = new Map<string, RawExport>();
+  const caseGuard = createCaseGuard();
   for (const r of raw) {
-    const key = r.def.options.key ?? r.exportName;
+    const key: unknown = r.def.options.key ?? r.exportName;
     const where = `${r.def.location ?? r.file} (export "${r.exportName}")`;
+    if (typeof key !== "string") throw new DefinitionError("DEFINITION_INVALID", `Invalid asset key ${typeof key === "object" ? "(an object)" : String(key)} at ${where}: it must be a string like "orders" or "analytics/daily_revenue"`, where);
     const problem = keyProblem(key);
     if (problem) throw new DefinitionError("DEFINITION_INVALID", `Invalid asset key "${key}" at ${where}: ${problem}`, where);
     const prev = keyOfDef.get(r.def);
@@ -59,6 +62,7 @@ export function resolveDefinitions(
         where,
       );
     }
+    caseGuard(key, r.def.location ?? r.file);
     keyOfDef.set(r.def, key);
     firstAt.set(key, r);
   }
@@ -66,6 +70,7 @@ export function resolveDefinitions(
     const o = r.def.options;
     const key = keyOfDef.get(r.def)!;
     const where = r.def.location ?? r.file;
+    validateOptions(key, where, o);
     const ins: Record<string, string> = {};
     for (const [name, up] of Object.entries(o.ins ?? {})) {
       if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
@@ -82,7 +87,6 @@ export function resolveDefinitions(
         depKeys.push(k);
       } else throw new DefinitionError("DEFINITION_INVALID", `A dep of asset "${key}" at ${where} is neither an asset nor a key string: use deps: [orders] or deps: ["orders"]`, where);
     }
-    validateOptions(key, where, o);
     const deps = [...new Set([...Object.values(ins), ...depKeys])];
     const mappings: Record<string, PartitionMapping> = {};
     for (const [name, m] of Object.entries(o.mappings ?? {})) {
@@ -165,20 +169,6 @@ export function mappingOf(down: LoadedAsset, up: LoadedAsset): PartitionMapping 
   return down.mappings[up.key] ?? defaultMapping(down.partitionsDef, up.partitionsDef!);
 }
 
-function validateOptions(key: string, where: string, o: LoadedAsset["def"]["options"]): void {
-  const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
-  if (o.partitions !== undefined && !isPartitionsDef(o.partitions)) throw bad("partitions must be made by hourly(), daily(), weekly(), monthly(), staticPartitions(), dynamicPartitions() or multiPartitions()");
-  if (o.backfill !== undefined && o.backfill !== "per-partition" && o.backfill !== "single-run") throw bad(`backfill must be "per-partition" or "single-run" (got ${JSON.stringify(o.backfill)})`);
-  if (o.backfill === "single-run" && o.partitions === undefined) throw bad('backfill: "single-run" needs partitions');
-  if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
-  if (o.io !== undefined && o.io !== "parquet" && o.io !== "json") throw bad(`io must be "parquet" or "json" (got ${JSON.stringify(o.io)})`);
-  if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");
-  if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((x) => typeof x === "string"))) throw bad("kinds must be an array of strings");
-  if (o.tags !== undefined && (typeof o.tags !== "object" || o.tags === null || !Object.values(o.tags).every((x) => typeof x === "string"))) throw bad("tags must be an object of strings");
-  const r = o.retry;
-  if (r !== undefined && (typeof r !== "object" || (r.maxRetries !== undefined && !(Number.isInteger(r.maxRetries) && r.maxRetries >= 0)))) throw bad("retry.maxRetries must be a whole number ≥ 0");
-}
-
 /** Validate deps and cycles and build the graph. Throws DefinitionError. */
 export function buildGraph(defs: Definitions): ProjectGraph {
   const assets = new Map<string, LoadedAsset>(defs.assets.map((a) => [a.key, a]));
@@ -200,6 +190,7 @@ export function buildGraph(defs: Definitions): ProjectGraph {
         errors.push({
           file: a.file,
           line,
+          consequence: true,
           message: `Asset "${a.key}" at ${relativeTo(defs.root, a.location ?? a.file)} is left out: it depends on "${missing}", which ${leftOut.has(missing) ? "is left out too" : "is not defined"} (asset file(s) that failed to load: ${brokenFiles})`,
         });
       }

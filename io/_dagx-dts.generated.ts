@@ -1500,7 +1500,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * Error classes. Every error a user can cause is a \`DagxError\` with a stable \`code\`;
    * the CLI prints its message without a stack (unless --verbose) and exits with \`exitCode\`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "SQL";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "SQL";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
@@ -1559,12 +1559,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function ordinalBase(space: PartitionSpace): number | null;
 
   // ── config.ts
-  /** \`dagx.config.ts\` at the project root (optional). */
+  /** \`dagx.config.ts\` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
   interface DagxConfig {
       /** Max steps running at once. @default the number of CPUs */
       concurrency?: number;
-      /** Default storage for tabular outputs. @default "parquet" */
-      io?: "parquet" | "json";
       /** Values handed to every asset as \`ctx.resources\`. */
       resources?: Record<string, unknown>;
   }
@@ -1853,9 +1851,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
   /**
    * Validate a schedule exported as \`exportName\`: options, cron and time zone, partitions grammar,
    * and a selection that matches at least one asset. \`file\` stands in when the location is unknown.
+   * With \`partitionsOf\`, partitions must be given exactly when a selected asset is partitioned.
    * @throws DefinitionError \`Invalid schedule "nightly" at a.asset.ts:3: cron "61 * * * *": …\`
    */
-  function validateSchedule(def: unknown, exportName: string, cron: CronEvaluator, resolveSelection: SelectionResolver, file?: string): ScheduleInfo;
+  function validateSchedule(def: unknown, exportName: string, cron: CronEvaluator, resolveSelection: SelectionResolver, file?: string, partitionsOf?: PartitionsOf): ScheduleInfo;
   /**
    * Validate a sensor exported as \`exportName\`: options, \`interval\` (at least 1s), \`timeout\`, and a
    * selection, when given, that matches at least one asset.
@@ -1891,6 +1890,23 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function resolveKeys(items: readonly SelectItem[], resolve: SelectionResolver, label: string, where: string | undefined): string[];
   /** "Unknown asset …" → "unknown asset …", for a message continued after a colon; acronyms stay. */
   function lowerFirst(s: string): string;
+
+  // ── automation/run-request-check.ts
+  /**
+   * Whether a run request's partitions fit what it selects — checked at load for schedules and,
+   * by the daemon, for each request a sensor returns, so a request that could never run is an error
+   * naming its definition instead of a run that fails at every tick.
+   */
+  /** An asset's partitions definition, or null when it is not partitioned (io answers from the graph). */
+  type PartitionsOf = (key: string) => PartitionsDef | null;
+  /**
+   * Why a run of \`keys\` with \`partitions\` (partition selection text, or null) cannot run as asked, or
+   * null: a partitioned asset needs partitions, and partitions need a partitioned asset.
+   * @example
+   * const problem = runRequestPartitionsProblem(keys, request.partitions, (k) => graph.assets.get(k)?.partitionsDef ?? null);
+   * if (problem) fail(\`runRequests[0]: \${problem}\`);
+   */
+  function runRequestPartitionsProblem(keys: readonly string[], partitions: string | null, partitionsOf: PartitionsOf): string | null;
 
   // ── checks/define.ts
   /**

@@ -148,8 +148,12 @@ export async function runDev(o: DevOptions): Promise<void> {
     w.send({ type: "load" });
     const m = await w.next();
     if (m.type === "load-error" || (m.type === "graph" && m.graph.errors.length)) {
-      if (m.type === "load-error") o.say(`${p.red("error")} ${m.message}`);
-      else for (const e of m.graph.errors) o.say(`${p.red("error")} ${e.message}${e.frame ? `\n${p.dim(e.frame)}` : ""}`);
+      // the files' own errors first, then what they leave out, then (load-error) what stopped the load
+      const filesFirst = (list: GraphSummary["errors"]) => [...list.filter((x) => !x.consequence), ...list.filter((x) => x.consequence)];
+      const errors = m.type === "load-error" ? [...filesFirst(m.loadErrors ?? []), { message: m.message, consequence: false }] : filesFirst(m.graph.errors);
+      for (const e of errors) {
+        o.say(`${e.consequence ? p.yellow("note") : p.red("error")} ${e.message}${e.frame ? `\n${p.dim(e.frame)}` : ""}`);
+      }
       o.say(p.yellow(good ? `Keeping the last good graph (${good.assets.length} assets) until this is fixed` : "Fix the error to load the project"));
       await stopWorker(w, 1000);
       return;

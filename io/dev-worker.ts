@@ -8,6 +8,7 @@ import { DagxError } from "../core/errors.ts";
 import { lockDaemon, runDaemon } from "./daemon.ts";
 import { createDuckDBStateStore } from "./duckdb-state-store.ts";
 import { runMaterialize } from "./materialize.ts";
+import { loadErrorsBefore } from "../core/load-errors.ts";
 import { loadProject, type Project } from "./project.ts";
 
 export type ToWorker =
@@ -18,7 +19,8 @@ export type ToWorker =
 
 export interface GraphSummary {
   assets: { key: string; codeVersion: string; deps: string[]; partitioned: boolean }[];
-  errors: { message: string; frame?: string }[];
+  /** Files that failed to load, then what is left out because of them (`consequence`). */
+  errors: { message: string; frame?: string; consequence?: boolean }[];
   schedules: number;
   sensors: number;
   /** Assets with an automation condition. */
@@ -28,7 +30,7 @@ export interface GraphSummary {
 export type FromWorker =
   | { type: "ready" }
   | { type: "graph"; graph: GraphSummary }
-  | { type: "load-error"; message: string; frame?: string }
+  | { type: "load-error"; message: string; frame?: string; loadErrors?: GraphSummary["errors"] }
   | { type: "step-started"; key: string; at: number }
   | { type: "done"; status: string; runId: string | null }
   | { type: "log"; line: string };
@@ -64,7 +66,8 @@ export async function runDevWorker(root: string): Promise<number> {
         try {
           project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
         } catch (e) {
-          send({ type: "load-error", message: (e as Error).message });
+          const loadErrors = loadErrorsBefore(e).map((le) => ({ message: le.message, frame: le.frame, consequence: le.consequence }));
+          send({ type: "load-error", message: (e as Error).message, loadErrors });
           return finish(2);
         }
         const g = project.graph;
@@ -72,7 +75,7 @@ export async function runDevWorker(root: string): Promise<number> {
           type: "graph",
           graph: {
             assets: g.order.map((k) => ({ key: k, codeVersion: g.assets.get(k)!.codeVersion, deps: [...(g.upstream.get(k) ?? [])], partitioned: g.assets.get(k)!.partitioned })),
-            errors: g.errors.map((e) => ({ message: e.message, frame: e.frame })),
+            errors: g.errors.map((e) => ({ message: e.message, frame: e.frame, consequence: e.consequence })),
             schedules: project.instigators.schedules.length,
             sensors: project.instigators.sensors.length,
             automation: project.instigators.automation.size,

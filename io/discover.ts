@@ -3,23 +3,27 @@ import { join } from "node:path";
 
 const SKIP = new Set(["node_modules", ".dagx", "dist"]);
 
-/** All `*.asset.ts` files under root, skipping node_modules, .dagx, dist and hidden folders; sorted. */
+/**
+ * All `*.asset.ts` files under root, sorted; skips node_modules, .dagx, dist, hidden folders, and
+ * nested projects — a folder below the root holding its own dagx.config.ts is a project of its own.
+ */
 export function discoverAssetFiles(root: string): string[] {
   const out: string[] = [];
-  const walk = (dir: string) => {
+  const walk = (dir: string, top: boolean) => {
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
+    if (!top && entries.some((e) => e.name === "dagx.config.ts" && !e.isDirectory())) return;
     for (const e of entries) {
       if (e.name.startsWith(".")) continue;
       if (e.isDirectory()) {
-        if (!SKIP.has(e.name)) walk(join(dir, e.name));
+        if (!SKIP.has(e.name)) walk(join(dir, e.name), false);
       } else if (e.isFile() && e.name.endsWith(".asset.ts")) out.push(join(dir, e.name));
     }
   };
-  walk(root);
+  walk(root, true);
   return out.sort();
 }

@@ -1,7 +1,10 @@
 /**
  * Validates the schedules, sensors and automation conditions a project exports (load time):
  * a bad cron or time zone, or a selection matching nothing, is a definition error naming it.
+ * While an asset file fails to load, a schedule or sensor whose selection no longer resolves is
+ * left out with a note (a consequence of that file's error, which is reported first).
  */
+import { relative } from "node:path";
 import { isAssetDef, type AnyAssetDef } from "../core/asset.ts";
 import {
   type AutomationCondition,
@@ -13,6 +16,7 @@ import {
   validateSchedule,
   validateSensor,
 } from "../core/automation/index.ts";
+import type { LoadError, RawInstigator } from "../core/definitions.ts";
 import { DagxError } from "../core/errors.ts";
 import { normalizeFreshness, type NormalizedFreshness } from "../core/freshness.ts";
 import type { ProjectGraph } from "../core/graph.ts";
@@ -26,6 +30,8 @@ export interface ProjectInstigators {
   automation: Map<string, AutomationCondition>;
   /** Asset key → its freshness policy. */
   freshness: Map<string, NormalizedFreshness>;
+  /** Schedules and sensors left out because an asset file failed to load (consequences, after the file errors). */
+  leftOut: LoadError[];
 }
 
 /** Resolve select items (selection strings and asset definitions) to asset keys. */
@@ -45,13 +51,33 @@ export function selectionResolver(graph: ProjectGraph): (items: readonly SelectI
   };
 }
 
-export function loadInstigators(graph: ProjectGraph): ProjectInstigators {
+export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigators {
   const resolve = selectionResolver(graph);
   const schedules: ScheduleInfo[] = [];
   const sensors: SensorInfo[] = [];
+  const leftOut: LoadError[] = [];
+  const partitionsOf = (key: string) => graph.assets.get(key)?.partitionsDef ?? null;
+  const brokenFiles = [...new Set(graph.errors.filter((e) => !e.consequence).map((e) => e.file))];
   for (const r of graph.instigators) {
-    if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, croner, resolve, r.file));
-    else sensors.push(validateSensor(r.def, r.exportName, resolve, r.file));
+    // remember whether the selection failed to resolve: with a file broken, that is its consequence
+    let unresolved = false;
+    const guarded = (items: readonly SelectItem[]) => {
+      try {
+        const keys = resolve(items);
+        unresolved = keys.length === 0;
+        return keys;
+      } catch (e) {
+        unresolved = true;
+        throw e;
+      }
+    };
+    try {
+      if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, croner, guarded, r.file, partitionsOf));
+      else sensors.push(validateSensor(r.def, r.exportName, guarded, r.file));
+    } catch (e) {
+      if (!(unresolved && brokenFiles.length && e instanceof DagxError)) throw e;
+      leftOut.push(leftOutNote(r, brokenFiles, root));
+    }
   }
   assertUniqueNames([...schedules.map((s) => ({ name: s.name, kind: "schedule" as const, location: s.location })), ...sensors.map((s) => ({ name: s.name, kind: "sensor" as const, location: s.location }))]);
   const automation = new Map<string, AutomationCondition>();
@@ -68,5 +94,24 @@ export function loadInstigators(graph: ProjectGraph): ProjectInstigators {
       throw new DagxError("DEFINITION_INVALID", `Invalid automation of asset "${key}" at ${a.location ?? a.file}: onOverdue() needs a freshness policy, e.g. freshness: { maxLag: "24h" }`);
     }
   }
-  return { schedules, sensors, automation, freshness };
+  return { schedules, sensors, automation, freshness, leftOut };
+}
+
+/** `Schedule "nightly" at jobs.asset.ts:3 is left out: it selects "a", which does not resolve while raw.asset.ts fails to load` */
+function leftOutNote(r: RawInstigator, brokenFiles: readonly string[], root: string): LoadError {
+  const def = r.def as { location?: string | null; options?: { name?: unknown; select?: unknown } };
+  const name = typeof def.options?.name === "string" ? def.options.name : r.exportName;
+  const location = def.location ?? r.file;
+  const rel = (p: string) => (root ? relative(root, p) || p : p);
+  const select = def.options?.select;
+  const items = Array.isArray(select) ? select : [select];
+  const shown = items.map((i) => (typeof i === "string" ? i : "an asset definition")).join(", ");
+  const line = Number(/:(\d+)$/.exec(location)?.[1]) || null;
+  const kind = r.kind === "schedule" ? "Schedule" : "Sensor";
+  return {
+    file: r.file,
+    line,
+    consequence: true,
+    message: `${kind} "${name}" at ${rel(location)} is left out: it selects "${shown}", which does not resolve while ${brokenFiles.map(rel).join(", ")} fail${brokenFiles.length === 1 ? "s" : ""} to load`,
+  };
 }

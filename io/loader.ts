@@ -31,15 +31,38 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
       errors.push(describeLoadError(root, file, e));
       continue;
     }
-    for (const [exportName, value] of Object.entries(mod)) {
+    for (const exportName of Object.keys(mod)) {
       const name = exportName === "default" ? fileStem(file) : exportName;
-      if (isAssetDef(value)) raw.push({ file, exportName: name, def: value });
-      else if (isScheduleDef(value)) instigators.push({ file, exportName: name, def: value, kind: "schedule" });
-      else if (isSensorDef(value)) instigators.push({ file, exportName: name, def: value, kind: "sensor" });
-      else if (isCheckDef(value)) checks.push({ file, exportName: name, def: value });
+      const value = definitionOf(mod, exportName);
+      if (value === null) continue;
+      if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
+      else if (value.kind === "check") checks.push({ file, exportName: name, def: value.def });
+      else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
   return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks), instigators };
+}
+
+type Definition =
+  | { kind: "asset"; def: RawExport["def"] }
+  | { kind: "check"; def: RawCheckExport["def"] }
+  | { kind: "schedule" | "sensor"; def: unknown };
+
+/**
+ * What dagx defines among a module's exports, or null for anything else. An export that throws
+ * when read (a Proxy, a getter) cannot be one of dagx's plain definition objects: it is skipped.
+ */
+function definitionOf(mod: Record<string, unknown>, name: string): Definition | null {
+  try {
+    const value = mod[name];
+    if (isAssetDef(value)) return { kind: "asset", def: value };
+    if (isScheduleDef(value)) return { kind: "schedule", def: value };
+    if (isSensorDef(value)) return { kind: "sensor", def: value };
+    if (isCheckDef(value)) return { kind: "check", def: value };
+  } catch {
+    // not a definition
+  }
+  return null;
 }
 
 function fileStem(file: string): string {
@@ -68,6 +91,11 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
       line = Number(m[2]);
       break;
     }
+  }
+  // the header names the user's file, never a file of dagx itself
+  if (isDagxSource(at)) {
+    at = file;
+    line = null;
   }
   const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
   const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";

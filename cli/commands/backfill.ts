@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import type { BackfillPartitionRecord, BackfillRecord } from "../../core/types.ts";
+import type { BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
 import { backfillLiveStatus, runBackfill } from "../../io/backfill.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
-import { withProject } from "../context.ts";
-import { ago, formatTable } from "../output.ts";
+import { withProject, withState } from "../context.ts";
+import { ago, formatTable, type Output } from "../output.ts";
 import { resolveSelected } from "../selection.ts";
 import { stepJson } from "./materialize.ts";
 
@@ -25,47 +25,11 @@ export default defineCommand({
   },
   async run({ args }) {
     const words = positionals(args);
+    const sub = words[0];
+    // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
+    if (sub === "list" || sub === "show" || sub === "cancel") return withState(args, ({ out, store }) => manage(out, store, sub, words[1]));
     return withProject(args, async ({ out, project, store }) => {
-      const find = async (id: string | undefined): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] }> => {
-        if (!id) throw new DagxError("USAGE", "Give a backfill id: see `dagx backfill list`");
-        const all = await store.listBackfills({ limit: 10_000 });
-        const hits = all.filter((b) => b.backfillId === id || b.backfillId.startsWith(id) || b.backfillId.endsWith(id));
-        if (hits.length !== 1) throw new DagxError("NOT_FOUND", `${hits.length ? `Backfill id "${id}" is ambiguous` : `No backfill "${id}"`}: see \`dagx backfill list\``);
-        return (await store.getBackfill(hits[0]!.backfillId))!;
-      };
-      const sub = words[0];
-      if (sub === "list") {
-        const list = await store.listBackfills({ limit: 50 });
-        if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })));
-        else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
-        else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions]), out.c));
-        return 0;
-      }
-      if (sub === "show") {
-        const { backfill: b, partitions } = await find(words[1]);
-        const counts = (s: string) => partitions.filter((p) => p.status === s).length;
-        const summary = { total: partitions.length, success: counts("success"), failed: counts("failed"), pending: counts("pending"), skipped: counts("skipped"), canceled: counts("canceled") };
-        if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
-        else {
-          out.say(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
-          out.say(`${summary.success}/${summary.total} done, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped, ${summary.canceled} canceled`);
-          for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.say(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
-        }
-        return 0;
-      }
-      if (sub === "cancel") {
-        const { backfill: b } = await find(words[1]);
-        const live = backfillLiveStatus(b);
-        if (live !== "running") {
-          if (live === "abandoned") await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: Date.now() });
-          out.say(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
-        } else {
-          await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
-          out.say(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
-        }
-        if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
-        return 0;
-      }
+      const find = (id: string | undefined) => findBackfill(store, id);
       const resume = args.resume ? await find(args.resume) : null;
       if (resume && backfillLiveStatus(resume.backfill) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
@@ -103,3 +67,46 @@ export default defineCommand({
     });
   },
 });
+
+async function findBackfill(store: StateStore, id: string | undefined): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] }> {
+  if (!id) throw new DagxError("USAGE", "Give a backfill id: see `dagx backfill list`");
+  const all = await store.listBackfills({ limit: 10_000 });
+  const hits = all.filter((b) => b.backfillId === id || b.backfillId.startsWith(id) || b.backfillId.endsWith(id));
+  if (hits.length !== 1) throw new DagxError("NOT_FOUND", `${hits.length ? `Backfill id "${id}" is ambiguous` : `No backfill "${id}"`}: see \`dagx backfill list\``);
+  return (await store.getBackfill(hits[0]!.backfillId))!;
+}
+
+/** `backfill list | show ID | cancel ID`. */
+async function manage(out: Output, store: StateStore, sub: "list" | "show" | "cancel", id: string | undefined): Promise<number> {
+  if (sub === "list") {
+    const list = await store.listBackfills({ limit: 50 });
+    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })));
+    else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
+    else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions]), out.c));
+    return 0;
+  }
+  if (sub === "show") {
+    const { backfill: b, partitions } = await findBackfill(store, id);
+    const counts = (s: string) => partitions.filter((p) => p.status === s).length;
+    const summary = { total: partitions.length, success: counts("success"), failed: counts("failed"), pending: counts("pending"), skipped: counts("skipped"), canceled: counts("canceled") };
+    if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
+    else {
+      out.say(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
+      out.say(`${summary.success}/${summary.total} done, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped, ${summary.canceled} canceled`);
+      for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.say(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
+    }
+    return 0;
+  }
+  // cancel
+  const { backfill: b } = await findBackfill(store, id);
+  const live = backfillLiveStatus(b);
+  if (live !== "running") {
+    if (live === "abandoned") await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: Date.now() });
+    out.say(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
+  } else {
+    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
+    out.say(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
+  }
+  if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
+  return 0;
+}

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
 import { runDev } from "../../io/dev-supervisor.ts";
-import { findProjectRoot } from "../../io/project.ts";
+import { resolveProjectRoot } from "../../io/project.ts";
 import { globalArgs } from "../args.ts";
 import { createOutput } from "../output.ts";
 
@@ -22,7 +22,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const out = createOutput(args);
-    const root = findProjectRoot(args.cwd ?? process.cwd());
+    const root = resolveProjectRoot(args.cwd);
     const concurrency = args.concurrency ? Number(args.concurrency) : (navigator.hardwareConcurrency ?? 4);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new DagxError("USAGE", `Invalid --concurrency "${args.concurrency}": expected a whole number ≥ 1`);
     const controller = new AbortController();

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
 import { runGc } from "../../io/gc.ts";
 import { globalArgs } from "../args.ts";
-import { withProject } from "../context.ts";
+import { withState } from "../context.ts";
 
 export default defineCommand({
   meta: {
@@ -18,16 +18,16 @@ export default defineCommand({
   },
   async run({ args }) {
     const keepMs = parseDuration(args.keep ?? "30d", "--keep");
-    return withProject(args, async ({ out, project, store }) => {
+    return withState(args, async ({ out, storage, store }) => {
       const size = () => {
         try {
-          return statSync(project.storage.statePath).size;
+          return statSync(storage.statePath).size;
         } catch {
           return 0;
         }
       };
       const before = size();
-      const r = await runGc(project.storage, store, { keepMs, now: Date.now(), dryRun: Boolean(args["dry-run"]) });
+      const r = await runGc(storage, store, { keepMs, now: Date.now(), dryRun: Boolean(args["dry-run"]) });
       const after = size();
       if (out.json) out.data({ ...r, stateBytesBefore: before, stateBytesAfter: after, dryRun: Boolean(args["dry-run"]) });
       else {

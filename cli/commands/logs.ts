@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { globalArgs } from "../args.ts";
-import { withProject } from "../context.ts";
+import { withState } from "../context.ts";
 
 export default defineCommand({
   meta: {
@@ -11,7 +11,7 @@ export default defineCommand({
   },
   args: { ...globalArgs, run: { type: "positional", required: true, description: "Run id, a unique part of it, or `latest`" } },
   async run({ args }) {
-    return withProject(args, async ({ out, store }) => {
+    return withState(args, async ({ out, store }) => {
       const runs = await store.listRuns({ limit: 10_000 });
       const want = String(args.run);
       const matches = want === "latest" ? runs.slice(0, 1) : runs.filter((r) => r.runId === want || r.runId.startsWith(want) || r.runId.endsWith(want));

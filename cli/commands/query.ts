@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { type MountedViews, mountAssetViews } from "../../io/query-views.ts";
 import { globalArgs, positionals } from "../args.ts";
-import { withProject } from "../context.ts";
+import { withState } from "../context.ts";
 import { type Output, formatTable, writeStdout } from "../output.ts";
 
 const FORMATS = ["table", "csv", "json"] as const;
@@ -87,11 +87,11 @@ export default defineCommand({
     const sql = positionals(args).join(" ").trim();
     if (sql === "") throw new DagxError("USAGE", 'Missing SQL: pass a query, e.g. dagx query "select * from orders limit 10"');
     const format = formatFlag(args.format, args.json);
-    return withProject(args, async ({ out, project, store }) => {
+    return withState(args, async ({ out, storage, store }) => {
       const instance = await DuckDBInstance.create(":memory:");
       const conn = await instance.connect();
       try {
-        const mounted = await mountAssetViews(conn, project, await store.latestMaterializations());
+        const mounted = await mountAssetViews(conn, { storage }, await store.latestMaterializations());
         if (out.verbose) {
           for (const v of mounted.views) out.say(out.c.dim(`view ${v.name} ← ${v.key} (${v.format}, ${v.files} file(s))`));
           for (const s of mounted.skipped) out.say(out.c.dim(`no view for "${s.key}": ${s.reason}`));

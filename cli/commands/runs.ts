@@ -3,7 +3,7 @@ import { DagxError } from "../../core/errors.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { isRunAlive } from "../../io/asset-state.ts";
 import { globalArgs } from "../args.ts";
-import { withProject } from "../context.ts";
+import { withState } from "../context.ts";
 import { ago, formatTable } from "../output.ts";
 
 export default defineCommand({
@@ -12,7 +12,7 @@ export default defineCommand({
   async run({ args }) {
     const limit = args.limit === undefined ? 20 : Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new DagxError("USAGE", `Invalid --limit "${args.limit}": expected a whole number ≥ 1`);
-    return withProject(args, async ({ out, store }) => {
+    return withState(args, async ({ out, store }) => {
       // a run whose process died shows as abandoned, not running (DESIGN §6: whoever notices marks it)
       await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
       const runs = await store.listRuns({ limit });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { findProjectRoot } from "../../io/project.ts";
+import { resolveProjectRoot } from "../../io/project.ts";
 import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/type-declarations.ts";
 import { globalArgs } from "../args.ts";
 import { createOutput } from "../output.ts";
@@ -18,8 +18,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const out = createOutput(args);
-    const cwd = resolve(args.cwd ?? process.cwd());
-    const root = findProjectRoot(cwd);
+    const root = resolveProjectRoot(args.cwd);
     const file = args.out ? resolve(process.cwd(), args.out) : join(root, TYPES_REL_PATH);
     const r = writeTypeDeclarations(root, { version: VERSION, file });
     if (out.json) {

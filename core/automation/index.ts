@@ -13,6 +13,8 @@ export type { NormalizedSensorResult } from "./sensor-result.ts";
 export { evaluateAutomation } from "./evaluate.ts";
 export type { AutomationAssetState, AutomationInput, AutomationPartitions, AutomationRequest, AutomationResult, AutomationUpstream } from "./evaluate.ts";
 export { validateSchedule, validateSensor, validateAutomation, assertUniqueNames } from "./validate.ts";
+export { runRequestPartitionsProblem } from "./run-request-check.ts";
+export type { PartitionsOf } from "./run-request-check.ts";
 export type { SelectionResolver } from "./validate.ts";
 export {
   AUTOMATION_CONDITION,

@@ -16,6 +16,7 @@ import {
 } from "./_definition-checks.ts";
 import { describeValue, selectItems } from "./_select.ts";
 import { isAutomationCondition } from "./conditions.ts";
+import { type PartitionsOf, runRequestPartitionsProblem } from "./run-request-check.ts";
 import { isScheduleDef } from "./schedule.ts";
 import { isSensorDef } from "./sensor.ts";
 import {
@@ -36,9 +37,10 @@ const SENSOR_OPTIONS = ["interval", "select", "timeout", "description", "name"];
 /**
  * Validate a schedule exported as `exportName`: options, cron and time zone, partitions grammar,
  * and a selection that matches at least one asset. `file` stands in when the location is unknown.
+ * With `partitionsOf`, partitions must be given exactly when a selected asset is partitioned.
  * @throws DefinitionError `Invalid schedule "nightly" at a.asset.ts:3: cron "61 * * * *": …`
  */
-export function validateSchedule(def: unknown, exportName: string, cron: CronEvaluator, resolveSelection: SelectionResolver, file?: string): ScheduleInfo {
+export function validateSchedule(def: unknown, exportName: string, cron: CronEvaluator, resolveSelection: SelectionResolver, file?: string, partitionsOf?: PartitionsOf): ScheduleInfo {
   if (!isScheduleDef(def)) throw new DefinitionError("DEFINITION_INVALID", `Export "${exportName}"${file ? ` of ${file}` : ""} is not a schedule: make it with schedule({ cron, select })`, file);
   const o = def.options;
   const where = def.location ?? file;
@@ -60,6 +62,8 @@ export function validateSchedule(def: unknown, exportName: string, cron: CronEva
   const select = selectItems(o.select);
   if ("problem" in select) throw bad(o.select === undefined ? 'select is missing: name the assets to materialize, like select: "daily_revenue+"' : select.problem);
   const keys = resolveKeys(select.items, resolveSelection, `Schedule "${name}"`, where);
+  const requestProblem = partitionsOf ? runRequestPartitionsProblem(keys, o.partitions ?? null, partitionsOf) : null;
+  if (requestProblem) throw bad(requestProblem);
   return {
     name,
     location: where ?? null,

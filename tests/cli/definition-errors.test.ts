@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, removeProject } from "./helpers.ts";
+import { type CliResult, dagx, makeProject, REPO, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 const project = (files: Record<string, string>) => {
@@ -70,6 +70,22 @@ test("duplicate key across two files: exit 2 and both file:line", async () => {
   expect(r.stderr).toMatch(/one\.asset\.ts:4\b/);
   expect(r.stderr).toMatch(/two\.asset\.ts:2\b/);
   expectNoStack(r);
+});
+
+test("keys that differ only in case (Orders, orders): exit 2 naming both with file:line", async () => {
+  const dir = project({
+    "upper.asset.ts": `${IMPORT}export const Orders = asset(() => [{ id: 1 }]);\n`,
+    "lower.asset.ts": `${IMPORT}\nexport const orders = asset(() => [{ id: 2 }]);\n`,
+  });
+  for (const args of [["list"], ["materialize", "orders"]]) {
+    const r = await dagx(dir, args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Asset keys "(Orders|orders)" and "(Orders|orders)" differ only in case/);
+    expect(r.stderr).toMatch(/upper\.asset\.ts:2\b/);
+    expect(r.stderr).toMatch(/lower\.asset\.ts:3\b/);
+    expectNoStack(r);
+  }
+  expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
 });
 
 test("unknown dep by string: exit 2 with did you mean", async () => {
@@ -145,6 +161,118 @@ describe("an asset file with a syntax error", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Asset "by_key" at bykey\.asset\.ts:2 is left out: it depends on "broken"/);
     expect(r.stderr).toMatch(/Syntax error in broken\.asset\.ts:4 \(imported by byimport\.asset\.ts\)/);
+  });
+});
+
+describe("schedules and sensors that select assets of a file with a syntax error", () => {
+  let dir: string;
+  const setup = () => {
+    dir ??= project({
+      "broken.asset.ts": `${IMPORT}export const a = asset({ group: "raw" }, () => [{ x: 1 }]);\nexport const oops = 1 +;\n`,
+      "good.asset.ts": [
+        `import { asset, schedule, sensor } from "dagx";`,
+        `export const b = asset(() => [{ y: 1 }]);`,
+        `export const nightly = schedule({ cron: "0 2 * * *", select: "a" });`,
+        `export const raw_daily = schedule({ cron: "0 3 * * *", select: "group:raw" });`,
+        `export const watch = sensor({ select: "a+" }, () => undefined);`,
+        `export const fine = schedule({ cron: "0 4 * * *", select: "b" });`,
+        ``,
+      ].join("\n"),
+    });
+    return dir;
+  };
+
+  test("list exits 0: the file's own error (file:line, code frame) comes first, then each instigator left out as a consequence", async () => {
+    const r = await dagx(setup(), ["list", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["b"]);
+    const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
+    expect(own).toBeGreaterThan(-1);
+    expect(r.stderr).toContain("> 3 | export const oops = 1 +;");
+    for (const [kind, name, line, sel] of [["Schedule", "nightly", 3, "a"], ["Schedule", "raw_daily", 4, "group:raw"], ["Sensor", "watch", 5, "a+"]] as const) {
+      const at = r.stderr.indexOf(`${kind} "${name}" at good.asset.ts:${line} is left out: it selects "${sel}", which does not resolve while broken.asset.ts fails to load`);
+      expect([name, at > own]).toEqual([name, true]);
+    }
+    expect(r.stderr).not.toContain("selects no assets");
+    expect(r.stderr).not.toContain("unknown group");
+    expect(r.stderr).not.toContain(REPO);
+    expectNoStack(r);
+  });
+
+  test("other commands work: materialize an unrelated asset, list the schedules that still load", async () => {
+    const m = await dagx(setup(), ["materialize", "b", "--json"]);
+    expect(m.code).toBe(0);
+    expect(m.json<{ status: string }>().status).toBe("success");
+    const s = await dagx(dir, ["schedules", "list", "--json"]);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain('"fine"');
+    expect(s.stdout).not.toContain('"nightly"');
+  });
+});
+
+test("a definition error found after a file failed to load: the file's own error is printed first, then the definition error (exit 2)", async () => {
+  const dir = project({
+    "broken.asset.ts": `${IMPORT}export const a = asset(() => 1);\nexport const oops = 1 +;\n`,
+    "jobs.asset.ts": `import { asset, schedule } from "dagx";\nexport const b = asset(() => 1);\nexport const bad = schedule({ cron: "not a cron", select: "b" });\n`,
+  });
+  const r = await dagx(dir, ["list"]);
+  expect(r.code).toBe(2);
+  const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
+  expect(own).toBeGreaterThan(-1);
+  expect(r.stderr.indexOf('Invalid schedule "bad"')).toBeGreaterThan(own);
+  expect(r.stderr).not.toContain(REPO);
+  expectNoStack(r);
+});
+
+test("a schedule selecting a partitioned asset without partitions is a definition error at load (it would fail at every tick)", async () => {
+  const dir = project({
+    "e.asset.ts": [
+      `import { asset, daily, schedule } from "dagx";`,
+      `export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);`,
+      `export const nightly = schedule({ cron: "0 2 * * *", select: "events" });`,
+      ``,
+    ].join("\n"),
+  });
+  const r = await dagx(dir, ["list"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/Invalid schedule "nightly" at .*e\.asset\.ts:3: it selects partitioned asset "events" \(daily\(start=2024-01-01\)\) but gives no partitions: add partitions: "latest"/);
+  expectNoStack(r);
+});
+
+describe("exports dagx cannot read", () => {
+  test("a Proxy export that throws on property access is not a definition: list still lists the file's assets", async () => {
+    const dir = project({
+      "p.asset.ts": `${IMPORT}export const trap = new Proxy({}, { get() { throw new Error("no access"); }, has() { throw new Error("no has"); } });\nexport const a = asset(() => [{ x: 1 }]);\n`,
+    });
+    const r = await dagx(dir, ["list", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["a"]);
+    expect(r.stderr).not.toContain("This is a bug");
+    expectNoStack(r);
+  });
+
+  test("options whose getter throws are a definition error at the user's file:line, not an internal error", async () => {
+    const dir = project({
+      "g.asset.ts": `${IMPORT}const options = { get key(): string { throw new Error("key unavailable"); } };\nexport const a = asset(options, () => 1);\n`,
+    });
+    const r = await dagx(dir, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("key unavailable");
+    expect(r.stderr).toMatch(/g\.asset\.ts:2\b/);
+    expect(r.stderr).not.toContain("This is a bug");
+    expectNoStack(r);
+  });
+
+  test("an error thrown by dagx's own API in a helper module points at the user's files, never at dagx", async () => {
+    const dir = project({
+      "helper.ts": `import { staticPartitions } from "dagx";\nexport const make = () => staticPartitions([]);\n`,
+      "h.asset.ts": `${IMPORT}import { make } from "./helper.ts";\nexport const a = asset({ partitions: make() }, () => 1);\n`,
+    });
+    const r = await dagx(dir, ["list"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Error in (helper\.ts:2|h\.asset\.ts:3)\b/);
+    expect(r.stderr).toContain("staticPartitions(): it needs at least one key");
+    expect(r.stderr).not.toContain(REPO);
   });
 });
 

@@ -171,6 +171,27 @@ export const after_slow = asset({ ins: { slow } }, (ctx, { slow }) => ctx.sql\`s
   });
 });
 
+describe("dagx dev: a broken asset file", () => {
+  test("a schedule selecting a group of the broken file: the file's own error (file:line, frame) first, the schedule left out as a consequence, not \"unknown group\"; fixing the file loads the project", async () => {
+    const broken = `import { asset } from "dagx";\nexport const a = asset({ group: "raw" }, () => [{ x: 1 }]);\nexport const oops = 1 +;\n`;
+    const dir = project({
+      "broken.asset.ts": broken,
+      "jobs.asset.ts": `import { asset, schedule } from "dagx";\nexport const b = asset(() => [{ y: 1 }]);\nexport const raw_daily = schedule({ cron: "0 3 * * *", select: "group:raw" });\n`,
+    });
+    const d = await dev(dir, ["--no-daemon"]);
+    const text = d.text();
+    expect(text).toMatch(/Syntax error in broken\.asset\.ts:3\b/);
+    expect(text).toContain("> 3 | export const oops = 1 +;");
+    expect(text).toContain('Schedule "raw_daily" at jobs.asset.ts:3 is left out: it selects "group:raw", which does not resolve while broken.asset.ts fails to load');
+    expect(text.indexOf("Syntax error in broken.asset.ts:3")).toBeLessThan(text.indexOf('Schedule "raw_daily"'));
+    expect(text).not.toContain("unknown group");
+    const m = d.mark();
+    save(dir, "broken.asset.ts", broken.replace("export const oops = 1 +;\n", ""));
+    await d.waitFor(/dagx dev 2 asset\(s\), 1 schedule\(s\)/, { from: m });
+    expect(await d.stop("SIGINT")).toBe(0);
+  });
+});
+
 describe("dagx dev: schedules, sensors and automation", () => {
   test("runs schedules and eager automation (seeing a materialization from another terminal); holds the daemon lock; kill -9 of dev leaves no worker running", async () => {
     const dir = project({

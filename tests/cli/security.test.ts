@@ -1,7 +1,7 @@
 // DESIGN §11 through the real CLI: keys never escape .dagx/data (validation, symlinks, the prefix
 // trap), values reach SQL only as bound parameters, state is owner-only.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dagx, removeProject, writeFile } from "./helpers.ts";
@@ -160,5 +160,63 @@ describe("permissions", () => {
       if (statSync(join(dir, ".dagx", p)).isDirectory()) expect([p, mode(`.dagx/${p}`)]).toEqual([p, 0o700]);
     }
     expect(JSON.parse(readFileSync(join(dir, ".dagx/data/a/value.json"), "utf8"))).toEqual({ v: 1 });
+  });
+});
+
+describe("a dagx.config.ts found by the upward search must be trusted", () => {
+  /** `<box>/shared/dagx.config.ts` (leaves `ran` when imported) and an asset file; dagx runs from `<box>/shared/sub`. */
+  function shared(): { box: string; root: string; sub: string } {
+    const box = mkdtempSync(join(tmpdir(), "dagx-trust-"));
+    roots.push(box);
+    const root = join(box, "shared");
+    writeFile(root, "dagx.config.ts", `import { writeFileSync } from "node:fs";\nwriteFileSync(\`\${import.meta.dir}/ran\`, "");\nexport default {};\n`);
+    writeFile(root, "a.asset.ts", `${IMPORT}export const a = asset(() => ({ v: 1 }));\n`);
+    writeFile(root, "sub/notes.txt", "x\n");
+    return { box, root, sub: join(root, "sub") };
+  }
+
+  test("in a folder any user may write to: refused with exit 2, the config is not run and nothing is created", async () => {
+    const { root, sub } = shared();
+    chmodSync(root, 0o777);
+    for (const cwd of [sub, root]) {
+      const r = await dagx(cwd, ["materialize"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`Refusing to use "${root}"`);
+      expect(r.stderr).toContain("any user may write to it (mode 777)");
+      expect(r.stderr).toContain(`chmod o-w "${root}"`);
+    }
+    // read-only commands find the root the same way and refuse too
+    expect((await dagx(sub, ["runs"])).code).toBe(2);
+    expect(existsSync(join(root, "ran"))).toBe(false);
+    expect(existsSync(join(root, ".dagx"))).toBe(false);
+    // naming the root explicitly is the user's decision
+    const explicit = await dagx(sub, ["-C", root, "materialize"]);
+    expect(explicit.code).toBe(0);
+    expect(existsSync(join(root, "ran"))).toBe(true);
+  });
+
+  test("a config file any user may write to: refused", async () => {
+    const { root, sub } = shared();
+    chmodSync(join(root, "dagx.config.ts"), 0o666);
+    const r = await dagx(sub, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Refusing to use "${join(root, "dagx.config.ts")}" (the project config): any user may write to it (mode 666)`);
+    expect(existsSync(join(root, "ran"))).toBe(false);
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  test.skipIf(!asRoot)("a folder or config owned by another user: refused (needs root to chown)", async () => {
+    const { root, sub } = shared();
+    chownSync(root, 4242, 4242);
+    let r = await dagx(sub, ["list", "--json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Refusing to use "${root}" (the project root found above "${sub}"): it belongs to another user (uid 4242)`);
+    expect(r.json<{ error: { code: string } }>().error.code).toBe("PROJECT_UNTRUSTED");
+    chownSync(root, 0, 0);
+    chownSync(join(root, "dagx.config.ts"), 4242, 4242);
+    r = await dagx(sub, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("(the project config): it belongs to another user (uid 4242)");
+    expect(existsSync(join(root, "ran"))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import {
   type CronEvaluator,
   eager,
   onCron,
+  runRequestPartitionsProblem,
   schedule,
   type SelectionResolver,
   sensor,
@@ -13,6 +14,7 @@ import {
   validateSensor,
 } from "../../core/automation/index.ts";
 import { DefinitionError } from "../../core/errors.ts";
+import { daily, type PartitionsDef } from "../../core/partitions/index.ts";
 import { selectAssets } from "../../core/selection/index.ts";
 import type { AssetNode, GraphView } from "../../core/types.ts";
 
@@ -99,6 +101,36 @@ describe("validateSchedule()", () => {
     );
     const def = { ...schedule({ cron: "61 * * * *", select: "orders" }), location: null };
     expect(messageOf(() => validateSchedule(def, "nightly", cron, resolve, "jobs.asset.ts"))).toStartWith('Invalid schedule "nightly" at jobs.asset.ts: cron');
+  });
+});
+
+describe("partitions of a schedule or run request", () => {
+  const events = daily({ start: "2024-01-01" });
+  const pgraph: GraphView = {
+    assets: new Map([["events", { ...node("events"), partitioned: true }], ["summary", node("summary", ["events"])], ["orders", node("orders")]]),
+    upstream: new Map([["events", []], ["summary", ["events"]], ["orders", []]]),
+    downstream: new Map([["events", ["summary"]], ["summary", []], ["orders", []]]),
+  };
+  const presolve: SelectionResolver = (items) => selectAssets(items.filter((i): i is string => typeof i === "string"), pgraph);
+  const partitionsOf = (key: string): PartitionsDef | null => (key === "events" ? events : null);
+
+  test("runRequestPartitionsProblem() wants partitions for a partitioned asset, and a partitioned asset for partitions", () => {
+    expect(runRequestPartitionsProblem(["events", "summary"], "latest", partitionsOf)).toBeNull();
+    expect(runRequestPartitionsProblem(["orders"], null, partitionsOf)).toBeNull();
+    expect(runRequestPartitionsProblem(["summary", "events"], null, partitionsOf)).toBe(
+      'it selects partitioned asset "events" (daily(start=2024-01-01)) but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"',
+    );
+    expect(runRequestPartitionsProblem(["orders", "summary"], "latest", partitionsOf)).toBe('partitions "latest" is given but no selected asset is partitioned (orders, summary): remove partitions');
+  });
+
+  test("validateSchedule() refuses a schedule selecting a partitioned asset without partitions (it would fail at every tick)", () => {
+    const def = schedule({ cron: "0 2 * * *", select: "events+" });
+    const e = thrown(() => validateSchedule(def, "nightly", cron, presolve, undefined, partitionsOf));
+    expect([e.code, e.message]).toEqual(["DEFINITION_INVALID", `Invalid schedule "nightly" at ${def.location}: ${runRequestPartitionsProblem(["events"], null, partitionsOf)}`]);
+    expect(validateSchedule(schedule({ cron: "0 2 * * *", select: "events+", partitions: "latest" }), "nightly", cron, presolve, undefined, partitionsOf).keys).toEqual(["events", "summary"]);
+    expect(messageOf(() => validateSchedule(schedule({ cron: "0 2 * * *", select: "orders", partitions: "latest" }), "n", cron, presolve, undefined, partitionsOf))).toEndWith(
+      ': partitions "latest" is given but no selected asset is partitioned (orders): remove partitions',
+    );
   });
 });
 

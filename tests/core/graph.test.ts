@@ -51,6 +51,43 @@ describe("buildGraph()", () => {
     expect(() => build([...raw("/p/a.asset.ts", { one }), ...raw("/p/b.asset.ts", { two })])).toThrow(/Duplicate asset key "orders": defined at .*graph\.test\.ts:\d+ and at .*graph\.test\.ts:\d+/);
   });
 
+  test("resolveDefinitions() refuses keys that differ only in case, naming both", () => {
+    const upper = asset(() => 1);
+    const lower = asset(() => 2);
+    let err: unknown;
+    try {
+      build([...raw("/p/a.asset.ts", { Orders: upper }), ...raw("/p/b.asset.ts", { orders: lower })]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DefinitionError);
+    expect((err as DefinitionError).code).toBe("DEFINITION_DUPLICATE");
+    expect((err as Error).message).toMatch(/^Asset keys "Orders" and "orders" differ only in case: defined at .*graph\.test\.ts:\d+ and at .*graph\.test\.ts:\d+: .*rename one/);
+  });
+
+  test("resolveDefinitions() refuses key folders that differ only in case (Sales/a and sales/b)", () => {
+    const a = asset({ key: "Sales/a" }, () => 1);
+    const b = asset({ key: "sales/b" }, () => 2);
+    expect(() => build(raw("/p/a.asset.ts", { a, b }))).toThrow(/Asset keys "Sales\/a" and "sales\/b" differ only in case in folder "Sales" \/ "sales"/);
+    // the same folder spelt the same way is fine
+    const c = asset({ key: "sales/c" }, () => 3);
+    expect([...build(raw("/p/a.asset.ts", { b, c })).assets.keys()]).toEqual(["sales/b", "sales/c"]);
+  });
+
+  test("resolveDefinitions() refuses a key that is not a string, and deps/ins/retry of the wrong type, as definition errors", () => {
+    const cases: [object, RegExp][] = [
+      [{ key: 5 }, /Invalid asset key 5 at .*: it must be a string/],
+      [{ deps: "a" }, /Invalid option of asset "x" at .*: deps must be an array/],
+      [{ ins: 5 }, /Invalid option of asset "x" at .*: ins must be an object/],
+      [{ retry: null }, /Invalid option of asset "x" at .*: retry must be an object/],
+      [{ mappings: 5 }, /Invalid option of asset "x" at .*: mappings must be an object/],
+    ];
+    for (const [options, message] of cases) {
+      const x = asset(options as never, () => 1);
+      expect(() => build(raw("/p/a.asset.ts", { x }))).toThrow(message);
+    }
+  });
+
   test("reports an unknown dep with a suggestion", () => {
     const orders = asset(() => 1);
     const rev = asset({ deps: ["ordres"] }, () => 1);

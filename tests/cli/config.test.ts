@@ -1,0 +1,65 @@
+// dagx.config.ts is checked when it loads: a bad value, a misspelt key or a default export that is
+// not an object is one clear error naming dagx.config.ts:line, exit 2, before anything runs.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dagx, makeProject, removeProject } from "./helpers.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) removeProject(d);
+});
+const ASSET = `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\n`;
+const withConfig = (config: string) => {
+  const d = makeProject({ "dagx.config.ts": config, "a.asset.ts": ASSET }, "dagx-config-[x=1]-");
+  dirs.push(d);
+  return d;
+};
+
+describe("dagx.config.ts validation", () => {
+  const cases: [string, string, RegExp][] = [
+    ["concurrency: NaN", `export default {\n  concurrency: NaN,\n};\n`, /Invalid config at dagx\.config\.ts:2: concurrency must be a whole number ≥ 1, the most steps running at once \(got NaN\)/],
+    ["concurrency: \"abc\"", `import { defineConfig } from "dagx";\nexport default defineConfig({\n  resources: {},\n  concurrency: "abc" as never,\n});\n`, /Invalid config at dagx\.config\.ts:4: concurrency must be a whole number ≥ 1.*\(got "abc"\)/],
+    ["concurrency: 0", `export default { concurrency: 0 };\n`, /dagx\.config\.ts:1: concurrency must be a whole number ≥ 1.*\(got 0\)/],
+    ["concurrency: 2.5", `export default { concurrency: 2.5 };\n`, /concurrency must be a whole number ≥ 1.*\(got 2\.5\)/],
+    ["concurrency: Infinity", `export default { concurrency: Infinity };\n`, /concurrency must be a whole number ≥ 1.*\(got Infinity\)/],
+    ["a misspelt key", `export default {\n  concurrancy: 3,\n};\n`, /Invalid config at dagx\.config\.ts:2: unknown key "concurrancy" — did you mean "concurrency"\?/],
+    ["an unknown key", `export default { zzz: 1 };\n`, /unknown key "zzz" — known keys: concurrency, resources/],
+    ["io (set per asset)", `export default { io: "json" };\n`, /unknown key "io": set io on each asset instead/],
+    ["resources: an array", `export default { resources: [1] };\n`, /resources must be an object of named values.*\(got an array\)/],
+    ["a default export that is not an object", `export default 4;\n`, /Invalid config at dagx\.config\.ts:1: the default export must be an object like defineConfig\(\{ concurrency: 4 \}\) \(got 4\)/],
+    ["no default export", `export const config = { concurrency: 2 };\n`, /Invalid config at dagx\.config\.ts: it has no default export \(it exports "config"\): write export default defineConfig/],
+    ["a getter that throws", `export default { get concurrency() { throw new Error("nope"); } };\n`, /Invalid config at dagx\.config\.ts:1: reading it threw: nope/],
+  ];
+  for (const [name, config, message] of cases) {
+    test(`${name}: exit 2 naming dagx.config.ts, nothing runs`, async () => {
+      const dir = withConfig(config);
+      for (const args of [["materialize"], ["list"]]) {
+        const r = await dagx(dir, args);
+        expect([name, r.code]).toEqual([name, 2]);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toContain("internal error");
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+      }
+      expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
+      const j = await dagx(dir, ["list", "--json"]);
+      expect(j.json<{ error: { code: string } }>().error.code).toBe("CONFIG_INVALID");
+    });
+  }
+
+  test("a valid config is used: concurrency and resources", async () => {
+    const dir = makeProject({
+      "dagx.config.ts": `import { defineConfig } from "dagx";\nexport default defineConfig({ concurrency: 1, resources: { shop: "Acme" } });\n`,
+      "r.asset.ts": `import { asset } from "dagx";\nexport const r = asset((ctx) => [{ shop: (ctx.resources as { shop: string }).shop }]);\n`,
+    });
+    dirs.push(dir);
+    const r = await dagx(dir, ["materialize", "--json"]);
+    expect(r.code).toBe(0);
+    expect((await dagx(dir, ["query", "select shop from r", "--json"])).json()).toEqual([{ shop: "Acme" }]);
+  });
+
+  test("an empty dagx.config.ts (a root marker) is an empty config", async () => {
+    const dir = withConfig("");
+    expect((await dagx(dir, ["materialize", "--json"])).code).toBe(0);
+  });
+});
