@@ -924,9 +924,12 @@ export const DAGX_DTS: string = `declare module "dagx" {
        * Retention: delete finished runs (and their events) that ended before \`before\`, history rows
        * (materializations older than \`before\` that are not the latest of their partition), ticks,
        * finished run requests and finished backfills older than \`before\`. Latest materializations,
-       * latest failures and running runs are never touched.
+       * latest failures and running runs are never touched. With \`dryRun\`, count the same rows and
+       * delete nothing (the counts are what the real call would remove).
        */
-      gc(before: number): Promise<GcCounts>;
+      gc(before: number, options?: {
+          dryRun?: boolean;
+      }): Promise<GcCounts>;
       /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
       recordCheckResults(results: readonly CheckResult[]): Promise<void>;
       /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */

@@ -164,7 +164,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     listRunRequests: (options = {}) => op("list run requests", (conn) => selectRunRequests(conn, options)),
     updateRunRequest: (requestId, patch) => op("update run request", (conn) => patchRunRequest(conn, requestId, patch)),
 
-    gc: (before) => op("collect garbage", (conn) => collectGarbage(conn, before)),
+    gc: (before, options) => op("collect garbage", (conn) => collectGarbage(conn, before, options?.dryRun)),
 
     recordCheckResults: (results) => (results.length === 0 ? Promise.resolve() : op("record check results", (conn) => insertCheckResults(conn, results))),
 
