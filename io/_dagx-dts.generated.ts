@@ -1235,13 +1235,25 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function multiPartitions<const D extends Record<string, SinglePartitionsDef>>(dimensions: D): MultiPartitionsDef<D>;
   /** True when \`value\` is a partitions definition made by \`daily()\`, \`staticPartitions()\` & co. */
   function isPartitionsDef(value: unknown): value is PartitionsDef;
-  /** Why \`key\` cannot be a partition key (of a multi-partition dimension when \`multi\`), or null. */
-  function partitionKeyProblemFor(key: string, multi: boolean): string | null;
+  /**
+   * Why \`key\` cannot be a partition key (of a multi-partition dimension when \`multi\`), or null.
+   * \`dimension\` names the key's folder (\`partition=…\` alone, \`region=…\` as a dimension), whose
+   * length in bytes is limited.
+   */
+  function partitionKeyProblemFor(key: string, multi: boolean, dimension?: string): string | null;
   /**
    * Why \`key\` cannot be added to dynamic partitions, or null. "|" is refused too, because a
-   * dynamic definition may be a dimension of a multi-partition.
+   * dynamic definition may be a dimension of a multi-partition. \`dimensions\` are the folder names
+   * the key will be stored under (\`partition\` when used alone, the dimension name in a
+   * multi-partition; see {@link dynamicDimensionNames}): the key must fit every one of them.
    */
-  function dynamicKeyProblem(key: string): string | null;
+  function dynamicKeyProblem(key: string, dimensions?: readonly string[]): string | null;
+  /**
+   * The folder names under which keys of \`dynamicPartitions(name)\` are stored, over the given
+   * partitions definitions: "partition" where it is used alone, the dimension name where it is
+   * a dimension of a multi-partition.
+   */
+  function dynamicDimensionNames(name: string, defs: Iterable<unknown>): string[];
 
   // ── partitions/describe.ts
   /** A stable string naming every property of the definition that shapes its keys and windows. */
@@ -1400,6 +1412,14 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function mapToUpstream(mapping: PartitionMapping, down: PartitionSpace | null, up: PartitionSpace, selected: IndexSet | number): IndexSet;
 
   // ── partitions/segments.ts
+  /** File systems cap one folder name at 255 bytes (NAME_MAX on Linux and macOS). */
+  const MAX_FOLDER_BYTES = 255;
+  /**
+   * Why \`key\` cannot be a partition key whose folder is \`dimension=<encoded key>\`, or null. This is
+   * the one rule every key passes (static keys, dynamic keys added by \`dagx partitions add\` or a
+   * sensor, multi-partition dimensions): a key that passes is a safe, storable folder name.
+   */
+  function partitionKeyProblem(key: string, dimension?: string): string | null;
   /** Percent-encode one partition value for a folder name. */
   function encodePartitionValue(value: string): string;
   /**

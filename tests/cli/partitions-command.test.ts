@@ -53,6 +53,43 @@ describe("dagx partitions", () => {
     expect((await dagx(dir, ["partitions", "list", "regions", "--json"])).json()).not.toContain("ok");
   });
 
+  test("add refuses (exit 2) a key whose encoded folder name would pass 255 bytes; a key just under the limit materializes", async () => {
+    const d = makeProject({
+      ".dagx/.keep": "",
+      "a.asset.ts": [
+        'import { asset, daily, dynamicPartitions, multiPartitions } from "dagx";',
+        'export const per_customer = asset({ partitions: dynamicPartitions("customers") }, (ctx) => [{ k: ctx.partition?.key }]);',
+        'export const per_account = asset({ partitions: dynamicPartitions("accounts") }, (ctx) => [{ k: ctx.partition?.key }]);',
+        'export const by_account = asset({ partitions: multiPartitions({ date: daily({ start: "2024-01-01" }), customer_account: dynamicPartitions("accounts") }) }, () => [{ v: 1 }]);',
+        "",
+      ].join("\n"),
+    }, "dagx parts=[*]-");
+    try {
+      // "partition=" is 10 bytes: 245 ASCII characters fit, 246 do not; a CJK character takes 9 bytes (%XX%XX%XX)
+      const ascii = "a".repeat(245);
+      const cjk = "顧".repeat(27);
+      for (const key of ["a".repeat(246), "顧".repeat(28)]) {
+        const r = await dagx(d, ["partitions", "add", "customers", "ok", key]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("Invalid partition key");
+        expect(r.stderr).toMatch(/would be 2\d\d bytes, over the 255-byte limit/);
+        expect(r.stderr).not.toContain("    at ");
+      }
+      expect((await dagx(d, ["partitions", "list", "customers", "--json"])).json()).toEqual([]);
+      expect((await dagx(d, ["partitions", "add", "customers", ascii, cjk])).code).toBe(0);
+      const run = await dagx(d, ["materialize", "per_customer", "--partitions", "*", "--json"]);
+      expect(run.code).toBe(0);
+      const q = await dagx(d, ["query", "select k from per_customer order by k", "--json"]);
+      expect(q.json<{ k: string }[]>().map((r) => r.k)).toEqual([ascii, cjk]);
+      // a set used as a multi-partition dimension gets that dimension's folder name ("customer_account=", 17 bytes)
+      const r = await dagx(d, ["partitions", "add", "accounts", "b".repeat(240)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('"customer_account=…" would be 257 bytes');
+    } finally {
+      removeProject(d);
+    }
+  });
+
   test("an unknown name exits 2 with did-you-mean; so do a bad action and missing words", async () => {
     const r = await dagx(dir, ["partitions", "add", "custmers", "x"]);
     expect(r.code).toBe(2);
