@@ -183,6 +183,20 @@ export interface BackfillRecord {
   options: Record<string, unknown>;
 }
 
+/**
+ * How many partitions of a backfill are in each state. `pending`: not finished yet by a running
+ * backfill (or its process died: the backfill is abandoned); `canceled`: the backfill was canceled
+ * before the partition finished. `--resume` runs every partition that is not `success`.
+ */
+export interface BackfillCounts {
+  total: number;
+  success: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  canceled: number;
+}
+
 export interface BackfillPartitionRecord {
   backfillId: string;
   assetKey: string;
@@ -290,6 +304,8 @@ export interface StateStore {
   updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
   getBackfill(backfillId: string): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null>;
   listBackfills(options?: { limit?: number }): Promise<BackfillRecord[]>;
+  /** Partition counts per backfill id, from the recorded partition statuses (unknown ids: all zero). */
+  countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
   /** Every known schedule/sensor/automation state. */
   listInstigators(): Promise<InstigatorState[]>;
   /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */

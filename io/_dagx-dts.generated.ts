@@ -782,6 +782,19 @@ export const DAGX_DTS: string = `declare module "dagx" {
       /** Free-form options (concurrency, …) as JSON. */
       options: Record<string, unknown>;
   }
+  /**
+   * How many partitions of a backfill are in each state. \`pending\`: not finished yet by a running
+   * backfill (or its process died: the backfill is abandoned); \`canceled\`: the backfill was canceled
+   * before the partition finished. \`--resume\` runs every partition that is not \`success\`.
+   */
+  interface BackfillCounts {
+      total: number;
+      success: number;
+      failed: number;
+      pending: number;
+      skipped: number;
+      canceled: number;
+  }
   interface BackfillPartitionRecord {
       backfillId: string;
       assetKey: string;
@@ -895,6 +908,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       listBackfills(options?: {
           limit?: number;
       }): Promise<BackfillRecord[]>;
+      /** Partition counts per backfill id, from the recorded partition statuses (unknown ids: all zero). */
+      countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
       /** Every known schedule/sensor/automation state. */
       listInstigators(): Promise<InstigatorState[]>;
       /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */

@@ -10,7 +10,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
 import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, RunStatus, StateStore } from "../core/types.ts";
-import { insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
+import { countBackfillPartitions, insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
 import {
   deleteDynamicPartitions,
   insertDynamicPartitions,
@@ -154,6 +154,9 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     getBackfill: (backfillId) => op("read backfill", (conn) => selectBackfill(conn, backfillId)),
 
     listBackfills: (options = {}) => op("list backfills", (conn) => selectBackfills(conn, options.limit)),
+
+    countBackfillPartitions: (backfillIds) =>
+      backfillIds.length === 0 ? Promise.resolve(new Map()) : op("count backfill partitions", (conn) => countBackfillPartitions(conn, backfillIds)),
 
     // Schedules, sensors, automation: io/_state-instigators.ts (recordTick is one transaction).
     listInstigators: () => op("list instigators", selectInstigators),

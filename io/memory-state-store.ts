@@ -20,7 +20,7 @@ import type {
 import {
   INSTIGATOR_FIELDS, RUN_REQUEST_FIELDS, TICK_PATCH_FIELDS, clampLimit, definedFields, firstPerName, instigatorFromTick, planRequests,
 } from "./_state-instigators.ts";
-import { checkSlot, newestPerCheck, newestPerKey, slotKey, summarizePartitions, toFailure, withOrdinal } from "./_state-records.ts";
+import { checkSlot, newestPerCheck, newestPerKey, slotKey, summarizePartitions, tallyBackfill, toFailure, withOrdinal } from "./_state-records.ts";
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -183,6 +183,10 @@ export function createMemoryStateStore(): StateStore {
       open("list backfills");
       const sorted = [...backfills.values()].sort((a, b) => b.createdAt - a.createdAt || (a.backfillId < b.backfillId ? 1 : a.backfillId > b.backfillId ? -1 : 0));
       return copy(options.limit === undefined ? sorted : sorted.slice(0, Math.max(0, Math.floor(options.limit))));
+    },
+    async countBackfillPartitions(backfillIds) {
+      open("count backfill partitions");
+      return new Map(backfillIds.map((id) => [id, tallyBackfill([...(backfillParts.get(id)?.values() ?? [])].map((p) => [p.status, 1] as const))]));
     },
     async listInstigators() {
       open("list instigators");
