@@ -90,6 +90,44 @@ describe("dagx partitions", () => {
     }
   });
 
+  test("materialize --stale runs what it can while a dynamic set has no key yet, and says what waits and how to add keys", async () => {
+    const d = makeProject({
+      ".dagx/.keep": "",
+      "a.asset.ts": [
+        'import { asset, dynamicPartitions } from "dagx";',
+        "export const plain = asset(() => [{ v: 1 }]);",
+        'export const per_customer = asset({ partitions: dynamicPartitions("customers") }, (ctx) => [{ k: ctx.partition?.key }]);',
+        "export const down = asset({ ins: { per_customer } }, (ctx, { per_customer }) => ctx.sql`select count(*)::INT as n from ${per_customer}`);",
+        "export const down2 = asset({ ins: { down } }, (ctx, { down }) => ctx.sql`select n from ${down}`);",
+        "",
+      ].join("\n"),
+    }, "dagx-stale-");
+    try {
+      type Run = { status: string; steps: { key: string; status: string }[]; waiting: { key: string; reason: string }[] };
+      const r = await dagx(d, ["materialize", "--stale", "--json"]);
+      expect(r.code).toBe(0);
+      const out = r.json<Run>();
+      expect(out.steps.map((s) => [s.key, s.status])).toEqual([["plain", "success"]]);
+      expect(out.waiting.map((w) => w.key)).toEqual(["down", "down2"]);
+      expect(out.waiting[0]!.reason).toBe('upstream "per_customer" has no partitions yet: dynamic partitions "customers" has no keys; add some with `dagx partitions add customers KEY…`');
+      expect(out.waiting[1]!.reason).toBe('upstream "down" waits: upstream "per_customer" has no partitions yet');
+      expect(r.stderr).toContain('down: waits — upstream "per_customer" has no partitions yet: dynamic partitions "customers" has no keys; add some with `dagx partitions add customers KEY…`');
+      expect(r.stderr).not.toContain("is not selected");
+      // asked for by name, it is refused with the same reason (exit 2), not "include it with +down"
+      const named = await dagx(d, ["materialize", "down"]);
+      expect(named.code).toBe(2);
+      expect(named.stderr).toContain('Cannot materialize "down": upstream "per_customer" has no partitions yet: dynamic partitions "customers" has no keys; add some with `dagx partitions add customers KEY…`');
+      expect(named.stderr).not.toContain("+down");
+      // once a key exists, --stale brings everything up to date
+      expect((await dagx(d, ["partitions", "add", "customers", "acme"])).code).toBe(0);
+      const after = (await dagx(d, ["materialize", "--stale", "--json"])).json<Run>();
+      expect(after.steps.map((s) => [s.key, s.status])).toEqual([["per_customer", "success"], ["down", "success"], ["down2", "success"]]);
+      expect(after.waiting).toEqual([]);
+    } finally {
+      removeProject(d);
+    }
+  });
+
   test("an unknown name exits 2 with did-you-mean; so do a bad action and missing words", async () => {
     const r = await dagx(dir, ["partitions", "add", "custmers", "x"]);
     expect(r.code).toBe(2);
