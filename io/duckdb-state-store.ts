@@ -22,7 +22,8 @@ import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest,
 import { insertCheckResults, selectLatestCheckResults } from "./_state-checks.ts";
 import { newestPerKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
-import { whenStateIdle, withStateConnection } from "./_state-session.ts";
+import { stateFileError } from "./_state-errors.ts";
+import { type SessionInfo, whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   insert,
   upsertNewest,
@@ -50,13 +51,16 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
   const pending = new Set<Promise<unknown>>();
   let closed = false;
 
-  function op<T>(label: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  function op<T>(label: string, fn: (conn: DuckDBConnection, info: SessionInfo) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StateStoreError(`Cannot ${label}: the state store "${dbPath}" is closed`));
-    const promise = withStateConnection(dbPath, timeoutMs, async (conn) => {
+    const promise = withStateConnection(dbPath, timeoutMs, async (conn, info) => {
       try {
-        return await fn(conn);
+        return await fn(conn, info);
       } catch (error) {
         if (error instanceof StateStoreError) throw error;
+        // a damaged file can surface on any read; a write to a read-only file on any write
+        const known = stateFileError(dbPath, error, label);
+        if (known) throw known;
         const detail = error instanceof Error ? error.message : String(error);
         throw new StateStoreError(`Cannot ${label} in state file "${dbPath}": ${detail}`, { cause: error });
       }
@@ -118,8 +122,10 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
       op("read events", async (conn) => (await rows(conn, "SELECT * FROM events WHERE run_id = ? ORDER BY seq", [runId])).map(toEvent)),
 
     markAbandoned: (isAlive, now) =>
-      op("mark abandoned runs", (conn) =>
+      op("mark abandoned runs", (conn, { readOnly }) =>
         transaction(conn, async () => {
+          // a read-only state file is only read: its dead runs stay "running" until a writable session
+          if (readOnly) return [];
           const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running' ORDER BY run_id")).map(toRun);
           const dead = running.filter((run) => !isAlive(run)).map((run) => run.runId);
           if (dead.length > 0) {
