@@ -47,9 +47,12 @@ export function createProgress(out: Output, _root: string): Progress {
   return {
     onPlan(plan: Plan, runId: string | null) {
       total = plan.steps.length;
+      // assets --stale cannot run yet (an upstream without partitions): what waits and how to fix it
+      for (const w of plan.waiting ?? []) out.say(`${c.yellow("…")} ${w.key}: waits — ${w.reason}`);
       if (runId === null) {
         if (plan.steps.length === 0) {
-          out.say(plan.fresh.length ? `Nothing to do: ${plan.fresh.length} selected asset(s) are fresh` : "Nothing to do: the selection is empty");
+          const waiting = plan.waiting?.length ? `, ${plan.waiting.length} waiting (above)` : "";
+          out.say(plan.fresh.length || waiting ? `Nothing to do: ${plan.fresh.length} selected asset(s) are fresh${waiting}` : "Nothing to do: the selection is empty");
           return;
         }
         out.say(c.bold(`Plan: ${plan.steps.length} step(s)${plan.fresh.length ? `, ${plan.fresh.length} fresh asset(s) left out` : ""}`));

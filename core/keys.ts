@@ -38,14 +38,3 @@ export function assertValidKey(key: string, where: string): void {
   const p = keyProblem(key);
   if (p) throw new DagxError("DEFINITION_INVALID", `Invalid asset key "${key}" ${where}: ${p}`);
 }
-
-/** Why a partition key is invalid, or null. */
-export function partitionKeyProblem(key: string): string | null {
-  if (key.length === 0) return "it is empty";
-  if (key.length > 255) return "it is longer than 255 characters";
-  if (key.includes("/") || key.includes("\\")) return 'it contains "/" or "\\"';
-  if (key.includes("..")) return 'it contains ".."';
-  // biome-ignore lint: control characters are exactly what we reject
-  if (/[\u0000-\u001f\u007f]/.test(key)) return "it contains a control character";
-  return null;
-}

@@ -26,6 +26,12 @@ export interface Plan {
   steps: PlanStep[];
   /** Keys selected but left out because they are fresh. */
   fresh: string[];
+  /**
+   * Keys `--stale` left out because an upstream has no partitions at all yet (an empty
+   * `dynamicPartitions` set, a time definition whose first window has not ended), or waits
+   * itself; `reason` says which and how to fix it. Asked for without `--stale`, they are refused.
+   */
+  waiting?: { key: string; reason: string }[];
 }
 
 /** Partition facts the planner needs, per partitioned asset. */
@@ -64,16 +70,22 @@ export function planRun(o: PlanOptions): Plan {
   const P = o.partitions;
   const fresh: string[] = [];
   const inPlan = new Set<string>();
+  const waiting: { key: string; reason: string }[] = [];
+  /** Why a key waits (without the fix), for its downstream's reason. */
+  const waits = new Map<string, string>();
   for (const key of o.graph.order) {
     if (!o.selected.has(key)) continue;
-    if (P?.spaces.has(key)) {
-      if (!(P.targets.get(key)?.isEmpty ?? true)) inPlan.add(key);
-      else fresh.push(key);
+    const wanted = P?.spaces.has(key) ? !(P.targets.get(key)?.isEmpty ?? true) : o.statuses?.get(key)?.status !== "fresh";
+    if (!wanted) {
+      fresh.push(key);
       continue;
     }
-    const st = o.statuses?.get(key);
-    if (st && st.status === "fresh") fresh.push(key);
-    else inPlan.add(key);
+    // --stale brings up to date what can run; what cannot run yet is listed, not refused
+    const w = o.statuses ? waitReason(key) : null;
+    if (w) {
+      waits.set(key, w.why);
+      waiting.push({ key, reason: w.fix ? `${w.why}: ${w.fix}` : w.why });
+    } else inPlan.add(key);
   }
   /** Per planned partitioned asset: index → step id (single-run: every index → the one step). */
   const stepOf = new Map<string, (i: number) => string>();
@@ -125,7 +137,27 @@ export function planRun(o: PlanOptions): Plan {
     if (P.singleRun.has(key)) stepOf.set(key, () => ids[0]!);
     else stepOf.set(key, (i) => stepId(key, space.keyAt(i)));
   }
-  return { steps, fresh };
+  return waiting.length > 0 ? { steps, fresh, waiting } : { steps, fresh };
+
+  /** Why `key` cannot run at all yet: an upstream with no partitions, or one that waits itself. */
+  function waitReason(key: string): { why: string; fix: string | null } | null {
+    for (const u of o.graph.upstream.get(key) ?? []) {
+      const w = waits.get(u);
+      if (w !== undefined) return { why: `upstream "${u}" waits: ${w}`, fix: null };
+      const empty = emptySpace(u);
+      if (empty) return { why: `upstream "${u}" has no partitions yet`, fix: empty };
+    }
+    return null;
+  }
+
+  /** The fix when upstream `u` is partitioned and has no partitions at all, else null. */
+  function emptySpace(u: string): string | null {
+    const space = P?.spaces.get(u);
+    if (!space || space.size > 0) return null;
+    const dynamic = space.dimensions.find((d) => d.space.kind === "dynamic" && d.space.size === 0)?.space.def;
+    if (dynamic?.kind === "dynamic") return `dynamic partitions "${dynamic.name}" has no keys; add some with \`dagx partitions add ${dynamic.name} KEY…\``;
+    return `${space.label} has no complete window yet (a time window exists once it has ended; \`endOffset: 1\` adds the current one)`;
+  }
 
   function afterAll(u: string): string[] {
     if (!inPlan.has(u)) return [];
@@ -136,6 +168,8 @@ export function planRun(o: PlanOptions): Plan {
   }
 
   function requireUpstream(key: string, up: string, _p: null): void {
+    const empty = emptySpace(up);
+    if (empty) throw new MissingUpstreamError(`Cannot materialize "${key}": upstream "${up}" has no partitions yet: ${empty}`, key, up);
     const upPartitioned = P?.spaces.has(up) ?? false;
     const has = upPartitioned ? !(P!.materialized.get(up)?.isEmpty ?? true) : o.latest.has(up);
     if (has) return;

@@ -183,6 +183,20 @@ export interface BackfillRecord {
   options: Record<string, unknown>;
 }
 
+/**
+ * How many partitions of a backfill are in each state. `pending`: not finished yet by a running
+ * backfill (or its process died: the backfill is abandoned); `canceled`: the backfill was canceled
+ * before the partition finished. `--resume` runs every partition that is not `success`.
+ */
+export interface BackfillCounts {
+  total: number;
+  success: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  canceled: number;
+}
+
 export interface BackfillPartitionRecord {
   backfillId: string;
   assetKey: string;
@@ -304,6 +318,8 @@ export interface StateStore {
   updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
   getBackfill(backfillId: string): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null>;
   listBackfills(options?: { limit?: number }): Promise<BackfillRecord[]>;
+  /** Partition counts per backfill id, from the recorded partition statuses (unknown ids: all zero). */
+  countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
   /** Every known schedule/sensor/automation state. */
   listInstigators(): Promise<InstigatorState[]>;
   /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */
@@ -327,9 +343,10 @@ export interface StateStore {
    * Retention: delete finished runs (and their events) that ended before `before`, history rows
    * (materializations older than `before` that are not the latest of their partition), ticks,
    * finished run requests and finished backfills older than `before`. Latest materializations,
-   * latest failures and running runs are never touched.
+   * latest failures and running runs are never touched. With `dryRun`, count the same rows and
+   * delete nothing (the counts are what the real call would remove).
    */
-  gc(before: number): Promise<GcCounts>;
+  gc(before: number, options?: { dryRun?: boolean }): Promise<GcCounts>;
   /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
   recordCheckResults(results: readonly CheckResult[]): Promise<void>;
   /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */

@@ -839,6 +839,19 @@ export const DAGX_DTS: string = `declare module "dagx" {
       /** Free-form options (concurrency, …) as JSON. */
       options: Record<string, unknown>;
   }
+  /**
+   * How many partitions of a backfill are in each state. \`pending\`: not finished yet by a running
+   * backfill (or its process died: the backfill is abandoned); \`canceled\`: the backfill was canceled
+   * before the partition finished. \`--resume\` runs every partition that is not \`success\`.
+   */
+  interface BackfillCounts {
+      total: number;
+      success: number;
+      failed: number;
+      pending: number;
+      skipped: number;
+      canceled: number;
+  }
   interface BackfillPartitionRecord {
       backfillId: string;
       assetKey: string;
@@ -965,6 +978,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       listBackfills(options?: {
           limit?: number;
       }): Promise<BackfillRecord[]>;
+      /** Partition counts per backfill id, from the recorded partition statuses (unknown ids: all zero). */
+      countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
       /** Every known schedule/sensor/automation state. */
       listInstigators(): Promise<InstigatorState[]>;
       /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */
@@ -994,9 +1009,12 @@ export const DAGX_DTS: string = `declare module "dagx" {
        * Retention: delete finished runs (and their events) that ended before \`before\`, history rows
        * (materializations older than \`before\` that are not the latest of their partition), ticks,
        * finished run requests and finished backfills older than \`before\`. Latest materializations,
-       * latest failures and running runs are never touched.
+       * latest failures and running runs are never touched. With \`dryRun\`, count the same rows and
+       * delete nothing (the counts are what the real call would remove).
        */
-      gc(before: number): Promise<GcCounts>;
+      gc(before: number, options?: {
+          dryRun?: boolean;
+      }): Promise<GcCounts>;
       /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
       recordCheckResults(results: readonly CheckResult[]): Promise<void>;
       /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
@@ -1306,13 +1324,25 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function multiPartitions<const D extends Record<string, SinglePartitionsDef>>(dimensions: D): MultiPartitionsDef<D>;
   /** True when \`value\` is a partitions definition made by \`daily()\`, \`staticPartitions()\` & co. */
   function isPartitionsDef(value: unknown): value is PartitionsDef;
-  /** Why \`key\` cannot be a partition key (of a multi-partition dimension when \`multi\`), or null. */
-  function partitionKeyProblemFor(key: string, multi: boolean): string | null;
+  /**
+   * Why \`key\` cannot be a partition key (of a multi-partition dimension when \`multi\`), or null.
+   * \`dimension\` names the key's folder (\`partition=…\` alone, \`region=…\` as a dimension), whose
+   * length in bytes is limited.
+   */
+  function partitionKeyProblemFor(key: string, multi: boolean, dimension?: string): string | null;
   /**
    * Why \`key\` cannot be added to dynamic partitions, or null. "|" is refused too, because a
-   * dynamic definition may be a dimension of a multi-partition.
+   * dynamic definition may be a dimension of a multi-partition. \`dimensions\` are the folder names
+   * the key will be stored under (\`partition\` when used alone, the dimension name in a
+   * multi-partition; see {@link dynamicDimensionNames}): the key must fit every one of them.
    */
-  function dynamicKeyProblem(key: string): string | null;
+  function dynamicKeyProblem(key: string, dimensions?: readonly string[]): string | null;
+  /**
+   * The folder names under which keys of \`dynamicPartitions(name)\` are stored, over the given
+   * partitions definitions: "partition" where it is used alone, the dimension name where it is
+   * a dimension of a multi-partition.
+   */
+  function dynamicDimensionNames(name: string, defs: Iterable<unknown>): string[];
 
   // ── partitions/describe.ts
   /** A stable string naming every property of the definition that shapes its keys and windows. */
@@ -1471,6 +1501,14 @@ export const DAGX_DTS: string = `declare module "dagx" {
   function mapToUpstream(mapping: PartitionMapping, down: PartitionSpace | null, up: PartitionSpace, selected: IndexSet | number): IndexSet;
 
   // ── partitions/segments.ts
+  /** File systems cap one folder name at 255 bytes (NAME_MAX on Linux and macOS). */
+  const MAX_FOLDER_BYTES = 255;
+  /**
+   * Why \`key\` cannot be a partition key whose folder is \`dimension=<encoded key>\`, or null. This is
+   * the one rule every key passes (static keys, dynamic keys added by \`dagx partitions add\` or a
+   * sensor, multi-partition dimensions): a key that passes is a safe, storable folder name.
+   */
+  function partitionKeyProblem(key: string, dimension?: string): string | null;
   /** Percent-encode one partition value for a folder name. */
   function encodePartitionValue(value: string): string;
   /**

@@ -6,8 +6,9 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
-import type { BackfillPartitionRecord, BackfillRecord, StateStore } from "../core/types.ts";
-import { insert, jsonRows, rows, transaction, type Row } from "./_state-sql.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../core/types.ts";
+import { tallyBackfill } from "./_state-records.ts";
+import { insert, jsonRows, rows, stringList, transaction, type Row } from "./_state-sql.ts";
 
 type BackfillPatch = Parameters<StateStore["updateBackfill"]>[1];
 
@@ -76,6 +77,20 @@ export async function selectBackfills(conn: DuckDBConnection, limit: number | un
   const bound = limit === undefined ? [] : [Math.max(0, Math.floor(limit))];
   const sql = `SELECT * FROM backfills ORDER BY created_at DESC, backfill_id DESC${bound.length > 0 ? " LIMIT ?" : ""}`;
   return (await rows(conn, sql, bound)).map(toBackfill);
+}
+
+/** Partition counts per backfill (one GROUP BY over the ids; an id without rows counts zero). */
+export async function countBackfillPartitions(conn: DuckDBConnection, backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>> {
+  const ids = stringList(backfillIds);
+  const found = await rows(
+    conn,
+    "SELECT backfill_id, status, count(*) AS n FROM backfill_partitions WHERE backfill_id IN (SELECT unnest(?)) GROUP BY ALL",
+    [ids.value],
+    [ids.type],
+  );
+  const pairs = new Map<string, [BackfillPartitionStatus, number][]>(backfillIds.map((id) => [id, []]));
+  for (const r of found) pairs.get(String(r.backfill_id))?.push([String(r.status) as BackfillPartitionStatus, Number(r.n)]);
+  return new Map([...pairs].map(([id, list]) => [id, tallyBackfill(list)]));
 }
 
 /** One record per (backfill, asset, partition): the last one listed. */

@@ -71,7 +71,13 @@ const IDLE = Buffer.from("0");
 export async function openFileLock(path: string): Promise<FileLock | null> {
   const flock = await loadFlock();
   if (!flock) return null;
-  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  } catch {
+    // a read-only .dagx: flock works on a descriptor opened for reading (no pid, no waiting flag)
+    fd = fs.openSync(path, fs.constants.O_RDONLY);
+  }
   const flag = Buffer.alloc(1);
   // Errors below are swallowed: the file content is advisory (fairness hint, pid for messages).
   const waiting = () => {

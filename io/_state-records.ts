@@ -1,10 +1,20 @@
 /** Record helpers shared by the DuckDB store and its in-memory twin (same semantics in both). */
-import type { CheckResult, EventRecord, FailureRecord, MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
+import type { BackfillCounts, BackfillPartitionStatus, CheckResult, EventRecord, FailureRecord, MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
 
 interface Keyed {
   assetKey: string;
   partitionKey: string;
   at: number;
+}
+
+/** Backfill counts from (status, how many) pairs: the one tally behind every backfill count shown. */
+export function tallyBackfill(pairs: Iterable<readonly [BackfillPartitionStatus, number]>): BackfillCounts {
+  const counts: BackfillCounts = { total: 0, success: 0, failed: 0, pending: 0, skipped: 0, canceled: 0 };
+  for (const [status, n] of pairs) {
+    counts[status] += n;
+    counts.total += n;
+  }
+  return counts;
 }
 
 /** Identity of an (asset, partition) pair as one string. */

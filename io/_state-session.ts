@@ -15,11 +15,15 @@
  * - Fairness: waiters poll the flock gate (io/_state-lock.ts) every 1–6 ms; a holder that kept
  *   someone waiting pauses YIELD_MS before its next session, so the file changes hands.
  * - Without the gate (no flock here), tries are DuckDB ATTACHes, with exponential backoff + jitter.
+ * - A state file this process cannot write (or whose folder it cannot write: DuckDB writes a WAL
+ *   beside it) is attached READ_ONLY, so reading commands work on a read-only `.dagx`; a write
+ *   then fails with a message saying so (io/_state-errors.ts), as does a damaged file.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fs from "node:fs";
 import path from "node:path";
 import { StateStoreError } from "../core/errors.ts";
+import { isStateWritable, stateFileError } from "./_state-errors.ts";
 import { openFileLock, type FileLock } from "./_state-lock.ts";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError } from "./_state-schema.ts";
 
@@ -36,8 +40,14 @@ const HOLD_MS = 100;
 /** Catalog name of the attached state file inside the host instance. */
 const ALIAS = "dagx_state";
 
+/** What a job learns about its session. */
+export interface SessionInfo {
+  /** The file is attached READ_ONLY (this process cannot write it or its folder): writes fail. */
+  readOnly: boolean;
+}
+
 interface Job {
-  fn: (conn: DuckDBConnection) => Promise<unknown>;
+  fn: (conn: DuckDBConnection, info: SessionInfo) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   timeoutMs: number;
@@ -80,7 +90,7 @@ function queueFor(dbPath: string): FileQueue {
 export function withStateConnection<T>(
   dbPath: string,
   timeoutMs: number,
-  fn: (conn: DuckDBConnection) => Promise<T>,
+  fn: (conn: DuckDBConnection, info: SessionInfo) => Promise<T>,
 ): Promise<T> {
   const absolute = path.resolve(dbPath);
   const queue = queueFor(absolute);
@@ -121,7 +131,7 @@ async function drain(dbPath: string, queue: FileQueue): Promise<void> {
           const job = queue.jobs.shift();
           if (!job) break;
           try {
-            job.resolve(await job.fn(session.conn));
+            job.resolve(await job.fn(session.conn, { readOnly: session.readOnly }));
           } catch (error) {
             job.reject(error);
             // Leave no transaction open behind a failed job for the next one (usually a no-op).
@@ -140,6 +150,7 @@ async function drain(dbPath: string, queue: FileQueue): Promise<void> {
 
 interface Session {
   conn: DuckDBConnection;
+  readOnly: boolean;
   /** Detach and release; true when another process waited for the file meanwhile. */
   close(): Promise<boolean>;
 }
@@ -185,8 +196,9 @@ async function createHost(): Promise<Host> {
 async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLock | null): Promise<Session> {
   const existed = fs.existsSync(dbPath);
   if (!existed) fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
+  const readOnly = existed && !isStateWritable(dbPath);
   // ATTACH takes no bound parameters; a doubled quote is the literal's only escape.
-  await host.conn.run(`ATTACH '${dbPath.replaceAll("'", "''")}' AS ${ALIAS}`);
+  await host.conn.run(`ATTACH '${dbPath.replaceAll("'", "''")}' AS ${ALIAS}${readOnly ? " (READ_ONLY)" : ""}`);
   const close = async (): Promise<boolean> => {
     try {
       await host.conn.run("USE memory");
@@ -208,7 +220,7 @@ async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLo
     if (!existed) fs.chmodSync(dbPath, 0o600);
     await host.conn.run(`USE ${ALIAS}`);
     await migrate(host.conn, Date.now());
-    return { conn: host.conn, close };
+    return { conn: host.conn, readOnly, close };
   } catch (error) {
     await close();
     throw error;
@@ -222,6 +234,8 @@ function openError(dbPath: string, error: unknown): StateStoreError {
       { cause: error },
     );
   }
+  const known = stateFileError(dbPath, error, "open or upgrade it");
+  if (known) return known;
   const detail = error instanceof Error ? error.message : String(error);
   return new StateStoreError(`Cannot open state file "${dbPath}": ${detail}`, { cause: error });
 }

@@ -3,11 +3,16 @@
  * first step, updated as steps finish, resumable and cancelable from another process. On resume
  * the materialization rows are the source of truth: a partition materialized by one of the
  * backfill's runs counts as done even if its status update was lost (kill -9).
+ *
+ * One vocabulary for partition statuses, recorded here and counted by the store for the run's
+ * summary, `backfill show` and `backfill list` alike: `pending` until the step ends (a backfill whose
+ * process died keeps them pending and shows abandoned), then the step's own status — a partition
+ * the run canceled, started or not, is `canceled`. `--resume` runs everything that is not `success`.
  */
 import { hostname } from "node:os";
 import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
-import type { BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../core/types.ts";
 import { isRunAlive } from "./asset-state.ts";
 import { type MaterializeOptions, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
 import type { Project } from "./project.ts";
@@ -23,6 +28,8 @@ export interface BackfillOutcome {
   outcome: RunOutcome | null;
   /** Partitions skipped on resume because they were already done. */
   alreadyDone: number;
+  /** Recorded partition statuses after the run (what `backfill show` counts). */
+  counts: BackfillCounts;
 }
 
 const pkOf = (s: PlanStep) => s.partitionKeys ?? [""];
@@ -62,13 +69,15 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     await store.updateBackfill(record.backfillId, { status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false });
     if (explicit.size === 0) {
       await store.updateBackfill(record.backfillId, { status: "success", updatedAt: Date.now() });
-      return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone };
+      return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone, counts: await countsOf(store, record.backfillId) };
     }
   } else {
     record = { backfillId: Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency } };
   }
 
   const pending = new Map<string, BackfillPartitionRecord>();
+  const ended = new Set<string>();
+  const slot = (key: string, pk: string) => `${key}\0${pk}`;
   let flushing: Promise<void> = Promise.resolve();
   const flush = () => {
     if (pending.size === 0) return flushing;
@@ -93,7 +102,10 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     reporter: {
       ...reporter,
       onStepEnd(step, r) {
-        for (const pk of pkOf(step)) pending.set(`${step.key}\0${pk}`, { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: r.status === "failed" ? r.error : null, updatedAt: Date.now() });
+        for (const pk of pkOf(step)) {
+          ended.add(slot(step.key, pk));
+          pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: r.status === "failed" ? r.error : null, updatedAt: Date.now() });
+        }
         reporter?.onStepEnd?.(step, r);
       },
     },
@@ -114,11 +126,23 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
   }).finally(() => {
     if (timer) clearInterval(timer);
   });
+  // steps canceled before they started never reach onStepEnd: record the run's result for them too
+  outcome.plan.steps.forEach((step, i) => {
+    const r = outcome.steps[i];
+    if (!r) return;
+    for (const pk of pkOf(step)) {
+      if (!ended.has(slot(step.key, pk))) pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: null, updatedAt: Date.now() });
+    }
+  });
   await flush();
   await flushing;
   const status: BackfillRecord["status"] = outcome.status === "success" || outcome.status === "nothing" ? "success" : outcome.status === "canceled" ? "canceled" : "failed";
   if (outcome.runId !== null) await store.updateBackfill(record.backfillId, { status, updatedAt: Date.now() });
-  return { backfillId: record.backfillId, status: outcome.runId === null ? "success" : status, outcome, alreadyDone };
+  return { backfillId: record.backfillId, status: outcome.runId === null ? "success" : status, outcome, alreadyDone, counts: await countsOf(store, record.backfillId) };
+}
+
+async function countsOf(store: StateStore, backfillId: string): Promise<BackfillCounts> {
+  return (await store.countBackfillPartitions([backfillId])).get(backfillId)!;
 }
 
 /** A `running` backfill whose process is gone is shown (and resumable) as abandoned. */

@@ -9,6 +9,7 @@
 import { type Subprocess, spawn } from "bun";
 import { watch } from "chokidar";
 import { join, relative, sep } from "node:path";
+import { formatPartitionsBehind } from "./dev-status.ts";
 import type { FromWorker, GraphSummary, ToWorker } from "./dev-worker.ts";
 
 export interface DevOptions {
@@ -85,7 +86,7 @@ export function diffGraphs(before: GraphSummary | null, after: GraphSummary): { 
   return { added, removed, changed };
 }
 
-/** The keys to re-materialize: the changed/added assets and everything downstream, unpartitioned only. */
+/** The changed/added assets and everything downstream, in graph order; `dev` re-materializes the unpartitioned ones. */
 export function downstreamOf(graph: GraphSummary, keys: readonly string[]): string[] {
   const down = new Map<string, string[]>();
   for (const a of graph.assets) for (const d of a.deps) (down.get(d) ?? down.set(d, []).get(d)!).push(a.key);
@@ -97,7 +98,22 @@ export function downstreamOf(graph: GraphSummary, keys: readonly string[]): stri
     seen.add(k);
     queue.push(...(down.get(k) ?? []));
   }
-  return graph.assets.filter((a) => seen.has(a.key) && !a.partitioned).map((a) => a.key);
+  return graph.assets.filter((a) => seen.has(a.key)).map((a) => a.key);
+}
+
+/** The lines after a reload's run: partitions behind (with their command), then whether all is up to date — true to `dagx status`. */
+function doneLines(done: Extract<FromWorker, { type: "done" }>, materialize: boolean, p: DevOptions["paint"]): string[] {
+  const lines = (done.report?.partitions ?? []).map((b) => p.yellow(formatPartitionsBehind(b)));
+  const behind = done.report?.notFresh ?? [];
+  const fix = done.report?.partitions.length ? ` — run the command${done.report.partitions.length > 1 ? "s" : ""} above` : "";
+  if (!materialize) {
+    if (behind.length) lines.push(p.yellow(`stale: ${behind.join(", ")} (--no-materialize)`));
+  } else if (done.status === "success") {
+    lines.push(behind.length ? p.yellow(`✔ run ${done.runId} success; not up to date yet: ${behind.join(", ")}${fix}`) : p.green(`✔ up to date (run ${done.runId})`));
+  } else if (done.status === "nothing") {
+    lines.push(behind.length ? p.yellow(`not up to date: ${behind.join(", ")}${fix}`) : p.dim("nothing stale"));
+  } else lines.push(p.yellow(`run ${done.runId ?? ""} ${done.status}`));
+  return lines;
 }
 
 export async function runDev(o: DevOptions): Promise<void> {
@@ -167,22 +183,24 @@ export async function runDev(o: DevOptions): Promise<void> {
       const files = changedFiles.map((f) => relative(o.root, f)).join(", ");
       o.say(`${p.bold("reloaded")} ${p.dim(files)}${d.added.length ? ` ${p.green(`+${d.added.join(", +")}`)}` : ""}${d.removed.length ? ` ${p.red(`-${d.removed.join(", -")}`)}` : ""}${d.changed.length ? ` ${p.yellow(`~${d.changed.join(", ~")}`)}` : ""}${!d.added.length && !d.removed.length && !d.changed.length ? p.dim(" (no asset changed)") : ""}`);
     }
-    const keys = first ? [] : downstreamOf(m.graph, [...d.changed, ...d.added]);
+    const touched = first ? [] : downstreamOf(m.graph, [...d.changed, ...d.added]);
+    const partitioned = new Set(m.graph.assets.filter((a) => a.partitioned).map((a) => a.key));
+    // partitioned assets are not re-materialized here: the report after the run says what they need
+    const keys = o.materialize ? touched.filter((k) => !partitioned.has(k)) : [];
     if (running) {
       o.say(p.dim("canceling the run in progress to re-plan"));
       await stopWorker(running);
       running = null;
     }
     void startDaemon();
-    if (!keys.length || !o.materialize) {
-      if (keys.length) o.say(p.yellow(`stale: ${keys.join(", ")} (--no-materialize)`));
+    if (!touched.length) {
       await stopWorker(w, 1000);
       return;
     }
     running = w;
-    w.send({ type: "materialize", keys, concurrency: o.concurrency });
+    w.send({ type: "materialize", keys, touched, concurrency: o.concurrency });
     const done = await w.next();
-    if (done.type === "done" && running === w) o.say(done.status === "success" ? p.green(`✔ up to date (run ${done.runId})`) : done.status === "nothing" ? p.dim("nothing stale") : p.yellow(`run ${done.runId ?? ""} ${done.status}`));
+    if (done.type === "done" && running === w) for (const line of doneLines(done, o.materialize, p)) o.say(line);
     if (running === w) running = null;
   };
 

@@ -6,6 +6,7 @@
  */
 import { DagxError } from "../core/errors.ts";
 import { lockDaemon, runDaemon } from "./daemon.ts";
+import { type DevStatus, readDevStatus } from "./dev-status.ts";
 import { createDuckDBStateStore } from "./duckdb-state-store.ts";
 import { runMaterialize } from "./materialize.ts";
 import { loadErrorsBefore } from "../core/load-errors.ts";
@@ -13,7 +14,8 @@ import { loadProject, type Project } from "./project.ts";
 
 export type ToWorker =
   | { type: "load" }
-  | { type: "materialize"; keys: string[]; concurrency: number }
+  /** Run `keys` with `--stale` (none: no run), then report the status of `touched` (the assets the save touched). */
+  | { type: "materialize"; keys: string[]; touched: string[]; concurrency: number }
   | { type: "daemon"; automationMs: number; concurrency: number; maxRuns: number }
   | { type: "cancel" };
 
@@ -32,7 +34,7 @@ export type FromWorker =
   | { type: "graph"; graph: GraphSummary }
   | { type: "load-error"; message: string; frame?: string; loadErrors?: GraphSummary["errors"] }
   | { type: "step-started"; key: string; at: number }
-  | { type: "done"; status: string; runId: string | null }
+  | { type: "done"; status: string; runId: string | null; report?: DevStatus }
   | { type: "log"; line: string };
 
 /** Run the worker protocol over Bun's IPC channel (`process.send` / "message" events). */
@@ -86,7 +88,7 @@ export async function runDevWorker(root: string): Promise<number> {
       if (!project) throw new Error("worker: load first");
       if (m.type === "materialize") {
         working = true;
-        const r = await runMaterialize(project, store, {
+        const r = m.keys.length === 0 ? { status: "nothing", runId: null } : await runMaterialize(project, store, {
           selectionText: m.keys.join(" "),
           selected: new Set(m.keys),
           stale: true,
@@ -101,7 +103,9 @@ export async function runDevWorker(root: string): Promise<number> {
             onLog: (key, level, message) => send({ type: "log", line: `  ${key} │ ${level} ${message}` }),
           },
         });
-        send({ type: "done", status: r.status, runId: r.runId });
+        // what is still behind after the run, from the same status code as `dagx status` (skipped when canceled: a new plan comes)
+        const report = m.touched.length && !controller.signal.aborted ? await readDevStatus(project, store, m.touched) : undefined;
+        send({ type: "done", status: r.status, runId: r.runId, report });
         return finish(0);
       }
       if (m.type === "daemon") {

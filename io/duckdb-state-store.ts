@@ -10,7 +10,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
 import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, RunStatus, StateStore } from "../core/types.ts";
-import { insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
+import { countBackfillPartitions, insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
 import {
   deleteDynamicPartitions,
   insertDynamicPartitions,
@@ -23,7 +23,8 @@ import { insertCheckResults, selectLatestCheckResults } from "./_state-checks.ts
 import { newestPerKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
 import { selectConfirmedMtimes, upsertConfirmedMtimes } from "./_state-mtimes.ts";
-import { whenStateIdle, withStateConnection } from "./_state-session.ts";
+import { stateFileError } from "./_state-errors.ts";
+import { type SessionInfo, whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   insert,
   upsertNewest,
@@ -51,13 +52,16 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
   const pending = new Set<Promise<unknown>>();
   let closed = false;
 
-  function op<T>(label: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  function op<T>(label: string, fn: (conn: DuckDBConnection, info: SessionInfo) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StateStoreError(`Cannot ${label}: the state store "${dbPath}" is closed`));
-    const promise = withStateConnection(dbPath, timeoutMs, async (conn) => {
+    const promise = withStateConnection(dbPath, timeoutMs, async (conn, info) => {
       try {
-        return await fn(conn);
+        return await fn(conn, info);
       } catch (error) {
         if (error instanceof StateStoreError) throw error;
+        // a damaged file can surface on any read; a write to a read-only file on any write
+        const known = stateFileError(dbPath, error, label);
+        if (known) throw known;
         const detail = error instanceof Error ? error.message : String(error);
         throw new StateStoreError(`Cannot ${label} in state file "${dbPath}": ${detail}`, { cause: error });
       }
@@ -119,8 +123,10 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
       op("read events", async (conn) => (await rows(conn, "SELECT * FROM events WHERE run_id = ? ORDER BY seq", [runId])).map(toEvent)),
 
     markAbandoned: (isAlive, now) =>
-      op("mark abandoned runs", (conn) =>
+      op("mark abandoned runs", (conn, { readOnly }) =>
         transaction(conn, async () => {
+          // a read-only state file is only read: its dead runs stay "running" until a writable session
+          if (readOnly) return [];
           const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running' ORDER BY run_id")).map(toRun);
           const dead = running.filter((run) => !isAlive(run)).map((run) => run.runId);
           if (dead.length > 0) {
@@ -156,6 +162,9 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     listBackfills: (options = {}) => op("list backfills", (conn) => selectBackfills(conn, options.limit)),
 
+    countBackfillPartitions: (backfillIds) =>
+      backfillIds.length === 0 ? Promise.resolve(new Map()) : op("count backfill partitions", (conn) => countBackfillPartitions(conn, backfillIds)),
+
     // Schedules, sensors, automation: io/_state-instigators.ts (recordTick is one transaction).
     listInstigators: () => op("list instigators", selectInstigators),
     ensureInstigators: (states) => (states.length === 0 ? Promise.resolve() : op("add instigators", (conn) => insertMissingInstigators(conn, states))),
@@ -165,7 +174,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     listRunRequests: (options = {}) => op("list run requests", (conn) => selectRunRequests(conn, options)),
     updateRunRequest: (requestId, patch) => op("update run request", (conn) => patchRunRequest(conn, requestId, patch)),
 
-    gc: (before) => op("collect garbage", (conn) => collectGarbage(conn, before)),
+    gc: (before, options) => op("collect garbage", (conn) => collectGarbage(conn, before, options?.dryRun)),
 
     recordCheckResults: (results) => (results.length === 0 ? Promise.resolve() : op("record check results", (conn) => insertCheckResults(conn, results))),
 

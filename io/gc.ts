@@ -19,7 +19,8 @@ export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
 
 export async function runGc(storage: Storage, store: StateStore, o: { keepMs: number; now: number; dryRun: boolean }): Promise<GcResult> {
   const before = o.now - o.keepMs;
-  const counts: GcCounts = o.dryRun ? { runs: 0, events: 0, materializations: 0, ticks: 0, runRequests: 0, backfills: 0 } : await store.gc(before);
+  // the dry run runs the real deletion and rolls it back, so its counts are the real ones
+  const counts: GcCounts = await store.gc(before, { dryRun: o.dryRun });
   const referenced = new Set((await store.latestMaterializations()).map((m) => m.path).filter(Boolean));
   let orphanFiles = 0;
   let orphanBytes = 0;

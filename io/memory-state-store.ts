@@ -21,7 +21,7 @@ import type {
 import {
   INSTIGATOR_FIELDS, RUN_REQUEST_FIELDS, TICK_PATCH_FIELDS, clampLimit, definedFields, firstPerName, instigatorFromTick, planRequests,
 } from "./_state-instigators.ts";
-import { checkSlot, newestPerCheck, newestPerKey, slotKey, summarizePartitions, toFailure, withOrdinal } from "./_state-records.ts";
+import { checkSlot, newestPerCheck, newestPerKey, slotKey, summarizePartitions, tallyBackfill, toFailure, withOrdinal } from "./_state-records.ts";
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -187,6 +187,10 @@ export function createMemoryStateStore(): StateStore {
       const sorted = [...backfills.values()].sort((a, b) => b.createdAt - a.createdAt || (a.backfillId < b.backfillId ? 1 : a.backfillId > b.backfillId ? -1 : 0));
       return copy(options.limit === undefined ? sorted : sorted.slice(0, Math.max(0, Math.floor(options.limit))));
     },
+    async countBackfillPartitions(backfillIds) {
+      open("count backfill partitions");
+      return new Map(backfillIds.map((id) => [id, tallyBackfill([...(backfillParts.get(id)?.values() ?? [])].map((p) => [p.status, 1] as const))]));
+    },
     async listInstigators() {
       open("list instigators");
       return copy([...instigators.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
@@ -232,24 +236,31 @@ export function createMemoryStateStore(): StateStore {
       if (!request) throw new StateStoreError(`Cannot update run request "${requestId}": no such run request`);
       Object.assign(request, copy(definedFields(patch, RUN_REQUEST_FIELDS)));
     },
-    async gc(before) {
+    async gc(before, options) {
       open("collect garbage");
-      const counts = { runs: 0, events: 0, materializations: 0, ticks: 0, runRequests: 0, backfills: 0 };
+      // one selection of what goes; a dry run counts it and stops before deleting
       const oldRuns = new Set([...runs.values()].filter((r) => r.status !== "running" && r.endedAt !== null && r.endedAt < before).map((r) => r.runId));
-      for (const id of oldRuns) runs.delete(id);
-      counts.runs = oldRuns.size;
       const keepEvents = events.filter((e) => !oldRuns.has(e.runId));
-      counts.events = events.length - keepEvents.length;
-      events.splice(0, events.length, ...keepEvents);
       const current = new Set(latest.values());
       const keepHistory = history.filter((m) => m.at >= before || current.has(m) || [...latest.values()].some((l) => l.assetKey === m.assetKey && l.partitionKey === m.partitionKey && l.runId === m.runId && l.at === m.at));
-      counts.materializations = history.length - keepHistory.length;
-      history.splice(0, history.length, ...keepHistory);
       const keepTicks = ticks.filter((t) => t.evaluatedAt >= before);
-      counts.ticks = ticks.length - keepTicks.length;
+      const oldRequests = [...requests].filter(([, r]) => r.status !== "requested" && r.updatedAt < before).map(([id]) => id);
+      const oldBackfills = [...backfills].filter(([, b]) => b.status !== "running" && b.updatedAt < before).map(([id]) => id);
+      const counts = {
+        runs: oldRuns.size,
+        events: events.length - keepEvents.length,
+        materializations: history.length - keepHistory.length,
+        ticks: ticks.length - keepTicks.length,
+        runRequests: oldRequests.length,
+        backfills: oldBackfills.length,
+      };
+      if (options?.dryRun) return counts;
+      for (const id of oldRuns) runs.delete(id);
+      events.splice(0, events.length, ...keepEvents);
+      history.splice(0, history.length, ...keepHistory);
       ticks.splice(0, ticks.length, ...keepTicks);
-      for (const [id, r] of requests) if (r.status !== "requested" && r.updatedAt < before) (requests.delete(id), counts.runRequests++);
-      for (const [id, b] of backfills) if (b.status !== "running" && b.updatedAt < before) (backfills.delete(id), backfillParts.delete(id), counts.backfills++);
+      for (const id of oldRequests) requests.delete(id);
+      for (const id of oldBackfills) (backfills.delete(id), backfillParts.delete(id));
       return counts;
     },
     async recordCheckResults(results) {

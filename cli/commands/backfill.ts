@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import type { BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
 import { backfillLiveStatus, runBackfill } from "../../io/backfill.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
@@ -58,11 +58,11 @@ export default defineCommand({
         process.off("SIGTERM", onSig);
       }
       const o = result.outcome;
-      const n = (s: string) => o?.steps.filter((x) => x.status === s).reduce((k, x) => k + 1, 0) ?? 0;
       const colour = result.status === "success" ? out.c.green : result.status === "canceled" ? out.c.yellow : out.c.red;
-      out.say(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${n("success")} step(s) succeeded, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""}${result.alreadyDone ? `, ${result.alreadyDone} already done` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
+      // counts of the recorded partition statuses, as `backfill show` and `backfill list` give them
+      out.say(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${formatCounts(result.counts)}${result.alreadyDone ? ` (${result.alreadyDone} already done before this run)` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
       if (result.status !== "success") out.say(out.c.dim(`Resume: dagx backfill --resume ${result.backfillId}`));
-      if (out.json) out.data({ backfillId: result.backfillId, runId: o?.runId ?? null, status: result.status, alreadyDone: result.alreadyDone, steps: (o?.steps ?? []).map(stepJson) });
+      if (out.json) out.data({ backfillId: result.backfillId, runId: o?.runId ?? null, status: result.status, alreadyDone: result.alreadyDone, counts: result.counts, steps: (o?.steps ?? []).map(stepJson) });
       return result.status === "success" ? 0 : result.status === "canceled" ? 130 : 1;
     });
   },
@@ -80,28 +80,33 @@ async function findBackfill(store: StateStore, id: string | undefined): Promise<
 async function manage(out: Output, store: StateStore, sub: "list" | "show" | "cancel", id: string | undefined): Promise<number> {
   if (sub === "list") {
     const list = await store.listBackfills({ limit: 50 });
-    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })));
+    const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));
+    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: counts.get(b.backfillId) })));
     else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
-    else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions]), out.c));
+    else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
     return 0;
   }
   if (sub === "show") {
     const { backfill: b, partitions } = await findBackfill(store, id);
-    const counts = (s: string) => partitions.filter((p) => p.status === s).length;
-    const summary = { total: partitions.length, success: counts("success"), failed: counts("failed"), pending: counts("pending"), skipped: counts("skipped"), canceled: counts("canceled") };
+    const summary = (await store.countBackfillPartitions([b.backfillId])).get(b.backfillId)!;
     if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
     else {
       out.say(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
-      out.say(`${summary.success}/${summary.total} done, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped, ${summary.canceled} canceled`);
+      out.say(formatCounts(summary));
       for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.say(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
     }
     return 0;
   }
   // cancel
-  const { backfill: b } = await findBackfill(store, id);
+  const { backfill: b, partitions } = await findBackfill(store, id);
   const live = backfillLiveStatus(b);
   if (live !== "running") {
-    if (live === "abandoned") await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: Date.now() });
+    if (live === "abandoned") {
+      // its process died: what it left pending is canceled now, in the one vocabulary of backfills
+      const now = Date.now();
+      await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
+      await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
+    }
     out.say(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
   } else {
     await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
@@ -109,4 +114,15 @@ async function manage(out: Output, store: StateStore, sub: "list" | "show" | "ca
   }
   if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
   return 0;
+}
+
+/** The one line of backfill counts (run summary and `backfill show`). */
+function formatCounts(c: BackfillCounts): string {
+  return `${c.success}/${c.total} done, ${c.failed} failed, ${c.pending} pending, ${c.skipped} skipped, ${c.canceled} canceled`;
+}
+
+/** The DONE column of `backfill list`. */
+function doneOf(c: BackfillCounts): string {
+  const rest = [c.failed && `${c.failed} failed`, c.canceled && `${c.canceled} canceled`, c.pending && `${c.pending} pending`].filter(Boolean).join(", ");
+  return `${c.success}/${c.total}${rest ? ` (${rest})` : ""}`;
 }

@@ -14,7 +14,7 @@ export default defineCommand({
   args: {
     ...globalArgs,
     keep: { type: "string", description: "Keep what is newer than this (default 30d)", valueHint: "DURATION" },
-    "dry-run": { type: "boolean", description: "Only count orphan files; delete nothing" },
+    "dry-run": { type: "boolean", description: "Count what gc would remove (the same rows and files); delete nothing" },
   },
   async run({ args }) {
     const keepMs = parseDuration(args.keep ?? "30d", "--keep");

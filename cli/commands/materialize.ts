@@ -101,9 +101,9 @@ export function stepJson(s: StepResult) {
 
 function toJson(o: RunOutcome) {
   if (o.status === "planned" || o.status === "nothing") {
-    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason })), fresh: o.plan.fresh };
+    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason })), fresh: o.plan.fresh, waiting: o.plan.waiting ?? [] };
   }
-  return { runId: o.runId, status: o.status, durationMs: Math.round(o.durationMs), steps: o.steps.map(stepJson) };
+  return { runId: o.runId, status: o.status, durationMs: Math.round(o.durationMs), steps: o.steps.map(stepJson), waiting: o.plan.waiting ?? [] };
 }
 
 export { formatDuration };

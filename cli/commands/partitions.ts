@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
-import { dynamicKeyProblem, isPartitionsDef } from "../../core/partitions/index.ts";
+import { dynamicDimensionNames, dynamicKeyProblem, isPartitionsDef } from "../../core/partitions/index.ts";
 import type { ProjectGraph } from "../../core/graph.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { globalArgs, positionals } from "../args.ts";
@@ -34,12 +34,9 @@ export default defineCommand({
     if (!name) throw new DagxError("USAGE", `partitions ${action} needs a NAME: \`dagx partitions ${action} customers${action === "list" ? "" : " KEY"}\``);
     if (action === "list" && keys.length > 0) throw new DagxError("USAGE", `partitions list takes no keys (got "${keys[0]}"): \`dagx partitions list ${name}\``);
     if (action !== "list" && keys.length === 0) throw new DagxError("USAGE", `partitions ${action} needs at least one key: \`dagx partitions ${action} ${name} KEY…\``);
-    for (const key of keys) {
-      const problem = dynamicKeyProblem(key);
-      if (problem) throw new DagxError("USAGE", `Invalid partition key ${JSON.stringify(key)} for dynamic partitions "${name}": ${problem}`);
-    }
     return withProject(args, async ({ out, project, store }) => {
       checkName(name, project.graph);
+      if (action === "add") checkKeys(name, keys, project.graph);
       const unique = [...new Set(keys)];
       if (action === "list") {
         const found = await store.listDynamicPartitions(name);
@@ -78,6 +75,15 @@ export function dynamicPartitionNames(graph: ProjectGraph): Set<string> {
     for (const single of singles) if (single.kind === "dynamic") names.add(single.name);
   }
   return names;
+}
+
+/** Refuse (exit 2) a key that could not be stored under every folder name the keys of NAME get (`partition=…`, `region=…`). */
+function checkKeys(name: string, keys: readonly string[], graph: ProjectGraph): void {
+  const dimensions = dynamicDimensionNames(name, [...graph.assets.values()].map((a) => a.def.options.partitions));
+  for (const key of keys) {
+    const problem = dynamicKeyProblem(key, dimensions);
+    if (problem) throw new DagxError("USAGE", `Invalid partition key ${JSON.stringify(key)} for dynamic partitions "${name}": ${problem}`);
+  }
 }
 
 /** Refuse a NAME no asset uses (exit 2), suggesting the closest known names. */

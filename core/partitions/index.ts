@@ -3,7 +3,7 @@
  * partition indices), the `--partitions` grammar, mappings and hive path segments. Pure.
  */
 export { hourly, daily, weekly, monthly, DEFAULT_FMT } from "./time-windows.ts";
-export { staticPartitions, dynamicPartitions, multiPartitions, isPartitionsDef, partitionKeyProblemFor, dynamicKeyProblem } from "./key-sets.ts";
+export { staticPartitions, dynamicPartitions, multiPartitions, isPartitionsDef, partitionKeyProblemFor, dynamicKeyProblem, dynamicDimensionNames } from "./key-sets.ts";
 export { partitionsId, partitionsLabel } from "./describe.ts";
 export { createPartitionSpace } from "./space.ts";
 export type { SpaceContext } from "./space.ts";
@@ -15,7 +15,7 @@ export { resolvePartitionSelection } from "./selection-resolve.ts";
 export type { ResolveOptions } from "./selection-resolve.ts";
 export { identity, timeWindow, allPartitions, lastPartition, staticMapping, dimension, multiMapping, isPartitionMapping, defaultMapping } from "./mappings.ts";
 export { mapToUpstream } from "./map-upstream.ts";
-export { partitionSegments, encodePartitionValue } from "./segments.ts";
+export { partitionSegments, encodePartitionValue, partitionKeyProblem, MAX_FOLDER_BYTES } from "./segments.ts";
 export { PartitionRangeError } from "./errors.ts";
 export { PARTITIONS_DEF, PARTITION_MAPPING } from "./types.ts";
 export type {

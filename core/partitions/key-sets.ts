@@ -3,7 +3,6 @@
  * keys become folder names and `--partitions` values, so they are strict.
  */
 import { DefinitionError } from "../errors.ts";
-import { partitionKeyProblem } from "../keys.ts";
 import {
   type DynamicPartitionsDef,
   type MultiPartitionsDef,
@@ -12,6 +11,7 @@ import {
   type SinglePartitionsDef,
   type StaticPartitionsDef,
 } from "./types.ts";
+import { partitionKeyProblem } from "./segments.ts";
 
 const DIMENSION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DYNAMIC_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
@@ -71,6 +71,11 @@ export function multiPartitions<const D extends Record<string, SinglePartitionsD
     if (d.kind === "static") {
       const bad = d.keys.find((k) => k.includes("|"));
       if (bad !== undefined) fail(`key "${bad}" of dimension "${name}" contains "|", which joins the dimension keys`);
+      // the folder of a dimension is named after the dimension, not "partition"
+      for (const key of d.keys) {
+        const problem = partitionKeyProblem(key, name);
+        if (problem) fail(`key ${JSON.stringify(key)} of dimension "${name}" is invalid: ${problem}`);
+      }
     }
   }
   return Object.freeze({ [PARTITIONS_DEF]: true as const, kind: "multi" as const, dimensions, names: Object.freeze(names) as never });
@@ -81,18 +86,44 @@ export function isPartitionsDef(value: unknown): value is PartitionsDef {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PARTITIONS_DEF] === true;
 }
 
-/** Why `key` cannot be a partition key (of a multi-partition dimension when `multi`), or null. */
-export function partitionKeyProblemFor(key: string, multi: boolean): string | null {
-  const p = partitionKeyProblem(key);
-  if (p) return p;
+/**
+ * Why `key` cannot be a partition key (of a multi-partition dimension when `multi`), or null.
+ * `dimension` names the key's folder (`partition=…` alone, `region=…` as a dimension), whose
+ * length in bytes is limited.
+ */
+export function partitionKeyProblemFor(key: string, multi: boolean, dimension = "partition"): string | null {
+  const problem = partitionKeyProblem(key, dimension);
+  if (problem) return problem;
   if (multi && key.includes("|")) return 'it contains "|", which joins the keys of a multi-partition';
   return null;
 }
 
 /**
  * Why `key` cannot be added to dynamic partitions, or null. "|" is refused too, because a
- * dynamic definition may be a dimension of a multi-partition.
+ * dynamic definition may be a dimension of a multi-partition. `dimensions` are the folder names
+ * the key will be stored under (`partition` when used alone, the dimension name in a
+ * multi-partition; see {@link dynamicDimensionNames}): the key must fit every one of them.
  */
-export function dynamicKeyProblem(key: string): string | null {
-  return partitionKeyProblemFor(key, true);
+export function dynamicKeyProblem(key: string, dimensions: readonly string[] = ["partition"]): string | null {
+  for (const dimension of dimensions.length > 0 ? dimensions : ["partition"]) {
+    const problem = partitionKeyProblemFor(key, true, dimension);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/**
+ * The folder names under which keys of `dynamicPartitions(name)` are stored, over the given
+ * partitions definitions: "partition" where it is used alone, the dimension name where it is
+ * a dimension of a multi-partition.
+ */
+export function dynamicDimensionNames(name: string, defs: Iterable<unknown>): string[] {
+  const found = new Set<string>();
+  for (const def of defs) {
+    if (!isPartitionsDef(def)) continue;
+    if (def.kind === "dynamic" && def.name === name) found.add("partition");
+    if (def.kind !== "multi") continue;
+    for (const [dimension, d] of Object.entries(def.dimensions)) if (d.kind === "dynamic" && d.name === name) found.add(dimension);
+  }
+  return [...found];
 }

@@ -10,11 +10,20 @@ import { BUN, CLI, type CliResult, dagx, makeProject, removeProject, ok, type St
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
 
+interface Counts {
+  total: number;
+  success: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  canceled: number;
+}
 interface BackfillJson {
   backfillId: string;
   runId: string | null;
   status: string;
   alreadyDone: number;
+  counts: Counts;
   steps: StepJson[];
 }
 interface ListJson {
@@ -22,9 +31,9 @@ interface ListJson {
   status: string;
   selection: string;
   partitions: string;
+  counts: Counts;
 }
 interface ShowJson extends ListJson {
-  counts: { total: number; success: number; failed: number; pending: number; skipped: number; canceled: number };
   steps: { key: string; partition: string | null; status: string; runId: string | null; error: string | null }[];
 }
 interface StatusJson {
@@ -167,7 +176,7 @@ describe("backfill lifecycle", () => {
     // not a TTY: plain lines, no bar, no escape codes
     expect(r.stderr).toContain(`Backfill 63 partition step(s) run ${out.runId}`);
     expect(r.stderr).toMatch(/backfill \d+\/63 done · \d+ running · 0 failed/);
-    expect(r.stderr).toContain(`✔ Backfill ${out.backfillId} success · 63 step(s) succeeded, 0 failed, 0 skipped`);
+    expect(r.stderr).toContain(`✔ Backfill ${out.backfillId} success · 63/63 done, 0 failed, 0 pending, 0 skipped, 0 canceled`);
     expect(r.stderr).not.toContain("\r");
     expect(r.stderr).not.toContain("\x1b[");
 
@@ -363,7 +372,11 @@ describe("stopping a running backfill", () => {
     const s = await show(dir, out.backfillId);
     expect(s.status).toBe("canceled");
     expect(s.counts.success).toBe(ran);
-    expect(s.counts.success + s.counts.canceled + s.counts.pending).toBe(12);
+    // one vocabulary: what the run canceled is "canceled" in show and list too, never "pending"
+    const canceled = out.steps.filter((x) => x.status === "canceled").length;
+    expect(s.counts).toEqual({ total: 12, success: ran, failed: 0, pending: 0, skipped: 0, canceled });
+    expect(out.counts).toEqual(s.counts);
+    expect((await list(dir))[0]!.counts).toEqual(s.counts);
     expect((await status(dir)).get("raw")!.partitions!.materialized).toBe(ran);
     const runs = ok(await dagx(dir, ["runs", "--json"])).json<{ status: string }[]>();
     expect(runs[0]!.status).toBe("canceled");
@@ -407,6 +420,16 @@ describe("stopping a running backfill", () => {
     expect(starts(dir, "raw").size).toBeLessThan(31);
     const s = await show(dir, out.backfillId);
     expect([s.status, s.counts.success]).toEqual(["canceled", done]);
+    // the run's summary, show and list count the same recorded partitions
+    const canceled = out.steps.filter((x) => x.status === "canceled").length;
+    expect(canceled).toBeGreaterThan(20);
+    expect(s.counts).toEqual({ total: 31, success: done, failed: 0, pending: 0, skipped: 0, canceled });
+    expect(out.counts).toEqual(s.counts);
+    expect((await list(dir))[0]!.counts).toEqual(s.counts);
+    const line = `${done}/31 done, 0 failed, 0 pending, 0 skipped, ${canceled} canceled`;
+    expect(await stderr).toContain(line);
+    const human = ok(await dagx(dir, ["backfill", "show", out.backfillId]));
+    expect(human.stdout + human.stderr).toContain(line);
     // cancel of a backfill that is not running changes nothing
     const again = ok(await dagx(dir, ["backfill", "cancel", out.backfillId]));
     expect(again.stderr).toContain("is not running (canceled)");
@@ -434,8 +457,17 @@ describe("kill -9 in the middle of a backfill", () => {
 
     const l = await list(dir);
     expect(l.map((b) => [b.backfillId, b.status])).toEqual([[id, "abandoned"]]);
-    expect((await show(dir, id)).status).toBe("abandoned");
     expect(ok(await dagx(dir, ["backfill", "list"])).stderr).toMatch(new RegExp(`${id}\\s+abandoned`));
+    const abandoned = await show(dir, id);
+    expect(abandoned.status).toBe("abandoned");
+    // the process died: what it had not finished is pending (and list counts the same)
+    expect(abandoned.counts.pending).toBeGreaterThan(0);
+    expect(l[0]!.counts).toEqual(abandoned.counts);
+    // canceling an abandoned backfill turns its pending partitions into canceled ones
+    expect(ok(await dagx(dir, ["backfill", "cancel", id])).stderr).toContain("marked canceled");
+    const canceled = await show(dir, id);
+    expect(canceled.status).toBe("canceled");
+    expect(canceled.counts).toEqual({ ...abandoned.counts, pending: 0, canceled: abandoned.counts.canceled + abandoned.counts.pending });
     const runs = ok(await dagx(dir, ["runs", "--json"])).json<{ status: string }[]>();
     expect(runs.map((r) => r.status)).toEqual(["abandoned"]);
 

@@ -2,7 +2,9 @@
 // kept, the run marked abandoned, `--stale` picks up the rest), and many dagx processes share one
 // project at once with no lock error and no lost event.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { BUN, CLI, dagx, makeProject, removeProject } from "./helpers.ts";
@@ -174,4 +176,82 @@ describe("many processes on one project", () => {
     ]);
     expect((await parquetRows(join(dir, ".dagx/data/right/data.parquet"))).length).toBe(50);
   }, 60_000);
+});
+
+const PLAIN = { "a.asset.ts": `import { asset } from "dagx";\nexport const plain = asset(() => [{ v: 1 }]);\n` };
+
+describe("a damaged state file", () => {
+  test("random bytes or a truncated file: every command names the file and how to recover; following the hint works", async () => {
+    const dir = makeProject(PLAIN, "dagx state=[*]-");
+    dirs.push(dir);
+    expect((await dagx(dir, ["materialize"])).code).toBe(0);
+    const state = join(dir, ".dagx/state.duckdb");
+    const good = readFileSync(state);
+    for (const damaged of [randomBytes(200_000), good.subarray(0, 5000)]) {
+      writeFileSync(state, damaged);
+      for (const args of [["status"], ["runs"], ["materialize"]]) {
+        const r = await dagx(dir, args);
+        expect([args[0], r.code]).toEqual([args[0], 1]);
+        expect(r.stderr).toContain(`State file "${state}" is damaged`);
+        expect(r.stderr).toContain(`mv "${state}" "${state}.broken"`);
+        expect(r.stderr).toContain("outputs under .dagx/data stay");
+        expect(r.stderr).not.toContain("    at ");
+      }
+    }
+    // the recovery the message gives: move it aside, then materialize --stale rebuilds
+    renameSync(state, `${state}.broken`);
+    expect((await dagx(dir, ["materialize", "--stale"])).code).toBe(0);
+    const st = (await dagx(dir, ["status", "--json"])).json<StatusJson[]>();
+    expect(st.map((s) => [s.key, s.status])).toEqual([["plain", "fresh"]]);
+  });
+});
+
+/** Run the CLI as an unprivileged user when we are root (root ignores permission bits), else as we are. */
+async function dagxAsUser(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const prefix = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+  const proc = Bun.spawn([...prefix, BUN, CLI, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", HOME: cwd } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+const root = process.getuid?.() === 0;
+const canDropPrivileges = !root || Bun.which("setpriv") !== null;
+
+describe("a read-only .dagx", () => {
+  // as root the test runs the CLI as "nobody" through setpriv; without setpriv it cannot make a folder read-only for root
+  test.skipIf(!canDropPrivileges)("status, query, runs and logs work; a write says the folder is read-only and how to fix it", async () => {
+    const dir = makeProject(PLAIN, "dagx-readonly-");
+    dirs.push(dir);
+    expect((await dagx(dir, ["materialize"])).code).toBe(0);
+    const dagxDir = join(dir, ".dagx");
+    const state = join(dagxDir, "state.duckdb");
+    if (root) execFileSync("chown", ["-R", "65534:65534", dir]);
+    const before = statSync(state);
+    const files = readdirSync(dagxDir).sort();
+    chmodSync(state, 0o444);
+    if (existsSync(`${state}.lock`)) chmodSync(`${state}.lock`, 0o444);
+    chmodSync(dagxDir, 0o555);
+    try {
+      const status = await dagxAsUser(dir, ["status", "--json"]);
+      expect([status.code, status.stderr]).toEqual([0, ""]);
+      expect(JSON.parse(status.stdout).map((s: StatusJson) => [s.key, s.status])).toEqual([["plain", "fresh"]]);
+      const q = await dagxAsUser(dir, ["query", "select v from plain", "--json"]);
+      expect([q.code, JSON.parse(q.stdout || "null")]).toEqual([0, [{ v: 1 }]]);
+      const runs = await dagxAsUser(dir, ["runs", "--json"]);
+      expect(runs.code).toBe(0);
+      expect(JSON.parse(runs.stdout).map((r: RunsJson) => r.status)).toEqual(["success"]);
+      const logs = await dagxAsUser(dir, ["logs", "latest", "--json"]);
+      expect(logs.code).toBe(0);
+      expect((JSON.parse(logs.stdout) as LogsJson).events.some((e) => e.type === "materialization")).toBe(true);
+      const write = await dagxAsUser(dir, ["materialize"]);
+      expect(write.code).toBe(1);
+      expect(write.stderr).toContain(`State file "${state}" is read-only`);
+      expect(write.stderr).toContain("chmod u+w");
+      expect(write.stderr).not.toContain("    at ");
+      // nothing in .dagx changed
+      expect(readdirSync(dagxDir).sort()).toEqual(files);
+      expect(statSync(state).mtimeMs).toBe(before.mtimeMs);
+    } finally {
+      chmodSync(dagxDir, 0o755);
+    }
+  });
 });

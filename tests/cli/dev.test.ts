@@ -125,6 +125,35 @@ export const events = asset({ partitions: daily({ start: "${day(3)}" }) }, (ctx)
     expect(await d.stop("SIGTERM")).toBe(0);
   });
 
+  test("an edit to a partitioned asset says how many of its partitions are stale and gives the backfill command (not \"up to date\")", async () => {
+    const REVENUE = (v: number) => `import { asset, daily } from "dagx";
+export const daily_revenue = asset({ partitions: daily({ start: "2024-01-01", end: "2024-04-01" }) }, (ctx) => [{ day: ctx.partition.key, v: ${v} }]);
+export const summary = asset({ ins: { daily_revenue } }, (ctx, { daily_revenue }) => ctx.sql\`select count(*)::INT as n from \${daily_revenue}\`);
+`;
+    const dir = project({ "a.asset.ts": REVENUE(1) });
+    expect((await dagx(dir, ["materialize", "daily_revenue", "--partitions", "*"])).code).toBe(0);
+    expect((await dagx(dir, ["materialize", "summary"])).code).toBe(0);
+    const d = await dev(dir);
+    let m = d.mark();
+    save(dir, "a.asset.ts", REVENUE(2));
+    m = await d.waitFor(/reloaded a\.asset\.ts ~daily_revenue\n/, { from: m });
+    const line = "daily_revenue: 91 of 91 partitions stale — run: dagx backfill daily_revenue --partitions 2024-01-01..2024-03-31";
+    await d.waitFor(line, { from: m });
+    const end = await d.waitFor(/✔ [^\n]*\n/, { from: m });
+    const out = d.text().slice(m, end);
+    expect(out).not.toMatch(/✔ up to date/);
+    // summary re-ran, but read stale partitions: status calls both stale, and so does dev
+    expect(out).toMatch(/✔ run \S+ success; not up to date yet: daily_revenue, summary — run the command above\n/);
+    // status agrees with what dev printed
+    const st = (await dagx(dir, ["status", "daily_revenue", "--json"])).json<{ partitions: { total: number; stale: number } }[]>();
+    expect(st[0]!.partitions).toMatchObject({ total: 91, stale: 91 });
+    // and the printed command fixes it
+    expect((await dagx(dir, line.split(" — run: dagx ")[1]!.split(" "))).code).toBe(0);
+    const after = (await dagx(dir, ["status", "daily_revenue", "--json"])).json<{ partitions: { stale: number } }[]>();
+    expect(after[0]!.partitions.stale).toBe(0);
+    expect(await d.stop("SIGINT")).toBe(0);
+  });
+
   test("two saves 35 ms apart: the second one is not lost (the last content always gets loaded)", async () => {
     const dir = project({ "helper.ts": "export const factor = 0;\n", "a.asset.ts": A_ASSET("factor") });
     const d = await dev(dir, ["--debounce", "5ms"]);

@@ -136,6 +136,38 @@ export const p = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-
     expect(readdirSync(join(d, ".dagx/data/p")).sort()).toEqual(["date=2024-01-01", "date=2024-01-02", "date=2024-01-03"]);
   });
 
+  test("gc --dry-run counts exactly what gc then removes (old runs, non-latest history, orphan and temp files)", async () => {
+    const d = makeProject({
+      ".dagx/.keep": "",
+      "a.asset.ts": `import { asset, daily } from "dagx";
+export const t = asset(() => [{ v: 1 }]);
+export const j = asset(() => ({ ok: true }));
+export const p = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-04" }) }, (ctx) => [{ day: ctx.partition.key }]);
+`,
+    }, "dagx gc=[*]-");
+    dirs.push(d);
+    for (let i = 0; i < 3; i++) expect((await dagx(d, ["materialize", "t", "j"])).code).toBe(0);
+    expect((await dagx(d, ["materialize", "p", "--partitions", "*"])).code).toBe(0);
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const rel of [".dagx/data/gone/data.parquet", ".dagx/data/t/.tmp-1-abc-data.parquet", ".dagx/data/p/date=2023-12-31/data.parquet"]) {
+      writeFile(d, rel, "x");
+      utimesSync(join(d, rel), old, old);
+    }
+    type Gc = { runs: number; events: number; materializations: number; ticks: number; runRequests: number; backfills: number; orphanFiles: number; orphanBytes: number; tempFiles: number; dryRun: boolean };
+    const counts = ({ dryRun: _, ...c }: Gc) => c;
+    const dry = (await dagx(d, ["gc", "--keep", "0s", "--dry-run", "--json"])).json<Gc>();
+    expect(dry.dryRun).toBe(true);
+    expect(dry.runs).toBe(4);
+    expect(dry.materializations).toBe(4);
+    // the dry run removed nothing: a second dry run counts the same
+    expect(counts((await dagx(d, ["gc", "--keep", "0s", "--dry-run", "--json"])).json<Gc>())).toEqual(counts(dry));
+    expect(existsSync(join(d, ".dagx/data/gone/data.parquet"))).toBe(true);
+    const real = (await dagx(d, ["gc", "--keep", "0s", "--json"])).json<Gc>();
+    expect(counts(real)).toEqual(counts(dry));
+    const human = await dagx(d, ["gc", "--keep", "0s", "--dry-run"]);
+    expect(human.stdout + human.stderr).toContain("Would remove: 0 run(s), 0 event(s), 0 history row(s)");
+  });
+
   test("--keep parses durations and rejects nonsense with exit 2", async () => {
     const d = project({ "a.asset.ts": `import { asset } from "dagx";\nexport const t = asset(() => 1);\n` });
     const r = await dagx(d, ["gc", "--keep", "forever"]);

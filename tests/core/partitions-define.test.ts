@@ -37,6 +37,9 @@ function definitionError(fn: () => unknown): string {
   throw new Error("expected a DefinitionError");
 }
 
+const tooLong = (dimension: string, bytes: number) =>
+  `it is too long: its folder name "${dimension}=…" would be ${bytes} bytes, over the 255-byte limit of file systems (a character other than letters, digits, "_", "-", "." and "~" takes 3 bytes per UTF-8 byte, so 9 for most CJK characters): use a shorter key`;
+
 describe("partition definitions validate at definition time", () => {
   const cases: [string, () => unknown, string][] = [
     ["invalid start", () => daily({ start: "2024-13-01" }), 'Invalid daily() partitions: start "2024-13-01" is not a valid date (use "2024-01-01" or "2024-01-01 06:00")'],
@@ -58,7 +61,9 @@ describe("partition definitions validate at definition time", () => {
     ["static key with ..", () => staticPartitions(["a..b"]), 'Invalid staticPartitions(): key "a..b" is invalid: it contains ".."'],
     ["static key with control char", () => staticPartitions(["a\nb"]), 'Invalid staticPartitions(): key "a\\nb" is invalid: it contains a control character'],
     ["empty static key", () => staticPartitions([""]), 'Invalid staticPartitions(): key "" is invalid: it is empty'],
-    ["long static key", () => staticPartitions(["x".repeat(256)]), `Invalid staticPartitions(): key "${"x".repeat(256)}" is invalid: it is longer than 255 characters`],
+    ["long static key", () => staticPartitions(["x".repeat(246)]), `Invalid staticPartitions(): key "${"x".repeat(246)}" is invalid: ${tooLong("partition", 256)}`],
+    ["static CJK key over 255 bytes encoded", () => staticPartitions(["顧".repeat(28)]), `Invalid staticPartitions(): key "${"顧".repeat(28)}" is invalid: ${tooLong("partition", 262)}`],
+    ["multi static key too long for its dimension's folder", () => multiPartitions({ customer_region: staticPartitions(["r".repeat(240)]) }), `Invalid multiPartitions(): key "${"r".repeat(240)}" of dimension "customer_region" is invalid: ${tooLong("customer_region", 256)}`],
     ["duplicate static key", () => staticPartitions(["eu", "us", "eu"]), 'Invalid staticPartitions(): key "eu" is listed twice'],
     ["dynamic name", () => dynamicPartitions("../x"), 'Invalid dynamicPartitions() name "../x": use 1–255 letters, digits, "_", "-" and ".", not starting with "." or "-"'],
     ["multi without dimensions", () => multiPartitions({}), 'Invalid multiPartitions(): it needs at least one dimension, like multiPartitions({ date: daily({ start: "2024-01-01" }), region: staticPartitions(["eu", "us"]) })'],
@@ -75,6 +80,19 @@ describe("partition definitions validate at definition time", () => {
     expect(dynamicKeyProblem("acme")).toBeNull();
     expect(dynamicKeyProblem("a|b")).toBe('it contains "|", which joins the keys of a multi-partition');
     expect(dynamicKeyProblem("..")).toBe('it contains ".."');
+  });
+
+  test("dynamicKeyProblem() limits the encoded folder name to 255 bytes under every folder name the key gets", () => {
+    expect(dynamicKeyProblem("a".repeat(245))).toBeNull();
+    expect(dynamicKeyProblem("a".repeat(246))).toBe(tooLong("partition", 256));
+    expect(dynamicKeyProblem("顧".repeat(27))).toBeNull();
+    expect(dynamicKeyProblem("顧".repeat(28))).toBe(tooLong("partition", 262));
+    expect(dynamicKeyProblem("a".repeat(245), ["r"])).toBeNull();
+    expect(dynamicKeyProblem("a".repeat(245), ["r", "customer_x"])).toBe(tooLong("customer_x", 256));
+  });
+
+  test("staticPartitions() accepts a key whose folder is exactly 255 bytes", () => {
+    expect(staticPartitions(["x".repeat(245)]).keys[0]).toHaveLength(245);
   });
 });
 
@@ -135,6 +153,11 @@ describe("partitionSegments()", () => {
     expect(encodePartitionValue("a\tb=c ü")).toBe("a%09b%3Dc%20%C3%BC");
     const space = createPartitionSpace(dynamicPartitions("files"), { now, dynamicKeys: () => [".env", "x y"] });
     expect(partitionSegments(space, ".env")).toEqual(["partition=%2Eenv"]);
+  });
+
+  test("refuses, with a clear message, a stored dynamic key whose folder name would pass 255 bytes", () => {
+    const space = createPartitionSpace(dynamicPartitions("files"), { now, dynamicKeys: () => ["x".repeat(300)] });
+    expect(() => partitionSegments(space, "x".repeat(300))).toThrow(/^Cannot store partition "x+" of .*: it is too long: its folder name "partition=…" would be 310 bytes/);
   });
 
   test("refuses keys that are not partitions of the space", () => {

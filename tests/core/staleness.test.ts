@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MissingUpstreamError, planRun } from "../../core/plan.ts";
+import { createPartitionSpace, daily, IndexSet } from "../../core/partitions/index.ts";
 import { computeStatuses } from "../../core/staleness.ts";
 import type { FailureRecord, MaterializationRecord } from "../../core/types.ts";
 
@@ -58,6 +59,19 @@ describe("planRun()", () => {
   test("refuses an unselected upstream that was never materialized, naming the fix", () => {
     expect(() => planRun({ graph, selected: new Set(["b"]), latest: new Map() })).toThrow(MissingUpstreamError);
     expect(() => planRun({ graph, selected: new Set(["b"]), latest: new Map() })).toThrow(/upstream "a" has never been materialized.*dagx materialize \+b/);
+  });
+
+  test("with statuses, lists (not refuses) what waits on an upstream without partitions; without, refuses with the same reason", () => {
+    const space = createPartitionSpace(daily({ start: "2024-06-01" }), { now: Date.parse("2024-06-01T12:00:00Z") });
+    const partitions = { spaces: new Map([["a", space]]), targets: new Map([["a", IndexSet.EMPTY]]), materialized: new Map(), mapping: () => { throw new Error("unused"); }, singleRun: new Set<string>() };
+    const p = planRun({ graph, selected: new Set(order), latest: new Map(), statuses: statuses([]), partitions });
+    expect(p.steps).toEqual([]);
+    expect(p.fresh).toEqual(["a"]);
+    expect(p.waiting).toEqual([
+      { key: "b", reason: 'upstream "a" has no partitions yet: daily(start=2024-06-01) has no complete window yet (a time window exists once it has ended; `endOffset: 1` adds the current one)' },
+      { key: "c", reason: 'upstream "b" waits: upstream "a" has no partitions yet' },
+    ]);
+    expect(() => planRun({ graph, selected: new Set(["b"]), latest: new Map(), partitions })).toThrow('Cannot materialize "b": upstream "a" has no partitions yet: daily(start=2024-06-01) has no complete window yet');
   });
 
   test("with statuses, leaves fresh assets out", () => {

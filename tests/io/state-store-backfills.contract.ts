@@ -87,4 +87,16 @@ export function backfillContractTests(fresh: () => Promise<StateStore>): void {
     expect((await store.listBackfills({ limit: 2 })).map((b) => b.backfillId)).toEqual(["a", "c"]);
     expect(await store.listBackfills({ limit: 0 })).toEqual([]);
   });
+
+  test("countBackfillPartitions() counts recorded statuses per backfill; an unknown id counts zero", async () => {
+    const store = await fresh();
+    const statuses = ["success", "success", "failed", "pending", "skipped", "canceled", "canceled"] as const;
+    await store.createBackfill(makeBackfill("b1"), statuses.map((status, i) => makeBackfillPartition("b1", "a", `p${i}`, { status })));
+    await store.createBackfill(makeBackfill("b2"), [makeBackfillPartition("b2", "a", "p1", { status: "success" })]);
+    const counts = await store.countBackfillPartitions(["b1", "b2", "nope"]);
+    expect(counts.get("b1")).toEqual({ total: 7, success: 2, failed: 1, pending: 1, skipped: 1, canceled: 2 });
+    expect(counts.get("b2")).toEqual({ total: 1, success: 1, failed: 0, pending: 0, skipped: 0, canceled: 0 });
+    expect(counts.get("nope")).toEqual({ total: 0, success: 0, failed: 0, pending: 0, skipped: 0, canceled: 0 });
+    expect((await store.countBackfillPartitions([])).size).toBe(0);
+  });
 }

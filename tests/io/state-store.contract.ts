@@ -183,6 +183,24 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect(await store.confirmedMtimes()).toEqual([]);
     });
 
+    test("gc(before, { dryRun: true }) counts exactly what gc(before) then removes, and removes nothing", async () => {
+      const store = await fresh();
+      await store.createRun(makeRun("old", { status: "success", endedAt: 1500 }));
+      await store.createRun(makeRun("new", { status: "success", endedAt: 9000 }));
+      await store.createRun(makeRun("live"));
+      await store.write({
+        events: [makeEvent("old", 1), makeEvent("old", 2), makeEvent("new", 1)],
+        materializations: [makeMaterialization("a", { at: 1000, runId: "old" }), makeMaterialization("a", { at: 1200, runId: "old" }), makeMaterialization("a", { at: 9000, runId: "new" }), makeMaterialization("b", { at: 1000, runId: "old" })],
+      });
+      const dry = await store.gc(5000, { dryRun: true });
+      expect(dry).toMatchObject({ runs: 1, events: 2, materializations: 2 });
+      expect(await store.gc(5000, { dryRun: true })).toEqual(dry);
+      expect((await store.listRuns()).length).toBe(3);
+      expect(await store.gc(5000)).toEqual(dry);
+      expect(await store.gc(5000, { dryRun: true })).toMatchObject({ runs: 0, events: 0, materializations: 0 });
+      expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(["live", "new"]);
+    });
+
     test("close() makes later calls reject with StateStoreError", async () => {
       const store = await fresh();
       await store.close();

@@ -42,6 +42,22 @@ async function holdFile(file: string): Promise<Bun.Subprocess<"ignore", "pipe", 
 }
 
 describe("createDuckDBStateStore()", () => {
+  test("a damaged file (random bytes, truncated) rejects with a StateStoreError naming the file and the recovery", async () => {
+    const good = freshPath();
+    await createStateFile(good);
+    for (const bytes of [Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 256)), fs.readFileSync(good).subarray(0, 4096)]) {
+      const file = freshPath();
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, bytes);
+      const store = createDuckDBStateStore(file);
+      const error = await store.listRuns().then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(StateStoreError);
+      expect((error as Error).message).toStartWith(`State file "${file}" is damaged (`);
+      expect((error as Error).message).toContain(`mv "${file}" "${file}.broken"`);
+      await store.close();
+    }
+  });
+
   test("creates the folder 0700 and the file 0600, at the current schema version", async () => {
     const file = freshPath();
     const store = createDuckDBStateStore(file);
