@@ -1,7 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from "@duckdb/node-api";
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
-import { type MountedViews, mountAssetViews } from "../../io/query-views.ts";
+import { loadSpaces } from "../../io/partition-state.ts";
+import { type MountedViews, mountAssetViews, viewNameOf } from "../../io/query-views.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { type Output, formatTable, writeStdout } from "../output.ts";
@@ -40,11 +41,35 @@ function viewList(mounted: MountedViews): string {
   return skipped.length === 0 ? list : `${list}; no view for ${skipped.slice(0, 10).join(", ")} (--verbose says why)`;
 }
 
-async function runUserSql(conn: DuckDBConnection, sql: string, mounted: MountedViews, limit?: number): Promise<DuckDBResultReader> {
+/**
+ * The asset a "Table with name X does not exist" error is about, when X is the view name of an
+ * asset of the project that has no view (never materialized): DuckDB's own guess ("Did you mean
+ * pg_class?") would only mislead.
+ */
+function unmaterializedAsset(message: string, assetKeys: Iterable<string>, mounted: MountedViews): string | null {
+  const m = /^Catalog Error: Table with name "?(.+?)"? does not exist/.exec(message);
+  if (!m) return null;
+  const missing = m[1]!.toLowerCase();
+  const hasView = new Set([...mounted.views.map((v) => v.key), ...mounted.skipped.map((s) => s.key)]);
+  const candidates = [...assetKeys].filter((k) => !hasView.has(k));
+  const full = candidates.find((k) => {
+    const { schema, view } = viewNameOf(k);
+    return (schema === null ? view : `${schema}.${view}`).toLowerCase() === missing;
+  });
+  if (full) return full;
+  const byView = candidates.filter((k) => viewNameOf(k).view.toLowerCase() === missing);
+  return byView.length === 1 ? byView[0]! : null;
+}
+
+async function runUserSql(conn: DuckDBConnection, sql: string, mounted: MountedViews, assetKeys: Iterable<string>, limit?: number): Promise<DuckDBResultReader> {
   try {
     return limit === undefined ? await conn.runAndReadAll(sql) : await conn.runAndReadUntil(sql, limit + 1);
   } catch (e) {
     const msg = (e as Error).message;
+    const never = unmaterializedAsset(msg, assetKeys, mounted);
+    if (never !== null) {
+      throw new DagxError("USAGE", `Asset "${never}" has no materialization yet: run dagx materialize ${never}, then query it again`, { cause: e });
+    }
     // DuckDB's multi-line messages end with a caret under the error: keep the views off that line
     throw new DagxError("USAGE", `${msg}${msg.includes("\n") ? "\n" : " "}— ${viewList(mounted)}`, { cause: e });
   }
@@ -91,12 +116,13 @@ export default defineCommand({
       const instance = await DuckDBInstance.create(":memory:");
       const conn = await instance.connect();
       try {
-        const mounted = await mountAssetViews(conn, project, await store.latestMaterializations());
+        const [latest, spaces] = await Promise.all([store.latestMaterializations(), loadSpaces(project.graph, store, Date.now())]);
+        const mounted = await mountAssetViews(conn, project, latest, spaces);
         if (out.verbose) {
           for (const v of mounted.views) out.say(out.c.dim(`view ${v.name} ← ${v.key} (${v.format}, ${v.files} file(s))`));
           for (const s of mounted.skipped) out.say(out.c.dim(`no view for "${s.key}": ${s.reason}`));
         }
-        const reader = await runUserSql(conn, sql, mounted, format === "table" ? TABLE_LIMIT : undefined);
+        const reader = await runUserSql(conn, sql, mounted, project.graph.assets.keys(), format === "table" ? TABLE_LIMIT : undefined);
         if (format === "json") out.data(reader.getRowObjectsJS().map((r) => toJsonValue(r)));
         else if (format === "csv") {
           const lines = [reader.columnNames().map(csvField).join(","), ...reader.getRowsJson().map((r) => r.map(csvField).join(","))];

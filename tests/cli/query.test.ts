@@ -131,3 +131,22 @@ describe("dagx query", () => {
     expect(bad.stderr).toContain('Unknown --format "xml": use one of table, csv, json');
   });
 });
+
+describe("dagx query on an asset that was never materialized", () => {
+  test("says first that the asset has no materialization yet and how to make one, before DuckDB's guess", async () => {
+    const p = makeProject({
+      "shop.asset.ts": `import { asset } from "dagx";\nexport const orders = asset(() => [{ id: 1 }]);\nexport const analytics_revenue = asset({ key: "analytics/revenue" }, () => [{ r: 1 }]);\n`,
+    });
+    try {
+      const r = await dagx(p, ["query", "select * from orders"]);
+      expect(r.code).toBe(2);
+      const text = (r.stdout + r.stderr).trim();
+      expect(text).toStartWith('error Asset "orders" has no materialization yet: run dagx materialize orders, then query it again');
+      expect(text).not.toContain("pg_class");
+      const deep = await dagx(p, ["query", "select * from analytics.revenue"]);
+      expect((deep.stdout + deep.stderr).trim()).toStartWith('error Asset "analytics/revenue" has no materialization yet: run dagx materialize analytics/revenue, then query it again');
+    } finally {
+      removeProject(p);
+    }
+  });
+});
