@@ -23,6 +23,7 @@ import { literalPattern, quoteIdent, quoteLiteral } from "./_tabular-sql.ts";
 export const INLINE_MAX = 1000;
 /** The column DuckDB's `filename` option adds to tell files apart; never shown to users. */
 const FILE_COL = "__dagx_file";
+const PATTERN_COL = "__dagx_pattern";
 
 function readParquet(list: string, unionByName: boolean, withFile: boolean): string {
   return `read_parquet(${list}, hive_partitioning = false, union_by_name = ${unionByName}${withFile ? `, filename = ${quoteLiteral(FILE_COL)}` : ""})`;
@@ -76,23 +77,27 @@ async function describeNames(conn: DuckDBConnection, sql: string): Promise<Set<s
   return new Set(r.getRowObjectsJS().map((row) => String(row.column_name).toLowerCase()));
 }
 
-/** A temp table of (file, pattern, key values…) in `conn`, and a variable of the same name holding the patterns. */
+/**
+ * A temp table of (file, key values…) in `conn`, and a variable of the same name holding the file
+ * patterns; a pattern column only when some path needs escaping (it costs a column per file).
+ */
 async function fileTable(conn: DuckDBConnection, src: PartitionFiles): Promise<string> {
   const name = `__dagx_files_${process.pid}_${++seq}`;
-  const cols = [FILE_COL, "__dagx_pattern", ...src.dims].map((c) => `${quoteIdent(c)} VARCHAR`).join(", ");
+  const escaped = src.files.some((f) => literalPattern(f) !== f);
+  const cols = [FILE_COL, ...(escaped ? [PATTERN_COL] : []), ...src.dims].map((c) => `${quoteIdent(c)} VARCHAR`).join(", ");
   await conn.run(`CREATE TEMP TABLE ${quoteIdent(name)} (${cols})`);
   const appender = await conn.createAppender(name, "main", "temp");
   try {
     for (let i = 0; i < src.files.length; i++) {
       const f = src.files[i]!;
       appender.appendVarchar(f);
-      appender.appendVarchar(literalPattern(f));
+      if (escaped) appender.appendVarchar(literalPattern(f));
       for (const v of src.keyOf(i)) appender.appendVarchar(v);
       appender.endRow();
     }
   } finally {
     appender.closeSync();
   }
-  await conn.run(`SET VARIABLE ${quoteIdent(name)} = (SELECT list("__dagx_pattern" ORDER BY rowid) FROM temp.main.${quoteIdent(name)})`);
+  await conn.run(`SET VARIABLE ${quoteIdent(name)} = (SELECT list(${quoteIdent(escaped ? PATTERN_COL : FILE_COL)} ORDER BY rowid) FROM temp.main.${quoteIdent(name)})`);
   return name;
 }
