@@ -44,7 +44,10 @@ export interface AssetContext<P = unknown> {
   readonly resources: Readonly<Record<string, unknown>>;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
   readonly signal: AbortSignal;
-  /** Absolute path of a file relative to the project root. */
+  /**
+   * Absolute path of a file relative to the project root. Bound into `ctx.sql` it reaches DuckDB
+   * root-relative (`./data/x.csv`), so folder names above the project never become columns or globs.
+   */
   path(relative: string): string;
   /** Tagged-template SQL run by DuckDB: interpolated inputs become tables, anything else a bound parameter. */
   sql: SqlTag;
@@ -89,7 +92,7 @@ export interface TableInput<Row = Record<string, unknown>> {
   readonly paths: readonly string[];
   rows(): Promise<Row[]>;
   arrow(): Promise<ArrowTableLike>;
-  /** The SQL table expression (`read_parquet([...])`). */
+  /** The SQL table expression: the exact files (`read_parquet([...])`) plus partition key columns the data lacks. */
   readonly sql: string;
 }
 

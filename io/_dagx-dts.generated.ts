@@ -157,7 +157,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly resources: Readonly<Record<string, unknown>>;
       /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
       readonly signal: AbortSignal;
-      /** Absolute path of a file relative to the project root. */
+      /**
+       * Absolute path of a file relative to the project root. Bound into \`ctx.sql\` it reaches DuckDB
+       * root-relative (\`./data/x.csv\`), so folder names above the project never become columns or globs.
+       */
       path(relative: string): string;
       /** Tagged-template SQL run by DuckDB: interpolated inputs become tables, anything else a bound parameter. */
       sql: SqlTag;
@@ -196,7 +199,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly paths: readonly string[];
       rows(): Promise<Row[]>;
       arrow(): Promise<ArrowTableLike>;
-      /** The SQL table expression (\`read_parquet([...])\`). */
+      /** The SQL table expression: the exact files (\`read_parquet([...])\`) plus partition key columns the data lacks. */
       readonly sql: string;
   }
   function isSqlQuery(v: unknown): v is SqlQuery;
@@ -876,6 +879,12 @@ export const DAGX_DTS: string = `declare module "dagx" {
       markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
       /** Latest materialization of specific partitions of one asset. */
       latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+      /**
+       * The distinct stored schemas among the latest materializations of one asset (every partition;
+       * null for a row that recorded none). Readers of many partitions decide from these whether the
+       * files differ in columns and which columns the data has, without opening every file.
+       */
+      latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
       /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
       partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
       /** Keys of a dynamic partitions definition, in the order they were added. */
@@ -1017,7 +1026,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly resources: Readonly<Record<string, unknown>>;
       /** Aborted when the run is canceled or the check times out. */
       readonly signal: AbortSignal;
-      /** Absolute path of a file relative to the project root. */
+      /**
+       * Absolute path of a file relative to the project root. Bound into \`ctx.sql\` it reaches DuckDB
+       * root-relative (\`./data/x.csv\`), so folder names above the project never become columns or globs.
+       */
       path(relative: string): string;
       /** \`ctx.sql\` as in assets: interpolate the data handle to query it in DuckDB. */
       sql: SqlTag;
