@@ -118,6 +118,14 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "partition-read",
+    what: "reading every partition of an asset (exact files + keys) at 10,000 and 100,000 partitions; list overhead at 1,000,000",
+    async run(quick) {
+      const m = await import("./partition-read.bench.ts");
+      return { figures: await m.run(quick ? { partitions: [10_000], runs: 1 } : {}), targets: m.targets };
+    },
+  },
+  {
     name: "backfill",
     what: "`dagx backfill` of 366 daily partitions × 3 chained assets (1,098 steps)",
     async run(quick) {

@@ -47,7 +47,10 @@ export interface AssetContext<P = unknown> {
   readonly resources: Readonly<Record<string, unknown>>;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
   readonly signal: AbortSignal;
-  /** Absolute path of a file relative to the project root. */
+  /**
+   * Absolute path of a file relative to the project root. Bound into `ctx.sql` it reaches DuckDB
+   * root-relative (`./data/x.csv`), so folder names above the project never become columns or globs.
+   */
   path(relative: string): string;
   /**
    * Tagged-template SQL run by DuckDB: interpolated inputs become tables, `ctx.sql.id(name)` a
@@ -101,7 +104,7 @@ export interface TableInput<Row = Record<string, unknown>> {
   readonly paths: readonly string[];
   rows(): Promise<Row[]>;
   arrow(): Promise<ArrowTableLike>;
-  /** The SQL table expression (`read_parquet([...])`). */
+  /** The SQL table expression: the exact files (`read_parquet([...])`) plus partition key columns the data lacks. */
   readonly sql: string;
 }
 
@@ -158,13 +161,16 @@ export function sqlSite(q: SqlQuery): Error | null {
   return SITES.get(q) ?? null;
 }
 
-/** Make the `ctx.sql` tag bound to a runner. */
-export function createSqlTag(runner: SqlRunner): SqlTag {
+/**
+ * Make the `ctx.sql` tag bound to a runner. `bindValue` maps each interpolated value first (io uses
+ * it to hand paths under the project root to DuckDB as relative paths: io/project-dir.ts).
+ */
+export function createSqlTag(runner: SqlRunner, bindValue?: (v: unknown) => unknown): SqlTag {
   const tag = (<Row extends object>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<Row> => {
     const q: SqlQuery<Row> = {
       [SQL_QUERY]: true,
       strings: [...strings],
-      values,
+      values: bindValue ? values.map(bindValue) : values,
       rows: () => runner.rows(q as SqlQuery) as Promise<Row[]>,
       arrow: () => runner.arrow(q as SqlQuery),
     };

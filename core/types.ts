@@ -304,6 +304,12 @@ export interface StateStore {
   markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
   /** Latest materialization of specific partitions of one asset. */
   latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+  /**
+   * The distinct stored schemas among the latest materializations of one asset (every partition;
+   * null for a row that recorded none). Readers of many partitions decide from these whether the
+   * files differ in columns and which columns the data has, without opening every file.
+   */
+  latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
   /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
   partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
   /** Keys of a dynamic partitions definition, in the order they were added. */

@@ -157,7 +157,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly resources: Readonly<Record<string, unknown>>;
       /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
       readonly signal: AbortSignal;
-      /** Absolute path of a file relative to the project root. */
+      /**
+       * Absolute path of a file relative to the project root. Bound into \`ctx.sql\` it reaches DuckDB
+       * root-relative (\`./data/x.csv\`), so folder names above the project never become columns or globs.
+       */
       path(relative: string): string;
       /**
        * Tagged-template SQL run by DuckDB: interpolated inputs become tables, \`ctx.sql.id(name)\` a
@@ -208,7 +211,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly paths: readonly string[];
       rows(): Promise<Row[]>;
       arrow(): Promise<ArrowTableLike>;
-      /** The SQL table expression (\`read_parquet([...])\`). */
+      /** The SQL table expression: the exact files (\`read_parquet([...])\`) plus partition key columns the data lacks. */
       readonly sql: string;
   }
   function isSqlQuery(v: unknown): v is SqlQuery;
@@ -226,8 +229,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
   };
   /** Where \`q\` was written: an Error captured by the \`ctx.sql\` tag, whose stack holds the user's file:line. */
   function sqlSite(q: SqlQuery): Error | null;
-  /** Make the \`ctx.sql\` tag bound to a runner. */
-  function createSqlTag(runner: SqlRunner): SqlTag;
+  /**
+   * Make the \`ctx.sql\` tag bound to a runner. \`bindValue\` maps each interpolated value first (io uses
+   * it to hand paths under the project root to DuckDB as relative paths: io/project-dir.ts).
+   */
+  function createSqlTag(runner: SqlRunner, bindValue?: (v: unknown) => unknown): SqlTag;
 
   // ── partitions/types.ts
   /**
@@ -959,6 +965,12 @@ export const DAGX_DTS: string = `declare module "dagx" {
       markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
       /** Latest materialization of specific partitions of one asset. */
       latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+      /**
+       * The distinct stored schemas among the latest materializations of one asset (every partition;
+       * null for a row that recorded none). Readers of many partitions decide from these whether the
+       * files differ in columns and which columns the data has, without opening every file.
+       */
+      latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
       /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
       partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
       /** Keys of a dynamic partitions definition, in the order they were added. */
@@ -1109,7 +1121,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       readonly resources: Readonly<Record<string, unknown>>;
       /** Aborted when the run is canceled or the check times out. */
       readonly signal: AbortSignal;
-      /** Absolute path of a file relative to the project root. */
+      /**
+       * Absolute path of a file relative to the project root. Bound into \`ctx.sql\` it reaches DuckDB
+       * root-relative (\`./data/x.csv\`), so folder names above the project never become columns or globs.
+       */
       path(relative: string): string;
       /** \`ctx.sql\` as in assets: interpolate the data handle to query it in DuckDB. */
       sql: SqlTag;

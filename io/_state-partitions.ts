@@ -8,7 +8,7 @@
  * key-list partitions (static, dynamic, multi: no ordinal) come back as keys.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
+import type { ColumnSchema, MaterializationRecord, OrdinalRange, PartitionSummary } from "../core/types.ts";
 import { insert, rows, stringList, toMaterialization, transaction } from "./_state-sql.ts";
 
 /** Latest materializations of `partitionKeys` of `assetKey`, by partition key (one bound list parameter). */
@@ -107,6 +107,12 @@ export async function selectPartitionSummary(conn: DuckDBConnection, assetKey: s
     summary.last = last ? toMaterialization(last) : null;
     return summary;
   });
+}
+
+/** Distinct `output_schema` values among the latest materializations of `assetKey`. */
+export async function selectLatestSchemas(conn: DuckDBConnection, assetKey: string): Promise<(ColumnSchema[] | null)[]> {
+  const found = await rows(conn, "SELECT DISTINCT output_schema FROM latest_materializations WHERE asset_key = ?", [assetKey]);
+  return found.map((r) => (r.output_schema === null ? null : (JSON.parse(String(r.output_schema)) as ColumnSchema[])));
 }
 
 /** Keys of dynamic partitions `name`, in the order they were added. */

@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { tempPathFor } from "./atomic.ts";
-import { quoteLiteral } from "./_tabular-sql.ts";
+import { literalPattern, quoteLiteral } from "./_tabular-sql.ts";
 
 /** What a Parquet write produced. */
 export interface WriteResult {
@@ -75,7 +75,7 @@ async function syncPath(path: string, bestEffort: boolean): Promise<void> {
 }
 
 export async function parquetSchema(conn: DuckDBConnection, path: string): Promise<{ name: string; type: string }[]> {
-  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false)`);
+  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(literalPattern(path))}, hive_partitioning = false)`);
   return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
 }
 

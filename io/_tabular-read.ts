@@ -4,9 +4,9 @@
  * integers become numbers when they fit `Number.MAX_SAFE_INTEGER` — except where the writer
  * recorded that the column held JS bigints (Parquet key-value metadata), which stay bigint.
  */
-import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, JSDuckDBValueConverter } from "@duckdb/node-api";
+import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, JSDuckDBValueConverter, listValue } from "@duckdb/node-api";
 import type { BigintHint } from "./_tabular-infer.ts";
-import { quoteLiteral } from "./_tabular-sql.ts";
+import { literalPattern, quoteLiteral } from "./_tabular-sql.ts";
 
 /** Parquet key-value metadata key under which the writer records bigint columns. */
 export const HINTS_KEY = "dagx_js_types";
@@ -70,9 +70,10 @@ export async function queryRows(conn: DuckDBConnection, sql: string, params: Duc
 /** The bigint hints recorded in these Parquet files, merged (a column is bigint if any file says so). */
 export async function readHints(conn: DuckDBConnection, paths: readonly string[]): Promise<Hints | null> {
   if (paths.length === 0) return null;
-  const r = await conn.runAndReadAll(
-    `SELECT decode(value) AS v FROM parquet_kv_metadata([${paths.map(quoteLiteral).join(", ")}]) WHERE decode(key) = ${quoteLiteral(HINTS_KEY)}`,
-  );
+  // the list travels as a parameter: as SQL text a million paths take seconds to parse
+  const r = await conn.runAndReadAll(`SELECT decode(value) AS v FROM parquet_kv_metadata($1) WHERE decode(key) = ${quoteLiteral(HINTS_KEY)}`, [
+    listValue(paths.map(literalPattern)),
+  ]);
   let merged: Hints | null = null;
   for (const row of r.getRowObjectsJS()) {
     merged = { ...(JSON.parse(String(row.v)) as Hints), ...(merged ?? {}) };

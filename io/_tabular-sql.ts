@@ -57,11 +57,30 @@ export function toParams(values: readonly unknown[]): DuckDBValue[] {
 }
 
 /**
- * The table expression over stored Parquet files. `union_by_name` matters: without it DuckDB
- * takes the first file's schema and silently casts the rest (a DOUBLE 1.5 in a later partition
- * would read back as BIGINT 2), and partitions written at different times may differ.
+ * A path as a DuckDB file pattern that matches exactly that path (STYLE 32): `[`, `*`, `?` become
+ * `[[]`, `[*]`, `[?]` — DuckDB has no backslash escape, and a path without them is never globbed.
+ * @throws DagxError when the path also holds `\`, which DuckDB splits on while globbing
+ */
+export function literalPattern(path: string): string {
+  if (!/[[*?]/.test(path)) return path;
+  if (path.includes("\\")) {
+    throw new DagxError("USAGE", `Cannot read "${path}" with DuckDB: a path holding both "\\" and one of "[", "*", "?" cannot be read literally: rename the folder`);
+  }
+  return path.replace(/[[*?]/g, (ch) => `[${ch}]`);
+}
+
+/** A DuckDB list literal of file patterns, each matching exactly its path. */
+export function fileListSql(paths: readonly string[]): string {
+  return `[${paths.map((p) => quoteLiteral(literalPattern(p))).join(", ")}]`;
+}
+
+/**
+ * The table expression over exact Parquet files, read literally: hive partitioning off, so no
+ * folder name on the path becomes a column (partition columns are added from known keys, by
+ * io/parquet-source.ts). `union_by_name` matters: without it DuckDB takes the first file's schema
+ * and silently casts the rest (a DOUBLE 1.5 in a later partition would read back as BIGINT 2).
  */
 export function parquetSql(paths: readonly string[]): string {
   if (paths.length === 0) throw new DagxError("NOT_FOUND", "Cannot read Parquet: no files were given: materialize the upstream asset first");
-  return `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = true, union_by_name = true)`;
+  return `read_parquet(${fileListSql(paths)}, hive_partitioning = false, union_by_name = true)`;
 }

@@ -10,6 +10,8 @@ import { DagxError } from "../core/errors.ts";
 import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../core/partitions/index.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../core/types.ts";
 import { checkEventPayload, runAssetChecks } from "./checks.ts";
+import { keyColumns } from "./parquet-source.ts";
+import { enterProjectDir } from "./project-dir.ts";
 import { type AssetPartitions, readPartitionState } from "./partition-state.ts";
 import type { Project } from "./project.ts";
 import { partitionContext } from "./run-engine.ts";
@@ -66,6 +68,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
+  const leaveProjectDir = enterProjectDir(project.storage.root);
   let instance: DuckDBInstance | null = null;
   let conn: DuckDBConnection | null = null;
   const getConn = async () => (conn ??= await (instance ??= await DuckDBInstance.create(":memory:")).connect());
@@ -79,7 +82,12 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     const run = { storage: project.storage, runId, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
-      const list = records.map((record) => ({ record, partition: partitionContext(parts.get(key), record.partitionKey ? [record.partitionKey] : null) }));
+      const space = parts.get(key)?.space;
+      const list = records.map((record) => ({
+        record,
+        partition: partitionContext(parts.get(key), record.partitionKey ? [record.partitionKey] : null),
+        keyColumns: space && record.partitionKey ? keyColumns(space, record.partitionKey) : null,
+      }));
       const got = await runAssetChecks(run, graph.assets.get(key)!, list, o.signal);
       writer.checkResults(got);
       for (const r of got) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
@@ -90,6 +98,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   } finally {
     (conn as DuckDBConnection | null)?.closeSync();
     (instance as DuckDBInstance | null)?.closeSync();
+    leaveProjectDir();
     event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
     await writer.close();
     await store.updateRun(runId, { status, endedAt: Date.now() });

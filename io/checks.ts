@@ -19,6 +19,8 @@ import { toParams } from "./_tabular-sql.ts";
 import { tableHandle } from "./inputs.ts";
 import { describeType } from "./output.ts";
 import type { Storage } from "./storage.ts";
+import { partitionFilesSql } from "./parquet-source.ts";
+import { bindablePath } from "./project-dir.ts";
 import { parquetSql } from "./tabular.ts";
 import { describeUserError } from "./user-error.ts";
 import { createSqlRunner } from "./user-sql.ts";
@@ -37,6 +39,8 @@ export interface CheckRunContext {
 export interface CheckTarget {
   record: MaterializationRecord;
   partition: PartitionContext | null;
+  /** The partition's dimension names and key values, added as columns the data lacks (as a downstream reader sees them). */
+  keyColumns: { dims: string[]; values: string[] } | null;
 }
 
 type Verdict = Pick<CheckResult, "passed" | "metadata" | "sample" | "error">;
@@ -48,13 +52,16 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
     const abs = t.record.path ? join(c.storage.dataRoot, t.record.path) : "";
     const stored = t.record.format === "none" || existsSync(abs);
     let columns: Promise<{ name: string; type: string }[]> | null = null;
-    const columnsOf = () => (columns ??= describeColumns(c, abs));
+    let table: Promise<string> | null = null;
+    // the same table a downstream reader of this partition gets: the file, read literally, with its key columns
+    const tableOf = () => (table ??= storedTableSql(c, t, abs));
+    const columnsOf = () => (columns ??= tableOf().then((sql) => describeColumns(c, sql)));
     for (const check of asset.checks) {
       const verdict: Verdict = !stored
         ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
         : check.kind === "builtin"
-          ? await runBuiltin(c, asset, t.record, abs, check.spec, columnsOf)
-          : await runFunction(c, asset, check, t, abs, signal);
+          ? await runBuiltin(c, asset, t.record, tableOf, check.spec, columnsOf)
+          : await runFunction(c, asset, check, t, abs, tableOf, signal);
       if (stored && verdict.error && check.kind === "builtin" && check.location) verdict.error += ` (check declared at ${relativeTo(c.storage.root, check.location)})`;
       results.push({
         runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, checkName: check.name, at: c.now(),
@@ -67,9 +74,16 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
 
 const failure = (error: string, metadata: Record<string, unknown> = {}): Verdict => ({ passed: false, metadata, sample: null, error });
 
-/** Column names and types of stored Parquet, read with DuckDB `DESCRIBE` (schema only). */
-async function describeColumns(c: CheckRunContext, abs: string): Promise<{ name: string; type: string }[]> {
-  const reader = await (await c.conn()).runAndReadAll(`DESCRIBE SELECT * FROM ${parquetSql([abs])}`);
+/** The table expression of a target's stored Parquet file. */
+function storedTableSql(c: CheckRunContext, t: CheckTarget, abs: string): Promise<string> {
+  const k = t.keyColumns;
+  if (!k || t.record.format !== "parquet") return Promise.resolve(parquetSql([abs]));
+  return partitionFilesSql({ files: [abs], dims: k.dims, keyOf: () => k.values, schemas: [t.record.schema] }, c.conn);
+}
+
+/** Column names and types of a stored table, read with DuckDB `DESCRIBE` (schema only). */
+async function describeColumns(c: CheckRunContext, sql: string): Promise<{ name: string; type: string }[]> {
+  const reader = await (await c.conn()).runAndReadAll(`DESCRIBE SELECT * FROM ${sql}`);
   return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
@@ -77,15 +91,15 @@ async function runBuiltin(
   c: CheckRunContext,
   asset: LoadedAsset,
   record: MaterializationRecord,
-  abs: string,
+  tableOf: () => Promise<string>,
   spec: BuiltinCheckSpec,
   columnsOf: () => Promise<{ name: string; type: string }[]>,
 ): Promise<Verdict> {
   if (record.format !== "parquet") {
     return failure(`built-in checks run SQL over a table, but "${asset.key}" is stored as ${record.format === "json" ? "JSON" : "nothing (a side-effect asset)"}: check it with check(${asset.key}, (ctx, value) => …) instead`);
   }
-  const sql = builtinCheckSql(spec, parquetSql([abs]));
   try {
+    const sql = builtinCheckSql(spec, await tableOf());
     const cols = await columnsOf();
     const known = new Set(cols.map((x) => x.name.toLowerCase())); // DuckDB matches identifiers case-insensitively
     const missing = sql.columns.find((name) => !known.has(name.toLowerCase()));
@@ -124,13 +138,21 @@ function builtinMetadata(spec: BuiltinCheckSpec, row: Record<string, unknown>): 
 }
 
 /** Call a `check()` function with the asset's data, within its timeout; whatever happens, a verdict. */
-async function runFunction(c: CheckRunContext, asset: LoadedAsset, check: Extract<AssetCheck, { kind: "function" }>, t: CheckTarget, abs: string, signal: AbortSignal): Promise<Verdict> {
+async function runFunction(
+  c: CheckRunContext,
+  asset: LoadedAsset,
+  check: Extract<AssetCheck, { kind: "function" }>,
+  t: CheckTarget,
+  abs: string,
+  tableOf: () => Promise<string>,
+  signal: AbortSignal,
+): Promise<Verdict> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const data = t.record.format === "parquet" ? tableHandle(asset.key, [abs], c.conn) : t.record.format === "json" ? JSON.parse(readFileSync(abs, "utf8")) : undefined;
+    const data = t.record.format === "parquet" ? tableHandle(asset.key, [abs], await tableOf(), c.conn) : t.record.format === "json" ? JSON.parse(readFileSync(abs, "utf8")) : undefined;
     const ctx = checkContext(c, asset, check.name, t.partition, data, controller.signal);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -164,7 +186,7 @@ function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, part
   const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
   const sink = (level: string) => (...args: unknown[]) => c.onLog(asset.key, level, args.map((a) => (typeof a === "string" ? a : Bun.inspect(a))).join(" "));
   const log: AssetLogger = { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") };
-  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef)) };
+  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
 }
 
 /** DuckDB's message without the echoed query (which repeats the long file list). */

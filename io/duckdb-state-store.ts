@@ -16,6 +16,7 @@ import {
   insertDynamicPartitions,
   selectDynamicPartitions,
   selectPartitionMaterializations,
+  selectLatestSchemas,
   selectPartitionSummary,
 } from "./_state-partitions.ts";
 import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_state-instigators.ts";
@@ -140,6 +141,8 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
       partitionKeys.length === 0
         ? Promise.resolve([])
         : op("read partition materializations", (conn) => selectPartitionMaterializations(conn, assetKey, partitionKeys)),
+
+    latestSchemas: (assetKey) => op("read output schemas", (conn) => selectLatestSchemas(conn, assetKey)),
 
     partitionSummary: (assetKey, codeVersion) => op("summarize partitions", (conn) => selectPartitionSummary(conn, assetKey, codeVersion)),
 

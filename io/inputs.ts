@@ -6,24 +6,33 @@ import { TABLE_INPUT, type TableInput } from "../core/context.ts";
 import { quoteIdent } from "../core/sql.ts";
 import type { ColumnSchema, MaterializationRecord } from "../core/types.ts";
 import type { Storage } from "./storage.ts";
-import { parquetSql, readParquetArrow, readParquetRows } from "./tabular.ts";
+import { parquetSql, readParquetArrow, readTableArrow, readTableRows } from "./tabular.ts";
 
-/** A lazy table handle over stored Parquet files. */
-export function tableHandle(key: string, paths: string[], conn: () => Promise<DuckDBConnection>): TableInput {
+/**
+ * A lazy table handle over stored Parquet files. `sql` is the table expression that reads them
+ * (io/parquet-source.ts: exact files, partition columns from keys); `paths` may be computed on
+ * first use (a reader of a million partitions need not build the array).
+ */
+export function tableHandle(key: string, paths: readonly string[] | (() => readonly string[]), sql: string, conn: () => Promise<DuckDBConnection>): TableInput {
+  let files = typeof paths === "function" ? null : paths;
+  const list = () => (files ??= (paths as () => readonly string[])());
   return {
     [TABLE_INPUT]: true,
     key,
-    paths,
-    sql: parquetSql(paths),
-    rows: async () => readParquetRows(await conn(), paths),
-    arrow: async () => (await readParquetArrow(await conn(), paths)) as never,
+    get paths() {
+      return list();
+    },
+    sql,
+    rows: async () => readTableRows(await conn(), sql, list()),
+    arrow: async () => (await readTableArrow(await conn(), sql)) as never,
   };
 }
 
 /** A table handle with no rows: `columns` (name + DuckDB type) give it its shape. */
 export function emptyTableHandle(key: string, columns: readonly ColumnSchema[], conn: () => Promise<DuckDBConnection>): TableInput {
   const seen = new Set<string>();
-  const cols = columns.filter((c) => !seen.has(c.name) && seen.add(c.name)).map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
+  // DuckDB names are case-insensitive: the first of "date" / "Date" (the data's own) is kept
+  const cols = columns.filter((c) => !seen.has(c.name.toLowerCase()) && seen.add(c.name.toLowerCase())).map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`);
   const sql = `(SELECT ${cols.length ? cols.join(", ") : "NULL AS \"_\""} WHERE false)`;
   return {
     [TABLE_INPUT]: true,
@@ -35,10 +44,10 @@ export function emptyTableHandle(key: string, columns: readonly ColumnSchema[], 
   };
 }
 
-/** The value handed to user code for an upstream materialization. */
+/** The value handed to user code for an (unpartitioned) upstream materialization. */
 export function inputValue(storage: Storage, m: MaterializationRecord, conn: () => Promise<DuckDBConnection>): unknown {
   if (m.format === "none") return undefined;
   const abs = join(storage.dataRoot, m.path);
   if (m.format === "json") return JSON.parse(readFileSync(abs, "utf8"));
-  return tableHandle(m.assetKey, [abs], conn);
+  return tableHandle(m.assetKey, [abs], parquetSql([abs]), conn);
 }

@@ -107,6 +107,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     latest: st.latest,
     partitions: parts,
     loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
+    latestSchemas: (key) => store.latestSchemas(key),
     wholeVersion: async (key) => {
       await writer.flush();
       return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));

@@ -132,6 +132,12 @@ export function createMemoryStateStore(): StateStore {
       const found = [...new Set(partitionKeys)].flatMap((partitionKey) => latest.get(slotKey({ assetKey, partitionKey })) ?? []);
       return copy(found.sort(byKey));
     },
+    async latestSchemas(assetKey) {
+      open("read output schemas");
+      const distinct = new Map<string, MaterializationRecord["schema"]>();
+      for (const m of latest.values()) if (m.assetKey === assetKey) distinct.set(JSON.stringify(m.schema), m.schema);
+      return copy([...distinct.values()]);
+    },
     async partitionSummary(assetKey, codeVersion) {
       open("summarize partitions");
       return copy(summarizePartitions([...latest.values()], [...failures.values()], assetKey, codeVersion));

@@ -8,7 +8,7 @@ import { isSqlQuery, type SqlQuery, type TableInput } from "../core/context.ts";
 import { partitionSegments, type PartitionSpace } from "../core/partitions/index.ts";
 import { GROUP_SYNC, isArrowTable, type StoredOutput, UnsupportedOutputError } from "./output.ts";
 import { outputAbsPath, outputRelPath, type Storage } from "./storage.ts";
-import { quoteIdent } from "./_tabular-sql.ts";
+import { parquetSql, quoteIdent } from "./_tabular-sql.ts";
 import { createTempTable, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "./tabular.ts";
 import { tempPathFor } from "./atomic.ts";
 import { runUserSql } from "./user-sql.ts";
@@ -38,7 +38,7 @@ export async function storeSplit(
       staged = tempPathFor(outputAbsPath(storage, outputRelPath(key, "parquet"), true));
       if (isArrowTable(value)) await writeArrowParquet(conn, value as never, staged, GROUP_SYNC);
       else await writeRowsParquet(conn, value as Record<string, unknown>[], staged, GROUP_SYNC);
-      await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_parquet('${staged.replaceAll("'", "''")}')`);
+      await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${parquetSql([staged])}`);
     } else {
       throw new UnsupportedOutputError(`Asset "${key}" runs as a single-run backfill and must return a table (ctx.sql, rows or Arrow) with column(s) ${dims.map((d) => `"${d}"`).join(", ")}, or nothing when it writes its own storage`);
     }

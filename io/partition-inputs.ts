@@ -1,20 +1,22 @@
 /**
  * Inputs from partitioned upstreams: a step reads exactly the upstream partitions its mapping
  * names (only those materialized), so the SQL reference covers only their files. An unpartitioned
- * downstream (or an `allPartitions()` mapping) reads every materialized partition through one
- * hive glob instead of listing a million paths.
+ * downstream (or an `allPartitions()` mapping) reads every partition state says is materialized
+ * — the exact files, never a glob that would also see wiped or removed partitions left on disk.
+ * Partition columns come from the keys (io/parquet-source.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LoadedAsset } from "../core/definitions.ts";
 import { mappingOf, type ProjectGraph } from "../core/graph.ts";
-import { IndexSet, mapToUpstream } from "../core/partitions/index.ts";
-import type { MaterializationRecord } from "../core/types.ts";
+import { IndexSet, mapToUpstream, partitionSegments, type PartitionSpace } from "../core/partitions/index.ts";
+import type { ColumnSchema, MaterializationRecord } from "../core/types.ts";
 import { hashText } from "./code-version.ts";
 import { emptyTableHandle, tableHandle } from "./inputs.ts";
+import { keyColumns, partitionFilesSql } from "./parquet-source.ts";
 import type { AssetPartitions } from "./partition-state.ts";
-import type { Storage } from "./storage.ts";
+import { outputRelPath, type Storage } from "./storage.ts";
 
 export interface PartitionInputContext {
   storage: Storage;
@@ -26,6 +28,8 @@ export interface PartitionInputContext {
   load(assetKey: string, partitionKeys: readonly string[]): Promise<Map<string, MaterializationRecord>>;
   /** The all-partitions version of an asset as state sees it now, this run's writes included. */
   wholeVersion(assetKey: string): Promise<string>;
+  /** Distinct stored schemas of an asset's latest materializations (StateStore.latestSchemas). */
+  schemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
 }
 
 export interface ResolvedInput {
@@ -63,7 +67,7 @@ export async function partitionedInput(
   const readsWhole = mapping.kind === "all" || ((!downParts || !downKeys) && mapping.kind !== "last");
   if (readsWhole) {
     if (versionOnly) return { value: undefined, version: await c.wholeVersion(up.key) };
-    const whole = wholeAsset(c, up, u, run, conn);
+    const whole = await wholeAsset(c, up, u, run, conn);
     if (whole) return { value: whole.value, version: await c.wholeVersion(up.key) };
   }
   const selected = downParts && downKeys ? IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0)) : IndexSet.EMPTY;
@@ -86,24 +90,38 @@ export async function partitionedInput(
   // a mapping may name no existing partition (the day before the first, an unlisted static key):
   // the input is then an empty table with the upstream's columns, not an error
   if (records.length === 0) return { value: emptyTableHandle(up.key, [...(u.last?.schema ?? []), ...u.space.dimensions.map((d) => ({ name: d.name, type: "VARCHAR" }))], conn), version };
-  return { value: tableHandle(up.key, records.map((r) => join(c.storage.dataRoot, r.path)), conn), version };
+  const files = records.map((r) => join(c.storage.dataRoot, r.path));
+  const src = { files, dims: dimNames(u.space), keyOf: (i: number) => keyColumns(u.space, records[i]!.partitionKey).values, schemas: records.map((r) => r.schema) };
+  return { value: tableHandle(up.key, files, await partitionFilesSql(src, conn), conn), version };
 }
 
+const dimNames = (space: PartitionSpace) => space.dimensions.map((d) => d.name);
+
 /**
- * Every materialized partition of a tabular upstream: one hive glob (its version is the state's
- * content fingerprint). Null for JSON upstreams: they are loaded partition by partition.
+ * Every materialized partition of a tabular upstream, this run's included: the exact files of the
+ * keys state knows in the current space (a dynamic key removed since is not read, nor is a wiped
+ * partition whose file stayed). Null for JSON upstreams: they are loaded partition by partition.
  */
-function wholeAsset(
+async function wholeAsset(
   c: PartitionInputContext,
   up: LoadedAsset,
   u: AssetPartitions,
   run: ReadonlyMap<string, MaterializationRecord> | undefined,
   conn: () => Promise<DuckDBConnection>,
-): { value: unknown } | null {
-  const format = [...(run?.values() ?? [])][0]?.format ?? u.last?.format;
+): Promise<{ value: unknown } | null> {
+  const inRun = [...(run?.values() ?? [])];
+  const format = inRun[0]?.format ?? u.last?.format;
   if (format === "json") return null;
   if (format === "none") return { value: undefined };
-  const dims = u.space.dimensions.map((d) => `${d.name}=*`);
-  const glob = join(c.storage.dataRoot, ...up.key.split("/"), ...dims, "data.parquet");
-  return { value: tableHandle(up.key, [glob], conn) };
+  const indices = inRun.length ? u.materialized.union(IndexSet.fromIndices(inRun.map((r) => u.space.indexOf(r.partitionKey)).filter((i) => i >= 0))) : u.materialized;
+  const dims = dimNames(u.space);
+  if (indices.size === 0) return { value: emptyTableHandle(up.key, [...(u.last?.schema ?? []), ...dims.map((name) => ({ name, type: "VARCHAR" }))], conn) };
+  const keys = [...indices].map((i) => u.space.keyAt(i));
+  const files = keys.map((k) => join(c.storage.dataRoot, outputRelPath(up.key, "parquet", partitionSegments(u.space, k))));
+  // one schema across every latest row (a superset of these partitions) is theirs; otherwise DuckDB
+  // binds the union of the files' columns
+  const stored = [...new Map([...(await c.schemas(up.key)), ...inRun.map((r) => r.schema)].map((s) => [JSON.stringify(s), s])).values()];
+  const schemas = stored.length === 1 ? stored : [null];
+  const sql = await partitionFilesSql({ files, dims, keyOf: (i) => keyColumns(u.space, keys[i]!).values, schemas }, conn);
+  return { value: tableHandle(up.key, files, sql, conn) };
 }

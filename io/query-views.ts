@@ -1,12 +1,17 @@
 /**
  * `dagx query` mounts every asset that has a stored output as a view in an in-memory DuckDB:
  * `orders` → view `orders`, `analytics/daily_revenue` → view `daily_revenue` in schema `analytics`.
- * Parquet outputs are read in place (`read_parquet`), JSON outputs when they hold rows.
+ * Parquet outputs are read in place — exactly the files of the partitions state says are
+ * materialized in the asset's current partition space, partition columns from their keys
+ * (io/parquet-source.ts) — and JSON outputs when they hold rows.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { PartitionSpace } from "../core/partitions/index.ts";
 import type { MaterializationRecord } from "../core/types.ts";
+import { fileListSql } from "./_tabular-sql.ts";
+import { keyColumns, partitionFilesSql } from "./parquet-source.ts";
 import type { Storage } from "./storage.ts";
 import { quoteIdent } from "../core/sql.ts";
 
@@ -30,7 +35,6 @@ export interface MountedViews {
   skipped: SkippedAsset[];
 }
 
-const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const SIMPLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const shown = (s: string) => (SIMPLE.test(s) ? s : quoteIdent(s));
 
@@ -55,17 +59,38 @@ function jsonRowsProblem(value: unknown): string | null {
   return `its JSON value is a ${value === null ? "null" : typeof value}, not rows`;
 }
 
-/** The table expression of one asset's stored files, or why there is none. */
-function tableExpr(storage: Storage, records: readonly MaterializationRecord[]): { sql: string; format: "parquet" | "json"; files: number } | string {
-  const format = records[0]!.format;
+type TableExpr = { sql: string; format: "parquet" | "json"; files: number } | string;
+
+/**
+ * Partition dimension names of a stored partition output, from the folders dagx itself wrote
+ * under the asset's folder (`<key>/date=…/region=…/data.parquet`, relative to `.dagx/data`): what
+ * `dagx query` uses when it has no definitions (it imports no asset file). Only the names come
+ * from there — the values are the keys state recorded.
+ */
+export function storedDimensions(key: string, relPath: string): string[] {
+  const segs = relPath.split("/").slice(key.split("/").length, -1);
+  return segs.map((s) => s.slice(0, Math.max(0, s.indexOf("="))));
+}
+
+/**
+ * The table expression of one asset's stored files, or why there is none. With `space` (a
+ * partitioned asset of the project), only partitions of the current space count.
+ */
+async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly MaterializationRecord[], space: PartitionSpace | undefined): Promise<TableExpr> {
+  const inSpace = space ? all.filter((m) => m.partitionKey !== "" && space.indexOf(m.partitionKey) >= 0) : all;
+  if (inSpace.length === 0) return "none of its materialized partitions is in its partitions definition now";
+  const format = inSpace[0]!.format;
   if (format === "none") return "it stores no output (side-effect asset)";
-  const files = records.map((m) => join(storage.dataRoot, m.path)).filter((p) => existsSync(p));
+  const records = inSpace.filter((m) => m.format === format && existsSync(join(storage.dataRoot, m.path)));
+  const files = records.map((m) => join(storage.dataRoot, m.path));
   if (files.length === 0) return "its output files are missing: materialize it again";
-  const list = `[${files.map(quoteLiteral).join(", ")}]`;
   if (format === "parquet") {
-    // hive columns only for partitioned assets, so `x=y` folders above the project add none
-    const hive = records.some((m) => m.partitionKey !== "");
-    return { sql: `read_parquet(${list}, hive_partitioning = ${hive}, union_by_name = true)`, format, files: files.length };
+    const first = records[0]!;
+    const dims = space ? space.dimensions.map((d) => d.name) : first.partitionKey === "" ? [] : storedDimensions(first.assetKey, first.path);
+    if (dims.some((d) => d === "")) return `its stored path ${first.path} is not one dagx writes: materialize it again`;
+    const keyOf = (i: number) => (space ? keyColumns(space, records[i]!.partitionKey).values : dims.length > 1 ? records[i]!.partitionKey.split("|") : [records[i]!.partitionKey]);
+    const sql = await partitionFilesSql({ files, dims, keyOf, schemas: records.map((m) => m.schema) }, async () => conn);
+    return { sql, format, files: files.length };
   }
   const usable: string[] = [];
   let problem = "";
@@ -82,14 +107,19 @@ function tableExpr(storage: Storage, records: readonly MaterializationRecord[]):
     else usable.push(f);
   }
   if (usable.length === 0) return problem;
-  return { sql: `read_json_auto([${usable.map(quoteLiteral).join(", ")}])`, format, files: usable.length };
+  return { sql: `read_json_auto(${fileListSql(usable)}, hive_partitioning = false)`, format, files: usable.length };
 }
 
 /**
  * Create one view per asset in `latest` (the latest materialization per asset and partition).
  * Views are lazy: nothing is read until a query uses them.
  */
-export async function mountAssetViews(conn: DuckDBConnection, project: { storage: Storage }, latest: Iterable<MaterializationRecord>): Promise<MountedViews> {
+export async function mountAssetViews(
+  conn: DuckDBConnection,
+  project: { storage: Storage },
+  latest: Iterable<MaterializationRecord>,
+  spaces: ReadonlyMap<string, PartitionSpace> = new Map(),
+): Promise<MountedViews> {
   const byKey = new Map<string, MaterializationRecord[]>();
   for (const m of latest) byKey.set(m.assetKey, [...(byKey.get(m.assetKey) ?? []), m]);
   const views: MountedView[] = [];
@@ -106,7 +136,12 @@ export async function mountAssetViews(conn: DuckDBConnection, project: { storage
       skipped.push({ key, reason: `view ${name} is already taken by asset "${owner}"` });
       continue;
     }
-    const expr = tableExpr(project.storage, records);
+    let expr: TableExpr;
+    try {
+      expr = await tableExpr(conn, project.storage, records, spaces.get(key));
+    } catch (e) {
+      expr = `its output cannot be read: ${(e as Error).message.split("\n")[0]}`;
+    }
     if (typeof expr === "string") {
       skipped.push({ key, reason: expr });
       continue;

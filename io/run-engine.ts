@@ -11,12 +11,14 @@ import { DagxError } from "../core/errors.ts";
 import type { AttemptOutcome } from "../core/execute.ts";
 import type { ProjectGraph } from "../core/graph.ts";
 import type { PlanStep } from "../core/plan.ts";
-import type { CheckResult, MaterializationRecord } from "../core/types.ts";
+import type { CheckResult, ColumnSchema, MaterializationRecord } from "../core/types.ts";
 import { blockedReason } from "../core/checks/outcome.ts";
 import { runAssetChecks } from "./checks.ts";
 import { partitionSegments } from "../core/partitions/index.ts";
 import type { PartitionContext } from "../core/context.ts";
 import { partitionedInput } from "./partition-inputs.ts";
+import { keyColumns } from "./parquet-source.ts";
+import { bindablePath, enterProjectDir } from "./project-dir.ts";
 import { ordinalOf, type AssetPartitions } from "./partition-state.ts";
 import { storeSplit } from "./output-split.ts";
 import type { StoredOutput } from "./output.ts";
@@ -40,6 +42,8 @@ export interface RunEngineOptions {
   loadPartitions(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
   /** All-partitions version of an asset, this run's writes included. */
   wholeVersion(assetKey: string): Promise<string>;
+  /** Distinct stored schemas of an asset's latest materializations. */
+  latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
   onMaterialization(m: MaterializationRecord): void;
   /** Results of the asset's checks, evaluated right after its outputs are in place. */
   onCheckResults(results: CheckResult[]): void;
@@ -56,6 +60,8 @@ export interface RunEngine {
 const TURN_EVERY_MS = 5;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
+  // user SQL resolves the project's files from its root (io/project-dir.ts)
+  const leaveProjectDir = enterProjectDir(o.storage.root);
   // The run's own in-memory DuckDB, created on first use: runs of JSON-only assets never pay for it.
   let instance: Promise<DuckDBInstance> | null = null;
   const db = () => (instance ??= DuckDBInstance.create(":memory:"));
@@ -70,7 +76,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     if (want.length) for (const r of await o.loadPartitions(assetKey, want)) c.set(r.partitionKey, r);
     return new Map(keys.filter((k) => c.has(k)).map((k) => [k, c.get(k)!]));
   };
-  const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion };
+  const partitionInputs = { storage: o.storage, graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion, schemas: o.latestSchemas };
 
   // Steps whose IO is all synchronous (small JSON values) would run back to back inside one
   // macrotask, starving timers: state flushes, progress lines, heartbeats. Give the loop a turn
@@ -126,7 +132,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
         resources: o.resources,
         signal,
         path: (rel: string) => join(o.storage.root, rel),
-        sql: createSqlTag(createSqlRunner(getConn, resolveRef)),
+        sql: createSqlTag(createSqlRunner(getConn, resolveRef), (v) => bindablePath(o.storage.root, v)),
         output: (value, opts) => ({ __dagxOutput: true, value, metadata: opts.metadata }),
       };
       let value = await asset.def.fn(ctx, inputs);
@@ -184,7 +190,11 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       if (asset.checks.length === 0) return { ok: true, rows };
       // within the step, once every output is in place: each partition is checked on its own file
       const checkRun = { storage: o.storage, runId: o.runId, resources: o.resources, conn: getConn, now: o.now, onLog: o.onLog };
-      const targets = records.map((m) => ({ record: m, partition: partitionContext(parts, m.partitionKey ? [m.partitionKey] : null) }));
+      const targets = records.map((m) => ({
+        record: m,
+        partition: partitionContext(parts, m.partitionKey ? [m.partitionKey] : null),
+        keyColumns: parts && m.partitionKey ? keyColumns(parts.space, m.partitionKey) : null,
+      }));
       const checks = await runAssetChecks(checkRun, asset, targets, signal);
       o.onCheckResults(checks);
       return { ok: true, rows, checks, blocked: blockedReason(checks) };
@@ -204,6 +214,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     close: async () => {
       for (const c of connections) c.closeSync();
       if (instance) (await instance).closeSync();
+      leaveProjectDir();
     },
   };
 }

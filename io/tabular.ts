@@ -39,7 +39,7 @@ async function writePlan(conn: DuckDBConnection, plan: StagePlan, finalPath: str
     async (tmp, scratch) => {
       const stage = scratch("stage.parquet");
       writePlainParquet(stage, plan.columns, plan.numRows);
-      const r = await conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM read_parquet(${quoteLiteral(stage)})) TO ${quoteLiteral(tmp)} ${copyOptions(plan.hints)}`);
+      const r = await conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM ${parquetSql([stage])}) TO ${quoteLiteral(tmp)} ${copyOptions(plan.hints)}`);
       return Number(r.rowsChanged);
     },
     options,
@@ -98,7 +98,7 @@ export async function createTempTable(conn: DuckDBConnection, name: string, sql:
 }
 
 /**
- * Read Parquet files (hive partition folders become columns) as row objects, with the JS
+ * Read Parquet files (exactly these, read literally: no column comes from a folder name) as row objects, with the JS
  * types they were written with: 64-bit integers come back as numbers when they fit
  * `Number.MAX_SAFE_INTEGER` (bigints that were written as bigints stay bigint), TIMESTAMP as
  * Date, STRUCT as objects, LIST as arrays. With `query`, read that query's result instead.
@@ -108,6 +108,21 @@ export async function readParquetRows(conn: DuckDBConnection, paths: readonly st
   if (paths.length === 0) return [];
   const hints = await readHints(conn, paths);
   return queryRows(conn, `SELECT * FROM ${parquetSql(paths)}`, [], hints);
+}
+
+/**
+ * Read a table expression over stored Parquet (io/parquet-source.ts) as row objects, with the JS
+ * types the `files` were written with (see readParquetRows).
+ */
+export async function readTableRows(conn: DuckDBConnection, tableSql: string, files: readonly string[]): Promise<Record<string, unknown>[]> {
+  const hints = await readHints(conn, files);
+  return queryRows(conn, `SELECT * FROM ${tableSql}`, [], hints);
+}
+
+/** Read a table expression over stored Parquet as one Arrow Table. */
+export async function readTableArrow(conn: DuckDBConnection, tableSql: string): Promise<Table> {
+  const { queryArrow } = await import("./_tabular-arrow-read.ts");
+  return queryArrow(conn, `SELECT * FROM ${tableSql}`, []);
 }
 
 /** Read Parquet files as one Arrow Table (no files: an empty table); with `query`, read that query's result instead. */

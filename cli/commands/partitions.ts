@@ -7,6 +7,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { dynamicDimensionNames, dynamicKeyProblem, isPartitionsDef } from "../../core/partitions/index.ts";
 import type { ProjectGraph } from "../../core/graph.ts";
+import type { StateStore } from "../../core/types.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -52,8 +53,12 @@ export default defineCommand({
         return 0;
       }
       const removed = await store.removeDynamicPartitions(name, unique);
-      if (out.json) out.data({ name, removed, keys: unique });
-      else out.say(`Removed ${removed} key(s) from dynamic partitions "${name}"${removed < unique.length ? ` (${unique.length - removed} were not there)` : ""}`);
+      const forgotten = await forgetRemovedKeys(store, project.graph, name, unique);
+      if (out.json) out.data({ name, removed, keys: unique, forgottenMaterializations: forgotten });
+      else {
+        out.say(`Removed ${removed} key(s) from dynamic partitions "${name}"${removed < unique.length ? ` (${unique.length - removed} were not there)` : ""}`);
+        if (forgotten > 0) out.say(`Forgot ${forgotten} materialization(s) of those keys: no reader, query or status sees them; their files go with the next \`dagx gc\``);
+      }
       return 0;
     });
   },
@@ -75,6 +80,27 @@ export function dynamicPartitionNames(graph: ProjectGraph): Set<string> {
     for (const single of singles) if (single.kind === "dynamic") names.add(single.name);
   }
   return names;
+}
+
+/**
+ * Forget the materializations of removed keys (history included), so every reader — `dagx query`
+ * too, which imports no asset file — sees exactly the partitions state holds. Returns how many.
+ */
+async function forgetRemovedKeys(store: StateStore, graph: ProjectGraph, name: string, keys: readonly string[]): Promise<number> {
+  const gone = new Set(keys);
+  let forgotten = 0;
+  for (const asset of graph.assets.values()) {
+    const def: unknown = asset.def.options.partitions;
+    if (!isPartitionsDef(def)) continue;
+    // the position of NAME in the asset's keys: the whole key, or one "|"-joined dimension
+    const at = def.kind === "multi" ? Object.values(def.dimensions).findIndex((d) => d.kind === "dynamic" && d.name === name) : def.kind === "dynamic" && def.name === name ? 0 : -1;
+    if (at < 0) continue;
+    const valueOf = (pk: string) => (def.kind === "multi" ? pk.split("|")[at] : pk);
+    const stored = await store.latestMaterializations([asset.key]);
+    const partitionKeys = stored.map((m) => m.partitionKey).filter((pk) => gone.has(valueOf(pk) ?? ""));
+    if (partitionKeys.length > 0) forgotten += await store.wipe([asset.key], partitionKeys);
+  }
+  return forgotten;
 }
 
 /** Refuse (exit 2) a key that could not be stored under every folder name the keys of NAME get (`partition=…`, `region=…`). */

@@ -1,6 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from "@duckdb/node-api";
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
+import { didYouMean } from "../../core/suggest.ts";
 import { type MountedViews, mountAssetViews } from "../../io/query-views.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withState } from "../context.ts";
@@ -40,11 +41,33 @@ function viewList(mounted: MountedViews): string {
   return skipped.length === 0 ? list : `${list}; no view for ${skipped.slice(0, 10).join(", ")} (--verbose says why)`;
 }
 
+/**
+ * The key a "Table with name X does not exist" error is about, when X is no view: `dagx query`
+ * imports no asset file (it reads recorded outputs only), so it cannot tell an asset never
+ * materialized from a typo — it says both, instead of DuckDB's guess ("Did you mean pg_class?").
+ */
+function missingViewKey(message: string, mounted: MountedViews): string | null {
+  const m = /^Catalog Error: Table with name "?(.+?)"? does not exist/.exec(message);
+  if (!m) return null;
+  const name = m[1]!;
+  const taken = new Set(mounted.views.map((v) => v.name.toLowerCase()));
+  if (taken.has(name.toLowerCase())) return null;
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)}/${name.slice(dot + 1)}` : name;
+}
+
 async function runUserSql(conn: DuckDBConnection, sql: string, mounted: MountedViews, limit?: number): Promise<DuckDBResultReader> {
   try {
     return limit === undefined ? await conn.runAndReadAll(sql) : await conn.runAndReadUntil(sql, limit + 1);
   } catch (e) {
     const msg = (e as Error).message;
+    const key = missingViewKey(msg, mounted);
+    if (key !== null) {
+      const skipped = mounted.skipped.find((s) => s.key === key);
+      const why = skipped ? `"${key}" has no view: ${skipped.reason}` : `"${key}" has no materialization yet: if it is an asset, run dagx materialize ${key}, then query it again`;
+      const near = didYouMean(key, mounted.views.map((v) => v.key));
+      throw new DagxError("USAGE", `${why}${near} — ${viewList(mounted)}`, { cause: e });
+    }
     // DuckDB's multi-line messages end with a caret under the error: keep the views off that line
     throw new DagxError("USAGE", `${msg}${msg.includes("\n") ? "\n" : " "}— ${viewList(mounted)}`, { cause: e });
   }

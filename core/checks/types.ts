@@ -77,7 +77,10 @@ export interface CheckContext {
   readonly resources: Readonly<Record<string, unknown>>;
   /** Aborted when the run is canceled or the check times out. */
   readonly signal: AbortSignal;
-  /** Absolute path of a file relative to the project root. */
+  /**
+   * Absolute path of a file relative to the project root. Bound into `ctx.sql` it reaches DuckDB
+   * root-relative (`./data/x.csv`), so folder names above the project never become columns or globs.
+   */
   path(relative: string): string;
   /** `ctx.sql` as in assets: interpolate the data handle to query it in DuckDB. */
   sql: SqlTag;

@@ -276,9 +276,9 @@ describe("single-run backfills", () => {
     for (const k of ["whole", "whole_rows"]) {
       expect(days(1, 5).map((d) => existsSync(join(dir, `.dagx/data/${k}/date=${d}/data.parquet`)))).toEqual([true, true, true, true, true]);
     }
-    const rows = ok(await dagx(dir, ["query", "select strftime(date, '%Y-%m-%d') as d, total, n from whole order by d", "--json"])).json();
+    const rows = ok(await dagx(dir, ["query", "select date as d, total, n from whole order by d", "--json"])).json();
     expect(rows).toEqual(days(1, 5).map((d) => ({ d, total: 10, n: 1 })));
-    expect(ok(await dagx(dir, ["query", "select strftime(date, '%Y-%m-%d') as d, i from whole_rows order by d", "--json"])).json()).toEqual(days(1, 5).map((d, i) => ({ d, i })));
+    expect(ok(await dagx(dir, ["query", "select date as d, i from whole_rows order by d", "--json"])).json()).toEqual(days(1, 5).map((d, i) => ({ d, i })));
     // the date column went into the folder name, not into the files
     const cols = ok(await dagx(dir, ["query", `select * from read_parquet('${join(dir, ".dagx/data/whole/date=2024-01-03/data.parquet")}', hive_partitioning = false)`, "--json"])).json();
     expect(cols).toEqual([{ total: 10, n: 1 }]);
@@ -473,7 +473,7 @@ describe("kill -9 in the middle of a backfill", () => {
 
     // what had succeeded = what state committed (a step that ended without its row may run again)
     const committed = new Set(
-      ok(await dagx(dir, ["query", "select strftime(date, '%Y-%m-%d') as d from raw", "--json"])).json<{ d: string }[]>().map((r) => r.d),
+      ok(await dagx(dir, ["query", "select date as d from raw", "--json"])).json<{ d: string }[]>().map((r) => r.d),
     );
     expect(committed.size).toBeGreaterThanOrEqual(4);
     expect(committed.size).toBeLessThan(N);

@@ -30,7 +30,7 @@ describe("dagx partitions", () => {
     expect(again.stderr).toContain('Added 1 key(s) to dynamic partitions "customers" (1 already present)');
     expect((await dagx(dir, ["partitions", "list", "customers", "--json"])).json()).toEqual(["acme", "globex", "initech"]);
     const removed = await dagx(dir, ["partitions", "remove", "customers", "globex", "nope", "--json"]);
-    expect(removed.json()).toEqual({ name: "customers", removed: 1, keys: ["globex", "nope"] });
+    expect(removed.json()).toEqual({ name: "customers", removed: 1, keys: ["globex", "nope"], forgottenMaterializations: 0 });
     const listed = await dagx(dir, ["partitions", "list", "customers"]);
     expect(listed.code).toBe(0);
     expect(listed.stderr.trim().split("\n")).toEqual(["acme", "initech"]);

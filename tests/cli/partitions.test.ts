@@ -195,7 +195,7 @@ describe("definitions, ctx.partition and hive storage", () => {
     );
     const rows = await query<{ k: string; dims: string; s: string; e: string; date: string; region: string; channel: string }>(
       dir,
-      "select k, dims, s, e, strftime(date, '%Y-%m-%d') as date, region, channel from cube where region = 'us' and channel = 'app' order by k",
+      "select k, dims, s, e, date, region, channel from cube where region = 'us' and channel = 'app' order by k",
     );
     expect(rows).toEqual([
       { k: "2024-01-01|us|app", dims: '{"date":"2024-01-01","region":"us","channel":"app"}', s: "2024-01-01T00:00:00.000Z", e: "2024-01-02T00:00:00.000Z", date: "2024-01-01", region: "us", channel: "app" },

@@ -90,8 +90,10 @@ describe("dagx query", () => {
     const r = await dagx(dir, ["query", "select * from ordres"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("error Catalog Error: Table with name ordres does not exist!");
-    expect(r.stderr).toContain('Did you mean "orders"');
+    expect(r.stderr).toContain('error "ordres" has no materialization yet: if it is an asset, run dagx materialize ordres, then query it again — did you mean "orders"?');
+    const bad = await dagx(dir, ["query", "select nope from orders"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error Binder Error: Referenced column "nope" not found');
     expect(r.stderr).toContain("— views: a/b.deep".replace("a/b", '"a/b"'));
     expect(r.stderr).toContain("analytics.daily_revenue, orders, settings, team; no view for answer, gone, side_effect (--verbose says why)");
   });
@@ -129,5 +131,24 @@ describe("dagx query", () => {
     const bad = await dagx(dir, ["query", "select 1", "--format", "xml"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Unknown --format "xml": use one of table, csv, json');
+  });
+});
+
+describe("dagx query on an asset that was never materialized", () => {
+  test("says first that the asset has no materialization yet and how to make one, before DuckDB's guess", async () => {
+    const p = makeProject({
+      "shop.asset.ts": `import { asset } from "dagx";\nexport const orders = asset(() => [{ id: 1 }]);\nexport const analytics_revenue = asset({ key: "analytics/revenue" }, () => [{ r: 1 }]);\n`,
+    });
+    try {
+      const r = await dagx(p, ["query", "select * from orders"]);
+      expect(r.code).toBe(2);
+      const text = (r.stdout + r.stderr).trim();
+      expect(text).toStartWith('error "orders" has no materialization yet: if it is an asset, run dagx materialize orders, then query it again');
+      expect(text).not.toContain("pg_class");
+      const deep = await dagx(p, ["query", "select * from analytics.revenue"]);
+      expect((deep.stdout + deep.stderr).trim()).toStartWith('error "analytics/revenue" has no materialization yet: if it is an asset, run dagx materialize analytics/revenue, then query it again');
+    } finally {
+      removeProject(p);
+    }
   });
 });

@@ -37,6 +37,27 @@ export function partitionContractTests(fresh: () => Promise<StateStore>): void {
     expect(await fp()).not.toBe(two);
   });
 
+  test("latestSchemas() lists the distinct stored schemas of an asset's latest materializations", async () => {
+    const store = await fresh();
+    expect(await store.latestSchemas("a")).toEqual([]);
+    const s1 = [{ name: "id", type: "BIGINT" }];
+    const s2 = [{ name: "id", type: "BIGINT" }, { name: "date", type: "TIMESTAMP" }];
+    await store.write({
+      materializations: [
+        makeMaterialization("a", { partitionKey: "p1", ordinal: 1, schema: s1, at: 1 }),
+        makeMaterialization("a", { partitionKey: "p2", ordinal: 2, schema: s1, at: 2 }),
+        makeMaterialization("b", { partitionKey: "p1", ordinal: 1, schema: s2, at: 3 }),
+      ],
+    });
+    expect(await store.latestSchemas("a")).toEqual([s1]);
+    // a newer materialization of p2 replaces its schema: only latest rows count
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p2", ordinal: 2, schema: s2, at: 4 })] });
+    const got = await store.latestSchemas("a");
+    expect(got.map((s) => JSON.stringify(s)).sort()).toEqual([JSON.stringify(s1), JSON.stringify(s2)].sort());
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p1", ordinal: 1, schema: s2, at: 5 })] });
+    expect(await store.latestSchemas("a")).toEqual([s2]);
+  });
+
   test("write() keeps ordinals of partitioned materializations and of failures (payload.ordinal)", async () => {
     const store = await fresh();
     await store.write({

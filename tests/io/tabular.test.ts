@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { literalPattern } from "../../io/_tabular-sql.ts";
 import {
   TabularValueError,
   parquetSql,
@@ -390,20 +391,30 @@ describe("Arrow", () => {
 });
 
 describe("parquetSql()", () => {
-  test("escapes quotes and reads hive partitions with their schemas unioned", async () => {
+  test("escapes quotes, reads exactly the listed files with their schemas unioned, and takes no column from a folder name", async () => {
     expect(parquetSql(["/a/it's/data.parquet", "/b.parquet"])).toBe(
-      "read_parquet(['/a/it''s/data.parquet', '/b.parquet'], hive_partitioning = true, union_by_name = true)",
+      "read_parquet(['/a/it''s/data.parquet', '/b.parquet'], hive_partitioning = false, union_by_name = true)",
     );
     const base = path.join(root, "hive's");
     const p1 = path.join(base, "region=eu", "data.parquet");
     const p2 = path.join(base, "region=us", "data.parquet");
     await writeRowsParquet(conn, [{ amount: 1 }], p1);
     await writeRowsParquet(conn, [{ amount: 2.5, extra: "x" }], p2);
-    const rows = (await conn.runAndReadAll(`select * from ${parquetSql([p1, p2])} order by region`)).getRowObjectsJS();
+    const rows = (await conn.runAndReadAll(`select * from ${parquetSql([p1, p2])} order by amount`)).getRowObjectsJS();
     expect(rows).toEqual([
-      { amount: 1, extra: null, region: "eu" },
-      { amount: 2.5, extra: "x", region: "us" },
+      { amount: 1, extra: null },
+      { amount: 2.5, extra: "x" },
     ]);
     expect(await readParquetRows(conn, [p1, p2])).toEqual(rows);
+  });
+
+  test("a path holding [, ], * or ? is read literally, never as a glob over look-alike folders", async () => {
+    const mine = path.join(root, "proj[1] *?", "data.parquet");
+    const other = path.join(root, "proj1 x!", "data.parquet");
+    await writeRowsParquet(conn, [{ who: "mine" }], mine);
+    await writeRowsParquet(conn, [{ who: "other" }], other);
+    expect(literalPattern(mine)).toBe(path.join(root, "proj[[]1] [*][?]", "data.parquet"));
+    expect(await readParquetRows(conn, [mine])).toEqual([{ who: "mine" }]);
+    expect(() => literalPattern("/a\\b[1]/data.parquet")).toThrow('a path holding both "\\" and one of "[", "*", "?" cannot be read literally: rename the folder');
   });
 });
