@@ -333,7 +333,7 @@ describe("single-run backfills: parameters and side effects", () => {
     dirs.push(dir);
     const r = await dagx(dir, ["backfill", "windowed", "--partitions", "2024-01-02..2024-01-04", "--json"]);
     expect(r.json<BackfillJson>().steps.map((s) => [s.status, s.error ?? null])).toEqual([["success", null]]);
-    const rows = ok(await dagx(dir, ["query", "select strftime(date, '%Y-%m-%d') as d, ms from windowed order by d", "--json"])).json();
+    const rows = ok(await dagx(dir, ["query", "select date as d, ms from windowed order by d", "--json"])).json();
     expect(rows).toEqual(days(2, 4).map((d) => ({ d, ms: Date.parse(`${d}T00:00:00Z`) })));
   });
 
