@@ -84,7 +84,7 @@ export async function evaluateProjectAutomation(
     selection: keys,
     partitions: partition ? `"${partition.replaceAll('"', '""')}"` : null,
     status: "requested",
-    runId: null,
+    runId: Bun.randomUUIDv7(),
     reason: result.requests.filter((r) => keys.includes(r.key)).map((r) => `${r.key}: ${r.reason}`).join("; "),
     createdAt: now,
     updatedAt: now,

@@ -66,7 +66,7 @@ export async function lockDaemon(project: Project): Promise<() => void> {
 }
 
 const request = (source: string, kind: RunRequestRecord["kind"], keys: string[], partitions: string | null, runKey: string | null, reason: string, now: number): RunRequestRecord => ({
-  requestId: Bun.randomUUIDv7(), source, kind, runKey, selection: keys, partitions, status: "requested", runId: null, reason, createdAt: now, updatedAt: now,
+  requestId: Bun.randomUUIDv7(), source, kind, runKey, selection: keys, partitions, status: "requested", runId: Bun.randomUUIDv7(), reason, createdAt: now, updatedAt: now,
 });
 
 /** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
