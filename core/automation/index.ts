@@ -12,6 +12,8 @@ export { normalizeSensorResult, dedupeRunKeys } from "./sensor-result.ts";
 export type { NormalizedSensorResult } from "./sensor-result.ts";
 export { evaluateAutomation } from "./evaluate.ts";
 export type { AutomationAssetState, AutomationInput, AutomationPartitions, AutomationRequest, AutomationResult, AutomationUpstream } from "./evaluate.ts";
+export { runRequestProblem, addedKeyProblem, MAX_FOLDER_BYTES } from "./request-check.ts";
+export type { RequestToCheck } from "./request-check.ts";
 export { validateSchedule, validateSensor, validateAutomation, assertUniqueNames } from "./validate.ts";
 export type { SelectionResolver } from "./validate.ts";
 export {
