@@ -29,18 +29,19 @@ export function userTagProblem(key: string, value: string): string | null {
 }
 
 /**
- * Parse `--tag` values (`key=value`, repeatable) into tags; a later repeat of a key wins.
+ * Parse `--tag` values (`key=value`, repeatable) into tags; a later repeat of a key wins. `reservedOk`
+ * accepts `dagx/…` keys (a filter may name dagx's own tags; a run's tags may not).
  * @throws DagxError (code `USAGE`) naming the bad value and the fix
  * @example parseTagArgs(["team=data", "ticket=OPS-12"], "--tag") // { team: "data", ticket: "OPS-12" }
  */
-export function parseTagArgs(values: readonly string[], flag: string): Record<string, string> {
+export function parseTagArgs(values: readonly string[], flag: string, options: { reservedOk?: boolean } = {}): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const text of values) {
     const eq = text.indexOf("=");
     if (eq < 0) throw new DagxError("USAGE", `Invalid ${flag} "${text}": expected KEY=VALUE, e.g. ${flag} team=data`);
     const key = text.slice(0, eq);
     const value = text.slice(eq + 1);
-    const problem = userTagProblem(key, value);
+    const problem = options.reservedOk ? tagProblem(key, value) : userTagProblem(key, value);
     if (problem) throw new DagxError("USAGE", `Invalid ${flag} "${text}": ${problem}`);
     tags[key] = value;
   }
