@@ -18,6 +18,7 @@ import type { Project } from "./project.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { createStateWriter } from "./state-writer.ts";
 import { checkEventPayload } from "./checks.ts";
+import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 
 export interface RunReporter {
   onPlan?(plan: Plan, runId: string | null): void;
@@ -50,6 +51,8 @@ export interface MaterializeOptions {
   tags?: Readonly<Record<string, string>>;
   /** Resolve `partitionSelection` against the partition definitions as they were at this instant (a schedule's tick). @default now */
   asOf?: number;
+  /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
+  ignoreBlocking?: boolean;
 }
 
 export interface RunOutcome {
@@ -80,7 +83,9 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
   const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
-  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions });
+  // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
+  const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
+  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
@@ -163,9 +168,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
   try {
-    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal });
-    // a blocking check that failed kept part of the selection from running: the run failed
-    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || (s.status === "success" && s.blocked)) ? "failed" : "success";
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal, ignoreBlocking: o.ignoreBlocking });
+    // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
+    const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
+    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
   } finally {
     clearInterval(heartbeat);
     await engine.close();

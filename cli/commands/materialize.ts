@@ -25,6 +25,7 @@ export default defineCommand({
     partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
     partitions: { type: "string", description: "Partition range: A..B, prefixes (2024-01..2024-03), lists, latest, missing, failed, date=…,region=…", valueHint: "RANGE" },
     tag: tagArg,
+    "ignore-blocking": { type: "boolean", description: "Run downstream assets even where a blocking check failed (in this run or an earlier one)" },
   },
   async run({ args, rawArgs }) {
     const tags = parseTagArgs(repeatedFlag(rawArgs, "tag"), "--tag");
@@ -61,6 +62,7 @@ export default defineCommand({
           partitionSelection: partitionArg(args.partition, args.partitions),
           singlePartition: args.partition !== undefined,
           tags,
+          ignoreBlocking: Boolean(args["ignore-blocking"]),
         });
       } finally {
         progress.stop();
@@ -105,7 +107,7 @@ export function stepJson(s: StepResult) {
 
 function toJson(o: RunOutcome) {
   if (o.status === "planned" || o.status === "nothing") {
-    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason })), fresh: o.plan.fresh };
+    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason, ...(s.blocked ? { blocked: `blocked: ${s.blocked}` } : {}) })), fresh: o.plan.fresh };
   }
   return { runId: o.runId, status: o.status, durationMs: Math.round(o.durationMs), steps: o.steps.map(stepJson) };
 }
