@@ -666,6 +666,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       startedAt: number;
       endedAt: number | null;
       heartbeatAt: number;
+      /** Run tags (\`materialize --tag k=v\`, a sensor request's \`tags\`, \`dagx/schedule\` …); absent when none. */
+      tags?: Record<string, string>;
+      /** Keys of the assets the run materializes (its plan's steps): automation treats them as in progress while it runs. */
+      assets?: string[];
   }
   type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "schema_change" | "check_evaluation" | "log";
   interface EventRecord {
@@ -840,10 +844,15 @@ export const DAGX_DTS: string = `declare module "dagx" {
       selection: string[];
       partitions: string | null;
       status: RunRequestStatus;
+      /** The id of the run to start, chosen with the request (so a restarted daemon recognises a run it already created). */
       runId: string | null;
       reason: string | null;
       createdAt: number;
       updatedAt: number;
+      /** Tags recorded on the run; absent when none. */
+      tags?: Record<string, string>;
+      /** The instant partition definitions are evaluated at (\`"latest"\` = the newest window at the tick); absent: at launch. */
+      asOf?: number;
   }
   /** All access to persistent state goes through this interface (io/ implements it). */
   interface StateStore {
@@ -867,8 +876,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
       latestFailures(keys?: readonly string[], options?: {
           unpartitioned?: boolean;
       }): Promise<FailureRecord[]>;
+      /** Runs newest first; \`status\` and \`tags\` (every key = value) filter before \`limit\`. */
       listRuns(options?: {
           limit?: number;
+          status?: RunStatus;
+          tags?: Readonly<Record<string, string>>;
       }): Promise<RunRecord[]>;
       getRun(runId: string): Promise<RunRecord | null>;
       getEvents(runId: string): Promise<EventRecord[]>;
@@ -929,8 +941,13 @@ export const DAGX_DTS: string = `declare module "dagx" {
       gc(before: number): Promise<GcCounts>;
       /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
       recordCheckResults(results: readonly CheckResult[]): Promise<void>;
-      /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
-      latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
+      /**
+       * Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check.
+       * \`blockingFailures\` keeps only failed blocking results at "error" severity (what blocks a downstream across runs).
+       */
+      latestCheckResults(keys?: readonly string[], options?: {
+          blockingFailures?: boolean;
+      }): Promise<CheckResult[]>;
       /** Forget materializations, failures and latest check results of these assets; returns how many materialization rows went. */
       wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
       close(): Promise<void>;
@@ -1761,6 +1778,34 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * if (r.capped) log.warn(\`automation: \${r.leftOut} requests left out (maxRequests)\`);
    */
   function evaluateAutomation(input: AutomationInput): AutomationResult;
+
+  // ── automation/request-check.ts
+  /**
+   * Checking a run request before the tick that makes it is committed: its selection resolved to
+   * assets, partitioned assets get partitions, the partitions exist (evaluated at the tick), keys a
+   * sensor adds can become folders, and tags are well-formed. A request that fails here would fail
+   * at launch on every tick, after a sensor's cursor had moved past its input; now the tick fails with
+   * the reason and the cursor stays.
+   */
+  /** Longest file name most file systems allow, in bytes: a partition folder \`name=value\` must fit. */
+  const MAX_FOLDER_BYTES = 255;
+  interface RequestToCheck {
+      /** Asset keys the request's selection resolved to. */
+      keys: readonly string[];
+      partitions: string | null;
+      /** Tags the user gave (dagx adds its own \`dagx/…\` ones after the check). */
+      tags?: Readonly<Record<string, string>>;
+  }
+  /**
+   * Why the request cannot run, or null. \`spaces\` holds the partition space of every partitioned
+   * asset at the request's instant (dynamic keys include the ones its tick adds).
+   */
+  function runRequestProblem(request: RequestToCheck, spaces: ReadonlyMap<string, PartitionSpace>): string | null;
+  /**
+   * Why \`key\` cannot be added to the dynamic partitions \`name\`, or null: the core key rules, and the
+   * folder \`dimension=encoded key\` of every asset using \`name\` must fit a file name.
+   */
+  function addedKeyProblem(name: string, key: string, spaces: ReadonlyMap<string, PartitionSpace>): string | null;
 
   // ── automation/validate.ts
   /**
