@@ -64,7 +64,7 @@ describe("executePlan()", () => {
   });
 
   test("ignoreBlocking: a blocking check failing in this run does not skip the downstream", async () => {
-    const { deps } = fakeDeps((k) => (k === "a" ? { ok: true, rows: 1, blocked: 'check "u" of "a" failed' } : { ok: true, rows: 1 }));
+    const { deps } = fakeDeps((k) => (k === "a" ? { ok: true, rows: 1, checks: [{} as never], blocked: 'check "u" of "a" failed' } : { ok: true, rows: 1 }));
     const plan = { steps: [step("a"), step("b", ["a"])], fresh: [] };
     expect((await run(plan, deps)).map((x) => x.status)).toEqual(["success", "skipped"]);
     expect((await executePlan(plan, deps, { concurrency: 2, signal: new AbortController().signal, ignoreBlocking: true })).map((x) => x.status)).toEqual(["success", "success"]);
