@@ -3,6 +3,7 @@
  * recorded in the tick's transaction), their tags and the instant their partitions are resolved at;
  * and checked against the partition spaces of that instant before the tick is committed.
  */
+import { addedKeyProblem, type NormalizedSensorResult, runRequestProblem, type SelectItem } from "../core/automation/index.ts";
 import type { InstigatorKind, RunRequestRecord, StateStore } from "../core/types.ts";
 import { createPartitionSpace, type PartitionSpace, type PartitionsDef } from "../core/partitions/index.ts";
 import type { Project } from "./project.ts";
@@ -55,4 +56,48 @@ export async function spacesAt(project: Project, store: StateStore, adding: read
     }
     return spaces;
   };
+}
+
+/**
+ * A sensor tick's run requests, checked: the partition keys it adds and every request, against the
+ * spaces at `now` (with the added keys). `problems` empty means the tick may be committed.
+ */
+export async function sensorRequests(
+  project: Project,
+  store: StateStore,
+  sensor: string,
+  res: Extract<NormalizedSensorResult, { ok: true }>,
+  resolve: (items: readonly SelectItem[]) => string[],
+  now: number,
+): Promise<{ requests: RunRequestRecord[]; problems: string[] }> {
+  const spaces = (await spacesAt(project, store, res.addPartitions))(now);
+  const problems: string[] = [];
+  for (const [i, p] of res.addPartitions.entries()) {
+    for (const [j, key] of p.keys.entries()) {
+      const problem = addedKeyProblem(p.name, key, spaces);
+      if (problem) problems.push(`addPartitions[${i}].keys[${j}] "${key}" cannot be a partition key: ${problem}`);
+    }
+  }
+  const requests: RunRequestRecord[] = [];
+  for (const [i, r] of res.requests.entries()) {
+    let keys: string[] = [];
+    let problem: string | null;
+    try {
+      keys = resolve(r.select);
+      problem = runRequestProblem({ keys, partitions: r.partitions, tags: r.tags }, spaces);
+    } catch (e) {
+      problem = `select: ${(e as Error).message}`;
+    }
+    if (problem) problems.push(`runRequests[${i}] ${problem}`);
+    // run keys are scoped to the sensor (stored run keys are unique across all sources)
+    const runKey = r.runKey === null ? null : `sensor:${sensor}:${r.runKey}`;
+    const tags = { ...r.tags, "dagx/sensor": sensor, ...(r.runKey === null ? {} : { "dagx/runKey": r.runKey }) };
+    requests.push(newRunRequest({ source: sensor, kind: "sensor", keys, partitions: r.partitions, runKey, reason: "sensor request", tags, asOf: now }, now));
+  }
+  return { requests, problems };
+}
+
+/** The reason a sensor tick with invalid requests fails with (the first three problems). */
+export function invalidSensorReason(sensor: string, problems: readonly string[]): string {
+  return `Sensor "${sensor}" returned an invalid run request: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`;
 }

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import {
   dueTicks,
   MISSED_TICK_REASON,
-  addedKeyProblem,
   normalizeSensorResult,
   overlapDecision,
   runRequestProblem,
@@ -31,7 +30,7 @@ import { projectFreshness } from "./freshness.ts";
 /** Name of the freshness evaluator in state (its ticks are the transitions). */
 export const FRESHNESS = "freshness";
 import { createLauncher } from "./daemon-launcher.ts";
-import { newRunRequest, spacesAt } from "./daemon-requests.ts";
+import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./daemon-requests.ts";
 import { selectionResolver } from "./instigators.ts";
 import type { Project } from "./project.ts";
 
@@ -198,32 +197,9 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
     return;
   }
   // everything is checked before anything is stored: an invalid request fails the tick and the cursor stays
-  const spaces = (await spacesAt(o.project, o.store, res.addPartitions))(now);
-  const problems: string[] = [];
-  for (const [i, p] of res.addPartitions.entries()) {
-    for (const [j, key] of p.keys.entries()) {
-      const problem = addedKeyProblem(p.name, key, spaces);
-      if (problem) problems.push(`addPartitions[${i}].keys[${j}] "${key}" cannot be a partition key: ${problem}`);
-    }
-  }
-  const requests: RunRequestRecord[] = [];
-  for (const [i, r] of res.requests.entries()) {
-    let keys: string[];
-    try {
-      keys = resolve(r.select);
-    } catch (e) {
-      problems.push(`runRequests[${i}]: ${(e as Error).message}`);
-      continue;
-    }
-    const problem = runRequestProblem({ keys, partitions: r.partitions, tags: r.tags }, spaces);
-    if (problem) problems.push(`runRequests[${i}] ${problem}`);
-    // run keys are scoped to the sensor (stored run keys are unique across all sources)
-    const runKey = r.runKey === null ? null : `sensor:${s.name}:${r.runKey}`;
-    const tags = { ...r.tags, "dagx/sensor": s.name, ...(r.runKey === null ? {} : { "dagx/runKey": r.runKey }) };
-    requests.push(newRunRequest({ source: s.name, kind: "sensor", keys, partitions: r.partitions, runKey, reason: "sensor request", tags, asOf: now }, now));
-  }
+  const { requests, problems } = await sensorRequests(o.project, o.store, s.name, res, resolve, now);
   if (problems.length) {
-    const reason = `Sensor "${s.name}" returned an invalid run request: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`;
+    const reason = invalidSensorReason(s.name, problems);
     await o.store.recordTick(tick("failed", reason), [], { lastTickAt: now, updatedAt: now });
     o.log(`sensor ${s.name}: tick failed: ${reason}`);
     return;
