@@ -7,6 +7,7 @@ import { IndexSet } from "../core/partitions/index.ts";
 import type { InstigatorState, RunRequestRecord, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
 import { croner } from "./cron.ts";
+import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { newRunRequest } from "./daemon-requests.ts";
 import { projectFreshness } from "./freshness.ts";
 import type { Project } from "./project.ts";
@@ -35,6 +36,8 @@ export async function evaluateProjectAutomation(
   // in another terminal keeps its assets busy just like a run this daemon launched
   const running = await store.listRuns({ status: "running" });
   busy = new Set([...busy, ...running.flatMap((r) => r.assets ?? [])]);
+  // upstreams whose blocking check failed: what reads them would be skipped, so automation waits
+  const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, conditions.keys()));
   const assets: AutomationAssetState[] = [];
   for (const key of project.graph.order) {
     const condition = conditions.get(key);
@@ -69,6 +72,7 @@ export async function evaluateProjectAutomation(
           lastMaterializedAt: up ? (up.last?.at ?? null) : (st.latest.get(u)?.at ?? null),
           missing: up ? up.materialized.isEmpty : !st.latest.has(u),
           inProgress: busy.has(u),
+          blocked: blocks.get(u)?.[0]?.reason ?? null,
         };
       }),
     });
