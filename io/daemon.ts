@@ -20,7 +20,7 @@ import {
   type SensorInfo,
 } from "../core/automation/index.ts";
 import { DagxError } from "../core/errors.ts";
-import type { InstigatorState, RunRequestRecord, StateStore, TickRecord } from "../core/types.ts";
+import type { InstigatorState, StateStore, TickRecord } from "../core/types.ts";
 import { openFileLock } from "./_state-lock.ts";
 import { croner } from "./cron.ts";
 import { AUTOMATION, evaluateProjectAutomation } from "./daemon-automation.ts";

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
-import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, RunStatus, StateStore } from "../core/types.ts";
+import type { EventRecord, FailureRecord, MaterializationRecord, StateStore } from "../core/types.ts";
 import { insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
 import {
   deleteDynamicPartitions,
