@@ -17,3 +17,18 @@ export interface GlobalFlags {
 export function positionals(args: { _: string[] }): string[] {
   return args._.filter((x) => x !== "");
 }
+
+/** Every value of a repeatable string flag, in order (`--tag a=1 --tag=b=2`); citty keeps only the last. */
+export function repeatedFlag(rawArgs: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === "--") break;
+    if (a === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+    else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
+  }
+  return values;
+}
+
+/** The repeatable `--tag KEY=VALUE` flag. */
+export const tagArg = { type: "string", description: "Run tag KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" } as const;

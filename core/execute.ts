@@ -55,6 +55,8 @@ export interface ExecuteDeps {
 export interface ExecuteOptions {
   concurrency: number;
   signal: AbortSignal;
+  /** Run what a failed blocking check would skip (`materialize --ignore-blocking`): in this run and from earlier ones. */
+  ignoreBlocking?: boolean;
 }
 
 /** Delay before retry number `retry` (1-based). */
@@ -76,7 +78,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
   const running = new Set<Promise<void>>();
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
 
-  const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success" && !r.blocked, inherited?: string) => {
+  const finish = (step: PlanStep, r: StepResult, satisfied = r.status === "success" && (!r.blocked || opts.ignoreBlocking === true), inherited?: string) => {
     results.set(step.id, r);
     pending.delete(step.id);
     deps.onStepEnd?.(step, r);
@@ -104,6 +106,13 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
   };
 
   const runStep = async (step: PlanStep) => {
+    if (step.blocked && !opts.ignoreBlocking) {
+      // an upstream output this step reads failed a blocking check in an earlier run (and has not passed since)
+      const reason = `blocked: ${step.blocked}`;
+      deps.emit("step_skipped", step, { reason });
+      finish(step, { key: step.key, partition: step.partitionKey, status: "skipped", rows: null, durationMs: 0, reason }, false, reason);
+      return;
+    }
     const fresh = deps.checkFresh ? await deps.checkFresh(step) : null;
     if (fresh !== null) {
       deps.emit("step_skipped", step, { reason: fresh, fresh: true });

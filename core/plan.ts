@@ -20,6 +20,18 @@ export interface PlanStep {
   after: string[];
   /** Why this step is in the plan ("selected", or the stale causes). */
   reason: string;
+  /**
+   * Set when the step reads an upstream output whose blocking check failed in an earlier run and
+   * has not passed since (`check "unique(id)" of "orders" failed in run …`): the step is skipped.
+   */
+  blocked?: string;
+}
+
+/** A blocking check of an upstream asset that failed and has not passed since: per partition ("" unpartitioned). */
+export interface StoredBlock {
+  partitionKey: string;
+  /** `check "C" of "A" failed[ for partition P] in run R`. */
+  reason: string;
 }
 
 export interface Plan {
@@ -54,6 +66,8 @@ export interface PlanOptions {
   /** When given, only missing/stale/failed unpartitioned assets run. */
   statuses?: ReadonlyMap<string, StatusInfo>;
   partitions?: PartitionPlanInput;
+  /** Failed blocking checks per upstream asset (from earlier runs): steps reading those outputs are marked `blocked`. */
+  blocks?: ReadonlyMap<string, readonly StoredBlock[]>;
 }
 
 export class MissingUpstreamError extends DagxError {
@@ -98,7 +112,11 @@ export function planRun(o: PlanOptions): Plan {
       const after = ups.flatMap((u) => afterAll(u));
       for (const u of ups) if (!inPlan.has(u)) requireUpstream(key, u, null);
       const st = o.statuses?.get(key);
-      steps.push({ id: key, key, partitionKey: "", partitionKeys: null, after, reason: st ? `${st.status}: ${st.causes.join("; ")}` : "selected" });
+      const step: PlanStep = { id: key, key, partitionKey: "", partitionKeys: null, after, reason: st ? `${st.status}: ${st.causes.join("; ")}` : "selected" };
+      // an unpartitioned step reads every partition of a partitioned upstream
+      const blocked = firstBlock(ups, (u) => (P?.spaces.has(u) ? IndexSet.range(0, P.spaces.get(u)!.size) : null));
+      if (blocked) step.blocked = blocked;
+      steps.push(step);
       continue;
     }
     const target = P.targets.get(key)!;
@@ -110,6 +128,7 @@ export function planRun(o: PlanOptions): Plan {
       const id = stepId(key, last);
       ids.push(id);
       const after: string[] = [];
+      const reads = new Map<string, IndexSet>();
       for (const u of ups) {
         const uspace = P.spaces.get(u);
         if (!uspace) {
@@ -118,6 +137,7 @@ export function planRun(o: PlanOptions): Plan {
           continue;
         }
         const needed = mapToUpstream(P.mapping(key, u), space, uspace, g);
+        reads.set(u, needed);
         const planned = inPlan.has(u) ? needed.intersect(P.targets.get(u)!) : IndexSet.EMPTY;
         const lookup = stepOf.get(u);
         if (lookup) for (const i of planned) after.push(lookup(i));
@@ -132,7 +152,10 @@ export function planRun(o: PlanOptions): Plan {
           );
         }
       }
-      steps.push({ id, key, partitionKey: last, partitionKeys: keys, after: [...new Set(after)], reason: "selected" });
+      const step: PlanStep = { id, key, partitionKey: last, partitionKeys: keys, after: [...new Set(after)], reason: "selected" };
+      const blocked = firstBlock(ups, (u) => reads.get(u) ?? null);
+      if (blocked) step.blocked = blocked;
+      steps.push(step);
     }
     if (P.singleRun.has(key)) stepOf.set(key, () => ids[0]!);
     else stepOf.set(key, (i) => stepId(key, space.keyAt(i)));
@@ -157,6 +180,30 @@ export function planRun(o: PlanOptions): Plan {
     const dynamic = space.dimensions.find((d) => d.space.kind === "dynamic" && d.space.size === 0)?.space.def;
     if (dynamic?.kind === "dynamic") return `dynamic partitions "${dynamic.name}" has no keys; add some with \`dagx partitions add ${dynamic.name} KEY…\``;
     return `${space.label} has no complete window yet (a time window exists once it has ended; \`endOffset: 1\` adds the current one)`;
+  }
+
+  /**
+   * The first stored block among the upstream outputs a step reads and this run does not rebuild:
+   * an unpartitioned upstream, or the partitions `reads(u)` names of a partitioned one. (Rebuilt
+   * outputs are checked again in this run, which decides for them.)
+   */
+  function firstBlock(ups: readonly string[], reads: (u: string) => IndexSet | null): string | null {
+    for (const u of ups) {
+      const blocks = o.blocks?.get(u);
+      if (!blocks?.length) continue;
+      const uspace = P?.spaces.get(u);
+      if (!uspace || !P) {
+        if (!inPlan.has(u)) return blocks[0]!.reason;
+        continue;
+      }
+      const rebuilt = inPlan.has(u) ? P.targets.get(u)! : IndexSet.EMPTY;
+      const read = reads(u) ?? IndexSet.EMPTY;
+      for (const b of blocks) {
+        const i = uspace.indexOf(b.partitionKey);
+        if (i >= 0 && read.has(i) && !rebuilt.has(i)) return b.reason;
+      }
+    }
+    return null;
   }
 
   function afterAll(u: string): string[] {

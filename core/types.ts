@@ -43,6 +43,10 @@ export interface RunRecord {
   startedAt: number;
   endedAt: number | null;
   heartbeatAt: number;
+  /** Run tags (`materialize --tag k=v`, a sensor request's `tags`, `dagx/schedule` …); absent when none. */
+  tags?: Record<string, string>;
+  /** Keys of the assets the run materializes (its plan's steps): automation treats them as in progress while it runs. */
+  assets?: string[];
 }
 
 export type EventType =
@@ -262,10 +266,15 @@ export interface RunRequestRecord {
   selection: string[];
   partitions: string | null;
   status: RunRequestStatus;
+  /** The id of the run to start, chosen with the request (so a restarted daemon recognises a run it already created). */
   runId: string | null;
   reason: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Tags recorded on the run; absent when none. */
+  tags?: Record<string, string>;
+  /** The instant partition definitions are evaluated at (`"latest"` = the newest window at the tick); absent: at launch. */
+  asOf?: number;
 }
 
 /**
@@ -297,7 +306,8 @@ export interface StateStore {
   latestMaterializations(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<MaterializationRecord[]>;
   /** Latest failed step per (asset, partition), for the given keys (all when omitted). */
   latestFailures(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<FailureRecord[]>;
-  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+  /** Runs newest first; `status` and `tags` (every key = value) filter before `limit`. */
+  listRuns(options?: { limit?: number; status?: RunStatus; tags?: Readonly<Record<string, string>> }): Promise<RunRecord[]>;
   getRun(runId: string): Promise<RunRecord | null>;
   getEvents(runId: string): Promise<EventRecord[]>;
   /** Mark runs whose process is gone as abandoned; returns their ids. */
@@ -355,8 +365,11 @@ export interface StateStore {
   gc(before: number, options?: { dryRun?: boolean }): Promise<GcCounts>;
   /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
   recordCheckResults(results: readonly CheckResult[]): Promise<void>;
-  /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
-  latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
+  /**
+   * Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check.
+   * `blockingFailures` keeps only failed blocking results at "error" severity (what blocks a downstream across runs).
+   */
+  latestCheckResults(keys?: readonly string[], options?: { blockingFailures?: boolean }): Promise<CheckResult[]>;
   /** Confirmed output mtimes of these assets (all when omitted), by asset and partition; the caller matches them to the latest materialization. */
   confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
   /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */

@@ -729,6 +729,10 @@ export const DAGX_DTS: string = `declare module "dagx" {
       startedAt: number;
       endedAt: number | null;
       heartbeatAt: number;
+      /** Run tags (\`materialize --tag k=v\`, a sensor request's \`tags\`, \`dagx/schedule\` …); absent when none. */
+      tags?: Record<string, string>;
+      /** Keys of the assets the run materializes (its plan's steps): automation treats them as in progress while it runs. */
+      assets?: string[];
   }
   type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "schema_change" | "check_evaluation" | "log";
   interface EventRecord {
@@ -916,10 +920,15 @@ export const DAGX_DTS: string = `declare module "dagx" {
       selection: string[];
       partitions: string | null;
       status: RunRequestStatus;
+      /** The id of the run to start, chosen with the request (so a restarted daemon recognises a run it already created). */
       runId: string | null;
       reason: string | null;
       createdAt: number;
       updatedAt: number;
+      /** Tags recorded on the run; absent when none. */
+      tags?: Record<string, string>;
+      /** The instant partition definitions are evaluated at (\`"latest"\` = the newest window at the tick); absent: at launch. */
+      asOf?: number;
   }
   /**
    * An output file's mtime that its content hash confirmed (the file was copied or touched, its
@@ -956,8 +965,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
       latestFailures(keys?: readonly string[], options?: {
           unpartitioned?: boolean;
       }): Promise<FailureRecord[]>;
+      /** Runs newest first; \`status\` and \`tags\` (every key = value) filter before \`limit\`. */
       listRuns(options?: {
           limit?: number;
+          status?: RunStatus;
+          tags?: Readonly<Record<string, string>>;
       }): Promise<RunRecord[]>;
       getRun(runId: string): Promise<RunRecord | null>;
       getEvents(runId: string): Promise<EventRecord[]>;
@@ -1029,8 +1041,13 @@ export const DAGX_DTS: string = `declare module "dagx" {
       }): Promise<GcCounts>;
       /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
       recordCheckResults(results: readonly CheckResult[]): Promise<void>;
-      /** Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check. */
-      latestCheckResults(keys?: readonly string[]): Promise<CheckResult[]>;
+      /**
+       * Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check.
+       * \`blockingFailures\` keeps only failed blocking results at "error" severity (what blocks a downstream across runs).
+       */
+      latestCheckResults(keys?: readonly string[], options?: {
+          blockingFailures?: boolean;
+      }): Promise<CheckResult[]>;
       /** Confirmed output mtimes of these assets (all when omitted), by asset and partition; the caller matches them to the latest materialization. */
       confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
       /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */
@@ -1834,6 +1851,8 @@ export const DAGX_DTS: string = `declare module "dagx" {
       lastMaterializedAt: number | null;
       missing: boolean;
       inProgress: boolean;
+      /** A blocking check of it failed (and has not passed since): what reads it would be skipped. */
+      blocked?: string | null;
   }
   interface AutomationPartitions {
       /** The latest partition, which \`eager\` and \`onCron\` materialize; null when there is none yet. */
@@ -1899,6 +1918,32 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * if (r.capped) log.warn(\`automation: \${r.leftOut} requests left out (maxRequests)\`);
    */
   function evaluateAutomation(input: AutomationInput): AutomationResult;
+
+  // ── automation/request-check.ts
+  /**
+   * Checking a run request before the tick that makes it is committed: its selection resolved to
+   * assets, partitioned assets get partitions, the partitions exist (evaluated at the tick), keys a
+   * sensor adds can become folders, and tags are well-formed. A request that fails here would fail
+   * at launch on every tick, after a sensor's cursor had moved past its input; now the tick fails with
+   * the reason and the cursor stays.
+   */
+  interface RequestToCheck {
+      /** Asset keys the request's selection resolved to. */
+      keys: readonly string[];
+      partitions: string | null;
+      /** Tags the user gave (dagx adds its own \`dagx/…\` ones after the check). */
+      tags?: Readonly<Record<string, string>>;
+  }
+  /**
+   * Why the request cannot run, or null. \`spaces\` holds the partition space of every partitioned
+   * asset at the request's instant (dynamic keys include the ones its tick adds).
+   */
+  function runRequestProblem(request: RequestToCheck, spaces: ReadonlyMap<string, PartitionSpace>): string | null;
+  /**
+   * Why \`key\` cannot be added to the dynamic partitions \`name\`, or null: the one core key rule
+   * (\`dynamicKeyProblem\`), under every folder name \`dimension=encoded key\` an asset gives \`name\`.
+   */
+  function addedKeyProblem(name: string, key: string, spaces: ReadonlyMap<string, PartitionSpace>): string | null;
 
   // ── automation/validate.ts
   /**

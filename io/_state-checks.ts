@@ -24,11 +24,12 @@ export async function insertCheckResults(conn: DuckDBConnection, results: readon
 }
 
 /** Latest results of some assets (all when `keys` is omitted), by asset, partition and check. */
-export async function selectLatestCheckResults(conn: DuckDBConnection, keys?: readonly string[]): Promise<CheckResult[]> {
+export async function selectLatestCheckResults(conn: DuckDBConnection, keys?: readonly string[], options: { blockingFailures?: boolean } = {}): Promise<CheckResult[]> {
   const order = " ORDER BY asset_key, partition_key, check_name";
-  if (!keys) return (await rows(conn, `SELECT * FROM latest_check_results${order}`)).map(toCheckResult);
+  const failing = options.blockingFailures ? " AND NOT passed AND blocking AND severity = 'error'" : "";
+  if (!keys) return (await rows(conn, `SELECT * FROM latest_check_results WHERE TRUE${failing}${order}`)).map(toCheckResult);
   const list = stringList([...new Set(keys)]);
-  return (await rows(conn, `SELECT * FROM latest_check_results WHERE asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type])).map(toCheckResult);
+  return (await rows(conn, `SELECT * FROM latest_check_results WHERE asset_key IN (SELECT unnest(?))${failing}${order}`, [list.value], [list.type])).map(toCheckResult);
 }
 
 function toCheckResult(r: Row): CheckResult {

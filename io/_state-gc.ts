@@ -29,6 +29,7 @@ async function deleteOld(conn: DuckDBConnection, before: number): Promise<GcCoun
   await conn.run("CREATE OR REPLACE TEMP TABLE gc_runs AS SELECT run_id FROM runs WHERE status <> 'running' AND ended_at IS NOT NULL AND ended_at < ?", [before]);
   const events = Number((await conn.run("DELETE FROM events WHERE run_id IN (SELECT run_id FROM gc_runs)")).rowsChanged);
   const runs = Number((await conn.run("DELETE FROM runs WHERE run_id IN (SELECT run_id FROM gc_runs)")).rowsChanged);
+  await conn.run("DELETE FROM run_tags WHERE run_id IN (SELECT run_id FROM gc_runs)");
   await conn.run("DROP TABLE gc_runs");
   // history rows that are the latest of their partition stay (same asset, partition, run, time)
   const materializations = await n(`DELETE FROM materializations m WHERE m.ts < ? AND NOT EXISTS (

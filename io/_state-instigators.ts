@@ -134,6 +134,7 @@ export async function insertTick(
       const base = await nextSeq(conn, "run_requests");
       await insert(conn, "run_requests", plan.insert.map((r, i) => [
         r.requestId, r.source, r.kind, r.runKey, JSON.stringify(r.selection), r.partitions, r.status, r.runId, r.reason, r.createdAt, r.updatedAt, base + i,
+        r.tags ? JSON.stringify(r.tags) : null, r.asOf ?? null,
       ]));
     }
     await conn.run("INSERT INTO ticks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -213,10 +214,14 @@ function toTick(r: Row): TickRecord {
 }
 
 function toRunRequest(r: Row): RunRequestRecord {
-  return {
+  const request: RunRequestRecord = {
     requestId: String(r.request_id), source: String(r.source), kind: String(r.kind) as InstigatorKind, runKey: textOrNull(r.run_key),
     selection: JSON.parse(String(r.selection)) as string[], partitions: textOrNull(r.partitions),
     status: String(r.status) as RunRequestRecord["status"], runId: textOrNull(r.run_id), reason: textOrNull(r.reason),
     createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   };
+  // migration 5: absent when not stored (the record round-trips as it was created)
+  if (r.tags !== null && r.tags !== undefined) request.tags = JSON.parse(String(r.tags)) as Record<string, string>;
+  if (r.as_of !== null && r.as_of !== undefined) request.asOf = Number(r.as_of);
+  return request;
 }

@@ -201,6 +201,18 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       ts BIGINT NOT NULL,
       mtime_ms DOUBLE NOT NULL)`,
   ],
+  // 6: run tags (`run_tags`, one row per tag, so `dagx runs --tag k=v` filters in SQL), the assets a
+  // run materializes (JSON list: automation sees runs in progress from any process), and on run
+  // requests their tags and the instant their partitions are resolved at (`as_of`, the tick).
+  [
+    "ALTER TABLE runs ADD COLUMN assets VARCHAR",
+    `CREATE TABLE run_tags (
+      run_id VARCHAR NOT NULL,
+      key VARCHAR NOT NULL,
+      value VARCHAR NOT NULL)`,
+    "ALTER TABLE run_requests ADD COLUMN tags VARCHAR",
+    "ALTER TABLE run_requests ADD COLUMN as_of BIGINT",
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -7,6 +7,8 @@ import { IndexSet } from "../core/partitions/index.ts";
 import type { InstigatorState, RunRequestRecord, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
 import { croner } from "./cron.ts";
+import { storedBlocks, upstreamOf } from "./check-blocks.ts";
+import { newRunRequest } from "./daemon-requests.ts";
 import { projectFreshness } from "./freshness.ts";
 import type { Project } from "./project.ts";
 
@@ -22,13 +24,20 @@ export async function evaluateProjectAutomation(
   project: Project,
   store: StateStore,
   state: InstigatorState,
-  busy: ReadonlySet<string>,
+  busyHere: ReadonlySet<string>,
   now: number,
   maxRequests: number,
 ): Promise<{ result: AutomationResult; requests: RunRequestRecord[]; data: AutomationData }> {
   const conditions = project.instigators.automation;
+  let busy = busyHere;
   const data = state.data as AutomationData;
   const st = await readAssetState(project.graph, project.storage, store, []);
+  // runs in progress in any process (readAssetState marked the dead ones abandoned): a `materialize`
+  // in another terminal keeps its assets busy just like a run this daemon launched
+  const running = await store.listRuns({ status: "running" });
+  busy = new Set([...busy, ...running.flatMap((r) => r.assets ?? [])]);
+  // upstreams whose blocking check failed: what reads them would be skipped, so automation waits
+  const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, conditions.keys()));
   const assets: AutomationAssetState[] = [];
   for (const key of project.graph.order) {
     const condition = conditions.get(key);
@@ -63,6 +72,7 @@ export async function evaluateProjectAutomation(
           lastMaterializedAt: up ? (up.last?.at ?? null) : (st.latest.get(u)?.at ?? null),
           missing: up ? up.materialized.isEmpty : !st.latest.has(u),
           inProgress: busy.has(u),
+          blocked: blocks.get(u)?.[0]?.reason ?? null,
         };
       }),
     });
@@ -71,24 +81,25 @@ export async function evaluateProjectAutomation(
   for (const a of assets) a.freshness = fresh.get(a.key)?.state ?? null;
   const input: AutomationInput = { assets, previousEvaluationAt: state.lastTickAt, now, cron: croner, maxRequests };
   const result = evaluateAutomation(input);
-  const groups = new Map<string, string[]>();
+  // one request per partition key of one definition (a key of a daily asset is no key of a static one)
+  const groups = new Map<string, { partition: string | null; keys: string[] }>();
   for (const r of result.requests) {
-    const g = r.partition ?? "";
-    (groups.get(g) ?? groups.set(g, []).get(g)!).push(r.key);
+    const g = `${st.parts.get(r.key)?.space.id ?? ""}\u0000${r.partition ?? ""}`;
+    (groups.get(g) ?? groups.set(g, { partition: r.partition, keys: [] }).get(g)!).keys.push(r.key);
   }
-  const requests: RunRequestRecord[] = [...groups].map(([partition, keys]) => ({
-    requestId: Bun.randomUUIDv7(),
-    source: AUTOMATION,
-    kind: "automation",
-    runKey: null,
-    selection: keys,
-    partitions: partition ? `"${partition.replaceAll('"', '""')}"` : null,
-    status: "requested",
-    runId: null,
-    reason: result.requests.filter((r) => keys.includes(r.key)).map((r) => `${r.key}: ${r.reason}`).join("; "),
-    createdAt: now,
-    updatedAt: now,
-  }));
+  const requests: RunRequestRecord[] = [...groups.values()].map(({ partition, keys }) => {
+    const mine = result.requests.filter((r) => keys.includes(r.key));
+    return newRunRequest({
+      source: AUTOMATION,
+      kind: "automation",
+      keys,
+      partitions: partition ? `"${partition.replaceAll('"', '""')}"` : null,
+      runKey: null,
+      reason: mine.map((r) => `${r.key}: ${r.reason}`).join("; "),
+      tags: { "dagx/automation": [...new Set(mine.map((r) => r.condition))].join(",") },
+      asOf: now,
+    }, now);
+  });
   const lastRequestedAt = { ...(data.lastRequestedAt ?? {}) };
   for (const r of result.requests) lastRequestedAt[r.key] = now;
   return { result, requests, data: { pendingCronTicks: result.pendingCronTicks, lastRequestedAt } };

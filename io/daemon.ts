@@ -12,6 +12,7 @@ import {
   MISSED_TICK_REASON,
   normalizeSensorResult,
   overlapDecision,
+  runRequestProblem,
   scheduleRunRequest,
   type ScheduleInfo,
   type SelectItem,
@@ -19,7 +20,7 @@ import {
   type SensorInfo,
 } from "../core/automation/index.ts";
 import { DagxError } from "../core/errors.ts";
-import type { InstigatorState, RunRequestRecord, StateStore, TickRecord } from "../core/types.ts";
+import type { InstigatorState, StateStore, TickRecord } from "../core/types.ts";
 import { openFileLock } from "./_state-lock.ts";
 import { croner } from "./cron.ts";
 import { AUTOMATION, evaluateProjectAutomation } from "./daemon-automation.ts";
@@ -29,6 +30,7 @@ import { projectFreshness } from "./freshness.ts";
 /** Name of the freshness evaluator in state (its ticks are the transitions). */
 export const FRESHNESS = "freshness";
 import { createLauncher } from "./daemon-launcher.ts";
+import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./daemon-requests.ts";
 import { selectionResolver } from "./instigators.ts";
 import type { Project } from "./project.ts";
 
@@ -64,10 +66,6 @@ export async function lockDaemon(project: Project): Promise<() => void> {
   }
   return () => lock.unlock();
 }
-
-const request = (source: string, kind: RunRequestRecord["kind"], keys: string[], partitions: string | null, runKey: string | null, reason: string, now: number): RunRequestRecord => ({
-  requestId: Bun.randomUUIDv7(), source, kind, runKey, selection: keys, partitions, status: "requested", runId: null, reason, createdAt: now, updatedAt: now,
-});
 
 /** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
 export async function runDaemon(o: DaemonOptions): Promise<void> {
@@ -151,10 +149,21 @@ async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorSta
     o.log(`schedule ${s.name}: tick ${new Date(due.latest).toISOString()} skipped: ${decision.reason}`);
     return;
   }
+  const spaces = await spacesAt(o.project, o.store);
   for (const t of due.runs) {
     const rr = scheduleRunRequest(s, t);
-    const req = request(s.name, "schedule", resolve(rr.select), rr.partitions, rr.runKey, `tick ${new Date(t).toISOString()}`, now);
-    const r = await o.store.recordTick({ ...tick(t, "requested", null), requestIds: [req.requestId] }, [req], { lastTickAt: t === due.runs[due.runs.length - 1] ? due.latest : t, updatedAt: now });
+    const keys = resolve(rr.select);
+    const lastTickAt = t === due.runs[due.runs.length - 1] ? due.latest : t;
+    // checked against the partitions as they were at the tick: a request that cannot run fails its tick now, not at launch
+    const problem = runRequestProblem({ keys, partitions: rr.partitions }, spaces(t));
+    if (problem) {
+      const reason = `Invalid run request of schedule "${s.name}": ${problem}`;
+      await o.store.recordTick(tick(t, "failed", reason), [], { lastTickAt, updatedAt: now });
+      o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} failed: ${reason}`);
+      continue;
+    }
+    const req = newRunRequest({ source: s.name, kind: "schedule", keys, partitions: rr.partitions, runKey: rr.runKey, reason: `tick ${new Date(t).toISOString()}`, tags: rr.tags, asOf: rr.asOf }, now);
+    const r = await o.store.recordTick({ ...tick(t, "requested", null), requestIds: [req.requestId] }, [req], { lastTickAt, updatedAt: now });
     o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} ${r.created.length ? "requested a run" : "already requested (run key)"}`);
   }
 }
@@ -187,20 +196,15 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
     o.log(`sensor ${s.name}: tick failed: ${res.error}`);
     return;
   }
-  for (const p of res.addPartitions) await o.store.addDynamicPartitions(p.name, p.keys, now);
-  let requests: RunRequestRecord[];
-  try {
-    // run keys are scoped to the sensor (stored run keys are unique across all sources)
-    requests = res.requests.map((r, i) => {
-      const keys = resolve(r.select);
-      if (keys.length === 0) throw new Error(`runRequests[${i}] selects no assets`);
-      return request(s.name, "sensor", keys, r.partitions, r.runKey === null ? null : `sensor:${s.name}:${r.runKey}`, "sensor request", now);
-    });
-  } catch (e) {
-    await o.store.recordTick(tick("failed", (e as Error).message), [], { lastTickAt: now, updatedAt: now });
-    o.log(`sensor ${s.name}: tick failed: ${(e as Error).message}`);
+  // everything is checked before anything is stored: an invalid request fails the tick and the cursor stays
+  const { requests, problems } = await sensorRequests(o.project, o.store, s.name, res, resolve, now);
+  if (problems.length) {
+    const reason = invalidSensorReason(s.name, problems);
+    await o.store.recordTick(tick("failed", reason), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${reason}`);
     return;
   }
+  for (const p of res.addPartitions) await o.store.addDynamicPartitions(p.name, p.keys, now);
   const status = requests.length ? "requested" : "skipped";
   const patch = { lastTickAt: now, updatedAt: now, ...(res.cursor !== undefined ? { cursor: res.cursor } : {}) };
   const r = await o.store.recordTick(tick(status, res.skipReason ?? (requests.length ? null : "no run requests"), requests.map((x) => x.requestId)), requests, patch);
@@ -208,10 +212,25 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
 }
 
 async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: ReadonlySet<string>, now: number): Promise<void> {
-  const { result, requests, data } = await evaluateProjectAutomation(o.project, o.store, st, busy, now, o.maxAutomationRequests ?? 50);
-  const reason = result.capped ? `capped at ${o.maxAutomationRequests ?? 50} request(s): ${result.leftOut} left for the next evaluation` : requests.length ? null : "nothing to do";
-  await o.store.recordTick({ name: AUTOMATION, kind: "automation", tickAt: now, evaluatedAt: now, status: requests.length ? "requested" : "skipped", reason, requestIds: requests.map((r) => r.requestId) }, requests, { lastTickAt: now, data: data as Record<string, unknown>, updatedAt: now });
-  if (result.capped) o.log(`automation: ${reason} — a guard against surprise mass runs; raise it with --max-automation-requests`);
+  const max = o.maxAutomationRequests ?? 50;
+  const { result, requests: all, data } = await evaluateProjectAutomation(o.project, o.store, st, busy, now, max);
+  // each request is checked on its own: one that cannot run is left out (and said so), the others are queued
+  const spaces = (await spacesAt(o.project, o.store))(now);
+  const invalid: string[] = [];
+  const requests = all.filter((r) => {
+    const problem = runRequestProblem({ keys: r.selection, partitions: r.partitions }, spaces);
+    if (problem) invalid.push(`${r.selection.join(", ")}: ${problem}`);
+    return problem === null;
+  });
+  const notes = [
+    ...(result.capped ? [`capped at ${max} request(s): ${result.leftOut} left for the next evaluation`] : []),
+    ...(invalid.length ? [`invalid run request(s) left out: ${invalid.join("; ")}`] : []),
+  ];
+  const reason = notes.length ? notes.join("; ") : requests.length ? null : "nothing to do";
+  const status = requests.length ? "requested" : invalid.length ? "failed" : "skipped";
+  await o.store.recordTick({ name: AUTOMATION, kind: "automation", tickAt: now, evaluatedAt: now, status, reason, requestIds: requests.map((r) => r.requestId) }, requests, { lastTickAt: now, data: data as Record<string, unknown>, updatedAt: now });
+  if (result.capped) o.log(`automation: capped at ${max} request(s): ${result.leftOut} left for the next evaluation — a guard against surprise mass runs; raise it with --max-automation-requests`);
+  for (const x of invalid) o.log(`automation: invalid run request left out: ${x}`);
   for (const r of requests) o.log(`automation: requested ${r.selection.join(", ")}${r.partitions ? ` [${r.partitions}]` : ""}: ${r.reason}`);
 }
 

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../core/errors.ts";
-import type { EventRecord, FailureRecord, MaterializationRecord, RunRecord, RunStatus, StateStore } from "../core/types.ts";
+import type { EventRecord, FailureRecord, MaterializationRecord, StateStore } from "../core/types.ts";
 import { countBackfillPartitions, insertBackfill, patchBackfill, selectBackfill, selectBackfills, upsertBackfillPartitions } from "./_state-backfills.ts";
 import {
   deleteDynamicPartitions,
@@ -25,6 +25,7 @@ import { newestPerKey, toFailure } from "./_state-records.ts";
 import { collectGarbage } from "./_state-gc.ts";
 import { selectConfirmedMtimes, upsertConfirmedMtimes } from "./_state-mtimes.ts";
 import { stateFileError } from "./_state-errors.ts";
+import { insertRun, selectRun, selectRuns } from "./_state-runs.ts";
 import { type SessionInfo, whenStateIdle, withStateConnection } from "./_state-session.ts";
 import {
   insert,
@@ -74,12 +75,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
   }
 
   return {
-    createRun: (run) =>
-      op("create run", (conn) =>
-        conn.run("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-          run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt,
-        ]).then(() => undefined),
-      ),
+    createRun: (run) => op("create run", (conn) => insertRun(conn, run)),
 
     updateRun: (runId, patch) =>
       op("update run", async (conn) => {
@@ -107,18 +103,9 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
         ? Promise.resolve([])
         : op("read failures", async (conn) => (await latestOf(conn, "latest_failures", keys, options?.unpartitioned)).map(toFailureRecord)),
 
-    listRuns: (options = {}) =>
-      op("list runs", async (conn) => {
-        const limit = options.limit === undefined ? [] : [Math.max(0, Math.floor(options.limit))];
-        const sql = `SELECT * FROM runs ORDER BY started_at DESC, run_id DESC${limit.length > 0 ? " LIMIT ?" : ""}`;
-        return (await rows(conn, sql, limit)).map(toRun);
-      }),
+    listRuns: (options = {}) => op("list runs", (conn) => selectRuns(conn, options)),
 
-    getRun: (runId) =>
-      op("read run", async (conn) => {
-        const [row] = await rows(conn, "SELECT * FROM runs WHERE run_id = ?", [runId]);
-        return row ? toRun(row) : null;
-      }),
+    getRun: (runId) => op("read run", (conn) => selectRun(conn, runId)),
 
     getEvents: (runId) =>
       op("read events", async (conn) => (await rows(conn, "SELECT * FROM events WHERE run_id = ? ORDER BY seq", [runId])).map(toEvent)),
@@ -128,7 +115,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
         transaction(conn, async () => {
           // a read-only state file is only read: its dead runs stay "running" until a writable session
           if (readOnly) return [];
-          const running = (await rows(conn, "SELECT * FROM runs WHERE status = 'running' ORDER BY run_id")).map(toRun);
+          const running = (await selectRuns(conn, { status: "running" })).sort((a, b) => (a.runId < b.runId ? -1 : 1));
           const dead = running.filter((run) => !isAlive(run)).map((run) => run.runId);
           if (dead.length > 0) {
             await conn.run(`UPDATE runs SET status = 'abandoned', ended_at = ? WHERE run_id IN (${marks(dead.length)})`, [now, ...dead]);
@@ -181,7 +168,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     recordCheckResults: (results) => (results.length === 0 ? Promise.resolve() : op("record check results", (conn) => insertCheckResults(conn, results))),
 
-    latestCheckResults: (keys) => (keys?.length === 0 ? Promise.resolve([]) : op("read check results", (conn) => selectLatestCheckResults(conn, keys))),
+    latestCheckResults: (keys, options) => (keys?.length === 0 ? Promise.resolve([]) : op("read check results", (conn) => selectLatestCheckResults(conn, keys, options))),
 
     confirmedMtimes: (keys) => (keys?.length === 0 ? Promise.resolve([]) : op("read confirmed mtimes", (conn) => selectConfirmedMtimes(conn, keys))),
 
@@ -243,13 +230,6 @@ function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[]
   if (!keys) return rows(conn, `SELECT * FROM ${table} WHERE ${only}${order}`);
   const list = stringList([...new Set(keys)]);
   return rows(conn, `SELECT * FROM ${table} WHERE ${only} AND asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
-}
-
-function toRun(r: Row): RunRecord {
-  return {
-    runId: String(r.run_id), status: String(r.status) as RunStatus, selection: String(r.selection), trigger: String(r.trigger),
-    pid: Number(r.pid), host: String(r.host), startedAt: Number(r.started_at), endedAt: numberOrNull(r.ended_at), heartbeatAt: Number(r.heartbeat_at),
-  };
 }
 
 function toEvent(r: Row): EventRecord {

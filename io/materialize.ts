@@ -9,8 +9,8 @@ import { type ExecuteDeps, executePlan, type StepResult } from "../core/execute.
 import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../core/plan.ts";
 import { DagxError } from "../core/errors.ts";
 import { mappingOf } from "../core/graph.ts";
-import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../core/partitions/index.ts";
-import { ordinalOf, type AssetPartitions } from "./partition-state.ts";
+import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, type PartitionSpace, resolvePartitionSelection } from "../core/partitions/index.ts";
+import { loadSpaces, ordinalOf, type AssetPartitions } from "./partition-state.ts";
 import { type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";
 import type { EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../core/types.ts";
 import { readAssetState } from "./asset-state.ts";
@@ -18,6 +18,7 @@ import type { Project } from "./project.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { createStateWriter } from "./state-writer.ts";
 import { checkEventPayload } from "./checks.ts";
+import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 
 export interface RunReporter {
   onPlan?(plan: Plan, runId: string | null): void;
@@ -44,6 +45,14 @@ export interface MaterializeOptions {
   onRunCreated?(runId: string, plan: Plan): Promise<void> | void;
   /** Exact partitions per asset (a resumed backfill), instead of `partitionSelection`. */
   explicitPartitions?: ReadonlyMap<string, readonly string[]>;
+  /** The run's id, chosen in advance (a daemon's run request carries it). @default a new UUIDv7 */
+  runId?: string;
+  /** Tags recorded with the run. */
+  tags?: Readonly<Record<string, string>>;
+  /** Resolve `partitionSelection` against the partition definitions as they were at this instant (a schedule's tick). @default now */
+  asOf?: number;
+  /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
+  ignoreBlocking?: boolean;
 }
 
 export interface RunOutcome {
@@ -72,14 +81,19 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   const t0 = Date.now();
   const st = await readAssetState(project.graph, project.storage, store, o.stale ? allPartitioned(project) : []);
   const parts = st.parts;
-  const partitions = partitionTargets(project, parts, o, st.partitionStatuses);
-  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions });
+  const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
+  const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
+  // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
+  const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
+  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
   }
-  const runId = Bun.randomUUIDv7();
-  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
+  const runId = o.runId ?? Bun.randomUUIDv7();
+  const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
+  const assets = [...new Set(plan.steps.map((s) => s.key))];
+  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
   const stepStarts = new Map<string, number>();
@@ -155,9 +169,10 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
   try {
-    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal });
-    // a blocking check that failed kept part of the selection from running: the run failed
-    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || (s.status === "success" && s.blocked)) ? "failed" : "success";
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal, ignoreBlocking: o.ignoreBlocking });
+    // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
+    const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
+    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
   } finally {
     clearInterval(heartbeat);
     await engine.close();
@@ -169,7 +184,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
 }
 
 /** Which partitions of each selected partitioned asset to run. */
-function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>): PartitionPlanInput {
+function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>, asOfSpaces: ReadonlyMap<string, PartitionSpace> | null): PartitionPlanInput {
   const targets = new Map<string, IndexSet>();
   const selectedParts = [...o.selected].filter((k) => parts.has(k));
   const text = o.partitionSelection ?? null;
@@ -183,16 +198,19 @@ function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPart
     if (o.explicitPartitions) {
       targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
     } else if (parsed) {
+      // a schedule's tick: "latest" (and every range) means the partitions as they were at the tick
+      const then = asOfSpaces?.get(key) ?? p.space;
       const status = { materialized: p.materialized, failed: p.failed };
+      const resolve = (options: { clip?: boolean }) => toCurrentSpace(resolvePartitionSelection(parsed, then, { ...status, ...options }), then, p.space);
       try {
-        targets.set(key, resolvePartitionSelection(parsed, p.space, status));
+        targets.set(key, resolve({}));
       } catch (e) {
         // several definitions: a key or range outside this one is clipped to it, but one that fits
         // none of them is an error (exit 2 naming the part), not an empty plan
         if (!(e instanceof PartitionRangeError) || !clip) throw e;
         firstError ??= e;
         try {
-          targets.set(key, resolvePartitionSelection(parsed, p.space, { ...status, clip: true }));
+          targets.set(key, resolve({ clip: true }));
         } catch {
           targets.set(key, IndexSet.EMPTY);
         }
@@ -221,6 +239,16 @@ function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPart
     mapping: (down, up) => mappingOf(byKey.get(down)!, byKey.get(up)!),
     singleRun: new Set([...byKey.values()].filter((a) => a.backfill === "single-run" && (o.trigger === "backfill")).map((a) => a.key)),
   };
+}
+
+/**
+ * Indices resolved in `then` (the space at an earlier instant) as indices of `now`. A time space
+ * only grows at its end, so its indices stay; a multi-partition with a time dimension renumbers,
+ * so its keys are looked up; a key that is gone is dropped.
+ */
+function toCurrentSpace(set: IndexSet, then: PartitionSpace, now: PartitionSpace): IndexSet {
+  if (then === now || (then.kind !== "multi" && then.size <= now.size)) return set.clip(0, now.size);
+  return IndexSet.fromIndices([...set].map((i) => now.indexOf(then.keyAt(i))).filter((i) => i >= 0));
 }
 
 /** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */

@@ -108,7 +108,9 @@ export function createMemoryStateStore(): StateStore {
     },
     async listRuns(options = {}) {
       open("list runs");
-      const sorted = [...runs.values()].sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+      const tagged = (r: RunRecord) => Object.entries(options.tags ?? {}).every(([k, v]) => r.tags?.[k] === v);
+      const wanted = [...runs.values()].filter((r) => (options.status === undefined || r.status === options.status) && tagged(r));
+      const sorted = wanted.sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
       return copy(options.limit === undefined ? sorted : sorted.slice(0, Math.max(0, Math.floor(options.limit))));
     },
     async getRun(runId) {
@@ -278,10 +280,11 @@ export function createMemoryStateStore(): StateStore {
         if (!seen || r.at >= seen.at) latestChecks.set(checkSlot(r), r);
       }
     },
-    async latestCheckResults(keys) {
+    async latestCheckResults(keys, options) {
       open("read check results");
       const byCheck = (a: CheckResult, b: CheckResult) => byKey(a, b) || (a.checkName < b.checkName ? -1 : a.checkName > b.checkName ? 1 : 0);
-      return copy([...latestChecks.values()].filter(wanted(keys)).sort(byCheck));
+      const failing = (r: CheckResult) => !options?.blockingFailures || (!r.passed && r.blocking && r.severity === "error");
+      return copy([...latestChecks.values()].filter(wanted(keys)).filter(failing).sort(byCheck));
     },
     async confirmedMtimes(keys) {
       open("read confirmed mtimes");

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { didYouMean } from "../../core/suggest.ts";
+import { formatTags } from "../../core/tags.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
 
@@ -22,11 +23,11 @@ export default defineCommand({
       const run = matches[0]!;
       const events = await store.getEvents(run.runId);
       if (out.json) {
-        out.data({ run: { ...run, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+        out.data({ run: { ...run, tags: run.tags ?? {}, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
         return 0;
       }
       const { c } = out;
-      out.say(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}`);
+      out.say(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}${run.tags && Object.keys(run.tags).length ? ` · tags ${formatTags(run.tags)}` : ""}`);
       for (const e of events) {
         const t = new Date(e.at).toISOString().slice(11, 23);
         const who = e.assetKey ? `${e.assetKey}${e.partitionKey ? ` [${e.partitionKey}]` : ""} ` : "";

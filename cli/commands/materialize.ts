@@ -3,7 +3,8 @@ import { DagxError } from "../../core/errors.ts";
 import type { StepResult } from "../../core/execute.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { runMaterialize, type RunOutcome } from "../../io/materialize.ts";
-import { globalArgs, positionals } from "../args.ts";
+import { parseTagArgs } from "../../core/tags.ts";
+import { globalArgs, positionals, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";
 import { checkJson } from "../check-format.ts";
 import { createProgress } from "../progress.ts";
@@ -13,7 +14,7 @@ export default defineCommand({
   meta: {
     name: "materialize",
     description:
-      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run\n  dagx materialize daily_revenue --partitions 2024-01..2024-03",
+      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run\n  dagx materialize daily_revenue --partitions 2024-01..2024-03\n  dagx materialize orders+ --tag ticket=OPS-12 --tag team=data",
   },
   args: {
     ...globalArgs,
@@ -23,8 +24,11 @@ export default defineCommand({
     "dry-run": { type: "boolean", description: "Print the plan and exit" },
     partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
     partitions: { type: "string", description: "Partition range: A..B, prefixes (2024-01..2024-03), lists, latest, missing, failed, date=…,region=…", valueHint: "RANGE" },
+    tag: tagArg,
+    "ignore-blocking": { type: "boolean", description: "Run downstream assets even where a blocking check failed (in this run or an earlier one)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    const tags = parseTagArgs(repeatedFlag(rawArgs, "tag"), "--tag");
     return withProject(args, async ({ out, project, store }) => {
       const words = positionals(args);
       if (project.graph.errors.length > 0 && words.length === 0) {
@@ -57,6 +61,8 @@ export default defineCommand({
           reporter: progress,
           partitionSelection: partitionArg(args.partition, args.partitions),
           singlePartition: args.partition !== undefined,
+          tags,
+          ignoreBlocking: Boolean(args["ignore-blocking"]),
         });
       } finally {
         progress.stop();
@@ -101,7 +107,7 @@ export function stepJson(s: StepResult) {
 
 function toJson(o: RunOutcome) {
   if (o.status === "planned" || o.status === "nothing") {
-    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason })), fresh: o.plan.fresh, waiting: o.plan.waiting ?? [] };
+    return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason, ...(s.blocked ? { blocked: `blocked: ${s.blocked}` } : {}) })), fresh: o.plan.fresh, waiting: o.plan.waiting ?? [] };
   }
   return { runId: o.runId, status: o.status, durationMs: Math.round(o.durationMs), steps: o.steps.map(stepJson), waiting: o.plan.waiting ?? [] };
 }

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { normalizeSensorResult } from "../../core/automation/index.ts";
 import { DagxError } from "../../core/errors.ts";
+import { invalidSensorReason, sensorRequests } from "../../io/daemon-requests.ts";
 import { selectionResolver } from "../../io/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -33,17 +34,19 @@ export default defineCommand({
         }
         const res = normalizeSensorResult(raw, s);
         if (!res.ok) throw new DagxError("USER_CODE", res.error, { exitCode: 1 });
-        const resolve = selectionResolver(project.graph);
-        const requests = res.requests.map((r) => ({ assets: resolve(r.select), partitions: r.partitions, runKey: r.runKey, tags: r.tags }));
-        if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs });
+        // the daemon's own check: what it would refuse, the preview refuses (exit 1)
+        const checked = await sensorRequests(project, store, s.name, res, selectionResolver(project.graph), Date.now());
+        const requests = checked.requests.map((r, i) => ({ assets: r.selection, partitions: r.partitions, runKey: res.requests[i]?.runKey ?? null, tags: res.requests[i]?.tags ?? {} }));
+        if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs, problems: checked.problems });
         else {
           for (const l of logs) out.say(out.c.dim(l));
           if (!requests.length) out.say(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
           for (const r of requests) out.say(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
           for (const p of res.addPartitions) out.say(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
           if (res.cursor !== undefined) out.say(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
+          if (checked.problems.length) out.say(`${out.c.red("✗")} ${invalidSensorReason(s.name, checked.problems)}: the daemon would fail this tick and keep the cursor`);
         }
-        return 0;
+        return checked.problems.length ? 1 : 0;
       }
       if (action !== "list") throw new DagxError("USAGE", `Unknown action "${action}": use list, start NAME, stop NAME or preview NAME`);
       const rows = await Promise.all(sensors.map(async (s) => ({ s, st: states.get(s.name)!, last: (await store.listTicks({ name: s.name, limit: 1 }))[0] ?? null })));

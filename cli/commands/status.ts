@@ -3,6 +3,7 @@ import { formatRanges } from "../../core/partitions/index.ts";
 import { readAssetState } from "../../io/asset-state.ts";
 import { projectFreshness } from "../../io/freshness.ts";
 import { checkSummaries } from "../../io/checks.ts";
+import { type BlockInfo, storedBlocks, upstreamOf } from "../../io/check-blocks.ts";
 import { checkLine, checksJson, printDetail, userMetadata } from "../status-detail.ts";
 import type { PartitionStatusInfo } from "../../io/partition-status.ts";
 import { globalArgs, positionals } from "../args.ts";
@@ -24,6 +25,9 @@ export default defineCommand({
       const st = await readAssetState(project.graph, project.storage, store, keys);
       const fresh = projectFreshness(project, st, Date.now());
       const checks = await checkSummaries(store, keys);
+      // failed blocking checks of an upstream (from any earlier run) block these assets until they pass
+      const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, keys));
+      const blockedOf = (k: string): BlockInfo[] => (project.graph.upstream.get(k) ?? []).flatMap((u) => blocks.get(u) ?? []);
       const view = (k: string) => {
         const ps = st.partitionStatuses.get(k);
         if (!ps) return { s: st.statuses.get(k)!, ps: null };
@@ -47,6 +51,7 @@ export default defineCommand({
               kinds: a.kinds,
               freshness: f ? { state: f.state, lagMs: f.lagMs, reason: f.reason } : null,
               checks: checksJson(checks.get(k)),
+              blocked: blockedOf(k).length ? blockedOf(k).map((b) => ({ asset: b.asset, check: b.check, partition: b.partitionKey || null, runId: b.runId, reason: `blocked: ${b.reason}` })) : null,
               lastMaterialization: m
                 ? {
                     runId: m.runId,
@@ -92,6 +97,7 @@ export default defineCommand({
         const k = keys[0]!;
         const { s, ps } = view(k);
         printDetail(out, project.graph.assets.get(k)!, s, ps, fresh.get(k) ?? null, paint, checks.get(k) ?? null);
+        for (const b of blockedOf(k)) out.say(`${c.dim("blocked".padEnd(14))}${c.red(`blocked: ${b.reason}`)} (\`dagx materialize --ignore-blocking\` runs it anyway)`);
         return 0;
       }
       const fpaint = { fresh: c.green, late: c.yellow, overdue: c.red } as const;
@@ -106,7 +112,7 @@ export default defineCommand({
           ...(hasFreshness ? [f ? fpaint[f.state](f.state) : c.dim("—")] : []),
           m ? `${ago(m.at)} ${c.dim(`run ${m.runId.slice(-8)}`)}` : c.dim("never"),
           ps ? `${ps.materialized.size.toLocaleString("en-US")}/${ps.total.toLocaleString("en-US")} parts` : m ? formatRows(m.rows) : "",
-          [ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "), checkLine(checks.get(k), c)].filter(Boolean).join("; "),
+          [ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "), checkLine(checks.get(k), c), ...blockedOf(k).slice(0, 1).map((b) => c.red(`blocked: ${b.reason}`))].filter(Boolean).join("; "),
         ];
       });
       out.say(formatTable(["KEY", "STATUS", ...(hasFreshness ? ["FRESHNESS"] : []), "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));

@@ -12,6 +12,8 @@ export interface AutomationUpstream {
   lastMaterializedAt: number | null;
   missing: boolean;
   inProgress: boolean;
+  /** A blocking check of it failed (and has not passed since): what reads it would be skipped. */
+  blocked?: string | null;
 }
 
 export interface AutomationPartitions {
@@ -152,6 +154,8 @@ function blockedBy(a: AutomationAssetState, requested: ReadonlySet<string> | nul
   if (a.inProgress) return "a run of it is in progress";
   for (const u of a.upstream) {
     if (u.inProgress) return `upstream "${u.key}" is in progress`;
+    // a run now would skip the asset anyway ("blocked: …"): wait until the check passes
+    if (u.blocked) return `upstream "${u.key}" is blocked: ${u.blocked}`;
     if (u.missing && !requested?.has(u.key)) return `upstream "${u.key}" is missing`;
   }
   return null;

@@ -12,6 +12,8 @@ export { normalizeSensorResult, dedupeRunKeys } from "./sensor-result.ts";
 export type { NormalizedSensorResult } from "./sensor-result.ts";
 export { evaluateAutomation } from "./evaluate.ts";
 export type { AutomationAssetState, AutomationInput, AutomationPartitions, AutomationRequest, AutomationResult, AutomationUpstream } from "./evaluate.ts";
+export { runRequestProblem, addedKeyProblem } from "./request-check.ts";
+export type { RequestToCheck } from "./request-check.ts";
 export { validateSchedule, validateSensor, validateAutomation, assertUniqueNames } from "./validate.ts";
 export { runRequestPartitionsProblem } from "./run-request-check.ts";
 export type { PartitionsOf } from "./run-request-check.ts";

@@ -20,7 +20,7 @@ export function runRequestPartitionsProblem(keys: readonly string[], partitions:
   if (partitions === null && partitioned.length > 0) {
     const first = partitioned[0]!;
     const more = partitioned.length > 1 ? ` and ${partitioned.length - 1} more` : "";
-    return `it selects partitioned asset "${first}" (${partitionsLabel(partitionsOf(first)!)})${more} but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"`;
+    return `selects the partitioned asset "${first}" (${partitionsLabel(partitionsOf(first)!)})${more} but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"`;
   }
   if (partitions !== null && partitioned.length === 0) {
     const shown = keys.slice(0, 5).join(", ") + (keys.length > 5 ? `, … ${keys.length - 5} more` : "");

@@ -2,6 +2,7 @@
 // blocking vs warn, check() functions (throwing, timing out, JSON values), missing columns,
 // partitions, `dagx check` exit codes and JSON, and what state keeps.
 import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
 import { checkSummaries } from "../../io/checks.ts";
@@ -273,5 +274,92 @@ describe("partitioned checks", () => {
     const ok = await dagx(d, ["check"]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain("2 check result(s): 2 passed, 0 failed, 0 warned");
+  });
+});
+
+describe("blocking across runs", () => {
+  interface StatusJson {
+    key: string;
+    status: string;
+    blocked: { asset: string; check: string; partition: string | null; runId: string; reason: string }[] | null;
+  }
+
+  test("a failed blocking check keeps blocking its downstream in later runs (materialize, --stale) until it passes; status shows it; --ignore-blocking overrides", async () => {
+    const dir = project({
+      "pipeline.asset.ts": [
+        `import { existsSync } from "node:fs";`,
+        HEADER,
+        `export const orders = asset({ checks: [unique("id", { blocking: true })] }, (ctx) => existsSync(ctx.path("dup")) ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
+        `export const revenue = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
+        `export const report = asset({ ins: { revenue } }, (ctx, { revenue }) => ctx.sql\`select * from \${revenue}\`);`,
+        ``,
+      ].join("\n"),
+      dup: "",
+    });
+    const first = await dagx(dir, ["materialize", "orders", "--json"]);
+    expect(first.code).toBe(1);
+    const runId = first.json<RunJson>().runId;
+    const reason = `blocked: check "unique(id)" of "orders" failed in run ${runId}`;
+
+    // later runs that do not re-materialize orders: its downstream is skipped with the reason, the run fails
+    const later = await dagx(dir, ["materialize", "revenue+", "--json"]);
+    expect(later.code).toBe(1);
+    expect(later.json<RunJson>().steps.map((s) => [s.key, s.status, s.reason])).toEqual([["revenue", "skipped", reason], ["report", "skipped", reason]]);
+    expect(later.stderr).toContain(`revenue  skipped: ${reason}`);
+    const dry = await dagx(dir, ["materialize", "revenue", "--dry-run", "--json"]);
+    expect(dry.json<{ steps: { key: string; blocked?: string }[] }>().steps).toMatchObject([{ key: "revenue", blocked: reason }]);
+    const stale = await dagx(dir, ["materialize", "--stale", "--json"]);
+    expect(stale.code).toBe(1);
+    expect(stale.json<RunJson>().steps.map((s) => [s.key, s.status, s.reason])).toEqual([["revenue", "skipped", reason], ["report", "skipped", reason]]);
+
+    // status shows the block on the downstream
+    const st = (await dagx(dir, ["status", "--json"])).json<StatusJson[]>();
+    expect(st.find((s) => s.key === "revenue")!.blocked).toEqual([{ asset: "orders", check: "unique(id)", partition: null, runId, reason }]);
+    expect(st.find((s) => s.key === "orders")!.blocked).toBeNull();
+    expect(st.find((s) => s.key === "report")!.blocked).toBeNull();
+    const human = await dagx(dir, ["status"]);
+    expect(human.stdout + human.stderr).toContain(reason);
+    const detail = await dagx(dir, ["status", "revenue"]);
+    expect(detail.stdout + detail.stderr).toContain(reason);
+
+    // --ignore-blocking runs it anyway
+    const forced = await dagx(dir, ["materialize", "revenue", "--ignore-blocking", "--json"]);
+    expect(forced.code).toBe(0);
+    expect(forced.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([["revenue", "success"]]);
+
+    // the data is fixed: orders passes its check again, and the block is lifted
+    rmSync(join(dir, "dup"));
+    expect((await dagx(dir, ["materialize", "orders"])).code).toBe(0);
+    const after = await dagx(dir, ["materialize", "revenue+", "--json"]);
+    expect(after.code).toBe(0);
+    expect(after.json<RunJson>().steps.map((s) => s.status)).toEqual(["success", "success"]);
+    expect((await dagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.blocked === null)).toBe(true);
+  });
+
+  test("per partition: only what reads a failing partition is blocked (a partitioned downstream's partition, an unpartitioned reader of all), in materialize and backfill", async () => {
+    const dir = project({
+      "pipeline.asset.ts": [
+        HEADER,
+        `export const orders = asset({ partitions: staticPartitions(["eu", "us"]), checks: [unique("id", { blocking: true })] }, (ctx) => ctx.partition.key === "us" ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
+        `export const revenue = asset({ partitions: staticPartitions(["eu", "us"]), ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
+        `export const total = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
+        ``,
+      ].join("\n"),
+    });
+    const first = await dagx(dir, ["materialize", "orders", "--partitions", "eu,us", "--json"]);
+    expect(first.code).toBe(1);
+    const reason = `blocked: check "unique(id)" of "orders" failed for partition us in run ${first.json<RunJson>().runId}`;
+    const later = await dagx(dir, ["materialize", "revenue", "total", "--partitions", "eu,us", "--json"]);
+    expect(later.code).toBe(1);
+    expect(later.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason ?? null])).toEqual([
+      ["revenue", "eu", "success", null],
+      ["revenue", "us", "skipped", reason],
+      ["total", null, "skipped", reason],
+    ]);
+    const backfill = await dagx(dir, ["backfill", "revenue", "--partitions", "us", "--json"]);
+    expect(backfill.code).toBe(1);
+    expect(backfill.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason])).toEqual([["revenue", "us", "skipped", reason]]);
+    const st = (await dagx(dir, ["status", "--json", "revenue"])).json<StatusJson[]>();
+    expect(st[0]!.blocked).toEqual([{ asset: "orders", check: "unique(id)", partition: "us", runId: first.json<RunJson>().runId, reason }]);
   });
 });

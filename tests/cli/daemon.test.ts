@@ -166,6 +166,40 @@ export const keys = sensor({ interval: "1s", select: "b" }, (ctx) => ({
   });
 });
 
+describe("dagx daemon: kill -9 between creating a run and marking its request started", () => {
+  test("after a restart the request is not launched again: its run (chosen with the request) is found and recorded abandoned", async () => {
+    const dir = project({
+      "a.asset.ts": `import { asset, sensor } from "dagx";
+export const b = asset(() => [{ at: Date.now() }]);
+export const once = sensor({ interval: "1s", select: "b" }, () => ({ runRequests: [{ runKey: "only" }] }));
+`,
+    });
+    // the first daemon kills itself (SIGKILL) right after creating the run, before marking the request started
+    const d1 = fx.track(startLive(dir, ["daemon"], { DAGX_CRASH_AT: "run-created" }));
+    expect(await d1.exited).not.toBe(0);
+    const d2 = daemon(dir);
+    await d2.waitFor("daemon started");
+    // two more sensor ticks (the run key dedupes them) and as many launcher rounds
+    let from = 0;
+    for (let i = 0; i < 2; i++) from = await d2.waitFor("skipped (run key already used)", { from });
+    await Bun.sleep(1_500);
+    expect(await d2.stop("SIGTERM")).toBe(0);
+
+    const once = (await runs(dir)).filter((r) => r.trigger === "sensor:once");
+    expect(once.map((r) => r.status)).toEqual(["abandoned"]);
+    const store = createDuckDBStateStore(join(dir, ".dagx/state.duckdb"));
+    try {
+      const requests = await store.listRunRequests({ source: "once" });
+      expect(requests.length).toBe(1);
+      expect(requests[0]).toMatchObject({ status: "started", runId: once[0]!.runId });
+      expect(requests[0]!.reason).toContain("abandoned");
+    } finally {
+      await store.close();
+    }
+    expect(d2.text()).toContain(`run ${once[0]!.runId} was abandoned`);
+  });
+});
+
 describe("dagx daemon: other commands meanwhile", () => {
   test("status, materialize, backfill and query work with no lock error; eager automation fires after an upstream materialized from another terminal; the automation cap is logged", async () => {
     const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);

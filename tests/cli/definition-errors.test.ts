@@ -235,7 +235,7 @@ test("a schedule selecting a partitioned asset without partitions is a definitio
   });
   const r = await dagx(dir, ["list"]);
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/Invalid schedule "nightly" at .*e\.asset\.ts:3: it selects partitioned asset "events" \(daily\(start=2024-01-01\)\) but gives no partitions: add partitions: "latest"/);
+  expect(r.stderr).toMatch(/Invalid schedule "nightly" at .*e\.asset\.ts:3: selects the partitioned asset "events" \(daily\(start=2024-01-01\)\) but gives no partitions: add partitions: "latest"/);
   expectNoStack(r);
 });
 

@@ -151,6 +151,28 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
   });
 });
 
+describe("sensors preview", () => {
+  test("applies the daemon's request check: a request it would refuse is listed under problems and exits 1, recording nothing", async () => {
+    const dir = project({
+      "a.asset.ts": `import { asset, dynamicPartitions, sensor } from "dagx";
+export const part = asset({ partitions: dynamicPartitions("files") }, (ctx) => [{ f: ctx.partition.key }]);
+export const forgetful = sensor({ interval: "1s", select: "part" }, () => ({ runRequests: [{ runKey: "x" }], cursor: "next" }));
+export const fine = sensor({ interval: "1s", select: "part" }, () => ({ addPartitions: [{ name: "files", keys: ["f1"] }], runRequests: [{ partitions: "f1", tags: { team: "data" } }] }));
+`,
+    });
+    const bad = await dagx(dir, ["sensors", "preview", "forgetful", "--json"]);
+    expect(bad.code).toBe(1);
+    expect(bad.json<{ problems: string[] }>().problems).toEqual(['runRequests[0] selects the partitioned asset "part" (dynamicPartitions(files)) but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"']);
+    const human = await dagx(dir, ["sensors", "preview", "forgetful"]);
+    expect(human.code).toBe(1);
+    expect(human.stdout + human.stderr).toContain('Sensor "forgetful" returned an invalid run request: runRequests[0] selects the partitioned asset "part"');
+    const good = await dagx(dir, ["sensors", "preview", "fine", "--json"]);
+    expect(good.code).toBe(0);
+    expect(good.json()).toMatchObject({ problems: [], requests: [{ assets: ["part"], partitions: "f1", runKey: null, tags: { team: "data" } }] });
+    expect((await dagx(dir, ["partitions", "list", "files", "--json"])).json()).toEqual([]);
+  });
+});
+
 describe("schedules preview", () => {
   test("next ticks with seconds and a time zone, and what they select", async () => {
     const dir = project({

@@ -51,6 +51,21 @@ describe("evaluateAutomation() eager", () => {
     expect(keys(run([state("revenue", eager(), { lastMaterializedAt: 300, upstream: [up("orders", 200)] }), state("root", eager())]))).toEqual([]);
   });
 
+  test("eager, onMissing and onCron wait while an upstream is blocked by a failed blocking check", () => {
+    const blocked = { ...up("orders", 200), blocked: 'check "unique(id)" of "orders" failed in run R' };
+    const r = run([
+      state("a", eager(), { upstream: [blocked] }),
+      state("b", onMissing(), { upstream: [blocked] }),
+      state("c", onCron("0 6 * * *"), { upstream: [{ ...blocked, lastMaterializedAt: at("2024-05-01T06:00:30") }] }),
+    ], { previousEvaluationAt: at("2024-05-01T05:59") });
+    expect(r.requests).toEqual([]);
+    expect(r.skipped.map((x) => x.reason)).toEqual([
+      'upstream "orders" updated, waiting: upstream "orders" is blocked: check "unique(id)" of "orders" failed in run R',
+      'never materialized, waiting: upstream "orders" is blocked: check "unique(id)" of "orders" failed in run R',
+      'cron tick 2024-05-01T06:00:00.000Z ("0 6 * * *" UTC), waiting: upstream "orders" is blocked: check "unique(id)" of "orders" failed in run R',
+    ]);
+  });
+
   test("eager waits while an upstream is missing or in progress, or the asset is in progress", () => {
     const r = run([
       state("a", eager(), { upstream: [up("orders", 200), up("fx", null)] }),

@@ -118,7 +118,7 @@ describe("partitions of a schedule or run request", () => {
     expect(runRequestPartitionsProblem(["events", "summary"], "latest", partitionsOf)).toBeNull();
     expect(runRequestPartitionsProblem(["orders"], null, partitionsOf)).toBeNull();
     expect(runRequestPartitionsProblem(["summary", "events"], null, partitionsOf)).toBe(
-      'it selects partitioned asset "events" (daily(start=2024-01-01)) but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"',
+      'selects the partitioned asset "events" (daily(start=2024-01-01)) but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"',
     );
     expect(runRequestPartitionsProblem(["orders", "summary"], "latest", partitionsOf)).toBe('partitions "latest" is given but no selected asset is partitioned (orders, summary): remove partitions');
   });

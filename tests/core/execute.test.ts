@@ -46,6 +46,30 @@ describe("executePlan()", () => {
     expect(events.find((e) => e[0] === "step_skipped" && e[1] === "c")![2].reason).toBe('upstream "b" failed');
   });
 
+  test("a step blocked by an earlier run's failed check is skipped with the reason, and so is its downstream; ignoreBlocking runs them", async () => {
+    const ran: string[] = [];
+    const { deps, events } = fakeDeps((k) => (ran.push(k), { ok: true, rows: null }));
+    const blocked = { ...step("b"), blocked: 'check "c" of "a" failed in run R' };
+    const plan = { steps: [blocked, step("d", ["b"]), step("x")], fresh: [] };
+    const r = await run(plan, deps);
+    expect(r.map((x) => [x.key, x.status, x.status === "skipped" ? x.reason : null])).toEqual([
+      ["b", "skipped", 'blocked: check "c" of "a" failed in run R'],
+      ["d", "skipped", 'blocked: check "c" of "a" failed in run R'],
+      ["x", "success", null],
+    ]);
+    expect(ran).toEqual(["x"]);
+    expect(events.filter((e) => e[0] === "step_skipped").map((e) => e[1])).toEqual(["b", "d"]);
+    ran.length = 0;
+    expect((await executePlan(plan, deps, { concurrency: 2, signal: new AbortController().signal, ignoreBlocking: true })).map((x) => x.status)).toEqual(["success", "success", "success"]);
+  });
+
+  test("ignoreBlocking: a blocking check failing in this run does not skip the downstream", async () => {
+    const { deps } = fakeDeps((k) => (k === "a" ? { ok: true, rows: 1, checks: [{} as never], blocked: 'check "u" of "a" failed' } : { ok: true, rows: 1 }));
+    const plan = { steps: [step("a"), step("b", ["a"])], fresh: [] };
+    expect((await run(plan, deps)).map((x) => x.status)).toEqual(["success", "skipped"]);
+    expect((await executePlan(plan, deps, { concurrency: 2, signal: new AbortController().signal, ignoreBlocking: true })).map((x) => x.status)).toEqual(["success", "success"]);
+  });
+
   test("never runs more than `concurrency` steps at once", async () => {
     let running = 0;
     let peak = 0;

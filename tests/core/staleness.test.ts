@@ -74,6 +74,15 @@ describe("planRun()", () => {
     expect(() => planRun({ graph, selected: new Set(["b"]), latest: new Map(), partitions })).toThrow('Cannot materialize "b": upstream "a" has no partitions yet: daily(start=2024-06-01) has no complete window yet');
   });
 
+  test("marks a step blocked when an upstream it reads and does not rebuild holds a failed blocking check", () => {
+    const blocks = new Map([["a", [{ partitionKey: "", reason: 'check "u" of "a" failed in run R' }]]]);
+    const latest = new Map([["a", mat("a", 1, "A1")], ["b", mat("b", 2, "B1", { a: "A1" })]]);
+    const p = planRun({ graph, selected: new Set(["b", "c"]), latest, blocks });
+    expect(p.steps.map((s) => [s.key, s.blocked ?? null])).toEqual([["b", 'check "u" of "a" failed in run R'], ["c", null]]);
+    // a is rebuilt in this run: its new check result decides, not the stored one
+    expect(planRun({ graph, selected: new Set(order), latest, blocks }).steps.every((s) => s.blocked === undefined)).toBe(true);
+  });
+
   test("with statuses, leaves fresh assets out", () => {
     const latest = [mat("a", 1, "A1"), mat("b", 2, "B0", { a: "A0" })];
     const s = statuses(latest);

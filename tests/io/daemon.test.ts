@@ -25,6 +25,7 @@ interface TestGlobals {
   files?: string[];
   replay?: string[];
   sensorCursors?: (string | null)[];
+  result?: unknown;
 }
 const g = globalThis as unknown as { __dagxTest: TestGlobals };
 g.__dagxTest = {};
@@ -203,6 +204,42 @@ export const none_s = schedule({ cron: "*/10 * * * *", select: "a", catchUp: "no
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  test('partitions "latest" with catchUp "all": each caught-up tick materializes the window that was latest at its own time, tagged with its tick', async () => {
+    const p = await project({
+      "s.asset.ts": `import { asset, daily, schedule } from "dagx";
+export const events = asset({ partitions: daily({ start: "2024-06-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);
+export const nightly = schedule({ cron: "0 1 * * *", select: "events", partitions: "latest", catchUp: "all" });
+`,
+    });
+    const store = createMemoryStateStore();
+    const clock = fakeClock(Date.parse("2024-06-05T12:00:00Z"));
+    let d = start(p, store, { now: clock.now });
+    try {
+      await clock.settle();
+    } finally {
+      await d.stop();
+    }
+    // down over three nights: the ticks of June 6, 7 and 8 (01:00) all run on restart
+    clock.set(Date.parse("2024-06-08T12:00:00Z"));
+    d = start(p, store, { now: clock.now });
+    try {
+      await until(() => finished(store, "schedule:nightly", 3), "3 caught-up runs", 15_000, d.logs);
+    } finally {
+      await d.stop();
+    }
+    const days = ["2024-06-05", "2024-06-06", "2024-06-07"];
+    const all = (await store.partitionSummary("events", p.graph.assets.get("events")!.codeVersion)).materializedCount;
+    expect(all).toBe(3);
+    expect((await store.latestPartitionMaterializations("events", days)).map((m) => m.partitionKey)).toEqual(days);
+    const requests = await store.listRunRequests({ source: "nightly" });
+    expect(requests.map((r) => [r.asOf === undefined ? null : iso(r.asOf), r.partitions])).toEqual([
+      ["2024-06-06T01:00:00.000Z", "latest"], ["2024-06-07T01:00:00.000Z", "latest"], ["2024-06-08T01:00:00.000Z", "latest"],
+    ]);
+    const runs = await runsOf(store, "schedule:nightly");
+    expect(runs.map((r) => r.tags?.["dagx/tick"]).sort()).toEqual(["2024-06-06T01:00:00.000Z", "2024-06-07T01:00:00.000Z", "2024-06-08T01:00:00.000Z"]);
+    expect(runs.every((r) => r.tags?.["dagx/schedule"] === "nightly" && r.assets?.join() === "events")).toBe(true);
+  });
+
   test("ticks a running daemon's late loop skipped are recorded as such, not as downtime", async () => {
     const p = await project({ "s.asset.ts": `${QUICK}export const secs = schedule({ cron: "*/1 * * * * *", select: "a" });\n` });
     const store = createMemoryStateStore();
@@ -376,7 +413,7 @@ export const fine_too = sensor({ interval: "1s", select: "a" }, () => ({ runRequ
     expect(await reasons("boom")).toEqual(Array(3).fill("failed: sensor threw: kaput"));
     expect(await reasons("hang")).toEqual(Array(3).fill("failed: sensor threw: timed out after 150 ms"));
     for (const r of await reasons("typo")) expect(r).toMatch(/^failed: Sensor "typo" returned an invalid result: unknown field "runRequest" — did you mean "runRequests"/);
-    expect(await reasons("nothing")).toEqual(Array(3).fill("failed: runRequests[0] selects no assets"));
+    expect(await reasons("nothing")).toEqual(Array(3).fill('failed: Sensor "nothing" returned an invalid run request: runRequests[0] selects no assets'));
     expect((await ticksOf(store, "witness")).map((t) => t.status)).toEqual(["requested", "requested", "requested"]);
     const states = new Map((await store.listInstigators()).map((s) => [s.name, s]));
     for (const n of ["boom", "hang", "typo", "nothing"]) expect(states.get(n)!.cursor).toBeNull();
@@ -385,6 +422,87 @@ export const fine_too = sensor({ interval: "1s", select: "a" }, () => ({ runRequ
     const keyed = (await store.listRunRequests()).filter((r) => r.kind === "sensor").map((r) => r.runKey);
     expect(keyed.sort()).toEqual(["sensor:fine:same", "sensor:fine_too:same"]);
     expect(d.logs.join("\n")).toContain("sensor boom: tick failed: kaput");
+  });
+});
+
+describe("run requests are checked before their tick is committed", () => {
+  test("a sensor's requests are checked before its cursor moves: a partitioned asset without partitions, an unknown key, an added key whose folder exceeds 255 bytes or holds a \"/\", partitions for no partitioned asset, a bad tag — each fails the tick with the reason, stores nothing and keeps the cursor", async () => {
+    const p = await project({
+      "s.asset.ts": `import { asset, dynamicPartitions, sensor } from "dagx";
+export const part = asset({ partitions: dynamicPartitions("files") }, (ctx) => ({ file: ctx.partition!.key }));
+export const plain = asset(() => 1);
+export const strict = sensor({ interval: "1s", select: "part" }, (ctx) => {
+  const t = (globalThis as any).__dagxTest;
+  t.sensorCursors.push(ctx.cursor);
+  return { ...t.result, cursor: String(Number(ctx.cursor ?? 0) + 1) };
+});
+`,
+    });
+    const long = "é".repeat(100); // 100 characters, 200 bytes, "partition=%C3%A9…" is 610 bytes as a folder
+    const cases: { result: unknown; reason: RegExp }[] = [
+      { result: { runRequests: [{ runKey: "a" }] }, reason: /^Sensor "strict" returned an invalid run request: runRequests\[0\] selects the partitioned asset "part" \(dynamicPartitions\(files\)\) but gives no partitions: add partitions: "latest" \(the newest partition\) or a range like "2024-01-01\.\.2024-01-31"$/ },
+      { result: { runRequests: [{ partitions: "f9", runKey: "b" }] }, reason: /runRequests\[0\] partitions "f9" of "part": unknown partition "f9" of dynamicPartitions\(files\)$/ },
+      { result: { addPartitions: [{ name: "files", keys: ["ok", long] }], runRequests: [{ partitions: "ok" }] }, reason: /addPartitions\[0\]\.keys\[1\] "é+" cannot be a partition key: it is too long: its folder name "partition=…" would be 610 bytes, over the 255-byte limit of file systems .*: use a shorter key$/ },
+      { result: { addPartitions: [{ name: "files", keys: ["a/b"] }], runRequests: [{ partitions: "a/b" }] }, reason: /"a\/b" cannot be a partition key: it contains "\/"/ },
+      { result: { runRequests: [{ select: "plain", partitions: "f1" }] }, reason: /runRequests\[0\] partitions "f1" is given but no selected asset is partitioned \(plain\): remove partitions$/ },
+      { result: { runRequests: [{ select: "plain", tags: { "bad key": "x" } }] }, reason: /runRequests\[0\] tag "bad key": the key may hold only letters, digits and _ - \. \//},
+      { result: { runRequests: [{ select: "plain", tags: { "dagx/sensor": "fake" } }] }, reason: /runRequests\[0\] tag "dagx\/sensor": keys starting with "dagx\/" are reserved/ },
+    ];
+    Object.assign(g.__dagxTest, { sensorCursors: [], result: cases[0]!.result });
+    const store = createMemoryStateStore();
+    const t0 = Date.parse("2024-06-01T00:00:00Z");
+    const clock = fakeClock(t0);
+    const d = start(p, store, { now: clock.now });
+    const ticks = async () => ticksOf(store, "strict");
+    try {
+      for (const [i, c] of cases.entries()) {
+        g.__dagxTest.result = c.result;
+        clock.set(t0 + i * 1000);
+        await until(async () => (await ticks()).length === i + 1, `tick ${i + 1}`, 15_000, d.logs);
+        const last = (await ticks())[i]!;
+        expect(last.status).toBe("failed");
+        expect(last.reason ?? "").toMatch(c.reason);
+      }
+      // a valid request at last: its keys are added, it runs with its tags, and only now the cursor moves
+      g.__dagxTest.result = { addPartitions: [{ name: "files", keys: ["f1"] }], runRequests: [{ partitions: "f1", runKey: "ok", tags: { team: "data" } }] };
+      clock.set(t0 + cases.length * 1000);
+      await until(() => finished(store, "sensor:strict", 1), "the valid run", 15_000, d.logs);
+    } finally {
+      await d.stop();
+    }
+    expect(g.__dagxTest.sensorCursors).toEqual(Array(cases.length + 1).fill(null));
+    expect((await store.listInstigators()).find((x) => x.name === "strict")!.cursor).toBe("1");
+    expect(await store.listDynamicPartitions("files")).toEqual(["f1"]);
+    const requests = await store.listRunRequests({ source: "strict" });
+    expect(requests.map((r) => [r.runKey, r.partitions, r.status])).toEqual([["sensor:strict:ok", "f1", "started"]]);
+    const [run] = await runsOf(store, "sensor:strict");
+    expect(run).toMatchObject({ status: "success", runId: requests[0]!.runId!, tags: { team: "data", "dagx/sensor": "strict", "dagx/runKey": "ok" } });
+  });
+
+  test("a schedule's request is checked against the partitions at its tick: a key that does not exist yet fails the tick with the reason and queues nothing", async () => {
+    const p = await project({
+      "s.asset.ts": `import { asset, daily, schedule } from "dagx";
+export const events = asset({ partitions: daily({ start: "2024-06-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);
+export const fixed = schedule({ cron: "0 1 * * *", select: "events", partitions: "2024-06-10" });
+`,
+    });
+    const store = createMemoryStateStore();
+    const clock = fakeClock(Date.parse("2024-06-05T00:30:00Z"));
+    const d = start(p, store, { now: clock.now });
+    try {
+      await clock.settle();
+      clock.set(Date.parse("2024-06-05T01:00:10Z"));
+      await until(async () => (await store.listTicks({ name: "fixed" })).length === 1, "the tick", 15_000, d.logs);
+      await clock.settle();
+    } finally {
+      await d.stop();
+    }
+    const [tick] = await store.listTicks({ name: "fixed" });
+    expect(tick).toMatchObject({ status: "failed", requestIds: [] });
+    expect(tick!.reason).toBe('Invalid run request of schedule "fixed": partitions "2024-06-10" of "events": "2024-06-10" is after the last partition "2024-06-04" of daily(start=2024-06-01)');
+    expect(await store.listRunRequests()).toEqual([]);
+    expect(await runsOf(store, "schedule:fixed")).toEqual([]);
+    expect(d.logs.join("\n")).toContain("schedule fixed: tick 2024-06-05T01:00:00.000Z failed: Invalid run request");
   });
 });
 
@@ -453,6 +571,37 @@ export const refresh = schedule({ cron: "*/1 * * * * *", select: "src" });
     } finally {
       release();
       await d.stop();
+    }
+  });
+
+  test("eager: an upstream being materialized by another process (a `materialize` in another terminal) counts as in progress", async () => {
+    const p = await project({
+      "e.asset.ts": `import { asset, eager } from "dagx";
+export const src = asset(async () => { const t = (globalThis as any).__dagxTest; t.started = (t.started ?? 0) + 1; await t.gate; return [{ v: Date.now() }]; });
+export const down = asset({ deps: [src], automation: eager() }, () => ({ at: Date.now() }));
+`,
+    });
+    const store = createDuckDBStateStore(`${p.root}/.dagx/state.duckdb`);
+    g.__dagxTest.gate = Promise.resolve();
+    await materialize(p, store, ["src"]); // down never materialized: eager wants it…
+    let release: () => void = () => {};
+    g.__dagxTest.gate = new Promise<void>((r) => (release = r));
+    g.__dagxTest.started = 0;
+    // …but src is being materialized again, by a run the daemon did not launch
+    const outside = materialize(p, store, ["src"]);
+    await until(() => g.__dagxTest.started === 1, "the outside run of src to start");
+    const d = start(p, store, { automationMs: 100, tickMs: 20 });
+    const evaluations = async () => (await store.listTicks({ name: "automation" })).length;
+    try {
+      await until(async () => (await evaluations()) >= 3, "3 evaluations", 15_000, d.logs);
+      expect(await store.listRunRequests({ source: "automation" })).toEqual([]);
+      release();
+      await outside;
+      await until(async () => (await matCount(store, "down")) === 1, "down after the outside run finished", 15_000, d.logs);
+    } finally {
+      release();
+      await d.stop();
+      await store.close();
     }
   });
 

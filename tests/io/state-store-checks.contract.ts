@@ -30,6 +30,21 @@ export function checkContractTests(fresh: () => Promise<StateStore>): void {
     await store.recordCheckResults([]);
   });
 
+  test("latestCheckResults({ blockingFailures }) keeps only the latest results that failed, are blocking and at error severity", async () => {
+    const store = await fresh();
+    const blocking = makeCheckResult("a", "c", { passed: false, blocking: true, partitionKey: "p1" });
+    await store.recordCheckResults([
+      blocking,
+      makeCheckResult("a", "c", { passed: true, blocking: true }),
+      makeCheckResult("a", "warn", { passed: false, blocking: true, severity: "warn" }),
+      makeCheckResult("a", "loose", { passed: false, blocking: false }),
+      makeCheckResult("b", "c", { passed: false, blocking: true, at: 1 }),
+      makeCheckResult("b", "c", { passed: true, blocking: true, at: 2 }),
+    ]);
+    expect(await store.latestCheckResults(["a", "b"], { blockingFailures: true })).toEqual([blocking]);
+    expect(await store.latestCheckResults(undefined, { blockingFailures: true })).toEqual([blocking]);
+  });
+
   test("latestCheckResults() keeps the newest per asset, partition and check; a tie goes to the later write", async () => {
     const store = await fresh();
     await store.recordCheckResults([makeCheckResult("a", "c", { at: 1, runId: "old" }), makeCheckResult("a", "c", { at: 5, runId: "new" })]);

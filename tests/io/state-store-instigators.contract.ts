@@ -62,6 +62,13 @@ export function instigatorContractTests(fresh: () => Promise<StateStore>): void 
     expect(await store.listInstigators()).toEqual([makeInstigator("daily", { lastTickAt: 2000, cursor: "c2", data: { next: [3] }, updatedAt: 2001 })]);
   });
 
+  test("recordTick() keeps a request's run id, tags and asOf", async () => {
+    const store = await fresh();
+    const request = makeRequest("q1", { runId: "run-1", tags: { "dagx/schedule": "daily", team: "data" }, asOf: 1_700_000_000_000 });
+    await store.recordTick(makeTick("daily"), [request], {});
+    expect(await store.listRunRequests()).toEqual([request]);
+  });
+
   test("recordTick() drops requests whose runKey exists (any source, or earlier in the call); null keys never clash", async () => {
     const store = await fresh();
     await store.recordTick(makeTick("daily"), [makeRequest("q1", { runKey: "k1" }), makeRequest("q2", { runKey: null })], {});

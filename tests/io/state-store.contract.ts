@@ -71,6 +71,21 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect((await store.listRuns({ limit: 2 })).map((r) => r.runId)).toEqual(["a", "c"]);
     });
 
+    test("createRun() keeps tags and assets; listRuns() filters by status and every given tag before the limit", async () => {
+      const store = await fresh();
+      await store.createRun(makeRun("a", { startedAt: 3, tags: { team: "data", "dagx/schedule": "nightly" }, assets: ["orders", "x/y"] }));
+      await store.createRun(makeRun("b", { startedAt: 2, status: "success", tags: { team: "data" } }));
+      await store.createRun(makeRun("c", { startedAt: 1, tags: { team: "web" } }));
+      expect(await store.getRun("a")).toEqual(makeRun("a", { startedAt: 3, tags: { team: "data", "dagx/schedule": "nightly" }, assets: ["orders", "x/y"] }));
+      expect((await store.listRuns()).map((r) => [r.runId, r.tags ?? null])).toEqual([["a", { "dagx/schedule": "nightly", team: "data" }], ["b", { team: "data" }], ["c", { team: "web" }]]);
+      expect((await store.listRuns({ tags: { team: "data" } })).map((r) => r.runId)).toEqual(["a", "b"]);
+      expect((await store.listRuns({ tags: { team: "data", "dagx/schedule": "nightly" } })).map((r) => r.runId)).toEqual(["a"]);
+      expect((await store.listRuns({ tags: { team: "data" }, limit: 1 })).map((r) => r.runId)).toEqual(["a"]);
+      expect((await store.listRuns({ tags: { team: "nobody" } })).map((r) => r.runId)).toEqual([]);
+      expect((await store.listRuns({ status: "running" })).map((r) => r.runId)).toEqual(["a", "c"]);
+      expect((await store.listRuns({ status: "running", tags: { team: "web" } })).map((r) => r.runId)).toEqual(["c"]);
+    });
+
     test("write() appends events that getEvents() returns in seq order", async () => {
       const store = await fresh();
       await store.write({ events: [makeEvent("r1", 2, { type: "step_started", assetKey: "a/b", partitionKey: "2024-01-01" }), makeEvent("r1", 1)] });
