@@ -16,6 +16,7 @@ export type DagxErrorCode =
   | "PATH_ESCAPE"
   | "STATE_STORE"
   | "USAGE"
+  | "OUTPUT_WRITE"
   | "NOT_FOUND";
 
 export class DagxError extends Error {

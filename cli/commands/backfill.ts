@@ -38,7 +38,7 @@ export default defineCommand({
         const list = await store.listBackfills({ limit: 50 });
         if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })));
         else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
-        else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions]), out.c));
+        else out.print(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions]), out.c));
         return 0;
       }
       if (sub === "show") {
@@ -47,9 +47,9 @@ export default defineCommand({
         const summary = { total: partitions.length, success: counts("success"), failed: counts("failed"), pending: counts("pending"), skipped: counts("skipped"), canceled: counts("canceled") };
         if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
         else {
-          out.say(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
-          out.say(`${summary.success}/${summary.total} done, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped, ${summary.canceled} canceled`);
-          for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.say(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
+          out.print(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
+          out.print(`${summary.success}/${summary.total} done, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped, ${summary.canceled} canceled`);
+          for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.print(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
         }
         return 0;
       }
@@ -58,10 +58,10 @@ export default defineCommand({
         const live = backfillLiveStatus(b);
         if (live !== "running") {
           if (live === "abandoned") await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: Date.now() });
-          out.say(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
+          out.print(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
         } else {
           await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
-          out.say(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
+          out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
         }
         if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
         return 0;
@@ -96,7 +96,7 @@ export default defineCommand({
       const o = result.outcome;
       const n = (s: string) => o?.steps.filter((x) => x.status === s).reduce((k, x) => k + 1, 0) ?? 0;
       const colour = result.status === "success" ? out.c.green : result.status === "canceled" ? out.c.yellow : out.c.red;
-      out.say(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${n("success")} step(s) succeeded, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""}${result.alreadyDone ? `, ${result.alreadyDone} already done` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
+      out.print(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${n("success")} step(s) succeeded, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""}${result.alreadyDone ? `, ${result.alreadyDone} already done` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
       if (result.status !== "success") out.say(out.c.dim(`Resume: dagx backfill --resume ${result.backfillId}`));
       if (out.json) out.data({ backfillId: result.backfillId, runId: o?.runId ?? null, status: result.status, alreadyDone: result.alreadyDone, steps: (o?.steps ?? []).map(stepJson) });
       return result.status === "success" ? 0 : result.status === "canceled" ? 130 : 1;

@@ -44,7 +44,7 @@ export default defineCommand({
         a.kinds.join(", "),
         a.owners.join(", "),
       ]);
-      out.say(formatTable(["KEY", "GROUP", "DEPS", "PARTITIONS", "KINDS", "OWNERS"], rows, c));
+      out.print(formatTable(["KEY", "GROUP", "DEPS", "PARTITIONS", "KINDS", "OWNERS"], rows, c));
       out.say(c.dim(`${assets.length} of ${project.graph.order.length} asset(s) · definitions loaded in ${Math.round(project.loadMs)}ms`));
       return 0;
     });

@@ -37,7 +37,7 @@ export default defineCommand({
         return 0;
       }
       const paint = (s: string) => (s === "success" ? c.green(s) : s === "running" ? c.cyan(s) : s === "canceled" ? c.yellow(s) : c.red(s === "abandoned" ? "failed (abandoned)" : s));
-      out.say(
+      out.print(
         formatTable(
           ["RUN", "STATUS", "STARTED", "DURATION", "TRIGGER", "SELECTION"],
           runs.map((r) => [r.runId, paint(r.status), ago(r.startedAt), r.endedAt ? formatDuration(r.endedAt - r.startedAt) : "", r.trigger, r.selection]),

@@ -38,10 +38,10 @@ export default defineCommand({
         if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs });
         else {
           for (const l of logs) out.say(out.c.dim(l));
-          if (!requests.length) out.say(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
-          for (const r of requests) out.say(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
-          for (const p of res.addPartitions) out.say(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
-          if (res.cursor !== undefined) out.say(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
+          if (!requests.length) out.print(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
+          for (const r of requests) out.print(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
+          for (const p of res.addPartitions) out.print(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
+          if (res.cursor !== undefined) out.print(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
         }
         return 0;
       }
@@ -55,7 +55,7 @@ export default defineCommand({
         out.say("No sensors: export one from an asset file with sensor({ interval, select }, (ctx) => ({ runRequests: [...] }))");
         return 0;
       }
-      out.say(formatTable(["SENSOR", "STATUS", "INTERVAL", "LAST TICK", "CURSOR"], rows.map(({ s, st, last }) => [s.name, st.status, `${s.intervalMs / 1000}s`, last ? `${last.status} ${ago(last.evaluatedAt)}${last.reason ? out.c.dim(` ${last.reason}`) : ""}` : "-", st.cursor ?? ""]), out.c));
+      out.print(formatTable(["SENSOR", "STATUS", "INTERVAL", "LAST TICK", "CURSOR"], rows.map(({ s, st, last }) => [s.name, st.status, `${s.intervalMs / 1000}s`, last ? `${last.status} ${ago(last.evaluatedAt)}${last.reason ? out.c.dim(` ${last.reason}`) : ""}` : "-", st.cursor ?? ""]), out.c));
       return 0;
     });
   },

@@ -38,6 +38,7 @@ export function cliOutcome(fn: () => unknown): { code: number; text: string } {
     isTTY: false,
     say: (line = "") => lines.push(line),
     warn: (line) => lines.push(line),
+    print: (line = "") => lines.push(line),
     data: (value) => lines.push(JSON.stringify(value)),
   };
   try {
