@@ -1,7 +1,7 @@
 /** Flags every command takes. */
 export const globalArgs = {
   cwd: { type: "string", alias: "C", description: "The project root, exactly (default: the nearest folder upward with dagx.config.ts or .dagx/)", valueHint: "DIR" },
-  json: { type: "boolean", description: "Machine-readable JSON on stdout (human text stays on stderr)" },
+  json: { type: "boolean", description: "The result as JSON on stdout (progress and errors stay on stderr)" },
   verbose: { type: "boolean", alias: "v", description: "More detail, and stack traces for errors" },
   color: { type: "boolean", default: true, description: "Colour output (--no-color or NO_COLOR=1 turn it off)" },
 } as const;

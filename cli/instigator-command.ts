@@ -28,7 +28,7 @@ export async function setStatus(out: Output, store: StateStore, kind: "schedule"
   const resumed = kind === "schedule" && status === "running" && before?.status === "stopped";
   await store.updateInstigator(item.name, { status, updatedAt: now, ...(resumed ? { lastTickAt: Math.max(before.lastTickAt ?? 0, now) } : {}) });
   if (out.json) out.data({ name: item.name, status });
-  else out.say(`${kind} ${item.name} ${status === "running" ? "started: the daemon evaluates it" : "stopped: the daemon skips it"}`);
+  else out.print(`${kind} ${item.name} ${status === "running" ? "started: the daemon evaluates it" : "stopped: the daemon skips it"}`);
   return 0;
 }
 

@@ -3,10 +3,10 @@
  * dagx entry point: wires lazy subcommands, handles --help/--version, turns errors into
  * messages and exit codes. Only this file ends the process.
  */
-import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { didYouMean } from "../core/suggest.ts";
 import { reportError } from "./errors.ts";
-import { createOutput, flushStdout, writeStdout } from "./output.ts";
+import { colorStreams, createOutput, stdoutError, writeStderr, writeStdout } from "./output.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<CommandDef>;
@@ -57,7 +57,8 @@ async function run(argv: string[]): Promise<number> {
     const first = firstIndex === -1 ? undefined : argv[firstIndex];
     const wantsHelp = argv.includes("--help") || argv.includes("-h");
     if (argv.length === 0 || (wantsHelp && (!first || !(first in COMMANDS)))) {
-      await showUsage(main);
+      // asked for: the result, on stdout; `dagx` alone is a usage error: stderr, exit 2
+      await printUsage(argv.length === 0 ? "stderr" : "stdout", main);
       return argv.length === 0 ? 2 : 0;
     }
     if (argv.length === 1 && argv[0] === "--version") {
@@ -72,7 +73,7 @@ async function run(argv: string[]): Promise<number> {
     const cmd = await COMMANDS[first]!();
     const rest = argv.filter((_a, i) => i !== firstIndex);
     if (wantsHelp) {
-      await showUsage(cmd, main);
+      await printUsage("stdout", cmd, main);
       return 0;
     }
     const { result } = await runCommand(cmd, { rawArgs: rest });
@@ -80,6 +81,13 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(out, e);
   }
+}
+
+/** citty's usage text, plain unless the stream is a colour terminal, without the padding at line ends. */
+async function printUsage(stream: "stdout" | "stderr", cmd: CommandDef, parent?: CommandDef): Promise<void> {
+  const colour = colorStreams({ color: !process.argv.includes("--no-color") })[stream];
+  const text = (await renderUsage(cmd, parent)).split("\n").map((line) => line.trimEnd()).join("\n");
+  (stream === "stdout" ? writeStdout : writeStderr)(`${colour ? text : Bun.stripANSI(text)}\n`);
 }
 
 /** Index of the command word: the first word that is not a flag nor the value of -C/--cwd. */
@@ -95,10 +103,12 @@ function commandIndex(argv: string[]): number {
 if (import.meta.main) {
   // State and outputs are the user's own (DESIGN §11): DuckDB's WAL and temp files included.
   process.umask(0o077);
-  const code = await run(process.argv.slice(2));
-  // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive:
-  // drain stdout, then exit with the command's code.
-  await flushStdout();
+  const argv = process.argv.slice(2);
+  let code = await run(argv);
+  // every write was synchronous; one to stdout that failed (not a closed pipe) is reported here
+  const failed = stdoutError();
+  if (failed) code = Math.max(code, reportError(createOutput({ color: !argv.includes("--no-color") }), failed));
+  // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive.
   process.exit(code);
 }
 

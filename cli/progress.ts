@@ -6,7 +6,7 @@ import { formatDuration } from "../core/duration.ts";
 import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunOutcome, RunReporter } from "../io/materialize.ts";
-import { formatRows, indent, type Output } from "./output.ts";
+import { formatRows, indent, type Output, writeStderr } from "./output.ts";
 import { checkFailureLines } from "./check-format.ts";
 
 const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -27,14 +27,14 @@ export function createProgress(out: Output, _root: string): Progress {
   let statusShown = false;
 
   const clearStatus = () => {
-    if (statusShown) process.stderr.write("\r\x1b[K");
+    if (statusShown) writeStderr("\r\x1b[K");
     statusShown = false;
   };
   const drawStatus = () => {
     if (!live || total === 0) return;
     const names = [...running.keys()].slice(0, 4).join(", ") + (running.size > 4 ? ` +${running.size - 4}` : "");
     const line = `${c.cyan(SPIN[frame++ % SPIN.length]!)} ${done}/${total} done${running.size ? c.dim(` · running ${names}`) : ""}`;
-    process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    writeStderr(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
     statusShown = true;
   };
   const line = (text: string) => {
@@ -48,15 +48,17 @@ export function createProgress(out: Output, _root: string): Progress {
     onPlan(plan: Plan, runId: string | null) {
       total = plan.steps.length;
       // assets --stale cannot run yet (an upstream without partitions): what waits and how to fix it
-      for (const w of plan.waiting ?? []) out.say(`${c.yellow("…")} ${w.key}: waits — ${w.reason}`);
+      // part of a dry run's plan (stdout), a note beside a real run's progress (stderr)
+      const note = runId === null ? out.print : out.say;
+      for (const w of plan.waiting ?? []) note(`${c.yellow("…")} ${w.key}: waits — ${w.reason}`);
       if (runId === null) {
         if (plan.steps.length === 0) {
           const waiting = plan.waiting?.length ? `, ${plan.waiting.length} waiting (above)` : "";
-          out.say(plan.fresh.length || waiting ? `Nothing to do: ${plan.fresh.length} selected asset(s) are fresh${waiting}` : "Nothing to do: the selection is empty");
+          out.print(plan.fresh.length || waiting ? `Nothing to do: ${plan.fresh.length} selected asset(s) are fresh${waiting}` : "Nothing to do: the selection is empty");
           return;
         }
-        out.say(c.bold(`Plan: ${plan.steps.length} step(s)${plan.fresh.length ? `, ${plan.fresh.length} fresh asset(s) left out` : ""}`));
-        plan.steps.forEach((s, i) => out.say(`  ${String(i + 1).padStart(3)}. ${label(s)}${s.after.length ? c.dim(` after ${s.after.join(", ")}`) : ""}${c.dim(`  (${s.reason})`)}`));
+        out.print(c.bold(`Plan: ${plan.steps.length} step(s)${plan.fresh.length ? `, ${plan.fresh.length} fresh asset(s) left out` : ""}`));
+        plan.steps.forEach((s, i) => out.print(`  ${String(i + 1).padStart(3)}. ${label(s)}${s.after.length ? c.dim(` after ${s.after.join(", ")}`) : ""}${c.dim(`  (${s.reason})`)}`));
         return;
       }
       out.say(`${c.bold("Materializing")} ${plan.steps.length} asset(s)${plan.fresh.length ? c.dim(` (${plan.fresh.length} fresh left out)`) : ""} ${c.dim(`run ${runId}`)}`);
@@ -102,7 +104,7 @@ export function createProgress(out: Output, _root: string): Progress {
       const warnedChecks = checks.filter((x) => !x.passed && x.severity === "warn").length;
       const checkNote = failedChecks + warnedChecks ? `, ${failedChecks} check(s) failed${warnedChecks ? `, ${warnedChecks} warned` : ""}` : "";
       const colour = o.status === "success" ? c.green : o.status === "canceled" ? c.yellow : c.red;
-      out.say(
+      out.print(
         `${colour(o.status === "success" ? "✔" : "✘")} Run ${o.runId} ${colour(o.status)} · ${n("success")} materialized, ${n("failed")} failed, ${n("skipped")} skipped${n("canceled") ? `, ${n("canceled")} canceled` : ""}${checkNote} · ${formatDuration(o.durationMs)}`,
       );
       if (o.status === "failed") out.say(c.dim(`Details: dagx logs ${o.runId}   Retry what is left: dagx materialize --stale`));

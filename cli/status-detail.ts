@@ -37,8 +37,8 @@ type Paint = Record<StatusInfo["status"], (s: string) => string>;
 
 export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "status" | "causes" | "materialization" | "failure">, ps: PartitionStatusInfo | null, f: FreshnessResult | null, paint: Paint, checks: CheckSummary | null = null): void {
   const { c } = out;
-  const line = (label: string, value: string) => out.say(`${c.dim(label.padEnd(Math.max(14, label.length + 2)))}${value}`);
-  out.say(`${c.bold(a.key)}  ${paint[s.status](s.status)}${a.description ? `  ${c.dim(a.description)}` : ""}`);
+  const line = (label: string, value: string) => out.print(`${c.dim(label.padEnd(Math.max(14, label.length + 2)))}${value}`);
+  out.print(`${c.bold(a.key)}  ${paint[s.status](s.status)}${a.description ? `  ${c.dim(a.description)}` : ""}`);
   line("group", a.group);
   if (a.owners.length) line("owners", a.owners.join(", "));
   if (a.kinds.length) line("kinds", a.kinds.join(", "));

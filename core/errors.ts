@@ -20,6 +20,7 @@ export type DagxErrorCode =
   | "STATE_STORE"
   | "USAGE"
   | "NOT_FOUND"
+  | "OUTPUT_WRITE"
   | "SQL";
 
 export class DagxError extends Error {
@@ -48,8 +49,22 @@ export class SelectionError extends DagxError {
   }
   /** The selection with a caret line under the offending token. */
   get pointer(): string {
-    return `  ${this.selection}\n  ${" ".repeat(this.position)}${"^".repeat(Math.max(1, this.length))}`;
+    return caretLines(this.selection, this.position, this.length);
   }
+}
+
+const CARET_CONTEXT = 40;
+
+/**
+ * `text` with a caret line under `[position, position + length)`; a long text is cut to a window
+ * around the caret (`…` marks the cuts), so a 20 KB selection still gets a two-line pointer.
+ */
+export function caretLines(text: string, position: number, length = 1): string {
+  const from = position > CARET_CONTEXT * 2 ? position - CARET_CONTEXT : 0;
+  const to = Math.min(text.length, position + Math.min(Math.max(1, length), CARET_CONTEXT) + CARET_CONTEXT);
+  const shown = `${from > 0 ? "…" : ""}${text.slice(from, to)}${to < text.length ? "…" : ""}`;
+  const width = Math.max(1, Math.min(length, to - position));
+  return `  ${shown}\n  ${" ".repeat(position - from + (from > 0 ? 1 : 0))}${"^".repeat(width)}`;
 }
 
 /** Definitions that cannot form a valid graph (cycle, duplicate key, unknown dep, bad option). */

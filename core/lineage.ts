@@ -98,6 +98,9 @@ export interface TreePaint {
   dim(text: string): string;
 }
 
+/** Levels the tree draws above and below a selected node; deeper ones get a note instead (a 10,000-long chain would be 200 MB of indentation). */
+export const MAX_TREE_DEPTH = 50;
+
 const PLAIN: TreePaint = { selected: (s) => s, dim: (s) => s };
 
 type Dir = "up" | "down";
@@ -121,20 +124,34 @@ export function renderTree(view: LineageView, paint: TreePaint = PLAIN): string 
   const other: Record<Dir, Dir> = { up: "down", down: "up" };
   const hasNew = (k: string, dir: Dir, adj: LineageView["upstream"]) => !drawn[dir].has(k) && adj.get(k)!.some((n) => !drawn[other[dir]].has(n));
 
-  const grow = (k: string, dir: Dir, block: number, prefix: string, lines: TreeLine[]) => {
+  // Depth-first and pre-order like a recursive walk, but on an explicit stack: a 10,000-long chain must not overflow.
+  const grow = (root: string, dir: Dir, block: number, lines: TreeLine[]) => {
     const adj = dir === "up" ? view.upstream : view.downstream;
     // upward trees are built mirrored and flipped afterwards, so walk their children in reverse
-    const kids = dir === "up" ? [...adj.get(k)!].reverse() : adj.get(k)!;
-    kids.forEach((kid, i) => {
-      const last = i === kids.length - 1;
+    const kidsOf = (k: string) => (dir === "up" ? [...adj.get(k)!].reverse() : adj.get(k)!);
+    const stack = [{ kids: kidsOf(root), i: 0, prefix: "", depth: 1 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i >= top.kids.length) {
+        stack.pop();
+        continue;
+      }
+      const kid = top.kids[top.i++]!;
+      const last = top.i === top.kids.length;
       const at = drawn[dir].get(kid);
       const repeat = at !== undefined && adj.get(kid)!.length > 0;
       const note = !repeat ? "" : paint.dim(at === block && dir === "up" ? " (see below)" : " (see above)");
-      lines.push({ prefix, last, text: label(kid) + note });
-      if (repeat) return;
+      lines.push({ prefix: top.prefix, last, text: label(kid) + note });
+      if (repeat) continue;
+      const prefix = top.prefix + (last ? "    " : "│   ");
+      if (top.depth >= MAX_TREE_DEPTH && adj.get(kid)!.length > 0) {
+        const more = `… more ${dir === "up" ? "upstream" : "downstream"} not drawn: the tree stops at ${MAX_TREE_DEPTH} levels (--format json, dot or mermaid show all)`;
+        lines.push({ prefix, last: true, text: paint.dim(more) });
+        continue;
+      }
       drawn[dir].set(kid, block);
-      grow(kid, dir, block, prefix + (last ? "    " : "│   "), lines);
-    });
+      stack.push({ kids: kidsOf(kid), i: 0, prefix, depth: top.depth + 1 });
+    }
   };
 
   for (const node of view.nodes) {
@@ -149,8 +166,8 @@ export function renderTree(view: LineageView, paint: TreePaint = PLAIN): string 
     const downDone = drawn.down.has(k);
     drawn.up.set(k, block);
     drawn.down.set(k, block);
-    if (!upDone) grow(k, "up", block, "", up);
-    if (!downDone) grow(k, "down", block, "", down);
+    if (!upDone) grow(k, "up", block, up);
+    if (!downDone) grow(k, "down", block, down);
     const lines = [
       ...up.reverse().map((l) => `${l.prefix}${l.last ? "┌── " : "├── "}${l.text}`),
       label(k) + (upDone || downDone ? paint.dim(` (${upDone ? "upstream" : "downstream"}: see above)`) : ""),
@@ -165,7 +182,11 @@ const quote = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"
 
 function byGroup(view: LineageView): Map<string, AssetNode[]> {
   const groups = new Map<string, AssetNode[]>();
-  for (const n of view.nodes) groups.set(n.group, [...(groups.get(n.group) ?? []), n]);
+  for (const n of view.nodes) {
+    const list = groups.get(n.group);
+    if (list) list.push(n);
+    else groups.set(n.group, [n]);
+  }
   return new Map([...groups].sort(([a], [b]) => cmp(a, b)));
 }
 

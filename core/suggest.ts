@@ -20,8 +20,11 @@ export function suggest(word: string, candidates: Iterable<string>, max = 3): st
   const limit = Math.max(2, Math.floor(word.length / 3));
   const scored: [string, number][] = [];
   for (const c of candidates) {
+    const contains = c.toLowerCase().includes(word.toLowerCase());
+    // lengths further apart than the limit cannot be within it: skip the quadratic distance (a long typo stays fast)
+    if (!contains && Math.abs(c.length - word.length) > limit) continue;
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d <= limit || c.toLowerCase().includes(word.toLowerCase())) scored.push([c, d]);
+    if (d <= limit || contains) scored.push([c, d]);
   }
   scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0]));
   return scored.slice(0, max).map(([c]) => c);

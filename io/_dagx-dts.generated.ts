@@ -1570,7 +1570,7 @@ export const DAGX_DTS: string = `declare module "dagx" {
    * Error classes. Every error a user can cause is a \`DagxError\` with a stable \`code\`;
    * the CLI prints its message without a stack (unless --verbose) and exits with \`exitCode\`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "SQL";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "OUTPUT_WRITE" | "SQL";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
@@ -1589,6 +1589,11 @@ export const DAGX_DTS: string = `declare module "dagx" {
       /** The selection with a caret line under the offending token. */
       get pointer(): string;
   }
+  /**
+   * \`text\` with a caret line under \`[position, position + length)\`; a long text is cut to a window
+   * around the caret (\`…\` marks the cuts), so a 20 KB selection still gets a two-line pointer.
+   */
+  function caretLines(text: string, position: number, length?: number): string;
   /** Definitions that cannot form a valid graph (cycle, duplicate key, unknown dep, bad option). */
   class DefinitionError extends DagxError {
       readonly location?: string | undefined;

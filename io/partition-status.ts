@@ -51,14 +51,10 @@ export async function computePartitionStatuses(
     }
     return m;
   };
-  // upstream partitions first: a partition reading a stale upstream partition is stale too
-  const compute = async (key: string): Promise<PartitionStatusInfo | undefined> => {
-    const done = out.get(key);
-    if (done) return done;
-    const p = parts.get(key);
-    if (!p) return undefined;
+  // called upstream first (see the loop at the end): a partition reading a stale upstream partition is stale too
+  const compute = async (key: string): Promise<void> => {
+    const p = parts.get(key)!;
     const a = graph.assets.get(key)!;
-    for (const u of a.deps) if (parts.has(u)) await compute(u);
     const all = IndexSet.range(0, p.space.size);
     const materialized = p.materialized.intersect(all);
     const failed = p.failed.intersect(all);
@@ -122,8 +118,16 @@ export async function computePartitionStatuses(
     if (!missing.isEmpty) causes.push(`${missing.size.toLocaleString("en-US")} of ${p.space.size.toLocaleString("en-US")} partition(s) missing`);
     const info: PartitionStatusInfo = { key, space: p.space, total: p.space.size, materialized, failed, missing, stale, status, causes, last: p.last };
     out.set(key, info);
-    return info;
   };
-  for (const key of keys) await compute(key);
+  // the keys and their partitioned upstream, in graph order: a loop, not recursion (a 30,000-long chain overflowed the stack)
+  const needed = new Set<string>();
+  const todo = [...keys].filter((k) => parts.has(k));
+  while (todo.length > 0) {
+    const k = todo.pop()!;
+    if (needed.has(k)) continue;
+    needed.add(k);
+    for (const u of graph.assets.get(k)!.deps) if (parts.has(u) && !needed.has(u)) todo.push(u);
+  }
+  for (const key of graph.order) if (needed.has(key)) await compute(key);
   return out;
 }

@@ -60,7 +60,7 @@ export default defineCommand({
       const o = result.outcome;
       const colour = result.status === "success" ? out.c.green : result.status === "canceled" ? out.c.yellow : out.c.red;
       // counts of the recorded partition statuses, as `backfill show` and `backfill list` give them
-      out.say(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${formatCounts(result.counts)}${result.alreadyDone ? ` (${result.alreadyDone} already done before this run)` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
+      out.print(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${formatCounts(result.counts)}${result.alreadyDone ? ` (${result.alreadyDone} already done before this run)` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);
       if (result.status !== "success") out.say(out.c.dim(`Resume: dagx backfill --resume ${result.backfillId}`));
       if (out.json) out.data({ backfillId: result.backfillId, runId: o?.runId ?? null, status: result.status, alreadyDone: result.alreadyDone, counts: result.counts, steps: (o?.steps ?? []).map(stepJson) });
       return result.status === "success" ? 0 : result.status === "canceled" ? 130 : 1;
@@ -83,7 +83,7 @@ async function manage(out: Output, store: StateStore, sub: "list" | "show" | "ca
     const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));
     if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: counts.get(b.backfillId) })));
     else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
-    else out.say(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
+    else out.print(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
     return 0;
   }
   if (sub === "show") {
@@ -91,9 +91,9 @@ async function manage(out: Output, store: StateStore, sub: "list" | "show" | "ca
     const summary = (await store.countBackfillPartitions([b.backfillId])).get(b.backfillId)!;
     if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
     else {
-      out.say(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
-      out.say(formatCounts(summary));
-      for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.say(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
+      out.print(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
+      out.print(formatCounts(summary));
+      for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.print(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
     }
     return 0;
   }
@@ -107,10 +107,10 @@ async function manage(out: Output, store: StateStore, sub: "list" | "show" | "ca
       await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
       await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
     }
-    out.say(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
+    out.print(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
   } else {
     await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
-    out.say(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
+    out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
   }
   if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
   return 0;

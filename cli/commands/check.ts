@@ -40,8 +40,8 @@ export default defineCommand({
               const mine = results.filter((r) => r.checkName === name);
               const bad = mine.filter((r) => !r.passed);
               const parts = mine.length > 1 || mine[0]?.partitionKey ? c.dim(` (${mine.length - bad.length}/${mine.length} partitions)`) : "";
-              if (bad.length === 0) out.say(`${c.green("✓")} check ${c.bold(name)} of ${key}${parts}`);
-              for (const r of bad) for (const line of checkFailureLines(r, c)) out.say(line);
+              if (bad.length === 0) out.print(`${c.green("✓")} check ${c.bold(name)} of ${key}${parts}`);
+              for (const r of bad) for (const line of checkFailureLines(r, c)) out.print(line);
             }
           },
         });
@@ -49,11 +49,11 @@ export default defineCommand({
         process.off("SIGINT", onSigint);
       }
       if (outcome.checked.length === 0) out.say("No checks on the selected assets: declare built-ins with `checks: [notNull(\"id\"), …]` on an asset, or export `check(asset, fn)` from an asset file");
-      for (const k of outcome.notMaterialized) out.say(`${c.dim("-")} ${k}  ${c.dim(`nothing to check: not materialized${args.partition || args.partitions ? " in that partition range" : ""}`)}`);
+      for (const k of outcome.notMaterialized) out.print(`${c.dim("-")} ${k}  ${c.dim(`nothing to check: not materialized${args.partition || args.partitions ? " in that partition range" : ""}`)}`);
       const n = countResults(outcome.results);
       if (outcome.results.length) {
         const colour = n.failed ? c.red : n.warned ? c.yellow : c.green;
-        out.say(colour(`${outcome.results.length} check result(s): ${n.passed} passed, ${n.failed} failed, ${n.warned} warned`) + c.dim(` · run ${outcome.runId}`));
+        out.print(colour(`${outcome.results.length} check result(s): ${n.passed} passed, ${n.failed} failed, ${n.warned} warned`) + c.dim(` · run ${outcome.runId}`));
       }
       if (out.json) out.data(outcome.results.map(checkJson));
       if (outcome.status === "canceled") return 130;

@@ -31,9 +31,9 @@ export default defineCommand({
       const after = size();
       if (out.json) out.data({ ...r, stateBytesBefore: before, stateBytesAfter: after, dryRun: Boolean(args["dry-run"]) });
       else {
-        out.say(`${args["dry-run"] ? "Would remove" : "Removed"}: ${r.runs} run(s), ${r.events} event(s), ${r.materializations} history row(s), ${r.ticks} tick(s), ${r.runRequests} run request(s), ${r.backfills} backfill(s)`);
-        out.say(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${r.orphanBytes.toLocaleString("en-US")} bytes), ${r.tempFiles} leftover temp file(s)`);
-        out.say(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
+        out.print(`${args["dry-run"] ? "Would remove" : "Removed"}: ${r.runs} run(s), ${r.events} event(s), ${r.materializations} history row(s), ${r.ticks} tick(s), ${r.runRequests} run request(s), ${r.backfills} backfill(s)`);
+        out.print(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${r.orphanBytes.toLocaleString("en-US")} bytes), ${r.tempFiles} leftover temp file(s)`);
+        out.print(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
       }
       return 0;
     });

@@ -37,8 +37,8 @@ export default defineCommand({
     const { c } = out;
     const rel = relative(base, dir);
     const shown = rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? dir : rel;
-    out.say(`${c.green("Created")} a dagx project in ${c.bold(shown === "." ? dir : shown)}`);
-    for (const f of files) out.say(`  ${f}${overwritten.includes(f) ? c.yellow(" (overwritten)") : ""}${f === TYPES_REL_PATH ? c.dim(` (types for your editor, ${Math.round(types.bytes / 1024)} KB)`) : ""}`);
+    out.print(`${c.green("Created")} a dagx project in ${c.bold(shown === "." ? dir : shown)}`);
+    for (const f of files) out.print(`  ${f}${overwritten.includes(f) ? c.yellow(" (overwritten)") : ""}${f === TYPES_REL_PATH ? c.dim(` (types for your editor, ${Math.round(types.bytes / 1024)} KB)`) : ""}`);
     out.say("");
     out.say("Next:");
     if (shown !== ".") out.say(`  cd ${shown.includes(" ") ? JSON.stringify(shown) : shown}`);

@@ -53,8 +53,8 @@ export default defineCommand({
           out.say(c.dim(`No assets match "${words.join(" ")}"`));
           return 0;
         }
-        out.say(renderTree(view, { selected: (s) => c.bold(c.cyan(s)), dim: c.dim }));
-        out.say(c.dim(`\n${view.nodes.length} asset(s), ${view.edges.length} edge(s); ● = selected (${view.selected.size}). Other formats: --format dot|mermaid|json`));
+        out.print(renderTree(view, { selected: (s) => c.bold(c.cyan(s)), dim: c.dim }));
+        out.say(c.dim(`${view.nodes.length} asset(s), ${view.edges.length} edge(s); ● = selected (${view.selected.size}). Other formats: --format dot|mermaid|json`));
       }
       return 0;
     });

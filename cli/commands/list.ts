@@ -1,4 +1,6 @@
 import { defineCommand } from "citty";
+import type { LoadedAsset } from "../../core/definitions.ts";
+import { partitionsLabel } from "../../core/partitions/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { formatTable } from "../output.ts";
@@ -22,6 +24,7 @@ export default defineCommand({
             group: a.group,
             deps: a.deps,
             partitioned: a.partitioned,
+            partitions: partitionsOf(a),
             description: a.description,
             owners: a.owners,
             tags: a.tags,
@@ -37,13 +40,18 @@ export default defineCommand({
         c.bold(a.key),
         a.group,
         a.deps.join(", ") || c.dim("—"),
-        a.partitioned ? "yes" : c.dim("no"),
+        partitionsOf(a) ?? c.dim("—"),
         a.kinds.join(", "),
         a.owners.join(", "),
       ]);
-      out.say(formatTable(["KEY", "GROUP", "DEPS", "PARTITIONED", "KINDS", "OWNERS"], rows, c));
+      out.print(formatTable(["KEY", "GROUP", "DEPS", "PARTITIONS", "KINDS", "OWNERS"], rows, c));
       out.say(c.dim(`${assets.length} of ${project.graph.order.length} asset(s) · definitions loaded in ${Math.round(project.loadMs)}ms`));
       return 0;
     });
   },
 });
+
+/** `daily(start=2024-01-01)`, `staticPartitions(eu, us)`…, or null when unpartitioned. */
+function partitionsOf(a: LoadedAsset): string | null {
+  return a.partitionsDef ? partitionsLabel(a.partitionsDef) : null;
+}

@@ -27,7 +27,7 @@ export default defineCommand({
         return 0;
       }
       const { c } = out;
-      out.say(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}${run.tags && Object.keys(run.tags).length ? ` · tags ${formatTags(run.tags)}` : ""}`);
+      out.print(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}${run.tags && Object.keys(run.tags).length ? ` · tags ${formatTags(run.tags)}` : ""}`);
       for (const e of events) {
         const t = new Date(e.at).toISOString().slice(11, 23);
         const who = e.assetKey ? `${e.assetKey}${e.partitionKey ? ` [${e.partitionKey}]` : ""} ` : "";
@@ -35,7 +35,7 @@ export default defineCommand({
         const detail =
           e.type === "log" ? `${p.level}: ${p.message}` : e.type === "step_failed" || e.type === "step_retry" ? String(p.error) : e.type === "step_skipped" ? String(p.reason) : Object.keys(p).length ? JSON.stringify(p) : "";
         const colour = e.type.includes("failed") ? c.red : e.type === "log" ? (s: string) => s : c.dim;
-        out.say(`${c.dim(t)} ${colour(e.type.padEnd(15))} ${who}${detail}`);
+        out.print(`${c.dim(t)} ${colour(e.type.padEnd(15))} ${who}${detail}`);
       }
       return 0;
     });

@@ -43,21 +43,21 @@ export default defineCommand({
         const found = await store.listDynamicPartitions(name);
         if (out.json) out.data(found);
         else if (found.length === 0) out.say(`No keys in dynamic partitions "${name}" yet: add some with \`dagx partitions add ${name} KEY…\``);
-        else for (const key of found) out.say(key);
+        else for (const key of found) out.print(key);
         return 0;
       }
       if (action === "add") {
         const added = await store.addDynamicPartitions(name, unique, Date.now());
         if (out.json) out.data({ name, added, keys: unique });
-        else out.say(`Added ${added} key(s) to dynamic partitions "${name}"${added < unique.length ? ` (${unique.length - added} already present)` : ""}`);
+        else out.print(`Added ${added} key(s) to dynamic partitions "${name}"${added < unique.length ? ` (${unique.length - added} already present)` : ""}`);
         return 0;
       }
       const removed = await store.removeDynamicPartitions(name, unique);
       const forgotten = await forgetRemovedKeys(store, project.graph, name, unique);
       if (out.json) out.data({ name, removed, keys: unique, forgottenMaterializations: forgotten });
       else {
-        out.say(`Removed ${removed} key(s) from dynamic partitions "${name}"${removed < unique.length ? ` (${unique.length - removed} were not there)` : ""}`);
-        if (forgotten > 0) out.say(`Forgot ${forgotten} materialization(s) of those keys: no reader, query or status sees them; their files go with the next \`dagx gc\``);
+        out.print(`Removed ${removed} key(s) from dynamic partitions "${name}"${removed < unique.length ? ` (${unique.length - removed} were not there)` : ""}`);
+        if (forgotten > 0) out.print(`Forgot ${forgotten} materialization(s) of those keys: no reader, query or status sees them; their files go with the next \`dagx gc\``);
       }
       return 0;
     });

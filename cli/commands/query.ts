@@ -84,7 +84,7 @@ function printTable(out: Output, reader: DuckDBResultReader): void {
       return s.length > CELL_WIDTH ? `${s.slice(0, CELL_WIDTH - 1)}…` : s;
     }),
   );
-  if (names.length > 0) out.say(formatTable(names, rows, c));
+  if (names.length > 0) out.print(formatTable(names, rows, c));
   const more = all.length > TABLE_LIMIT || !reader.done;
   out.say(c.dim(more ? `First ${TABLE_LIMIT.toLocaleString("en-US")} rows shown: add a LIMIT, or use --format csv or --json for all rows` : `${all.length.toLocaleString("en-US")} row(s)`));
 }

@@ -42,7 +42,7 @@ export default defineCommand({
       }
       const tagged = runs.some((r) => r.tags && Object.keys(r.tags).length);
       const paint = (s: string) => (s === "success" ? c.green(s) : s === "running" ? c.cyan(s) : s === "canceled" ? c.yellow(s) : c.red(s === "abandoned" ? "failed (abandoned)" : s));
-      out.say(
+      out.print(
         formatTable(
           ["RUN", "STATUS", "STARTED", "DURATION", "TRIGGER", "SELECTION", ...(tagged ? ["TAGS"] : [])],
           runs.map((r) => [r.runId, paint(r.status), ago(r.startedAt), r.endedAt ? formatDuration(r.endedAt - r.startedAt) : "", r.trigger, r.selection, ...(tagged ? [formatTags(r.tags)] : [])]),

@@ -38,8 +38,8 @@ export default defineCommand({
         const keys = selectionResolver(project.graph)(s.select);
         if (out.json) out.data({ name: s.name, cron: s.cron, timezone: s.timezone, assets: keys, partitions: s.partitions, ticks: ticks.map((x) => new Date(x).toISOString()) });
         else {
-          out.say(`${out.c.bold(s.name)} ${s.cron} (${s.timezone}) → ${keys.join(", ")}${s.partitions ? ` --partitions ${s.partitions}` : ""}`);
-          for (const x of ticks) out.say(`  ${new Date(x).toISOString()}`);
+          out.print(`${out.c.bold(s.name)} ${s.cron} (${s.timezone}) → ${keys.join(", ")}${s.partitions ? ` --partitions ${s.partitions}` : ""}`);
+          for (const x of ticks) out.print(`  ${new Date(x).toISOString()}`);
         }
         return 0;
       }
@@ -59,7 +59,7 @@ export default defineCommand({
         out.say('No schedules: export one from an asset file, e.g. `export const nightly = schedule({ cron: "0 3 * * *", select: "orders+" })`');
         return 0;
       }
-      out.say(formatTable(["SCHEDULE", "STATUS", "CRON", "NEXT TICK", "LAST TICK", "SELECTS"], rows.map(({ s, st, last, next }) => [s.name, st.status, `${s.cron} ${out.c.dim(s.timezone)}`, next ? new Date(next).toISOString().slice(0, 19) : "-", last ? `${last.status} ${ago(last.evaluatedAt)}` : "-", s.keys.join(", ")]), out.c));
+      out.print(formatTable(["SCHEDULE", "STATUS", "CRON", "NEXT TICK", "LAST TICK", "SELECTS"], rows.map(({ s, st, last, next }) => [s.name, st.status, `${s.cron} ${out.c.dim(s.timezone)}`, next ? new Date(next).toISOString().slice(0, 19) : "-", last ? `${last.status} ${ago(last.evaluatedAt)}` : "-", s.keys.join(", ")]), out.c));
       return 0;
     });
   },

@@ -40,11 +40,11 @@ export default defineCommand({
         if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs, problems: checked.problems });
         else {
           for (const l of logs) out.say(out.c.dim(l));
-          if (!requests.length) out.say(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
-          for (const r of requests) out.say(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
-          for (const p of res.addPartitions) out.say(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
-          if (res.cursor !== undefined) out.say(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
-          if (checked.problems.length) out.say(`${out.c.red("✗")} ${invalidSensorReason(s.name, checked.problems)}: the daemon would fail this tick and keep the cursor`);
+          if (!requests.length) out.print(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
+          for (const r of requests) out.print(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
+          for (const p of res.addPartitions) out.print(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
+          if (res.cursor !== undefined) out.print(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
+          if (checked.problems.length) out.print(`${out.c.red("✗")} ${invalidSensorReason(s.name, checked.problems)}: the daemon would fail this tick and keep the cursor`);
         }
         return checked.problems.length ? 1 : 0;
       }
@@ -58,7 +58,7 @@ export default defineCommand({
         out.say("No sensors: export one from an asset file with sensor({ interval, select }, (ctx) => ({ runRequests: [...] }))");
         return 0;
       }
-      out.say(formatTable(["SENSOR", "STATUS", "INTERVAL", "LAST TICK", "CURSOR"], rows.map(({ s, st, last }) => [s.name, st.status, `${s.intervalMs / 1000}s`, last ? `${last.status} ${ago(last.evaluatedAt)}${last.reason ? out.c.dim(` ${last.reason}`) : ""}` : "-", st.cursor ?? ""]), out.c));
+      out.print(formatTable(["SENSOR", "STATUS", "INTERVAL", "LAST TICK", "CURSOR"], rows.map(({ s, st, last }) => [s.name, st.status, `${s.intervalMs / 1000}s`, last ? `${last.status} ${ago(last.evaluatedAt)}${last.reason ? out.c.dim(` ${last.reason}`) : ""}` : "-", st.cursor ?? ""]), out.c));
       return 0;
     });
   },

@@ -115,7 +115,7 @@ export default defineCommand({
           [ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "), checkLine(checks.get(k), c), ...blockedOf(k).slice(0, 1).map((b) => c.red(`blocked: ${b.reason}`))].filter(Boolean).join("; "),
         ];
       });
-      out.say(formatTable(["KEY", "STATUS", ...(hasFreshness ? ["FRESHNESS"] : []), "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));
+      out.print(formatTable(["KEY", "STATUS", ...(hasFreshness ? ["FRESHNESS"] : []), "LAST MATERIALIZED", "ROWS", "CAUSE"], rows, c));
       const count = (x: string) => keys.filter((k) => view(k).s.status === x).length;
       out.say(c.dim(`${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing, ${count("failed")} failed`));
       if (count("stale") + count("missing") + count("failed") > 0) out.say(c.dim("Bring everything up to date: dagx materialize --stale"));

@@ -26,7 +26,7 @@ export default defineCommand({
       return 0;
     }
     const { c } = out;
-    out.say(`${r.changed ? c.green("Wrote") : "Up to date:"} ${relative(process.cwd(), r.path) || r.path} ${c.dim(`(dagx ${VERSION})`)}`);
+    out.print(`${r.changed ? c.green("Wrote") : "Up to date:"} ${relative(process.cwd(), r.path) || r.path} ${c.dim(`(dagx ${VERSION})`)}`);
     const tsconfig = join(root, "tsconfig.json");
     const mapped = existsSync(tsconfig) && readFileSync(tsconfig, "utf8").includes(relative(root, r.path));
     if (!mapped) {

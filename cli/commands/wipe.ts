@@ -43,7 +43,7 @@ export default defineCommand({
         }
       }
       if (out.json) out.data({ wiped: keys, materializations: n, outputsDeleted: files });
-      else out.say(`Wiped ${keys.length} asset(s): ${n} materialization record(s) forgotten${args.data ? `, ${files} output(s) deleted` : ""}`);
+      else out.print(`Wiped ${keys.length} asset(s): ${n} materialization record(s) forgotten${args.data ? `, ${files} output(s) deleted` : ""}`);
       return 0;
     });
   },
@@ -73,7 +73,7 @@ async function wipePartitions(out: Output, project: Project, store: StateStore, 
   }
   if (out.json) out.data({ wiped, materializations: records, outputsDeleted: files, skipped });
   else {
-    out.say(`Wiped ${wiped.map((w) => `${w.key} (${w.partitions} partition(s))`).join(", ") || "nothing"}: ${records} materialization record(s) forgotten${data ? `, ${files} partition folder(s) deleted` : ""}`);
+    out.print(`Wiped ${wiped.map((w) => `${w.key} (${w.partitions} partition(s))`).join(", ") || "nothing"}: ${records} materialization record(s) forgotten${data ? `, ${files} partition folder(s) deleted` : ""}`);
     if (skipped.length) out.say(out.c.dim(`not partitioned, left alone: ${skipped.join(", ")}`));
   }
   return 0;

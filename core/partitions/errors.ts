@@ -1,4 +1,4 @@
-import { DagxError } from "../errors.ts";
+import { caretLines, DagxError } from "../errors.ts";
 
 /**
  * A `--partition` / `--partitions` value that does not parse or names partitions that do not
@@ -17,6 +17,6 @@ export class PartitionRangeError extends DagxError {
 
   /** The selection with a caret line under the offending part. */
   get pointer(): string {
-    return `  ${this.selection}\n  ${" ".repeat(this.position)}${"^".repeat(Math.max(1, this.length))}`;
+    return caretLines(this.selection, this.position, this.length);
   }
 }

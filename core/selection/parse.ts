@@ -29,6 +29,8 @@ export interface ParsedSelection {
 type NodeBody = SelectionNode extends infer N ? (N extends SelectionNode ? Omit<N, "pos" | "len"> : never) : never;
 
 export const SELECTION_ATTRS: readonly SelectionAttr[] = ["key", "tag", "group", "owner", "kind"];
+/** Levels of "(", "not", roots()/sinks() a selection may nest; deeper input would overflow the stack. */
+export const MAX_SELECTION_DEPTH = 100;
 const WORD = /[A-Za-z0-9_\-./*]/;
 const ALNUM = /[A-Za-z0-9]/;
 const ATOM_HINT = 'expected an asset key, "*", "(" or an attribute like "group:raw"';
@@ -54,6 +56,8 @@ export function parseSelection(text: string): ParsedSelection {
 
 class Parser {
   pos = 0;
+  /** Open "(", "not", roots()/sinks() around `pos`: bounded, so deep input is an error rather than a stack overflow. */
+  depth = 0;
   constructor(readonly text: string) {}
 
   fail(message: string, pos: number, len = 1): never {
@@ -86,6 +90,19 @@ class Parser {
     this.pos = end;
     return true;
   }
+  /** Parse one nesting level deeper, refusing more than MAX_SELECTION_DEPTH levels. */
+  nested<T>(at: number, parse: () => T): T {
+    if (this.depth >= MAX_SELECTION_DEPTH) {
+      const shown = this.text.length > 60 ? `${this.text.slice(0, 59)}…` : this.text;
+      this.fail(`Selection "${shown}" nests too deep at position ${at}: at most ${MAX_SELECTION_DEPTH} levels of "(", "not", roots() and sinks() — write it flatter, e.g. join terms with "or" or ","`, at);
+    }
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
   span(start: number, node: NodeBody): SelectionNode {
     return { ...node, pos: start, len: this.pos - start } as SelectionNode;
   }
@@ -112,7 +129,7 @@ class Parser {
   not(): SelectionNode {
     this.skipWs();
     const start = this.pos;
-    if (this.keyword("not")) return this.span(start, { kind: "not", node: this.not() });
+    if (this.keyword("not")) return this.span(start, { kind: "not", node: this.nested(start, () => this.not()) });
     return this.trav();
   }
   eat(s: string): boolean {
@@ -160,7 +177,7 @@ class Parser {
     const c = this.text[start];
     if (c === "(") {
       this.pos++;
-      const inner = this.union();
+      const inner = this.nested(start, () => this.union());
       this.close(start);
       return { node: inner, starDown: false };
     }
@@ -178,7 +195,7 @@ class Parser {
       this.skipWs();
       if (this.eat("(")) {
         const open = this.pos - 1;
-        const arg = this.union();
+        const arg = this.nested(start, () => this.union());
         this.close(open);
         return { node: this.span(start, { kind: lower, arg }), starDown: false };
       }

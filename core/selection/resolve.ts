@@ -5,6 +5,7 @@
 import { SelectionError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
 import type { GraphView } from "../types.ts";
+import { globMatcher } from "./glob.ts";
 import { parseSelection, type ParsedSelection, type SelectionNode } from "./parse.ts";
 
 type AttrNode = Extract<SelectionNode, { kind: "attr" }>;
@@ -92,9 +93,7 @@ function walk(start: ReadonlySet<string>, depth: number, edges: GraphView["upstr
 
 /** `*` matches any run of characters unless the value was quoted. */
 function matcher(value: string, exact: boolean): (s: string) => boolean {
-  if (exact || !value.includes("*")) return (s) => s === value;
-  const re = new RegExp(`^${value.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
-  return (s) => re.test(s);
+  return exact ? (s) => s === value : globMatcher(value);
 }
 
 function matchAttr(node: AttrNode, graph: GraphView, text: string): Set<string> {

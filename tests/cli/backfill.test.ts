@@ -184,14 +184,14 @@ describe("backfill lifecycle", () => {
     const l = await list(dir);
     expect(l.map((b) => [b.backfillId, b.status, b.selection, b.partitions])).toEqual([[out.backfillId, "success", "raw+ and not whole", "2024-01"]]);
     const human = ok(await dagx(dir, ["backfill", "list"]));
-    expect(human.stderr).toMatch(new RegExp(`${out.backfillId}\\s+success`));
+    expect(human.stdout).toMatch(new RegExp(`${out.backfillId}\\s+success`));
     const s = await show(dir, out.backfillId.slice(-8));
     expect(s.backfillId).toBe(out.backfillId);
     expect(s.status).toBe("success");
     expect(s.counts).toEqual({ total: 63, success: 63, failed: 0, pending: 0, skipped: 0, canceled: 0 });
     expect(s.steps.filter((x) => x.key === "per_month")).toEqual([{ key: "per_month", partition: "2024-01", status: "success", runId: out.runId, error: null }]);
     const showHuman = ok(await dagx(dir, ["backfill", "show", out.backfillId]));
-    expect(showHuman.stderr).toContain("63/63 done, 0 failed, 0 pending");
+    expect(showHuman.stdout).toContain("63/63 done, 0 failed, 0 pending");
 
     const st = await status(dir);
     for (const k of ["raw", "agg"]) expect([k, st.get(k)!.status, st.get(k)!.partitions!.materialized]).toEqual([k, "fresh", 31]);
@@ -223,7 +223,7 @@ describe("backfill lifecycle", () => {
     expect(s.counts).toMatchObject({ total: 8, success: 6, failed: 1, skipped: 1 });
     expect(s.steps.find((x) => x.key === "raw" && x.partition === "2024-01-02")!.error).toContain("raw broke on 2024-01-02");
     const human = ok(await dagx(dir, ["backfill", "show", out.backfillId]));
-    expect(human.stderr).toContain("✗ raw [2024-01-02] raw broke on 2024-01-02");
+    expect(human.stdout).toContain("✗ raw [2024-01-02] raw broke on 2024-01-02");
 
     const resumed = ok(await dagx(dir, ["backfill", "--resume", out.backfillId, "--json"])).json<BackfillJson>();
     expect(resumed.backfillId).toBe(out.backfillId);
@@ -432,7 +432,7 @@ describe("stopping a running backfill", () => {
     expect(human.stdout + human.stderr).toContain(line);
     // cancel of a backfill that is not running changes nothing
     const again = ok(await dagx(dir, ["backfill", "cancel", out.backfillId]));
-    expect(again.stderr).toContain("is not running (canceled)");
+    expect(again.stdout).toContain("is not running (canceled)");
   }, 40_000);
 });
 
@@ -457,14 +457,14 @@ describe("kill -9 in the middle of a backfill", () => {
 
     const l = await list(dir);
     expect(l.map((b) => [b.backfillId, b.status])).toEqual([[id, "abandoned"]]);
-    expect(ok(await dagx(dir, ["backfill", "list"])).stderr).toMatch(new RegExp(`${id}\\s+abandoned`));
+    expect(ok(await dagx(dir, ["backfill", "list"])).stdout).toMatch(new RegExp(`${id}\\s+abandoned`));
     const abandoned = await show(dir, id);
     expect(abandoned.status).toBe("abandoned");
     // the process died: what it had not finished is pending (and list counts the same)
     expect(abandoned.counts.pending).toBeGreaterThan(0);
     expect(l[0]!.counts).toEqual(abandoned.counts);
     // canceling an abandoned backfill turns its pending partitions into canceled ones
-    expect(ok(await dagx(dir, ["backfill", "cancel", id])).stderr).toContain("marked canceled");
+    expect(ok(await dagx(dir, ["backfill", "cancel", id])).stdout).toContain("marked canceled");
     const canceled = await show(dir, id);
     expect(canceled.status).toBe("canceled");
     expect(canceled.counts).toEqual({ ...abandoned.counts, pending: 0, canceled: abandoned.counts.canceled + abandoned.counts.pending });

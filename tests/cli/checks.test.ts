@@ -273,7 +273,7 @@ describe("partitioned checks", () => {
     expect((await dagx(d, ["materialize"])).code).toBe(0);
     const ok = await dagx(d, ["check"]);
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toContain("2 check result(s): 2 passed, 0 failed, 0 warned");
+    expect(ok.stdout).toContain("2 check result(s): 2 passed, 0 failed, 0 warned");
   });
 });
 

@@ -98,7 +98,7 @@ describe("kill -9 during a run", () => {
     expect(list[0]!.endedAt).not.toBeNull();
     expect(byKey.get("a")!.lastMaterialization!.runId).toBe(list[0]!.runId);
     const human = await dagx(dir, ["runs"]);
-    expect(human.stderr).toContain("failed (abandoned)");
+    expect(human.stdout).toContain("failed (abandoned)");
 
     // a's output is intact and readable by any DuckDB
     expect((await parquetRows(aFile)).map((r) => ({ id: Number(r.id), name: r.name }))).toEqual([

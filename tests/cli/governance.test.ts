@@ -41,10 +41,10 @@ export const orders = asset({ group: "raw", owners: ["team:data"], tags: { domai
     expect(m.schema!.map((c) => c.name)).toEqual(["id", "amount"]);
     expect(m.metadata).toEqual({ source: "unit-test", files: 3 });
     const human = await dagx(d, ["status", "orders"]);
-    expect(human.stderr).toContain("owners        team:data");
-    expect(human.stderr).toContain("tags          domain=sales");
-    expect(human.stderr).toMatch(/schema\s+id BIGINT, amount DOUBLE/);
-    expect(human.stderr).toMatch(/source\s+unit-test/);
+    expect(human.stdout).toContain("owners        team:data");
+    expect(human.stdout).toContain("tags          domain=sales");
+    expect(human.stdout).toMatch(/schema\s+id BIGINT, amount DOUBLE/);
+    expect(human.stdout).toMatch(/source\s+unit-test/);
     const logs = (await dagx(d, ["logs", "latest", "--json"])).json<{ events: { type: string; payload: Record<string, unknown> }[] }>();
     const mat = logs.events.find((e) => e.type === "materialization")!;
     expect(mat.payload.rows).toBe(2);
@@ -58,7 +58,7 @@ export const orders = asset({ group: "raw", owners: ["team:data"], tags: { domai
     expect((await dagx(d, ["materialize"])).code).toBe(0);
     const [s] = (await dagx(d, ["status", "--json"])).json<Status[]>();
     expect(s!.lastMaterialization!.schemaChange).toEqual({ added: ["city"], removed: ["name"], changed: [{ name: "score", from: "BIGINT", to: "DOUBLE" }] });
-    expect((await dagx(d, ["status", "t"])).stderr).toMatch(/schema change\s+\+city, -name, score BIGINT→DOUBLE/);
+    expect((await dagx(d, ["status", "t"])).stdout).toMatch(/schema change\s+\+city, -name, score BIGINT→DOUBLE/);
     const logs = (await dagx(d, ["logs", "latest", "--json"])).json<{ events: { type: string }[] }>();
     expect(logs.events.some((e) => e.type === "schema_change")).toBe(true);
   });
@@ -89,7 +89,7 @@ export const never = asset({ freshness: { maxLag: "1d" } }, () => 4);
     expect(st.c!.state).toBe("overdue");
     expect(st.c!.reason).toContain("deadline");
     expect(st.never).toMatchObject({ state: "overdue", reason: "never materialized" });
-    expect((await dagx(d, ["status"])).stderr).toContain("FRESHNESS");
+    expect((await dagx(d, ["status"])).stdout).toContain("FRESHNESS");
   });
 
   test("an invalid freshness policy is a definition error naming the asset", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
 import { COMMANDS } from "../../cli/main.ts";
+import { VERSION } from "../../cli/version.ts";
 import { dagx } from "./helpers.ts";
 
 describe("dagx --help", () => {
@@ -36,5 +37,35 @@ describe("dagx --help", () => {
   test("NO_COLOR output has no ANSI escapes", async () => {
     const r = await dagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "1", FORCE_COLOR: "" } });
     expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
+  });
+
+  test("dagx list --help is plain text on stdout when not a terminal", async () => {
+    const r = await dagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "", CI: "", FORCE_COLOR: "" } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.replace(VERSION, "X.Y.Z")).toMatchInlineSnapshot(`
+      "List assets: key, group, deps, partitions, kinds, owners.
+
+      Selection grammar: KEY, key:raw_*, tag:k=v, group:g, owner:o, kind:k, +KEY (upstream), KEY+ (downstream), 2+KEY+1 (depth), roots(...), sinks(...), not/and/or, commas for union.
+
+      Examples:
+        dagx list
+        dagx list 'group:raw' --json (dagx list vX.Y.Z)
+
+      USAGE dagx list [OPTIONS] [SELECTION]
+
+      ARGUMENTS
+
+        SELECTION    Selection (default: all)
+
+      OPTIONS
+
+        -C, --cwd=<DIR>    Project root (default: nearest folder upward with dagx.config.ts or .dagx/)
+                 --json    The result as JSON on stdout (progress and errors stay on stderr)
+          -v, --verbose    More detail, and stack traces for errors
+                --color    Colour output (--no-color or NO_COLOR=1 turn it off) (Default: true)
+             --no-color
+
+      "
+    `);
   });
 });

@@ -51,8 +51,8 @@ describe("dagx init", () => {
   test("dagx init prints what it created and the next steps", async () => {
     const r = await dagx(tmp, ["init", "other"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("Created a dagx project in other");
-    expect(r.stderr).toContain("  orders.asset.ts\n");
+    expect(r.stdout).toContain("Created a dagx project in other");
+    expect(r.stdout).toContain("  orders.asset.ts\n");
     expect(r.stderr).toContain("  cd other\n  dagx materialize\n");
   });
 
@@ -99,7 +99,7 @@ describe("dagx init", () => {
     expect(readFileSync(join(shop, "orders.asset.ts"), "utf8")).toBe("// mine\n");
     const forced = await dagx(tmp, ["init", "shop", "--force"]);
     expect(forced.code).toBe(0);
-    expect(forced.stderr).toContain("orders.asset.ts (overwritten)");
+    expect(forced.stdout).toContain("orders.asset.ts (overwritten)");
     expect(readFileSync(join(shop, "orders.asset.ts"), "utf8")).toBe(before);
   });
 
@@ -114,9 +114,9 @@ describe("dagx types", () => {
     rmSync(join(shop, ".dagx/types"), { recursive: true, force: true });
     const r = await dagx(shop, ["types"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("Wrote .dagx/types/dagx.d.ts");
+    expect(r.stdout).toContain("Wrote .dagx/types/dagx.d.ts");
     expect(readFileSync(join(shop, ".dagx/types/dagx.d.ts"), "utf8")).toContain(DAGX_DTS);
-    expect((await dagx(shop, ["types"])).stderr).toContain("Up to date: .dagx/types/dagx.d.ts");
+    expect((await dagx(shop, ["types"])).stdout).toContain("Up to date: .dagx/types/dagx.d.ts");
     const custom = await dagx(shop, ["types", "--out", "types/dagx.d.ts", "--json"]);
     expect(custom.json()).toMatchObject({ path: join(shop, "types/dagx.d.ts"), changed: true });
     expect(existsSync(join(shop, "types/dagx.d.ts"))).toBe(true);
@@ -128,7 +128,7 @@ describe("dagx lineage on the scaffold", () => {
   test("dagx lineage draws the tree and the other formats", async () => {
     const tree = await dagx(shop, ["lineage", "orders"]);
     expect(tree.code).toBe(0);
-    expect(tree.stderr).toStartWith("● orders\n├── daily_revenue\n└── top_customers\n");
+    expect(tree.stdout).toStartWith("● orders\n├── daily_revenue\n└── top_customers\n");
     const dot = await dagx(shop, ["lineage", "daily_revenue", "--format", "dot"]);
     expect(dot.stdout).toContain('"orders" -> "daily_revenue";');
     const json = await dagx(shop, ["lineage", "top_customers", "--json", "--upstream", "1", "--downstream", "0"]);

@@ -199,7 +199,7 @@ describe("mappings and per-partition staleness", () => {
     expect(st.get("rolling")!.causes).toEqual(['upstream "orders" has newer data for 2024-01-10..2024-01-16']);
     expect(st.get("total")!.causes).toEqual(['upstream "orders" has newer data']);
     expect(st.get("sales_by_day")!.causes).toEqual(['upstream "sales" is stale for 2024-01-10']);
-    const line = ok(await dagx(dir, ["status"])).stderr.split("\n").find((l) => l.startsWith("rolling "))!;
+    const line = ok(await dagx(dir, ["status"])).stdout.split("\n").find((l) => l.startsWith("rolling "))!;
     expect(line).toMatch(/^rolling\s+stale\s/);
     expect(line).toContain("60/60 parts");
     expect(line).toContain("2024-01-01..2024-02-29 materialized, 2024-01-10..2024-01-16 stale");

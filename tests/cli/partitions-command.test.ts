@@ -27,13 +27,13 @@ describe("dagx partitions", () => {
     expect(added.json()).toEqual({ name: "customers", added: 2, keys: ["acme", "globex"] });
     const again = await dagx(dir, ["partitions", "add", "customers", "initech", "acme"]);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('Added 1 key(s) to dynamic partitions "customers" (1 already present)');
+    expect(again.stdout).toContain('Added 1 key(s) to dynamic partitions "customers" (1 already present)');
     expect((await dagx(dir, ["partitions", "list", "customers", "--json"])).json()).toEqual(["acme", "globex", "initech"]);
     const removed = await dagx(dir, ["partitions", "remove", "customers", "globex", "nope", "--json"]);
     expect(removed.json()).toEqual({ name: "customers", removed: 1, keys: ["globex", "nope"], forgottenMaterializations: 0 });
     const listed = await dagx(dir, ["partitions", "list", "customers"]);
     expect(listed.code).toBe(0);
-    expect(listed.stderr.trim().split("\n")).toEqual(["acme", "initech"]);
+    expect(listed.stdout.trim().split("\n")).toEqual(["acme", "initech"]);
   });
 
   test("a name used as a dimension of a multi-partition is known", async () => {

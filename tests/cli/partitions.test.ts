@@ -335,7 +335,7 @@ describe("materialize --partition / --partitions", () => {
     expect(st.partitions).toMatchObject({ total: 10, materialized: 4, missing: 5, failed: 1, stale: 0 });
     expect(st.partitions!.ranges).toMatchObject({ materialized: "2024-01-01..2024-01-02, 2024-01-04..2024-01-05", failed: "2024-01-03" });
     // the status table: one line per asset, ranges compacted
-    const line = ok(await dagx(dir, ["status"])).stderr.split("\n").find((l) => l.startsWith("flaky "))!;
+    const line = ok(await dagx(dir, ["status"])).stdout.split("\n").find((l) => l.startsWith("flaky "))!;
     expect(line).toMatch(/^flaky\s+failed\s/);
     expect(line).toContain("4/10 parts");
     expect(line).toContain("2024-01-01..2024-01-02, 2024-01-04..2024-01-05 materialized, 2024-01-03 failed");

@@ -98,16 +98,16 @@ describe("dagx query", () => {
     expect(r.stderr).toContain("analytics.daily_revenue, orders, settings, team; no view for answer, gone, side_effect (--verbose says why)");
   });
 
-  test("dagx query prints a table with the row count on stderr", async () => {
+  test("dagx query prints a table on stdout and the row count on stderr", async () => {
     const r = await dagx(dir, ["query", "select id, amount, null as note from orders order by id"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(["id  amount  note", "1   1.5     NULL", "2   3       NULL", "3   4.5     NULL", "3 row(s)", ""].join("\n"));
+    expect(r.stdout).toBe(["id  amount  note", "1   1.5     NULL", "2   3       NULL", "3   4.5     NULL", ""].join("\n"));
+    expect(r.stderr).toBe("3 row(s)\n");
   });
 
   test("dagx query caps the table at 1,000 rows with a note", async () => {
     const r = await dagx(dir, ["query", "select * from range(5000)"]);
-    expect(r.stderr.split("\n").filter((l) => /^\d+$/.test(l))).toHaveLength(1000);
+    expect(r.stdout.split("\n").filter((l) => /^\d+$/.test(l))).toHaveLength(1000);
     expect(r.stderr).toContain("First 1,000 rows shown: add a LIMIT, or use --format csv or --json for all rows");
   });
 

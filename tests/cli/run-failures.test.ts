@@ -281,8 +281,8 @@ describe("usage errors and planning", () => {
     const dir = project(files);
     const r = await dagx(dir, ["materialize", "--dry-run"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/Plan: 3 step/);
-    expect(r.stderr).toMatch(/1\. raw[\s\S]*2\. clean[\s\S]*3\. report/);
+    expect(r.stdout).toMatch(/Plan: 3 step/);
+    expect(r.stdout).toMatch(/1\. raw[\s\S]*2\. clean[\s\S]*3\. report/);
     // raw is not selected and never materialized: even a dry run refuses that plan
     const j = await dagx(dir, ["materialize", "clean+", "--dry-run", "--json"]);
     expect(j.code).toBe(2);

@@ -197,7 +197,7 @@ export const often = schedule({ cron: "*/5 * * * * *", select: "b" });
     expect(often.slice(1).map((t, i) => t - often[i]!)).toEqual([5000, 5000, 5000]);
     for (const t of often) expect(new Date(t).getUTCSeconds() % 5).toBe(0);
     const human = await dagx(dir, ["schedules", "preview", "nightly"]);
-    expect(human.stderr).toContain("nightly 15 30 2 * * * (Europe/Berlin) → a, b");
+    expect(human.stdout).toContain("nightly 15 30 2 * * * (Europe/Berlin) → a, b");
   });
 });
 

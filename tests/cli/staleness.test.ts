@@ -72,7 +72,7 @@ describe("code change of an upstream", () => {
     expect(st.get("other")!.status).toBe("fresh");
 
     const human = await dagx(dir, ["status"]);
-    expect(human.stderr).toMatch(/up\s+stale.*code changed/);
+    expect(human.stdout).toMatch(/up\s+stale.*code changed/);
     expect(human.stderr).toContain("dagx materialize --stale");
 
     const r = await dagx(dir, ["materialize", "--stale", "--json"]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { lineageJson, lineageView, renderDot, renderMermaid, renderTree } from "../../core/lineage.ts";
+import { lineageJson, lineageView, MAX_TREE_DEPTH, renderDot, renderMermaid, renderTree } from "../../core/lineage.ts";
 import type { AssetNode, GraphView } from "../../core/types.ts";
 
 type Spec = [key: string, group: string, deps: string[]];
@@ -225,5 +225,41 @@ describe("renderers", () => {
     expect(text).toContain('    n_1st["1st"]');
     expect(text).toContain("  a_b_2 --> n_end");
     expect(text).toContain("  class n_1st,a_b selected");
+  });
+});
+
+describe("lineage of a long chain", () => {
+  const n = 10_000;
+  const chain = graphOf(Array.from({ length: n }, (_, i): Spec => [`a${i}`, "g", i === 0 ? [] : [`a${i - 1}`]]));
+
+  test("lineageView() walks a 10,000-long chain both ways", () => {
+    expect(lineageView(chain, ["a5000"]).nodes).toHaveLength(n);
+    expect(lineageView(chain, ["a0"], { downstream: 3 }).nodes.map((x) => x.key)).toEqual(["a0", "a1", "a2", "a3"]);
+  });
+
+  test(`renderTree() draws a 10,000-long chain without recursion, ${MAX_TREE_DEPTH} levels deep with a note where it stops`, () => {
+    const text = renderTree(lineageView(chain, ["a0"]));
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("● a0");
+    expect(lines).toHaveLength(MAX_TREE_DEPTH + 2);
+    expect(lines[MAX_TREE_DEPTH]!.trim()).toBe(`└── a${MAX_TREE_DEPTH}`);
+    expect(lines[MAX_TREE_DEPTH + 1]!.trim()).toBe(`└── … more downstream not drawn: the tree stops at ${MAX_TREE_DEPTH} levels (--format json, dot or mermaid show all)`);
+    const up = renderTree(lineageView(chain, ["a9999"])).split("\n");
+    expect(up[0]!.trim()).toBe(`┌── … more upstream not drawn: the tree stops at ${MAX_TREE_DEPTH} levels (--format json, dot or mermaid show all)`);
+    expect(up.at(-1)).toBe("● a9999");
+  });
+
+  test("renderTree() of a whole 10,000-long chain stays small", () => {
+    const text = renderTree(lineageView(chain, ["*"].flatMap(() => [...chain.assets.keys()])));
+    expect(text).toContain("● a9999");
+    expect(text.length).toBeLessThan(10_000_000);
+  });
+
+  test("renderDot() and renderMermaid() handle 10,000 nodes in one group", () => {
+    const v = lineageView(chain, ["a0"]);
+    const t0 = performance.now();
+    expect(renderDot(v).split("\n").filter((l) => l.includes("->"))).toHaveLength(n - 1);
+    expect(renderMermaid(v).split("\n").filter((l) => l.includes("-->"))).toHaveLength(n - 1);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

@@ -2,18 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { SelectionError } from "../../core/errors.ts";
 import { resolveSelection, selectAssets } from "../../core/selection/index.ts";
 import type { AssetNode, GraphView } from "../../core/types.ts";
-
-/** mulberry32: a tiny seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { assertClean, cliOutcome, pick, prng, tokenSoup } from "../support/fuzz.ts";
 
 function node(key: string, group: string, deps: string[], extra: Partial<AssetNode> = {}): AssetNode {
   return { key, group, deps, description: null, owners: [], tags: {}, kinds: [], partitioned: false, location: null, ...extra };
@@ -25,6 +14,7 @@ const NODES = [
   node("customers", "staging", [], { tags: { domain: "crm" } }),
   node("analytics/daily_revenue", "analytics", ["orders", "customers"], { kinds: ["parquet"] }),
   node("not", "misc", ["analytics/daily_revenue"]),
+  node("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "misc", ["not"]),
 ];
 const graph: GraphView = {
   assets: new Map(NODES.map((n) => [n.key, n])),
@@ -36,28 +26,33 @@ const ALL = new Set(graph.assets.keys());
 const TOKENS = [
   "orders", "raw_orders", "raw_*", "analytics/daily_revenue", "analytics/*", "customers", "ordres", "x", "2023",
   "key", "tag", "group", "owner", "kind", "grp", "roots", "sinks", "not", "and", "or", "AND", "Not",
-  "raw", "team", "data", "domain", "sales", "duckdb",
-  "+", "+", "*", "*", "1", "2", "10", "(", "(", ")", ")", ",", ":", ":", "=", '"', "'", " ", " ", "  ", "\t",
-  "@", "#", "!", "\\", "-", "/", ".", "_", "é", "\u0000", "💥", "[", "{", ";",
+  "raw", "team", "data", "domain", "sales", "duckdb", "aaaaaaaaaaaa",
+  "+", "+", "*", "*", "**", "*****", "1", "2", "10", "99999999999999999999", "(", "(", ")", ")", ",", ":", ":", "=", '"', "'", " ", " ", "  ", "\t",
+  "@", "#", "!", "\\", "-", "/", ".", "_", "é", "\u0000", "💥", "[", "{", ";", "key:", "tag:", "not ", "roots(", "(((",
 ];
 
+/** A random string, sometimes made adversarial: long star runs, deep nesting, very long words. */
 function randomSelection(rand: () => number): string {
-  const n = Math.floor(rand() * 12);
-  let s = "";
-  for (let i = 0; i < n; i++) s += TOKENS[Math.floor(rand() * TOKENS.length)]!;
+  const s = tokenSoup(rand, TOKENS, 12);
+  const r = rand();
+  if (r < 0.05) return `key:${"*".repeat(1 + Math.floor(rand() * 60))}${pick(rand, ["x", "a", "", "aa*b"])}`;
+  if (r < 0.08) {
+    const d = Math.floor(rand() * 300);
+    return `${pick(rand, ["(", "not ", "roots(", "sinks(", "+(", "not("])}`.repeat(d) + s + ")".repeat(Math.floor(rand() * (d + 2)));
+  }
+  if (r < 0.1) return `${s}${"a".repeat(Math.floor(rand() * 5000))}`;
   return s;
 }
 
 /** A selection drawn from the grammar over names that exist: it must always resolve. */
 function validSelection(rand: () => number, depth = 0): string {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const r = rand();
-  if (depth < 3 && r < 0.15) return `${validSelection(rand, depth + 1)} ${pick(["and", "or", "AND", ",", "OR"])} ${validSelection(rand, depth + 1)}`;
+  if (depth < 3 && r < 0.15) return `${validSelection(rand, depth + 1)} ${pick(rand, ["and", "or", "AND", ",", "OR"])} ${validSelection(rand, depth + 1)}`;
   if (depth < 3 && r < 0.25) return `not ${validSelection(rand, depth + 1)}`;
-  if (depth < 3 && r < 0.35) return `${pick(["roots", "sinks", "", ""])}(${validSelection(rand, depth + 1)})${pick(["", "+", "*", "+2"])}`;
-  const atom = pick(["orders", "raw_*", "analytics/daily_revenue", "key:not", "group:raw", "tag:domain=sales", "tag:domain",
-    "owner:team:data", 'owner:"team:data"', "kind:duckdb", "*", "key:*s", "'customers'"]);
-  return `${pick(["", "", "+", "1+", "*"])}${atom}${pick(["", "", "+", "+1", "+0"])}`;
+  if (depth < 3 && r < 0.35) return `${pick(rand, ["roots", "sinks", "", ""])}(${validSelection(rand, depth + 1)})${pick(rand, ["", "+", "*", "+2"])}`;
+  const atom = pick(rand, ["orders", "raw_*", "analytics/daily_revenue", "key:not", "group:raw", "tag:domain=sales", "tag:domain",
+    "owner:team:data", 'owner:"team:data"', "kind:duckdb", "*", "key:*s", "'customers'", "key:a*a*a*a*a*a*a*a*a*a*a*a*a"]);
+  return `${pick(rand, ["", "", "+", "1+", "*"])}${atom}${pick(rand, ["", "", "+", "+1", "+0"])}`;
 }
 
 /** Resolve, accepting only a subset of the graph or a well-formed SelectionError. */
@@ -67,7 +62,7 @@ function check(selection: string): Set<string> | SelectionError {
     for (const k of keys) expect(ALL.has(k)).toBe(true);
     return keys;
   } catch (e) {
-    if (!(e instanceof SelectionError)) throw new Error(`${JSON.stringify(selection)} threw ${String(e)}`);
+    if (!(e instanceof SelectionError)) throw new Error(`${JSON.stringify(selection.slice(0, 200))} threw ${String(e)}`);
     expect(e.position).toBeGreaterThanOrEqual(0);
     expect(e.position).toBeLessThanOrEqual(selection.length);
     expect(e.length).toBeGreaterThanOrEqual(1);
@@ -79,10 +74,10 @@ function check(selection: string): Set<string> | SelectionError {
 }
 
 describe("resolveSelection() fuzz", () => {
-  test("resolveSelection() returns a subset or throws SelectionError for 5,000 random strings", () => {
+  test("resolveSelection() returns a subset or throws SelectionError for 10,000 random strings", () => {
     const rand = prng(20240611);
     let resolved = 0;
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 10_000; i++) {
       const s = randomSelection(rand);
       const result = check(s);
       if (!(result instanceof Set)) continue;
@@ -93,7 +88,19 @@ describe("resolveSelection() fuzz", () => {
       expect([...complement].filter((k) => result.has(k))).toEqual([]);
       expect(complement.size + result.size).toBe(ALL.size);
     }
-    expect(resolved).toBeGreaterThan(50);
+    expect(resolved).toBeGreaterThan(100);
+  });
+
+  test("selectAssets() maps 10,000 random selections to exit 0 or 2 through the CLI's reportError, never a stack trace", () => {
+    const rand = prng(16);
+    const codes = new Set<number>();
+    for (let i = 0; i < 10_000; i++) {
+      const s = i % 4 === 0 ? validSelection(rand) : randomSelection(rand);
+      const o = cliOutcome(() => selectAssets([s], graph));
+      assertClean(s, o);
+      codes.add(o.code);
+    }
+    expect([...codes].sort()).toEqual([0, 2]);
   });
 
   test("resolveSelection() resolves 1,000 grammar-generated selections over known names", () => {
