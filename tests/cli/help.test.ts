@@ -59,7 +59,7 @@ describe("dagx --help", () => {
 
       OPTIONS
 
-        -C, --cwd=<DIR>    Project root (default: nearest folder upward with dagx.config.ts or .dagx/)
+        -C, --cwd=<DIR>    The project root, exactly (default: the nearest folder upward with dagx.config.ts or .dagx/)
                  --json    The result as JSON on stdout (progress and errors stay on stderr)
           -v, --verbose    More detail, and stack traces for errors
                 --color    Colour output (--no-color or NO_COLOR=1 turn it off) (Default: true)
