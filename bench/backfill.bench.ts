@@ -97,10 +97,10 @@ export interface Phases {
 
 async function phasesChild(dir: string, storeKind: string): Promise<void> {
   const [{ loadProject }, { runBackfill }, { createDuckDBStateStore }, { createMemoryStateStore }, { resolveSelected }] = await Promise.all([
-    import("../io/project.ts"),
-    import("../io/backfill.ts"),
-    import("../io/duckdb-state-store.ts"),
-    import("../io/memory-state-store.ts"),
+    import("../io/project/project.ts"),
+    import("../io/run/backfill.ts"),
+    import("../io/state/duckdb-store.ts"),
+    import("../io/state/memory-store.ts"),
     import("../cli/selection.ts"),
   ]);
   const t0 = performance.now();

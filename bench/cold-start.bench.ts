@@ -47,9 +47,9 @@ async function phasesChild(dir: string): Promise<void> {
   const startup = performance.now();
   const t0 = performance.now();
   const [{ loadProject }, { runMaterialize }, { createDuckDBStateStore }] = await Promise.all([
-    import("../io/project.ts"),
-    import("../io/materialize.ts"),
-    import("../io/duckdb-state-store.ts"),
+    import("../io/project/project.ts"),
+    import("../io/run/materialize.ts"),
+    import("../io/state/duckdb-store.ts"),
     import("@duckdb/node-api"),
   ]);
   const t1 = performance.now();

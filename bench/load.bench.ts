@@ -84,7 +84,7 @@ interface BreakdownReport {
 
 async function childLoad(dir: string): Promise<void> {
   const t0 = performance.now();
-  const { loadProject } = await import("../io/project.ts");
+  const { loadProject } = await import("../io/project/project.ts");
   const t1 = performance.now();
   const project = await loadProject(dir, { exactRoot: true, now: () => performance.now() });
   const t2 = performance.now();
@@ -96,12 +96,12 @@ async function childLoad(dir: string): Promise<void> {
 /** The steps of io/loader.ts loadDefinitions + buildGraph, timed one by one (mirrors the loader). */
 async function childBreakdown(dir: string): Promise<void> {
   const [{ discoverAssetFiles }, { createCodeVersioner }, { registerDagxModule }, { resolveDefinitions, buildGraph }, { isAssetDef }, { loadConfig }] = await Promise.all([
-    import("../io/discover.ts"),
-    import("../io/code-version.ts"),
-    import("../io/virtual-module.ts"),
+    import("../io/project/discover.ts"),
+    import("../io/project/code-version.ts"),
+    import("../io/project/virtual-module.ts"),
     import("../core/graph.ts"),
     import("../core/asset.ts"),
-    import("../io/project.ts"),
+    import("../io/project/project.ts"),
   ]);
   const t0 = performance.now();
   await loadConfig(dir);

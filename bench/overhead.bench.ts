@@ -68,11 +68,11 @@ export type StoreKind = "duckdb" | "memory";
 
 async function child(dir: string, concurrency: number, storeKind: StoreKind): Promise<void> {
   const [{ loadProject }, { runMaterialize }, { createDuckDBStateStore }, { createMemoryStateStore }, { writeFileAtomic }, { DuckDBInstance }] = await Promise.all([
-    import("../io/project.ts"),
-    import("../io/materialize.ts"),
-    import("../io/duckdb-state-store.ts"),
-    import("../io/memory-state-store.ts"),
-    import("../io/atomic.ts"),
+    import("../io/project/project.ts"),
+    import("../io/run/materialize.ts"),
+    import("../io/state/duckdb-store.ts"),
+    import("../io/state/memory-store.ts"),
+    import("../io/storage/atomic.ts"),
     import("@duckdb/node-api"),
   ]);
   const t0 = performance.now();

@@ -8,9 +8,9 @@ import * as arrow from "apache-arrow";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { planRows } from "../io/_tabular-rows.ts";
-import { writePlainParquet } from "../io/_tabular-stage.ts";
-import { readParquetArrow, readParquetRows, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../io/tabular.ts";
+import { planRows } from "../io/tabular/_rows.ts";
+import { writePlainParquet } from "../io/tabular/_stage.ts";
+import { readParquetArrow, readParquetRows, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../io/tabular/tabular.ts";
 
 export interface BenchOptions {
   sizes?: number[];

@@ -17,7 +17,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type PartitionFiles, partitionFilesSql } from "../io/parquet-source.ts";
+import { type PartitionFiles, partitionFilesSql } from "../io/tabular/parquet-source.ts";
 import { type Figures, median, round, type Target } from "./_util.ts";
 
 export const targets: Target[] = [];

@@ -16,8 +16,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { whenStateIdle } from "../io/_state-session.ts";
-import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
+import { whenStateIdle } from "../io/state/_session.ts";
+import { createDuckDBStateStore } from "../io/state/duckdb-store.ts";
 import { type Figures, median, round, type Target } from "./_util.ts";
 
 export const targets: Target[] = [

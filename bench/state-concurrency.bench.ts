@@ -11,8 +11,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { whenStateIdle } from "../io/_state-session.ts";
-import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
+import { whenStateIdle } from "../io/state/_session.ts";
+import { createDuckDBStateStore } from "../io/state/duckdb-store.ts";
 
 const REPO = path.join(import.meta.dir, "..");
 const WORKER = path.join(REPO, "tests/fixtures/state-worker.ts");

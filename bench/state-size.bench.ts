@@ -5,11 +5,11 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { readAssetState } from "../io/asset-state.ts";
-import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
-import { runGc } from "../io/gc.ts";
-import { runMaterialize } from "../io/materialize.ts";
-import { loadProject } from "../io/project.ts";
+import { readAssetState } from "../io/status/asset-state.ts";
+import { createDuckDBStateStore } from "../io/state/duckdb-store.ts";
+import { runGc } from "../io/storage/gc.ts";
+import { runMaterialize } from "../io/run/materialize.ts";
+import { loadProject } from "../io/project/project.ts";
 import { type Figures, makeTempProject, removeDir, round, type Target } from "./_util.ts";
 
 export const targets: Target[] = [{ figure: "stateMB", label: "state after a day of 30 assets every 5 min", op: "<", value: 30, unit: "MB" }];

@@ -196,9 +196,9 @@ export interface Phases {
 
 async function phasesChild(dir: string): Promise<void> {
   const [{ loadProject }, { createDuckDBStateStore }, { readAssetState }, { formatRanges }] = await Promise.all([
-    import("../io/project.ts"),
-    import("../io/duckdb-state-store.ts"),
-    import("../io/asset-state.ts"),
+    import("../io/project/project.ts"),
+    import("../io/state/duckdb-store.ts"),
+    import("../io/status/asset-state.ts"),
     import("../core/partitions/index.ts"),
   ]);
   const t0 = performance.now();

@@ -5,7 +5,7 @@
 import { formatDuration } from "../core/duration.ts";
 import { stepLabel, type StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
-import type { RunReporter } from "../io/materialize.ts";
+import type { RunReporter } from "../io/run/index.ts";
 import { indent, type Output, writeStderr } from "./output.ts";
 
 export interface BackfillProgress extends RunReporter {

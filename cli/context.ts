@@ -1,8 +1,8 @@
 /** Builds what commands need: output, project (with load errors reported) or state only, state store. */
 import type { StateStore } from "../core/types.ts";
-import { createDuckDBStateStore } from "../io/duckdb-state-store.ts";
-import { loadProject, type Project, resolveProjectRoot } from "../io/project.ts";
-import { createStorage, type Storage } from "../io/storage.ts";
+import { createDuckDBStateStore } from "../io/state/index.ts";
+import { loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
 import { createOutput, type Output } from "./output.ts";

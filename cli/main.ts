@@ -47,8 +47,8 @@ async function run(argv: string[]): Promise<number> {
   try {
     if (argv[0] === "__worker") {
       // internal: a `dagx dev` worker process (see io/dev-worker.ts)
-      const { runDevWorker } = await import("../io/dev-worker.ts");
-      const { resolveProjectRoot } = await import("../io/project.ts");
+      const { runDevWorker } = await import("../io/dev/index.ts");
+      const { resolveProjectRoot } = await import("../io/project/index.ts");
       // the supervisor passes the root it resolved: exactly that folder, no search
       const at = argv.indexOf("-C");
       return await runDevWorker(resolveProjectRoot(at > 0 ? argv[at + 1]! : undefined));

@@ -5,7 +5,7 @@
 import { formatDuration } from "../core/duration.ts";
 import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
-import type { RunOutcome, RunReporter } from "../io/materialize.ts";
+import type { RunOutcome, RunReporter } from "../io/run/index.ts";
 import { formatRows, indent, type Output, writeStderr } from "./output.ts";
 import { checkFailureLines } from "./check-format.ts";
 

@@ -1,7 +1,7 @@
 /** Resolve the selection words of a command against the graph, with load errors in mind. */
 import { SelectionError } from "../core/errors.ts";
 import { selectAssets } from "../core/selection/index.ts";
-import type { Project } from "../io/project.ts";
+import type { Project } from "../io/project/index.ts";
 
 export function resolveSelected(project: Project, words: string[]): Set<string> {
   try {

@@ -4,8 +4,8 @@ import type { LoadedAsset } from "../core/definitions.ts";
 import type { FreshnessResult } from "../core/freshness.ts";
 import { formatRanges } from "../core/partitions/index.ts";
 import type { StatusInfo } from "../core/staleness.ts";
-import type { PartitionStatusInfo } from "../io/partition-status.ts";
-import type { CheckSummary } from "../io/checks.ts";
+import type { PartitionStatusInfo } from "../io/status/index.ts";
+import type { CheckSummary } from "../io/run/index.ts";
 import { ago, type Colors, type Output } from "./output.ts";
 
 /** `checks` in status JSON: counts and the latest result of each check (per partition). */

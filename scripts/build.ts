@@ -7,7 +7,7 @@
  *
  * `@duckdb/node-bindings` normally `require()`s a platform package's `duckdb.node`, which links
  * `libduckdb.so` via RUNPATH `$ORIGIN`. A bundler plugin swaps that module for a generated one that
- * embeds both files and loads them through io/duckdb-embedded.ts (copy to a cache folder once, then
+ * embeds both files and loads them through io/platform/duckdb-embedded.ts (copy to a cache folder once, then
  * `process.dlopen`).
  */
 import type { BunPlugin } from "bun";
@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dir, "..");
-const LOADER = path.join(ROOT, "io", "duckdb-embedded.ts");
+const LOADER = path.join(ROOT, "io", "platform", "duckdb-embedded.ts");
 const NATIVE_EXT = /\.(node|so(\.\d+)*|dylib|dll)$/;
 
 export interface BuildOptions {
@@ -117,7 +117,7 @@ export function embeddedBindingsSource(native: DuckDBNativeFiles): string {
   ].join("\n");
 }
 
-/** Bundler plugin: `@duckdb/node-bindings` -> embedded native files + io/duckdb-embedded.ts. */
+/** Bundler plugin: `@duckdb/node-bindings` -> embedded native files + io/platform/duckdb-embedded.ts. */
 export function duckdbEmbedPlugin(native: DuckDBNativeFiles): BunPlugin {
   return {
     name: "dagx-duckdb-embed",

@@ -1,8 +1,8 @@
 /**
- * Generate `io/_dagx-dts.generated.ts`: the declarations of the public "dagx" module (core/public.ts)
+ * Generate `io/project/_dagx-dts.generated.ts`: the declarations of the public "dagx" module (core/public.ts)
  * as one self-contained `declare module "dagx" { … }`, embedded in the CLI for `dagx types`.
  *
- *   bun scripts/gen-types.ts           # (re)write io/_dagx-dts.generated.ts
+ *   bun scripts/gen-types.ts           # (re)write io/project/_dagx-dts.generated.ts
  *   bun scripts/gen-types.ts --check   # exit 1 when the committed file is out of date
  *
  * `tsc --declaration --emitDeclarationOnly` emits one .d.ts per source file; this script follows the
@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "core/public.ts";
-export const GENERATED_FILE = join(ROOT, "io/_dagx-dts.generated.ts");
+export const GENERATED_FILE = join(ROOT, "io/project/_dagx-dts.generated.ts");
 
 const IMPORT = /^import\s+(type\s+)?(.*?)\s+from\s+"([^"]+)";$/;
 const REEXPORT = /^export\s+(type\s+)?(\*|\{[^}]*\})\s+from\s+"([^"]+)";$/;
@@ -165,7 +165,7 @@ export function generateDagxDts(): string {
   }
 }
 
-/** The TypeScript source of io/_dagx-dts.generated.ts for a declaration text. */
+/** The TypeScript source of io/project/_dagx-dts.generated.ts for a declaration text. */
 export function generatedSource(dts: string): string {
   const escaped = dts.replaceAll("\\", "\\\\").replaceAll("`", "\\`").replaceAll("${", "\\${");
   return [
@@ -185,7 +185,7 @@ if (import.meta.main) {
       console.error(`${relative(process.cwd(), GENERATED_FILE)} is out of date: run \`bun scripts/gen-types.ts\``);
       process.exit(1);
     }
-    console.log("io/_dagx-dts.generated.ts is up to date");
+    console.log("io/project/_dagx-dts.generated.ts is up to date");
   } else {
     if (current !== source) writeFileSync(GENERATED_FILE, source);
     console.log(`${current === source ? "unchanged" : "wrote"} ${relative(process.cwd(), GENERATED_FILE)}`);

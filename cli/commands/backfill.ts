@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
-import { backfillLiveStatus, runBackfill } from "../../io/backfill.ts";
+import { backfillLiveStatus, runBackfill } from "../../io/run/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { withProject, withState } from "../context.ts";

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { countResults, isErrorFailure } from "../../core/checks/outcome.ts";
-import { runCheckCommand } from "../../io/check-run.ts";
+import { runCheckCommand } from "../../io/run/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { checkFailureLines, checkJson } from "../check-format.ts";
 import { withProject } from "../context.ts";

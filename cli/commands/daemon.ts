@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import { lockDaemon, runDaemon } from "../../io/daemon.ts";
+import { lockDaemon, runDaemon } from "../../io/daemon/index.ts";
 import { globalArgs } from "../args.ts";
 import { withProject } from "../context.ts";
 

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import { runDev } from "../../io/dev-supervisor.ts";
-import { resolveProjectRoot } from "../../io/project.ts";
+import { runDev } from "../../io/dev/index.ts";
+import { resolveProjectRoot } from "../../io/project/index.ts";
 import { globalArgs } from "../args.ts";
 import { createOutput } from "../output.ts";
 

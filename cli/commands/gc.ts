@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
-import { runGc } from "../../io/gc.ts";
+import { runGc } from "../../io/storage/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
 

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import type { StepResult } from "../../core/execute.ts";
 import { formatDuration } from "../../core/duration.ts";
-import { runMaterialize, type RunOutcome } from "../../io/materialize.ts";
+import { runMaterialize, type RunOutcome } from "../../io/run/index.ts";
 import { parseTagArgs } from "../../core/tags.ts";
 import { globalArgs, positionals, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";

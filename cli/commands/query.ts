@@ -2,7 +2,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from "
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import { type MountedViews, mountAssetViews } from "../../io/query-views.ts";
+import { type MountedViews, mountAssetViews } from "../../io/query/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withState } from "../context.ts";
 import { type Output, formatTable, writeStdout } from "../output.ts";

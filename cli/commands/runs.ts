@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { formatDuration } from "../../core/duration.ts";
-import { isRunAlive } from "../../io/asset-state.ts";
+import { isRunAlive } from "../../io/status/index.ts";
 import { formatTags, parseTagArgs } from "../../core/tags.ts";
 import { globalArgs, repeatedFlag, tagArg } from "../args.ts";
 import { withState } from "../context.ts";

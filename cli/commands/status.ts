@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
 import { formatRanges } from "../../core/partitions/index.ts";
-import { readAssetState } from "../../io/asset-state.ts";
-import { projectFreshness } from "../../io/freshness.ts";
-import { checkSummaries } from "../../io/checks.ts";
-import { type BlockInfo, storedBlocks, upstreamOf } from "../../io/check-blocks.ts";
+import { readAssetState } from "../../io/status/index.ts";
+import { projectFreshness } from "../../io/status/index.ts";
+import { checkSummaries } from "../../io/run/index.ts";
+import { type BlockInfo, storedBlocks, upstreamOf } from "../../io/run/index.ts";
 import { checkLine, checksJson, printDetail, userMetadata } from "../status-detail.ts";
-import type { PartitionStatusInfo } from "../../io/partition-status.ts";
+import type { PartitionStatusInfo } from "../../io/status/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { ago, formatRows, formatTable } from "../output.ts";

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { resolveProjectRoot } from "../../io/project.ts";
-import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/type-declarations.ts";
+import { resolveProjectRoot } from "../../io/project/index.ts";
+import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
 import { globalArgs } from "../args.ts";
 import { createOutput } from "../output.ts";
 import { VERSION } from "../version.ts";

@@ -2,15 +2,15 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
-import { readAssetState } from "../../io/asset-state.ts";
-import { assertInside } from "../../io/storage.ts";
+import { readAssetState } from "../../io/status/index.ts";
+import { assertInside } from "../../io/storage/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 import type { Output } from "../output.ts";
-import type { Project } from "../../io/project.ts";
+import type { Project } from "../../io/project/index.ts";
 import type { StateStore } from "../../core/types.ts";
-import { readPartitionState } from "../../io/partition-state.ts";
+import { readPartitionState } from "../../io/status/index.ts";
 import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 
 export default defineCommand({

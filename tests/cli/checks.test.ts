@@ -4,8 +4,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
-import { checkSummaries } from "../../io/checks.ts";
+import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
+import { checkSummaries } from "../../io/run/checks.ts";
 import { dagx, makeProject, removeProject, writeFile } from "./helpers.ts";
 
 const dirs: string[] = [];

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
+import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
 import type { TickRecord } from "../../core/types.ts";
 import { dagx } from "./helpers.ts";
 import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";

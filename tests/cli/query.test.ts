@@ -3,8 +3,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { MaterializationRecord } from "../../core/types.ts";
-import { createDuckDBStateStore } from "../../io/duckdb-state-store.ts";
-import { viewNameOf } from "../../io/query-views.ts";
+import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
+import { viewNameOf } from "../../io/query/views.ts";
 import { dagx, makeProject, removeProject } from "./helpers.ts";
 
 // A project with no asset files: outputs and their materialization rows are written directly,

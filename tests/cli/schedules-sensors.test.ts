@@ -123,7 +123,7 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
 
     s = byName(await schedules());
     expect(s.paused!.status).toBe("running");
-    const store = (await import("../../io/duckdb-state-store.ts")).createDuckDBStateStore(join(dir, ".dagx/state.duckdb"));
+    const store = (await import("../../io/state/duckdb-store.ts")).createDuckDBStateStore(join(dir, ".dagx/state.duckdb"));
     try {
       const pausedTicks = await store.listTicks({ name: "paused" });
       expect(pausedTicks.length).toBeGreaterThan(0);

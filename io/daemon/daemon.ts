@@ -1,0 +1,252 @@
+/**
+ * The long-running loop of `dagx daemon` (and of `dagx dev`): schedules, sensors and declarative
+ * automation, evaluated in-process; the runs they ask for go through a persistent queue of run
+ * requests (see io/daemon-launcher.ts). Each tick is recorded with its requests and the new
+ * lastTickAt / cursor in ONE state transaction, so after kill -9 no tick runs twice and none is
+ * lost beyond the schedule's catch-up policy.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  dueTicks,
+  MISSED_TICK_REASON,
+  normalizeSensorResult,
+  overlapDecision,
+  runRequestProblem,
+  scheduleRunRequest,
+  type ScheduleInfo,
+  type SelectItem,
+  sensorDue,
+  type SensorInfo,
+} from "../../core/automation/index.ts";
+import { DagxError } from "../../core/errors.ts";
+import type { InstigatorState, StateStore, TickRecord } from "../../core/types.ts";
+import { openFileLock } from "../storage/index.ts";
+import { croner } from "./cron.ts";
+import { AUTOMATION, evaluateProjectAutomation } from "./automation.ts";
+import { readAssetState } from "../status/index.ts";
+import { projectFreshness } from "../status/index.ts";
+
+/** Name of the freshness evaluator in state (its ticks are the transitions). */
+export const FRESHNESS = "freshness";
+import { createLauncher } from "./launcher.ts";
+import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
+import { selectionResolver } from "../project/index.ts";
+import type { Project } from "../project/index.ts";
+
+export interface DaemonOptions {
+  project: Project;
+  store: StateStore;
+  signal: AbortSignal;
+  log(line: string): void;
+  /** Clock (tests inject one). @default Date.now */
+  now?: () => number;
+  /** Loop period. @default 1000 */
+  tickMs?: number;
+  /** Automation evaluation period. @default 30_000 */
+  automationMs?: number;
+  /** Freshness evaluation period (transitions are recorded as ticks of "freshness"). @default 10_000 */
+  freshnessMs?: number;
+  /** Most requests per automation evaluation. @default 50 */
+  maxAutomationRequests?: number;
+  /** Runs at once. @default 2 */
+  maxRuns?: number;
+  /** Steps at once inside a run. */
+  concurrency: number;
+}
+
+/** Hold the project's daemon lock (one daemon per project), or throw naming the holder. */
+export async function lockDaemon(project: Project): Promise<() => void> {
+  // a project never materialized has no .dagx yet (the state store creates it lazily)
+  mkdirSync(project.storage.dagxDir, { recursive: true, mode: 0o700 });
+  const lock = await openFileLock(join(project.storage.dagxDir, "daemon.lock"));
+  if (!lock) return () => {};
+  if (!lock.tryLock()) {
+    throw new DagxError("USAGE", `Another dagx daemon (pid ${lock.holderPid() ?? "?"}) already runs schedules and sensors for this project: stop it first, or run \`dagx materialize\` for one-off runs`);
+  }
+  return () => lock.unlock();
+}
+
+/** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
+export async function runDaemon(o: DaemonOptions): Promise<void> {
+  const now = o.now ?? Date.now;
+  const { schedules, sensors, automation, freshness } = o.project.instigators;
+  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log });
+  const resolve = selectionResolver(o.project.graph);
+  const t0 = now();
+  const base = (name: string, kind: InstigatorState["kind"]): InstigatorState => ({ name, kind, status: "running", createdAt: t0, lastTickAt: null, cursor: null, data: {}, updatedAt: t0 });
+  await o.store.ensureInstigators([
+    ...schedules.map((s) => base(s.name, "schedule")),
+    ...sensors.map((s) => base(s.name, "sensor")),
+    ...(automation.size ? [base(AUTOMATION, "automation")] : []),
+    ...(freshness.size ? [base(FRESHNESS, "automation")] : []),
+  ]);
+  o.log(`daemon started: ${schedules.length} schedule(s), ${sensors.length} sensor(s), ${automation.size} automated asset(s)`);
+  let lastAutomation = 0;
+  /** Schedules evaluated by this process: ticks they miss later were missed by a late loop, not downtime. */
+  const evaluated = new Set<string>();
+  let lastFreshness = 0;
+  while (!o.signal.aborted) {
+    const started = now();
+    try {
+      const states = new Map((await o.store.listInstigators()).map((s) => [s.name, s]));
+      for (const s of schedules) {
+        const st = states.get(s.name);
+        if (st?.status !== "running") continue;
+        await tickSchedule(o, s, st, now(), launcher.running(s.name), resolve, evaluated.has(s.name));
+        evaluated.add(s.name);
+      }
+      for (const s of sensors) {
+        const st = states.get(s.name);
+        if (st?.status === "running" && sensorDue(st, s, now())) await tickSensor(o, s, st, now(), resolve);
+      }
+      const auto = states.get(AUTOMATION);
+      if (automation.size && auto?.status === "running" && now() - lastAutomation >= (o.automationMs ?? 30_000)) {
+        lastAutomation = now();
+        // in progress: what runs, and what is queued to run (a schedule's run requested this very loop)
+        const queued = await o.store.listRunRequests({ status: "requested" });
+        await tickAutomation(o, auto, new Set([...launcher.busyKeys(), ...queued.flatMap((r) => r.selection)]), now());
+      }
+      const fr = states.get(FRESHNESS);
+      if (freshness.size && fr && now() - lastFreshness >= (o.freshnessMs ?? 10_000)) {
+        lastFreshness = now();
+        await tickFreshness(o, fr, now());
+      }
+      await launcher.pump();
+    } catch (e) {
+      o.log(`daemon: evaluation failed, retrying next tick: ${(e as Error).message}`);
+    }
+    const wait = Math.max(10, (o.tickMs ?? 1000) - (now() - started));
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, wait);
+      o.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+    });
+  }
+  o.log(`daemon stopping: canceling ${launcher.active} run(s) in progress`);
+  await launcher.stop(5000);
+}
+
+/** Why ticks were missed while this daemon was running: its loop came round late (busy, or a loaded machine). */
+const LATE_TICK_REASON = "missed while the daemon loop ran late";
+
+async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorState, now: number, running: boolean, resolve: (i: readonly SelectItem[]) => string[], wasRunning: boolean): Promise<void> {
+  const due = dueTicks({ createdAt: st.createdAt, lastTickAt: st.lastTickAt }, s, now, croner);
+  if (due.latest === null) return;
+  const tick = (tickAt: number, status: TickRecord["status"], reason: string | null): TickRecord => ({ name: s.name, kind: "schedule", tickAt, evaluatedAt: now, status, reason, requestIds: [] });
+  if (due.missed.length) {
+    // one record for the missed ticks; when none runs (catchUp "none"), the latest is among them
+    const n = due.missed.length + (due.omitted ?? 0);
+    const last = due.missed[due.missed.length - 1]!;
+    const why = wasRunning ? LATE_TICK_REASON : MISSED_TICK_REASON;
+    const reason = n === 1 ? why : `${n} tick(s) ${why} (${new Date(due.missed[0]!).toISOString()} … ${new Date(last).toISOString()})`;
+    await o.store.recordTick(tick(last, "skipped", reason), [], due.runs.length === 0 ? { lastTickAt: due.latest, updatedAt: now } : {});
+    o.log(`schedule ${s.name}: ${n} tick(s) ${why}${due.runs.length ? ", running the latest" : ""}`);
+  }
+  if (due.runs.length === 0) return;
+  const decision = overlapDecision(s, running);
+  if (!decision.launch) {
+    await o.store.recordTick(tick(due.latest, "skipped", decision.reason ?? "previous run still running"), [], { lastTickAt: due.latest, updatedAt: now });
+    o.log(`schedule ${s.name}: tick ${new Date(due.latest).toISOString()} skipped: ${decision.reason}`);
+    return;
+  }
+  const spaces = await spacesAt(o.project, o.store);
+  for (const t of due.runs) {
+    const rr = scheduleRunRequest(s, t);
+    const keys = resolve(rr.select);
+    const lastTickAt = t === due.runs[due.runs.length - 1] ? due.latest : t;
+    // checked against the partitions as they were at the tick: a request that cannot run fails its tick now, not at launch
+    const problem = runRequestProblem({ keys, partitions: rr.partitions }, spaces(t));
+    if (problem) {
+      const reason = `Invalid run request of schedule "${s.name}": ${problem}`;
+      await o.store.recordTick(tick(t, "failed", reason), [], { lastTickAt, updatedAt: now });
+      o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} failed: ${reason}`);
+      continue;
+    }
+    const req = newRunRequest({ source: s.name, kind: "schedule", keys, partitions: rr.partitions, runKey: rr.runKey, reason: `tick ${new Date(t).toISOString()}`, tags: rr.tags, asOf: rr.asOf }, now);
+    const r = await o.store.recordTick({ ...tick(t, "requested", null), requestIds: [req.requestId] }, [req], { lastTickAt, updatedAt: now });
+    o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} ${r.created.length ? "requested a run" : "already requested (run key)"}`);
+  }
+}
+
+async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, now: number, resolve: (i: readonly SelectItem[]) => string[]): Promise<void> {
+  const tick = (status: TickRecord["status"], reason: string | null, ids: string[] = []): TickRecord => ({ name: s.name, kind: "sensor", tickAt: now, evaluatedAt: now, status, reason, requestIds: ids });
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), s.timeoutMs);
+  const onStop = () => timeout.abort();
+  o.signal.addEventListener("abort", onStop, { once: true });
+  let raw: unknown;
+  try {
+    const log = (level: string) => (...args: unknown[]) => o.log(`sensor ${s.name} ${level}: ${args.map(String).join(" ")}`);
+    const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(now), signal: timeout.signal, log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
+    raw = await Promise.race([
+      Promise.resolve().then(() => s.def.fn(ctx)),
+      new Promise((_, reject) => timeout.signal.addEventListener("abort", () => reject(new Error(o.signal.aborted ? "daemon stopping" : `timed out after ${s.timeoutMs} ms`)), { once: true })),
+    ]);
+  } catch (e) {
+    await o.store.recordTick(tick("failed", `sensor threw: ${(e as Error)?.message ?? String(e)}`), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${(e as Error)?.message ?? String(e)}`);
+    return;
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener("abort", onStop);
+  }
+  const res = normalizeSensorResult(raw, s);
+  if (!res.ok) {
+    await o.store.recordTick(tick("failed", res.error), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${res.error}`);
+    return;
+  }
+  // everything is checked before anything is stored: an invalid request fails the tick and the cursor stays
+  const { requests, problems } = await sensorRequests(o.project, o.store, s.name, res, resolve, now);
+  if (problems.length) {
+    const reason = invalidSensorReason(s.name, problems);
+    await o.store.recordTick(tick("failed", reason), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${reason}`);
+    return;
+  }
+  for (const p of res.addPartitions) await o.store.addDynamicPartitions(p.name, p.keys, now);
+  const status = requests.length ? "requested" : "skipped";
+  const patch = { lastTickAt: now, updatedAt: now, ...(res.cursor !== undefined ? { cursor: res.cursor } : {}) };
+  const r = await o.store.recordTick(tick(status, res.skipReason ?? (requests.length ? null : "no run requests"), requests.map((x) => x.requestId)), requests, patch);
+  if (requests.length) o.log(`sensor ${s.name}: ${r.created.length} run(s) requested${r.duplicates.length ? `, ${r.duplicates.length} skipped (run key already used)` : ""}`);
+}
+
+async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: ReadonlySet<string>, now: number): Promise<void> {
+  const max = o.maxAutomationRequests ?? 50;
+  const { result, requests: all, data } = await evaluateProjectAutomation(o.project, o.store, st, busy, now, max);
+  // each request is checked on its own: one that cannot run is left out (and said so), the others are queued
+  const spaces = (await spacesAt(o.project, o.store))(now);
+  const invalid: string[] = [];
+  const requests = all.filter((r) => {
+    const problem = runRequestProblem({ keys: r.selection, partitions: r.partitions }, spaces);
+    if (problem) invalid.push(`${r.selection.join(", ")}: ${problem}`);
+    return problem === null;
+  });
+  const notes = [
+    ...(result.capped ? [`capped at ${max} request(s): ${result.leftOut} left for the next evaluation`] : []),
+    ...(invalid.length ? [`invalid run request(s) left out: ${invalid.join("; ")}`] : []),
+  ];
+  const reason = notes.length ? notes.join("; ") : requests.length ? null : "nothing to do";
+  const status = requests.length ? "requested" : invalid.length ? "failed" : "skipped";
+  await o.store.recordTick({ name: AUTOMATION, kind: "automation", tickAt: now, evaluatedAt: now, status, reason, requestIds: requests.map((r) => r.requestId) }, requests, { lastTickAt: now, data: data as Record<string, unknown>, updatedAt: now });
+  if (result.capped) o.log(`automation: capped at ${max} request(s): ${result.leftOut} left for the next evaluation — a guard against surprise mass runs; raise it with --max-automation-requests`);
+  for (const x of invalid) o.log(`automation: invalid run request left out: ${x}`);
+  for (const r of requests) o.log(`automation: requested ${r.selection.join(", ")}${r.partitions ? ` [${r.partitions}]` : ""}: ${r.reason}`);
+}
+
+/** Record freshness transitions (fresh → late → overdue and back) as ticks, and log them. */
+async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number): Promise<void> {
+  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, []);
+  const results = projectFreshness(o.project, assetState, now);
+  const previous = (st.data.states ?? {}) as Record<string, string>;
+  const states: Record<string, string> = {};
+  const changes: string[] = [];
+  for (const [key, r] of results) {
+    states[key] = r.state;
+    if (previous[key] !== undefined && previous[key] !== r.state) changes.push(`${key}: ${previous[key]} → ${r.state} (${r.reason})`);
+    else if (previous[key] === undefined && r.state !== "fresh") changes.push(`${key}: ${r.state} (${r.reason})`);
+  }
+  if (!changes.length && Object.keys(previous).length === Object.keys(states).length) return;
+  await o.store.recordTick({ name: FRESHNESS, kind: "automation", tickAt: now, evaluatedAt: now, status: changes.length ? "success" : "skipped", reason: changes.join("; ") || null, requestIds: [] }, [], { lastTickAt: now, data: { states }, updatedAt: now });
+  for (const c of changes) o.log(`freshness ${c}`);
+}

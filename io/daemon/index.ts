@@ -1,0 +1,7 @@
+/**
+ * The daemon: schedules, sensors and automation over the persistent run-request queue.
+ * The only door into io/daemon/: other folders import from here, never a file behind it.
+ */
+export { croner } from "./cron.ts";
+export { lockDaemon, runDaemon } from "./daemon.ts";
+export { invalidSensorReason, sensorRequests } from "./requests.ts";

@@ -1,0 +1,126 @@
+/**
+ * Loads a project's definitions: discover `*.asset.ts`, import each (errors are kept per file so
+ * the other files' assets still list), resolve keys and code versions, build the graph.
+ */
+import { readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { isAssetDef } from "../../core/asset.ts";
+import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
+import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
+import { isCheckDef } from "../../core/checks/define.ts";
+import type { RawCheckExport } from "../../core/checks/types.ts";
+import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
+import { createCodeVersioner } from "./code-version.ts";
+import { discoverAssetFiles } from "./discover.ts";
+import { registerDagxModule } from "./virtual-module.ts";
+
+export async function loadDefinitions(root: string): Promise<Definitions> {
+  registerDagxModule();
+  const files = discoverAssetFiles(root);
+  const raw: RawExport[] = [];
+  const instigators: RawInstigator[] = [];
+  const checks: RawCheckExport[] = [];
+  const errors: LoadError[] = [];
+  const versioner = createCodeVersioner();
+  for (const file of files) {
+    let mod: Record<string, unknown>;
+    versioner.prime(file);
+    try {
+      mod = (await import(file)) as Record<string, unknown>;
+    } catch (e) {
+      errors.push(describeLoadError(root, file, e));
+      continue;
+    }
+    for (const exportName of Object.keys(mod)) {
+      const name = exportName === "default" ? fileStem(file) : exportName;
+      const value = definitionOf(mod, exportName);
+      if (value === null) continue;
+      if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
+      else if (value.kind === "check") checks.push({ file, exportName: name, def: value.def });
+      else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
+    }
+  }
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks), instigators };
+}
+
+type Definition =
+  | { kind: "asset"; def: RawExport["def"] }
+  | { kind: "check"; def: RawCheckExport["def"] }
+  | { kind: "schedule" | "sensor"; def: unknown };
+
+/**
+ * What dagx defines among a module's exports, or null for anything else. An export that throws
+ * when read (a Proxy, a getter) cannot be one of dagx's plain definition objects: it is skipped.
+ */
+function definitionOf(mod: Record<string, unknown>, name: string): Definition | null {
+  try {
+    const value = mod[name];
+    if (isAssetDef(value)) return { kind: "asset", def: value };
+    if (isScheduleDef(value)) return { kind: "schedule", def: value };
+    if (isSensorDef(value)) return { kind: "sensor", def: value };
+    if (isCheckDef(value)) return { kind: "check", def: value };
+  } catch {
+    // not a definition
+  }
+  return null;
+}
+
+function fileStem(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1).replace(/\.asset\.ts$/, "");
+}
+
+/** file:line and a code frame for an import failure (syntax error or a throw at module top level). */
+export function describeLoadError(root: string, file: string, e: unknown): LoadError {
+  type Err = { name?: string; message?: string; position?: { file?: string; line?: number; column?: number } | null; stack?: string; errors?: unknown[] };
+  let err = e as Err;
+  // Bun reports several syntax errors of one file as an AggregateError ("3 errors building …")
+  // of BuildMessages: point at the first one, which has the position
+  const inner = Array.isArray(err?.errors) ? (err.errors as Err[]).find((x) => x?.position?.line) : undefined;
+  if (inner) err = { name: inner.name, position: inner.position, message: `${inner.message}${err.errors!.length > 1 ? ` (and ${err.errors!.length - 1} more error(s))` : ""}` };
+  let line: number | null = null;
+  let at = file;
+  if (err?.position?.line) {
+    line = err.position.line;
+    at = err.position.file ?? file;
+  } else if (typeof err?.stack === "string") {
+    // the first frame in user code: a DefinitionError thrown by dagx's own API (staticPartitions(),
+    // daily() …) at module top level must point at the user's call, not at dagx's source
+    for (const m of err.stack.split("\n").slice(1).join("\n").matchAll(/\(?(\/[^():\s]+):(\d+):\d+\)?/g)) {
+      if (isDagxSource(m[1]!)) continue;
+      at = m[1]!;
+      line = Number(m[2]);
+      break;
+    }
+  }
+  // the header names the user's file, never a file of dagx itself
+  if (isDagxSource(at)) {
+    at = file;
+    line = null;
+  }
+  const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
+  const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";
+  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(e)}`;
+  return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined, stack: typeof err?.stack === "string" ? err.stack : undefined };
+}
+
+const DAGX_DIRS = ["core", "io", "cli"].map((d) => join(import.meta.dir, "../..", d) + sep);
+
+/** A file of dagx itself (from source, or inside the compiled binary). */
+function isDagxSource(path: string): boolean {
+  return path.startsWith("/$bunfs/") || DAGX_DIRS.some((d) => path.startsWith(d));
+}
+
+/** Two lines either side of `line`, numbered, with a marker. */
+export function codeFrame(file: string, line: number): string | undefined {
+  try {
+    const lines = readFileSync(file, "utf8").split("\n");
+    const from = Math.max(1, line - 2);
+    const to = Math.min(lines.length, line + 2);
+    const width = String(to).length;
+    const out: string[] = [];
+    for (let i = from; i <= to; i++) out.push(`${i === line ? ">" : " "} ${String(i).padStart(width)} | ${lines[i - 1]}`);
+    return out.join("\n");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `dagx check`: evaluate the checks of selected assets on their current outputs, without
+ * materializing. It is recorded as a run (trigger "check") so its results and `check_evaluation`
+ * events are traceable with `dagx runs` / `dagx logs` like those of a materialization.
+ */
+import { hostname } from "node:os";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { isErrorFailure } from "../../core/checks/outcome.ts";
+import { DagxError } from "../../core/errors.ts";
+import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../../core/partitions/index.ts";
+import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../../core/types.ts";
+import { checkEventPayload, runAssetChecks } from "./checks.ts";
+import { keyColumns } from "../tabular/index.ts";
+import { enterProjectDir } from "../storage/index.ts";
+import { type AssetPartitions, readPartitionState } from "../status/index.ts";
+import type { Project } from "../project/index.ts";
+import { partitionContext } from "./run-engine.ts";
+import { createStateWriter } from "../state/index.ts";
+
+export interface CheckCommandOptions {
+  selected: ReadonlySet<string>;
+  selectionText: string;
+  /** `--partition` / `--partitions` text; partitioned assets default to every materialized partition. */
+  partitionSelection: string | null;
+  /** The selection came from `--partition KEY`: it must name one partition of each asset. */
+  singlePartition: boolean;
+  signal: AbortSignal;
+  onAssetChecked?(key: string, results: readonly CheckResult[]): void;
+  onLog?(key: string, level: string, message: string): void;
+}
+
+export interface CheckCommandOutcome {
+  /** Null when nothing was checked (no checks, or no stored output). */
+  runId: string | null;
+  status: RunStatus | "nothing";
+  results: CheckResult[];
+  /** Selected assets that have checks. */
+  checked: string[];
+  /** Of those, the ones with no stored output (in the partition range) to check. */
+  notMaterialized: string[];
+}
+
+export async function runCheckCommand(project: Project, store: StateStore, o: CheckCommandOptions): Promise<CheckCommandOutcome> {
+  const graph = project.graph;
+  const checked = graph.order.filter((k) => o.selected.has(k) && graph.assets.get(k)!.checks.length > 0);
+  const partitioned = checked.filter((k) => graph.assets.get(k)!.partitionsDef);
+  const [latest, parts] = await Promise.all([
+    store.latestMaterializations(checked, { unpartitioned: true }),
+    partitioned.length ? readPartitionState(graph, store, Date.now(), partitioned) : Promise.resolve(new Map<string, AssetPartitions>()),
+  ]);
+  const partitionKeys = partitionsToCheck(parts, o);
+  const targets = new Map<string, MaterializationRecord[]>();
+  for (const k of checked) {
+    const keys = partitionKeys.get(k);
+    const records = keys ? (keys.length ? await store.latestPartitionMaterializations(k, keys) : []) : latest.filter((m) => m.assetKey === k);
+    if (records.length) targets.set(k, records);
+  }
+  const notMaterialized = checked.filter((k) => !targets.has(k));
+  if (targets.size === 0) return { runId: null, status: "nothing", results: [], checked, notMaterialized };
+
+  const runId = Bun.randomUUIDv7();
+  const t0 = Date.now();
+  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
+  const writer = createStateWriter(store, { flushMs: 250 });
+  let seq = 0;
+  const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
+    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    writer.event(e);
+  };
+  event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
+  const leaveProjectDir = enterProjectDir(project.storage.root);
+  let instance: DuckDBInstance | null = null;
+  let conn: DuckDBConnection | null = null;
+  const getConn = async () => (conn ??= await (instance ??= await DuckDBInstance.create(":memory:")).connect());
+  const results: CheckResult[] = [];
+  let status: RunStatus = "failed";
+  try {
+    const onLog = (key: string, level: string, message: string) => {
+      event("log", key, null, { level, message });
+      o.onLog?.(key, level, message);
+    };
+    const run = { storage: project.storage, runId, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
+    for (const [key, records] of targets) {
+      if (o.signal.aborted) break;
+      const space = parts.get(key)?.space;
+      const list = records.map((record) => ({
+        record,
+        partition: partitionContext(parts.get(key), record.partitionKey ? [record.partitionKey] : null),
+        keyColumns: space && record.partitionKey ? keyColumns(space, record.partitionKey) : null,
+      }));
+      const got = await runAssetChecks(run, graph.assets.get(key)!, list, o.signal);
+      writer.checkResults(got);
+      for (const r of got) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
+      results.push(...got);
+      o.onAssetChecked?.(key, got);
+    }
+    status = o.signal.aborted ? "canceled" : results.some(isErrorFailure) ? "failed" : "success";
+  } finally {
+    (conn as DuckDBConnection | null)?.closeSync();
+    (instance as DuckDBInstance | null)?.closeSync();
+    leaveProjectDir();
+    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    await writer.close();
+    await store.updateRun(runId, { status, endedAt: Date.now() });
+  }
+  return { runId, status, results, checked, notMaterialized };
+}
+
+/** Partition keys to check per partitioned asset: the materialized ones, within the range when given. */
+function partitionsToCheck(parts: ReadonlyMap<string, AssetPartitions>, o: CheckCommandOptions): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const parsed = o.partitionSelection === null ? null : parsePartitionSelection(o.partitionSelection);
+  // a range given to several definitions applies to each by its own granularity (as in materialize)
+  const clip = new Set([...parts.values()].map((p) => p.space.id)).size > 1;
+  let firstError: unknown = null;
+  for (const [key, p] of parts) {
+    let want = p.materialized;
+    if (parsed) {
+      const status = { materialized: p.materialized, failed: p.failed };
+      let sel: IndexSet;
+      try {
+        sel = resolvePartitionSelection(parsed, p.space, status);
+      } catch (e) {
+        if (!(e instanceof PartitionRangeError) || !clip) throw e;
+        firstError ??= e;
+        sel = IndexSet.EMPTY;
+      }
+      if (o.singlePartition && sel.size > 1) {
+        throw new DagxError("USAGE", `--partition ${o.partitionSelection} names ${sel.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(p.space.def)}), not one: give a whole key, or use --partitions for a range`);
+      }
+      want = sel.intersect(p.materialized);
+    }
+    out.set(key, [...want].map((i) => p.space.keyAt(i)));
+  }
+  if (firstError && [...out.values()].every((k) => k.length === 0)) throw firstError;
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * The check runner: evaluates an asset's checks over its stored outputs, one partition at a time.
+ * Built-ins are SQL over the stored Parquet (core/checks/sql.ts) run in the caller's DuckDB — no row
+ * enters JS except a sample of at most 5 failing ones. `check()` functions get the same handle a
+ * downstream asset would, through one error boundary with a timeout: a check that throws, times out
+ * or returns nonsense is a failed check carrying the reason, never a crashed step.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { isAssetDef } from "../../core/asset.ts";
+import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext, countResults } from "../../core/checks/index.ts";
+import { type AssetLogger, createSqlTag, type PartitionContext, type TableInput } from "../../core/context.ts";
+import type { LoadedAsset } from "../../core/definitions.ts";
+import { formatDuration } from "../../core/duration.ts";
+import { didYouMean } from "../../core/suggest.ts";
+import type { CheckResult, MaterializationRecord, StateStore } from "../../core/types.ts";
+import { toParams } from "../tabular/index.ts";
+import { tableHandle } from "./inputs.ts";
+import { describeType } from "./output.ts";
+import type { Storage } from "../storage/index.ts";
+import { partitionFilesSql } from "../tabular/index.ts";
+import { bindablePath } from "../storage/index.ts";
+import { parquetSql } from "../tabular/index.ts";
+import { describeUserError } from "./user-error.ts";
+import { createSqlRunner } from "./user-sql.ts";
+
+export interface CheckRunContext {
+  storage: Storage;
+  runId: string;
+  resources: Readonly<Record<string, unknown>>;
+  /** The run's DuckDB connection (opened on first use). */
+  conn(): Promise<DuckDBConnection>;
+  now(): number;
+  onLog(key: string, level: string, message: string): void;
+}
+
+/** One stored output to check: a materialization (one partition) and its `ctx.partition`. */
+export interface CheckTarget {
+  record: MaterializationRecord;
+  partition: PartitionContext | null;
+  /** The partition's dimension names and key values, added as columns the data lacks (as a downstream reader sees them). */
+  keyColumns: { dims: string[]; values: string[] } | null;
+}
+
+type Verdict = Pick<CheckResult, "passed" | "metadata" | "sample" | "error">;
+
+/** Evaluate every check of `asset` on every target; one result per (target, check), in that order. */
+export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, targets: readonly CheckTarget[], signal: AbortSignal): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const t of targets) {
+    const abs = t.record.path ? join(c.storage.dataRoot, t.record.path) : "";
+    const stored = t.record.format === "none" || existsSync(abs);
+    let columns: Promise<{ name: string; type: string }[]> | null = null;
+    let table: Promise<string> | null = null;
+    // the same table a downstream reader of this partition gets: the file, read literally, with its key columns
+    const tableOf = () => (table ??= storedTableSql(c, t, abs));
+    const columnsOf = () => (columns ??= tableOf().then((sql) => describeColumns(c, sql)));
+    for (const check of asset.checks) {
+      const verdict: Verdict = !stored
+        ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
+        : check.kind === "builtin"
+          ? await runBuiltin(c, asset, t.record, tableOf, check.spec, columnsOf)
+          : await runFunction(c, asset, check, t, abs, tableOf, signal);
+      if (stored && verdict.error && check.kind === "builtin" && check.location) verdict.error += ` (check declared at ${relativeTo(c.storage.root, check.location)})`;
+      results.push({
+        runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, checkName: check.name, at: c.now(),
+        severity: check.severity, blocking: check.blocking, description: check.description, ...verdict,
+      });
+    }
+  }
+  return results;
+}
+
+const failure = (error: string, metadata: Record<string, unknown> = {}): Verdict => ({ passed: false, metadata, sample: null, error });
+
+/** The table expression of a target's stored Parquet file. */
+function storedTableSql(c: CheckRunContext, t: CheckTarget, abs: string): Promise<string> {
+  const k = t.keyColumns;
+  if (!k || t.record.format !== "parquet") return Promise.resolve(parquetSql([abs]));
+  return partitionFilesSql({ files: [abs], dims: k.dims, keyOf: () => k.values, schemas: [t.record.schema] }, c.conn);
+}
+
+/** Column names and types of a stored table, read with DuckDB `DESCRIBE` (schema only). */
+async function describeColumns(c: CheckRunContext, sql: string): Promise<{ name: string; type: string }[]> {
+  const reader = await (await c.conn()).runAndReadAll(`DESCRIBE SELECT * FROM ${sql}`);
+  return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+async function runBuiltin(
+  c: CheckRunContext,
+  asset: LoadedAsset,
+  record: MaterializationRecord,
+  tableOf: () => Promise<string>,
+  spec: BuiltinCheckSpec,
+  columnsOf: () => Promise<{ name: string; type: string }[]>,
+): Promise<Verdict> {
+  if (record.format !== "parquet") {
+    return failure(`built-in checks run SQL over a table, but "${asset.key}" is stored as ${record.format === "json" ? "JSON" : "nothing (a side-effect asset)"}: check it with check(${asset.key}, (ctx, value) => …) instead`);
+  }
+  try {
+    const sql = builtinCheckSql(spec, await tableOf());
+    const cols = await columnsOf();
+    const known = new Set(cols.map((x) => x.name.toLowerCase())); // DuckDB matches identifiers case-insensitively
+    const missing = sql.columns.find((name) => !known.has(name.toLowerCase()));
+    if (missing !== undefined) {
+      return failure(`column "${missing}" does not exist in "${asset.key}"${didYouMean(missing, cols.map((x) => x.name))} (its columns: ${cols.map((x) => x.name).join(", ")})`);
+    }
+    const conn = await c.conn();
+    const row = (await conn.runAndReadAll(sql.summary.text, toParams(sql.summary.params))).getRowObjectsJS()[0] ?? {};
+    const failing = Number(row.failing ?? 0);
+    const metadata = builtinMetadata(spec, row);
+    if (failing === 0) return { passed: true, metadata, sample: null, error: null };
+    const sample = sql.sample ? (await conn.runAndReadAll(sql.sample.text, toParams(sql.sample.params))).getRowObjectsJS().map((r) => jsonSafe(r) as Record<string, unknown>) : null;
+    return { passed: false, metadata, sample, error: null };
+  } catch (e) {
+    const message = duckdbMessage(e);
+    const cols = spec.kind === "expr" && /column|not found/i.test(message) ? await columnsOf().catch(() => null) : null;
+    return failure(`${message}${cols ? ` (columns of "${asset.key}": ${cols.map((x) => x.name).join(", ")})` : ""}`);
+  }
+}
+
+/** Counts of a built-in's summary row as metadata. */
+function builtinMetadata(spec: BuiltinCheckSpec, row: Record<string, unknown>): Record<string, unknown> {
+  const rows = Number(row.rows ?? 0);
+  switch (spec.kind) {
+    case "rowCount":
+      return { rows, ...(spec.min !== null ? { min: spec.min } : {}), ...(spec.max !== null ? { max: spec.max } : {}) };
+    case "unique":
+      return { rows, failing: Number(row.failing ?? 0), duplicateRows: Number(row.duplicate_rows ?? 0) };
+    case "acceptedValues":
+      return { rows, failing: Number(row.failing ?? 0), accepted: spec.values };
+    case "expr":
+      return { rows, failing: Number(row.failing ?? 0), condition: spec.condition };
+    default:
+      return { rows, failing: Number(row.failing ?? 0) };
+  }
+}
+
+/** Call a `check()` function with the asset's data, within its timeout; whatever happens, a verdict. */
+async function runFunction(
+  c: CheckRunContext,
+  asset: LoadedAsset,
+  check: Extract<AssetCheck, { kind: "function" }>,
+  t: CheckTarget,
+  abs: string,
+  tableOf: () => Promise<string>,
+  signal: AbortSignal,
+): Promise<Verdict> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const data = t.record.format === "parquet" ? tableHandle(asset.key, [abs], await tableOf(), c.conn) : t.record.format === "json" ? JSON.parse(readFileSync(abs, "utf8")) : undefined;
+    const ctx = checkContext(c, asset, check.name, t.partition, data, controller.signal);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error("check timed out"));
+        reject(new CheckTimeout());
+      }, check.timeoutMs);
+    });
+    const out = await Promise.race([Promise.resolve().then(() => check.fn(ctx, data)), timeout]);
+    if (typeof out === "boolean") return { passed: out, metadata: {}, sample: null, error: null };
+    if (typeof out === "object" && out !== null && typeof (out as { passed?: unknown }).passed === "boolean") {
+      const o = out as { passed: boolean; metadata?: unknown };
+      if (o.metadata !== undefined && (typeof o.metadata !== "object" || o.metadata === null || Array.isArray(o.metadata))) {
+        return failure(`check "${check.name}" returned metadata that is ${describeType(o.metadata)}: return { passed, metadata: { … } } with a plain object`);
+      }
+      return { passed: o.passed, metadata: (jsonSafe(o.metadata ?? {}) as Record<string, unknown>), sample: null, error: null };
+    }
+    return failure(`check "${check.name}" returned ${describeType(out)}: return true/false or { passed, metadata }`);
+  } catch (e) {
+    if (e instanceof CheckTimeout) return failure(`check "${check.name}" timed out after ${formatDuration(check.timeoutMs)}: make it faster or raise its timeout option (at ${relativeTo(c.storage.root, check.location ?? "?")})`);
+    return failure(describeUserError(e, c.storage.root, check.location ?? null).message);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+class CheckTimeout extends Error {}
+
+/** `ctx` of a check function; `ctx.sql` accepts the data handle (or the asset definition) as a table. */
+function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal): CheckContext {
+  const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
+  const sink = (level: string) => (...args: unknown[]) => c.onLog(asset.key, level, args.map((a) => (typeof a === "string" ? a : Bun.inspect(a))).join(" "));
+  const log: AssetLogger = { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") };
+  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
+}
+
+/** DuckDB's message without the echoed query (which repeats the long file list). */
+function duckdbMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split(/\n\s*\nLINE \d+:/)[0]!.replace(/\s+/g, " ").trim();
+}
+
+/** A value JSON can carry: bigints as numbers (as strings past 2^53), Dates as ISO text, bytes as a note. */
+export function jsonSafe(v: unknown): unknown {
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, jsonSafe(x)]));
+  if (typeof v === "function" || typeof v === "symbol") return String(v);
+  return v;
+}
+
+function relativeTo(root: string, path: string): string {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path;
+}
+
+/** Payload of a `check_evaluation` event (the sample stays in check_results). */
+export function checkEventPayload(r: CheckResult): Record<string, unknown> {
+  return { check: r.checkName, passed: r.passed, severity: r.severity, blocking: r.blocking, metadata: r.metadata, ...(r.description ? { description: r.description } : {}), ...(r.error ? { error: r.error } : {}) };
+}
+
+export interface CheckSummary {
+  passed: number;
+  /** Failed at "error" severity (including checks that could not be evaluated). */
+  failed: number;
+  /** Failed at "warn" severity. */
+  warned: number;
+  /** Latest result per partition and check, by partition, then check. */
+  latest: CheckResult[];
+}
+
+/**
+ * Per asset: counts over the latest result of each (partition, check), and those results — for
+ * `dagx status`. Assets without any result are absent from the map.
+ */
+export async function checkSummaries(store: StateStore, keys: readonly string[]): Promise<Map<string, CheckSummary>> {
+  const out = new Map<string, CheckSummary>();
+  for (const r of await store.latestCheckResults(keys)) {
+    const s = out.get(r.assetKey) ?? out.set(r.assetKey, { passed: 0, failed: 0, warned: 0, latest: [] }).get(r.assetKey)!;
+    s.latest.push(r);
+  }
+  for (const s of out.values()) Object.assign(s, countResults(s.latest));
+  return out;
+}

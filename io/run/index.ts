@@ -1,0 +1,13 @@
+/**
+ * Running assets: materialize and backfill, the step runner, inputs and outputs, user-code errors, checks and their blocks.
+ * The only door into io/run/: other folders import from here, never a file behind it.
+ */
+export { backfillLiveStatus, runBackfill } from "./backfill.ts";
+export { storedBlocks, upstreamOf } from "./check-blocks.ts";
+export type { BlockInfo } from "./check-blocks.ts";
+export { runCheckCommand } from "./check-run.ts";
+export { checkSummaries } from "./checks.ts";
+export type { CheckSummary } from "./checks.ts";
+export { runMaterialize } from "./materialize.ts";
+export type { RunOutcome, RunReporter } from "./materialize.ts";
+export { userFrame } from "./user-error.ts";

@@ -1,0 +1,277 @@
+/**
+ * One `materialize`: read state → plan → record the run → execute → commit. The state file is
+ * opened only for short transactions; events are buffered and flushed every 250 ms.
+ */
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { syncFiles } from "../storage/index.ts";
+import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
+import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../../core/plan.ts";
+import { DagxError } from "../../core/errors.ts";
+import { mappingOf } from "../../core/graph.ts";
+import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, type PartitionSpace, resolvePartitionSelection } from "../../core/partitions/index.ts";
+import { loadSpaces, ordinalOf, type AssetPartitions } from "../status/index.ts";
+import { type PartitionStatusInfo, wholeAssetVersion } from "../status/index.ts";
+import type { EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../../core/types.ts";
+import { readAssetState } from "../status/index.ts";
+import type { Project } from "../project/index.ts";
+import { createRunEngine } from "./run-engine.ts";
+import { createStateWriter } from "../state/index.ts";
+import { checkEventPayload } from "./checks.ts";
+import { storedBlocks, upstreamOf } from "./check-blocks.ts";
+
+export interface RunReporter {
+  onPlan?(plan: Plan, runId: string | null): void;
+  onStepStart?(step: PlanStep): void;
+  onStepEnd?(step: PlanStep, result: StepResult): void;
+  onLog?(key: string, level: string, message: string): void;
+  onRetry?(step: PlanStep, payload: Record<string, unknown>): void;
+}
+
+export interface MaterializeOptions {
+  selectionText: string;
+  selected: ReadonlySet<string>;
+  stale: boolean;
+  concurrency: number;
+  dryRun: boolean;
+  trigger: string;
+  signal: AbortSignal;
+  reporter?: RunReporter;
+  /** `--partition KEY` / `--partitions RANGE` text (DESIGN §5 grammar), applied to each partitioned asset by its own granularity. */
+  partitionSelection?: string | null;
+  /** `partitionSelection` came from `--partition KEY`: it must name exactly one partition of each asset. */
+  singlePartition?: boolean;
+  /** Called with the run id and plan before any step starts (backfills record them). */
+  onRunCreated?(runId: string, plan: Plan): Promise<void> | void;
+  /** Exact partitions per asset (a resumed backfill), instead of `partitionSelection`. */
+  explicitPartitions?: ReadonlyMap<string, readonly string[]>;
+  /** The run's id, chosen in advance (a daemon's run request carries it). @default a new UUIDv7 */
+  runId?: string;
+  /** Tags recorded with the run. */
+  tags?: Readonly<Record<string, string>>;
+  /** Resolve `partitionSelection` against the partition definitions as they were at this instant (a schedule's tick). @default now */
+  asOf?: number;
+  /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
+  ignoreBlocking?: boolean;
+}
+
+export interface RunOutcome {
+  runId: string | null;
+  status: RunStatus | "nothing" | "planned";
+  plan: Plan;
+  steps: StepResult[];
+  durationMs: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(new Error("aborted"));
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Error("aborted"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+
+export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
+  const t0 = Date.now();
+  const st = await readAssetState(project.graph, project.storage, store, o.stale ? allPartitioned(project) : []);
+  const parts = st.parts;
+  const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
+  const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
+  // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
+  const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
+  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
+  if (o.dryRun || plan.steps.length === 0) {
+    o.reporter?.onPlan?.(plan, null);
+    return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
+  }
+  const runId = o.runId ?? Bun.randomUUIDv7();
+  const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
+  const assets = [...new Set(plan.steps.map((s) => s.key))];
+  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags });
+  await o.onRunCreated?.(runId, plan);
+  o.reporter?.onPlan?.(plan, runId);
+  const stepStarts = new Map<string, number>();
+  // outputs as they were before this run, to report schema changes against
+  const before = new Map<string, MaterializationRecord>(st.latest);
+  for (const [k, p] of parts) if (p.last) before.set(k, p.last);
+  const writer = createStateWriter(store, {
+    flushMs: 250,
+    beforeWrite: (ms) => syncFiles(ms.filter((m) => m.path).map((m) => join(project.storage.dataRoot, m.path))),
+  });
+  let seq = 0;
+  const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
+    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    writer.event(e);
+  };
+  event("run_started", null, null, { selection: o.selectionText, steps: plan.steps.length, trigger: o.trigger });
+  const heartbeat = setInterval(() => {
+    store.updateRun(runId, { heartbeatAt: Date.now() }).catch(() => {});
+  }, 10_000);
+  const engine = await createRunEngine({
+    storage: project.storage,
+    graph: project.graph,
+    runId,
+    resources: project.config.resources ?? {},
+    latest: st.latest,
+    partitions: parts,
+    loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
+    latestSchemas: (key) => store.latestSchemas(key),
+    wholeVersion: async (key) => {
+      await writer.flush();
+      return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));
+    },
+    now: () => Date.now(),
+    onMaterialization: (m: MaterializationRecord) => {
+      // automatic metadata: step duration, and how the schema changed since the previous output
+      const started = stepStarts.get(m.assetKey);
+      const previous = before.get(m.assetKey) ?? null;
+      const change = previous ? schemaChange(previous.schema, m.schema) : null;
+      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(Date.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
+      writer.materialization(m);
+      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
+      if (change) event("schema_change", m.assetKey, m.partitionKey, change);
+    },
+    onCheckResults: (results) => {
+      writer.checkResults(results);
+      for (const r of results) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
+    },
+    onLog: (key, level, message) => {
+      event("log", key, null, { level, message });
+      o.reporter?.onLog?.(key, level, message);
+    },
+  });
+  const deps: ExecuteDeps = {
+    runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
+    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project, st.latest, step.key) : null) : undefined,
+    retryPolicy: (key) => project.graph.assets.get(key)!.retry,
+    emit: (type, step, payload) => {
+      const space = parts.get(step.key)?.space;
+      if (type === "step_failed" && space && step.partitionKeys) {
+        // one failure per partition, with its ordinal, so partition status sees each of them
+        for (const pk of step.partitionKeys) event(type, step.key, pk, { ...payload, ordinal: ordinalOf(space, pk) });
+      } else event(type, step.key, step.partitionKey, payload);
+      if (type === "step_retry") o.reporter?.onRetry?.(step, payload);
+    },
+    onStepStart: (step) => {
+      stepStarts.set(step.key, Date.now());
+      o.reporter?.onStepStart?.(step);
+    },
+    onStepEnd: o.reporter?.onStepEnd,
+    clock: { now: () => Date.now(), sleep },
+    random: Math.random,
+  };
+  let steps: StepResult[] = [];
+  let status: RunStatus = "failed";
+  try {
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal, ignoreBlocking: o.ignoreBlocking });
+    // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
+    const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
+    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
+  } finally {
+    clearInterval(heartbeat);
+    await engine.close();
+    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    await writer.close();
+    await store.updateRun(runId, { status, endedAt: Date.now() });
+  }
+  return { runId, status, plan, steps, durationMs: Date.now() - t0 };
+}
+
+/** Which partitions of each selected partitioned asset to run. */
+function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>, asOfSpaces: ReadonlyMap<string, PartitionSpace> | null): PartitionPlanInput {
+  const targets = new Map<string, IndexSet>();
+  const selectedParts = [...o.selected].filter((k) => parts.has(k));
+  const text = o.partitionSelection ?? null;
+  const parsed = text === null ? null : parsePartitionSelection(text);
+  const clip = new Set(selectedParts.map((k) => parts.get(k)!.space.id)).size > 1;
+  let firstError: unknown = null;
+  for (const key of selectedParts) {
+    const p = parts.get(key)!;
+    const all = IndexSet.range(0, p.space.size);
+    const explicit = o.explicitPartitions?.get(key);
+    if (o.explicitPartitions) {
+      targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
+    } else if (parsed) {
+      // a schedule's tick: "latest" (and every range) means the partitions as they were at the tick
+      const then = asOfSpaces?.get(key) ?? p.space;
+      const status = { materialized: p.materialized, failed: p.failed };
+      const resolve = (options: { clip?: boolean }) => toCurrentSpace(resolvePartitionSelection(parsed, then, { ...status, ...options }), then, p.space);
+      try {
+        targets.set(key, resolve({}));
+      } catch (e) {
+        // several definitions: a key or range outside this one is clipped to it, but one that fits
+        // none of them is an error (exit 2 naming the part), not an empty plan
+        if (!(e instanceof PartitionRangeError) || !clip) throw e;
+        firstError ??= e;
+        try {
+          targets.set(key, resolve({ clip: true }));
+        } catch {
+          targets.set(key, IndexSet.EMPTY);
+        }
+      }
+    } else if (o.stale) {
+      const ps = statuses.get(key);
+      targets.set(key, ps ? ps.missing.union(ps.failed).union(ps.stale) : all.difference(p.materialized).union(p.failed).union(p.codeChanged));
+    }
+    else {
+      throw new DagxError("USAGE", `Asset "${key}" is partitioned (${partitionsLabel(p.space.def)}): pass --partition KEY or --partitions RANGE, e.g. \`dagx materialize ${key} --partitions latest\` (or use \`dagx backfill\`)`);
+    }
+  }
+  if (firstError && [...targets.values()].every((t) => t.isEmpty)) throw firstError;
+  if (o.singlePartition) {
+    for (const [key, t] of targets) {
+      if (t.size <= 1) continue;
+      const space = parts.get(key)!.space;
+      throw new DagxError("USAGE", `--partition ${text} names ${t.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(space.def)}), not one: give a whole key like "${space.keyAt(t.first!)}", or use --partitions for a range`);
+    }
+  }
+  const byKey = project.graph.assets;
+  return {
+    spaces: new Map([...parts].map(([k, p]) => [k, p.space])),
+    targets,
+    materialized: new Map([...parts].map(([k, p]) => [k, p.materialized])),
+    mapping: (down, up) => mappingOf(byKey.get(down)!, byKey.get(up)!),
+    singleRun: new Set([...byKey.values()].filter((a) => a.backfill === "single-run" && (o.trigger === "backfill")).map((a) => a.key)),
+  };
+}
+
+/**
+ * Indices resolved in `then` (the space at an earlier instant) as indices of `now`. A time space
+ * only grows at its end, so its indices stay; a multi-partition with a time dimension renumbers,
+ * so its keys are looked up; a key that is gone is dropped.
+ */
+function toCurrentSpace(set: IndexSet, then: PartitionSpace, now: PartitionSpace): IndexSet {
+  if (then === now || (then.kind !== "multi" && then.size <= now.size)) return set.clip(0, now.size);
+  return IndexSet.fromIndices([...set].map((i) => now.indexOf(then.keyAt(i))).filter((i) => i >= 0));
+}
+
+/** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */
+function earlyCutoff(project: Project, latest: ReadonlyMap<string, MaterializationRecord>, key: string): string | null {
+  const a = project.graph.assets.get(key)!;
+  const m = latest.get(key);
+  if (!m || m.codeVersion !== a.codeVersion) return null;
+  for (const up of a.deps) if (latest.get(up)?.dataVersion !== m.inputVersions[up]) return null;
+  return "fresh: upstream outputs unchanged (early cutoff)";
+}
+
+/** Columns added, removed and retyped between two output schemas; null when equal or unknown. */
+export function schemaChange(before: MaterializationRecord["schema"], after: MaterializationRecord["schema"]): { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } | null {
+  if (!before || !after) return null;
+  const b = new Map(before.map((c) => [c.name, c.type]));
+  const a = new Map(after.map((c) => [c.name, c.type]));
+  const added = [...a.keys()].filter((n) => !b.has(n));
+  const removed = [...b.keys()].filter((n) => !a.has(n));
+  const changed = [...a].filter(([n, t]) => b.has(n) && b.get(n) !== t).map(([name, to]) => ({ name, from: b.get(name)!, to }));
+  return added.length || removed.length || changed.length ? { added, removed, changed } : null;
+}
+
+/** Every partitioned asset: --stale needs their per-partition statuses (they feed unpartitioned ones). */
+function allPartitioned(project: Project): string[] {
+  return [...project.graph.assets.values()].filter((a) => a.partitionsDef).map((a) => a.key);
+}
