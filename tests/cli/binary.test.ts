@@ -1,9 +1,10 @@
 // The compiled dagx binary (scripts/build.ts, DuckDB embedded) run on a copy of examples/shop in a
 // temp folder outside the repo: no node_modules, no bun, no source tree next to it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { DAGX_DTS } from "../../io/project/type-declarations.ts";
 import { buildBinary } from "../../scripts/build.ts";
 import { REPO, dagx, removeProject } from "./helpers.ts";
 
@@ -99,5 +100,13 @@ describe("compiled binary on examples/shop", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('did you mean "orders"');
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  }, 30_000);
+
+  test("dagx types writes the embedded declarations (a text asset inside the binary)", async () => {
+    const r = await run(["types", "--json"]);
+    expect(r.code).toBe(0);
+    const written = readFileSync(join(project, ".dagx/types/dagx.d.ts"), "utf8");
+    expect(written.endsWith(DAGX_DTS)).toBe(true);
+    expect(DAGX_DTS.startsWith('declare module "dagx" {')).toBe(true);
   }, 30_000);
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DAGX_DTS } from "../../io/project/_dagx-dts.generated.ts";
+import { DAGX_DTS } from "../../io/project/type-declarations.ts";
 import { scaffoldFiles } from "../../io/project/scaffold.ts";
 import { generateDagxDts } from "../../scripts/gen-types.ts";
 import { dagx, REPO } from "./helpers.ts";
@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("dagx types declarations", () => {
-  test("io/project/_dagx-dts.generated.ts is up to date with core/public.ts (else run: bun scripts/gen-types.ts)", () => {
+  test("io/project/dagx.d.ts is up to date with core/public.ts (else run: bun scripts/gen-types.ts)", () => {
     expect(DAGX_DTS).toBe(generateDagxDts());
   });
 
