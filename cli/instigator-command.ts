@@ -1,7 +1,8 @@
 /** Shared `list | start | stop | preview` handling of `dagx schedules` and `dagx sensors`. */
 import { DagxError } from "../core/errors.ts";
 import { didYouMean } from "../core/suggest.ts";
-import type { InstigatorState, StateStore, TickRecord } from "../core/types.ts";
+import type { InstigatorState, TickRecord } from "../core/types.ts";
+import type { StateStore } from "../core/state-store.ts";
 import type { Output } from "./output.ts";
 
 export interface Named {

@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { backfillLiveStatus, runBackfill } from "../../io/run/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";

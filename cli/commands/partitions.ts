@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { dynamicDimensionNames, dynamicKeyProblem, isPartitionsDef } from "../../core/partitions/index.ts";
 import type { ProjectGraph } from "../../core/graph.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";

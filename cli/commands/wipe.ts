@@ -9,7 +9,7 @@ import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 import type { Output } from "../output.ts";
 import type { Project } from "../../io/project/index.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { readPartitionState } from "../../io/status/index.ts";
 import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 

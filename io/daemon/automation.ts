@@ -4,7 +4,8 @@
  */
 import { type AutomationAssetState, type AutomationInput, evaluateAutomation, type AutomationResult } from "../../core/automation/index.ts";
 import { IndexSet } from "../../core/partitions/index.ts";
-import type { InstigatorState, RunRequestRecord, StateStore } from "../../core/types.ts";
+import type { InstigatorState, RunRequestRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import { croner } from "./cron.ts";
 import { storedBlocks, upstreamOf } from "../run/index.ts";

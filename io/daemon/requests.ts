@@ -4,7 +4,8 @@
  * and checked against the partition spaces of that instant before the tick is committed.
  */
 import { addedKeyProblem, type NormalizedSensorResult, runRequestProblem, type SelectItem } from "../../core/automation/index.ts";
-import type { InstigatorKind, RunRequestRecord, StateStore } from "../../core/types.ts";
+import type { InstigatorKind, RunRequestRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { createPartitionSpace, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
 import type { Project } from "../project/index.ts";
 

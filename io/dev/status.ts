@@ -5,7 +5,7 @@
  * changed, an upstream changed) gets its count and the command that brings it up to date.
  */
 import { formatRanges, type IndexSet, type PartitionSpace } from "../../core/partitions/index.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 

@@ -12,7 +12,8 @@
 import { hostname } from "node:os";
 import type { StepResult } from "../../core/execute.ts";
 import type { Plan, PlanStep } from "../../core/plan.ts";
-import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { isRunAlive } from "../status/index.ts";
 import { type MaterializeOptions, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
 import type { Project } from "../project/index.ts";

@@ -7,7 +7,8 @@
  */
 import type { ProjectGraph } from "../../core/graph.ts";
 import type { StoredBlock } from "../../core/plan.ts";
-import type { CheckResult, StateStore } from "../../core/types.ts";
+import type { CheckResult } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 
 /** One block, for `status`. */
 export interface BlockInfo extends StoredBlock {

@@ -14,7 +14,8 @@ import { type AssetLogger, createSqlTag, type PartitionContext, type TableInput 
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import type { CheckResult, MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { toParams } from "../tabular/index.ts";
 import { tableHandle } from "./inputs.ts";
 import { describeType } from "./output.ts";

@@ -17,6 +17,9 @@ export function tallyBackfill(pairs: Iterable<readonly [BackfillPartitionStatus,
   return counts;
 }
 
+/** A limit as the stores apply it: a non-negative integer. */
+export const clampLimit = (limit: number): number => Math.max(0, Math.floor(limit));
+
 /** Identity of an (asset, partition) pair as one string. */
 export const slotKey = (r: { assetKey: string; partitionKey: string }): string => `${r.assetKey}\u0000${r.partitionKey}`;
 

@@ -2,7 +2,8 @@
 import { hostname } from "node:os";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
 import { computeStatuses, type StatusInfo } from "../../core/staleness.ts";
-import type { FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../../core/types.ts";
+import type { FailureRecord, MaterializationRecord, RunRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { checkOutputs } from "./output-drift.ts";
 import type { Storage } from "../storage/index.ts";
 import { computePartitionStatuses, type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";

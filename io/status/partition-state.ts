@@ -5,7 +5,8 @@
  */
 import type { ProjectGraph } from "../../core/graph.ts";
 import { createPartitionSpace, IndexSet, ordinalBase, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
-import type { MaterializationRecord, OrdinalRange, PartitionSummary, StateStore } from "../../core/types.ts";
+import type { MaterializationRecord, OrdinalRange, PartitionSummary } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 
 export interface AssetPartitions {
   space: PartitionSpace;

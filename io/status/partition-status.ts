@@ -7,7 +7,8 @@
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
 import { formatRanges, IndexSet, mapToUpstream, type PartitionSpace } from "../../core/partitions/index.ts";
 import type { AssetStatus } from "../../core/staleness.ts";
-import type { MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { hashText } from "../storage/index.ts";
 import type { AssetPartitions } from "./partition-state.ts";
 

@@ -4,7 +4,8 @@
  */
 import { expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
-import type { BackfillPartitionRecord, BackfillRecord, StateStore } from "../../../core/types.ts";
+import type { BackfillPartitionRecord, BackfillRecord } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 
 /** A backfill record with overridable fields. */
 export function makeBackfill(backfillId: string, patch: Partial<BackfillRecord> = {}): BackfillRecord {

@@ -3,7 +3,8 @@
  * Registered by `testStateStore` (tests/io/state-store.contract.ts) for every implementation.
  */
 import { expect, test } from "bun:test";
-import type { CheckResult, StateStore } from "../../../core/types.ts";
+import type { CheckResult } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 
 /** A check result with overridable fields. */
 export function makeCheckResult(assetKey: string, checkName: string, patch: Partial<CheckResult> = {}): CheckResult {

@@ -4,7 +4,8 @@
  */
 import { expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
-import type { InstigatorState, RunRequestRecord, StateStore, TickRecord } from "../../../core/types.ts";
+import type { InstigatorState, RunRequestRecord, TickRecord } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 
 /** An instigator state with overridable fields. */
 export function makeInstigator(name: string, patch: Partial<InstigatorState> = {}): InstigatorState {

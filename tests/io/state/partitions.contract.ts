@@ -4,7 +4,8 @@
  * runs against every implementation.
  */
 import { expect, test } from "bun:test";
-import type { EventRecord, PartitionSummary, StateStore } from "../../../core/types.ts";
+import type { EventRecord, PartitionSummary } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 import { makeEvent, makeMaterialization } from "./store.contract.ts";
 
 const EMPTY: PartitionSummary = {

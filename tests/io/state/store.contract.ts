@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
-import type { EventRecord, MaterializationRecord, MaybePromise, RunRecord, StateStore } from "../../../core/types.ts";
+import type { EventRecord, MaterializationRecord, MaybePromise, RunRecord } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 import { backfillContractTests } from "./backfills.contract.ts";
 import { checkContractTests } from "./checks.contract.ts";
 import { instigatorContractTests } from "./instigators.contract.ts";

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { StateStoreError } from "../../../core/errors.ts";
-import type { StateStore } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 import { openFileLock } from "../../../io/storage/file-lock.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../../io/state/_schema.ts";
 import { whenStateIdle } from "../../../io/state/_session.ts";
