@@ -12,7 +12,9 @@ import { createDuckDBStateStore } from "../../../io/state/duckdb-store.ts";
 import { createMemoryStateStore } from "../../../io/state/memory-store.ts";
 import { createStateWriter } from "../../../io/state/writer.ts";
 import { makeBackfill, makeBackfillPartition } from "./backfills.contract.ts";
-import { makeEvent, makeMaterialization, makeRun, testStateStore } from "./store.contract.ts";
+import { makeMaterialization } from "./materializations.contract.ts";
+import { makeEvent, makeRun } from "./runs.contract.ts";
+import { testStateStore } from "./store.contract.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-state-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
