@@ -92,7 +92,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * PartitionSummary of one asset from its latest records — the in-memory twin of the SQL in
- * io/_state-partitions.ts (same rules: partition "" is not a partition; a failure counts when newer
+ * io/state/_partitions.ts (same rules: partition "" is not a partition; a failure counts when newer
  * than its partition's materialization; a failure without ordinal takes its materialization's).
  */
 export function summarizePartitions(

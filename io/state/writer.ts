@@ -119,7 +119,7 @@ export function createStateWriter(store: StateWriterTarget, options: StateWriter
       accept("a materialization");
       materializations.push(materialization);
       // Committed with the next flush window: a crash before it leaves an output newer than its row,
-      // which status detects (io/output-drift.ts) and --stale repairs. One state session per
+      // which status detects (io/status/output-drift.ts) and --stale repairs. One state session per
       // window instead of per step keeps per-asset overhead low.
       schedule(flushMs);
     },
