@@ -14,6 +14,7 @@ import { insert, jsonRows, rows, stringList, transaction, type Row } from "./_sq
 
 type BackfillPatch = Parameters<BackfillStore["updateBackfill"]>[1];
 
+/** The backfills part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbBackfillStore({ op }: StateOps): BackfillStore {
   return {
     createBackfill: (backfill, partitions) => op("create backfill", (conn) => insertBackfill(conn, backfill, partitions)),

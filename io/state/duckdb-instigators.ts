@@ -17,6 +17,7 @@ import type { StateOps } from "./_ops.ts";
 import { clampLimit } from "./_records.ts";
 import { insert, numberOrNull, rows, stringList, transaction, type Row } from "./_sql.ts";
 
+/** The instigators part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbInstigatorStore({ op }: StateOps): InstigatorStore {
   return {
     listInstigators: () => op("list instigators", selectInstigators),

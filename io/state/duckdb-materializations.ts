@@ -20,6 +20,7 @@ import {
 } from "./_partitions.ts";
 import { numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
 
+/** The materializations part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbMaterializationStore({ op }: StateOps): MaterializationStore {
   return {
     latestMaterializations: (keys, options) =>

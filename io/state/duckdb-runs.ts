@@ -16,6 +16,7 @@ import { insert, jsonOrNull, marks, numberOrNull, rows, stringList, transaction,
 type RunFilter = NonNullable<Parameters<RunStore["listRuns"]>[0]>;
 type RunPatch = Parameters<RunStore["updateRun"]>[1];
 
+/** The runs part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbRunStore({ op, dbPath }: StateOps): RunStore {
   return {
     createRun: (run) => op("create run", (conn) => insertRun(conn, run)),

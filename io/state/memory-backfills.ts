@@ -13,6 +13,7 @@ export interface BackfillTables {
 
 export const createBackfillTables = (): BackfillTables => ({ backfills: new Map(), partitions: new Map() });
 
+/** The backfills part of an in-memory store, over its tables; `open` throws once the store is closed. */
 export function memoryBackfillStore({ backfills, partitions: backfillParts }: BackfillTables, open: OpenCheck): BackfillStore {
   /** Upsert partition records (already copied) by backfill, asset and partition. */
   const putPartitions = (parts: readonly BackfillPartitionRecord[]) => {

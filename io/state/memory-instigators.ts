@@ -21,6 +21,7 @@ export interface InstigatorTables {
 
 export const createInstigatorTables = (): InstigatorTables => ({ instigators: new Map(), ticks: [], requests: new Map() });
 
+/** The instigators part of an in-memory store, over its tables; `open` throws once the store is closed. */
 export function memoryInstigatorStore({ instigators, ticks, requests }: InstigatorTables, open: OpenCheck): InstigatorStore {
   return {
     async listInstigators() {

@@ -26,6 +26,7 @@ export const createMaterializationTables = (): MaterializationTables => ({
   history: [], latest: new Map(), failures: new Map(), checkHistory: [], latestChecks: new Map(), mtimes: new Map(), dynamic: new Map(),
 });
 
+/** The materializations part of an in-memory store, over its tables; `open` throws once the store is closed. */
 export function memoryMaterializationStore(t: MaterializationTables, open: OpenCheck): MaterializationStore {
   const { latest, failures, latestChecks, mtimes, dynamic } = t;
   const unpartitionedOnly = (options?: { unpartitioned?: boolean }) => (r: { partitionKey: string }) => !options?.unpartitioned || r.partitionKey === "";

@@ -13,6 +13,7 @@ export interface RunTables {
 
 export const createRunTables = (): RunTables => ({ runs: new Map(), events: [] });
 
+/** The runs part of an in-memory store, over its tables; `open` throws once the store is closed. */
 export function memoryRunStore({ runs, events }: RunTables, open: OpenCheck): RunStore {
   return {
     async createRun(run) {
