@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { StateStore } from "../core/types.ts";
+import type { StateStore } from "../core/state-store.ts";
 
 export const REPO = path.resolve(import.meta.dir, "..");
 /** The Bun running the benchmark (node_modules/.bin/bun under `npm run bench`). */

@@ -1,5 +1,5 @@
 /** Builds what commands need: output, project (with load errors reported) or state only, state store. */
-import type { StateStore } from "../core/types.ts";
+import type { StateStore } from "../core/state-store.ts";
 import { createDuckDBStateStore } from "../io/state/index.ts";
 import { loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";

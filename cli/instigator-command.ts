@@ -1,14 +1,15 @@
 /** Shared `list | start | stop | preview` handling of `dagx schedules` and `dagx sensors`. */
 import { DagxError } from "../core/errors.ts";
 import { didYouMean } from "../core/suggest.ts";
-import type { InstigatorState, StateStore, TickRecord } from "../core/types.ts";
+import type { InstigatorState, TickRecord } from "../core/types.ts";
+import type { InstigatorStore } from "../core/state-store.ts";
 import type { Output } from "./output.ts";
 
 export interface Named {
   name: string;
 }
 
-export async function instigatorState<T extends Named>(store: StateStore, kind: "schedule" | "sensor", items: readonly T[]): Promise<Map<string, InstigatorState>> {
+export async function instigatorState<T extends Named>(store: InstigatorStore, kind: "schedule" | "sensor", items: readonly T[]): Promise<Map<string, InstigatorState>> {
   const now = Date.now();
   await store.ensureInstigators(items.map((i) => ({ name: i.name, kind, status: "running", createdAt: now, lastTickAt: null, cursor: null, data: {}, updatedAt: now })));
   return new Map((await store.listInstigators()).filter((s) => s.kind === kind).map((s) => [s.name, s]));
@@ -21,7 +22,7 @@ export function pick<T extends Named>(kind: string, items: readonly T[], name: s
   return found;
 }
 
-export async function setStatus(out: Output, store: StateStore, kind: "schedule" | "sensor", item: Named, status: "running" | "stopped"): Promise<number> {
+export async function setStatus(out: Output, store: InstigatorStore, kind: "schedule" | "sensor", item: Named, status: "running" | "stopped"): Promise<number> {
   const now = Date.now();
   const before = (await store.listInstigators()).find((s) => s.name === item.name);
   // a schedule started again does not catch up the ticks that fell while it was stopped

@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord, StateStore } from "../../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord } from "../../core/types.ts";
+import type { BackfillStore } from "../../core/state-store.ts";
 import { backfillLiveStatus, runBackfill } from "../../io/run/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
@@ -68,7 +69,7 @@ export default defineCommand({
   },
 });
 
-async function findBackfill(store: StateStore, id: string | undefined): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] }> {
+async function findBackfill(store: BackfillStore, id: string | undefined): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] }> {
   if (!id) throw new DagxError("USAGE", "Give a backfill id: see `dagx backfill list`");
   const all = await store.listBackfills({ limit: 10_000 });
   const hits = all.filter((b) => b.backfillId === id || b.backfillId.startsWith(id) || b.backfillId.endsWith(id));
@@ -77,7 +78,7 @@ async function findBackfill(store: StateStore, id: string | undefined): Promise<
 }
 
 /** `backfill list | show ID | cancel ID`. */
-async function manage(out: Output, store: StateStore, sub: "list" | "show" | "cancel", id: string | undefined): Promise<number> {
+async function manage(out: Output, store: BackfillStore, sub: "list" | "show" | "cancel", id: string | undefined): Promise<number> {
   if (sub === "list") {
     const list = await store.listBackfills({ limit: 50 });
     const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));

@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { dynamicDimensionNames, dynamicKeyProblem, isPartitionsDef } from "../../core/partitions/index.ts";
 import type { ProjectGraph } from "../../core/graph.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -86,7 +86,7 @@ export function dynamicPartitionNames(graph: ProjectGraph): Set<string> {
  * Forget the materializations of removed keys (history included), so every reader — `dagx query`
  * too, which imports no asset file — sees exactly the partitions state holds. Returns how many.
  */
-async function forgetRemovedKeys(store: StateStore, graph: ProjectGraph, name: string, keys: readonly string[]): Promise<number> {
+async function forgetRemovedKeys(store: MaterializationStore, graph: ProjectGraph, name: string, keys: readonly string[]): Promise<number> {
   const gone = new Set(keys);
   let forgotten = 0;
   for (const asset of graph.assets.values()) {

@@ -9,7 +9,7 @@ import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 import type { Output } from "../output.ts";
 import type { Project } from "../../io/project/index.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 import { readPartitionState } from "../../io/status/index.ts";
 import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 
@@ -50,7 +50,7 @@ export default defineCommand({
 });
 
 /** Forget (and with --data delete) only the given partitions of each selected partitioned asset. */
-async function wipePartitions(out: Output, project: Project, store: StateStore, keys: string[], range: string, data: boolean): Promise<number> {
+async function wipePartitions(out: Output, project: Project, store: MaterializationStore, keys: string[], range: string, data: boolean): Promise<number> {
   const parts = await readPartitionState(project.graph, store, Date.now(), keys);
   const skipped = keys.filter((k) => !parts.has(k));
   if (parts.size === 0) throw new DagxError("USAGE", `--partitions needs partitioned assets; ${keys.map((k) => `"${k}"`).join(", ")} ${keys.length === 1 ? "is" : "are"} not partitioned`);

@@ -4,7 +4,8 @@
  */
 import { type AutomationAssetState, type AutomationInput, evaluateAutomation, type AutomationResult } from "../../core/automation/index.ts";
 import { IndexSet } from "../../core/partitions/index.ts";
-import type { InstigatorState, RunRequestRecord, StateStore } from "../../core/types.ts";
+import type { InstigatorState, RunRequestRecord } from "../../core/types.ts";
+import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import { croner } from "./cron.ts";
 import { storedBlocks, upstreamOf } from "../run/index.ts";
@@ -22,7 +23,7 @@ export interface AutomationData {
 /** Evaluate automation now; returns the result and the run requests to queue. */
 export async function evaluateProjectAutomation(
   project: Project,
-  store: StateStore,
+  store: RunStore & MaterializationStore,
   state: InstigatorState,
   busyHere: ReadonlySet<string>,
   now: number,

@@ -20,7 +20,8 @@ import {
   type SensorInfo,
 } from "../../core/automation/index.ts";
 import { DagxError } from "../../core/errors.ts";
-import type { InstigatorState, StateStore, TickRecord } from "../../core/types.ts";
+import type { InstigatorState, TickRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { openFileLock } from "../storage/index.ts";
 import { croner } from "./cron.ts";
 import { AUTOMATION, evaluateProjectAutomation } from "./automation.ts";

@@ -5,7 +5,8 @@
  * finds, after a restart, that the request's run exists and records what became of it instead of
  * launching it again; a request whose run does not exist yet is launched.
  */
-import type { RunRecord, RunRequestRecord, StateStore } from "../../core/types.ts";
+import type { RunRecord, RunRequestRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { selectAssets } from "../../core/selection/index.ts";
 import { isRunAlive } from "../status/index.ts";
 import { runMaterialize } from "../run/index.ts";

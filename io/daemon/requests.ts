@@ -4,7 +4,8 @@
  * and checked against the partition spaces of that instant before the tick is committed.
  */
 import { addedKeyProblem, type NormalizedSensorResult, runRequestProblem, type SelectItem } from "../../core/automation/index.ts";
-import type { InstigatorKind, RunRequestRecord, StateStore } from "../../core/types.ts";
+import type { InstigatorKind, RunRequestRecord } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 import { createPartitionSpace, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
 import type { Project } from "../project/index.ts";
 
@@ -39,7 +40,7 @@ function dynamicNames(def: PartitionsDef, out: Set<string>): Set<string> {
  * The spaces of the project's partitioned assets at any instant. Dynamic keys are read from state
  * once, plus `adding` (the keys the tick being checked adds before its requests run).
  */
-export async function spacesAt(project: Project, store: StateStore, adding: readonly { name: string; keys: readonly string[] }[] = []): Promise<(at: number) => Map<string, PartitionSpace>> {
+export async function spacesAt(project: Project, store: MaterializationStore, adding: readonly { name: string; keys: readonly string[] }[] = []): Promise<(at: number) => Map<string, PartitionSpace>> {
   const names = new Set<string>();
   for (const a of project.graph.assets.values()) if (a.partitionsDef) dynamicNames(a.partitionsDef, names);
   const dynamic = new Map<string, string[]>();
@@ -64,7 +65,7 @@ export async function spacesAt(project: Project, store: StateStore, adding: read
  */
 export async function sensorRequests(
   project: Project,
-  store: StateStore,
+  store: MaterializationStore,
   sensor: string,
   res: Extract<NormalizedSensorResult, { ok: true }>,
   resolve: (items: readonly SelectItem[]) => string[],

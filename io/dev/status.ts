@@ -5,7 +5,7 @@
  * changed, an upstream changed) gets its count and the command that brings it up to date.
  */
 import { formatRanges, type IndexSet, type PartitionSpace } from "../../core/partitions/index.ts";
-import type { StateStore } from "../../core/types.ts";
+import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 
@@ -27,7 +27,7 @@ export interface DevStatus {
 }
 
 /** Status of `keys` (the assets a reload touched) after the run, from `readAssetState` like `dagx status`. */
-export async function readDevStatus(project: Project, store: StateStore, keys: readonly string[]): Promise<DevStatus> {
+export async function readDevStatus(project: Project, store: RunStore & MaterializationStore, keys: readonly string[]): Promise<DevStatus> {
   const wanted = new Set(keys);
   const partitioned = keys.filter((k) => project.graph.assets.get(k)?.partitioned);
   const st = await readAssetState(project.graph, project.storage, store, partitioned);

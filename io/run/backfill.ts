@@ -12,7 +12,8 @@
 import { hostname } from "node:os";
 import type { StepResult } from "../../core/execute.ts";
 import type { Plan, PlanStep } from "../../core/plan.ts";
-import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../../core/types.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord } from "../../core/types.ts";
+import type { BackfillStore, StateStore } from "../../core/state-store.ts";
 import { isRunAlive } from "../status/index.ts";
 import { type MaterializeOptions, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
 import type { Project } from "../project/index.ts";
@@ -141,7 +142,7 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
   return { backfillId: record.backfillId, status: outcome.runId === null ? "success" : status, outcome, alreadyDone, counts: await countsOf(store, record.backfillId) };
 }
 
-async function countsOf(store: StateStore, backfillId: string): Promise<BackfillCounts> {
+async function countsOf(store: BackfillStore, backfillId: string): Promise<BackfillCounts> {
   return (await store.countBackfillPartitions([backfillId])).get(backfillId)!;
 }
 

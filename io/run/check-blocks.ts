@@ -7,7 +7,8 @@
  */
 import type { ProjectGraph } from "../../core/graph.ts";
 import type { StoredBlock } from "../../core/plan.ts";
-import type { CheckResult, StateStore } from "../../core/types.ts";
+import type { CheckResult } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 
 /** One block, for `status`. */
 export interface BlockInfo extends StoredBlock {
@@ -22,7 +23,7 @@ export function blockReason(r: Pick<CheckResult, "checkName" | "assetKey" | "par
 }
 
 /** Blocks held by the given assets (upstreams of what will run), by asset. */
-export async function storedBlocks(graph: ProjectGraph, store: StateStore, keys: Iterable<string>): Promise<Map<string, BlockInfo[]>> {
+export async function storedBlocks(graph: ProjectGraph, store: MaterializationStore, keys: Iterable<string>): Promise<Map<string, BlockInfo[]>> {
   const wanted = [...new Set(keys)].filter((k) => graph.assets.get(k)?.checks.some((c) => c.blocking && c.severity === "error"));
   const out = new Map<string, BlockInfo[]>();
   if (wanted.length === 0) return out;

@@ -14,7 +14,8 @@ import { type AssetLogger, createSqlTag, type PartitionContext, type TableInput 
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import type { CheckResult, MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 import { toParams } from "../tabular/index.ts";
 import { tableHandle } from "./inputs.ts";
 import { describeType } from "./output.ts";
@@ -231,7 +232,7 @@ export interface CheckSummary {
  * Per asset: counts over the latest result of each (partition, check), and those results — for
  * `dagx status`. Assets without any result are absent from the map.
  */
-export async function checkSummaries(store: StateStore, keys: readonly string[]): Promise<Map<string, CheckSummary>> {
+export async function checkSummaries(store: MaterializationStore, keys: readonly string[]): Promise<Map<string, CheckSummary>> {
   const out = new Map<string, CheckSummary>();
   for (const r of await store.latestCheckResults(keys)) {
     const s = out.get(r.assetKey) ?? out.set(r.assetKey, { passed: 0, failed: 0, warned: 0, latest: [] }).get(r.assetKey)!;

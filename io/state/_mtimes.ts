@@ -1,4 +1,4 @@
-/** Confirmed output mtimes (`output_mtimes`, migration 5): see io/output-drift.ts for why they exist. */
+/** Confirmed output mtimes (`output_mtimes`, migration 5): see io/status/output-drift.ts for why they exist. */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { OutputMtimeRecord } from "../../core/types.ts";
 import { rows, stringList, transaction, upsertNewest } from "./_sql.ts";

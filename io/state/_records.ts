@@ -17,6 +17,9 @@ export function tallyBackfill(pairs: Iterable<readonly [BackfillPartitionStatus,
   return counts;
 }
 
+/** A limit as the stores apply it: a non-negative integer. */
+export const clampLimit = (limit: number): number => Math.max(0, Math.floor(limit));
+
 /** Identity of an (asset, partition) pair as one string. */
 export const slotKey = (r: { assetKey: string; partitionKey: string }): string => `${r.assetKey}\u0000${r.partitionKey}`;
 
@@ -89,7 +92,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * PartitionSummary of one asset from its latest records — the in-memory twin of the SQL in
- * io/_state-partitions.ts (same rules: partition "" is not a partition; a failure counts when newer
+ * io/state/_partitions.ts (same rules: partition "" is not a partition; a failure counts when newer
  * than its partition's materialization; a failure without ordinal takes its materialization's).
  */
 export function summarizePartitions(

@@ -1,7 +1,7 @@
 /**
  * DDL of `.dagx/state.duckdb` and its forward-only migrations.
  *
- * Decisions (measured on DuckDB 1.5, see io/duckdb-state-store.ts):
+ * Decisions (measured on DuckDB 1.5, see io/state/duckdb-store.ts):
  * - No ART indexes on the big tables: DuckDB rewrites index storage at the checkpoint every
  *   close performs, so a PRIMARY KEY on a 1,000,000-row table made each open→write→close
  *   2.5× slower (~75 ms vs ~30 ms). Lookups rely on scans + zonemaps instead.

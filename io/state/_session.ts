@@ -12,12 +12,12 @@
  *   (DuckDB's fcntl lock is per process) and corrupt the file, so sessions never overlap here.
  * - Batching: a session keeps serving this process's jobs — including one its caller queues right
  *   after the previous one resolved — for up to HOLD_MS, saving a checkpoint per job.
- * - Fairness: waiters poll the flock gate (io/_state-lock.ts) every 1–6 ms; a holder that kept
+ * - Fairness: waiters poll the flock gate (io/storage/file-lock.ts) every 1–6 ms; a holder that kept
  *   someone waiting pauses YIELD_MS before its next session, so the file changes hands.
  * - Without the gate (no flock here), tries are DuckDB ATTACHes, with exponential backoff + jitter.
  * - A state file this process cannot write (or whose folder it cannot write: DuckDB writes a WAL
  *   beside it) is attached READ_ONLY, so reading commands work on a read-only `.dagx`; a write
- *   then fails with a message saying so (io/_state-errors.ts), as does a damaged file.
+ *   then fails with a message saying so (io/state/_errors.ts), as does a damaged file.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fs from "node:fs";

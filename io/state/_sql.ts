@@ -1,5 +1,5 @@
 /**
- * SQL helpers of the DuckDB state store (io/duckdb-state-store.ts and its _state-* parts):
+ * SQL helpers of the DuckDB state store (duckdb-store.ts and its duckdb-* parts):
  * statements, bound list parameters, transactions and row ↔ record conversions.
  * Values reach SQL only as bound parameters (DESIGN §11); table names are constants of ours.
  */

@@ -3,7 +3,8 @@
  * `flushMs`, so a run emitting hundreds of events opens the state file a few times a second at most.
  */
 import { StateStoreError } from "../../core/errors.ts";
-import type { CheckResult, EventRecord, MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { CheckResult, EventRecord, MaterializationRecord } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 
 export interface StateWriterOptions {
   /** Longest time an event waits in the buffer before a background flush. @default 250 */
@@ -29,6 +30,9 @@ export interface StateWriter {
   readonly pending: number;
 }
 
+/** What the writer calls: the batched `write` (events + materializations), then the flush's check results. */
+export type StateWriterTarget = Pick<StateStore, "write" | "recordCheckResults">;
+
 const MAX_RETRY_MS = 5_000;
 
 /**
@@ -36,7 +40,7 @@ const MAX_RETRY_MS = 5_000;
  * records), retries with backoff, and reports through `onError`; the next `flush()`/`close()` retries
  * once more and rejects with the error if the batch still cannot be written — nothing is dropped.
  */
-export function createStateWriter(store: StateStore, options: StateWriterOptions = {}): StateWriter {
+export function createStateWriter(store: StateWriterTarget, options: StateWriterOptions = {}): StateWriter {
   const flushMs = options.flushMs ?? 250;
   let events: EventRecord[] = [];
   let materializations: MaterializationRecord[] = [];
@@ -115,7 +119,7 @@ export function createStateWriter(store: StateStore, options: StateWriterOptions
       accept("a materialization");
       materializations.push(materialization);
       // Committed with the next flush window: a crash before it leaves an output newer than its row,
-      // which status detects (io/output-drift.ts) and --stale repairs. One state session per
+      // which status detects (io/status/output-drift.ts) and --stale repairs. One state session per
       // window instead of per step keeps per-asset overhead low.
       schedule(flushMs);
     },

@@ -2,7 +2,8 @@
 import { hostname } from "node:os";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
 import { computeStatuses, type StatusInfo } from "../../core/staleness.ts";
-import type { FailureRecord, MaterializationRecord, RunRecord, StateStore } from "../../core/types.ts";
+import type { FailureRecord, MaterializationRecord, RunRecord } from "../../core/types.ts";
+import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { checkOutputs } from "./output-drift.ts";
 import type { Storage } from "../storage/index.ts";
 import { computePartitionStatuses, type PartitionStatusInfo, wholeAssetVersion } from "./partition-status.ts";
@@ -38,7 +39,7 @@ export function isRunAlive(run: RunRecord, now: number): boolean {
  * Everything status and planning need. `partitionKeys` limits the (more expensive) per-partition
  * status to those partitioned assets; all partitioned assets get their state sets regardless.
  */
-export async function readAssetState(graph: ProjectGraph, storage: Storage, store: StateStore, partitionKeys?: Iterable<string>): Promise<AssetState> {
+export async function readAssetState(graph: ProjectGraph, storage: Storage, store: RunStore & MaterializationStore, partitionKeys?: Iterable<string>): Promise<AssetState> {
   const keys = [...graph.assets.keys()];
   // issued together: the store serves queued jobs in one attach/detach session
   const [, mats, fails, parts, mtimes] = await Promise.all([

@@ -5,7 +5,8 @@
  */
 import type { ProjectGraph } from "../../core/graph.ts";
 import { createPartitionSpace, IndexSet, ordinalBase, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
-import type { MaterializationRecord, OrdinalRange, PartitionSummary, StateStore } from "../../core/types.ts";
+import type { MaterializationRecord, OrdinalRange, PartitionSummary } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 
 export interface AssetPartitions {
   space: PartitionSpace;
@@ -26,7 +27,7 @@ function dynamicNames(def: PartitionsDef, out = new Set<string>()): Set<string> 
 }
 
 /** Build a partition space for every partitioned asset (dynamic keys read from state once per name). */
-export async function loadSpaces(graph: ProjectGraph, store: StateStore, now: number): Promise<Map<string, PartitionSpace>> {
+export async function loadSpaces(graph: ProjectGraph, store: MaterializationStore, now: number): Promise<Map<string, PartitionSpace>> {
   const names = new Set<string>();
   for (const a of graph.assets.values()) if (a.partitionsDef) dynamicNames(a.partitionsDef, names);
   const dynamic = new Map<string, readonly string[]>(await Promise.all([...names].map(async (n) => [n, await store.listDynamicPartitions(n)] as const)));
@@ -55,7 +56,7 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
 }
 
 /** Spaces plus state per partitioned asset among `keys` (all when omitted). */
-export async function readPartitionState(graph: ProjectGraph, store: StateStore, now: number, keys?: Iterable<string>): Promise<Map<string, AssetPartitions>> {
+export async function readPartitionState(graph: ProjectGraph, store: MaterializationStore, now: number, keys?: Iterable<string>): Promise<Map<string, AssetPartitions>> {
   const spaces = await loadSpaces(graph, store, now);
   const wanted = [...(keys ?? spaces.keys())].filter((k) => spaces.has(k));
   const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion)));

@@ -7,7 +7,8 @@
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
 import { formatRanges, IndexSet, mapToUpstream, type PartitionSpace } from "../../core/partitions/index.ts";
 import type { AssetStatus } from "../../core/staleness.ts";
-import type { MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+import type { MaterializationStore } from "../../core/state-store.ts";
 import { hashText } from "../storage/index.ts";
 import type { AssetPartitions } from "./partition-state.ts";
 
@@ -34,7 +35,7 @@ export function wholeAssetVersion(u: Pick<AssetPartitions, "fingerprint">): stri
 
 export async function computePartitionStatuses(
   graph: ProjectGraph,
-  store: StateStore,
+  store: MaterializationStore,
   parts: ReadonlyMap<string, AssetPartitions>,
   latestUnpartitioned: ReadonlyMap<string, MaterializationRecord>,
   keys: Iterable<string>,

@@ -5,7 +5,8 @@
  */
 import { readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { GcCounts, StateStore } from "../../core/types.ts";
+import type { GcCounts } from "../../core/types.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import type { Storage } from "./storage.ts";
 
 export interface GcResult extends GcCounts {

@@ -6,7 +6,8 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dueTicks } from "../../../core/automation/index.ts";
-import type { StateStore, TickRecord } from "../../../core/types.ts";
+import type { TickRecord } from "../../../core/types.ts";
+import type { StateStore } from "../../../core/state-store.ts";
 import { croner } from "../../../io/daemon/cron.ts";
 import { runDaemon } from "../../../io/daemon/daemon.ts";
 import { createDuckDBStateStore } from "../../../io/state/duckdb-store.ts";

@@ -1,9 +1,10 @@
 /**
- * StateStore contract, check part: recordCheckResults / latestCheckResults, and wipe() forgetting them.
- * Registered by `testStateStore` (tests/io/state-store.contract.ts) for every implementation.
+ * `MaterializationStore` contract, check result part: recordCheckResults / latestCheckResults, and
+ * wipe() forgetting them. Registered by `testMaterializationStore` (materializations.contract.ts).
  */
 import { expect, test } from "bun:test";
-import type { CheckResult, StateStore } from "../../../core/types.ts";
+import type { CheckResult } from "../../../core/types.ts";
+import type { MaterializationStoreFixture } from "./materializations.contract.ts";
 
 /** A check result with overridable fields. */
 export function makeCheckResult(assetKey: string, checkName: string, patch: Partial<CheckResult> = {}): CheckResult {
@@ -14,7 +15,7 @@ export function makeCheckResult(assetKey: string, checkName: string, patch: Part
 }
 
 /** Register the check-result tests; `fresh` returns a new empty store closed after the test. */
-export function checkContractTests(fresh: () => Promise<StateStore>): void {
+export function checkContractTests(fresh: () => Promise<MaterializationStoreFixture>): void {
   test("recordCheckResults() then latestCheckResults() round-trips every field, by asset, partition, check", async () => {
     const store = await fresh();
     const failed = makeCheckResult("orders", "unique(id)", {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../../io/state/_schema.ts";
 import { createDuckDBStateStore } from "../../../io/state/duckdb-store.ts";
-import { makeRun } from "./store.contract.ts";
+import { makeRun } from "./runs.contract.ts";
 import { makeRequest, makeTick } from "./instigators.contract.ts";
 
 const REPO = path.join(import.meta.dir, "../../..");

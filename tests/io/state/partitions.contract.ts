@@ -1,11 +1,12 @@
 /**
- * StateStore contract, partition part: ordinals, latestPartitionMaterializations, partitionSummary
- * and dynamic partitions. Registered by `testStateStore` (tests/io/state-store.contract.ts), so it
- * runs against every implementation.
+ * `MaterializationStore` contract, partition part: ordinals, latestPartitionMaterializations,
+ * partitionSummary and dynamic partitions. Registered by `testMaterializationStore`
+ * (materializations.contract.ts), so it runs against every implementation.
  */
 import { expect, test } from "bun:test";
-import type { EventRecord, PartitionSummary, StateStore } from "../../../core/types.ts";
-import { makeEvent, makeMaterialization } from "./store.contract.ts";
+import type { EventRecord, PartitionSummary } from "../../../core/types.ts";
+import { makeMaterialization, type MaterializationStoreFixture } from "./materializations.contract.ts";
+import { makeEvent } from "./runs.contract.ts";
 
 const EMPTY: PartitionSummary = {
   materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, fingerprint: expect.any(String) as unknown as string, last: null,
@@ -23,7 +24,7 @@ const hours = (assetKey: string, ordinals: readonly number[], patch: { at?: numb
   ordinals.map((o) => makeMaterialization(assetKey, { partitionKey: `h${o}`, ordinal: o, ...patch }));
 
 /** Register the partition tests; `fresh` returns a new empty store closed after the test. */
-export function partitionContractTests(fresh: () => Promise<StateStore>): void {
+export function partitionContractTests(fresh: () => Promise<MaterializationStoreFixture>): void {
   test("partitionSummary() fingerprint changes exactly when some partition's data version does", async () => {
     const store = await fresh();
     const fp = async () => (await store.partitionSummary("a", "cv1")).fingerprint;

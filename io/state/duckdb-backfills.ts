@@ -1,19 +1,35 @@
 /**
- * Backfill records of the DuckDB state store: `backfills` (one row per backfill) and
+ * `BackfillStore` over the DuckDB state file: `backfills` (one row per backfill) and
  * `backfill_partitions` (one row per backfill, asset and partition; upserted by delete + insert in
- * one transaction, no index). Every function is one short transaction, so `dagx backfill cancel`
+ * one transaction, no index). Every method is one short job (_ops.ts), so `dagx backfill cancel`
  * in another process can flag a running backfill between two of its writes.
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../../core/errors.ts";
-import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord, StateStore } from "../../core/types.ts";
-import { tallyBackfill } from "./_records.ts";
+import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord } from "../../core/types.ts";
+import type { BackfillStore } from "../../core/state-store.ts";
+import type { StateOps } from "./_ops.ts";
+import { clampLimit, tallyBackfill } from "./_records.ts";
 import { insert, jsonRows, rows, stringList, transaction, type Row } from "./_sql.ts";
 
-type BackfillPatch = Parameters<StateStore["updateBackfill"]>[1];
+type BackfillPatch = Parameters<BackfillStore["updateBackfill"]>[1];
+
+/** The backfills part of a DuckDB store (`ops` is shared with its other parts). */
+export function duckdbBackfillStore({ op }: StateOps): BackfillStore {
+  return {
+    createBackfill: (backfill, partitions) => op("create backfill", (conn) => insertBackfill(conn, backfill, partitions)),
+    updateBackfill: (backfillId, patch) => op("update backfill", (conn) => patchBackfill(conn, backfillId, patch)),
+    updateBackfillPartitions: (partitions) =>
+      partitions.length === 0 ? Promise.resolve() : op("update backfill partitions", (conn) => upsertBackfillPartitions(conn, partitions)),
+    getBackfill: (backfillId) => op("read backfill", (conn) => selectBackfill(conn, backfillId)),
+    listBackfills: (options = {}) => op("list backfills", (conn) => selectBackfills(conn, options.limit)),
+    countBackfillPartitions: (backfillIds) =>
+      backfillIds.length === 0 ? Promise.resolve(new Map()) : op("count backfill partitions", (conn) => countBackfillPartitions(conn, backfillIds)),
+  };
+}
 
 /** Insert a backfill and its partitions in one transaction; a duplicate id fails. */
-export async function insertBackfill(
+async function insertBackfill(
   conn: DuckDBConnection,
   b: BackfillRecord,
   partitions: readonly BackfillPartitionRecord[],
@@ -29,7 +45,7 @@ export async function insertBackfill(
 }
 
 /** Patch the given fields of a backfill; an unknown id fails. */
-export async function patchBackfill(conn: DuckDBConnection, backfillId: string, patch: BackfillPatch): Promise<void> {
+async function patchBackfill(conn: DuckDBConnection, backfillId: string, patch: BackfillPatch): Promise<void> {
   const fields = {
     status: patch.status, updated_at: patch.updatedAt, cancel_requested: patch.cancelRequested, pid: patch.pid, host: patch.host,
   };
@@ -45,7 +61,7 @@ export async function patchBackfill(conn: DuckDBConnection, backfillId: string, 
 }
 
 /** Upsert partition rows by (backfill, asset, partition); the last of duplicates in the list wins. */
-export async function upsertBackfillPartitions(conn: DuckDBConnection, partitions: readonly BackfillPartitionRecord[]): Promise<void> {
+async function upsertBackfillPartitions(conn: DuckDBConnection, partitions: readonly BackfillPartitionRecord[]): Promise<void> {
   const unique = lastPerSlot(partitions);
   if (unique.length === 0) return;
   await transaction(conn, async () => {
@@ -60,7 +76,7 @@ export async function upsertBackfillPartitions(conn: DuckDBConnection, partition
 }
 
 /** A backfill with its partitions (by asset, then partition key), or null. */
-export async function selectBackfill(
+async function selectBackfill(
   conn: DuckDBConnection,
   backfillId: string,
 ): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null> {
@@ -73,14 +89,14 @@ export async function selectBackfill(
 }
 
 /** Backfills, newest first (ties by id, descending). */
-export async function selectBackfills(conn: DuckDBConnection, limit: number | undefined): Promise<BackfillRecord[]> {
-  const bound = limit === undefined ? [] : [Math.max(0, Math.floor(limit))];
+async function selectBackfills(conn: DuckDBConnection, limit: number | undefined): Promise<BackfillRecord[]> {
+  const bound = limit === undefined ? [] : [clampLimit(limit)];
   const sql = `SELECT * FROM backfills ORDER BY created_at DESC, backfill_id DESC${bound.length > 0 ? " LIMIT ?" : ""}`;
   return (await rows(conn, sql, bound)).map(toBackfill);
 }
 
 /** Partition counts per backfill (one GROUP BY over the ids; an id without rows counts zero). */
-export async function countBackfillPartitions(conn: DuckDBConnection, backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>> {
+async function countBackfillPartitions(conn: DuckDBConnection, backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>> {
   const ids = stringList(backfillIds);
   const found = await rows(
     conn,

@@ -1,0 +1,160 @@
+/**
+ * The state store's contract, split by concern (Dagster: run storage, event log storage,
+ * schedule storage). Each concern is a small interface with its own contract suite
+ * (tests/io/state/*.contract.ts); `StateStore` is their intersection plus what spans them.
+ * io/state implements every part twice, over DuckDB and in memory; a PostgreSQL store (DESIGN
+ * §16) implements the same parts against the same suites.
+ *
+ * A function that needs one concern takes that interface (`readPartitionState` a
+ * `MaterializationStore`, `dagx backfill list` a `BackfillStore`); one that needs it all takes
+ * `StateStore`.
+ *
+ * Methods return `Promise`, not `MaybePromise` (STYLE 18): the contract says a call on a closed
+ * store rejects (never throws), callers chain `.catch` on fire-and-forget writes (the heartbeat),
+ * and every store but the in-memory twin does I/O. The twin's methods are `async` for that reason.
+ */
+import type {
+  BackfillCounts,
+  BackfillPartitionRecord,
+  BackfillRecord,
+  CheckResult,
+  ColumnSchema,
+  EventRecord,
+  FailureRecord,
+  GcCounts,
+  InstigatorState,
+  MaterializationRecord,
+  OutputMtimeRecord,
+  PartitionSummary,
+  RunRecord,
+  RunRequestRecord,
+  RunRequestStatus,
+  RunStatus,
+  TickRecord,
+} from "./types.ts";
+
+/** Runs with their tags, and the events of a run (written by `StateStore.write`). Tables `runs`, `run_tags`, `events`. */
+export interface RunStore {
+  /** Insert a new run with its tags; a duplicate id rejects. */
+  createRun(run: RunRecord): Promise<void>;
+  /** Update status / end / heartbeat of a run; an unknown id rejects. */
+  updateRun(runId: string, patch: Partial<Pick<RunRecord, "status" | "endedAt" | "heartbeatAt">>): Promise<void>;
+  /** Runs newest first; `status` and `tags` (every key = value) filter before `limit`. */
+  listRuns(options?: { limit?: number; status?: RunStatus; tags?: Readonly<Record<string, string>> }): Promise<RunRecord[]>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Events of one run in `seq` order. */
+  getEvents(runId: string): Promise<EventRecord[]>;
+  /** Mark runs whose process is gone as abandoned; returns their ids. */
+  markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+}
+
+/**
+ * What is known about assets' outputs: the latest materialization and failure per (asset,
+ * partition), partition summaries, check results, confirmed output mtimes and dynamic partition
+ * keys. Materializations and failures are written by `StateStore.write` (with the events they
+ * come from); check results and mtimes here.
+ */
+export interface MaterializationStore {
+  /**
+   * Latest materialization per (asset, partition) for the given keys (all when omitted);
+   * `unpartitioned` keeps only partition "" rows (status of a 1M-partition asset must not load them all).
+   */
+  latestMaterializations(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<MaterializationRecord[]>;
+  /** Latest failed step per (asset, partition), for the given keys (all when omitted). */
+  latestFailures(keys?: readonly string[], options?: { unpartitioned?: boolean }): Promise<FailureRecord[]>;
+  /** Latest materialization of specific partitions of one asset. */
+  latestPartitionMaterializations(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+  /**
+   * The distinct stored schemas among the latest materializations of one asset (every partition;
+   * null for a row that recorded none). Readers of many partitions decide from these whether the
+   * files differ in columns and which columns the data has, without opening every file.
+   */
+  latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
+  /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
+  partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+  /** Keys of a dynamic partitions definition, in the order they were added. */
+  listDynamicPartitions(name: string): Promise<string[]>;
+  /** Add keys (existing ones are ignored); returns how many were new. */
+  addDynamicPartitions(name: string, keys: readonly string[], now: number): Promise<number>;
+  /** Remove keys; returns how many existed. */
+  removeDynamicPartitions(name: string, keys: readonly string[]): Promise<number>;
+  /** Append check results (history) and keep the newest per asset, partition and check (a tie on time: the later write wins). */
+  recordCheckResults(results: readonly CheckResult[]): Promise<void>;
+  /**
+   * Newest result per (asset, partition, check) of the given assets (all when omitted), by asset, partition, check.
+   * `blockingFailures` keeps only failed blocking results at "error" severity (what blocks a downstream across runs).
+   */
+  latestCheckResults(keys?: readonly string[], options?: { blockingFailures?: boolean }): Promise<CheckResult[]>;
+  /** Confirmed output mtimes of these assets (all when omitted), by asset and partition; the caller matches them to the latest materialization. */
+  confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
+  /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */
+  confirmMtimes(records: readonly OutputMtimeRecord[]): Promise<void>;
+  /** Forget materializations, failures, latest check results and confirmed mtimes of these assets; returns how many materialization rows went. */
+  wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
+}
+
+/** Backfills and the status of each of their (asset, partition) slots. Tables `backfills`, `backfill_partitions`. */
+export interface BackfillStore {
+  /** Insert a backfill and its partitions; a duplicate id rejects. */
+  createBackfill(backfill: BackfillRecord, partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+  updateBackfill(backfillId: string, patch: Partial<Pick<BackfillRecord, "status" | "updatedAt" | "cancelRequested" | "pid" | "host">>): Promise<void>;
+  /** Upsert partition statuses of a backfill (by backfill, asset, partition). */
+  updateBackfillPartitions(partitions: readonly BackfillPartitionRecord[]): Promise<void>;
+  getBackfill(backfillId: string): Promise<{ backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null>;
+  /** Backfills newest first. */
+  listBackfills(options?: { limit?: number }): Promise<BackfillRecord[]>;
+  /** Partition counts per backfill id, from the recorded partition statuses (unknown ids: all zero). */
+  countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
+}
+
+/** Schedules, sensors and automation ("instigators"), their ticks, cursors, and the run requests the daemon launches. */
+export interface InstigatorStore {
+  /** Every known schedule/sensor/automation state. */
+  listInstigators(): Promise<InstigatorState[]>;
+  /** Insert instigators that are not known yet (createdAt = first seen); existing ones are left as they are. */
+  ensureInstigators(states: readonly InstigatorState[]): Promise<void>;
+  /** Change fields of an instigator (start/stop, cursor, …). */
+  updateInstigator(name: string, patch: Partial<Pick<InstigatorState, "status" | "lastTickAt" | "cursor" | "data" | "updatedAt">>): Promise<void>;
+  /**
+   * One transaction: insert the tick, insert its run requests (a request whose runKey exists
+   * already is dropped and reported as a duplicate), and apply the instigator patch (lastTickAt,
+   * cursor, data) — so a cursor is never saved without the runs it asked for.
+   */
+  recordTick(
+    tick: TickRecord,
+    requests: readonly RunRequestRecord[],
+    patch: Partial<Pick<InstigatorState, "lastTickAt" | "cursor" | "data" | "updatedAt">>,
+  ): Promise<{ created: string[]; duplicates: string[] }>;
+  listTicks(options?: { name?: string; limit?: number }): Promise<TickRecord[]>;
+  /** Run requests in queue order (created, then inserted). */
+  listRunRequests(options?: { status?: RunRequestStatus; source?: string; limit?: number }): Promise<RunRequestRecord[]>;
+  updateRunRequest(requestId: string, patch: Partial<Pick<RunRequestRecord, "status" | "runId" | "reason" | "updatedAt">>): Promise<void>;
+}
+
+/**
+ * What spans the concerns, so it belongs to none: each of these is one transaction over the
+ * tables of several parts (or the store as a whole), which a backend can only give where the
+ * parts share a connection.
+ */
+export interface CrossCuttingStore {
+  /**
+   * Append events and materializations in one transaction (either all or none), keeping the latest
+   * materialization and the latest failure (from `step_failed` events) per (asset, partition). It
+   * spans runs (events) and materializations (history, latest rows, failures derived from the events)
+   * because the state writer commits one flush of a run as one unit: a crash leaves all of it or none.
+   */
+  write(batch: { events?: EventRecord[]; materializations?: MaterializationRecord[] }): Promise<void>;
+  /**
+   * Retention: delete finished runs (and their events) that ended before `before`, history rows
+   * (materializations older than `before` that are not the latest of their partition), ticks,
+   * finished run requests and finished backfills older than `before`. Latest materializations,
+   * latest failures and running runs are never touched. With `dryRun`, count the same rows and
+   * delete nothing (the counts are what the real call would remove).
+   */
+  gc(before: number, options?: { dryRun?: boolean }): Promise<GcCounts>;
+  /** Wait for started calls; later calls of every part reject with StateStoreError. */
+  close(): Promise<void>;
+}
+
+/** All access to persistent state goes through this interface (io/state implements it). */
+export type StateStore = RunStore & MaterializationStore & BackfillStore & InstigatorStore & CrossCuttingStore;
