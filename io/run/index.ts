@@ -10,4 +10,3 @@ export { checkSummaries } from "./checks.ts";
 export type { CheckSummary } from "./checks.ts";
 export { runMaterialize } from "./materialize.ts";
 export type { RunOutcome, RunReporter } from "./materialize.ts";
-export { userFrame } from "./user-error.ts";
