@@ -116,7 +116,7 @@ export function stepFailure(run: RunScope, a: StepAttempt, e: unknown): AttemptO
 }
 
 /** The run-wide part of the scope: caches of partition records and this run's own writes. */
-function createRunScope(o: RunEngineOptions): RunScope {
+export function createRunScope(o: RunEngineOptions): RunScope {
   const keyOfDef = new Map<AnyAssetDef, string>();
   for (const a of o.graph.assets.values()) keyOfDef.set(a.def, a.key);
   const inRun = new Map<string, Map<string, MaterializationRecord>>();
