@@ -7,6 +7,8 @@
 import { DagxError } from "../../core/errors.ts";
 import { NO_OUTPUT, type IOManager, type StoredInput, type StoredOutput, storedOutputProblem } from "../../core/io-manager.ts";
 import { callUserCode, type UserCodeSite } from "../../core/user-code.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+import type { Storage } from "../storage/index.ts";
 import { inputContext, outputContext, type StepIO } from "./context.ts";
 import type { IOManagers } from "./registry.ts";
 
@@ -49,10 +51,15 @@ export async function loadInput(managers: IOManagers, step: StepIO, readerKey: s
 }
 
 /** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it). */
-export async function removeOutput(managers: IOManagers, step: StepIO, format: string, assetKey: string, partitionKey: string, location: string, site: UserCodeSite): Promise<void> {
+export async function removeOutput(managers: IOManagers, storage: Storage, record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">): Promise<void> {
+  const { format, assetKey, partitionKey, path: location } = record;
   if (format === NO_OUTPUT || location === "") return;
   const manager = managers.forFormat(format, assetKey);
   if (!manager.remove) return;
+  const noDuckDB = () => Promise.reject(new Error("removing an output needs no DuckDB"));
+  const quiet = () => {};
+  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB };
+  const site: UserCodeSite = { root: storage.root, assetKey, partitionKey: partitionKey || null, runId: record.runId };
   const ctx = outputContext(step, assetKey, partitionKey, []);
   if (managers.isBuiltin(manager)) return manager.remove(ctx, location);
   await callUserCode({ ...site, what: `IO manager "${format}" (remove of "${assetKey}")` }, () => manager.remove!(ctx, location));

@@ -114,6 +114,32 @@ export const total = asset({ ins: { raw } }, (ctx, { raw }) => ctx.sql\`select s
     expect(r.stderr).toContain('Invalid config at dagx.config.ts:2: IO manager "s3" is invalid: it is not made by defineIOManager');
   });
 
+  test("wipe --data removes an output through its IO manager's remove, wherever it stored it", async () => {
+    const dir = project({
+      "a.asset.ts": `import { asset, defineIOManager } from "dagx";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+const own = join(import.meta.dir, "outside");
+const outside = defineIOManager({
+  name: "outside",
+  handleOutput(ctx, value) {
+    mkdirSync(own, { recursive: true });
+    const text = JSON.stringify(value);
+    writeFileSync(join(own, \`\${ctx.assetKey}.json\`), text);
+    return { location: \`\${ctx.assetKey}.json\`, rows: null, bytes: text.length, dataVersion: String(Bun.hash(text)), schema: null };
+  },
+  loadInput: () => null,
+  remove: (_ctx, location) => rmSync(join(own, location)),
+});
+export const kept = asset({ io: outside }, () => ({ a: 1 }));
+`,
+    });
+    ok(await dagx(dir, ["materialize"]));
+    expect(existsSync(join(dir, "outside/kept.json"))).toBe(true);
+    ok(await dagx(dir, ["wipe", "kept", "--data"]));
+    expect(existsSync(join(dir, "outside/kept.json"))).toBe(false);
+  });
+
   test("an IO manager that throws fails the step as user code, with its file:line", async () => {
     const dir = project({
       "ndjson.ts": NDJSON,
