@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isAssetDef } from "../../core/asset.ts";
-import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext, countResults } from "../../core/checks/index.ts";
+import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext } from "../../core/checks/index.ts";
 import { createSqlTag, isTableInput, type PartitionContext, type TableInput } from "../../core/context.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { describeType } from "../../core/describe.ts";
@@ -18,7 +18,7 @@ import { formatDuration } from "../../core/duration.ts";
 import { UserCodeError } from "../../core/errors.ts";
 import { relativeTo } from "../../core/location.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import type { CheckResult, MaterializationRecord, StateStore } from "../../core/types.ts";
+import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
 import { callUserCode, describeThrown } from "../../core/user-code.ts";
 import { type IOManagers, loadInput, type StepIO } from "../iomanagers/index.ts";
 import type { Storage } from "../storage/index.ts";
@@ -225,33 +225,4 @@ export function jsonSafe(v: unknown): unknown {
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, jsonSafe(x)]));
   if (typeof v === "function" || typeof v === "symbol") return String(v);
   return v;
-}
-
-/** Payload of a `check_evaluation` event (the sample stays in check_results). */
-export function checkEventPayload(r: CheckResult): Record<string, unknown> {
-  return { check: r.checkName, passed: r.passed, severity: r.severity, blocking: r.blocking, metadata: r.metadata, ...(r.description ? { description: r.description } : {}), ...(r.error ? { error: r.error } : {}) };
-}
-
-export interface CheckSummary {
-  passed: number;
-  /** Failed at "error" severity (including checks that could not be evaluated). */
-  failed: number;
-  /** Failed at "warn" severity. */
-  warned: number;
-  /** Latest result per partition and check, by partition, then check. */
-  latest: CheckResult[];
-}
-
-/**
- * Per asset: counts over the latest result of each (partition, check), and those results — for
- * `dagx status`. Assets without any result are absent from the map.
- */
-export async function checkSummaries(store: StateStore, keys: readonly string[]): Promise<Map<string, CheckSummary>> {
-  const out = new Map<string, CheckSummary>();
-  for (const r of await store.latestCheckResults(keys)) {
-    const s = out.get(r.assetKey) ?? out.set(r.assetKey, { passed: 0, failed: 0, warned: 0, latest: [] }).get(r.assetKey)!;
-    s.latest.push(r);
-  }
-  for (const s of out.values()) Object.assign(s, countResults(s.latest));
-  return out;
 }

@@ -18,7 +18,7 @@ import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { createStateWriter } from "../state/index.ts";
-import { checkEventPayload } from "./checks.ts";
+import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 
 export interface RunReporter {
