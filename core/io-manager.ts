@@ -109,7 +109,7 @@ export interface IOManagerOptions {
    * `ctx.sql` and with `rows()`/`arrow()`) or a plain value.
    */
   loadInput(ctx: InputContext): MaybePromise<unknown>;
-  /** Delete a stored output (`dagx wipe --data`). @default nothing is deleted */
+  /** Delete the stored output at `location` (`dagx wipe --data`); `ctx.path(location)` is its path under `.dagx/data`. @default nothing is deleted */
   remove?(ctx: OutputContext, location: string): MaybePromise<void>;
 }
 
