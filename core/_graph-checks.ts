@@ -1,10 +1,11 @@
 /** Checks of raw asset definitions that core/graph.ts runs while resolving keys (each throws a DefinitionError naming the asset). */
 import type { AssetOptions } from "./asset.ts";
 import { DefinitionError } from "./errors.ts";
+import { type IOManager, ioOptionProblem } from "./io-manager.ts";
 import { isPartitionsDef } from "./partitions/index.ts";
 
 /** The types and values of an asset's options. */
-export function validateOptions(key: string, where: string, o: AssetOptions): void {
+export function validateOptions(key: string, where: string, o: AssetOptions, ioManagers: Readonly<Record<string, IOManager>> = {}): void {
   const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
   const isRecord = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (o.ins !== undefined && !isRecord(o.ins)) throw bad("ins must be an object of upstream assets, like ins: { orders }");
@@ -14,7 +15,8 @@ export function validateOptions(key: string, where: string, o: AssetOptions): vo
   if (o.backfill !== undefined && o.backfill !== "per-partition" && o.backfill !== "single-run") throw bad(`backfill must be "per-partition" or "single-run" (got ${JSON.stringify(o.backfill)})`);
   if (o.backfill === "single-run" && o.partitions === undefined) throw bad('backfill: "single-run" needs partitions');
   if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
-  if (o.io !== undefined && o.io !== "parquet" && o.io !== "json") throw bad(`io must be "parquet" or "json" (got ${JSON.stringify(o.io)})`);
+  const io = ioOptionProblem(o.io, ioManagers);
+  if (io) throw bad(io);
   if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");
   if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((x) => typeof x === "string"))) throw bad("kinds must be an array of strings");
   if (o.tags !== undefined && (!isRecord(o.tags) || !Object.values(o.tags as object).every((x) => typeof x === "string"))) throw bad("tags must be an object of strings");

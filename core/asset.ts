@@ -8,6 +8,7 @@ import type { AutomationCondition } from "./automation/types.ts";
 import { callerLocation } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
+import type { IOManager } from "./io-manager.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -43,8 +44,12 @@ export interface AssetOptions<
   /** Explicit code version; when it changes the asset is stale. @default a hash of the function and the local modules its file imports */
   codeVersion?: string;
   retry?: RetryPolicy;
-  /** Storage of the output. @default "parquet" for tables, "json" for other values */
-  io?: "parquet" | "json";
+  /**
+   * The IO manager that stores the output: a built-in (`"parquet"`, `"json"`), the name of one
+   * declared in `defineConfig({ ioManagers })`, or an IO manager object.
+   * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values
+   */
+  io?: "parquet" | "json" | (string & {}) | IOManager;
   /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
   ins?: Ins;
   /** Upstreams that must run first but are not loaded (definitions or key strings). */

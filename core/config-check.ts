@@ -1,10 +1,11 @@
 /** Load-time validation of `dagx.config.ts`'s default export: types, ranges and unknown keys. */
-import { describeValue } from "./automation/_select.ts";
+import { describeValue } from "./describe.ts";
 import type { DagxConfig } from "./config.ts";
+import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, NO_OUTPUT } from "./io-manager.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {
@@ -44,5 +45,26 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     }
     config.resources = resources as Record<string, unknown>;
   }
+  if (raw.ioManagers !== undefined) {
+    const checked = checkIOManagers(raw.ioManagers);
+    if ("problem" in checked) return { key: "ioManagers", problem: checked.problem };
+    config.ioManagers = checked.managers;
+  }
   return { config };
+}
+
+/** A name an asset can give as `io:`, recorded in state as the output's format. */
+const IO_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+function checkIOManagers(value: unknown): { managers: Record<string, IOManager> } | { problem: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { problem: `ioManagers must be an object of IO managers by name, like ioManagers: { ndjson: defineIOManager({ … }) } (got ${describeValue(value)})` };
+  }
+  for (const [name, manager] of Object.entries(value)) {
+    if (!IO_NAME.test(name)) return { problem: `IO manager name ${JSON.stringify(name)} must start with a letter and hold only letters, digits, "_" or "-"` };
+    if ((BUILTIN_IO_MANAGERS as readonly string[]).includes(name) || name === NO_OUTPUT) return { problem: `IO manager name "${name}" is taken by dagx's built-in: choose another name` };
+    const problem = ioManagerProblem(manager);
+    if (problem) return { problem: `IO manager "${name}" is invalid: ${problem}` };
+  }
+  return { managers: value as Record<string, IOManager> };
 }

@@ -80,18 +80,32 @@ export class DefinitionError extends DagxError {
   }
 }
 
-/** User code threw while materializing an asset. Keeps the original error as `cause`. */
+/**
+ * User code threw: an asset, a check, a sensor, an IO manager, the config (core/user-code.ts makes
+ * it). `message` is the user's message with their file:line; the original error is `cause`, its
+ * stack kept for --verbose. `detail` (the compiled SQL of a failed ctx.sql) is shown with --verbose.
+ */
 export class UserCodeError extends DagxError {
   constructor(
     message: string,
-    readonly assetKey: string,
+    readonly assetKey: string | null,
     readonly partitionKey: string | null,
-    readonly runId: string,
+    readonly runId: string | null,
+    /** "file:line:col" relative to the project root, when a frame of the user's was found. */
     readonly location: string | null,
     cause: unknown,
+    readonly detail: string | null = null,
   ) {
     super("USER_CODE", message, { cause, exitCode: 1 });
     this.name = "UserCodeError";
+  }
+}
+
+/** An asset returned a value its IO manager cannot store. */
+export class UnsupportedOutputError extends DagxError {
+  constructor(message: string) {
+    super("UNSUPPORTED_OUTPUT", message, { exitCode: 1 });
+    this.name = "UnsupportedOutputError";
   }
 }
 

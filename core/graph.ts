@@ -8,7 +8,9 @@ import type { RawCheckExport } from "./checks/types.ts";
 import type { Definitions, LoadedAsset, LoadError } from "./definitions.ts";
 import { createCaseGuard, validateOptions } from "./_graph-checks.ts";
 import { DefinitionError } from "./errors.ts";
+import type { IOManager } from "./io-manager.ts";
 import { keyProblem } from "./keys.ts";
+import { relativeTo } from "./location.ts";
 import { defaultMapping, isPartitionMapping, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
 import type { GraphView } from "./types.ts";
@@ -40,6 +42,8 @@ export function resolveDefinitions(
   codeVersionOf: (r: RawExport) => string,
   fileCount: number,
   rawChecks: readonly RawCheckExport[] = [],
+  /** IO managers declared in the config: what an asset's `io` may name. */
+  ioManagers: Readonly<Record<string, IOManager>> = {},
 ): Definitions {
   const keyOfDef = new Map<AnyAssetDef, string>();
   const firstAt = new Map<string, RawExport>();
@@ -70,7 +74,7 @@ export function resolveDefinitions(
     const o = r.def.options;
     const key = keyOfDef.get(r.def)!;
     const where = r.def.location ?? r.file;
-    validateOptions(key, where, o);
+    validateOptions(key, where, o, ioManagers);
     const ins: Record<string, string> = {};
     for (const [name, up] of Object.entries(o.ins ?? {})) {
       if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
@@ -218,12 +222,6 @@ export function buildGraph(defs: Definitions): ProjectGraph {
   for (const list of downstream.values()) list.sort();
   const order = topoOrder(assets, upstream);
   return { assets, downstream, upstream, order, errors, instigators: defs.instigators ?? [] };
-}
-
-/** `path` relative to `root` when inside it (core has no node:path). */
-function relativeTo(root: string, path: string): string {
-  const base = root.endsWith("/") ? root : `${root}/`;
-  return path.startsWith(base) ? path.slice(base.length) : path;
 }
 
 /** Kahn's algorithm; on a cycle, throws with the cycle's path. */

@@ -1,18 +1,63 @@
 /**
+ * Source locations from stack traces — the one stack parser of dagx (definition sites, the
+ * user-code boundary, import failures). Reads stack text only: no I/O.
+ */
+
+/** One frame of a stack trace: an absolute file (or `native`, `/$bunfs/…`), line and column. */
+export interface StackFrame {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * The frames of `stack` (its first line, the message, is skipped). JavaScriptCore writes
+ * `at fn (FILE:L:C)` or `at FILE:L:C`; FILE may hold spaces and parentheses, so the location is
+ * everything inside the frame's parentheses, or after `at `, up to the last two `:N`.
+ */
+export function stackFrames(stack: string | undefined): StackFrame[] {
+  if (!stack) return [];
+  const frames: StackFrame[] = [];
+  for (const raw of stack.split("\n").slice(1)) {
+    const line = raw.trim();
+    if (!line.startsWith("at ")) continue;
+    const open = line.indexOf(" (");
+    const where = line.endsWith(")") && open !== -1 ? line.slice(open + 2, -1) : line.slice(3);
+    const m = /^(.+):(\d+):(\d+)$/.exec(where);
+    if (!m) continue;
+    frames.push({ file: m[1]!.replace(/^file:\/\//, ""), line: Number(m[2]), column: Number(m[3]) });
+  }
+  return frames;
+}
+
+/** `path` relative to `root` when inside it, else `path` unchanged (core has no node:path). */
+export function relativeTo(root: string, path: string): string {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path;
+}
+
+/**
  * "file:line" of the user code that called a definition constructor (asset, check, schedule,
  * sensor…): the first stack frame outside dagx's core/ folder (and outside a compiled binary's
- * bundle). Reads a stack trace only — no I/O.
+ * bundle).
  */
 export function callerLocation(): string | null {
-  const frames = (new Error().stack?.split("\n") ?? []).map(parseFrame).filter((f) => f !== null);
+  const frames = stackFrames(new Error().stack);
   const own = frames[0]?.file ?? "";
   const core = own.slice(0, own.lastIndexOf("/") + 1);
   const user = frames.find((f) => !(core !== "" && f.file.startsWith(core)) && !f.file.includes("$bunfs") && !f.file.startsWith("native"));
   return user ? `${user.file}:${user.line}` : null;
 }
 
-function parseFrame(line: string): { file: string; line: number } | null {
-  const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line);
-  if (!m) return null;
-  return { file: m[1]!.replace(/^file:\/\//, ""), line: Number(m[2]) };
+/**
+ * The first frame of `stack` in the project at `root` (not in node_modules, not dagx itself), as
+ * "file:line:col" relative to the root.
+ */
+export function userFrame(stack: string | undefined, root: string): string | null {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  for (const f of stackFrames(stack)) {
+    if (f.file.includes("/node_modules/") || f.file.includes("$bunfs") || !f.file.startsWith(base)) continue;
+    return `${relativeTo(root, f.file)}:${f.line}:${f.column}`;
+  }
+  return null;
 }

@@ -74,7 +74,8 @@ export interface EventRecord {
   payload: Record<string, unknown>;
 }
 
-export type OutputFormat = "parquet" | "json" | "none";
+/** The IO manager that stored an output: a built-in ("parquet", "json"), a project's own by name, or "none" (nothing stored). */
+export type OutputFormat = "parquet" | "json" | "none" | (string & {});
 
 export interface ColumnSchema {
   name: string;

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { normalizeSensorResult } from "../../core/automation/index.ts";
 import { DagxError } from "../../core/errors.ts";
+import { callUserCode } from "../../core/user-code.ts";
 import { invalidSensorReason, sensorRequests } from "../../io/daemon/index.ts";
 import { selectionResolver } from "../../io/project/index.ts";
 import { globalArgs, positionals } from "../args.ts";
@@ -26,12 +27,8 @@ export default defineCommand({
         const logs: string[] = [];
         const log = (level: string) => (...a: unknown[]) => logs.push(`${level}: ${a.map(String).join(" ")}`);
         const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(), signal: AbortSignal.timeout(s.timeoutMs), log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
-        let raw: unknown;
-        try {
-          raw = await s.def.fn(ctx);
-        } catch (e) {
-          throw new DagxError("USER_CODE", `Sensor "${s.name}" threw: ${(e as Error)?.message ?? String(e)}`, { exitCode: 1 });
-        }
+        // a throw is a UserCodeError: `Sensor "s" threw: … (at file:line)`, exit 1
+        const raw = await callUserCode({ root: project.root, definedAt: s.location, what: `Sensor "${s.name}"` }, () => s.def.fn(ctx));
         const res = normalizeSensorResult(raw, s);
         if (!res.ok) throw new DagxError("USER_CODE", res.error, { exitCode: 1 });
         // the daemon's own check: what it would refuse, the preview refuses (exit 1)

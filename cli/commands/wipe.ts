@@ -9,7 +9,9 @@ import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 import type { Output } from "../output.ts";
 import type { Project } from "../../io/project/index.ts";
-import type { MaterializationStore } from "../../core/state-store.ts";
+import type { MaterializationStore, StateStore } from "../../core/state-store.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+import { removeOutput } from "../../io/iomanagers/index.ts";
 import { readPartitionState } from "../../io/status/index.ts";
 import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 
@@ -34,6 +36,8 @@ export default defineCommand({
       const n = await store.wipe(keys);
       let files = 0;
       if (st) {
+        // a project's own IO manager removes what it stored (wherever that is); dagx's folders are cleared below
+        await removeOwnOutputs(project, keys.flatMap((k) => st.latest.get(k) ?? []));
         for (const k of keys) {
           const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...k.split("/")));
           if (st.latest.has(k)) files++;
@@ -61,8 +65,10 @@ async function wipePartitions(out: Output, project: Project, store: Materializat
     const set = resolvePartitionSelection(range, p.space, { materialized: p.materialized, failed: p.failed });
     const pks = [...set].map((i) => p.space.keyAt(i));
     if (!pks.length) continue;
+    const stored = data ? await store.latestPartitionMaterializations(key, pks) : [];
     records += await store.wipe([key], pks);
     if (data) {
+      await removeOwnOutputs(project, stored);
       for (const pk of pks) {
         const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...key.split("/"), ...partitionSegments(p.space, pk)));
         if (safeList(dir).length) files++;
@@ -84,5 +90,12 @@ function safeList(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+/** Outputs stored by a project's own IO managers, removed through them (the built-ins' files go with their folders). */
+async function removeOwnOutputs(project: Project, records: readonly MaterializationRecord[]): Promise<void> {
+  for (const m of records) {
+    if (m.format !== "parquet" && m.format !== "json") await removeOutput(project.ioManagers, project.storage, m);
   }
 }

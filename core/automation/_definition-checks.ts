@@ -3,7 +3,7 @@ import { DagxError, DefinitionError } from "../errors.ts";
 import { parseDuration } from "../duration.ts";
 import { parsePartitionSelection } from "../partitions/index.ts";
 import { didYouMean } from "../suggest.ts";
-import { describeValue } from "./_select.ts";
+import { describeValue } from "../describe.ts";
 import type { SelectItem } from "./types.ts";
 
 /** Resolves select items to asset keys (the loader maps definitions to keys and runs the selection grammar). May throw a DagxError. */

@@ -1,5 +1,6 @@
 /** `select` values (a selection string, an asset definition, or a list of them) as a checked list. */
 import { isAssetDef } from "../asset.ts";
+import { describeValue } from "../describe.ts";
 import type { SelectItem } from "./types.ts";
 
 /** `value` as a non-empty list of select items, or why it is not one. */
@@ -15,12 +16,4 @@ export function selectItems(value: unknown): { items: SelectItem[] } | { problem
     }
   }
   return { items: list as SelectItem[] };
-}
-
-/** A short description of a value for messages: `5`, `"x"`, `an object`, `undefined`. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-  if (value === null || value === undefined || typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "function" ? "a function" : typeof value === "object" ? "an object" : typeof value;
 }

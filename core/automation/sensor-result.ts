@@ -5,7 +5,8 @@
 import { dynamicKeyProblem, parsePartitionSelection } from "../partitions/index.ts";
 import { didYouMean } from "../suggest.ts";
 import { lowerFirst } from "./_definition-checks.ts";
-import { describeValue, selectItems } from "./_select.ts";
+import { describeValue } from "../describe.ts";
+import { selectItems } from "./_select.ts";
 import type { NormalizedRequest, SensorInfo } from "./types.ts";
 
 export type NormalizedSensorResult =

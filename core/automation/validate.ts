@@ -14,7 +14,8 @@ import {
   type SelectionResolver,
   unknownOption,
 } from "./_definition-checks.ts";
-import { describeValue, selectItems } from "./_select.ts";
+import { describeValue } from "../describe.ts";
+import { selectItems } from "./_select.ts";
 import { isAutomationCondition } from "./conditions.ts";
 import { type PartitionsOf, runRequestPartitionsProblem } from "./run-request-check.ts";
 import { isScheduleDef } from "./schedule.ts";

@@ -19,7 +19,8 @@ import {
   sensorDue,
   type SensorInfo,
 } from "../../core/automation/index.ts";
-import { DagxError } from "../../core/errors.ts";
+import { DagxError, UserCodeError } from "../../core/errors.ts";
+import { callUserCode, thrownMessage } from "../../core/user-code.ts";
 import type { InstigatorState, TickRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { openFileLock } from "../storage/index.ts";
@@ -179,13 +180,15 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
   try {
     const log = (level: string) => (...args: unknown[]) => o.log(`sensor ${s.name} ${level}: ${args.map(String).join(" ")}`);
     const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(now), signal: timeout.signal, log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
+    const site = { root: o.project.root, definedAt: s.location, what: `Sensor "${s.name}"` };
     raw = await Promise.race([
-      Promise.resolve().then(() => s.def.fn(ctx)),
+      Promise.resolve().then(() => callUserCode(site, () => s.def.fn(ctx))),
       new Promise((_, reject) => timeout.signal.addEventListener("abort", () => reject(new Error(o.signal.aborted ? "daemon stopping" : `timed out after ${s.timeoutMs} ms`)), { once: true })),
     ]);
   } catch (e) {
-    await o.store.recordTick(tick("failed", `sensor threw: ${(e as Error)?.message ?? String(e)}`), [], { lastTickAt: now, updatedAt: now });
-    o.log(`sensor ${s.name}: tick failed: ${(e as Error)?.message ?? String(e)}`);
+    // the tick keeps the sensor's own words; the log line adds where it threw
+    await o.store.recordTick(tick("failed", `sensor threw: ${thrownMessage(e)}`), [], { lastTickAt: now, updatedAt: now });
+    o.log(`sensor ${s.name}: tick failed: ${thrownMessage(e)}${e instanceof UserCodeError && e.location ? ` (at ${e.location})` : ""}`);
     return;
   } finally {
     clearTimeout(timer);

@@ -39,8 +39,12 @@ declare module "dagx" {
       /** Explicit code version; when it changes the asset is stale. @default a hash of the function and the local modules its file imports */
       codeVersion?: string;
       retry?: RetryPolicy;
-      /** Storage of the output. @default "parquet" for tables, "json" for other values */
-      io?: "parquet" | "json";
+      /**
+       * The IO manager that stores the output: a built-in (`"parquet"`, `"json"`), the name of one
+       * declared in `defineConfig({ ioManagers })`, or an IO manager object.
+       * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values
+       */
+      io?: "parquet" | "json" | (string & {}) | IOManager;
       /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
       ins?: Ins;
       /** Upstreams that must run first but are not loaded (definitions or key strings). */
@@ -743,7 +747,8 @@ declare module "dagx" {
       partitionKey: PartitionKey | null;
       payload: Record<string, unknown>;
   }
-  type OutputFormat = "parquet" | "json" | "none";
+  /** The IO manager that stored an output: a built-in ("parquet", "json"), a project's own by name, or "none" (nothing stored). */
+  type OutputFormat = "parquet" | "json" | "none" | (string & {});
   interface ColumnSchema {
       name: string;
       type: string;
@@ -1100,6 +1105,156 @@ declare module "dagx" {
   function normalizeFreshness(p: unknown, key: string, where: string, validCron: (expr: string, tz: string) => string | null): NormalizedFreshness;
   /** Evaluate a policy for data last materialized at `lastAt` (null: never). */
   function evaluateFreshness(p: NormalizedFreshness, lastAt: number | null, now: number, previousTick: PreviousTick): FreshnessResult;
+
+  // ── io-manager.ts
+  /**
+   * The IO manager port (DESIGN §12): how an asset's output is stored and read back. The run engine
+   * talks only to this contract; Parquet files and JSON values are the two built-ins behind it
+   * (io/iomanagers/), and `defineIOManager` lets a project add its own. Types only, plus the
+   * definition helper and the load-time checks of `io:` — pure.
+   */
+  const IO_MANAGER: unique symbol;
+  /** Names of the built-in IO managers (`io: "parquet" | "json"`); "none" is recorded for an asset that stored nothing. */
+  const BUILTIN_IO_MANAGERS: readonly ["parquet", "json"];
+  const NO_OUTPUT = "none";
+  /** What `handleOutput` reports back; dagx records it on the materialization. */
+  interface StoredOutput {
+      /**
+       * Where the output lives, recorded as the materialization's path and handed back to
+       * `loadInput`/`remove`: for files under `.dagx/data`, the path relative to it (`ctx.file(name).location`).
+       */
+      location: string;
+      /** Row count, when the output is a table. */
+      rows: number | null;
+      /** Stored size in bytes, when known. */
+      bytes: number | null;
+      /** Content hash: identical content must give an identical data version (early cutoff relies on it). */
+      dataVersion: string;
+      /** Column names and types, when the output is a table (schema changes are reported from it). */
+      schema: ColumnSchema[] | null;
+  }
+  /** The output being stored: handed to `handleOutput` and `remove`. */
+  interface OutputContext {
+      /** The asset's key, `a/b` form. */
+      readonly assetKey: string;
+      /** The partition key; "" when the asset is unpartitioned. */
+      readonly partitionKey: string;
+      readonly runId: string;
+      readonly log: AssetLogger;
+      /**
+       * A file for this output in the folder dagx gives it under `.dagx/data` (`<key>/<partition
+       * folders>/`): `path` is where to write (absolute, folder created), `location` what to return.
+       */
+      file(name: string): {
+          path: string;
+          location: string;
+      };
+      /** Absolute path of a location under `.dagx/data` (what `remove` is given). */
+      path(location: string): string;
+      /**
+       * Write `data` to `file(name)` atomically (temp file, rename): a failed write leaves the previous
+       * output in place. Returns the location, the size and the content hash to report.
+       */
+      writeFile(name: string, data: string | Uint8Array): Promise<{
+          location: string;
+          bytes: number;
+          dataVersion: string;
+      }>;
+      /**
+       * A `ctx.sql` query as DuckDB text and positional parameters (`$1`…), inputs spliced as their
+       * table expressions: for a manager that runs the query where its data lives. `await query.rows()`
+       * runs it in the step's DuckDB instead.
+       */
+      compile(query: SqlQuery): {
+          text: string;
+          params: unknown[];
+      };
+  }
+  /** What a downstream step reads of one upstream: the stored outputs of the partitions its mapping names. */
+  interface StoredInput {
+      /** The upstream asset's key. */
+      readonly assetKey: string;
+      /** Locations `handleOutput` returned, one per partition read (one for an unpartitioned upstream, none when no partition it names is stored). */
+      readonly locations: readonly string[];
+      /** The partition key of each location ("" for an unpartitioned upstream). */
+      readonly partitionKeys: readonly string[];
+      /** The upstream's partition dimension names (`date`, `region`…); [] when unpartitioned. */
+      readonly dimensions: readonly string[];
+      /** The key of location `i`, one value per dimension. */
+      keyValues(i: number): readonly string[];
+      /** Recorded schemas: one per location, or one for all of them; null where unknown. */
+      readonly schemas: readonly (readonly ColumnSchema[] | null)[];
+      /** The upstream's columns as last stored (to shape an empty input), or null. */
+      readonly columns: readonly ColumnSchema[] | null;
+  }
+  /** The input being loaded: handed to `loadInput`. */
+  interface InputContext {
+      /** The asset (or check) that reads the input. */
+      readonly assetKey: string;
+      readonly runId: string;
+      readonly upstream: StoredInput;
+      /** Absolute path of a location under `.dagx/data`. */
+      path(location: string): string;
+      /** A DuckDB list literal of exact files, each read literally (no globbing): `read_json(${ctx.fileList(paths)})`. */
+      fileList(paths: readonly string[]): string;
+      /**
+       * A table handle over a table expression of the step's DuckDB (`read_json([...])`, a subquery):
+       * usable in `ctx.sql` as a relation, and loadable with `rows()` / `arrow()`.
+       */
+      table(sql: string, paths?: readonly string[]): TableInput;
+  }
+  /** Options of `defineIOManager`: the port's contract. */
+  interface IOManagerOptions {
+      /** Name in messages and, for a manager given inline as `io: manager`, the name state records. @default the key in `defineConfig({ ioManagers })` */
+      name?: string;
+      /**
+       * Store `value`, the asset's return value as it is (a `ctx.sql` query, an Arrow Table, rows, a
+       * plain value), and report what was stored. Throw to fail the step; the previous output must stay.
+       */
+      handleOutput(ctx: OutputContext, value: unknown): MaybePromise<StoredOutput>;
+      /**
+       * Read an upstream output back for a downstream step: a table handle (`ctx.table(…)`, usable in
+       * `ctx.sql` and with `rows()`/`arrow()`) or a plain value.
+       */
+      loadInput(ctx: InputContext): MaybePromise<unknown>;
+      /** Delete the stored output at `location` (`dagx wipe --data`); `ctx.path(location)` is its path under `.dagx/data`. @default nothing is deleted */
+      remove?(ctx: OutputContext, location: string): MaybePromise<void>;
+  }
+  /** An IO manager, made by `defineIOManager`. */
+  interface IOManager extends IOManagerOptions {
+      readonly [IO_MANAGER]: true;
+  }
+  /**
+   * Define an IO manager: how an asset's output is stored and read back. Declare it in
+   * `defineConfig({ ioManagers: { name: manager } })` and choose it per asset with `io: "name"`
+   * (or pass the object itself as `io`).
+   *
+   * @example
+   * // newline-delimited JSON files beside dagx's own outputs
+   * export const ndjson = defineIOManager({
+   *   async handleOutput(ctx, value) {
+   *     const rows = isSqlQuery(value) ? await value.rows() : (value as Record<string, unknown>[]);
+   *     const file = await ctx.writeFile("data.ndjson", rows.map((r) => JSON.stringify(r)).join("\n"));
+   *     return { ...file, rows: rows.length, schema: null };
+   *   },
+   *   loadInput: (ctx) => {
+   *     const files = ctx.upstream.locations.map((l) => ctx.path(l));
+   *     return ctx.table(`read_json(${ctx.fileList(files)}, format = 'newline_delimited')`, files);
+   *   },
+   * });
+   */
+  function defineIOManager(options: IOManagerOptions): IOManager;
+  /** True when `value` was made by `defineIOManager`. */
+  function isIOManager(value: unknown): value is IOManager;
+  /** Why `value` cannot be a `defineIOManager` argument's result, or null. */
+  function ioManagerProblem(value: unknown): string | null;
+  /**
+   * Why an asset's `io` option names no usable IO manager, given those `declared` in the config
+   * (a built-in name, a declared name, a declared object, or an inline object with its own name), or null.
+   */
+  function ioOptionProblem(io: unknown, declared: Readonly<Record<string, IOManager>>): string | null;
+  /** Why what `handleOutput` returned is not a StoredOutput, or null. */
+  function storedOutputProblem(v: unknown): string | null;
 
   // ── partitions/index.ts
   /**
@@ -1486,13 +1641,25 @@ declare module "dagx" {
           cause?: unknown;
       });
   }
-  /** User code threw while materializing an asset. Keeps the original error as `cause`. */
+  /**
+   * User code threw: an asset, a check, a sensor, an IO manager, the config (core/user-code.ts makes
+   * it). `message` is the user's message with their file:line; the original error is `cause`, its
+   * stack kept for --verbose. `detail` (the compiled SQL of a failed ctx.sql) is shown with --verbose.
+   */
   class UserCodeError extends DagxError {
-      readonly assetKey: string;
+      readonly assetKey: string | null;
       readonly partitionKey: string | null;
-      readonly runId: string;
+      readonly runId: string | null;
+      /** "file:line:col" relative to the project root, when a frame of the user's was found. */
       readonly location: string | null;
-      constructor(message: string, assetKey: string, partitionKey: string | null, runId: string, location: string | null, cause: unknown);
+      readonly detail: string | null;
+      constructor(message: string, assetKey: string | null, partitionKey: string | null, runId: string | null, 
+      /** "file:line:col" relative to the project root, when a frame of the user's was found. */
+      location: string | null, cause: unknown, detail?: string | null);
+  }
+  /** An asset returned a value its IO manager cannot store. */
+  class UnsupportedOutputError extends DagxError {
+      constructor(message: string);
   }
   /**
    * A `ctx.sql` query that failed: DuckDB's error, a parameter that cannot be bound, or a value where
@@ -1525,6 +1692,11 @@ declare module "dagx" {
       concurrency?: number;
       /** Values handed to every asset as `ctx.resources`. */
       resources?: Record<string, unknown>;
+      /**
+       * IO managers by name, made by `defineIOManager`: an asset chooses one with `io: "name"`. The
+       * built-ins `"parquet"` and `"json"` need no declaration.
+       */
+      ioManagers?: Record<string, IOManager>;
   }
   /**
    * Type the project configuration.
@@ -1953,6 +2125,6 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, InputOf, InputsOf, MultiPartitionsDef, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, isIOManager, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }

@@ -8,13 +8,17 @@ import { isAssetDef } from "../../core/asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
+import type { IOManager } from "../../core/io-manager.ts";
+import { stackFrames } from "../../core/location.ts";
+import { callUserCode, thrownValue } from "../../core/user-code.ts";
 import type { RawCheckExport } from "../../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { createCodeVersioner } from "./code-version.ts";
 import { discoverAssetFiles } from "./discover.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 
-export async function loadDefinitions(root: string): Promise<Definitions> {
+/** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
+export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions> {
   registerDagxModule();
   const files = discoverAssetFiles(root);
   const raw: RawExport[] = [];
@@ -26,7 +30,7 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
     let mod: Record<string, unknown>;
     versioner.prime(file);
     try {
-      mod = (await import(file)) as Record<string, unknown>;
+      mod = await importUserModule(root, file);
     } catch (e) {
       errors.push(describeLoadError(root, file, e));
       continue;
@@ -40,7 +44,7 @@ export async function loadDefinitions(root: string): Promise<Definitions> {
       else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks), instigators };
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators };
 }
 
 type Definition =
@@ -69,10 +73,18 @@ function fileStem(file: string): string {
   return file.slice(file.lastIndexOf("/") + 1).replace(/\.asset\.ts$/, "");
 }
 
-/** file:line and a code frame for an import failure (syntax error or a throw at module top level). */
+/** Import a file of the user's (an asset file, the config): its top level is user code, run through the boundary. */
+export async function importUserModule(root: string, file: string): Promise<Record<string, unknown>> {
+  return (await callUserCode({ root }, () => import(file))) as Record<string, unknown>;
+}
+
+/**
+ * file:line and a code frame for an import failure (syntax error or a throw at module top level).
+ * A build error has its position; a throw is located by its first frame outside dagx.
+ */
 export function describeLoadError(root: string, file: string, e: unknown): LoadError {
   type Err = { name?: string; message?: string; position?: { file?: string; line?: number; column?: number } | null; stack?: string; errors?: unknown[] };
-  let err = e as Err;
+  let err = thrownValue(e) as Err;
   // Bun reports several syntax errors of one file as an AggregateError ("3 errors building …")
   // of BuildMessages: point at the first one, which has the position
   const inner = Array.isArray(err?.errors) ? (err.errors as Err[]).find((x) => x?.position?.line) : undefined;
@@ -85,11 +97,10 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
   } else if (typeof err?.stack === "string") {
     // the first frame in user code: a DefinitionError thrown by dagx's own API (staticPartitions(),
     // daily() …) at module top level must point at the user's call, not at dagx's source
-    for (const m of err.stack.split("\n").slice(1).join("\n").matchAll(/\(?(\/[^():\s]+):(\d+):\d+\)?/g)) {
-      if (isDagxSource(m[1]!)) continue;
-      at = m[1]!;
-      line = Number(m[2]);
-      break;
+    const frame = stackFrames(err.stack).find((f) => f.file.startsWith("/") && !isDagxSource(f.file));
+    if (frame) {
+      at = frame.file;
+      line = frame.line;
     }
   }
   // the header names the user's file, never a file of dagx itself
@@ -99,7 +110,7 @@ export function describeLoadError(root: string, file: string, e: unknown): LoadE
   }
   const kind = err?.name === "BuildMessage" || err?.name === "ResolveMessage" ? "syntax error" : "error";
   const importer = at !== file ? ` (imported by ${relative(root, file) || file})` : "";
-  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(e)}`;
+  const message = `${kind === "syntax error" ? "Syntax error" : "Error"} in ${relative(root, at) || at}${line ? `:${line}` : ""}${importer}: ${err?.message ?? String(err)}`;
   return { file: at, line, message, frame: line ? codeFrame(at, line) : undefined, stack: typeof err?.stack === "string" ? err.stack : undefined };
 }
 

@@ -7,11 +7,13 @@ import type { LoadError } from "../../core/definitions.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
 import { buildGraph, type ProjectGraph } from "../../core/graph.ts";
 import { attachLoadErrors } from "../../core/load-errors.ts";
-import { codeFrame, describeLoadError, loadDefinitions } from "./loader.ts";
+import { callUserCode, thrownMessage, thrownValue } from "../../core/user-code.ts";
+import { codeFrame, describeLoadError, importUserModule, loadDefinitions } from "./loader.ts";
 import { createStorage, type Storage } from "../storage/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 import { loadInstigators, type ProjectInstigators } from "./instigators.ts";
-import { userFrame } from "../run/index.ts";
+import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
+import { userFrame } from "../../core/location.ts";
 
 export interface Project {
   root: string;
@@ -20,6 +22,8 @@ export interface Project {
   graph: ProjectGraph;
   /** Schedules, sensors and automation conditions, validated. */
   instigators: ProjectInstigators;
+  /** The IO managers outputs go through: built-ins, declared, inline. */
+  ioManagers: IOManagers;
   loadMs: number;
 }
 
@@ -87,10 +91,10 @@ export async function loadConfig(root: string): Promise<DagxConfig> {
   registerDagxModule();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(file)) as Record<string, unknown>;
+    mod = await importUserModule(root, file);
   } catch (e) {
     const le = describeLoadError(root, file, e);
-    throw new DefinitionError("DEFINITION_LOAD", `${le.message}${le.frame ? `\n${le.frame}` : ""}`, file, { cause: e });
+    throw new DefinitionError("DEFINITION_LOAD", `${le.message}${le.frame ? `\n${le.frame}` : ""}`, file, { cause: thrownValue(e) });
   }
   const names = Object.keys(mod);
   if (names.length === 0) return {};
@@ -102,9 +106,10 @@ export async function loadConfig(root: string): Promise<DagxConfig> {
   if (!names.includes("default")) throw invalid(null, `it has no default export (it exports ${names.map((n) => `"${n}"`).join(", ")}): write export default defineConfig({ … })`);
   let checked: ReturnType<typeof checkConfig>;
   try {
-    checked = checkConfig(mod.default);
+    // reading the exported value runs the user's getters
+    checked = callUserCode({ root }, () => checkConfig(mod.default));
   } catch (e) {
-    throw invalid(null, `reading it threw: ${(e as Error)?.message ?? String(e)}`, e);
+    throw invalid(null, `reading it threw: ${thrownMessage(e)}`, thrownValue(e));
   }
   if ("config" in checked) return checked.config;
   throw invalid(checked.key, checked.problem);
@@ -130,12 +135,13 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   const config = await loadConfig(root);
   let loadErrors: readonly LoadError[] = [];
   try {
-    const defs = await loadDefinitions(root);
+    const defs = await loadDefinitions(root, config.ioManagers);
     loadErrors = defs.errors;
     const built = buildGraph(defs);
     const instigators = loadInstigators(built, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
-    return { root, storage: createStorage(root), config, graph, instigators, loadMs: options.now() - t0 };
+    const ioManagers = createIOManagers(config, graph.assets.values());
+    return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0 };
   } catch (e) {
     throw definitionFailure(e, root, loadErrors);
   }

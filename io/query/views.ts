@@ -79,8 +79,10 @@ export function storedDimensions(key: string, relPath: string): string[] {
 async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly MaterializationRecord[], space: PartitionSpace | undefined): Promise<TableExpr> {
   const inSpace = space ? all.filter((m) => m.partitionKey !== "" && space.indexOf(m.partitionKey) >= 0) : all;
   if (inSpace.length === 0) return "none of its materialized partitions is in its partitions definition now";
-  const format = inSpace[0]!.format;
-  if (format === "none") return "it stores no output (side-effect asset)";
+  const stored = inSpace[0]!.format;
+  if (stored === "none") return "it stores no output (side-effect asset)";
+  if (stored !== "parquet" && stored !== "json") return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs dagx stores itself`;
+  const format = stored as "parquet" | "json";
   const records = inSpace.filter((m) => m.format === format && existsSync(join(storage.dataRoot, m.path)));
   const files = records.map((m) => join(storage.dataRoot, m.path));
   if (files.length === 0) return "its output files are missing: materialize it again";

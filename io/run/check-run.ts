@@ -10,12 +10,13 @@ import { DagxError } from "../../core/errors.ts";
 import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../../core/partitions/index.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
-import { checkEventPayload, runAssetChecks } from "./checks.ts";
+import { checkEventPayload } from "./check-results.ts";
+import { runAssetChecks } from "./checks.ts";
 import { keyColumns } from "../tabular/index.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import { type AssetPartitions, readPartitionState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
-import { partitionContext } from "./run-engine.ts";
+import { partitionContext } from "./step-context.ts";
 import { createStateWriter } from "../state/index.ts";
 
 export interface CheckCommandOptions {
@@ -80,7 +81,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       event("log", key, null, { level, message });
       o.onLog?.(key, level, message);
     };
-    const run = { storage: project.storage, runId, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
       const space = parts.get(key)?.space;

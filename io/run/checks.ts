@@ -1,34 +1,37 @@
 /**
  * The check runner: evaluates an asset's checks over its stored outputs, one partition at a time.
- * Built-ins are SQL over the stored Parquet (core/checks/sql.ts) run in the caller's DuckDB — no row
- * enters JS except a sample of at most 5 failing ones. `check()` functions get the same handle a
- * downstream asset would, through one error boundary with a timeout: a check that throws, times out
- * or returns nonsense is a failed check carrying the reason, never a crashed step.
+ * Built-ins are SQL over the stored table (core/checks/sql.ts) run in the caller's DuckDB — no row
+ * enters JS except a sample of at most 5 failing ones. `check()` functions get the same handle (or
+ * value) a downstream asset would, loaded by the IO manager that stored it, and are called through
+ * the user-code boundary with a timeout: a check that throws, times out or returns nonsense is a
+ * failed check carrying the reason, never a crashed step.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isAssetDef } from "../../core/asset.ts";
-import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext, countResults } from "../../core/checks/index.ts";
-import { type AssetLogger, createSqlTag, type PartitionContext, type TableInput } from "../../core/context.ts";
+import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext } from "../../core/checks/index.ts";
+import { createSqlTag, isTableInput, type PartitionContext, type TableInput } from "../../core/context.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
+import { describeType } from "../../core/describe.ts";
 import { formatDuration } from "../../core/duration.ts";
+import { UserCodeError } from "../../core/errors.ts";
+import { relativeTo } from "../../core/location.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
-import type { MaterializationStore } from "../../core/state-store.ts";
-import { toParams } from "../tabular/index.ts";
-import { tableHandle } from "./inputs.ts";
-import { describeType } from "./output.ts";
+import { callUserCode, describeThrown } from "../../core/user-code.ts";
+import { type IOManagers, loadInput, type StepIO } from "../iomanagers/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { partitionFilesSql } from "../tabular/index.ts";
 import { bindablePath } from "../storage/index.ts";
-import { parquetSql } from "../tabular/index.ts";
-import { describeUserError } from "./user-error.ts";
-import { createSqlRunner } from "./user-sql.ts";
+import { toParams } from "../tabular/index.ts";
+import { makeLogger } from "./step-context.ts";
+import { createSqlRunner, runUserSql } from "./user-sql.ts";
 
 export interface CheckRunContext {
   storage: Storage;
   runId: string;
+  /** The IO managers that load each stored output back. */
+  ioManagers: IOManagers;
   resources: Readonly<Record<string, unknown>>;
   /** The run's DuckDB connection (opened on first use). */
   conn(): Promise<DuckDBConnection>;
@@ -50,19 +53,20 @@ type Verdict = Pick<CheckResult, "passed" | "metadata" | "sample" | "error">;
 export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, targets: readonly CheckTarget[], signal: AbortSignal): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const t of targets) {
-    const abs = t.record.path ? join(c.storage.dataRoot, t.record.path) : "";
-    const stored = t.record.format === "none" || existsSync(abs);
+    // the built-ins store one file per output: a missing one is reported as such; another IO manager's output is its own business
+    const file = t.record.format === "parquet" || t.record.format === "json";
+    const stored = !file || existsSync(join(c.storage.dataRoot, t.record.path));
     let columns: Promise<{ name: string; type: string }[]> | null = null;
-    let table: Promise<string> | null = null;
-    // the same table a downstream reader of this partition gets: the file, read literally, with its key columns
-    const tableOf = () => (table ??= storedTableSql(c, t, abs));
-    const columnsOf = () => (columns ??= tableOf().then((sql) => describeColumns(c, sql)));
+    let data: Promise<unknown> | null = null;
+    // what a downstream reader of this partition gets, from the same IO manager (Parquet: the file, read literally, with its key columns)
+    const dataOf = () => (data ??= loadTarget(c, asset, t));
+    const columnsOf = (sql: string) => (columns ??= describeColumns(c, sql));
     for (const check of asset.checks) {
       const verdict: Verdict = !stored
         ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
         : check.kind === "builtin"
-          ? await runBuiltin(c, asset, t.record, tableOf, check.spec, columnsOf)
-          : await runFunction(c, asset, check, t, abs, tableOf, signal);
+          ? await runBuiltin(c, asset, t.record, dataOf, check.spec, columnsOf)
+          : await runFunction(c, asset, check, t, dataOf, signal);
       if (stored && verdict.error && check.kind === "builtin" && check.location) verdict.error += ` (check declared at ${relativeTo(c.storage.root, check.location)})`;
       results.push({
         runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, checkName: check.name, at: c.now(),
@@ -75,11 +79,21 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
 
 const failure = (error: string, metadata: Record<string, unknown> = {}): Verdict => ({ passed: false, metadata, sample: null, error });
 
-/** The table expression of a target's stored Parquet file. */
-function storedTableSql(c: CheckRunContext, t: CheckTarget, abs: string): Promise<string> {
+/** The target's stored output, loaded by the IO manager that stored it (undefined for a side-effect asset). */
+function loadTarget(c: CheckRunContext, asset: LoadedAsset, t: CheckTarget): Promise<unknown> {
   const k = t.keyColumns;
-  if (!k || t.record.format !== "parquet") return Promise.resolve(parquetSql([abs]));
-  return partitionFilesSql({ files: [abs], dims: k.dims, keyOf: () => k.values, schemas: [t.record.schema] }, c.conn);
+  const stored = {
+    assetKey: asset.key,
+    locations: [t.record.path],
+    partitionKeys: [t.record.partitionKey],
+    dimensions: k?.dims ?? [],
+    keyValues: () => k?.values ?? [],
+    schemas: [t.record.schema],
+    columns: t.record.schema,
+  };
+  const io: StepIO = { storage: c.storage, runId: c.runId, log: makeLogger((level, message) => c.onLog(asset.key, level, message)), conn: c.conn, resolveRef: () => null, runSql: (q, exec) => runUserSql(q, () => null, exec) };
+  const site = { root: c.storage.root, assetKey: asset.key, partitionKey: t.record.partitionKey || null, runId: c.runId };
+  return loadInput(c.ioManagers, io, asset.key, t.record.format, stored, site);
 }
 
 /** Column names and types of a stored table, read with DuckDB `DESCRIBE` (schema only). */
@@ -92,16 +106,22 @@ async function runBuiltin(
   c: CheckRunContext,
   asset: LoadedAsset,
   record: MaterializationRecord,
-  tableOf: () => Promise<string>,
+  dataOf: () => Promise<unknown>,
   spec: BuiltinCheckSpec,
-  columnsOf: () => Promise<{ name: string; type: string }[]>,
+  columnsOf: (sql: string) => Promise<{ name: string; type: string }[]>,
 ): Promise<Verdict> {
-  if (record.format !== "parquet") {
+  if (record.format === "json" || record.format === "none") {
     return failure(`built-in checks run SQL over a table, but "${asset.key}" is stored as ${record.format === "json" ? "JSON" : "nothing (a side-effect asset)"}: check it with check(${asset.key}, (ctx, value) => …) instead`);
   }
+  let table: string | null = null;
   try {
-    const sql = builtinCheckSql(spec, await tableOf());
-    const cols = await columnsOf();
+    const data = await dataOf();
+    if (!isTableInput(data)) {
+      return failure(`built-in checks run SQL over a table, but IO manager "${record.format}" reads "${asset.key}" back as ${describeType(data)}: check it with check(${asset.key}, (ctx, value) => …) instead`);
+    }
+    table = data.sql;
+    const sql = builtinCheckSql(spec, table);
+    const cols = await columnsOf(table);
     const known = new Set(cols.map((x) => x.name.toLowerCase())); // DuckDB matches identifiers case-insensitively
     const missing = sql.columns.find((name) => !known.has(name.toLowerCase()));
     if (missing !== undefined) {
@@ -116,7 +136,7 @@ async function runBuiltin(
     return { passed: false, metadata, sample, error: null };
   } catch (e) {
     const message = duckdbMessage(e);
-    const cols = spec.kind === "expr" && /column|not found/i.test(message) ? await columnsOf().catch(() => null) : null;
+    const cols = table !== null && spec.kind === "expr" && /column|not found/i.test(message) ? await columnsOf(table).catch(() => null) : null;
     return failure(`${message}${cols ? ` (columns of "${asset.key}": ${cols.map((x) => x.name).join(", ")})` : ""}`);
   }
 }
@@ -144,8 +164,7 @@ async function runFunction(
   asset: LoadedAsset,
   check: Extract<AssetCheck, { kind: "function" }>,
   t: CheckTarget,
-  abs: string,
-  tableOf: () => Promise<string>,
+  dataOf: () => Promise<unknown>,
   signal: AbortSignal,
 ): Promise<Verdict> {
   const controller = new AbortController();
@@ -153,7 +172,7 @@ async function runFunction(
   signal.addEventListener("abort", onAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const data = t.record.format === "parquet" ? tableHandle(asset.key, [abs], await tableOf(), c.conn) : t.record.format === "json" ? JSON.parse(readFileSync(abs, "utf8")) : undefined;
+    const data = await dataOf();
     const ctx = checkContext(c, asset, check.name, t.partition, data, controller.signal);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -161,7 +180,8 @@ async function runFunction(
         reject(new CheckTimeout());
       }, check.timeoutMs);
     });
-    const out = await Promise.race([Promise.resolve().then(() => check.fn(ctx, data)), timeout]);
+    const site = { root: c.storage.root, assetKey: asset.key, partitionKey: t.record.partitionKey || null, runId: c.runId, definedAt: check.location ?? null };
+    const out = await Promise.race([Promise.resolve().then(() => callUserCode(site, () => check.fn(ctx, data))), timeout]);
     if (typeof out === "boolean") return { passed: out, metadata: {}, sample: null, error: null };
     if (typeof out === "object" && out !== null && typeof (out as { passed?: unknown }).passed === "boolean") {
       const o = out as { passed: boolean; metadata?: unknown };
@@ -173,7 +193,7 @@ async function runFunction(
     return failure(`check "${check.name}" returned ${describeType(out)}: return true/false or { passed, metadata }`);
   } catch (e) {
     if (e instanceof CheckTimeout) return failure(`check "${check.name}" timed out after ${formatDuration(check.timeoutMs)}: make it faster or raise its timeout option (at ${relativeTo(c.storage.root, check.location ?? "?")})`);
-    return failure(describeUserError(e, c.storage.root, check.location ?? null).message);
+    return failure(e instanceof UserCodeError ? e.message : describeThrown(e, c.storage.root, check.location ?? null).message);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
@@ -185,8 +205,7 @@ class CheckTimeout extends Error {}
 /** `ctx` of a check function; `ctx.sql` accepts the data handle (or the asset definition) as a table. */
 function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal): CheckContext {
   const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
-  const sink = (level: string) => (...args: unknown[]) => c.onLog(asset.key, level, args.map((a) => (typeof a === "string" ? a : Bun.inspect(a))).join(" "));
-  const log: AssetLogger = { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") };
+  const log = makeLogger((level, message) => c.onLog(asset.key, level, message));
   return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
 }
 
@@ -206,38 +225,4 @@ export function jsonSafe(v: unknown): unknown {
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, jsonSafe(x)]));
   if (typeof v === "function" || typeof v === "symbol") return String(v);
   return v;
-}
-
-function relativeTo(root: string, path: string): string {
-  const base = root.endsWith("/") ? root : `${root}/`;
-  return path.startsWith(base) ? path.slice(base.length) : path;
-}
-
-/** Payload of a `check_evaluation` event (the sample stays in check_results). */
-export function checkEventPayload(r: CheckResult): Record<string, unknown> {
-  return { check: r.checkName, passed: r.passed, severity: r.severity, blocking: r.blocking, metadata: r.metadata, ...(r.description ? { description: r.description } : {}), ...(r.error ? { error: r.error } : {}) };
-}
-
-export interface CheckSummary {
-  passed: number;
-  /** Failed at "error" severity (including checks that could not be evaluated). */
-  failed: number;
-  /** Failed at "warn" severity. */
-  warned: number;
-  /** Latest result per partition and check, by partition, then check. */
-  latest: CheckResult[];
-}
-
-/**
- * Per asset: counts over the latest result of each (partition, check), and those results — for
- * `dagx status`. Assets without any result are absent from the map.
- */
-export async function checkSummaries(store: MaterializationStore, keys: readonly string[]): Promise<Map<string, CheckSummary>> {
-  const out = new Map<string, CheckSummary>();
-  for (const r of await store.latestCheckResults(keys)) {
-    const s = out.get(r.assetKey) ?? out.set(r.assetKey, { passed: 0, failed: 0, warned: 0, latest: [] }).get(r.assetKey)!;
-    s.latest.push(r);
-  }
-  for (const s of out.values()) Object.assign(s, countResults(s.latest));
-  return out;
 }

@@ -8,6 +8,7 @@ import { syncFiles } from "../storage/index.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
 import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../../core/plan.ts";
 import { DagxError } from "../../core/errors.ts";
+import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { mappingOf } from "../../core/graph.ts";
 import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, type PartitionSpace, resolvePartitionSelection } from "../../core/partitions/index.ts";
 import { loadSpaces, ordinalOf, type AssetPartitions } from "../status/index.ts";
@@ -18,7 +19,7 @@ import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { createStateWriter } from "../state/index.ts";
-import { checkEventPayload } from "./checks.ts";
+import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 
 export interface RunReporter {
@@ -119,6 +120,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     graph: project.graph,
     runId,
     resources: project.config.resources ?? {},
+    ioManagers: project.ioManagers,
     latest: st.latest,
     partitions: parts,
     loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
@@ -136,7 +138,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(Date.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
       event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
-      if (change) event("schema_change", m.assetKey, m.partitionKey, change);
+      if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
     },
     onCheckResults: (results) => {
       writer.checkResults(results);
@@ -149,7 +151,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   });
   const deps: ExecuteDeps = {
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
-    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project, st.latest, step.key) : null) : undefined,
+    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;
@@ -250,26 +252,6 @@ function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPart
 function toCurrentSpace(set: IndexSet, then: PartitionSpace, now: PartitionSpace): IndexSet {
   if (then === now || (then.kind !== "multi" && then.size <= now.size)) return set.clip(0, now.size);
   return IndexSet.fromIndices([...set].map((i) => now.indexOf(then.keyAt(i))).filter((i) => i >= 0));
-}
-
-/** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */
-function earlyCutoff(project: Project, latest: ReadonlyMap<string, MaterializationRecord>, key: string): string | null {
-  const a = project.graph.assets.get(key)!;
-  const m = latest.get(key);
-  if (!m || m.codeVersion !== a.codeVersion) return null;
-  for (const up of a.deps) if (latest.get(up)?.dataVersion !== m.inputVersions[up]) return null;
-  return "fresh: upstream outputs unchanged (early cutoff)";
-}
-
-/** Columns added, removed and retyped between two output schemas; null when equal or unknown. */
-export function schemaChange(before: MaterializationRecord["schema"], after: MaterializationRecord["schema"]): { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } | null {
-  if (!before || !after) return null;
-  const b = new Map(before.map((c) => [c.name, c.type]));
-  const a = new Map(after.map((c) => [c.name, c.type]));
-  const added = [...a.keys()].filter((n) => !b.has(n));
-  const removed = [...b.keys()].filter((n) => !a.has(n));
-  const changed = [...a].filter(([n, t]) => b.has(n) && b.get(n) !== t).map(([name, to]) => ({ name, from: b.get(name)!, to }));
-  return added.length || removed.length || changed.length ? { added, removed, changed } : null;
 }
 
 /** Every partitioned asset: --stale needs their per-partition statuses (they feed unpartitioned ones). */

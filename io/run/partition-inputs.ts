@@ -3,23 +3,20 @@
  * names (only those materialized), so the SQL reference covers only their files. An unpartitioned
  * downstream (or an `allPartitions()` mapping) reads every partition state says is materialized
  * — the exact files, never a glob that would also see wiped or removed partitions left on disk.
- * Partition columns come from the keys (io/parquet-source.ts).
+ * What is read is described for the IO manager that stored it (core/io-manager.ts StoredInput),
+ * which loads it: Parquet adds partition columns from the keys (io/tabular/parquet-source.ts).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
+import { NO_OUTPUT, type StoredInput } from "../../core/io-manager.ts";
 import { IndexSet, mapToUpstream, partitionSegments, type PartitionSpace } from "../../core/partitions/index.ts";
 import type { ColumnSchema, MaterializationRecord } from "../../core/types.ts";
 import { hashText } from "../storage/index.ts";
-import { emptyTableHandle, tableHandle } from "./inputs.ts";
-import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
+import { keyColumns } from "../tabular/index.ts";
 import type { AssetPartitions } from "../status/index.ts";
-import { outputRelPath, type Storage } from "../storage/index.ts";
+import { outputRelPath } from "../storage/index.ts";
 
 export interface PartitionInputContext {
-  storage: Storage;
   graph: ProjectGraph;
   partitions: ReadonlyMap<string, AssetPartitions>;
   /** Records of partitions materialized in this run, per asset. */
@@ -33,18 +30,34 @@ export interface PartitionInputContext {
 }
 
 export interface ResolvedInput {
-  value: unknown;
+  /** The input version: the data version read, or a hash of the partitions' versions. */
   version: string;
+  /** The IO manager (format) that stored what is read; "none" for a side-effect upstream. */
+  format: string;
+  /** What is read, for that IO manager's loadInput; null when only the version was asked for. */
+  stored: StoredInput | null;
 }
 
-/** The handle (or value) and the input version of partitioned upstream `up` for a step of `down`. */
+/** The stored outputs `records` of asset `assetKey` as an IO manager reads them. */
+export function recordsInput(assetKey: string, records: readonly MaterializationRecord[], space: PartitionSpace | null, columns: readonly ColumnSchema[] | null): StoredInput {
+  return {
+    assetKey,
+    locations: records.map((r) => r.path),
+    partitionKeys: records.map((r) => r.partitionKey),
+    dimensions: space ? dimNames(space) : [],
+    keyValues: (i) => (space ? keyColumns(space, records[i]!.partitionKey).values : []),
+    schemas: records.map((r) => r.schema),
+    columns,
+  };
+}
+
+/** What partitioned upstream `up` gives a step of `down` (for its IO manager to load), and the input version. */
 export async function partitionedInput(
   c: PartitionInputContext,
   down: LoadedAsset,
   downKeys: readonly string[] | null,
   up: LoadedAsset,
-  conn: () => Promise<DuckDBConnection>,
-  /** Only the version (no handle, no JSON read): a single-run step records one per partition. */
+  /** Only the version (nothing to load): a single-run step records one per partition. */
   versionOnly = false,
 ): Promise<ResolvedInput> {
   const u = c.partitions.get(up.key)!;
@@ -66,9 +79,9 @@ export async function partitionedInput(
   // versioned by the state's content fingerprint, as status computes it
   const readsWhole = mapping.kind === "all" || ((!downParts || !downKeys) && mapping.kind !== "last");
   if (readsWhole) {
-    if (versionOnly) return { value: undefined, version: await c.wholeVersion(up.key) };
-    const whole = await wholeAsset(c, up, u, run, conn);
-    if (whole) return { value: whole.value, version: await c.wholeVersion(up.key) };
+    if (versionOnly) return { version: await c.wholeVersion(up.key), format: "", stored: null };
+    const whole = await wholeAsset(c, up, u, run);
+    if (whole) return { ...whole, version: await c.wholeVersion(up.key) };
   }
   const selected = downParts && downKeys ? IndexSet.fromIndices(downKeys.map((k) => downParts.space.indexOf(k)).filter((i) => i >= 0)) : IndexSet.EMPTY;
   const needed = available(mapToUpstream(mapping, downParts && downKeys ? downParts.space : null, u.space, selected));
@@ -80,48 +93,44 @@ export async function partitionedInput(
     : records.length === 1
       ? records[0]!.dataVersion
       : hashText(records.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
-  if (versionOnly) return { value: undefined, version };
+  if (versionOnly) return { version, format: "", stored: null };
+  // a mapping may name no stored partition (the day before the first, an unlisted static key): the
+  // IO manager gets no location (Parquet: an empty table with the upstream's columns, not an error)
   const format = records[0]?.format ?? u.last?.format ?? "parquet";
-  if (format === "json") {
-    const values = records.map((r) => [r.partitionKey, JSON.parse(readFileSync(join(c.storage.dataRoot, r.path), "utf8"))] as const);
-    return { value: values.length === 1 ? values[0]![1] : Object.fromEntries(values), version };
-  }
-  if (format === "none") return { value: undefined, version };
-  // a mapping may name no existing partition (the day before the first, an unlisted static key):
-  // the input is then an empty table with the upstream's columns, not an error
-  if (records.length === 0) return { value: emptyTableHandle(up.key, [...(u.last?.schema ?? []), ...u.space.dimensions.map((d) => ({ name: d.name, type: "VARCHAR" }))], conn), version };
-  const files = records.map((r) => join(c.storage.dataRoot, r.path));
-  const src = { files, dims: dimNames(u.space), keyOf: (i: number) => keyColumns(u.space, records[i]!.partitionKey).values, schemas: records.map((r) => r.schema) };
-  return { value: tableHandle(up.key, files, await partitionFilesSql(src, conn), conn), version };
+  return { version, format, stored: recordsInput(up.key, records, u.space, u.last?.schema ?? null) };
 }
 
 const dimNames = (space: PartitionSpace) => space.dimensions.map((d) => d.name);
 
 /**
- * Every materialized partition of a tabular upstream, this run's included: the exact files of the
+ * Every materialized partition of a Parquet upstream, this run's included: the exact files of the
  * keys state knows in the current space (a dynamic key removed since is not read, nor is a wiped
- * partition whose file stayed). Null for JSON upstreams: they are loaded partition by partition.
+ * partition whose file stayed), their locations computed from the keys — no state row per
+ * partition. Null for other formats: they are read from their records, partition by partition.
  */
 async function wholeAsset(
   c: PartitionInputContext,
   up: LoadedAsset,
   u: AssetPartitions,
   run: ReadonlyMap<string, MaterializationRecord> | undefined,
-  conn: () => Promise<DuckDBConnection>,
-): Promise<{ value: unknown } | null> {
+): Promise<Omit<ResolvedInput, "version"> | null> {
   const inRun = [...(run?.values() ?? [])];
-  const format = inRun[0]?.format ?? u.last?.format;
-  if (format === "json") return null;
-  if (format === "none") return { value: undefined };
+  const format = inRun[0]?.format ?? u.last?.format ?? "parquet";
+  if (format === NO_OUTPUT) return { format, stored: null };
+  if (format !== "parquet") return null;
   const indices = inRun.length ? u.materialized.union(IndexSet.fromIndices(inRun.map((r) => u.space.indexOf(r.partitionKey)).filter((i) => i >= 0))) : u.materialized;
-  const dims = dimNames(u.space);
-  if (indices.size === 0) return { value: emptyTableHandle(up.key, [...(u.last?.schema ?? []), ...dims.map((name) => ({ name, type: "VARCHAR" }))], conn) };
   const keys = [...indices].map((i) => u.space.keyAt(i));
-  const files = keys.map((k) => join(c.storage.dataRoot, outputRelPath(up.key, "parquet", partitionSegments(u.space, k))));
   // one schema across every latest row (a superset of these partitions) is theirs; otherwise DuckDB
   // binds the union of the files' columns
-  const stored = [...new Map([...(await c.schemas(up.key)), ...inRun.map((r) => r.schema)].map((s) => [JSON.stringify(s), s])).values()];
-  const schemas = stored.length === 1 ? stored : [null];
-  const sql = await partitionFilesSql({ files, dims, keyOf: (i) => keyColumns(u.space, keys[i]!).values, schemas }, conn);
-  return { value: tableHandle(up.key, files, sql, conn) };
+  const distinct = keys.length ? [...new Map([...(await c.schemas(up.key)), ...inRun.map((r) => r.schema)].map((s) => [JSON.stringify(s), s])).values()] : [];
+  const stored: StoredInput = {
+    assetKey: up.key,
+    locations: keys.map((k) => outputRelPath(up.key, "parquet", partitionSegments(u.space, k))),
+    partitionKeys: keys,
+    dimensions: dimNames(u.space),
+    keyValues: (i) => keyColumns(u.space, keys[i]!).values,
+    schemas: distinct.length === 1 ? distinct : [null],
+    columns: u.last?.schema ?? null,
+  };
+  return { format, stored };
 }

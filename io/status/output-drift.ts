@@ -31,7 +31,8 @@ export function checkOutputs(storage: Storage, records: Iterable<Materialization
   const trusted = new Map(known.map((c) => [slotKey(c), c]));
   const out: DriftCheck = { drifted: [], confirmed: [] };
   for (const m of records) {
-    if (!m.path) continue; // a side-effect asset stores nothing
+    // a side-effect asset stores nothing; another IO manager's output is not a file dagx can vouch for
+    if (!m.path || (m.format !== "parquet" && m.format !== "json")) continue;
     const abs = join(storage.dataRoot, m.path);
     let mtimeMs: number;
     try {

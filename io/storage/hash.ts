@@ -33,3 +33,10 @@ export function hashFile(path: string): { bytes: number; hash: string } {
   if (size > 0) hasher.update(Bun.mmap(path, { shared: true }));
   return { bytes: size, hash: hasher.digest() };
 }
+
+/** The data version of bytes about to be written: the same hash `hashFile` gives the written file. */
+export function hashBytes(bytes: Uint8Array): string {
+  const hasher = new ChunkHasher();
+  hasher.update(bytes);
+  return hasher.digest();
+}

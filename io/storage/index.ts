@@ -6,7 +6,7 @@ export { syncFiles, tempPathFor, writeFileAtomic, writeFileAtomicAsync } from ".
 export { openFileLock } from "./file-lock.ts";
 export type { FileLock } from "./file-lock.ts";
 export { runGc } from "./gc.ts";
-export { hashFile, hashText } from "./hash.ts";
+export { hashBytes, hashFile, hashText } from "./hash.ts";
 export { bindablePath, enterProjectDir } from "./project-dir.ts";
-export { assertInside, createStorage, outputAbsPath, outputRelPath } from "./storage.ts";
+export { assertInside, createStorage, outputAbsPath, outputFileRelPath, outputRelPath } from "./storage.ts";
 export type { Storage } from "./storage.ts";

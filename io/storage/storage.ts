@@ -44,12 +44,19 @@ export function assertInside(base: string, target: string): string {
   return abs;
 }
 
-/** Relative output path of an asset (partition segments come with partitions). */
+/** Relative output path of a built-in format's file (partition segments come with partitions). */
 export function outputRelPath(key: string, format: OutputFormat, partitionSegments: readonly string[] = []): string {
+  return outputFileRelPath(key, partitionSegments, format === "json" ? "value.json" : "data.parquet");
+}
+
+/** Relative path of file `name` in an output's folder: `<key>/<partition folders>/<name>`. */
+export function outputFileRelPath(key: string, partitionSegments: readonly string[], name: string): string {
   const p = keyProblem(key);
   if (p) throw new DagxError("PATH_ESCAPE", `Invalid asset key "${key}": ${p}`);
-  const file = format === "json" ? "value.json" : "data.parquet";
-  return [...key.split("/"), ...partitionSegments, file].join("/");
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\\") || name.startsWith(".tmp-")) {
+    throw new DagxError("PATH_ESCAPE", `Invalid output file name ${JSON.stringify(name)} for asset "${key}": give a plain file name like "data.ndjson"`);
+  }
+  return [...key.split("/"), ...partitionSegments, name].join("/");
 }
 
 /** Folders this process already created (or found), so a run does not re-create them per step. */

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
-import { checkSummaries } from "../../io/run/checks.ts";
+import { checkSummaries } from "../../io/run/check-results.ts";
 import { dagx, makeProject, removeProject, writeFile } from "./helpers.ts";
 
 const dirs: string[] = [];

@@ -66,3 +66,19 @@ export const checked = asset({ checks: [notNull("id"), unique(["id", "amount"], 
 check(orders, () => "yes");
 // @ts-expect-error — severity is "error" or "warn"
 notNull("id", { severity: "fatal" });
+
+// IO managers: the contexts are typed, and `io` takes a name or a manager object
+import { defineIOManager, isSqlQuery, type StoredOutput } from "dagx";
+const lines = defineIOManager({
+  name: "lines",
+  async handleOutput(ctx, value): Promise<StoredOutput> {
+    expectType<Equal<typeof ctx.partitionKey, string>>(true);
+    const text = isSqlQuery(value) ? JSON.stringify(await value.rows()) : String(value);
+    return { ...(await ctx.writeFile("data.txt", text)), rows: null, schema: null };
+  },
+  loadInput: (ctx) => ctx.table(`read_csv(${ctx.fileList(ctx.upstream.locations.map((l) => ctx.path(l)))})`),
+});
+export const viaManager = asset({ io: lines }, () => [{ a: 1 }]);
+export const viaName = asset({ io: "lines" }, () => [{ a: 1 }]);
+// @ts-expect-error — io is a name or an IO manager
+export const badIo = asset({ io: 5 }, () => 1);

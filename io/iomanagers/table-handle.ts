@@ -1,19 +1,23 @@
-/** Input handles: what a downstream asset receives for each upstream output. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+/** Table handles: what a downstream asset receives for a tabular upstream (usable in ctx.sql, rows(), arrow()). */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { TABLE_INPUT, type TableInput } from "../../core/context.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import type { ColumnSchema, MaterializationRecord } from "../../core/types.ts";
-import type { Storage } from "../storage/index.ts";
-import { parquetSql, readParquetArrow, readTableArrow, readTableRows } from "../tabular/index.ts";
+import type { ColumnSchema } from "../../core/types.ts";
+import { readParquetArrow, readTableArrow, readTableRows } from "../tabular/index.ts";
 
 /**
- * A lazy table handle over stored Parquet files. `sql` is the table expression that reads them
- * (io/parquet-source.ts: exact files, partition columns from keys); `paths` may be computed on
- * first use (a reader of a million partitions need not build the array).
+ * A lazy table handle over a table expression of the step's DuckDB: for Parquet, the exact files
+ * with partition columns from keys (io/tabular/parquet-source.ts); `paths` may be computed on first
+ * use (a reader of a million partitions need not build the array).
  */
-export function tableHandle(key: string, paths: readonly string[] | (() => readonly string[]), sql: string, conn: () => Promise<DuckDBConnection>): TableInput {
+export function tableHandle(
+  key: string,
+  paths: readonly string[] | (() => readonly string[]),
+  sql: string,
+  conn: () => Promise<DuckDBConnection>,
+  /** `paths` are dagx's Parquet files: `rows()` restores JS types from the hints in their metadata. */
+  parquet = true,
+): TableInput {
   let files = typeof paths === "function" ? null : paths;
   const list = () => (files ??= (paths as () => readonly string[])());
   return {
@@ -23,7 +27,7 @@ export function tableHandle(key: string, paths: readonly string[] | (() => reado
       return list();
     },
     sql,
-    rows: async () => readTableRows(await conn(), sql, list()),
+    rows: async () => readTableRows(await conn(), sql, parquet ? list() : []),
     arrow: async () => (await readTableArrow(await conn(), sql)) as never,
   };
 }
@@ -42,12 +46,4 @@ export function emptyTableHandle(key: string, columns: readonly ColumnSchema[], 
     rows: async () => [],
     arrow: async () => (await readParquetArrow(await conn(), [], { text: `SELECT * FROM ${sql}`, params: [] })) as never,
   };
-}
-
-/** The value handed to user code for an (unpartitioned) upstream materialization. */
-export function inputValue(storage: Storage, m: MaterializationRecord, conn: () => Promise<DuckDBConnection>): unknown {
-  if (m.format === "none") return undefined;
-  const abs = join(storage.dataRoot, m.path);
-  if (m.format === "json") return JSON.parse(readFileSync(abs, "utf8"));
-  return tableHandle(m.assetKey, [abs], parquetSql([abs]), conn);
 }

@@ -1,0 +1,66 @@
+/**
+ * The run engine's three calls into the port: store an output, load an input, remove an output.
+ * A manager the project brought is user code and is called through the user-code boundary (its
+ * throw becomes a UserCodeError naming it and the user's file:line) and what it returns is checked;
+ * the built-ins are dagx's own code, whose failures stay dagx's.
+ */
+import { DagxError } from "../../core/errors.ts";
+import { NO_OUTPUT, type IOManager, type StoredInput, type StoredOutput, storedOutputProblem } from "../../core/io-manager.ts";
+import { callUserCode, type UserCodeSite } from "../../core/user-code.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+import type { Storage } from "../storage/index.ts";
+import { inputContext, outputContext, type StepIO } from "./context.ts";
+import type { IOManagers } from "./registry.ts";
+
+/** A stored output and the name of the IO manager that stored it (the materialization's format). */
+export interface HandledOutput {
+  format: string;
+  stored: StoredOutput;
+}
+
+/** What an asset that returned `undefined` stores: nothing (a side-effect asset). */
+export const NOTHING_STORED: HandledOutput = { format: NO_OUTPUT, stored: { location: "", rows: null, bytes: null, dataVersion: "", schema: null } };
+
+/** Hand `value` (of `assetKey` at `partitionKey`, stored under `segments`) to `manager`, registered as `name`. */
+export async function handleOutput(
+  managers: IOManagers,
+  step: StepIO,
+  output: { manager: IOManager; name: string },
+  assetKey: string,
+  partitionKey: string,
+  segments: readonly string[],
+  value: unknown,
+  site: UserCodeSite,
+): Promise<HandledOutput> {
+  const ctx = outputContext(step, assetKey, partitionKey, segments);
+  const { manager, name } = output;
+  if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(ctx, value) };
+  const stored = await callUserCode({ ...site, what: `IO manager "${name}" (handleOutput of "${assetKey}")` }, () => manager.handleOutput(ctx, value));
+  const problem = storedOutputProblem(stored);
+  if (problem) throw new DagxError("UNSUPPORTED_OUTPUT", `IO manager "${name}" returned an invalid result from handleOutput of "${assetKey}": ${problem}: return { location, rows, bytes, dataVersion, schema }`, { exitCode: 1 });
+  return { format: name, stored };
+}
+
+/** Load `stored` (written by the IO manager named `format`) for `readerKey`: a table handle or a value. */
+export async function loadInput(managers: IOManagers, step: StepIO, readerKey: string, format: string, stored: StoredInput, site: UserCodeSite): Promise<unknown> {
+  if (format === NO_OUTPUT) return undefined;
+  const manager = managers.forFormat(format, stored.assetKey);
+  const ctx = inputContext(step, readerKey, stored);
+  if (managers.isBuiltin(manager)) return manager.loadInput(ctx);
+  return callUserCode({ ...site, what: `IO manager "${format}" (loadInput of "${stored.assetKey}")` }, () => manager.loadInput(ctx));
+}
+
+/** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it). */
+export async function removeOutput(managers: IOManagers, storage: Storage, record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">): Promise<void> {
+  const { format, assetKey, partitionKey, path: location } = record;
+  if (format === NO_OUTPUT || location === "") return;
+  const manager = managers.forFormat(format, assetKey);
+  if (!manager.remove) return;
+  const noDuckDB = () => Promise.reject(new Error("removing an output needs no DuckDB"));
+  const quiet = () => {};
+  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB };
+  const site: UserCodeSite = { root: storage.root, assetKey, partitionKey: partitionKey || null, runId: record.runId };
+  const ctx = outputContext(step, assetKey, partitionKey, []);
+  if (managers.isBuiltin(manager)) return manager.remove(ctx, location);
+  await callUserCode({ ...site, what: `IO manager "${format}" (remove of "${assetKey}")` }, () => manager.remove!(ctx, location));
+}

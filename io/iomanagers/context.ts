@@ -1,0 +1,81 @@
+/**
+ * The contexts an IO manager is handed (core/io-manager.ts), built over one step's resources. The
+ * built-ins also need the step's DuckDB and its ctx.sql runner, which the public contexts do not
+ * show: they find them with `stepOf(ctx)` (a WeakMap, as core/context.ts keeps query sites).
+ */
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { type AssetLogger, compileSql, type SqlQuery, type TableInput } from "../../core/context.ts";
+import type { InputContext, OutputContext, StoredInput } from "../../core/io-manager.ts";
+import { hashBytes, hashText, outputAbsPath, outputFileRelPath, type Storage, writeFileAtomicAsync } from "../storage/index.ts";
+import { fileListSql } from "../tabular/index.ts";
+import { tableHandle } from "./table-handle.ts";
+
+/** What one step gives the IO managers it calls. */
+export interface StepIO {
+  storage: Storage;
+  runId: string;
+  log: AssetLogger;
+  /** The step's DuckDB connection, opened on first use. */
+  conn(): Promise<DuckDBConnection>;
+  /** An asset definition interpolated in ctx.sql → its input handle (or null when it is not an asset). */
+  resolveRef(v: unknown): TableInput | null;
+  /** Compile and run a user's ctx.sql query with `exec`; a failure names the query's line (io/run/user-sql.ts). */
+  runSql<T>(q: SqlQuery, exec: (text: string, params: readonly unknown[]) => Promise<T>): Promise<T>;
+}
+
+const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();
+
+/** The step behind a context this module built (for the built-in IO managers). */
+export function stepOf(ctx: OutputContext | InputContext): StepIO {
+  const step = STEPS.get(ctx);
+  if (!step) throw new Error("dagx's built-in IO managers work only with the contexts dagx builds");
+  return step;
+}
+
+/**
+ * Outputs are not fsynced on the step's path: the run's state writer fsyncs them (and their folders)
+ * in one group right before it commits the rows that point at them (io/run/materialize.ts), so a
+ * committed row never points at a file that could be lost on power failure.
+ */
+export const GROUP_SYNC = { fsync: false } as const;
+
+/** The context of the output of `assetKey` at `partitionKey`, stored under the partition's `segments`. */
+export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[]): OutputContext {
+  const file = (name: string) => {
+    const location = outputFileRelPath(assetKey, segments, name);
+    return { path: outputAbsPath(step.storage, location, true), location };
+  };
+  const ctx: OutputContext = {
+    assetKey,
+    partitionKey,
+    runId: step.runId,
+    log: step.log,
+    file,
+    path: (location) => join(step.storage.dataRoot, location),
+    async writeFile(name, data) {
+      const f = file(name);
+      // not synced here: the state writer fsyncs it (group commit) before committing its row
+      await writeFileAtomicAsync(f.path, data, { sync: false });
+      const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+      return { location: f.location, bytes, dataVersion: typeof data === "string" ? hashText(data) : hashBytes(data) };
+    },
+    compile: (query) => compileSql(query, step.resolveRef),
+  };
+  STEPS.set(ctx, step);
+  return ctx;
+}
+
+/** The context of `upstream` read by `assetKey`. */
+export function inputContext(step: StepIO, assetKey: string, upstream: StoredInput): InputContext {
+  const ctx: InputContext = {
+    assetKey,
+    runId: step.runId,
+    upstream,
+    path: (location) => join(step.storage.dataRoot, location),
+    fileList: (paths) => fileListSql(paths),
+    table: (sql, paths = []) => tableHandle(upstream.assetKey, paths, sql, step.conn, false),
+  };
+  STEPS.set(ctx, step);
+  return ctx;
+}

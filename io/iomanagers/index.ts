@@ -1,0 +1,15 @@
+/**
+ * IO managers (DESIGN §12): the port's built-ins (Parquet files, JSON values), the project's registry
+ * of managers by name, and the contexts a manager is handed.
+ * The only door into io/iomanagers/: other folders import from here, never a file behind it.
+ */
+export { handleOutput, loadInput, NOTHING_STORED, removeOutput } from "./calls.ts";
+export type { HandledOutput } from "./calls.ts";
+export { GROUP_SYNC, inputContext, outputContext, stepOf } from "./context.ts";
+export type { StepIO } from "./context.ts";
+export { jsonIOManager } from "./json.ts";
+export { parquetIOManager } from "./parquet.ts";
+export { createIOManagers } from "./registry.ts";
+export type { IOManagers } from "./registry.ts";
+export { emptyTableHandle, tableHandle } from "./table-handle.ts";
+export { isArrowTable } from "./_values.ts";

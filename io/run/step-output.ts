@@ -1,0 +1,28 @@
+/**
+ * Hand the output to the IO manager: the asset's return value goes, as it is, to the manager its
+ * `io` names (or that its value calls for) — once per partition a single-run step computed.
+ */
+import { partitionSegments } from "../../core/partitions/index.ts";
+import { handleOutput, type HandledOutput, NOTHING_STORED, type StepIO } from "../iomanagers/index.ts";
+import { splitByPartition } from "./output-split.ts";
+import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
+
+/** Store `value`; partition key ("" unpartitioned) → what was stored and by which manager. */
+export async function storeOutputs(run: RunScope, a: StepAttempt, io: StepIO, value: unknown): Promise<Map<string, HandledOutput>> {
+  const parts = run.partitions.get(a.asset.key);
+  const keys = a.step.partitionKeys ?? [""];
+  // a side-effect asset (it returned nothing) stores nothing; each of its partitions is recorded
+  if (value === undefined) return new Map(keys.map((pk) => [pk, NOTHING_STORED]));
+  const manager = run.ioManagers.forOutput(a.asset, value);
+  const site = siteOf(run, a);
+  const store = (pk: string, v: unknown) => handleOutput(run.ioManagers, io, manager, a.asset.key, pk, parts ? partitionSegments(parts.space, pk) : [], v, site);
+  if (!parts || keys.length <= 1) return new Map([[a.step.partitionKey, await store(a.step.partitionKey, value)]]);
+  const split = await splitByPartition(io, a.asset.key, value, parts.space, keys);
+  try {
+    const out = new Map<string, HandledOutput>();
+    for (const [pk, piece] of split.pieces) out.set(pk, await store(pk, piece));
+    return out;
+  } finally {
+    await split.drop();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * What the parts of a step share (io/run/run-engine.ts composes them): the run's scope, built once
+ * per run, and one attempt of one step.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { AnyAssetDef } from "../../core/asset.ts";
+import type { LoadedAsset } from "../../core/definitions.ts";
+import type { ProjectGraph } from "../../core/graph.ts";
+import type { PlanStep } from "../../core/plan.ts";
+import type { CheckResult, ColumnSchema, MaterializationRecord } from "../../core/types.ts";
+import type { UserCodeSite } from "../../core/user-code.ts";
+import type { IOManagers } from "../iomanagers/index.ts";
+import type { AssetPartitions } from "../status/index.ts";
+import type { Storage } from "../storage/index.ts";
+import type { PartitionInputContext } from "./partition-inputs.ts";
+
+export interface RunEngineOptions {
+  storage: Storage;
+  graph: ProjectGraph;
+  runId: string;
+  resources: Record<string, unknown>;
+  /** The project's IO managers: every output goes through one, every input comes back through the one that stored it. */
+  ioManagers: IOManagers;
+  /** Latest materialization per key; updated as steps of this run succeed. */
+  latest: Map<string, MaterializationRecord>;
+  /** Partition spaces and state of partitioned assets. */
+  partitions: ReadonlyMap<string, AssetPartitions>;
+  /** Latest records of specific partitions, read from state. */
+  loadPartitions(assetKey: string, partitionKeys: readonly string[]): Promise<MaterializationRecord[]>;
+  /** All-partitions version of an asset, this run's writes included. */
+  wholeVersion(assetKey: string): Promise<string>;
+  /** Distinct stored schemas of an asset's latest materializations. */
+  latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
+  onMaterialization(m: MaterializationRecord): void;
+  /** Results of the asset's checks, evaluated right after its outputs are in place. */
+  onCheckResults(results: CheckResult[]): void;
+  onLog(key: string, level: string, message: string): void;
+  now(): number;
+}
+
+/** The run: its options and what its steps share. */
+export interface RunScope extends RunEngineOptions {
+  /** Records of partitions materialized in this run, per asset. */
+  inRun: Map<string, Map<string, MaterializationRecord>>;
+  /** What partitioned inputs are read from (cached partition records, this run's included). */
+  partitionInputs: PartitionInputContext;
+  /** Asset definition → its key (an asset interpolated in ctx.sql). */
+  keyOfDef: ReadonlyMap<AnyAssetDef, string>;
+}
+
+/** One attempt of one step. */
+export interface StepAttempt {
+  step: PlanStep;
+  asset: LoadedAsset;
+  signal: AbortSignal;
+  /** The step's DuckDB connection, opened on first use, closed when the attempt ends. */
+  conn(): Promise<DuckDBConnection>;
+}
+
+/** The user-code site of an attempt: its asset, partition and run, for UserCodeErrors. */
+export function siteOf(run: RunScope, a: StepAttempt): UserCodeSite {
+  return { root: run.storage.root, assetKey: a.asset.key, partitionKey: a.step.partitionKey || null, runId: run.runId, definedAt: a.asset.location };
+}

@@ -1,0 +1,56 @@
+/** The IO manager contract, run by both built-ins and by a test-only manager written with the public API. */
+import { join } from "node:path";
+import { jsonIOManager, parquetIOManager } from "../../../io/iomanagers/index.ts";
+import { testIOManager } from "./contract.ts";
+import { ndjsonIOManager } from "./ndjson-io-manager.ts";
+
+const rows = [
+  { id: 1, name: "ana", paid: true, amount: 1.5, at: new Date("2024-01-01T10:00:00Z"), note: null },
+  { id: 2, name: "bo", paid: false, amount: -2, at: new Date("2024-01-02T11:30:00Z"), note: "late" },
+];
+const otherRows = [{ id: 3, name: "cy", paid: true, amount: 0, at: new Date("2024-02-01T00:00:00Z"), note: null }];
+
+testIOManager({
+  name: "parquet (built-in)",
+  create: () => parquetIOManager,
+  reads: "table",
+  sample: rows,
+  expected: rows,
+  other: otherRows,
+  otherExpected: otherRows,
+  failing: (h) => h.sql`select error('disk on fire') as x`,
+  pathOf: (h, location) => join(h.root, ".dagx/data", location),
+});
+
+const settings = { currency: "EUR", rates: [1, 2.5], nested: { ok: true, none: null } };
+
+testIOManager({
+  name: "json (built-in)",
+  create: () => jsonIOManager,
+  reads: "value",
+  sample: settings,
+  expected: settings,
+  other: [1, "two", false],
+  otherExpected: [1, "two", false],
+  failing: () => ({
+    get broken(): never {
+      throw new Error("cannot read");
+    },
+  }),
+  pathOf: (h, location) => join(h.root, ".dagx/data", location),
+});
+
+const plain = rows.map(({ at: _at, ...r }) => r);
+const otherPlain = otherRows.map(({ at: _at, ...r }) => r);
+
+testIOManager({
+  name: "ndjson (test-only, public API)",
+  create: (h) => ndjsonIOManager(h.dir),
+  reads: "table",
+  sample: plain,
+  expected: plain,
+  other: otherPlain,
+  otherExpected: otherPlain,
+  failing: (h) => h.sql`select error('disk on fire') as x`,
+  pathOf: (h, location) => join(h.dir, location),
+});
