@@ -51,7 +51,7 @@ export async function run(options: { runs?: number } = {}): Promise<Figures> {
     const bytes = size(dir);
     const store2 = createDuckDBStateStore(project.storage.statePath);
     const s0 = performance.now();
-    await readAssetState(project.graph, project.storage, store2);
+    await readAssetState(project.graph, project.storage, store2, { now: Date.now(), perPartition: true });
     const statusMs = performance.now() - s0;
     const gc = await runGc(project.storage, store2, { keepMs: 0, now: Date.now(), dryRun: false });
     await store2.close();

@@ -30,7 +30,7 @@ export default defineCommand({
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];
       if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data));
-      const st = args.data ? await readAssetState(project.graph, project.storage, store) : null;
+      const st = args.data ? await readAssetState(project.graph, project.storage, store, { now: Date.now(), perPartition: false }) : null;
       const n = await store.wipe(keys);
       let files = 0;
       if (st) {

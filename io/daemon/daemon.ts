@@ -236,7 +236,7 @@ async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: Reado
 
 /** Record freshness transitions (fresh → late → overdue and back) as ticks, and log them. */
 async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number): Promise<void> {
-  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, []);
+  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, { now, perPartition: false });
   const results = projectFreshness(o.project, assetState, now);
   const previous = (st.data.states ?? {}) as Record<string, string>;
   const states: Record<string, string> = {};

@@ -104,7 +104,7 @@ export async function runDevWorker(root: string): Promise<number> {
           },
         });
         // what is still behind after the run, from the same status code as `dagx status` (skipped when canceled: a new plan comes)
-        const report = m.touched.length && !controller.signal.aborted ? await readDevStatus(project, store, m.touched) : undefined;
+        const report = m.touched.length && !controller.signal.aborted ? await readDevStatus(project, store, m.touched, Date.now()) : undefined;
         send({ type: "done", status: r.status, runId: r.runId, report });
         return finish(0);
       }

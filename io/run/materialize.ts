@@ -79,7 +79,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
   const t0 = Date.now();
-  const st = await readAssetState(project.graph, project.storage, store, o.stale ? allPartitioned(project) : []);
+  const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
   const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
@@ -269,9 +269,4 @@ export function schemaChange(before: MaterializationRecord["schema"], after: Mat
   const removed = [...b.keys()].filter((n) => !a.has(n));
   const changed = [...a].filter(([n, t]) => b.has(n) && b.get(n) !== t).map(([name, to]) => ({ name, from: b.get(name)!, to }));
   return added.length || removed.length || changed.length ? { added, removed, changed } : null;
-}
-
-/** Every partitioned asset: --stale needs their per-partition statuses (they feed unpartitioned ones). */
-function allPartitioned(project: Project): string[] {
-  return [...project.graph.assets.values()].filter((a) => a.partitionsDef).map((a) => a.key);
 }
