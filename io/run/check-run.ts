@@ -6,8 +6,7 @@
 import { hostname } from "node:os";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { isErrorFailure } from "../../core/checks/outcome.ts";
-import { DagxError } from "../../core/errors.ts";
-import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../../core/partitions/index.ts";
+import { requireOne, resolveAcross } from "../../core/targeting.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../../core/types.ts";
 import { checkEventPayload, runAssetChecks } from "./checks.ts";
 import { keyColumns } from "../tabular/index.ts";
@@ -108,30 +107,8 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
 
 /** Partition keys to check per partitioned asset: the materialized ones, within the range when given. */
 function partitionsToCheck(parts: ReadonlyMap<string, AssetPartitions>, o: CheckCommandOptions): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const parsed = o.partitionSelection === null ? null : parsePartitionSelection(o.partitionSelection);
-  // a range given to several definitions applies to each by its own granularity (as in materialize)
-  const clip = new Set([...parts.values()].map((p) => p.space.id)).size > 1;
-  let firstError: unknown = null;
-  for (const [key, p] of parts) {
-    let want = p.materialized;
-    if (parsed) {
-      const status = { materialized: p.materialized, failed: p.failed };
-      let sel: IndexSet;
-      try {
-        sel = resolvePartitionSelection(parsed, p.space, status);
-      } catch (e) {
-        if (!(e instanceof PartitionRangeError) || !clip) throw e;
-        firstError ??= e;
-        sel = IndexSet.EMPTY;
-      }
-      if (o.singlePartition && sel.size > 1) {
-        throw new DagxError("USAGE", `--partition ${o.partitionSelection} names ${sel.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(p.space.def)}), not one: give a whole key, or use --partitions for a range`);
-      }
-      want = sel.intersect(p.materialized);
-    }
-    out.set(key, [...want].map((i) => p.space.keyAt(i)));
-  }
-  if (firstError && [...out.values()].every((k) => k.length === 0)) throw firstError;
-  return out;
+  const text = o.partitionSelection;
+  const wanted = text === null ? null : resolveAcross(text, parts, { clip: false });
+  if (text !== null && o.singlePartition) requireOne(text, wanted!, parts, false);
+  return new Map([...parts].map(([key, p]) => [key, [...(wanted ? wanted.get(key)!.intersect(p.materialized) : p.materialized)].map((i) => p.space.keyAt(i))]));
 }

@@ -6,12 +6,9 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { syncFiles } from "../storage/index.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
-import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../../core/plan.ts";
-import { DagxError } from "../../core/errors.ts";
-import { mappingOf } from "../../core/graph.ts";
-import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, type PartitionSpace, resolvePartitionSelection } from "../../core/partitions/index.ts";
-import { loadSpaces, ordinalOf, type AssetPartitions } from "../status/index.ts";
-import { type PartitionStatusInfo, wholeAssetVersion } from "../status/index.ts";
+import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
+import { partitionTargets } from "../../core/targeting.ts";
+import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
 import type { EventRecord, EventType, MaterializationRecord, RunStatus, StateStore } from "../../core/types.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
@@ -82,7 +79,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
-  const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
+  const partitions = partitionTargets({ ...o, graph: project.graph, parts, partitionStatuses: st.partitionStatuses, asOfSpaces, backfill: o.trigger === "backfill" });
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
@@ -181,74 +178,6 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
     await store.updateRun(runId, { status, endedAt: Date.now() });
   }
   return { runId, status, plan, steps, durationMs: Date.now() - t0 };
-}
-
-/** Which partitions of each selected partitioned asset to run. */
-function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>, asOfSpaces: ReadonlyMap<string, PartitionSpace> | null): PartitionPlanInput {
-  const targets = new Map<string, IndexSet>();
-  const selectedParts = [...o.selected].filter((k) => parts.has(k));
-  const text = o.partitionSelection ?? null;
-  const parsed = text === null ? null : parsePartitionSelection(text);
-  const clip = new Set(selectedParts.map((k) => parts.get(k)!.space.id)).size > 1;
-  let firstError: unknown = null;
-  for (const key of selectedParts) {
-    const p = parts.get(key)!;
-    const all = IndexSet.range(0, p.space.size);
-    const explicit = o.explicitPartitions?.get(key);
-    if (o.explicitPartitions) {
-      targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
-    } else if (parsed) {
-      // a schedule's tick: "latest" (and every range) means the partitions as they were at the tick
-      const then = asOfSpaces?.get(key) ?? p.space;
-      const status = { materialized: p.materialized, failed: p.failed };
-      const resolve = (options: { clip?: boolean }) => toCurrentSpace(resolvePartitionSelection(parsed, then, { ...status, ...options }), then, p.space);
-      try {
-        targets.set(key, resolve({}));
-      } catch (e) {
-        // several definitions: a key or range outside this one is clipped to it, but one that fits
-        // none of them is an error (exit 2 naming the part), not an empty plan
-        if (!(e instanceof PartitionRangeError) || !clip) throw e;
-        firstError ??= e;
-        try {
-          targets.set(key, resolve({ clip: true }));
-        } catch {
-          targets.set(key, IndexSet.EMPTY);
-        }
-      }
-    } else if (o.stale) {
-      const ps = statuses.get(key);
-      targets.set(key, ps ? ps.missing.union(ps.failed).union(ps.stale) : all.difference(p.materialized).union(p.failed).union(p.codeChanged));
-    }
-    else {
-      throw new DagxError("USAGE", `Asset "${key}" is partitioned (${partitionsLabel(p.space.def)}): pass --partition KEY or --partitions RANGE, e.g. \`dagx materialize ${key} --partitions latest\` (or use \`dagx backfill\`)`);
-    }
-  }
-  if (firstError && [...targets.values()].every((t) => t.isEmpty)) throw firstError;
-  if (o.singlePartition) {
-    for (const [key, t] of targets) {
-      if (t.size <= 1) continue;
-      const space = parts.get(key)!.space;
-      throw new DagxError("USAGE", `--partition ${text} names ${t.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(space.def)}), not one: give a whole key like "${space.keyAt(t.first!)}", or use --partitions for a range`);
-    }
-  }
-  const byKey = project.graph.assets;
-  return {
-    spaces: new Map([...parts].map(([k, p]) => [k, p.space])),
-    targets,
-    materialized: new Map([...parts].map(([k, p]) => [k, p.materialized])),
-    mapping: (down, up) => mappingOf(byKey.get(down)!, byKey.get(up)!),
-    singleRun: new Set([...byKey.values()].filter((a) => a.backfill === "single-run" && (o.trigger === "backfill")).map((a) => a.key)),
-  };
-}
-
-/**
- * Indices resolved in `then` (the space at an earlier instant) as indices of `now`. A time space
- * only grows at its end, so its indices stay; a multi-partition with a time dimension renumbers,
- * so its keys are looked up; a key that is gone is dropped.
- */
-function toCurrentSpace(set: IndexSet, then: PartitionSpace, now: PartitionSpace): IndexSet {
-  if (then === now || (then.kind !== "multi" && then.size <= now.size)) return set.clip(0, now.size);
-  return IndexSet.fromIndices([...set].map((i) => now.indexOf(then.keyAt(i))).filter((i) => i >= 0));
 }
 
 /** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */
