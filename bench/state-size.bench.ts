@@ -43,7 +43,7 @@ export async function run(options: { runs?: number } = {}): Promise<Figures> {
     const store = createDuckDBStateStore(project.storage.statePath);
     const t0 = performance.now();
     for (let i = 0; i < runs; i++) {
-      const r = await runMaterialize(project, store, { selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 4, dryRun: false, trigger: "bench", signal: new AbortController().signal });
+      const r = await runMaterialize(project, store, { selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 4, dryRun: false, trigger: "bench", signal: new AbortController().signal, now: Date.now });
       if (r.status !== "success") throw new Error(`run ${i} ${r.status}`);
     }
     const runMs = performance.now() - t0;

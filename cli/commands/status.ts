@@ -19,10 +19,10 @@ export default defineCommand({
   },
   args: { ...globalArgs, selection: { type: "positional", required: false, description: "Selection (default: all)" } },
   async run({ args }) {
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(args, async ({ out, project, store, now: clock }) => {
       const selected = resolveSelected(project, positionals(args));
       const keys = project.graph.order.filter((k) => selected.has(k));
-      const now = Date.now();
+      const now = clock();
       const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: true });
       const fresh = projectFreshness(project, st, now);
       const checks = await checkSummaries(store, keys);

@@ -71,7 +71,7 @@ export async function lockDaemon(project: Project): Promise<() => void> {
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const now = o.now ?? Date.now;
   const { schedules, sensors, automation, freshness } = o.project.instigators;
-  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log });
+  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now });
   const resolve = selectionResolver(o.project.graph);
   const t0 = now();
   const base = (name: string, kind: InstigatorState["kind"]): InstigatorState => ({ name, kind, status: "running", createdAt: t0, lastTickAt: null, cursor: null, data: {}, updatedAt: t0 });

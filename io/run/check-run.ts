@@ -26,6 +26,8 @@ export interface CheckCommandOptions {
   signal: AbortSignal;
   onAssetChecked?(key: string, results: readonly CheckResult[]): void;
   onLog?(key: string, level: string, message: string): void;
+  /** The clock (epoch ms). */
+  now: () => number;
 }
 
 export interface CheckCommandOutcome {
@@ -45,7 +47,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   const partitioned = checked.filter((k) => graph.assets.get(k)!.partitionsDef);
   const [latest, parts] = await Promise.all([
     store.latestMaterializations(checked, { unpartitioned: true }),
-    partitioned.length ? readPartitionState(graph, store, Date.now(), partitioned) : Promise.resolve(new Map<string, AssetPartitions>()),
+    partitioned.length ? readPartitionState(graph, store, o.now(), partitioned) : Promise.resolve(new Map<string, AssetPartitions>()),
   ]);
   const partitionKeys = partitionsToCheck(parts, o);
   const targets = new Map<string, MaterializationRecord[]>();
@@ -58,12 +60,12 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   if (targets.size === 0) return { runId: null, status: "nothing", results: [], checked, notMaterialized };
 
   const runId = Bun.randomUUIDv7();
-  const t0 = Date.now();
+  const t0 = o.now();
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
   const writer = createStateWriter(store, { flushMs: 250 });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
-    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    const e: EventRecord = { runId, seq: ++seq, at: o.now(), type, assetKey: key, partitionKey, payload };
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
@@ -78,7 +80,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       event("log", key, null, { level, message });
       o.onLog?.(key, level, message);
     };
-    const run = { storage: project.storage, runId, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
+    const run = { storage: project.storage, runId, resources: project.config.resources ?? {}, conn: getConn, now: o.now, onLog };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
       const space = parts.get(key)?.space;
@@ -98,9 +100,9 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     (conn as DuckDBConnection | null)?.closeSync();
     (instance as DuckDBInstance | null)?.closeSync();
     leaveProjectDir();
-    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     await writer.close();
-    await store.updateRun(runId, { status, endedAt: Date.now() });
+    await store.updateRun(runId, { status, endedAt: o.now() });
   }
   return { runId, status, results, checked, notMaterialized };
 }

@@ -50,6 +50,8 @@ export interface MaterializeOptions {
   asOf?: number;
   /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
   ignoreBlocking?: boolean;
+  /** The clock (epoch ms): every time the run records or measures comes from it. */
+  now: () => number;
 }
 
 export interface RunOutcome {
@@ -75,7 +77,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
-  const t0 = Date.now();
+  const t0 = o.now();
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
@@ -85,7 +87,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
-    return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
+    return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };
   }
   const runId = o.runId ?? Bun.randomUUIDv7();
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
@@ -103,12 +105,12 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
-    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    const e: EventRecord = { runId, seq: ++seq, at: o.now(), type, assetKey: key, partitionKey, payload };
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, steps: plan.steps.length, trigger: o.trigger });
   const heartbeat = setInterval(() => {
-    store.updateRun(runId, { heartbeatAt: Date.now() }).catch(() => {});
+    store.updateRun(runId, { heartbeatAt: o.now() }).catch(() => {});
   }, 10_000);
   const engine = await createRunEngine({
     storage: project.storage,
@@ -123,13 +125,13 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       await writer.flush();
       return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));
     },
-    now: () => Date.now(),
+    now: o.now,
     onMaterialization: (m: MaterializationRecord) => {
       // automatic metadata: step duration, and how the schema changed since the previous output
       const started = stepStarts.get(m.assetKey);
       const previous = before.get(m.assetKey) ?? null;
       const change = previous ? schemaChange(previous.schema, m.schema) : null;
-      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(Date.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
+      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(o.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
       event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
       if (change) event("schema_change", m.assetKey, m.partitionKey, change);
@@ -156,11 +158,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       if (type === "step_retry") o.reporter?.onRetry?.(step, payload);
     },
     onStepStart: (step) => {
-      stepStarts.set(step.key, Date.now());
+      stepStarts.set(step.key, o.now());
       o.reporter?.onStepStart?.(step);
     },
     onStepEnd: o.reporter?.onStepEnd,
-    clock: { now: () => Date.now(), sleep },
+    clock: { now: o.now, sleep },
     random: Math.random,
   };
   let steps: StepResult[] = [];
@@ -173,11 +175,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   } finally {
     clearInterval(heartbeat);
     await engine.close();
-    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     await writer.close();
-    await store.updateRun(runId, { status, endedAt: Date.now() });
+    await store.updateRun(runId, { status, endedAt: o.now() });
   }
-  return { runId, status, plan, steps, durationMs: Date.now() - t0 };
+  return { runId, status, plan, steps, durationMs: o.now() - t0 };
 }
 
 /** In a --stale run: skip a step whose upstream outputs turned out identical (early cutoff). */
