@@ -221,7 +221,7 @@ export function buildGraph(defs: Definitions): ProjectGraph {
 }
 
 /** `path` relative to `root` when inside it (core has no node:path). */
-function relativeTo(root: string, path: string): string {
+export function relativeTo(root: string, path: string): string {
   const base = root.endsWith("/") ? root : `${root}/`;
   return path.startsWith(base) ? path.slice(base.length) : path;
 }

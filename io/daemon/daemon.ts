@@ -31,7 +31,7 @@ import { projectFreshness } from "../status/index.ts";
 export const FRESHNESS = "freshness";
 import { createLauncher } from "./launcher.ts";
 import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
-import { selectionResolver } from "../project/index.ts";
+import { selectionResolver } from "../../core/instigators.ts";
 import type { Project } from "../project/index.ts";
 
 export interface DaemonOptions {

@@ -10,7 +10,8 @@ import { attachLoadErrors } from "../../core/load-errors.ts";
 import { codeFrame, describeLoadError, loadDefinitions } from "./loader.ts";
 import { createStorage, type Storage } from "../storage/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
-import { loadInstigators, type ProjectInstigators } from "./instigators.ts";
+import { type ProjectInstigators, validateInstigators } from "../../core/instigators.ts";
+import { croner } from "../daemon/index.ts";
 import { userFrame } from "../run/index.ts";
 
 export interface Project {
@@ -133,7 +134,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const defs = await loadDefinitions(root);
     loadErrors = defs.errors;
     const built = buildGraph(defs);
-    const instigators = loadInstigators(built, root);
+    const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     return { root, storage: createStorage(root), config, graph, instigators, loadMs: options.now() - t0 };
   } catch (e) {
