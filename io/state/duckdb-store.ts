@@ -17,7 +17,8 @@ import {
   selectDynamicPartitions,
   selectPartitionMaterializations,
   selectLatestSchemas,
-  selectPartitionSummary,
+  batchSummaries,
+  selectPartitionSummaries,
 } from "./_partitions.ts";
 import { insertMissingInstigators, insertTick, patchInstigator, patchRunRequest, selectInstigators, selectRunRequests, selectTicks } from "./_instigators.ts";
 import { insertCheckResults, selectLatestCheckResults } from "./_checks.ts";
@@ -131,7 +132,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
 
     latestSchemas: (assetKey) => op("read output schemas", (conn) => selectLatestSchemas(conn, assetKey)),
 
-    partitionSummary: (assetKey, codeVersion) => op("summarize partitions", (conn) => selectPartitionSummary(conn, assetKey, codeVersion)),
+    partitionSummary: batchSummaries((assets) => op("summarize partitions", (conn) => selectPartitionSummaries(conn, assets))),
 
     listDynamicPartitions: (name) => op("list dynamic partitions", (conn) => selectDynamicPartitions(conn, name)),
 
