@@ -117,7 +117,7 @@ async function phasesChild(dir: string, storeKind: string): Promise<void> {
   const result = await runBackfill(
     project,
     store,
-    { selectionText: "a+", selected: resolveSelected(project, ["a+"]), concurrency, signal: new AbortController().signal, partitionSelection: RANGE },
+    { selectionText: "a+", selected: resolveSelected(project, ["a+"]), concurrency, signal: new AbortController().signal, partitionSelection: RANGE, now: Date.now },
     {
       onStepStart(step) {
         const now = performance.now();

@@ -60,7 +60,7 @@ async function phasesChild(dir: string): Promise<void> {
   const t3 = performance.now();
   const outcome = await runMaterialize(project, store, {
     selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 1, dryRun: false, trigger: "bench",
-    signal: new AbortController().signal,
+    signal: new AbortController().signal, now: Date.now,
     reporter: { onStepStart: () => void (marks.stepStart = performance.now()), onStepEnd: () => void (marks.stepEnd = performance.now()) },
   });
   const t4 = performance.now();

@@ -92,6 +92,7 @@ async function child(dir: string, concurrency: number, storeKind: StoreKind): Pr
     dryRun: false,
     trigger: "bench",
     signal: new AbortController().signal,
+    now: Date.now,
     reporter: {
       onStepStart: (s) => {
         const now = performance.now();

@@ -43,7 +43,7 @@ export async function run(options: { runs?: number } = {}): Promise<Figures> {
     const store = createDuckDBStateStore(project.storage.statePath);
     const t0 = performance.now();
     for (let i = 0; i < runs; i++) {
-      const r = await runMaterialize(project, store, { selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 4, dryRun: false, trigger: "bench", signal: new AbortController().signal });
+      const r = await runMaterialize(project, store, { selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 4, dryRun: false, trigger: "bench", signal: new AbortController().signal, now: Date.now });
       if (r.status !== "success") throw new Error(`run ${i} ${r.status}`);
     }
     const runMs = performance.now() - t0;
@@ -51,7 +51,7 @@ export async function run(options: { runs?: number } = {}): Promise<Figures> {
     const bytes = size(dir);
     const store2 = createDuckDBStateStore(project.storage.statePath);
     const s0 = performance.now();
-    await readAssetState(project.graph, project.storage, store2);
+    await readAssetState(project.graph, project.storage, store2, { now: Date.now(), perPartition: true });
     const statusMs = performance.now() - s0;
     const gc = await runGc(project.storage, store2, { keepMs: 0, now: Date.now(), dryRun: false });
     await store2.close();

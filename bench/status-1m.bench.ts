@@ -205,7 +205,7 @@ async function phasesChild(dir: string): Promise<void> {
   const project = await loadProject(dir, { exactRoot: true, now: () => performance.now() });
   const t1 = performance.now();
   const { store, timings } = timedStore(createDuckDBStateStore(project.storage.statePath));
-  const st = await readAssetState(project.graph, project.storage, store, project.graph.order);
+  const st = await readAssetState(project.graph, project.storage, store, { now: Date.now(), perPartition: true });
   const t2 = performance.now();
   const ps = st.partitionStatuses.get(ASSET)!;
   const text = JSON.stringify({

@@ -7,10 +7,15 @@ import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
 import { createOutput, type Output } from "./output.ts";
 
+/** The wall clock: the one place commands read it; io and core get it passed down. */
+export const wallClock = (): number => Date.now();
+
 export interface CommandContext {
   out: Output;
   project: Project;
   store: StateStore;
+  /** The clock (epoch ms) to pass to io. */
+  now: () => number;
 }
 
 /** Load the project, open the state store, run `fn`, always close. Returns fn's exit code. */
@@ -20,7 +25,7 @@ export async function withProject(flags: GlobalFlags, fn: (ctx: CommandContext) 
   reportLoadErrors(out, project.graph.errors);
   const store = createDuckDBStateStore(project.storage.statePath);
   try {
-    return (await fn({ out, project, store })) ?? 0;
+    return (await fn({ out, project, store, now: wallClock })) ?? 0;
   } finally {
     await store.close();
   }
@@ -31,6 +36,8 @@ export interface StateContext {
   root: string;
   storage: Storage;
   store: StateStore;
+  /** The clock (epoch ms) to pass to io. */
+  now: () => number;
 }
 
 /**
@@ -44,7 +51,7 @@ export async function withState(flags: GlobalFlags, fn: (ctx: StateContext) => P
   const storage = createStorage(root);
   const store = createDuckDBStateStore(storage.statePath);
   try {
-    return (await fn({ out, root, storage, store })) ?? 0;
+    return (await fn({ out, root, storage, store, now: wallClock })) ?? 0;
   } finally {
     await store.close();
   }

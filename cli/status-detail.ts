@@ -3,7 +3,7 @@ import { formatDuration } from "../core/duration.ts";
 import type { LoadedAsset } from "../core/definitions.ts";
 import type { FreshnessResult } from "../core/freshness.ts";
 import { formatRanges } from "../core/partitions/index.ts";
-import type { StatusInfo } from "../core/staleness.ts";
+import type { StatusInfo } from "../core/status/index.ts";
 import type { PartitionStatusInfo } from "../io/status/index.ts";
 import type { CheckSummary } from "../io/run/index.ts";
 import { ago, type Colors, type Output } from "./output.ts";

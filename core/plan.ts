@@ -5,7 +5,7 @@
  */
 import { DagxError } from "./errors.ts";
 import { formatRanges, IndexSet, mapToUpstream, type PartitionMapping, type PartitionSpace } from "./partitions/index.ts";
-import type { StatusInfo } from "./staleness.ts";
+import type { StatusInfo } from "./status/index.ts";
 import type { GraphView, MaterializationRecord } from "./types.ts";
 
 export interface PlanStep {

@@ -28,11 +28,11 @@ export default defineCommand({
     const words = positionals(args);
     const sub = words[0];
     // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
-    if (sub === "list" || sub === "show" || sub === "cancel") return withState(args, ({ out, store }) => manage(out, store, sub, words[1]));
-    return withProject(args, async ({ out, project, store }) => {
+    if (sub === "list" || sub === "show" || sub === "cancel") return withState(args, ({ out, store, now }) => manage(out, store, sub, words[1], now()));
+    return withProject(args, async ({ out, project, store, now }) => {
       const find = (id: string | undefined) => findBackfill(store, id);
       const resume = args.resume ? await find(args.resume) : null;
-      if (resume && backfillLiveStatus(resume.backfill) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
+      if (resume && backfillLiveStatus(resume.backfill, now()) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
       // several words are a union: recorded joined by "," (the lowest-precedence union) so --resume parses it back
       const selText = resume ? resume.backfill.selection : words.join(", ") || "*";
@@ -52,7 +52,7 @@ export default defineCommand({
       const progress = createBackfillProgress(out);
       let result;
       try {
-        result = await runBackfill(project, store, { selectionText: selText, selected, concurrency, signal: controller.signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume }, progress);
+        result = await runBackfill(project, store, { selectionText: selText, selected, concurrency, signal: controller.signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, now }, progress);
       } finally {
         progress.stop();
         process.off("SIGINT", onSig);
@@ -78,21 +78,21 @@ async function findBackfill(store: BackfillStore, id: string | undefined): Promi
 }
 
 /** `backfill list | show ID | cancel ID`. */
-async function manage(out: Output, store: BackfillStore, sub: "list" | "show" | "cancel", id: string | undefined): Promise<number> {
+async function manage(out: Output, store: BackfillStore, sub: "list" | "show" | "cancel", id: string | undefined, now: number): Promise<number> {
   if (sub === "list") {
     const list = await store.listBackfills({ limit: 50 });
     const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));
-    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: counts.get(b.backfillId) })));
+    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b, now), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: counts.get(b.backfillId) })));
     else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
-    else out.print(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
+    else out.print(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b, now), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
     return 0;
   }
   if (sub === "show") {
     const { backfill: b, partitions } = await findBackfill(store, id);
     const summary = (await store.countBackfillPartitions([b.backfillId])).get(b.backfillId)!;
-    if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
+    if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b, now), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
     else {
-      out.print(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b)} · ${b.selection} · ${b.partitions}`);
+      out.print(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b, now)} · ${b.selection} · ${b.partitions}`);
       out.print(formatCounts(summary));
       for (const p of partitions.filter((x) => x.status === "failed").slice(0, 20)) out.print(`${out.c.red("✗")} ${p.assetKey} [${p.partitionKey}] ${p.error ?? ""}`);
     }
@@ -100,17 +100,16 @@ async function manage(out: Output, store: BackfillStore, sub: "list" | "show" | 
   }
   // cancel
   const { backfill: b, partitions } = await findBackfill(store, id);
-  const live = backfillLiveStatus(b);
+  const live = backfillLiveStatus(b, now);
   if (live !== "running") {
     if (live === "abandoned") {
       // its process died: what it left pending is canceled now, in the one vocabulary of backfills
-      const now = Date.now();
       await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
       await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
     }
     out.print(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
   } else {
-    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: Date.now() });
+    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: now });
     out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
   }
   if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });

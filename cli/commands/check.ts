@@ -20,7 +20,7 @@ export default defineCommand({
     partitions: { type: "string", description: "Partition range (default: every materialized partition)", valueHint: "RANGE" },
   },
   async run({ args }) {
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(args, async ({ out, project, store, now }) => {
       const words = positionals(args);
       const controller = new AbortController();
       const onSigint = () => controller.abort();
@@ -34,6 +34,7 @@ export default defineCommand({
           partitionSelection: partitionArg(args.partition, args.partitions),
           singlePartition: args.partition !== undefined,
           signal: controller.signal,
+          now,
           onLog: (key, level, message) => out.say(`  ${c.dim(`${key} │`)} ${level} ${message}`),
           onAssetChecked: (key, results) => {
             for (const name of [...new Set(results.map((r) => r.checkName))]) {

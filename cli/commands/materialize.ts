@@ -29,7 +29,7 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const tags = parseTagArgs(repeatedFlag(rawArgs, "tag"), "--tag");
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(args, async ({ out, project, store, now }) => {
       const words = positionals(args);
       if (project.graph.errors.length > 0 && words.length === 0) {
         throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} load error(s) in asset files (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
@@ -63,6 +63,7 @@ export default defineCommand({
           singlePartition: args.partition !== undefined,
           tags,
           ignoreBlocking: Boolean(args["ignore-blocking"]),
+          now,
         });
       } finally {
         progress.stop();

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { croner } from "../../io/daemon/index.ts";
-import { selectionResolver } from "../../io/project/index.ts";
+import { selectionResolver } from "../../core/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { instigatorState, pick, setStatus, tickJson } from "../instigator-command.ts";

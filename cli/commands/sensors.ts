@@ -3,7 +3,7 @@ import { normalizeSensorResult } from "../../core/automation/index.ts";
 import { DagxError } from "../../core/errors.ts";
 import { callUserCode } from "../../core/user-code.ts";
 import { invalidSensorReason, sensorRequests } from "../../io/daemon/index.ts";
-import { selectionResolver } from "../../io/project/index.ts";
+import { selectionResolver } from "../../core/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { instigatorState, pick, setStatus, tickJson } from "../instigator-command.ts";

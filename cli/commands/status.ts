@@ -19,11 +19,12 @@ export default defineCommand({
   },
   args: { ...globalArgs, selection: { type: "positional", required: false, description: "Selection (default: all)" } },
   async run({ args }) {
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(args, async ({ out, project, store, now: clock }) => {
       const selected = resolveSelected(project, positionals(args));
       const keys = project.graph.order.filter((k) => selected.has(k));
-      const st = await readAssetState(project.graph, project.storage, store, keys);
-      const fresh = projectFreshness(project, st, Date.now());
+      const now = clock();
+      const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: true });
+      const fresh = projectFreshness(project, st, now);
       const checks = await checkSummaries(store, keys);
       // failed blocking checks of an upstream (from any earlier run) block these assets until they pass
       const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, keys));

@@ -27,12 +27,12 @@ export default defineCommand({
     partitions: { type: "string", description: "Only these partitions of the partitioned assets (range grammar of materialize)", valueHint: "RANGE" },
   },
   async run({ args }) {
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(args, async ({ out, project, store, now }) => {
       const words = positionals(args);
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];
-      if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data));
-      const st = args.data ? await readAssetState(project.graph, project.storage, store) : null;
+      if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data), now());
+      const st = args.data ? await readAssetState(project.graph, project.storage, store, { now: now(), perPartition: false }) : null;
       const n = await store.wipe(keys);
       let files = 0;
       if (st) {
@@ -54,8 +54,8 @@ export default defineCommand({
 });
 
 /** Forget (and with --data delete) only the given partitions of each selected partitioned asset. */
-async function wipePartitions(out: Output, project: Project, store: MaterializationStore, keys: string[], range: string, data: boolean): Promise<number> {
-  const parts = await readPartitionState(project.graph, store, Date.now(), keys);
+async function wipePartitions(out: Output, project: Project, store: MaterializationStore, keys: string[], range: string, data: boolean, now: number): Promise<number> {
+  const parts = await readPartitionState(project.graph, store, now, keys);
   const skipped = keys.filter((k) => !parts.has(k));
   if (parts.size === 0) throw new DagxError("USAGE", `--partitions needs partitioned assets; ${keys.map((k) => `"${k}"`).join(", ")} ${keys.length === 1 ? "is" : "are"} not partitioned`);
   let records = 0;

@@ -32,7 +32,7 @@ export async function evaluateProjectAutomation(
   const conditions = project.instigators.automation;
   let busy = busyHere;
   const data = state.data as AutomationData;
-  const st = await readAssetState(project.graph, project.storage, store, []);
+  const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: false });
   // runs in progress in any process (readAssetState marked the dead ones abandoned): a `materialize`
   // in another terminal keeps its assets busy just like a run this daemon launched
   const running = await store.listRuns({ status: "running" });

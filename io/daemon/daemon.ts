@@ -33,7 +33,7 @@ import { projectFreshness } from "../status/index.ts";
 export const FRESHNESS = "freshness";
 import { createLauncher } from "./launcher.ts";
 import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
-import { selectionResolver } from "../project/index.ts";
+import { selectionResolver } from "../../core/instigators.ts";
 import type { Project } from "../project/index.ts";
 
 export interface DaemonOptions {
@@ -73,7 +73,7 @@ export async function lockDaemon(project: Project): Promise<() => void> {
 export async function runDaemon(o: DaemonOptions): Promise<void> {
   const now = o.now ?? Date.now;
   const { schedules, sensors, automation, freshness } = o.project.instigators;
-  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log });
+  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now });
   const resolve = selectionResolver(o.project.graph);
   const t0 = now();
   const base = (name: string, kind: InstigatorState["kind"]): InstigatorState => ({ name, kind, status: "running", createdAt: t0, lastTickAt: null, cursor: null, data: {}, updatedAt: t0 });
@@ -240,7 +240,7 @@ async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: Reado
 
 /** Record freshness transitions (fresh → late → overdue and back) as ticks, and log them. */
 async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number): Promise<void> {
-  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, []);
+  const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, { now, perPartition: false });
   const results = projectFreshness(o.project, assetState, now);
   const previous = (st.data.states ?? {}) as Record<string, string>;
   const states: Record<string, string> = {};

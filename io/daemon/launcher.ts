@@ -38,6 +38,8 @@ export interface LauncherOptions {
   maxRuns: number;
   concurrency: number;
   log(line: string): void;
+  /** The daemon's clock (epoch ms). */
+  now: () => number;
 }
 
 export function createLauncher(o: LauncherOptions): Launcher {
@@ -46,8 +48,8 @@ export function createLauncher(o: LauncherOptions): Launcher {
 
   /** The request's run exists: it was created before a restart. Record what became of it; never launch it again. */
   const resolveExisting = async (req: RunRequestRecord, run: RunRecord) => {
-    const now = Date.now();
-    if (run.status === "running" && !isRunAlive(run, now)) await o.store.markAbandoned((r) => isRunAlive(r, Date.now()), now);
+    const now = o.now();
+    if (run.status === "running" && !isRunAlive(run, now)) await o.store.markAbandoned((r) => isRunAlive(r, now), now);
     const status = (await o.store.getRun(run.runId))?.status ?? run.status;
     const reason = status === "abandoned"
       ? `run ${run.runId} was abandoned: the daemon stopped right after starting it; its finished steps stay materialized`
@@ -64,13 +66,13 @@ export function createLauncher(o: LauncherOptions): Launcher {
       if (req.selection.length === 0) throw new Error("the request selects no assets");
       selected = selectAssets(req.selection, o.project.graph);
     } catch (e) {
-      return o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: Date.now() });
+      return o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: o.now() });
     }
     let runId = req.runId;
     if (runId === null) {
       // queued by an older dagx: choose the id and record it before the run can exist
       runId = Bun.randomUUIDv7();
-      await o.store.updateRunRequest(req.requestId, { runId, updatedAt: Date.now() });
+      await o.store.updateRunRequest(req.requestId, { runId, updatedAt: o.now() });
     } else {
       const existing = await o.store.getRun(runId);
       if (existing) return resolveExisting(req, existing);
@@ -87,15 +89,16 @@ export function createLauncher(o: LauncherOptions): Launcher {
       runId,
       ...(req.tags ? { tags: req.tags } : {}),
       ...(req.asOf !== undefined ? { asOf: req.asOf } : {}),
-      onRunCreated: (runId) => (crashPoint("run-created"), o.store.updateRunRequest(req.requestId, { status: "started", runId, updatedAt: Date.now() })),
+      now: o.now,
+      onRunCreated: (runId) => (crashPoint("run-created"), o.store.updateRunRequest(req.requestId, { status: "started", runId, updatedAt: o.now() })),
     }).then(
       async (r) => {
-        if (r.runId === null) await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: "nothing to run", updatedAt: Date.now() });
+        if (r.runId === null) await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: "nothing to run", updatedAt: o.now() });
         o.log(`${req.kind} ${req.source}: run ${r.runId ?? "-"} ${r.status}${r.steps.length ? ` (${r.steps.filter((s) => s.status === "success").length}/${r.steps.length} steps)` : ""}`);
       },
       async (e) => {
         o.log(`${req.kind} ${req.source}: run not started: ${(e as Error).message}`);
-        await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: Date.now() }).catch(() => {});
+        await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: (e as Error).message, updatedAt: o.now() }).catch(() => {});
       },
     );
     const entry = { source: req.source, keys: selected, controller, done: done.finally(() => runs.delete(req.requestId)) };

@@ -27,10 +27,10 @@ export interface DevStatus {
 }
 
 /** Status of `keys` (the assets a reload touched) after the run, from `readAssetState` like `dagx status`. */
-export async function readDevStatus(project: Project, store: RunStore & MaterializationStore, keys: readonly string[]): Promise<DevStatus> {
+export async function readDevStatus(project: Project, store: RunStore & MaterializationStore, keys: readonly string[], now: number): Promise<DevStatus> {
   const wanted = new Set(keys);
   const partitioned = keys.filter((k) => project.graph.assets.get(k)?.partitioned);
-  const st = await readAssetState(project.graph, project.storage, store, partitioned);
+  const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: partitioned.length > 0 });
   const notFresh = project.graph.order.filter((k) => wanted.has(k) && st.statuses.get(k)?.status !== "fresh");
   const partitions: PartitionsBehind[] = [];
   for (const key of partitioned) {

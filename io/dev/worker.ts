@@ -12,6 +12,9 @@ import { runMaterialize } from "../run/index.ts";
 import { loadErrorsBefore } from "../../core/load-errors.ts";
 import { loadProject, type Project } from "../project/index.ts";
 
+/** The worker is a process entry: it reads the wall clock here and passes it down. */
+const wallClock = (): number => Date.now();
+
 export type ToWorker =
   | { type: "load" }
   /** Run `keys` with `--stale` (none: no run), then report the status of `touched` (the assets the save touched). */
@@ -95,16 +98,17 @@ export async function runDevWorker(root: string): Promise<number> {
           concurrency: m.concurrency,
           dryRun: false,
           trigger: "dev",
+          now: wallClock,
           signal: controller.signal,
           reporter: {
-            onStepStart: (s) => send({ type: "step-started", key: s.key, at: Date.now() }),
+            onStepStart: (s) => send({ type: "step-started", key: s.key, at: wallClock() }),
             onStepEnd: (s, res) =>
               send({ type: "log", line: res.status === "failed" ? `✗ ${s.key} failed: ${res.error}` : res.status === "success" ? `✓ ${s.key}${res.rows !== null ? ` ${res.rows} rows` : ""} ${Math.round(res.durationMs)}ms` : `- ${s.key} ${res.status}${res.status === "skipped" ? `: ${res.reason}` : ""}` }),
             onLog: (key, level, message) => send({ type: "log", line: `  ${key} │ ${level} ${message}` }),
           },
         });
         // what is still behind after the run, from the same status code as `dagx status` (skipped when canceled: a new plan comes)
-        const report = m.touched.length && !controller.signal.aborted ? await readDevStatus(project, store, m.touched) : undefined;
+        const report = m.touched.length && !controller.signal.aborted ? await readDevStatus(project, store, m.touched, wallClock()) : undefined;
         send({ type: "done", status: r.status, runId: r.runId, report });
         return finish(0);
       }

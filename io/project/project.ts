@@ -11,7 +11,8 @@ import { callUserCode, thrownMessage, thrownValue } from "../../core/user-code.t
 import { codeFrame, describeLoadError, importUserModule, loadDefinitions } from "./loader.ts";
 import { createStorage, type Storage } from "../storage/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
-import { loadInstigators, type ProjectInstigators } from "./instigators.ts";
+import { type ProjectInstigators, validateInstigators } from "../../core/instigators.ts";
+import { croner } from "../daemon/index.ts";
 import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
 import { userFrame } from "../../core/location.ts";
 
@@ -138,7 +139,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const defs = await loadDefinitions(root, config.ioManagers);
     loadErrors = defs.errors;
     const built = buildGraph(defs);
-    const instigators = loadInstigators(built, root);
+    const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
     return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0 };

@@ -37,7 +37,7 @@ const pkOf = (s: PlanStep) => s.partitionKeys ?? [""];
 
 /** Run (or resume) a backfill. Status updates are flushed every second; cancel is polled as often. */
 export async function runBackfill(project: Project, store: StateStore, o: BackfillOptions, reporter?: RunReporter): Promise<BackfillOutcome> {
-  const now = Date.now();
+  const now = o.now();
   let record: BackfillRecord;
   let explicit: Map<string, string[]> | undefined;
   let alreadyDone = 0;
@@ -69,7 +69,7 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     if (done.length) await store.updateBackfillPartitions(done);
     await store.updateBackfill(record.backfillId, { status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false });
     if (explicit.size === 0) {
-      await store.updateBackfill(record.backfillId, { status: "success", updatedAt: Date.now() });
+      await store.updateBackfill(record.backfillId, { status: "success", updatedAt: o.now() });
       return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone, counts: await countsOf(store, record.backfillId) };
     }
   } else {
@@ -105,17 +105,17 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
       onStepEnd(step, r) {
         for (const pk of pkOf(step)) {
           ended.add(slot(step.key, pk));
-          pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: r.status === "failed" ? r.error : null, updatedAt: Date.now() });
+          pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: r.status === "failed" ? r.error : null, updatedAt: o.now() });
         }
         reporter?.onStepEnd?.(step, r);
       },
     },
     onRunCreated: async (runId: string, plan: Plan) => {
       runIdSeen = runId;
-      const rows = plan.steps.flatMap((s) => pkOf(s).map((pk) => ({ backfillId: record.backfillId, assetKey: s.key, partitionKey: pk, status: "pending" as const, runId, error: null, updatedAt: Date.now() })));
+      const rows = plan.steps.flatMap((s) => pkOf(s).map((pk) => ({ backfillId: record.backfillId, assetKey: s.key, partitionKey: pk, status: "pending" as const, runId, error: null, updatedAt: o.now() })));
       if (o.resume) {
         await store.updateBackfillPartitions(rows);
-        await store.updateBackfill(record.backfillId, { updatedAt: Date.now() });
+        await store.updateBackfill(record.backfillId, { updatedAt: o.now() });
       } else await store.createBackfill(record, rows);
       timer = setInterval(() => {
         void flush();
@@ -132,13 +132,13 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     const r = outcome.steps[i];
     if (!r) return;
     for (const pk of pkOf(step)) {
-      if (!ended.has(slot(step.key, pk))) pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: null, updatedAt: Date.now() });
+      if (!ended.has(slot(step.key, pk))) pending.set(slot(step.key, pk), { backfillId: record.backfillId, assetKey: step.key, partitionKey: pk, status: statusOf(r), runId: runIdSeen, error: null, updatedAt: o.now() });
     }
   });
   await flush();
   await flushing;
   const status: BackfillRecord["status"] = outcome.status === "success" || outcome.status === "nothing" ? "success" : outcome.status === "canceled" ? "canceled" : "failed";
-  if (outcome.runId !== null) await store.updateBackfill(record.backfillId, { status, updatedAt: Date.now() });
+  if (outcome.runId !== null) await store.updateBackfill(record.backfillId, { status, updatedAt: o.now() });
   return { backfillId: record.backfillId, status: outcome.runId === null ? "success" : status, outcome, alreadyDone, counts: await countsOf(store, record.backfillId) };
 }
 
@@ -147,7 +147,7 @@ async function countsOf(store: BackfillStore, backfillId: string): Promise<Backf
 }
 
 /** A `running` backfill whose process is gone is shown (and resumable) as abandoned. */
-export function backfillLiveStatus(b: BackfillRecord, now = Date.now()): BackfillRecord["status"] {
+export function backfillLiveStatus(b: BackfillRecord, now: number): BackfillRecord["status"] {
   if (b.status !== "running") return b.status;
   return isRunAlive({ runId: b.backfillId, status: "running", selection: b.selection, trigger: "backfill", pid: b.pid, host: b.host, startedAt: b.createdAt, endedAt: null, heartbeatAt: b.updatedAt }, now) ? "running" : "abandoned";
 }

@@ -6,8 +6,7 @@
 import { hostname } from "node:os";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { isErrorFailure } from "../../core/checks/outcome.ts";
-import { DagxError } from "../../core/errors.ts";
-import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, resolvePartitionSelection } from "../../core/partitions/index.ts";
+import { requireOne, resolveAcross } from "../../core/targeting.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { checkEventPayload } from "./check-results.ts";
@@ -29,6 +28,8 @@ export interface CheckCommandOptions {
   signal: AbortSignal;
   onAssetChecked?(key: string, results: readonly CheckResult[]): void;
   onLog?(key: string, level: string, message: string): void;
+  /** The clock (epoch ms). */
+  now: () => number;
 }
 
 export interface CheckCommandOutcome {
@@ -48,7 +49,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   const partitioned = checked.filter((k) => graph.assets.get(k)!.partitionsDef);
   const [latest, parts] = await Promise.all([
     store.latestMaterializations(checked, { unpartitioned: true }),
-    partitioned.length ? readPartitionState(graph, store, Date.now(), partitioned) : Promise.resolve(new Map<string, AssetPartitions>()),
+    partitioned.length ? readPartitionState(graph, store, o.now(), partitioned) : Promise.resolve(new Map<string, AssetPartitions>()),
   ]);
   const partitionKeys = partitionsToCheck(parts, o);
   const targets = new Map<string, MaterializationRecord[]>();
@@ -61,12 +62,12 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   if (targets.size === 0) return { runId: null, status: "nothing", results: [], checked, notMaterialized };
 
   const runId = Bun.randomUUIDv7();
-  const t0 = Date.now();
+  const t0 = o.now();
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
   const writer = createStateWriter(store, { flushMs: 250 });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
-    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    const e: EventRecord = { runId, seq: ++seq, at: o.now(), type, assetKey: key, partitionKey, payload };
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
@@ -81,7 +82,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       event("log", key, null, { level, message });
       o.onLog?.(key, level, message);
     };
-    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources: project.config.resources ?? {}, conn: getConn, now: () => Date.now(), onLog };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources: project.config.resources ?? {}, conn: getConn, now: o.now, onLog };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
       const space = parts.get(key)?.space;
@@ -101,39 +102,17 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     (conn as DuckDBConnection | null)?.closeSync();
     (instance as DuckDBInstance | null)?.closeSync();
     leaveProjectDir();
-    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     await writer.close();
-    await store.updateRun(runId, { status, endedAt: Date.now() });
+    await store.updateRun(runId, { status, endedAt: o.now() });
   }
   return { runId, status, results, checked, notMaterialized };
 }
 
 /** Partition keys to check per partitioned asset: the materialized ones, within the range when given. */
 function partitionsToCheck(parts: ReadonlyMap<string, AssetPartitions>, o: CheckCommandOptions): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const parsed = o.partitionSelection === null ? null : parsePartitionSelection(o.partitionSelection);
-  // a range given to several definitions applies to each by its own granularity (as in materialize)
-  const clip = new Set([...parts.values()].map((p) => p.space.id)).size > 1;
-  let firstError: unknown = null;
-  for (const [key, p] of parts) {
-    let want = p.materialized;
-    if (parsed) {
-      const status = { materialized: p.materialized, failed: p.failed };
-      let sel: IndexSet;
-      try {
-        sel = resolvePartitionSelection(parsed, p.space, status);
-      } catch (e) {
-        if (!(e instanceof PartitionRangeError) || !clip) throw e;
-        firstError ??= e;
-        sel = IndexSet.EMPTY;
-      }
-      if (o.singlePartition && sel.size > 1) {
-        throw new DagxError("USAGE", `--partition ${o.partitionSelection} names ${sel.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(p.space.def)}), not one: give a whole key, or use --partitions for a range`);
-      }
-      want = sel.intersect(p.materialized);
-    }
-    out.set(key, [...want].map((i) => p.space.keyAt(i)));
-  }
-  if (firstError && [...out.values()].every((k) => k.length === 0)) throw firstError;
-  return out;
+  const text = o.partitionSelection;
+  const wanted = text === null ? null : resolveAcross(text, parts, { clip: false });
+  if (text !== null && o.singlePartition) requireOne(text, wanted!, parts, false);
+  return new Map([...parts].map(([key, p]) => [key, [...(wanted ? wanted.get(key)!.intersect(p.materialized) : p.materialized)].map((i) => p.space.keyAt(i))]));
 }

@@ -6,13 +6,10 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { syncFiles } from "../storage/index.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
-import { type PartitionPlanInput, type Plan, type PlanStep, planRun } from "../../core/plan.ts";
-import { DagxError } from "../../core/errors.ts";
+import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
-import { mappingOf } from "../../core/graph.ts";
-import { IndexSet, parsePartitionSelection, PartitionRangeError, partitionsLabel, type PartitionSpace, resolvePartitionSelection } from "../../core/partitions/index.ts";
-import { loadSpaces, ordinalOf, type AssetPartitions } from "../status/index.ts";
-import { type PartitionStatusInfo, wholeAssetVersion } from "../status/index.ts";
+import { partitionTargets } from "../../core/targeting.ts";
+import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
 import type { EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
@@ -55,6 +52,8 @@ export interface MaterializeOptions {
   asOf?: number;
   /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
   ignoreBlocking?: boolean;
+  /** The clock (epoch ms): every time the run records or measures comes from it. */
+  now: () => number;
 }
 
 export interface RunOutcome {
@@ -80,17 +79,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export async function runMaterialize(project: Project, store: StateStore, o: MaterializeOptions): Promise<RunOutcome> {
-  const t0 = Date.now();
-  const st = await readAssetState(project.graph, project.storage, store, o.stale ? allPartitioned(project) : []);
+  const t0 = o.now();
+  const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
-  const partitions = partitionTargets(project, parts, o, st.partitionStatuses, asOfSpaces);
+  const partitions = partitionTargets({ ...o, graph: project.graph, parts, partitionStatuses: st.partitionStatuses, asOfSpaces, backfill: o.trigger === "backfill" });
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
-    return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: Date.now() - t0 };
+    return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };
   }
   const runId = o.runId ?? Bun.randomUUIDv7();
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
@@ -108,12 +107,12 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
-    const e: EventRecord = { runId, seq: ++seq, at: Date.now(), type, assetKey: key, partitionKey, payload };
+    const e: EventRecord = { runId, seq: ++seq, at: o.now(), type, assetKey: key, partitionKey, payload };
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, steps: plan.steps.length, trigger: o.trigger });
   const heartbeat = setInterval(() => {
-    store.updateRun(runId, { heartbeatAt: Date.now() }).catch(() => {});
+    store.updateRun(runId, { heartbeatAt: o.now() }).catch(() => {});
   }, 10_000);
   const engine = await createRunEngine({
     storage: project.storage,
@@ -129,13 +128,13 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       await writer.flush();
       return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));
     },
-    now: () => Date.now(),
+    now: o.now,
     onMaterialization: (m: MaterializationRecord) => {
       // automatic metadata: step duration, and how the schema changed since the previous output
       const started = stepStarts.get(m.assetKey);
       const previous = before.get(m.assetKey) ?? null;
       const change = previous ? schemaChange(previous.schema, m.schema) : null;
-      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(Date.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
+      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(o.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
       event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
       if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
@@ -162,11 +161,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
       if (type === "step_retry") o.reporter?.onRetry?.(step, payload);
     },
     onStepStart: (step) => {
-      stepStarts.set(step.key, Date.now());
+      stepStarts.set(step.key, o.now());
       o.reporter?.onStepStart?.(step);
     },
     onStepEnd: o.reporter?.onStepEnd,
-    clock: { now: () => Date.now(), sleep },
+    clock: { now: o.now, sleep },
     random: Math.random,
   };
   let steps: StepResult[] = [];
@@ -179,82 +178,9 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   } finally {
     clearInterval(heartbeat);
     await engine.close();
-    event("run_finished", null, null, { status, durationMs: Date.now() - t0 });
+    event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     await writer.close();
-    await store.updateRun(runId, { status, endedAt: Date.now() });
+    await store.updateRun(runId, { status, endedAt: o.now() });
   }
-  return { runId, status, plan, steps, durationMs: Date.now() - t0 };
-}
-
-/** Which partitions of each selected partitioned asset to run. */
-function partitionTargets(project: Project, parts: ReadonlyMap<string, AssetPartitions>, o: MaterializeOptions, statuses: ReadonlyMap<string, PartitionStatusInfo>, asOfSpaces: ReadonlyMap<string, PartitionSpace> | null): PartitionPlanInput {
-  const targets = new Map<string, IndexSet>();
-  const selectedParts = [...o.selected].filter((k) => parts.has(k));
-  const text = o.partitionSelection ?? null;
-  const parsed = text === null ? null : parsePartitionSelection(text);
-  const clip = new Set(selectedParts.map((k) => parts.get(k)!.space.id)).size > 1;
-  let firstError: unknown = null;
-  for (const key of selectedParts) {
-    const p = parts.get(key)!;
-    const all = IndexSet.range(0, p.space.size);
-    const explicit = o.explicitPartitions?.get(key);
-    if (o.explicitPartitions) {
-      targets.set(key, IndexSet.fromIndices((explicit ?? []).map((k) => p.space.indexOf(k)).filter((i) => i >= 0)));
-    } else if (parsed) {
-      // a schedule's tick: "latest" (and every range) means the partitions as they were at the tick
-      const then = asOfSpaces?.get(key) ?? p.space;
-      const status = { materialized: p.materialized, failed: p.failed };
-      const resolve = (options: { clip?: boolean }) => toCurrentSpace(resolvePartitionSelection(parsed, then, { ...status, ...options }), then, p.space);
-      try {
-        targets.set(key, resolve({}));
-      } catch (e) {
-        // several definitions: a key or range outside this one is clipped to it, but one that fits
-        // none of them is an error (exit 2 naming the part), not an empty plan
-        if (!(e instanceof PartitionRangeError) || !clip) throw e;
-        firstError ??= e;
-        try {
-          targets.set(key, resolve({ clip: true }));
-        } catch {
-          targets.set(key, IndexSet.EMPTY);
-        }
-      }
-    } else if (o.stale) {
-      const ps = statuses.get(key);
-      targets.set(key, ps ? ps.missing.union(ps.failed).union(ps.stale) : all.difference(p.materialized).union(p.failed).union(p.codeChanged));
-    }
-    else {
-      throw new DagxError("USAGE", `Asset "${key}" is partitioned (${partitionsLabel(p.space.def)}): pass --partition KEY or --partitions RANGE, e.g. \`dagx materialize ${key} --partitions latest\` (or use \`dagx backfill\`)`);
-    }
-  }
-  if (firstError && [...targets.values()].every((t) => t.isEmpty)) throw firstError;
-  if (o.singlePartition) {
-    for (const [key, t] of targets) {
-      if (t.size <= 1) continue;
-      const space = parts.get(key)!.space;
-      throw new DagxError("USAGE", `--partition ${text} names ${t.size.toLocaleString("en-US")} partitions of "${key}" (${partitionsLabel(space.def)}), not one: give a whole key like "${space.keyAt(t.first!)}", or use --partitions for a range`);
-    }
-  }
-  const byKey = project.graph.assets;
-  return {
-    spaces: new Map([...parts].map(([k, p]) => [k, p.space])),
-    targets,
-    materialized: new Map([...parts].map(([k, p]) => [k, p.materialized])),
-    mapping: (down, up) => mappingOf(byKey.get(down)!, byKey.get(up)!),
-    singleRun: new Set([...byKey.values()].filter((a) => a.backfill === "single-run" && (o.trigger === "backfill")).map((a) => a.key)),
-  };
-}
-
-/**
- * Indices resolved in `then` (the space at an earlier instant) as indices of `now`. A time space
- * only grows at its end, so its indices stay; a multi-partition with a time dimension renumbers,
- * so its keys are looked up; a key that is gone is dropped.
- */
-function toCurrentSpace(set: IndexSet, then: PartitionSpace, now: PartitionSpace): IndexSet {
-  if (then === now || (then.kind !== "multi" && then.size <= now.size)) return set.clip(0, now.size);
-  return IndexSet.fromIndices([...set].map((i) => now.indexOf(then.keyAt(i))).filter((i) => i >= 0));
-}
-
-/** Every partitioned asset: --stale needs their per-partition statuses (they feed unpartitioned ones). */
-function allPartitioned(project: Project): string[] {
-  return [...project.graph.assets.values()].filter((a) => a.partitionsDef).map((a) => a.key);
+  return { runId, status, plan, steps, durationMs: o.now() - t0 };
 }

@@ -16,7 +16,8 @@ import {
   selectDynamicPartitions,
   selectLatestSchemas,
   selectPartitionMaterializations,
-  selectPartitionSummary,
+  batchSummaries,
+  selectPartitionSummaries,
 } from "./_partitions.ts";
 import { numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
 
@@ -40,7 +41,7 @@ export function duckdbMaterializationStore({ op }: StateOps): MaterializationSto
 
     latestSchemas: (assetKey) => op("read output schemas", (conn) => selectLatestSchemas(conn, assetKey)),
 
-    partitionSummary: (assetKey, codeVersion) => op("summarize partitions", (conn) => selectPartitionSummary(conn, assetKey, codeVersion)),
+    partitionSummary: batchSummaries((assets) => op("summarize partitions", (conn) => selectPartitionSummaries(conn, assets))),
 
     listDynamicPartitions: (name) => op("list dynamic partitions", (conn) => selectDynamicPartitions(conn, name)),
 

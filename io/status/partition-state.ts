@@ -5,19 +5,9 @@
  */
 import type { ProjectGraph } from "../../core/graph.ts";
 import { createPartitionSpace, IndexSet, ordinalBase, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
-import type { MaterializationRecord, OrdinalRange, PartitionSummary } from "../../core/types.ts";
+import type { AssetPartitions } from "../../core/status/index.ts";
+import type { OrdinalRange, PartitionSummary } from "../../core/types.ts";
 import type { MaterializationStore } from "../../core/state-store.ts";
-
-export interface AssetPartitions {
-  space: PartitionSpace;
-  materialized: IndexSet;
-  failed: IndexSet;
-  /** Materialized partitions whose code version differs from the asset's current one. */
-  codeChanged: IndexSet;
-  last: MaterializationRecord | null;
-  /** Content fingerprint over all materialized partitions (see PartitionSummary). */
-  fingerprint: string;
-}
 
 /** Names of dynamic partition sets a definition uses. */
 function dynamicNames(def: PartitionsDef, out = new Set<string>()): Set<string> {

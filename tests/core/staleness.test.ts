@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MissingUpstreamError, planRun } from "../../core/plan.ts";
-import { createPartitionSpace, daily, IndexSet } from "../../core/partitions/index.ts";
-import { computeStatuses } from "../../core/staleness.ts";
+import { createPartitionSpace, daily, identity, IndexSet } from "../../core/partitions/index.ts";
+import { computeStatus } from "../../core/status/index.ts";
 import type { FailureRecord, MaterializationRecord } from "../../core/types.ts";
 
 const mat = (key: string, at: number, dataVersion: string, inputVersions: Record<string, string> = {}, codeVersion = "c1"): MaterializationRecord => ({
@@ -11,9 +11,18 @@ const order = ["a", "b", "c"];
 const upstream = new Map<string, string[]>([["a", []], ["b", ["a"]], ["c", ["b"]]]);
 const downstream = new Map<string, string[]>([["a", ["b"]], ["b", ["c"]], ["c", []]]);
 const statuses = (latest: MaterializationRecord[], failures: FailureRecord[] = [], code: Record<string, string> = {}) =>
-  computeStatuses({ order, upstream, codeVersion: (k) => code[k] ?? "c1", latest: new Map(latest.map((m) => [m.assetKey, m])), failures: new Map(failures.map((f) => [f.assetKey, f])) });
+  computeStatus({
+    graph: { order, upstream, codeVersion: (k) => code[k] ?? "c1", mapping: () => identity() },
+    latest: new Map(latest.map((m) => [m.assetKey, m])),
+    failures: new Map(failures.map((f) => [f.assetKey, f])),
+    drifted: new Set(),
+    parts: new Map(),
+    perPartition: true,
+    records: new Map(),
+    hash: (t) => `h(${t})`,
+  }).statuses;
 
-describe("computeStatuses()", () => {
+describe("computeStatus() of unpartitioned assets", () => {
   test("everything missing at first", () => {
     const s = statuses([]);
     expect([...s.values()].map((x) => x.status)).toEqual(["missing", "missing", "missing"]);

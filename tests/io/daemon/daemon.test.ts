@@ -509,7 +509,7 @@ export const fixed = schedule({ cron: "0 1 * * *", select: "events", partitions:
 
 describe("automation (real clock)", () => {
   const materialize = (p: Project, store: StateStore, keys: string[]) =>
-    runMaterialize(p, store, { selectionText: keys.join(" "), selected: new Set(keys), stale: false, concurrency: 2, dryRun: false, trigger: "cli", signal: new AbortController().signal });
+    runMaterialize(p, store, { selectionText: keys.join(" "), selected: new Set(keys), stale: false, concurrency: 2, dryRun: false, trigger: "cli", signal: new AbortController().signal, now: Date.now });
   const matCount = async (store: StateStore, key: string) => (await store.listRuns({ limit: 1000 })).filter((r) => r.trigger === "automation:automation" && r.selection.split(" ").includes(key) && r.status === "success").length;
 
   test("eager: waits while an upstream is missing, fires once after the upstreams updated, again after the next update", async () => {

@@ -36,6 +36,7 @@ test("timers keep firing during a long chain of synchronous JSON steps, and stat
     const outcome = await runMaterialize(project, store, {
       selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 2, dryRun: false, trigger: "cli",
       signal: new AbortController().signal,
+      now: Date.now,
       reporter: {
         onStepEnd: () => {
           ticksAtLastStep = ticks;

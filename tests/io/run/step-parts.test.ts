@@ -191,7 +191,7 @@ test("runMaterialize() on the in-memory store records a project IO manager's out
   const { project } = await setup();
   const store = createMemoryStateStore();
   const outcome = await runMaterialize(project, store, {
-    selectionText: "events+", selected: new Set(["events", "count", "side"]), stale: false, concurrency: 1, dryRun: false, trigger: "cli", signal: new AbortController().signal,
+    selectionText: "events+", selected: new Set(["events", "count", "side"]), stale: false, concurrency: 1, dryRun: false, trigger: "cli", signal: new AbortController().signal, now: () => Date.now(),
   });
   expect(outcome.status).toBe("success");
   const latest = await store.latestMaterializations(["events", "count", "side"]);

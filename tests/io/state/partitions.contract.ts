@@ -164,6 +164,29 @@ export function partitionContractTests(fresh: () => Promise<MaterializationStore
     });
   });
 
+  test("partitionSummary() calls made together answer each what it answers alone (a store may batch them)", async () => {
+    const store = await fresh();
+    await store.write({
+      materializations: [
+        ...hours("a", [10, 11, 12], { at: 100 }),
+        ...hours("a", [13], { at: 300, codeVersion: "old" }),
+        makeMaterialization("b", { partitionKey: "us", at: 10 }),
+        makeMaterialization("b", { partitionKey: "eu", at: 10, codeVersion: "old" }),
+        ...hours("c", [1, 2], { at: 5, codeVersion: "v2" }),
+        makeMaterialization("d", { at: 7 }),
+      ],
+      events: [failed(1, "a", "h11", 200, 11), failed(2, "b", "zz", 1), failed(3, "c", "h9", 9, 9)],
+    });
+    const asked: [string, string][] = [["a", "cv1"], ["b", "cv1"], ["c", "v2"], ["d", "cv1"], ["none", "cv1"], ["a", "old"], ["b", "cv1"]];
+    const together = await Promise.all(asked.map(([k, code]) => store.partitionSummary(k, code)));
+    const alone = [];
+    for (const [k, code] of asked) alone.push(await store.partitionSummary(k, code));
+    expect(together).toEqual(alone);
+    expect(together[0]!.codeChanged).toEqual([[13, 13]]);
+    expect(together[5]!.codeChanged).toEqual([[10, 12]]);
+    expect(together[1]).not.toBe(together[6]);
+  });
+
   test("wipe(keys, partitionKeys) forgets only those partitions, also given by the thousand", async () => {
     const store = await fresh();
     await store.write({ materializations: [...hours("a", [1, 2, 3]), ...hours("b", [1, 2])], events: [failed(1, "a", "h2", 5000, 2)] });

@@ -13,7 +13,7 @@ afterAll(() => removeProject(dir));
 
 test("readAssetState() computes the partition status of the end of a 30,000-long partitioned chain without recursion", async () => {
   const project = await loadProject(dir, { exactRoot: true, now: () => performance.now() });
-  const st = await readAssetState(project.graph, project.storage, createMemoryStateStore(), [`a${N - 1}`]);
+  const st = await readAssetState(project.graph, project.storage, createMemoryStateStore(), { now: Date.now(), perPartition: true });
   expect(st.partitionStatuses.get(`a${N - 1}`)?.status).toBe("missing");
   expect(st.partitionStatuses.size).toBe(N);
 });

@@ -1,27 +1,20 @@
 /**
- * Validates the schedules, sensors and automation conditions a project exports (load time):
- * a bad cron or time zone, or a selection matching nothing, is a definition error naming it.
- * While an asset file fails to load, a schedule or sensor whose selection no longer resolves is
- * left out with a note (a consequence of that file's error, which is reported first).
+ * The instigators of a project, validated at load (pure: cron is injected): schedules, sensors,
+ * automation conditions and freshness policies. A bad cron or time zone, or a selection matching
+ * nothing, is a definition error naming it. While an asset file fails to load, a schedule or
+ * sensor whose selection no longer resolves is left out with a note (a consequence of that
+ * file's error, which is reported first).
  */
-import { relative } from "node:path";
-import { isAssetDef, type AnyAssetDef } from "../../core/asset.ts";
+import { isAssetDef, type AnyAssetDef } from "./asset.ts";
 import {
-  type AutomationCondition,
-  assertUniqueNames,
-  type ScheduleInfo,
-  type SelectItem,
-  type SensorInfo,
-  validateAutomation,
-  validateSchedule,
-  validateSensor,
-} from "../../core/automation/index.ts";
-import type { LoadError, RawInstigator } from "../../core/definitions.ts";
-import { DagxError } from "../../core/errors.ts";
-import { normalizeFreshness, type NormalizedFreshness } from "../../core/freshness.ts";
-import type { ProjectGraph } from "../../core/graph.ts";
-import { selectAssets } from "../../core/selection/index.ts";
-import { croner } from "../daemon/index.ts";
+  assertUniqueNames, type AutomationCondition, type CronEvaluator, type ScheduleInfo, type SelectItem, type SensorInfo, validateAutomation, validateSchedule, validateSensor,
+} from "./automation/index.ts";
+import type { LoadError, RawInstigator } from "./definitions.ts";
+import { DagxError } from "./errors.ts";
+import { normalizeFreshness, type NormalizedFreshness } from "./freshness.ts";
+import type { ProjectGraph } from "./graph.ts";
+import { relativeTo } from "./location.ts";
+import { selectAssets } from "./selection/index.ts";
 
 export interface ProjectInstigators {
   schedules: ScheduleInfo[];
@@ -51,7 +44,12 @@ export function selectionResolver(graph: ProjectGraph): (items: readonly SelectI
   };
 }
 
-export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigators {
+/**
+ * Validate every schedule, sensor, automation condition and freshness policy of `graph` (cron
+ * injected). `root` shortens file paths in notes.
+ * @throws DefinitionError naming the definition and its file:line
+ */
+export function validateInstigators(graph: ProjectGraph, cron: CronEvaluator, root = ""): ProjectInstigators {
   const resolve = selectionResolver(graph);
   const schedules: ScheduleInfo[] = [];
   const sensors: SensorInfo[] = [];
@@ -72,7 +70,7 @@ export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigat
       }
     };
     try {
-      if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, croner, guarded, r.file, partitionsOf));
+      if (r.kind === "schedule") schedules.push(validateSchedule(r.def, r.exportName, cron, guarded, r.file, partitionsOf));
       else sensors.push(validateSensor(r.def, r.exportName, guarded, r.file));
     } catch (e) {
       if (!(unresolved && brokenFiles.length && e instanceof DagxError)) throw e;
@@ -82,11 +80,11 @@ export function loadInstigators(graph: ProjectGraph, root = ""): ProjectInstigat
   assertUniqueNames([...schedules.map((s) => ({ name: s.name, kind: "schedule" as const, location: s.location })), ...sensors.map((s) => ({ name: s.name, kind: "sensor" as const, location: s.location }))]);
   const automation = new Map<string, AutomationCondition>();
   for (const a of graph.assets.values()) {
-    if (a.automation !== null && a.automation !== undefined) automation.set(a.key, validateAutomation(a.automation, a.key, a.location ?? a.file, croner));
+    if (a.automation !== null && a.automation !== undefined) automation.set(a.key, validateAutomation(a.automation, a.key, a.location ?? a.file, cron));
   }
   const freshness = new Map<string, NormalizedFreshness>();
   for (const a of graph.assets.values()) {
-    if (a.freshness !== null && a.freshness !== undefined) freshness.set(a.key, normalizeFreshness(a.freshness, a.key, a.location ?? a.file, (e, tz) => croner.validate(e, tz)));
+    if (a.freshness !== null && a.freshness !== undefined) freshness.set(a.key, normalizeFreshness(a.freshness, a.key, a.location ?? a.file, (e, tz) => cron.validate(e, tz)));
   }
   for (const [key, cond] of automation) {
     if (cond.kind === "onOverdue" && !freshness.has(key)) {
@@ -102,7 +100,7 @@ function leftOutNote(r: RawInstigator, brokenFiles: readonly string[], root: str
   const def = r.def as { location?: string | null; options?: { name?: unknown; select?: unknown } };
   const name = typeof def.options?.name === "string" ? def.options.name : r.exportName;
   const location = def.location ?? r.file;
-  const rel = (p: string) => (root ? relative(root, p) || p : p);
+  const rel = (p: string) => (root ? relativeTo(root, p) : p);
   const select = def.options?.select;
   const items = Array.isArray(select) ? select : [select];
   const shown = items.map((i) => (typeof i === "string" ? i : "an asset definition")).join(", ");

@@ -1,0 +1,9 @@
+/**
+ * The status engine (pure): io reads a StatusSnapshot from state in one pass, `computeStatus`
+ * decides every asset's and partition's status from it. The only door into core/status/.
+ */
+export { computeStatus } from "./compute.ts";
+export { partitionReads, type PartitionReads } from "./reads.ts";
+export { UPSTREAM_CHECK_LIMIT } from "./partition-status.ts";
+export { partitionsReadVersion, wholeAssetVersion } from "./versions.ts";
+export type { AssetPartitions, AssetStatus, PartitionStatusInfo, StatusGraph, StatusInfo, StatusResult, StatusSnapshot } from "./types.ts";

@@ -1,0 +1,137 @@
+import { describe, expect, test } from "bun:test";
+import { createPartitionSpace, daily, identity, IndexSet, lastPartition, type PartitionMapping, staticPartitions } from "../../core/partitions/index.ts";
+import { type AssetPartitions, computeStatus, partitionReads, type StatusSnapshot, UPSTREAM_CHECK_LIMIT } from "../../core/status/index.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
+
+const KEYS = ["a", "b", "c", "d"];
+const space = createPartitionSpace(staticPartitions(KEYS), { now: 0 });
+const rec = (assetKey: string, partitionKey: string, dataVersion: string, inputVersions: Record<string, string> = {}, codeVersion = "c1"): MaterializationRecord => ({
+  assetKey, partitionKey, runId: "r", at: 1, dataVersion, codeVersion, inputVersions, path: "", format: "parquet", rows: 1, bytes: 1, schema: null, metadata: null,
+});
+const setOf = (keys: readonly string[]) => IndexSet.fromIndices(keys.map((k) => space.indexOf(k)));
+const part = (materialized: readonly string[], o: { failed?: string[]; codeChanged?: string[]; fingerprint?: string } = {}): AssetPartitions => ({
+  space, materialized: setOf(materialized), failed: setOf(o.failed ?? []), codeChanged: setOf(o.codeChanged ?? []), last: null, fingerprint: o.fingerprint ?? "fp",
+});
+
+interface Node {
+  ups?: string[];
+  part?: AssetPartitions;
+  latest?: MaterializationRecord;
+  records?: MaterializationRecord[];
+  mappings?: Record<string, PartitionMapping>;
+}
+
+/** A snapshot of `nodes` (given upstream first). */
+function snapshot(nodes: Record<string, Node>, perPartition = true): StatusSnapshot {
+  const entries = Object.entries(nodes);
+  return {
+    graph: {
+      order: entries.map(([k]) => k),
+      upstream: new Map(entries.map(([k, n]) => [k, n.ups ?? []])),
+      codeVersion: () => "c1",
+      mapping: (down, up) => nodes[down]!.mappings?.[up] ?? identity(),
+    },
+    latest: new Map(entries.flatMap(([k, n]) => (n.latest ? [[k, n.latest] as const] : []))),
+    failures: new Map(),
+    drifted: new Set(),
+    parts: new Map(entries.flatMap(([k, n]) => (n.part ? [[k, n.part] as const] : []))),
+    perPartition,
+    records: new Map(entries.flatMap(([k, n]) => (n.records ? [[k, new Map(n.records.map((r) => [r.partitionKey, r]))] as const] : []))),
+    hash: (t) => `h(${t})`,
+  };
+}
+
+describe("computeStatus() of partitioned assets", () => {
+  test("sets and causes: failed first, code changes, missing last", () => {
+    const s = snapshot({ p: { part: part(["a", "b"], { failed: ["c"], codeChanged: ["b"] }) } });
+    const ps = computeStatus(s).partitionStatuses.get("p")!;
+    expect([ps.status, ps.materialized.size, ps.failed.size, ps.missing.size, ps.stale.size]).toEqual(["failed", 2, 1, 1, 1]);
+    expect(ps.causes).toEqual(["c failed", "code changed in 1 partition(s)", "1 of 4 partition(s) missing"]);
+  });
+
+  test("a changed upstream partition makes only the partition mapped to it stale, and its downstream 'is stale for' it", () => {
+    const s = snapshot({
+      u: { part: part(KEYS), records: KEYS.map((k) => rec("u", k, k === "b" ? "new" : `u-${k}`)) },
+      p: { ups: ["u"], part: part(KEYS), records: KEYS.map((k) => rec("p", k, `p-${k}`, { u: `u-${k}` })) },
+      q: { ups: ["p"], part: part(KEYS), records: KEYS.map((k) => rec("q", k, `q-${k}`, { p: `p-${k}` })) },
+    });
+    const r = computeStatus(s).partitionStatuses;
+    expect([r.get("u")!.status, r.get("p")!.status, r.get("q")!.status]).toEqual(["fresh", "stale", "stale"]);
+    expect(r.get("p")!.causes).toEqual(['upstream "u" has newer data for b']);
+    expect(r.get("q")!.causes).toEqual(['upstream "p" is stale for b']);
+    expect([...r.get("q")!.stale]).toEqual([1]);
+  });
+
+  test("a stale or failed unpartitioned upstream makes every materialized partition stale", () => {
+    const s = snapshot({
+      x: { latest: rec("x", "", "X1", {}, "old") },
+      p: { ups: ["x"], part: part(["a", "c"]), records: ["a", "c"].map((k) => rec("p", k, k, { x: "X1" })) },
+    });
+    const ps = computeStatus(s).partitionStatuses.get("p")!;
+    expect(ps.causes).toEqual(['upstream "x" is stale', "2 of 4 partition(s) missing"]);
+    expect([...ps.stale]).toEqual([0, 2]);
+  });
+
+  test("over UPSTREAM_CHECK_LIMIT materialized partitions, upstream changes are not checked per partition", () => {
+    const big = createPartitionSpace(daily({ start: "1960-01-01" }), { now: Date.UTC(2024, 0, 1) });
+    expect(big.size).toBeGreaterThan(UPSTREAM_CHECK_LIMIT);
+    const all = IndexSet.range(0, big.size);
+    const p: AssetPartitions = { space: big, materialized: all, failed: IndexSet.EMPTY, codeChanged: IndexSet.EMPTY, last: null, fingerprint: "" };
+    const s = { ...snapshot({ u: { latest: rec("u", "", "U") }, p: { ups: ["u"] } }), parts: new Map([["p", p]]) };
+    expect(computeStatus(s).partitionStatuses.get("p")!.causes).toEqual(["upstream changes not checked per partition (over 20,000 partitions)"]);
+    expect(partitionReads(s).whole).toEqual([]);
+  });
+});
+
+describe("computeStatus() across partitioned and unpartitioned edges", () => {
+  test("an unpartitioned reader of all partitions compares the fingerprint version; a lastPartition() reader the last partition's", () => {
+    const u = { part: part(KEYS, { fingerprint: "F2" }), records: [rec("u", "d", "D1")] };
+    const s = snapshot({
+      u,
+      all: { ups: ["u"], latest: rec("all", "", "A", { u: "h(all:F1)" }) },
+      last: { ups: ["u"], latest: rec("last", "", "L", { u: "D1" }), mappings: { u: lastPartition() } },
+    });
+    const st = computeStatus(s).statuses;
+    expect(st.get("all")!.causes).toEqual(['upstream "u" has newer data']);
+    expect(st.get("last")!.status).toBe("fresh");
+  });
+
+  test("staleness crosses any number of alternations u → P → v → Q … in one pass (no pass cap)", () => {
+    const nodes: Record<string, Node> = { n0: { latest: rec("n0", "", "V0", {}, "old") } };
+    for (let i = 1; i <= 12; i++) {
+      const up = `n${i - 1}`;
+      nodes[`n${i}`] = i % 2 === 1
+        ? { ups: [up], part: part(KEYS), records: KEYS.map((k) => rec(`n${i}`, k, `${i}-${k}`, { [up]: "V" })) }
+        : { ups: [up], latest: rec(`n${i}`, "", `V${i}`, { [up]: "h(all:fp)" }) };
+    }
+    nodes.n0!.latest!.dataVersion = "V";
+    for (let i = 2; i <= 12; i += 2) nodes[`n${i}`]!.latest!.dataVersion = "V";
+    const r = computeStatus(snapshot(nodes));
+    expect(r.statuses.get("n12")!.causes).toEqual(['upstream "n11" is stale']);
+    expect(r.partitionStatuses.get("n11")!.causes).toEqual(['upstream "n10" is stale']);
+  });
+
+  test("without perPartition, a partitioned upstream counts as missing or fresh and no partition status is computed", () => {
+    const s = snapshot({
+      p: { part: part(["a"], { failed: ["b"] }) },
+      v: { ups: ["p"], latest: rec("v", "", "V", { p: "h(all:fp)" }) },
+    }, false);
+    const r = computeStatus(s);
+    expect(r.partitionStatuses.size).toBe(0);
+    expect(r.statuses.get("v")!.status).toBe("fresh");
+  });
+});
+
+describe("partitionReads()", () => {
+  test("reads checked assets whole, upstream partitions their mappings read, and the last partition of a lastPartition() upstream", () => {
+    const s = snapshot({
+      u: { part: part(KEYS) },
+      p: { ups: ["u"], part: part(["a", "b"]) },
+      root: { part: part(["a"]) },
+      v: { ups: ["root"], mappings: { root: lastPartition() } },
+    });
+    const r = partitionReads(s);
+    expect(r.whole.sort()).toEqual(["p", "root", "u"]);
+    expect(partitionReads({ ...s, perPartition: false })).toEqual({ whole: ["root"], some: new Map() });
+  });
+});
