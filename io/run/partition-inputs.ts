@@ -10,6 +10,7 @@ import type { LoadedAsset } from "../../core/definitions.ts";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
 import { NO_OUTPUT, type StoredInput } from "../../core/io-manager.ts";
 import { IndexSet, mapToUpstream, partitionSegments, type PartitionSpace } from "../../core/partitions/index.ts";
+import { partitionsReadVersion } from "../../core/status/index.ts";
 import type { ColumnSchema, MaterializationRecord } from "../../core/types.ts";
 import { hashText } from "../storage/index.ts";
 import { keyColumns } from "../tabular/index.ts";
@@ -88,11 +89,7 @@ export async function partitionedInput(
   const keys = [...needed].map((i) => u.space.keyAt(i));
   const loaded = await c.load(up.key, keys.filter((k) => !run?.has(k)));
   const records = keys.map((k) => run?.get(k) ?? loaded.get(k)).filter((r): r is MaterializationRecord => r !== undefined);
-  const version = readsWhole
-    ? await c.wholeVersion(up.key)
-    : records.length === 1
-      ? records[0]!.dataVersion
-      : hashText(records.map((r) => `${r.partitionKey}=${r.dataVersion}`).join("\n"));
+  const version = readsWhole ? await c.wholeVersion(up.key) : partitionsReadVersion(records, hashText);
   if (versionOnly) return { version, format: "", stored: null };
   // a mapping may name no stored partition (the day before the first, an unlisted static key): the
   // IO manager gets no location (Parquet: an empty table with the upstream's columns, not an error)
