@@ -29,13 +29,14 @@ export default defineCommand({
     name: { type: "positional", required: false, description: 'Name given to dynamicPartitions("NAME")', valueHint: "NAME" },
     keys: { type: "positional", required: false, description: "Partition keys (add, remove)", valueHint: "KEY…" },
   },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const [word = "", name = "", ...keys] = positionals(args);
     const action = parseAction(word);
     if (!name) throw new DagxError("USAGE", `partitions ${action} needs a NAME: \`dagx partitions ${action} customers${action === "list" ? "" : " KEY"}\``);
     if (action === "list" && keys.length > 0) throw new DagxError("USAGE", `partitions list takes no keys (got "${keys[0]}"): \`dagx partitions list ${name}\``);
     if (action !== "list" && keys.length === 0) throw new DagxError("USAGE", `partitions ${action} needs at least one key: \`dagx partitions ${action} ${name} KEY…\``);
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(cmd, async ({ out, project, store }) => {
       checkName(name, project.graph);
       if (action === "add") checkKeys(name, keys, project.graph);
       const unique = [...new Set(keys)];

@@ -5,7 +5,7 @@ import { didYouMean } from "../../core/suggest.ts";
 import { type MountedViews, mountAssetViews } from "../../io/query/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withState } from "../context.ts";
-import { type Output, formatTable, writeStdout } from "../output.ts";
+import { type Output, formatTable } from "../output.ts";
 
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -106,11 +106,12 @@ export default defineCommand({
     sql: { type: "positional", required: false, description: "The SQL to run (quote it)" },
     format: { type: "string", alias: "f", description: "table | csv | json (default table; json with --json)", valueHint: "FORMAT" },
   },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const sql = positionals(args).join(" ").trim();
     if (sql === "") throw new DagxError("USAGE", 'Missing SQL: pass a query, e.g. dagx query "select * from orders limit 10"');
     const format = formatFlag(args.format, args.json);
-    return withState(args, async ({ out, storage, store }) => {
+    return withState(cmd, async ({ out, storage, store }) => {
       const instance = await DuckDBInstance.create(":memory:");
       const conn = await instance.connect();
       try {
@@ -123,7 +124,7 @@ export default defineCommand({
         if (format === "json") out.data(reader.getRowObjectsJS().map((r) => toJsonValue(r)));
         else if (format === "csv") {
           const lines = [reader.columnNames().map(csvField).join(","), ...reader.getRowsJson().map((r) => r.map(csvField).join(","))];
-          writeStdout(`${lines.join("\n")}\n`);
+          out.write(`${lines.join("\n")}\n`);
         } else printTable(out, reader);
         return 0;
       } finally {

@@ -24,8 +24,9 @@ export default defineCommand({
     data: { type: "boolean", description: "Also delete the stored output files" },
     partitions: { type: "string", description: "Only these partitions of the partitioned assets (range grammar of materialize)", valueHint: "RANGE" },
   },
-  async run({ args }) {
-    return withProject(args, async ({ out, project, store }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withProject(cmd, async ({ out, project, store }) => {
       const words = positionals(args);
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];
