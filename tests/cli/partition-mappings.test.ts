@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
+import { type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -24,10 +24,10 @@ interface StatusJson {
 }
 
 async function query<T = Record<string, unknown>>(dir: string, sql: string): Promise<T[]> {
-  return ok(await dagx(dir, ["query", sql, "--json"])).json<T[]>();
+  return ok(await runDagx(dir, ["query", sql, "--json"])).json<T[]>();
 }
 async function status(dir: string): Promise<Map<string, StatusJson>> {
-  return new Map(ok(await dagx(dir, ["status", "--json"])).json<StatusJson[]>().map((s) => [s.key, s]));
+  return new Map(ok(await runDagx(dir, ["status", "--json"])).json<StatusJson[]>().map((s) => [s.key, s]));
 }
 /** key → stale partition ranges ("" when none) for partitioned assets, status for the others. */
 async function staleMap(dir: string): Promise<Record<string, string>> {
@@ -101,10 +101,10 @@ describe("mappings and per-partition staleness", () => {
   beforeAll(async () => {
     dir = makeProject(FILES, "dagx-mappings-");
     dirs.push(dir);
-    ok(await dagx(dir, ["materialize", "orders", "region_rows", "region_settings", "--partitions", "*"]));
-    const r = ok(await dagx(dir, ["materialize", ...PARTITIONED, "areas", "region_copy", "--partitions", "*", "--json"])).json<RunJson>();
+    ok(await runDagx(dir, ["materialize", "orders", "region_rows", "region_settings", "--partitions", "*"]));
+    const r = ok(await runDagx(dir, ["materialize", ...PARTITIONED, "areas", "region_copy", "--partitions", "*", "--json"])).json<RunJson>();
     expect(r.status).toBe("success");
-    ok(await dagx(dir, ["materialize", "newest", "total", "currencies"]));
+    ok(await runDagx(dir, ["materialize", "newest", "total", "currencies"]));
   }, 60_000);
 
   test("everything is fresh after the first materialization (JSON and lastPartition() readers too)", async () => {
@@ -135,9 +135,9 @@ describe("mappings and per-partition staleness", () => {
     expect(await one("total", "")).toEqual({ days: 60, n: 60, lo: "2024-01-01", hi: "2024-02-29" });
 
     // the handle holds exactly the 7 files of the window: orders.paths, logged by the step
-    const runs = ok(await dagx(dir, ["runs", "--json"])).json<{ runId: string; selection: string }[]>();
+    const runs = ok(await runDagx(dir, ["runs", "--json"])).json<{ runId: string; selection: string }[]>();
     const run = runs.find((r) => r.selection.includes("rolling"))!;
-    const logs = ok(await dagx(dir, ["logs", run.runId, "--json"])).json<{ events: { type: string; assetKey: string | null; partitionKey: string | null; payload: { message?: string } }[] }>();
+    const logs = ok(await runDagx(dir, ["logs", run.runId, "--json"])).json<{ events: { type: string; assetKey: string | null; partitionKey: string | null; payload: { message?: string } }[] }>();
     const messages = logs.events.filter((e) => e.type === "log" && e.assetKey === "rolling").map((e) => e.payload.message!);
     const paths = messages.map((m) => JSON.parse(m.slice("paths ".length)) as string[]);
     expect(paths).toContainEqual(days(4, 10).map((d) => `orders/date=${d}/data.parquet`));
@@ -173,7 +173,7 @@ describe("mappings and per-partition staleness", () => {
   test("changed data in one upstream partition: only the mapped downstream partitions go stale", async () => {
     mkdirSync(join(dir, "versions"), { recursive: true });
     writeFileSync(join(dir, "versions", "2024-01-10"), "v2");
-    ok(await dagx(dir, ["materialize", "orders", "--partition", "2024-01-10"]));
+    ok(await runDagx(dir, ["materialize", "orders", "--partition", "2024-01-10"]));
     expect(await staleMap(dir)).toEqual({
       orders: "",
       same_day: "2024-01-10", // identity → 1
@@ -199,7 +199,7 @@ describe("mappings and per-partition staleness", () => {
     expect(st.get("rolling")!.causes).toEqual(['upstream "orders" has newer data for 2024-01-10..2024-01-16']);
     expect(st.get("total")!.causes).toEqual(['upstream "orders" has newer data']);
     expect(st.get("sales_by_day")!.causes).toEqual(['upstream "sales" is stale for 2024-01-10']);
-    const line = ok(await dagx(dir, ["status"])).stdout.split("\n").find((l) => l.startsWith("rolling "))!;
+    const line = ok(await runDagx(dir, ["status"])).stdout.split("\n").find((l) => l.startsWith("rolling "))!;
     expect(line).toMatch(/^rolling\s+stale\s/);
     expect(line).toContain("60/60 parts");
     expect(line).toContain("2024-01-01..2024-02-29 materialized, 2024-01-10..2024-01-16 stale");
@@ -207,16 +207,16 @@ describe("mappings and per-partition staleness", () => {
 
   test("identical data leaves the downstream partitions fresh (early cutoff per partition)", async () => {
     const before = await staleMap(dir);
-    ok(await dagx(dir, ["materialize", "orders", "--partitions", "2024-01-20,2024-02-29"]));
-    ok(await dagx(dir, ["materialize", "region_rows", "--partition", "eu"]));
+    ok(await runDagx(dir, ["materialize", "orders", "--partitions", "2024-01-20,2024-02-29"]));
+    ok(await runDagx(dir, ["materialize", "region_rows", "--partition", "eu"]));
     expect(await staleMap(dir)).toEqual(before);
   });
 
   test("materialize --stale runs exactly the stale (and missing, failed) partitions, then nothing", async () => {
     // on top of the stale ones: a failed partition, and a new asset whose partitions are missing
     writeFileSync(join(dir, "versions", "2024-02-05"), "v2");
-    ok(await dagx(dir, ["materialize", "orders", "--partition", "2024-02-05"]));
-    const failed = await dagx(dir, ["materialize", "same_day", "--partition", "2024-01-25"], { env: { FAIL_DAY: "2024-01-25" } });
+    ok(await runDagx(dir, ["materialize", "orders", "--partition", "2024-02-05"]));
+    const failed = await runDagx(dir, ["materialize", "same_day", "--partition", "2024-01-25"], { env: { FAIL_DAY: "2024-01-25" } });
     expect(failed.code).toBe(1);
     writeFileSync(
       join(dir, "late.asset.ts"),
@@ -225,7 +225,7 @@ describe("mappings and per-partition staleness", () => {
     const st0 = await status(dir);
     expect(st0.get("same_day")!.partitions).toMatchObject({ failed: 1, stale: 2 });
     expect(st0.get("late")!.partitions).toMatchObject({ total: 3, missing: 3 });
-    const plan = byKey(await dagx(dir, ["materialize", "--stale", "--dry-run", "--json"]));
+    const plan = byKey(await runDagx(dir, ["materialize", "--stale", "--dry-run", "--json"]));
     const expected = {
       same_day: ["2024-01-10", "2024-01-25", "2024-02-05"],
       late: ["2024-02-27", "2024-02-28", "2024-02-29"],
@@ -241,24 +241,24 @@ describe("mappings and per-partition staleness", () => {
     };
     const sorted = (o: Record<string, (string | null)[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, [...v].sort()]).sort());
     expect(sorted(plan)).toEqual(sorted(expected));
-    const run = await dagx(dir, ["materialize", "--stale", "--json"]);
+    const run = await runDagx(dir, ["materialize", "--stale", "--json"]);
     expect(run.json<RunJson>().status).toBe("success");
     expect(sorted(byKey(run))).toEqual(sorted(expected));
     const st = await status(dir);
     expect([...st.values()].filter((s) => s.status !== "fresh").map((s) => [s.key, s.status, s.causes])).toEqual([]);
     // the re-run partitions read the new data
     expect(await query(dir, "select days, lo, hi from rolling where date = '2024-01-16'")).toEqual([{ days: 7, lo: "2024-01-10", hi: "2024-01-16" }]);
-    const again = ok(await dagx(dir, ["materialize", "--stale", "--json"])).json<RunJson>();
+    const again = ok(await runDagx(dir, ["materialize", "--stale", "--json"])).json<RunJson>();
     expect([again.status, again.steps]).toEqual(["nothing", []]);
   });
 
   test("lastPartition(): only a change of the last upstream partition reaches its readers", async () => {
     writeFileSync(join(dir, "versions", "2024-02-28"), "v3");
-    ok(await dagx(dir, ["materialize", "orders", "--partition", "2024-02-28"]));
+    ok(await runDagx(dir, ["materialize", "orders", "--partition", "2024-02-28"]));
     let st = await staleMap(dir);
     expect([st.last_seen, st.newest]).toEqual(["", "fresh"]);
     writeFileSync(join(dir, "versions", "2024-02-29"), "v3");
-    ok(await dagx(dir, ["materialize", "orders", "--partition", "2024-02-29"]));
+    ok(await runDagx(dir, ["materialize", "orders", "--partition", "2024-02-29"]));
     st = await staleMap(dir);
     expect([st.last_seen, st.newest, st.same_day]).toEqual(["x", "stale", "2024-02-28..2024-02-29"]);
   });
@@ -277,7 +277,7 @@ describe("mapping errors", () => {
     for (const [text, parts] of cases) {
       const dir = makeProject({ "a.asset.ts": base + text }, "dagx-mapping-err-");
       dirs.push(dir);
-      const r = await dagx(dir, ["materialize", "regions", "--partitions", "*"]);
+      const r = await runDagx(dir, ["materialize", "regions", "--partitions", "*"]);
       expect([text, r.code]).toEqual([text, 2]);
       for (const p of parts) expect(r.stderr).toContain(p);
       expect(r.stderr).not.toContain("    at ");
