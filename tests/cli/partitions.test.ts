@@ -280,12 +280,10 @@ describe("materialize --partition / --partitions", () => {
   });
   const dry = (args: string[]) => runDagx(dir, ["materialize", ...args, "--dry-run", "--json"]);
 
+  // every range form, by each asset's granularity: tests/io/run/materialize.test.ts
   test("one range applies to each asset by its own granularity: 2024-01..2024-03 is 91 days and 3 months", async () => {
     const r = await dry(["orders", "invoices", "--partitions", "2024-01..2024-03"]);
-    const days = partitionsOf(r, "orders");
-    expect(days.length).toBe(91);
-    expect([days[0], days.at(-1)]).toEqual(["2024-01-01", "2024-03-31"]);
-    expect(partitionsOf(r, "invoices")).toEqual(["2024-01", "2024-02", "2024-03"]);
+    expect([partitionsOf(r, "orders").length, partitionsOf(r, "invoices").length]).toEqual([91, 3]);
     // and really run: 94 steps, 91 + 3 hive folders
     const run = ok(await runDagx(dir, ["materialize", "orders", "invoices", "--partitions", "2024-01..2024-03", "--json"])).json<RunJson>();
     expect(run.status).toBe("success");
@@ -293,33 +291,6 @@ describe("materialize --partition / --partitions", () => {
     expect(dataFiles(dir, "orders").length).toBe(91);
     expect(dataFiles(dir, "invoices")).toEqual(["date=2024-01/data.parquet", "date=2024-02/data.parquet", "date=2024-03/data.parquet"]);
     expect(await query(dir, "select count(*)::INT as n, min(day) as lo, max(day) as hi from orders")).toEqual([{ n: 91, lo: "2024-01-01", hi: "2024-03-31" }]);
-    // a range outside one definition but inside another is clipped to the one it fits
-    const later = await dry(["orders", "invoices", "--partitions", "2024-06..2024-08"]);
-    expect(partitionsOf(later, "orders").length).toBe(30);
-    expect(partitionsOf(later, "invoices")).toEqual(["2024-06", "2024-07", "2024-08"]);
-  });
-
-  test("range forms: A..B, A...B, a prefix, lists, open ends, latest, --partition", async () => {
-    const forms: [string[], string[]][] = [
-      [["--partitions", "2024-01-30..2024-02-02"], ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"]],
-      [["--partitions", "2024-01-30...2024-02-01"], ["2024-01-30", "2024-01-31", "2024-02-01"]],
-      [["--partitions", "2024-02-27..2024-03"], ["2024-02-27", "2024-02-28", "2024-02-29", ...Array.from({ length: 31 }, (_, i) => `2024-03-${String(i + 1).padStart(2, "0")}`)]],
-      [["--partitions", "2024-01-05, 2024-01-01,2024-01-03..2024-01-04"], ["2024-01-01", "2024-01-03", "2024-01-04", "2024-01-05"]],
-      [["--partitions", "2024-06-28.."], ["2024-06-28", "2024-06-29", "2024-06-30"]],
-      [["--partitions", "..2024-01-02"], ["2024-01-01", "2024-01-02"]],
-      [["--partitions", "latest"], ["2024-06-30"]],
-      [["--partitions", "2024-06-29..latest"], ["2024-06-29", "2024-06-30"]],
-      [["--partition", "2024-02-29"], ["2024-02-29"]],
-    ];
-    for (const [args, want] of forms) {
-      const got = partitionsOf(await dry(["orders", ...args]), "orders");
-      expect([args.join(" "), got]).toEqual([args.join(" "), want]);
-    }
-    expect(partitionsOf(await dry(["orders", "--partitions", "2024-02"]), "orders").length).toBe(29);
-    expect(partitionsOf(await dry(["orders", "--partitions", "2024"]), "orders").length).toBe(182);
-    expect(partitionsOf(await dry(["shops", "--partitions", "us,eu"]), "shops")).toEqual(["eu", "us"]);
-    expect(partitionsOf(await dry(["shops", "--partitions", "*"]), "shops")).toEqual(["eu", "us"]);
-    expect(partitionsOf(await dry(["invoices", "--partitions", "2024-11.."]), "invoices")).toEqual(["2024-11", "2024-12"]);
   });
 
   test("missing and failed select by state; status shows counts and compact ranges", async () => {

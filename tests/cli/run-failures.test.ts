@@ -208,7 +208,8 @@ describe("unsupported return values", () => {
   });
 });
 
-test("retries: fails twice, then succeeds; two step_retry events", async () => {
+// retry events and attempts: tests/io/run/materialize.test.ts
+test("retries: each retry is a progress line with the error; the run succeeds", async () => {
   const dir = project({
     "flaky.asset.ts": [
       IMPORT,
@@ -223,33 +224,12 @@ test("retries: fails twice, then succeeds; two step_retry events", async () => {
       ``,
     ].join("\n"),
   });
-  const r = await runDagx(dir, ["materialize", "--json"]);
+  const r = await runDagx(dir, ["materialize"]);
   expect(r.code).toBe(0);
-  const out = r.json<RunJson>();
-  expect(out.status).toBe("success");
-  expect(step(out, "flaky")).toMatchObject({ status: "success", rows: 1 });
-  expect(readFileSync(join(dir, "attempts.txt"), "utf8")).toBe("3");
-
-  const logs = (await runDagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
-  const retries = logs.events.filter((e) => e.type === "step_retry");
-  expect(retries.length).toBe(2);
-  expect(retries.map((e) => e.payload.attempt)).toEqual([1, 2]);
-  expect(String(retries[0]!.payload.error)).toContain("flaky attempt 1");
-  expect(logs.events.filter((e) => e.type === "step_failed").length).toBe(0);
-  expect(logs.events.filter((e) => e.type === "step_success").length).toBe(1);
-});
-
-test("retries exhausted: the step fails after maxRetries + 1 attempts", async () => {
-  const dir = project({
-    "never.asset.ts": `${IMPORT}export const never = asset({ retry: { maxRetries: 2, delay: "5ms" } }, () => { throw new Error("always down"); });\n`,
-  });
-  const r = await runDagx(dir, ["materialize", "--json"]);
-  expect(r.code).toBe(1);
-  const logs = (await runDagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
-  expect(logs.events.filter((e) => e.type === "step_retry").length).toBe(2);
-  const failed = logs.events.filter((e) => e.type === "step_failed");
-  expect(failed.length).toBe(1);
-  expect(failed[0]!.payload.attempts).toBe(3);
+  // exponential backoff by default: 10ms, then 20ms; the error with the user's line
+  expect(r.stderr).toContain("↻ flaky  retry 1 in 10ms: flaky attempt 1 (at flaky.asset.ts:8:");
+  expect(r.stderr).toContain("↻ flaky  retry 2 in 20ms: flaky attempt 2 (at flaky.asset.ts:8:");
+  expect(r.stderr).toMatch(/✓ flaky {2}1 row/);
 });
 
 describe("usage errors and planning", () => {
