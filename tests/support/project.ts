@@ -32,6 +32,8 @@ export interface TestProject {
   dir: string;
   project: Project;
   store: StateStore;
+  /** Load the project again (an asset file added since; files imported before keep their modules), same store. */
+  reload(): Promise<TestProject>;
   /** `dagx materialize SELECTION [--partitions RANGE]`: a real run unless `dryRun`. */
   materialize(selection: string, o?: Partial<MaterializeOptions>): Promise<RunOutcome>;
   /** `dagx backfill SELECTION --partitions RANGE`, or `--resume ID` with `{ resume: id }`. */
@@ -51,11 +53,13 @@ export function testProjects(prefix = "dagx-io-"): { open(files: Record<string, 
     async open(files) {
       const dir = makeProject({ ".dagx/.keep": "", ...files }, prefix);
       dirs.push(dir);
-      return openProject(dir, await loadProject(dir, { exactRoot: true, now: () => performance.now() }), createMemoryStateStore());
+      return openProject(dir, await load(dir), createMemoryStateStore());
     },
     cleanup: () => dirs.forEach(removeProject),
   };
 }
+
+const load = (dir: string) => loadProject(dir, { exactRoot: true, now: () => performance.now() });
 
 function openProject(dir: string, project: Project, store: StateStore): TestProject {
   const selected = (selection: string) => selectAssets([selection], project.graph);
@@ -64,6 +68,7 @@ function openProject(dir: string, project: Project, store: StateStore): TestProj
     dir,
     project,
     store,
+    reload: async () => openProject(dir, await load(dir), store),
     materialize: (selection, o = {}) =>
       runMaterialize(project, store, { selectionText: selection, selected: selected(selection), stale: false, concurrency: 2, dryRun: false, trigger: "cli", signal, ...o }),
     async backfill(selection, { resume, ...o }) {
