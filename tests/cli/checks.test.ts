@@ -284,7 +284,7 @@ describe("blocking across runs", () => {
     blocked: { asset: string; check: string; partition: string | null; runId: string; reason: string }[] | null;
   }
 
-  test("a failed blocking check keeps blocking its downstream in later runs (materialize, --stale) until it passes; status shows it; --ignore-blocking overrides", async () => {
+  test("a failed blocking check keeps blocking its downstream in later runs until it passes: exit 1 and the reason printed; status shows it; --ignore-blocking overrides", async () => {
     const dir = project({
       "pipeline.asset.ts": [
         `import { existsSync } from "node:fs";`,
@@ -308,9 +308,7 @@ describe("blocking across runs", () => {
     expect(later.stderr).toContain(`revenue  skipped: ${reason}`);
     const dry = await runDagx(dir, ["materialize", "revenue", "--dry-run", "--json"]);
     expect(dry.json<{ steps: { key: string; blocked?: string }[] }>().steps).toMatchObject([{ key: "revenue", blocked: reason }]);
-    const stale = await runDagx(dir, ["materialize", "--stale", "--json"]);
-    expect(stale.code).toBe(1);
-    expect(stale.json<RunJson>().steps.map((s) => [s.key, s.status, s.reason])).toEqual([["revenue", "skipped", reason], ["report", "skipped", reason]]);
+    // --stale and what stays blocked until when: tests/io/run/checks.test.ts
 
     // status shows the block on the downstream
     const st = (await runDagx(dir, ["status", "--json"])).json<StatusJson[]>();
@@ -336,7 +334,7 @@ describe("blocking across runs", () => {
     expect((await runDagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.blocked === null)).toBe(true);
   });
 
-  test("per partition: only what reads a failing partition is blocked (a partitioned downstream's partition, an unpartitioned reader of all), in materialize and backfill", async () => {
+  test("per partition: status shows the block with the failing partition", async () => {
     const dir = project({
       "pipeline.asset.ts": [
         HEADER,
@@ -349,16 +347,7 @@ describe("blocking across runs", () => {
     const first = await runDagx(dir, ["materialize", "orders", "--partitions", "eu,us", "--json"]);
     expect(first.code).toBe(1);
     const reason = `blocked: check "unique(id)" of "orders" failed for partition us in run ${first.json<RunJson>().runId}`;
-    const later = await runDagx(dir, ["materialize", "revenue", "total", "--partitions", "eu,us", "--json"]);
-    expect(later.code).toBe(1);
-    expect(later.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason ?? null])).toEqual([
-      ["revenue", "eu", "success", null],
-      ["revenue", "us", "skipped", reason],
-      ["total", null, "skipped", reason],
-    ]);
-    const backfill = await runDagx(dir, ["backfill", "revenue", "--partitions", "us", "--json"]);
-    expect(backfill.code).toBe(1);
-    expect(backfill.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason])).toEqual([["revenue", "us", "skipped", reason]]);
+    // which partitions and readers are blocked, in materialize and backfill: tests/io/run/checks.test.ts
     const st = (await runDagx(dir, ["status", "--json", "revenue"])).json<StatusJson[]>();
     expect(st[0]!.blocked).toEqual([{ asset: "orders", check: "unique(id)", partition: "us", runId: first.json<RunJson>().runId, reason }]);
   });
