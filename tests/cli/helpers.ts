@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { run } from "../../cli/main.ts";
-import { captureTerminal } from "../support/terminal.ts";
+import { type CapturedTerminal, captureTerminal } from "../support/terminal.ts";
 
 export const REPO = join(import.meta.dir, "../..");
 export const BUN = join(REPO, "node_modules/.bin/bun");
@@ -55,19 +55,21 @@ export async function dagx(cwd: string, args: string[], opts: { bin?: string; en
  * after this process imported it (Bun caches modules: the old code would run).
  */
 export async function runDagx(cwd: string, args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+  return startDagx(cwd, args, opts).done;
+}
+
+/** `runDagx()` that hands back the terminal while the command runs (to read stderr so far, or to `interrupt()` it). */
+export function startDagx(cwd: string, args: string[], opts: { env?: Record<string, string> } = {}): { terminal: CapturedTerminal; done: Promise<CliResult> } {
   const terminal = captureTerminal(cwd, { NO_COLOR: "1", CI: "1", ...opts.env });
   const saved = Object.entries(opts.env ?? {}).map(([k, v]) => {
     const before = process.env[k];
     process.env[k] = v;
     return () => (before === undefined ? delete process.env[k] : (process.env[k] = before));
   });
-  let code: number;
-  try {
-    code = await run(args, terminal);
-  } finally {
+  const done = run(args, terminal).finally(() => {
     for (const restore of saved) restore();
-  }
-  return result(code, terminal.stdoutText(), terminal.stderrText());
+  });
+  return { terminal, done: done.then((code) => result(code, terminal.stdoutText(), terminal.stderrText())) };
 }
 
 function result(code: number, stdout: string, stderr: string): CliResult {
