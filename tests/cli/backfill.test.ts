@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BACKFILL_PIPELINE } from "../support/projects.ts";
 import { BUN, CLI, type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 
 const dirs: string[] = [];
@@ -46,54 +47,8 @@ interface StatusJson {
 const day = (d: number) => `2024-01-${String(d).padStart(2, "0")}`;
 const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => day(from + i));
 
-// Every step appends "<asset> <partition(s)> start|end" to exec.log; raw naps NAP ms, and from the
-// partition HOLD_FROM on waits until canceled (so a test stops a backfill at a known point, however
-// slow the machine), stopping early when ctx.signal aborts.
-const FILES = {
-  "pipeline.asset.ts": [
-    `import { appendFileSync } from "node:fs";`,
-    `import { asset, daily, monthly } from "dagx";`,
-    `const DAYS = { start: "2024-01-01", end: "2024-02-01" };`,
-    `const log = (ctx: any, name: string, what: string) => appendFileSync(ctx.path("exec.log"), name + " " + ctx.partition.keys.join(",") + " " + what + "\\n");`,
-    `const nap = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, reject) => {`,
-    `  const t = setTimeout(resolve, ms);`,
-    `  signal.addEventListener("abort", () => { clearTimeout(t); reject(new Error("stopped")); }, { once: true });`,
-    `});`,
-    `export const raw = asset({ partitions: daily(DAYS) }, async (ctx) => {`,
-    `  log(ctx, "raw", "start");`,
-    `  await nap(Number(process.env.NAP ?? 0), ctx.signal);`,
-    `  if (process.env.HOLD_FROM && ctx.partition.key >= process.env.HOLD_FROM) await nap(3_600_000, ctx.signal);`,
-    `  if ((process.env.FAIL_ON ?? "").split(",").includes(ctx.partition.key)) throw new Error("raw broke on " + ctx.partition.key);`,
-    `  log(ctx, "raw", "end");`,
-    `  return [{ day: ctx.partition.key, amount: 10 }];`,
-    `});`,
-    `export const agg = asset({ ins: { raw }, partitions: daily(DAYS) }, (ctx, { raw }) => {`,
-    `  log(ctx, "agg", "start");`,
-    `  return ctx.sql\`select count(*)::INT as n, sum(amount)::INT as total from \${raw}\`;`,
-    `});`,
-    `export const per_month = asset({ ins: { raw }, partitions: monthly({ start: "2024-01", end: "2024-02" }) }, (ctx, { raw }) => {`,
-    `  log(ctx, "per_month", "start");`,
-    `  return ctx.sql\`select count(distinct day)::INT as days from \${raw}\`;`,
-    `});`,
-    ``,
-  ].join("\n"),
-  "single.asset.ts": [
-    `import { appendFileSync } from "node:fs";`,
-    `import { asset, daily } from "dagx";`,
-    `import { raw } from "./pipeline.asset";`,
-    `export const whole = asset({ ins: { raw }, partitions: daily({ start: "2024-01-01", end: "2024-02-01" }), backfill: "single-run" }, (ctx, { raw }) => {`,
-    `  appendFileSync(ctx.path("single.log"), JSON.stringify({ key: ctx.partition.key, keys: ctx.partition.keys, start: ctx.partition.start, end: ctx.partition.end, files: raw.paths.length }) + "\\n");`,
-    `  return ctx.sql\`select day as date, sum(amount)::INT as total, count(*)::INT as n from \${raw} group by day\`;`,
-    `});`,
-    `export const whole_rows = asset({ partitions: daily({ start: "2024-01-01", end: "2024-02-01" }), backfill: "single-run" },`,
-    `  (ctx) => ctx.partition.keys.map((k: string, i: number) => ({ date: k, i })));`,
-    `export const no_date = asset({ partitions: daily({ start: "2024-01-01", end: "2024-02-01" }), backfill: "single-run" }, () => [{ x: 1 }]);`,
-    ``,
-  ].join("\n"),
-};
-
 function project(): string {
-  const dir = makeProject(FILES, "dagx-backfill-");
+  const dir = makeProject(BACKFILL_PIPELINE, "dagx-backfill-");
   dirs.push(dir);
   return dir;
 }

@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
 import { checkSummaries } from "../../io/run/checks.ts";
+import { BLOCKING_CHECK_PIPELINE, PARTITION_BLOCKING_PIPELINE } from "../support/projects.ts";
 import { runDagx, makeProject, removeProject, writeFile } from "./helpers.ts";
 
 const dirs: string[] = [];
@@ -285,17 +286,7 @@ describe("blocking across runs", () => {
   }
 
   test("a failed blocking check keeps blocking its downstream in later runs until it passes: exit 1 and the reason printed; status shows it; --ignore-blocking overrides", async () => {
-    const dir = project({
-      "pipeline.asset.ts": [
-        `import { existsSync } from "node:fs";`,
-        HEADER,
-        `export const orders = asset({ checks: [unique("id", { blocking: true })] }, (ctx) => existsSync(ctx.path("dup")) ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const report = asset({ ins: { revenue } }, (ctx, { revenue }) => ctx.sql\`select * from \${revenue}\`);`,
-        ``,
-      ].join("\n"),
-      dup: "",
-    });
+    const dir = project(BLOCKING_CHECK_PIPELINE);
     const first = await runDagx(dir, ["materialize", "orders", "--json"]);
     expect(first.code).toBe(1);
     const runId = first.json<RunJson>().runId;
@@ -335,15 +326,7 @@ describe("blocking across runs", () => {
   });
 
   test("per partition: status shows the block with the failing partition", async () => {
-    const dir = project({
-      "pipeline.asset.ts": [
-        HEADER,
-        `export const orders = asset({ partitions: staticPartitions(["eu", "us"]), checks: [unique("id", { blocking: true })] }, (ctx) => ctx.partition.key === "us" ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ partitions: staticPartitions(["eu", "us"]), ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const total = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        ``,
-      ].join("\n"),
-    });
+    const dir = project(PARTITION_BLOCKING_PIPELINE);
     const first = await runDagx(dir, ["materialize", "orders", "--partitions", "eu,us", "--json"]);
     expect(first.code).toBe(1);
     const reason = `blocked: check "unique(id)" of "orders" failed for partition us in run ${first.json<RunJson>().runId}`;

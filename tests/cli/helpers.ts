@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { run } from "../../cli/main.ts";
+import { withEnv } from "../support/env.ts";
 import { type CapturedTerminal, captureTerminal } from "../support/terminal.ts";
 
 export const REPO = join(import.meta.dir, "../..");
@@ -61,14 +62,7 @@ export async function runDagx(cwd: string, args: string[], opts: { env?: Record<
 /** `runDagx()` that hands back the terminal while the command runs (to read stderr so far, or to `interrupt()` it). */
 export function startDagx(cwd: string, args: string[], opts: { env?: Record<string, string> } = {}): { terminal: CapturedTerminal; done: Promise<CliResult> } {
   const terminal = captureTerminal(cwd, { NO_COLOR: "1", CI: "1", ...opts.env });
-  const saved = Object.entries(opts.env ?? {}).map(([k, v]) => {
-    const before = process.env[k];
-    process.env[k] = v;
-    return () => (before === undefined ? delete process.env[k] : (process.env[k] = before));
-  });
-  const done = run(args, terminal).finally(() => {
-    for (const restore of saved) restore();
-  });
+  const done = withEnv(opts.env ?? {}, () => run(args, terminal));
   return { terminal, done: done.then((code) => result(code, terminal.stdoutText(), terminal.stderrText())) };
 }
 

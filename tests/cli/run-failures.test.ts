@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FLAKY_RETRY } from "../support/projects.ts";
 import { dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
@@ -210,25 +211,12 @@ describe("unsupported return values", () => {
 
 // retry events and attempts: tests/io/run/materialize.test.ts
 test("retries: each retry is a progress line with the error; the run succeeds", async () => {
-  const dir = project({
-    "flaky.asset.ts": [
-      IMPORT,
-      `import { existsSync, readFileSync, writeFileSync } from "node:fs";`,
-      `export const flaky = asset({ retry: { maxRetries: 3, delay: "10ms", jitter: false } }, (ctx) => {`,
-      `  const f = ctx.path("attempts.txt");`,
-      `  const n = (existsSync(f) ? Number(readFileSync(f, "utf8")) : 0) + 1;`,
-      `  writeFileSync(f, String(n));`,
-      `  if (n < 3) throw new Error("flaky attempt " + n);`,
-      `  return [{ attempt: n }];`,
-      `});`,
-      ``,
-    ].join("\n"),
-  });
+  const dir = project(FLAKY_RETRY);
   const r = await runDagx(dir, ["materialize"]);
   expect(r.code).toBe(0);
   // exponential backoff by default: 10ms, then 20ms; the error with the user's line
-  expect(r.stderr).toContain("↻ flaky  retry 1 in 10ms: flaky attempt 1 (at flaky.asset.ts:8:");
-  expect(r.stderr).toContain("↻ flaky  retry 2 in 20ms: flaky attempt 2 (at flaky.asset.ts:8:");
+  expect(r.stderr).toContain("↻ flaky  retry 1 in 10ms: flaky attempt 1 (at flaky.asset.ts:7:");
+  expect(r.stderr).toContain("↻ flaky  retry 2 in 20ms: flaky attempt 2 (at flaky.asset.ts:7:");
   expect(r.stderr).toMatch(/✓ flaky {2}1 row/);
 });
 

@@ -8,39 +8,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { withEnv } from "../../support/env.ts";
 import { testProjects } from "../../support/project.ts";
+import { BACKFILL_PIPELINE } from "../../support/projects.ts";
 
 const projects = testProjects("dagx-backfill-io-");
 afterAll(projects.cleanup);
 
 const day = (d: number) => `2024-01-${String(d).padStart(2, "0")}`;
 const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => day(from + i));
-
-// every step appends "<asset> <partition> start|end" to exec.log; raw naps 30 ms so steps overlap
-const FILES = {
-  "pipeline.asset.ts": [
-    `import { appendFileSync } from "node:fs";`,
-    `import { asset, daily, monthly } from "dagx";`,
-    `const DAYS = { start: "2024-01-01", end: "2024-02-01" };`,
-    `const log = (ctx: any, name: string, what: string) => appendFileSync(ctx.path("exec.log"), name + " " + ctx.partition.keys.join(",") + " " + what + "\\n");`,
-    `export const raw = asset({ partitions: daily(DAYS) }, async (ctx) => {`,
-    `  log(ctx, "raw", "start");`,
-    `  await Bun.sleep(30);`,
-    `  if ((process.env.FAIL_ON ?? "").split(",").includes(ctx.partition.key)) throw new Error("raw broke on " + ctx.partition.key);`,
-    `  log(ctx, "raw", "end");`,
-    `  return [{ day: ctx.partition.key, amount: 10 }];`,
-    `});`,
-    `export const agg = asset({ ins: { raw }, partitions: daily(DAYS) }, (ctx, { raw }) => {`,
-    `  log(ctx, "agg", "start");`,
-    `  return ctx.sql\`select count(*)::INT as n, sum(amount)::INT as total from \${raw}\`;`,
-    `});`,
-    `export const per_month = asset({ ins: { raw }, partitions: monthly({ start: "2024-01", end: "2024-02" }) }, (ctx, { raw }) => {`,
-    `  log(ctx, "per_month", "start");`,
-    `  return ctx.sql\`select count(distinct day)::INT as days from \${raw}\`;`,
-    `});`,
-    ``,
-  ].join("\n"),
-};
 
 /** exec.log lines as [asset, partitions, event]. */
 function execLog(dir: string): [string, string, string][] {
@@ -51,8 +27,9 @@ function execLog(dir: string): [string, string, string][] {
 
 describe("runBackfill()", () => {
   test("daily and monthly assets over one range: each by its granularity, upstream first per partition, at most `concurrency` steps at once, recorded per partition; a resume of a finished one runs nothing", async () => {
-    const p = await projects.open(FILES);
-    const out = await p.backfill("raw+", { partitionSelection: "2024-01", concurrency: 3 });
+    const p = await projects.open(BACKFILL_PIPELINE);
+    // raw naps 30 ms, so steps overlap
+    const out = await withEnv({ NAP: "30" }, () => p.backfill("raw+ and not whole", { partitionSelection: "2024-01", concurrency: 3 }));
     expect(out.status).toBe("success");
     const steps = out.outcome!.steps;
     const of = (k: string) => steps.filter((s) => s.key === k).map((s) => s.partition);
@@ -78,7 +55,7 @@ describe("runBackfill()", () => {
     expect(peak).toBe(3);
 
     const recorded = (await p.store.getBackfill(out.backfillId))!;
-    expect(recorded.backfill).toMatchObject({ status: "success", selection: "raw+", partitions: "2024-01" });
+    expect(recorded.backfill).toMatchObject({ status: "success", selection: "raw+ and not whole", partitions: "2024-01" });
     expect(recorded.partitions.length).toBe(63);
     expect(recorded.partitions.every((x) => x.status === "success" && x.runId === out.outcome!.runId)).toBe(true);
     expect(out.counts).toEqual({ total: 63, success: 63, failed: 0, pending: 0, skipped: 0, canceled: 0 });
@@ -90,14 +67,8 @@ describe("runBackfill()", () => {
   });
 
   test("a failed partition is recorded with its error, what reads it is skipped, the rest succeeds; a resume runs only what is not done", async () => {
-    const p = await projects.open(FILES);
-    process.env.FAIL_ON = "2024-01-02";
-    let out: Awaited<ReturnType<typeof p.backfill>>;
-    try {
-      out = await p.backfill("raw, agg", { partitionSelection: "2024-01-01..2024-01-04", concurrency: 1 });
-    } finally {
-      delete process.env.FAIL_ON;
-    }
+    const p = await projects.open(BACKFILL_PIPELINE);
+    const out = await withEnv({ FAIL_ON: "2024-01-02" }, () => p.backfill("raw, agg", { partitionSelection: "2024-01-01..2024-01-04", concurrency: 1 }));
     expect(out.status).toBe("failed");
     const st = Object.fromEntries(out.outcome!.steps.map((s) => [`${s.key}[${s.partition}]`, s.status]));
     expect(st).toMatchObject({ "raw[2024-01-02]": "failed", "agg[2024-01-02]": "skipped", "agg[2024-01-03]": "success" });

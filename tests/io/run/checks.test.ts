@@ -9,26 +9,16 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RunOutcome } from "../../../io/run/index.ts";
 import { testProjects } from "../../support/project.ts";
+import { BLOCKING_CHECK_PIPELINE, PARTITION_BLOCKING_PIPELINE } from "../../support/projects.ts";
 
 const projects = testProjects("dagx-checks-io-");
 afterAll(projects.cleanup);
 
-const HEADER = `import { asset, staticPartitions, unique } from "dagx";\n`;
 const steps = (o: RunOutcome) => o.steps.map((s) => [s.key, s.partition || null, s.status, s.status === "skipped" ? s.reason : null]);
 
 describe("a failed blocking check", () => {
   test("keeps blocking its downstream in later runs (materialize, --stale, a dry run) until it passes; ignoreBlocking overrides", async () => {
-    const p = await projects.open({
-      "pipeline.asset.ts": [
-        `import { existsSync } from "node:fs";`,
-        HEADER,
-        `export const orders = asset({ checks: [unique("id", { blocking: true })] }, (ctx) => existsSync(ctx.path("dup")) ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const report = asset({ ins: { revenue } }, (ctx, { revenue }) => ctx.sql\`select * from \${revenue}\`);`,
-        ``,
-      ].join("\n"),
-      dup: "",
-    });
+    const p = await projects.open(BLOCKING_CHECK_PIPELINE);
     const first = await p.materialize("orders");
     expect(first.status).toBe("failed");
     const reason = `blocked: check "unique(id)" of "orders" failed in run ${first.runId}`;
@@ -51,15 +41,7 @@ describe("a failed blocking check", () => {
   });
 
   test("per partition: only what reads a failing partition is blocked (a partitioned downstream's partition, an unpartitioned reader of all), in materialize and backfill", async () => {
-    const p = await projects.open({
-      "pipeline.asset.ts": [
-        HEADER,
-        `export const orders = asset({ partitions: staticPartitions(["eu", "us"]), checks: [unique("id", { blocking: true })] }, (ctx) => ctx.partition.key === "us" ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ partitions: staticPartitions(["eu", "us"]), ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const total = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        ``,
-      ].join("\n"),
-    });
+    const p = await projects.open(PARTITION_BLOCKING_PIPELINE);
     const first = await p.materialize("orders", { partitionSelection: "eu,us" });
     expect(first.status).toBe("failed");
     const reason = `blocked: check "unique(id)" of "orders" failed for partition us in run ${first.runId}`;

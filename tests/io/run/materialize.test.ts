@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunOutcome } from "../../../io/run/index.ts";
 import { type TestProject, testProjects } from "../../support/project.ts";
+import { FLAKY_RETRY } from "../../support/projects.ts";
 
 const projects = testProjects("dagx-materialize-io-");
 afterAll(projects.cleanup);
@@ -63,20 +64,7 @@ describe("runMaterialize() partition selections", () => {
 
 describe("runMaterialize() retries", () => {
   test("fails twice, then succeeds: two step_retry events, one step_success", async () => {
-    const p = await projects.open({
-      "flaky.asset.ts": [
-        `import { asset } from "dagx";`,
-        `import { existsSync, readFileSync, writeFileSync } from "node:fs";`,
-        `export const flaky = asset({ retry: { maxRetries: 3, delay: "10ms", jitter: false } }, (ctx) => {`,
-        `  const f = ctx.path("attempts.txt");`,
-        `  const n = (existsSync(f) ? Number(readFileSync(f, "utf8")) : 0) + 1;`,
-        `  writeFileSync(f, String(n));`,
-        `  if (n < 3) throw new Error("flaky attempt " + n);`,
-        `  return [{ attempt: n }];`,
-        `});`,
-        ``,
-      ].join("\n"),
-    });
+    const p = await projects.open(FLAKY_RETRY);
     const out = await p.materialize("*");
     expect(out.status).toBe("success");
     expect(out.steps.map((s) => [s.key, s.status, s.rows])).toEqual([["flaky", "success", 1]]);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunOutcome } from "../../../io/run/index.ts";
+import { withEnv } from "../../support/env.ts";
 import { type TestProject, testProjects } from "../../support/project.ts";
 
 const projects = testProjects("dagx-mappings-io-");
@@ -197,12 +198,8 @@ describe("mappings and per-partition staleness", () => {
     // on top of the stale ones: a failed partition, and a new asset whose partitions are missing
     writeFileSync(join(p.dir, "versions", "2024-02-05"), "v2");
     await materializeOne("orders", "2024-02-05");
-    process.env.FAIL_DAY = "2024-01-25";
-    try {
-      expect((await p.materialize("same_day", { partitionSelection: '"2024-01-25"', singlePartition: true })).status).toBe("failed");
-    } finally {
-      delete process.env.FAIL_DAY;
-    }
+    const failed = await withEnv({ FAIL_DAY: "2024-01-25" }, () => p.materialize("same_day", { partitionSelection: '"2024-01-25"', singlePartition: true }));
+    expect(failed.status).toBe("failed");
     writeFileSync(
       join(p.dir, "late.asset.ts"),
       `import { asset, daily } from "dagx";\nimport { orders } from "./orders.asset";\nexport const late = asset({ ins: { orders }, partitions: daily({ start: "2024-02-27", end: "2024-03-01" }) }, (ctx, { orders }) => ctx.sql\`select count(*)::INT as n from \${orders}\`);\n`,
