@@ -1,16 +1,15 @@
 /**
  * An in-process project for io tests: real files in a temp folder, the memory state store, and
  * the io facades' entry points (loadProject, runMaterialize, runBackfill, runCheckCommand,
- * readAssetState, mountAssetViews) with the options a test does not care about filled in.
+ * readAssetState, runQuery) with the options a test does not care about filled in.
  * Asset code runs in the test process: one project per test, no edit of an asset file after
  * `openProject` (the process keeps the modules it imported).
  */
-import { DuckDBInstance } from "@duckdb/node-api";
 import type { StateStore } from "../../core/types.ts";
 import { formatRanges } from "../../core/partitions/index.ts";
 import { selectAssets } from "../../core/selection/index.ts";
 import { loadProject, type Project } from "../../io/project/index.ts";
-import { mountAssetViews } from "../../io/query/index.ts";
+import { rowObjectsJson, runQuery } from "../../io/query/index.ts";
 import { type RunOutcome, runBackfill, runCheckCommand, runMaterialize } from "../../io/run/index.ts";
 import { createMemoryStateStore } from "../../io/state/index.ts";
 import { readAssetState } from "../../io/status/index.ts";
@@ -94,24 +93,7 @@ function openProject(dir: string, project: Project, store: StateStore): TestProj
       }
       return out;
     },
-    async query<T>(sql: string) {
-      const db = await DuckDBInstance.create(":memory:");
-      const conn = await db.connect();
-      try {
-        await mountAssetViews(conn, { storage: project.storage }, await store.latestMaterializations());
-        return (await conn.runAndReadAll(sql)).getRowObjectsJS().map((row) => plain(row) as T);
-      } finally {
-        conn.closeSync();
-        db.closeSync();
-      }
-    },
+    query: <T>(sql: string) => runQuery(project.storage, store, sql, {}, ({ reader }) => rowObjectsJson(reader) as T[]),
   };
 }
 
-/** A DuckDB value as `dagx query --json` prints it: bigints as numbers, lists and structs plain. */
-function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return Number(v);
-  if (Array.isArray(v)) return v.map(plain);
-  if (typeof v === "object" && v !== null && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
-}
