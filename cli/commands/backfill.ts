@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
 import { backfillLiveStatus, runBackfill } from "../../io/run/index.ts";
-import { concurrencyArg, concurrencyOf, globalArgs, positionals } from "../args.ts";
+import { concurrencyArg, concurrencyOf, globalArgs, partitionArgs, positionals } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
@@ -18,7 +18,7 @@ export default defineCommand({
   args: {
     ...globalArgs,
     selection: { type: "positional", required: false, description: "Selection, or one of: list, show ID, cancel ID" },
-    partitions: { type: "string", description: "Partition range (see `dagx materialize --help`), applied to each asset by its own granularity", valueHint: "RANGE" },
+    partitions: { ...partitionArgs.partitions, description: "Partition range (see `dagx materialize --help`), applied to each asset by its own granularity" },
     resume: { type: "string", description: "Resume the backfill with this id (or a unique part of it)", valueHint: "ID" },
     concurrency: concurrencyArg,
   },
