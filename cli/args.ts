@@ -1,3 +1,6 @@
+/** Flags shared by several commands, declared once, and the parsing of their values. */
+import { DagxError } from "../core/errors.ts";
+
 /** Flags every command takes. */
 export const globalArgs = {
   cwd: { type: "string", alias: "C", description: "The project root, exactly (default: the nearest folder upward with dagx.config.ts or .dagx/)", valueHint: "DIR" },
@@ -12,6 +15,18 @@ export interface GlobalFlags {
   verbose?: boolean;
   color?: boolean;
 }
+
+/** `-j N`: steps at once (materialize, backfill; dev and daemon say their own default). */
+export const concurrencyArg = { type: "string", alias: "j", description: "Steps at once (default: config or CPU count)", valueHint: "N" } as const;
+
+/** `--partition KEY` and `--partitions RANGE` (materialize, check). */
+export const partitionArgs = {
+  partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
+  partitions: { type: "string", description: "Partition range: A..B, prefixes (2024-01..2024-03), lists, latest, missing, failed, date=…,region=…", valueHint: "RANGE" },
+} as const;
+
+/** The repeatable `--tag KEY=VALUE` flag. */
+export const tagArg = { type: "string", description: "Run tag KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" } as const;
 
 /** Positional words of a command (citty puts extra positionals in `_`). */
 export function positionals(args: { _: string[] }): string[] {
@@ -30,5 +45,22 @@ export function repeatedFlag(rawArgs: readonly string[], name: string): string[]
   return values;
 }
 
-/** The repeatable `--tag KEY=VALUE` flag. */
-export const tagArg = { type: "string", description: "Run tag KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" } as const;
+/** The value of a `--NAME N` flag: a whole number ≥ 1, `fallback` when not given. */
+export function wholeNumberArg(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new DagxError("USAGE", `Invalid --${name} "${value}": expected a whole number ≥ 1`);
+  return n;
+}
+
+/** `--concurrency N`, else the config's, else one step per CPU. */
+export function concurrencyOf(value: string | undefined, configured?: number): number {
+  return wholeNumberArg(value, "concurrency", configured ?? navigator.hardwareConcurrency ?? 4);
+}
+
+/** `--partition KEY` is an exact key (quoted for the range grammar); `--partitions` a range. */
+export function partitionSelectionOf(one: string | undefined, range: string | undefined): string | null {
+  if (one !== undefined && range !== undefined) throw new DagxError("USAGE", "Give either --partition KEY or --partitions RANGE, not both");
+  if (one !== undefined) return `"${one.replaceAll('"', '""')}"`;
+  return range ?? null;
+}

@@ -6,7 +6,7 @@ import { formatDuration } from "../core/duration.ts";
 import { stepLabel, type StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunReporter } from "../io/run/index.ts";
-import { indent, type Output, writeStderr } from "./output.ts";
+import { indent, type Output } from "./output.ts";
 
 export interface BackfillProgress extends RunReporter {
   stop(): void;
@@ -14,7 +14,7 @@ export interface BackfillProgress extends RunReporter {
 
 export function createBackfillProgress(out: Output, plainEveryMs = 5000): BackfillProgress {
   const { c } = out;
-  const live = out.isTTY && !process.env.CI;
+  const { live } = out;
   let total = 0;
   let done = 0;
   let failed = 0;
@@ -32,10 +32,10 @@ export function createBackfillProgress(out: Output, plainEveryMs = 5000): Backfi
     if (!live) return;
     const width = 24;
     const filled = total ? Math.round((done / total) * width) : 0;
-    writeStderr(`\r\x1b[K${c.cyan("█".repeat(filled))}${c.dim("░".repeat(width - filled))} ${text()}`);
+    out.redraw(`\r\x1b[K${c.cyan("█".repeat(filled))}${c.dim("░".repeat(width - filled))} ${text()}`);
   };
   const say = (line: string) => {
-    if (live) writeStderr("\r\x1b[K");
+    if (live) out.redraw("\r\x1b[K");
     out.say(line);
     draw();
   };
@@ -71,7 +71,7 @@ export function createBackfillProgress(out: Output, plainEveryMs = 5000): Backfi
     stop() {
       if (timer) clearInterval(timer);
       timer = null;
-      if (live) writeStderr("\r\x1b[K");
+      if (live) out.redraw("\r\x1b[K");
     },
   };
 }

@@ -1,4 +1,8 @@
-/** Builds what commands need: output, project (with load errors reported) or state only, state store. */
+/**
+ * Builds what commands need: output, the project root, the project (with load errors reported)
+ * or the state only, the state store, and the cancel signal of Ctrl-C. A command's `run()` gets
+ * its flags and the invocation's terminal from citty (cli/main.ts passes the terminal as `data`).
+ */
 import type { StateStore } from "../core/state-store.ts";
 import { createDuckDBStateStore } from "../io/state/index.ts";
 import { loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
@@ -6,52 +10,74 @@ import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
 import { createOutput, type Output } from "./output.ts";
+import type { Terminal } from "./terminal.ts";
+
+/** What citty hands a command's `run()`. */
+export interface Invocation {
+  args: GlobalFlags;
+  data?: unknown;
+}
 
 /** The wall clock: the one place commands read it; io and core get it passed down. */
 export const wallClock = (): number => Date.now();
 
-export interface CommandContext {
+export interface BaseContext {
   out: Output;
-  project: Project;
-  store: StateStore;
+  terminal: Terminal;
   /** The clock (epoch ms) to pass to io. */
   now: () => number;
+  /** The signal that the first Ctrl-C aborts, after printing `message` (cli/interrupt.ts). */
+  cancelOnInterrupt(message: string): AbortSignal;
+}
+
+export function baseContext(cmd: Invocation): BaseContext {
+  const terminal = cmd.data as Terminal | undefined;
+  if (!terminal?.interrupts) throw new Error("internal: a command ran without its terminal (cli/main.ts passes it)");
+  const out = createOutput(cmd.args, terminal);
+  return { out, terminal, now: wallClock, cancelOnInterrupt: (message) => terminal.interrupts.signal(() => out.say(out.c.yellow(message))) };
+}
+
+/** The project root: -C exactly, else found upward from where dagx started. */
+export function projectRoot(cmd: Invocation, base: BaseContext): string {
+  return resolveProjectRoot(cmd.args.cwd, base.terminal.cwd);
+}
+
+export interface ProjectContext extends BaseContext {
+  project: Project;
+  store: StateStore;
 }
 
 /** Load the project, open the state store, run `fn`, always close. Returns fn's exit code. */
-export async function withProject(flags: GlobalFlags, fn: (ctx: CommandContext) => Promise<number | void>): Promise<number> {
-  const out = createOutput(flags);
-  const project = await loadProject(flags.cwd ?? process.cwd(), { exactRoot: flags.cwd !== undefined, now: () => performance.now() });
-  reportLoadErrors(out, project.graph.errors);
+export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => Promise<number | void>): Promise<number> {
+  const base = baseContext(cmd);
+  const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
+  reportLoadErrors(base.out, project.graph.errors);
   const store = createDuckDBStateStore(project.storage.statePath);
   try {
-    return (await fn({ out, project, store, now: wallClock })) ?? 0;
+    return (await fn({ ...base, project, store })) ?? 0;
   } finally {
     await store.close();
   }
 }
 
-export interface StateContext {
-  out: Output;
+export interface StateContext extends BaseContext {
   root: string;
   storage: Storage;
   store: StateStore;
-  /** The clock (epoch ms) to pass to io. */
-  now: () => number;
 }
 
 /**
- * For commands that only read (or prune) recorded state — runs, logs, backfill list/show, gc,
- * query: find the root and open the state store, never importing the config or any asset file,
- * so they work while an asset file is broken and run no user code.
+ * For commands that only read (or prune) recorded state — runs, logs, backfill list/show/cancel,
+ * gc, query: find the root and open the state store, never importing the config or any asset
+ * file, so they work while an asset file is broken and run no user code.
  */
-export async function withState(flags: GlobalFlags, fn: (ctx: StateContext) => Promise<number | void>): Promise<number> {
-  const out = createOutput(flags);
-  const root = resolveProjectRoot(flags.cwd);
+export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Promise<number | void>): Promise<number> {
+  const base = baseContext(cmd);
+  const root = projectRoot(cmd, base);
   const storage = createStorage(root);
   const store = createDuckDBStateStore(storage.statePath);
   try {
-    return (await fn({ out, root, storage, store, now: wallClock })) ?? 0;
+    return (await fn({ ...base, root, storage, store })) ?? 0;
   } finally {
     await store.close();
   }

@@ -1,12 +1,15 @@
 #!/usr/bin/env bun
 /**
  * dagx entry point: wires lazy subcommands, handles --help/--version, turns errors into
- * messages and exit codes. Only this file ends the process.
+ * messages and exit codes. `run()` is one invocation against a terminal (the process's, or a
+ * test's); only this file ends the process: after the command, or at a second Ctrl-C.
  */
 import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { didYouMean } from "../core/suggest.ts";
 import { reportError } from "./errors.ts";
-import { colorStreams, createOutput, stdoutError, writeStderr, writeStdout } from "./output.ts";
+import { listenForInterrupts } from "./interrupt.ts";
+import { colorStreams, createOutput } from "./output.ts";
+import { processTerminal, type Terminal } from "./terminal.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<CommandDef>;
@@ -42,27 +45,28 @@ const main = defineCommand({
   subCommands: COMMANDS,
 });
 
-async function run(argv: string[]): Promise<number> {
-  const out = createOutput({ json: argv.includes("--json"), verbose: argv.includes("--verbose") || argv.includes("-v"), color: !argv.includes("--no-color") });
+/** One invocation of `dagx ARGV`: its exit code; everything it prints goes to `terminal`. */
+async function run(argv: string[], terminal: Terminal): Promise<number> {
+  const out = createOutput({ json: argv.includes("--json"), verbose: argv.includes("--verbose") || argv.includes("-v"), color: !argv.includes("--no-color") }, terminal);
   try {
     if (argv[0] === "__worker") {
-      // internal: a `dagx dev` worker process (see io/dev-worker.ts)
+      // internal: a `dagx dev` worker process (see io/dev/worker.ts)
       const { runDevWorker } = await import("../io/dev/index.ts");
       const { resolveProjectRoot } = await import("../io/project/index.ts");
       // the supervisor passes the root it resolved: exactly that folder, no search
       const at = argv.indexOf("-C");
-      return await runDevWorker(resolveProjectRoot(at > 0 ? argv[at + 1]! : undefined));
+      return await runDevWorker(resolveProjectRoot(at > 0 ? argv[at + 1]! : undefined, terminal.cwd), terminal.interrupts.signal(() => {}));
     }
     const firstIndex = commandIndex(argv);
     const first = firstIndex === -1 ? undefined : argv[firstIndex];
     const wantsHelp = argv.includes("--help") || argv.includes("-h");
     if (argv.length === 0 || (wantsHelp && (!first || !(first in COMMANDS)))) {
       // asked for: the result, on stdout; `dagx` alone is a usage error: stderr, exit 2
-      await printUsage(argv.length === 0 ? "stderr" : "stdout", main);
+      await printUsage(terminal, argv, argv.length === 0 ? "stderr" : "stdout", main);
       return argv.length === 0 ? 2 : 0;
     }
     if (argv.length === 1 && argv[0] === "--version") {
-      writeStdout(`${VERSION}\n`);
+      terminal.stdout.write(`${VERSION}\n`);
       return 0;
     }
     if (!first || !(first in COMMANDS)) {
@@ -73,10 +77,10 @@ async function run(argv: string[]): Promise<number> {
     const cmd = await COMMANDS[first]!();
     const rest = argv.filter((_a, i) => i !== firstIndex);
     if (wantsHelp) {
-      await printUsage("stdout", cmd, main);
+      await printUsage(terminal, argv, "stdout", cmd, main);
       return 0;
     }
-    const { result } = await runCommand(cmd, { rawArgs: rest });
+    const { result } = await runCommand(cmd, { rawArgs: rest, data: terminal });
     return typeof result === "number" ? result : 0;
   } catch (e) {
     return reportError(out, e);
@@ -84,10 +88,10 @@ async function run(argv: string[]): Promise<number> {
 }
 
 /** citty's usage text, plain unless the stream is a colour terminal, without the padding at line ends. */
-async function printUsage(stream: "stdout" | "stderr", cmd: CommandDef, parent?: CommandDef): Promise<void> {
-  const colour = colorStreams({ color: !process.argv.includes("--no-color") })[stream];
+async function printUsage(terminal: Terminal, argv: string[], stream: "stdout" | "stderr", cmd: CommandDef, parent?: CommandDef): Promise<void> {
+  const colour = colorStreams({ color: !argv.includes("--no-color") }, terminal)[stream];
   const text = (await renderUsage(cmd, parent)).split("\n").map((line) => line.trimEnd()).join("\n");
-  (stream === "stdout" ? writeStdout : writeStderr)(`${colour ? text : Bun.stripANSI(text)}\n`);
+  terminal[stream].write(`${colour ? text : Bun.stripANSI(text)}\n`);
 }
 
 /** Index of the command word: the first word that is not a flag nor the value of -C/--cwd. */
@@ -104,10 +108,14 @@ if (import.meta.main) {
   // State and outputs are the user's own (DESIGN §11): DuckDB's WAL and temp files included.
   process.umask(0o077);
   const argv = process.argv.slice(2);
-  let code = await run(argv);
+  // a second Ctrl-C during a command that cancels gracefully: at once
+  const interrupts = listenForInterrupts((code) => process.exit(code));
+  const terminal = processTerminal(interrupts);
+  let code = await run(argv, terminal);
+  interrupts.dispose();
   // every write was synchronous; one to stdout that failed (not a closed pipe) is reported here
-  const failed = stdoutError();
-  if (failed) code = Math.max(code, reportError(createOutput({ color: !argv.includes("--no-color") }), failed));
+  const failed = terminal.stdoutError();
+  if (failed) code = Math.max(code, reportError(createOutput({ color: !argv.includes("--no-color") }, terminal), failed));
   // Open handles (DuckDB thread pools, watchers) must not keep a finished command alive.
   process.exit(code);
 }

@@ -1,77 +1,30 @@
 /**
  * Where text goes (DESIGN §8): a command's result — its JSON, or its human table — on stdout;
  * progress, logs, warnings, hints and errors on stderr. Only cli/ adds colour, and each stream is
- * coloured only when it is a terminal, so `dagx status | grep stale` reads plain text.
- *
- * Both streams are written synchronously: the two stay in order when merged (`2>&1`), and
- * nothing is lost at exit (Bun's async stream writes to a pipe were cut at 64 KiB by
- * `process.exit()`, measured). A reader that goes away (`| head -1`, EPIPE) silently drops the
- * rest; any other write failure (a full disk) is kept for the entry point to report (exit 1).
+ * coloured only when it is a terminal, so `dagx status | grep stale` reads plain text. The
+ * streams themselves are the invocation's terminal (cli/terminal.ts).
  */
-import { writeSync } from "node:fs";
 import pc from "picocolors";
-import { DagxError } from "../core/errors.ts";
 import type { GlobalFlags } from "./args.ts";
+import type { Terminal } from "./terminal.ts";
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-let stdoutClosed = false;
-let stdoutFailure: NodeJS.ErrnoException | null = null;
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) {
-    try {
-      at += writeSync(fd, bytes, at, bytes.length - at);
-    } catch (e) {
-      // a non-blocking pipe that is full: wait for the reader
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Bun.sleepSync(1);
-    }
-  }
-}
-
-/** Write result text to stdout now. After EPIPE or a failed write, the rest is dropped. */
-export function writeStdout(text: string): void {
-  if (stdoutClosed || stdoutFailure) return;
-  try {
-    writeAll(1, text);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EPIPE") stdoutClosed = true;
-    else stdoutFailure = e as NodeJS.ErrnoException;
-  }
-}
-
-/** Write text to stderr now; a failure there has nowhere left to be reported. */
-export function writeStderr(text: string): void {
-  try {
-    writeAll(2, text);
-  } catch {
-    // stderr closed or full: nothing else can be done
-  }
-}
-
-/** A write to stdout that failed (other than a closed pipe), as the error to report, or null. */
-export function stdoutError(): DagxError | null {
-  if (!stdoutFailure) return null;
-  const e = stdoutFailure;
-  const detail = (e.message ?? String(e)).replace(/^[A-Z]+: /, "").replace(/, write$/, "");
-  return new DagxError("OUTPUT_WRITE", `Cannot write the result to stdout: ${detail}${e.code ? ` (${e.code})` : ""}: free space or send the output elsewhere`, { cause: e, exitCode: 1 });
-}
-
 /** Whether each stream gets colour: allowed (no --no-color, no NO_COLOR) and a terminal, or FORCE_COLOR. */
-export function colorStreams(flags: Pick<GlobalFlags, "color">): { stdout: boolean; stderr: boolean } {
-  const allowed = flags.color !== false && !process.env.NO_COLOR;
-  const forced = Boolean(process.env.FORCE_COLOR);
-  return { stdout: allowed && (forced || Boolean(process.stdout.isTTY)), stderr: allowed && (forced || Boolean(process.stderr.isTTY)) };
+export function colorStreams(flags: Pick<GlobalFlags, "color">, terminal: Terminal): { stdout: boolean; stderr: boolean } {
+  const allowed = flags.color !== false && !terminal.env.NO_COLOR;
+  const forced = Boolean(terminal.env.FORCE_COLOR);
+  return { stdout: allowed && (forced || terminal.stdout.isTTY), stderr: allowed && (forced || terminal.stderr.isTTY) };
 }
 
 export interface Output {
   json: boolean;
   verbose: boolean;
   c: Colors;
-  /** stderr is a terminal (live progress lines). */
-  isTTY: boolean;
+  /** stderr is a terminal, outside CI: progress may redraw a live line. */
+  live: boolean;
+  /** Width of stderr in columns (a live line is cut to it). */
+  columns: number;
   /** A line of progress, a note or a hint: stderr. */
   say(line?: string): void;
   warn(line: string): void;
@@ -79,22 +32,29 @@ export interface Output {
   print(line?: string): void;
   /** The command's JSON result: stdout. */
   data(value: unknown): void;
+  /** Result text exactly as given (csv, dot, mermaid): stdout. */
+  write(text: string): void;
+  /** Text for the live line, as given (no newline): stderr. */
+  redraw(text: string): void;
 }
 
-export function createOutput(flags: GlobalFlags): Output {
-  const colour = colorStreams(flags);
+export function createOutput(flags: GlobalFlags, terminal: Terminal): Output {
+  const colour = colorStreams(flags, terminal);
   const c = pc.createColors(colour.stdout || colour.stderr);
   const plain = (text: string, keep: boolean) => (keep || !c.isColorSupported ? text : Bun.stripANSI(text));
-  const say = (line = "") => writeStderr(`${plain(line, colour.stderr)}\n`);
+  const say = (line = "") => terminal.stderr.write(`${plain(line, colour.stderr)}\n`);
   return {
     json: Boolean(flags.json),
     verbose: Boolean(flags.verbose),
     c,
-    isTTY: Boolean(process.stderr.isTTY),
+    live: terminal.stderr.isTTY && !terminal.env.CI,
+    columns: terminal.stderr.columns ?? 120,
     say,
     warn: (line) => say(`${c.yellow("warning")} ${line}`),
-    print: (line = "") => (flags.json ? say(line) : writeStdout(`${plain(line, colour.stdout)}\n`)),
-    data: (value) => writeStdout(`${JSON.stringify(value, jsonReplacer, 2)}\n`),
+    print: (line = "") => (flags.json ? say(line) : terminal.stdout.write(`${plain(line, colour.stdout)}\n`)),
+    data: (value) => terminal.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`),
+    write: (text) => terminal.stdout.write(text),
+    redraw: (text) => terminal.stderr.write(text),
   };
 }
 

@@ -6,7 +6,7 @@ import { formatDuration } from "../core/duration.ts";
 import type { StepResult } from "../core/execute.ts";
 import type { Plan, PlanStep } from "../core/plan.ts";
 import type { RunOutcome, RunReporter } from "../io/run/index.ts";
-import { formatRows, indent, type Output, writeStderr } from "./output.ts";
+import { formatRows, indent, type Output } from "./output.ts";
 import { checkFailureLines } from "./check-format.ts";
 
 const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -18,7 +18,7 @@ export interface Progress extends RunReporter {
 
 export function createProgress(out: Output, _root: string): Progress {
   const { c } = out;
-  const live = out.isTTY && !process.env.CI;
+  const { live } = out;
   const running = new Map<string, number>();
   let total = 0;
   let done = 0;
@@ -27,14 +27,14 @@ export function createProgress(out: Output, _root: string): Progress {
   let statusShown = false;
 
   const clearStatus = () => {
-    if (statusShown) writeStderr("\r\x1b[K");
+    if (statusShown) out.redraw("\r\x1b[K");
     statusShown = false;
   };
   const drawStatus = () => {
     if (!live || total === 0) return;
     const names = [...running.keys()].slice(0, 4).join(", ") + (running.size > 4 ? ` +${running.size - 4}` : "");
     const line = `${c.cyan(SPIN[frame++ % SPIN.length]!)} ${done}/${total} done${running.size ? c.dim(` · running ${names}`) : ""}`;
-    writeStderr(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    out.redraw(`\r\x1b[K${line.slice(0, out.columns + 40)}`);
     statusShown = true;
   };
   const line = (text: string) => {

@@ -1,11 +1,10 @@
 import { defineCommand } from "citty";
 import { countResults, isErrorFailure } from "../../core/checks/outcome.ts";
 import { runCheckCommand } from "../../io/run/index.ts";
-import { globalArgs, positionals } from "../args.ts";
+import { globalArgs, partitionArgs, partitionSelectionOf, positionals } from "../args.ts";
 import { checkFailureLines, checkJson } from "../check-format.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
-import { partitionArg } from "./materialize.ts";
 
 export default defineCommand({
   meta: {
@@ -16,39 +15,32 @@ export default defineCommand({
   args: {
     ...globalArgs,
     selection: { type: "positional", required: false, description: "Selection (see `dagx list --help`); several are a union" },
-    partition: { type: "string", description: "One partition key of the partitioned assets", valueHint: "KEY" },
-    partitions: { type: "string", description: "Partition range (default: every materialized partition)", valueHint: "RANGE" },
+    ...partitionArgs,
+    partitions: { ...partitionArgs.partitions, description: "Partition range (default: every materialized partition)" },
   },
-  async run({ args }) {
-    return withProject(args, async ({ out, project, store, now }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt }) => {
       const words = positionals(args);
-      const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.on("SIGINT", onSigint);
       const { c } = out;
-      let outcome: Awaited<ReturnType<typeof runCheckCommand>>;
-      try {
-        outcome = await runCheckCommand(project, store, {
-          selected: resolveSelected(project, words),
-          selectionText: words.join(" ") || "*",
-          partitionSelection: partitionArg(args.partition, args.partitions),
-          singlePartition: args.partition !== undefined,
-          signal: controller.signal,
-          now,
-          onLog: (key, level, message) => out.say(`  ${c.dim(`${key} │`)} ${level} ${message}`),
-          onAssetChecked: (key, results) => {
-            for (const name of [...new Set(results.map((r) => r.checkName))]) {
-              const mine = results.filter((r) => r.checkName === name);
-              const bad = mine.filter((r) => !r.passed);
-              const parts = mine.length > 1 || mine[0]?.partitionKey ? c.dim(` (${mine.length - bad.length}/${mine.length} partitions)`) : "";
-              if (bad.length === 0) out.print(`${c.green("✓")} check ${c.bold(name)} of ${key}${parts}`);
-              for (const r of bad) for (const line of checkFailureLines(r, c)) out.print(line);
-            }
-          },
-        });
-      } finally {
-        process.off("SIGINT", onSigint);
-      }
+      const outcome = await runCheckCommand(project, store, {
+        selected: resolveSelected(project, words),
+        selectionText: words.join(" ") || "*",
+        partitionSelection: partitionSelectionOf(args.partition, args.partitions),
+        singlePartition: args.partition !== undefined,
+        now,
+        signal: cancelOnInterrupt("\nCanceling the checks: running ones are told to stop (Ctrl-C again to exit at once)"),
+        onLog: (key, level, message) => out.say(`  ${c.dim(`${key} │`)} ${level} ${message}`),
+        onAssetChecked: (key, results) => {
+          for (const name of [...new Set(results.map((r) => r.checkName))]) {
+            const mine = results.filter((r) => r.checkName === name);
+            const bad = mine.filter((r) => !r.passed);
+            const parts = mine.length > 1 || mine[0]?.partitionKey ? c.dim(` (${mine.length - bad.length}/${mine.length} partitions)`) : "";
+            if (bad.length === 0) out.print(`${c.green("✓")} check ${c.bold(name)} of ${key}${parts}`);
+            for (const r of bad) for (const line of checkFailureLines(r, c)) out.print(line);
+          }
+        },
+      });
       if (outcome.checked.length === 0) out.say("No checks on the selected assets: declare built-ins with `checks: [notNull(\"id\"), …]` on an asset, or export `check(asset, fn)` from an asset file");
       for (const k of outcome.notMaterialized) out.print(`${c.dim("-")} ${k}  ${c.dim(`nothing to check: not materialized${args.partition || args.partitions ? " in that partition range" : ""}`)}`);
       const n = countResults(outcome.results);

@@ -1,10 +1,8 @@
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
-import { DagxError } from "../../core/errors.ts";
 import { runDev } from "../../io/dev/index.ts";
-import { resolveProjectRoot } from "../../io/project/index.ts";
-import { globalArgs } from "../args.ts";
-import { createOutput } from "../output.ts";
+import { concurrencyArg, concurrencyOf, globalArgs } from "../args.ts";
+import { baseContext, projectRoot } from "../context.ts";
 
 export default defineCommand({
   meta: {
@@ -18,39 +16,27 @@ export default defineCommand({
     daemon: { type: "boolean", default: true, description: "Run schedules, sensors and automation too (--no-daemon to skip)" },
     debounce: { type: "string", description: "Quiet time after the last save before reloading (default 30ms)", valueHint: "DURATION" },
     "automation-interval": { type: "string", description: "How often automation conditions are evaluated (default 5s in dev)", valueHint: "DURATION" },
-    concurrency: { type: "string", alias: "j", description: "Steps at once (default: CPU count)", valueHint: "N" },
+    concurrency: { ...concurrencyArg, description: "Steps at once (default: CPU count)" },
   },
-  async run({ args }) {
-    const out = createOutput(args);
-    const root = resolveProjectRoot(args.cwd);
-    const concurrency = args.concurrency ? Number(args.concurrency) : (navigator.hardwareConcurrency ?? 4);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new DagxError("USAGE", `Invalid --concurrency "${args.concurrency}": expected a whole number ≥ 1`);
-    const controller = new AbortController();
-    const stop = () => {
-      if (controller.signal.aborted) process.exit(130);
-      out.say(out.c.yellow("Stopping dagx dev (again to exit at once)"));
-      controller.abort();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    try {
-      await runDev({
-        root,
-        materialize: args.materialize !== false,
-        daemon: args.daemon !== false,
-        debounceMs: args.debounce ? parseDuration(args.debounce, "--debounce") : 30,
-        automationMs: args["automation-interval"] ? parseDuration(args["automation-interval"], "--automation-interval") : 5000,
-        concurrency,
-        maxRuns: 2,
-        signal: controller.signal,
-        say: (line) => out.say(line),
-        paint: out.c,
-        onReady: () => out.say(out.c.dim("watching for changes (Ctrl-C to stop)")),
-      });
-    } finally {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    }
+  async run(cmd) {
+    const { args } = cmd;
+    const base = baseContext(cmd);
+    const { out } = base;
+    const root = projectRoot(cmd, base);
+    const concurrency = concurrencyOf(args.concurrency);
+    await runDev({
+      root,
+      materialize: args.materialize !== false,
+      daemon: args.daemon !== false,
+      debounceMs: args.debounce ? parseDuration(args.debounce, "--debounce") : 30,
+      automationMs: args["automation-interval"] ? parseDuration(args["automation-interval"], "--automation-interval") : 5000,
+      concurrency,
+      maxRuns: 2,
+      signal: base.cancelOnInterrupt("Stopping dagx dev (again to exit at once)"),
+      say: (line) => out.say(line),
+      paint: out.c,
+      onReady: () => out.say(out.c.dim("watching for changes (Ctrl-C to stop)")),
+    });
     return 0;
   },
 });

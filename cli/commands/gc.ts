@@ -16,9 +16,10 @@ export default defineCommand({
     keep: { type: "string", description: "Keep what is newer than this (default 30d)", valueHint: "DURATION" },
     "dry-run": { type: "boolean", description: "Count what gc would remove (the same rows and files); delete nothing" },
   },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const keepMs = parseDuration(args.keep ?? "30d", "--keep");
-    return withState(args, async ({ out, storage, store }) => {
+    return withState(cmd, async ({ out, storage, store }) => {
       const size = () => {
         try {
           return statSync(storage.statePath).size;

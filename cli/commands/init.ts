@@ -5,7 +5,7 @@ import { DagxError } from "../../core/errors.ts";
 import { writeScaffold } from "../../io/project/index.ts";
 import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
 import { globalArgs, positionals } from "../args.ts";
-import { createOutput } from "../output.ts";
+import { baseContext } from "../context.ts";
 import { VERSION } from "../version.ts";
 
 export default defineCommand({
@@ -19,9 +19,10 @@ export default defineCommand({
     dir: { type: "positional", required: false, description: "Folder to create the project in (default: the current folder)" },
     force: { type: "boolean", description: "Overwrite files that already exist" },
   },
-  async run({ args }) {
-    const out = createOutput(args);
-    const base = resolve(args.cwd ?? process.cwd());
+  async run(cmd) {
+    const { args } = cmd;
+    const { out, terminal } = baseContext(cmd);
+    const base = resolve(terminal.cwd, args.cwd ?? ".");
     const words = positionals(args);
     if (words.length > 1) throw new DagxError("USAGE", `Too many arguments: ${words.map((w) => `"${w}"`).join(" ")}: dagx init takes one folder, e.g. dagx init shop`);
     const dir = resolve(base, words[0] ?? ".");

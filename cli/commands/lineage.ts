@@ -3,7 +3,6 @@ import { DagxError } from "../../core/errors.ts";
 import { lineageJson, lineageView, renderDot, renderMermaid, renderTree } from "../../core/lineage.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
-import { writeStdout } from "../output.ts";
 import { resolveSelected } from "../selection.ts";
 
 const FORMATS = ["tree", "dot", "mermaid", "json"] as const;
@@ -35,18 +34,19 @@ export default defineCommand({
     upstream: { type: "string", description: "Layers of upstream to show (default: all)", valueHint: "N" },
     downstream: { type: "string", description: "Layers of downstream to show (default: all)", valueHint: "N" },
   },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const words = positionals(args);
     if (words.length === 0) {
       throw new DagxError("USAGE", "Missing selection: `dagx lineage` needs one, e.g. `dagx lineage orders` (or `dagx lineage '*'` for the whole graph)");
     }
     const format = formatFlag(args.format, args.json);
     const depth = { upstream: depthFlag("upstream", args.upstream), downstream: depthFlag("downstream", args.downstream) };
-    return withProject(args, async ({ out, project }) => {
+    return withProject(cmd, async ({ out, project }) => {
       const view = lineageView(project.graph, resolveSelected(project, words), depth);
       if (format === "json") out.data(lineageJson(view));
-      else if (format === "dot") writeStdout(`${renderDot(view)}\n`);
-      else if (format === "mermaid") writeStdout(`${renderMermaid(view)}\n`);
+      else if (format === "dot") out.write(`${renderDot(view)}\n`);
+      else if (format === "mermaid") out.write(`${renderMermaid(view)}\n`);
       else {
         const { c } = out;
         if (view.nodes.length === 0) {

@@ -13,8 +13,9 @@ export default defineCommand({
       "List assets: key, group, deps, partitions, kinds, owners.\n\nSelection grammar: KEY, key:raw_*, tag:k=v, group:g, owner:o, kind:k, +KEY (upstream), KEY+ (downstream), 2+KEY+1 (depth), roots(...), sinks(...), not/and/or, commas for union.\n\nExamples:\n  dagx list\n  dagx list 'group:raw' --json",
   },
   args: { ...globalArgs, selection: { type: "positional", required: false, description: "Selection (default: all)" } },
-  async run({ args }) {
-    return withProject(args, async ({ out, project }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withProject(cmd, async ({ out, project }) => {
       const selected = resolveSelected(project, positionals(args));
       const assets = project.graph.order.filter((k) => selected.has(k)).map((k) => project.graph.assets.get(k)!);
       if (out.json) {

@@ -11,8 +11,9 @@ export default defineCommand({
     description: "A run's events and user logs (`latest` for the newest run; a unique prefix or suffix of the id works).\n\nExamples:\n  dagx logs latest\n  dagx logs 0193ab12 --json",
   },
   args: { ...globalArgs, run: { type: "positional", required: true, description: "Run id, a unique part of it, or `latest`" } },
-  async run({ args }) {
-    return withState(args, async ({ out, store }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withState(cmd, async ({ out, store }) => {
       const runs = await store.listRuns({ limit: 10_000 });
       const want = String(args.run);
       const matches = want === "latest" ? runs.slice(0, 1) : runs.filter((r) => r.runId === want || r.runId.startsWith(want) || r.runId.endsWith(want));

@@ -1,21 +1,20 @@
 import { defineCommand } from "citty";
-import { DagxError } from "../../core/errors.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { isRunAlive } from "../../io/status/index.ts";
 import { formatTags, parseTagArgs } from "../../core/tags.ts";
-import { globalArgs, repeatedFlag, tagArg } from "../args.ts";
+import { globalArgs, repeatedFlag, tagArg, wholeNumberArg } from "../args.ts";
 import { withState } from "../context.ts";
 import { ago, formatTable } from "../output.ts";
 
 export default defineCommand({
   meta: { name: "runs", description: "Run history, newest first.\n\nExamples:\n  dagx runs\n  dagx runs --limit 5 --json\n  dagx runs --tag dagx/schedule=nightly --tag team=data" },
   args: { ...globalArgs, limit: { type: "string", alias: "n", description: "How many runs (default 20)", valueHint: "N" }, tag: { ...tagArg, description: "Only runs with this tag KEY=VALUE (repeatable: every one must match)" } },
-  async run({ args, rawArgs }) {
-    const limit = args.limit === undefined ? 20 : Number(args.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new DagxError("USAGE", `Invalid --limit "${args.limit}": expected a whole number ≥ 1`);
+  async run(cmd) {
+    const { args, rawArgs } = cmd;
+    const limit = wholeNumberArg(args.limit, "limit", 20);
     // filters may name dagx's own tags (dagx/schedule=…): only the syntax is checked
     const tags = parseTagArgs(repeatedFlag(rawArgs, "tag"), "--tag", { reservedOk: true });
-    return withState(args, async ({ out, store }) => {
+    return withState(cmd, async ({ out, store }) => {
       // a run whose process died shows as abandoned, not running (DESIGN §6: whoever notices marks it)
       await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
       const runs = await store.listRuns({ limit, ...(Object.keys(tags).length ? { tags } : {}) });

@@ -17,9 +17,10 @@ export default defineCommand({
     action: { type: "positional", required: false, description: "list (default), start NAME, stop NAME, preview NAME" },
     count: { type: "string", description: "Ticks shown by preview (default 5)", valueHint: "N" },
   },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const [action = "list", name] = positionals(args);
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(cmd, async ({ out, project, store }) => {
       const schedules = project.instigators.schedules;
       const states = await instigatorState(store, "schedule", schedules);
       if (action === "start" || action === "stop") return setStatus(out, store, "schedule", pick("schedule", schedules, name), action === "start" ? "running" : "stopped");

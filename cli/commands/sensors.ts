@@ -15,9 +15,10 @@ export default defineCommand({
     description: "Sensors exported by asset files: list, start, stop, preview (runs the sensor once with its saved cursor, records nothing).\n\nExamples:\n  dagx sensors list\n  dagx sensors preview new_files --json",
   },
   args: { ...globalArgs, action: { type: "positional", required: false, description: "list (default), start NAME, stop NAME, preview NAME" } },
-  async run({ args }) {
+  async run(cmd) {
+    const { args } = cmd;
     const [action = "list", name] = positionals(args);
-    return withProject(args, async ({ out, project, store }) => {
+    return withProject(cmd, async ({ out, project, store }) => {
       const sensors = project.instigators.sensors;
       const states = await instigatorState(store, "sensor", sensors);
       if (action === "start" || action === "stop") return setStatus(out, store, "sensor", pick("sensor", sensors, name), action === "start" ? "running" : "stopped");

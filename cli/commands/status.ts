@@ -18,8 +18,9 @@ export default defineCommand({
       "Per asset: missing / fresh / stale (with causes) / failed, and the last materialization.\n\nExamples:\n  dagx status\n  dagx status orders+ --json",
   },
   args: { ...globalArgs, selection: { type: "positional", required: false, description: "Selection (default: all)" } },
-  async run({ args }) {
-    return withProject(args, async ({ out, project, store, now: clock }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withProject(cmd, async ({ out, project, store, now: clock }) => {
       const selected = resolveSelected(project, positionals(args));
       const keys = project.graph.order.filter((k) => selected.has(k));
       const now = clock();

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { resolveProjectRoot } from "../../io/project/index.ts";
 import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
 import { globalArgs } from "../args.ts";
-import { createOutput } from "../output.ts";
+import { baseContext, projectRoot } from "../context.ts";
 import { VERSION } from "../version.ts";
 
 export default defineCommand({
@@ -16,17 +15,19 @@ export default defineCommand({
     ...globalArgs,
     out: { type: "string", alias: "o", description: `File to write (default: <project>/${TYPES_REL_PATH})`, valueHint: "FILE" },
   },
-  async run({ args }) {
-    const out = createOutput(args);
-    const root = resolveProjectRoot(args.cwd);
-    const file = args.out ? resolve(process.cwd(), args.out) : join(root, TYPES_REL_PATH);
+  async run(cmd) {
+    const { args } = cmd;
+    const base = baseContext(cmd);
+    const { out, terminal } = base;
+    const root = projectRoot(cmd, base);
+    const file = args.out ? resolve(terminal.cwd, args.out) : join(root, TYPES_REL_PATH);
     const r = writeTypeDeclarations(root, { version: VERSION, file });
     if (out.json) {
       out.data({ path: r.path, changed: r.changed, bytes: r.bytes });
       return 0;
     }
     const { c } = out;
-    out.print(`${r.changed ? c.green("Wrote") : "Up to date:"} ${relative(process.cwd(), r.path) || r.path} ${c.dim(`(dagx ${VERSION})`)}`);
+    out.print(`${r.changed ? c.green("Wrote") : "Up to date:"} ${relative(terminal.cwd, r.path) || r.path} ${c.dim(`(dagx ${VERSION})`)}`);
     const tsconfig = join(root, "tsconfig.json");
     const mapped = existsSync(tsconfig) && readFileSync(tsconfig, "utf8").includes(relative(root, r.path));
     if (!mapped) {

@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { readAssetState } from "../../io/status/index.ts";
 import { assertInside } from "../../io/storage/index.ts";
-import { globalArgs, positionals } from "../args.ts";
+import { globalArgs, partitionArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 import type { Output } from "../output.ts";
@@ -24,10 +24,11 @@ export default defineCommand({
     ...globalArgs,
     selection: { type: "positional", required: true, description: "Selection of assets to wipe" },
     data: { type: "boolean", description: "Also delete the stored output files" },
-    partitions: { type: "string", description: "Only these partitions of the partitioned assets (range grammar of materialize)", valueHint: "RANGE" },
+    partitions: { ...partitionArgs.partitions, description: "Only these partitions of the partitioned assets (range grammar of materialize)" },
   },
-  async run({ args }) {
-    return withProject(args, async ({ out, project, store, now }) => {
+  async run(cmd) {
+    const { args } = cmd;
+    return withProject(cmd, async ({ out, project, store, now }) => {
       const words = positionals(args);
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];

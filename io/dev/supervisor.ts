@@ -125,6 +125,13 @@ export async function runDev(o: DevOptions): Promise<void> {
   let warm = startWorker(o.root, log);
   let good: GraphSummary | null = null;
   let running: Worker | null = null;
+  /** What the run in progress was started for; when it is canceled, the next reload plans it again. */
+  let runningTouched: string[] = [];
+  let carried = new Set<string>();
+  const cancelRunning = () => {
+    for (const k of runningTouched) carried.add(k);
+    o.say(p.dim("canceling the run in progress to re-plan"));
+  };
   let daemon: Worker | null = null;
 
   const stopWorker = async (w: Worker | null, ms = 5000) => {
@@ -183,21 +190,26 @@ export async function runDev(o: DevOptions): Promise<void> {
       const files = changedFiles.map((f) => relative(o.root, f)).join(", ");
       o.say(`${p.bold("reloaded")} ${p.dim(files)}${d.added.length ? ` ${p.green(`+${d.added.join(", +")}`)}` : ""}${d.removed.length ? ` ${p.red(`-${d.removed.join(", -")}`)}` : ""}${d.changed.length ? ` ${p.yellow(`~${d.changed.join(", ~")}`)}` : ""}${!d.added.length && !d.removed.length && !d.changed.length ? p.dim(" (no asset changed)") : ""}`);
     }
-    const touched = first ? [] : downstreamOf(m.graph, [...d.changed, ...d.added]);
-    const partitioned = new Set(m.graph.assets.filter((a) => a.partitioned).map((a) => a.key));
-    // partitioned assets are not re-materialized here: the report after the run says what they need
-    const keys = o.materialize ? touched.filter((k) => !partitioned.has(k)) : [];
     if (running) {
-      o.say(p.dim("canceling the run in progress to re-plan"));
+      cancelRunning();
       await stopWorker(running);
       running = null;
     }
+    // a canceled run's assets too: a save that changed nothing since the canceled load still needs them
+    const known = new Set(m.graph.assets.map((a) => a.key));
+    const again = [...carried].filter((k) => known.has(k));
+    carried = new Set();
+    const touched = first ? [] : downstreamOf(m.graph, [...d.changed, ...d.added, ...again]);
+    const partitioned = new Set(m.graph.assets.filter((a) => a.partitioned).map((a) => a.key));
+    // partitioned assets are not re-materialized here: the report after the run says what they need
+    const keys = o.materialize ? touched.filter((k) => !partitioned.has(k)) : [];
     void startDaemon();
     if (!touched.length) {
       await stopWorker(w, 1000);
       return;
     }
     running = w;
+    runningTouched = touched;
     w.send({ type: "materialize", keys, touched, concurrency: o.concurrency });
     const done = await w.next();
     if (done.type === "done" && running === w) for (const line of doneLines(done, o.materialize, p)) o.say(line);
@@ -218,7 +230,7 @@ export async function runDev(o: DevOptions): Promise<void> {
       const files = [...pending];
       pending = new Set();
       if (running) {
-        o.say(p.dim("canceling the run in progress to re-plan"));
+        cancelRunning();
         const r = running;
         void stopWorker(r).then(() => {
           if (running === r) running = null;

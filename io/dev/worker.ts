@@ -40,8 +40,12 @@ export type FromWorker =
   | { type: "done"; status: string; runId: string | null; report?: DevStatus }
   | { type: "log"; line: string };
 
-/** Run the worker protocol over Bun's IPC channel (`process.send` / "message" events). */
-export async function runDevWorker(root: string): Promise<number> {
+/**
+ * Run the worker protocol over Bun's IPC channel (`process.send` / "message" events) until
+ * `stop` aborts (the supervisor's SIGTERM, a Ctrl-C) or the supervisor goes away. Returns the
+ * exit code; 130 when a canceled step did not end within 10 s.
+ */
+export async function runDevWorker(root: string, stop: AbortSignal): Promise<number> {
   const send = (m: FromWorker) => {
     try {
       process.send?.(m);
@@ -137,16 +141,21 @@ export async function runDevWorker(root: string): Promise<number> {
   });
   // stop when told to, and when the supervisor is gone (killed with -9, the IPC channel closes):
   // a worker must never outlive `dagx dev`, least of all one running schedules and sensors
-  const stop = () => {
+  let overdue = false;
+  const onStop = () => {
     controller.abort();
     if (!working) finish(0);
-    setTimeout(() => process.exit(130), 10_000).unref();
+    setTimeout(() => {
+      overdue = true;
+      finish(130);
+    }, 10_000).unref();
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  process.on("disconnect", stop);
+  if (stop.aborted) onStop();
+  else stop.addEventListener("abort", onStop, { once: true });
+  process.on("disconnect", onStop);
   send({ type: "ready" });
   const code = await finished;
-  await store.close();
+  // a step that ignores its signal may still hold the store: leave it to the process exit
+  if (!overdue) await store.close();
   return code;
 }

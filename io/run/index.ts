@@ -3,10 +3,12 @@
  * The only door into io/run/: other folders import from here, never a file behind it.
  */
 export { backfillLiveStatus, runBackfill } from "./backfill.ts";
+export type { BackfillOptions } from "./backfill.ts";
 export { storedBlocks, upstreamOf } from "./check-blocks.ts";
 export type { BlockInfo } from "./check-blocks.ts";
 export { runCheckCommand } from "./check-run.ts";
+export type { CheckCommandOptions } from "./check-run.ts";
 export { checkSummaries } from "./check-results.ts";
 export type { CheckSummary } from "./check-results.ts";
 export { runMaterialize } from "./materialize.ts";
-export type { RunOutcome, RunReporter } from "./materialize.ts";
+export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, CLI, dagx, makeProject, removeProject } from "./helpers.ts";
+import { BUN, CLI, makeProject, removeProject, runDagx } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -61,9 +61,9 @@ describe("Ctrl-C during materialize", () => {
     expect(Object.fromEntries(out.steps.map((s) => [s.key, s.status]))).toEqual({ fast: "success", slow: "canceled", after_slow: "skipped" });
     expect(existsSync(join(dir, ".dagx/data/fast/data.parquet"))).toBe(true);
     expect(existsSync(join(dir, ".dagx/data/slow/data.parquet"))).toBe(false);
-    const runs = (await dagx(dir, ["runs", "--json"])).json<{ status: string }[]>();
+    const runs = (await runDagx(dir, ["runs", "--json"])).json<{ status: string }[]>();
     expect(runs[0]!.status).toBe("canceled");
-    const st = (await dagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
+    const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(st.map((s) => [s.key, s.status]))).toEqual({ fast: "fresh", slow: "missing", after_slow: "missing" });
   });
 
@@ -78,7 +78,7 @@ describe("Ctrl-C during materialize", () => {
     await Bun.sleep(300);
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
-    const r = await dagx(dir, ["status", "--json"]);
+    const r = await runDagx(dir, ["status", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/lock/i);
   });

@@ -6,7 +6,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
 import { checkSummaries } from "../../io/run/check-results.ts";
-import { dagx, makeProject, removeProject, writeFile } from "./helpers.ts";
+import { BLOCKING_CHECK_PIPELINE, PARTITION_BLOCKING_PIPELINE } from "../support/projects.ts";
+import { runDagx, makeProject, removeProject, writeFile } from "./helpers.ts";
 
 const dirs: string[] = [];
 const project = (files: Record<string, string>) => {
@@ -55,7 +56,7 @@ describe("built-in checks", () => {
   });
 
   test("dagx materialize runs every built-in after the step and reports each one passing or failing", async () => {
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(0); // failing checks are not blocking by default: the run succeeds
     const out = r.json<RunJson>();
     const good = byName(out.steps.find((s) => s.key === "good")!.checks!);
@@ -79,7 +80,7 @@ describe("built-in checks", () => {
   });
 
   test("dagx check re-runs them on the stored outputs: exit 1 on an error failure, §8 JSON, results and events in state", async () => {
-    const r = await dagx(dir, ["check", "--json"]);
+    const r = await runDagx(dir, ["check", "--json"]);
     expect(r.code).toBe(1);
     const results = r.json<CheckJson[]>();
     expect(results.length).toBe(10);
@@ -88,8 +89,8 @@ describe("built-in checks", () => {
       "bad:notNull(id)", "bad:unique(id)", "bad:rowCount(min=1, max=3)", "bad:acceptedValues(status)", "bad:expr(amount >= 0)",
     ]);
     expect(r.stderr).toContain("10 check result(s): 5 passed, 5 failed, 0 warned");
-    expect((await dagx(dir, ["check", "good"])).code).toBe(0);
-    const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<{ run: { trigger: string; status: string }; events: { type: string; payload: Record<string, unknown> }[] }>();
+    expect((await runDagx(dir, ["check", "good"])).code).toBe(0);
+    const logs = (await runDagx(dir, ["logs", "latest", "--json"])).json<{ run: { trigger: string; status: string }; events: { type: string; payload: Record<string, unknown> }[] }>();
     expect(logs.run).toMatchObject({ trigger: "check", status: "success" });
     expect(logs.events.filter((e) => e.type === "check_evaluation").map((e) => e.payload.check)).toEqual(["notNull(id)", "unique(id)", "rowCount(min=1, max=3)", "acceptedValues(status)", "expr(amount >= 0)"]);
     const store = createDuckDBStateStore(join(dir, ".dagx/state.duckdb"));
@@ -118,7 +119,7 @@ describe("blocking and severity", () => {
 
   test("a blocking check failing at error severity skips the downstream with the reason; the run fails", async () => {
     const dir = project(files(`{ blocking: true }`));
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<RunJson>();
     expect(out.status).toBe("failed");
@@ -134,12 +135,12 @@ describe("blocking and severity", () => {
   test("a warn check never blocks, even when declared blocking; nor does a non-blocking error check", async () => {
     for (const opts of [`{ severity: "warn", blocking: true }`, `{}`]) {
       const dir = project(files(opts));
-      const r = await dagx(dir, ["materialize", "--json"]);
+      const r = await runDagx(dir, ["materialize", "--json"]);
       expect(r.code).toBe(0);
       expect(r.json<RunJson>().steps.map((s) => s.status)).toEqual(["success", "success", "success", "success"]);
       expect(r.stderr).toContain(opts.includes("warn") ? "! check unique(id) of orders warned" : "✗ check unique(id) of orders failed: 1 duplicated value(s)");
       // dagx check: exit 1 only for an error-severity failure
-      expect((await dagx(dir, ["check"])).code).toBe(opts.includes("warn") ? 0 : 1);
+      expect((await runDagx(dir, ["check"])).code).toBe(opts.includes("warn") ? 0 : 1);
     }
   });
 });
@@ -166,7 +167,7 @@ describe("check() functions", () => {
   });
 
   test("get the input handle or the JSON value; a throw, a timeout or a bad return is a failed check, never a crash", async () => {
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1); // "explodes" is blocking: after is skipped
     const out = r.json<RunJson>();
     const orders = byName(out.steps.find((s) => s.key === "orders")!.checks!);
@@ -188,7 +189,7 @@ describe("check errors", () => {
     const dir = project({
       "a.asset.ts": `${HEADER}export const orders = asset({ checks: [notNull("idd"), acceptedValues("Status", ["x"]), expr("amt > 0")] }, () => [{ id: 1, status: "x", amount: 2 }]);\n`,
     });
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     const checks = byName(r.json<RunJson>().steps[0]!.checks!);
     expect(checks["notNull(idd)"]!.error).toBe('column "idd" does not exist in "orders" — did you mean "id"? (its columns: id, status, amount) (check declared at a.asset.ts:2)');
     expect(checks["acceptedValues(Status)"]!.passed).toBe(true); // DuckDB matches identifiers case-insensitively
@@ -199,17 +200,17 @@ describe("check errors", () => {
 
   test("built-ins on an io: \"json\" asset are a definition error (exit 2); on a JSON value they fail with the fix", async () => {
     const dir = project({ "a.asset.ts": `${HEADER}export const settings = asset({ io: "json", checks: [notNull("id")] }, () => ({ id: 1 }));\n` });
-    const r = await dagx(dir, ["materialize"]);
+    const r = await runDagx(dir, ["materialize"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('built-in checks run SQL over a table, but io: "json" stores this asset as JSON');
     const dir2 = project({ "a.asset.ts": `${HEADER}export const settings = asset({ checks: [notNull("id")] }, () => ({ id: 1 }));\n` });
-    const r2 = await dagx(dir2, ["materialize", "--json"]);
+    const r2 = await runDagx(dir2, ["materialize", "--json"]);
     expect(r2.json<RunJson>().steps[0]!.checks![0]!.error).toContain('built-in checks run SQL over a table, but "settings" is stored as JSON: check it with check(settings, (ctx, value) => …) instead');
   });
 
   test("a bad built-in argument is a load error at the user's line", async () => {
     const dir = project({ "a.asset.ts": `${HEADER}export const orders = asset({ checks: [rowCount({ min: 3, max: 1 })] }, () => [{ id: 1 }]);\n` });
-    const r = await dagx(dir, ["list"]);
+    const r = await runDagx(dir, ["list"]);
     expect(r.stderr).toContain("Invalid check rowCount() at");
     expect(r.stderr).toContain("a.asset.ts:2: min (3) is greater than max (1)");
   });
@@ -227,7 +228,7 @@ describe("partitioned checks", () => {
   });
 
   test("run per partition on that partition's file, stored per partition, and dagx check takes --partition(s)", async () => {
-    const r = await dagx(dir, ["materialize", "events", "--partitions", "a..c", "--json"]);
+    const r = await runDagx(dir, ["materialize", "events", "--partitions", "a..c", "--json"]);
     expect(r.code).toBe(0);
     const results = r.json<RunJson>().steps.flatMap((s) => s.checks!);
     expect(results.map((c) => [c.partition, c.check, c.passed])).toEqual([
@@ -238,17 +239,17 @@ describe("partitioned checks", () => {
     expect(results.find((c) => c.check === "per_part" && c.partition === "b")!.metadata).toEqual({ partition: "b", files: 1 });
     expect(r.stderr).toContain("✗ check notNull(v) of events [b] failed: 1 of 1 rows fail");
 
-    const all = await dagx(dir, ["check", "--json"]);
+    const all = await runDagx(dir, ["check", "--json"]);
     expect(all.code).toBe(1);
     expect(all.json<CheckJson[]>().length).toBe(6);
     expect(all.stderr).toContain("check notNull(v) of events [b] failed");
-    const one = await dagx(dir, ["check", "events", "--partition", "a", "--json"]);
+    const one = await runDagx(dir, ["check", "events", "--partition", "a", "--json"]);
     expect(one.code).toBe(0);
     expect(one.json<CheckJson[]>().map((c) => [c.partition, c.check])).toEqual([["a", "notNull(v)"], ["a", "per_part"]]);
     expect(one.stderr).toContain("✓ check notNull(v) of events (1/1 partitions)");
-    const range = await dagx(dir, ["check", "--partitions", "b..c", "--json"]);
+    const range = await runDagx(dir, ["check", "--partitions", "b..c", "--json"]);
     expect(range.json<CheckJson[]>().map((c) => c.partition)).toEqual(["b", "b", "c", "c"]);
-    const bad = await dagx(dir, ["check", "--partitions", "zz"]);
+    const bad = await runDagx(dir, ["check", "--partitions", "zz"]);
     expect(bad.code).toBe(2);
 
     const store = createDuckDBStateStore(join(dir, ".dagx/state.duckdb"));
@@ -263,15 +264,15 @@ describe("partitioned checks", () => {
 
   test("dagx check says what has nothing to check, and exits 0 when nothing failed", async () => {
     const d = project({ "a.asset.ts": `${HEADER}export const orders = asset({ checks: [notNull("id")] }, () => [{ id: 1 }]);\nexport const plain = asset(() => [{ id: 1 }]);\n` });
-    const none = await dagx(d, ["check", "--json"]);
+    const none = await runDagx(d, ["check", "--json"]);
     expect(none.code).toBe(0);
     expect(none.json()).toEqual([]);
     expect(none.stderr).toContain("orders  nothing to check: not materialized");
-    const nothing = await dagx(d, ["check", "plain"]);
+    const nothing = await runDagx(d, ["check", "plain"]);
     expect(nothing.stderr).toContain("No checks on the selected assets");
     writeFile(d, "b.asset.ts", `import { check } from "dagx";\nimport { plain } from "./a.asset";\nexport const plain_ok = check(plain, () => true);\n`);
-    expect((await dagx(d, ["materialize"])).code).toBe(0);
-    const ok = await dagx(d, ["check"]);
+    expect((await runDagx(d, ["materialize"])).code).toBe(0);
+    const ok = await runDagx(d, ["check"]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("2 check result(s): 2 passed, 0 failed, 0 warned");
   });
@@ -284,82 +285,53 @@ describe("blocking across runs", () => {
     blocked: { asset: string; check: string; partition: string | null; runId: string; reason: string }[] | null;
   }
 
-  test("a failed blocking check keeps blocking its downstream in later runs (materialize, --stale) until it passes; status shows it; --ignore-blocking overrides", async () => {
-    const dir = project({
-      "pipeline.asset.ts": [
-        `import { existsSync } from "node:fs";`,
-        HEADER,
-        `export const orders = asset({ checks: [unique("id", { blocking: true })] }, (ctx) => existsSync(ctx.path("dup")) ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const report = asset({ ins: { revenue } }, (ctx, { revenue }) => ctx.sql\`select * from \${revenue}\`);`,
-        ``,
-      ].join("\n"),
-      dup: "",
-    });
-    const first = await dagx(dir, ["materialize", "orders", "--json"]);
+  test("a failed blocking check keeps blocking its downstream in later runs until it passes: exit 1 and the reason printed; status shows it; --ignore-blocking overrides", async () => {
+    const dir = project(BLOCKING_CHECK_PIPELINE);
+    const first = await runDagx(dir, ["materialize", "orders", "--json"]);
     expect(first.code).toBe(1);
     const runId = first.json<RunJson>().runId;
     const reason = `blocked: check "unique(id)" of "orders" failed in run ${runId}`;
 
     // later runs that do not re-materialize orders: its downstream is skipped with the reason, the run fails
-    const later = await dagx(dir, ["materialize", "revenue+", "--json"]);
+    const later = await runDagx(dir, ["materialize", "revenue+", "--json"]);
     expect(later.code).toBe(1);
     expect(later.json<RunJson>().steps.map((s) => [s.key, s.status, s.reason])).toEqual([["revenue", "skipped", reason], ["report", "skipped", reason]]);
     expect(later.stderr).toContain(`revenue  skipped: ${reason}`);
-    const dry = await dagx(dir, ["materialize", "revenue", "--dry-run", "--json"]);
+    const dry = await runDagx(dir, ["materialize", "revenue", "--dry-run", "--json"]);
     expect(dry.json<{ steps: { key: string; blocked?: string }[] }>().steps).toMatchObject([{ key: "revenue", blocked: reason }]);
-    const stale = await dagx(dir, ["materialize", "--stale", "--json"]);
-    expect(stale.code).toBe(1);
-    expect(stale.json<RunJson>().steps.map((s) => [s.key, s.status, s.reason])).toEqual([["revenue", "skipped", reason], ["report", "skipped", reason]]);
+    // --stale and what stays blocked until when: tests/io/run/checks.test.ts
 
     // status shows the block on the downstream
-    const st = (await dagx(dir, ["status", "--json"])).json<StatusJson[]>();
+    const st = (await runDagx(dir, ["status", "--json"])).json<StatusJson[]>();
     expect(st.find((s) => s.key === "revenue")!.blocked).toEqual([{ asset: "orders", check: "unique(id)", partition: null, runId, reason }]);
     expect(st.find((s) => s.key === "orders")!.blocked).toBeNull();
     expect(st.find((s) => s.key === "report")!.blocked).toBeNull();
-    const human = await dagx(dir, ["status"]);
+    const human = await runDagx(dir, ["status"]);
     expect(human.stdout + human.stderr).toContain(reason);
-    const detail = await dagx(dir, ["status", "revenue"]);
+    const detail = await runDagx(dir, ["status", "revenue"]);
     expect(detail.stdout + detail.stderr).toContain(reason);
 
     // --ignore-blocking runs it anyway
-    const forced = await dagx(dir, ["materialize", "revenue", "--ignore-blocking", "--json"]);
+    const forced = await runDagx(dir, ["materialize", "revenue", "--ignore-blocking", "--json"]);
     expect(forced.code).toBe(0);
     expect(forced.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([["revenue", "success"]]);
 
     // the data is fixed: orders passes its check again, and the block is lifted
     rmSync(join(dir, "dup"));
-    expect((await dagx(dir, ["materialize", "orders"])).code).toBe(0);
-    const after = await dagx(dir, ["materialize", "revenue+", "--json"]);
+    expect((await runDagx(dir, ["materialize", "orders"])).code).toBe(0);
+    const after = await runDagx(dir, ["materialize", "revenue+", "--json"]);
     expect(after.code).toBe(0);
     expect(after.json<RunJson>().steps.map((s) => s.status)).toEqual(["success", "success"]);
-    expect((await dagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.blocked === null)).toBe(true);
+    expect((await runDagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.blocked === null)).toBe(true);
   });
 
-  test("per partition: only what reads a failing partition is blocked (a partitioned downstream's partition, an unpartitioned reader of all), in materialize and backfill", async () => {
-    const dir = project({
-      "pipeline.asset.ts": [
-        HEADER,
-        `export const orders = asset({ partitions: staticPartitions(["eu", "us"]), checks: [unique("id", { blocking: true })] }, (ctx) => ctx.partition.key === "us" ? [{ id: 1 }, { id: 1 }] : [{ id: 1 }, { id: 2 }]);`,
-        `export const revenue = asset({ partitions: staticPartitions(["eu", "us"]), ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        `export const total = asset({ ins: { orders } }, (ctx, { orders }) => ctx.sql\`select count(*) as n from \${orders}\`);`,
-        ``,
-      ].join("\n"),
-    });
-    const first = await dagx(dir, ["materialize", "orders", "--partitions", "eu,us", "--json"]);
+  test("per partition: status shows the block with the failing partition", async () => {
+    const dir = project(PARTITION_BLOCKING_PIPELINE);
+    const first = await runDagx(dir, ["materialize", "orders", "--partitions", "eu,us", "--json"]);
     expect(first.code).toBe(1);
     const reason = `blocked: check "unique(id)" of "orders" failed for partition us in run ${first.json<RunJson>().runId}`;
-    const later = await dagx(dir, ["materialize", "revenue", "total", "--partitions", "eu,us", "--json"]);
-    expect(later.code).toBe(1);
-    expect(later.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason ?? null])).toEqual([
-      ["revenue", "eu", "success", null],
-      ["revenue", "us", "skipped", reason],
-      ["total", null, "skipped", reason],
-    ]);
-    const backfill = await dagx(dir, ["backfill", "revenue", "--partitions", "us", "--json"]);
-    expect(backfill.code).toBe(1);
-    expect(backfill.json<RunJson>().steps.map((s) => [s.key, s.partition, s.status, s.reason])).toEqual([["revenue", "us", "skipped", reason]]);
-    const st = (await dagx(dir, ["status", "--json", "revenue"])).json<StatusJson[]>();
+    // which partitions and readers are blocked, in materialize and backfill: tests/io/run/checks.test.ts
+    const st = (await runDagx(dir, ["status", "--json", "revenue"])).json<StatusJson[]>();
     expect(st[0]!.blocked).toEqual([{ asset: "orders", check: "unique(id)", partition: "us", runId: first.json<RunJson>().runId, reason }]);
   });
 });

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -35,14 +35,14 @@ describe("dagx.config.ts validation", () => {
     test(`${name}: exit 2 naming dagx.config.ts, nothing runs`, async () => {
       const dir = withConfig(config);
       for (const args of [["materialize"], ["list"]]) {
-        const r = await dagx(dir, args);
+        const r = await runDagx(dir, args);
         expect([name, r.code]).toEqual([name, 2]);
         expect(r.stderr).toMatch(message);
         expect(r.stderr).not.toContain("internal error");
         expect(r.stderr).not.toMatch(/^\s+at /m);
       }
       expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
-      const j = await dagx(dir, ["list", "--json"]);
+      const j = await runDagx(dir, ["list", "--json"]);
       expect(j.json<{ error: { code: string } }>().error.code).toBe("CONFIG_INVALID");
     });
   }
@@ -53,13 +53,13 @@ describe("dagx.config.ts validation", () => {
       "r.asset.ts": `import { asset } from "dagx";\nexport const r = asset((ctx) => [{ shop: (ctx.resources as { shop: string }).shop }]);\n`,
     });
     dirs.push(dir);
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(0);
-    expect((await dagx(dir, ["query", "select shop from r", "--json"])).json()).toEqual([{ shop: "Acme" }]);
+    expect((await runDagx(dir, ["query", "select shop from r", "--json"])).json()).toEqual([{ shop: "Acme" }]);
   });
 
   test("an empty dagx.config.ts (a root marker) is an empty config", async () => {
     const dir = withConfig("");
-    expect((await dagx(dir, ["materialize", "--json"])).code).toBe(0);
+    expect((await runDagx(dir, ["materialize", "--json"])).code).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { BUN, CLI, dagx, makeProject, removeProject } from "./helpers.ts";
+import { BUN, CLI, dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -50,7 +50,7 @@ describe("kill -9 during a run", () => {
           `import { asset } from "dagx";`,
           `export const a = asset(() => [{ id: 1, name: "one" }, { id: 2, name: "two" }]);`,
           `export const slow = asset({ ins: { a } }, async (ctx, { a }) => {`,
-          `  await Bun.sleep(3000);`,
+          `  await Bun.sleep(Number(process.env.SLOW_MS ?? 3000));`,
           `  return (await a.rows()).map((r) => ({ id: r.id, late: true }));`,
           `});`,
           ``,
@@ -68,7 +68,7 @@ describe("kill -9 during a run", () => {
       while (!aFresh && Date.now() < deadline) {
         await Bun.sleep(50);
         if (!existsSync(aFile)) continue;
-        const st = await dagx(dir, ["status", "--json"]);
+        const st = await runDagx(dir, ["status", "--json"]);
         expect(st.stderr.toLowerCase()).not.toContain("lock");
         if (st.code === 0) aFresh = st.json<StatusJson[]>().find((s) => s.key === "a")?.status === "fresh";
       }
@@ -81,7 +81,7 @@ describe("kill -9 during a run", () => {
     expect(proc.signalCode).toBe("SIGKILL");
     const aBytes = readFileSync(aFile);
 
-    const st = await dagx(dir, ["status", "--json"]);
+    const st = await runDagx(dir, ["status", "--json"]);
     expect(st.code).toBe(0);
     expect(st.stderr.toLowerCase()).not.toContain("lock");
     const byKey = new Map(st.json<StatusJson[]>().map((s) => [s.key, s]));
@@ -90,14 +90,14 @@ describe("kill -9 during a run", () => {
     expect(byKey.get("slow")!.status).toBe("missing");
     expect(existsSync(join(dir, ".dagx/data/slow"))).toBe(false);
 
-    const runs = await dagx(dir, ["runs", "--json"]);
+    const runs = await runDagx(dir, ["runs", "--json"]);
     expect(runs.code).toBe(0);
     const list = runs.json<RunsJson[]>();
     expect(list.length).toBe(1);
     expect(list[0]!.status).toBe("abandoned");
     expect(list[0]!.endedAt).not.toBeNull();
     expect(byKey.get("a")!.lastMaterialization!.runId).toBe(list[0]!.runId);
-    const human = await dagx(dir, ["runs"]);
+    const human = await runDagx(dir, ["runs"]);
     expect(human.stdout).toContain("failed (abandoned)");
 
     // a's output is intact and readable by any DuckDB
@@ -106,18 +106,18 @@ describe("kill -9 during a run", () => {
       { id: 2, name: "two" },
     ]);
 
-    const r = await dagx(dir, ["materialize", "--stale", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--stale", "--json"], { env: { SLOW_MS: "0" } });
     expect(r.code).toBe(0);
     const out = r.json<{ status: string; steps: { key: string; status: string; rows: number | null }[] }>();
     expect(out.status).toBe("success");
     expect(out.steps.map((s) => [s.key, s.status, s.rows])).toEqual([["slow", "success", 2]]);
     expect(readFileSync(aFile).equals(aBytes)).toBe(true); // a was not rewritten
-    const after = await dagx(dir, ["status", "--json"]);
+    const after = await runDagx(dir, ["status", "--json"]);
     expect(after.json<StatusJson[]>().map((s) => [s.key, s.status])).toEqual([
       ["a", "fresh"],
       ["slow", "fresh"],
     ]);
-    expect((await dagx(dir, ["runs", "--json"])).json<RunsJson[]>().map((x) => x.status)).toEqual(["success", "abandoned"]);
+    expect((await runDagx(dir, ["runs", "--json"])).json<RunsJson[]>().map((x) => x.status)).toEqual(["success", "abandoned"]);
   }, 60_000);
 });
 
@@ -137,7 +137,7 @@ describe("many processes on one project", () => {
     );
     dirs.push(dir);
     // state exists before the burst, so every process contends for one file
-    expect((await dagx(dir, ["status"])).code).toBe(0);
+    expect((await runDagx(dir, ["status"])).code).toBe(0);
 
     const results = await Promise.all([
       dagx(dir, ["materialize", "left", "--json"]),
@@ -150,13 +150,13 @@ describe("many processes on one project", () => {
       r.json(); // every stdout is one JSON document
     }
 
-    const runs = (await dagx(dir, ["runs", "--json"])).json<RunsJson[]>();
+    const runs = (await runDagx(dir, ["runs", "--json"])).json<RunsJson[]>();
     expect(runs.map((r) => [r.selection, r.status]).sort()).toEqual([
       ["left", "success"],
       ["right", "success"],
     ]);
     for (const run of runs) {
-      const logs = await dagx(dir, ["logs", run.runId, "--json"]);
+      const logs = await runDagx(dir, ["logs", run.runId, "--json"]);
       expect(logs.code).toBe(0);
       const { events } = logs.json<LogsJson>();
       expect(events.map((e) => e.seq)).toEqual(events.map((_e, i) => i + 1));
@@ -169,7 +169,7 @@ describe("many processes on one project", () => {
       const msgs = events.filter((e) => e.type === "log").map((e) => e.payload.message);
       expect(msgs).toEqual(Array.from({ length: LOGS }, (_, i) => `${run.selection} step ${i}`));
     }
-    const st = (await dagx(dir, ["status", "--json"])).json<StatusJson[]>();
+    const st = (await runDagx(dir, ["status", "--json"])).json<StatusJson[]>();
     expect(st.map((s) => [s.key, s.status, s.lastMaterialization?.rows])).toEqual([
       ["left", "fresh", 50],
       ["right", "fresh", 50],
@@ -184,13 +184,13 @@ describe("a damaged state file", () => {
   test("random bytes or a truncated file: every command names the file and how to recover; following the hint works", async () => {
     const dir = makeProject(PLAIN, "dagx state=[*]-");
     dirs.push(dir);
-    expect((await dagx(dir, ["materialize"])).code).toBe(0);
+    expect((await runDagx(dir, ["materialize"])).code).toBe(0);
     const state = join(dir, ".dagx/state.duckdb");
     const good = readFileSync(state);
     for (const damaged of [randomBytes(200_000), good.subarray(0, 5000)]) {
       writeFileSync(state, damaged);
       for (const args of [["status"], ["runs"], ["materialize"]]) {
-        const r = await dagx(dir, args);
+        const r = await runDagx(dir, args);
         expect([args[0], r.code]).toEqual([args[0], 1]);
         expect(r.stderr).toContain(`State file "${state}" is damaged`);
         expect(r.stderr).toContain(`mv "${state}" "${state}.broken"`);
@@ -200,8 +200,8 @@ describe("a damaged state file", () => {
     }
     // the recovery the message gives: move it aside, then materialize --stale rebuilds
     renameSync(state, `${state}.broken`);
-    expect((await dagx(dir, ["materialize", "--stale"])).code).toBe(0);
-    const st = (await dagx(dir, ["status", "--json"])).json<StatusJson[]>();
+    expect((await runDagx(dir, ["materialize", "--stale"])).code).toBe(0);
+    const st = (await runDagx(dir, ["status", "--json"])).json<StatusJson[]>();
     expect(st.map((s) => [s.key, s.status])).toEqual([["plain", "fresh"]]);
   });
 });
@@ -221,7 +221,7 @@ describe("a read-only .dagx", () => {
   test.skipIf(!canDropPrivileges)("status, query, runs and logs work; a write says the folder is read-only and how to fix it", async () => {
     const dir = makeProject(PLAIN, "dagx-readonly-");
     dirs.push(dir);
-    expect((await dagx(dir, ["materialize"])).code).toBe(0);
+    expect((await runDagx(dir, ["materialize"])).code).toBe(0);
     const dagxDir = join(dir, ".dagx");
     const state = join(dagxDir, "state.duckdb");
     if (root) execFileSync("chown", ["-R", "65534:65534", dir]);

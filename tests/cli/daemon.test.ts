@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
 import type { TickRecord } from "../../core/types.ts";
-import { dagx } from "./helpers.ts";
+import { dagx, runDagx } from "./helpers.ts";
 import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
@@ -27,7 +27,7 @@ interface RunJson {
   trigger: string;
   selection: string;
 }
-const runs = async (dir: string) => (await dagx(dir, ["runs", "--json", "--limit", "1000"])).json<RunJson[]>();
+const runs = async (dir: string) => (await runDagx(dir, ["runs", "--json", "--limit", "1000"])).json<RunJson[]>();
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -218,6 +218,7 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "beat" });
     await d.waitFor(/capped at 2 request\(s\): \d+ left for the next evaluation — a guard against surprise mass runs; raise it with --max-automation-requests/);
 
     for (let round = 0; round < 2; round++) {
+      // four processes at once beside the daemon's
       const [m, s, b, q] = await Promise.all([
         dagx(dir, ["materialize", "src", "--json"]),
         dagx(dir, ["status", "--json"]),
@@ -233,11 +234,11 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "beat" });
       // the loop sees the materialization from this terminal: down follows
       await until(async () => (await runs(dir)).filter((r) => r.trigger === "automation:automation" && r.selection === "down" && r.status === "success").length === round + 1, `down materialized by automation (round ${round + 1})`, 30_000, () => d.text());
     }
-    const st = (await dagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
+    const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(st.find((x) => x.key === "down")!.status).toBe("fresh");
-    expect((await dagx(dir, ["query", "select n from down", "--json"])).json()).toEqual([{ n: 2 }]);
+    expect((await runDagx(dir, ["query", "select n from down", "--json"])).json()).toEqual([{ n: 2 }]);
     await until(async () => {
-      const h = (await dagx(dir, ["status", "--json", "hist"])).json<{ partitions?: { missing: number } }[]>();
+      const h = (await runDagx(dir, ["status", "--json", "hist"])).json<{ partitions?: { missing: number } }[]>();
       return h[0]?.partitions?.missing === 0;
     }, "every hist partition materialized by onMissing", 30_000, () => d.text());
     expect(await d.stop("SIGTERM")).toBe(0);

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CliResult, dagx, makeProject, REPO, removeProject } from "./helpers.ts";
+import { type CliResult, runDagx, makeProject, REPO, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 const project = (files: Record<string, string>) => {
@@ -34,7 +34,7 @@ describe("cycle", () => {
   test("exit 2 with the cycle's path and a file:line", async () => {
     const dir = project(files);
     for (const args of [["list"], ["materialize", "c"], ["status"]]) {
-      const r = await dagx(dir, args);
+      const r = await runDagx(dir, args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/Dependency cycle: (a → b → a|b → a → b)/);
       expect(r.stderr).toMatch(/ab\.asset\.ts:[23]\b/);
@@ -45,7 +45,7 @@ describe("cycle", () => {
 
   test("--verbose adds the stack", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "--verbose"]);
+    const r = await runDagx(dir, ["list", "--verbose"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Dependency cycle");
     expect(r.stderr).toMatch(STACK_LINE);
@@ -53,7 +53,7 @@ describe("cycle", () => {
 
   test("--json puts a machine-readable error on stdout", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "--json"]);
+    const r = await runDagx(dir, ["list", "--json"]);
     expect(r.code).toBe(2);
     expect(r.json<{ error: { code: string; message: string } }>().error.code).toBe("DEFINITION_CYCLE");
   });
@@ -64,7 +64,7 @@ test("duplicate key across two files: exit 2 and both file:line", async () => {
     "one.asset.ts": `${IMPORT}\n\nexport const orders = asset(() => 1);\n`,
     "two.asset.ts": `${IMPORT}export const other = asset({ key: "orders" }, () => 2);\n`,
   });
-  const r = await dagx(dir, ["list"]);
+  const r = await runDagx(dir, ["list"]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('Duplicate asset key "orders"');
   expect(r.stderr).toMatch(/one\.asset\.ts:4\b/);
@@ -78,7 +78,7 @@ test("keys that differ only in case (Orders, orders): exit 2 naming both with fi
     "lower.asset.ts": `${IMPORT}\nexport const orders = asset(() => [{ id: 2 }]);\n`,
   });
   for (const args of [["list"], ["materialize", "orders"]]) {
-    const r = await dagx(dir, args);
+    const r = await runDagx(dir, args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Asset keys "(Orders|orders)" and "(Orders|orders)" differ only in case/);
     expect(r.stderr).toMatch(/upper\.asset\.ts:2\b/);
@@ -92,7 +92,7 @@ test("unknown dep by string: exit 2 with did you mean", async () => {
   const dir = project({
     "a.asset.ts": `${IMPORT}export const orders = asset(() => [{ id: 1 }]);\nexport const revenue = asset({ deps: ["ordres"] }, () => 2);\n`,
   });
-  const r = await dagx(dir, ["materialize", "orders"]);
+  const r = await runDagx(dir, ["materialize", "orders"]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('unknown asset "ordres"');
   expect(r.stderr).toContain('did you mean "orders"');
@@ -116,7 +116,7 @@ describe("an asset file with a syntax error", () => {
   };
 
   test("list exits 0, prints file:line with a code frame, still lists the other assets", async () => {
-    const r = await dagx(setup(), ["list", "--json"]);
+    const r = await runDagx(setup(), ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Syntax error in broken\.asset\.ts:4\b/);
     expect(r.stderr).toContain("> 4 |   return 1 +;"); // the code frame marks the line
@@ -127,7 +127,7 @@ describe("an asset file with a syntax error", () => {
   });
 
   test("materialize with no selection refuses with exit 2", async () => {
-    const r = await dagx(setup(), ["materialize"]);
+    const r = await runDagx(setup(), ["materialize"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Cannot materialize everything");
     expect(r.stderr).toMatch(/broken\.asset\.ts:4\b/);
@@ -136,7 +136,7 @@ describe("an asset file with a syntax error", () => {
   });
 
   test("materializing an unrelated asset works", async () => {
-    const r = await dagx(setup(), ["materialize", "other_asset", "--json"]);
+    const r = await runDagx(setup(), ["materialize", "other_asset", "--json"]);
     expect(r.code).toBe(0);
     const out = r.json<{ status: string; steps: { key: string; status: string; rows: number }[] }>();
     expect(out.status).toBe("success");
@@ -146,7 +146,7 @@ describe("an asset file with a syntax error", () => {
 
   for (const key of ["by_key", "by_import", "broken"]) {
     test(`selecting ${key} (which needs the broken file) is refused`, async () => {
-      const r = await dagx(setup(), ["materialize", key]);
+      const r = await runDagx(setup(), ["materialize", key]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("broken.asset.ts");
       expect(r.stderr).toMatch(/Syntax error in broken\.asset\.ts:4\b/);
@@ -157,7 +157,7 @@ describe("an asset file with a syntax error", () => {
   }
 
   test("the asset left out because of a string dep is named with its file:line", async () => {
-    const r = await dagx(setup(), ["list"]);
+    const r = await runDagx(setup(), ["list"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Asset "by_key" at bykey\.asset\.ts:2 is left out: it depends on "broken"/);
     expect(r.stderr).toMatch(/Syntax error in broken\.asset\.ts:4 \(imported by byimport\.asset\.ts\)/);
@@ -183,7 +183,7 @@ describe("schedules and sensors that select assets of a file with a syntax error
   };
 
   test("list exits 0: the file's own error (file:line, code frame) comes first, then each instigator left out as a consequence", async () => {
-    const r = await dagx(setup(), ["list", "--json"]);
+    const r = await runDagx(setup(), ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["b"]);
     const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
@@ -200,10 +200,10 @@ describe("schedules and sensors that select assets of a file with a syntax error
   });
 
   test("other commands work: materialize an unrelated asset, list the schedules that still load", async () => {
-    const m = await dagx(setup(), ["materialize", "b", "--json"]);
+    const m = await runDagx(setup(), ["materialize", "b", "--json"]);
     expect(m.code).toBe(0);
     expect(m.json<{ status: string }>().status).toBe("success");
-    const s = await dagx(dir, ["schedules", "list", "--json"]);
+    const s = await runDagx(dir, ["schedules", "list", "--json"]);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain('"fine"');
     expect(s.stdout).not.toContain('"nightly"');
@@ -215,7 +215,7 @@ test("a definition error found after a file failed to load: the file's own error
     "broken.asset.ts": `${IMPORT}export const a = asset(() => 1);\nexport const oops = 1 +;\n`,
     "jobs.asset.ts": `import { asset, schedule } from "dagx";\nexport const b = asset(() => 1);\nexport const bad = schedule({ cron: "not a cron", select: "b" });\n`,
   });
-  const r = await dagx(dir, ["list"]);
+  const r = await runDagx(dir, ["list"]);
   expect(r.code).toBe(2);
   const own = r.stderr.indexOf("Syntax error in broken.asset.ts:3");
   expect(own).toBeGreaterThan(-1);
@@ -233,7 +233,7 @@ test("a schedule selecting a partitioned asset without partitions is a definitio
       ``,
     ].join("\n"),
   });
-  const r = await dagx(dir, ["list"]);
+  const r = await runDagx(dir, ["list"]);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/Invalid schedule "nightly" at .*e\.asset\.ts:3: selects the partitioned asset "events" \(daily\(start=2024-01-01\)\) but gives no partitions: add partitions: "latest"/);
   expectNoStack(r);
@@ -244,7 +244,7 @@ describe("exports dagx cannot read", () => {
     const dir = project({
       "p.asset.ts": `${IMPORT}export const trap = new Proxy({}, { get() { throw new Error("no access"); }, has() { throw new Error("no has"); } });\nexport const a = asset(() => [{ x: 1 }]);\n`,
     });
-    const r = await dagx(dir, ["list", "--json"]);
+    const r = await runDagx(dir, ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["a"]);
     expect(r.stderr).not.toContain("This is a bug");
@@ -255,7 +255,7 @@ describe("exports dagx cannot read", () => {
     const dir = project({
       "g.asset.ts": `${IMPORT}const options = { get key(): string { throw new Error("key unavailable"); } };\nexport const a = asset(options, () => 1);\n`,
     });
-    const r = await dagx(dir, ["list"]);
+    const r = await runDagx(dir, ["list"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("key unavailable");
     expect(r.stderr).toMatch(/g\.asset\.ts:2\b/);
@@ -268,7 +268,7 @@ describe("exports dagx cannot read", () => {
       "helper.ts": `import { staticPartitions } from "dagx";\nexport const make = () => staticPartitions([]);\n`,
       "h.asset.ts": `${IMPORT}import { make } from "./helper.ts";\nexport const a = asset({ partitions: make() }, () => 1);\n`,
     });
-    const r = await dagx(dir, ["list"]);
+    const r = await runDagx(dir, ["list"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Error in (helper\.ts:2|h\.asset\.ts:3)\b/);
     expect(r.stderr).toContain("staticPartitions(): it needs at least one key");
@@ -284,7 +284,7 @@ describe("an asset file that throws at import", () => {
 
   test("names the file:line and the message; other assets still list", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "--json"]);
+    const r = await runDagx(dir, ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/throws\.asset\.ts:3\b/);
     expect(r.stderr).toContain("config missing: set SHOP_URL");
@@ -295,7 +295,7 @@ describe("an asset file that throws at import", () => {
 
   test("--verbose shows the stack", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "--verbose"]);
+    const r = await runDagx(dir, ["list", "--verbose"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^\s+at .*throws\.asset\.ts:3/m);
   });
@@ -306,7 +306,7 @@ describe("selection typo", () => {
 
   test("exit 2 with a caret under the token and did you mean", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["materialize", "customers,ordres+"]);
+    const r = await runDagx(dir, ["materialize", "customers,ordres+"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Unknown asset "ordres"');
     expect(r.stderr).toContain('did you mean "orders"');
@@ -321,7 +321,7 @@ describe("selection typo", () => {
 
   test("a syntax error in the selection points at the end", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "orders and"]);
+    const r = await runDagx(dir, ["list", "orders and"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Unexpected end of selection");
     expect(r.stderr).toContain(`  orders and\n  ${" ".repeat(10)}^`);
@@ -330,7 +330,7 @@ describe("selection typo", () => {
 
   test("--verbose shows the stack", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["list", "ordres", "--verbose"]);
+    const r = await runDagx(dir, ["list", "ordres", "--verbose"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('did you mean "orders"');
     expect(r.stderr).toMatch(STACK_LINE);

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx } from "./helpers.ts";
+import { dagx, runDagx } from "./helpers.ts";
 import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
@@ -27,8 +27,9 @@ interface RunJson {
   status: string;
   trigger: string;
 }
-const runs = async (dir: string) => (await dagx(dir, ["runs", "--json", "--limit", "1000"])).json<RunJson[]>();
-const query = async (dir: string, sql: string) => (await dagx(dir, ["query", sql, "--json"])).json<Record<string, unknown>[]>();
+// runs and query import no asset file: in this process, even after edits (other commands are spawned)
+const runs = async (dir: string) => (await runDagx(dir, ["runs", "--json", "--limit", "1000"])).json<RunJson[]>();
+const query = async (dir: string, sql: string) => (await runDagx(dir, ["query", sql, "--json"])).json<Record<string, unknown>[]>();
 const save = (dir: string, rel: string, text: string) => writeFileSync(join(dir, rel), text);
 
 const A_ASSET = (expr: string) => `import { asset } from "dagx";
@@ -162,7 +163,7 @@ export const summary = asset({ ins: { daily_revenue } }, (ctx, { daily_revenue }
       await Bun.sleep(35);
       save(dir, "helper.ts", `export const factor = ${second};\n`);
       await until(async () => {
-        const rows = await dagx(dir, ["query", "select w from down", "--json"]);
+        const rows = await runDagx(dir, ["query", "select w from down", "--json"]);
         return rows.code === 0 && JSON.stringify(rows.json()) === JSON.stringify([{ w: second * 10 }]);
       }, `down to use factor ${second}`, 20_000, () => d.text());
     }
@@ -170,11 +171,12 @@ export const summary = asset({ ins: { daily_revenue } }, (ctx, { daily_revenue }
   });
 
   test("a save during a run cancels it gracefully (ctx.signal) and re-plans: the old run is recorded canceled, a new run happens", async () => {
+    // v2 sleeps 5 s unless canceled; v3, the re-planned one, finishes at once
     const slow = (v: number) => `import { asset } from "dagx";
 export const slow = asset(async (ctx) => {
   await Bun.write("started-${v}", "");
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, 5_000);
+    const t = setTimeout(resolve, ${v === 3 ? 0 : 5_000});
     ctx.signal.addEventListener("abort", () => { clearTimeout(t); reject(new Error("stopped by signal")); });
   });
   return [{ v: ${v} }];

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { pick, prng, tokenSoup } from "../support/fuzz.ts";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const dir = makeProject(
   {
@@ -29,7 +29,7 @@ describe("grammar inputs through the real CLI", () => {
     const rand = prng(3);
     for (let i = 0; i < 12; i++) {
       const sel = tokenSoup(rand, SEL_TOKENS, 8) || pick(rand, SEL_TOKENS);
-      clean(await dagx(dir, ["list", "--", sel]), sel);
+      clean(await runDagx(dir, ["list", "--", sel]), sel);
     }
   }, 120_000);
 
@@ -37,20 +37,20 @@ describe("grammar inputs through the real CLI", () => {
     const rand = prng(4);
     for (let i = 0; i < 12; i++) {
       const range = tokenSoup(rand, RANGE_TOKENS, 8) || "latest";
-      clean(await dagx(dir, ["materialize", pick(rand, ["events", "by_region", "events,by_region"]), "--dry-run", "--partitions", range]), range);
+      clean(await runDagx(dir, ["materialize", pick(rand, ["events", "by_region", "events,by_region"]), "--dry-run", "--partitions", range]), range);
     }
   }, 120_000);
 
   test("dagx list 'key:' with 50 stars answers at once", async () => {
     const t0 = performance.now();
-    const r = await dagx(dir, ["list", `key:${"*".repeat(50)}x`]);
+    const r = await runDagx(dir, ["list", `key:${"*".repeat(50)}x`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("No asset matches");
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   test("dagx list with a selection nested 10,000 deep exits 2 with a JSON error naming the limit", async () => {
-    const r = await dagx(dir, ["list", "--json", `${"(".repeat(10_000)}orders${")".repeat(10_000)}`]);
+    const r = await runDagx(dir, ["list", "--json", `${"(".repeat(10_000)}orders${")".repeat(10_000)}`]);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain("This is a bug");
     const { error } = r.json<{ error: { code: string; message: string } }>();

@@ -2,18 +2,18 @@ import { describe, expect, test } from "bun:test";
 import { tmpdir } from "node:os";
 import { COMMANDS } from "../../cli/main.ts";
 import { VERSION } from "../../cli/version.ts";
-import { dagx } from "./helpers.ts";
+import { runDagx } from "./helpers.ts";
 
 describe("dagx --help", () => {
   test("the top-level help lists every command", async () => {
-    const r = await dagx(tmpdir(), ["--help"]);
+    const r = await runDagx(tmpdir(), ["--help"]);
     expect(r.code).toBe(0);
     for (const name of Object.keys(COMMANDS)) expect(r.stdout + r.stderr).toContain(name);
   });
 
   for (const name of Object.keys(COMMANDS)) {
     test(`${name} --help shows usage with an example and exits 0`, async () => {
-      const r = await dagx(tmpdir(), [name, "--help"]);
+      const r = await runDagx(tmpdir(), [name, "--help"]);
       expect(r.code).toBe(0);
       const text = r.stdout + r.stderr;
       expect(text).toContain(`dagx ${name}`);
@@ -22,25 +22,25 @@ describe("dagx --help", () => {
   }
 
   test("an unknown command exits 2 and says how to find the right one", async () => {
-    const r = await dagx(tmpdir(), ["materialise"]);
+    const r = await runDagx(tmpdir(), ["materialise"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Unknown command "materialise"');
     expect(r.stderr).toContain("did you mean");
   });
 
   test("--version prints the version", async () => {
-    const r = await dagx(tmpdir(), ["--version"]);
+    const r = await runDagx(tmpdir(), ["--version"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   test("NO_COLOR output has no ANSI escapes", async () => {
-    const r = await dagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "1", FORCE_COLOR: "" } });
+    const r = await runDagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "1", FORCE_COLOR: "" } });
     expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);
   });
 
   test("dagx list --help is plain text on stdout when not a terminal", async () => {
-    const r = await dagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "", CI: "", FORCE_COLOR: "" } });
+    const r = await runDagx(tmpdir(), ["list", "--help"], { env: { NO_COLOR: "", CI: "", FORCE_COLOR: "" } });
     expect(r.stderr).toBe("");
     expect(r.stdout.replace(VERSION, "X.Y.Z")).toMatchInlineSnapshot(`
       "List assets: key, group, deps, partitions, kinds, owners.

@@ -1,7 +1,14 @@
-/** Temp projects and a way to run the real CLI (source or compiled binary) against them. */
+/**
+ * Temp projects and two ways to run the CLI against them: `dagx()` spawns the real CLI (source
+ * or compiled binary), `runDagx()` runs the same entry point in this process (no process start,
+ * no DuckDB load: ~10× cheaper). docs/testing.md says which to use when.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { run } from "../../cli/main.ts";
+import { withEnv } from "../support/env.ts";
+import { type CapturedTerminal, captureTerminal } from "../support/terminal.ts";
 
 export const REPO = join(import.meta.dir, "../..");
 export const BUN = join(REPO, "node_modules/.bin/bun");
@@ -38,6 +45,28 @@ export async function dagx(cwd: string, args: string[], opts: { bin?: string; en
   const timer = setTimeout(() => proc.kill(9), opts.timeoutMs ?? 60_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
+  return result(code, stdout, stderr);
+}
+
+/**
+ * Run `dagx ARGS` in this process as if started in `cwd`: same exit code, stdout and stderr as
+ * `dagx()`, no TTY, NO_COLOR and CI set. `env` is set on process.env for the call (user code
+ * reads it there), so calls that pass one must not overlap. Not for what needs a process of its
+ * own: signals, exit and open handles, umask, several processes at once, or an asset file edited
+ * after this process imported it (Bun caches modules: the old code would run).
+ */
+export async function runDagx(cwd: string, args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+  return startDagx(cwd, args, opts).done;
+}
+
+/** `runDagx()` that hands back the terminal while the command runs (to read stderr so far, or to `interrupt()` it). */
+export function startDagx(cwd: string, args: string[], opts: { env?: Record<string, string> } = {}): { terminal: CapturedTerminal; done: Promise<CliResult> } {
+  const terminal = captureTerminal(cwd, { NO_COLOR: "1", CI: "1", ...opts.env });
+  const done = withEnv(opts.env ?? {}, () => run(args, terminal));
+  return { terminal, done: done.then((code) => result(code, terminal.stdoutText(), terminal.stderrText())) };
+}
+
+function result(code: number, stdout: string, stderr: string): CliResult {
   return {
     code,
     stdout,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DAGX_DTS } from "../../io/project/type-declarations.ts";
 import { scaffoldFiles } from "../../io/project/scaffold.ts";
 import { generateDagxDts } from "../../scripts/gen-types.ts";
-import { dagx, REPO } from "./helpers.ts";
+import { runDagx, REPO } from "./helpers.ts";
 
 const TSC = join(REPO, "node_modules/.bin/tsc");
 let tmp = "";
@@ -19,7 +19,7 @@ function tsc(project: string): { code: number; output: string } {
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "dagx-init-"));
   shop = join(tmp, "shop");
-  const r = await dagx(tmp, ["init", "shop"]);
+  const r = await runDagx(tmp, ["init", "shop"]);
   if (r.code !== 0) throw new Error(`dagx init failed (${r.code}):\n${r.stderr}`);
 });
 
@@ -49,7 +49,7 @@ describe("dagx init", () => {
   });
 
   test("dagx init prints what it created and the next steps", async () => {
-    const r = await dagx(tmp, ["init", "other"]);
+    const r = await runDagx(tmp, ["init", "other"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Created a dagx project in other");
     expect(r.stdout).toContain("  orders.asset.ts\n");
@@ -92,19 +92,19 @@ describe("dagx init", () => {
   test("dagx init refuses to overwrite existing files, listing them, unless --force", async () => {
     const before = readFileSync(join(shop, "orders.asset.ts"), "utf8");
     writeFileSync(join(shop, "orders.asset.ts"), "// mine\n");
-    const r = await dagx(tmp, ["init", "shop"]);
+    const r = await runDagx(tmp, ["init", "shop"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Refusing to overwrite 7 existing file(s) in");
     expect(r.stderr).toContain("dagx.config.ts, data/orders.csv, orders.asset.ts, revenue.asset.ts, tsconfig.json, .gitignore, README.md: pass --force");
     expect(readFileSync(join(shop, "orders.asset.ts"), "utf8")).toBe("// mine\n");
-    const forced = await dagx(tmp, ["init", "shop", "--force"]);
+    const forced = await runDagx(tmp, ["init", "shop", "--force"]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain("orders.asset.ts (overwritten)");
     expect(readFileSync(join(shop, "orders.asset.ts"), "utf8")).toBe(before);
   });
 
   test("dagx init --json reports the files", async () => {
-    const r = await dagx(tmp, ["init", "json-project", "--json"]);
+    const r = await runDagx(tmp, ["init", "json-project", "--json"]);
     expect(r.json<{ created: string[] }>().created).toContain(".dagx/types/dagx.d.ts");
   });
 });
@@ -112,12 +112,12 @@ describe("dagx init", () => {
 describe("dagx types", () => {
   test("dagx types rewrites the declarations; --out writes elsewhere", async () => {
     rmSync(join(shop, ".dagx/types"), { recursive: true, force: true });
-    const r = await dagx(shop, ["types"]);
+    const r = await runDagx(shop, ["types"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Wrote .dagx/types/dagx.d.ts");
     expect(readFileSync(join(shop, ".dagx/types/dagx.d.ts"), "utf8")).toContain(DAGX_DTS);
-    expect((await dagx(shop, ["types"])).stdout).toContain("Up to date: .dagx/types/dagx.d.ts");
-    const custom = await dagx(shop, ["types", "--out", "types/dagx.d.ts", "--json"]);
+    expect((await runDagx(shop, ["types"])).stdout).toContain("Up to date: .dagx/types/dagx.d.ts");
+    const custom = await runDagx(shop, ["types", "--out", "types/dagx.d.ts", "--json"]);
     expect(custom.json()).toMatchObject({ path: join(shop, "types/dagx.d.ts"), changed: true });
     expect(existsSync(join(shop, "types/dagx.d.ts"))).toBe(true);
     rmSync(join(shop, "types"), { recursive: true });
@@ -126,12 +126,12 @@ describe("dagx types", () => {
 
 describe("dagx lineage on the scaffold", () => {
   test("dagx lineage draws the tree and the other formats", async () => {
-    const tree = await dagx(shop, ["lineage", "orders"]);
+    const tree = await runDagx(shop, ["lineage", "orders"]);
     expect(tree.code).toBe(0);
     expect(tree.stdout).toStartWith("● orders\n├── daily_revenue\n└── top_customers\n");
-    const dot = await dagx(shop, ["lineage", "daily_revenue", "--format", "dot"]);
+    const dot = await runDagx(shop, ["lineage", "daily_revenue", "--format", "dot"]);
     expect(dot.stdout).toContain('"orders" -> "daily_revenue";');
-    const json = await dagx(shop, ["lineage", "top_customers", "--json", "--upstream", "1", "--downstream", "0"]);
+    const json = await runDagx(shop, ["lineage", "top_customers", "--json", "--upstream", "1", "--downstream", "0"]);
     expect(json.json()).toEqual({
       nodes: [
         { key: "orders", group: "raw", kinds: ["duckdb", "csv"], selected: false },
@@ -142,14 +142,14 @@ describe("dagx lineage on the scaffold", () => {
   });
 
   test("dagx lineage usage errors exit 2 with a fix", async () => {
-    const none = await dagx(shop, ["lineage"]);
+    const none = await runDagx(shop, ["lineage"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Missing selection: `dagx lineage` needs one, e.g. `dagx lineage orders`");
-    const bad = await dagx(shop, ["lineage", "orders", "--downstream", "-1"]);
+    const bad = await runDagx(shop, ["lineage", "orders", "--downstream", "-1"]);
     expect(bad.code).toBe(2);
-    const fmt = await dagx(shop, ["lineage", "orders", "--format", "png"]);
+    const fmt = await runDagx(shop, ["lineage", "orders", "--format", "png"]);
     expect(fmt.stderr).toContain('Unknown --format "png": use one of tree, dot, mermaid, json');
-    const unknown = await dagx(shop, ["lineage", "ordres"]);
+    const unknown = await runDagx(shop, ["lineage", "ordres"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('did you mean "orders"?');
   });
@@ -157,15 +157,15 @@ describe("dagx lineage on the scaffold", () => {
 
 describe("the scaffold end to end", () => {
   test("dagx materialize then dagx query daily_revenue, as the README says", async () => {
-    const run = await dagx(shop, ["materialize"]);
+    const run = await runDagx(shop, ["materialize"]);
     expect(run.code).toBe(0);
-    const r = await dagx(shop, ["query", "select * from daily_revenue order by day desc limit 2", "--json"]);
+    const r = await runDagx(shop, ["query", "select * from daily_revenue order by day desc limit 2", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual([
       { day: "2024-01-05T00:00:00.000Z", orders: 4, revenue: 489.93 },
       { day: "2024-01-04T00:00:00.000Z", orders: 3, revenue: 371.69 },
     ]);
-    const top = await dagx(shop, ["query", "select customer from top_customers order by rank", "--format", "csv"]);
+    const top = await runDagx(shop, ["query", "select customer from top_customers order by rank", "--format", "csv"]);
     expect(top.stdout).toBe("customer\nada\nbarbara\nmargaret\n");
   });
 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const SHAPES_FILE = join(import.meta.dir, "../fixtures/json-shapes.json");
 
@@ -50,7 +50,7 @@ beforeAll(() => {
 afterAll(() => removeProject(dir));
 
 async function json(args: string[]): Promise<unknown> {
-  const r = await dagx(dir, [...args, "--json"]);
+  const r = await runDagx(dir, [...args, "--json"]);
   return r.json();
 }
 

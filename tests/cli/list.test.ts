@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { dagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, ok, removeProject } from "./helpers.ts";
 
 const dir = makeProject(
   {
@@ -28,13 +28,13 @@ const EXPECTED: Record<string, string | null> = {
 
 describe("dagx list partitions", () => {
   test("list --json gives each asset's partition definition (null when unpartitioned) and keeps partitioned", async () => {
-    const rows = ok(await dagx(dir, ["list", "--json"])).json<{ key: string; partitioned: boolean; partitions: string | null }[]>();
+    const rows = ok(await runDagx(dir, ["list", "--json"])).json<{ key: string; partitioned: boolean; partitions: string | null }[]>();
     expect(Object.fromEntries(rows.map((r) => [r.key, r.partitions]))).toEqual(EXPECTED);
     expect(Object.fromEntries(rows.map((r) => [r.key, r.partitioned]))).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([k, v]) => [k, v !== null])));
   });
 
   test("the list table has a PARTITIONS column with the definition", async () => {
-    const r = ok(await dagx(dir, ["list"]));
+    const r = ok(await runDagx(dir, ["list"]));
     const text = r.stdout + r.stderr;
     expect(text).toMatch(/KEY\s+GROUP\s+DEPS\s+PARTITIONS\s+KINDS\s+OWNERS/);
     for (const [key, label] of Object.entries(EXPECTED)) {

@@ -4,13 +4,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, ok, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
 
 async function query<T = Record<string, unknown>>(dir: string, sql: string): Promise<T[]> {
-  return ok(await dagx(dir, ["query", sql, "--json"])).json<T[]>();
+  return ok(await runDagx(dir, ["query", sql, "--json"])).json<T[]>();
 }
 
 describe("a column of the data wins over the partition key", () => {
@@ -33,9 +33,9 @@ describe("a column of the data wins over the partition key", () => {
       ].join("\n"),
     });
     dirs.push(dir);
-    ok(await dagx(dir, ["materialize", "events", "sales", "--partitions", "*"]));
-    ok(await dagx(dir, ["materialize", "events_copy", "--partitions", "*"]));
-    ok(await dagx(dir, ["materialize", "events_all", "events_rows", "sales_all"]));
+    ok(await runDagx(dir, ["materialize", "events", "sales", "--partitions", "*"]));
+    ok(await runDagx(dir, ["materialize", "events_copy", "--partitions", "*"]));
+    ok(await runDagx(dir, ["materialize", "events_all", "events_rows", "sales_all"]));
   });
 
   test("a daily asset's own TIMESTAMP date column is what downstream readers see, not the key", async () => {
@@ -50,7 +50,7 @@ describe("a column of the data wins over the partition key", () => {
       { d: "2024-01-01 13:00:00", t: "TIMESTAMP" },
       { d: "2024-01-02 13:00:00", t: "TIMESTAMP" },
     ]);
-    const checks = ok(await dagx(dir, ["check", "events", "--json"])).json<{ passed: boolean }[]>();
+    const checks = ok(await runDagx(dir, ["check", "events", "--json"])).json<{ passed: boolean }[]>();
     expect(checks.map((c) => c.passed)).toEqual([true, true]);
   });
 
@@ -81,21 +81,21 @@ describe("readers see exactly the partitions state says are materialized", () =>
       ].join("\n"),
     });
     dirs.push(dir);
-    ok(await dagx(dir, ["partitions", "add", "customers", "acme", "globex", "NULL"]));
-    ok(await dagx(dir, ["materialize", "days", "customers", "--partitions", "*"]));
-    ok(await dagx(dir, ["materialize", "customers_copy", "--partitions", "*"]));
+    ok(await runDagx(dir, ["partitions", "add", "customers", "acme", "globex", "NULL"]));
+    ok(await runDagx(dir, ["materialize", "days", "customers", "--partitions", "*"]));
+    ok(await runDagx(dir, ["materialize", "customers_copy", "--partitions", "*"]));
   });
 
   test("a partition wiped without --data is not read by an unpartitioned reader nor shown by the query view", async () => {
-    ok(await dagx(dir, ["wipe", "days", "--partitions", "2024-01-02"]));
+    ok(await runDagx(dir, ["wipe", "days", "--partitions", "2024-01-02"]));
     expect(existsSync(join(dir, ".dagx/data/days/date=2024-01-02/data.parquet"))).toBe(true);
-    ok(await dagx(dir, ["materialize", "days_all"]));
+    ok(await runDagx(dir, ["materialize", "days_all"]));
     expect(await query(dir, "select date from days_all order by date")).toEqual([{ date: "2024-01-01" }, { date: "2024-01-03" }]);
     expect(await query(dir, "select date from days order by date")).toEqual([{ date: "2024-01-01" }, { date: "2024-01-03" }]);
   });
 
   test("the dynamic key \"NULL\" is the string 'NULL' in the partition column, never SQL NULL", async () => {
-    ok(await dagx(dir, ["materialize", "customers_all"]));
+    ok(await runDagx(dir, ["materialize", "customers_all"]));
     const want = [{ partition: "NULL", is_null: false }, { partition: "acme", is_null: false }, { partition: "globex", is_null: false }];
     expect(await query(dir, "select partition, is_null from customers_all order by partition")).toEqual(want);
     expect(await query(dir, "select partition, is_null from customers_copy order by partition")).toEqual(want);
@@ -103,9 +103,9 @@ describe("readers see exactly the partitions state says are materialized", () =>
   });
 
   test("a dynamic key removed with `dagx partitions remove` is not read nor shown, though its file stays", async () => {
-    ok(await dagx(dir, ["partitions", "remove", "customers", "globex"]));
+    ok(await runDagx(dir, ["partitions", "remove", "customers", "globex"]));
     expect(existsSync(join(dir, ".dagx/data/customers/partition=globex/data.parquet"))).toBe(true);
-    ok(await dagx(dir, ["materialize", "customers_all"]));
+    ok(await runDagx(dir, ["materialize", "customers_all"]));
     expect(await query(dir, "select partition from customers_all order by partition")).toEqual([{ partition: "NULL" }, { partition: "acme" }]);
     expect(await query(dir, "select partition from customers order by partition")).toEqual([{ partition: "NULL" }, { partition: "acme" }]);
   });

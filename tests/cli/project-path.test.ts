@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { dagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, ok, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -26,7 +26,7 @@ const FILES = (who: string) => ({
 });
 
 async function columns(dir: string, view: string): Promise<string[]> {
-  const rows = ok(await dagx(dir, ["query", `select column_name from (describe ${view})`, "--json"])).json<{ column_name: string }[]>();
+  const rows = ok(await runDagx(dir, ["query", `select column_name from (describe ${view})`, "--json"])).json<{ column_name: string }[]>();
   return rows.map((r) => r.column_name);
 }
 
@@ -43,35 +43,35 @@ describe("a project under folders named status=paid [x]*", () => {
     dirs.push(dir, twin);
     await Bun.write(join(twin, "data/orders.csv"), "id,amount\n1,99\n");
     await Bun.write(join(twin, "shop.asset.ts"), FILES("twin")["shop.asset.ts"]);
-    ok(await dagx(twin, ["materialize", "raw", "who", "copy", "rows"]));
-    ok(await dagx(twin, ["materialize", "days", "split", "--partitions", "*"]));
+    ok(await runDagx(twin, ["materialize", "raw", "who", "copy", "rows"]));
+    ok(await runDagx(twin, ["materialize", "days", "split", "--partitions", "*"]));
   });
 
   test("user SQL over ctx.path() reads the project's own file, with only the file's columns", async () => {
-    ok(await dagx(dir, ["materialize", "raw"]));
+    ok(await runDagx(dir, ["materialize", "raw"]));
     expect(await columns(dir, "raw")).toEqual(["id", "amount"]);
-    expect(ok(await dagx(dir, ["query", "select amount from raw", "--json"])).json()).toEqual([{ amount: 10 }]);
+    expect(ok(await runDagx(dir, ["query", "select amount from raw", "--json"])).json()).toEqual([{ amount: 10 }]);
   });
 
   test("inputs read the project's own files: no column from a folder name, no file of the look-alike project", async () => {
-    ok(await dagx(dir, ["materialize", "who", "copy", "rows"]));
-    expect(ok(await dagx(dir, ["query", "select * from copy", "--json"])).json()).toEqual([{ id: 1, amount: 10, who: "mine" }]);
-    expect(ok(await dagx(dir, ["query", "select * from rows", "--json"])).json()).toEqual([{ cols: "who", who: "mine" }]);
+    ok(await runDagx(dir, ["materialize", "who", "copy", "rows"]));
+    expect(ok(await runDagx(dir, ["query", "select * from copy", "--json"])).json()).toEqual([{ id: 1, amount: 10, who: "mine" }]);
+    expect(ok(await runDagx(dir, ["query", "select * from rows", "--json"])).json()).toEqual([{ cols: "who", who: "mine" }]);
     expect(await columns(dir, "who")).toEqual(["who"]);
   });
 
   test("partitioned outputs, their checks, whole-asset readers and single-run splits stay in the project", async () => {
-    const run = ok(await dagx(dir, ["materialize", "days", "split", "--partitions", "*", "--json"])).json<{ status: string }>();
+    const run = ok(await runDagx(dir, ["materialize", "days", "split", "--partitions", "*", "--json"])).json<{ status: string }>();
     expect(run.status).toBe("success");
-    ok(await dagx(dir, ["materialize", "days_all"]));
+    ok(await runDagx(dir, ["materialize", "days_all"]));
     expect(await columns(dir, "days_all")).toEqual(["who", "date"]);
-    expect(ok(await dagx(dir, ["query", "select distinct who from days_all union all select distinct who from days union all select distinct who from split", "--json"])).json()).toEqual([
+    expect(ok(await runDagx(dir, ["query", "select distinct who from days_all union all select distinct who from days union all select distinct who from split", "--json"])).json()).toEqual([
       { who: "mine" },
       { who: "mine" },
       { who: "mine" },
     ]);
     expect((await columns(dir, "split")).sort()).toEqual(["date", "who"]);
-    const checks = ok(await dagx(dir, ["check", "days", "--json"])).json<{ passed: boolean }[]>();
+    const checks = ok(await runDagx(dir, ["check", "days", "--json"])).json<{ passed: boolean }[]>();
     expect(checks.map((c) => c.passed)).toEqual([true, true]);
   });
 });

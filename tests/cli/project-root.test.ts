@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dagx, removeProject, writeFile } from "./helpers.ts";
+import { dagx, runDagx, removeProject, writeFile } from "./helpers.ts";
 import { startLive } from "./live.ts";
 
 const boxes: string[] = [];
@@ -31,7 +31,7 @@ describe("-C DIR is the project root", () => {
   test("a dagx.config.ts in a parent folder is not run and .dagx is created in DIR", async () => {
     const { box, dir } = sandbox({ "a.asset.ts": ORDERS });
     for (const [cwd, c] of [[dir, "."], [box, dir]] as const) {
-      const r = await dagx(cwd, ["-C", c, "materialize", "--json"]);
+      const r = await runDagx(cwd, ["-C", c, "materialize", "--json"]);
       expect(r.code).toBe(0);
       expect(r.json<{ status: string }>().status).toBe("success");
     }
@@ -55,7 +55,7 @@ describe("-C DIR is the project root", () => {
 
   test("a folder that does not exist is a usage error (exit 2), and nothing is created", async () => {
     const { box } = sandbox({});
-    const r = await dagx(box, ["-C", "nope", "list"]);
+    const r = await runDagx(box, ["-C", "nope", "list"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`Project folder "${join(box, "nope")}" (from -C) does not exist`);
     expect(existsSync(join(box, "nope"))).toBe(false);
@@ -67,6 +67,7 @@ describe("without -C", () => {
   test("the upward search stops at the nearest folder holding .dagx/ (the parent's config is not run)", async () => {
     const { box, dir } = sandbox({ "a.asset.ts": ORDERS, "sub/readme.txt": "x" });
     mkdirSync(join(dir, ".dagx"), { mode: 0o700 });
+    // spawned: the search starts at the process's own working folder
     const r = await dagx(join(dir, "sub"), ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["orders"]);
@@ -81,12 +82,12 @@ describe("without -C", () => {
       "nested/b.asset.ts": ORDERS,
       "nested/deeper/c.asset.ts": TRAP,
     });
-    const r = await dagx(dir, ["list", "--json"]);
+    const r = await runDagx(dir, ["list", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json<{ key: string }[]>().map((a) => a.key)).toEqual(["orders"]);
     expect(existsSync(join(dir, "nested/deeper/asset-file-imported"))).toBe(false);
     // the nested project is a project of its own
-    const n = await dagx(join(dir, "nested"), ["list", "--json"]);
+    const n = await runDagx(join(dir, "nested"), ["list", "--json"]);
     expect(n.code).toBe(0);
     expect(n.json<{ key: string }[]>().map((a) => a.key)).toEqual(["orders"]);
   });
@@ -95,25 +96,25 @@ describe("without -C", () => {
 describe("commands that only read state never import user code", () => {
   test("runs, logs, backfill list/show, gc and query work while an asset file throws at import, and import nothing", async () => {
     const { dir } = sandbox({ "a.asset.ts": ORDERS });
-    expect((await dagx(dir, ["-C", dir, "materialize"])).code).toBe(0);
+    expect((await runDagx(dir, ["-C", dir, "materialize"])).code).toBe(0);
     writeFile(dir, "dagx.config.ts", `import { writeFileSync } from "node:fs";\nwriteFileSync(\`\${import.meta.dir}/config-imported\`, "");\nexport default {};\n`);
     writeFile(dir, "trap.asset.ts", TRAP);
 
-    const runs = await dagx(dir, ["runs", "--json"]);
+    const runs = await runDagx(dir, ["runs", "--json"]);
     expect(runs.code).toBe(0);
     expect(runs.json<{ status: string }[]>().map((r) => r.status)).toEqual(["success"]);
-    const logs = await dagx(dir, ["logs", "latest", "--json"]);
+    const logs = await runDagx(dir, ["logs", "latest", "--json"]);
     expect(logs.code).toBe(0);
     expect(logs.json<{ run: { status: string } }>().run.status).toBe("success");
-    const list = await dagx(dir, ["backfill", "list", "--json"]);
+    const list = await runDagx(dir, ["backfill", "list", "--json"]);
     expect(list.code).toBe(0);
     expect(list.json()).toEqual([]);
-    const show = await dagx(dir, ["backfill", "show", "0000"]);
+    const show = await runDagx(dir, ["backfill", "show", "0000"]);
     expect(show.code).toBe(2);
     expect(show.stderr).toContain('No backfill "0000"');
-    const gc = await dagx(dir, ["gc", "--dry-run", "--json"]);
+    const gc = await runDagx(dir, ["gc", "--dry-run", "--json"]);
     expect(gc.code).toBe(0);
-    const q = await dagx(dir, ["query", "select count(*)::int as n from orders", "--json"]);
+    const q = await runDagx(dir, ["query", "select count(*)::int as n from orders", "--json"]);
     expect(q.code).toBe(0);
     expect(q.json()).toEqual([{ n: 2 }]);
 
@@ -121,7 +122,7 @@ describe("commands that only read state never import user code", () => {
     expect(existsSync(join(dir, "asset-file-imported"))).toBe(false);
     expect(existsSync(join(dir, "config-imported"))).toBe(false);
     // a command that needs the definitions still imports them and reports the broken file
-    const st = await dagx(dir, ["status", "--json"]);
+    const st = await runDagx(dir, ["status", "--json"]);
     expect(st.stderr).toContain("broken at import");
     expect(existsSync(join(dir, "asset-file-imported"))).toBe(true);
   });

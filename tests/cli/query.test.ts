@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/duckdb-store.ts";
 import { viewNameOf } from "../../io/query/views.ts";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { runDagx, makeProject, removeProject } from "./helpers.ts";
 
 // A project with no asset files: outputs and their materialization rows are written directly,
 // so these tests cover `dagx query` alone (the engine has its own tests).
@@ -52,7 +52,7 @@ afterAll(() => removeProject(dir));
 
 describe("dagx query", () => {
   test("dagx query --json returns row objects: bigint → number when exact else string, dates → ISO", async () => {
-    const r = await dagx(dir, ["query", "select * from orders order by id", "--json"]);
+    const r = await runDagx(dir, ["query", "select * from orders order by id", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual([
       { id: 1, day: "2024-01-02T00:00:00.000Z", amount: 1.5, big: 1 },
@@ -62,7 +62,7 @@ describe("dagx query", () => {
   });
 
   test("dagx query mounts a prefixed key as schema.view, deeper prefixes as one schema", async () => {
-    const r = await dagx(dir, ["query", `select revenue, (select v from "a/b".deep) as v from analytics.daily_revenue`, "--json"]);
+    const r = await runDagx(dir, ["query", `select revenue, (select v from "a/b".deep) as v from analytics.daily_revenue`, "--json"]);
     expect(r.stderr).toBe("");
     expect(r.json()).toEqual([{ revenue: 42.5, v: "x" }]);
     expect(viewNameOf("analytics/daily_revenue").name).toBe("analytics.daily_revenue");
@@ -70,7 +70,7 @@ describe("dagx query", () => {
   });
 
   test("dagx query reads JSON objects and arrays of objects as rows", async () => {
-    const r = await dagx(dir, ["query", "select s.currency, t.name from settings s, team t order by t.name", "--json"]);
+    const r = await runDagx(dir, ["query", "select s.currency, t.name from settings s, team t order by t.name", "--json"]);
     expect(r.json()).toEqual([
       { currency: "EUR", name: "ada" },
       { currency: "EUR", name: "grace" },
@@ -78,7 +78,7 @@ describe("dagx query", () => {
   });
 
   test("dagx query --verbose says which assets got no view and why", async () => {
-    const r = await dagx(dir, ["query", "select 1 as one", "--verbose", "--json"]);
+    const r = await runDagx(dir, ["query", "select 1 as one", "--verbose", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('no view for "answer": its JSON value is a number, not rows');
     expect(r.stderr).toContain('no view for "gone": its output files are missing');
@@ -87,11 +87,11 @@ describe("dagx query", () => {
   });
 
   test("dagx query reports SQL errors with DuckDB's message, the views, and exit code 2", async () => {
-    const r = await dagx(dir, ["query", "select * from ordres"]);
+    const r = await runDagx(dir, ["query", "select * from ordres"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain('error "ordres" has no materialization yet: if it is an asset, run dagx materialize ordres, then query it again — did you mean "orders"?');
-    const bad = await dagx(dir, ["query", "select nope from orders"]);
+    const bad = await runDagx(dir, ["query", "select nope from orders"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error Binder Error: Referenced column "nope" not found');
     expect(r.stderr).toContain("— views: a/b.deep".replace("a/b", '"a/b"'));
@@ -99,20 +99,20 @@ describe("dagx query", () => {
   });
 
   test("dagx query prints a table on stdout and the row count on stderr", async () => {
-    const r = await dagx(dir, ["query", "select id, amount, null as note from orders order by id"]);
+    const r = await runDagx(dir, ["query", "select id, amount, null as note from orders order by id"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(["id  amount  note", "1   1.5     NULL", "2   3       NULL", "3   4.5     NULL", ""].join("\n"));
     expect(r.stderr).toBe("3 row(s)\n");
   });
 
   test("dagx query caps the table at 1,000 rows with a note", async () => {
-    const r = await dagx(dir, ["query", "select * from range(5000)"]);
+    const r = await runDagx(dir, ["query", "select * from range(5000)"]);
     expect(r.stdout.split("\n").filter((l) => /^\d+$/.test(l))).toHaveLength(1000);
     expect(r.stderr).toContain("First 1,000 rows shown: add a LIMIT, or use --format csv or --json for all rows");
   });
 
   test("dagx query --format csv writes RFC 4180 CSV on stdout", async () => {
-    const r = await dagx(dir, ["query", `select id, 'a,"b"' as s, day from orders order by id limit 2`, "--format", "csv"]);
+    const r = await runDagx(dir, ["query", `select id, 'a,"b"' as s, day from orders order by id limit 2`, "--format", "csv"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('id,s,day\n1,"a,""b""",2024-01-02\n2,"a,""b""",2024-01-03\n');
   });
@@ -120,15 +120,15 @@ describe("dagx query", () => {
   test("dagx query never writes to the state file", async () => {
     const state = join(dir, ".dagx/state.duckdb");
     const before = statSync(state).mtimeMs;
-    await dagx(dir, ["query", "create table t as select 1; select * from t", "--json"]);
+    await runDagx(dir, ["query", "create table t as select 1; select * from t", "--json"]);
     expect(statSync(state).mtimeMs).toBe(before);
   });
 
   test("dagx query without SQL or with a bad --format is a usage error", async () => {
-    const none = await dagx(dir, ["query"]);
+    const none = await runDagx(dir, ["query"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Missing SQL: pass a query, e.g. dagx query "select * from orders limit 10"');
-    const bad = await dagx(dir, ["query", "select 1", "--format", "xml"]);
+    const bad = await runDagx(dir, ["query", "select 1", "--format", "xml"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Unknown --format "xml": use one of table, csv, json');
   });
@@ -140,12 +140,12 @@ describe("dagx query on an asset that was never materialized", () => {
       "shop.asset.ts": `import { asset } from "dagx";\nexport const orders = asset(() => [{ id: 1 }]);\nexport const analytics_revenue = asset({ key: "analytics/revenue" }, () => [{ r: 1 }]);\n`,
     });
     try {
-      const r = await dagx(p, ["query", "select * from orders"]);
+      const r = await runDagx(p, ["query", "select * from orders"]);
       expect(r.code).toBe(2);
       const text = (r.stdout + r.stderr).trim();
       expect(text).toStartWith('error "orders" has no materialization yet: if it is an asset, run dagx materialize orders, then query it again');
       expect(text).not.toContain("pg_class");
-      const deep = await dagx(p, ["query", "select * from analytics.revenue"]);
+      const deep = await runDagx(p, ["query", "select * from analytics.revenue"]);
       expect((deep.stdout + deep.stderr).trim()).toStartWith('error "analytics/revenue" has no materialization yet: if it is an asset, run dagx materialize analytics/revenue, then query it again');
     } finally {
       removeProject(p);

@@ -3,7 +3,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { FLAKY_RETRY } from "../support/projects.ts";
+import { dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
 
 const dirs: string[] = [];
 const project = (files: Record<string, string>) => {
@@ -60,6 +61,7 @@ describe("an asset that throws", () => {
   });
 
   test("exit 1, user file:line, downstream skipped, sibling materialized, earlier output kept", async () => {
+    // spawned: the asset file is edited between runs (a process keeps the module it imported)
     const dir = project(files("return rows.map((r) => ({ id: r.id, double: r.id * 2 }));"));
     const first = await dagx(dir, ["materialize", "--json"]);
     expect(first.code).toBe(0);
@@ -140,7 +142,7 @@ describe("a failing ctx.sql", () => {
   test("names the asset's file:line and DuckDB's message; -v adds the compiled SQL with its parameters", async () => {
     const dir = makeProject(FILES, "dagx-sql-[a=*]-");
     dirs.push(dir);
-    const r = await dagx(dir, ["materialize", "src", "returned", "loaded", "--json"]);
+    const r = await runDagx(dir, ["materialize", "src", "returned", "loaded", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<RunJson>();
     // a returned query in tail position has no frame of its own: the asset's line; a query awaited in the body: its own line
@@ -151,20 +153,20 @@ describe("a failing ctx.sql", () => {
     for (const k of ["returned", "loaded"]) expect(step(out, k).error).toContain("for a name, write ${ctx.sql.id(name)}");
     // the SQL text and the values only with -v (and never in the stored events)
     expect(step(out, "returned").error).not.toContain("$1 = ");
-    const v = await dagx(dir, ["materialize", "returned", "-v"]);
+    const v = await runDagx(dir, ["materialize", "returned", "-v"]);
     expect(v.code).toBe(1);
     const all = v.stdout + v.stderr;
     expect(all).toContain("compiled SQL:");
     expect(all).toMatch(/select nme from read_parquet\(\[.*src\/data\.parquet'\].*\) where id = \$1/);
     expect(all).toContain("$1 = 1");
-    const logs = await dagx(dir, ["logs", "latest", "--json"]);
+    const logs = await runDagx(dir, ["logs", "latest", "--json"]);
     expect(logs.stdout).not.toContain("compiled SQL");
   });
 
   test("a value where SQL needs a column name is refused with ctx.sql.id as the fix; ctx.sql.id quotes the name", async () => {
     const dir = makeProject(FILES, "dagx-sql-[a=*]-");
     dirs.push(dir);
-    const r = await dagx(dir, ["materialize", "src", "by_value", "picked", "by_id", "bad_id", "--json"]);
+    const r = await runDagx(dir, ["materialize", "src", "by_value", "picked", "by_id", "bad_id", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<RunJson>();
     expect(step(out, "by_value").error).toBe(
@@ -174,7 +176,7 @@ describe("a failing ctx.sql", () => {
     expect(step(out, "bad_id").error).toStartWith("Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is a number (7)");
     expect(step(out, "bad_id").error).toContain("(at sql.asset.ts:18:");
     expect(step(out, "by_id").status).toBe("success");
-    const rows = await dagx(dir, ["query", "select * from by_id", "--json"]);
+    const rows = await runDagx(dir, ["query", "select * from by_id", "--json"]);
     expect(rows.json()).toEqual([{ amount: 7, currency: "eur" }, { amount: 5, currency: "eur" }]);
   });
 });
@@ -192,7 +194,7 @@ describe("unsupported return values", () => {
     const dir = project({
       "bad.asset.ts": IMPORT + cases.map(([k, fn]) => `export const ${k} = asset(${fn});`).join("\n") + "\nexport const fine = asset(() => ({ ok: true }));\n",
     });
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<RunJson>();
     for (const [key, , type] of cases) {
@@ -207,48 +209,15 @@ describe("unsupported return values", () => {
   });
 });
 
-test("retries: fails twice, then succeeds; two step_retry events", async () => {
-  const dir = project({
-    "flaky.asset.ts": [
-      IMPORT,
-      `import { existsSync, readFileSync, writeFileSync } from "node:fs";`,
-      `export const flaky = asset({ retry: { maxRetries: 3, delay: "10ms", jitter: false } }, (ctx) => {`,
-      `  const f = ctx.path("attempts.txt");`,
-      `  const n = (existsSync(f) ? Number(readFileSync(f, "utf8")) : 0) + 1;`,
-      `  writeFileSync(f, String(n));`,
-      `  if (n < 3) throw new Error("flaky attempt " + n);`,
-      `  return [{ attempt: n }];`,
-      `});`,
-      ``,
-    ].join("\n"),
-  });
-  const r = await dagx(dir, ["materialize", "--json"]);
+// retry events and attempts: tests/io/run/materialize.test.ts
+test("retries: each retry is a progress line with the error; the run succeeds", async () => {
+  const dir = project(FLAKY_RETRY);
+  const r = await runDagx(dir, ["materialize"]);
   expect(r.code).toBe(0);
-  const out = r.json<RunJson>();
-  expect(out.status).toBe("success");
-  expect(step(out, "flaky")).toMatchObject({ status: "success", rows: 1 });
-  expect(readFileSync(join(dir, "attempts.txt"), "utf8")).toBe("3");
-
-  const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
-  const retries = logs.events.filter((e) => e.type === "step_retry");
-  expect(retries.length).toBe(2);
-  expect(retries.map((e) => e.payload.attempt)).toEqual([1, 2]);
-  expect(String(retries[0]!.payload.error)).toContain("flaky attempt 1");
-  expect(logs.events.filter((e) => e.type === "step_failed").length).toBe(0);
-  expect(logs.events.filter((e) => e.type === "step_success").length).toBe(1);
-});
-
-test("retries exhausted: the step fails after maxRetries + 1 attempts", async () => {
-  const dir = project({
-    "never.asset.ts": `${IMPORT}export const never = asset({ retry: { maxRetries: 2, delay: "5ms" } }, () => { throw new Error("always down"); });\n`,
-  });
-  const r = await dagx(dir, ["materialize", "--json"]);
-  expect(r.code).toBe(1);
-  const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<LogsJson>();
-  expect(logs.events.filter((e) => e.type === "step_retry").length).toBe(2);
-  const failed = logs.events.filter((e) => e.type === "step_failed");
-  expect(failed.length).toBe(1);
-  expect(failed[0]!.payload.attempts).toBe(3);
+  // exponential backoff by default: 10ms, then 20ms; the error with the user's line
+  expect(r.stderr).toContain("↻ flaky  retry 1 in 10ms: flaky attempt 1 (at flaky.asset.ts:7:");
+  expect(r.stderr).toContain("↻ flaky  retry 2 in 20ms: flaky attempt 2 (at flaky.asset.ts:7:");
+  expect(r.stderr).toMatch(/✓ flaky {2}1 row/);
 });
 
 describe("usage errors and planning", () => {
@@ -265,44 +234,44 @@ describe("usage errors and planning", () => {
   test("--concurrency must be a whole number ≥ 1 (exit 2, nothing runs)", async () => {
     const dir = project(files);
     for (const bad of ["0", "-1", "abc", "1.5"]) {
-      const r = await dagx(dir, ["materialize", "--concurrency", bad]);
+      const r = await runDagx(dir, ["materialize", "--concurrency", bad]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`Invalid --concurrency "${bad}"`);
     }
-    const runs = await dagx(dir, ["runs", "--json"]);
+    const runs = await runDagx(dir, ["runs", "--json"]);
     expect(runs.json<unknown[]>()).toEqual([]);
     expect(existsSync(join(dir, ".dagx/data/raw"))).toBe(false);
-    const ok = await dagx(dir, ["materialize", "-j", "1", "--json"]);
+    const ok = await runDagx(dir, ["materialize", "-j", "1", "--json"]);
     expect(ok.code).toBe(0);
     expect(ok.json<RunJson>().steps.map((s) => s.key)).toEqual(["raw", "clean", "report"]);
   });
 
   test("--dry-run prints the plan and writes no run", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["materialize", "--dry-run"]);
+    const r = await runDagx(dir, ["materialize", "--dry-run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Plan: 3 step/);
     expect(r.stdout).toMatch(/1\. raw[\s\S]*2\. clean[\s\S]*3\. report/);
     // raw is not selected and never materialized: even a dry run refuses that plan
-    const j = await dagx(dir, ["materialize", "clean+", "--dry-run", "--json"]);
+    const j = await runDagx(dir, ["materialize", "clean+", "--dry-run", "--json"]);
     expect(j.code).toBe(2);
     expect(j.stderr).toContain('upstream "raw" has never been materialized');
-    const j2 = await dagx(dir, ["materialize", "+clean", "--dry-run", "--json"]);
+    const j2 = await runDagx(dir, ["materialize", "+clean", "--dry-run", "--json"]);
     expect(j2.code).toBe(0);
     expect(j2.json<RunJson>()).toMatchObject({ runId: null, status: "planned", steps: [{ key: "raw" }, { key: "clean" }] });
-    expect((await dagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
+    expect((await runDagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
     expect(existsSync(join(dir, ".dagx/data/raw"))).toBe(false);
-    expect((await dagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.status === "missing")).toBe(true);
+    expect((await runDagx(dir, ["status", "--json"])).json<StatusJson[]>().every((s) => s.status === "missing")).toBe(true);
   });
 
   test("a never-materialized upstream that is not selected is refused up front (exit 2, names it and the fix)", async () => {
     const dir = project(files);
-    const r = await dagx(dir, ["materialize", "report"]);
+    const r = await runDagx(dir, ["materialize", "report"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('upstream "clean" has never been materialized');
     expect(r.stderr).toContain("dagx materialize +report");
     expect(r.stderr).toContain("dagx materialize clean");
-    expect((await dagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
+    expect((await runDagx(dir, ["runs", "--json"])).json<unknown[]>()).toEqual([]);
     expect(existsSync(join(dir, ".dagx/data"))).toBe(false);
   });
 
@@ -311,7 +280,7 @@ describe("usage errors and planning", () => {
       ...files,
       "b.asset.ts": `${IMPORT}import { raw } from "./a.asset";\nexport const bad = asset({ ins: { raw } }, () => { throw new TypeError("bad input"); });\nexport const after_bad = asset({ deps: ["bad"] }, () => undefined);\n`,
     });
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<RunJson>();
     expect(out.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/); // UUIDv7

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dagx } from "./helpers.ts";
+import { dagx, runDagx } from "./helpers.ts";
 import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
@@ -62,8 +62,8 @@ export const broken = sensor({ interval: "1s", select: "a" }, () => { throw new 
 export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequests: [{ runKey: "q" }] }));
 `,
     });
-    const schedules = async () => (await dagx(dir, ["schedules", "list", "--json"])).json<ScheduleJson[]>();
-    const sensors = async () => (await dagx(dir, ["sensors", "list", "--json"])).json<SensorJson[]>();
+    const schedules = async () => (await runDagx(dir, ["schedules", "list", "--json"])).json<ScheduleJson[]>();
+    const sensors = async () => (await runDagx(dir, ["sensors", "list", "--json"])).json<SensorJson[]>();
     const byName = <T extends { name: string }>(xs: T[]) => Object.fromEntries(xs.map((x) => [x.name, x]));
 
     let s = byName(await schedules());
@@ -76,24 +76,24 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
     const berlin = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
     expect(berlin.format(new Date(s.nightly!.nextTick!))).toBe("02:30:00");
 
-    const human = await dagx(dir, ["schedules"]);
+    const human = await runDagx(dir, ["schedules"]);
     expect(human.code).toBe(0);
     expect(human.stderr + human.stdout).toMatch(/SCHEDULE\s+STATUS\s+CRON/);
 
-    expect((await dagx(dir, ["schedules", "stop", "paused"])).code).toBe(0);
-    expect((await dagx(dir, ["sensors", "stop", "quiet"])).code).toBe(0);
+    expect((await runDagx(dir, ["schedules", "stop", "paused"])).code).toBe(0);
+    expect((await runDagx(dir, ["sensors", "stop", "quiet"])).code).toBe(0);
     expect(byName(await schedules()).paused!.status).toBe("stopped");
     expect(byName(await sensors()).quiet!.status).toBe("stopped");
-    const unknown = await dagx(dir, ["schedules", "stop", "pasued"]);
+    const unknown = await runDagx(dir, ["schedules", "stop", "pasued"]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('Unknown schedule "pasued"');
 
     // preview runs the sensor once with its saved cursor and records nothing
-    const preview = await dagx(dir, ["sensors", "preview", "counter", "--json"]);
+    const preview = await runDagx(dir, ["sensors", "preview", "counter", "--json"]);
     expect(preview.code).toBe(0);
     expect(preview.json()).toMatchObject({ name: "counter", cursor: "1", requests: [{ assets: ["a"], partitions: null, runKey: "n0" }], skipReason: null });
     expect(byName(await sensors()).counter).toMatchObject({ cursor: null, lastTick: null, status: "running", intervalMs: 1000, assets: ["a"] });
-    const failingPreview = await dagx(dir, ["sensors", "preview", "broken"]);
+    const failingPreview = await runDagx(dir, ["sensors", "preview", "broken"]);
     expect(failingPreview.code).toBe(1);
     expect(failingPreview.stderr).toContain('Sensor "broken" threw: upstream API down');
 
@@ -113,7 +113,7 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
 
     // started while the daemon runs: it ticks from now on, without catching up the stopped seconds
     const startedAt = Date.now();
-    const start = await dagx(dir, ["schedules", "start", "paused", "--json"]);
+    const start = await runDagx(dir, ["schedules", "start", "paused", "--json"]);
     expect(start.json()).toEqual({ name: "paused", status: "running" });
     await until(async () => byName(await schedules()).paused!.lastTick !== null, "paused to tick once started", 30_000, () => d.text());
 
@@ -137,15 +137,15 @@ export const quiet = sensor({ interval: "1s", select: "a" }, () => ({ runRequest
     } finally {
       await store.close();
     }
-    expect((await dagx(dir, ["sensors", "start", "quiet"])).code).toBe(0);
+    expect((await runDagx(dir, ["sensors", "start", "quiet"])).code).toBe(0);
     x = byName(await sensors());
     expect(x.quiet!.status).toBe("running");
     expect(Number(x.counter!.cursor)).toBeGreaterThanOrEqual(3);
     expect(x.counter!.lastTick).toMatchObject({ status: "skipped", reason: "enough" });
-    const st = (await dagx(dir, ["status", "--json", "events"])).json<{ partitions: { total: number; materialized: number } }[]>();
+    const st = (await runDagx(dir, ["status", "--json", "events"])).json<{ partitions: { total: number; materialized: number } }[]>();
     expect(st[0]!.partitions).toMatchObject({ total: 4, materialized: 1 });
     for (const k of [2, 3, 4]) expect(existsSync(join(dir, `.dagx/data/events/date=${day(k)}`))).toBe(false);
-    const runs = (await dagx(dir, ["runs", "--json", "--limit", "1000"])).json<{ trigger: string; status: string }[]>();
+    const runs = (await runDagx(dir, ["runs", "--json", "--limit", "1000"])).json<{ trigger: string; status: string }[]>();
     expect(runs.filter((r) => r.trigger === "sensor:counter").length).toBe(2);
     expect(runs.filter((r) => r.trigger === "sensor:quiet").length).toBe(0);
   });
@@ -160,16 +160,16 @@ export const forgetful = sensor({ interval: "1s", select: "part" }, () => ({ run
 export const fine = sensor({ interval: "1s", select: "part" }, () => ({ addPartitions: [{ name: "files", keys: ["f1"] }], runRequests: [{ partitions: "f1", tags: { team: "data" } }] }));
 `,
     });
-    const bad = await dagx(dir, ["sensors", "preview", "forgetful", "--json"]);
+    const bad = await runDagx(dir, ["sensors", "preview", "forgetful", "--json"]);
     expect(bad.code).toBe(1);
     expect(bad.json<{ problems: string[] }>().problems).toEqual(['runRequests[0] selects the partitioned asset "part" (dynamicPartitions(files)) but gives no partitions: add partitions: "latest" (the newest partition) or a range like "2024-01-01..2024-01-31"']);
-    const human = await dagx(dir, ["sensors", "preview", "forgetful"]);
+    const human = await runDagx(dir, ["sensors", "preview", "forgetful"]);
     expect(human.code).toBe(1);
     expect(human.stdout + human.stderr).toContain('Sensor "forgetful" returned an invalid run request: runRequests[0] selects the partitioned asset "part"');
-    const good = await dagx(dir, ["sensors", "preview", "fine", "--json"]);
+    const good = await runDagx(dir, ["sensors", "preview", "fine", "--json"]);
     expect(good.code).toBe(0);
     expect(good.json()).toMatchObject({ problems: [], requests: [{ assets: ["part"], partitions: "f1", runKey: null, tags: { team: "data" } }] });
-    expect((await dagx(dir, ["partitions", "list", "files", "--json"])).json()).toEqual([]);
+    expect((await runDagx(dir, ["partitions", "list", "files", "--json"])).json()).toEqual([]);
   });
 });
 
@@ -183,7 +183,7 @@ export const nightly = schedule({ cron: "15 30 2 * * *", timezone: "Europe/Berli
 export const often = schedule({ cron: "*/5 * * * * *", select: "b" });
 `,
     });
-    const r = await dagx(dir, ["schedules", "preview", "nightly", "--count", "3", "--json"]);
+    const r = await runDagx(dir, ["schedules", "preview", "nightly", "--count", "3", "--json"]);
     expect(r.code).toBe(0);
     const p = r.json<{ name: string; assets: string[]; timezone: string; ticks: string[] }>();
     expect(p).toMatchObject({ name: "nightly", assets: ["a", "b"], timezone: "Europe/Berlin" });
@@ -193,10 +193,10 @@ export const often = schedule({ cron: "*/5 * * * * *", select: "b" });
       expect(berlin.format(new Date(t))).toBe("02:30:15");
       expect(Date.parse(t)).toBeGreaterThan(Date.now() - 60_000);
     }
-    const often = (await dagx(dir, ["schedules", "preview", "often", "--count", "4", "--json"])).json<{ ticks: string[] }>().ticks.map(Date.parse);
+    const often = (await runDagx(dir, ["schedules", "preview", "often", "--count", "4", "--json"])).json<{ ticks: string[] }>().ticks.map(Date.parse);
     expect(often.slice(1).map((t, i) => t - often[i]!)).toEqual([5000, 5000, 5000]);
     for (const t of often) expect(new Date(t).getUTCSeconds() % 5).toBe(0);
-    const human = await dagx(dir, ["schedules", "preview", "nightly"]);
+    const human = await runDagx(dir, ["schedules", "preview", "nightly"]);
     expect(human.stdout).toContain("nightly 15 30 2 * * * (Europe/Berlin) → a, b");
   });
 });
@@ -211,7 +211,7 @@ describe("bad schedule definitions are definition errors (exit 2) naming the sch
   for (const c of cases) {
     test(`${c.what}: dagx list, dagx daemon and dagx schedules list exit 2`, async () => {
       const dir = project({ "a.asset.ts": `import { asset, schedule } from "dagx";\nexport const a = asset(() => 1);\nexport const b = asset(() => 2);\nexport const nightly = ${c.def};\n` });
-      const results = await Promise.all([dagx(dir, ["list"]), dagx(dir, ["daemon"], { timeoutMs: 20_000 }), dagx(dir, ["schedules", "list"])]);
+      const results = await Promise.all([runDagx(dir, ["list"]), dagx(dir, ["daemon"], { timeoutMs: 20_000 }), runDagx(dir, ["schedules", "list"])]);
       for (const r of results) {
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(c.expect);

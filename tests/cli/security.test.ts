@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dagx, removeProject, writeFile } from "./helpers.ts";
+import { dagx, runDagx, removeProject, writeFile } from "./helpers.ts";
 
 const roots: string[] = [];
 afterAll(() => {
@@ -45,7 +45,7 @@ describe("keys that try path traversal", () => {
         "evil.asset.ts": `${IMPORT}export const evil = asset({ key: ${JSON.stringify(key)} }, () => [{ pwned: 1 }]);\n`,
       });
       const before = outsideDagx(box);
-      const r = await dagx(dir, ["materialize"]);
+      const r = await runDagx(dir, ["materialize"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`Invalid asset key ${JSON.stringify(key)}`);
       expect(r.stderr).toMatch(/evil\.asset\.ts:2/);
@@ -64,7 +64,7 @@ describe("keys that try path traversal", () => {
     symlinkSync(target, join(dir, ".dagx/data/x"));
     const before = outsideDagx(box);
 
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     const out = r.json<{ steps: { key: string; status: string; error?: string }[] }>();
     const x = out.steps.find((s) => s.key === "x")!;
@@ -76,9 +76,9 @@ describe("keys that try path traversal", () => {
     expect(outsideDagx(box)).toEqual(before);
 
     // the failure is recorded; x never got a materialization
-    const st = (await dagx(dir, ["status", "--json"])).json<{ key: string; status: string; lastMaterialization: unknown }[]>();
+    const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string; lastMaterialization: unknown }[]>();
     expect(st.find((s) => s.key === "x")).toMatchObject({ status: "failed", lastMaterialization: null });
-    const logs = (await dagx(dir, ["logs", "latest", "--json"])).json<{ events: { type: string; assetKey: string | null; payload: { error?: string } }[] }>();
+    const logs = (await runDagx(dir, ["logs", "latest", "--json"])).json<{ events: { type: string; assetKey: string | null; payload: { error?: string } }[] }>();
     expect(logs.events.find((e) => e.type === "step_failed" && e.assetKey === "x")?.payload.error).toContain("outside the data folder");
   });
 
@@ -93,7 +93,7 @@ describe("keys that try path traversal", () => {
     symlinkSync(secret, join(dir, ".dagx/data/j/value.json"));
     symlinkSync(secret, join(dir, ".dagx/data/p/data.parquet"));
     const before = outsideDagx(box);
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     const steps = r.json<{ steps: { key: string; status: string; error?: string }[] }>().steps;
     for (const s of steps) expect([s.key, s.status, s.error?.includes("links outside the data folder")]).toEqual([s.key, "failed", true]);
@@ -108,7 +108,7 @@ describe("keys that try path traversal", () => {
     mkdirSync(join(dir, ".dagx/data"), { recursive: true, mode: 0o700 });
     symlinkSync(join(dir, ".dagx/data-evil/pre"), join(dir, ".dagx/data/pre"));
     const before = outsideDagx(box);
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.code).toBe(1);
     expect(r.json<{ steps: { error?: string }[] }>().steps[0]!.error).toContain("links outside the data folder");
     expect(readdirSync(join(dir, ".dagx/data-evil/pre"))).toEqual([]);
@@ -132,19 +132,20 @@ describe("SQL values are bound, never spliced", () => {
         ``,
       ].join("\n"),
     });
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.stderr).not.toContain("Parser Error");
     expect(r.code).toBe(0);
-    const q = await dagx(dir, ["query", "select v, echoed, rows_in_x from probe", "--json"]);
+    const q = await runDagx(dir, ["query", "select v, echoed, rows_in_x from probe", "--json"]);
     expect(q.code).toBe(0);
     expect(q.json<Record<string, unknown>[]>()).toEqual([{ v: hostile, echoed: hostile, rows_in_x: 1 }]);
-    const x = await dagx(dir, ["query", "select * from x", "--json"]);
+    const x = await runDagx(dir, ["query", "select * from x", "--json"]);
     expect(x.json<Record<string, unknown>[]>()).toEqual([{ id: 1, note: "kept" }]);
   });
 });
 
 describe("permissions", () => {
   test("state file 0600, .dagx/ and .dagx/data 0700", async () => {
+    // spawned: the entry point sets the umask
     const { dir } = sandbox({ "a.asset.ts": `${IMPORT}export const a = asset(() => ({ v: 1 }));\nexport const t = asset(() => [{ id: 1 }]);\n` });
     const r = await dagx(dir, ["materialize"]);
     expect(r.code).toBe(0);
@@ -179,18 +180,18 @@ describe("a dagx.config.ts found by the upward search must be trusted", () => {
     const { root, sub } = shared();
     chmodSync(root, 0o777);
     for (const cwd of [sub, root]) {
-      const r = await dagx(cwd, ["materialize"]);
+      const r = await runDagx(cwd, ["materialize"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`Refusing to use "${root}"`);
       expect(r.stderr).toContain("any user may write to it (mode 777)");
       expect(r.stderr).toContain(`chmod o-w "${root}"`);
     }
     // read-only commands find the root the same way and refuse too
-    expect((await dagx(sub, ["runs"])).code).toBe(2);
+    expect((await runDagx(sub, ["runs"])).code).toBe(2);
     expect(existsSync(join(root, "ran"))).toBe(false);
     expect(existsSync(join(root, ".dagx"))).toBe(false);
     // naming the root explicitly is the user's decision
-    const explicit = await dagx(sub, ["-C", root, "materialize"]);
+    const explicit = await runDagx(sub, ["-C", root, "materialize"]);
     expect(explicit.code).toBe(0);
     expect(existsSync(join(root, "ran"))).toBe(true);
   });
@@ -198,7 +199,7 @@ describe("a dagx.config.ts found by the upward search must be trusted", () => {
   test("a config file any user may write to: refused", async () => {
     const { root, sub } = shared();
     chmodSync(join(root, "dagx.config.ts"), 0o666);
-    const r = await dagx(sub, ["list"]);
+    const r = await runDagx(sub, ["list"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`Refusing to use "${join(root, "dagx.config.ts")}" (the project config): any user may write to it (mode 666)`);
     expect(existsSync(join(root, "ran"))).toBe(false);
@@ -208,13 +209,13 @@ describe("a dagx.config.ts found by the upward search must be trusted", () => {
   test.skipIf(!asRoot)("a folder or config owned by another user: refused (needs root to chown)", async () => {
     const { root, sub } = shared();
     chownSync(root, 4242, 4242);
-    let r = await dagx(sub, ["list", "--json"]);
+    let r = await runDagx(sub, ["list", "--json"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`Refusing to use "${root}" (the project root found above "${sub}"): it belongs to another user (uid 4242)`);
     expect(r.json<{ error: { code: string } }>().error.code).toBe("PROJECT_UNTRUSTED");
     chownSync(root, 0, 0);
     chownSync(join(root, "dagx.config.ts"), 4242, 4242);
-    r = await dagx(sub, ["list"]);
+    r = await runDagx(sub, ["list"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("(the project config): it belongs to another user (uid 4242)");
     expect(existsSync(join(root, "ran"))).toBe(false);

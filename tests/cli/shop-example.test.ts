@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { REPO, dagx, removeProject } from "./helpers.ts";
+import { REPO, runDagx, removeProject } from "./helpers.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -14,7 +14,7 @@ afterAll(() => removeProject(dir));
 
 describe("examples/shop", () => {
   test("materializes every asset and writes Parquet, JSON and state", async () => {
-    const r = await dagx(dir, ["materialize", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--json"]);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
     const out = r.json<{ runId: string; status: string; steps: { key: string; status: string; rows: number | null }[] }>();
@@ -41,7 +41,7 @@ describe("examples/shop", () => {
   });
 
   test("status after the run says every asset is fresh", async () => {
-    const r = await dagx(dir, ["status", "--json"]);
+    const r = await runDagx(dir, ["status", "--json"]);
     expect(r.code).toBe(0);
     const rows = r.json<{ key: string; status: string; lastMaterialization: { runId: string } | null }[]>();
     expect(rows.every((x) => x.status === "fresh")).toBe(true);
@@ -49,7 +49,7 @@ describe("examples/shop", () => {
   });
 
   test("materialize --stale then does nothing", async () => {
-    const r = await dagx(dir, ["materialize", "--stale", "--json"]);
+    const r = await runDagx(dir, ["materialize", "--stale", "--json"]);
     expect(r.code).toBe(0);
     expect(r.json<{ status: string; steps: unknown[] }>()).toMatchObject({ status: "nothing", steps: [] });
   });

@@ -4,7 +4,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { dagx, makeProject, removeProject } from "./helpers.ts";
+import { type CliResult, dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
+
+/** In this process until an imported asset or helper file is edited; after that, spawned (a process keeps the modules it imported). */
+type Cli = (dir: string, args: string[]) => Promise<CliResult>;
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -40,21 +43,21 @@ const FILES = {
 async function fresh(files: Record<string, string> = FILES): Promise<string> {
   const dir = makeProject(files, "dagx-stale-");
   dirs.push(dir);
-  const r = await dagx(dir, ["materialize", "--json"]);
+  const r = await runDagx(dir, ["materialize", "--json"]);
   expect(r.code).toBe(0);
   expect(r.json<RunJson>().steps.every((s) => s.status === "success")).toBe(true);
   expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
   return dir;
 }
 
-async function statusJson(dir: string): Promise<Map<string, StatusJson>> {
-  const r = await dagx(dir, ["status", "--json"]);
+async function statusJson(dir: string, cli: Cli = runDagx): Promise<Map<string, StatusJson>> {
+  const r = await cli(dir, ["status", "--json"]);
   expect(r.code).toBe(0);
   return new Map(r.json<StatusJson[]>().map((s) => [s.key, s]));
 }
 
-async function statuses(dir: string): Promise<Record<string, string>> {
-  return Object.fromEntries([...(await statusJson(dir)).values()].map((s) => [s.key, s.status]));
+async function statuses(dir: string, cli: Cli = runDagx): Promise<Record<string, string>> {
+  return Object.fromEntries([...(await statusJson(dir, cli)).values()].map((s) => [s.key, s.status]));
 }
 
 describe("code change of an upstream", () => {
@@ -62,7 +65,7 @@ describe("code change of an upstream", () => {
     const dir = await fresh();
     // different SQL → different code version and different data
     writeFileSync(join(dir, "up.asset.ts"), UP("ctx.sql`select 1 as id, ${label()} as name union all select 2, 'z'`"));
-    const st = await statusJson(dir);
+    const st = await statusJson(dir, dagx);
     expect(st.get("up")!.status).toBe("stale");
     expect(st.get("up")!.causes.join()).toMatch(/^code changed \(\w{8} → \w{8}\)$/);
     expect(st.get("down")!.status).toBe("stale");
@@ -83,7 +86,7 @@ describe("code change of an upstream", () => {
       ["down", "success"],
       ["report", "success"],
     ]);
-    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    expect(await statuses(dir, dagx)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
     const again = await dagx(dir, ["materialize", "--stale", "--json"]);
     expect(again.json<RunJson>()).toMatchObject({ status: "nothing", steps: [] });
   });
@@ -102,7 +105,7 @@ describe("early cutoff", () => {
       join(dir, "up.asset.ts"),
       UP("{\n  // same rows, new layout\n  return ctx.sql`select 1 as id, ${label()} as name\n    union all select 2, 'y'`;\n}"),
     );
-    const st = await statusJson(dir);
+    const st = await statusJson(dir, dagx);
     expect(st.get("up")!.status).toBe("stale");
     expect(st.get("up")!.causes[0]).toContain("code changed");
     expect(st.get("down")!.status).toBe("stale");
@@ -118,7 +121,7 @@ describe("early cutoff", () => {
     expect(byKey.get("report")!.reason).toContain("early cutoff");
     expect(byKey.has("other")).toBe(false);
 
-    const after = await statusJson(dir);
+    const after = await statusJson(dir, dagx);
     expect(Object.fromEntries([...after.values()].map((s) => [s.key, s.status]))).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
     expect(after.get("up")!.lastMaterialization!.runId).toBe(out.runId!);
     expect(after.get("up")!.lastMaterialization!.dataVersion).toBe(upData); // identical content
@@ -133,7 +136,7 @@ describe("early cutoff", () => {
   test("an asset re-materialized with the same data leaves its downstream fresh", async () => {
     const dir = await fresh();
     const before = await statusJson(dir);
-    const r = await dagx(dir, ["materialize", "up", "--json"]);
+    const r = await runDagx(dir, ["materialize", "up", "--json"]);
     expect(r.code).toBe(0);
     const after = await statusJson(dir);
     expect(after.get("up")!.lastMaterialization!.runId).toBe(r.json<RunJson>().runId!);
@@ -151,7 +154,7 @@ describe("early cutoff", () => {
     // the code did not change; the file it reads did (dagx cannot know until up runs again)
     writeFileSync(join(dir, "seed.txt"), "v2");
     expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
-    const r = await dagx(dir, ["materialize", "up"]);
+    const r = await runDagx(dir, ["materialize", "up"]);
     expect(r.code).toBe(0);
     const st = await statusJson(dir);
     expect(st.get("up")!.status).toBe("fresh");
@@ -159,7 +162,7 @@ describe("early cutoff", () => {
     expect(st.get("down")!.causes).toEqual(['upstream "up" has newer data']);
     expect(st.get("report")!.status).toBe("stale");
     expect(st.get("report")!.causes).toEqual(['upstream "down" is stale']);
-    const run = await dagx(dir, ["materialize", "--stale", "--json"]);
+    const run = await runDagx(dir, ["materialize", "--stale", "--json"]);
     expect(run.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([
       ["down", "success"],
       ["report", "success"],
@@ -171,7 +174,7 @@ describe("early cutoff", () => {
 test("editing a local helper module imported by an asset file makes that asset stale", async () => {
   const dir = await fresh();
   writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => ["x"].join("");\n`);
-  const st = await statusJson(dir);
+  const st = await statusJson(dir, dagx);
   expect(st.get("up")!.status).toBe("stale");
   expect(st.get("up")!.causes[0]).toMatch(/^code changed/);
   expect(st.get("down")!.status).toBe("stale");
@@ -184,7 +187,7 @@ test("editing a local helper module imported by an asset file makes that asset s
   const byKey = new Map(r.json<RunJson>().steps.map((s) => [s.key, s.status]));
   expect(byKey.get("up")).toBe("success");
   expect(byKey.get("down")).toBe("skipped");
-  expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+  expect(await statuses(dir, dagx)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
 });
 
 describe("a copied project stays fresh", () => {
@@ -205,7 +208,7 @@ describe("a copied project stays fresh", () => {
   interface PartStatus extends StatusJson {
     partitions?: { materialized: number; stale: number; missing: number };
   }
-  const codeVersions = async (d: string) => Object.fromEntries((await dagx(d, ["list", "--json"])).json<ListJson[]>().map((a) => [a.key, a.codeVersion]));
+  const codeVersions = async (d: string, cli: Cli = runDagx) => Object.fromEntries((await cli(d, ["list", "--json"])).json<ListJson[]>().map((a) => [a.key, a.codeVersion]));
   const copy = (from: string) => {
     const to = makeProject({}, "dagx-copy-[x=*]-");
     dirs.push(to);
@@ -224,8 +227,8 @@ describe("a copied project stays fresh", () => {
   test("cp -r + touch: status stays fresh, the outputs are hashed once and their mtimes recorded; a real content change is still drift", async () => {
     const dir = makeProject(COPY_FILES, "dagx-stale-");
     dirs.push(dir);
-    expect((await dagx(dir, ["materialize", "up+", "other", "--json"])).code).toBe(0);
-    expect((await dagx(dir, ["materialize", "per_day", "day_json", "--partitions", "2024-01-01..2024-01-10", "--json"])).code).toBe(0);
+    expect((await runDagx(dir, ["materialize", "up+", "other", "--json"])).code).toBe(0);
+    expect((await runDagx(dir, ["materialize", "per_day", "day_json", "--partitions", "2024-01-01..2024-01-10", "--json"])).code).toBe(0);
     const before = await codeVersions(dir);
 
     const copied = copy(dir);
@@ -264,7 +267,7 @@ describe("a copied project stays fresh", () => {
     const drift = (await statusJson(copied)).get("report")!;
     expect(drift.status).toBe("stale");
     expect(drift.causes[0]).toMatch(/^output file changed after its last recorded materialization/);
-    const r = await dagx(copied, ["materialize", "--stale", "--json"]);
+    const r = await runDagx(copied, ["materialize", "--stale", "--json"]);
     expect(r.json<RunJson>().steps.map((s) => [s.key, s.status])).toEqual([["report", "success"]]);
     expect((await statusJson(copied)).get("report")!.status).toBe("fresh");
   });
@@ -273,10 +276,10 @@ describe("a copied project stays fresh", () => {
     const dir = await fresh();
     const before = await codeVersions(dir);
     writeFileSync(join(dir, "helpers/label.ts"), `// the label of every row\nexport const label = (): string =>\n    "x"  ;   /* always */\n\n`);
-    expect(await codeVersions(dir)).toEqual(before);
-    expect(await statuses(dir)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
+    expect(await codeVersions(dir, dagx)).toEqual(before);
+    expect(await statuses(dir, dagx)).toEqual({ up: "fresh", down: "fresh", report: "fresh", other: "fresh" });
     writeFileSync(join(dir, "helpers/label.ts"), `export const label = (): string => "x" + "";\n`);
-    const st = await statusJson(dir);
+    const st = await statusJson(dir, dagx);
     expect(st.get("up")!.status).toBe("stale");
     expect(st.get("up")!.causes[0]).toMatch(/^code changed/);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { BUN, CLI, dagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { BUN, CLI, dagx, runDagx, makeProject, ok, removeProject } from "./helpers.ts";
 
 const dir = makeProject(
   {
@@ -13,7 +13,7 @@ export const never = asset(() => 1);
   "dagx-stdout-[=]*",
 );
 beforeAll(async () => {
-  ok(await dagx(dir, ["materialize", "orders+"]));
+  ok(await runDagx(dir, ["materialize", "orders+"]));
 });
 afterAll(() => removeProject(dir));
 
@@ -29,7 +29,7 @@ const lines = (text: string) => text.split("\n").filter((l) => l !== "");
 
 describe("results go to stdout", () => {
   test("dagx list prints its table on stdout (header + one line per asset) and the count on stderr", async () => {
-    const r = ok(await dagx(dir, ["list"]));
+    const r = ok(await runDagx(dir, ["list"]));
     expect(lines(r.stdout)).toHaveLength(4);
     expect(lines(r.stdout)[0]).toMatch(/^KEY\s+GROUP/);
     expect(r.stdout).toContain("revenue");
@@ -44,40 +44,40 @@ describe("results go to stdout", () => {
   });
 
   test("dagx status KEY prints the detail on stdout", async () => {
-    const r = ok(await dagx(dir, ["status", "orders"]));
+    const r = ok(await runDagx(dir, ["status", "orders"]));
     expect(r.stdout).toMatch(/^orders\s+fresh/);
     expect(r.stdout).toContain("code version");
   });
 
   test("dagx query prints its table on stdout and the row count on stderr", async () => {
-    const r = ok(await dagx(dir, ["query", "select id from orders order by id"]));
+    const r = ok(await runDagx(dir, ["query", "select id from orders order by id"]));
     expect(lines(r.stdout)).toEqual([expect.stringMatching(/^id/), "1", "2"]);
     expect(r.stderr).toContain("2 row(s)");
   });
 
   test("dagx runs, logs and lineage print their results on stdout", async () => {
-    const runs = ok(await dagx(dir, ["runs"]));
+    const runs = ok(await runDagx(dir, ["runs"]));
     expect(lines(runs.stdout)[0]).toMatch(/^RUN\s+STATUS/);
     expect(lines(runs.stdout)).toHaveLength(2);
-    const logs = ok(await dagx(dir, ["logs", "latest"]));
+    const logs = ok(await runDagx(dir, ["logs", "latest"]));
     expect(logs.stdout).toContain("step_success");
-    const lineage = ok(await dagx(dir, ["lineage", "orders"]));
+    const lineage = ok(await runDagx(dir, ["lineage", "orders"]));
     expect(lineage.stdout).toContain("● orders");
     expect(lineage.stdout).toContain("└── revenue");
     expect(lineage.stderr).toContain("2 asset(s), 1 edge(s)");
   });
 
   test("the dry-run plan and the run summary are results: stdout; step progress: stderr", async () => {
-    const plan = ok(await dagx(dir, ["materialize", "never", "--dry-run"]));
+    const plan = ok(await runDagx(dir, ["materialize", "never", "--dry-run"]));
     expect(plan.stdout).toContain("1. never");
-    const run = ok(await dagx(dir, ["materialize", "never"]));
+    const run = ok(await runDagx(dir, ["materialize", "never"]));
     expect(run.stdout).toMatch(/^✔ Run \S+ success · 1 materialized/);
     expect(run.stderr).toMatch(/✓ never/);
     expect(run.stdout).not.toContain("✓ never");
   });
 
   test("with --json stdout holds only the JSON; human text stays on stderr", async () => {
-    const r = ok(await dagx(dir, ["materialize", "never", "--json"]));
+    const r = ok(await runDagx(dir, ["materialize", "never", "--json"]));
     expect(r.json<{ status: string }>().status).toBe("success");
     expect(r.stderr).toContain("✔ Run");
   });

@@ -35,11 +35,14 @@ export function cliOutcome(fn: () => unknown): { code: number; text: string } {
     json: false,
     verbose: false,
     c: pc.createColors(false),
-    isTTY: false,
+    live: false,
+    columns: 120,
     say: (line = "") => lines.push(line),
     warn: (line) => lines.push(line),
     print: (line = "") => lines.push(line),
     data: (value) => lines.push(JSON.stringify(value)),
+    write: (text) => lines.push(text),
+    redraw: () => {},
   };
   try {
     fn();
