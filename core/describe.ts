@@ -11,6 +11,8 @@ export function describeValue(value: unknown): string {
 /** The type of a value user code returned, for messages: "a function", "a Map", "a bigint", "the number 5". */
 export function describeType(v: unknown): string {
   if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (Array.isArray(v)) return "an array";
   if (typeof v === "function") return "a function";
   if (typeof v === "symbol") return "a symbol";
   if (typeof v === "bigint") return "a bigint";

@@ -3,6 +3,7 @@
  * name into SQL), `ctx.sql.id(…)`, the one place a parameter value is shown to the user (so it
  * can be redacted later), and the error for a value that stands where SQL needs a name.
  */
+import { describeType } from "./describe.ts";
 import { DagxError } from "./errors.ts";
 import type { MisplacedParam } from "./_sql-scan.ts";
 
@@ -29,18 +30,10 @@ export function sqlIdentifier(parts: readonly unknown[]): SqlIdentifier {
   const fix = 'pass a column or table name as a string, e.g. ctx.sql.id("amount") or ctx.sql.id("schema", "table")';
   if (parts.length === 0) throw new DagxError("SQL", `Cannot make an identifier with ctx.sql.id(): no name was given: ${fix}`, { exitCode: 1 });
   parts.forEach((p, i) => {
-    const what = typeof p !== "string" ? `it is ${describeValue(p)}` : p === "" ? "it is empty" : p.includes("\0") ? "it contains a NUL character" : null;
+    const what = typeof p !== "string" ? `it is ${describeType(p)}` : p === "" ? "it is empty" : p.includes("\0") ? "it contains a NUL character" : null;
     if (what) throw new DagxError("SQL", `Cannot make an identifier with ctx.sql.id(): argument ${i + 1} is not a name: ${what}: ${fix}`, { exitCode: 1 });
   });
   return { [SQL_IDENT]: true, sql: (parts as string[]).map(quoteIdent).join(".") };
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (v === undefined) return "undefined";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return `a ${Object.getPrototypeOf(v)?.constructor?.name ?? "object"}`;
-  return `a ${typeof v} (${showParam(v)})`;
 }
 
 const MAX_SHOWN = 120;
@@ -58,10 +51,10 @@ export function showParam(v: unknown): string {
     try {
       return cut(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? String(x) : x)));
     } catch {
-      return describeValue(v);
+      return describeType(v);
     }
   }
-  return describeValue(v);
+  return describeType(v);
 }
 
 /** A compiled query and its parameters as shown with --verbose (values through showParam). */

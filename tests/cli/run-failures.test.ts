@@ -173,7 +173,7 @@ describe("a failing ctx.sql", () => {
       "ctx.sql failed at sql.asset.ts:9: the value 'amount' ($1) stands as an item of ORDER BY, where SQL needs a column: a bound value is a constant there, and ordering by a constant sorts nothing: write ${ctx.sql.id(name)} to insert a quoted column name",
     );
     expect(step(out, "picked").error).toStartWith("ctx.sql failed at sql.asset.ts:13: the value 'name' ($1) is a whole select item without a name");
-    expect(step(out, "bad_id").error).toStartWith("Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is a number (7)");
+    expect(step(out, "bad_id").error).toStartWith("Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is the number 7");
     expect(step(out, "bad_id").error).toContain("(at sql.asset.ts:18:");
     expect(step(out, "by_id").status).toBe("success");
     const rows = await runDagx(dir, ["query", "select * from by_id", "--json"]);

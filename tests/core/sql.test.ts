@@ -26,7 +26,7 @@ describe("ctx.sql.id()", () => {
   });
 
   test("a non-string, an empty name or no name is a clear error", () => {
-    expect(() => sql.id(42 as never)).toThrow('Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is a number (42): pass a column or table name as a string, e.g. ctx.sql.id("amount")');
+    expect(() => sql.id(42 as never)).toThrow('Cannot make an identifier with ctx.sql.id(): argument 1 is not a name: it is the number 42: pass a column or table name as a string, e.g. ctx.sql.id("amount")');
     expect(() => sql.id("s", undefined as never)).toThrow("argument 2 is not a name: it is undefined");
     expect(() => sql.id("")).toThrow("argument 1 is not a name: it is empty");
     expect(() => sql.id()).toThrow("no name was given");
