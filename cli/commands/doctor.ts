@@ -9,7 +9,7 @@ export default defineCommand({
   meta: {
     name: "doctor",
     description:
-      "Check the environment dagx runs in: platform and binary, DuckDB (loads, version, its cache folder), the project root, a writable .dagx, the state file (readable, schema version), free disk space. Changes nothing; imports no asset file. Exit 1 when a check fails.\n\nExamples:\n  dagx doctor\n  dagx doctor --json     (attach this to a bug report)",
+      "Check the environment dagx runs in: platform and binary, DuckDB (loads, version, its cache folder), the project root, a writable .dagx, the state file (readable, schema version), free disk space. Imports no asset file and changes nothing (a probe file in .dagx is created and removed). Exit 1 when a check fails.\n\nExamples:\n  dagx doctor\n  dagx doctor --json     (attach this to a bug report)",
   },
   args: { ...globalArgs },
   async run(cmd) {

@@ -56,7 +56,9 @@ describe("dagx doctor", () => {
     const dir = project(PLAIN);
     expect((await runDagx(dir, ["materialize"])).code).toBe(0);
     const { code, report, byName } = await doctor(dir);
-    expect([code, report.status]).toEqual([0, "ok"]);
+    expect(code).toBe(0);
+    // disk may warn on a machine with under 1 GiB free; everything else is ok (or skipped: no binary here)
+    expect(report.checks.filter((c) => c.name !== "disk" && c.status !== "ok").map((c) => [c.name, c.status])).toEqual([["duckdb cache", "skip"]]);
     expect(byName.project!.detail).toBe(`${dir} (the current folder)`);
     expect(byName[".dagx"]!.detail).toBe(`${join(dir, ".dagx")} is writable`);
     expect(byName.state!.detail).toMatch(new RegExp(`state\\.duckdb, [\\d.]+ [KM]iB, schema ${SCHEMA_VERSION}, 1 run$`));
@@ -65,7 +67,7 @@ describe("dagx doctor", () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^CHECK +STATUS +DETAIL\nplatform +ok +dagx /);
     expect(human.stdout).toContain(`project       ok      ${dir} (given with -C)`);
-    expect(human.stderr).toBe("6 ok, 0 warnings, 0 failed, 1 skipped\n");
+    expect(human.stderr).toMatch(/^[56] ok, [01] warnings?, 0 failed, 1 skipped\n$/);
   });
 
   test("state written by a newer dagx: fail, exit 1, the fix says to upgrade", async () => {
