@@ -10,7 +10,7 @@ import { reportError } from "./errors.ts";
 import { listenForInterrupts } from "./interrupt.ts";
 import { colorStreams, createOutput } from "./output.ts";
 import { processTerminal, type Terminal } from "./terminal.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionInfo, versionLine } from "./version.ts";
 
 type Loader = () => Promise<CommandDef>;
 const lazy = (load: () => Promise<{ default: CommandDef<any> }>): Loader => () => load().then((m) => m.default as CommandDef);
@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, Loader> = {
   sensors: lazy(() => import("./commands/sensors.ts")),
   dev: lazy(() => import("./commands/dev.ts")),
   gc: lazy(() => import("./commands/gc.ts")),
+  doctor: lazy(() => import("./commands/doctor.ts")),
   types: lazy(() => import("./commands/types.ts")),
 };
 
@@ -65,8 +66,10 @@ async function run(argv: string[], terminal: Terminal): Promise<number> {
       await printUsage(terminal, argv, argv.length === 0 ? "stderr" : "stdout", main);
       return argv.length === 0 ? 2 : 0;
     }
-    if (argv.length === 1 && argv[0] === "--version") {
-      terminal.stdout.write(`${VERSION}\n`);
+    if (argv.includes("--version") && argv.every((a) => a === "--version" || a === "--json")) {
+      // `dagx --version [--json]`: what a bug report needs first; no DuckDB load, so it stays fast
+      if (out.json) out.data(versionInfo());
+      else terminal.stdout.write(`${versionLine()}\n`);
       return 0;
     }
     if (!first || !(first in COMMANDS)) {

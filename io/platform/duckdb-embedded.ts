@@ -131,15 +131,32 @@ function extractTo(spec: EmbeddedDuckDBSpec, dir: string, shared: boolean): stri
   return materialize(dir, spec.addon);
 }
 
+/** Where this process loaded the embedded DuckDB from, and the folders it skipped (for `dagx doctor`). */
+export interface EmbeddedDuckDBLoad {
+  dir: string;
+  skipped: { dir: string; error: string }[];
+}
+
+let lastLoad: EmbeddedDuckDBLoad | null = null;
+
+/** The folder the embedded DuckDB was loaded from in this process; null before that, or when not compiled. */
+export function embeddedDuckDBLoad(): EmbeddedDuckDBLoad | null {
+  return lastLoad;
+}
+
 /** Run `use` on the addon path in the first cache folder where extracting and `use` both succeed. */
 function withFirstUsableDir<T>(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv, use: (addonPath: string) => T): T {
   const errors: string[] = [];
+  const skipped: EmbeddedDuckDBLoad["skipped"] = [];
   const dirs = duckdbCacheDirs(spec, env);
   for (const [i, dir] of dirs.entries()) {
     try {
-      return use(extractTo(spec, dir, i === dirs.length - 1)); // the last candidate is the shared tmp folder
+      const result = use(extractTo(spec, dir, i === dirs.length - 1)); // the last candidate is the shared tmp folder
+      lastLoad = { dir, skipped };
+      return result;
     } catch (err) {
       errors.push(`${dir}: ${(err as Error).message}`);
+      skipped.push({ dir, error: (err as Error).message });
     }
   }
   throw new Error(`dagx: cannot load the embedded DuckDB library:\n  ${errors.join("\n  ")}\nSet ${DUCKDB_DIR_ENV} to a writable folder.`);

@@ -6,3 +6,5 @@ export { slotKey } from "./_records.ts";
 export { createDuckDBStateStore } from "./duckdb-store.ts";
 export { createMemoryStateStore } from "./memory-store.ts";
 export { createStateWriter } from "./writer.ts";
+export { inspectStateFile } from "./inspect.ts";
+export type { StateFileInfo } from "./inspect.ts";

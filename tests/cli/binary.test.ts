@@ -1,11 +1,13 @@
 // The compiled dagx binary (scripts/build.ts, DuckDB embedded) run on a copy of examples/shop in a
 // temp folder outside the repo: no node_modules, no bun, no source tree next to it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { VERSION } from "../../cli/version.ts";
+import { DUCKDB_VERSION, dagxPlatform } from "../../io/platform/index.ts";
 import { DAGX_DTS } from "../../io/project/type-declarations.ts";
-import { buildBinary } from "../../scripts/build.ts";
+import { hostBinary } from "../support/binary.ts";
 import { REPO, dagx, removeProject } from "./helpers.ts";
 
 let tmp: string;
@@ -13,27 +15,10 @@ let bin: string;
 let project: string;
 let cache: string;
 
-/** Newest mtime of the sources a binary is built from. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ["cli", "core", "io", "scripts"]) walk(join(REPO, d));
-  newest = Math.max(newest, statSync(join(REPO, "package.json")).mtimeMs);
-  return newest;
-}
-
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "dagx-bin-"));
   // reuse dist/dagx when it is newer than every source file; otherwise build a fresh one here
-  const dist = join(REPO, "dist/dagx");
-  if (existsSync(dist) && statSync(dist).mtimeMs > newestSource()) bin = dist;
-  else bin = (await buildBinary({ outfile: join(tmp, "bin/dagx"), quiet: true })).outfile;
+  bin = await hostBinary(tmp);
   project = join(tmp, "shop");
   cpSync(join(REPO, "examples/shop"), project, { recursive: true, filter: (src) => !relative(join(REPO, "examples/shop"), src).startsWith(".dagx") });
   cache = join(tmp, "xdg-cache");
@@ -108,5 +93,26 @@ describe("compiled binary on examples/shop", () => {
     const written = readFileSync(join(project, ".dagx/types/dagx.d.ts"), "utf8");
     expect(written.endsWith(DAGX_DTS)).toBe(true);
     expect(DAGX_DTS.startsWith('declare module "dagx" {')).toBe(true);
+  }, 30_000);
+
+  test("--version names the version, platform, embedded DuckDB and Bun; --json as an object", async () => {
+    const r = await run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`dagx ${VERSION} (${dagxPlatform()}, DuckDB ${DUCKDB_VERSION}, Bun ${Bun.version})\n`);
+    const j = await run(["--version", "--json"]);
+    expect(j.json()).toEqual({ version: VERSION, platform: dagxPlatform(), duckdb: DUCKDB_VERSION, bun: Bun.version, compiled: true });
+  }, 30_000);
+
+  test("doctor: the embedded DuckDB loads from the cache folder it was extracted to", async () => {
+    const r = await run(["doctor", "--json"]);
+    expect(r.code).toBe(0);
+    const report = r.json<{ status: string; compiled: boolean; checks: { name: string; status: string; detail: string }[] }>();
+    expect(report.compiled).toBe(true);
+    const by = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(by.platform!.detail).toContain(`binary ${bin}`);
+    expect(by.duckdb!.status).toBe("ok");
+    expect(by.duckdb!.detail).toContain(`${DUCKDB_VERSION} (embedded, from ${join(cache, "dagx")}`);
+    expect(by["duckdb cache"]!.status).toBe("ok");
+    expect(by.state!.detail).toMatch(/schema \d+, \d+ runs?/);
   }, 30_000);
 });

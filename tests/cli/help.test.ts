@@ -28,10 +28,14 @@ describe("dagx --help", () => {
     expect(r.stderr).toContain("did you mean");
   });
 
-  test("--version prints the version", async () => {
+  test("--version prints the version, platform, DuckDB and Bun (from source here); --json an object", async () => {
     const r = await runDagx(tmpdir(), ["--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stdout).toMatch(/^dagx \d+\.\d+\.\d+ \((linux|darwin|windows)-(x64|arm64), DuckDB v\d+\.\d+\.\d+, Bun \d+\.\d+\.\d+, from source\)\n$/);
+    const j = await runDagx(tmpdir(), ["--json", "--version"]);
+    expect(j.code).toBe(0);
+    expect(Object.keys(j.json<object>())).toEqual(["version", "platform", "duckdb", "bun", "compiled"]);
+    expect(j.json<{ version: string }>().version).toBe(VERSION);
   });
 
   test("NO_COLOR output has no ANSI escapes", async () => {

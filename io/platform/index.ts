@@ -1,0 +1,9 @@
+/**
+ * The platform dagx runs on: runtime facts (platform, Bun, DuckDB version, compiled or not) and
+ * the embedded DuckDB library of the compiled binary (where it was extracted and loaded from).
+ * The only door into io/platform/ (scripts/build.ts embeds duckdb-embedded.ts by path).
+ */
+export { dagxCacheRoot, DUCKDB_DIR_ENV, embeddedDuckDBLoad } from "./duckdb-embedded.ts";
+export type { EmbeddedDuckDBLoad } from "./duckdb-embedded.ts";
+export { dagxOs, dagxPlatform, DUCKDB_VERSION, isCompiledBinary, RELEASE_PLATFORMS, runtimeInfo } from "./runtime.ts";
+export type { RuntimeInfo } from "./runtime.ts";
