@@ -1,19 +1,23 @@
 /**
- * Build `dist/dagx`: one self-contained executable (`bun build --compile`) with DuckDB embedded.
+ * Build dagx executables (`bun build --compile`) with DuckDB embedded.
  *
  *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-linux-x64]
+ *   bun scripts/build.ts --target all|<os>-<arch>[,…]   release binaries dist/dagx-<os>-<arch>[.exe] + dist/SHA256SUMS
  *
- * Defaults: entry `cli/main.ts`, outfile `dist/dagx`. See docs/binary.md.
+ * Defaults: entry `cli/main.ts`, outfile `dist/dagx` (this machine). See docs/binary.md.
  *
- * `@duckdb/node-bindings` normally `require()`s a platform package's `duckdb.node`, which links
- * `libduckdb.so` via RUNPATH `$ORIGIN`. A bundler plugin swaps that module for a generated one that
- * embeds both files and loads them through io/platform/duckdb-embedded.ts (copy to a cache folder once, then
- * `process.dlopen`).
+ * `@duckdb/node-bindings` normally `require()`s a platform package's `duckdb.node`, which finds
+ * `libduckdb.so|dylib` / `duckdb.dll` next to itself. A bundler plugin swaps that module for a
+ * generated one that embeds the files and loads them through io/platform/duckdb-embedded.ts (copy
+ * to a cache folder once, then `process.dlopen`). Other platforms' files come from
+ * scripts/build/duckdb-packages.ts; macOS gets only its own CPU's half of DuckDB's universal dylib.
  */
 import type { BunPlugin } from "bun";
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
+import { bindingsVersion, buildCacheRoot, duckdbPackageDir } from "./build/duckdb-packages.ts";
+import { CPU_TYPE, fatSlices, thinMachO } from "./build/macho.ts";
+import { buildReleases, parseReleaseTargets } from "./build/release.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
 const LOADER = path.join(ROOT, "io", "platform", "duckdb-embedded.ts");
@@ -72,26 +76,35 @@ export function duckdbPlatform(target?: string): string {
   return `${os === "windows" ? "win32" : os}-${arch === "aarch64" ? "arm64" : arch}${parts.includes("musl") ? "-musl" : ""}`;
 }
 
-/** Locate the DuckDB native files for a platform in node_modules and fingerprint them. */
+/**
+ * The DuckDB native files for a platform (installed, or fetched into the build cache) and their
+ * fingerprint. A universal macOS dylib is cut down to the target CPU's slice (−58 MB per binary).
+ */
 export function findDuckDBNative(target?: string): DuckDBNativeFiles {
-  const req = createRequire(path.join(ROOT, "package.json"));
-  const bindingsDir = path.dirname(req.resolve("@duckdb/node-bindings/package.json"));
-  const pkg = `@duckdb/node-bindings-${duckdbPlatform(target)}`;
-  let dir: string;
-  try {
-    dir = path.dirname(req.resolve(`${pkg}/package.json`, { paths: [bindingsDir, ROOT] }));
-  } catch {
-    throw new Error(`${pkg} is not installed (npm installs only the host's platform package; try \`npm install --force ${pkg}\`)`);
-  }
-  const version: string = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  const platform = duckdbPlatform(target);
+  const pkg = `@duckdb/node-bindings-${platform}`;
+  const version = bindingsVersion();
+  const dir = duckdbPackageDir(pkg, version);
   const names = fs.readdirSync(dir).filter((n) => NATIVE_EXT.test(n)).sort();
   const addonName = names.find((n) => n.endsWith(".node"));
   if (!addonName) throw new Error(`no .node addon in ${dir}`);
   const hasher = new Bun.CryptoHasher("sha256");
   const entry = (name: string) => {
-    const file = path.join(dir, name);
-    hasher.update(fs.readFileSync(file));
-    return { name, file, size: fs.statSync(file).size };
+    let file = path.join(dir, name);
+    let bytes: Uint8Array = fs.readFileSync(file);
+    if (platform.startsWith("darwin-") && fatSlices(bytes)) {
+      const cpu = platform.endsWith("arm64") ? CPU_TYPE.arm64 : CPU_TYPE.x64;
+      const thin = thinMachO(bytes, cpu);
+      file = path.join(buildCacheRoot(), "thin", `${version}-${platform}`, name);
+      if (!fs.existsSync(file) || fs.statSync(file).size !== thin.length) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(`${file}.tmp`, thin);
+        fs.renameSync(`${file}.tmp`, file);
+      }
+      bytes = thin;
+    }
+    hasher.update(bytes);
+    return { name, file, size: bytes.length };
   };
   const addon = entry(addonName);
   const libs = names.filter((n) => n !== addonName).map(entry);
@@ -171,16 +184,26 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
   return { outfile, size, ms, duckdb: native };
 }
 
-function parseArgs(argv: string[]): BuildOptions {
-  const opts: BuildOptions = {};
+function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: string } {
+  const opts: BuildOptions & { release?: string[]; dist?: string } = {};
   const positional: string[] = [];
-  for (const a of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
     if (a === "--no-minify") opts.minify = false;
     else if (a === "--no-bytecode") opts.bytecode = false;
     else if (a === "--no-sourcemap") opts.sourcemap = false;
-    else if (a.startsWith("--target=")) opts.target = a.slice("--target=".length) as Bun.Build.CompileTarget;
+    else if (a === "--dist") opts.dist = path.resolve(argv[++i] ?? ".");
+    else if (a === "--target" || a.startsWith("--target=")) {
+      const value = a === "--target" ? argv[++i] : a.slice("--target=".length);
+      if (!value) throw new Error("--target needs a value: all, a platform (darwin-arm64, linux-x64…) or a Bun target (bun-linux-x64)");
+      if (value.startsWith("bun-")) opts.target = value as Bun.Build.CompileTarget;
+      else opts.release = parseReleaseTargets(value);
+    }
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-<os>-<arch>]");
+      console.log(
+        "usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-<os>-<arch>]\n" +
+          "       bun scripts/build.ts --target all|<os>-<arch>[,<os>-<arch>…] [--dist dir]   (release binaries + SHA256SUMS)",
+      );
       process.exit(0);
     } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else positional.push(a);
@@ -193,7 +216,9 @@ function parseArgs(argv: string[]): BuildOptions {
 
 if (import.meta.main) {
   try {
-    await buildBinary(parseArgs(process.argv.slice(2)));
+    const { release, dist, ...opts } = parseArgs(process.argv.slice(2));
+    if (release) await buildReleases(release, { ...opts, dist });
+    else await buildBinary(opts);
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
