@@ -16,7 +16,8 @@ import type { BunPlugin } from "bun";
 import fs from "node:fs";
 import path from "node:path";
 import { bindingsVersion, buildCacheRoot, duckdbPackageDir } from "./build/duckdb-packages.ts";
-import { CPU_TYPE, fatSlices, thinMachO } from "./build/macho.ts";
+import { CPU_TYPE, fatSlices, thinMachO, verifyCodeSignature } from "./build/macho.ts";
+import { adhocSign } from "./build/macho-sign.ts";
 import { buildReleases, parseReleaseTargets } from "./build/release.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
@@ -47,6 +48,8 @@ export interface BuildResult {
   /** Wall time of the build in ms. */
   ms: number;
   duckdb: DuckDBNativeFiles;
+  /** macOS targets: the code signature Bun left was invalid and the build re-signed it (ad hoc). */
+  resigned?: boolean;
 }
 
 export interface DuckDBNativeFiles {
@@ -175,13 +178,31 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
     if (o.kind === "sourcemap" && path.resolve(o.path) !== outfile) fs.rmSync(o.path, { force: true });
   }
   fs.rmSync(`${outfile}.map`, { force: true });
+  const resigned = opts.target?.includes("darwin") ? ensureValidSignature(outfile) : undefined;
   const size = fs.statSync(outfile).size;
   const ms = Math.round(performance.now() - t0);
   if (!opts.quiet) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    console.log(`built ${path.relative(process.cwd(), outfile) || outfile} (${mb(size)}, DuckDB ${native.version} ${native.hash}, ${ms} ms)`);
+    const note = resigned ? ", re-signed ad hoc" : "";
+    console.log(`built ${path.relative(process.cwd(), outfile) || outfile} (${mb(size)}, DuckDB ${native.version} ${native.hash}${note}, ${ms} ms)`);
   }
-  return { outfile, size, ms, duckdb: native };
+  return { outfile, size, ms, duckdb: native, ...(resigned === undefined ? {} : { resigned }) };
+}
+
+/**
+ * A macOS binary must carry a valid signature (Apple silicon kills it at launch otherwise). Bun
+ * re-signs its arm64 output but leaves darwin-x64 with the Bun release's now-invalid signature:
+ * re-sign ad hoc when the check fails. Returns whether it re-signed; throws if still invalid.
+ */
+function ensureValidSignature(file: string): boolean {
+  const before = verifyCodeSignature(new Uint8Array(fs.readFileSync(file)));
+  if (before.ok) return false;
+  const signed = adhocSign(new Uint8Array(fs.readFileSync(file)), "dagx");
+  const after = verifyCodeSignature(signed);
+  if (!after.ok) throw new Error(`${file}: the code signature is still invalid after re-signing: ${after.problems.join("; ")}`);
+  fs.writeFileSync(`${file}.tmp`, signed, { mode: 0o755 });
+  fs.renameSync(`${file}.tmp`, file);
+  return true;
 }
 
 function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: string } {
