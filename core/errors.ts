@@ -21,7 +21,8 @@ export type DagxErrorCode =
   | "USAGE"
   | "NOT_FOUND"
   | "OUTPUT_WRITE"
-  | "SQL";
+  | "SQL"
+  | "PLATFORM";
 
 export class DagxError extends Error {
   readonly code: DagxErrorCode;

@@ -18,6 +18,8 @@ import path from "node:path";
 import { bindingsVersion, buildCacheRoot, duckdbPackageDir } from "./build/duckdb-packages.ts";
 import { CPU_TYPE, fatSlices, thinMachO, verifyCodeSignature } from "./build/macho.ts";
 import { adhocSign } from "./build/macho-sign.ts";
+import { maxGlibcVersion } from "./build/binfmt.ts";
+import { downloadUrl, TARGETS } from "./npm/platforms.cjs";
 import { buildReleases, parseReleaseTargets } from "./build/release.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
@@ -60,6 +62,8 @@ export interface DuckDBNativeFiles {
   hash: string;
   addon: { name: string; file: string; size: number };
   libs: { name: string; file: string; size: number }[];
+  /** Linux: the highest glibc symbol version the native files need (`2.25`). */
+  minGlibc?: string;
 }
 
 /** `linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`… for a compile target or this machine. */
@@ -92,6 +96,7 @@ export function findDuckDBNative(target?: string): DuckDBNativeFiles {
   const addonName = names.find((n) => n.endsWith(".node"));
   if (!addonName) throw new Error(`no .node addon in ${dir}`);
   const hasher = new Bun.CryptoHasher("sha256");
+  const glibc: string[] = [];
   const entry = (name: string) => {
     let file = path.join(dir, name);
     let bytes: Uint8Array = fs.readFileSync(file);
@@ -107,11 +112,20 @@ export function findDuckDBNative(target?: string): DuckDBNativeFiles {
       bytes = thin;
     }
     hasher.update(bytes);
+    if (platform.startsWith("linux-")) glibc.push(maxGlibcVersion(bytes) ?? "0");
     return { name, file, size: bytes.length };
   };
   const addon = entry(addonName);
   const libs = names.filter((n) => n !== addonName).map(entry);
-  return { pkg, version, hash: hasher.digest("hex").slice(0, 10), addon, libs };
+  const minGlibc = glibc.sort((a, b) => Bun.semver.order(semverish(a), semverish(b))).at(-1);
+  return { pkg, version, hash: hasher.digest("hex").slice(0, 10), addon, libs, ...(minGlibc && minGlibc !== "0" ? { minGlibc } : {}) };
+}
+
+const semverish = (v: string) => (v.split(".").length === 2 ? `${v}.0` : v);
+
+/** dagx's version (package.json), for the download URLs the binary names when DuckDB cannot load. */
+function dagxVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
 }
 
 /** Generated replacement for `@duckdb/node-bindings` (ESM; node-api's `__importDefault` picks `default`). */
@@ -127,10 +141,18 @@ export function embeddedBindingsSource(native: DuckDBNativeFiles): string {
     `  hash: ${JSON.stringify(native.hash)},`,
     `  addon: ${spec(native.addon, 0)},`,
     `  libs: [${native.libs.map((l, i) => spec(l, i + 1)).join(", ")}],`,
+    `  platform: ${JSON.stringify(duckdbPlatformName(native.pkg))},`,
+    ...(native.minGlibc ? [`  minGlibc: ${JSON.stringify(native.minGlibc)},`] : []),
+    `  downloads: ${JSON.stringify(Object.fromEntries(TARGETS.map((t) => [t.platform, downloadUrl(dagxVersion(), t)])))},`,
     `});`,
     `export default binding;`,
     "",
   ].join("\n");
+}
+
+/** `@duckdb/node-bindings-win32-x64` -> `windows-x64` (release names). */
+function duckdbPlatformName(pkg: string): string {
+  return pkg.replace("@duckdb/node-bindings-", "").replace(/^win32-/, "windows-");
 }
 
 /** Bundler plugin: `@duckdb/node-bindings` -> embedded native files + io/platform/duckdb-embedded.ts. */

@@ -2,16 +2,24 @@
  * Runtime half of the DuckDB embedding used by `scripts/build.ts` (compiled binary only).
  *
  * The build plugin replaces `@duckdb/node-bindings` with a tiny generated module that embeds the
- * platform files (`duckdb.node` + `libduckdb.so`) with `import … with { type: "file" }` and calls
- * {@link loadEmbeddedDuckDB}. The native files live in Bun's read-only `$bunfs`, which `dlopen`
- * cannot read, and `duckdb.node` finds `libduckdb.so` through RUNPATH `$ORIGIN`, so both are copied
- * side by side into a cache folder once, then the addon is loaded with `process.dlopen`.
+ * platform files with `import … with { type: "file" }` and calls {@link loadEmbeddedDuckDB}. The
+ * native files live in Bun's read-only `$bunfs`, which `dlopen` cannot read, so they are copied
+ * side by side into a cache folder once, then the addon is loaded with `process.dlopen`. Each
+ * platform's addon finds its library next to itself, under its original file name:
+ * - Linux: `duckdb.node` needs `libduckdb.so` through RUNPATH `$ORIGIN`;
+ * - macOS: `@rpath/libduckdb.dylib` with LC_RPATH `@loader_path` (both files carry their own
+ *   signatures; the build embeds only the target CPU's slice of DuckDB's universal dylib);
+ * - Windows: `duckdb.node` imports `duckdb.dll`. There is no RUNPATH: Bun's `process.dlopen` calls
+ *   `LoadLibraryExW(path, LOAD_WITH_ALTERED_SEARCH_PATH)`, which searches the addon's own folder
+ *   first, given an absolute path with backslashes (`path.resolve` on Windows gives one).
+ * When no folder works, {@link DuckDBLoadError} explains why (io/platform/duckdb-load-error.ts).
  *
  * Nothing here is imported by the normal `bun cli/main.ts` path.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DuckDBLoadError } from "./duckdb-load-error.ts";
 
 export interface EmbeddedNativeFile {
   /** File name in the cache folder (the original name: the addon's RUNPATH lookup depends on it). */
@@ -31,15 +39,22 @@ export interface EmbeddedDuckDBSpec {
   addon: EmbeddedNativeFile;
   /** Shared libraries the addon links to; written before the addon. */
   libs: EmbeddedNativeFile[];
+  /** Release platform of this build (`linux-x64`…), for the error when loading fails. */
+  platform?: string;
+  /** Lowest glibc the embedded library needs (Linux builds), measured by the build. */
+  minGlibc?: string;
+  /** Release download per platform, for the error when loading fails. */
+  downloads?: Record<string, string>;
 }
 
 /** Env var that overrides the folder the native files are extracted to (used as is). */
 export const DUCKDB_DIR_ENV = "DAGX_DUCKDB_DIR";
 
-/** `$XDG_CACHE_HOME/dagx`, else `~/.cache/dagx`; null when no usable home. */
-export function dagxCacheRoot(env: NodeJS.ProcessEnv = process.env): string | null {
+/** `$XDG_CACHE_HOME/dagx`, else `%LOCALAPPDATA%\\dagx` on Windows, else `~/.cache/dagx`; null when no usable home. */
+export function dagxCacheRoot(env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): string | null {
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "dagx");
+  if (platform === "win32" && env.LOCALAPPDATA && path.isAbsolute(env.LOCALAPPDATA)) return path.join(env.LOCALAPPDATA, "dagx");
   let home = env.HOME;
   if (!home) {
     try {
@@ -146,7 +161,6 @@ export function embeddedDuckDBLoad(): EmbeddedDuckDBLoad | null {
 
 /** Run `use` on the addon path in the first cache folder where extracting and `use` both succeed. */
 function withFirstUsableDir<T>(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv, use: (addonPath: string) => T): T {
-  const errors: string[] = [];
   const skipped: EmbeddedDuckDBLoad["skipped"] = [];
   const dirs = duckdbCacheDirs(spec, env);
   for (const [i, dir] of dirs.entries()) {
@@ -155,11 +169,25 @@ function withFirstUsableDir<T>(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv,
       lastLoad = { dir, skipped };
       return result;
     } catch (err) {
-      errors.push(`${dir}: ${(err as Error).message}`);
       skipped.push({ dir, error: (err as Error).message });
     }
   }
-  throw new Error(`dagx: cannot load the embedded DuckDB library:\n  ${errors.join("\n  ")}\nSet ${DUCKDB_DIR_ENV} to a writable folder.`);
+  throw new DuckDBLoadError({
+    platform: spec.platform ?? `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`,
+    host: `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`,
+    ...libc(),
+    minGlibc: spec.minGlibc,
+    attempts: skipped,
+    downloads: spec.downloads,
+  });
+}
+
+/** glibc version of this process, or musl (Linux without glibc). */
+function libc(): { glibc: string | null; musl: boolean } {
+  if (process.platform !== "linux") return { glibc: null, musl: false };
+  const report = (process as { report?: { getReport?: () => { header?: { glibcVersionRuntime?: string } } } }).report?.getReport?.();
+  const glibc = report?.header?.glibcVersionRuntime ?? null;
+  return { glibc, musl: !glibc };
 }
 
 /** Extract the native files (if needed) into the first usable cache folder; returns the addon path. */
