@@ -6,7 +6,7 @@ import { buildBinary } from "../../scripts/build.ts";
 const REPO = join(import.meta.dir, "../..");
 
 /** Newest mtime of the sources a binary is built from. */
-function newestSource(): number {
+export function newestSource(): number {
   let newest = 0;
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
