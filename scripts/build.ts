@@ -10,7 +10,8 @@
  * `libduckdb.so|dylib` / `duckdb.dll` next to itself. A bundler plugin swaps that module for a
  * generated one that embeds the files and loads them through io/platform/duckdb-embedded.ts (copy
  * to a cache folder once, then `process.dlopen`). Other platforms' files come from
- * scripts/build/duckdb-packages.ts; macOS gets only its own CPU's half of DuckDB's universal dylib.
+ * scripts/build/duckdb-packages.ts; macOS gets only its own CPU's half of DuckDB's universal dylib,
+ * Linux a libduckdb.so without its static symbol table.
  */
 import type { BunPlugin } from "bun";
 import fs from "node:fs";
@@ -19,6 +20,7 @@ import { bindingsVersion, buildCacheRoot, duckdbPackageDir } from "./build/duckd
 import { CPU_TYPE, fatSlices, thinMachO, verifyCodeSignature } from "./build/macho.ts";
 import { adhocSign } from "./build/macho-sign.ts";
 import { maxGlibcVersion } from "./build/binfmt.ts";
+import { stripSymbolTable } from "./build/elf-strip.ts";
 import { downloadUrl, TARGETS } from "./npm/platforms.cjs";
 import { buildReleases, parseReleaseTargets } from "./build/release.ts";
 
@@ -85,7 +87,8 @@ export function duckdbPlatform(target?: string): string {
 
 /**
  * The DuckDB native files for a platform (installed, or fetched into the build cache) and their
- * fingerprint. A universal macOS dylib is cut down to the target CPU's slice (−58 MB per binary).
+ * fingerprint. A universal macOS dylib is cut down to the target CPU's slice (−56 MiB per binary),
+ * and Linux's unstripped libduckdb.so loses its static symbol table (−10 MiB); see docs/binary.md.
  */
 export function findDuckDBNative(target?: string): DuckDBNativeFiles {
   const platform = duckdbPlatform(target);
@@ -100,16 +103,22 @@ export function findDuckDBNative(target?: string): DuckDBNativeFiles {
   const entry = (name: string) => {
     let file = path.join(dir, name);
     let bytes: Uint8Array = fs.readFileSync(file);
+    let prepared: Uint8Array | null = null;
     if (platform.startsWith("darwin-") && fatSlices(bytes)) {
-      const cpu = platform.endsWith("arm64") ? CPU_TYPE.arm64 : CPU_TYPE.x64;
-      const thin = thinMachO(bytes, cpu);
-      file = path.join(buildCacheRoot(), "thin", `${version}-${platform}`, name);
-      if (!fs.existsSync(file) || fs.statSync(file).size !== thin.length) {
+      prepared = thinMachO(bytes, platform.endsWith("arm64") ? CPU_TYPE.arm64 : CPU_TYPE.x64);
+    } else if (platform.startsWith("linux-") && /^lib.*\.so/.test(name)) {
+      const stripped = stripSymbolTable(bytes);
+      if (stripped.saved > 0) prepared = stripped.bytes;
+    }
+    if (prepared) {
+      // the smaller file, made once per version and platform, beside the fetched packages
+      file = path.join(buildCacheRoot(), "prepared", `${version}-${platform}`, name);
+      if (!fs.existsSync(file) || fs.statSync(file).size !== prepared.length) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(`${file}.tmp`, thin);
+        fs.writeFileSync(`${file}.tmp`, prepared);
         fs.renameSync(`${file}.tmp`, file);
       }
-      bytes = thin;
+      bytes = prepared;
     }
     hasher.update(bytes);
     if (platform.startsWith("linux-")) glibc.push(maxGlibcVersion(bytes) ?? "0");
