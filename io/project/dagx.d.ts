@@ -1610,7 +1610,7 @@ declare module "dagx" {
    * Error classes. Every error a user can cause is a `DagxError` with a stable `code`;
    * the CLI prints its message without a stack (unless --verbose) and exits with `exitCode`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "OUTPUT_WRITE" | "SQL";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "OUTPUT_WRITE" | "SQL" | "PLATFORM";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
