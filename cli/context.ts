@@ -5,7 +5,7 @@
  */
 import type { StateStore } from "../core/state-store.ts";
 import { createDuckDBStateStore } from "../io/state/index.ts";
-import { loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { adoptCodeVersions, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
@@ -54,6 +54,8 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
   reportLoadErrors(base.out, project.graph.errors);
   const store = createDuckDBStateStore(project.storage.statePath);
   try {
+    const adopted = await adoptCodeVersions(project, store, base.now());
+    if (adopted) base.out.say(`Code versions: ${adopted} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`);
     return (await fn({ ...base, project, store })) ?? 0;
   } finally {
     await store.close();

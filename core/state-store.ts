@@ -18,6 +18,7 @@ import type {
   BackfillPartitionRecord,
   BackfillRecord,
   CheckResult,
+  CodeVersionAdoption,
   ColumnSchema,
   EventRecord,
   FailureRecord,
@@ -152,6 +153,15 @@ export interface CrossCuttingStore {
    * delete nothing (the counts are what the real call would remove).
    */
   gc(before: number, options?: { dryRun?: boolean }): Promise<GcCounts>;
+  /**
+   * Move the state to code-version `scheme` (one transaction, once per state): unless it is there
+   * already, each latest materialization whose code version is one of an asset's `legacy` versions
+   * takes its `codeVersion` (recorded in `code_version_adoptions`; history rows keep theirs), every
+   * other one stays as it is (a real code change), and the scheme is recorded. `candidates` is called
+   * only when there is work. Returns how many latest rows were adopted, or null when the state was
+   * at `scheme` already.
+   */
+  adoptCodeVersions(scheme: number, candidates: () => readonly CodeVersionAdoption[], now: number): Promise<number | null>;
   /** Wait for started calls; later calls of every part reject with StateStoreError. */
   close(): Promise<void>;
 }

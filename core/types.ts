@@ -222,6 +222,16 @@ export interface GcCounts {
   backfills: number;
 }
 
+/**
+ * One asset's code version now, and what an older code-version scheme computed for the same code
+ * (io/project/code-version.ts): latest materializations recorded with one of `legacy` are of this code.
+ */
+export interface CodeVersionAdoption {
+  assetKey: string;
+  codeVersion: string;
+  legacy: readonly string[];
+}
+
 /** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
 export type InstigatorKind = "schedule" | "sensor" | "automation";
 

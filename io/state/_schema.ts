@@ -213,6 +213,20 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "ALTER TABLE run_requests ADD COLUMN tags VARCHAR",
     "ALTER TABLE run_requests ADD COLUMN as_of BIGINT",
   ],
+  // 7: the code-version scheme of the recorded code versions (none recorded: scheme 1, every build
+  // before 0.1.0, which hashed Bun's printing of functions), and which latest materializations a
+  // newer scheme adopted because the code was the same (io/state/_code-versions.ts).
+  [
+    `CREATE TABLE code_version_scheme (
+      scheme INTEGER NOT NULL,
+      applied_at BIGINT NOT NULL)`,
+    `CREATE TABLE code_version_adoptions (
+      asset_key VARCHAR NOT NULL,
+      from_version VARCHAR NOT NULL,
+      to_version VARCHAR NOT NULL,
+      partitions BIGINT NOT NULL,
+      adopted_at BIGINT NOT NULL)`,
+  ],
 ];
 
 /** The schema version this build writes. */
