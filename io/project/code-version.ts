@@ -1,5 +1,5 @@
 /**
- * Automatic code versions (scheme 2, dagx 0.1.0): a hash of source text as the user wrote it, so
+ * Automatic code versions (scheme 2, state schema 7 on): a hash of source text as the user wrote it, so
  * that no upgrade of dagx or of Bun changes them. What is hashed, for an asset without `codeVersion`:
  * - the text of its `asset(…)` call — callee, options and function, up to the matching `)` — cut
  *   from the file at the call's position, in normal form (io/project/_source-text.ts: comments and
@@ -11,7 +11,7 @@
  * When the call cannot be cut out (no call site, an unreadable file, a text that does not parse),
  * the whole file's normal form stands in: more edits count, none is missed.
  *
- * Scheme 1 (every dagx before 0.1.0) hashed `fn.toString()` — Bun's printing of the function, which
+ * Scheme 1 (every build up to state schema 6, 0.1.0 included) hashed `fn.toString()` — Bun's printing of the function, which
  * a Bun upgrade changes — and the imports' transpiled (or, before, raw) text. `legacy()` computes
  * it for today's code, so state recorded under it can be adopted (io/state `adoptCodeVersions`).
  */
@@ -112,7 +112,7 @@ export function createCodeVersioner(): CodeVersioner {
     if (r.def.options.codeVersion !== undefined) return [];
     const fn = r.def.fn.toString();
     const imports = closureOf(r.file);
-    // 1968f57..0.1.0: transpiled text, paths relative to the asset file; before: raw text, absolute paths
+    // 1968f57 on: transpiled text, paths relative to the asset file; before: raw text, absolute paths
     const transpiled = hashText(imports.map(([f, text]) => `${relative(dirname(r.file), f)}\0${hashText(transpile(text))}`).sort().join("\n"));
     const raw = hashText(imports.map(([f, text]) => `${f}\0${hashText(text)}`).sort().join("\n"));
     return [...new Set([transpiled, raw].map((h) => hashText(`${fn}\0${shapeOf(r)}\0${h}`).slice(0, 12)))];

@@ -27,7 +27,7 @@ export interface Project {
   /** The IO managers outputs go through: built-ins, declared, inline. */
   ioManagers: IOManagers;
   loadMs: number;
-  /** Every asset's code version with what the code-version scheme before 0.1.0 computed for the same code (for `adoptCodeVersions`). */
+  /** Every asset's code version with what code-version scheme 1 (up to state schema 6) computed for the same code (for `adoptCodeVersions`). */
   codeVersionCandidates(): CodeVersionAdoption[];
 }
 

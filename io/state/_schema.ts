@@ -214,7 +214,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "ALTER TABLE run_requests ADD COLUMN as_of BIGINT",
   ],
   // 7: the code-version scheme of the recorded code versions (none recorded: scheme 1, every build
-  // before 0.1.0, which hashed Bun's printing of functions), and which latest materializations a
+  // up to schema 6, which hashed Bun's printing of functions), and which latest materializations a
   // newer scheme adopted because the code was the same (io/state/_code-versions.ts).
   [
     `CREATE TABLE code_version_scheme (

@@ -47,7 +47,7 @@ describe("code versions", () => {
     // another Bun, another minifier: the same source printed differently
     Object.defineProperty(a.fn, "toString", { value: () => "function(c){return c.x+1}" });
     expect(createCodeVersioner()({ file, exportName: "a", def: a })).toBe(before);
-    // while the scheme before 0.1.0 did depend on it (what adoption recomputes)
+    // while scheme 1 did depend on it (what adoption recomputes)
     expect(createCodeVersioner().legacy({ file, exportName: "a", def: a })).not.toContain(before);
   });
 
