@@ -12,14 +12,20 @@
  * wrote and counts.
  */
 
-const WORD = /[A-Za-z0-9_$\u0080-\uffff]/;
+/** An identifier character: ASCII letters, digits, `_`, `$`, and anything beyond ASCII. */
+function isWord(ch: string | undefined): boolean {
+  if (ch === undefined) return false;
+  const c = ch.charCodeAt(0);
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
+}
 /** After these (or at the start), a `/` begins a regular expression, not a division. */
 const BEFORE_REGEX = new Set([..."(,=:[!&|?{};+-*%<>~^"]);
 const KEYWORDS_BEFORE_REGEX = /(?:^|[^A-Za-z0-9_$])(?:return|typeof|case|in|of|do|else|void|yield|await|throw|delete|instanceof)$/;
 
 /** One pass over `text` from `start`: the normal form, and the offset where it stopped. */
-function scan(text: string, start: number, stopAtClose: boolean): { out: string; end: number } | null {
+function scan(text: string, start: number, stopAtClose: boolean): { out: string; end: number; slash: boolean } | null {
   let out = "";
+  let slash = false; // a `/` in code: regular expression or division, told apart by what precedes it
   let pendingSpace = false;
   let depth = 0; // ( [ { nesting, for stopAtClose
   const templates: number[] = []; // brace depth at each open `${`
@@ -30,7 +36,7 @@ function scan(text: string, start: number, stopAtClose: boolean): { out: string;
       const a = out[out.length - 1]!;
       const b = s[0]!;
       // a line break decides automatic semicolons between two words (`return` then a value) and before `++`/`--`
-      if ((WORD.test(a) && WORD.test(b)) || (a === b && "+-/".includes(a)) || (pendingNewline && twice)) out += pendingNewline ? "\n" : " ";
+      if ((isWord(a) && isWord(b)) || (a === b && "+-/".includes(a)) || (pendingNewline && twice)) out += pendingNewline ? "\n" : " ";
     }
     pendingSpace = false;
     pendingNewline = false;
@@ -87,6 +93,7 @@ function scan(text: string, start: number, stopAtClose: boolean): { out: string;
       emit("}");
       if (!templateBody()) return null;
     } else if (c === "/" && (out.length === 0 || BEFORE_REGEX.has(out[out.length - 1]!) || KEYWORDS_BEFORE_REGEX.test(out.slice(-12)))) {
+      slash = true;
       const from = i++;
       let inClass = false;
       while (i < n && text[i] !== "\n" && (inClass || text[i] !== "/")) {
@@ -97,7 +104,11 @@ function scan(text: string, start: number, stopAtClose: boolean): { out: string;
       }
       if (text[i] !== "/") return null;
       i++;
-      while (i < n && WORD.test(text[i]!)) i++;
+      while (i < n && isWord(text[i])) i++;
+      emit(text.slice(from, i));
+    } else if (isWord(c)) {
+      const from = i++;
+      while (i < n && isWord(text[i])) i++;
       emit(text.slice(from, i));
     } else {
       if (c === "{") braces++;
@@ -109,10 +120,11 @@ function scan(text: string, start: number, stopAtClose: boolean): { out: string;
       }
       emit(c, (c === "+" || c === "-") && next === c);
       i++;
-      if (stopAtClose && depth === 0 && c === ")") return { out, end: i };
+      if (c === "/") slash = true;
+      if (stopAtClose && depth === 0 && c === ")") return { out, end: i, slash };
     }
   }
-  return stopAtClose ? null : { out, end: i };
+  return stopAtClose ? null : { out, end: i, slash };
 }
 
 /** `text` in normal form (see the file comment); the text itself when it cannot be tokenized (an unterminated string or comment). */
@@ -123,8 +135,10 @@ export function normalizeSource(text: string): string {
 /**
  * The call that starts at 1-based `line`:`column` of `text` — callee, optional type arguments,
  * and arguments up to the matching `)` — as written and in normal form, or null when no call starts there.
+ * `slash`: the call holds a `/` in code, where a misread (regular expression or division) could
+ * misplace the end; the caller then checks that the cut parses.
  */
-export function callText(text: string, line: number, column: number): { raw: string; normal: string } | null {
+export function callText(text: string, line: number, column: number): { raw: string; normal: string; slash: boolean } | null {
   let offset = 0;
   for (let l = 1; l < line; l++) {
     offset = text.indexOf("\n", offset) + 1;
@@ -147,5 +161,5 @@ export function callText(text: string, line: number, column: number): { raw: str
   if (text[i] !== "(") return null;
   const call = scan(text, i, true);
   if (!call) return null;
-  return { raw: text.slice(offset, call.end), normal: normalizeSource(text.slice(offset, i)) + call.out };
+  return { raw: text.slice(offset, call.end), normal: normalizeSource(text.slice(offset, i)) + call.out, slash: call.slash };
 }

@@ -95,7 +95,7 @@ export function createCodeVersioner(): CodeVersioner {
     const site = callSiteOf(r.def);
     const text = site ? read(site.file) : null;
     const call = site && text !== null ? callText(text, site.line, site.column) : null;
-    if (call !== null && parses(call.raw)) return `call\0${call.normal}`;
+    if (call !== null && (!call.slash || parses(call.raw))) return `call\0${call.normal}`;
     return `file\0${normalizeSource(read(site?.file ?? r.file) ?? "")}`;
   };
 
@@ -148,7 +148,7 @@ function transpile(text: string): string {
   }
 }
 
-/** A check that the cut-out call is a whole expression (the cut is by brackets; this guards its edge cases). */
+/** A check that the cut-out call is a whole expression: the cut is by brackets, and a `/` (regular expression or division?) is where it could go wrong. */
 function parses(call: string): boolean {
   try {
     transpiler.transformSync(`export default ${call};`);

@@ -99,6 +99,20 @@ export const b = asset(() => [ { x: 2 } ]);
     writeFileSync(file, "export const a = 1;\nexport const other = 2;\n");
     expect(createCodeVersioner()({ file, exportName: "a", def })).not.toBe(base);
   });
+
+  test("a call whose end a `/` could misplace is checked by parsing, and versioned by its whole file when the cut does not parse", async () => {
+    // `x++ / (y / 2 + (1))` reads as a regular expression `/ (y /` to the bracket cut, which then ends one `)` early
+    const file = (extra: string) => ({
+      "a.asset.ts": `import { asset } from "DAGX";\nlet x = 1, y = 2;\nexport const a = asset(() => x++ / (y / 2 + (1)), ${extra});\nexport const b = asset(() => 1);\n`,
+    });
+    expect(callText(`asset(() => x++ / (y / 2 + (1)), 1)`, 1, 1)).toMatchObject({ raw: "asset(() => x++ / (y / 2 + (1))", slash: true });
+    const base = await versions(file("{}"));
+    expect(base.a).toMatch(/^[0-9a-f]{12}$/);
+    // whole file: an edit of b's call changes a too (more edits count, none is missed)
+    const other = await versions({ "a.asset.ts": file("{}")["a.asset.ts"].replace("() => 1)", "() => 2)") });
+    expect(other.a).not.toBe(base.a);
+    expect(other.b).not.toBe(base.b);
+  });
 });
 
 describe("normal form", () => {
@@ -113,7 +127,8 @@ describe("normal form", () => {
 
   test("callText cuts the call from its callee to the matching parenthesis", () => {
     const text = `export const x = asset<{ a: 1 }>(\n  { k: ")" },\n  () => f(/\\(/),\n); const y = 2;\n`;
-    expect(callText(text, 1, 18)).toEqual({ raw: `asset<{ a: 1 }>(\n  { k: ")" },\n  () => f(/\\(/),\n)`, normal: `asset<{a:1}>({k:")"},()=>f(/\\(/),)` });
+    expect(callText(text, 1, 18)).toEqual({ raw: `asset<{ a: 1 }>(\n  { k: ")" },\n  () => f(/\\(/),\n)`, normal: `asset<{a:1}>({k:")"},()=>f(/\\(/),)`, slash: true });
+    expect(callText("asset(() => 1)", 1, 1)?.slash).toBe(false);
     expect(callText(text, 1, 1)).toBeNull(); // "export const x = asset…" is no call
   });
 });
