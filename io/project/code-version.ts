@@ -22,9 +22,6 @@ import type { RawExport } from "../../core/graph.ts";
 import { hashText } from "../storage/index.ts";
 import { callText, normalizeSource } from "./_source-text.ts";
 
-/** The scheme this build computes; state records the one its versions were computed with. */
-export const CODE_VERSION_SCHEME = 2;
-
 const transpiler = new Bun.Transpiler({ loader: "ts" });
 
 export interface CodeVersioner {

@@ -3,7 +3,6 @@
  * The only door into io/project/: other folders import from here, never a file behind it.
  */
 export { adoptCodeVersions } from "./code-version-adoption.ts";
-export { CODE_VERSION_SCHEME } from "./code-version.ts";
 export { addDynamicPartitionKeys, listDynamicPartitionKeys, removeDynamicPartitionKeys } from "./dynamic-partitions.ts";
 export { loadProject, resolveProjectRoot } from "./project.ts";
 export type { Project } from "./project.ts";

@@ -46,7 +46,8 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
         ? Promise.resolve()
         : op("write events", (conn) => transaction(conn, () => writeBatch(conn, events, materializations))),
 
-    adoptCodeVersions: (scheme, candidates, now) => op("adopt code versions", (conn) => adoptCodeVersions(conn, scheme, candidates, now)),
+    // a read-only file cannot be adopted now: its versions stay as recorded (stale, never wrongly fresh) until a writable session
+    adoptCodeVersions: (scheme, candidates, now) => op("adopt code versions", (conn, { readOnly }) => (readOnly ? Promise.resolve(null) : adoptCodeVersions(conn, scheme, candidates, now))),
 
     gc: (before, options) => op("collect garbage", (conn) => collectGarbage(conn, before, options?.dryRun)),
 

@@ -6,7 +6,7 @@
  * exactly like the DuckDB store (which keeps payloads as JSON text): what is not JSON fails the
  * whole batch, `undefined` vanishes.
  */
-import type { FailureRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
+import { CODE_VERSION_SCHEME, type FailureRecord, type GcCounts, type MaterializationRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { copy, keepNewer, openCheck } from "./_memory.ts";
 import { newestPerKey, slotKey, toFailure, withOrdinal } from "./_records.ts";
@@ -23,7 +23,7 @@ export function createMemoryStateStore(): StateStore {
   const instigators = createInstigatorTables();
   let closed = false;
   const open = openCheck(() => closed);
-  let scheme = 1;
+  let scheme = CODE_VERSION_SCHEME; // a new store: what it will record is of this build's scheme
 
   return {
     ...memoryRunStore(runs, open),

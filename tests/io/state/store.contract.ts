@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
-import type { MaybePromise } from "../../../core/types.ts";
+import { CODE_VERSION_SCHEME, type MaybePromise } from "../../../core/types.ts";
 import type { StateStore } from "../../../core/state-store.ts";
 import { testBackfillStore } from "./backfills.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
@@ -56,8 +56,14 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(["live", "new"]);
     });
 
+    test("adoptCodeVersions(): a new store is at this build's scheme already", async () => {
+      const store = await fresh();
+      expect(await store.adoptCodeVersions(CODE_VERSION_SCHEME, () => [{ assetKey: "a", codeVersion: "x", legacy: ["y"] }], 1)).toBeNull();
+    });
+
     test("adoptCodeVersions() moves latest rows whose version is a legacy one to today's, leaves the others and the history, and runs once", async () => {
       const store = await fresh();
+      const S = CODE_VERSION_SCHEME + 1; // a scheme after the store's
       const history = [
         makeMaterialization("a", { partitionKey: "p1", codeVersion: "old-a", at: 1000 }),
         makeMaterialization("a", { partitionKey: "p1", codeVersion: "old-a", at: 2000, runId: "r2" }),
@@ -75,7 +81,7 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
           { assetKey: "c", codeVersion: "7", legacy: [] },
         ];
       };
-      expect(await store.adoptCodeVersions(2, candidates, 5000)).toBe(2);
+      expect(await store.adoptCodeVersions(S, candidates, 5000)).toBe(2);
       const latest = await store.latestMaterializations();
       expect(latest.map((m) => [m.assetKey, m.partitionKey, m.codeVersion, m.runId])).toEqual([
         ["a", "p1", "new-a", "r2"],
@@ -86,11 +92,11 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       // everything else of each row as it was
       expect(latest[0]).toEqual({ ...history[1]!, codeVersion: "new-a" });
       // once: the scheme is recorded, candidates are not asked again
-      expect(await store.adoptCodeVersions(2, candidates, 6000)).toBeNull();
-      expect(await store.adoptCodeVersions(1, candidates, 6000)).toBeNull();
+      expect(await store.adoptCodeVersions(S, candidates, 6000)).toBeNull();
+      expect(await store.adoptCodeVersions(S - 1, candidates, 6000)).toBeNull();
       expect(asked).toBe(1);
       // a later scheme adopts again from the current rows
-      expect(await store.adoptCodeVersions(3, () => [{ assetKey: "a", codeVersion: "newer-a", legacy: ["new-a"] }], 7000)).toBe(1);
+      expect(await store.adoptCodeVersions(S + 1, () => [{ assetKey: "a", codeVersion: "newer-a", legacy: ["new-a"] }], 7000)).toBe(1);
     });
 
     test("close() makes later calls of every part reject with StateStoreError", async () => {
