@@ -18,3 +18,25 @@ export async function adoptCodeVersions(project: Project, store: StateStore, now
   if (project.graph.errors.length > 0 || !existsSync(project.storage.statePath)) return null;
   return store.adoptCodeVersions(CODE_VERSION_SCHEME, project.codeVersionCandidates, now);
 }
+
+/**
+ * `store`, adopting code versions before its first call (a command that never reads state, such
+ * as `list`, never opens the file). Calls made while adoption runs wait for it; later ones go
+ * straight through, so calls batched within one tick (partition summaries) stay batched.
+ */
+export function adoptingStore(project: Project, store: StateStore, now: number, onAdopted: (count: number) => void): StateStore {
+  let ready: Promise<void> | null = null;
+  let done = false;
+  const adopt = (): Promise<void> =>
+    (ready ??= adoptCodeVersions(project, store, now).then((n) => {
+      done = true;
+      if (n) onAdopted(n);
+    }));
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function" || prop === "close" || done) return value;
+      return (...args: unknown[]) => adopt().then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
+}
