@@ -5,7 +5,8 @@
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
-import { callerFrame, type StackFrame } from "./location.ts";
+import { recordCallSite } from "./call-site.ts";
+import { callerFrame } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager } from "./io-manager.ts";
@@ -114,13 +115,6 @@ export type InputsOf<Ins extends Record<string, AnyAssetDef>> = { [K in keyof In
 export type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
 
 export const ASSET_DEF = Symbol.for("dagx.asset");
-const CALL_SITE = Symbol.for("dagx.asset.callSite");
-
-/** Where the `asset()` call that made `def` starts (file, line, column of the callee), when known: code versions hash that call's text. */
-export function callSiteOf(def: AnyAssetDef): StackFrame | null {
-  return (def as unknown as Record<symbol, StackFrame | null | undefined>)[CALL_SITE] ?? null;
-}
-
 /** An asset definition, made by `asset()`. */
 export interface AssetDef<Out> {
   readonly [ASSET_DEF]: true;
@@ -160,7 +154,7 @@ export function asset(a: unknown, b?: unknown): AnyAssetDef {
   if (options === null || typeof options !== "object") throw new TypeError("asset() options must be an object");
   const site = callerFrame();
   const def: AnyAssetDef = { [ASSET_DEF]: true, options, fn, location: site ? `${site.file}:${site.line}` : null };
-  Object.defineProperty(def, CALL_SITE, { value: site });
+  recordCallSite(def, site);
   return def;
 }
 

@@ -18,7 +18,6 @@ import type {
   BackfillPartitionRecord,
   BackfillRecord,
   CheckResult,
-  CodeVersionAdoption,
   ColumnSchema,
   EventRecord,
   FailureRecord,
@@ -168,3 +167,20 @@ export interface CrossCuttingStore {
 
 /** All access to persistent state goes through this interface (io/state implements it). */
 export type StateStore = RunStore & MaterializationStore & BackfillStore & InstigatorStore & CrossCuttingStore;
+
+/**
+ * How this build computes automatic code versions (io/project/code-version.ts); the state records
+ * the scheme its versions are of (a new state file: this one). 1: `fn.toString()` (state schema ≤ 6);
+ * 2: source text in normal form.
+ */
+export const CODE_VERSION_SCHEME = 2;
+
+/**
+ * One asset's code version now, and what an older code-version scheme computed for the same code
+ * (io/project/code-version.ts): latest materializations recorded with one of `legacy` are of this code.
+ */
+export interface CodeVersionAdoption {
+  assetKey: string;
+  codeVersion: string;
+  legacy: readonly string[];
+}

@@ -222,23 +222,6 @@ export interface GcCounts {
   backfills: number;
 }
 
-/**
- * How this build computes automatic code versions (io/project/code-version.ts); the state records
- * the scheme its versions are of (a new state file: this one). 1: `fn.toString()` (state schema ≤ 6);
- * 2: source text in normal form.
- */
-export const CODE_VERSION_SCHEME = 2;
-
-/**
- * One asset's code version now, and what an older code-version scheme computed for the same code
- * (io/project/code-version.ts): latest materializations recorded with one of `legacy` are of this code.
- */
-export interface CodeVersionAdoption {
-  assetKey: string;
-  codeVersion: string;
-  legacy: readonly string[];
-}
-
 /** A schedule, sensor or the automation evaluator ("instigators", as Dagster calls them). */
 export type InstigatorKind = "schedule" | "sensor" | "automation";
 

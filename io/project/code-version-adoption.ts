@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import type { StateStore } from "../../core/state-store.ts";
-import { CODE_VERSION_SCHEME } from "../../core/types.ts";
+import { CODE_VERSION_SCHEME } from "../../core/state-store.ts";
 import type { Project } from "./project.ts";
 
 /**

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { callSiteOf } from "../../core/asset.ts";
+import { callSiteOf } from "../../core/call-site.ts";
 import type { RawExport } from "../../core/graph.ts";
 import { hashText } from "../storage/index.ts";
 import { callText, normalizeSource } from "./_source-text.ts";

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { checkConfig } from "../../core/config-check.ts";
 import type { DagxConfig } from "../../core/config.ts";
 import type { LoadError } from "../../core/definitions.ts";
-import type { CodeVersionAdoption } from "../../core/types.ts";
+import type { CodeVersionAdoption } from "../../core/state-store.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
 import { buildGraph, type ProjectGraph } from "../../core/graph.ts";
 import { attachLoadErrors } from "../../core/load-errors.ts";

@@ -6,7 +6,7 @@
  * versions they were recorded with; `code_version_adoptions` says what was adopted, when.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { CodeVersionAdoption } from "../../core/types.ts";
+import type { CodeVersionAdoption } from "../../core/state-store.ts";
 import { rows, transaction } from "./_sql.ts";
 
 /** The scheme the recorded code versions were computed with (1 when none is recorded). */

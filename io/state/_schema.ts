@@ -12,7 +12,7 @@
  * - `at` is a reserved word in DuckDB, so time columns are `ts` (epoch ms BIGINT).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { CODE_VERSION_SCHEME } from "../../core/types.ts";
+import { CODE_VERSION_SCHEME } from "../../core/state-store.ts";
 
 const MATERIALIZATION_COLUMNS = `
   asset_key VARCHAR NOT NULL,

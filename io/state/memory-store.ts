@@ -6,8 +6,8 @@
  * exactly like the DuckDB store (which keeps payloads as JSON text): what is not JSON fails the
  * whole batch, `undefined` vanishes.
  */
-import { CODE_VERSION_SCHEME, type FailureRecord, type GcCounts, type MaterializationRecord } from "../../core/types.ts";
-import type { StateStore } from "../../core/state-store.ts";
+import type { FailureRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
+import { CODE_VERSION_SCHEME, type StateStore } from "../../core/state-store.ts";
 import { copy, keepNewer, openCheck } from "./_memory.ts";
 import { newestPerKey, slotKey, toFailure, withOrdinal } from "./_records.ts";
 import { type BackfillTables, createBackfillTables, memoryBackfillStore } from "./memory-backfills.ts";

@@ -7,8 +7,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
-import { CODE_VERSION_SCHEME, type MaybePromise } from "../../../core/types.ts";
-import type { StateStore } from "../../../core/state-store.ts";
+import type { MaybePromise } from "../../../core/types.ts";
+import { CODE_VERSION_SCHEME, type StateStore } from "../../../core/state-store.ts";
 import { testBackfillStore } from "./backfills.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
 import { testInstigatorStore } from "./instigators.contract.ts";
