@@ -5,7 +5,7 @@
  */
 import type { StateStore } from "../core/state-store.ts";
 import { createDuckDBStateStore } from "../io/state/index.ts";
-import { loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { adoptingStore, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
@@ -52,7 +52,9 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
   const base = baseContext(cmd);
   const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
   reportLoadErrors(base.out, project.graph.errors);
-  const store = createDuckDBStateStore(project.storage.statePath);
+  const raw = createDuckDBStateStore(project.storage.statePath);
+  const store = adoptingStore(project, raw, base.now(), (n) =>
+    base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
   try {
     return (await fn({ ...base, project, store })) ?? 0;
   } finally {

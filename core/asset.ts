@@ -5,7 +5,8 @@
 import type { AssetContext, SqlQuery, TableInput } from "./context.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
-import { callerLocation } from "./location.ts";
+import { recordCallSite } from "./call-site.ts";
+import { callerFrame } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager } from "./io-manager.ts";
@@ -114,7 +115,6 @@ export type InputsOf<Ins extends Record<string, AnyAssetDef>> = { [K in keyof In
 export type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
 
 export const ASSET_DEF = Symbol.for("dagx.asset");
-
 /** An asset definition, made by `asset()`. */
 export interface AssetDef<Out> {
   readonly [ASSET_DEF]: true;
@@ -152,7 +152,10 @@ export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const fn = (typeof a === "function" ? a : b) as AssetDef<unknown>["fn"];
   if (typeof fn !== "function") throw new TypeError("asset() needs a function: asset(fn) or asset(options, fn)");
   if (options === null || typeof options !== "object") throw new TypeError("asset() options must be an object");
-  return { [ASSET_DEF]: true, options, fn, location: callerLocation() };
+  const site = callerFrame();
+  const def: AnyAssetDef = { [ASSET_DEF]: true, options, fn, location: site ? `${site.file}:${site.line}` : null };
+  recordCallSite(def, site);
+  return def;
 }
 
 /** True when `value` is an asset definition. */

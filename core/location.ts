@@ -42,11 +42,16 @@ export function relativeTo(root: string, path: string): string {
  * bundle).
  */
 export function callerLocation(): string | null {
-  const frames = stackFrames(new Error().stack);
+  const user = callerFrame(new Error().stack);
+  return user ? `${user.file}:${user.line}` : null;
+}
+
+/** The frame of `callerLocation`, with its column: where the call's callee starts (code versions cut the call's text from there). */
+export function callerFrame(stack: string | undefined = new Error().stack): StackFrame | null {
+  const frames = stackFrames(stack);
   const own = frames[0]?.file ?? "";
   const core = own.slice(0, own.lastIndexOf("/") + 1);
-  const user = frames.find((f) => !(core !== "" && f.file.startsWith(core)) && !f.file.includes("$bunfs") && !f.file.startsWith("native"));
-  return user ? `${user.file}:${user.line}` : null;
+  return frames.find((f) => !(core !== "" && f.file.startsWith(core)) && !f.file.includes("$bunfs") && !f.file.startsWith("native")) ?? null;
 }
 
 /**

@@ -152,9 +152,35 @@ export interface CrossCuttingStore {
    * delete nothing (the counts are what the real call would remove).
    */
   gc(before: number, options?: { dryRun?: boolean }): Promise<GcCounts>;
+  /**
+   * Move the state to code-version `scheme` (one transaction, once per state): unless it is there
+   * already, each latest materialization whose code version is one of an asset's `legacy` versions
+   * takes its `codeVersion` (recorded in `code_version_adoptions`; history rows keep theirs), every
+   * other one stays as it is (a real code change), and the scheme is recorded. `candidates` is called
+   * only when there is work. Returns how many latest rows were adopted, or null when the state was
+   * at `scheme` already.
+   */
+  adoptCodeVersions(scheme: number, candidates: () => readonly CodeVersionAdoption[], now: number): Promise<number | null>;
   /** Wait for started calls; later calls of every part reject with StateStoreError. */
   close(): Promise<void>;
 }
 
 /** All access to persistent state goes through this interface (io/state implements it). */
 export type StateStore = RunStore & MaterializationStore & BackfillStore & InstigatorStore & CrossCuttingStore;
+
+/**
+ * How this build computes automatic code versions (io/project/code-version.ts); the state records
+ * the scheme its versions are of (a new state file: this one). 1: `fn.toString()` (state schema ≤ 6);
+ * 2: source text in normal form.
+ */
+export const CODE_VERSION_SCHEME = 2;
+
+/**
+ * One asset's code version now, and what an older code-version scheme computed for the same code
+ * (io/project/code-version.ts): latest materializations recorded with one of `legacy` are of this code.
+ */
+export interface CodeVersionAdoption {
+  assetKey: string;
+  codeVersion: string;
+  legacy: readonly string[];
+}

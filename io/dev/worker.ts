@@ -10,7 +10,7 @@ import { type DevStatus, readDevStatus } from "./status.ts";
 import { createDuckDBStateStore } from "../state/index.ts";
 import { runMaterialize } from "../run/index.ts";
 import { loadErrorsBefore } from "../../core/load-errors.ts";
-import { loadProject, type Project } from "../project/index.ts";
+import { adoptCodeVersions, loadProject, type Project } from "../project/index.ts";
 
 /** The worker is a process entry: it reads the wall clock here and passes it down. */
 const wallClock = (): number => Date.now();
@@ -74,6 +74,7 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
       if (m.type === "load") {
         try {
           project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
+          await adoptCodeVersions(project, store, wallClock()).catch(() => {}); // a state file in use elsewhere: next load
         } catch (e) {
           const loadErrors = loadErrorsBefore(e).map((le) => ({ message: le.message, frame: le.frame, consequence: le.consequence }));
           send({ type: "load-error", message: (e as Error).message, loadErrors });

@@ -1,12 +1,26 @@
 /**
- * Automatic code versions: a hash of the asset function's source plus the transpiled content of
- * the local modules its file imports, transitively (not node_modules, not other asset files,
- * whose assets carry their own versions). Nothing in the hash depends on where the project lives.
+ * Automatic code versions (scheme 2, state schema 7 on): a hash of source text as the user wrote it, so
+ * that no upgrade of dagx or of Bun changes them. What is hashed, for an asset without `codeVersion`:
+ * - the text of its `asset(…)` call — callee, options and function, up to the matching `)` — cut
+ *   from the file at the call's position, in normal form (io/project/_source-text.ts: comments and
+ *   formatting dropped, everything else kept);
+ * - its `io`, `key` and input names as values (a spread or a variable in the options shows there);
+ * - the local modules its file imports, transitively (not node_modules, not other asset files,
+ *   whose assets carry their own versions): each one's path relative to the asset file and its
+ *   whole text in normal form.
+ * When the call cannot be cut out (no call site, an unreadable file, a text that does not parse),
+ * the whole file's normal form stands in: more edits count, none is missed.
+ *
+ * Scheme 1 (every build up to state schema 6, 0.1.0 included) hashed `fn.toString()` — Bun's printing of the function, which
+ * a Bun upgrade changes — and the imports' transpiled (or, before, raw) text. `legacy()` computes
+ * it for today's code, so state recorded under it can be adopted (io/state `adoptCodeVersions`).
  */
 import { readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
+import { callSiteOf } from "../../core/call-site.ts";
 import type { RawExport } from "../../core/graph.ts";
 import { hashText } from "../storage/index.ts";
+import { callText, normalizeSource } from "./_source-text.ts";
 
 const transpiler = new Bun.Transpiler({ loader: "ts" });
 
@@ -18,86 +32,125 @@ export interface CodeVersioner {
    * record the new content while the old one ran).
    */
   prime(file: string): void;
+  /** What scheme 1 computed for `r`'s code as it is now, in every variant it had (explicit versions: none). */
+  legacy(r: RawExport): string[];
 }
 
 /** Memoizing hasher of local import closures, one per load. */
 export function createCodeVersioner(): CodeVersioner {
-  const closure = new Map<string, string>(); // file → hash of its local imports' contents
-
-  const localImports = (file: string, text: string): string[] => {
-    let specs: { path: string }[];
-    try {
-      specs = transpiler.scanImports(text);
-    } catch {
-      return [];
-    }
-    const out: string[] = [];
-    for (const s of specs) {
-      if (!s.path.startsWith(".") && !s.path.startsWith("/")) continue;
+  const texts = new Map<string, string | null>(); // file → its text, as first read in this load
+  const read = (f: string): string | null => {
+    if (!texts.has(f)) {
       try {
-        const resolved = Bun.resolveSync(s.path, dirname(file));
-        if (!resolved.includes("/node_modules/")) out.push(resolved);
+        texts.set(f, readFileSync(f, "utf8"));
       } catch {
-        // unresolvable: the import itself fails at load time and is reported there
+        texts.set(f, null);
       }
     }
-    return out;
+    return texts.get(f)!;
   };
 
-  // A module's hash is of its transpiled text, as an asset function's is of fn.toString(): the
-  // transpiler drops comments, types and formatting, so such edits leave importers fresh.
-  const moduleHash = new Map<string, string>();
-  const hashModule = (f: string, text: string): string => {
-    let h = moduleHash.get(f);
-    if (h === undefined) {
-      try {
-        h = hashText(transpiler.transformSync(text));
-      } catch {
-        h = hashText(text); // not valid TS (the import fails at load time and is reported there)
-      }
-      moduleHash.set(f, h);
-    }
-    return h;
-  };
-
-  const importsHash = (file: string): string => {
-    const cached = closure.get(file);
-    if (cached !== undefined) return cached;
+  // file → the local modules it imports, transitively: [absolute path, text]
+  const closures = new Map<string, [string, string][]>();
+  const closureOf = (file: string): [string, string][] => {
+    let out = closures.get(file);
+    if (out) return out;
+    out = [];
     const seen = new Set<string>([file]);
-    const queue = localImports(file, readFileSync(file, "utf8"));
-    const parts: string[] = [];
+    const queue = localImports(file, read(file) ?? "");
     while (queue.length) {
       const f = queue.shift()!;
       if (seen.has(f)) continue;
       seen.add(f);
       if (f.endsWith(".asset.ts")) continue;
-      let text: string;
-      try {
-        text = readFileSync(f, "utf8");
-      } catch {
-        continue;
-      }
-      // relative to the asset file: a project moved or copied elsewhere keeps its versions
-      parts.push(`${relative(dirname(file), f)}\0${hashModule(f, text)}`);
+      const text = read(f);
+      if (text === null) continue;
+      out.push([f, text]);
       queue.push(...localImports(f, text));
     }
-    const h = hashText(parts.sort().join("\n"));
-    closure.set(file, h);
+    closures.set(file, out);
+    return out;
+  };
+
+  const importsHash = new Map<string, string>();
+  const importsOf = (file: string): string => {
+    let h = importsHash.get(file);
+    if (h === undefined) {
+      // relative to the asset file: a project moved or copied elsewhere keeps its versions
+      h = hashText(closureOf(file).map(([f, text]) => `${relative(dirname(file), f)}\0${hashText(normalizeSource(text))}`).sort().join("\n"));
+      importsHash.set(file, h);
+    }
     return h;
+  };
+
+  const shapeOf = (r: RawExport): string => {
+    const o = r.def.options;
+    return JSON.stringify({ io: o.io ?? null, key: o.key ?? null, ins: Object.keys(o.ins ?? {}).sort() });
+  };
+
+  const sourceOf = (r: RawExport): string => {
+    const site = callSiteOf(r.def);
+    const text = site ? read(site.file) : null;
+    const call = site && text !== null ? callText(text, site.line, site.column) : null;
+    if (call !== null && (!call.slash || parses(call.raw))) return `call\0${call.normal}`;
+    return `file\0${normalizeSource(read(site?.file ?? r.file) ?? "")}`;
   };
 
   const version = ((r: RawExport) => {
     if (r.def.options.codeVersion !== undefined) return String(r.def.options.codeVersion);
-    const o = r.def.options;
-    const shape = JSON.stringify({ io: o.io ?? null, key: o.key ?? null, ins: Object.keys(o.ins ?? {}).sort() });
-    return hashText(`${r.def.fn.toString()}\0${shape}\0${importsHash(r.file)}`).slice(0, 12);
+    return hashText(`${sourceOf(r)}\0${shapeOf(r)}\0${importsOf(r.file)}`).slice(0, 12);
   }) as CodeVersioner;
+
   version.prime = (file) => {
-    try {
-      importsHash(file);
-    } catch {
-      // unreadable: the import fails and is reported there
-    }
+    importsOf(file);
+  };
+
+  version.legacy = (r) => {
+    if (r.def.options.codeVersion !== undefined) return [];
+    const fn = r.def.fn.toString();
+    const imports = closureOf(r.file);
+    // 1968f57 on: transpiled text, paths relative to the asset file; before: raw text, absolute paths
+    const transpiled = hashText(imports.map(([f, text]) => `${relative(dirname(r.file), f)}\0${hashText(transpile(text))}`).sort().join("\n"));
+    const raw = hashText(imports.map(([f, text]) => `${f}\0${hashText(text)}`).sort().join("\n"));
+    return [...new Set([transpiled, raw].map((h) => hashText(`${fn}\0${shapeOf(r)}\0${h}`).slice(0, 12)))];
   };
   return version;
+}
+
+function localImports(file: string, text: string): string[] {
+  let specs: { path: string }[];
+  try {
+    specs = transpiler.scanImports(text);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const s of specs) {
+    if (!s.path.startsWith(".") && !s.path.startsWith("/")) continue;
+    try {
+      const resolved = Bun.resolveSync(s.path, dirname(file));
+      if (!resolved.includes("/node_modules/")) out.push(resolved);
+    } catch {
+      // unresolvable: the import itself fails at load time and is reported there
+    }
+  }
+  return out;
+}
+
+function transpile(text: string): string {
+  try {
+    return transpiler.transformSync(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A check that the cut-out call is a whole expression: the cut is by brackets, and a `/` (regular expression or division?) is where it could go wrong. */
+function parses(call: string): boolean {
+  try {
+    transpiler.transformSync(`export default ${call};`);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@
  * The project: its root, config, discovery and loading of asset files (code versions, the virtual "dagx" module, instigators), scaffolding and type declarations.
  * The only door into io/project/: other folders import from here, never a file behind it.
  */
+export { adoptCodeVersions, adoptingStore } from "./code-version-adoption.ts";
 export { addDynamicPartitionKeys, listDynamicPartitionKeys, removeDynamicPartitionKeys } from "./dynamic-partitions.ts";
 export { loadProject, resolveProjectRoot } from "./project.ts";
 export type { Project } from "./project.ts";

@@ -13,12 +13,12 @@ import { stackFrames } from "../../core/location.ts";
 import { callUserCode, thrownValue } from "../../core/user-code.ts";
 import type { RawCheckExport } from "../../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
-import { createCodeVersioner } from "./code-version.ts";
+import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverAssetFiles } from "./discover.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 
 /** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
-export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions> {
+export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
   const files = discoverAssetFiles(root);
   const raw: RawExport[] = [];
@@ -44,7 +44,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators };
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators, versioner };
 }
 
 type Definition =

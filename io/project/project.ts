@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { checkConfig } from "../../core/config-check.ts";
 import type { DagxConfig } from "../../core/config.ts";
 import type { LoadError } from "../../core/definitions.ts";
+import type { CodeVersionAdoption } from "../../core/state-store.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
 import { buildGraph, type ProjectGraph } from "../../core/graph.ts";
 import { attachLoadErrors } from "../../core/load-errors.ts";
@@ -26,6 +27,8 @@ export interface Project {
   /** The IO managers outputs go through: built-ins, declared, inline. */
   ioManagers: IOManagers;
   loadMs: number;
+  /** Every asset's code version with what code-version scheme 1 (up to state schema 6) computed for the same code (for `adoptCodeVersions`). */
+  codeVersionCandidates(): CodeVersionAdoption[];
 }
 
 const CONFIG_FILE = "dagx.config.ts";
@@ -142,7 +145,9 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
-    return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0 };
+    const codeVersionCandidates = (): CodeVersionAdoption[] =>
+      [...graph.assets].map(([assetKey, a]) => ({ assetKey, codeVersion: a.codeVersion, legacy: defs.versioner.legacy({ file: a.file, exportName: a.exportName, def: a.def }) }));
+    return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0, codeVersionCandidates };
   } catch (e) {
     throw definitionFailure(e, root, loadErrors);
   }

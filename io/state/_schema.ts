@@ -12,6 +12,7 @@
  * - `at` is a reserved word in DuckDB, so time columns are `ts` (epoch ms BIGINT).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { CODE_VERSION_SCHEME } from "../../core/state-store.ts";
 
 const MATERIALIZATION_COLUMNS = `
   asset_key VARCHAR NOT NULL,
@@ -213,6 +214,21 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "ALTER TABLE run_requests ADD COLUMN tags VARCHAR",
     "ALTER TABLE run_requests ADD COLUMN as_of BIGINT",
   ],
+  // 7: the code-version scheme of the recorded code versions (none recorded: scheme 1, every build
+  // up to schema 6, which hashed Bun's printing of functions; a new file gets this build's scheme in
+  // migrate()), and which latest materializations a newer scheme adopted because the code was the
+  // same (io/state/_code-versions.ts).
+  [
+    `CREATE TABLE code_version_scheme (
+      scheme INTEGER NOT NULL,
+      applied_at BIGINT NOT NULL)`,
+    `CREATE TABLE code_version_adoptions (
+      asset_key VARCHAR NOT NULL,
+      from_version VARCHAR NOT NULL,
+      to_version VARCHAR NOT NULL,
+      partitions BIGINT NOT NULL,
+      adopted_at BIGINT NOT NULL)`,
+  ],
 ];
 
 /** The schema version this build writes. */
@@ -252,6 +268,8 @@ export async function migrate(conn: DuckDBConnection, now: number): Promise<void
     try {
       for (const sql of MIGRATIONS[version - 1] ?? []) await conn.run(sql);
       await conn.run("INSERT INTO schema_version VALUES (?, ?)", [version, now]);
+      // a new file holds no code versions yet: those it will record are of this build's scheme
+      if (found === 0 && version === SCHEMA_VERSION) await conn.run("INSERT INTO code_version_scheme VALUES (?, ?)", [CODE_VERSION_SCHEME, now]);
       await conn.run("COMMIT");
     } catch (error) {
       await conn.run("ROLLBACK").catch(() => {});

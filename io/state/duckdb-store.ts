@@ -13,6 +13,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { EventRecord, MaterializationRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
+import { adoptCodeVersions } from "./_code-versions.ts";
 import { collectGarbage } from "./_gc.ts";
 import { createStateOps } from "./_ops.ts";
 import { newestPerKey, toFailure } from "./_records.ts";
@@ -44,6 +45,9 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
       events.length + materializations.length === 0
         ? Promise.resolve()
         : op("write events", (conn) => transaction(conn, () => writeBatch(conn, events, materializations))),
+
+    // a read-only file cannot be adopted now: its versions stay as recorded (stale, never wrongly fresh) until a writable session
+    adoptCodeVersions: (scheme, candidates, now) => op("adopt code versions", (conn, { readOnly }) => (readOnly ? Promise.resolve(null) : adoptCodeVersions(conn, scheme, candidates, now))),
 
     gc: (before, options) => op("collect garbage", (conn) => collectGarbage(conn, before, options?.dryRun)),
 

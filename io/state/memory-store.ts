@@ -7,7 +7,7 @@
  * whole batch, `undefined` vanishes.
  */
 import type { FailureRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
-import type { StateStore } from "../../core/state-store.ts";
+import { CODE_VERSION_SCHEME, type StateStore } from "../../core/state-store.ts";
 import { copy, keepNewer, openCheck } from "./_memory.ts";
 import { newestPerKey, slotKey, toFailure, withOrdinal } from "./_records.ts";
 import { type BackfillTables, createBackfillTables, memoryBackfillStore } from "./memory-backfills.ts";
@@ -23,6 +23,7 @@ export function createMemoryStateStore(): StateStore {
   const instigators = createInstigatorTables();
   let closed = false;
   const open = openCheck(() => closed);
+  let scheme = CODE_VERSION_SCHEME; // a new store: what it will record is of this build's scheme
 
   return {
     ...memoryRunStore(runs, open),
@@ -39,6 +40,22 @@ export function createMemoryStateStore(): StateStore {
       for (const m of matCopies) mats.history.push(m);
       upsertLatest(mats.latest, matCopies);
       upsertLatest(mats.failures, eventCopies.flatMap((e) => toFailure(e) ?? []));
+    },
+    async adoptCodeVersions(target, candidates) {
+      open("adopt code versions");
+      if (scheme >= target) return null;
+      let adopted = 0;
+      for (const c of candidates()) {
+        const legacy = new Set(c.legacy);
+        legacy.delete(c.codeVersion);
+        for (const [slot, m] of mats.latest) {
+          if (m.assetKey !== c.assetKey || !legacy.has(m.codeVersion)) continue;
+          mats.latest.set(slot, { ...m, codeVersion: c.codeVersion });
+          adopted++;
+        }
+      }
+      scheme = target;
+      return adopted;
     },
     async gc(before, options) {
       open("collect garbage");

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
 import type { MaybePromise } from "../../../core/types.ts";
-import type { StateStore } from "../../../core/state-store.ts";
+import { CODE_VERSION_SCHEME, type StateStore } from "../../../core/state-store.ts";
 import { testBackfillStore } from "./backfills.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
 import { testInstigatorStore } from "./instigators.contract.ts";
@@ -56,6 +56,49 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(["live", "new"]);
     });
 
+    test("adoptCodeVersions(): a new store is at this build's scheme already", async () => {
+      const store = await fresh();
+      expect(await store.adoptCodeVersions(CODE_VERSION_SCHEME, () => [{ assetKey: "a", codeVersion: "x", legacy: ["y"] }], 1)).toBeNull();
+    });
+
+    test("adoptCodeVersions() moves latest rows whose version is a legacy one to today's, leaves the others and the history, and runs once", async () => {
+      const store = await fresh();
+      const S = CODE_VERSION_SCHEME + 1; // a scheme after the store's
+      const history = [
+        makeMaterialization("a", { partitionKey: "p1", codeVersion: "old-a", at: 1000 }),
+        makeMaterialization("a", { partitionKey: "p1", codeVersion: "old-a", at: 2000, runId: "r2" }),
+        makeMaterialization("a", { partitionKey: "p2", codeVersion: "edited", at: 2000 }),
+        makeMaterialization("b", { codeVersion: "old-b2", at: 2000 }),
+        makeMaterialization("c", { codeVersion: "7", at: 2000 }),
+      ];
+      await store.write({ materializations: history });
+      let asked = 0;
+      const candidates = () => {
+        asked++;
+        return [
+          { assetKey: "a", codeVersion: "new-a", legacy: ["old-a", "old-a-abs"] },
+          { assetKey: "b", codeVersion: "new-b", legacy: ["old-b1", "old-b2"] },
+          { assetKey: "c", codeVersion: "7", legacy: [] },
+        ];
+      };
+      expect(await store.adoptCodeVersions(S, candidates, 5000)).toBe(2);
+      const latest = await store.latestMaterializations();
+      expect(latest.map((m) => [m.assetKey, m.partitionKey, m.codeVersion, m.runId])).toEqual([
+        ["a", "p1", "new-a", "r2"],
+        ["a", "p2", "edited", "r1"], // a real code change stays one
+        ["b", "", "new-b", "r1"],
+        ["c", "", "7", "r1"],
+      ]);
+      // everything else of each row as it was
+      expect(latest[0]).toEqual({ ...history[1]!, codeVersion: "new-a" });
+      // once: the scheme is recorded, candidates are not asked again
+      expect(await store.adoptCodeVersions(S, candidates, 6000)).toBeNull();
+      expect(await store.adoptCodeVersions(S - 1, candidates, 6000)).toBeNull();
+      expect(asked).toBe(1);
+      // a later scheme adopts again from the current rows
+      expect(await store.adoptCodeVersions(S + 1, () => [{ assetKey: "a", codeVersion: "newer-a", legacy: ["new-a"] }], 7000)).toBe(1);
+    });
+
     test("close() makes later calls of every part reject with StateStoreError", async () => {
       const store = await fresh();
       await store.close();
@@ -65,6 +108,7 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       await expect(store.listInstigators()).rejects.toBeInstanceOf(StateStoreError);
       await expect(store.write({ events: [makeEvent("r1", 1)] })).rejects.toBeInstanceOf(StateStoreError);
       await expect(store.gc(0)).rejects.toBeInstanceOf(StateStoreError);
+      await expect(store.adoptCodeVersions(2, () => [], 0)).rejects.toBeInstanceOf(StateStoreError);
     });
   });
 
