@@ -165,6 +165,14 @@ const BENCHES: Bench[] = [
       return { figures: await m.run(quick ? { rounds: 1 } : {}), targets: m.targets };
     },
   },
+  {
+    name: "sql-floor",
+    what: "1M-row SQL pipeline (CSV → Parquet → daily aggregate → top-N join): dagx binary vs the same statements in DuckDB directly",
+    async run(quick) {
+      const m = await import("./sql-floor.bench.ts");
+      return { figures: await m.run(quick ? { runs: 2 } : {}), targets: m.targets };
+    },
+  },
 ];
 
 interface SummaryRow {
