@@ -11,7 +11,7 @@ import { ThriftWriter } from "./_thrift.ts";
 export type PhysicalType = "BOOLEAN" | "INT32" | "INT64" | "FLOAT" | "DOUBLE" | "BYTE_ARRAY";
 
 /** Parquet ConvertedType ids used by the stager (parquet.thrift). */
-export const CONVERTED = { UTF8: 0, DATE: 6, UINT_8: 11, UINT_16: 12, UINT_32: 13, UINT_64: 14, INT_8: 15, INT_16: 16 } as const;
+export const CONVERTED = { UTF8: 0, DATE: 6, TIMESTAMP_MICROS: 10, UINT_8: 11, UINT_16: 12, UINT_32: 13, UINT_64: 14, INT_8: 15, INT_16: 16 } as const;
 
 /** One page worth of a column: PLAIN bytes of its non-null values, and a validity bitmap. */
 export interface PlainPage {
@@ -37,9 +37,16 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 export const STAGE_ROW_GROUP = 131_072;
 
 /** Write `columns` (all `numRows` long) to `path` as an uncompressed PLAIN Parquet file. */
-export function writePlainParquet(path: string, columns: readonly PlainColumn[], numRows: number): void {
+export function writePlainParquet(
+  path: string,
+  columns: readonly PlainColumn[],
+  numRows: number,
+  /** Key-value metadata for the footer, and the file mode (staging files default to owner-only). */
+  opts: { kv?: Readonly<Record<string, string>>; mode?: number } = {},
+): void {
+  const { kv, mode = 0o600 } = opts;
   // Sync writes: the data is in memory already, and page-cache writes are memcpy-fast.
-  const fd = openSync(path, "w", 0o600);
+  const fd = openSync(path, "w", mode);
   try {
     let offset = MAGIC.length;
     writeAll(fd, [MAGIC]);
@@ -56,7 +63,7 @@ export function writePlainParquet(path: string, columns: readonly PlainColumn[],
       }
       rowGroups.push({ chunks, rows: count });
     }
-    const meta = fileMetadata(columns, numRows, rowGroups);
+    const meta = fileMetadata(columns, numRows, rowGroups, kv);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);
     tail.set(MAGIC, 4);
@@ -121,6 +128,7 @@ function fileMetadata(
   columns: readonly PlainColumn[],
   numRows: number,
   rowGroups: { chunks: { offset: number; size: number; values: number }[]; rows: number }[],
+  kv?: Readonly<Record<string, string>>,
 ): Uint8Array {
   const w = new ThriftWriter();
   w.i32(1, 1); // version
@@ -165,6 +173,17 @@ function fileMetadata(
       w.endElement();
     }
   });
+  const pairs = Object.entries(kv ?? {});
+  if (pairs.length > 0) {
+    w.list(5, pairs.length, () => {
+      for (const [key, value] of pairs) {
+        w.beginElement();
+        w.binary(1, key);
+        w.binary(2, value);
+        w.endElement();
+      }
+    });
+  }
   w.stop();
   return w.bytes();
 }
