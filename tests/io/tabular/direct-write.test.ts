@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { readKeyValueMetadata } from "../../../io/tabular/_footer.ts";
 import { readHints } from "../../../io/tabular/_read.ts";
 import { readParquetRows, writeRowsParquet } from "../../../io/tabular/tabular.ts";
 
@@ -105,5 +106,41 @@ describe("direct row writer vs DuckDB COPY", () => {
     expect(await createdBy(direct)).toContain("DuckDB");
     expect(await readParquetRows(conn, [direct])).toEqual(await readParquetRows(conn, [viaCopy]));
     expect(b.dataVersion).toBe(a.dataVersion);
+  });
+});
+
+describe("bigint hints read from the footers by JS", () => {
+  test("merge as DuckDB's parquet_kv_metadata does, for files of both writers and files without hints", async () => {
+    const files: string[] = [];
+    for (const [rows, writer] of [
+      [[{ a: 1n, b: 2 }], "direct"],
+      [[{ a: 1, b: 2n, s: { x: 3n } }], "duckdb"],
+      [[{ c: "no hints" }], "direct"],
+      [[{ c: "no hints" }], "duckdb"],
+    ] as const) {
+      const f = target();
+      await writeRowsParquet(conn, rows as never, f, { fsync: false, writer });
+      files.push(f);
+    }
+    const viaDuckDB = async (paths: string[]) => {
+      const r = await conn.runAndReadAll(`SELECT decode(value) AS v FROM parquet_kv_metadata([${paths.map((p) => `'${p}'`).join(", ")}]) WHERE decode(key) = 'dagx_js_types'`);
+      let merged: Record<string, unknown> | null = null;
+      for (const row of r.getRowObjectsJS()) merged = { ...JSON.parse(String(row.v)), ...(merged ?? {}) };
+      return merged;
+    };
+    for (const paths of [files, [...files].reverse(), files.slice(2), [files[1]!]]) {
+      expect((await readHints(conn, paths)) as unknown).toEqual(await viaDuckDB(paths));
+    }
+    expect(await readHints(conn, files)).toEqual({ a: "bigint", b: "bigint", s: { f: { x: "bigint" } } });
+    // JS itself reads both writers' footers (no silent fall-back to DuckDB)
+    expect(readKeyValueMetadata(files[0]!)).toEqual([["dagx_js_types", '{"a":"bigint"}']]);
+    expect(readKeyValueMetadata(files[1]!).filter(([k]) => k === "dagx_js_types")).toEqual([["dagx_js_types", '{"b":"bigint","s":{"f":{"x":"bigint"}}}']]);
+    expect(readKeyValueMetadata(files[3]!)).toEqual([]);
+  });
+
+  test("a file JS cannot read goes to DuckDB, which names the problem", async () => {
+    const bad = path.join(root, "not-parquet.parquet");
+    fs.writeFileSync(bad, "not a parquet file at all");
+    await expect(readHints(conn, [bad])).rejects.toThrow();
   });
 });
