@@ -47,6 +47,8 @@ export type RowWriter = "auto" | "duckdb" | "direct";
 export interface Written {
   rows: number;
   schema?: { name: string; type: string }[];
+  /** Size and data version of the temp file, when the writer computed them (as hashFile would). */
+  file?: { bytes: number; hash: string } | null;
 }
 
 /**
@@ -96,10 +98,11 @@ export async function commitParquet(
     const written = await write(tmp, scratch);
     const rows = typeof written === "number" ? written : written.rows;
     const known = typeof written === "number" ? undefined : written.schema;
+    const hashed = typeof written === "number" ? null : written.file;
     for (const p of scratchPaths) rmSync(p, { force: true });
     // DuckDB reads the footer while JS hashes and the thread pool syncs.
     const schemaRead = known ?? parquetSchema(conn, tmp);
-    const { bytes, hash } = hashFile(tmp);
+    const { bytes, hash } = hashed ?? hashFile(tmp);
     if (fsync) await syncPath(tmp, false);
     const schema = await schemaRead;
     renameSync(tmp, finalPath);

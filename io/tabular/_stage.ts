@@ -6,6 +6,7 @@
  * dictionary-encoded, with statistics) output, and deletes it. Never a user-facing format.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
+import { hashBytes } from "../storage/index.ts";
 import { ThriftWriter } from "./_thrift.ts";
 
 export type PhysicalType = "BOOLEAN" | "INT32" | "INT64" | "FLOAT" | "DOUBLE" | "BYTE_ARRAY";
@@ -41,15 +42,21 @@ export function writePlainParquet(
   path: string,
   columns: readonly PlainColumn[],
   numRows: number,
-  /** Key-value metadata for the footer, and the file mode (staging files default to owner-only). */
-  opts: { kv?: Readonly<Record<string, string>>; mode?: number } = {},
-): void {
+  /**
+   * Key-value metadata for the footer, the file mode (staging files default to owner-only), and
+   * `hash`: for one row group, build the file in memory, write it at once and return its data
+   * version (hashBytes = what hashFile would give), sparing a re-read of the file.
+   */
+  opts: { kv?: Readonly<Record<string, string>>; mode?: number; hash?: boolean } = {},
+): { bytes: number; hash: string } | null {
   const { kv, mode = 0o600 } = opts;
+  const collected: Uint8Array[] | null = opts.hash && numRows <= STAGE_ROW_GROUP ? [] : null;
   // Sync writes: the data is in memory already, and page-cache writes are memcpy-fast.
   const fd = openSync(path, "w", mode);
+  const out = (parts: readonly Uint8Array[]) => (collected ? collected.push(...parts) : writeAll(fd, parts));
   try {
     let offset = MAGIC.length;
-    writeAll(fd, [MAGIC]);
+    out([MAGIC]);
     const rowGroups: { chunks: { offset: number; size: number; values: number }[]; rows: number }[] = [];
     for (let start = 0; start < numRows; start += STAGE_ROW_GROUP) {
       const count = Math.min(STAGE_ROW_GROUP, numRows - start);
@@ -57,7 +64,7 @@ export function writePlainParquet(
       for (const col of columns) {
         const parts = pageParts(col.encode(start, count), count);
         const size = parts.reduce((n, p) => n + p.length, 0);
-        writeAll(fd, parts);
+        out(parts);
         chunks.push({ offset, size, values: count });
         offset += size;
       }
@@ -67,7 +74,11 @@ export function writePlainParquet(
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);
     tail.set(MAGIC, 4);
-    writeAll(fd, [meta, tail]);
+    out([meta, tail]);
+    if (!collected) return null;
+    const file = Buffer.concat(collected);
+    writeAll(fd, [file]);
+    return { bytes: file.length, hash: hashBytes(file) };
   } finally {
     closeSync(fd);
   }

@@ -77,8 +77,8 @@ export async function writeRowsParquet(
     conn,
     finalPath,
     async (tmp) => {
-      writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644 });
-      return { rows: direct.numRows, schema: direct.schema };
+      const file = writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true });
+      return { rows: direct.numRows, schema: direct.schema, file };
     },
     options,
   );

@@ -144,3 +144,12 @@ describe("bigint hints read from the footers by JS", () => {
     await expect(readHints(conn, [bad])).rejects.toThrow();
   });
 });
+
+test("the data version the direct writer computes in memory is the hash of the file it wrote", async () => {
+  const { hashFile } = await import("../../../io/storage/index.ts");
+  for (const n of [1, 1000, 131_072]) {
+    const f = target();
+    const r = await writeRowsParquet(conn, Array.from({ length: n }, (_, i) => ({ i, s: `v${i}` })), f, { fsync: false, writer: "direct" });
+    expect({ bytes: r.bytes, hash: r.dataVersion }).toEqual(hashFile(f));
+  }
+});
