@@ -48,7 +48,7 @@ async function writePlan(conn: DuckDBConnection, plan: StagePlan, finalPath: str
     finalPath,
     async (tmp, scratch) => {
       const stage = scratch("stage.parquet");
-      writePlainParquet(stage, plan.columns, plan.numRows);
+      await writePlainParquet(stage, plan.columns, plan.numRows);
       const r = await conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM ${parquetSql([stage])}) TO ${quoteLiteral(tmp)} ${copyOptions(plan.hints)}`);
       return Number(r.rowsChanged);
     },
@@ -77,7 +77,7 @@ export async function writeRowsParquet(
     conn,
     finalPath,
     async (tmp) => {
-      const file = writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true });
+      const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
       return { rows: direct.numRows, schema: direct.schema, file };
     },
     options,
