@@ -33,6 +33,14 @@ export interface BenchFigure {
   target: number | null;
 }
 
+/** Bytes of the same rows written by DuckDB's COPY, by the default row writer and by the direct writer. */
+export interface FileSizes {
+  size: number;
+  copy: number;
+  rows: number;
+  direct: number;
+}
+
 const BASE_MS = Date.UTC(2024, 0, 1);
 
 function makeRows(n: number): Record<string, unknown>[] {
@@ -79,7 +87,7 @@ async function viaNdjson(conn: DuckDBConnection, rows: Record<string, unknown>[]
   fs.rmSync(json);
 }
 
-export async function run(options: BenchOptions = {}): Promise<{ figures: BenchFigure[]; runs: number; threads: number; duckdb: string }> {
+export async function run(options: BenchOptions = {}): Promise<{ figures: BenchFigure[]; sizes: FileSizes[]; runs: number; threads: number; duckdb: string }> {
   const sizes = options.sizes ?? [100_000, 1_000_000];
   const runs = Math.max(5, options.runs ?? 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-bench-parquet-"));
@@ -87,6 +95,7 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
   const conn = await instance.connect();
   const info = (await conn.runAndReadAll("SELECT current_setting('threads') AS t, version() AS v")).getRowObjectsJS()[0]!;
   const figures: BenchFigure[] = [];
+  const fileSizes: FileSizes[] = [];
   const noSync = { fsync: false };
   try {
     for (const size of sizes) {
@@ -111,6 +120,7 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
       const cases: [string, string | null, number | null, () => Promise<unknown>][] = [
         [COPY, null, null, () => conn.run(`COPY base TO '${g("base")}' (FORMAT parquet)`)],
         ["writeRowsParquet", COPY, 1.5, () => writeRowsParquet(conn, rows, g("rows"), noSync)],
+        ["writeRowsParquet writer: direct", COPY, 1.5, () => writeRowsParquet(conn, rows, g("direct"), { ...noSync, writer: "direct" })],
         ["writeArrowParquet", COPY, 1.5, () => writeArrowParquet(conn, table, g("arrow"), noSync)],
         [QUERY, null, null, () => conn.run(`COPY (SELECT * FROM base WHERE id >= $1) TO '${g("sqlbase")}' (FORMAT parquet)`, [0])],
         ["writeSqlParquet", QUERY, 1.1, () => writeSqlParquet(conn, "SELECT * FROM base WHERE id >= $1", [0], g("sql"), noSync)],
@@ -122,13 +132,17 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
       // The floor of the staging design: DuckDB's COPY of the already-staged rows, no JS work timed.
       const plan = planRows(rows);
       const staged = path.join(dir, `staged-${size}.parquet`);
-      writePlainParquet(staged, plan.columns, plan.numRows);
+      await writePlainParquet(staged, plan.columns, plan.numRows);
       cases.push(["floor: COPY of the staged rows", COPY, null, () => conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM read_parquet('${staged}')) TO '${g("floor")}' (FORMAT parquet)`)]);
       if (options.alternatives ?? true) {
         cases.push(["alt (a) appender → COPY", COPY, null, () => viaAppender(conn, rows, g("app"))]);
         cases.push(["alt (c) NDJSON → read_json → COPY", COPY, null, () => viaNdjson(conn, rows, g("ndjson"))]);
       }
       await writeRowsParquet(conn, rows, f("rows"), noSync); // the read cases need it first
+      // file sizes of the same data: DuckDB's COPY, the default row writer, the direct writer
+      await conn.run(`COPY base TO '${f("size-copy")}' (FORMAT parquet)`);
+      await writeRowsParquet(conn, rows, f("size-direct"), { ...noSync, writer: "direct" });
+      fileSizes.push({ size, copy: fs.statSync(f("size-copy")).size, rows: fs.statSync(f("rows")).size, direct: fs.statSync(f("size-direct")).size });
       const times = new Map<string, number[]>();
       const cpu = new Map<string, number[]>();
       // Interleave the cases run by run so machine noise hits them all alike.
@@ -173,7 +187,7 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
     instance.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { figures, runs, threads: Number(info.t), duckdb: String(info.v) };
+  return { figures, sizes: fileSizes, runs, threads: Number(info.t), duckdb: String(info.v) };
 }
 
 if (import.meta.main) {
@@ -192,4 +206,6 @@ if (import.meta.main) {
     const cols = [num(x.medianMs, 1, 8), num(x.ratio, 2, 6), num(x.minMs, 1, 8), num(x.minRatio, 2, 6), num(x.cpuMs, 1, 8), num(x.cpuRatio, 2, 6)];
     console.log(`${x.size.toLocaleString("en").padStart(9)}  ${x.case.padEnd(38)} ${cols.join(" ")}  ${mark}`);
   }
+  console.log("\nfile sizes (bytes): COPY / writeRowsParquet / writer: direct");
+  for (const z of result.sizes) console.log(`${z.size.toLocaleString("en").padStart(9)}  ${z.copy} / ${z.rows} / ${z.direct} (direct ${(z.direct / z.copy).toFixed(2)}× COPY)`);
 }

@@ -31,6 +31,24 @@ export interface WriteOptions {
    * @default true
    */
   fsync?: boolean;
+  /**
+   * Who writes a row output: "duckdb" stages the rows and lets DuckDB COPY them (compressed,
+   * dictionary-encoded, with statistics); "direct" writes the final file from JS (PLAIN,
+   * uncompressed: fast, larger); "auto" writes small flat outputs directly and the rest through
+   * DuckDB. Nested values always go through DuckDB. Only row writes look at it.
+   * @default "auto"
+   */
+  writer?: RowWriter;
+}
+
+export type RowWriter = "auto" | "duckdb" | "direct";
+
+/** What a writer produced in the temp file: its rows, and its schema when known without asking DuckDB. */
+export interface Written {
+  rows: number;
+  schema?: { name: string; type: string }[];
+  /** Size and data version of the temp file, when the writer computed them (as hashFile would). */
+  file?: { bytes: number; hash: string } | null;
 }
 
 /**
@@ -56,14 +74,15 @@ export async function parquetSchema(conn: DuckDBConnection, path: string): Promi
 }
 
 /**
- * Run `write(tmp, scratch)` — it must create the Parquet file `tmp` and return its row count;
+ * Run `write(tmp, scratch)` — it must create the Parquet file `tmp` and return its row count (and
+ * its schema, when it knows it: then DuckDB is not asked);
  * `scratch(suffix)` names a helper file beside it (the staging file), removed whatever
  * happens — then commit `tmp` to `finalPath`.
  */
 export async function commitParquet(
   conn: DuckDBConnection,
   finalPath: string,
-  write: (tmp: string, scratch: (suffix: string) => string) => Promise<number>,
+  write: (tmp: string, scratch: (suffix: string) => string) => Promise<number | Written>,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
   const fsync = options.fsync ?? true;
@@ -76,11 +95,14 @@ export async function commitParquet(
     return p;
   };
   try {
-    const rows = await write(tmp, scratch);
+    const written = await write(tmp, scratch);
+    const rows = typeof written === "number" ? written : written.rows;
+    const known = typeof written === "number" ? undefined : written.schema;
+    const hashed = typeof written === "number" ? null : written.file;
     for (const p of scratchPaths) rmSync(p, { force: true });
     // DuckDB reads the footer while JS hashes and the thread pool syncs.
-    const schemaRead = parquetSchema(conn, tmp);
-    const { bytes, hash } = hashFile(tmp);
+    const schemaRead = known ?? parquetSchema(conn, tmp);
+    const { bytes, hash } = hashed ?? hashFile(tmp);
     if (fsync) await syncPath(tmp, false);
     const schema = await schemaRead;
     renameSync(tmp, finalPath);

@@ -6,6 +6,7 @@
  */
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, JSDuckDBValueConverter, listValue } from "@duckdb/node-api";
 import type { BigintHint } from "./_infer.ts";
+import { readKeyValueMetadata } from "./_footer.ts";
 import { literalPattern, quoteLiteral } from "./_sql.ts";
 
 /** Parquet key-value metadata key under which the writer records bigint columns. */
@@ -67,9 +68,29 @@ export async function queryRows(conn: DuckDBConnection, sql: string, params: Duc
   return rows;
 }
 
+/** Files whose footers JS reads itself at most; more go to DuckDB, which reads them in parallel. */
+export const JS_FOOTERS_MAX = 64;
+
+/** The hints of few files, read by JS from their footers; null when one of them cannot be read so. */
+function hintsFromFooters(paths: readonly string[]): { merged: Hints | null } | null {
+  let merged: Hints | null = null;
+  try {
+    for (const p of paths) {
+      for (const [k, v] of readKeyValueMetadata(p)) {
+        if (k === HINTS_KEY) merged = { ...(JSON.parse(v) as Hints), ...(merged ?? {}) };
+      }
+    }
+  } catch {
+    return null; // DuckDB reads it, or says why it cannot
+  }
+  return { merged };
+}
+
 /** The bigint hints recorded in these Parquet files, merged (a column is bigint if any file says so). */
 export async function readHints(conn: DuckDBConnection, paths: readonly string[]): Promise<Hints | null> {
   if (paths.length === 0) return null;
+  const fast = paths.length <= JS_FOOTERS_MAX ? hintsFromFooters(paths) : null;
+  if (fast) return fast.merged;
   // the list travels as a parameter: as SQL text a million paths take seconds to parse
   const r = await conn.runAndReadAll(`SELECT decode(value) AS v FROM parquet_kv_metadata($1) WHERE decode(key) = ${quoteLiteral(HINTS_KEY)}`, [
     listValue(paths.map(literalPattern)),

@@ -91,14 +91,24 @@ export function addColumns(plan: StagePlan, gathered: readonly ColumnGather[]): 
   });
 }
 
-/** Plan the staging of `rows`; throws `TabularValueError` for values Parquet cannot hold. */
-export function planRows(rows: readonly Record<string, unknown>[]): StagePlan {
+/** Gather `rows` into columns; throws `TabularValueError` for values Parquet cannot hold. */
+export function gatherChecked(rows: readonly Record<string, unknown>[]): ColumnGather[] {
   if (rows.length === 0) {
     throw new TabularValueError("Cannot store rows as Parquet: the array is empty, so there is no schema to write: return at least one row, or a ctx.sql query", "", "an empty array");
   }
   const gathered = gatherRows(rows);
   checkNames(gathered.map((g) => g.name));
-  const plan: StagePlan = { columns: [], select: [], hints: null, numRows: rows.length };
+  return gathered;
+}
+
+/** The staging plan of gathered columns. */
+export function planGathered(gathered: readonly ColumnGather[], numRows: number): StagePlan {
+  const plan: StagePlan = { columns: [], select: [], hints: null, numRows };
   addColumns(plan, gathered);
   return plan;
+}
+
+/** Plan the staging of `rows`; throws `TabularValueError` for values Parquet cannot hold. */
+export function planRows(rows: readonly Record<string, unknown>[]): StagePlan {
+  return planGathered(gatherChecked(rows), rows.length);
 }

@@ -6,12 +6,26 @@
  * dictionary-encoded, with statistics) output, and deletes it. Never a user-facing format.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
+import { hashBytes } from "../storage/index.ts";
 import { ThriftWriter } from "./_thrift.ts";
+
+/** Where a column chunk (one page) sits; `raw` is its size before compression. */
+interface Chunk {
+  offset: number;
+  size: number;
+  raw: number;
+  zstd: boolean;
+  values: number;
+}
+
+/** Pages at least this large are zstd-compressed when asked (smaller ones gain nothing). */
+const COMPRESS_MIN = 4096;
+const CODEC_ZSTD = 6;
 
 export type PhysicalType = "BOOLEAN" | "INT32" | "INT64" | "FLOAT" | "DOUBLE" | "BYTE_ARRAY";
 
 /** Parquet ConvertedType ids used by the stager (parquet.thrift). */
-export const CONVERTED = { UTF8: 0, DATE: 6, UINT_8: 11, UINT_16: 12, UINT_32: 13, UINT_64: 14, INT_8: 15, INT_16: 16 } as const;
+export const CONVERTED = { UTF8: 0, DATE: 6, TIMESTAMP_MICROS: 10, UINT_8: 11, UINT_16: 12, UINT_32: 13, UINT_64: 14, INT_8: 15, INT_16: 16 } as const;
 
 /** One page worth of a column: PLAIN bytes of its non-null values, and a validity bitmap. */
 export interface PlainPage {
@@ -37,30 +51,57 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 export const STAGE_ROW_GROUP = 131_072;
 
 /** Write `columns` (all `numRows` long) to `path` as an uncompressed PLAIN Parquet file. */
-export function writePlainParquet(path: string, columns: readonly PlainColumn[], numRows: number): void {
+export async function writePlainParquet(
+  path: string,
+  columns: readonly PlainColumn[],
+  numRows: number,
+  /**
+   * Key-value metadata for the footer, the file mode (staging files default to owner-only), and
+   * `hash`: for one row group, build the file in memory, write it at once and return its data
+   * version (hashBytes = what hashFile would give), sparing a re-read of the file.
+   */
+  opts: { kv?: Readonly<Record<string, string>>; mode?: number; hash?: boolean; zstd?: boolean } = {},
+): Promise<{ bytes: number; hash: string } | null> {
+  const { kv, mode = 0o600 } = opts;
+  const collected: Uint8Array[] | null = opts.hash && numRows <= STAGE_ROW_GROUP ? [] : null;
   // Sync writes: the data is in memory already, and page-cache writes are memcpy-fast.
-  const fd = openSync(path, "w", 0o600);
+  const fd = openSync(path, "w", mode);
+  const out = (parts: readonly Uint8Array[]) => (collected ? collected.push(...parts) : writeAll(fd, parts));
   try {
     let offset = MAGIC.length;
-    writeAll(fd, [MAGIC]);
-    const rowGroups: { chunks: { offset: number; size: number; values: number }[]; rows: number }[] = [];
+    out([MAGIC]);
+    const rowGroups: { chunks: Chunk[]; rows: number }[] = [];
     for (let start = 0; start < numRows; start += STAGE_ROW_GROUP) {
       const count = Math.min(STAGE_ROW_GROUP, numRows - start);
-      const chunks: { offset: number; size: number; values: number }[] = [];
-      for (const col of columns) {
-        const parts = pageParts(col.encode(start, count), count);
-        const size = parts.reduce((n, p) => n + p.length, 0);
-        writeAll(fd, parts);
-        chunks.push({ offset, size, values: count });
+      const chunks: Chunk[] = [];
+      const bodies = columns.map((col) => {
+        const page = col.encode(start, count);
+        return [definitionLevels(page.validity, count), page.values];
+      });
+      // the columns' pages are compressed at once, on the thread pool
+      const packed = await Promise.all(
+        bodies.map((b) => (opts.zstd && b[0]!.length + b[1]!.length >= COMPRESS_MIN ? Bun.zstdCompress(Buffer.concat(b), { level: 1 }) : null)),
+      );
+      bodies.forEach((body, i) => {
+        const raw = body[0]!.length + body[1]!.length;
+        const data = packed[i] ? [packed[i]] : body;
+        const header = pageHeader(count, raw, packed[i]?.length ?? raw);
+        const size = header.length + (packed[i]?.length ?? raw);
+        out([header, ...data]);
+        chunks.push({ offset, size, raw: header.length + raw, zstd: packed[i] !== null, values: count });
         offset += size;
-      }
+      });
       rowGroups.push({ chunks, rows: count });
     }
-    const meta = fileMetadata(columns, numRows, rowGroups);
+    const meta = fileMetadata(columns, numRows, rowGroups, kv);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);
     tail.set(MAGIC, 4);
-    writeAll(fd, [meta, tail]);
+    out([meta, tail]);
+    if (!collected) return null;
+    const file = Buffer.concat(collected);
+    writeAll(fd, [file]);
+    return { bytes: file.length, hash: hashBytes(file) };
   } finally {
     closeSync(fd);
   }
@@ -74,14 +115,12 @@ function writeAll(fd: number, parts: readonly Uint8Array[]): void {
   }
 }
 
-/** Page header + definition levels + values of one data page (format v1). */
-function pageParts(page: PlainPage, count: number): Uint8Array[] {
-  const levels = definitionLevels(page.validity, count);
-  const body = levels.length + page.values.length;
+/** Header of one data page (format v1) of `count` values, `body` bytes (definition levels + values), `stored` of them on disk. */
+function pageHeader(count: number, body: number, stored: number): Uint8Array {
   const h = new ThriftWriter();
   h.i32(1, 0); // DATA_PAGE
   h.i32(2, body);
-  h.i32(3, body);
+  h.i32(3, stored);
   h.beginStruct(5);
   h.i32(1, count);
   h.i32(2, ENC_PLAIN);
@@ -89,7 +128,7 @@ function pageParts(page: PlainPage, count: number): Uint8Array[] {
   h.i32(4, ENC_RLE);
   h.endStruct();
   h.stop();
-  return [h.bytes(), levels, page.values];
+  return h.bytes();
 }
 
 /**
@@ -120,7 +159,8 @@ function varint(n: number): Uint8Array {
 function fileMetadata(
   columns: readonly PlainColumn[],
   numRows: number,
-  rowGroups: { chunks: { offset: number; size: number; values: number }[]; rows: number }[],
+  rowGroups: { chunks: Chunk[]; rows: number }[],
+  kv?: Readonly<Record<string, string>>,
 ): Uint8Array {
   const w = new ThriftWriter();
   w.i32(1, 1); // version
@@ -151,9 +191,9 @@ function fileMetadata(
           w.i32(1, TYPE_ID[col.type]);
           w.listI32(2, [ENC_PLAIN, ENC_RLE]);
           w.listBinary(3, [col.name]);
-          w.i32(4, 0); // UNCOMPRESSED
+          w.i32(4, chunk.zstd ? CODEC_ZSTD : 0); // ZSTD or UNCOMPRESSED
           w.i64(5, chunk.values);
-          w.i64(6, chunk.size);
+          w.i64(6, chunk.raw);
           w.i64(7, chunk.size);
           w.i64(9, chunk.offset);
           w.endStruct();
@@ -165,6 +205,17 @@ function fileMetadata(
       w.endElement();
     }
   });
+  const pairs = Object.entries(kv ?? {});
+  if (pairs.length > 0) {
+    w.list(5, pairs.length, () => {
+      for (const [key, value] of pairs) {
+        w.beginElement();
+        w.binary(1, key);
+        w.binary(2, value);
+        w.endElement();
+      }
+    });
+  }
   w.stop();
   return w.bytes();
 }

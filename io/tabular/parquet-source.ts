@@ -21,6 +21,12 @@ import { literalPattern, quoteIdent, quoteLiteral } from "./_sql.ts";
 
 /** Files listed in SQL text at most; more go through a temp table and a variable. */
 export const INLINE_MAX = 1000;
+/**
+ * Files whose keys are picked by a CASE on the file name at most (one file: constants); more are
+ * joined with a VALUES table. A join of one file costs DuckDB ~0.4 ms more than constants: a
+ * quarter of reading a one-row partition (docs/benchmarks.md, "Issue 12").
+ */
+export const CASE_MAX = 8;
 /** The column DuckDB's `filename` option adds to tell files apart; never shown to users. */
 const FILE_COL = "__dagx_file";
 const PATTERN_COL = "__dagx_pattern";
@@ -52,7 +58,7 @@ let seq = 0;
  * The table expression for `src`: its files' columns, then each partition dimension the data lacks
  * (VARCHAR, from the keys). `conn` is used only for many files or an unknown schema.
  */
-export async function partitionFilesSql(src: PartitionFiles, conn: () => Promise<DuckDBConnection>, inlineMax = INLINE_MAX): Promise<string> {
+export async function partitionFilesSql(src: PartitionFiles, conn: () => Promise<DuckDBConnection>, inlineMax = INLINE_MAX, caseMax = CASE_MAX): Promise<string> {
   const n = src.files.length;
   if (n === 0) throw new DagxError("NOT_FOUND", "Cannot read Parquet: no files were given: materialize the upstream asset first");
   const known = src.schemas.every((s) => s !== null);
@@ -64,6 +70,19 @@ export async function partitionFilesSql(src: PartitionFiles, conn: () => Promise
   // DuckDB matches column names case-insensitively: a data column "Date" is the data's date
   const add = src.dims.filter((d) => !has.has(d.toLowerCase()));
   if (add.length === 0) return readParquet(list, unionByName, false);
+  const dimIndex = add.map((d) => src.dims.indexOf(d));
+  if (n === 1 && caseMax >= 1) {
+    const key = src.keyOf(0);
+    const cols = add.map((d, j) => `${quoteLiteral(key[dimIndex[j]!]!)} AS ${quoteIdent(d)}`).join(", ");
+    return `(SELECT d.*, ${cols} FROM ${readParquet(list, unionByName, false)} AS d)`;
+  }
+  if (inline && n <= caseMax && new Set(src.files).size === n) {
+    const file = `d.${quoteIdent(FILE_COL)}`;
+    const cols = add
+      .map((d, j) => `CASE ${file} ${src.files.map((f, i) => `WHEN ${quoteLiteral(f)} THEN ${quoteLiteral(src.keyOf(i)[dimIndex[j]!]!)}`).join(" ")} END AS ${quoteIdent(d)}`)
+      .join(", ");
+    return `(SELECT d.* EXCLUDE (${quoteIdent(FILE_COL)}), ${cols} FROM ${readParquet(list, unionByName, true)} AS d)`;
+  }
   const keys = table
     ? `temp.main.${quoteIdent(table)}`
     : `(VALUES ${src.files.map((f, i) => `(${[f, ...src.keyOf(i)].map(quoteLiteral).join(", ")})`).join(", ")}) AS k(${[FILE_COL, ...src.dims].map(quoteIdent).join(", ")})`;

@@ -6,17 +6,27 @@
  * How values reach Parquet: rows and Arrow columns are laid out in a *staging* Parquet file
  * (flat, PLAIN, uncompressed — cheap to write from JS buffers), which DuckDB then `COPY`s into
  * the real output, casting to the stored types on the way. The output is DuckDB's own
- * (compressed, dictionary-encoded, with statistics) whatever the input was.
+ * (compressed, dictionary-encoded, with statistics) whatever the input was — except small flat row
+ * outputs (and any flat row output with `writer: "direct"`), which JS writes as the final file
+ * (io/tabular/_direct.ts): per step that saves a COPY and a DESCRIBE, ~1.5 ms each.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
+import { planDirect } from "./_direct.ts";
 import { type WriteOptions, type WriteResult, commitParquet } from "./_file.ts";
 import { HINTS_KEY, queryRows, readHints } from "./_read.ts";
-import { type StagePlan, planRows } from "./_rows.ts";
+import { type StagePlan, gatherChecked, planGathered } from "./_rows.ts";
 import { parquetSql, quoteIdent, quoteLiteral, toParams, wrapQuery } from "./_sql.ts";
 import { writePlainParquet } from "./_stage.ts";
 
-export type { WriteOptions, WriteResult } from "./_file.ts";
+export type { RowWriter, WriteOptions, WriteResult } from "./_file.ts";
+
+/**
+ * Row outputs of at most this many rows are written directly by "auto" (when flat). Below it the
+ * direct file is no larger than DuckDB's to within a few hundred bytes; above it the lack of
+ * compression and dictionaries starts to show (docs/benchmarks.md, "Issue 12").
+ */
+export const DIRECT_AUTO_ROWS = 1024;
 export { TabularValueError } from "./_infer.ts";
 export { parquetSql } from "./_sql.ts";
 
@@ -38,7 +48,7 @@ async function writePlan(conn: DuckDBConnection, plan: StagePlan, finalPath: str
     finalPath,
     async (tmp, scratch) => {
       const stage = scratch("stage.parquet");
-      writePlainParquet(stage, plan.columns, plan.numRows);
+      await writePlainParquet(stage, plan.columns, plan.numRows);
       const r = await conn.run(`COPY (SELECT ${plan.select.join(", ")} FROM ${parquetSql([stage])}) TO ${quoteLiteral(tmp)} ${copyOptions(plan.hints)}`);
       return Number(r.rowsChanged);
     },
@@ -58,7 +68,20 @@ export async function writeRowsParquet(
   finalPath: string,
   options?: WriteOptions,
 ): Promise<WriteResult> {
-  return writePlan(conn, planRows(rows), finalPath, options);
+  const gathered = gatherChecked(rows);
+  const writer = options?.writer ?? "auto";
+  const direct = writer === "direct" || (writer === "auto" && rows.length <= DIRECT_AUTO_ROWS) ? planDirect(gathered, rows.length) : null;
+  if (!direct) return writePlan(conn, planGathered(gathered, rows.length), finalPath, options);
+  const kv = direct.hints ? { [HINTS_KEY]: JSON.stringify(direct.hints) } : undefined;
+  return commitParquet(
+    conn,
+    finalPath,
+    async (tmp) => {
+      const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
+      return { rows: direct.numRows, schema: direct.schema, file };
+    },
+    options,
+  );
 }
 
 /** Write an Arrow Table to a Parquet file at `finalPath`, atomically (zero rows keeps the schema). */

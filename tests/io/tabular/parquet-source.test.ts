@@ -60,6 +60,28 @@ describe("partitionFilesSql()", () => {
     expect(await read(big)).toEqual(want);
   });
 
+  test("one file takes its keys as constants and a few a CASE on the file name: the same rows, types and order as the join", async () => {
+    for (const pick of [[0], [0, 2], [0, 1, 2]]) {
+      const sub: PartitionFiles = { ...src, files: pick.map((i) => src.files[i]!), keyOf: (i) => [keys[pick[i]!]!] };
+      const joined = await partitionFilesSql(sub, getConn, 1000, 0);
+      expect(joined).toContain(" JOIN ");
+      const small = await partitionFilesSql(sub, getConn);
+      expect(small).not.toContain(" JOIN ");
+      expect(await read(small)).toEqual(await read(joined));
+      const types = async (sql: string) => (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${sql}`)).getRowObjectsJS().map((r) => `${r.column_name} ${r.column_type}`);
+      expect(await types(small)).toEqual(await types(joined));
+    }
+  });
+
+  test("a multi-partitioned file gets each dimension it lacks, from its own key", async () => {
+    const f = await files(path.join(root, "multi"), ["k1", "k2"], (k) => ({ region: `own-${k}`, v: 1 }));
+    const multi: PartitionFiles = { files: f, dims: ["date", "region"], keyOf: (i) => [[`2024-01-0${i + 1}`, "eu"], [`2024-01-0${i + 1}`, "us"]][i]!, schemas: [[{ name: "region", type: "VARCHAR" }, { name: "v", type: "BIGINT" }]] };
+    const want = [{ region: "own-k1", v: 1n, date: "2024-01-01" }, { region: "own-k2", v: 1n, date: "2024-01-02" }];
+    expect(await read(await partitionFilesSql(multi, getConn))).toEqual(want);
+    expect(await read(await partitionFilesSql(multi, getConn, 1000, 0))).toEqual(want);
+    expect(await read(await partitionFilesSql({ ...multi, files: [f[1]!], keyOf: () => ["2024-01-02", "us"] }, getConn))).toEqual([want[1]!]);
+  });
+
   test("a column of the data with a dimension's name wins (matched case-insensitively), also when the schema must be asked of DuckDB", async () => {
     const f = await files(path.join(root, "own"), ["a", "b"], (k) => ({ Partition: `own-${k}`, n: 1 }));
     const own: PartitionFiles = { files: f, dims: ["partition"], keyOf: (i) => [["a", "b"][i]!], schemas: [[{ name: "Partition", type: "VARCHAR" }, { name: "n", type: "BIGINT" }]] };
