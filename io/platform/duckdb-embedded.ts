@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { tuneDuckDBAllocator } from "./allocator.ts";
 
 export interface EmbeddedNativeFile {
   /** File name in the cache folder (the original name: the addon's RUNPATH lookup depends on it). */
@@ -170,8 +171,11 @@ export function extractEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.Proc
 /**
  * Extract (if needed) and load the embedded DuckDB addon; returns what `@duckdb/node-bindings` exports.
  * A folder where `dlopen` fails (e.g. a `noexec` mount) is skipped for the next candidate.
+ * DuckDB's allocator is tuned for a short process first (io/platform/allocator.ts).
  */
 export function loadEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv = process.env): unknown {
+  // before DuckDB's first allocation: its jemalloc reads the options then (io/platform/allocator.ts)
+  tuneDuckDBAllocator(env);
   return withFirstUsableDir(spec, env, (addonPath) => {
     const mod: { exports: unknown } = { exports: {} };
     process.dlopen(mod, addonPath);
