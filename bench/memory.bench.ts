@@ -1,12 +1,15 @@
 /**
  * Peak memory of `dagx materialize` (issue 12, target 1: ≤ 0.7× Dagster's peak RSS), compiled
- * binary, one fresh process and a fresh `.dagx` per run, on the cases Dagster is measured on:
+ * binary, one fresh process and a fresh `.dagx` per run, on the cases bench/dagster measures Dagster on:
  *
  *   trivial    one trivial asset
  *   chain100   a chain of 100 trivial assets (JSON values)
  *   chain1000  a chain of 1,000
- *   daily366   one daily asset × 366 partitions in one run (`--partitions 2023-01-01..2024-01-01`)
+ *   daily366   one daily `ctx.sql` asset × 366 partitions in one single-run backfill (`--partitions 2024-01-01..2024-12-31`)
  *   sql1m      the 1M-row SQL pipeline: CSV → Parquet → aggregate → top-N join (three `ctx.sql` assets)
+ *
+ * Like bench/dagster, a warm-up run creates the state and the measured runs are re-runs on it
+ * (`--fresh`: a fresh `.dagx` every run instead).
  *
  * Peak RSS is `/usr/bin/time -f %M` (the kernel's ru_maxrss of the waited child: every resident
  * page, file-backed ones included — the shared text of Bun and libduckdb counts, as Python's and
@@ -14,7 +17,7 @@
  * interleaved with the first (A/B: `--compare /tmp/dagx-main`); `--breakdown` also samples
  * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS.
  *
- *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown]
+ *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -77,8 +80,14 @@ export const CASES: Record<string, (dir: string) => Case> = {
   chain100: () => ({ files: { "chain.asset.ts": chain(100) }, args: [] }),
   chain1000: () => ({ files: { "chain.asset.ts": chain(1000) }, args: [] }),
   daily366: () => ({
-    files: { "a.asset.ts": `import { asset, daily } from "dagx";\nconst days = daily({ start: "2023-01-01" });\nexport const a = asset({ partitions: days }, (ctx) => ({ day: ctx.partition!.key, v: 1 }));\n` },
-    args: ["--partitions", "2023-01-01..2024-01-01"],
+    files: {
+      "days.asset.ts": `import { asset, daily } from "dagx";
+export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-01-01" }), backfill: "single-run" }, (ctx) => ctx.sql\`
+  select strftime(d, '%Y-%m-%d') as date, 1 as v
+  from range(\${ctx.partition.start}, \${ctx.partition.end}, interval 1 day) t(d)\`);
+`,
+    },
+    args: ["--partitions", "2024-01-01..2024-12-31"],
   }),
   sql1m: (dir) => {
     const csv = path.join(os.tmpdir(), "dagx-bench-trades-1m.csv");
@@ -124,6 +133,8 @@ export interface Options {
   binary?: string;
   compare?: string | null;
   breakdown?: boolean;
+  /** A fresh `.dagx` for every run (default: one warm-up run, then re-runs on the state it made). */
+  fresh?: boolean;
 }
 
 export async function run(o: Options = {}): Promise<Figures> {
@@ -133,20 +144,24 @@ export async function run(o: Options = {}): Promise<Figures> {
   if (o.compare) binaries.push(["compare.", o.compare]);
   const figures: Figures = { ...machineFigures(), runs };
   for (const name of o.cases ?? Object.keys(CASES)) {
-    const dir = makeTempDir("dagx-mem-");
+    // one project per binary: each keeps its own `.dagx` between its runs
+    const dirs = binaries.map(() => makeTempDir("dagx-mem-"));
     try {
-      const c = CASES[name]!(dir);
-      for (const [f, text] of Object.entries({ "dagx.config.ts": CONFIG, ...c.files })) fs.writeFileSync(path.join(dir, f), text);
-      const got = new Map<string, Measured[]>(binaries.map(([k]) => [k, []]));
-      for (let i = 0; i < runs; i++) {
+      const c = CASES[name]!(dirs[0]!);
+      for (const dir of dirs) for (const [f, text] of Object.entries({ "dagx.config.ts": CONFIG, ...c.files })) fs.writeFileSync(path.join(dir, f), text);
+      // a warm-up run each creates the state (as bench/dagster does), unless every run starts fresh
+      if (!o.fresh) for (const [i, [, bin]] of binaries.entries()) await measure(bin, dirs[i]!, c.args);
+      const got = binaries.map((): Measured[] => []);
+      for (let r = 0; r < runs; r++) {
         // interleaved, alternating which goes first
-        for (const [k, bin] of i % 2 ? [...binaries].reverse() : binaries) {
-          resetState(dir);
-          got.get(k)!.push(await measure(bin, dir, c.args, o.breakdown));
+        const order = binaries.map((_, i) => i);
+        for (const i of r % 2 ? order.reverse() : order) {
+          if (o.fresh) resetState(dirs[i]!);
+          got[i]!.push(await measure(binaries[i]![1], dirs[i]!, c.args, o.breakdown));
         }
       }
-      for (const [k] of binaries) {
-        const xs = got.get(k)!;
+      for (const [i, [k]] of binaries.entries()) {
+        const xs = got[i]!;
         figures[`${k}${name}.peakMB.median`] = round(median(xs.map((x) => x.peakMB)));
         figures[`${k}${name}.peakMB.min`] = round(Math.min(...xs.map((x) => x.peakMB)));
         figures[`${k}${name}.ms.median`] = round(median(xs.map((x) => x.ms)));
@@ -157,7 +172,7 @@ export async function run(o: Options = {}): Promise<Figures> {
       }
       if (o.compare) figures[`${name}.peak.ratio`] = round((figures[`${name}.peakMB.median`] as number) / (figures[`compare.${name}.peakMB.median`] as number), 3);
     } finally {
-      removeDir(dir);
+      dirs.forEach(removeDir);
     }
   }
   return figures;
@@ -172,6 +187,7 @@ if (import.meta.main) {
     binary: val("--binary"),
     compare: val("--compare") ?? null,
     breakdown: argv.includes("--breakdown"),
+    fresh: argv.includes("--fresh"),
   });
   printFigures("memory: peak RSS of `dagx materialize` (MB)", figures);
   printTargets(figures, targets);
