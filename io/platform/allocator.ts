@@ -6,8 +6,9 @@
  * on differ from call to call, so every state session, commit and checkpoint left its freed
  * buffers resident in another arena, and the process's peak RSS was their sum (bench/memory.bench.ts:
  * +15 MB on one trivial asset, +55 MB on the 1M-row SQL pipeline). With both decays at 0, freed
- * pages go back to the system at once; the SQL pipeline's time does not move measurably
- * (docs/benchmarks.md, "memory").
+ * pages go back to the system at once. That costs DuckDB's heavy parallel work its speed, so a
+ * run that creates its own DuckDB (`ctx.sql`, Parquet) switches back to a 1 s decay and purges
+ * every few steps and after each state session instead (docs/benchmarks.md, "Memory").
  *
  * jemalloc reads its options from `DUCKDB_JE_MALLOC_CONF` at its first allocation, which comes
  * after the library is loaded. Bun's `process.env` does not write the C environment, so the
@@ -47,4 +48,55 @@ export function tuneDuckDBAllocator(env: NodeJS.ProcessEnv = process.env): strin
     }
   }
   return null;
+}
+
+type Mallctl = (name: Buffer, oldp: Uint8Array | null, oldlenp: Uint8Array | null, newp: Uint8Array | null, newlen: number) => number;
+let mallctl: Mallctl | null | undefined;
+
+function mallctlOf(libraryPath: string): Mallctl | null {
+  if (mallctl === undefined) {
+    mallctl = null;
+    if (process.platform === "linux") {
+      try {
+        const lib = dlopen(libraryPath, { duckdb_je_mallctl: { args: [FFIType.cstring, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 } });
+        mallctl = lib.symbols.duckdb_je_mallctl as unknown as Mallctl;
+      } catch {
+        // a DuckDB without jemalloc: nothing to tune
+      }
+    }
+  }
+  return mallctl;
+}
+
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/**
+ * Hand the pages DuckDB's jemalloc keeps for reuse back to the system now (`arena.<all>.purge`),
+ * between pieces of work rather than at every free. No-op where DuckDB has no jemalloc.
+ */
+export function purgeDuckDBAllocator(libraryPath: string): void {
+  mallctlOf(libraryPath)?.(cstr("arena.4096.purge"), null, null, null, 0); // 4096: MALLCTL_ARENAS_ALL
+}
+
+/** jemalloc's decay for the heavy work of a run's own DuckDB (`ctx.sql`, Parquet): freed pages are kept ~1 s for reuse. */
+export const DUCKDB_WORK_DECAY_MS = 1000;
+
+/**
+ * Switch every arena (and those created later) to `ms` of decay. Decay 0 makes DuckDB's big
+ * parallel operators fault their pages back in: the 1M-row SQL pipeline ran 8–40 % slower, a
+ * 1,098-step Parquet backfill ~18 %. So the process starts at 0 (state sessions, JSON runs) and a
+ * run that creates its own DuckDB switches to {@link DUCKDB_WORK_DECAY_MS}, purging between steps instead.
+ */
+export function setDuckDBAllocatorDecay(libraryPath: string, ms: number): void {
+  const ctl = mallctlOf(libraryPath);
+  if (!ctl) return;
+  const value = new BigInt64Array([BigInt(ms)]);
+  const bytes = new Uint8Array(value.buffer);
+  for (const kind of ["dirty", "muzzy"]) ctl(cstr(`arenas.${kind}_decay_ms`), null, null, bytes, 8); // arenas created from now on
+  const n = new Uint32Array(1);
+  const len = new BigUint64Array([4n]);
+  if (ctl(cstr("arenas.narenas"), new Uint8Array(n.buffer), new Uint8Array(len.buffer), null, 0) !== 0) return;
+  for (const kind of ["dirty", "muzzy"]) {
+    for (let i = 0; i < n[0]!; i++) ctl(cstr(`arena.${i}.${kind}_decay_ms`), null, null, bytes, 8); // an arena not in use yet: an error, ignored
+  }
 }

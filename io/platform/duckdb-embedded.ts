@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { tuneDuckDBAllocator } from "./allocator.ts";
+import { DUCKDB_WORK_DECAY_MS, purgeDuckDBAllocator, setDuckDBAllocatorDecay, tuneDuckDBAllocator } from "./allocator.ts";
 
 export interface EmbeddedNativeFile {
   /** File name in the cache folder (the original name: the addon's RUNPATH lookup depends on it). */
@@ -179,6 +179,20 @@ export function loadEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.Process
   return withFirstUsableDir(spec, env, (addonPath) => {
     const mod: { exports: unknown } = { exports: {} };
     process.dlopen(mod, addonPath);
+    const lib = spec.libs.find((l) => l.name.includes("duckdb"));
+    libraryPath = lib ? path.join(path.dirname(addonPath), lib.name) : null;
     return mod.exports;
   });
+}
+
+let libraryPath: string | null = null;
+
+/** Return the freed pages DuckDB's allocator keeps to the system (compiled binary; a no-op elsewhere). */
+export function releaseDuckDBMemory(): void {
+  if (libraryPath) purgeDuckDBAllocator(libraryPath);
+}
+
+/** Heavy DuckDB work starts (a run's own instance): keep freed pages for reuse again (io/platform/allocator.ts). */
+export function duckDBWorkStarts(): void {
+  if (libraryPath) setDuckDBAllocatorDecay(libraryPath, DUCKDB_WORK_DECAY_MS);
 }

@@ -12,6 +12,7 @@ import type { AttemptOutcome } from "../../core/execute.ts";
 import type { PlanStep } from "../../core/plan.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { callUserCode, describeThrown } from "../../core/user-code.ts";
+import { duckDBWorkStarts, releaseDuckDBMemory } from "../platform/index.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import { runChecks } from "./step-checks.ts";
@@ -44,7 +45,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   const leaveProjectDir = enterProjectDir(o.storage.root);
   // The run's own in-memory DuckDB, created on first use: runs of JSON-only assets never pay for it.
   let instance: Promise<DuckDBInstance> | null = null;
-  const db = () => (instance ??= DuckDBInstance.create(":memory:"));
+  // Its heavy work keeps freed pages for reuse (io/platform/allocator.ts).
+  const db = () => (instance ??= DuckDBInstance.create(":memory:").then((i) => (duckDBWorkStarts(), i)));
   const connections = new Set<DuckDBConnection>();
   const run = createRunScope(o);
 
@@ -76,7 +78,10 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       if (conn) {
         (conn as DuckDBConnection).closeSync();
         connections.delete(conn);
-        if (++duckdbSteps % GC_EVERY_DUCKDB_STEPS === 0) Bun.gc(false);
+        if (++duckdbSteps % GC_EVERY_DUCKDB_STEPS === 0) {
+          Bun.gc(false);
+          releaseDuckDBMemory();
+        }
       }
     }
   };

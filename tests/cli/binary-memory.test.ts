@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DUCKDB_MALLOC_CONF, DUCKDB_MALLOC_CONF_ENV } from "../../io/platform/allocator.ts";
+import { DUCKDB_MALLOC_CONF, DUCKDB_MALLOC_CONF_ENV, DUCKDB_WORK_DECAY_MS } from "../../io/platform/allocator.ts";
 import { hostBinary } from "../support/binary.ts";
 import { dagx, makeProject, removeProject } from "./helpers.ts";
 
@@ -57,3 +57,34 @@ describe.if(process.platform === "linux")("compiled binary: DuckDB's allocator",
     }
   }, 60_000);
 });
+
+// An asset that reads jemalloc's default decay from the DuckDB library this process loaded.
+const decayAsset = (sql: boolean) => `import { asset } from "dagx";
+import { readFileSync } from "node:fs";
+import { dlopen, FFIType, ptr } from "bun:ffi";
+${sql ? "export const t = asset((ctx) => ctx.sql`SELECT 1 AS x`); // stored (run by the run's DuckDB) before decay runs" : ""}
+export const decay = asset({ deps: [${sql ? "t" : ""}] }, () => {
+  const lib = /\\S*libduckdb\\.so\\S*/.exec(readFileSync("/proc/self/maps", "utf8"))![0];
+  const { symbols } = dlopen(lib, { duckdb_je_mallctl: { args: [FFIType.cstring, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 } });
+  const v = new BigInt64Array(1), len = new BigUint64Array([8n]);
+  const rc = symbols.duckdb_je_mallctl(Buffer.from("arenas.dirty_decay_ms\\0"), ptr(v), ptr(len), null, 0);
+  return { rc, ms: Number(v[0]) };
+});
+`;
+
+describe.if(process.platform === "linux" && process.env[DUCKDB_MALLOC_CONF_ENV] === undefined)("compiled binary: DuckDB's allocator decay by kind of run", () => {
+  for (const [sql, ms] of [[false, 0], [true, DUCKDB_WORK_DECAY_MS]] as const) {
+    test(`${sql ? "a run with its own DuckDB (ctx.sql) keeps freed pages for reuse" : "a JSON-only run returns freed pages at once"}: decay ${ms} ms`, async () => {
+      const dir = makeProject({ "decay.asset.ts": decayAsset(sql) });
+      try {
+        const r = await dagx(dir, ["materialize"], { bin });
+        expect(r.stderr).not.toContain("error");
+        expect(r.code).toBe(0);
+        expect(JSON.parse(readFileSync(join(dir, ".dagx/data/decay/value.json"), "utf8"))).toEqual({ rc: 0, ms });
+      } finally {
+        removeProject(dir);
+      }
+    }, 60_000);
+  }
+});
+
