@@ -158,6 +158,14 @@ const BENCHES: Bench[] = [
     },
   },
   {
+    name: "memory",
+    what: "peak RSS of `dagx materialize` (binary): trivial, chains of 100 and 1,000, 366-day single-run backfill, 1M-row SQL",
+    async run(quick) {
+      const m = await import("./memory.bench.ts");
+      return { figures: await m.run(quick ? { runs: 2 } : {}), targets: m.targets };
+    },
+  },
+  {
     name: "concurrent-dev",
     what: "20 concurrent CLI commands (status, materialize, query, backfill) + a running `dagx dev` with a 1 s schedule",
     async run(quick) {

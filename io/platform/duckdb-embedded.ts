@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DUCKDB_WORK_DECAY_MS, purgeDuckDBAllocator, setDuckDBAllocatorDecay, tuneDuckDBAllocator } from "./allocator.ts";
 import { DuckDBLoadError } from "./duckdb-load-error.ts";
 
 export interface EmbeddedNativeFile {
@@ -198,11 +199,28 @@ export function extractEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.Proc
 /**
  * Extract (if needed) and load the embedded DuckDB addon; returns what `@duckdb/node-bindings` exports.
  * A folder where `dlopen` fails (e.g. a `noexec` mount) is skipped for the next candidate.
+ * DuckDB's allocator is tuned for a short process first (io/platform/allocator.ts).
  */
 export function loadEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv = process.env): unknown {
+  // before DuckDB's first allocation: its jemalloc reads the options then (io/platform/allocator.ts)
+  tuneDuckDBAllocator(env);
   return withFirstUsableDir(spec, env, (addonPath) => {
     const mod: { exports: unknown } = { exports: {} };
     process.dlopen(mod, addonPath);
+    const lib = spec.libs.find((l) => l.name.includes("duckdb"));
+    libraryPath = lib ? path.join(path.dirname(addonPath), lib.name) : null;
     return mod.exports;
   });
+}
+
+let libraryPath: string | null = null;
+
+/** Return the freed pages DuckDB's allocator keeps to the system (compiled binary; a no-op elsewhere). */
+export function releaseDuckDBMemory(): void {
+  if (libraryPath) purgeDuckDBAllocator(libraryPath);
+}
+
+/** Heavy DuckDB work starts (a run's own instance): keep freed pages for reuse again (io/platform/allocator.ts). */
+export function duckDBWorkStarts(): void {
+  if (libraryPath) setDuckDBAllocatorDecay(libraryPath, DUCKDB_WORK_DECAY_MS);
 }

@@ -25,6 +25,7 @@ import path from "node:path";
 import { StateStoreError } from "../../core/errors.ts";
 import { isStateWritable, stateFileError } from "./_errors.ts";
 import { openFileLock, type FileLock } from "../storage/index.ts";
+import { releaseDuckDBMemory } from "../platform/index.ts";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError } from "./_schema.ts";
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/;
@@ -140,6 +141,8 @@ async function drain(dbPath: string, queue: FileQueue): Promise<void> {
         }
       } finally {
         othersWaited = await session.close();
+        // what the session's commit and checkpoint freed goes back to the system before the next
+        releaseDuckDBMemory();
       }
     }
   } finally {

@@ -1,0 +1,194 @@
+/**
+ * Peak memory of `dagx materialize` (issue 12, target 1: ≤ 0.7× Dagster's peak RSS), compiled
+ * binary, one fresh process and a fresh `.dagx` per run, on the cases bench/dagster measures Dagster on:
+ *
+ *   trivial    one trivial asset
+ *   chain100   a chain of 100 trivial assets (JSON values)
+ *   chain1000  a chain of 1,000
+ *   daily366   one daily `ctx.sql` asset × 366 partitions in one single-run backfill (`--partitions 2024-01-01..2024-12-31`)
+ *   sql1m      the 1M-row SQL pipeline: CSV → Parquet → aggregate → top-N join (three `ctx.sql` assets)
+ *
+ * Like bench/dagster, a warm-up run creates the state and the measured runs are re-runs on it
+ * (`--fresh`: a fresh `.dagx` every run instead).
+ *
+ * Peak RSS is `/usr/bin/time -f %M` (the kernel's ru_maxrss of the waited child: every resident
+ * page, file-backed ones included — the shared text of Bun and libduckdb counts, as Python's and
+ * its extension modules' do on the Dagster side). `--compare BIN` runs a second binary
+ * interleaved with the first (A/B: `--compare /tmp/dagx-main`); `--breakdown` also samples
+ * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS.
+ *
+ *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
+
+/** Dagster's peak RSS is measured by bench:dagster (lean-n); the ratio target applies to those figures. */
+export const targets: Target[] = [
+  { figure: "trivial.peakMB.median", label: "peak RSS, one trivial asset (compiled binary)", op: "<", value: 130, unit: "MB" },
+];
+
+const TIME = "/usr/bin/time";
+const CONFIG = `import { defineConfig } from "dagx";\nexport default defineConfig({});\n`;
+
+function chain(n: number): string {
+  const lines = [`import { asset } from "dagx";`, `export const a0 = asset(() => 1);`];
+  for (let i = 1; i < n; i++) lines.push(`export const a${i} = asset({ ins: { up: a${i - 1} } }, (_ctx, { up }) => up + 1);`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The 1M-row trades CSV (deterministic; the same generator as the SQL-floor bench's). */
+function tradesCsv(file: string, rows: number): void {
+  if (fs.existsSync(file) && fs.readFileSync(`${file}.rows`, "utf8") === String(rows)) return;
+  let seed = 42;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const start = Date.UTC(2025, 0, 1);
+  const step = (365 * 86_400_000) / rows;
+  const fd = fs.openSync(file, "w");
+  let chunk = "id,ts,symbol,qty,price\n";
+  for (let i = 1; i <= rows; i++) {
+    const ts = new Date(start + Math.floor((i - 1) * step)).toISOString().slice(0, 19).replace("T", " ");
+    const cents = (next() % 99_901) + 100;
+    chunk += `${i},${ts},S${String(next() % 200).padStart(3, "0")},${(next() % 1000) + 1},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}\n`;
+    if (chunk.length > 1 << 20) (fs.writeSync(fd, chunk), (chunk = ""));
+  }
+  fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  fs.writeFileSync(`${file}.rows`, String(rows));
+}
+
+function sqlAssets(csv: string): string {
+  const cols = "{'id': 'BIGINT', 'ts': 'TIMESTAMP', 'symbol': 'VARCHAR', 'qty': 'INTEGER', 'price': 'DECIMAL(12,2)'}";
+  return [
+    `import { asset } from "dagx";`,
+    `const csv = ${JSON.stringify(csv)};`,
+    `export const trades = asset((ctx) => ctx.sql\`select * from read_csv(\${csv}, header = true, columns = ${cols})\`);`,
+    `export const daily = asset({ ins: { trades } }, (ctx, { trades }) => ctx.sql\`select symbol, cast(ts as date) as day, count(*) as trades, sum(qty) as qty, sum(qty * price) as notional, min(price) as low, max(price) as high from \${trades} group by all order by symbol, day\`);`,
+    `export const top = asset({ ins: { daily } }, (ctx, { daily }) => ctx.sql\`with top as (select symbol, sum(notional) as total from \${daily} group by symbol order by total desc, symbol limit 20) select d.*, t.total from \${daily} d join top t using (symbol) order by t.total desc, d.symbol, d.day\`);`,
+    ``,
+  ].join("\n");
+}
+
+interface Case {
+  files: Record<string, string>;
+  args: string[];
+}
+
+export const CASES: Record<string, (dir: string) => Case> = {
+  trivial: () => ({ files: { "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => 1);\n` }, args: [] }),
+  chain100: () => ({ files: { "chain.asset.ts": chain(100) }, args: [] }),
+  chain1000: () => ({ files: { "chain.asset.ts": chain(1000) }, args: [] }),
+  daily366: () => ({
+    files: {
+      "days.asset.ts": `import { asset, daily } from "dagx";
+export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-01-01" }), backfill: "single-run" }, (ctx) => ctx.sql\`
+  select strftime(d, '%Y-%m-%d') as date, 1 as v
+  from range(\${ctx.partition.start}, \${ctx.partition.end}, interval 1 day) t(d)\`);
+`,
+    },
+    args: ["--partitions", "2024-01-01..2024-12-31"],
+  }),
+  sql1m: (dir) => {
+    const csv = path.join(os.tmpdir(), "dagx-bench-trades-1m.csv");
+    tradesCsv(csv, 1_000_000);
+    return { files: { "trades.asset.ts": sqlAssets(csv) }, args: [] };
+  },
+};
+
+export interface Measured {
+  ms: number;
+  peakMB: number;
+  anonMB?: number;
+  fileMB?: number;
+}
+
+/** One `BIN materialize ARGS` in `cwd` under /usr/bin/time; with `breakdown`, /proc sampled every ms. */
+export async function measure(bin: string, cwd: string, args: string[], breakdown = false): Promise<Measured> {
+  const report = path.join(cwd, ".time");
+  const t0 = performance.now();
+  const p = Bun.spawn([TIME, "-o", report, "-f", "%M", bin, "materialize", ...args], { cwd, env: { ...process.env, NO_COLOR: "1", CI: "1" }, stdout: "ignore", stderr: "pipe" });
+  let anon = 0;
+  let file = 0;
+  const sample = () => {
+    try {
+      const kids = fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, "utf8").trim();
+      const s = fs.readFileSync(`/proc/${kids}/status`, "utf8");
+      anon = Math.max(anon, Number(/^RssAnon:\s+(\d+)/m.exec(s)?.[1] ?? 0));
+      file = Math.max(file, Number(/^RssFile:\s+(\d+)/m.exec(s)?.[1] ?? 0));
+    } catch {}
+  };
+  const timer = breakdown ? setInterval(sample, 1) : null;
+  const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+  const ms = performance.now() - t0;
+  if (timer) clearInterval(timer);
+  if (code !== 0) throw new Error(`${bin} materialize ${args.join(" ")} exited with ${code}:\n${stderr.slice(-2000)}`);
+  const peakMB = Number(fs.readFileSync(report, "utf8").trim().split("\n").at(-1)) / 1024;
+  return breakdown ? { ms, peakMB, anonMB: anon / 1024, fileMB: file / 1024 } : { ms, peakMB };
+}
+
+export interface Options {
+  runs?: number;
+  cases?: string[];
+  binary?: string;
+  compare?: string | null;
+  breakdown?: boolean;
+  /** A fresh `.dagx` for every run (default: one warm-up run, then re-runs on the state it made). */
+  fresh?: boolean;
+}
+
+export async function run(o: Options = {}): Promise<Figures> {
+  if (!fs.existsSync(TIME)) throw new Error(`${TIME} is needed (apt-get install time)`);
+  const runs = o.runs ?? 7;
+  const binaries: [string, string][] = [["", o.binary ?? (await ensureBinary()).path]];
+  if (o.compare) binaries.push(["compare.", o.compare]);
+  const figures: Figures = { ...machineFigures(), runs };
+  for (const name of o.cases ?? Object.keys(CASES)) {
+    // one project per binary: each keeps its own `.dagx` between its runs
+    const dirs = binaries.map(() => makeTempDir("dagx-mem-"));
+    try {
+      const c = CASES[name]!(dirs[0]!);
+      for (const dir of dirs) for (const [f, text] of Object.entries({ "dagx.config.ts": CONFIG, ...c.files })) fs.writeFileSync(path.join(dir, f), text);
+      // a warm-up run each creates the state (as bench/dagster does), unless every run starts fresh
+      if (!o.fresh) for (const [i, [, bin]] of binaries.entries()) await measure(bin, dirs[i]!, c.args);
+      const got = binaries.map((): Measured[] => []);
+      for (let r = 0; r < runs; r++) {
+        // interleaved, alternating which goes first
+        const order = binaries.map((_, i) => i);
+        for (const i of r % 2 ? order.reverse() : order) {
+          if (o.fresh) resetState(dirs[i]!);
+          got[i]!.push(await measure(binaries[i]![1], dirs[i]!, c.args, o.breakdown));
+        }
+      }
+      for (const [i, [k]] of binaries.entries()) {
+        const xs = got[i]!;
+        figures[`${k}${name}.peakMB.median`] = round(median(xs.map((x) => x.peakMB)));
+        figures[`${k}${name}.peakMB.min`] = round(Math.min(...xs.map((x) => x.peakMB)));
+        figures[`${k}${name}.ms.median`] = round(median(xs.map((x) => x.ms)));
+        if (o.breakdown) {
+          figures[`${k}${name}.anonMB.median`] = round(median(xs.map((x) => x.anonMB!)));
+          figures[`${k}${name}.fileMB.median`] = round(median(xs.map((x) => x.fileMB!)));
+        }
+      }
+      if (o.compare) figures[`${name}.peak.ratio`] = round((figures[`${name}.peakMB.median`] as number) / (figures[`compare.${name}.peakMB.median`] as number), 3);
+    } finally {
+      dirs.forEach(removeDir);
+    }
+  }
+  return figures;
+}
+
+if (import.meta.main) {
+  const argv = process.argv.slice(2);
+  const val = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const figures = await run({
+    runs: val("--runs") ? Number(val("--runs")) : undefined,
+    cases: val("--cases")?.split(","),
+    binary: val("--binary"),
+    compare: val("--compare") ?? null,
+    breakdown: argv.includes("--breakdown"),
+    fresh: argv.includes("--fresh"),
+  });
+  printFigures("memory: peak RSS of `dagx materialize` (MB)", figures);
+  printTargets(figures, targets);
+}
