@@ -3,7 +3,7 @@
  * with 1,000,000 partitions < 500 ms").
  *
  *   bun bench/status-1m.bench.ts [--runs N] [--sizes 10000,100000,1000000] [--upstream-sizes 100000,1000000]
- *     [--partitioned-sizes 10000,100000,1000000]
+ *     [--partitioned-sizes 10000,100000,1000000] [--base path/to/other/dagx]
  *
  * For each size N, a temp project outside the repo holds one asset
  * `hourly({ start: <N hours before this hour> })`, so its space has ~N partitions. One real
@@ -341,7 +341,7 @@ function checkJson(p: Prepared, stdout: string): void {
   if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`status --json of ${p.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)} (${JSON.stringify({ ranges: s.partitions?.ranges, causes: (s as { causes?: string[] }).causes })})`);
 }
 
-export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[] } = {}): Promise<Figures> {
+export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; base?: string } = {}): Promise<Figures> {
   const runs = options.runs ?? 7;
   const warmup = options.warmup ?? 1;
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
@@ -369,7 +369,10 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         const human = await spawnMeasured([bin.path, "status"], p.dir, out);
         const parts = `${p.build.materialized.toLocaleString("en-US")}/${p.total.toLocaleString("en-US")} parts`;
         if (!`${human.stdout}${human.stderr}`.includes(parts)) throw new Error(`human status of ${p.name} lacks "${parts}":\n${human.stderr}${human.stdout}`);
+        // A/B: the base binary right after, on the same state (its answer is not checked: it may predate a fix)
+        const base = options.base ? await spawnMeasured([options.base, "status", "--json"], p.dir, out) : null;
         if (round_ < warmup) continue;
+        if (base) record(`${p.name}.base.statusJson`, base);
         record(`${p.name}.statusJson`, json);
         record(`${p.name}.statusHuman`, human);
       }
@@ -398,6 +401,11 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         [`${name}.stateFileMB`]: round(p.stateMB),
         [`${name}.buildMs`]: round(p.buildMs),
       });
+      const base = samples.get(`${name}.base.statusJson`);
+      if (base) {
+        const ratios = base.ms.map((b, i) => samples.get(`${name}.statusJson`)!.ms[i]! / b);
+        Object.assign(figures, { ...statFigures(`${name}.base.statusJson`, base.ms), ...statFigures(`${name}.statusJson.pairRatio`, ratios, 3) });
+      }
       for (const kind of ["statusJson", "statusHuman"]) {
         const s = samples.get(`${name}.${kind}`)!;
         Object.assign(figures, {
@@ -446,6 +454,7 @@ if (import.meta.main && process.argv[2] === "--child-build") {
     sizes: arg("--sizes")?.split(",").filter(Boolean).map(Number),
     upstreamSizes: arg("--upstream-sizes")?.split(",").filter(Boolean).map(Number),
     partitionedSizes: arg("--partitioned-sizes")?.split(",").filter(Boolean).map(Number),
+    base: arg("--base"),
   });
   printFigures(`status: one hourly asset, ${Object.keys(SIZE_NAMES).join(" / ")} partitions`, figures);
   if (!printTargets(figures, targets)) process.exitCode = 1;
