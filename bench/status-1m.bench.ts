@@ -118,7 +118,7 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
   const ts = `${Number(real.ts)} - (${spec.total} - i) * 1000`;
   // input versions as the real partition recorded them (the upstream's data version, if any): every partition fresh;
   // of a partitioned upstream, the data version of the hour (day) it reads, which src rows below hold (but for changedOf)
-  const day = `((${first} + i) // 24)`;
+  const day = `floor((${first} + i) / 24)::BIGINT`; // floor: the 1M range starts before the epoch
   const inputs = {
     none: `'${real.input_versions.replaceAll("'", "''")}'`,
     plain: `'${real.input_versions.replaceAll("'", "''")}'`,
