@@ -3,6 +3,7 @@
  * with 1,000,000 partitions < 500 ms").
  *
  *   bun bench/status-1m.bench.ts [--runs N] [--sizes 10000,100000,1000000] [--upstream-sizes 100000,1000000]
+ *     [--partitioned-sizes 10000,100000,1000000] [--base path/to/other/dagx]
  *
  * For each size N, a temp project outside the repo holds one asset
  * `hourly({ start: <N hours before this hour> })`, so its space has ~N partitions. One real
@@ -17,9 +18,12 @@
  * `dagx status --json` and `dagx status` (human), wall and CPU time; then, in 3 separate runs per
  * case, the process's peak RSS (`/usr/bin/time -f %M`, or VmHWM polled from /proc). The RSS of the three sizes shows whether
  * memory grows per partition. The same asset with an unpartitioned upstream `src` (`deps`, all
- * partitions fresh) is measured at 100,000 and 1,000,000 partitions: up to 100,000 materialized
- * partitions status checks upstream staleness per partition (io/partition-status.ts), above it not. A child `bun` process then runs the status code path from the
- * sources with a timed state store, to show what dominates.
+ * partitions fresh) is measured at 100,000 and 1,000,000 partitions (every partition compared
+ * with src's version). With a partitioned upstream `src`
+ * (hourly, identity; daily, timeWindow(): each hour reads its day), at 10,000, 100,000 and
+ * 1,000,000: every partition is compared with its upstream (the state store's query per edge),
+ * and 2 upstream partitions (changedOf) hold newer data, so status names the stale hours. A child
+ * `bun` process then runs the status code path from the sources with a timed state store, to show what dominates.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
@@ -33,6 +37,8 @@ import {
 export const targets: Target[] = [
   { figure: "1m.statusJson.median", label: "`dagx status --json`, ~1,000,000 hourly partitions (binary)", op: "<", value: 500, unit: "ms" },
   { figure: "1m.statusHuman.median", label: "`dagx status`, ~1,000,000 hourly partitions (binary)", op: "<", value: 500, unit: "ms" },
+  { figure: "1m-hourlyUpstream.statusJson.median", label: "`dagx status --json`, 1,000,000 hourly partitions each compared with an hourly upstream (binary)", op: "<", value: 500, unit: "ms" },
+  { figure: "1m-dailyUpstream.statusJson.median", label: "`dagx status --json`, 1,000,000 hourly partitions each compared with its day upstream (binary)", op: "<", value: 500, unit: "ms" },
 ];
 
 const HOUR = 3_600_000;
@@ -53,16 +59,32 @@ function hourKey(ms: number): string {
   return `${iso.slice(0, 10)}-${iso.slice(11, 13)}:00`;
 }
 
-/** The project: the hourly asset, with an unpartitioned upstream `src` (through `deps`) when `upstream`. */
-function assetFile(start: string, upstream: boolean): string {
-  const src = upstream ? "export const src = asset(() => ({ v: 1 }));\n" : "";
-  const deps = upstream ? "deps: [src], " : "";
-  return `import { asset, hourly } from "dagx";\n\n${src}export const ${ASSET} = asset({ ${deps}partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`;
+/**
+ * The upstream of the hourly asset: none, an unpartitioned `src` (through `deps`), or a partitioned
+ * `src` compared partition by partition: hourly (identity: the same hour) or daily (timeWindow():
+ * each hour reads its day).
+ */
+type Upstream = "none" | "plain" | "hourly" | "daily";
+
+/** The project: the hourly asset and its upstream `src`. */
+function assetFile(start: string, upstream: Upstream): string {
+  const src = {
+    none: "",
+    plain: "export const src = asset(() => ({ v: 1 }));\n",
+    hourly: `export const src = asset({ partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`,
+    daily: `export const src = asset({ partitions: daily({ start: "${start.slice(0, 10)}", endOffset: 1 }) }, (ctx) => ({ day: ctx.partition!.key }));\n`,
+  }[upstream];
+  const deps = { none: "", plain: "deps: [src], ", hourly: "deps: [src], ", daily: "deps: [src], mappings: { src: timeWindow() }, " }[upstream];
+  return `import { asset, daily, hourly, timeWindow } from "dagx";\n\n${src}export const ${ASSET} = asset({ ${deps}partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`;
 }
+
+/** Upstream partitions re-materialized with new data after the asset read them (hourly: these hours; daily: their days). */
+const changedOf = (total: number) => [Math.floor(total / 4) + 7, Math.floor((3 * total) / 4) + 7];
 
 /** What the child builder needs, from the real materialization and the status of the empty space. */
 interface BuildSpec {
   file: string;
+  upstream: Upstream;
   total: number;
   lastOrdinal: number;
   lastKey: string;
@@ -94,14 +116,36 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
   const first = spec.lastOrdinal - spec.total + 1;
   const key = `strftime(make_timestamp((${first} + i) * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')`;
   const ts = `${Number(real.ts)} - (${spec.total} - i) * 1000`;
-  // input versions as the real partition recorded them (the upstream's data version, if any): every partition fresh
-  const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${real.code_version}', '${real.input_versions.replaceAll("'", "''")}',
+  // input versions as the real partition recorded them (the upstream's data version, if any): every partition fresh;
+  // of a partitioned upstream, the data version of the hour (day) it reads, which src rows below hold (but for changedOf)
+  const day = `floor((${first} + i) / 24)::BIGINT`; // floor: the 1M range starts before the epoch
+  const inputs = {
+    none: `'${real.input_versions.replaceAll("'", "''")}'`,
+    plain: `'${real.input_versions.replaceAll("'", "''")}'`,
+    hourly: `'{"src":"u' || (${first} + i) || '"}'`,
+    daily: `'{"src":"u' || ${day} || '"}'`,
+  }[spec.upstream];
+  const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${real.code_version}', ${inputs},
       '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i
     FROM range(${spec.total}) t(i) WHERE NOT ${GAP("i")}`;
   await conn.run("BEGIN TRANSACTION");
   for (const table of ["latest_materializations", "materializations"]) {
     await conn.run(`DELETE FROM ${table} WHERE asset_key = '${ASSET}'`);
     await conn.run(`INSERT INTO ${table} ${rows}`);
+  }
+  if (spec.upstream === "hourly" || spec.upstream === "daily") {
+    const src = await one<{ code_version: string; run_id: string }>("SELECT code_version, run_id FROM latest_materializations WHERE asset_key = 'src'");
+    const hourly = spec.upstream === "hourly";
+    const [lo, n] = hourly ? [first, spec.total] : [Math.floor(first / 24), Math.floor(spec.lastOrdinal / 24) - Math.floor(first / 24) + 1];
+    const ukey = hourly ? `strftime(make_timestamp(o * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')` : `strftime(make_timestamp(o * ${24 * HOUR * 1000}), '%Y-%m-%d')`;
+    const changed = changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
+    const dv = `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END`;
+    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o
+      FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
+    for (const table of ["latest_materializations", "materializations"]) {
+      await conn.run(`DELETE FROM ${table} WHERE asset_key = 'src'`);
+      await conn.run(`INSERT INTO ${table} ${srcRows}`);
+    }
   }
   await conn.run(`DELETE FROM latest_failures WHERE asset_key = '${ASSET}'`);
   await conn.run(`INSERT INTO latest_failures
@@ -231,18 +275,19 @@ async function phasesChild(dir: string): Promise<void> {
 
 interface Prepared {
   n: number;
-  upstream: boolean;
+  upstream: Upstream;
   name: string;
   dir: string;
   total: number;
+  lastOrdinal: number;
   build: BuildReport;
   buildMs: number;
   stateMB: number;
 }
 
 /** Temp project with ~n hourly partitions, state filled by the child builder. */
-async function prepare(n: number, upstream: boolean, bin: string, out: string): Promise<Prepared> {
-  const name = `${sizeName(n)}${upstream ? "-upstream" : ""}`;
+async function prepare(n: number, upstream: Upstream, bin: string, out: string): Promise<Prepared> {
+  const name = `${sizeName(n)}${{ none: "", plain: "-upstream", hourly: "-hourlyUpstream", daily: "-dailyUpstream" }[upstream]}`;
   const lastFull = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // the latest complete hour
   const start = hourKey(lastFull - (n - 1) * HOUR);
   const dir = makeTempProject({ "events.asset.ts": assetFile(start, upstream) }, `dagx-bench-status-${name}-`);
@@ -254,42 +299,63 @@ async function prepare(n: number, upstream: boolean, bin: string, out: string): 
   }
 }
 
-async function fill(dir: string, n: number, upstream: boolean, name: string, bin: string, out: string): Promise<Prepared> {
+async function fill(dir: string, n: number, upstream: Upstream, name: string, bin: string, out: string): Promise<Prepared> {
   const t0 = performance.now();
-  if (upstream) await spawnMeasured([bin, "materialize", "src"], dir, out);
+  if (upstream === "plain") await spawnMeasured([bin, "materialize", "src"], dir, out);
+  if (upstream === "hourly" || upstream === "daily") await spawnMeasured([bin, "materialize", "src", "--partitions", "latest"], dir, out);
   const real = JSON.parse((await spawnMeasured([bin, "materialize", ASSET, "--partitions", "latest", "--json"], dir, out)).stdout) as { status: string; steps: { partition: string }[] };
   if (real.status !== "success" || real.steps.length !== 1) throw new Error(`materialize latest: ${JSON.stringify(real)}`);
   const lastKey = real.steps[0]!.partition;
   const empty = (JSON.parse((await spawnMeasured([bin, "status", "--json"], dir, out)).stdout) as StatusJson[]).find((x) => x.key === ASSET)!;
   const total = empty.partitions!.total;
   const lastOrdinal = Math.floor(Date.parse(`${lastKey.slice(0, 10)}T${lastKey.slice(11)}:00Z`) / HOUR);
-  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), total, lastOrdinal, lastKey };
+  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), upstream, total, lastOrdinal, lastKey };
   const child = Bun.spawnSync([BUN, import.meta.path, "--child-build", JSON.stringify(spec)], { stdout: "pipe", stderr: "pipe" });
   if (child.exitCode !== 0) throw new Error(`building the state failed (exit ${child.exitCode}): ${child.stderr.toString()}`);
   const build = lastJsonLine<BuildReport>(child.stdout.toString());
-  return { n, upstream, name, dir, total, build, buildMs: performance.now() - t0, stateMB: fs.statSync(spec.file).size / 1024 ** 2 };
+  return { n, upstream, name, dir, total, lastOrdinal, build, buildMs: performance.now() - t0, stateMB: fs.statSync(spec.file).size / 1024 ** 2 };
+}
+
+/** Materialized partitions that read a changed upstream partition: an hour each (hourly), or the materialized hours of its day (daily). */
+function expectedStale(p: Prepared): number {
+  const changed = changedOf(p.total);
+  if (p.upstream === "hourly") return changed.filter((c) => !(c % 250_000 >= 1000 && c % 250_000 <= 1009)).length;
+  if (p.upstream !== "daily") return 0;
+  const first = p.lastOrdinal - p.total + 1;
+  let n = 0;
+  for (const c of changed) {
+    const d = Math.floor((first + c) / 24);
+    for (let o = d * 24; o < d * 24 + 24; o++) {
+      const i = o - first;
+      if (i >= 0 && i < p.total && !(i % 250_000 >= 1000 && i % 250_000 <= 1009)) n++;
+    }
+  }
+  return n;
 }
 
 /** Check one `status --json` answer against what was built (a materialized partition with a newer failure counts in both). */
 function checkJson(p: Prepared, stdout: string): void {
   const s = (JSON.parse(stdout) as StatusJson[]).find((x) => x.key === ASSET)!;
   const got = { status: s.status, total: s.partitions?.total, materialized: s.partitions?.materialized, failed: s.partitions?.failed, stale: s.partitions?.stale };
-  const want = { status: "failed", total: p.total, materialized: p.build.materialized, failed: p.build.failedAfter + p.build.failedOnly, stale: 0 };
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`status --json of ${p.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  const want = { status: "failed", total: p.total, materialized: p.build.materialized, failed: p.build.failedAfter + p.build.failedOnly, stale: expectedStale(p) };
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`status --json of ${p.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)} (${JSON.stringify({ ranges: s.partitions?.ranges, causes: (s as { causes?: string[] }).causes })})`);
 }
 
-export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[] } = {}): Promise<Figures> {
+export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; base?: string } = {}): Promise<Figures> {
   const runs = options.runs ?? 7;
   const warmup = options.warmup ?? 1;
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
-  // with an upstream: per-partition staleness loads every partition's row up to UPSTREAM_CHECK_LIMIT (100,000)
   const upstreamSizes = options.upstreamSizes ?? [100_000, 1_000_000];
+  // with a partitioned upstream (hourly: identity; daily: timeWindow()), every partition compared in SQL
+  const partitionedSizes = options.partitionedSizes ?? [10_000, 100_000, 1_000_000];
   const bin = await ensureBinary();
   const out = path.join(os.tmpdir(), `dagx-bench-status-${process.pid}.out`);
   const prepared: Prepared[] = [];
   try {
-    for (const n of sizes) prepared.push(await prepare(n, false, bin.path, out));
-    for (const n of upstreamSizes) prepared.push(await prepare(n, true, bin.path, out));
+    for (const n of sizes) prepared.push(await prepare(n, "none", bin.path, out));
+    for (const n of upstreamSizes) prepared.push(await prepare(n, "plain", bin.path, out));
+    for (const n of partitionedSizes) prepared.push(await prepare(n, "hourly", bin.path, out));
+    for (const n of partitionedSizes) prepared.push(await prepare(n, "daily", bin.path, out));
     const samples = new Map<string, { ms: number[]; cpuMs: number[]; rssMB: number[] }>();
     const slot = (name: string) => samples.get(name) ?? samples.set(name, { ms: [], cpuMs: [], rssMB: [] }).get(name)!;
     const record = (name: string, r: { ms: number; cpuMs: number }) => {
@@ -303,7 +369,10 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         const human = await spawnMeasured([bin.path, "status"], p.dir, out);
         const parts = `${p.build.materialized.toLocaleString("en-US")}/${p.total.toLocaleString("en-US")} parts`;
         if (!`${human.stdout}${human.stderr}`.includes(parts)) throw new Error(`human status of ${p.name} lacks "${parts}":\n${human.stderr}${human.stdout}`);
+        // A/B: the base binary right after, on the same state (its answer is not checked: it may predate a fix)
+        const base = options.base ? await spawnMeasured([options.base, "status", "--json"], p.dir, out) : null;
         if (round_ < warmup) continue;
+        if (base) record(`${p.name}.base.statusJson`, base);
         record(`${p.name}.statusJson`, json);
         record(`${p.name}.statusHuman`, human);
       }
@@ -332,6 +401,11 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         [`${name}.stateFileMB`]: round(p.stateMB),
         [`${name}.buildMs`]: round(p.buildMs),
       });
+      const base = samples.get(`${name}.base.statusJson`);
+      if (base) {
+        const ratios = base.ms.map((b, i) => samples.get(`${name}.statusJson`)!.ms[i]! / b);
+        Object.assign(figures, { ...statFigures(`${name}.base.statusJson`, base.ms), ...statFigures(`${name}.statusJson.pairRatio`, ratios, 3) });
+      }
       for (const kind of ["statusJson", "statusHuman"]) {
         const s = samples.get(`${name}.${kind}`)!;
         Object.assign(figures, {
@@ -351,6 +425,7 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         [`${name}.phases.store.listDynamicPartitions.inFlight`]: pm((x) => x.store.listDynamicPartitions?.ms ?? 0),
         [`${name}.phases.store.partitionSummary.inFlight`]: pm((x) => x.store.partitionSummary?.ms ?? 0),
         [`${name}.phases.store.partitionSummary.count`]: pm((x) => x.store.partitionSummary?.count ?? 0),
+        [`${name}.phases.store.changedPartitions.inFlight`]: pm((x) => x.store.changedPartitions?.ms ?? 0),
         [`${name}.phases.rssMB`]: pm((x) => x.rssMB),
         [`${name}.phases.heapMB`]: pm((x) => x.heapMB),
       });
@@ -376,8 +451,10 @@ if (import.meta.main && process.argv[2] === "--child-build") {
   const figures = await run({
     runs: arg("--runs") ? Number(arg("--runs")) : undefined,
     warmup: arg("--warmup") ? Number(arg("--warmup")) : undefined,
-    sizes: arg("--sizes")?.split(",").map(Number),
+    sizes: arg("--sizes")?.split(",").filter(Boolean).map(Number),
     upstreamSizes: arg("--upstream-sizes")?.split(",").filter(Boolean).map(Number),
+    partitionedSizes: arg("--partitioned-sizes")?.split(",").filter(Boolean).map(Number),
+    base: arg("--base"),
   });
   printFigures(`status: one hourly asset, ${Object.keys(SIZE_NAMES).join(" / ")} partitions`, figures);
   if (!printTargets(figures, targets)) process.exitCode = 1;

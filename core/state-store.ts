@@ -26,6 +26,8 @@ import type {
   MaterializationRecord,
   OutputMtimeRecord,
   PartitionSummary,
+  StalenessAnswer,
+  StalenessQuery,
   RunRecord,
   RunRequestRecord,
   RunRequestStatus,
@@ -72,6 +74,11 @@ export interface MaterializationStore {
   latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
   /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
   partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+  /**
+   * The partitions of one downstream asset whose recorded input version of one upstream differs from
+   * what they would read now (the comparison set-wise, in SQL for DuckDB: nothing per partition comes back).
+   */
+  changedPartitions(query: StalenessQuery): Promise<StalenessAnswer>;
   /** Keys of a dynamic partitions definition, in the order they were added. */
   listDynamicPartitions(name: string): Promise<string[]>;
   /** Add keys (existing ones are ignored); returns how many were new. */

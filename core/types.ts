@@ -168,6 +168,45 @@ export interface PartitionSummary {
   last: MaterializationRecord | null;
 }
 
+/**
+ * How the partitions of a downstream asset read one upstream, for `MaterializationStore.changedPartitions`:
+ * what each materialized downstream partition's recorded input version of the upstream is compared with.
+ * Ordinals are absolute (see MaterializationRecord.ordinal); ranges are inclusive.
+ */
+export type UpstreamRead =
+  /** Every partition compares with one version: an unpartitioned upstream's data version, or an all-partitions read. */
+  | { kind: "constant"; version: string }
+  /** Time partitions of one cadence: downstream ordinal o reads the upstream ordinals o + lo … o + hi. */
+  | { kind: "shift"; lo: number; hi: number }
+  /** Each downstream ordinal of [dLo, dHi] reads the upstream ordinals uLo … uHi (one row per run of equal reads). */
+  | { kind: "windows"; rows: readonly (readonly [dLo: number, dHi: number, uLo: number, uHi: number])[] }
+  /** Key by key: downstream key reads upstream key, at that index of the upstream space (the read's order). */
+  | { kind: "keys"; pairs: readonly (readonly [down: string, up: string, upIndex: number])[] };
+
+/**
+ * The per-partition staleness question of one edge (core/status/staleness.ts builds it): which
+ * materialized partitions of `down` recorded another version of `up` than the one they would read now.
+ * The version of a read is partitionsReadVersion's (one partition: its data version; none: `emptyVersion`;
+ * several: the hash of their `key=dataVersion` lines in read order).
+ */
+export interface StalenessQuery {
+  down: string;
+  up: string;
+  /** The downstream partitions that count: ordinals in this range (a time space), or null: rows without ordinal (keys the caller filters). */
+  downOrdinals: OrdinalRange | null;
+  /** The upstream partitions that count (its space), for shift and windows reads. */
+  upOrdinals: OrdinalRange | null;
+  read: UpstreamRead;
+  /** The version of a read of no materialized upstream partition. */
+  emptyVersion: string;
+}
+
+/** The downstream partitions whose recorded version differs: ordinal ranges (time partitions) and keys (the others). */
+export interface StalenessAnswer {
+  changed: OrdinalRange[];
+  changedKeys: string[];
+}
+
 export type BackfillStatus = "running" | "success" | "failed" | "canceled" | "abandoned";
 export type BackfillPartitionStatus = "pending" | "success" | "failed" | "skipped" | "canceled";
 

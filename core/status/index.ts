@@ -4,6 +4,6 @@
  */
 export { computeStatus } from "./compute.ts";
 export { partitionReads, type PartitionReads } from "./reads.ts";
-export { UPSTREAM_CHECK_LIMIT } from "./partition-status.ts";
+export { answerFromRecords, changedSets, readersOf, stalenessQueries } from "./staleness.ts";
 export { partitionsReadVersion, wholeAssetVersion } from "./versions.ts";
 export type { AssetPartitions, AssetStatus, PartitionStatusInfo, StatusGraph, StatusInfo, StatusResult, StatusSnapshot } from "./types.ts";

@@ -5,13 +5,9 @@
  * data than it read (or are stale themselves) — so re-materializing one upstream partition makes
  * only the mapped downstream partitions stale.
  */
-import { formatRanges, IndexSet, mapToUpstream } from "../partitions/index.ts";
-import type { MaterializationRecord } from "../types.ts";
+import { formatRanges, IndexSet } from "../partitions/index.ts";
+import { readersOf } from "./staleness.ts";
 import type { AssetStatus, PartitionStatusInfo, StatusSnapshot } from "./types.ts";
-import { partitionsReadVersion, wholeAssetVersion } from "./versions.ts";
-
-/** Above this many materialized partitions, upstream changes are not checked per partition (status stays within budget). */
-export const UPSTREAM_CHECK_LIMIT = 20_000;
 
 /** What the engine already decided about the upstreams of the asset being computed. */
 export interface DecidedUpstream {
@@ -20,8 +16,6 @@ export interface DecidedUpstream {
   /** Partition status of a partitioned upstream. */
   partitioned(key: string): PartitionStatusInfo | undefined;
 }
-
-const NO_RECORDS: ReadonlyMap<string, MaterializationRecord> = new Map();
 
 /** Status of partitioned `key` (in `s.parts`), its upstreams decided. */
 export function partitionStatus(key: string, s: StatusSnapshot, decided: DecidedUpstream): PartitionStatusInfo {
@@ -43,18 +37,16 @@ export function partitionStatus(key: string, s: StatusSnapshot, decided: Decided
     }
   }
   if (!materialized.isEmpty && deps.length > 0) {
-    if (materialized.size > UPSTREAM_CHECK_LIMIT) causes.push(`upstream changes not checked per partition (over ${UPSTREAM_CHECK_LIMIT.toLocaleString("en-US")} partitions)`);
-    else {
-      for (const u of [...plainUps, ...partitionedUps]) {
-        const { changed, upstreamStale } = changedPartitions(key, u, s, decided);
-        if (!changed.isEmpty) {
-          causes.push(`upstream "${u}" has newer data for ${formatRanges(changed, p.space, { maxRanges: 3 })}`);
-          stale = stale.union(changed);
-        }
-        if (!upstreamStale.isEmpty) {
-          causes.push(`upstream "${u}" is stale for ${formatRanges(upstreamStale, p.space, { maxRanges: 3 })}`);
-          stale = stale.union(upstreamStale);
-        }
+    for (const u of [...plainUps, ...partitionedUps]) {
+      const changed = (s.changed.get(key)?.get(u) ?? IndexSet.EMPTY).intersect(materialized);
+      const upstreamStale = readingStale(key, u, s, decided, materialized.difference(changed));
+      if (!changed.isEmpty) {
+        causes.push(`upstream "${u}" has newer data for ${formatRanges(changed, p.space, { maxRanges: 3 })}`);
+        stale = stale.union(changed);
+      }
+      if (!upstreamStale.isEmpty) {
+        causes.push(`upstream "${u}" is stale for ${formatRanges(upstreamStale, p.space, { maxRanges: 3 })}`);
+        stale = stale.union(upstreamStale);
       }
     }
   }
@@ -65,35 +57,11 @@ export function partitionStatus(key: string, s: StatusSnapshot, decided: Decided
   return { key, space: p.space, total: p.space.size, materialized, failed, missing, stale, status, causes, last: p.last };
 }
 
-/**
- * The materialized partitions of `key` that read other data of upstream `u` than they recorded
- * (`changed`), and, among the others, those that read a stale partition of `u` (`upstreamStale`).
- */
-function changedPartitions(key: string, u: string, s: StatusSnapshot, decided: DecidedUpstream): { changed: IndexSet; upstreamStale: IndexSet } {
+/** Among `candidates` (materialized, not changed), the partitions of `key` that read a stale partition of upstream `u`. */
+function readingStale(key: string, u: string, s: StatusSnapshot, decided: DecidedUpstream, candidates: IndexSet): IndexSet {
   const p = s.parts.get(key)!;
   const uParts = s.parts.get(u);
-  const uStale = uParts ? (decided.partitioned(u)?.stale ?? IndexSet.EMPTY) : IndexSet.EMPTY;
-  const uRecords = s.records.get(u) ?? NO_RECORDS;
-  const mapping = uParts ? s.graph.mapping(key, u) : null;
-  const whole = uParts && mapping!.kind === "all" ? wholeAssetVersion(uParts.fingerprint, s.hash) : undefined;
-  const changed: number[] = [];
-  const upstreamStale: number[] = [];
-  for (const [pk, m] of s.records.get(key) ?? NO_RECORDS) {
-    const i = p.space.indexOf(pk);
-    if (i < 0) continue;
-    let current: string | undefined;
-    let needed = IndexSet.EMPTY;
-    if (!uParts) current = s.latest.get(u)?.dataVersion;
-    else if (mapping!.kind === "all") {
-      current = whole;
-      needed = uParts.materialized;
-    } else {
-      needed = mapToUpstream(mapping!, p.space, uParts.space, i).intersect(uParts.materialized);
-      const recs = [...needed].map((j) => uRecords.get(uParts.space.keyAt(j))).filter((r): r is MaterializationRecord => r !== undefined);
-      current = partitionsReadVersion(recs, s.hash);
-    }
-    if (current !== undefined && m.inputVersions[u] !== current) changed.push(i);
-    else if (!uStale.isEmpty && !needed.intersect(uStale).isEmpty) upstreamStale.push(i);
-  }
-  return { changed: IndexSet.fromIndices(changed), upstreamStale: IndexSet.fromIndices(upstreamStale) };
+  if (!uParts) return IndexSet.EMPTY;
+  const uStale = (decided.partitioned(u)?.stale ?? IndexSet.EMPTY).intersect(uParts.materialized);
+  return readersOf(s.graph.mapping(key, u), p.space, uParts.space, uStale, candidates);
 }

@@ -70,6 +70,12 @@ export interface StatusSnapshot {
    * `materialize` without `--stale` and the daemon need, without reading partition records.
    */
   perPartition: boolean;
+  /**
+   * Per partitioned asset and upstream: the materialized partitions whose recorded input version
+   * differs from what they would read now (the store's answers to `stalenessQueries`; an edge not
+   * asked: none).
+   */
+  changed: ReadonlyMap<string, ReadonlyMap<string, IndexSet>>;
   /** Latest materialization per partition key of the assets and partitions `partitionReads` named. */
   records: ReadonlyMap<string, ReadonlyMap<string, MaterializationRecord>>;
   /** The 64-bit text hash composite versions are made with (io's `hashText`). */

@@ -26,6 +26,7 @@ import { StateStoreError } from "../../core/errors.ts";
 import { isStateWritable, stateFileError } from "./_errors.ts";
 import { openFileLock, type FileLock } from "../storage/index.ts";
 import { releaseDuckDBMemory } from "../platform/index.ts";
+import { registerHash } from "./_staleness.ts";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError } from "./_schema.ts";
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/;
@@ -193,7 +194,9 @@ async function openSession(dbPath: string, queue: FileQueue, lock: FileLock | nu
 
 async function createHost(): Promise<Host> {
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  return { instance, conn: await instance.connect() };
+  const conn = await instance.connect();
+  registerHash(conn);
+  return { instance, conn };
 }
 
 async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLock | null): Promise<Session> {

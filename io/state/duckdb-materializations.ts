@@ -19,6 +19,7 @@ import {
   batchSummaries,
   selectPartitionSummaries,
 } from "./_partitions.ts";
+import { selectChangedPartitions } from "./_staleness.ts";
 import { numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
 
 /** The materializations part of a DuckDB store (`ops` is shared with its other parts). */
@@ -42,6 +43,8 @@ export function duckdbMaterializationStore({ op }: StateOps): MaterializationSto
     latestSchemas: (assetKey) => op("read output schemas", (conn) => selectLatestSchemas(conn, assetKey)),
 
     partitionSummary: batchSummaries((assets) => op("summarize partitions", (conn) => selectPartitionSummaries(conn, assets))),
+
+    changedPartitions: (query) => op("compare partitions with their upstream", (conn) => selectChangedPartitions(conn, query)),
 
     listDynamicPartitions: (name) => op("list dynamic partitions", (conn) => selectDynamicPartitions(conn, name)),
 

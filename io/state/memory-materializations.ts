@@ -4,6 +4,8 @@
  */
 import type { CheckResult, FailureRecord, MaterializationRecord, OutputMtimeRecord } from "../../core/types.ts";
 import type { MaterializationStore } from "../../core/state-store.ts";
+import { answerFromRecords } from "../../core/status/index.ts";
+import { hashText } from "../storage/index.ts";
 import { byKey, copy, keepNewer, type OpenCheck, wanted } from "./_memory.ts";
 import { checkSlot, newestPerCheck, slotKey, summarizePartitions } from "./_records.ts";
 
@@ -53,6 +55,11 @@ export function memoryMaterializationStore(t: MaterializationTables, open: OpenC
     async partitionSummary(assetKey, codeVersion) {
       open("summarize partitions");
       return copy(summarizePartitions([...latest.values()], [...failures.values()], assetKey, codeVersion));
+    },
+    async changedPartitions(query) {
+      open("compare partitions with their upstream");
+      const of = (asset: string) => [...latest.values()].filter((m) => m.assetKey === asset);
+      return answerFromRecords(query, of, hashText);
     },
     async listDynamicPartitions(name) {
       open("list dynamic partitions");

@@ -1,12 +1,13 @@
 /**
  * Reads the status snapshot (core/status) from state and the stored files, in one pass: the
  * latest rows, failures, partition summaries and confirmed mtimes together; then, decided from
- * those by `partitionReads`, the partition records the engine compares, all in one batch (the
- * same session, which keeps serving this process's jobs). Nothing is read once the engine runs.
+ * those, the store's answers to the per-partition comparisons (`stalenessQueries`, one SQL query
+ * per edge) and the few partition records `partitionReads` names, all in one batch (the same
+ * session, which keeps serving this process's jobs). Nothing is read once the engine runs.
  */
 import { hostname } from "node:os";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
-import { type AssetPartitions, partitionReads, type StatusGraph, type StatusSnapshot, wholeAssetVersion as versionOfWhole } from "../../core/status/index.ts";
+import { type AssetPartitions, changedSets, partitionReads, stalenessQueries, type StatusGraph, type StatusSnapshot, wholeAssetVersion as versionOfWhole } from "../../core/status/index.ts";
 import type { FailureRecord, MaterializationRecord, RunRecord } from "../../core/types.ts";
 import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { hashText, type Storage } from "../storage/index.ts";
@@ -65,8 +66,14 @@ export async function readStatusSnapshot(graph: ProjectGraph, storage: Storage, 
   const outputs = checkOutputs(storage, latest.values(), mtimes);
   const drifted = new Set(outputs.drifted.map((m) => m.assetKey));
   const base = { graph: statusGraph(graph), latest, failures, drifted, parts, perPartition: o.perPartition, hash: hashText };
-  const [records] = await Promise.all([readRecords(store, base), outputs.confirmed.length > 0 ? store.confirmMtimes(outputs.confirmed) : null]);
-  return { ...base, records };
+  // the per-partition comparisons are the store's (one query per edge), issued with the records
+  const queries = stalenessQueries(base);
+  const [records, answers] = await Promise.all([
+    readRecords(store, base),
+    Promise.all(queries.map((q) => store.changedPartitions(q))),
+    outputs.confirmed.length > 0 ? store.confirmMtimes(outputs.confirmed) : null,
+  ]);
+  return { ...base, records, changed: changedSets(queries, answers, parts) };
 }
 
 /** The partition records `partitionReads` names: one read for the whole assets, one per asset read by key. */

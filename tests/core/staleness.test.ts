@@ -19,6 +19,7 @@ const statuses = (latest: MaterializationRecord[], failures: FailureRecord[] = [
     parts: new Map(),
     perPartition: true,
     records: new Map(),
+    changed: new Map(),
     hash: (t) => `h(${t})`,
   }).statuses;
 

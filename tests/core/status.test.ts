@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createPartitionSpace, daily, identity, IndexSet, lastPartition, type PartitionMapping, staticPartitions } from "../../core/partitions/index.ts";
-import { type AssetPartitions, computeStatus, partitionReads, type StatusSnapshot, UPSTREAM_CHECK_LIMIT } from "../../core/status/index.ts";
+import { createPartitionSpace, daily, hourly, identity, IndexSet, lastPartition, mapToUpstream, type PartitionMapping, type PartitionSpace, staticPartitions, timeWindow } from "../../core/partitions/index.ts";
+import { answerFromRecords, type AssetPartitions, changedSets, computeStatus, partitionReads, readersOf, stalenessQueries, type StatusSnapshot } from "../../core/status/index.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 
 const KEYS = ["a", "b", "c", "d"];
@@ -24,7 +24,7 @@ interface Node {
 /** A snapshot of `nodes` (given upstream first). */
 function snapshot(nodes: Record<string, Node>, perPartition = true): StatusSnapshot {
   const entries = Object.entries(nodes);
-  return {
+  const s: Omit<StatusSnapshot, "changed"> = {
     graph: {
       order: entries.map(([k]) => k),
       upstream: new Map(entries.map(([k, n]) => [k, n.ups ?? []])),
@@ -39,6 +39,10 @@ function snapshot(nodes: Record<string, Node>, perPartition = true): StatusSnaps
     records: new Map(entries.flatMap(([k, n]) => (n.records ? [[k, new Map(n.records.map((r) => [r.partitionKey, r]))] as const] : []))),
     hash: (t) => `h(${t})`,
   };
+  // the store's answers, as the in-memory store gives them
+  const queries = stalenessQueries(s);
+  const recordsOf = (k: string) => nodes[k]?.records ?? [];
+  return { ...s, changed: changedSets(queries, queries.map((q) => answerFromRecords(q, recordsOf, s.hash)), s.parts) };
 }
 
 describe("computeStatus() of partitioned assets", () => {
@@ -72,13 +76,15 @@ describe("computeStatus() of partitioned assets", () => {
     expect([...ps.stale]).toEqual([0, 2]);
   });
 
-  test("over UPSTREAM_CHECK_LIMIT materialized partitions, upstream changes are not checked per partition", () => {
+  test("every partition is compared, however many (no cap): the engine takes the store's answers", () => {
     const big = createPartitionSpace(daily({ start: "1960-01-01" }), { now: Date.UTC(2024, 0, 1) });
-    expect(big.size).toBeGreaterThan(UPSTREAM_CHECK_LIMIT);
+    expect(big.size).toBeGreaterThan(20_000);
     const all = IndexSet.range(0, big.size);
     const p: AssetPartitions = { space: big, materialized: all, failed: IndexSet.EMPTY, codeChanged: IndexSet.EMPTY, last: null, fingerprint: "" };
     const s = { ...snapshot({ u: { latest: rec("u", "", "U") }, p: { ups: ["u"] } }), parts: new Map([["p", p]]) };
-    expect(computeStatus(s).partitionStatuses.get("p")!.causes).toEqual(["upstream changes not checked per partition (over 20,000 partitions)"]);
+    const changed = new Map([["p", new Map([["u", IndexSet.of(big.size - 1)]])]]);
+    const ps = computeStatus({ ...s, changed }).partitionStatuses.get("p")!;
+    expect([ps.status, ps.stale.size, ps.causes]).toEqual(["stale", 1, ['upstream "u" has newer data for 2023-12-31']]);
     expect(partitionReads(s).whole).toEqual([]);
   });
 });
@@ -123,7 +129,7 @@ describe("computeStatus() across partitioned and unpartitioned edges", () => {
 });
 
 describe("partitionReads()", () => {
-  test("reads checked assets whole, upstream partitions their mappings read, and the last partition of a lastPartition() upstream", () => {
+  test("reads only the last partition of a lastPartition() upstream (comparisons are the store's)", () => {
     const s = snapshot({
       u: { part: part(KEYS) },
       p: { ups: ["u"], part: part(["a", "b"]) },
@@ -131,7 +137,51 @@ describe("partitionReads()", () => {
       v: { ups: ["root"], mappings: { root: lastPartition() } },
     });
     const r = partitionReads(s);
-    expect(r.whole.sort()).toEqual(["p", "root", "u"]);
-    expect(partitionReads({ ...s, perPartition: false })).toEqual({ whole: ["root"], some: new Map() });
+    expect(r).toEqual({ whole: [], some: new Map([["root", ["d"]]]) });
+    expect(partitionReads({ ...s, perPartition: false })).toEqual(r);
+  });
+});
+
+describe("readersOf()", () => {
+  test("window mappings between time spaces: the same readers as checking every partition", () => {
+    const now = Date.UTC(2024, 0, 10);
+    const hours = createPartitionSpace(hourly({ start: "2024-01-01-00:00" }), { now });
+    const days = createPartitionSpace(daily({ start: "2024-01-02" }), { now });
+    const brute = (m: PartitionMapping, down: PartitionSpace, up: PartitionSpace, stale: IndexSet) =>
+      IndexSet.fromIndices(Array.from({ length: down.size }, (_, i) => i).filter((i) => !mapToUpstream(m, down, up, i).intersect(stale).isEmpty));
+    const cases: [PartitionMapping, PartitionSpace, PartitionSpace][] = [
+      [timeWindow(), days, hours], [timeWindow(), hours, days], [timeWindow({ offset: [-2, 0] }), days, days],
+      [timeWindow({ offset: [-1, 1] }), hours, days], [identity(), hours, hours],
+    ];
+    for (const [m, down, up] of cases) {
+      for (const stale of [IndexSet.of(0), IndexSet.fromRanges([[3, 5], [30, 31]]), IndexSet.of(up.size - 1), IndexSet.range(0, up.size)]) {
+        const all = IndexSet.range(0, down.size);
+        expect(readersOf(m, down, up, stale, all)).toEqual(brute(m, down, up, stale));
+      }
+    }
+  });
+});
+
+describe("stalenessQueries()", () => {
+  test("window runs: every materialized downstream partition reads exactly what its mapping reads", () => {
+    const now = Date.UTC(2024, 3, 2); // across the DST change of March 31 (a 23-hour day)
+    const hours = createPartitionSpace(hourly({ start: "2024-01-01-05:00", timezone: "Europe/Berlin" }), { now });
+    const days = createPartitionSpace(daily({ start: "2024-01-03", timezone: "Europe/Berlin" }), { now });
+    const parts = (space: PartitionSpace, materialized: IndexSet): AssetPartitions => ({ space, materialized, failed: IndexSet.EMPTY, codeChanged: IndexSet.EMPTY, last: null, fingerprint: "" });
+    const cases: [PartitionMapping, PartitionSpace, PartitionSpace][] = [[timeWindow(), hours, days], [timeWindow(), days, hours], [timeWindow({ offset: [-1, 2] }), hours, days], [lastPartition(), hours, days]];
+    for (const [m, down, up] of cases) {
+      const mat = IndexSet.fromRanges([[0, 7], [30, 100], [down.size - 9, down.size]]);
+      const graph = { order: ["u", "d"], upstream: new Map([["d", ["u"]]]), codeVersion: () => "c", mapping: () => m };
+      const p = new Map([["d", parts(down, mat)], ["u", parts(up, IndexSet.range(0, up.size))]]);
+      const [q] = stalenessQueries({ graph, parts: p, latest: new Map(), perPartition: true, hash: (t) => t });
+      expect(q!.read.kind).toBe("windows");
+      const rows = q!.read.kind === "windows" ? q!.read.rows : [];
+      const [db, ub] = [q!.downOrdinals![0], q!.upOrdinals![0]];
+      for (const i of mat) {
+        const want = mapToUpstream(m, down, up, i);
+        const row = rows.find(([a, b]) => db + i >= a && db + i <= b);
+        expect(row ? [row[2] - ub, row[3] - ub + 1] : null).toEqual(want.isEmpty ? null : [want.first!, want.last! + 1]);
+      }
+    }
   });
 });

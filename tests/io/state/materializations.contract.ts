@@ -11,6 +11,7 @@ import type { CrossCuttingStore, MaterializationStore } from "../../../core/stat
 import { checkContractTests } from "./checks.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
 import { partitionContractTests } from "./partitions.contract.ts";
+import { stalenessContractTests } from "./staleness.contract.ts";
 import { makeEvent } from "./runs.contract.ts";
 
 /** What the suite needs: the part, `write` (materializations and failures get in only that way) and `close`. */
@@ -107,6 +108,7 @@ export function testMaterializationStore(name: string, create: () => MaybePromis
     });
 
     partitionContractTests(fresh);
+    stalenessContractTests(fresh);
     checkContractTests(fresh);
   });
 }
