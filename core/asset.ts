@@ -54,7 +54,7 @@ export interface AssetOptions<
   /**
    * Who writes this asset's row output when it is stored as Parquet: "duckdb" (DuckDB COPY:
    * compressed, with column statistics readers use to skip row groups), "direct" (JS writes the
-   * file: faster up to ~100k rows, larger, no statistics) or "auto" (direct for flat outputs of at
+   * file: faster and smaller, but without statistics) or "auto" (direct for flat outputs of at
    * most 1,024 rows). ctx.sql queries and Arrow Tables are always written by DuckDB.
    * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
    */

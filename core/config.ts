@@ -14,7 +14,7 @@ export interface DagxConfig {
   /**
    * Who writes row outputs of the built-in Parquet IO manager, for assets that do not choose
    * (`parquetWriter` on an asset overrides it): "duckdb" (DuckDB COPY: compressed, with column
-   * statistics), "direct" (JS writes the file: faster up to ~100k rows, larger, no statistics) or
+   * statistics), "direct" (JS writes the file: faster and smaller, but without statistics) or
    * "auto" (direct for flat outputs of at most 1,024 rows). ctx.sql queries and Arrow Tables are
    * always written by DuckDB.
    * @default "auto"

@@ -48,7 +48,7 @@ declare module "dagx" {
       /**
        * Who writes this asset's row output when it is stored as Parquet: "duckdb" (DuckDB COPY:
        * compressed, with column statistics readers use to skip row groups), "direct" (JS writes the
-       * file: faster up to ~100k rows, larger, no statistics) or "auto" (direct for flat outputs of at
+       * file: faster and smaller, but without statistics) or "auto" (direct for flat outputs of at
        * most 1,024 rows). ctx.sql queries and Arrow Tables are always written by DuckDB.
        * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
        */
@@ -1128,8 +1128,8 @@ declare module "dagx" {
   /**
    * Who writes a row output of the built-in Parquet IO manager (`parquetWriter` on an asset, or the
    * project default in dagx.config.ts): "duckdb" stages the rows and lets DuckDB COPY them
-   * (compressed, with column statistics); "direct" writes the file from JS (no COPY: fast, larger,
-   * no statistics); "auto" writes flat outputs of at most 1,024 rows directly, the rest through DuckDB.
+   * (compressed, with column statistics); "direct" writes the file from JS (no COPY: faster, zstd
+   * pages, no statistics); "auto" writes flat outputs of ≤ 1,024 rows directly, the rest by DuckDB.
    */
   const PARQUET_WRITERS: readonly ["auto", "direct", "duckdb"];
   type ParquetWriter = (typeof PARQUET_WRITERS)[number];
@@ -1718,7 +1718,7 @@ declare module "dagx" {
       /**
        * Who writes row outputs of the built-in Parquet IO manager, for assets that do not choose
        * (`parquetWriter` on an asset overrides it): "duckdb" (DuckDB COPY: compressed, with column
-       * statistics), "direct" (JS writes the file: faster up to ~100k rows, larger, no statistics) or
+       * statistics), "direct" (JS writes the file: faster and smaller, but without statistics) or
        * "auto" (direct for flat outputs of at most 1,024 rows). ctx.sql queries and Arrow Tables are
        * always written by DuckDB.
        * @default "auto"
