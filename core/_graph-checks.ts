@@ -1,7 +1,7 @@
 /** Checks of raw asset definitions that core/graph.ts runs while resolving keys (each throws a DefinitionError naming the asset). */
 import type { AssetOptions } from "./asset.ts";
 import { DefinitionError } from "./errors.ts";
-import { type IOManager, ioOptionProblem } from "./io-manager.ts";
+import { type IOManager, ioOptionProblem, parquetWriterProblem } from "./io-manager.ts";
 import { isPartitionsDef } from "./partitions/index.ts";
 
 /** The types and values of an asset's options. */
@@ -17,6 +17,12 @@ export function validateOptions(key: string, where: string, o: AssetOptions, ioM
   if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
   const io = ioOptionProblem(o.io, ioManagers);
   if (io) throw bad(io);
+  const writer = parquetWriterProblem(o.parquetWriter);
+  if (writer) throw bad(writer);
+  if (o.parquetWriter !== undefined && o.io !== undefined && o.io !== "parquet") {
+    const name = typeof o.io === "string" ? `"${o.io}"` : `an IO manager object${o.io.name ? ` ("${o.io.name}")` : ""}`;
+    throw bad(`parquetWriter applies to Parquet outputs only, and this asset is stored with io: ${name}: remove parquetWriter`);
+  }
   if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");
   if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((x) => typeof x === "string"))) throw bad("kinds must be an array of strings");
   if (o.tags !== undefined && (!isRecord(o.tags) || !Object.values(o.tags as object).every((x) => typeof x === "string"))) throw bad("tags must be an object of strings");

@@ -9,7 +9,7 @@ import { recordCallSite } from "./call-site.ts";
 import { callerFrame } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
-import type { IOManager } from "./io-manager.ts";
+import type { IOManager, ParquetWriter } from "./io-manager.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -51,6 +51,14 @@ export interface AssetOptions<
    * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values
    */
   io?: "parquet" | "json" | (string & {}) | IOManager;
+  /**
+   * Who writes this asset's row output when it is stored as Parquet: "duckdb" (DuckDB COPY:
+   * compressed, with column statistics readers use to skip row groups), "direct" (JS writes the
+   * file: faster and smaller, but without statistics) or "auto" (direct for flat outputs of at
+   * most 1,024 rows). ctx.sql queries and Arrow Tables are always written by DuckDB.
+   * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
+   */
+  parquetWriter?: ParquetWriter;
   /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
   ins?: Ins;
   /** Upstreams that must run first but are not loaded (definitions or key strings). */

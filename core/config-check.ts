@@ -1,11 +1,11 @@
 /** Load-time validation of `dagx.config.ts`'s default export: types, ranges and unknown keys. */
 import { describeValue } from "./describe.ts";
 import type { DagxConfig } from "./config.ts";
-import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, NO_OUTPUT } from "./io-manager.ts";
+import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, NO_OUTPUT, parquetWriterProblem } from "./io-manager.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {
@@ -50,6 +50,9 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     if ("problem" in checked) return { key: "ioManagers", problem: checked.problem };
     config.ioManagers = checked.managers;
   }
+  const writer = parquetWriterProblem(raw.parquetWriter);
+  if (writer) return { key: "parquetWriter", problem: writer };
+  if (raw.parquetWriter !== undefined) config.parquetWriter = raw.parquetWriter as DagxConfig["parquetWriter"];
   return { config };
 }
 

@@ -1,5 +1,5 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
-import type { IOManager } from "./io-manager.ts";
+import type { IOManager, ParquetWriter } from "./io-manager.ts";
 
 export interface DagxConfig {
   /** Max steps running at once. @default the number of CPUs */
@@ -11,6 +11,15 @@ export interface DagxConfig {
    * built-ins `"parquet"` and `"json"` need no declaration.
    */
   ioManagers?: Record<string, IOManager>;
+  /**
+   * Who writes row outputs of the built-in Parquet IO manager, for assets that do not choose
+   * (`parquetWriter` on an asset overrides it): "duckdb" (DuckDB COPY: compressed, with column
+   * statistics), "direct" (JS writes the file: faster and smaller, but without statistics) or
+   * "auto" (direct for flat outputs of at most 1,024 rows). ctx.sql queries and Arrow Tables are
+   * always written by DuckDB.
+   * @default "auto"
+   */
+  parquetWriter?: ParquetWriter;
 }
 
 /**

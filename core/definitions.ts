@@ -1,7 +1,7 @@
 /** The loaded project: assets with resolved keys, plus per-file load errors. */
 import type { AnyAssetDef, RetryPolicy } from "./asset.ts";
 import type { AssetCheck } from "./checks/types.ts";
-import type { IOManager } from "./io-manager.ts";
+import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AssetNode } from "./types.ts";
 
@@ -17,6 +17,8 @@ export interface LoadedAsset extends AssetNode {
   codeVersion: string;
   /** The `io` option as written: a built-in or declared name, an IO manager object, or null (chosen by value). */
   io: string | IOManager | null;
+  /** The `parquetWriter` option, or null (the project default applies). */
+  parquetWriter: ParquetWriter | null;
   retry: Required<RetryPolicy>;
   partitionsDef: PartitionsDef | null;
   /** Explicit partition mappings, by upstream key. */

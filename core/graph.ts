@@ -116,6 +116,7 @@ export function resolveDefinitions(
       depKeys,
       codeVersion: codeVersionOf(r),
       io: o.io ?? null,
+      parquetWriter: o.parquetWriter ?? null,
       retry: { ...DEFAULT_RETRY, ...(o.retry ?? {}) },
       partitionsDef: o.partitions ?? null,
       mappings,

@@ -15,6 +15,22 @@ export const IO_MANAGER = Symbol.for("dagx.io-manager");
 export const BUILTIN_IO_MANAGERS = ["parquet", "json"] as const;
 export const NO_OUTPUT = "none";
 
+/**
+ * Who writes a row output of the built-in Parquet IO manager (`parquetWriter` on an asset, or the
+ * project default in dagx.config.ts): "duckdb" stages the rows and lets DuckDB COPY them
+ * (compressed, with column statistics); "direct" writes the file from JS (no COPY: faster, zstd
+ * pages, no statistics); "auto" writes flat outputs of ≤ 1,024 rows directly, the rest by DuckDB.
+ */
+export const PARQUET_WRITERS = ["auto", "direct", "duckdb"] as const;
+export type ParquetWriter = (typeof PARQUET_WRITERS)[number];
+
+/** Why `value` is not a `parquetWriter`, or null. */
+export function parquetWriterProblem(value: unknown): string | null {
+  if (value === undefined || (PARQUET_WRITERS as readonly unknown[]).includes(value)) return null;
+  const got = typeof value === "string" ? JSON.stringify(value) + didYouMean(value.toLowerCase(), PARQUET_WRITERS) : describeValue(value);
+  return `parquetWriter must be "auto", "direct" or "duckdb" (got ${got})`;
+}
+
 /** What `handleOutput` reports back; dagx records it on the materialization. */
 export interface StoredOutput {
   /**

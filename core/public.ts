@@ -17,7 +17,7 @@ export type {
 export { isSqlQuery, isTableInput } from "./context.ts";
 export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";
 export { defineIOManager, isIOManager } from "./io-manager.ts";
-export type { InputContext, IOManager, IOManagerOptions, OutputContext, StoredInput, StoredOutput } from "./io-manager.ts";
+export type { InputContext, IOManager, IOManagerOptions, OutputContext, ParquetWriter, StoredInput, StoredOutput } from "./io-manager.ts";
 export type { SqlIdentifier } from "./sql.ts";
 export {
   allPartitions,

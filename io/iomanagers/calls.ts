@@ -5,7 +5,7 @@
  * the built-ins are dagx's own code, whose failures stay dagx's.
  */
 import { DagxError } from "../../core/errors.ts";
-import { NO_OUTPUT, type IOManager, type StoredInput, type StoredOutput, storedOutputProblem } from "../../core/io-manager.ts";
+import { NO_OUTPUT, type IOManager, type ParquetWriter, type StoredInput, type StoredOutput, storedOutputProblem } from "../../core/io-manager.ts";
 import { callUserCode, type UserCodeSite } from "../../core/user-code.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import type { Storage } from "../storage/index.ts";
@@ -21,18 +21,18 @@ export interface HandledOutput {
 /** What an asset that returned `undefined` stores: nothing (a side-effect asset). */
 export const NOTHING_STORED: HandledOutput = { format: NO_OUTPUT, stored: { location: "", rows: null, bytes: null, dataVersion: "", schema: null } };
 
-/** Hand `value` (of `assetKey` at `partitionKey`, stored under `segments`) to `manager`, registered as `name`. */
+/** Hand `value` (of `assetKey` at `partitionKey`, stored under `segments`) to `manager`, registered as `name` (the built-in Parquet manager writes rows with `parquetWriter`). */
 export async function handleOutput(
   managers: IOManagers,
   step: StepIO,
-  output: { manager: IOManager; name: string },
+  output: { manager: IOManager; name: string; parquetWriter?: ParquetWriter },
   assetKey: string,
   partitionKey: string,
   segments: readonly string[],
   value: unknown,
   site: UserCodeSite,
 ): Promise<HandledOutput> {
-  const ctx = outputContext(step, assetKey, partitionKey, segments);
+  const ctx = outputContext(step, assetKey, partitionKey, segments, output.parquetWriter);
   const { manager, name } = output;
   if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(ctx, value) };
   const stored = await callUserCode({ ...site, what: `IO manager "${name}" (handleOutput of "${assetKey}")` }, () => manager.handleOutput(ctx, value));

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { type AssetLogger, compileSql, type SqlQuery, type TableInput } from "../../core/context.ts";
-import type { InputContext, OutputContext, StoredInput } from "../../core/io-manager.ts";
+import type { InputContext, OutputContext, ParquetWriter, StoredInput } from "../../core/io-manager.ts";
 import { hashBytes, hashText, outputAbsPath, outputFileRelPath, type Storage, writeFileAtomicAsync } from "../storage/index.ts";
 import { fileListSql } from "../tabular/index.ts";
 import { tableHandle } from "./table-handle.ts";
@@ -25,12 +25,18 @@ export interface StepIO {
 }
 
 const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();
+const WRITERS = new WeakMap<OutputContext, ParquetWriter>();
 
 /** The step behind a context this module built (for the built-in IO managers). */
 export function stepOf(ctx: OutputContext | InputContext): StepIO {
   const step = STEPS.get(ctx);
   if (!step) throw new Error("dagx's built-in IO managers work only with the contexts dagx builds");
   return step;
+}
+
+/** Who writes a row output given to the built-in Parquet manager through `ctx` (the asset's or project's `parquetWriter`). */
+export function parquetWriterOf(ctx: OutputContext): ParquetWriter {
+  return WRITERS.get(ctx) ?? "auto";
 }
 
 /**
@@ -40,8 +46,8 @@ export function stepOf(ctx: OutputContext | InputContext): StepIO {
  */
 export const GROUP_SYNC = { fsync: false } as const;
 
-/** The context of the output of `assetKey` at `partitionKey`, stored under the partition's `segments`. */
-export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[]): OutputContext {
+/** The context of the output of `assetKey` at `partitionKey`, stored under the partition's `segments`; rows stored as Parquet are written by `parquetWriter`. */
+export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[], parquetWriter: ParquetWriter = "auto"): OutputContext {
   const file = (name: string) => {
     const location = outputFileRelPath(assetKey, segments, name);
     return { path: outputAbsPath(step.storage, location, true), location };
@@ -63,6 +69,7 @@ export function outputContext(step: StepIO, assetKey: string, partitionKey: stri
     compile: (query) => compileSql(query, step.resolveRef),
   };
   STEPS.set(ctx, step);
+  WRITERS.set(ctx, parquetWriter);
   return ctx;
 }
 

@@ -1,14 +1,14 @@
 /**
  * The built-in Parquet IO manager: a `ctx.sql` query is written by DuckDB straight to Parquet
  * (`COPY (…) TO`, no row crosses into JS), an Arrow Table or rows through the staging writer
- * (io/tabular); read back as a table handle over the exact files, with partition columns from keys.
+ * (io/tabular) — rows by the writer the asset or project chose (`parquetWriter`: auto, direct, duckdb); read back as a table handle over the exact files, with partition columns from keys.
  */
 import { rmSync } from "node:fs";
 import { describeType } from "../../core/describe.ts";
 import { isSqlQuery } from "../../core/context.ts";
 import { defineIOManager } from "../../core/io-manager.ts";
 import { parquetSql, partitionFilesSql, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../tabular/index.ts";
-import { GROUP_SYNC, stepOf } from "./context.ts";
+import { GROUP_SYNC, parquetWriterOf, stepOf } from "./context.ts";
 import { emptyTableHandle, tableHandle } from "./table-handle.ts";
 import { isArrowTable, isRows, unstorable, unsupportedOutput } from "./_values.ts";
 
@@ -24,7 +24,7 @@ export const parquetIOManager = defineIOManager({
       ? await step.runSql(value, async (text, params) => writeSqlParquet(await step.conn(), text, params, path, GROUP_SYNC))
       : isArrowTable(value)
         ? await writeArrowParquet(await step.conn(), value as never, path, GROUP_SYNC)
-        : await writeRowsParquet(await step.conn(), value, path, GROUP_SYNC);
+        : await writeRowsParquet(await step.conn(), value, path, { ...GROUP_SYNC, writer: parquetWriterOf(ctx) });
     return { location, rows: r.rows, bytes: r.bytes, schema: r.schema, dataVersion: r.dataVersion };
   },
   async loadInput(ctx) {

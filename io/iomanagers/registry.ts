@@ -8,14 +8,18 @@ import { isSqlQuery } from "../../core/context.ts";
 import type { DagxConfig } from "../../core/config.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
-import { type IOManager, isIOManager } from "../../core/io-manager.ts";
+import { type IOManager, isIOManager, type ParquetWriter } from "../../core/io-manager.ts";
 import { jsonIOManager } from "./json.ts";
 import { parquetIOManager } from "./parquet.ts";
 import { isArrowTable, isRows } from "./_values.ts";
 
 export interface IOManagers {
-  /** The manager `value` of `asset` goes to, with the name state records: the asset's `io`, else tables → "parquet", other values → "json". */
-  forOutput(asset: LoadedAsset, value: unknown): { name: string; manager: IOManager };
+  /**
+   * The manager `value` of `asset` goes to, with the name state records: the asset's `io`, else
+   * tables → "parquet", other values → "json"; and the writer of a Parquet row output (the asset's
+   * `parquetWriter`, else the config's, else "auto").
+   */
+  forOutput(asset: LoadedAsset, value: unknown): { name: string; manager: IOManager; parquetWriter: ParquetWriter };
   /** The manager that stored an output recorded with `format`; `assetKey` names it in the error when none does. */
   forFormat(format: string, assetKey: string): IOManager;
   /** dagx's own managers: what they throw is dagx's failure (or a DagxError about the value), never user code's. */
@@ -49,7 +53,7 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
     forOutput(asset, value) {
       const io = asset.io ?? (isSqlQuery(value) || isArrowTable(value) || isRows(value) ? "parquet" : "json");
       const name = typeof io === "string" ? io : nameOf.get(io)!;
-      return { name, manager: byName.get(name)! };
+      return { name, manager: byName.get(name)!, parquetWriter: asset.parquetWriter ?? config.parquetWriter ?? "auto" };
     },
     forFormat(format, assetKey) {
       const m = byName.get(format);

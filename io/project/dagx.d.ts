@@ -45,6 +45,14 @@ declare module "dagx" {
        * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values
        */
       io?: "parquet" | "json" | (string & {}) | IOManager;
+      /**
+       * Who writes this asset's row output when it is stored as Parquet: "duckdb" (DuckDB COPY:
+       * compressed, with column statistics readers use to skip row groups), "direct" (JS writes the
+       * file: faster and smaller, but without statistics) or "auto" (direct for flat outputs of at
+       * most 1,024 rows). ctx.sql queries and Arrow Tables are always written by DuckDB.
+       * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
+       */
+      parquetWriter?: ParquetWriter;
       /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
       ins?: Ins;
       /** Upstreams that must run first but are not loaded (definitions or key strings). */
@@ -1166,6 +1174,16 @@ declare module "dagx" {
   /** Names of the built-in IO managers (`io: "parquet" | "json"`); "none" is recorded for an asset that stored nothing. */
   const BUILTIN_IO_MANAGERS: readonly ["parquet", "json"];
   const NO_OUTPUT = "none";
+  /**
+   * Who writes a row output of the built-in Parquet IO manager (`parquetWriter` on an asset, or the
+   * project default in dagx.config.ts): "duckdb" stages the rows and lets DuckDB COPY them
+   * (compressed, with column statistics); "direct" writes the file from JS (no COPY: faster, zstd
+   * pages, no statistics); "auto" writes flat outputs of ≤ 1,024 rows directly, the rest by DuckDB.
+   */
+  const PARQUET_WRITERS: readonly ["auto", "direct", "duckdb"];
+  type ParquetWriter = (typeof PARQUET_WRITERS)[number];
+  /** Why `value` is not a `parquetWriter`, or null. */
+  function parquetWriterProblem(value: unknown): string | null;
   /** What `handleOutput` reports back; dagx records it on the materialization. */
   interface StoredOutput {
       /**
@@ -1746,6 +1764,15 @@ declare module "dagx" {
        * built-ins `"parquet"` and `"json"` need no declaration.
        */
       ioManagers?: Record<string, IOManager>;
+      /**
+       * Who writes row outputs of the built-in Parquet IO manager, for assets that do not choose
+       * (`parquetWriter` on an asset overrides it): "duckdb" (DuckDB COPY: compressed, with column
+       * statistics), "direct" (JS writes the file: faster and smaller, but without statistics) or
+       * "auto" (direct for flat outputs of at most 1,024 rows). ctx.sql queries and Arrow Tables are
+       * always written by DuckDB.
+       * @default "auto"
+       */
+      parquetWriter?: ParquetWriter;
   }
   /**
    * Type the project configuration.
@@ -2175,5 +2202,5 @@ declare module "dagx" {
 
 
   export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, isIOManager, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }

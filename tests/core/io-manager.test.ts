@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkConfig } from "../../core/config-check.ts";
-import { defineIOManager, ioManagerProblem, ioOptionProblem, isIOManager, storedOutputProblem } from "../../core/io-manager.ts";
+import { defineIOManager, ioManagerProblem, ioOptionProblem, isIOManager, parquetWriterProblem, storedOutputProblem } from "../../core/io-manager.ts";
 
 const manager = (name?: string) => defineIOManager({ name, handleOutput: () => ({ location: "x", rows: null, bytes: 1, dataVersion: "v", schema: null }), loadInput: () => 1 });
 
@@ -40,5 +40,14 @@ describe("the IO manager port", () => {
     expect(checkConfig({ ioManagers: { "my io": m } })).toMatchObject({ key: "ioManagers", problem: expect.stringContaining("must start with a letter") });
     expect(checkConfig({ ioManagers: { s3: {} } })).toMatchObject({ key: "ioManagers", problem: 'IO manager "s3" is invalid: it is not made by defineIOManager({ handleOutput, loadInput })' });
     expect(checkConfig({ ioManagers: [] })).toMatchObject({ key: "ioManagers", problem: expect.stringContaining("ioManagers must be an object") });
+  });
+
+  test("parquetWriterProblem() and checkConfig() accept the three writers, and name them for anything else", () => {
+    for (const ok of [undefined, "auto", "direct", "duckdb"]) expect(parquetWriterProblem(ok)).toBeNull();
+    expect(parquetWriterProblem("Direct")).toBe('parquetWriter must be "auto", "direct" or "duckdb" (got "Direct" — did you mean "direct"?)');
+    expect(parquetWriterProblem("fast")).toBe('parquetWriter must be "auto", "direct" or "duckdb" (got "fast")');
+    expect(parquetWriterProblem(1)).toBe('parquetWriter must be "auto", "direct" or "duckdb" (got 1)');
+    expect(checkConfig({ parquetWriter: "duckdb" })).toEqual({ config: { parquetWriter: "duckdb" } });
+    expect(checkConfig({ parquetWriter: null })).toMatchObject({ key: "parquetWriter", problem: expect.stringContaining('parquetWriter must be "auto", "direct" or "duckdb"') });
   });
 });
