@@ -16,7 +16,7 @@
  * Why moto and not s3rver: see docs/ARCHITECTURE.md, "Reaching S3 and Postgres: DuckDB version"
  * (s3rver accepts a wrong signature, fails a paged ListObjectsV2 and ignores conditional PUTs).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client, type Subprocess } from "bun";
@@ -87,7 +87,7 @@ function readText(path: string): string {
   }
 }
 
-/** The venv's python with moto installed; built once per machine (atomically: parallel files race safely). */
+/** The venv's python with moto installed; built once per machine, under a lock, moved into place when whole. */
 async function motoPython(): Promise<string> {
   const system = findPython();
   const pyVersion = Bun.spawnSync([system, "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"]).stdout.toString().trim();
@@ -96,6 +96,31 @@ async function motoPython(): Promise<string> {
   const python = join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
   if (existsSync(python)) return python;
   mkdirSync(cacheRoot, { recursive: true });
+  // One builder per machine: the others wait for it (a lock older than 10 minutes is stale).
+  const lock = `${venv}.lock`;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(python)) return python;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // the builder just finished
+      }
+      await Bun.sleep(500);
+    }
+  }
+  try {
+    if (!existsSync(python)) buildVenv(system, venv);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return python;
+}
+
+function buildVenv(system: string, venv: string): void {
   const partial = `${venv}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   const run = (cmd: string[]) => {
@@ -108,18 +133,20 @@ async function motoPython(): Promise<string> {
   run([system, "-m", "venv", partial]);
   const partialPython = join(partial, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
   run([partialPython, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`]);
-  try {
-    renameSync(partial, venv); // a venv's scripts name its folder, but bin/python is a symlink: moving it is fine
-  } catch {
-    rmSync(partial, { recursive: true, force: true }); // another test file finished first
-  }
-  return python;
+  renameSync(partial, venv); // its scripts' #! lines name the old folder; bin/python, all we run, does not
+}
+
+/** Why the S3 server cannot start here (for `describe.skipIf`), or undefined when it can. */
+export function s3Unavailable(): string | undefined {
+  return pythonOnPath() ? undefined : "no python3 on PATH: install Python 3 (with its venv module) to run the S3 tests";
+}
+
+function pythonOnPath(): string | undefined {
+  return Bun.which("python3") ?? Bun.which("python") ?? undefined;
 }
 
 function findPython(): string {
-  for (const name of ["python3", "python"]) {
-    const path = Bun.which(name);
-    if (path) return path;
-  }
-  throw new Error("Cannot start the S3 server: no python3 on PATH (install Python 3 with its venv module)");
+  const path = pythonOnPath();
+  if (!path) throw new Error(`Cannot start the S3 server: ${s3Unavailable()}`);
+  return path;
 }
