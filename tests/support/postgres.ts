@@ -32,6 +32,10 @@ export interface PostgresServer {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** The temp folder holding the cluster and its log (removed by stop()). */
+  readonly folder: string;
+  /** The server's process id. */
+  readonly pid: number;
   /** The server's log so far (for a failing test's message). */
   log(): string;
   stop(): Promise<void>;
@@ -109,6 +113,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       user: USER,
       password,
       database: DATABASE,
+      folder,
+      pid: child.pid,
       log: () => readLog(logPath),
       stop: () =>
         (stopped ??= (async () => {

@@ -31,6 +31,10 @@ export interface S3Server {
   readonly region: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** The temp folder holding the server's address and log (removed by stop()). */
+  readonly folder: string;
+  /** The server's process id. */
+  readonly pid: number;
   client(bucket: string): S3Client;
   /** The server's log so far (for a failing test's message). */
   log(): string;
@@ -66,6 +70,8 @@ export async function startS3(options: S3Options = {}): Promise<S3Server> {
   let stopped: Promise<void> | undefined;
   return {
     ...info,
+    folder,
+    pid: child.pid,
     client: (bucket) =>
       new S3Client({ ...info, bucket, virtualHostedStyle: false }),
     log: () => readText(logPath),

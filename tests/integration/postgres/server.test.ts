@@ -1,6 +1,7 @@
 // A real Postgres (tests/support/postgres.ts) reached with Bun's built-in SQL client: what the
 // Postgres IO manager and state store will stand on. ~1 s (server start 0.7 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { SQL } from "bun";
 import { type PostgresServer, startPostgres } from "../../support/postgres.ts";
 
@@ -57,3 +58,24 @@ describe("startPostgres", () => {
     expect(out).toBe("0\tS0\n1\tS1\n2\tS2\n");
   });
 });
+
+test("stop() ends the server and removes its folder; a second stop() is a no-op", async () => {
+  const other = await startPostgres();
+  expect(existsSync(other.folder)).toBe(true);
+  await other.stop();
+  expect(existsSync(other.folder)).toBe(false);
+  expect(isAlive(other.pid)).toBe(false);
+  await other.stop();
+  const conn = new SQL(other.url, { max: 1, connectionTimeout: 2 });
+  await expect(conn`select 1`).rejects.toThrow();
+  await conn.close();
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

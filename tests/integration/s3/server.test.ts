@@ -2,6 +2,7 @@
 // built-in S3Client: what the S3 IO manager will stand on. ~1 s with the venv cached (server
 // start ~0.4 s); the first run on a machine builds the venv (~30 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { S3Client } from "bun";
 import { type S3Server, s3Unavailable, startS3 } from "../../support/s3.ts";
 
@@ -58,3 +59,21 @@ describe.skipIf(unavailable !== undefined)("startS3", () => {
     await expect(s3.client("no-such-bucket").write("x.txt", "x")).rejects.toThrow(/bucket/i);
   });
 });
+
+test.skipIf(unavailable !== undefined)("stop() ends the server and removes its folder", async () => {
+  const other = await startS3({ buckets: ["second"] });
+  await other.client("second").write("a.txt", "a");
+  await other.stop();
+  expect(existsSync(other.folder)).toBe(false);
+  expect(isAlive(other.pid)).toBe(false);
+  await expect(other.client("second").file("a.txt").text()).rejects.toThrow();
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
