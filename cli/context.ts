@@ -88,5 +88,6 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
     return (await fn({ ...base, root, storage, store })) ?? 0;
   } finally {
     await store.close();
+    await releaseWarmStateHost(); // `backfill list` and the like: warmed by cli/main.ts, taken unless it failed early
   }
 }
