@@ -4,7 +4,7 @@
  * its flags and the invocation's terminal from citty (cli/main.ts passes the terminal as `data`).
  */
 import type { StateStore } from "../core/state-store.ts";
-import { createDuckDBStateStore, releaseWarmStateHost } from "../io/state/index.ts";
+import { createDuckDBStateStore, releaseWarmStateHost, warmStateHost } from "../io/state/index.ts";
 import { adoptingStore, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
@@ -47,9 +47,21 @@ export interface ProjectContext extends BaseContext {
   store: StateStore;
 }
 
+export interface WithProjectOptions {
+  /**
+   * The command reads the state first thing (materialize, backfill, status): the state store's
+   * DuckDB host is created on a worker thread while the project loads, and the first state
+   * session takes it (closed here if none did, e.g. after a load error). Commands that may not
+   * open the state (list, lineage) leave it off: an unused instance costs CPU and memory.
+   * @default false
+   */
+  readsState?: boolean;
+}
+
 /** Load the project, open the state store, run `fn`, always close. Returns fn's exit code. */
-export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => Promise<number | void>): Promise<number> {
+export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => Promise<number | void>, options: WithProjectOptions = {}): Promise<number> {
   const base = baseContext(cmd);
+  if (options.readsState) warmStateHost();
   try {
     const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
     reportLoadErrors(base.out, project.graph.errors);
@@ -62,8 +74,7 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
       await store.close();
     }
   } finally {
-    // cli/main.ts warms the state's DuckDB host up for commands that read state first; one that
-    // ended before opening the state (a load error) leaves it unused
+    // a command that ended before opening the state (a load error) left the warm host unused
     await releaseWarmStateHost();
   }
 }
@@ -88,6 +99,5 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
     return (await fn({ ...base, root, storage, store })) ?? 0;
   } finally {
     await store.close();
-    await releaseWarmStateHost(); // `backfill list` and the like: warmed by cli/main.ts, taken unless it failed early
   }
 }

@@ -37,9 +37,6 @@ export const COMMANDS: Record<string, Loader> = {
   types: lazy(() => import("./commands/types.ts")),
 };
 
-/** Commands that open the state store right after loading the project. */
-const OPEN_STATE_FIRST = new Set(["materialize", "backfill", "status"]);
-
 const main = defineCommand({
   meta: {
     name: "dagx",
@@ -80,8 +77,6 @@ async function run(argv: string[], terminal: Terminal): Promise<number> {
       out.say(`${out.c.red("error")} Unknown command "${word}"${didYouMean(word, Object.keys(COMMANDS))}: run \`dagx --help\` for the list of commands`);
       return 2;
     }
-    // their first step is reading the state: its DuckDB host is created while the command loads (cli/context.ts releases it unused)
-    if (OPEN_STATE_FIRST.has(first) && !wantsHelp) void import("../io/state/index.ts").then((m) => m.warmStateHost());
     const cmd = await COMMANDS[first]!();
     const rest = argv.filter((_a, i) => i !== firstIndex);
     if (wantsHelp) {
