@@ -4,7 +4,7 @@
  * its flags and the invocation's terminal from citty (cli/main.ts passes the terminal as `data`).
  */
 import type { StateStore } from "../core/state-store.ts";
-import { createDuckDBStateStore } from "../io/state/index.ts";
+import { createDuckDBStateStore, releaseWarmStateHost, warmStateHost } from "../io/state/index.ts";
 import { adoptingStore, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
@@ -47,18 +47,35 @@ export interface ProjectContext extends BaseContext {
   store: StateStore;
 }
 
+export interface WithProjectOptions {
+  /**
+   * The command reads the state first thing (materialize, backfill, status): the state store's
+   * DuckDB host is created on a worker thread while the project loads, and the first state
+   * session takes it (closed here if none did, e.g. after a load error). Commands that may not
+   * open the state (list, lineage) leave it off: an unused instance costs CPU and memory.
+   * @default false
+   */
+  readsState?: boolean;
+}
+
 /** Load the project, open the state store, run `fn`, always close. Returns fn's exit code. */
-export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => Promise<number | void>): Promise<number> {
+export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => Promise<number | void>, options: WithProjectOptions = {}): Promise<number> {
   const base = baseContext(cmd);
-  const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
-  reportLoadErrors(base.out, project.graph.errors);
-  const raw = createDuckDBStateStore(project.storage.statePath);
-  const store = adoptingStore(project, raw, base.now(), (n) =>
-    base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
+  if (options.readsState) warmStateHost();
   try {
-    return (await fn({ ...base, project, store })) ?? 0;
+    const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
+    reportLoadErrors(base.out, project.graph.errors);
+    const raw = createDuckDBStateStore(project.storage.statePath);
+    const store = adoptingStore(project, raw, base.now(), (n) =>
+      base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
+    try {
+      return (await fn({ ...base, project, store })) ?? 0;
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    // a command that ended before opening the state (a load error) left the warm host unused
+    await releaseWarmStateHost();
   }
 }
 

@@ -51,6 +51,6 @@ export default defineCommand({
       if (result.status !== "success") out.say(out.c.dim(`Resume: dagx backfill --resume ${result.backfillId}`));
       if (out.json) out.data({ backfillId: result.backfillId, runId: o?.runId ?? null, status: result.status, alreadyDone: result.alreadyDone, counts: result.counts, steps: (o?.steps ?? []).map(stepJson) });
       return result.status === "success" ? 0 : result.status === "canceled" ? 130 : 1;
-    });
+    }, { readsState: true });
   },
 });

@@ -61,6 +61,6 @@ export default defineCommand({
       if (outcome.status === "canceled") return 130;
       if (outcome.status === "failed") return 1;
       return 0;
-    });
+    }, { readsState: true });
   },
 });

@@ -122,7 +122,7 @@ export default defineCommand({
       out.say(c.dim(`${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing, ${count("failed")} failed`));
       if (count("stale") + count("missing") + count("failed") > 0) out.say(c.dim("Bring everything up to date: dagx materialize --stale"));
       return 0;
-    });
+    }, { readsState: true });
   },
 });
 

@@ -2,9 +2,10 @@
  * The step runner: one attempt of a step is a sequence of small parts — load inputs
  * (step-inputs.ts), build context (step-context.ts), call the asset through the user-code boundary,
  * hand the output to its IO manager (step-output.ts), record (step-record.ts), run checks
- * (step-checks.ts). Each run owns an in-memory DuckDB for `ctx.sql` (never the state file).
+ * (step-checks.ts). Each run owns an in-memory DuckDB for `ctx.sql` (never the state file):
+ * io/run/compute-instance.ts.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AnyAssetDef } from "../../core/asset.ts";
 import { type AssetContext, isOutputWithMetadata } from "../../core/context.ts";
 import { DagxError, UserCodeError } from "../../core/errors.ts";
@@ -12,7 +13,8 @@ import type { AttemptOutcome } from "../../core/execute.ts";
 import type { PlanStep } from "../../core/plan.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { callUserCode, describeThrown } from "../../core/user-code.ts";
-import { duckDBWorkStarts, releaseDuckDBMemory } from "../platform/index.ts";
+import { releaseDuckDBMemory } from "../platform/index.ts";
+import { createComputeInstance } from "./compute-instance.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import { runChecks } from "./step-checks.ts";
@@ -43,10 +45,9 @@ const GC_EVERY_DUCKDB_STEPS = 8;
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
   const leaveProjectDir = enterProjectDir(o.storage.root);
-  // The run's own in-memory DuckDB, created on first use: runs of JSON-only assets never pay for it.
-  let instance: Promise<DuckDBInstance> | null = null;
-  // Its heavy work keeps freed pages for reuse (io/platform/allocator.ts).
-  const db = () => (instance ??= DuckDBInstance.create(":memory:").then((i) => (duckDBWorkStarts(), i)));
+  // The run's own in-memory DuckDB, created on first use (or warmed up by the caller): runs of JSON-only assets never pay for it.
+  const compute = o.compute ?? createComputeInstance();
+  const db = () => compute.get();
   const connections = new Set<DuckDBConnection>();
   const run = createRunScope(o);
 
@@ -90,7 +91,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     runAttempt,
     close: async () => {
       for (const c of connections) c.closeSync();
-      if (instance) (await instance).closeSync();
+      await compute.close();
       leaveProjectDir();
     },
   };

@@ -12,6 +12,7 @@ import type { UserCodeSite } from "../../core/user-code.ts";
 import type { IOManagers } from "../iomanagers/index.ts";
 import type { AssetPartitions } from "../status/index.ts";
 import type { Storage } from "../storage/index.ts";
+import type { ComputeInstance } from "./compute-instance.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 
 export interface RunEngineOptions {
@@ -36,6 +37,8 @@ export interface RunEngineOptions {
   onCheckResults(results: CheckResult[]): void;
   onLog(key: string, level: string, message: string): void;
   now(): number;
+  /** The run's DuckDB, possibly warmed up already; the engine closes it. @default created at first use */
+  compute?: ComputeInstance;
 }
 
 /** The run: its options and what its steps share. */

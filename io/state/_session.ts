@@ -11,7 +11,12 @@
  * - One queue per file and process: two attachments of one file in one process would both succeed
  *   (DuckDB's fcntl lock is per process) and corrupt the file, so sessions never overlap here.
  * - Batching: a session keeps serving this process's jobs — including one its caller queues right
- *   after the previous one resolved — for up to HOLD_MS, saving a checkpoint per job.
+ *   after the previous one resolved — for up to HOLD_MS, saving a checkpoint per job. With the queue
+ *   empty it lingers up to LINGER_MS for the next job (a short run's final write joins the session
+ *   of its start: one DETACH and ATTACH fewer), unless another process waits for the file or the
+ *   store is closing (whenStateIdle()).
+ * - Warm-up: creating the host instance costs ~10–20 ms; warmStateHost() starts it while the caller
+ *   does other work (loads the project), and the first session takes it.
  * - Fairness: waiters poll the flock gate (io/storage/file-lock.ts) every 1–6 ms; a holder that kept
  *   someone waiting pauses YIELD_MS before its next session, so the file changes hands.
  * - Without the gate (no flock here), tries are DuckDB ATTACHes, with exponential backoff + jitter.
@@ -39,6 +44,10 @@ const GATE_POLL_MAX_MS = 6;
 const YIELD_MS = 8;
 /** Longest a session keeps taking more jobs of this process while others may be waiting. */
 const HOLD_MS = 100;
+/** Longest an idle session waits for this process's next job before it detaches (see the file comment). */
+const LINGER_MS = 20;
+/** While lingering, how often it looks whether another process waits for the file. */
+const LINGER_POLL_MS = 2;
 /** Catalog name of the attached state file inside the host instance. */
 const ALIAS = "dagx_state";
 
@@ -63,6 +72,8 @@ interface FileQueue {
   host: Host | null;
   /** Callers of whenStateIdle() waiting for the current drain to end. */
   idle: (() => void)[];
+  /** Ends a lingering session's wait: a job arrived, or a caller wants the file released. */
+  wake: (() => void) | null;
 }
 
 interface Host {
@@ -71,6 +82,13 @@ interface Host {
 }
 
 const queues = new Map<string, FileQueue>();
+/** Sessions (ATTACHes) this process opened, over all files: for tests. */
+let sessionsOpened = 0;
+
+/** How many sessions this process has opened so far (tests count the ATTACH/DETACH pairs a sequence of calls costs). */
+export function stateSessionCount(): number {
+  return sessionsOpened;
+}
 
 function queueFor(dbPath: string): FileQueue {
   let queue = queues.get(dbPath);
@@ -79,7 +97,7 @@ function queueFor(dbPath: string): FileQueue {
       fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
       return openFileLock(`${dbPath}.lock`);
     })().catch(() => null); // no gate: fall back to polling DuckDB's own lock
-    queue = { jobs: [], draining: false, lock, host: null, idle: [] };
+    queue = { jobs: [], draining: false, lock, host: null, idle: [], wake: null };
     queues.set(dbPath, queue);
   }
   return queue;
@@ -98,6 +116,7 @@ export function withStateConnection<T>(
   const queue = queueFor(absolute);
   return new Promise<T>((resolve, reject) => {
     queue.jobs.push({ fn, resolve: resolve as (value: unknown) => void, reject, timeoutMs });
+    queue.wake?.();
     if (!queue.draining) void drain(absolute, queue);
   });
 }
@@ -106,7 +125,31 @@ export function withStateConnection<T>(
 export function whenStateIdle(dbPath: string): Promise<void> {
   const queue = queues.get(path.resolve(dbPath));
   if (!queue?.draining) return Promise.resolve();
-  return new Promise((resolve) => queue.idle.push(resolve));
+  // a lingering session stops waiting for more jobs: the caller is done with the file
+  const idle = new Promise<void>((resolve) => queue.idle.push(resolve));
+  queue.wake?.();
+  return idle;
+}
+
+/** Wait up to `ms` for a job to be queued; ends early when another process waits for the file or a caller wants it released. */
+async function linger(queue: FileQueue, lock: FileLock | null, ms: number): Promise<void> {
+  // without the gate nobody can tell us they wait: do not hold the file idle
+  if (!lock || ms <= 0 || queue.idle.length > 0) return;
+  let woken = false;
+  const until = performance.now() + ms;
+  while (!woken && queue.jobs.length === 0 && !lock.othersWaiting()) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(LINGER_POLL_MS, left));
+      queue.wake = () => {
+        woken = true;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    queue.wake = null;
+  }
 }
 
 async function drain(dbPath: string, queue: FileQueue): Promise<void> {
@@ -130,6 +173,7 @@ async function drain(dbPath: string, queue: FileQueue): Promise<void> {
           // A caller awaiting its previous job queues the next one within this turn: keep the file
           // for it (one commit + checkpoint fewer), within the HOLD_MS budget.
           if (queue.jobs.length === 0) await new Promise((resolve) => setImmediate(resolve));
+          if (queue.jobs.length === 0 && served > 0) await linger(queue, lock, Math.min(LINGER_MS, until - performance.now()));
           const job = queue.jobs.shift();
           if (!job) break;
           try {
@@ -164,7 +208,7 @@ async function openSession(dbPath: string, queue: FileQueue, lock: FileLock | nu
   // Built outside the gate: creating an instance costs ~10 ms we need not make others wait for.
   let host: Host;
   try {
-    host = queue.host ??= await createHost();
+    host = queue.host ??= await takeHost();
   } catch (error) {
     throw openError(dbPath, error);
   }
@@ -192,11 +236,52 @@ async function openSession(dbPath: string, queue: FileQueue, lock: FileLock | nu
   }
 }
 
-async function createHost(): Promise<Host> {
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  const conn = await instance.connect();
-  registerHash(conn);
-  return { instance, conn };
+async function createHost(create: () => Promise<DuckDBInstance> = createHostInstance): Promise<Host> {
+  const instance = await create();
+  try {
+    const conn = await instance.connect();
+    registerHash(conn);
+    return { instance, conn };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+}
+
+const createHostInstance = () => DuckDBInstance.create(":memory:", { threads: "1" });
+
+/** A host created ahead of need by warmStateHost(), for the next session that has none. */
+let warm: Promise<Host> | null = null;
+
+/**
+ * Start creating a host instance now, in the background (DuckDB creates it on a worker thread),
+ * so that the first session does not wait for it: call it before work that does not need the
+ * state, e.g. loading the project. Does nothing when a warm host is already waiting. A warm-up
+ * that fails stays silent: the session that needs a host then creates its own, and reports that
+ * failure as usual. Close an unused one with {@link releaseWarmStateHost}. `create` is for tests.
+ */
+export function warmStateHost(create: () => Promise<DuckDBInstance> = createHostInstance): void {
+  if (warm) return;
+  warm = createHost(create);
+  warm.catch(() => {}); // handled where it is taken
+}
+
+/** Close the warm host if no session took it (the command ended before it opened the state). */
+export async function releaseWarmStateHost(): Promise<void> {
+  const pending = warm;
+  warm = null;
+  const host = await pending?.catch(() => null);
+  if (!host) return;
+  host.conn.closeSync();
+  host.instance.closeSync();
+}
+
+/** The warm host if one was started and it worked, else a new one. */
+async function takeHost(): Promise<Host> {
+  const pending = warm;
+  warm = null;
+  const host = await pending?.catch(() => null);
+  return host ?? createHost();
 }
 
 async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLock | null): Promise<Session> {
@@ -205,6 +290,7 @@ async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLo
   const readOnly = existed && !isStateWritable(dbPath);
   // ATTACH takes no bound parameters; a doubled quote is the literal's only escape.
   await host.conn.run(`ATTACH '${dbPath.replaceAll("'", "''")}' AS ${ALIAS}${readOnly ? " (READ_ONLY)" : ""}`);
+  sessionsOpened++;
   const close = async (): Promise<boolean> => {
     try {
       await host.conn.run("USE memory");

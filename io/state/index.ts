@@ -6,5 +6,6 @@ export { slotKey } from "./_records.ts";
 export { createDuckDBStateStore } from "./duckdb-store.ts";
 export { createMemoryStateStore } from "./memory-store.ts";
 export { createStateWriter } from "./writer.ts";
+export { releaseWarmStateHost, warmStateHost } from "./_session.ts";
 export { inspectStateFile } from "./inspect.ts";
 export type { StateFileInfo } from "./inspect.ts";
