@@ -4,6 +4,6 @@
  */
 export { computeStatus } from "./compute.ts";
 export { partitionReads, type PartitionReads, wholeReads } from "./reads.ts";
-export { answerFromRecords, changedSets, readersOf, stalenessQueries } from "./staleness.ts";
+export { answerFromRecords, changedSets, readersOf, regularReadOf, regularRead, stalenessQueries, windowRuns } from "./staleness.ts";
 export { partitionsReadVersion, wholeAssetVersion } from "./versions.ts";
 export type { AssetPartitions, AssetStatus, PartitionStatusInfo, StatusGraph, StatusInfo, StatusResult, StatusSnapshot } from "./types.ts";
