@@ -3,7 +3,7 @@
  * with 1,000,000 partitions < 500 ms").
  *
  *   bun bench/status-1m.bench.ts [--runs N] [--sizes 10000,100000,1000000] [--upstream-sizes 100000,1000000]
- *     [--partitioned-sizes 10000,100000,1000000] [--base path/to/other/dagx]
+ *     [--partitioned-sizes 10000,100000,1000000] [--mappings hourly,daily,all] [--base path/to/other/dagx] [--keep]
  *
  * For each size N, a temp project outside the repo holds one asset
  * `hourly({ start: <N hours before this hour> })`, so its space has ~N partitions. One real
@@ -22,7 +22,10 @@
  * with src's version). With a partitioned upstream `src`
  * (hourly, identity; daily, timeWindow(): each hour reads its day), at 10,000, 100,000 and
  * 1,000,000: every partition is compared with its upstream (the state store's query per edge),
- * and 2 upstream partitions (changedOf) hold newer data, so status names the stale hours. A child
+ * and 2 upstream partitions (changedOf) hold newer data, so status names the stale hours. With an
+ * hourly `src` read through `allPartitions()` ("all"), every hour recorded src's whole-asset version
+ * (from its content fingerprint) but the 2 changedOf hours, which recorded an older one. `--keep`
+ * only prepares the states and prints their folders (for profiling; nothing is removed). A child
  * `bun` process then runs the status code path from the sources with a timed state store, to show what dominates.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
