@@ -147,6 +147,20 @@ export async function selectPartitionSummaries(conn: DuckDBConnection, assets: r
   const unique = [...new Map(assets.map((a) => [a.assetKey, a])).values()];
   const out = new Map(unique.map((a) => [a.assetKey, emptySummary()]));
   if (unique.length === 0) return out;
+  return transaction(conn, async () => {
+    // a few assets: each bound as values (its filter pushed into the scan, nothing grouped per asset); measured on
+    // 2 × 1,000,000 partitions: 121 ms against 166 ms joined, at the price of 5 statements per asset (~1 ms each on small states)
+    if (unique.length <= PER_ASSET_UP_TO) for (const a of unique) await summarizeInto(conn, [a], out);
+    else await summarizeInto(conn, unique, out);
+    return out;
+  });
+}
+
+/** Assets summarized one by one (bound as values) up to this many; more: one batch joined with the list. */
+const PER_ASSET_UP_TO = 4;
+
+/** The five queries of a summary of `unique` (see selectPartitionSummaries), added into `out`, inside the caller's transaction. */
+async function summarizeInto(conn: DuckDBConnection, unique: readonly SummaryRequest[], out: Map<string, PartitionSummary>): Promise<void> {
   const scope = scopeOf(unique);
   const q = QUERIES(scope);
   // the fingerprint (a hash of every row's key and version: the costliest of the five) only for the assets that want it
@@ -159,34 +173,32 @@ export async function selectPartitionSummaries(conn: DuckDBConnection, assets: r
     return conn.runAndReadAll(text, Object.fromEntries(Object.entries(s.params).filter(([name]) => text.includes(`$${name}`))));
   };
   const read = async (sql: string, cte = "") => (await run(sql, cte)).getRowsJS();
+  // a single asset's rows name it by the bound value: the asset column holds its key either way
   const of = (key: unknown) => out.get(String(key))!;
-  return transaction(conn, async () => {
-    for (const [asset, b, n, mc, mt, cc, ct] of await read(q.materialized)) {
-      const s = of(asset);
-      s.materializedCount += Number(n);
-      addBucket(s.materialized, b, mc, mt);
-      addBucket(s.codeChanged, b, cc, ct);
+  for (const [asset, b, n, mc, mt, cc, ct] of await read(q.materialized)) {
+    const s = of(asset);
+    s.materializedCount += Number(n);
+    addBucket(s.materialized, b, mc, mt);
+    addBucket(s.codeChanged, b, cc, ct);
+  }
+  for (const [asset, b, k, fc, ft] of await read(q.failed.sql, q.failed.cte)) {
+    if (k === null) addBucket(of(asset).failed, b, fc, ft);
+    else of(asset).failedKeys.push(String(k));
+  }
+  for (const [asset, k, changed] of await read(q.keyed)) {
+    const s = of(asset);
+    s.materializedKeys.push(String(k));
+    s.materializedCount++;
+    if (changed === true) s.codeChangedKeys.push(String(k));
+  }
+  if (printed.length > 0) {
+    const prints = new Map((await run(QUERIES(printScope).fingerprint, "", printScope)).getRowsJS().map(([asset, fp]) => [String(asset), String(fp)]));
+    for (const { assetKey } of printed) {
+      const s = of(assetKey);
+      s.fingerprint = `${s.materializedCount}:${prints.get(assetKey) ?? "0"}`;
     }
-    for (const [asset, b, k, fc, ft] of await read(q.failed.sql, q.failed.cte)) {
-      if (k === null) addBucket(of(asset).failed, b, fc, ft);
-      else of(asset).failedKeys.push(String(k));
-    }
-    for (const [asset, k, changed] of await read(q.keyed)) {
-      const s = of(asset);
-      s.materializedKeys.push(String(k));
-      s.materializedCount++;
-      if (changed === true) s.codeChangedKeys.push(String(k));
-    }
-    if (printed.length > 0) {
-      const prints = new Map((await run(QUERIES(printScope).fingerprint, "", printScope)).getRowsJS().map(([asset, fp]) => [String(asset), String(fp)]));
-      for (const { assetKey } of printed) {
-        const s = of(assetKey);
-        s.fingerprint = `${s.materializedCount}:${prints.get(assetKey) ?? "0"}`;
-      }
-    }
-    for (const r of (await run(q.last.sql, q.last.cte)).getRowObjectsJS() as Row[]) of(r.asset_key).last = toMaterialization(r);
-    return out;
-  });
+  }
+  for (const r of (await run(q.last.sql, q.last.cte)).getRowObjectsJS() as Row[]) of(r.asset_key).last = toMaterialization(r);
 }
 
 /** One asset of a summary: its current code version, and whether its content fingerprint is wanted (default: yes). */
