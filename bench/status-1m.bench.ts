@@ -3,7 +3,7 @@
  * with 1,000,000 partitions < 500 ms").
  *
  *   bun bench/status-1m.bench.ts [--runs N] [--sizes 10000,100000,1000000] [--upstream-sizes 100000,1000000]
- *     [--partitioned-sizes 10000,100000,1000000] [--base path/to/other/dagx]
+ *     [--partitioned-sizes 10000,100000,1000000] [--mappings hourly,daily,all] [--base path/to/other/dagx] [--keep]
  *
  * For each size N, a temp project outside the repo holds one asset
  * `hourly({ start: <N hours before this hour> })`, so its space has ~N partitions. One real
@@ -22,10 +22,14 @@
  * with src's version). With a partitioned upstream `src`
  * (hourly, identity; daily, timeWindow(): each hour reads its day), at 10,000, 100,000 and
  * 1,000,000: every partition is compared with its upstream (the state store's query per edge),
- * and 2 upstream partitions (changedOf) hold newer data, so status names the stale hours. A child
+ * and 2 upstream partitions (changedOf) hold newer data, so status names the stale hours. With an
+ * hourly `src` read through `allPartitions()` ("all"), every hour recorded src's whole-asset version
+ * (from its content fingerprint) but the 2 changedOf hours, which recorded an older one. `--keep`
+ * only prepares the states and prints their folders (for profiling; nothing is removed). A child
  * `bun` process then runs the status code path from the sources with a timed state store, to show what dominates.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
+import { hashText } from "../io/storage/index.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -64,7 +68,7 @@ function hourKey(ms: number): string {
  * `src` compared partition by partition: hourly (identity: the same hour) or daily (timeWindow():
  * each hour reads its day).
  */
-type Upstream = "none" | "plain" | "hourly" | "daily";
+type Upstream = "none" | "plain" | "hourly" | "daily" | "all";
 
 /** The project: the hourly asset and its upstream `src`. */
 function assetFile(start: string, upstream: Upstream): string {
@@ -73,9 +77,16 @@ function assetFile(start: string, upstream: Upstream): string {
     plain: "export const src = asset(() => ({ v: 1 }));\n",
     hourly: `export const src = asset({ partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`,
     daily: `export const src = asset({ partitions: daily({ start: "${start.slice(0, 10)}", endOffset: 1 }) }, (ctx) => ({ day: ctx.partition!.key }));\n`,
+    all: `export const src = asset({ partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`,
   }[upstream];
-  const deps = { none: "", plain: "deps: [src], ", hourly: "deps: [src], ", daily: "deps: [src], mappings: { src: timeWindow() }, " }[upstream];
-  return `import { asset, daily, hourly, timeWindow } from "dagx";\n\n${src}export const ${ASSET} = asset({ ${deps}partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`;
+  const deps = {
+    none: "",
+    plain: "deps: [src], ",
+    hourly: "deps: [src], ",
+    daily: "deps: [src], mappings: { src: timeWindow() }, ",
+    all: "deps: [src], mappings: { src: allPartitions() }, ",
+  }[upstream];
+  return `import { allPartitions, asset, daily, hourly, timeWindow } from "dagx";\n\n${src}export const ${ASSET} = asset({ ${deps}partitions: hourly({ start: "${start}" }) }, (ctx) => ({ hour: ctx.partition!.key }));\n`;
 }
 
 /** Upstream partitions re-materialized with new data after the asset read them (hourly: these hours; daily: their days). */
@@ -88,6 +99,8 @@ interface BuildSpec {
   total: number;
   lastOrdinal: number;
   lastKey: string;
+  /** The code version of the rows built (default: the real materialization's). */
+  codeVersion?: string;
 }
 
 interface BuildReport {
@@ -124,8 +137,9 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     plain: `'${real.input_versions.replaceAll("'", "''")}'`,
     hourly: `'{"src":"u' || (${first} + i) || '"}'`,
     daily: `'{"src":"u' || ${day} || '"}'`,
+    all: `'{"src":"old"}'`, // set below, once src's rows (and so its fingerprint) exist
   }[spec.upstream];
-  const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${real.code_version}', ${inputs},
+  const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${spec.codeVersion ?? real.code_version}', ${inputs},
       '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i
     FROM range(${spec.total}) t(i) WHERE NOT ${GAP("i")}`;
   await conn.run("BEGIN TRANSACTION");
@@ -133,18 +147,30 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     await conn.run(`DELETE FROM ${table} WHERE asset_key = '${ASSET}'`);
     await conn.run(`INSERT INTO ${table} ${rows}`);
   }
-  if (spec.upstream === "hourly" || spec.upstream === "daily") {
+  if (spec.upstream === "hourly" || spec.upstream === "daily" || spec.upstream === "all") {
     const src = await one<{ code_version: string; run_id: string }>("SELECT code_version, run_id FROM latest_materializations WHERE asset_key = 'src'");
-    const hourly = spec.upstream === "hourly";
+    const hourly = spec.upstream !== "daily";
     const [lo, n] = hourly ? [first, spec.total] : [Math.floor(first / 24), Math.floor(spec.lastOrdinal / 24) - Math.floor(first / 24) + 1];
     const ukey = hourly ? `strftime(make_timestamp(o * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')` : `strftime(make_timestamp(o * ${24 * HOUR * 1000}), '%Y-%m-%d')`;
-    const changed = changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
-    const dv = `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END`;
+    // all: no upstream partition changes; the reads of changedOf's hours recorded an older fingerprint
+    const changed = spec.upstream === "all" ? [] : changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
+    const dv = changed.length ? `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END` : "'u' || o";
     const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o
       FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
     for (const table of ["latest_materializations", "materializations"]) {
       await conn.run(`DELETE FROM ${table} WHERE asset_key = 'src'`);
       await conn.run(`INSERT INTO ${table} ${srcRows}`);
+    }
+    if (spec.upstream === "all") {
+      // what an all-partitions reader records (core/status/versions.ts wholeAssetVersion over the summary's fingerprint)
+      const fp = await one<{ fp: string }>(
+        "SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(partition_key || '=' || data_version)), 0)::VARCHAR AS fp FROM latest_materializations WHERE asset_key = 'src' AND partition_key <> ''",
+      );
+      const version = hashText(`all:${fp.fp}`);
+      const stale = changedOf(spec.total).map((c) => first + c);
+      for (const table of ["latest_materializations", "materializations"]) {
+        await conn.run(`UPDATE ${table} SET input_versions = '{"src":"${version}"}' WHERE asset_key = '${ASSET}' AND ordinal NOT IN (${stale.join(", ")})`);
+      }
     }
   }
   await conn.run(`DELETE FROM latest_failures WHERE asset_key = '${ASSET}'`);
@@ -287,29 +313,39 @@ interface Prepared {
 
 /** Temp project with ~n hourly partitions, state filled by the child builder. */
 async function prepare(n: number, upstream: Upstream, bin: string, out: string): Promise<Prepared> {
-  const name = `${sizeName(n)}${{ none: "", plain: "-upstream", hourly: "-hourlyUpstream", daily: "-dailyUpstream" }[upstream]}`;
+  const name = `${sizeName(n)}${{ none: "", plain: "-upstream", hourly: "-hourlyUpstream", daily: "-dailyUpstream", all: "-allUpstream" }[upstream]}`;
   const lastFull = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // the latest complete hour
   const start = hourKey(lastFull - (n - 1) * HOUR);
   const dir = makeTempProject({ "events.asset.ts": assetFile(start, upstream) }, `dagx-bench-status-${name}-`);
   try {
-    return await fill(dir, n, upstream, name, bin, out);
+    // all: the one real materialization of events needs every src partition, so it runs with identity;
+    // the rows built get the code version of the allPartitions() definition (the mapping is part of it)
+    let codeVersion: string | undefined;
+    if (upstream === "all") {
+      const list = JSON.parse((await spawnMeasured([bin, "list", "--json"], dir, out)).stdout) as { key: string; codeVersion: string }[];
+      codeVersion = list.find((a) => a.key === ASSET)!.codeVersion;
+      fs.writeFileSync(path.join(dir, "events.asset.ts"), assetFile(start, "hourly"));
+    }
+    const filled = await fill(dir, n, upstream, name, bin, out, codeVersion);
+    if (upstream === "all") fs.writeFileSync(path.join(dir, "events.asset.ts"), assetFile(start, upstream));
+    return filled;
   } catch (e) {
     removeDir(dir);
     throw e;
   }
 }
 
-async function fill(dir: string, n: number, upstream: Upstream, name: string, bin: string, out: string): Promise<Prepared> {
+async function fill(dir: string, n: number, upstream: Upstream, name: string, bin: string, out: string, codeVersion?: string): Promise<Prepared> {
   const t0 = performance.now();
   if (upstream === "plain") await spawnMeasured([bin, "materialize", "src"], dir, out);
-  if (upstream === "hourly" || upstream === "daily") await spawnMeasured([bin, "materialize", "src", "--partitions", "latest"], dir, out);
+  if (upstream === "hourly" || upstream === "daily" || upstream === "all") await spawnMeasured([bin, "materialize", "src", "--partitions", "latest"], dir, out);
   const real = JSON.parse((await spawnMeasured([bin, "materialize", ASSET, "--partitions", "latest", "--json"], dir, out)).stdout) as { status: string; steps: { partition: string }[] };
   if (real.status !== "success" || real.steps.length !== 1) throw new Error(`materialize latest: ${JSON.stringify(real)}`);
   const lastKey = real.steps[0]!.partition;
   const empty = (JSON.parse((await spawnMeasured([bin, "status", "--json"], dir, out)).stdout) as StatusJson[]).find((x) => x.key === ASSET)!;
   const total = empty.partitions!.total;
   const lastOrdinal = Math.floor(Date.parse(`${lastKey.slice(0, 10)}T${lastKey.slice(11)}:00Z`) / HOUR);
-  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), upstream, total, lastOrdinal, lastKey };
+  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), upstream, total, lastOrdinal, lastKey, codeVersion };
   const child = Bun.spawnSync([BUN, import.meta.path, "--child-build", JSON.stringify(spec)], { stdout: "pipe", stderr: "pipe" });
   if (child.exitCode !== 0) throw new Error(`building the state failed (exit ${child.exitCode}): ${child.stderr.toString()}`);
   const build = lastJsonLine<BuildReport>(child.stdout.toString());
@@ -319,7 +355,7 @@ async function fill(dir: string, n: number, upstream: Upstream, name: string, bi
 /** Materialized partitions that read a changed upstream partition: an hour each (hourly), or the materialized hours of its day (daily). */
 function expectedStale(p: Prepared): number {
   const changed = changedOf(p.total);
-  if (p.upstream === "hourly") return changed.filter((c) => !(c % 250_000 >= 1000 && c % 250_000 <= 1009)).length;
+  if (p.upstream === "hourly" || p.upstream === "all") return changed.filter((c) => !(c % 250_000 >= 1000 && c % 250_000 <= 1009)).length;
   if (p.upstream !== "daily") return 0;
   const first = p.lastOrdinal - p.total + 1;
   let n = 0;
@@ -341,7 +377,7 @@ function checkJson(p: Prepared, stdout: string): void {
   if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`status --json of ${p.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)} (${JSON.stringify({ ranges: s.partitions?.ranges, causes: (s as { causes?: string[] }).causes })})`);
 }
 
-export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; base?: string } = {}): Promise<Figures> {
+export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; mappings?: ("hourly" | "daily" | "all")[]; base?: string; keep?: boolean } = {}): Promise<Figures> {
   const runs = options.runs ?? 7;
   const warmup = options.warmup ?? 1;
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
@@ -351,11 +387,19 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
   const bin = await ensureBinary();
   const out = path.join(os.tmpdir(), `dagx-bench-status-${process.pid}.out`);
   const prepared: Prepared[] = [];
+  let kept = false;
   try {
     for (const n of sizes) prepared.push(await prepare(n, "none", bin.path, out));
     for (const n of upstreamSizes) prepared.push(await prepare(n, "plain", bin.path, out));
-    for (const n of partitionedSizes) prepared.push(await prepare(n, "hourly", bin.path, out));
-    for (const n of partitionedSizes) prepared.push(await prepare(n, "daily", bin.path, out));
+    for (const kind of options.mappings ?? (["hourly", "daily", "all"] as const)) {
+      for (const n of partitionedSizes) prepared.push(await prepare(n, kind, bin.path, out));
+    }
+    if (options.keep) {
+      // prepared states for profiling by hand; nothing timed, nothing removed
+      console.log(JSON.stringify(prepared.map((p) => ({ name: p.name, dir: p.dir }))));
+      kept = true;
+      return {};
+    }
     const samples = new Map<string, { ms: number[]; cpuMs: number[]; rssMB: number[] }>();
     const slot = (name: string) => samples.get(name) ?? samples.set(name, { ms: [], cpuMs: [], rssMB: [] }).get(name)!;
     const record = (name: string, r: { ms: number; cpuMs: number }) => {
@@ -432,7 +476,7 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
     }
     return figures;
   } finally {
-    for (const p of prepared) removeDir(p.dir);
+    if (!kept) for (const p of prepared) removeDir(p.dir);
     fs.rmSync(out, { force: true });
   }
 }
@@ -455,6 +499,8 @@ if (import.meta.main && process.argv[2] === "--child-build") {
     upstreamSizes: arg("--upstream-sizes")?.split(",").filter(Boolean).map(Number),
     partitionedSizes: arg("--partitioned-sizes")?.split(",").filter(Boolean).map(Number),
     base: arg("--base"),
+    mappings: arg("--mappings")?.split(",").filter(Boolean) as ("hourly" | "daily" | "all")[] | undefined,
+    keep: process.argv.includes("--keep"),
   });
   printFigures(`status: one hourly asset, ${Object.keys(SIZE_NAMES).join(" / ")} partitions`, figures);
   if (!printTargets(figures, targets)) process.exitCode = 1;

@@ -56,6 +56,16 @@ export interface RunStore {
  * keys. Materializations and failures are written by `StateStore.write` (with the events they
  * come from); check results and mtimes here.
  */
+/** Options of `MaterializationStore.partitionSummary`. */
+export interface SummaryOptions {
+  /**
+   * Compute `fingerprint` (default true). It hashes every partition's key and data version, the
+   * costliest part of a summary; a caller that reads no asset whole passes false and gets "" (a store
+   * may compute it anyway).
+   */
+  fingerprint?: boolean;
+}
+
 export interface MaterializationStore {
   /**
    * Latest materialization per (asset, partition) for the given keys (all when omitted);
@@ -73,7 +83,7 @@ export interface MaterializationStore {
    */
   latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
   /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
-  partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+  partitionSummary(assetKey: string, codeVersion: string, options?: SummaryOptions): Promise<PartitionSummary>;
   /**
    * The partitions of one downstream asset whose recorded input version of one upstream differs from
    * what they would read now (the comparison set-wise, in SQL for DuckDB: nothing per partition comes back).

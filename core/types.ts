@@ -178,6 +178,14 @@ export type UpstreamRead =
   | { kind: "constant"; version: string }
   /** Time partitions of one cadence: downstream ordinal o reads the upstream ordinals o + lo … o + hi. */
   | { kind: "shift"; lo: number; hi: number }
+  /**
+   * Windows of fixed length on both sides (hours in any zone; days and weeks in UTC): downstream
+   * ordinal o starts at o·dPeriod + dPhase ms, upstream ordinal j at j·uPeriod + uPhase, and o reads
+   * the upstream windows overlapping its windows o + lo … o + hi — ordinals ⌊(s − uPhase) / uPeriod⌋ …
+   * ⌈(e − uPhase) / uPeriod⌉ − 1 with s = (o + lo)·dPeriod + dPhase, e = (o + hi + 1)·dPeriod + dPhase.
+   * Plain arithmetic per partition: nothing per run of reads is built or sent.
+   */
+  | { kind: "regular"; lo: number; hi: number; dPeriod: number; dPhase: number; uPeriod: number; uPhase: number }
   /** Each downstream ordinal of [dLo, dHi] reads the upstream ordinals uLo … uHi (one row per run of equal reads). */
   | { kind: "windows"; rows: readonly (readonly [dLo: number, dHi: number, uLo: number, uHi: number])[] }
   /** Key by key: downstream key reads upstream key, at that index of the upstream space (the read's order). */

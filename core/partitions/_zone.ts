@@ -41,6 +41,11 @@ export function getZone(name: string): Zone {
   return zone;
 }
 
+/** Is `zone` one whose offset never changes (UTC and its aliases)? Its days and weeks are all of one length. */
+export function isFixedZone(zone: Zone): boolean {
+  return UTC_NAMES.has(zone.name);
+}
+
 function utcZone(name: string): Zone {
   return { name, offsetAt: () => 0, instantsOf: (local) => [local], resolve: (local) => local };
 }

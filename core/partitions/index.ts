@@ -42,3 +42,4 @@ export type {
   WeeklyOptions,
 } from "./types.ts";
 export { ordinalBase } from "./ordinal.ts";
+export { isFixedZone } from "./_zone.ts";

@@ -4,7 +4,7 @@
  * Per-partition comparisons need no records: the store answers them (see staleness.ts).
  */
 import { IndexSet } from "../partitions/index.ts";
-import type { StatusSnapshot } from "./types.ts";
+import type { StatusGraph, StatusSnapshot } from "./types.ts";
 
 export interface PartitionReads {
   /** Assets whose every latest partition record is needed (one batched read). */
@@ -30,4 +30,22 @@ export function partitionReads(s: Pick<StatusSnapshot, "graph" | "parts" | "perP
   const some = new Map<string, string[]>();
   for (const [key, set] of needed) some.set(key, [...set].map((i) => s.parts.get(key)!.space.keyAt(i)));
   return { whole: [], some };
+}
+
+/**
+ * The partitioned assets some reader reads whole, so status needs their content fingerprint
+ * (`wholeAssetVersion`): those with an unpartitioned downstream (but through `lastPartition()`) or a
+ * partitioned one through `allPartitions()`. Every other fingerprint is left unread (hashing each
+ * partition's key and version is the costliest part of a partition summary).
+ */
+export function wholeReads(graph: Pick<StatusGraph, "order" | "upstream" | "mapping">, partitioned: (key: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const key of graph.order) {
+    for (const u of graph.upstream.get(key) ?? []) {
+      if (!partitioned(u)) continue;
+      const kind = graph.mapping(key, u).kind;
+      if (partitioned(key) ? kind === "all" : kind !== "last") out.add(u);
+    }
+  }
+  return out;
 }

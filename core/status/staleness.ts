@@ -7,7 +7,7 @@
  * comparison over records, in TS: the reference the in-memory store uses and the contract suite
  * checks the DuckDB store against. `readersOf` maps stale upstream partitions back to their readers.
  */
-import { IndexSet, mapToUpstream, ordinalBase, type PartitionMapping, type PartitionSpace, type TimeSpace } from "../partitions/index.ts";
+import { IndexSet, isFixedZone, mapToUpstream, ordinalBase, type PartitionMapping, type PartitionSpace, type TimeSpace } from "../partitions/index.ts";
 import type { MaterializationRecord, OrdinalRange, StalenessAnswer, StalenessQuery, UpstreamRead } from "../types.ts";
 import type { AssetPartitions, StatusSnapshot } from "./types.ts";
 import { partitionsReadVersion, wholeAssetVersion } from "./versions.ts";
@@ -54,6 +54,8 @@ function partitionedRead(mapping: PartitionMapping, p: AssetPartitions, u: Asset
   if (mapping.kind === "all") return { kind: "constant", version: wholeAssetVersion(u.fingerprint, hash) };
   const offsets = windowOffsets(mapping, p.space, u.space);
   if (offsets && sameCadence(p.space as TimeSpace, u.space as TimeSpace)) return { kind: "shift", lo: offsets[0], hi: offsets[1] };
+  const regular = offsets && regularRead(offsets, p.space as TimeSpace, u.space as TimeSpace);
+  if (regular) return regular;
   if (offsets || (mapping.kind === "last" && p.space.kind === "time" && u.space.kind === "time")) return windowRuns(mapping, p, u);
   const pairs: [string, string, number][] = [];
   for (const i of p.materialized) {
@@ -62,12 +64,46 @@ function partitionedRead(mapping: PartitionMapping, p: AssetPartitions, u: Asset
   return { kind: "keys", pairs };
 }
 
+const HOUR = 3_600_000;
+const PERIOD = { hour: HOUR, day: 24 * HOUR, week: 7 * 24 * HOUR } as const;
+
+/**
+ * Window i of a time space as `[period, phase]` with start(i) = (ordinalBase + i)·period + phase, or
+ * null when its windows are not all of one length: months, and days or weeks in a zone with DST
+ * (hours are absolute in every zone). Checked on the first, second and last windows as well.
+ */
+export function regularWindows(space: TimeSpace): readonly [period: number, phase: number] | null {
+  if (space.unit === "month" || (space.unit !== "hour" && !isFixedZone(space.zone))) return null;
+  const period = PERIOD[space.unit];
+  const base = ordinalBase(space)!;
+  const phase = space.startOf(0) - base * period;
+  for (const i of [1, space.size - 1, space.size]) if (space.startOf(i) !== (base + i) * period + phase) return null;
+  return [period, phase];
+}
+
+/** A window read between two spaces of fixed-length windows, as arithmetic on ordinals (see UpstreamRead "regular"), or null. */
+export function regularRead([lo, hi]: readonly [number, number], down: TimeSpace, up: TimeSpace): UpstreamRead | null {
+  const d = regularWindows(down);
+  const u = regularWindows(up);
+  return d && u ? { kind: "regular", lo, hi, dPeriod: d[0], dPhase: d[1], uPeriod: u[0], uPhase: u[1] } : null;
+}
+
+const floorDiv = (x: number, y: number) => Math.floor(x / y);
+const ceilDiv = (x: number, y: number) => -Math.floor(-x / y);
+
+/** The upstream ordinals [first, last] downstream ordinal `o` reads through a regular read (first > last: none), before clipping to the upstream space. */
+export function regularReadOf(r: Extract<UpstreamRead, { kind: "regular" }>, o: number): [number, number] {
+  const s = (o + r.lo) * r.dPeriod + r.dPhase;
+  const e = (o + r.hi + 1) * r.dPeriod + r.dPhase;
+  return [floorDiv(s - r.uPhase, r.uPeriod), ceilDiv(e - r.uPhase, r.uPeriod) - 1];
+}
+
 /**
  * Runs of consecutive materialized downstream windows that read the same upstream windows (a
  * monotone mapping: equal reads are contiguous). The next run is guessed as long as the last one
  * and checked, else found by galloping and bisection: a few mapping calls per run.
  */
-function windowRuns(mapping: PartitionMapping, p: AssetPartitions, u: AssetPartitions): UpstreamRead {
+export function windowRuns(mapping: PartitionMapping, p: AssetPartitions, u: AssetPartitions): UpstreamRead {
   const [db, ub] = [ordinalBase(p.space)!, ordinalBase(u.space)!];
   const readOf = (i: number) => {
     const r = mapToUpstream(mapping, p.space, u.space, i);
@@ -138,7 +174,10 @@ export function answerFromRecords(q: StalenessQuery, recordsOf: (asset: string) 
     if (read.kind === "constant") return read.version;
     let recs: MaterializationRecord[];
     if (read.kind === "shift") recs = ordinals(m.ordinal! + read.lo, m.ordinal! + read.hi);
-    else if (read.kind === "windows") {
+    else if (read.kind === "regular") {
+      const [f, l] = regularReadOf(read, m.ordinal!);
+      recs = ordinals(f, l);
+    } else if (read.kind === "windows") {
       const row = read.rows.find(([a, b]) => m.ordinal! >= a && m.ordinal! <= b);
       recs = row ? ordinals(row[2], row[3]) : [];
     } else {

@@ -24,8 +24,11 @@ export interface AssetPartitions {
   /** Materialized partitions whose code version differs from the asset's current one. */
   codeChanged: IndexSet;
   last: MaterializationRecord | null;
-  /** Content fingerprint over all materialized partitions (see PartitionSummary). */
-  fingerprint: string;
+  /**
+   * Content fingerprint over all materialized partitions (see PartitionSummary); null when it was not
+   * read (io reads it for the assets `wholeReaders` names: the only ones whose fingerprint status uses).
+   */
+  fingerprint: string | null;
 }
 
 /** Status of a partitioned asset: counts and sets of its partitions. */

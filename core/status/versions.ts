@@ -5,7 +5,9 @@
 import type { MaterializationRecord } from "../types.ts";
 
 /** The version an all-partitions reader records of a partitioned upstream: from the state's content fingerprint. */
-export function wholeAssetVersion(fingerprint: string, hash: (text: string) => string): string {
+export function wholeAssetVersion(fingerprint: string | null, hash: (text: string) => string): string {
+  // a fingerprint not read is a bug in deciding what to read (wholeReaders), never a version
+  if (fingerprint === null) throw new Error("internal error: the content fingerprint of a partitioned asset read whole was not read from state");
   return hash(`all:${fingerprint}`);
 }
 

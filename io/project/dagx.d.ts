@@ -472,6 +472,8 @@ declare module "dagx" {
   }
   /** The zone called `name`. @throws RangeError when `Intl` does not know it. */
   function getZone(name: string): Zone;
+  /** Is `zone` one whose offset never changes (UTC and its aliases)? Its days and weeks are all of one length. */
+  function isFixedZone(zone: Zone): boolean;
 
   // ── sql.ts
   /** A double-quoted SQL identifier (inner quotes doubled): any string becomes exactly one name. */
@@ -858,6 +860,22 @@ declare module "dagx" {
       kind: "shift";
       lo: number;
       hi: number;
+  }
+  /**
+   * Windows of fixed length on both sides (hours in any zone; days and weeks in UTC): downstream
+   * ordinal o starts at o·dPeriod + dPhase ms, upstream ordinal j at j·uPeriod + uPhase, and o reads
+   * the upstream windows overlapping its windows o + lo … o + hi — ordinals ⌊(s − uPhase) / uPeriod⌋ …
+   * ⌈(e − uPhase) / uPeriod⌉ − 1 with s = (o + lo)·dPeriod + dPhase, e = (o + hi + 1)·dPeriod + dPhase.
+   * Plain arithmetic per partition: nothing per run of reads is built or sent.
+   */
+   | {
+      kind: "regular";
+      lo: number;
+      hi: number;
+      dPeriod: number;
+      dPhase: number;
+      uPeriod: number;
+      uPhase: number;
   }
   /** Each downstream ordinal of [dLo, dHi] reads the upstream ordinals uLo … uHi (one row per run of equal reads). */
    | {

@@ -11,7 +11,8 @@
  * only for the reads of several partitions.
  */
 import { type DuckDBConnection, DuckDBScalarFunction, VARCHAR } from "@duckdb/node-api";
-import type { OrdinalRange, StalenessAnswer, StalenessQuery } from "../../core/types.ts";
+import { regularReadOf } from "../../core/status/index.ts";
+import type { OrdinalRange, StalenessAnswer, StalenessQuery, UpstreamRead } from "../../core/types.ts";
 import { hashText } from "../storage/index.ts";
 import { jsonRows } from "./_sql.ts";
 
@@ -35,6 +36,24 @@ export function registerHash(conn: DuckDBConnection): void {
 const VERSION = (r: string) => `CASE WHEN ${r}.n IS NULL OR ${r}.n = 0 THEN $empty WHEN ${r}.n = 1 THEN ${r}.dv1 ELSE dagx_hash(${r}.agg) END`;
 /** The aggregate of the upstream rows `u` a read joins, ordered by `pos`. */
 const AGG = "count(u.dv) AS n, min(u.dv) AS dv1, string_agg(u.k || '=' || u.dv, chr(10) ORDER BY pos) AS agg";
+
+/**
+ * Does no downstream partition of a regular read read more than one upstream window? The pattern of
+ * reads repeats every uPeriod / gcd(dPeriod, uPeriod) ordinals (s advances by a multiple of uPeriod),
+ * so one such period decides it for all.
+ */
+function readsOneAtMost(r: Extract<UpstreamRead, { kind: "regular" }>): boolean {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const period = r.uPeriod / gcd(r.dPeriod, r.uPeriod);
+  for (let o = 0; o < period; o++) {
+    const [f, l] = regularReadOf(r, o);
+    if (l > f) return false;
+  }
+  return true;
+}
+
+/** ⌊x / y⌋ of BIGINT expressions, y > 0 (DuckDB's `//` truncates toward zero): the remainder taken off first makes the division exact. */
+const floorDiv = (x: string, y: string) => `((${x} - (((${x}) % ${y}) + ${y}) % ${y}) // ${y})`;
 
 /** The changed downstream partitions of one edge (see core/types.ts StalenessQuery). */
 export async function selectChangedPartitions(conn: DuckDBConnection, q: StalenessQuery): Promise<StalenessAnswer> {
@@ -66,6 +85,26 @@ export async function selectChangedPartitions(conn: DuckDBConnection, q: Stalene
       `r AS (SELECT p.dord, ${AGG} FROM p JOIN u ON u.o = p.pos GROUP BY p.dord)`,
     );
     changed = `SELECT d.o, d.k FROM d LEFT JOIN r ON r.dord = d.o WHERE d.rec IS DISTINCT FROM ${VERSION("r")}`;
+  } else if (read.kind === "regular") {
+    // arithmetic on ordinals (core/types.ts UpstreamRead "regular"): a read of one upstream window is
+    // a join on its ordinal (hour ← day: the upstream side is the small one); reads of several are
+    // hashed once per distinct read
+    Object.assign(params, { lo: read.lo, hi: read.hi, dp: read.dPeriod, dc: read.dPhase, up_: read.uPeriod, uc: read.uPhase });
+    const s = "((d.o + $lo::BIGINT) * $dp::BIGINT + $dc::BIGINT - $uc::BIGINT)";
+    const e = "((d.o + $hi::BIGINT + 1) * $dp::BIGINT + $dc::BIGINT - $uc::BIGINT)";
+    ctes.push(`x AS (SELECT d.o, d.k, d.rec, ${floorDiv(s, "$up_::BIGINT")} AS f, -${floorDiv(`(-${e})`, "$up_::BIGINT")} - 1 AS l FROM d)`);
+    if (readsOneAtMost(read)) {
+      // no read of several windows (hour ← day): one join on the upstream ordinal, nothing else
+      changed = "SELECT x.o, x.k FROM x LEFT JOIN u ON u.o = x.f WHERE x.rec IS DISTINCT FROM (CASE WHEN x.f = x.l THEN coalesce(u.dv, $empty) ELSE $empty END)";
+    } else {
+      ctes.push(
+        "g AS (SELECT DISTINCT f, l FROM x WHERE l > f)",
+        "p AS (SELECT f, l, unnest(range(f, l + 1)) AS pos FROM g)",
+        `r AS (SELECT p.f, p.l, ${AGG} FROM p JOIN u ON u.o = p.pos GROUP BY p.f, p.l)`,
+      );
+      changed = `SELECT x.o, x.k FROM x LEFT JOIN u ON u.o = (CASE WHEN x.f = x.l THEN x.f END) LEFT JOIN r ON r.f = x.f AND r.l = x.l
+        WHERE x.rec IS DISTINCT FROM (CASE WHEN x.f > x.l THEN $empty WHEN x.f = x.l THEN coalesce(u.dv, $empty) ELSE ${VERSION("r")} END)`;
+    }
   } else if (read.kind === "windows") {
     // one version per run of equal reads, then spread over the run's downstream ordinals
     const w = jsonRows({ dlo: "BIGINT", dhi: "BIGINT", ulo: "BIGINT", uhi: "BIGINT" }, read.rows);

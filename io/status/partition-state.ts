@@ -29,7 +29,7 @@ export async function loadSpaces(graph: ProjectGraph, store: MaterializationStor
 }
 
 /** Turn a SQL summary into IndexSets of `space`. */
-export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<AssetPartitions, "space"> {
+export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<AssetPartitions, "space" | "fingerprint"> & { fingerprint: string } {
   const base = ordinalBase(space);
   const toSet = (ranges: OrdinalRange[], keys: string[]): IndexSet => {
     const fromRanges = base === null ? IndexSet.EMPTY : IndexSet.fromRanges(ranges.map(([a, z]) => [a - base, z - base + 1] as [number, number])).clip(0, space.size);
@@ -45,12 +45,26 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
   };
 }
 
-/** Spaces plus state per partitioned asset among `keys` (all when omitted). */
-export async function readPartitionState(graph: ProjectGraph, store: MaterializationStore, now: number, keys?: Iterable<string>): Promise<Map<string, AssetPartitions>> {
+/**
+ * Spaces plus state per partitioned asset among `keys` (all when omitted). `fingerprint` says which
+ * assets need their content fingerprint (default: all); the others get `fingerprint: null`.
+ */
+export async function readPartitionState(
+  graph: ProjectGraph,
+  store: MaterializationStore,
+  now: number,
+  keys?: Iterable<string>,
+  fingerprint: (key: string) => boolean = () => true,
+): Promise<Map<string, AssetPartitions>> {
   const spaces = await loadSpaces(graph, store, now);
   const wanted = [...(keys ?? spaces.keys())].filter((k) => spaces.has(k));
-  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion)));
-  return new Map(wanted.map((k, i) => [k, { space: spaces.get(k)!, ...summaryToSets(spaces.get(k)!, summaries[i]!) }]));
+  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion, { fingerprint: fingerprint(k) })));
+  return new Map(
+    wanted.map((k, i) => {
+      const sets = summaryToSets(spaces.get(k)!, summaries[i]!);
+      return [k, { space: spaces.get(k)!, ...sets, fingerprint: fingerprint(k) ? sets.fingerprint : null }];
+    }),
+  );
 }
 
 /** The absolute ordinal of partition `key` in `space`, or null (not time-based / not a member). */

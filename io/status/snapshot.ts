@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { mappingOf, type ProjectGraph } from "../../core/graph.ts";
-import { type AssetPartitions, changedSets, partitionReads, stalenessQueries, type StatusGraph, type StatusSnapshot, wholeAssetVersion as versionOfWhole } from "../../core/status/index.ts";
+import { type AssetPartitions, changedSets, partitionReads, stalenessQueries, type StatusGraph, type StatusSnapshot, wholeAssetVersion as versionOfWhole, wholeReads } from "../../core/status/index.ts";
 import type { FailureRecord, MaterializationRecord, RunRecord } from "../../core/types.ts";
 import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { hashText, type Storage } from "../storage/index.ts";
@@ -52,12 +52,14 @@ export type ReadSnapshot = StatusSnapshot & { latest: Map<string, Materializatio
 /** Mark dead runs abandoned, then read everything status needs. */
 export async function readStatusSnapshot(graph: ProjectGraph, storage: Storage, store: RunStore & MaterializationStore, o: SnapshotOptions): Promise<ReadSnapshot> {
   const keys = [...graph.assets.keys()];
+  const sg = statusGraph(graph);
+  const whole = wholeReads(sg, (k) => graph.assets.get(k)!.partitionsDef != null);
   // issued together: the store serves queued jobs in one attach/detach session
   const [, mats, fails, parts, mtimes] = await Promise.all([
     store.markAbandoned((r) => isRunAlive(r, o.now), o.now),
     store.latestMaterializations(keys, { unpartitioned: true }),
     store.latestFailures(keys, { unpartitioned: true }),
-    readPartitionState(graph, store, o.now),
+    readPartitionState(graph, store, o.now, undefined, (k) => whole.has(k)),
     store.confirmedMtimes(keys),
   ]);
   const latest = new Map<string, MaterializationRecord>(mats.map((m) => [m.assetKey, m]));
@@ -65,7 +67,7 @@ export async function readStatusSnapshot(graph: ProjectGraph, storage: Storage, 
   // files newer than their rows are hashed once; a match is recorded so no later status hashes it
   const outputs = checkOutputs(storage, latest.values(), mtimes);
   const drifted = new Set(outputs.drifted.map((m) => m.assetKey));
-  const base = { graph: statusGraph(graph), latest, failures, drifted, parts, perPartition: o.perPartition, hash: hashText };
+  const base = { graph: sg, latest, failures, drifted, parts, perPartition: o.perPartition, hash: hashText };
   // the per-partition comparisons are the store's (one query per edge), issued with the records
   const queries = stalenessQueries(base);
   const [records, answers] = await Promise.all([

@@ -38,6 +38,19 @@ export function partitionContractTests(fresh: () => Promise<MaterializationStore
     expect(await fp()).not.toBe(two);
   });
 
+  test("partitionSummary(…, { fingerprint: false }) may leave the fingerprint out, and never gives another one; the rest is the same", async () => {
+    const store = await fresh();
+    await store.write({ materializations: [makeMaterialization("a", { partitionKey: "p1", ordinal: 1, dataVersion: "x", at: 1 })] });
+    const full = await store.partitionSummary("a", "cv1");
+    const bare = await store.partitionSummary("a", "cv1", { fingerprint: false });
+    expect(["", full.fingerprint]).toContain(bare.fingerprint);
+    expect({ ...bare, fingerprint: full.fingerprint }).toEqual(full);
+    // asked in one turn with and without: the one who wants it gets it
+    const [a, b] = await Promise.all([store.partitionSummary("a", "cv1", { fingerprint: false }), store.partitionSummary("a", "cv1")]);
+    expect(b.fingerprint).toBe(full.fingerprint);
+    expect(["", full.fingerprint]).toContain(a.fingerprint);
+  });
+
   test("latestSchemas() lists the distinct stored schemas of an asset's latest materializations", async () => {
     const store = await fresh();
     expect(await store.latestSchemas("a")).toEqual([]);
