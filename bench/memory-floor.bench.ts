@@ -11,8 +11,11 @@
  *   select1   (b) + an in-memory DuckDB instance (1 thread, as dagx's state host) and `select 1`
  *   state     (c) + one state session: ATTACH a file with dagx's schema, a run record in a
  *                   transaction, DETACH (checkpoint) — a re-run on a file a warm-up created
- *   defs-*    (d) + the definitions of the dagx case imported (not run) before the state session:
- *                   one trivial asset, the chains of 100 and 1,000, the daily asset × 366
+ *   defs-*    (d) + the definitions of the dagx case imported (not run) before the state session,
+ *                   whose transaction also holds the least the run records (one materialization and
+ *                   two events per step, in SQL); for the daily asset × 366 also the work, 366 one-day
+ *                   COPY … TO Parquet in a second instance (default threads), without dagx's extras
+ *   *@16k         the same stages on a state file created with 16 KiB blocks (DuckDB's default: 256 KiB)
  *   direct    (e) bench/sql/direct.ts compiled the same way: the 1M-row SQL pipeline's three
  *                   COPY statements in one in-memory DuckDB, nothing else
  *
@@ -34,6 +37,8 @@ import { directBinary } from "./sql-floor.bench.ts";
 import { ensureTradesCsv } from "./sql/pipeline.ts";
 
 const TIME = "/usr/bin/time";
+/** The smaller state-file block size the `@16k` stages create their files with (bytes). */
+const SMALL_BLOCK = 16_384;
 const HERE = path.join(import.meta.dir, "memory-floor");
 
 /**
@@ -43,6 +48,8 @@ const HERE = path.join(import.meta.dir, "memory-floor");
 export const DAGSTER_MB: Record<string, number> = { trivial: 110, chain100: 114, chain1000: 153, daily366: 155, sql1m: 258 };
 /** bench:dagster's name of each case. */
 const DAGSTER_CASE: Record<string, string> = { trivial: "trivial", chain100: "chain-100", chain1000: "chain-1000", daily366: "partitions", sql1m: "sql-1m" };
+/** Steps of each case: the run records the floor writes (`--records`). */
+const STEPS: Record<string, number> = { trivial: 1, chain100: 100, chain1000: 1000, daily366: 366 };
 /** The floor stage that carries each dagx case (its definitions on the stack, or the direct SQL script). */
 export const FLOOR_OF: Record<string, string> = { trivial: "defs-trivial", chain100: "defs-chain100", chain1000: "defs-chain1000", daily366: "defs-daily366", sql1m: "direct" };
 
@@ -55,10 +62,10 @@ async function buildPrograms(dir: string): Promise<{ empty: string; stack: strin
 }
 
 /** One program under /usr/bin/time (and /proc sampling with `breakdown`); stdout must be its JSON line. */
-async function measureProgram(cmd: string[], cwd: string, breakdown: boolean): Promise<Measured & { stdout: string }> {
+async function measureProgram(cmd: string[], cwd: string, breakdown: boolean, env: Record<string, string | undefined> = process.env): Promise<Measured & { stdout: string }> {
   const report = path.join(cwd, ".time");
   const t0 = performance.now();
-  const p = Bun.spawn([TIME, "-o", report, "-f", "%M", ...cmd], { cwd, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([TIME, "-o", report, "-f", "%M", ...cmd], { cwd, env, stdout: "pipe", stderr: "pipe" });
   let anon = 0;
   let file = 0;
   const timer = breakdown
@@ -116,16 +123,24 @@ export async function run(o: Options = {}): Promise<Figures> {
     const sqlOut = path.join(work, "sql-out");
     fs.mkdirSync(sqlOut);
 
+    const small = { ...process.env, MEMORY_FLOOR_BLOCK_SIZE: String(SMALL_BLOCK) };
     const stages: { name: string; run: () => Promise<Measured> }[] = [
       { name: "empty", run: () => measureProgram([bins.empty], work, !!o.breakdown) },
       { name: "load", run: () => measureProgram([bins.stack, "load"], work, !!o.breakdown) },
       { name: "select1", run: () => measureProgram([bins.stack, "select1"], work, !!o.breakdown) },
       { name: "state", run: () => measureProgram([bins.stack, "state", state], work, !!o.breakdown) },
+      { name: "state@16k", run: () => measureProgram([bins.stack, "state", `${state}.16k`], work, !!o.breakdown, small) },
     ];
     for (const name of cases) {
       const floor = FLOOR_OF[name]!;
       if (floor === "direct") stages.push({ name: "direct", run: () => measureProgram([bins.direct, csv, sqlOut], work, !!o.breakdown) });
-      else stages.push({ name: floor, run: () => measureProgram([bins.stack, "defs", state, projects[name]!.assetFile], work, !!o.breakdown) });
+      else {
+        // each case its own state file (its records accumulate over the rounds, as dagx's do)
+        const args = (file: string) => ["defs", file, projects[name]!.assetFile, "--records", String(STEPS[name]), ...(name === "daily366" ? ["--copies", "366", path.join(work, `${name}-out`)] : [])];
+        const file = path.join(work, `${name}.duckdb`);
+        stages.push({ name: floor, run: () => measureProgram([bins.stack, ...args(file)], work, !!o.breakdown) });
+        stages.push({ name: `${floor}@16k`, run: () => measureProgram([bins.stack, ...args(`${file}.16k`)], work, !!o.breakdown, small) });
+      }
       if (dagxBin) stages.push({ name: `dagx-${name}`, run: () => measure(dagxBin, projects[name]!.dir, projects[name]!.args, o.breakdown) });
     }
 
@@ -170,12 +185,15 @@ export async function run(o: Options = {}): Promise<Figures> {
 /** The floor table of docs/benchmarks.md. */
 export function markdown(f: Figures, cases: string[]): string {
   const mb = (k: string) => (typeof f[`${k}.peakMB.median`] === "number" ? `${f[`${k}.peakMB.median`]}` : "–");
-  const lines = ["| stage | floor peak MB |", "|---|---:|"];
-  for (const s of ["empty", "load", "select1", "state"]) lines.push(`| ${s} | ${mb(s)} |`);
-  lines.push("", "| case | floor stage | floor MB | dagx MB | Dagster MB | 0.7 × Dagster | floor ÷ Dagster | dagx ÷ Dagster |", "|---|---|---:|---:|---:|---:|---:|---:|");
+  const lines = ["| stage | floor peak MB | 16 KiB blocks |", "|---|---:|---:|"];
+  for (const s of ["empty", "load", "select1"]) lines.push(`| ${s} | ${mb(s)} | |`);
+  lines.push(`| state | ${mb("state")} | ${mb("state@16k")} |`);
+  lines.push("", "| case | floor stage | floor MB | floor, 16 KiB blocks | dagx MB | Dagster MB | 0.7 × Dagster | floor ÷ Dagster | floor 16k ÷ Dagster | dagx ÷ Dagster |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cases) {
     const d = f[`dagster-${c}.peakMB`] as number;
-    lines.push(`| ${c} | ${FLOOR_OF[c]} | ${mb(FLOOR_OF[c]!)} | ${mb(`dagx-${c}`)} | ${d} | ${round(0.7 * d)} | ${f[`${c}.floor.ratio`]}× | ${f[`${c}.dagx.ratio`] ?? "–"}× |`);
+    const k = FLOOR_OF[c]!;
+    const small = f[`${k}@16k.peakMB.median`];
+    lines.push(`| ${c} | ${k} | ${mb(k)} | ${mb(`${k}@16k`)} | ${mb(`dagx-${c}`)} | ${d} | ${round(0.7 * d)} | ${f[`${c}.floor.ratio`]}× | ${typeof small === "number" ? `${round(small / d, 3)}×` : "–"} | ${f[`${c}.dagx.ratio`] ?? "–"}× |`);
   }
   return lines.join("\n");
 }
