@@ -20,8 +20,9 @@
  *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { cacheDir } from "./dagster/venv.ts";
+import { dagxProject, ensureTradesCsv } from "./sql/pipeline.ts";
 import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
 
 /** Dagster's peak RSS is measured by bench:dagster (lean-n); the ratio target applies to those figures. */
@@ -36,38 +37,6 @@ function chain(n: number): string {
   const lines = [`import { asset } from "dagx";`, `export const a0 = asset(() => 1);`];
   for (let i = 1; i < n; i++) lines.push(`export const a${i} = asset({ ins: { up: a${i - 1} } }, (_ctx, { up }) => up + 1);`);
   return `${lines.join("\n")}\n`;
-}
-
-/** The 1M-row trades CSV (deterministic; the same generator as the SQL-floor bench's). */
-function tradesCsv(file: string, rows: number): void {
-  if (fs.existsSync(file) && fs.readFileSync(`${file}.rows`, "utf8") === String(rows)) return;
-  let seed = 42;
-  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
-  const start = Date.UTC(2025, 0, 1);
-  const step = (365 * 86_400_000) / rows;
-  const fd = fs.openSync(file, "w");
-  let chunk = "id,ts,symbol,qty,price\n";
-  for (let i = 1; i <= rows; i++) {
-    const ts = new Date(start + Math.floor((i - 1) * step)).toISOString().slice(0, 19).replace("T", " ");
-    const cents = (next() % 99_901) + 100;
-    chunk += `${i},${ts},S${String(next() % 200).padStart(3, "0")},${(next() % 1000) + 1},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}\n`;
-    if (chunk.length > 1 << 20) (fs.writeSync(fd, chunk), (chunk = ""));
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  fs.writeFileSync(`${file}.rows`, String(rows));
-}
-
-function sqlAssets(csv: string): string {
-  const cols = "{'id': 'BIGINT', 'ts': 'TIMESTAMP', 'symbol': 'VARCHAR', 'qty': 'INTEGER', 'price': 'DECIMAL(12,2)'}";
-  return [
-    `import { asset } from "dagx";`,
-    `const csv = ${JSON.stringify(csv)};`,
-    `export const trades = asset((ctx) => ctx.sql\`select * from read_csv(\${csv}, header = true, columns = ${cols})\`);`,
-    `export const daily = asset({ ins: { trades } }, (ctx, { trades }) => ctx.sql\`select symbol, cast(ts as date) as day, count(*) as trades, sum(qty) as qty, sum(qty * price) as notional, min(price) as low, max(price) as high from \${trades} group by all order by symbol, day\`);`,
-    `export const top = asset({ ins: { daily } }, (ctx, { daily }) => ctx.sql\`with top as (select symbol, sum(notional) as total from \${daily} group by symbol order by total desc, symbol limit 20) select d.*, t.total from \${daily} d join top t using (symbol) order by t.total desc, d.symbol, d.day\`);`,
-    ``,
-  ].join("\n");
 }
 
 interface Case {
@@ -89,10 +58,10 @@ export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-
     },
     args: ["--partitions", "2024-01-01..2024-12-31"],
   }),
-  sql1m: (dir) => {
-    const csv = path.join(os.tmpdir(), "dagx-bench-trades-1m.csv");
-    tradesCsv(csv, 1_000_000);
-    return { files: { "trades.asset.ts": sqlAssets(csv) }, args: [] };
+  sql1m: () => {
+    // the CSV and project of bench/sql (the same files bench:dagster and the SQL-floor bench use)
+    const { "dagx.config.ts": _config, ...files } = dagxProject(ensureTradesCsv(path.join(cacheDir(), "trades-1000000.csv")).file);
+    return { files, args: [] };
   },
 };
 
