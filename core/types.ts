@@ -47,6 +47,8 @@ export interface RunRecord {
   tags?: Record<string, string>;
   /** Keys of the assets the run materializes (its plan's steps): automation treats them as in progress while it runs. */
   assets?: string[];
+  /** The run's resolved config by asset key (defaults applied, secrets redacted), for the assets that declare a schema; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 export type EventType =
@@ -105,6 +107,11 @@ export interface MaterializationRecord {
    * over millions of partitions in SQL.
    */
   ordinal?: number | null;
+  /**
+   * Hash of the run's resolved config of the asset (core/run-config.ts `configHashOf`), when it
+   * declares a config schema; absent otherwise (and on rows recorded before state schema 8).
+   */
+  configHash?: string | null;
 }
 
 /** Latest failed step of an asset (only meaningful when newer than its latest materialization). */

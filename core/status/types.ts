@@ -49,6 +49,12 @@ export interface StatusGraph {
   upstream: ReadonlyMap<string, readonly string[]>;
   /** The asset's current code version. */
   codeVersion(key: string): string;
+  /**
+   * The config hash a plain run of the asset would record now (its schema's defaults,
+   * core/run-config.ts `plainConfigHash`); null or absent: nothing to compare (no schema, or a
+   * required field without default).
+   */
+  configHash?(key: string): string | null;
   /** Mapping of the edge `down` → partitioned `up`. */
   mapping(down: string, up: string): PartitionMapping;
 }

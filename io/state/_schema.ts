@@ -229,6 +229,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       partitions BIGINT NOT NULL,
       adopted_at BIGINT NOT NULL)`,
   ],
+  // 8: per-run config (core/run-config.ts): the run's resolved config by asset key (JSON, secrets
+  // redacted), and on each materialization the hash of the config it ran with (NULL: the asset
+  // declared no config schema, or the row predates this migration), which status compares with
+  // what a plain run would use now ("config changed").
+  [
+    "ALTER TABLE runs ADD COLUMN config VARCHAR",
+    "ALTER TABLE materializations ADD COLUMN config_hash VARCHAR",
+    "ALTER TABLE latest_materializations ADD COLUMN config_hash VARCHAR",
+  ],
 ];
 
 /** The schema version this build writes. */
