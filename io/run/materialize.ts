@@ -158,7 +158,7 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   });
   const deps: ExecuteDeps = {
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
-    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key) : null) : undefined,
+    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key, config.get(step.key)?.hash) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;

@@ -13,6 +13,7 @@ import {
   type StandardSchemaV1,
   validateRunConfig,
 } from "../../core/run-config.ts";
+import { earlyCutoff } from "../../core/materialization.ts";
 import { assetStatus, configChanged } from "../../core/status/asset-status.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 
@@ -147,5 +148,15 @@ describe("assetStatus(): config changed", () => {
     expect(status(rec(), "bbbb").status).toBe("fresh");
     expect(status(rec("aaaa"), null).status).toBe("fresh");
     expect([configChanged(undefined, "x"), configChanged("x", undefined), configChanged(null, null), configChanged("x", "y")]).toEqual([false, false, false, true]);
+  });
+});
+
+describe("earlyCutoff() with config", () => {
+  const m: MaterializationRecord = { assetKey: "a", partitionKey: "", runId: "r", at: 1, dataVersion: "d", codeVersion: "c1", inputVersions: {}, path: "", format: "json", rows: null, bytes: null, schema: null, metadata: null, configHash: "h1" };
+  const latest = new Map([["a", m]]);
+  test("runs the step when the run's config hash differs from the one recorded; skips it when equal or the asset has no config", () => {
+    expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a", "h2")).toBeNull();
+    expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a", "h1")).toStartWith("fresh");
+    expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a")).toStartWith("fresh");
   });
 });
