@@ -72,8 +72,12 @@ export interface MaterializationStore {
    * files differ in columns and which columns the data has, without opening every file.
    */
   latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
-  /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
-  partitionSummary(assetKey: string, codeVersion: string): Promise<PartitionSummary>;
+  /**
+   * Aggregated partition state of one asset (ordinal ranges computed in SQL). With `configHash` (the
+   * config a plain run would use now), also the materialized partitions that recorded another one
+   * (`configChanged`; rows without a config hash never count).
+   */
+  partitionSummary(assetKey: string, codeVersion: string, configHash?: string | null): Promise<PartitionSummary>;
   /**
    * The partitions of one downstream asset whose recorded input version of one upstream differs from
    * what they would read now (the comparison set-wise, in SQL for DuckDB: nothing per partition comes back).

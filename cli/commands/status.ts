@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { formatRanges } from "../../core/partitions/index.ts";
+import { formatRanges, IndexSet } from "../../core/partitions/index.ts";
 import { plainConfigHashes, readAssetState } from "../../io/status/index.ts";
 import { configChanged } from "../../core/status/index.ts";
 import { isConfigSchema } from "../../core/run-config.ts";
@@ -38,7 +38,10 @@ export default defineCommand({
         if (!isConfigSchema(project.graph.assets.get(k)!.def.options.config)) return null;
         const hash = plain.get(k) ?? null;
         const lastHash = m?.configHash ?? null;
-        return { hash, lastHash, changed: configChanged(lastHash, hash) };
+        // a partitioned asset: whether any materialized partition ran with other config than a plain run would use
+        const parts = st.parts.get(k);
+        const changed = parts ? !(parts.configChanged ?? IndexSet.EMPTY).intersect(parts.materialized).isEmpty : configChanged(lastHash, hash);
+        return { hash, lastHash, changed };
       };
       const view = (k: string) => {
         const ps = st.partitionStatuses.get(k);
@@ -144,6 +147,6 @@ function partitionLine(ps: PartitionStatusInfo): string {
   if (!ps.failed.isEmpty) parts.push(`${formatRanges(ps.failed, ps.space, { maxRanges: 3 })} failed`);
   if (!ps.stale.isEmpty) parts.push(`${formatRanges(ps.stale, ps.space, { maxRanges: 3 })} stale`);
   if (ps.materialized.isEmpty && ps.failed.isEmpty) parts.push(`none of ${ps.total.toLocaleString("en-US")} materialized`);
-  const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
+  const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("config changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
   return [parts.join(", "), ...extra].join("; ");
 }

@@ -23,6 +23,8 @@ export interface AssetPartitions {
   failed: IndexSet;
   /** Materialized partitions whose code version differs from the asset's current one. */
   codeChanged: IndexSet;
+  /** Materialized partitions whose recorded config hash differs from what a plain run would use now (absent: the asset declares no config, or has no plain run). */
+  configChanged?: IndexSet;
   last: MaterializationRecord | null;
   /** Content fingerprint over all materialized partitions (see PartitionSummary). */
   fingerprint: string;

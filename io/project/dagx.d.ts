@@ -850,6 +850,9 @@ declare module "dagx" {
       /** Materialized partitions whose code version differs from the one given. */
       codeChanged: OrdinalRange[];
       codeChangedKeys: string[];
+      /** Materialized partitions whose recorded config hash differs from the one given (present only when one was given). */
+      configChanged?: OrdinalRange[];
+      configChangedKeys?: string[];
       materializedCount: number;
       /**
        * Order-independent fingerprint of (partition key, data version) over every materialized

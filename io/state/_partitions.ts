@@ -40,15 +40,22 @@ interface Scope {
   asset: string;
   by(...columns: string[]): string;
   newest: { cte: string; sql: string };
-  params: Record<string, string>;
+  params: Record<string, string | null>;
 }
 
 const groupBy = (columns: string[]) => (columns.length ? `GROUP BY ${columns.join(", ")}` : "");
 
-function scopeOf(assets: readonly { assetKey: string; codeVersion: string }[]): Scope {
+/** An asset a summary is asked for: its code version now, and the config hash a plain run would record (null: none). */
+export interface SummaryTarget {
+  assetKey: string;
+  codeVersion: string;
+  configHash?: string | null;
+}
+
+function scopeOf(assets: readonly SummaryTarget[]): Scope {
   if (assets.length === 1) {
-    const [{ assetKey, codeVersion }] = assets as [{ assetKey: string; codeVersion: string }];
-    const mine = "SELECT l.*, $code AS code FROM latest_materializations l WHERE l.asset_key = $asset";
+    const [{ assetKey, codeVersion, configHash }] = assets as [SummaryTarget];
+    const mine = "SELECT l.*, $code AS code, $cfg::VARCHAR AS cfg FROM latest_materializations l WHERE l.asset_key = $asset";
     return {
       with: "",
       mine,
@@ -56,11 +63,11 @@ function scopeOf(assets: readonly { assetKey: string; codeVersion: string }[]): 
       asset: "$asset",
       by: (...columns) => groupBy(columns),
       newest: { cte: "", sql: `SELECT * FROM (${mine}) ORDER BY ts DESC, partition_key DESC LIMIT 1` },
-      params: { asset: assetKey, code: codeVersion },
+      params: { asset: assetKey, code: codeVersion, cfg: configHash ?? null },
     };
   }
-  const wanted = jsonRows({ asset: "VARCHAR", code: "VARCHAR" }, assets.map((a) => [a.assetKey, a.codeVersion]));
-  const mine = "SELECT l.*, w.code FROM latest_materializations l JOIN w ON l.asset_key = w.asset";
+  const wanted = jsonRows({ asset: "VARCHAR", code: "VARCHAR", cfg: "VARCHAR" }, assets.map((a) => [a.assetKey, a.codeVersion, a.configHash ?? null]));
+  const mine = "SELECT l.*, w.code, w.cfg FROM latest_materializations l JOIN w ON l.asset_key = w.asset";
   return {
     with: `w AS ${wanted.sql.replace("?", "$wanted")}`,
     mine,
@@ -85,15 +92,21 @@ const BITMAP = `bitstring_agg((ordinal & ${BUCKET - 1})::INTEGER, 0, ${BUCKET - 
 /** A bitmap as text ('0'/'1' per ordinal), or NULL when every bit is set (a full bucket needs no detail). */
 const bitText = (bitmap: string) => `CASE WHEN bit_count(${bitmap}) < ${BUCKET} THEN ${bitmap}::VARCHAR END`;
 
-/** The five queries of a summary over scope `s`, each with the common table expressions it needs. */
-const QUERIES = (s: Scope) => ({
+/**
+ * The five queries of a summary over scope `s`, each with the common table expressions it needs.
+ * `withConfig`: some asset was asked with a config hash — only then is the config-changed bitmap
+ * aggregated (a third bitmap per bucket), so projects without config pay nothing for it.
+ */
+const QUERIES = (s: Scope, withConfig: boolean) => ({
   /**
    * Per asset and bucket of ordinals (ascending): its materialized ordinals and the code-changed
    * ones among them, each as (bit count, bitmap text), and the row count — one scan, one small hash aggregate.
    */
   materialized: `
-    SELECT a, b, n, bit_count(m) AS mc, ${bitText("m")} AS mt, bit_count(c) AS cc, ${bitText("c")} AS ct FROM (
+    SELECT a, b, n, bit_count(m) AS mc, ${bitText("m")} AS mt, bit_count(c) AS cc, ${bitText("c")} AS ct,
+      ${withConfig ? `bit_count(g) AS gc, ${bitText("g")} AS gt` : "NULL AS gc, NULL AS gt"} FROM (
       SELECT ${s.asset} AS a, ordinal >> ${BUCKET_BITS} AS b, count(*) AS n, ${BITMAP} AS m, ${BITMAP} FILTER (WHERE code_version <> code) AS c
+      ${withConfig ? `, ${BITMAP} FILTER (WHERE config_hash <> cfg) AS g` : ""}
       FROM (${s.mine}) WHERE ordinal IS NOT NULL ${s.by("b")}
     ) ORDER BY a, b`,
   /** Failures newer than their partition's latest materialization (or without one); a missing ordinal is taken from it. */
@@ -109,7 +122,7 @@ const QUERIES = (s: Scope) => ({
       ORDER BY a, k NULLS FIRST, b`,
   },
   /** Materialized key-list partitions (no ordinal) and whether their code changed. */
-  keyed: `SELECT asset_key, partition_key, code_version <> code FROM (${s.mine}) WHERE ordinal IS NULL AND partition_key <> '' ORDER BY asset_key, partition_key`,
+  keyed: `SELECT asset_key, partition_key, code_version <> code, coalesce(config_hash <> cfg, false) FROM (${s.mine}) WHERE ordinal IS NULL AND partition_key <> '' ORDER BY asset_key, partition_key`,
   /** Order-independent content fingerprint per asset (see PartitionSummary.fingerprint). */
   fingerprint: `SELECT ${s.asset}, coalesce(bit_xor(hash(partition_key || '=' || data_version)), 0)::VARCHAR FROM (${s.mine}) WHERE partition_key <> '' ${s.by()}`,
   /** The newest row of each asset (partition "" included; a tie on time: the greatest partition key). */
@@ -129,8 +142,9 @@ function addBucket(ranges: OrdinalRange[], b: unknown, count: unknown, bits: unk
   for (const run of String(bits).matchAll(/1+/g)) add(base + run.index, base + run.index + run[0].length - 1);
 }
 
-const emptySummary = (): PartitionSummary => ({
+const emptySummary = (withConfig: boolean): PartitionSummary => ({
   materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, fingerprint: "", last: null,
+  ...(withConfig ? { configChanged: [], configChangedKeys: [] } : {}),
 });
 
 /**
@@ -142,12 +156,12 @@ const emptySummary = (): PartitionSummary => ({
  * bucket: 1,000,000 hourly partitions take ~100 ms with the session (bench/partition-status.bench.ts).
  * Key-list partitions come back as keys. Rows with an ordinal never have partition "" (see storedOrdinal).
  */
-export async function selectPartitionSummaries(conn: DuckDBConnection, assets: readonly { assetKey: string; codeVersion: string }[]): Promise<Map<string, PartitionSummary>> {
+export async function selectPartitionSummaries(conn: DuckDBConnection, assets: readonly SummaryTarget[]): Promise<Map<string, PartitionSummary>> {
   const unique = [...new Map(assets.map((a) => [a.assetKey, a])).values()];
-  const out = new Map(unique.map((a) => [a.assetKey, emptySummary()]));
+  const out = new Map(unique.map((a) => [a.assetKey, emptySummary(typeof a.configHash === "string")]));
   if (unique.length === 0) return out;
   const scope = scopeOf(unique);
-  const q = QUERIES(scope);
+  const q = QUERIES(scope, unique.some((a) => typeof a.configHash === "string"));
   // bind only the names a statement uses
   const run = (sql: string, cte = "") => {
     const ctes = [scope.with, cte].filter(Boolean).join(", ");
@@ -157,21 +171,23 @@ export async function selectPartitionSummaries(conn: DuckDBConnection, assets: r
   const read = async (sql: string, cte = "") => (await run(sql, cte)).getRowsJS();
   const of = (key: unknown) => out.get(String(key))!;
   return transaction(conn, async () => {
-    for (const [asset, b, n, mc, mt, cc, ct] of await read(q.materialized)) {
+    for (const [asset, b, n, mc, mt, cc, ct, gc, gt] of await read(q.materialized)) {
       const s = of(asset);
       s.materializedCount += Number(n);
       addBucket(s.materialized, b, mc, mt);
       addBucket(s.codeChanged, b, cc, ct);
+      if (s.configChanged) addBucket(s.configChanged, b, gc, gt);
     }
     for (const [asset, b, k, fc, ft] of await read(q.failed.sql, q.failed.cte)) {
       if (k === null) addBucket(of(asset).failed, b, fc, ft);
       else of(asset).failedKeys.push(String(k));
     }
-    for (const [asset, k, changed] of await read(q.keyed)) {
+    for (const [asset, k, changed, configChanged] of await read(q.keyed)) {
       const s = of(asset);
       s.materializedKeys.push(String(k));
       s.materializedCount++;
       if (changed === true) s.codeChangedKeys.push(String(k));
+      if (configChanged === true) s.configChangedKeys?.push(String(k));
     }
     const prints = new Map((await read(q.fingerprint)).map(([asset, fp]) => [String(asset), String(fp)]));
     for (const [key, s] of out) s.fingerprint = `${s.materializedCount}:${prints.get(key) ?? "0"}`;
@@ -184,24 +200,25 @@ export async function selectPartitionSummaries(conn: DuckDBConnection, assets: r
  * `partitionSummary` as the store offers it: calls made in the same turn (status asks for every
  * partitioned asset at once) are answered by one `selectPartitionSummaries` — five queries for a
  * 10,000-long partitioned chain instead of five per asset (~6 ms each: a minute). Each caller gets
- * its own copy; an asset asked for against two code versions goes to two batches.
+ * its own copy; an asset asked for against two code versions (or config hashes) goes to two batches.
  */
-export function batchSummaries(summarize: (assets: { assetKey: string; codeVersion: string }[]) => Promise<Map<string, PartitionSummary>>): (assetKey: string, codeVersion: string) => Promise<PartitionSummary> {
-  let open: { codes: Map<string, string>; result: Promise<Map<string, PartitionSummary>> } | null = null;
-  return (assetKey, codeVersion) => {
-    if (open && (open.codes.get(assetKey) ?? codeVersion) !== codeVersion) open = null;
+export function batchSummaries(summarize: (assets: SummaryTarget[]) => Promise<Map<string, PartitionSummary>>): (assetKey: string, codeVersion: string, configHash?: string | null) => Promise<PartitionSummary> {
+  let open: { codes: Map<string, SummaryTarget>; result: Promise<Map<string, PartitionSummary>> } | null = null;
+  return (assetKey, codeVersion, configHash = null) => {
+    const seen = open?.codes.get(assetKey);
+    if (open && seen && (seen.codeVersion !== codeVersion || (seen.configHash ?? null) !== configHash)) open = null;
     if (!open) {
-      const codes = new Map<string, string>();
+      const codes = new Map<string, SummaryTarget>();
       const batch = {
         codes,
         result: Promise.resolve().then(() => {
           if (open === batch) open = null;
-          return summarize([...codes].map(([key, code]) => ({ assetKey: key, codeVersion: code })));
+          return summarize([...codes.values()]);
         }),
       };
       open = batch;
     }
-    open.codes.set(assetKey, codeVersion);
+    open.codes.set(assetKey, { assetKey, codeVersion, configHash });
     return open.result.then((all) => structuredClone(all.get(assetKey)!));
   };
 }

@@ -40,16 +40,24 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
     materialized: toSet(s.materialized, s.materializedKeys),
     failed: toSet(s.failed, s.failedKeys),
     codeChanged: toSet(s.codeChanged, s.codeChangedKeys),
+    ...(s.configChanged ? { configChanged: toSet(s.configChanged, s.configChangedKeys ?? []) } : {}),
     last: s.last,
     fingerprint: s.fingerprint,
   };
 }
 
 /** Spaces plus state per partitioned asset among `keys` (all when omitted). */
-export async function readPartitionState(graph: ProjectGraph, store: MaterializationStore, now: number, keys?: Iterable<string>): Promise<Map<string, AssetPartitions>> {
+export async function readPartitionState(
+  graph: ProjectGraph,
+  store: MaterializationStore,
+  now: number,
+  keys?: Iterable<string>,
+  /** The config hash a plain run of each asset would record (io/status/snapshot.ts `plainConfigHashes`): partitions that recorded another are config-changed. */
+  configHashes?: ReadonlyMap<string, string>,
+): Promise<Map<string, AssetPartitions>> {
   const spaces = await loadSpaces(graph, store, now);
   const wanted = [...(keys ?? spaces.keys())].filter((k) => spaces.has(k));
-  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion)));
+  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion, configHashes?.get(k) ?? null)));
   return new Map(wanted.map((k, i) => [k, { space: spaces.get(k)!, ...summaryToSets(spaces.get(k)!, summaries[i]!) }]));
 }
 

@@ -55,13 +55,14 @@ export type ReadSnapshot = StatusSnapshot & { latest: Map<string, Materializatio
 export async function readStatusSnapshot(graph: ProjectGraph, storage: Storage, store: RunStore & MaterializationStore, o: SnapshotOptions): Promise<ReadSnapshot> {
   const keys = [...graph.assets.keys()];
   // issued together: the store serves queued jobs in one attach/detach session
-  const [, mats, fails, parts, mtimes, configHashes] = await Promise.all([
+  // the schemas' defaults: no state read, so ready before the reads they are compared in
+  const configHashes = await plainConfigHashes(graph);
+  const [, mats, fails, parts, mtimes] = await Promise.all([
     store.markAbandoned((r) => isRunAlive(r, o.now), o.now),
     store.latestMaterializations(keys, { unpartitioned: true }),
     store.latestFailures(keys, { unpartitioned: true }),
-    readPartitionState(graph, store, o.now),
+    readPartitionState(graph, store, o.now, undefined, configHashes),
     store.confirmedMtimes(keys),
-    plainConfigHashes(graph),
   ]);
   const latest = new Map<string, MaterializationRecord>(mats.map((m) => [m.assetKey, m]));
   const failures = new Map<string, FailureRecord>(fails.map((f) => [f.assetKey, f]));

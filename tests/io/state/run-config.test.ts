@@ -39,6 +39,24 @@ for (const [name, create] of [
       expect("configHash" in latest.find((m) => m.assetKey === "plain")!).toBe(false);
       await store.close();
     });
+
+    test("partitionSummary() with a config hash: the partitions (time and key-list) that recorded another one, alone and batched", async () => {
+      const store: StateStore = create();
+      const mat = (assetKey: string, partitionKey: string, ordinal: number | null, configHash?: string) =>
+        makeMaterialization(assetKey, { partitionKey, ...(ordinal === null ? {} : { ordinal }), ...(configHash ? { configHash } : {}) });
+      await store.write({
+        materializations: [
+          mat("t", "d1", 100, "plain"), mat("t", "d2", 101, "custom"), mat("t", "d3", 102), mat("t", "d4", 103, "custom"),
+          mat("k", "a", null, "plain"), mat("k", "b", null, "custom"),
+        ],
+      });
+      const alone = await store.partitionSummary("t", "cv1", "plain");
+      expect([alone.configChanged, alone.configChangedKeys]).toEqual([[[101, 101], [103, 103]], []]);
+      const [t, k, none] = await Promise.all([store.partitionSummary("t", "cv1", "plain"), store.partitionSummary("k", "cv1", "plain"), store.partitionSummary("k", "cv1")]);
+      expect([t.configChanged, k.configChanged, k.configChangedKeys]).toEqual([[[101, 101], [103, 103]], [], ["b"]]);
+      expect("configChanged" in none).toBe(false);
+      await store.close();
+    });
   });
 }
 
