@@ -325,6 +325,8 @@ export interface RunRequestRecord {
   tags?: Record<string, string>;
   /** The instant partition definitions are evaluated at (`"latest"` = the newest window at the tick); absent: at launch. */
   asOf?: number;
+  /** Run config by asset key (a sensor request's `config`), validated at launch; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /**

@@ -83,6 +83,11 @@ export interface RunRequest {
   runKey?: string;
   /** Tags recorded on the run. */
   tags?: Record<string, string>;
+  /**
+   * Run config by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated
+   * against each asset's `config` schema when the tick is recorded and again at launch; recorded with the run.
+   */
+  config?: Record<string, unknown>;
 }
 
 /** What a sensor function returns (or resolves to); `void` means "nothing to do". */
@@ -165,6 +170,8 @@ export interface NormalizedRequest {
   partitions: string | null;
   runKey: string | null;
   tags: Record<string, string>;
+  /** Run config by asset key; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /** A validated schedule with its name and defaults applied (from `validateSchedule`). */

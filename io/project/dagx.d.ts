@@ -601,6 +601,11 @@ declare module "dagx" {
       runKey?: string;
       /** Tags recorded on the run. */
       tags?: Record<string, string>;
+      /**
+       * Run config by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated
+       * against each asset's `config` schema when the tick is recorded and again at launch; recorded with the run.
+       */
+      config?: Record<string, unknown>;
   }
   /** What a sensor function returns (or resolves to); `void` means "nothing to do". */
   interface SensorResult {
@@ -679,6 +684,8 @@ declare module "dagx" {
       partitions: string | null;
       runKey: string | null;
       tags: Record<string, string>;
+      /** Run config by asset key; absent when none. */
+      config?: Record<string, unknown>;
   }
   /** A validated schedule with its name and defaults applied (from `validateSchedule`). */
   interface ScheduleInfo {
@@ -1010,6 +1017,8 @@ declare module "dagx" {
       tags?: Record<string, string>;
       /** The instant partition definitions are evaluated at (`"latest"` = the newest window at the tick); absent: at launch. */
       asOf?: number;
+      /** Run config by asset key (a sensor request's `config`), validated at launch; absent when none. */
+      config?: Record<string, unknown>;
   }
   /**
    * An output file's mtime that its content hash confirmed (the file was copied or touched, its

@@ -13,6 +13,7 @@ import {
   type StandardSchemaV1,
   validateRunConfig,
 } from "../../core/run-config.ts";
+import { normalizeSensorResult } from "../../core/automation/index.ts";
 import { earlyCutoff } from "../../core/materialization.ts";
 import { assetStatus, configChanged } from "../../core/status/asset-status.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
@@ -158,5 +159,15 @@ describe("earlyCutoff() with config", () => {
     expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a", "h2")).toBeNull();
     expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a", "h1")).toStartWith("fresh");
     expect(earlyCutoff({ codeVersion: "c1", deps: [] }, latest, "a")).toStartWith("fresh");
+  });
+});
+
+describe("normalizeSensorResult(): a run request's config", () => {
+  const s = { name: "files", select: ["orders"] };
+  test("keeps an object of config by asset key, refuses any other value", () => {
+    const ok = normalizeSensorResult({ runRequests: [{ config: { orders: { limit: 1 } } }, {}] }, s);
+    expect(ok.ok ? ok.requests.map((r) => r.config ?? null) : ok.error).toEqual([{ orders: { limit: 1 } }, null]);
+    const bad = normalizeSensorResult({ runRequests: [{ config: "limit=1" }] }, s);
+    expect(bad.ok ? "ok" : bad.error).toContain('runRequests[0].config must be an object of config by asset key, like { orders: { limit: 10 } } (got "limit=1")');
   });
 });
