@@ -63,6 +63,8 @@ export interface ScheduleOptions {
   description?: string;
   /** Schedule name in ticks, logs and the CLI. @default the export name */
   name?: string;
+  /** Run config of each tick's run by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated at each tick and at launch. @default none (the schemas' defaults) */
+  config?: Record<string, unknown>;
 }
 
 /** A schedule definition, made by `schedule()`. */
@@ -188,6 +190,8 @@ export interface ScheduleInfo {
   overlap: OverlapPolicy;
   catchUp: CatchUpPolicy;
   description: string | null;
+  /** Run config by asset key; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /** A validated sensor with its name and defaults applied (from `validateSensor`). */

@@ -583,6 +583,8 @@ declare module "dagx" {
       description?: string;
       /** Schedule name in ticks, logs and the CLI. @default the export name */
       name?: string;
+      /** Run config of each tick's run by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated at each tick and at launch. @default none (the schemas' defaults) */
+      config?: Record<string, unknown>;
   }
   /** A schedule definition, made by `schedule()`. */
   interface ScheduleDef {
@@ -701,6 +703,8 @@ declare module "dagx" {
       overlap: OverlapPolicy;
       catchUp: CatchUpPolicy;
       description: string | null;
+      /** Run config by asset key; absent when none. */
+      config?: Record<string, unknown>;
   }
   /** A validated sensor with its name and defaults applied (from `validateSensor`). */
   interface SensorInfo {
@@ -2092,7 +2096,7 @@ declare module "dagx" {
    * partition spaces evaluated at it, so a caught-up tick materializes its own window. The run key
    * lets io refuse to launch the same tick twice after a crash.
    */
-  function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select" | "partitions">, tick: number): NormalizedRequest & {
+  function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select" | "partitions" | "config">, tick: number): NormalizedRequest & {
       asOf: number;
   };
 

@@ -31,6 +31,40 @@ async function until(cond: () => Promise<boolean>, label: string, logs: string[]
   }
 }
 
+describe("schedules with config", () => {
+  test("each tick's run gets the schedule's config; an invalid config fails the tick", async () => {
+    const dir = makeProject(
+      {
+        ".dagx/.keep": "",
+        "a.asset.ts": `import { asset, schedule, v } from "dagx";
+export const scaled = asset({ config: v.object({ factor: v.optional(v.number(), 1) }) }, (ctx) => ({ factor: ctx.config.factor }));
+export const every_second = schedule({ cron: "* * * * * *", select: "scaled", config: { scaled: { factor: 9 } } });
+export const broken = schedule({ cron: "* * * * * *", select: "scaled", config: { scaled: { factr: 9 } } });
+`,
+      },
+      "dagx-daemon-schedule-config-",
+    );
+    dirs.push(dir);
+    const project = await loadProject(dir, { exactRoot: true, now: () => performance.now() });
+    const store = createDuckDBStateStore(join(dir, ".dagx", "state.duckdb"));
+    const controller = new AbortController();
+    const logs: string[] = [];
+    const done = runDaemon({ project, store, signal: controller.signal, log: (l) => logs.push(l), tickMs: 5, concurrency: 1, maxRuns: 1 });
+    try {
+      await until(async () => (await store.listRuns()).some((r) => r.status === "success"), "a scheduled run", logs);
+      await until(async () => (await store.listTicks({ name: "broken" })).some((t) => t.status === "failed"), "the broken schedule's tick", logs);
+      const run = (await store.listRuns()).find((r) => r.status === "success");
+      expect(run).toMatchObject({ trigger: "schedule:every_second", config: { scaled: { factor: 9 } } });
+      const failed = (await store.listTicks({ name: "broken" })).find((t) => t.status === "failed");
+      expect(failed?.reason).toContain('scaled.factr: unknown field — did you mean "factor"?');
+    } finally {
+      controller.abort();
+      await done;
+      await store.close();
+    }
+  });
+});
+
 describe("sensor run requests with config", () => {
   test("a valid config reaches the run and is recorded; an invalid one fails the tick with the schema's message", async () => {
     const dir = makeProject(FILES, "dagx-daemon-config-");
