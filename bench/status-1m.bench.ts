@@ -126,7 +126,7 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     daily: `'{"src":"u' || ${day} || '"}'`,
   }[spec.upstream];
   const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${real.code_version}', ${inputs},
-      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i
+      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i, NULL
     FROM range(${spec.total}) t(i) WHERE NOT ${GAP("i")}`;
   await conn.run("BEGIN TRANSACTION");
   for (const table of ["latest_materializations", "materializations"]) {
@@ -140,7 +140,7 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     const ukey = hourly ? `strftime(make_timestamp(o * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')` : `strftime(make_timestamp(o * ${24 * HOUR * 1000}), '%Y-%m-%d')`;
     const changed = changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
     const dv = `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END`;
-    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o
+    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o, NULL
       FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
     for (const table of ["latest_materializations", "materializations"]) {
       await conn.run(`DELETE FROM ${table} WHERE asset_key = 'src'`);
