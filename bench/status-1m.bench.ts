@@ -140,7 +140,7 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     all: `'{"src":"old"}'`, // set below, once src's rows (and so its fingerprint) exist
   }[spec.upstream];
   const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${spec.codeVersion ?? real.code_version}', ${inputs},
-      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i
+      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i, NULL
     FROM range(${spec.total}) t(i) WHERE NOT ${GAP("i")}`;
   await conn.run("BEGIN TRANSACTION");
   for (const table of ["latest_materializations", "materializations"]) {
@@ -155,7 +155,7 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     // all: no upstream partition changes; the reads of changedOf's hours recorded an older fingerprint
     const changed = spec.upstream === "all" ? [] : changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
     const dv = changed.length ? `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END` : "'u' || o";
-    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o
+    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o, NULL
       FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
     for (const table of ["latest_materializations", "materializations"]) {
       await conn.run(`DELETE FROM ${table} WHERE asset_key = 'src'`);

@@ -28,6 +28,12 @@ export const partitionArgs = {
 /** The repeatable `--tag KEY=VALUE` flag. */
 export const tagArg = { type: "string", description: "Run tag KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" } as const;
 
+/** `--config ASSET.FIELD=VALUE` (repeatable) and `--config-file PATH`: a run's config (materialize, backfill). */
+export const configArgs = {
+  config: { type: "string", description: "Run config of an asset's field, ASSET.FIELD=VALUE (repeatable; VALUE is JSON when it parses, else text)", valueHint: "ASSET.FIELD=VALUE" },
+  "config-file": { type: "string", description: 'Run config from a JSON file: { "<asset key>": { "<field>": value } } (--config values override it)', valueHint: "PATH" },
+} as const;
+
 /** Positional words of a command (citty puts extra positionals in `_`). */
 export function positionals(args: { _: string[] }): string[] {
   return args._.filter((x) => x !== "");

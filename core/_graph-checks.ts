@@ -1,5 +1,6 @@
 /** Checks of raw asset definitions that core/graph.ts runs while resolving keys (each throws a DefinitionError naming the asset). */
 import type { AssetOptions } from "./asset.ts";
+import { isConfigSchema } from "./run-config.ts";
 import { DefinitionError } from "./errors.ts";
 import { type IOManager, ioOptionProblem, parquetWriterProblem } from "./io-manager.ts";
 import { isPartitionsDef } from "./partitions/index.ts";
@@ -26,6 +27,7 @@ export function validateOptions(key: string, where: string, o: AssetOptions, ioM
   if (o.owners !== undefined && !(Array.isArray(o.owners) && o.owners.every((x) => typeof x === "string"))) throw bad("owners must be an array of strings");
   if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((x) => typeof x === "string"))) throw bad("kinds must be an array of strings");
   if (o.tags !== undefined && (!isRecord(o.tags) || !Object.values(o.tags as object).every((x) => typeof x === "string"))) throw bad("tags must be an object of strings");
+  if (o.config !== undefined && !isConfigSchema(o.config)) throw bad('config must be a Standard Schema, like config: v.object({ limit: v.optional(v.number(), 100) }) with v from "dagx" (zod ≥ 3.24 and arktype schemas work too)');
   const r = o.retry;
   if (r !== undefined && !isRecord(r)) throw bad("retry must be an object, like retry: { maxRetries: 3 }");
   if (r !== undefined && r.maxRetries !== undefined && !(Number.isInteger(r.maxRetries) && r.maxRetries >= 0)) throw bad("retry.maxRetries must be a whole number ≥ 0");

@@ -10,6 +10,7 @@ import { callerFrame } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
+import type { ConfigOf, ConfigSchema } from "./run-config.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -30,6 +31,7 @@ export type AssetRef = AnyAssetDef | string;
 export interface AssetOptions<
   Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>,
   P extends PartitionsDef | undefined = PartitionsDef | undefined,
+  C extends ConfigSchema | undefined = ConfigSchema | undefined,
 > {
   /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
   key?: string;
@@ -83,6 +85,14 @@ export interface AssetOptions<
    * Tabular outputs only; check other values with `check(asset, fn)`.
    */
   checks?: BuiltinCheck[];
+  /**
+   * Per-run config: a Standard Schema (`v.object({...})` from "dagx", or zod ≥ 3.24, arktype, …);
+   * `ctx.config` is its output. Given per run with `--config orders.limit=10` or `--config-file
+   * run.json`, validated before the run starts (defaults from the schema, unknown fields are errors),
+   * recorded with the run and hashed into each materialization (status: "config changed").
+   * @example config: v.object({ limit: v.optional(v.number(), 100) })
+   */
+  config?: C;
 }
 
 /** What a stored output of type `Out` looks like to a downstream asset. */
@@ -137,7 +147,7 @@ export interface AssetDef<Out> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAssetDef = AssetDef<any>;
 
-type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetContext<P>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined> = (ctx: AssetContext<P, ConfigOf<C>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
 
 /**
  * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -150,11 +160,13 @@ type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetConte
  * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
  *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
  */
-export function asset<Out>(fn: (ctx: AssetContext<undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-export function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined>(
-  options: AssetOptions<Ins, P>,
-  fn: AssetFn<Ins, Out, P>,
-): AssetDef<Unwrap<Out>>;
+export function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
+export function asset<
+  const Ins extends Record<string, AnyAssetDef> = {},
+  Out = unknown,
+  const P extends PartitionsDef | undefined = undefined,
+  C extends ConfigSchema | undefined = undefined,
+>(options: AssetOptions<Ins, P, C>, fn: AssetFn<Ins, Out, P, C>): AssetDef<Unwrap<Out>>;
 export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const options = (typeof a === "function" ? {} : a) as AssetOptions;
   const fn = (typeof a === "function" ? a : b) as AssetDef<unknown>["fn"];

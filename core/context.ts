@@ -37,14 +37,16 @@ export type PartitionOf<P> = [P] extends [undefined]
     ? PartitionContext<PartitionKeyOf<P>, PartitionDimensionsOf<P>>
     : PartitionContext | null;
 
-/** `ctx` — passed as the first argument of every asset function. */
-export interface AssetContext<P = unknown> {
+/** `ctx` — passed as the first argument of every asset function. `C` is the type of `ctx.config`. */
+export interface AssetContext<P = unknown, C = unknown> {
   /** The asset's key, `a/b` form. */
   readonly key: string;
   readonly runId: string;
   readonly partition: PartitionOf<P>;
   readonly log: AssetLogger;
   readonly resources: Readonly<Record<string, unknown>>;
+  /** This run's config of the asset, validated by its `config` schema (defaults applied); `undefined` without a schema. */
+  readonly config: C;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
   readonly signal: AbortSignal;
   /**

@@ -13,13 +13,15 @@ export interface SchemaChange {
 }
 
 /**
- * In a `--stale` run: the reason to skip `asset` as fresh when its code is unchanged and every
- * upstream's latest data version is the one its last materialization read (early cutoff, as in
+ * In a `--stale` run: the reason to skip `asset` as fresh when its code is unchanged, the run's
+ * config of it (`configHash`, given when it declares a config schema) is the one it last ran with, and
+ * every upstream's latest data version is the one its last materialization read (early cutoff, as in
  * Bazel/Shake); null to run it.
  */
-export function earlyCutoff(asset: Pick<LoadedAsset, "codeVersion" | "deps">, latest: ReadonlyMap<string, MaterializationRecord>, key: string): string | null {
+export function earlyCutoff(asset: Pick<LoadedAsset, "codeVersion" | "deps">, latest: ReadonlyMap<string, MaterializationRecord>, key: string, configHash?: string): string | null {
   const m = latest.get(key);
   if (!m || m.codeVersion !== asset.codeVersion) return null;
+  if (configHash !== undefined && m.configHash !== configHash) return null;
   for (const up of asset.deps) if (latest.get(up)?.dataVersion !== m.inputVersions[up]) return null;
   return "fresh: upstream outputs unchanged (early cutoff)";
 }

@@ -45,6 +45,9 @@ export type {
   TimeWindowPartitionsDef,
   WeeklyOptions,
 } from "./partitions/index.ts";
+export { isConfigSchema } from "./run-config.ts";
+export type { ConfigOf, ConfigSchema, StandardIssue, StandardProps, StandardResult, StandardSchemaV1 } from "./run-config.ts";
+export { v } from "./validation.ts";
 export { defineConfig } from "./config.ts";
 export type { DagxConfig } from "./config.ts";
 export { eager, onCron, onMissing, onOverdue, schedule, sensor } from "./automation/index.ts";

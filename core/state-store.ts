@@ -64,6 +64,8 @@ export interface SummaryOptions {
    * may compute it anyway).
    */
   fingerprint?: boolean;
+  /** The config hash a plain run of the asset would record now (null or absent: compare none). */
+  configHash?: string | null;
 }
 
 export interface MaterializationStore {
@@ -82,7 +84,11 @@ export interface MaterializationStore {
    * files differ in columns and which columns the data has, without opening every file.
    */
   latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
-  /** Aggregated partition state of one asset (ordinal ranges computed in SQL). */
+  /**
+   * Aggregated partition state of one asset (ordinal ranges computed in SQL). With `configHash` in
+   * the options (the config a plain run would use now), also the materialized partitions that
+   * recorded another one (`configChanged`; rows without a config hash never count).
+   */
   partitionSummary(assetKey: string, codeVersion: string, options?: SummaryOptions): Promise<PartitionSummary>;
   /**
    * The partitions of one downstream asset whose recorded input version of one upstream differs from

@@ -47,6 +47,8 @@ export interface RunRecord {
   tags?: Record<string, string>;
   /** Keys of the assets the run materializes (its plan's steps): automation treats them as in progress while it runs. */
   assets?: string[];
+  /** The run's resolved config by asset key (defaults applied, secrets redacted), for the assets that declare a schema; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 export type EventType =
@@ -105,6 +107,11 @@ export interface MaterializationRecord {
    * over millions of partitions in SQL.
    */
   ordinal?: number | null;
+  /**
+   * Hash of the run's resolved config of the asset (core/run-config.ts `configHashOf`), when it
+   * declares a config schema; absent otherwise (and on rows recorded before state schema 8).
+   */
+  configHash?: string | null;
 }
 
 /** Latest failed step of an asset (only meaningful when newer than its latest materialization). */
@@ -157,6 +164,9 @@ export interface PartitionSummary {
   /** Materialized partitions whose code version differs from the one given. */
   codeChanged: OrdinalRange[];
   codeChangedKeys: string[];
+  /** Materialized partitions whose recorded config hash differs from the one given (present only when one was given). */
+  configChanged?: OrdinalRange[];
+  configChangedKeys?: string[];
   materializedCount: number;
   /**
    * Order-independent fingerprint of (partition key, data version) over every materialized
@@ -323,6 +333,8 @@ export interface RunRequestRecord {
   tags?: Record<string, string>;
   /** The instant partition definitions are evaluated at (`"latest"` = the newest window at the tick); absent: at launch. */
   asOf?: number;
+  /** Run config by asset key (a sensor request's `config`), validated at launch; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /**

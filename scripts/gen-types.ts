@@ -17,6 +17,28 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "core/public.ts";
+
+/**
+ * Libraries the public API re-exports (`v`, valibot), embedded as ambient modules of their own under
+ * a dagx name, so the declarations work where nothing is installed (the compiled binary's users).
+ * Each is one self-contained .d.ts whose top-level `declare`s are dropped inside the module.
+ */
+const EMBEDDED: Readonly<Record<string, { name: string; dts: string }>> = {
+  valibot: { name: "dagx/valibot", dts: "node_modules/valibot/dist/index.d.mts" },
+};
+
+/** `declare module "<name>" { … }` around a library's own declaration file. */
+function embeddedModule(name: string, dtsPath: string): string {
+  const lines = readFileSync(join(ROOT, dtsPath), "utf8").split("\n").filter((l) => !l.startsWith("//# sourceMappingURL"));
+  if (lines.some((l) => /^import\s/.test(l))) throw new Error(`gen-types: ${dtsPath} imports other modules: it cannot be embedded as is`);
+  const body = lines.map((l) => l.replace(/^declare\s+/, "")).map((l) => (l === "" ? "" : `  ${l}`));
+  return `declare module ${JSON.stringify(name)} {\n${body.join("\n").trimEnd()}\n}\n`;
+}
+
+/** An external import line with an embedded library's name replaced by its dagx name. */
+function embeddedImport(line: string): string {
+  return line.replace(/from\s+"([^"]+)";$/, (all, spec: string) => (EMBEDDED[spec] ? `from ${JSON.stringify(EMBEDDED[spec].name)};` : all));
+}
 export const GENERATED_FILE = join(ROOT, "io/project/dagx.d.ts");
 
 const IMPORT = /^import\s+(type\s+)?(.*?)\s+from\s+"([^"]+)";$/;
@@ -68,7 +90,7 @@ function parseDts(path: string): DtsFile {
     let m: RegExpExecArray | null;
     if (line === "export {};") continue;
     if ((m = IMPORT.exec(line))) {
-      if (!isRelative(m[3]!)) f.external.push(line);
+      if (!isRelative(m[3]!)) f.external.push(embeddedImport(line));
       else if (/\bas\b|\*/.test(m[2]!) || !m[2]!.startsWith("{")) throw new Error(`gen-types: unsupported import in ${path}: ${line} (import names without renaming)`);
       continue;
     }
@@ -160,7 +182,9 @@ export function generateDagxDts(): string {
     args.push("--strict", "--skipLibCheck", "--allowImportingTsExtensions", "--types", "", join(ROOT, ENTRY));
     const r = Bun.spawnSync([tsc, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`gen-types: tsc failed (exit ${r.exitCode}):\n${r.stdout.toString()}${r.stderr.toString()}`);
-    return bundleDeclarations(join(out, "public.d.ts"));
+    const main = bundleDeclarations(join(out, "public.d.ts"));
+    const used = Object.values(EMBEDDED).filter((e) => main.includes(`from ${JSON.stringify(e.name)};`));
+    return [main, ...used.map((e) => embeddedModule(e.name, e.dts))].join("");
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

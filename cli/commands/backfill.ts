@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import { backfillLiveStatus, runBackfill } from "../../io/run/index.ts";
-import { concurrencyArg, concurrencyOf, globalArgs, partitionArgs, positionals } from "../args.ts";
+import { backfillLiveStatus, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
+import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, positionals, repeatedFlag } from "../args.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
@@ -21,6 +21,7 @@ export default defineCommand({
     partitions: { ...partitionArgs.partitions, description: "Partition range (see `dagx materialize --help`), applied to each asset by its own granularity" },
     resume: { type: "string", description: "Resume the backfill with this id (or a unique part of it)", valueHint: "ID" },
     concurrency: concurrencyArg,
+    ...configArgs,
   },
   async run(cmd) {
     const { args } = cmd;
@@ -28,7 +29,7 @@ export default defineCommand({
     const sub = words[0];
     // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
     if (sub === "list" || sub === "show" || sub === "cancel") return withState(cmd, ({ out, store, now }) => manageBackfill(out, store, sub, words[1], now()));
-    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt }) => {
+    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt, terminal }) => {
       const resume = args.resume ? await findBackfill(store, args.resume) : null;
       if (resume && backfillLiveStatus(resume.backfill, now()) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
@@ -36,11 +37,16 @@ export default defineCommand({
       const selText = resume ? resume.backfill.selection : words.join(", ") || "*";
       const selected = resolveSelected(project, resume ? [selText] : words);
       const concurrency = concurrencyOf(args.concurrency, project.config.concurrency);
+      // a resumed backfill runs with the config it started with (kept in its options)
+      const flags = { args: repeatedFlag(cmd.rawArgs, "config"), file: args["config-file"] ?? null, cwd: terminal.cwd };
+      if (resume && (flags.args.length > 0 || flags.file)) throw new DagxError("USAGE", `A resumed backfill runs with the config it started with: drop --config and --config-file, or start a new backfill`);
+      const given = resume ? { input: (resume.backfill.options.config as Record<string, unknown> | undefined) ?? {}, problems: [] } : readRunConfigInput(project.graph, flags);
+      const config = await resolveRunConfig(project.graph, selected, given.input, given.problems);
       const signal = cancelOnInterrupt("\nCanceling the backfill: no new steps start (Ctrl-C again to exit at once); resume later with --resume");
       const progress = createBackfillProgress(out);
       let result;
       try {
-        result = await runBackfill(project, store, { selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, now }, progress);
+        result = await runBackfill(project, store, { selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now }, progress);
       } finally {
         progress.stop();
       }

@@ -24,11 +24,12 @@ export default defineCommand({
       const run = matches[0]!;
       const events = await store.getEvents(run.runId);
       if (out.json) {
-        out.data({ run: { ...run, tags: run.tags ?? {}, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+        out.data({ run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
         return 0;
       }
       const { c } = out;
       out.print(`${c.bold(`Run ${run.runId}`)} ${run.status} · ${run.trigger} · selection ${run.selection}${run.tags && Object.keys(run.tags).length ? ` · tags ${formatTags(run.tags)}` : ""}`);
+      for (const [key, value] of Object.entries(run.config ?? {})) out.print(`${c.dim("config".padEnd(12))} ${key} ${JSON.stringify(value)}`);
       for (const e of events) {
         const t = new Date(e.at).toISOString().slice(11, 23);
         const who = e.assetKey ? `${e.assetKey}${e.partitionKey ? ` [${e.partitionKey}]` : ""} ` : "";

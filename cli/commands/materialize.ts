@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
-import { runMaterialize, type RunOutcome } from "../../io/run/index.ts";
+import { readRunConfigInput, resolveRunConfig, runMaterialize, type RunOutcome } from "../../io/run/index.ts";
 import { parseTagArgs } from "../../core/tags.ts";
-import { concurrencyArg, concurrencyOf, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag, tagArg } from "../args.ts";
+import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";
 import { runJson } from "../run-json.ts";
 import { createProgress } from "../progress.ts";
@@ -12,7 +12,7 @@ export default defineCommand({
   meta: {
     name: "materialize",
     description:
-      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run\n  dagx materialize daily_revenue --partitions 2024-01..2024-03\n  dagx materialize orders+ --tag ticket=OPS-12 --tag team=data",
+      "Materialize the selected assets (all when no selection), upstream first.\n\nExamples:\n  dagx materialize orders+            orders and everything downstream\n  dagx materialize --stale            only what is missing, stale or failed\n  dagx materialize 'group:raw' --dry-run\n  dagx materialize daily_revenue --partitions 2024-01..2024-03\n  dagx materialize orders+ --tag ticket=OPS-12 --tag team=data\n  dagx materialize orders --config orders.limit=10 --config-file run.json",
   },
   args: {
     ...globalArgs,
@@ -22,18 +22,22 @@ export default defineCommand({
     "dry-run": { type: "boolean", description: "Print the plan and exit" },
     ...partitionArgs,
     tag: tagArg,
+    ...configArgs,
     "ignore-blocking": { type: "boolean", description: "Run downstream assets even where a blocking check failed (in this run or an earlier one)" },
   },
   async run(cmd) {
     const { args } = cmd;
     const tags = parseTagArgs(repeatedFlag(cmd.rawArgs, "tag"), "--tag");
-    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt }) => {
+    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt, terminal }) => {
       const words = positionals(args);
       if (project.graph.errors.length > 0 && words.length === 0) {
         throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} load error(s) in asset files (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
       }
       const selected = resolveSelected(project, words);
       const concurrency = concurrencyOf(args.concurrency, project.config.concurrency);
+      // validated before the run starts: every problem at once, exit 2
+      const given = readRunConfigInput(project.graph, { args: repeatedFlag(cmd.rawArgs, "config"), file: args["config-file"] ?? null, cwd: terminal.cwd });
+      const config = await resolveRunConfig(project.graph, selected, given.input, given.problems);
       const signal = cancelOnInterrupt("\nCanceling: no new steps start; running steps are told to stop (Ctrl-C again to exit at once)");
       const progress = createProgress(out, project.root);
       let outcome: RunOutcome;
@@ -51,6 +55,7 @@ export default defineCommand({
           singlePartition: args.partition !== undefined,
           tags,
           ignoreBlocking: Boolean(args["ignore-blocking"]),
+          config,
           now,
         });
       } finally {

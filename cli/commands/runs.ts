@@ -30,6 +30,7 @@ export default defineCommand({
             pid: r.pid,
             host: r.host,
             tags: r.tags ?? {},
+            config: r.config ?? null,
           })),
         );
         return 0;

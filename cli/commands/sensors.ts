@@ -34,12 +34,12 @@ export default defineCommand({
         if (!res.ok) throw new DagxError("USER_CODE", res.error, { exitCode: 1 });
         // the daemon's own check: what it would refuse, the preview refuses (exit 1)
         const checked = await sensorRequests(project, store, s.name, res, selectionResolver(project.graph), Date.now());
-        const requests = checked.requests.map((r, i) => ({ assets: r.selection, partitions: r.partitions, runKey: res.requests[i]?.runKey ?? null, tags: res.requests[i]?.tags ?? {} }));
+        const requests = checked.requests.map((r, i) => ({ assets: r.selection, partitions: r.partitions, runKey: res.requests[i]?.runKey ?? null, tags: res.requests[i]?.tags ?? {}, config: r.config ?? null }));
         if (out.json) out.data({ name: s.name, cursor: res.cursor === undefined ? st.cursor : res.cursor, requests, addPartitions: res.addPartitions, skipReason: res.skipReason, logs, problems: checked.problems });
         else {
           for (const l of logs) out.say(out.c.dim(l));
           if (!requests.length) out.print(`sensor ${s.name}: no run requests${res.skipReason ? ` (${res.skipReason})` : ""}`);
-          for (const r of requests) out.print(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}`);
+          for (const r of requests) out.print(`would request ${r.assets.join(", ")}${r.partitions ? ` --partitions ${r.partitions}` : ""}${r.runKey ? out.c.dim(` run key ${r.runKey}`) : ""}${r.config ? out.c.dim(` config ${JSON.stringify(r.config)}`) : ""}`);
           for (const p of res.addPartitions) out.print(`would add partitions to ${p.name}: ${p.keys.join(", ")}`);
           if (res.cursor !== undefined) out.print(out.c.dim(`cursor would become ${JSON.stringify(res.cursor)}`));
           if (checked.problems.length) out.print(`${out.c.red("✗")} ${invalidSensorReason(s.name, checked.problems)}: the daemon would fail this tick and keep the cursor`);

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
-import { formatRanges } from "../../core/partitions/index.ts";
-import { readAssetState } from "../../io/status/index.ts";
+import { formatRanges, IndexSet } from "../../core/partitions/index.ts";
+import { plainConfigHashes, readAssetState } from "../../io/status/index.ts";
+import { configChanged } from "../../core/status/index.ts";
+import { isConfigSchema } from "../../core/run-config.ts";
 import { projectFreshness } from "../../io/status/index.ts";
 import { checkSummaries } from "../../io/run/index.ts";
 import { type BlockInfo, storedBlocks, upstreamOf } from "../../io/run/index.ts";
@@ -26,10 +28,21 @@ export default defineCommand({
       const now = clock();
       const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: true });
       const fresh = projectFreshness(project, st, now);
+      const plain = out.json ? await plainConfigHashes(project.graph) : new Map<string, string>();
       const checks = await checkSummaries(store, keys);
       // failed blocking checks of an upstream (from any earlier run) block these assets until they pass
       const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, keys));
       const blockedOf = (k: string): BlockInfo[] => (project.graph.upstream.get(k) ?? []).flatMap((u) => blocks.get(u) ?? []);
+      // { hash: a plain run's config hash now, lastHash: the last materialization's, changed }: null without a config schema
+      const configJson = (k: string, m: { configHash?: string | null } | null) => {
+        if (!isConfigSchema(project.graph.assets.get(k)!.def.options.config)) return null;
+        const hash = plain.get(k) ?? null;
+        const lastHash = m?.configHash ?? null;
+        // a partitioned asset: whether any materialized partition ran with other config than a plain run would use
+        const parts = st.parts.get(k);
+        const changed = parts ? !(parts.configChanged ?? IndexSet.EMPTY).intersect(parts.materialized).isEmpty : configChanged(lastHash, hash);
+        return { hash, lastHash, changed };
+      };
       const view = (k: string) => {
         const ps = st.partitionStatuses.get(k);
         if (!ps) return { s: st.statuses.get(k)!, ps: null };
@@ -53,6 +66,7 @@ export default defineCommand({
               kinds: a.kinds,
               freshness: f ? { state: f.state, lagMs: f.lagMs, reason: f.reason } : null,
               checks: checksJson(checks.get(k)),
+              config: configJson(k, m),
               blocked: blockedOf(k).length ? blockedOf(k).map((b) => ({ asset: b.asset, check: b.check, partition: b.partitionKey || null, runId: b.runId, reason: `blocked: ${b.reason}` })) : null,
               lastMaterialization: m
                 ? {
@@ -133,6 +147,6 @@ function partitionLine(ps: PartitionStatusInfo): string {
   if (!ps.failed.isEmpty) parts.push(`${formatRanges(ps.failed, ps.space, { maxRanges: 3 })} failed`);
   if (!ps.stale.isEmpty) parts.push(`${formatRanges(ps.stale, ps.space, { maxRanges: 3 })} stale`);
   if (ps.materialized.isEmpty && ps.failed.isEmpty) parts.push(`none of ${ps.total.toLocaleString("en-US")} materialized`);
-  const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
+  const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("config changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
   return [parts.join(", "), ...extra].join("; ");
 }

@@ -21,7 +21,7 @@ export type NormalizedSensorResult =
   | { ok: false; error: string };
 
 const RESULT_FIELDS = ["runRequests", "cursor", "addPartitions", "skipReason"];
-const REQUEST_FIELDS = ["select", "partitions", "runKey", "tags"];
+const REQUEST_FIELDS = ["select", "partitions", "runKey", "tags", "config"];
 
 class Invalid extends Error {}
 
@@ -85,7 +85,11 @@ function request(raw: unknown, at: string, sensor: Pick<SensorInfo, "name" | "se
   if (typeof tags !== "object" || tags === null || Array.isArray(tags) || !Object.values(tags).every((v) => typeof v === "string")) {
     throw new Invalid(`${at}.tags must be an object of strings (got ${describeValue(r.tags)})`);
   }
-  return { select, partitions, runKey, tags: { ...(tags as Record<string, string>) } };
+  const config = r.config;
+  if (config !== undefined && (typeof config !== "object" || config === null || Array.isArray(config))) {
+    throw new Invalid(`${at}.config must be an object of config by asset key, like { orders: { limit: 10 } } (got ${describeValue(config)})`);
+  }
+  return { select, partitions, runKey, tags: { ...(tags as Record<string, string>) }, ...(config ? { config: structuredClone(config as Record<string, unknown>) } : {}) };
 }
 
 function partitionsToAdd(raw: unknown, at: string): { name: string; keys: string[] } {

@@ -83,7 +83,7 @@ export function overlapDecision(
  * partition spaces evaluated at it, so a caught-up tick materializes its own window. The run key
  * lets io refuse to launch the same tick twice after a crash.
  */
-export function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select" | "partitions">, tick: number): NormalizedRequest & { asOf: number } {
+export function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select" | "partitions" | "config">, tick: number): NormalizedRequest & { asOf: number } {
   const at = new Date(tick).toISOString();
   return {
     select: schedule.select,
@@ -91,5 +91,6 @@ export function scheduleRunRequest(schedule: Pick<ScheduleInfo, "name" | "select
     runKey: `schedule:${schedule.name}:${at}`,
     tags: { "dagx/schedule": schedule.name, "dagx/tick": at },
     asOf: tick,
+    ...(schedule.config ? { config: schedule.config } : {}),
   };
 }

@@ -63,6 +63,8 @@ export interface ScheduleOptions {
   description?: string;
   /** Schedule name in ticks, logs and the CLI. @default the export name */
   name?: string;
+  /** Run config of each tick's run by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated at each tick and at launch. @default none (the schemas' defaults) */
+  config?: Record<string, unknown>;
 }
 
 /** A schedule definition, made by `schedule()`. */
@@ -83,6 +85,11 @@ export interface RunRequest {
   runKey?: string;
   /** Tags recorded on the run. */
   tags?: Record<string, string>;
+  /**
+   * Run config by asset key, as `--config-file` takes it: `{ orders: { limit: 10 } }`. Validated
+   * against each asset's `config` schema when the tick is recorded and again at launch; recorded with the run.
+   */
+  config?: Record<string, unknown>;
 }
 
 /** What a sensor function returns (or resolves to); `void` means "nothing to do". */
@@ -165,6 +172,8 @@ export interface NormalizedRequest {
   partitions: string | null;
   runKey: string | null;
   tags: Record<string, string>;
+  /** Run config by asset key; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /** A validated schedule with its name and defaults applied (from `validateSchedule`). */
@@ -181,6 +190,8 @@ export interface ScheduleInfo {
   overlap: OverlapPolicy;
   catchUp: CatchUpPolicy;
   description: string | null;
+  /** Run config by asset key; absent when none. */
+  config?: Record<string, unknown>;
 }
 
 /** A validated sensor with its name and defaults applied (from `validateSensor`). */

@@ -32,7 +32,7 @@ import {
 
 export type { SelectionResolver } from "./_definition-checks.ts";
 
-const SCHEDULE_OPTIONS = ["cron", "timezone", "select", "partitions", "overlap", "catchUp", "description", "name"];
+const SCHEDULE_OPTIONS = ["cron", "timezone", "select", "partitions", "overlap", "catchUp", "description", "name", "config"];
 const SENSOR_OPTIONS = ["interval", "select", "timeout", "description", "name"];
 
 /**
@@ -55,7 +55,8 @@ export function validateSchedule(def: unknown, exportName: string, cron: CronEva
     oneOf(o.overlap, "overlap", ["skip", "allow"]) ??
     oneOf(o.catchUp, "catchUp", ["latest", "none", "all"]) ??
     partitionsProblem(o.partitions) ??
-    optionalText(o.description, "description");
+    optionalText(o.description, "description") ??
+    (o.config === undefined || (typeof o.config === "object" && o.config !== null && !Array.isArray(o.config)) ? null : `config must be an object of run config by asset key, like { orders: { limit: 10 } } (got ${describeValue(o.config)})`);
   if (first) throw bad(first);
   const timezone = o.timezone ?? DEFAULT_TIMEZONE;
   const cronProblem = cronCheck(cron, o.cron, timezone);
@@ -77,6 +78,7 @@ export function validateSchedule(def: unknown, exportName: string, cron: CronEva
     overlap: o.overlap ?? "skip",
     catchUp: o.catchUp ?? "latest",
     description: o.description ?? null,
+    ...(o.config ? { config: o.config } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ export function assetStatus(key: string, s: Pick<StatusSnapshot, "graph" | "late
   const causes: string[] = [];
   const code = s.graph.codeVersion(key);
   if (m.codeVersion !== code) causes.push(`code changed (${short(m.codeVersion)} → ${short(code)})`);
+  if (configChanged(m.configHash, s.graph.configHash?.(key))) causes.push(`config changed (${short(m.configHash!)} → ${short(s.graph.configHash!(key)!)})`);
   if (s.drifted.has(key)) causes.push("output file changed after its last recorded materialization (an interrupted run?)");
   for (const up of s.graph.upstream.get(key) ?? []) {
     const u = upstream(up);
@@ -36,4 +37,14 @@ export function assetStatus(key: string, s: Pick<StatusSnapshot, "graph" | "late
 function firstLine(s: string): string {
   const l = s.split("\n")[0] ?? "";
   return l.length > 200 ? `${l.slice(0, 197)}...` : l;
+}
+
+/**
+ * The provenance rule of run config: stale when the last materialization recorded a config hash and
+ * a plain run would now use another (its schema's defaults differ from the config it ran with).
+ * Either side unknown (no schema, a row from before state schema 8, a schema with required fields
+ * and so no plain run) compares as unchanged: a schema added or removed changes the code version.
+ */
+export function configChanged(recorded: string | null | undefined, plain: string | null | undefined): boolean {
+  return typeof recorded === "string" && typeof plain === "string" && recorded !== plain;
 }

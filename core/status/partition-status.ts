@@ -1,6 +1,6 @@
 /**
  * Status of a partitioned asset: counts and compact ranges of materialized, failed, missing and
- * stale partitions. A materialized partition is stale when its code changed, when an unpartitioned
+ * stale partitions. A materialized partition is stale when its code or config changed, when an unpartitioned
  * upstream is stale or failed, or when the upstream partitions its mapping reads now hold other
  * data than it read (or are stale themselves) — so re-materializing one upstream partition makes
  * only the mapped downstream partitions stale.
@@ -26,6 +26,11 @@ export function partitionStatus(key: string, s: StatusSnapshot, decided: Decided
   let stale = p.codeChanged.intersect(materialized);
   const causes: string[] = [];
   if (!stale.isEmpty) causes.push(`code changed in ${stale.size} partition(s)`);
+  const configChanged = (p.configChanged ?? IndexSet.EMPTY).intersect(materialized);
+  if (!configChanged.isEmpty) {
+    causes.push(`config changed in ${configChanged.size} partition(s)`);
+    stale = stale.union(configChanged);
+  }
   const deps = s.graph.upstream.get(key) ?? [];
   const plainUps = deps.filter((u) => !s.parts.has(u));
   const partitionedUps = deps.filter((u) => s.parts.has(u));

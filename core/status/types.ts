@@ -23,6 +23,8 @@ export interface AssetPartitions {
   failed: IndexSet;
   /** Materialized partitions whose code version differs from the asset's current one. */
   codeChanged: IndexSet;
+  /** Materialized partitions whose recorded config hash differs from what a plain run would use now (absent: the asset declares no config, or has no plain run). */
+  configChanged?: IndexSet;
   last: MaterializationRecord | null;
   /**
    * Content fingerprint over all materialized partitions (see PartitionSummary); null when it was not
@@ -52,6 +54,12 @@ export interface StatusGraph {
   upstream: ReadonlyMap<string, readonly string[]>;
   /** The asset's current code version. */
   codeVersion(key: string): string;
+  /**
+   * The config hash a plain run of the asset would record now (its schema's defaults,
+   * core/run-config.ts `plainConfigHash`); null or absent: nothing to compare (no schema, or a
+   * required field without default).
+   */
+  configHash?(key: string): string | null;
   /** Mapping of the edge `down` → partitioned `up`. */
   mapping(down: string, up: string): PartitionMapping;
 }

@@ -35,6 +35,7 @@ import { createLauncher } from "./launcher.ts";
 import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
 import { selectionResolver } from "../../core/instigators.ts";
 import type { Project } from "../project/index.ts";
+import { resolveRunConfig } from "../run/index.ts";
 
 export interface DaemonOptions {
   project: Project;
@@ -157,14 +158,14 @@ async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorSta
     const keys = resolve(rr.select);
     const lastTickAt = t === due.runs[due.runs.length - 1] ? due.latest : t;
     // checked against the partitions as they were at the tick: a request that cannot run fails its tick now, not at launch
-    const problem = runRequestProblem({ keys, partitions: rr.partitions }, spaces(t));
+    const problem = runRequestProblem({ keys, partitions: rr.partitions }, spaces(t)) ?? (rr.config ? await resolveRunConfig(o.project.graph, new Set(keys), rr.config).then(() => null, (e: Error) => `config: ${e.message}`) : null);
     if (problem) {
       const reason = `Invalid run request of schedule "${s.name}": ${problem}`;
       await o.store.recordTick(tick(t, "failed", reason), [], { lastTickAt, updatedAt: now });
       o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} failed: ${reason}`);
       continue;
     }
-    const req = newRunRequest({ source: s.name, kind: "schedule", keys, partitions: rr.partitions, runKey: rr.runKey, reason: `tick ${new Date(t).toISOString()}`, tags: rr.tags, asOf: rr.asOf }, now);
+    const req = newRunRequest({ source: s.name, kind: "schedule", keys, partitions: rr.partitions, runKey: rr.runKey, reason: `tick ${new Date(t).toISOString()}`, tags: rr.tags, asOf: rr.asOf, ...(rr.config ? { config: rr.config } : {}) }, now);
     const r = await o.store.recordTick({ ...tick(t, "requested", null), requestIds: [req.requestId] }, [req], { lastTickAt, updatedAt: now });
     o.log(`schedule ${s.name}: tick ${new Date(t).toISOString()} ${r.created.length ? "requested a run" : "already requested (run key)"}`);
   }

@@ -9,7 +9,7 @@ import type { RunRecord, RunRequestRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { selectAssets } from "../../core/selection/index.ts";
 import { isRunAlive } from "../status/index.ts";
-import { runMaterialize } from "../run/index.ts";
+import { resolveRunConfig, runMaterialize } from "../run/index.ts";
 import type { Project } from "../project/index.ts";
 
 /**
@@ -77,7 +77,8 @@ export function createLauncher(o: LauncherOptions): Launcher {
       const existing = await o.store.getRun(runId);
       if (existing) return resolveExisting(req, existing);
     }
-    const done = runMaterialize(o.project, o.store, {
+    // the request's config, validated again at launch (definitions may have changed since the tick)
+    const done = resolveRunConfig(o.project.graph, selected, req.config ?? {}).then((config) => runMaterialize(o.project, o.store, {
       selectionText: req.selection.join(" "),
       selected,
       stale: false,
@@ -89,9 +90,10 @@ export function createLauncher(o: LauncherOptions): Launcher {
       runId,
       ...(req.tags ? { tags: req.tags } : {}),
       ...(req.asOf !== undefined ? { asOf: req.asOf } : {}),
+      config,
       now: o.now,
       onRunCreated: (runId) => (crashPoint("run-created"), o.store.updateRunRequest(req.requestId, { status: "started", runId, updatedAt: o.now() })),
-    }).then(
+    })).then(
       async (r) => {
         if (r.runId === null) await o.store.updateRunRequest(req.requestId, { status: "skipped", reason: "nothing to run", updatedAt: o.now() });
         o.log(`${req.kind} ${req.source}: run ${r.runId ?? "-"} ${r.status}${r.steps.length ? ` (${r.steps.filter((s) => s.status === "success").length}/${r.steps.length} steps)` : ""}`);

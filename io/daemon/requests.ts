@@ -8,6 +8,7 @@ import type { InstigatorKind, RunRequestRecord } from "../../core/types.ts";
 import type { MaterializationStore } from "../../core/state-store.ts";
 import { createPartitionSpace, type PartitionSpace, type PartitionsDef } from "../../core/partitions/index.ts";
 import type { Project } from "../project/index.ts";
+import { resolveRunConfig } from "../run/index.ts";
 
 export interface NewRequest {
   source: string;
@@ -19,6 +20,8 @@ export interface NewRequest {
   tags: Record<string, string>;
   /** Partitions are resolved against the definitions at this instant (the tick). */
   asOf: number;
+  /** Run config by asset key (a sensor request's). */
+  config?: Record<string, unknown>;
 }
 
 /** A queued request with its run id chosen. */
@@ -27,6 +30,7 @@ export function newRunRequest(r: NewRequest, now: number): RunRequestRecord {
     requestId: Bun.randomUUIDv7(), source: r.source, kind: r.kind, runKey: r.runKey, selection: r.keys, partitions: r.partitions,
     status: "requested", runId: Bun.randomUUIDv7(), reason: r.reason, createdAt: now, updatedAt: now, asOf: r.asOf,
     ...(Object.keys(r.tags).length ? { tags: r.tags } : {}),
+    ...(r.config && Object.keys(r.config).length ? { config: r.config } : {}),
   };
 }
 
@@ -89,11 +93,13 @@ export async function sensorRequests(
     } catch (e) {
       problem = `select: ${(e as Error).message}`;
     }
+    // a config the schemas refuse fails the tick now, not the run later
+    if (!problem && r.config) problem = await resolveRunConfig(project.graph, new Set(keys), r.config).then(() => null, (e: Error) => `config: ${e.message}`);
     if (problem) problems.push(`runRequests[${i}] ${problem}`);
     // run keys are scoped to the sensor (stored run keys are unique across all sources)
     const runKey = r.runKey === null ? null : `sensor:${sensor}:${r.runKey}`;
     const tags = { ...r.tags, "dagx/sensor": sensor, ...(r.runKey === null ? {} : { "dagx/runKey": r.runKey }) };
-    requests.push(newRunRequest({ source: sensor, kind: "sensor", keys, partitions: r.partitions, runKey, reason: "sensor request", tags, asOf: now }, now));
+    requests.push(newRunRequest({ source: sensor, kind: "sensor", keys, partitions: r.partitions, runKey, reason: "sensor request", tags, asOf: now, ...(r.config ? { config: r.config } : {}) }, now));
   }
   return { requests, problems };
 }

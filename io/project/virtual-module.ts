@@ -11,6 +11,8 @@ export function registerDagxModule(): void {
     name: "dagx-virtual-module",
     setup(build) {
       build.module("dagx", () => ({ exports: { ...api }, loader: "object" }));
+      // the validation library `v` is, under the name the type declarations give it
+      build.module("dagx/valibot", () => ({ exports: { ...api.v }, loader: "object" }));
     },
   });
 }

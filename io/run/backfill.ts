@@ -21,6 +21,8 @@ import type { Project } from "../project/index.ts";
 export interface BackfillOptions extends Omit<MaterializeOptions, "trigger" | "onRunCreated" | "explicitPartitions" | "stale" | "dryRun"> {
   /** Resume this backfill instead of starting one. */
   resume?: { backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null;
+  /** The config as given (`--config`, `--config-file`), kept in the backfill's options so `--resume` runs with the same. */
+  configInput?: Record<string, unknown>;
 }
 
 export interface BackfillOutcome {
@@ -73,7 +75,7 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
       return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone, counts: await countsOf(store, record.backfillId) };
     }
   } else {
-    record = { backfillId: Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency } };
+    record = { backfillId: Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency, ...(o.configInput && Object.keys(o.configInput).length ? { config: o.configInput } : {}) } };
   }
 
   const pending = new Map<string, BackfillPartitionRecord>();

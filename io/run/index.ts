@@ -12,3 +12,5 @@ export { checkSummaries } from "./check-results.ts";
 export type { CheckSummary } from "./check-results.ts";
 export { runMaterialize } from "./materialize.ts";
 export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";
+export { readRunConfigInput, recordedConfig, resolveRunConfig } from "./run-config.ts";
+export type { ResolvedConfig, RunConfigFlags } from "./run-config.ts";

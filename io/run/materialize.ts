@@ -19,6 +19,9 @@ import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./com
 import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
+import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
+
+const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
 export interface RunReporter {
   onPlan?(plan: Plan, runId: string | null): void;
@@ -53,6 +56,8 @@ export interface MaterializeOptions {
   asOf?: number;
   /** Run what failed blocking checks would skip, in this run and from earlier ones (`--ignore-blocking`). */
   ignoreBlocking?: boolean;
+  /** The run's validated config (`resolveRunConfig`); absent: every selected asset's schema defaults (a plain run). */
+  config?: ReadonlyMap<string, ResolvedConfig>;
   /** The clock (epoch ms): every time the run records or measures comes from it. */
   now: () => number;
 }
@@ -92,6 +97,8 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
 
 async function materialize(project: Project, store: StateStore, o: MaterializeOptions, compute: ComputeInstance): Promise<RunOutcome> {
   const t0 = o.now();
+  // validated before anything is read or planned: a bad config stops the run with every problem (exit 2)
+  const config = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
@@ -106,7 +113,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   const runId = o.runId ?? Bun.randomUUIDv7();
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
   const assets = [...new Set(plan.steps.map((s) => s.key))];
-  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags });
+  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
   const stepStarts = new Map<string, number>();
@@ -131,6 +138,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
     graph: project.graph,
     runId,
     resources: project.config.resources ?? {},
+    config,
     ioManagers: project.ioManagers,
     latest: st.latest,
     partitions: parts,
@@ -149,7 +157,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       const change = previous ? schemaChange(previous.schema, m.schema) : null;
       m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(o.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
-      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
+      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, ...(m.configHash ? { configHash: m.configHash } : {}), path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
       if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
     },
     onCheckResults: (results) => {
@@ -163,7 +171,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   });
   const deps: ExecuteDeps = {
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
-    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key) : null) : undefined,
+    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key, config.get(step.key)?.hash) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;

@@ -44,6 +44,7 @@ export function buildContext(run: RunScope, a: StepAttempt, io: StepIO): AssetCo
     partition: partitionContext(run.partitions.get(a.asset.key), a.step.partitionKeys) as never,
     log: io.log,
     resources: run.resources,
+    config: run.config?.get(a.asset.key)?.value,
     signal: a.signal,
     path: (rel: string) => join(root, rel),
     sql: createSqlTag(createSqlRunner(a.conn, io.resolveRef), (v) => bindablePath(root, v)),

@@ -41,6 +41,8 @@ export async function recordMaterializations(
       metadata,
       ordinal: parts ? ordinalOf(parts.space, pk) : null,
     };
+    const config = run.config?.get(asset.key);
+    if (config) m.configHash = config.hash;
     if (parts) (run.inRun.get(asset.key) ?? run.inRun.set(asset.key, new Map()).get(asset.key)!).set(pk, m);
     else run.latest.set(asset.key, m);
     run.onMaterialization(m);

@@ -14,6 +14,7 @@ import type { AssetPartitions } from "../status/index.ts";
 import type { Storage } from "../storage/index.ts";
 import type { ComputeInstance } from "./compute-instance.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
+import type { ResolvedConfig } from "./run-config.ts";
 
 export interface RunEngineOptions {
   storage: Storage;
@@ -32,6 +33,8 @@ export interface RunEngineOptions {
   wholeVersion(assetKey: string): Promise<string>;
   /** Distinct stored schemas of an asset's latest materializations. */
   latestSchemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
+  /** This run's validated config of each asset that declares a schema (io/run/run-config.ts), with its hash. */
+  config?: ReadonlyMap<string, ResolvedConfig>;
   onMaterialization(m: MaterializationRecord): void;
   /** Results of the asset's checks, evaluated right after its outputs are in place. */
   onCheckResults(results: CheckResult[]): void;

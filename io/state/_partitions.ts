@@ -41,15 +41,22 @@ interface Scope {
   asset: string;
   by(...columns: string[]): string;
   newest: { cte: string; sql: string };
-  params: Record<string, string>;
+  params: Record<string, string | null>;
 }
 
 const groupBy = (columns: string[]) => (columns.length ? `GROUP BY ${columns.join(", ")}` : "");
 
-function scopeOf(assets: readonly { assetKey: string; codeVersion: string }[]): Scope {
+/** An asset a summary is asked for: its code version now, and the config hash a plain run would record (null: none). */
+export interface SummaryTarget {
+  assetKey: string;
+  codeVersion: string;
+  configHash?: string | null;
+}
+
+function scopeOf(assets: readonly SummaryTarget[]): Scope {
   if (assets.length === 1) {
-    const [{ assetKey, codeVersion }] = assets as [{ assetKey: string; codeVersion: string }];
-    const mine = "SELECT l.*, $code AS code FROM latest_materializations l WHERE l.asset_key = $asset";
+    const [{ assetKey, codeVersion, configHash }] = assets as [SummaryTarget];
+    const mine = "SELECT l.*, $code AS code, $cfg::VARCHAR AS cfg FROM latest_materializations l WHERE l.asset_key = $asset";
     return {
       with: "",
       mine,
@@ -57,11 +64,11 @@ function scopeOf(assets: readonly { assetKey: string; codeVersion: string }[]): 
       asset: "$asset",
       by: (...columns) => groupBy(columns),
       newest: { cte: "", sql: `SELECT * FROM (${mine}) ORDER BY ts DESC, partition_key DESC LIMIT 1` },
-      params: { asset: assetKey, code: codeVersion },
+      params: { asset: assetKey, code: codeVersion, cfg: configHash ?? null },
     };
   }
-  const wanted = jsonRows({ asset: "VARCHAR", code: "VARCHAR" }, assets.map((a) => [a.assetKey, a.codeVersion]));
-  const mine = "SELECT l.*, w.code FROM latest_materializations l JOIN w ON l.asset_key = w.asset";
+  const wanted = jsonRows({ asset: "VARCHAR", code: "VARCHAR", cfg: "VARCHAR" }, assets.map((a) => [a.assetKey, a.codeVersion, a.configHash ?? null]));
+  const mine = "SELECT l.*, w.code, w.cfg FROM latest_materializations l JOIN w ON l.asset_key = w.asset";
   return {
     with: `w AS ${wanted.sql.replace("?", "$wanted")}`,
     mine,
@@ -86,15 +93,21 @@ const BITMAP = `bitstring_agg((ordinal & ${BUCKET - 1})::INTEGER, 0, ${BUCKET - 
 /** A bitmap as text ('0'/'1' per ordinal), or NULL when every bit is set (a full bucket needs no detail). */
 const bitText = (bitmap: string) => `CASE WHEN bit_count(${bitmap}) < ${BUCKET} THEN ${bitmap}::VARCHAR END`;
 
-/** The five queries of a summary over scope `s`, each with the common table expressions it needs. */
-const QUERIES = (s: Scope) => ({
+/**
+ * The five queries of a summary over scope `s`, each with the common table expressions it needs.
+ * `withConfig`: some asset was asked with a config hash — only then is the config-changed bitmap
+ * aggregated (a third bitmap per bucket), so projects without config pay nothing for it.
+ */
+const QUERIES = (s: Scope, withConfig: boolean) => ({
   /**
    * Per asset and bucket of ordinals (ascending): its materialized ordinals and the code-changed
    * ones among them, each as (bit count, bitmap text), and the row count — one scan, one small hash aggregate.
    */
   materialized: `
-    SELECT a, b, n, bit_count(m) AS mc, ${bitText("m")} AS mt, bit_count(c) AS cc, ${bitText("c")} AS ct FROM (
+    SELECT a, b, n, bit_count(m) AS mc, ${bitText("m")} AS mt, bit_count(c) AS cc, ${bitText("c")} AS ct,
+      ${withConfig ? `bit_count(g) AS gc, ${bitText("g")} AS gt` : "NULL AS gc, NULL AS gt"} FROM (
       SELECT ${s.asset} AS a, ordinal >> ${BUCKET_BITS} AS b, count(*) AS n, ${BITMAP} AS m, ${BITMAP} FILTER (WHERE code_version <> code) AS c
+      ${withConfig ? `, ${BITMAP} FILTER (WHERE config_hash <> cfg) AS g` : ""}
       FROM (${s.mine}) WHERE ordinal IS NOT NULL ${s.by("b")}
     ) ORDER BY a, b`,
   /** Failures newer than their partition's latest materialization (or without one); a missing ordinal is taken from it. */
@@ -110,7 +123,7 @@ const QUERIES = (s: Scope) => ({
       ORDER BY a, k NULLS FIRST, b`,
   },
   /** Materialized key-list partitions (no ordinal) and whether their code changed. */
-  keyed: `SELECT asset_key, partition_key, code_version <> code FROM (${s.mine}) WHERE ordinal IS NULL AND partition_key <> '' ORDER BY asset_key, partition_key`,
+  keyed: `SELECT asset_key, partition_key, code_version <> code, coalesce(config_hash <> cfg, false) FROM (${s.mine}) WHERE ordinal IS NULL AND partition_key <> '' ORDER BY asset_key, partition_key`,
   /** Order-independent content fingerprint per asset (see PartitionSummary.fingerprint). */
   fingerprint: `SELECT ${s.asset}, coalesce(bit_xor(hash(partition_key || '=' || data_version)), 0)::VARCHAR FROM (${s.mine}) WHERE partition_key <> '' ${s.by()}`,
   /** The newest row of each asset (partition "" included; a tie on time: the greatest partition key). */
@@ -130,8 +143,9 @@ function addBucket(ranges: OrdinalRange[], b: unknown, count: unknown, bits: unk
   for (const run of String(bits).matchAll(/1+/g)) add(base + run.index, base + run.index + run[0].length - 1);
 }
 
-const emptySummary = (): PartitionSummary => ({
+const emptySummary = (withConfig: boolean): PartitionSummary => ({
   materialized: [], materializedKeys: [], failed: [], failedKeys: [], codeChanged: [], codeChangedKeys: [], materializedCount: 0, fingerprint: "", last: null,
+  ...(withConfig ? { configChanged: [], configChangedKeys: [] } : {}),
 });
 
 /**
@@ -145,7 +159,7 @@ const emptySummary = (): PartitionSummary => ({
  */
 export async function selectPartitionSummaries(conn: DuckDBConnection, assets: readonly SummaryRequest[]): Promise<Map<string, PartitionSummary>> {
   const unique = [...new Map(assets.map((a) => [a.assetKey, a])).values()];
-  const out = new Map(unique.map((a) => [a.assetKey, emptySummary()]));
+  const out = new Map(unique.map((a) => [a.assetKey, emptySummary(typeof a.configHash === "string")]));
   if (unique.length === 0) return out;
   return transaction(conn, async () => {
     // a few assets: each bound as values (its filter pushed into the scan, nothing grouped per asset); measured on
@@ -162,7 +176,8 @@ const PER_ASSET_UP_TO = 4;
 /** The five queries of a summary of `unique` (see selectPartitionSummaries), added into `out`, inside the caller's transaction. */
 async function summarizeInto(conn: DuckDBConnection, unique: readonly SummaryRequest[], out: Map<string, PartitionSummary>): Promise<void> {
   const scope = scopeOf(unique);
-  const q = QUERIES(scope);
+  const withConfig = unique.some((a) => typeof a.configHash === "string");
+  const q = QUERIES(scope, withConfig);
   // the fingerprint (a hash of every row's key and version: the costliest of the five) only for the assets that want it
   const printed = unique.filter((a) => a.fingerprint !== false);
   const printScope = printed.length === unique.length ? scope : scopeOf(printed);
@@ -175,24 +190,26 @@ async function summarizeInto(conn: DuckDBConnection, unique: readonly SummaryReq
   const read = async (sql: string, cte = "") => (await run(sql, cte)).getRowsJS();
   // a single asset's rows name it by the bound value: the asset column holds its key either way
   const of = (key: unknown) => out.get(String(key))!;
-  for (const [asset, b, n, mc, mt, cc, ct] of await read(q.materialized)) {
+  for (const [asset, b, n, mc, mt, cc, ct, gc, gt] of await read(q.materialized)) {
     const s = of(asset);
     s.materializedCount += Number(n);
     addBucket(s.materialized, b, mc, mt);
     addBucket(s.codeChanged, b, cc, ct);
+    if (s.configChanged) addBucket(s.configChanged, b, gc, gt);
   }
   for (const [asset, b, k, fc, ft] of await read(q.failed.sql, q.failed.cte)) {
     if (k === null) addBucket(of(asset).failed, b, fc, ft);
     else of(asset).failedKeys.push(String(k));
   }
-  for (const [asset, k, changed] of await read(q.keyed)) {
+  for (const [asset, k, changed, configChanged] of await read(q.keyed)) {
     const s = of(asset);
     s.materializedKeys.push(String(k));
     s.materializedCount++;
     if (changed === true) s.codeChangedKeys.push(String(k));
+    if (configChanged === true) s.configChangedKeys?.push(String(k));
   }
   if (printed.length > 0) {
-    const prints = new Map((await run(QUERIES(printScope).fingerprint, "", printScope)).getRowsJS().map(([asset, fp]) => [String(asset), String(fp)]));
+    const prints = new Map((await run(QUERIES(printScope, withConfig).fingerprint, "", printScope)).getRowsJS().map(([asset, fp]) => [String(asset), String(fp)]));
     for (const { assetKey } of printed) {
       const s = of(assetKey);
       s.fingerprint = `${s.materializedCount}:${prints.get(assetKey) ?? "0"}`;
@@ -201,10 +218,11 @@ async function summarizeInto(conn: DuckDBConnection, unique: readonly SummaryReq
   for (const r of (await run(q.last.sql, q.last.cte)).getRowObjectsJS() as Row[]) of(r.asset_key).last = toMaterialization(r);
 }
 
-/** One asset of a summary: its current code version, and whether its content fingerprint is wanted (default: yes). */
-export interface SummaryRequest {
-  assetKey: string;
-  codeVersion: string;
+/**
+ * One asset of a summary: its current code version, the config hash a plain run would record
+ * (null: none), and whether its content fingerprint is wanted (default: yes).
+ */
+export interface SummaryRequest extends SummaryTarget {
   fingerprint?: boolean;
 }
 
@@ -212,28 +230,30 @@ export interface SummaryRequest {
  * `partitionSummary` as the store offers it: calls made in the same turn (status asks for every
  * partitioned asset at once) are answered by one `selectPartitionSummaries` — five queries for a
  * 10,000-long partitioned chain instead of five per asset (~6 ms each: a minute). Each caller gets
- * its own copy; an asset asked for against two code versions goes to two batches.
+ * its own copy; an asset asked for against two code versions (or config hashes) goes to two batches.
  */
 export function batchSummaries(
   summarize: (assets: SummaryRequest[]) => Promise<Map<string, PartitionSummary>>,
 ): (assetKey: string, codeVersion: string, options?: SummaryOptions) => Promise<PartitionSummary> {
-  let open: { codes: Map<string, string>; printed: Set<string>; result: Promise<Map<string, PartitionSummary>> } | null = null;
+  let open: { codes: Map<string, SummaryTarget>; printed: Set<string>; result: Promise<Map<string, PartitionSummary>> } | null = null;
   return (assetKey, codeVersion, options) => {
-    if (open && (open.codes.get(assetKey) ?? codeVersion) !== codeVersion) open = null;
+    const configHash = options?.configHash ?? null;
+    const seen = open?.codes.get(assetKey);
+    if (open && seen && (seen.codeVersion !== codeVersion || (seen.configHash ?? null) !== configHash)) open = null;
     if (!open) {
-      const codes = new Map<string, string>();
+      const codes = new Map<string, SummaryTarget>();
       const printed = new Set<string>();
       const batch = {
         codes,
         printed,
         result: Promise.resolve().then(() => {
           if (open === batch) open = null;
-          return summarize([...codes].map(([key, code]) => ({ assetKey: key, codeVersion: code, fingerprint: printed.has(key) })));
+          return summarize([...codes.values()].map((t) => ({ ...t, fingerprint: printed.has(t.assetKey) })));
         }),
       };
       open = batch;
     }
-    open.codes.set(assetKey, codeVersion);
+    open.codes.set(assetKey, { assetKey, codeVersion, configHash });
     if (options?.fingerprint !== false) open.printed.add(assetKey);
     return open.result.then((all) => structuredClone(all.get(assetKey)!));
   };

@@ -100,6 +100,7 @@ export function summarizePartitions(
   failures: readonly FailureRecord[],
   assetKey: string,
   codeVersion: string,
+  configHash?: string | null,
 ): PartitionSummary {
   const mine = latest.filter((m) => m.assetKey === assetKey);
   const parts = new Map(mine.filter((m) => m.partitionKey !== "").map((m) => [m.partitionKey, m]));
@@ -123,8 +124,12 @@ export function summarizePartitions(
   );
   let fp = 0n;
   for (const m of parts.values()) fp ^= BigInt.asUintN(64, BigInt(Bun.hash(`${m.partitionKey}=${m.dataVersion}`)));
-  return {
+  const summary: PartitionSummary = {
     materialized, materializedKeys, failed: failedRanges, failedKeys, codeChanged, codeChangedKeys,
     materializedCount: parts.size, fingerprint: `${parts.size}:${fp}`, last: newest,
   };
+  if (typeof configHash === "string") {
+    [summary.configChanged, summary.configChangedKeys] = split([...parts.values()].filter((m) => typeof m.configHash === "string" && m.configHash !== configHash));
+  }
+  return summary;
 }

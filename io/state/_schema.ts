@@ -229,6 +229,16 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       partitions BIGINT NOT NULL,
       adopted_at BIGINT NOT NULL)`,
   ],
+  // 8: per-run config (core/run-config.ts): the run's resolved config by asset key (JSON, secrets
+  // redacted), and on each materialization the hash of the config it ran with (NULL: the asset
+  // declared no config schema, or the row predates this migration), which status compares with
+  // what a plain run would use now ("config changed"); a sensor's run request carries its config too.
+  [
+    "ALTER TABLE runs ADD COLUMN config VARCHAR",
+    "ALTER TABLE materializations ADD COLUMN config_hash VARCHAR",
+    "ALTER TABLE latest_materializations ADD COLUMN config_hash VARCHAR",
+    "ALTER TABLE run_requests ADD COLUMN config VARCHAR",
+  ],
 ];
 
 /** The schema version this build writes. */

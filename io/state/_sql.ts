@@ -130,7 +130,7 @@ export const jsonText = (v: unknown): string | null => (v === null || v === unde
 export function materializationValues(m: MaterializationRecord): DuckDBValue[] {
   return [
     m.assetKey, m.partitionKey, m.runId, m.at, m.dataVersion, m.codeVersion, JSON.stringify(m.inputVersions), m.path, m.format,
-    m.rows, m.bytes, jsonText(m.schema), jsonText(m.metadata), storedOrdinal(m),
+    m.rows, m.bytes, jsonText(m.schema), jsonText(m.metadata), storedOrdinal(m), m.configHash ?? null,
   ];
 }
 
@@ -146,5 +146,6 @@ export function toMaterialization(r: Row): MaterializationRecord {
   };
   const ordinal = numberOrNull(r.ordinal);
   if (ordinal !== null) record.ordinal = ordinal;
+  if (r.config_hash !== null && r.config_hash !== undefined) record.configHash = String(r.config_hash);
   return record;
 }

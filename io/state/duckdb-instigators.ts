@@ -98,7 +98,7 @@ async function insertTick(
       const base = await nextSeq(conn, "run_requests");
       await insert(conn, "run_requests", plan.insert.map((r, i) => [
         r.requestId, r.source, r.kind, r.runKey, JSON.stringify(r.selection), r.partitions, r.status, r.runId, r.reason, r.createdAt, r.updatedAt, base + i,
-        r.tags ? JSON.stringify(r.tags) : null, r.asOf ?? null,
+        r.tags ? JSON.stringify(r.tags) : null, r.asOf ?? null, r.config ? JSON.stringify(r.config) : null,
       ]));
     }
     await conn.run("INSERT INTO ticks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -178,5 +178,6 @@ function toRunRequest(r: Row): RunRequestRecord {
   // migration 5: absent when not stored (the record round-trips as it was created)
   if (r.tags !== null && r.tags !== undefined) request.tags = JSON.parse(String(r.tags)) as Record<string, string>;
   if (r.as_of !== null && r.as_of !== undefined) request.asOf = Number(r.as_of);
+  if (r.config !== null && r.config !== undefined) request.config = JSON.parse(String(r.config)) as Record<string, unknown>;
   return request;
 }

@@ -32,8 +32,8 @@ export function duckdbRunStore({ op, dbPath }: StateOps): RunStore {
 async function insertRun(conn: DuckDBConnection, run: RunRecord): Promise<void> {
   await transaction(conn, async () => {
     await conn.run(
-      "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt, run.assets ? JSON.stringify(run.assets) : null],
+      "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt, run.assets ? JSON.stringify(run.assets) : null, run.config ? JSON.stringify(run.config) : null],
     );
     await insert(conn, "run_tags", Object.entries(run.tags ?? {}).map(([key, value]) => [run.runId, key, value]));
   });
@@ -116,6 +116,8 @@ function toRun(r: Row): RunRecord {
   };
   const assets = jsonOrNull<string[]>(r.assets);
   if (assets) run.assets = assets;
+  const config = jsonOrNull<Record<string, unknown>>(r.config);
+  if (config) run.config = config;
   return run;
 }
 

@@ -52,9 +52,9 @@ export function memoryMaterializationStore(t: MaterializationTables, open: OpenC
       for (const m of latest.values()) if (m.assetKey === assetKey) distinct.set(JSON.stringify(m.schema), m.schema);
       return copy([...distinct.values()]);
     },
-    async partitionSummary(assetKey, codeVersion) {
+    async partitionSummary(assetKey, codeVersion, options) {
       open("summarize partitions");
-      return copy(summarizePartitions([...latest.values()], [...failures.values()], assetKey, codeVersion));
+      return copy(summarizePartitions([...latest.values()], [...failures.values()], assetKey, codeVersion, options?.configHash ?? null));
     },
     async changedPartitions(query) {
       open("compare partitions with their upstream");

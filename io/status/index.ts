@@ -5,7 +5,7 @@
  */
 export { readAssetState } from "./asset-state.ts";
 export type { AssetState } from "./asset-state.ts";
-export { isRunAlive, wholeAssetVersion } from "./snapshot.ts";
+export { isRunAlive, plainConfigHashes, wholeAssetVersion } from "./snapshot.ts";
 export { projectFreshness } from "./freshness.ts";
 export { loadSpaces, ordinalOf, readPartitionState } from "./partition-state.ts";
 export type { AssetPartitions, PartitionStatusInfo } from "../../core/status/index.ts";

@@ -40,6 +40,7 @@ export function summaryToSets(space: PartitionSpace, s: PartitionSummary): Omit<
     materialized: toSet(s.materialized, s.materializedKeys),
     failed: toSet(s.failed, s.failedKeys),
     codeChanged: toSet(s.codeChanged, s.codeChangedKeys),
+    ...(s.configChanged ? { configChanged: toSet(s.configChanged, s.configChangedKeys ?? []) } : {}),
     last: s.last,
     fingerprint: s.fingerprint,
   };
@@ -55,10 +56,14 @@ export async function readPartitionState(
   now: number,
   keys?: Iterable<string>,
   fingerprint: (key: string) => boolean = () => true,
+  /** The config hash a plain run of each asset would record (io/status/snapshot.ts `plainConfigHashes`): partitions that recorded another are config-changed. */
+  configHashes?: ReadonlyMap<string, string>,
 ): Promise<Map<string, AssetPartitions>> {
   const spaces = await loadSpaces(graph, store, now);
   const wanted = [...(keys ?? spaces.keys())].filter((k) => spaces.has(k));
-  const summaries = await Promise.all(wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion, { fingerprint: fingerprint(k) })));
+  const summaries = await Promise.all(
+    wanted.map((k) => store.partitionSummary(k, graph.assets.get(k)!.codeVersion, { fingerprint: fingerprint(k), configHash: configHashes?.get(k) ?? null })),
+  );
   return new Map(
     wanted.map((k, i) => {
       const sets = summaryToSets(spaces.get(k)!, summaries[i]!);

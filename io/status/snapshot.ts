@@ -12,6 +12,7 @@ import type { FailureRecord, MaterializationRecord, RunRecord } from "../../core
 import type { MaterializationStore, RunStore } from "../../core/state-store.ts";
 import { hashText, type Storage } from "../storage/index.ts";
 import { checkOutputs } from "./output-drift.ts";
+import { isConfigSchema, plainConfigHash } from "../../core/run-config.ts";
 import { readPartitionState } from "./partition-state.ts";
 
 export interface SnapshotOptions {
@@ -37,11 +38,12 @@ export function isRunAlive(run: RunRecord, now: number): boolean {
 }
 
 /** The graph as the status engine sees it. */
-export function statusGraph(graph: ProjectGraph): StatusGraph {
+export function statusGraph(graph: ProjectGraph, configHashes: ReadonlyMap<string, string> = new Map()): StatusGraph {
   return {
     order: graph.order,
     upstream: graph.upstream,
     codeVersion: (k) => graph.assets.get(k)!.codeVersion,
+    configHash: (k) => configHashes.get(k) ?? null,
     mapping: (down, up) => mappingOf(graph.assets.get(down)!, graph.assets.get(up)!),
   };
 }
@@ -52,14 +54,16 @@ export type ReadSnapshot = StatusSnapshot & { latest: Map<string, Materializatio
 /** Mark dead runs abandoned, then read everything status needs. */
 export async function readStatusSnapshot(graph: ProjectGraph, storage: Storage, store: RunStore & MaterializationStore, o: SnapshotOptions): Promise<ReadSnapshot> {
   const keys = [...graph.assets.keys()];
-  const sg = statusGraph(graph);
+  // the schemas' defaults: no state read, so ready before the reads they are compared in
+  const configHashes = await plainConfigHashes(graph);
+  const sg = statusGraph(graph, configHashes);
   const whole = wholeReads(sg, (k) => graph.assets.get(k)!.partitionsDef != null);
   // issued together: the store serves queued jobs in one attach/detach session
   const [, mats, fails, parts, mtimes] = await Promise.all([
     store.markAbandoned((r) => isRunAlive(r, o.now), o.now),
     store.latestMaterializations(keys, { unpartitioned: true }),
     store.latestFailures(keys, { unpartitioned: true }),
-    readPartitionState(graph, store, o.now, undefined, (k) => whole.has(k)),
+    readPartitionState(graph, store, o.now, undefined, (k) => whole.has(k), configHashes),
     store.confirmedMtimes(keys),
   ]);
   const latest = new Map<string, MaterializationRecord>(mats.map((m) => [m.assetKey, m]));
@@ -92,6 +96,20 @@ async function readRecords(store: MaterializationStore, s: Pick<StatusSnapshot, 
     if (!byKey) out.set(m.assetKey, (byKey = new Map()));
     byKey.set(m.partitionKey, m);
   }
+  return out;
+}
+
+/** The config hash a plain run of each config-declaring asset would record now (core/run-config.ts). */
+export async function plainConfigHashes(graph: ProjectGraph): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  await Promise.all(
+    [...graph.assets.values()].map(async (a) => {
+      const schema = a.def.options.config;
+      if (!isConfigSchema(schema)) return;
+      const h = await plainConfigHash(schema, hashText);
+      if (h !== null) out.set(a.key, h);
+    }),
+  );
   return out;
 }
 

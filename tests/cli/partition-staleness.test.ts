@@ -21,7 +21,7 @@ async function fill(dir: string, changed: readonly number[]): Promise<void> {
   const [src, events] = [await code("src"), await code("events")];
   const key = `strftime(make_timestamp((${START} + i) * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')`;
   const row = (asset: string, cv: string, dv: string, inputs: string) =>
-    `SELECT '${asset}', ${key}, 'r', 1000 + i, ${dv}, '${cv}', ${inputs}, '${asset}/' || i, 'json', 1, 16, NULL, NULL, ${START} + i FROM range(${TOTAL}) t(i)`;
+    `SELECT '${asset}', ${key}, 'r', 1000 + i, ${dv}, '${cv}', ${inputs}, '${asset}/' || i, 'json', 1, 16, NULL, NULL, ${START} + i, NULL FROM range(${TOTAL}) t(i)`;
   const bumped = `CASE WHEN i IN (${[-1, ...changed].join(", ")}) THEN 'new' ELSE 'dv' || i END`;
   for (const table of ["latest_materializations", "materializations"]) {
     await conn.run(`DELETE FROM ${table}`);

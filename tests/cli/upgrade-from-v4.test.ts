@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gunzipSync } from "bun";
 import { DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { type CliResult, dagx, ok, runDagx } from "./helpers.ts";
+import { SCHEMA_VERSION } from "../../io/state/_schema.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/state-v4");
 /** Where make.sh made it: 2764ffe hashed local imports with absolute paths, so scheme-1 versions of raw.asset.ts's assets hold here only. */
@@ -106,7 +107,7 @@ describe("a state file made by 2764ffe (schema 4)", () => {
     }
     // history as it was: counts, and the versions history rows were recorded with
     expect(await history(state)).toEqual(before);
-    expect(await sql(state, "SELECT max(version) AS v FROM schema_version")).toEqual([{ v: 7 }]);
+    expect(await sql(state, "SELECT max(version) AS v FROM schema_version")).toEqual([{ v: SCHEMA_VERSION }]);
     const adopted = await sql(state, "SELECT asset_key, partitions FROM code_version_adoptions ORDER BY asset_key");
     expect(adopted.map((a) => a.asset_key)).toEqual(["daily_totals", "events", "flaky", "orders", "publish", "settings", "summary", "tenant_report"]);
   });
@@ -155,7 +156,7 @@ describe("a state file made by 2764ffe (schema 4)", () => {
     expect(await history(left)).toEqual(await history(join(steps, "0-v4.duckdb")));
     await sql(join(dir, ".dagx/state.duckdb"), "DROP TABLE code_version_adoptions", false);
     ok(await runDagx(dir, ["runs", "--json"]));
-    expect(await sql(join(dir, ".dagx/state.duckdb"), "SELECT max(version) AS v FROM schema_version")).toEqual([{ v: 7 }]);
+    expect(await sql(join(dir, ".dagx/state.duckdb"), "SELECT max(version) AS v FROM schema_version")).toEqual([{ v: SCHEMA_VERSION }]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,98 @@
+/**
+ * A run's config, from the flags to what steps see: `--config-file` (read here) and `--config`
+ * arguments → validated against each selected asset's schema before anything runs (every problem at
+ * once, exit 2) → `ctx.config`, `runs.config` and each materialization's `configHash`.
+ * The rules are core/run-config.ts's; this file reads the file and supplies the hash.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DagxError } from "../../core/errors.ts";
+import type { ProjectGraph } from "../../core/graph.ts";
+import {
+  applyConfigArgs,
+  applyConfigFile,
+  configHashOf,
+  formatConfigProblems,
+  isConfigSchema,
+  type RunConfigInput,
+  type RunConfigProblem,
+  resolvedConfigForRecord,
+  validateRunConfig,
+} from "../../core/run-config.ts";
+import { hashText } from "../storage/index.ts";
+
+/** One asset's config in a run: the validated value (`ctx.config`), its recorded form and hash. */
+export interface ResolvedConfig {
+  value: unknown;
+  /** What `runs.config` stores: see `recordedConfig`. */
+  recorded: unknown;
+  hash: string;
+}
+
+/** The config flags of a command, as typed. */
+export interface RunConfigFlags {
+  /** `--config ASSET.FIELD=VALUE`, in order. */
+  args?: readonly string[];
+  /** `--config-file PATH`, relative to `cwd`. */
+  file?: string | null;
+  cwd: string;
+}
+
+/** What a run records of a config value: core's `resolvedConfigForRecord` (its redaction hook is `redactConfigText`). */
+export function recordedConfig(value: unknown): unknown {
+  return resolvedConfigForRecord(value);
+}
+
+/** The given config (file first, each `--config` on top) and the problems of the flags (passed on to `resolveRunConfig`, which reports them with its own). */
+export function readRunConfigInput(graph: ProjectGraph, flags: RunConfigFlags): { input: RunConfigInput; problems: RunConfigProblem[] } {
+  const input: RunConfigInput = {};
+  const problems: RunConfigProblem[] = [];
+  if (flags.file) {
+    const path = resolve(flags.cwd, flags.file);
+    let content: unknown;
+    try {
+      content = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : e instanceof SyntaxError ? `not valid JSON: ${e.message}` : String((e as Error).message ?? e);
+      throw new DagxError("RUN_CONFIG", `Cannot read --config-file "${flags.file}": ${why}`);
+    }
+    problems.push(...applyConfigFile(content, flags.file, input));
+  }
+  problems.push(...applyConfigArgs(flags.args ?? [], [...graph.assets.keys()], input));
+  return { input, problems };
+}
+
+/**
+ * Validate the given config for the assets a run selects; returns each config-declaring selected
+ * asset's resolved config (its defaults when nothing was given). Throws RUN_CONFIG (exit 2) with
+ * every problem: a field the schema rejects, an unknown field, config for an asset that is not
+ * selected or declares no schema.
+ */
+export async function resolveRunConfig(graph: ProjectGraph, selected: ReadonlySet<string>, given: RunConfigInput, flagProblems: readonly RunConfigProblem[] = []): Promise<Map<string, ResolvedConfig>> {
+  const targets = graph.order.filter((k) => selected.has(k)).map((key) => {
+    const schema = graph.assets.get(key)!.def.options.config;
+    return { key, schema: isConfigSchema(schema) ? schema : null };
+  });
+  const r = await validateRunConfig(given, targets, new Set(graph.assets.keys()));
+  if (!r.ok || flagProblems.length > 0) throw configError([...flagProblems, ...(r.ok ? [] : r.problems)]);
+  const out = new Map<string, ResolvedConfig>();
+  for (const [key, value] of r.values) {
+    const recorded = recordedConfig(value);
+    out.set(key, { value, recorded, hash: configHashOf(recorded, hashText) });
+  }
+  return out;
+}
+
+/** What `runs.config` records for a run: the resolved config of the assets it materializes (absent: none). */
+export function runConfigRecord(config: ReadonlyMap<string, ResolvedConfig>, assets: Iterable<string>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const k of assets) {
+    const c = config.get(k);
+    if (c) out[k] = c.recorded;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function configError(problems: readonly RunConfigProblem[]): DagxError {
+  return new DagxError("RUN_CONFIG", `Invalid run config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatConfigProblems(problems)}\nSee each asset's \`config\` schema; values are JSON when they parse (--config orders.limit=10), else text`);
+}
