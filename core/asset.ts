@@ -10,6 +10,7 @@ import { callerFrame } from "./location.ts";
 import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
+import type { ResourceName, ResourcesOf } from "./resources.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -30,6 +31,7 @@ export type AssetRef = AnyAssetDef | string;
 export interface AssetOptions<
   Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>,
   P extends PartitionsDef | undefined = PartitionsDef | undefined,
+  R extends readonly string[] = readonly string[],
 > {
   /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
   key?: string;
@@ -59,6 +61,12 @@ export interface AssetOptions<
    * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
    */
   parquetWriter?: ParquetWriter;
+  /**
+   * Resources this asset uses, by their name in dagx.config.ts: each is set up before the asset
+   * runs (once per process) and reaches it as `ctx.resources.<name>`, typed. An unknown name is
+   * a definition error.
+   */
+  resources?: R;
   /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
   ins?: Ins;
   /** Upstreams that must run first but are not loaded (definitions or key strings). */
@@ -137,7 +145,7 @@ export interface AssetDef<Out> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAssetDef = AssetDef<any>;
 
-type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetContext<P>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, R extends readonly string[] = []> = (ctx: AssetContext<P, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
 
 /**
  * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -151,9 +159,14 @@ type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P> = (ctx: AssetConte
  *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
  */
 export function asset<Out>(fn: (ctx: AssetContext<undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-export function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined>(
-  options: AssetOptions<Ins, P>,
-  fn: AssetFn<Ins, Out, P>,
+export function asset<
+  const Ins extends Record<string, AnyAssetDef> = {},
+  Out = unknown,
+  const P extends PartitionsDef | undefined = undefined,
+  const R extends readonly ResourceName[] = [],
+>(
+  options: AssetOptions<Ins, P, R>,
+  fn: AssetFn<Ins, Out, P, R>,
 ): AssetDef<Unwrap<Out>>;
 export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const options = (typeof a === "function" ? {} : a) as AssetOptions;

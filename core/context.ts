@@ -4,6 +4,7 @@
  */
 import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
 import type { PartitionDimensionsOf, PartitionKeyOf, PartitionsDef } from "./partitions/types.ts";
+import type { ResourcesOf } from "./resources.ts";
 import { SqlError } from "./errors.ts";
 import { findMisplacedParam } from "./_sql-scan.ts";
 import { isSqlIdentifier, misplacedParamReason, showCompiledSql, type SqlIdentifier, sqlIdentifier } from "./sql.ts";
@@ -38,13 +39,17 @@ export type PartitionOf<P> = [P] extends [undefined]
     : PartitionContext | null;
 
 /** `ctx` — passed as the first argument of every asset function. */
-export interface AssetContext<P = unknown> {
+export interface AssetContext<P = unknown, Res = ResourcesOf> {
   /** The asset's key, `a/b` form. */
   readonly key: string;
   readonly runId: string;
   readonly partition: PartitionOf<P>;
   readonly log: AssetLogger;
-  readonly resources: Readonly<Record<string, unknown>>;
+  /**
+   * The resources the asset requested (`resources: ["warehouse"]`), each set up on first use in
+   * this process, plus the plain values of dagx.config.ts `resources` (every asset sees those).
+   */
+  readonly resources: Res;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
   readonly signal: AbortSignal;
   /**

@@ -22,7 +22,8 @@ export type DagxErrorCode =
   | "NOT_FOUND"
   | "OUTPUT_WRITE"
   | "SQL"
-  | "PLATFORM";
+  | "PLATFORM"
+  | "RESOURCE";
 
 export class DagxError extends Error {
   readonly code: DagxErrorCode;

@@ -32,9 +32,9 @@ export async function handleOutput(
   value: unknown,
   site: UserCodeSite,
 ): Promise<HandledOutput> {
-  const ctx = outputContext(step, assetKey, partitionKey, segments, output.parquetWriter);
   const { manager, name } = output;
-  if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(ctx, value) };
+  if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(outputContext(step, assetKey, partitionKey, segments, output.parquetWriter), value) };
+  const ctx = outputContext(step, assetKey, partitionKey, segments, output.parquetWriter, await managerResources(step, manager));
   const stored = await callUserCode({ ...site, what: `IO manager "${name}" (handleOutput of "${assetKey}")` }, () => manager.handleOutput(ctx, value));
   const problem = storedOutputProblem(stored);
   if (problem) throw new DagxError("UNSUPPORTED_OUTPUT", `IO manager "${name}" returned an invalid result from handleOutput of "${assetKey}": ${problem}: return { location, rows, bytes, dataVersion, schema }`, { exitCode: 1 });
@@ -45,8 +45,8 @@ export async function handleOutput(
 export async function loadInput(managers: IOManagers, step: StepIO, readerKey: string, format: string, stored: StoredInput, site: UserCodeSite): Promise<unknown> {
   if (format === NO_OUTPUT) return undefined;
   const manager = managers.forFormat(format, stored.assetKey);
-  const ctx = inputContext(step, readerKey, stored);
-  if (managers.isBuiltin(manager)) return manager.loadInput(ctx);
+  if (managers.isBuiltin(manager)) return manager.loadInput(inputContext(step, readerKey, stored));
+  const ctx = inputContext(step, readerKey, stored, await managerResources(step, manager));
   return callUserCode({ ...site, what: `IO manager "${format}" (loadInput of "${stored.assetKey}")` }, () => manager.loadInput(ctx));
 }
 
@@ -63,4 +63,9 @@ export async function removeOutput(managers: IOManagers, storage: Storage, recor
   const ctx = outputContext(step, assetKey, partitionKey, []);
   if (managers.isBuiltin(manager)) return manager.remove(ctx, location);
   await callUserCode({ ...site, what: `IO manager "${format}" (remove of "${assetKey}")` }, () => manager.remove!(ctx, location));
+}
+
+/** The resources a project's IO manager requested, set up through the step. */
+async function managerResources(step: StepIO, manager: IOManager): Promise<Readonly<Record<string, unknown>>> {
+  return step.resources ? step.resources(manager.resources ?? []) : {};
 }

@@ -15,6 +15,7 @@ import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { createRunEngine } from "./run-engine.ts";
+import { projectResources } from "./resources.ts";
 import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
@@ -114,11 +115,12 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   const heartbeat = setInterval(() => {
     store.updateRun(runId, { heartbeatAt: o.now() }).catch(() => {});
   }, 10_000);
+  const resources = projectResources(project);
   const engine = await createRunEngine({
     storage: project.storage,
     graph: project.graph,
     runId,
-    resources: project.config.resources ?? {},
+    resources,
     ioManagers: project.ioManagers,
     latest: st.latest,
     partitions: parts,
@@ -178,6 +180,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   } finally {
     clearInterval(heartbeat);
     await engine.close();
+    // reverse setup order, after every step ended; a failing teardown is a warning, not a failed run
+    await resources.teardown((message) => {
+      event("log", null, null, { level: "warn", message });
+      o.reporter?.onLog?.("dagx", "warn", message);
+    });
     event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     await writer.close();
     await store.updateRun(runId, { status, endedAt: o.now() });
