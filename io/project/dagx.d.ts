@@ -778,7 +778,7 @@ declare module "dagx" {
       skipReason?: string;
   }
   /** What a sensor function receives. */
-  interface SensorContext {
+  interface SensorContext<Res = ResourcesOf> {
       /** The sensor's name. */
       readonly name: string;
       /** The cursor saved by the last successful tick, or null. */
@@ -788,6 +788,8 @@ declare module "dagx" {
       readonly log: AssetLogger;
       /** Aborted when the tick exceeds the sensor's timeout or the daemon stops. */
       readonly signal: AbortSignal;
+      /** The resources the sensor requested (set up once per daemon process), plus the plain values of dagx.config.ts `resources`. */
+      readonly resources: Res;
   }
   type SensorFn = (ctx: SensorContext) => MaybePromise<SensorResult | void | undefined>;
   /** Options of `sensor()`. */
@@ -801,6 +803,8 @@ declare module "dagx" {
       description?: string;
       /** Sensor name in ticks, logs and the CLI. @default the export name */
       name?: string;
+      /** Resources the sensor uses, by their name in dagx.config.ts (as an asset's `resources`). */
+      resources?: readonly string[];
   }
   /** A sensor definition, made by `sensor()`. */
   interface SensorDef {
@@ -1999,6 +2003,22 @@ declare module "dagx" {
 
   // ── automation/sensor.ts
   /**
+   * `sensor()`: user code polled on an interval that asks for runs.
+   *
+   * The contract io/ follows for each tick (core has the pure parts: `sensorDue`,
+   * `normalizeSensorResult`, `dedupeRunKeys`):
+   * 1. A tick starts when `sensorDue()` says so. The function gets the saved cursor and a
+   *    `signal` that aborts after `timeout`; a tick that throws or exceeds its timeout is recorded
+   *    as failed with the error, the cursor stays as it was, and the loop goes on with the next
+   *    sensor (one sensor never stops the daemon).
+   * 2. The result goes through `normalizeSensorResult()`; a malformed result is a failed tick.
+   * 3. `addPartitions` are added first (requests may name the new keys), then requests go through
+   *    `dedupeRunKeys()` with run keys scoped to this sensor; duplicates are not run.
+   * 4. Runs are recorded (with their run keys), then the cursor is saved — never before, so a crash
+   *    between the two re-runs the tick and run keys keep it from launching twice.
+   * 5. The tick is recorded: the runs it launched, or skipped with `skipReason` (or "no run requests").
+   */
+  /**
    * Define a sensor: `fn` runs every `interval` and returns run requests, a new cursor, dynamic
    * partitions to add, or a reason to skip. Its name is the export name unless `name` is given.
    *
@@ -2015,7 +2035,9 @@ declare module "dagx" {
    *   };
    * });
    */
-  function sensor(options: SensorOptions, fn: SensorFn): SensorDef;
+  function sensor<const R extends readonly ResourceName[] = []>(options: SensorOptions & {
+      resources?: R;
+  }, fn: (ctx: SensorContext<ResourcesOf<R>>) => MaybePromise<SensorResult | void | undefined>): SensorDef;
   function sensor(fn: SensorFn): SensorDef;
   /** True when `value` is a sensor definition. */
   function isSensorDef(value: unknown): value is SensorDef;

@@ -150,7 +150,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
-    assertResourceRequests(resourceRequests(root, graph, config), config.resources);
+    assertResourceRequests(resourceRequests(root, graph, config, instigators), config.resources);
     const codeVersionCandidates = (): CodeVersionAdoption[] =>
       [...graph.assets].map(([assetKey, a]) => ({ assetKey, codeVersion: a.codeVersion, legacy: defs.versioner.legacy({ file: a.file, exportName: a.exportName, def: a.def }) }));
     return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0, codeVersionCandidates };
@@ -177,7 +177,7 @@ function definitionFailure(e: unknown, root: string, loadErrors: readonly LoadEr
 }
 
 /** What each asset, `check()` and IO manager asks for with `resources: [...]`, with its file:line. */
-function resourceRequests(root: string, graph: ProjectGraph, config: DagxConfig): ResourceRequest[] {
+function resourceRequests(root: string, graph: ProjectGraph, config: DagxConfig, instigators: ProjectInstigators): ResourceRequest[] {
   const out: ResourceRequest[] = [];
   const at = (loc: string | null) => (loc ? relativeTo(root, loc) : null);
   for (const a of graph.assets.values()) {
@@ -185,6 +185,7 @@ function resourceRequests(root: string, graph: ProjectGraph, config: DagxConfig)
     for (const c of a.checks) if (c.kind === "function") out.push({ what: `Check "${c.name}" of "${a.key}"`, names: c.resources, location: at(c.location) });
     if (a.io !== null && typeof a.io === "object") out.push({ what: `The IO manager of asset "${a.key}"`, names: a.io.resources, location: at(a.location ?? a.file) });
   }
+  for (const s of instigators.sensors) out.push({ what: `Sensor "${s.name}"`, names: s.def.options.resources, location: at(s.location) });
   for (const [name, m] of Object.entries(config.ioManagers ?? {})) out.push({ what: `IO manager "${name}"`, names: m.resources, location: "dagx.config.ts" });
   return out;
 }

@@ -11,4 +11,6 @@ export type { CheckCommandOptions } from "./check-run.ts";
 export { checkSummaries } from "./check-results.ts";
 export type { CheckSummary } from "./check-results.ts";
 export { runMaterialize } from "./materialize.ts";
+export { createResourcePool, projectResources } from "./resources.ts";
+export type { ResourcePool } from "./resources.ts";
 export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";

@@ -139,3 +139,55 @@ describe("secrets", () => {
     expect(readFileSync(join(dir, ".dagx/state.duckdb")).includes(Buffer.from(SECRET))).toBe(false);
   }, 120_000);
 });
+
+describe("resources of sensors and IO managers", () => {
+  const CONFIG2 = `import { appendFileSync } from "node:fs";
+import { defineConfig, defineIOManager, defineResource, env } from "dagx";
+
+const trace = (line: string) => appendFileSync(process.env.RESOURCE_TRACE!, line + "\\n");
+const db = defineResource({ setup: () => (trace("setup db"), { n: 7 }), teardown: () => trace("teardown db") });
+
+const tagged = defineIOManager({
+  resources: ["db"],
+  async handleOutput(ctx, value) {
+    const { tag } = ctx.resolve({ tag: env("DAGX_TEST_IO_TAG", { default: "none" }) });
+    const n = (ctx.resources.db as { n: number }).n;
+    const file = await ctx.writeFile("v.json", JSON.stringify({ value, tag, n }));
+    return { ...file, rows: null, schema: null };
+  },
+  loadInput: () => null,
+});
+
+export default defineConfig({ resources: { db }, ioManagers: { tagged } });
+`;
+  const ASSETS2 = `import { asset, sensor } from "dagx";
+
+export const stored = asset({ io: "tagged" }, () => 5);
+
+export const watch = sensor({ resources: ["db"] }, (ctx) => {
+  ctx.log.info("db says " + (ctx.resources as { db: { n: number } }).db.n);
+  return { skipReason: "nothing new" };
+});
+`;
+
+  test("an IO manager gets the resources it requests and resolves env() in its options at run time", async () => {
+    const dir = makeProject({ "dagx.config.ts": CONFIG2, "a.asset.ts": ASSETS2 }, "dagx-resources-");
+    dirs.push(dir);
+    const trace = join(dir, "trace.txt");
+    const r = await dagx(dir, ["materialize", "stored"], { env: { RESOURCE_TRACE: trace, DAGX_TEST_IO_TAG: "blue" } });
+    expect(r.stderr).not.toContain("error");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, ".dagx/data/stored/v.json"), "utf8"))).toEqual({ value: 5, tag: "blue", n: 7 });
+    expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\n");
+  }, 60_000);
+
+  test("a sensor gets the resources it requests (sensors preview), torn down after", async () => {
+    const dir = makeProject({ "dagx.config.ts": CONFIG2, "a.asset.ts": ASSETS2 }, "dagx-resources-");
+    dirs.push(dir);
+    const trace = join(dir, "trace.txt");
+    const r = await dagx(dir, ["sensors", "preview", "watch", "--json"], { env: { RESOURCE_TRACE: trace } });
+    expect(r.code).toBe(0);
+    expect(r.json<{ logs: string[] }>().logs).toContain("info: db says 7");
+    expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\n");
+  }, 60_000);
+});
