@@ -4,7 +4,7 @@
  * variable fails only the steps that use it. Pure: io/ hands in the lookup (process environment
  * over the project's `.env`, io/secrets).
  */
-import { callerLocation } from "./location.ts";
+import { callerLocation, relativeTo } from "./location.ts";
 
 export const ENV_REF = Symbol.for("dagx.env");
 
@@ -82,10 +82,10 @@ export class MissingEnvError extends Error {
   constructor(
     readonly ref: EnvRef,
     readonly usedBy: string,
+    root?: string,
   ) {
-    super(
-      `Environment variable "${ref.name}" is not set (needed by ${usedBy}${ref.location ? `, env() at ${ref.location}` : ""}): set it in the environment or in the project's .env file, or give env("${ref.name}", { default: "…" })`,
-    );
+    const at = ref.location === null ? "" : `, env() at ${root ? relativeTo(root, ref.location) : ref.location}`;
+    super(`Environment variable "${ref.name}" is not set (needed by ${usedBy}${at}): set it in the environment or in the project's .env file, or give env("${ref.name}", { default: "…" })`);
     this.name = "MissingEnvError";
   }
 }
@@ -94,6 +94,8 @@ export class MissingEnvError extends Error {
 export interface EnvLookup {
   get(name: string): string | undefined;
   onSecret(value: string): void;
+  /** The project root: messages name env() calls relative to it. */
+  root?: string;
 }
 
 /**
@@ -105,7 +107,7 @@ export function resolveEnvRefs<T>(value: T, lookup: EnvLookup, usedBy: string): 
   const walk = (v: unknown): unknown => {
     if (isEnvRef(v)) {
       const got = lookup.get(v.name) ?? v.default;
-      if (got === undefined) throw new MissingEnvError(v, usedBy);
+      if (got === undefined) throw new MissingEnvError(v, usedBy, lookup.root);
       if (v.secret) lookup.onSecret(got);
       return got;
     }

@@ -630,12 +630,14 @@ declare module "dagx" {
   class MissingEnvError extends Error {
       readonly ref: EnvRef;
       readonly usedBy: string;
-      constructor(ref: EnvRef, usedBy: string);
+      constructor(ref: EnvRef, usedBy: string, root?: string);
   }
   /** Where values come from, and where resolved secret values go (the process redactor). */
   interface EnvLookup {
       get(name: string): string | undefined;
       onSecret(value: string): void;
+      /** The project root: messages name env() calls relative to it. */
+      root?: string;
   }
   /**
    * `value` with every `EnvRef` inside (plain objects and arrays, walked) replaced by its value.

@@ -48,6 +48,7 @@ export function loadDotEnv(root: string): Readonly<Record<string, string>> {
 export function projectEnv(root: string): EnvLookup {
   const file = loadDotEnv(root);
   return {
+    root,
     get: (name) => process.env[name] ?? file[name],
     onSecret: (value) => redactor.add(value),
   };
