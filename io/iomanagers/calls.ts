@@ -50,18 +50,23 @@ export async function loadInput(managers: IOManagers, step: StepIO, readerKey: s
   return callUserCode({ ...site, what: `IO manager "${format}" (loadInput of "${stored.assetKey}")` }, () => manager.loadInput(ctx));
 }
 
-/** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it). */
-export async function removeOutput(managers: IOManagers, storage: Storage, record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">): Promise<void> {
+/** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it); `resources` sets up what the manager requests. */
+export async function removeOutput(
+  managers: IOManagers,
+  storage: Storage,
+  record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">,
+  resources?: Pick<StepIO, "resources" | "env">,
+): Promise<void> {
   const { format, assetKey, partitionKey, path: location } = record;
   if (format === NO_OUTPUT || location === "") return;
   const manager = managers.forFormat(format, assetKey);
   if (!manager.remove) return;
   const noDuckDB = () => Promise.reject(new Error("removing an output needs no DuckDB"));
   const quiet = () => {};
-  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB };
+  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB, ...resources };
   const site: UserCodeSite = { root: storage.root, assetKey, partitionKey: partitionKey || null, runId: record.runId };
-  const ctx = outputContext(step, assetKey, partitionKey, []);
-  if (managers.isBuiltin(manager)) return manager.remove(ctx, location);
+  if (managers.isBuiltin(manager)) return manager.remove(outputContext(step, assetKey, partitionKey, []), location);
+  const ctx = outputContext(step, assetKey, partitionKey, [], "auto", await managerResources(step, manager));
   await callUserCode({ ...site, what: `IO manager "${format}" (remove of "${assetKey}")` }, () => manager.remove!(ctx, location));
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { BUN, CLI, dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -156,6 +156,7 @@ const tagged = defineIOManager({
     return { ...file, rows: null, schema: null };
   },
   loadInput: () => null,
+  remove: (ctx, location) => trace("remove " + location + " n=" + (ctx.resources.db as { n: number }).n),
 });
 
 export default defineConfig({ resources: { db }, ioManagers: { tagged } });
@@ -179,6 +180,10 @@ export const watch = sensor({ resources: ["db"] }, (ctx) => {
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, ".dagx/data/stored/v.json"), "utf8"))).toEqual({ value: 5, tag: "blue", n: 7 });
     expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\n");
+    // wipe --data removes through the manager, with its resources
+    const w = await dagx(dir, ["wipe", "stored", "--data"], { env: { RESOURCE_TRACE: trace } });
+    expect(w.code).toBe(0);
+    expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\nsetup db\nremove stored/v.json n=7\nteardown db\n");
   }, 60_000);
 
   test("a sensor gets the resources it requests (sensors preview), torn down after", async () => {
@@ -191,3 +196,39 @@ export const watch = sensor({ resources: ["db"] }, (ctx) => {
     expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\n");
   }, 60_000);
 });
+
+test("Ctrl-C during a step: the run is canceled and its resources are still torn down", async () => {
+  const dir = makeProject(
+    {
+      "dagx.config.ts": `import { appendFileSync } from "node:fs";
+import { defineConfig, defineResource } from "dagx";
+const conn = defineResource({ setup: () => ({ open: true }), teardown: () => appendFileSync(process.env.RESOURCE_TRACE!, "teardown conn\\n") });
+export default defineConfig({ resources: { conn } });
+`,
+      "a.asset.ts": `import { asset } from "dagx";
+export const slow = asset({ resources: ["conn"] }, async (ctx) => {
+  ctx.log.info("slow started");
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, 20_000);
+    ctx.signal.addEventListener("abort", () => { clearTimeout(t); reject(new Error("stopped")); });
+  });
+  return 1;
+});
+`,
+    },
+    "dagx-resources-",
+  );
+  dirs.push(dir);
+  const trace = join(dir, "trace.txt");
+  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", RESOURCE_TRACE: trace } });
+  const reader = proc.stderr.getReader();
+  let err = "";
+  while (!err.includes("slow started")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited early:\n${err}`);
+    err += new TextDecoder().decode(value);
+  }
+  proc.kill("SIGINT");
+  expect(await proc.exited).toBe(130);
+  expect(readFileSync(trace, "utf8")).toBe("teardown conn\n");
+}, 60_000);
