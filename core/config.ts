@@ -31,6 +31,6 @@ export interface DagxConfig {
  * @example
  * export default defineConfig({ concurrency: 4, resources: { apiUrl: "https://example.com" } });
  */
-export function defineConfig<C extends DagxConfig>(config: C): C {
+export function defineConfig<C extends DagxConfig>(config: C & { [K in Exclude<keyof C, keyof DagxConfig>]: never }): C {
   return config;
 }

@@ -1976,7 +1976,9 @@ declare module "dagx" {
    * @example
    * export default defineConfig({ concurrency: 4, resources: { apiUrl: "https://example.com" } });
    */
-  function defineConfig<C extends DagxConfig>(config: C): C;
+  function defineConfig<C extends DagxConfig>(config: C & {
+      [K in Exclude<keyof C, keyof DagxConfig>]: never;
+  }): C;
 
   // ── automation/index.ts
   /**
