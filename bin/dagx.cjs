@@ -7,7 +7,7 @@ const { join } = require("node:path");
 
 const root = join(__dirname, "..");
 const bun = join(root, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun");
-const r = spawnSync(bun, [join(root, "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+const r = spawnSync(bun, ["--no-env-file", join(root, "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
 if (r.error) {
   console.error(`dagx: could not start Bun at ${bun}: ${r.error.message} — run \`npm ci\` first`);
   process.exit(2);

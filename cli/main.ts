@@ -9,7 +9,8 @@ import { didYouMean } from "../core/suggest.ts";
 import { reportError } from "./errors.ts";
 import { listenForInterrupts } from "./interrupt.ts";
 import { colorStreams, createOutput } from "./output.ts";
-import { processTerminal, type Terminal } from "./terminal.ts";
+import { processTerminal, redactedTerminal, type Terminal } from "./terminal.ts";
+import { redactConsole } from "../io/secrets/index.ts";
 import { VERSION, versionInfo, versionLine } from "./version.ts";
 
 type Loader = () => Promise<CommandDef>;
@@ -47,7 +48,8 @@ const main = defineCommand({
 });
 
 /** One invocation of `dagx ARGV`: its exit code; everything it prints goes to `terminal`. */
-async function run(argv: string[], terminal: Terminal): Promise<number> {
+async function run(argv: string[], given: Terminal): Promise<number> {
+  const terminal = redactedTerminal(given);
   const out = createOutput({ json: argv.includes("--json"), verbose: argv.includes("--verbose") || argv.includes("-v"), color: !argv.includes("--no-color") }, terminal);
   try {
     if (argv[0] === "__worker") {
@@ -110,6 +112,8 @@ function commandIndex(argv: string[]): number {
 if (import.meta.main) {
   // State and outputs are the user's own (DESIGN §11): DuckDB's WAL and temp files included.
   process.umask(0o077);
+  // user code's console output passes the redactor too (io/secrets)
+  redactConsole();
   const argv = process.argv.slice(2);
   // a second Ctrl-C during a command that cancels gracefully: at once
   const interrupts = listenForInterrupts((code) => process.exit(code));

@@ -10,6 +10,7 @@
  */
 import { writeSync } from "node:fs";
 import { DagxError } from "../core/errors.ts";
+import { redact } from "../io/secrets/index.ts";
 import type { Interrupts } from "./interrupt.ts";
 
 export interface TerminalStream {
@@ -45,6 +46,23 @@ function writeAll(fd: number, text: string): void {
       Bun.sleepSync(1);
     }
   }
+}
+
+/**
+ * `t` whose two streams hide every secret this process knows (io/secrets): results, progress,
+ * logs, errors and `--json` all pass here.
+ */
+export function redactedTerminal(t: Terminal): Terminal {
+  const wrap = (s: TerminalStream): TerminalStream => ({
+    write: (text) => s.write(redact(text)),
+    get isTTY() {
+      return s.isTTY;
+    },
+    get columns() {
+      return s.columns;
+    },
+  });
+  return { ...t, stdout: wrap(t.stdout), stderr: wrap(t.stderr) };
 }
 
 /** The process's own folder, environment, stdout (fd 1) and stderr (fd 2). */

@@ -11,6 +11,7 @@ import type { BuiltinCheck } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { ConfigOf, ConfigSchema } from "./run-config.ts";
+import type { ResourceName, ResourcesOf } from "./resources.ts";
 
 /** Retry policy of an asset's step. */
 export interface RetryPolicy {
@@ -32,6 +33,7 @@ export interface AssetOptions<
   Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>,
   P extends PartitionsDef | undefined = PartitionsDef | undefined,
   C extends ConfigSchema | undefined = ConfigSchema | undefined,
+  R extends readonly string[] = readonly string[],
 > {
   /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
   key?: string;
@@ -61,6 +63,12 @@ export interface AssetOptions<
    * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
    */
   parquetWriter?: ParquetWriter;
+  /**
+   * Resources this asset uses, by their name in dagx.config.ts: each is set up before the asset
+   * runs (once per process) and reaches it as `ctx.resources.<name>`, typed. An unknown name is
+   * a definition error.
+   */
+  resources?: R;
   /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
   ins?: Ins;
   /** Upstreams that must run first but are not loaded (definitions or key strings). */
@@ -147,7 +155,10 @@ export interface AssetDef<Out> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAssetDef = AssetDef<any>;
 
-type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined> = (ctx: AssetContext<P, ConfigOf<C>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R extends readonly string[] = []> = (
+  ctx: AssetContext<P, ConfigOf<C>, ResourcesOf<R>>,
+  inputs: InputsOf<Ins>,
+) => Out | Promise<Out>;
 
 /**
  * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -166,7 +177,11 @@ export function asset<
   Out = unknown,
   const P extends PartitionsDef | undefined = undefined,
   C extends ConfigSchema | undefined = undefined,
->(options: AssetOptions<Ins, P, C>, fn: AssetFn<Ins, Out, P, C>): AssetDef<Unwrap<Out>>;
+  const R extends readonly ResourceName[] = [],
+>(
+  options: AssetOptions<Ins, P, C, R>,
+  fn: AssetFn<Ins, Out, P, C, R>,
+): AssetDef<Unwrap<Out>>;
 export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const options = (typeof a === "function" ? {} : a) as AssetOptions;
   const fn = (typeof a === "function" ? a : b) as AssetDef<unknown>["fn"];

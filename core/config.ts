@@ -4,7 +4,11 @@ import type { IOManager, ParquetWriter } from "./io-manager.ts";
 export interface DagxConfig {
   /** Max steps running at once. @default the number of CPUs */
   concurrency?: number;
-  /** Values handed to every asset as `ctx.resources`. */
+  /**
+   * Resources by name. A resource made by `defineResource` is set up on first use and reaches only
+   * the assets, checks, sensors and IO managers that request it (`resources: ["warehouse"]`); a
+   * plain value (a string, a number, an object) is handed to every asset as it is.
+   */
   resources?: Record<string, unknown>;
   /**
    * IO managers by name, made by `defineIOManager`: an asset chooses one with `io: "name"`. The
@@ -27,6 +31,6 @@ export interface DagxConfig {
  * @example
  * export default defineConfig({ concurrency: 4, resources: { apiUrl: "https://example.com" } });
  */
-export function defineConfig(config: DagxConfig): DagxConfig {
+export function defineConfig<C extends DagxConfig>(config: C & { [K in Exclude<keyof C, keyof DagxConfig>]: never }): C {
   return config;
 }

@@ -4,6 +4,7 @@
  */
 import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
 import type { PartitionDimensionsOf, PartitionKeyOf, PartitionsDef } from "./partitions/types.ts";
+import type { ResourcesOf } from "./resources.ts";
 import { SqlError } from "./errors.ts";
 import { findMisplacedParam } from "./_sql-scan.ts";
 import { isSqlIdentifier, misplacedParamReason, showCompiledSql, type SqlIdentifier, sqlIdentifier } from "./sql.ts";
@@ -37,14 +38,21 @@ export type PartitionOf<P> = [P] extends [undefined]
     ? PartitionContext<PartitionKeyOf<P>, PartitionDimensionsOf<P>>
     : PartitionContext | null;
 
-/** `ctx` — passed as the first argument of every asset function. `C` is the type of `ctx.config`. */
-export interface AssetContext<P = unknown, C = unknown> {
+/**
+ * `ctx` — passed as the first argument of every asset function. `C` is the type of `ctx.config`,
+ * `Res` the type of `ctx.resources`.
+ */
+export interface AssetContext<P = unknown, C = unknown, Res = ResourcesOf> {
   /** The asset's key, `a/b` form. */
   readonly key: string;
   readonly runId: string;
   readonly partition: PartitionOf<P>;
   readonly log: AssetLogger;
-  readonly resources: Readonly<Record<string, unknown>>;
+  /**
+   * The resources the asset requested (`resources: ["warehouse"]`), each set up on first use in
+   * this process, plus the plain values of dagx.config.ts `resources` (every asset sees those).
+   */
+  readonly resources: Res;
   /** This run's config of the asset, validated by its `config` schema (defaults applied); `undefined` without a schema. */
   readonly config: C;
   /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */

@@ -23,7 +23,8 @@ export type DagxErrorCode =
   | "NOT_FOUND"
   | "OUTPUT_WRITE"
   | "SQL"
-  | "PLATFORM";
+  | "PLATFORM"
+  | "RESOURCE";
 
 export class DagxError extends Error {
   readonly code: DagxErrorCode;

@@ -6,6 +6,7 @@
  */
 import type { AssetLogger, SqlQuery, TableInput } from "./context.ts";
 import { describeValue } from "./describe.ts";
+import type { Resolved } from "./env.ts";
 import { didYouMean } from "./suggest.ts";
 import type { ColumnSchema, MaybePromise } from "./types.ts";
 
@@ -74,6 +75,10 @@ export interface OutputContext {
    * runs it in the step's DuckDB instead.
    */
   compile(query: SqlQuery): { text: string; params: unknown[] };
+  /** The resources the IO manager requested (`defineIOManager({ resources: ["warehouse"] })`), plus the config's plain values. */
+  readonly resources: Readonly<Record<string, unknown>>;
+  /** `value` (the manager's options) with every `env()` reference read now; a missing variable fails this step, naming it. */
+  resolve<T>(value: T): Resolved<T>;
 }
 
 /** What a downstream step reads of one upstream: the stored outputs of the partitions its mapping names. */
@@ -109,6 +114,10 @@ export interface InputContext {
    * usable in `ctx.sql` as a relation, and loadable with `rows()` / `arrow()`.
    */
   table(sql: string, paths?: readonly string[]): TableInput;
+  /** The resources the IO manager requested, plus the config's plain values. */
+  readonly resources: Readonly<Record<string, unknown>>;
+  /** `value` (the manager's options) with every `env()` reference read now; a missing variable fails this step, naming it. */
+  resolve<T>(value: T): Resolved<T>;
 }
 
 /** Options of `defineIOManager`: the port's contract. */
@@ -127,6 +136,8 @@ export interface IOManagerOptions {
   loadInput(ctx: InputContext): MaybePromise<unknown>;
   /** Delete the stored output at `location` (`dagx wipe --data`); `ctx.path(location)` is its path under `.dagx/data`. @default nothing is deleted */
   remove?(ctx: OutputContext, location: string): MaybePromise<void>;
+  /** Resources its calls use, by their name in dagx.config.ts: set up before the call, given as `ctx.resources`. */
+  resources?: readonly string[];
 }
 
 /** An IO manager, made by `defineIOManager`. */

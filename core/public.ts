@@ -69,3 +69,7 @@ export type { FreshnessPolicy } from "./freshness.ts";
 export { check } from "./checks/define.ts";
 export { acceptedValues, expr, notNull, rowCount, unique } from "./checks/builtins.ts";
 export type { AcceptedValue, BuiltinCheck, BuiltinCheckOptions, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity } from "./checks/types.ts";
+export { defineResource, isResourceDef } from "./resources.ts";
+export type { ProjectResources, Register, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourcesOf, ResourceValue } from "./resources.ts";
+export { env, isEnvRef } from "./env.ts";
+export type { EnvOptions, EnvRef, Resolved } from "./env.ts";

@@ -189,8 +189,10 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
     compile: {
       outfile,
       ...(opts.target ? { target: opts.target } : {}),
-      // A user's bunfig.toml (preload, etc.) must not change how dagx itself starts; .env stays on.
+      // A user's bunfig.toml (preload, etc.) must not change how dagx itself starts; nor may the
+      // .env of whatever folder dagx starts in: dagx reads the project root's (io/secrets/dotenv.ts).
       autoloadBunfig: false,
+      autoloadDotenv: false,
     },
     target: "bun",
     format: "esm",

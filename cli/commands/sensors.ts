@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { normalizeSensorResult } from "../../core/automation/index.ts";
 import { DagxError } from "../../core/errors.ts";
 import { callUserCode } from "../../core/user-code.ts";
+import { projectResources } from "../../io/run/index.ts";
 import { invalidSensorReason, sensorRequests } from "../../io/daemon/index.ts";
 import { selectionResolver } from "../../core/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
@@ -27,9 +28,17 @@ export default defineCommand({
         const st = states.get(s.name)!;
         const logs: string[] = [];
         const log = (level: string) => (...a: unknown[]) => logs.push(`${level}: ${a.map(String).join(" ")}`);
-        const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(), signal: AbortSignal.timeout(s.timeoutMs), log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
-        // a throw is a UserCodeError: `Sensor "s" threw: … (at file:line)`, exit 1
-        const raw = await callUserCode({ root: project.root, definedAt: s.location, what: `Sensor "${s.name}"` }, () => s.def.fn(ctx));
+        const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+        const pool = projectResources(project);
+        let raw: unknown;
+        try {
+          const resources = await pool.acquire(s.def.options.resources, `Sensor "${s.name}"`, logger);
+          const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(), signal: AbortSignal.timeout(s.timeoutMs), log: logger, resources };
+          // a throw is a UserCodeError: `Sensor "s" threw: … (at file:line)`, exit 1
+          raw = await callUserCode({ root: project.root, definedAt: s.location, what: `Sensor "${s.name}"` }, () => s.def.fn(ctx));
+        } finally {
+          await pool.teardown((message) => logs.push(`warn: ${message}`));
+        }
         const res = normalizeSensorResult(raw, s);
         if (!res.ok) throw new DagxError("USER_CODE", res.error, { exitCode: 1 });
         // the daemon's own check: what it would refuse, the preview refuses (exit 1)

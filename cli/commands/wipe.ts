@@ -12,6 +12,7 @@ import type { Project } from "../../io/project/index.ts";
 import type { MaterializationStore, StateStore } from "../../core/state-store.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { removeOutput } from "../../io/iomanagers/index.ts";
+import { projectResources } from "../../io/run/index.ts";
 import { readPartitionState } from "../../io/status/index.ts";
 import { partitionSegments, resolvePartitionSelection } from "../../core/partitions/index.ts";
 
@@ -96,7 +97,17 @@ function safeList(dir: string): string[] {
 
 /** Outputs stored by a project's own IO managers, removed through them (the built-ins' files go with their folders). */
 async function removeOwnOutputs(project: Project, records: readonly MaterializationRecord[]): Promise<void> {
-  for (const m of records) {
-    if (m.format !== "parquet" && m.format !== "json") await removeOutput(project.ioManagers, project.storage, m);
+  const own = records.filter((m) => m.format !== "parquet" && m.format !== "json");
+  if (own.length === 0) return;
+  // the managers' resources, set up on first use and torn down when the outputs are removed
+  const pool = projectResources(project);
+  const quiet = () => {};
+  const log = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+  try {
+    for (const m of own) {
+      await removeOutput(project.ioManagers, project.storage, m, { env: pool.env, resources: (names) => pool.acquire(names, `IO manager "${m.format}" (remove of "${m.assetKey}")`, log) });
+    }
+  } finally {
+    await pool.teardown();
   }
 }

@@ -14,8 +14,10 @@
  *    between the two re-runs the tick and run keys keep it from launching twice.
  * 5. The tick is recorded: the runs it launched, or skipped with `skipReason` (or "no run requests").
  */
+import type { ResourceName, ResourcesOf } from "../resources.ts";
+import type { MaybePromise } from "../types.ts";
 import { callerLocation as definitionLocation } from "../location.ts";
-import { SENSOR_DEF, type SensorDef, type SensorFn, type SensorOptions } from "./types.ts";
+import { SENSOR_DEF, type SensorContext, type SensorDef, type SensorFn, type SensorOptions, type SensorResult } from "./types.ts";
 
 /**
  * Define a sensor: `fn` runs every `interval` and returns run requests, a new cursor, dynamic
@@ -34,7 +36,10 @@ import { SENSOR_DEF, type SensorDef, type SensorFn, type SensorOptions } from ".
  *   };
  * });
  */
-export function sensor(options: SensorOptions, fn: SensorFn): SensorDef;
+export function sensor<const R extends readonly ResourceName[] = []>(
+  options: SensorOptions & { resources?: R },
+  fn: (ctx: SensorContext<ResourcesOf<R>>) => MaybePromise<SensorResult | void | undefined>,
+): SensorDef;
 export function sensor(fn: SensorFn): SensorDef;
 export function sensor(a: SensorOptions | SensorFn, b?: SensorFn): SensorDef {
   const options = typeof a === "function" ? {} : a;

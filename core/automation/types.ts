@@ -3,6 +3,7 @@
  * (made by `schedule()`, `sensor()`, `eager()`/`onCron()`/`onMissing()`), cron evaluation is
  * injected (`CronEvaluator`, io/ implements it with croner), and times are epoch ms.
  */
+import type { ResourcesOf } from "../resources.ts";
 import type { AnyAssetDef } from "../asset.ts";
 import type { AssetLogger } from "../context.ts";
 import type { MaybePromise } from "../types.ts";
@@ -104,7 +105,7 @@ export interface SensorResult {
 }
 
 /** What a sensor function receives. */
-export interface SensorContext {
+export interface SensorContext<Res = ResourcesOf> {
   /** The sensor's name. */
   readonly name: string;
   /** The cursor saved by the last successful tick, or null. */
@@ -114,6 +115,8 @@ export interface SensorContext {
   readonly log: AssetLogger;
   /** Aborted when the tick exceeds the sensor's timeout or the daemon stops. */
   readonly signal: AbortSignal;
+  /** The resources the sensor requested (set up once per daemon process), plus the plain values of dagx.config.ts `resources`. */
+  readonly resources: Res;
 }
 
 export type SensorFn = (ctx: SensorContext) => MaybePromise<SensorResult | void | undefined>;
@@ -129,6 +132,8 @@ export interface SensorOptions {
   description?: string;
   /** Sensor name in ticks, logs and the CLI. @default the export name */
   name?: string;
+  /** Resources the sensor uses, by their name in dagx.config.ts (as an asset's `resources`). */
+  resources?: readonly string[];
 }
 
 /** A sensor definition, made by `sensor()`. */

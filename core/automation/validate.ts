@@ -33,7 +33,7 @@ import {
 export type { SelectionResolver } from "./_definition-checks.ts";
 
 const SCHEDULE_OPTIONS = ["cron", "timezone", "select", "partitions", "overlap", "catchUp", "description", "name", "config"];
-const SENSOR_OPTIONS = ["interval", "select", "timeout", "description", "name"];
+const SENSOR_OPTIONS = ["interval", "select", "timeout", "description", "name", "resources"];
 
 /**
  * Validate a schedule exported as `exportName`: options, cron and time zone, partitions grammar,

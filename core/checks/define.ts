@@ -10,8 +10,9 @@ import { checkOptionsProblem } from "./builtins.ts";
 import { CHECK_DEF, type CheckContext, type CheckDef, type CheckOptions, type CheckOutput } from "./types.ts";
 import type { InputOf, OutputOf } from "../asset.ts";
 import type { MaybePromise } from "../types.ts";
+import type { ResourceName, ResourcesOf } from "../resources.ts";
 
-type CheckFn<A extends AnyAssetDef> = (ctx: CheckContext, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
 
 /**
  * Define a check of `asset`, exported from an asset file. Its name is the export name unless
@@ -28,7 +29,7 @@ type CheckFn<A extends AnyAssetDef> = (ctx: CheckContext, data: InputOf<OutputOf
  * export const has_currency = check(settings, (ctx, settings) => typeof settings.currency === "string");
  */
 export function check<A extends AnyAssetDef>(asset: A, fn: CheckFn<A>): CheckDef<A>;
-export function check<A extends AnyAssetDef>(asset: A, options: CheckOptions, fn: CheckFn<A>): CheckDef<A>;
+export function check<A extends AnyAssetDef, const R extends readonly ResourceName[] = []>(asset: A, options: CheckOptions<R>, fn: CheckFn<A, R>): CheckDef<A>;
 export function check(asset: unknown, a: unknown, b?: unknown): CheckDef {
   const location = checkLocation();
   const options = (typeof a === "function" ? {} : a) as CheckOptions;

@@ -41,6 +41,7 @@ export function attachCheckExports(assets: readonly LoadedAsset[], keyOfDef: Rea
       location: where,
       timeoutMs: checkTimeoutMs(o.timeout),
       fn: r.def.fn as (ctx: CheckContext, data: unknown) => unknown,
+      ...(o.resources ? { resources: o.resources } : {}),
     });
   }
   for (const a of assets) assertUniqueNames(a);

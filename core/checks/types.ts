@@ -9,6 +9,7 @@
 import type { AnyAssetDef, InputOf, OutputOf } from "../asset.ts";
 import type { AssetLogger, PartitionContext, SqlTag } from "../context.ts";
 import type { MaybePromise } from "../types.ts";
+import type { ResourcesOf } from "../resources.ts";
 
 /** Brand of `check()` definitions. */
 export const CHECK_DEF = Symbol.for("dagx.check");
@@ -35,7 +36,9 @@ export interface BuiltinCheckOptions {
 }
 
 /** Options of `check(asset, options, fn)`. */
-export interface CheckOptions extends BuiltinCheckOptions {
+export interface CheckOptions<R extends readonly string[] = readonly string[]> extends BuiltinCheckOptions {
+  /** Resources the check uses, by their name in dagx.config.ts (as an asset's `resources`). */
+  resources?: R;
   /** Longest the function may run before the check counts as failed: ms or `"30s"`. @default "60s" */
   timeout?: number | string;
 }
@@ -64,7 +67,7 @@ export interface BuiltinCheck {
 }
 
 /** `ctx` of a `check()` function. */
-export interface CheckContext {
+export interface CheckContext<Res = ResourcesOf> {
   /** The checked asset's key. */
   readonly key: string;
   /** The check's name. */
@@ -74,7 +77,8 @@ export interface CheckContext {
   readonly partition: PartitionContext | null;
   /** Lines are captured into the run's events, like an asset's. */
   readonly log: AssetLogger;
-  readonly resources: Readonly<Record<string, unknown>>;
+  /** The resources the check requested, plus the plain values of dagx.config.ts `resources`. */
+  readonly resources: Res;
   /** Aborted when the run is canceled or the check times out. */
   readonly signal: AbortSignal;
   /**
@@ -112,7 +116,7 @@ interface CheckBase {
 /** A check of a loaded asset, validated and ready to run. */
 export type AssetCheck =
   | (CheckBase & { kind: "builtin"; spec: BuiltinCheckSpec })
-  | (CheckBase & { kind: "function"; timeoutMs: number; fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown> });
+  | (CheckBase & { kind: "function"; timeoutMs: number; fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>; resources?: readonly string[] });
 
 /** A `check()` export, before its asset is resolved. */
 export interface RawCheckExport {

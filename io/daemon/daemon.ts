@@ -21,6 +21,7 @@ import {
 } from "../../core/automation/index.ts";
 import { DagxError, UserCodeError } from "../../core/errors.ts";
 import { callUserCode, thrownMessage } from "../../core/user-code.ts";
+import { projectResources, type ResourcePool } from "../run/index.ts";
 import type { InstigatorState, TickRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { openFileLock } from "../storage/index.ts";
@@ -76,6 +77,8 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   const { schedules, sensors, automation, freshness } = o.project.instigators;
   const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now });
   const resolve = selectionResolver(o.project.graph);
+  // the sensors' resources: set up on the first tick that needs each, kept for the daemon's life
+  const resources = projectResources(o.project);
   const t0 = now();
   const base = (name: string, kind: InstigatorState["kind"]): InstigatorState => ({ name, kind, status: "running", createdAt: t0, lastTickAt: null, cursor: null, data: {}, updatedAt: t0 });
   await o.store.ensureInstigators([
@@ -101,7 +104,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       }
       for (const s of sensors) {
         const st = states.get(s.name);
-        if (st?.status === "running" && sensorDue(st, s, now())) await tickSensor(o, s, st, now(), resolve);
+        if (st?.status === "running" && sensorDue(st, s, now())) await tickSensor(o, s, st, now(), resolve, resources);
       }
       const auto = states.get(AUTOMATION);
       if (automation.size && auto?.status === "running" && now() - lastAutomation >= (o.automationMs ?? 30_000)) {
@@ -127,6 +130,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   }
   o.log(`daemon stopping: canceling ${launcher.active} run(s) in progress`);
   await launcher.stop(5000);
+  await resources.teardown((message) => o.log(`daemon: ${message}`));
 }
 
 /** Why ticks were missed while this daemon was running: its loop came round late (busy, or a loaded machine). */
@@ -171,7 +175,7 @@ async function tickSchedule(o: DaemonOptions, s: ScheduleInfo, st: InstigatorSta
   }
 }
 
-async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, now: number, resolve: (i: readonly SelectItem[]) => string[]): Promise<void> {
+async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, now: number, resolve: (i: readonly SelectItem[]) => string[], pool: ResourcePool): Promise<void> {
   const tick = (status: TickRecord["status"], reason: string | null, ids: string[] = []): TickRecord => ({ name: s.name, kind: "sensor", tickAt: now, evaluatedAt: now, status, reason, requestIds: ids });
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), s.timeoutMs);
@@ -180,7 +184,9 @@ async function tickSensor(o: DaemonOptions, s: SensorInfo, st: InstigatorState, 
   let raw: unknown;
   try {
     const log = (level: string) => (...args: unknown[]) => o.log(`sensor ${s.name} ${level}: ${args.map(String).join(" ")}`);
-    const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(now), signal: timeout.signal, log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } };
+    const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+    const resources = await pool.acquire(s.def.options.resources, `Sensor "${s.name}"`, logger);
+    const ctx = { name: s.name, cursor: st.cursor, lastTickAt: st.lastTickAt === null ? null : new Date(st.lastTickAt), now: new Date(now), signal: timeout.signal, log: logger, resources };
     const site = { root: o.project.root, definedAt: s.location, what: `Sensor "${s.name}"` };
     raw = await Promise.race([
       Promise.resolve().then(() => callUserCode(site, () => s.def.fn(ctx))),

@@ -40,7 +40,8 @@ const SKIP = /(^|[/\\])(node_modules|\.dagx|dist|\.[^/\\]+)([/\\]|$)/;
 
 /** Command that starts a worker: the compiled binary itself, or bun + the CLI entry from source. */
 function workerCommand(root: string): string[] {
-  const entry = Bun.main.startsWith("/$bunfs") ? [] : [Bun.main];
+  // from source, Bun must not load the cwd's .env: dagx reads the project's (io/secrets/dotenv.ts)
+  const entry = Bun.main.startsWith("/$bunfs") ? [] : ["--no-env-file", Bun.main];
   return [process.execPath, ...entry, "__worker", "-C", root];
 }
 

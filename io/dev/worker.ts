@@ -5,6 +5,7 @@
  * and runs either a materialization or the daemon loop until told to cancel.
  */
 import { DagxError } from "../../core/errors.ts";
+import { redactor } from "../secrets/index.ts";
 import { lockDaemon, runDaemon } from "../daemon/index.ts";
 import { type DevStatus, readDevStatus } from "./status.ts";
 import { createDuckDBStateStore } from "../state/index.ts";
@@ -48,7 +49,8 @@ export type FromWorker =
 export async function runDevWorker(root: string, stop: AbortSignal): Promise<number> {
   const send = (m: FromWorker) => {
     try {
-      process.send?.(m);
+      // what the supervisor prints: the worker's secrets are hidden before they leave it
+      process.send?.(redactor.value(m));
     } catch {
       // the supervisor is gone: "disconnect" stops this worker
     }

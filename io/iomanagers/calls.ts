@@ -32,9 +32,9 @@ export async function handleOutput(
   value: unknown,
   site: UserCodeSite,
 ): Promise<HandledOutput> {
-  const ctx = outputContext(step, assetKey, partitionKey, segments, output.parquetWriter);
   const { manager, name } = output;
-  if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(ctx, value) };
+  if (managers.isBuiltin(manager)) return { format: name, stored: await manager.handleOutput(outputContext(step, assetKey, partitionKey, segments, output.parquetWriter), value) };
+  const ctx = outputContext(step, assetKey, partitionKey, segments, output.parquetWriter, await managerResources(step, manager));
   const stored = await callUserCode({ ...site, what: `IO manager "${name}" (handleOutput of "${assetKey}")` }, () => manager.handleOutput(ctx, value));
   const problem = storedOutputProblem(stored);
   if (problem) throw new DagxError("UNSUPPORTED_OUTPUT", `IO manager "${name}" returned an invalid result from handleOutput of "${assetKey}": ${problem}: return { location, rows, bytes, dataVersion, schema }`, { exitCode: 1 });
@@ -45,22 +45,32 @@ export async function handleOutput(
 export async function loadInput(managers: IOManagers, step: StepIO, readerKey: string, format: string, stored: StoredInput, site: UserCodeSite): Promise<unknown> {
   if (format === NO_OUTPUT) return undefined;
   const manager = managers.forFormat(format, stored.assetKey);
-  const ctx = inputContext(step, readerKey, stored);
-  if (managers.isBuiltin(manager)) return manager.loadInput(ctx);
+  if (managers.isBuiltin(manager)) return manager.loadInput(inputContext(step, readerKey, stored));
+  const ctx = inputContext(step, readerKey, stored, await managerResources(step, manager));
   return callUserCode({ ...site, what: `IO manager "${format}" (loadInput of "${stored.assetKey}")` }, () => manager.loadInput(ctx));
 }
 
-/** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it). */
-export async function removeOutput(managers: IOManagers, storage: Storage, record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">): Promise<void> {
+/** Delete a stored output through the IO manager that wrote it (one without `remove` keeps it); `resources` sets up what the manager requests. */
+export async function removeOutput(
+  managers: IOManagers,
+  storage: Storage,
+  record: Pick<MaterializationRecord, "assetKey" | "partitionKey" | "runId" | "format" | "path">,
+  resources?: Pick<StepIO, "resources" | "env">,
+): Promise<void> {
   const { format, assetKey, partitionKey, path: location } = record;
   if (format === NO_OUTPUT || location === "") return;
   const manager = managers.forFormat(format, assetKey);
   if (!manager.remove) return;
   const noDuckDB = () => Promise.reject(new Error("removing an output needs no DuckDB"));
   const quiet = () => {};
-  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB };
+  const step: StepIO = { storage, runId: record.runId, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, conn: noDuckDB, resolveRef: () => null, runSql: noDuckDB, ...resources };
   const site: UserCodeSite = { root: storage.root, assetKey, partitionKey: partitionKey || null, runId: record.runId };
-  const ctx = outputContext(step, assetKey, partitionKey, []);
-  if (managers.isBuiltin(manager)) return manager.remove(ctx, location);
+  if (managers.isBuiltin(manager)) return manager.remove(outputContext(step, assetKey, partitionKey, []), location);
+  const ctx = outputContext(step, assetKey, partitionKey, [], "auto", await managerResources(step, manager));
   await callUserCode({ ...site, what: `IO manager "${format}" (remove of "${assetKey}")` }, () => manager.remove!(ctx, location));
+}
+
+/** The resources a project's IO manager requested, set up through the step. */
+async function managerResources(step: StepIO, manager: IOManager): Promise<Readonly<Record<string, unknown>>> {
+  return step.resources ? step.resources(manager.resources ?? []) : {};
 }

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { type AssetLogger, compileSql, type SqlQuery, type TableInput } from "../../core/context.ts";
+import { type EnvLookup, type Resolved, resolveEnvRefs } from "../../core/env.ts";
 import type { InputContext, OutputContext, ParquetWriter, StoredInput } from "../../core/io-manager.ts";
 import { hashBytes, hashText, outputAbsPath, outputFileRelPath, type Storage, writeFileAtomicAsync } from "../storage/index.ts";
 import { fileListSql } from "../tabular/index.ts";
@@ -22,6 +23,10 @@ export interface StepIO {
   resolveRef(v: unknown): TableInput | null;
   /** Compile and run a user's ctx.sql query with `exec`; a failure names the query's line (io/run/user-sql.ts). */
   runSql<T>(q: SqlQuery, exec: (text: string, params: readonly unknown[]) => Promise<T>): Promise<T>;
+  /** The resources a project's IO manager requests, set up for this step (io/run/resources.ts). */
+  resources?(names: readonly string[]): Promise<Readonly<Record<string, unknown>>>;
+  /** Where `env()` references in a manager's options are read. */
+  env?: EnvLookup;
 }
 
 const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();
@@ -47,7 +52,7 @@ export function parquetWriterOf(ctx: OutputContext): ParquetWriter {
 export const GROUP_SYNC = { fsync: false } as const;
 
 /** The context of the output of `assetKey` at `partitionKey`, stored under the partition's `segments`; rows stored as Parquet are written by `parquetWriter`. */
-export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[], parquetWriter: ParquetWriter = "auto"): OutputContext {
+export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[], parquetWriter: ParquetWriter = "auto", resources: Readonly<Record<string, unknown>> = {}): OutputContext {
   const file = (name: string) => {
     const location = outputFileRelPath(assetKey, segments, name);
     return { path: outputAbsPath(step.storage, location, true), location };
@@ -67,6 +72,8 @@ export function outputContext(step: StepIO, assetKey: string, partitionKey: stri
       return { location: f.location, bytes, dataVersion: typeof data === "string" ? hashText(data) : hashBytes(data) };
     },
     compile: (query) => compileSql(query, step.resolveRef),
+    resources,
+    resolve: (value) => resolveIn(step, value, `the IO manager of "${assetKey}"`),
   };
   STEPS.set(ctx, step);
   WRITERS.set(ctx, parquetWriter);
@@ -74,7 +81,7 @@ export function outputContext(step: StepIO, assetKey: string, partitionKey: stri
 }
 
 /** The context of `upstream` read by `assetKey`. */
-export function inputContext(step: StepIO, assetKey: string, upstream: StoredInput): InputContext {
+export function inputContext(step: StepIO, assetKey: string, upstream: StoredInput, resources: Readonly<Record<string, unknown>> = {}): InputContext {
   const ctx: InputContext = {
     assetKey,
     runId: step.runId,
@@ -82,7 +89,14 @@ export function inputContext(step: StepIO, assetKey: string, upstream: StoredInp
     path: (location) => join(step.storage.dataRoot, location),
     fileList: (paths) => fileListSql(paths),
     table: (sql, paths = []) => tableHandle(upstream.assetKey, paths, sql, step.conn, false),
+    resources,
+    resolve: (value) => resolveIn(step, value, `the IO manager reading "${upstream.assetKey}" for "${assetKey}"`),
   };
   STEPS.set(ctx, step);
   return ctx;
+}
+
+/** `value` with its `env()` references read through the step's lookup (none: the process environment). */
+function resolveIn<T>(step: StepIO, value: T, usedBy: string): Resolved<T> {
+  return resolveEnvRefs(value, step.env ?? { get: (name) => process.env[name], onSecret: () => {} }, usedBy);
 }

@@ -25,7 +25,7 @@ declare module "dagx" {
   /** Anything that can be named as an upstream: an asset definition or its key string. */
   type AssetRef = AnyAssetDef | string;
   /** Options of `asset(options, fn)`. */
-  interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, P extends PartitionsDef | undefined = PartitionsDef | undefined, C extends ConfigSchema | undefined = ConfigSchema | undefined> {
+  interface AssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, P extends PartitionsDef | undefined = PartitionsDef | undefined, C extends ConfigSchema | undefined = ConfigSchema | undefined, R extends readonly string[] = readonly string[]> {
       /** Asset key, `/`-separated for prefixes (`analytics/daily_revenue`). @default the export name */
       key?: string;
       /** Group shown by `list` and selectable with `group:NAME`. @default "default" */
@@ -54,6 +54,12 @@ declare module "dagx" {
        * @default the project's `parquetWriter` in dagx.config.ts, else "auto"
        */
       parquetWriter?: ParquetWriter;
+      /**
+       * Resources this asset uses, by their name in dagx.config.ts: each is set up before the asset
+       * runs (once per process) and reaches it as `ctx.resources.<name>`, typed. An unknown name is
+       * a definition error.
+       */
+      resources?: R;
       /** Typed inputs: each upstream arrives as the function's second argument under the same name. */
       ins?: Ins;
       /** Upstreams that must run first but are not loaded (definitions or key strings). */
@@ -122,7 +128,7 @@ declare module "dagx" {
       readonly $output?: Out;
   }
   type AnyAssetDef = AssetDef<any>;
-  type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined> = (ctx: AssetContext<P, ConfigOf<C>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
+  type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R extends readonly string[] = []> = (ctx: AssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
   /**
    * Define a software-defined asset. Its key is the export name unless `key` is given.
    *
@@ -135,7 +141,7 @@ declare module "dagx" {
    *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
    */
   function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined>(options: AssetOptions<Ins, P, C>, fn: AssetFn<Ins, Out, P, C>): AssetDef<Unwrap<Out>>;
+  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: AssetOptions<Ins, P, C, R>, fn: AssetFn<Ins, Out, P, C, R>): AssetDef<Unwrap<Out>>;
   /** True when `value` is an asset definition. */
   function isAssetDef(value: unknown): value is AnyAssetDef;
 
@@ -166,14 +172,21 @@ declare module "dagx" {
   }
   /** `ctx.partition`'s type for an asset whose partitions are `P`. */
   type PartitionOf<P> = [P] extends [undefined] ? null : [P] extends [PartitionsDef] ? PartitionContext<PartitionKeyOf<P>, PartitionDimensionsOf<P>> : PartitionContext | null;
-  /** `ctx` — passed as the first argument of every asset function. `C` is the type of `ctx.config`. */
-  interface AssetContext<P = unknown, C = unknown> {
+  /**
+   * `ctx` — passed as the first argument of every asset function. `C` is the type of `ctx.config`,
+   * `Res` the type of `ctx.resources`.
+   */
+  interface AssetContext<P = unknown, C = unknown, Res = ResourcesOf> {
       /** The asset's key, `a/b` form. */
       readonly key: string;
       readonly runId: string;
       readonly partition: PartitionOf<P>;
       readonly log: AssetLogger;
-      readonly resources: Readonly<Record<string, unknown>>;
+      /**
+       * The resources the asset requested (`resources: ["warehouse"]`), each set up on first use in
+       * this process, plus the plain values of dagx.config.ts `resources` (every asset sees those).
+       */
+      readonly resources: Res;
       /** This run's config of the asset, validated by its `config` schema (defaults applied); `undefined` without a schema. */
       readonly config: C;
       /** Aborted when the run is canceled (Ctrl-C, or a failing run with fail-fast). */
@@ -486,6 +499,171 @@ declare module "dagx" {
   /** Is `zone` one whose offset never changes (UTC and its aliases)? Its days and weeks are all of one length. */
   function isFixedZone(zone: Zone): boolean;
 
+  // ── resources.ts
+  /**
+   * Resources (DESIGN §12): long-lived things a step uses — a warehouse client, an API session —
+   * declared once in `dagx.config.ts` and requested by name per asset, check, sensor or IO manager.
+   * Definitions are inert; io/run/resources.ts sets them up lazily, once per process that runs steps,
+   * and tears them down in reverse order at the end. The types thread each resource's value through
+   * to `ctx.resources`: `dagx types` augments `Register` with the project's config.
+   */
+  const RESOURCE_DEF: unique symbol;
+  /** What a resource's `setup` receives. */
+  interface ResourceContext<C = unknown> {
+      /** The name it is declared under in `dagx.config.ts`. */
+      readonly name: string;
+      /** Its `config`, with every `env()` reference replaced by the variable's value (read now, at setup). */
+      readonly config: Resolved<C>;
+      /** Lines are captured into the events of the run that set it up. */
+      readonly log: AssetLogger;
+      /** Absolute path of a file relative to the project root. */
+      path(relative: string): string;
+  }
+  /** Options of `defineResource`. */
+  interface ResourceOptions<T, C> {
+      /** Plain values and `env()` references; `setup` gets them resolved as `ctx.config`. */
+      config?: C;
+      /** Make the value steps see as `ctx.resources.<name>`: called once per process, when the first step that requests it runs. */
+      setup(ctx: ResourceContext<C>): T | Promise<T>;
+      /** Release it (close a pool, end a session): called at the end of the run, also after a failure or cancel; in reverse setup order. */
+      teardown?(value: T): void | Promise<void>;
+      description?: string;
+  }
+  /** A resource, made by `defineResource`. */
+  interface ResourceDef<T = unknown, C = unknown> {
+      readonly [RESOURCE_DEF]: true;
+      readonly config: C | undefined;
+      readonly setup: (ctx: ResourceContext<C>) => T | Promise<T>;
+      readonly teardown: ((value: T) => void | Promise<void>) | undefined;
+      readonly description: string | null;
+      /** "file:line" of the `defineResource` call, when known. */
+      readonly location: string | null;
+      /** Phantom: the value `setup` makes. */
+      readonly $value?: T;
+  }
+  type AnyResourceDef = ResourceDef<any, any>;
+  /**
+   * Define a resource. Declare it in `defineConfig({ resources: { warehouse } })` and request it per
+   * asset with `resources: ["warehouse"]`; inside, `ctx.resources.warehouse` is what `setup`
+   * returned (typed, once `dagx types` has run).
+   * @example
+   * export const warehouse = defineResource({
+   *   config: { url: env("WAREHOUSE_URL"), token: env("WAREHOUSE_TOKEN") },
+   *   setup: async ({ config }) => connect(config.url, { token: config.token }),
+   *   teardown: (client) => client.close(),
+   * });
+   */
+  function defineResource<T, C = undefined>(options: ResourceOptions<T, C>): ResourceDef<T, C>;
+  /** True when `v` is a resource made by `defineResource`. */
+  function isResourceDef(v: unknown): v is AnyResourceDef;
+  /**
+   * Filled by `dagx types` (`.dagx/types/dagx.d.ts`) with the project's config, so resource names
+   * and values are checked: `interface Register { config: typeof import("../../dagx.config").default }`.
+   * Empty (names are any string, values unknown) until then.
+   */
+  interface Register {
+  }
+  type ProjectConfig = Register extends {
+      config: infer C;
+  } ? C : never;
+  type Registered = [ProjectConfig] extends [never] ? false : true;
+  /** The project's `resources`, as declared in dagx.config.ts. */
+  type ProjectResources = ProjectConfig extends {
+      resources?: infer R;
+  } ? Exclude<R, undefined> : {};
+  /** A name an asset may request: a key of the config's `resources` (any string before `dagx types`). */
+  type ResourceName = Registered extends true ? Extract<keyof ProjectResources, string> : string;
+  /** What `ctx.resources.<name>` holds for a declared entry: the value `setup` returns, or the plain value. */
+  type ResourceValue<V> = V extends ResourceDef<infer T, infer _C> ? Awaited<T> : V;
+  /** Plain values of `resources` (not made by defineResource): every asset sees them. */
+  type PlainResources = {
+      readonly [K in keyof ProjectResources as ProjectResources[K] extends AnyResourceDef ? never : K]: ProjectResources[K];
+  };
+  /** `ctx.resources` of a definition that requests `R`. */
+  type ResourcesOf<R extends readonly string[] = []> = Registered extends true ? PlainResources & {
+      readonly [K in R[number] & keyof ProjectResources]: ResourceValue<ProjectResources[K]>;
+  } : Readonly<Record<string, unknown>>;
+  /** What a definition asks for, as the loader reads it. */
+  interface ResourceRequest {
+      /** `Asset "orders"`, `Check "orders_ok" of "orders"`, `Sensor "s"`, `IO manager "ndjson"`. */
+      what: string;
+      /** The `resources` option as written. */
+      names: unknown;
+      /** "file:line" of the definition. */
+      location: string | null;
+  }
+  /** Why a request is invalid (not a list of strings, or a name the config does not declare), or null. */
+  function resourceRequestProblem(req: ResourceRequest, declared: readonly string[]): string | null;
+  /** Every request of the project's assets, checks and IO managers, checked against the config; throws a DefinitionError (exit 2) at the first bad one. */
+  function assertResourceRequests(requests: Iterable<ResourceRequest>, resources: Readonly<Record<string, unknown>> | undefined): void;
+
+  // ── env.ts
+  const ENV_REF: unique symbol;
+  /** Options of `env()`. */
+  interface EnvOptions {
+      /** Used when the variable is not set (an empty value counts as set). @default none: a missing variable fails the steps that need it */
+      default?: string;
+      /**
+       * Redact the value from logs, events, errors, `status` and `--json` output.
+       * @default true when the name contains KEY, TOKEN, SECRET or PASSWORD (any case), else false
+       */
+      secret?: boolean;
+  }
+  /** A reference to an environment variable, made by `env()`. Its value is read at run time. */
+  interface EnvRef {
+      readonly [ENV_REF]: true;
+      readonly name: string;
+      readonly default: string | undefined;
+      readonly secret: boolean;
+      /** "file:line" of the `env()` call, when known. */
+      readonly location: string | null;
+      /** Phantom: what it resolves to, for inference only. */
+      readonly $value?: string;
+  }
+  /** True when a variable of this name is secret unless said otherwise. */
+  function isSecretName(name: string): boolean;
+  /**
+   * Read environment variable `name` when a step needs it (not when the project loads). Usable in a
+   * resource's `config` and in IO-manager options; the resource's `setup` gets the value. Names
+   * containing KEY, TOKEN, SECRET or PASSWORD are secret by default: their values are redacted from
+   * every output of dagx. A `.env` file at the project root is read; the process environment wins.
+   * @example
+   * export const warehouse = defineResource({
+   *   config: { url: env("WAREHOUSE_URL", { default: "duckdb:///tmp/w.db" }), token: env("WAREHOUSE_TOKEN") },
+   *   setup: ({ config }) => connect(config.url, config.token),
+   * });
+   */
+  function env(name: string, options?: EnvOptions): EnvRef;
+  /** True when `v` is a reference made by `env()`. */
+  function isEnvRef(v: unknown): v is EnvRef;
+  /** `T` with every `EnvRef` inside replaced by the string it resolves to. */
+  type Resolved<T> = T extends EnvRef ? string : T extends (...args: never[]) => unknown ? T : T extends readonly unknown[] ? {
+      [K in keyof T]: Resolved<T[K]>;
+  } : T extends object ? {
+      [K in keyof T]: Resolved<T[K]>;
+  } : T;
+  /** A variable that is neither set nor defaulted. */
+  class MissingEnvError extends Error {
+      readonly ref: EnvRef;
+      readonly usedBy: string;
+      constructor(ref: EnvRef, usedBy: string, root?: string);
+  }
+  /** Where values come from, and where resolved secret values go (the process redactor). */
+  interface EnvLookup {
+      get(name: string): string | undefined;
+      onSecret(value: string): void;
+      /** The project root: messages name env() calls relative to it. */
+      root?: string;
+  }
+  /**
+   * `value` with every `EnvRef` inside (plain objects and arrays, walked) replaced by its value.
+   * A missing variable throws MissingEnvError naming `usedBy`. Other objects (class instances,
+   * functions) pass through untouched.
+   */
+  function resolveEnvRefs<T>(value: T, lookup: EnvLookup, usedBy: string): Resolved<T>;
+  /** Every `EnvRef` inside `value` (plain objects and arrays), for secrets known before they are resolved. */
+  function envRefsIn(value: unknown, out?: EnvRef[], seen?: Set<unknown>): EnvRef[];
+
   // ── sql.ts
   /** A double-quoted SQL identifier (inner quotes doubled): any string becomes exactly one name. */
   function quoteIdent(name: string): string;
@@ -625,7 +803,7 @@ declare module "dagx" {
       skipReason?: string;
   }
   /** What a sensor function receives. */
-  interface SensorContext {
+  interface SensorContext<Res = ResourcesOf> {
       /** The sensor's name. */
       readonly name: string;
       /** The cursor saved by the last successful tick, or null. */
@@ -635,6 +813,8 @@ declare module "dagx" {
       readonly log: AssetLogger;
       /** Aborted when the tick exceeds the sensor's timeout or the daemon stops. */
       readonly signal: AbortSignal;
+      /** The resources the sensor requested (set up once per daemon process), plus the plain values of dagx.config.ts `resources`. */
+      readonly resources: Res;
   }
   type SensorFn = (ctx: SensorContext) => MaybePromise<SensorResult | void | undefined>;
   /** Options of `sensor()`. */
@@ -648,6 +828,8 @@ declare module "dagx" {
       description?: string;
       /** Sensor name in ticks, logs and the CLI. @default the export name */
       name?: string;
+      /** Resources the sensor uses, by their name in dagx.config.ts (as an asset's `resources`). */
+      resources?: readonly string[];
   }
   /** A sensor definition, made by `sensor()`. */
   interface SensorDef {
@@ -1087,7 +1269,9 @@ declare module "dagx" {
       description?: string;
   }
   /** Options of `check(asset, options, fn)`. */
-  interface CheckOptions extends BuiltinCheckOptions {
+  interface CheckOptions<R extends readonly string[] = readonly string[]> extends BuiltinCheckOptions {
+      /** Resources the check uses, by their name in dagx.config.ts (as an asset's `resources`). */
+      resources?: R;
       /** Longest the function may run before the check counts as failed: ms or `"30s"`. @default "60s" */
       timeout?: number | string;
   }
@@ -1124,7 +1308,7 @@ declare module "dagx" {
       readonly location: string | null;
   }
   /** `ctx` of a `check()` function. */
-  interface CheckContext {
+  interface CheckContext<Res = ResourcesOf> {
       /** The checked asset's key. */
       readonly key: string;
       /** The check's name. */
@@ -1134,7 +1318,8 @@ declare module "dagx" {
       readonly partition: PartitionContext | null;
       /** Lines are captured into the run's events, like an asset's. */
       readonly log: AssetLogger;
-      readonly resources: Readonly<Record<string, unknown>>;
+      /** The resources the check requested, plus the plain values of dagx.config.ts `resources`. */
+      readonly resources: Res;
       /** Aborted when the run is canceled or the check times out. */
       readonly signal: AbortSignal;
       /**
@@ -1176,6 +1361,7 @@ declare module "dagx" {
       kind: "function";
       timeoutMs: number;
       fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>;
+      resources?: readonly string[];
   });
   /** A `check()` export, before its asset is resolved. */
   interface RawCheckExport {
@@ -1288,6 +1474,10 @@ declare module "dagx" {
           text: string;
           params: unknown[];
       };
+      /** The resources the IO manager requested (`defineIOManager({ resources: ["warehouse"] })`), plus the config's plain values. */
+      readonly resources: Readonly<Record<string, unknown>>;
+      /** `value` (the manager's options) with every `env()` reference read now; a missing variable fails this step, naming it. */
+      resolve<T>(value: T): Resolved<T>;
   }
   /** What a downstream step reads of one upstream: the stored outputs of the partitions its mapping names. */
   interface StoredInput {
@@ -1321,6 +1511,10 @@ declare module "dagx" {
        * usable in `ctx.sql` as a relation, and loadable with `rows()` / `arrow()`.
        */
       table(sql: string, paths?: readonly string[]): TableInput;
+      /** The resources the IO manager requested, plus the config's plain values. */
+      readonly resources: Readonly<Record<string, unknown>>;
+      /** `value` (the manager's options) with every `env()` reference read now; a missing variable fails this step, naming it. */
+      resolve<T>(value: T): Resolved<T>;
   }
   /** Options of `defineIOManager`: the port's contract. */
   interface IOManagerOptions {
@@ -1338,6 +1532,8 @@ declare module "dagx" {
       loadInput(ctx: InputContext): MaybePromise<unknown>;
       /** Delete the stored output at `location` (`dagx wipe --data`); `ctx.path(location)` is its path under `.dagx/data`. @default nothing is deleted */
       remove?(ctx: OutputContext, location: string): MaybePromise<void>;
+      /** Resources its calls use, by their name in dagx.config.ts: set up before the call, given as `ctx.resources`. */
+      resources?: readonly string[];
   }
   /** An IO manager, made by `defineIOManager`. */
   interface IOManager extends IOManagerOptions {
@@ -1843,7 +2039,7 @@ declare module "dagx" {
    * Error classes. Every error a user can cause is a `DagxError` with a stable `code`;
    * the CLI prints its message without a stack (unless --verbose) and exits with `exitCode`.
    */
-  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "RUN_CONFIG" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "OUTPUT_WRITE" | "SQL" | "PLATFORM";
+  type DagxErrorCode = "SELECTION_SYNTAX" | "SELECTION_UNKNOWN" | "DEFINITION_INVALID" | "DEFINITION_CYCLE" | "DEFINITION_DUPLICATE" | "DEFINITION_UNKNOWN_DEP" | "DEFINITION_LOAD" | "CONFIG_INVALID" | "RUN_CONFIG" | "PROJECT_UNTRUSTED" | "USER_CODE" | "UNSUPPORTED_OUTPUT" | "MISSING_UPSTREAM" | "PATH_ESCAPE" | "STATE_STORE" | "USAGE" | "NOT_FOUND" | "OUTPUT_WRITE" | "SQL" | "PLATFORM" | "RESOURCE";
   class DagxError extends Error {
       readonly code: DagxErrorCode;
       /** 2 for usage/definition errors, 1 for run failures. */
@@ -1931,7 +2127,11 @@ declare module "dagx" {
   interface DagxConfig {
       /** Max steps running at once. @default the number of CPUs */
       concurrency?: number;
-      /** Values handed to every asset as `ctx.resources`. */
+      /**
+       * Resources by name. A resource made by `defineResource` is set up on first use and reaches only
+       * the assets, checks, sensors and IO managers that request it (`resources: ["warehouse"]`); a
+       * plain value (a string, a number, an object) is handed to every asset as it is.
+       */
       resources?: Record<string, unknown>;
       /**
        * IO managers by name, made by `defineIOManager`: an asset chooses one with `io: "name"`. The
@@ -1953,7 +2153,9 @@ declare module "dagx" {
    * @example
    * export default defineConfig({ concurrency: 4, resources: { apiUrl: "https://example.com" } });
    */
-  function defineConfig(config: DagxConfig): DagxConfig;
+  function defineConfig<C extends DagxConfig>(config: C & {
+      [K in Exclude<keyof C, keyof DagxConfig>]: never;
+  }): C;
 
   // ── automation/index.ts
   /**
@@ -1982,6 +2184,22 @@ declare module "dagx" {
 
   // ── automation/sensor.ts
   /**
+   * `sensor()`: user code polled on an interval that asks for runs.
+   *
+   * The contract io/ follows for each tick (core has the pure parts: `sensorDue`,
+   * `normalizeSensorResult`, `dedupeRunKeys`):
+   * 1. A tick starts when `sensorDue()` says so. The function gets the saved cursor and a
+   *    `signal` that aborts after `timeout`; a tick that throws or exceeds its timeout is recorded
+   *    as failed with the error, the cursor stays as it was, and the loop goes on with the next
+   *    sensor (one sensor never stops the daemon).
+   * 2. The result goes through `normalizeSensorResult()`; a malformed result is a failed tick.
+   * 3. `addPartitions` are added first (requests may name the new keys), then requests go through
+   *    `dedupeRunKeys()` with run keys scoped to this sensor; duplicates are not run.
+   * 4. Runs are recorded (with their run keys), then the cursor is saved — never before, so a crash
+   *    between the two re-runs the tick and run keys keep it from launching twice.
+   * 5. The tick is recorded: the runs it launched, or skipped with `skipReason` (or "no run requests").
+   */
+  /**
    * Define a sensor: `fn` runs every `interval` and returns run requests, a new cursor, dynamic
    * partitions to add, or a reason to skip. Its name is the export name unless `name` is given.
    *
@@ -1998,7 +2216,9 @@ declare module "dagx" {
    *   };
    * });
    */
-  function sensor(options: SensorOptions, fn: SensorFn): SensorDef;
+  function sensor<const R extends readonly ResourceName[] = []>(options: SensorOptions & {
+      resources?: R;
+  }, fn: (ctx: SensorContext<ResourcesOf<R>>) => MaybePromise<SensorResult | void | undefined>): SensorDef;
   function sensor(fn: SensorFn): SensorDef;
   /** True when `value` is a sensor definition. */
   function isSensorDef(value: unknown): value is SensorDef;
@@ -2323,7 +2543,7 @@ declare module "dagx" {
    * `check()`: a user-defined check of one asset. The definition is inert; the loader names it
    * after its export and attaches it to its asset (core/checks/resolve.ts), the run engine calls it.
    */
-  type CheckFn<A extends AnyAssetDef> = (ctx: CheckContext, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
   /**
    * Define a check of `asset`, exported from an asset file. Its name is the export name unless
    * `name` is given. `data` is what a downstream asset would get: a table handle for tabular
@@ -2339,7 +2559,7 @@ declare module "dagx" {
    * export const has_currency = check(settings, (ctx, settings) => typeof settings.currency === "string");
    */
   function check<A extends AnyAssetDef>(asset: A, fn: CheckFn<A>): CheckDef<A>;
-  function check<A extends AnyAssetDef>(asset: A, options: CheckOptions, fn: CheckFn<A>): CheckDef<A>;
+  function check<A extends AnyAssetDef, const R extends readonly ResourceName[] = []>(asset: A, options: CheckOptions<R>, fn: CheckFn<A, R>): CheckDef<A>;
   /** True when `value` is a `check()` definition. */
   function isCheckDef(value: unknown): value is CheckDef;
   /** The timeout in ms (default 60 s); throws a message for a bad value. */
@@ -2375,8 +2595,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, isConfigSchema, isIOManager, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -15,7 +15,9 @@ import { registerDagxModule } from "./virtual-module.ts";
 import { type ProjectInstigators, validateInstigators } from "../../core/instigators.ts";
 import { croner } from "../daemon/index.ts";
 import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
-import { userFrame } from "../../core/location.ts";
+import { relativeTo, userFrame } from "../../core/location.ts";
+import { assertResourceRequests, type ResourceRequest } from "../../core/resources.ts";
+import { declareSecrets, projectEnv } from "../secrets/index.ts";
 
 export interface Project {
   root: string;
@@ -136,7 +138,10 @@ function lineOf(file: string, key: string | null): number | null {
 export async function loadProject(cwd: string, options: { exactRoot?: boolean; now: () => number }): Promise<Project> {
   const t0 = options.now();
   const root = options.exactRoot ? resolveProjectRoot(cwd) : resolveProjectRoot(undefined, cwd);
+  // .env first: the config may read process.env; then the secrets it declares are known to this process's redactor
+  const env = projectEnv(root);
   const config = await loadConfig(root);
+  declareSecrets([config.resources, config.ioManagers], env);
   let loadErrors: readonly LoadError[] = [];
   try {
     const defs = await loadDefinitions(root, config.ioManagers);
@@ -145,6 +150,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
+    assertResourceRequests(resourceRequests(root, graph, config, instigators), config.resources);
     const codeVersionCandidates = (): CodeVersionAdoption[] =>
       [...graph.assets].map(([assetKey, a]) => ({ assetKey, codeVersion: a.codeVersion, legacy: defs.versioner.legacy({ file: a.file, exportName: a.exportName, def: a.def }) }));
     return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0, codeVersionCandidates };
@@ -168,4 +174,18 @@ function definitionFailure(e: unknown, root: string, loadErrors: readonly LoadEr
   const failure = new DefinitionError("DEFINITION_INVALID", `Reading a definition threw at ${where}: ${(e as Error)?.message ?? String(e)}: dagx reads definitions when it loads the project; make their options plain values`, join(root, where), { cause: e });
   attachLoadErrors(failure, loadErrors);
   return failure;
+}
+
+/** What each asset, `check()` and IO manager asks for with `resources: [...]`, with its file:line. */
+function resourceRequests(root: string, graph: ProjectGraph, config: DagxConfig, instigators: ProjectInstigators): ResourceRequest[] {
+  const out: ResourceRequest[] = [];
+  const at = (loc: string | null) => (loc ? relativeTo(root, loc) : null);
+  for (const a of graph.assets.values()) {
+    out.push({ what: `Asset "${a.key}"`, names: a.def.options.resources, location: at(a.location ?? a.file) });
+    for (const c of a.checks) if (c.kind === "function") out.push({ what: `Check "${c.name}" of "${a.key}"`, names: c.resources, location: at(c.location) });
+    if (a.io !== null && typeof a.io === "object") out.push({ what: `The IO manager of asset "${a.key}"`, names: a.io.resources, location: at(a.location ?? a.file) });
+  }
+  for (const s of instigators.sensors) out.push({ what: `Sensor "${s.name}"`, names: s.def.options.resources, location: at(s.location) });
+  for (const [name, m] of Object.entries(config.ioManagers ?? {})) out.push({ what: `IO manager "${name}"`, names: m.resources, location: "dagx.config.ts" });
+  return out;
 }

@@ -18,7 +18,7 @@ const CONFIG = `import { defineConfig } from "dagx";
 // Project settings; every field is optional.
 export default defineConfig({
   // concurrency: 4,                  // steps running at once (default: the number of CPUs)
-  // resources: { apiUrl: "https://example.com" },   // handed to every asset as ctx.resources
+  // resources: { apiUrl: "https://example.com" },   // plain values reach every asset as ctx.resources
 });
 `;
 

@@ -17,6 +17,7 @@ import { type AssetPartitions, readPartitionState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { partitionContext } from "./step-context.ts";
 import { createStateWriter } from "../state/index.ts";
+import { projectResources } from "./resources.ts";
 
 export interface CheckCommandOptions {
   selected: ReadonlySet<string>;
@@ -77,12 +78,13 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   const getConn = async () => (conn ??= await (instance ??= await DuckDBInstance.create(":memory:")).connect());
   const results: CheckResult[] = [];
   let status: RunStatus = "failed";
+  const resources = projectResources(project);
   try {
     const onLog = (key: string, level: string, message: string) => {
       event("log", key, null, { level, message });
       o.onLog?.(key, level, message);
     };
-    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources: project.config.resources ?? {}, conn: getConn, now: o.now, onLog };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
       const space = parts.get(key)?.space;
@@ -99,6 +101,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     }
     status = o.signal.aborted ? "canceled" : results.some(isErrorFailure) ? "failed" : "success";
   } finally {
+    await resources.teardown((message) => event("log", null, null, { level: "warn", message }));
     (conn as DuckDBConnection | null)?.closeSync();
     (instance as DuckDBInstance | null)?.closeSync();
     leaveProjectDir();

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isAssetDef } from "../../core/asset.ts";
 import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext } from "../../core/checks/index.ts";
-import { createSqlTag, isTableInput, type PartitionContext, type TableInput } from "../../core/context.ts";
+import { type AssetLogger, createSqlTag, isTableInput, type PartitionContext, type TableInput } from "../../core/context.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { describeType } from "../../core/describe.ts";
 import { formatDuration } from "../../core/duration.ts";
@@ -25,6 +25,7 @@ import type { Storage } from "../storage/index.ts";
 import { bindablePath } from "../storage/index.ts";
 import { toParams } from "../tabular/index.ts";
 import { makeLogger } from "./step-context.ts";
+import type { ResourcePool } from "./resources.ts";
 import { createSqlRunner, runUserSql } from "./user-sql.ts";
 
 export interface CheckRunContext {
@@ -32,7 +33,8 @@ export interface CheckRunContext {
   runId: string;
   /** The IO managers that load each stored output back. */
   ioManagers: IOManagers;
-  resources: Readonly<Record<string, unknown>>;
+  /** The resources checks request (io/run/resources.ts). */
+  resources: ResourcePool;
   /** The run's DuckDB connection (opened on first use). */
   conn(): Promise<DuckDBConnection>;
   now(): number;
@@ -173,7 +175,9 @@ async function runFunction(
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const data = await dataOf();
-    const ctx = checkContext(c, asset, check.name, t.partition, data, controller.signal);
+    const log = makeLogger((level, message) => c.onLog(asset.key, level, message));
+    const resources = await c.resources.acquire(check.resources, `Check "${check.name}" of "${asset.key}"`, log);
+    const ctx = checkContext(c, asset, check.name, t.partition, data, controller.signal, resources, log);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort(new Error("check timed out"));
@@ -203,10 +207,9 @@ async function runFunction(
 class CheckTimeout extends Error {}
 
 /** `ctx` of a check function; `ctx.sql` accepts the data handle (or the asset definition) as a table. */
-function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal): CheckContext {
+function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal, resources: Readonly<Record<string, unknown>>, log: AssetLogger): CheckContext {
   const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
-  const log = makeLogger((level, message) => c.onLog(asset.key, level, message));
-  return { key: asset.key, check: name, runId: c.runId, partition, log, resources: c.resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
+  return { key: asset.key, check: name, runId: c.runId, partition, log, resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
 }
 
 /** DuckDB's message without the echoed query (which repeats the long file list). */

@@ -11,6 +11,8 @@ export type { CheckCommandOptions } from "./check-run.ts";
 export { checkSummaries } from "./check-results.ts";
 export type { CheckSummary } from "./check-results.ts";
 export { runMaterialize } from "./materialize.ts";
+export { createResourcePool, projectResources } from "./resources.ts";
+export type { ResourcePool } from "./resources.ts";
 export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";
 export { readRunConfigInput, recordedConfig, resolveRunConfig } from "./run-config.ts";
 export type { ResolvedConfig, RunConfigFlags } from "./run-config.ts";

@@ -16,6 +16,7 @@ import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./compute-instance.ts";
+import { projectResources } from "./resources.ts";
 import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
@@ -133,11 +134,12 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   const heartbeat = setInterval(() => {
     store.updateRun(runId, { heartbeatAt: o.now() }).catch(() => {});
   }, 10_000);
+  const resources = projectResources(project);
   const engine = await createRunEngine({
     storage: project.storage,
     graph: project.graph,
     runId,
-    resources: project.config.resources ?? {},
+    resources,
     config,
     ioManagers: project.ioManagers,
     latest: st.latest,
@@ -198,6 +200,11 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
     status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
   } finally {
     clearInterval(heartbeat);
+    // reverse setup order, after every step ended; a failing teardown is a warning, not a failed run
+    await resources.teardown((message) => {
+      event("log", null, null, { level: "warn", message });
+      o.reporter?.onLog?.("dagx", "warn", message);
+    });
     event("run_finished", null, null, { status, durationMs: o.now() - t0 });
     // The last outputs' fsync and the final state write start first; the run's DuckDB closes
     // (~10 ms of CPU on this thread) while they wait on the disk and the state session.

@@ -102,7 +102,8 @@ async function runStep(run: RunScope, a: StepAttempt): Promise<AttemptOutcome> {
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
   const { versions } = await loadInputs(run, a, io, handles);
-  const ctx = buildContext(run, a, io);
+  const resources = await run.resources.acquire(a.asset.def.options.resources, `Asset "${a.asset.key}"`, io.log);
+  const ctx = buildContext(run, a, io, resources);
   const { value, metadata } = await callAsset(run, a, ctx, inputsOf(a.asset, handles));
   if (a.signal.aborted) return { ok: false, error: "canceled" };
   const outputs = await storeOutputs(run, a, io, value);

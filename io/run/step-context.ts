@@ -32,18 +32,19 @@ export function refResolver(run: RunScope, a: StepAttempt, handles: ReadonlyMap<
 
 /** What the step gives the IO managers it calls. */
 export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) => TableInput | null, log: AssetLogger): StepIO {
-  return { storage: run.storage, runId: run.runId, log, conn: a.conn, resolveRef, runSql: (q, exec) => runUserSql(q, resolveRef, exec) };
+  const resources = (names: readonly string[]) => run.resources.acquire(names, `The IO manager of "${a.asset.key}"`, log);
+  return { storage: run.storage, runId: run.runId, log, conn: a.conn, resolveRef, runSql: (q, exec) => runUserSql(q, resolveRef, exec), resources, env: run.resources.env };
 }
 
 /** The `ctx` of an asset function. */
-export function buildContext(run: RunScope, a: StepAttempt, io: StepIO): AssetContext {
+export function buildContext(run: RunScope, a: StepAttempt, io: StepIO, resources: Readonly<Record<string, unknown>> = {}): AssetContext {
   const root = run.storage.root;
   return {
     key: a.asset.key,
     runId: run.runId,
     partition: partitionContext(run.partitions.get(a.asset.key), a.step.partitionKeys) as never,
     log: io.log,
-    resources: run.resources,
+    resources,
     config: run.config?.get(a.asset.key)?.value,
     signal: a.signal,
     path: (rel: string) => join(root, rel),

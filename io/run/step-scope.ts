@@ -15,12 +15,14 @@ import type { Storage } from "../storage/index.ts";
 import type { ComputeInstance } from "./compute-instance.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import type { ResolvedConfig } from "./run-config.ts";
+import type { ResourcePool } from "./resources.ts";
 
 export interface RunEngineOptions {
   storage: Storage;
   graph: ProjectGraph;
   runId: string;
-  resources: Record<string, unknown>;
+  /** The resources steps request, set up on first use (io/run/resources.ts); the caller tears them down. */
+  resources: ResourcePool;
   /** The project's IO managers: every output goes through one, every input comes back through the one that stored it. */
   ioManagers: IOManagers;
   /** Latest materialization per key; updated as steps of this run succeed. */

@@ -40,7 +40,7 @@ export function removeProject(dir: string): void {
 
 /** Run `dagx ARGS` in `cwd` (from source, or with `bin` e.g. the compiled binary). */
 export async function dagx(cwd: string, args: string[], opts: { bin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const cmd = opts.bin ? [opts.bin, ...args] : [BUN, CLI, ...args];
+  const cmd = opts.bin ? [opts.bin, ...args] : [BUN, "--no-env-file", CLI, ...args];
   const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...opts.env } });
   const timer = setTimeout(() => proc.kill(9), opts.timeoutMs ?? 60_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DAGX_DTS } from "../../io/project/type-declarations.ts";
+import { VERSION } from "../../cli/version.ts";
+import { DAGX_DTS, typeDeclarationsText } from "../../io/project/type-declarations.ts";
 import { scaffoldFiles } from "../../io/project/scaffold.ts";
 import { generateDagxDts } from "../../scripts/gen-types.ts";
 import { runDagx, REPO } from "./helpers.ts";
@@ -42,7 +43,9 @@ describe("dagx init", () => {
   test("dagx init writes the scaffold and the type declarations", () => {
     for (const f of scaffoldFiles("shop")) expect(readFileSync(join(shop, f.path), "utf8")).toBe(f.content);
     const dts = readFileSync(join(shop, ".dagx/types/dagx.d.ts"), "utf8");
-    expect(dts).toContain(DAGX_DTS);
+    // the module, with Register filled from the scaffold's dagx.config.ts
+    expect(dts).toBe(typeDeclarationsText(VERSION, "../../dagx.config"));
+    expect(dts).toContain('config: typeof import("../../dagx.config").default;');
     const tsconfig = JSON.parse(readFileSync(join(shop, "tsconfig.json"), "utf8"));
     expect(tsconfig.compilerOptions.paths).toEqual({ dagx: ["./.dagx/types/dagx.d.ts"] });
     expect(readFileSync(join(shop, ".gitignore"), "utf8")).toContain(".dagx/");
@@ -115,11 +118,11 @@ describe("dagx types", () => {
     const r = await runDagx(shop, ["types"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Wrote .dagx/types/dagx.d.ts");
-    expect(readFileSync(join(shop, ".dagx/types/dagx.d.ts"), "utf8")).toContain(DAGX_DTS);
+    expect(readFileSync(join(shop, ".dagx/types/dagx.d.ts"), "utf8")).toBe(typeDeclarationsText(VERSION, "../../dagx.config"));
     expect((await runDagx(shop, ["types"])).stdout).toContain("Up to date: .dagx/types/dagx.d.ts");
     const custom = await runDagx(shop, ["types", "--out", "types/dagx.d.ts", "--json"]);
     expect(custom.json()).toMatchObject({ path: join(shop, "types/dagx.d.ts"), changed: true });
-    expect(existsSync(join(shop, "types/dagx.d.ts"))).toBe(true);
+    expect(readFileSync(join(shop, "types/dagx.d.ts"), "utf8")).toContain('config: typeof import("../dagx.config").default;');
     rmSync(join(shop, "types"), { recursive: true });
   });
 });

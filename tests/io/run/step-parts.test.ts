@@ -14,6 +14,7 @@ import type { MaterializationRecord } from "../../../core/types.ts";
 import { loadProject, type Project } from "../../../io/project/project.ts";
 import { callAsset, createRunScope, stepFailure } from "../../../io/run/run-engine.ts";
 import { runMaterialize } from "../../../io/run/materialize.ts";
+import { projectResources } from "../../../io/run/resources.ts";
 import { buildContext, makeLogger, refResolver, stepIO } from "../../../io/run/step-context.ts";
 import { inputsOf, loadInputs } from "../../../io/run/step-inputs.ts";
 import { storeOutputs } from "../../../io/run/step-output.ts";
@@ -71,7 +72,7 @@ async function scope(project: Project, latest = new Map<string, MaterializationR
   const store = createMemoryStateStore();
   const keys = [...project.graph.assets.values()].filter((a) => a.partitionsDef).map((a) => a.key);
   return createRunScope({
-    storage: project.storage, graph: project.graph, runId: "run-1", resources: {}, ioManagers: project.ioManagers, latest,
+    storage: project.storage, graph: project.graph, runId: "run-1", resources: projectResources(project), ioManagers: project.ioManagers, latest,
     partitions: await readPartitionState(project.graph, store, Date.now(), keys),
     loadPartitions: (k, pks) => store.latestPartitionMaterializations(k, pks),
     wholeVersion: async () => "whole", latestSchemas: (k) => store.latestSchemas(k),
