@@ -32,7 +32,7 @@ export function refResolver(run: RunScope, a: StepAttempt, handles: ReadonlyMap<
 
 /** What the step gives the IO managers it calls. */
 export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) => TableInput | null, log: AssetLogger): StepIO {
-  return { storage: run.storage, runId: run.runId, log, conn: a.conn, resolveRef, runSql: (q, exec) => runUserSql(q, resolveRef, exec) };
+  return { storage: run.storage, runId: run.runId, log, conn: a.conn, resolveRef, runSql: (q, exec) => runUserSql(q, resolveRef, exec), atEnd: a.atEnd };
 }
 
 /** The `ctx` of an asset function. */
