@@ -1323,6 +1323,40 @@ declare module "dagx" {
   /** Why what `handleOutput` returned is not a StoredOutput, or null. */
   function storedOutputProblem(v: unknown): string | null;
 
+  // ── duckdb-table.ts
+  /** Options of `duckdbTable`. */
+  interface DuckdbTableOptions {
+      /** The database file, relative to the project root (or absolute); created on first write. */
+      path: string;
+      /** The schema of the database the tables go in (created when missing). @default "main" */
+      schema?: string;
+      /**
+       * How long a step waits for another program (a BI tool, the `duckdb` CLI) that holds the file
+       * open before it fails, in milliseconds. DuckDB lets one process open a database file at a time.
+       * @default 60000
+       */
+      lockTimeoutMs?: number;
+      /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "warehouse" */
+      name?: string;
+  }
+  /** Why `o` cannot be `duckdbTable`'s options, or null. */
+  function duckdbTableProblem(o: unknown): string | null;
+  /**
+   * An IO manager that stores each asset as a table of a DuckDB database file: an unpartitioned
+   * output replaces its table atomically, a partition replaces its rows in one transaction, and
+   * downstream steps (and `dagx query`) read the table in place. dagx writes only tables it created
+   * itself: a table of the same name made by anyone else is an error naming it. Values that are not
+   * tables (rows, Arrow, `ctx.sql`) go to the JSON manager when this is the project default.
+   *
+   * @example
+   * // dagx.config.ts: every table output goes to warehouse.duckdb
+   * export default defineConfig({ io: duckdbTable({ path: "warehouse.duckdb" }) });
+   * // or per asset: ioManagers: { warehouse: duckdbTable({ path: "warehouse.duckdb" }) } and asset({ io: "warehouse" }, …)
+   */
+  function duckdbTable(options: DuckdbTableOptions): IOManager;
+  /** The options of a manager made by `duckdbTable`, or null for any other. */
+  function duckdbTableOptionsOf(m: unknown): Readonly<DuckdbTableOptions> | null;
+
   // ── partitions/index.ts
   /**
    * Partitions (DESIGN §5): definitions, spaces (a definition at an instant), IndexSets (ranges of
@@ -1773,6 +1807,13 @@ declare module "dagx" {
        * @default "auto"
        */
       parquetWriter?: ParquetWriter;
+      /**
+       * The IO manager of table outputs (rows, Arrow Tables, `ctx.sql` queries) of assets that set no
+       * `io`: a built-in name, the name of one in `ioManagers`, or a manager such as
+       * `duckdbTable({ path: "warehouse.duckdb" })`. Other values are still stored as JSON.
+       * @default "parquet"
+       */
+      io?: string | IOManager;
   }
   /**
    * Type the project configuration.
@@ -2201,6 +2242,6 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, dimension, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, isIOManager, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, dimension, duckdbTable, dynamicPartitions, eager, expr, hourly, identity, isAssetDef, isIOManager, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
