@@ -26,7 +26,6 @@ describe("dagx.config.ts validation", () => {
     ["a misspelt key", `export default {\n  concurrancy: 3,\n};\n`, /Invalid config at dagx\.config\.ts:2: unknown key "concurrancy" — did you mean "concurrency"\?/],
     ["an unknown key", `export default { zzz: 1 };\n`, /unknown key "zzz" — known keys: concurrency, resources/],
     ["io: an unknown name", `export default { io: "warehous" };\n`, /dagx\.config\.ts:1: the project default io must be "parquet" or "json" .*got "warehous".*\(the default IO manager of table outputs\)/],
-    ["io: duckdbTable with a bad schema", `import { defineConfig, duckdbTable } from "dagx";\nexport default defineConfig({ ioManagers: { wh: { ...duckdbTable({ path: "w.duckdb" }) } }, io: "wh" });\n`, /IO manager "wh" is invalid/],
     ["resources: an array", `export default { resources: [1] };\n`, /resources must be an object of named values.*\(got an array\)/],
     ["a default export that is not an object", `export default 4;\n`, /Invalid config at dagx\.config\.ts:1: the default export must be an object like defineConfig\(\{ concurrency: 4 \}\) \(got 4\)/],
     ["no default export", `export const config = { concurrency: 2 };\n`, /Invalid config at dagx\.config\.ts: it has no default export \(it exports "config"\): write export default defineConfig/],
@@ -47,6 +46,14 @@ describe("dagx.config.ts validation", () => {
       expect(j.json<{ error: { code: string } }>().error.code).toBe("CONFIG_INVALID");
     });
   }
+
+  test("duckdbTable with a bad option: exit 2 naming dagx.config.ts:line and the option", async () => {
+    const dir = withConfig(`import { defineConfig, duckdbTable } from "dagx";\nexport default defineConfig({\n  io: duckdbTable({ path: "w.duckdb", schema: "my schema" }),\n});\n`);
+    const r = await runDagx(dir, ["materialize"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`dagx.config.ts:3: duckdbTable's schema must be a plain name (letters, digits, "_"), like "analytics" (got "my schema")`);
+    expect(existsSync(join(dir, "w.duckdb"))).toBe(false);
+  });
 
   test("a valid config is used: concurrency and resources", async () => {
     const dir = makeProject({
