@@ -43,7 +43,7 @@ const managers: [string, IOManager][] = [
   ["duckdbTable", createDuckdbTable({ path: "warehouse.duckdb" })],
 ];
 
-async function timed(fn: () => Promise<unknown>): Promise<{ ms: number; cpu: number }> {
+async function timed(fn: () => unknown): Promise<{ ms: number; cpu: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();

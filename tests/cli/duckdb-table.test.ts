@@ -132,4 +132,27 @@ describe("duckdbTable safety", () => {
     const q = await runDagx(dir, ["query", "select day, count(*)::int as n from events group by day order by day", "--json"]);
     expect(q.json()).toEqual([{ day: "2024-01-01", n: 2 }, { day: "2024-01-02", n: 2 }]);
   }, 60_000);
+
+  test("checks read the table (in a run and with dagx check); wipe --partitions --data deletes only those rows", async () => {
+    const checked = `import { asset, check, daily, notNull, rowCount } from "dagx";
+export const events = asset({ io: "warehouse", partitions: daily({ start: "2024-01-01" }), checks: [notNull("n"), rowCount({ min: 2 })] }, (ctx) => [{ n: 1, day: ctx.partition.key }, { n: 2, day: ctx.partition.key }]);
+export const positive = check(events, async (ctx, events) => {
+  const [r] = await ctx.sql\`select count(*)::int as bad from \${events} where n <= 0\`.rows();
+  return r?.bad === 0;
+});
+`;
+    const dir = makeProject({ "dagx.config.ts": CONFIG(5000), "a.asset.ts": checked }, "dagx-wh-checks-");
+    dirs.push(dir);
+    const r = await runDagx(dir, ["materialize", "--partitions", "2024-01-01..2024-01-02", "--json"]);
+    expect(r.code).toBe(0);
+    const c = await runDagx(dir, ["check", "events", "--json"]);
+    expect(c.code).toBe(0);
+    const results = c.json<{ check: string; partition: string; passed: boolean }[]>();
+    expect(results.length).toBe(6);
+    expect(results.every((x) => x.passed)).toBe(true);
+    expect((await runDagx(dir, ["wipe", "events", "--partitions", "2024-01-01", "--data"])).code).toBe(0);
+    expect(await warehouse(join(dir, "wh.duckdb"), "select day, count(*)::int as n from events group by day order by day")).toEqual([{ day: "2024-01-02", n: 2 }]);
+    expect((await runDagx(dir, ["wipe", "events", "--data"])).code).toBe(0);
+    expect(await warehouse(join(dir, "wh.duckdb"), "select count(*)::int as n from duckdb_tables() where table_name = 'events'")).toEqual([{ n: 0 }]);
+  });
 });
