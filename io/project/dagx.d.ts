@@ -1345,8 +1345,9 @@ declare module "dagx" {
    * An IO manager that stores each asset as a table of a DuckDB database file: an unpartitioned
    * output replaces its table atomically, a partition replaces its rows in one transaction, and
    * downstream steps (and `dagx query`) read the table in place. dagx writes only tables it created
-   * itself: a table of the same name made by anyone else is an error naming it. Values that are not
-   * tables (rows, Arrow, `ctx.sql`) go to the JSON manager when this is the project default.
+   * itself: a table of the same name made by anyone else is an error naming it. It stores tables —
+   * rows, Arrow Tables, `ctx.sql` results; as the project default (`io` in the config), other values
+   * still go to JSON.
    *
    * @example
    * // dagx.config.ts: every table output goes to warehouse.duckdb

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { BUN, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
+import { BUN, CLI, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -122,13 +122,28 @@ describe("duckdbTable safety", () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/Waiting for warehouse ".*wh\.duckdb": process \d+ \(.*\) holds it open/);
     expect(failed.stderr).toMatch(/Cannot store "events" in warehouse ".*wh\.duckdb": process \d+ \(.*\) has held the file open for 1\.5 s: close that program \(or "kill \d+"\)/);
-    // a holder that lets go within the timeout: the run waits, then succeeds
-    const short = hold(600);
-    await short.ready;
-    const waited = await dagx(dir, ["materialize", "events", "--partition", "2024-01-02"]);
-    await short.p.exited;
-    expect(waited.code).toBe(0);
-    expect(waited.stderr).toContain("Waiting for warehouse");
+    // a holder that lets go while the run waits (it is closed once the run says it waits): the run then succeeds
+    writeFileSync(join(dir, "dagx.config.ts"), CONFIG(30_000));
+    const second = hold(60_000);
+    await second.ready;
+    const run = Bun.spawn([BUN, CLI, "materialize", "events", "--partition", "2024-01-02"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+    const reader = run.stderr.getReader();
+    let stderr = "";
+    let closed = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += new TextDecoder().decode(value);
+      if (!closed && stderr.includes("Waiting for warehouse")) {
+        closed = true;
+        second.p.kill();
+        await second.p.exited;
+      }
+    }
+    second.p.kill();
+    expect(await run.exited).toBe(0);
+    expect(stderr).toContain("Waiting for warehouse");
+    expect(stderr).toContain("is free again: continuing");
     const q = await runDagx(dir, ["query", "select day, count(*)::int as n from events group by day order by day", "--json"]);
     expect(q.json()).toEqual([{ day: "2024-01-01", n: 2 }, { day: "2024-01-02", n: 2 }]);
   }, 60_000);
