@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DagxError } from "../../core/errors.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { OWNED_TABLE, qualified, TEMP_PREFIX } from "./_duckdb-table-names.ts";
+import { OWNED_TABLE, PARTITION_COL, qualified, TEMP_PREFIX } from "./_duckdb-table-names.ts";
 
 /** Create the record (and `schema`) when missing; drop tables an interrupted write left behind. */
 export async function prepareWarehouse(conn: DuckDBConnection, alias: string, schema: string, cleanTemps: boolean): Promise<void> {
@@ -25,8 +25,8 @@ export type TableOwner = { kind: "none" } | { kind: "dagx"; assetKey: string; pa
 
 export async function ownerOf(conn: DuckDBConnection, alias: string, schema: string, table: string): Promise<TableOwner> {
   const t = await conn.runAndReadAll(
-    "SELECT (SELECT count(*) FROM duckdb_columns() c WHERE c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name AND c.column_name = '_dagx_partition')::INTEGER AS p FROM duckdb_tables() t WHERE t.database_name = $1 AND lower(t.schema_name) = lower($2) AND lower(t.table_name) = lower($3)",
-    [alias, schema, table],
+    "SELECT (SELECT count(*) FROM duckdb_columns() c WHERE c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name AND c.column_name = $4)::INTEGER AS p FROM duckdb_tables() t WHERE t.database_name = $1 AND lower(t.schema_name) = lower($2) AND lower(t.table_name) = lower($3)",
+    [alias, schema, table, PARTITION_COL],
   );
   const found = t.getRowObjectsJS()[0];
   const views = await conn.runAndReadAll("SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE database_name = $1 AND lower(schema_name) = lower($2) AND lower(view_name) = lower($3)", [alias, schema, table]);

@@ -7,13 +7,15 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { isSqlQuery } from "../../core/context.ts";
+import { DagxError } from "../../core/errors.ts";
 import { describeType } from "../../core/describe.ts";
 import { type DuckdbTableOptions, duckdbTableOptionsOf } from "../../core/duckdb-table.ts";
 import { defineIOManager, type InputContext, type IOManager } from "../../core/io-manager.ts";
 import { quoteIdent } from "../../core/sql.ts";
+import type { Storage } from "../storage/index.ts";
 import { parquetSql, quoteLiteral, wrapQuery, writeArrowParquet, writeRowsParquet } from "../tabular/index.ts";
 import { atEndOf, partitionColumnsOf, stepOf } from "./context.ts";
 import { formatLocation, PARTITION_COL, parseLocation, qualified, tableNameOf } from "./_duckdb-table-names.ts";
@@ -41,7 +43,14 @@ export function bindDuckdbTable(m: IOManager): IOManager {
 export function createDuckdbTable(options: DuckdbTableOptions): IOManager {
   const schema = options.schema ?? "main";
   const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const fileOf = (root: string, file = options.path) => (isAbsolute(file) ? file : resolve(root, file));
+  const fileOf = (storage: Storage, file = options.path) => {
+    const abs = isAbsolute(file) ? file : resolve(storage.root, file);
+    // .dagx is dagx's own: `dagx gc` deletes files there that state does not list
+    if (abs === storage.dagxDir || abs.startsWith(storage.dagxDir + sep)) {
+      throw new DagxError("OUTPUT_WRITE", `Cannot use warehouse "${file}": it is inside ${storage.dagxDir}, which dagx manages (dagx gc removes files there it did not record): put it elsewhere, e.g. duckdbTable({ path: "warehouse.duckdb" })`, { exitCode: 1 });
+    }
+    return abs;
+  };
   return defineIOManager({
     name: options.name ?? "warehouse",
     async handleOutput(ctx, value) {
@@ -52,7 +61,7 @@ export function createDuckdbTable(options: DuckdbTableOptions): IOManager {
       const conn = await step.conn();
       const table = tableNameOf(ctx.assetKey);
       const { dims, values } = partitionColumnsOf(ctx);
-      const w = { path: fileOf(step.storage.root), shown: options.path, schema, table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey, dims, values, timeoutMs, log: ctx.log };
+      const w = { path: fileOf(step.storage), shown: options.path, schema, table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey, dims, values, timeoutMs, log: ctx.log };
       const location = formatLocation({ file: options.path, schema, table });
       if (isSqlQuery(value)) {
         // the user's query runs where the table is created: its failure is reported as theirs (file:line)
@@ -77,7 +86,7 @@ export function createDuckdbTable(options: DuckdbTableOptions): IOManager {
       const where = parseLocation(up.locations[0]!);
       if (!where) throw new Error(`"${up.assetKey}" was not stored by duckdbTable (location ${JSON.stringify(up.locations[0])})`);
       const conn = await step.conn();
-      const lease = await leaseWarehouse(conn, fileOf(step.storage.root, where.file), { purpose: `read "${up.assetKey}" for "${ctx.assetKey}"`, timeoutMs, say: (m) => step.log.warn(m) });
+      const lease = await leaseWarehouse(conn, fileOf(step.storage, where.file), { purpose: `read "${up.assetKey}" for "${ctx.assetKey}"`, timeoutMs, say: (m) => step.log.warn(m) });
       // held while the step runs (its queries read the table in place), released when it ends
       atEndOf(ctx)(() => lease.release(conn));
       return ctx.table(readSql(qualified(lease.alias, where.schema, where.table), up));
@@ -87,7 +96,7 @@ export function createDuckdbTable(options: DuckdbTableOptions): IOManager {
       if (!where) return;
       const step = stepOf(ctx);
       await withConnection(step.conn, async (conn) => {
-        const w = { path: fileOf(step.storage.root, where.file), timeoutMs, log: ctx.log, assetKey: ctx.assetKey };
+        const w = { path: fileOf(step.storage, where.file), timeoutMs, log: ctx.log, assetKey: ctx.assetKey };
         const lease = await leaseForWrite(conn, w, `remove "${ctx.assetKey}"`);
         try {
           await inTransaction(conn, async () => {

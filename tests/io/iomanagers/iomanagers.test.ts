@@ -1,9 +1,10 @@
 /** The IO manager contract, run by both built-ins and by a test-only manager written with the public API. */
+import { describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { jsonIOManager, parquetIOManager } from "../../../io/iomanagers/index.ts";
 import { createDuckdbTable } from "../../../io/iomanagers/duckdb-table.ts";
 import { parseLocation } from "../../../io/iomanagers/_duckdb-table-names.ts";
-import { type Harness, testIOManager } from "./contract.ts";
+import { createHarness, type Harness, testIOManager } from "./contract.ts";
 import { ndjsonIOManager } from "./ndjson-io-manager.ts";
 
 const rows = [
@@ -81,4 +82,16 @@ testIOManager({
   failing: (h) => h.sql`select error('disk on fire') as x`,
   pathOf: (h) => join(h.dir, "warehouse.duckdb"),
   exists: (h, location) => warehouseHas(h, location),
+});
+
+describe("duckdbTable", () => {
+  test("handleOutput() refuses a warehouse inside .dagx (dagx gc cleans files there it did not record)", async () => {
+    const h = await createHarness();
+    try {
+      const m = createDuckdbTable({ path: ".dagx/warehouse.duckdb" });
+      await expect(h.write(m, "orders", "", rows)).rejects.toThrow(/Cannot use warehouse "\.dagx\/warehouse\.duckdb": it is inside .*\.dagx, which dagx manages/);
+    } finally {
+      await h.close();
+    }
+  });
 });
