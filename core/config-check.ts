@@ -1,16 +1,15 @@
 /** Load-time validation of `dagx.config.ts`'s default export: types, ranges and unknown keys. */
 import { describeValue } from "./describe.ts";
 import type { DagxConfig } from "./config.ts";
-import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, NO_OUTPUT, parquetWriterProblem } from "./io-manager.ts";
+import { duckdbTableOptionsOf, duckdbTableProblem } from "./duckdb-table.ts";
+import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, ioOptionProblem, NO_OUTPUT, parquetWriterProblem } from "./io-manager.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
-const MOVED: Record<string, string> = {
-  io: 'set io on each asset instead, e.g. asset({ io: "json" }, …)',
-};
+const MOVED: Record<string, string> = {};
 
 /** A problem with the config: the key it is about (null for the whole value) and what is wrong with it. */
 export interface ConfigProblem {
@@ -53,6 +52,12 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
   const writer = parquetWriterProblem(raw.parquetWriter);
   if (writer) return { key: "parquetWriter", problem: writer };
   if (raw.parquetWriter !== undefined) config.parquetWriter = raw.parquetWriter as DagxConfig["parquetWriter"];
+  if (raw.io !== undefined) {
+    // the project default: what an asset's io may be, and a name of its own when given inline
+    const problem = ioOptionProblem(raw.io, config.ioManagers ?? {});
+    if (problem) return { key: "io", problem: `${problem.replace(/^io /, "the project default io ")} (the default IO manager of table outputs)` };
+    config.io = raw.io as DagxConfig["io"];
+  }
   return { config };
 }
 
@@ -66,7 +71,8 @@ function checkIOManagers(value: unknown): { managers: Record<string, IOManager> 
   for (const [name, manager] of Object.entries(value)) {
     if (!IO_NAME.test(name)) return { problem: `IO manager name ${JSON.stringify(name)} must start with a letter and hold only letters, digits, "_" or "-"` };
     if ((BUILTIN_IO_MANAGERS as readonly string[]).includes(name) || name === NO_OUTPUT) return { problem: `IO manager name "${name}" is taken by dagx's built-in: choose another name` };
-    const problem = ioManagerProblem(manager);
+    const options = duckdbTableOptionsOf(manager);
+    const problem = options ? duckdbTableProblem(options) : ioManagerProblem(manager);
     if (problem) return { problem: `IO manager "${name}" is invalid: ${problem}` };
   }
   return { managers: value as Record<string, IOManager> };

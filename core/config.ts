@@ -24,6 +24,13 @@ export interface DagxConfig {
    * @default "auto"
    */
   parquetWriter?: ParquetWriter;
+  /**
+   * The IO manager of table outputs (rows, Arrow Tables, `ctx.sql` queries) of assets that set no
+   * `io`: a built-in name, the name of one in `ioManagers`, or a manager such as
+   * `duckdbTable({ path: "warehouse.duckdb" })`. Other values are still stored as JSON.
+   * @default "parquet"
+   */
+  io?: string | IOManager;
 }
 
 /**

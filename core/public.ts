@@ -18,6 +18,8 @@ export { isSqlQuery, isTableInput } from "./context.ts";
 export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";
 export { defineIOManager, isIOManager } from "./io-manager.ts";
 export type { InputContext, IOManager, IOManagerOptions, OutputContext, ParquetWriter, StoredInput, StoredOutput } from "./io-manager.ts";
+export { duckdbTable } from "./duckdb-table.ts";
+export type { DuckdbTableOptions } from "./duckdb-table.ts";
 export type { SqlIdentifier } from "./sql.ts";
 export {
   allPartitions,

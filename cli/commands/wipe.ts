@@ -35,11 +35,13 @@ export default defineCommand({
       const keys = [...resolveSelected(project, words)];
       if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data), now());
       const st = args.data ? await readAssetState(project.graph, project.storage, store, { now: now(), perPartition: false }) : null;
+      // every stored output of these assets — each partition's too — read before the records go
+      const stored = args.data ? await store.latestMaterializations(keys) : [];
       const n = await store.wipe(keys);
       let files = 0;
       if (st) {
         // a project's own IO manager removes what it stored (wherever that is); dagx's folders are cleared below
-        await removeOwnOutputs(project, keys.flatMap((k) => st.latest.get(k) ?? []));
+        await removeOwnOutputs(project, stored);
         for (const k of keys) {
           const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...k.split("/")));
           if (st.latest.has(k)) files++;

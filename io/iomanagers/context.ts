@@ -27,16 +27,37 @@ export interface StepIO {
   resources?(names: readonly string[]): Promise<Readonly<Record<string, unknown>>>;
   /** Where `env()` references in a manager's options are read. */
   env?: EnvLookup;
+  /**
+   * Run `fn` when the step ends, before its connection closes (a manager releases what its input
+   * handles hold open there: duckdbTable's attachment of the warehouse). Without it, a manager that
+   * needs it fails rather than hold the file open for the process's lifetime.
+   */
+  atEnd?(fn: () => Promise<void> | void): void;
 }
 
 const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();
 const WRITERS = new WeakMap<OutputContext, ParquetWriter>();
+const SEGMENTS = new WeakMap<OutputContext, readonly string[]>();
 
 /** The step behind a context this module built (for the built-in IO managers). */
 export function stepOf(ctx: OutputContext | InputContext): StepIO {
   const step = STEPS.get(ctx);
   if (!step) throw new Error("dagx's built-in IO managers work only with the contexts dagx builds");
   return step;
+}
+
+/** `step.atEnd` of the step behind `ctx` (an error when the caller gave none). */
+export function atEndOf(ctx: OutputContext | InputContext): (fn: () => Promise<void> | void) => void {
+  const step = stepOf(ctx);
+  if (!step.atEnd) throw new Error("this IO manager needs the step to say when it ends (StepIO.atEnd)");
+  return step.atEnd;
+}
+
+/** The partition's dimension names and this key's value of each ([] when unpartitioned): the key columns a table manager adds. */
+export function partitionColumnsOf(ctx: OutputContext): { dims: string[]; values: string[] } {
+  const dims = (SEGMENTS.get(ctx) ?? []).map((s) => s.slice(0, Math.max(0, s.indexOf("="))));
+  if (dims.length === 0 || ctx.partitionKey === "") return { dims: [], values: [] };
+  return { dims, values: dims.length > 1 ? ctx.partitionKey.split("|") : [ctx.partitionKey] };
 }
 
 /** Who writes a row output given to the built-in Parquet manager through `ctx` (the asset's or project's `parquetWriter`). */
@@ -77,6 +98,7 @@ export function outputContext(step: StepIO, assetKey: string, partitionKey: stri
   };
   STEPS.set(ctx, step);
   WRITERS.set(ctx, parquetWriter);
+  SEGMENTS.set(ctx, segments);
   return ctx;
 }
 

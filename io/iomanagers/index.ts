@@ -7,6 +7,8 @@ export { handleOutput, loadInput, NOTHING_STORED, removeOutput } from "./calls.t
 export type { HandledOutput } from "./calls.ts";
 export { GROUP_SYNC, inputContext, outputContext, stepOf } from "./context.ts";
 export type { StepIO } from "./context.ts";
+export { DEFAULT_LOCK_TIMEOUT_MS } from "./duckdb-table.ts";
+export { warehouseTableExpr } from "./_duckdb-table-query.ts";
 export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";
 export { createIOManagers } from "./registry.ts";

@@ -9,6 +9,7 @@ import type { DagxConfig } from "../../core/config.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
 import { type IOManager, isIOManager, type ParquetWriter } from "../../core/io-manager.ts";
+import { bindDuckdbTable } from "./duckdb-table.ts";
 import { jsonIOManager } from "./json.ts";
 import { parquetIOManager } from "./parquet.ts";
 import { isArrowTable, isRows } from "./_values.ts";
@@ -36,11 +37,20 @@ const BUILTIN_SET = new Set(BUILTIN.values());
 export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsset>): IOManagers {
   const byName = new Map<string, IOManager>([...BUILTIN, ...Object.entries(config.ioManagers ?? {})]);
   const nameOf = new Map<IOManager, string>([...byName].map(([n, m]) => [m, n]));
+  // the project default given inline (`io: duckdbTable({…})`) is registered under its own name (checked at load)
+  if (isIOManager(config.io) && !nameOf.has(config.io)) {
+    byName.set(config.io.name!, config.io);
+    nameOf.set(config.io, config.io.name!);
+  }
   const usedBy = new Map<string, LoadedAsset>();
   for (const a of assets) {
     if (!isIOManager(a.io) || nameOf.has(a.io)) continue;
     const name = a.io.name!; // an inline manager has a name that no other one has (core/io-manager.ts ioOptionProblem)
     const other = usedBy.get(name);
+    if (!other && byName.has(name)) {
+      const where = a.location ?? a.file;
+      throw new DefinitionError("DEFINITION_INVALID", `Two different IO managers are named "${name}": the project default io in dagx.config.ts and asset "${a.key}" at ${where}: give them different names, or declare one in defineConfig({ ioManagers }) and use it by name`, where);
+    }
     if (other) {
       const where = a.location ?? a.file;
       throw new DefinitionError("DEFINITION_INVALID", `Two different IO managers are named "${name}": asset "${other.key}" at ${other.location ?? other.file} and asset "${a.key}" at ${where} use one each: give them different names, or declare one in defineConfig({ ioManagers }) and use it by name`, where);
@@ -49,9 +59,18 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
     byName.set(name, a.io);
     nameOf.set(a.io, name);
   }
+  // duckdbTable() in dagx.config.ts is a placeholder of the public (pure) module: bind it here
+  const bound = new Set<IOManager>();
+  for (const [name, m] of byName) {
+    const impl = bindDuckdbTable(m);
+    if (impl === m) continue;
+    byName.set(name, impl);
+    bound.add(impl);
+  }
+  const defaultIO = config.io === undefined ? "parquet" : typeof config.io === "string" ? config.io : nameOf.get(config.io)!;
   return {
     forOutput(asset, value) {
-      const io = asset.io ?? (isSqlQuery(value) || isArrowTable(value) || isRows(value) ? "parquet" : "json");
+      const io = asset.io ?? (isSqlQuery(value) || isArrowTable(value) || isRows(value) ? defaultIO : "json");
       const name = typeof io === "string" ? io : nameOf.get(io)!;
       return { name, manager: byName.get(name)!, parquetWriter: asset.parquetWriter ?? config.parquetWriter ?? "auto" };
     },
@@ -60,6 +79,6 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
       if (m) return m;
       throw new DagxError("DEFINITION_INVALID", `Cannot read "${assetKey}": it was stored by IO manager "${format}", which the project no longer declares: declare it again in defineConfig({ ioManagers }), or materialize "${assetKey}" again`, { exitCode: 1 });
     },
-    isBuiltin: (manager) => BUILTIN_SET.has(manager),
+    isBuiltin: (manager) => BUILTIN_SET.has(manager) || bound.has(manager),
   };
 }

@@ -1685,6 +1685,41 @@ declare module "dagx" {
    */
   function plainConfigHash(schema: ConfigSchema | null, hash: (text: string) => string): Promise<string | null>;
 
+  // ── duckdb-table.ts
+  /** Options of `duckdbTable`. */
+  interface DuckdbTableOptions {
+      /** The database file, relative to the project root (or absolute); created on first write. */
+      path: string;
+      /** The schema of the database the tables go in (created when missing). @default "main" */
+      schema?: string;
+      /**
+       * How long a step waits for another program (a BI tool, the `duckdb` CLI) that holds the file
+       * open before it fails, in milliseconds. DuckDB lets one process open a database file at a time.
+       * @default 60000
+       */
+      lockTimeoutMs?: number;
+      /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "warehouse" */
+      name?: string;
+  }
+  /** Why `o` cannot be `duckdbTable`'s options, or null. */
+  function duckdbTableProblem(o: unknown): string | null;
+  /**
+   * An IO manager that stores each asset as a table of a DuckDB database file: an unpartitioned
+   * output replaces its table atomically, a partition replaces its rows in one transaction, and
+   * downstream steps (and `dagx query`) read the table in place. dagx writes only tables it created
+   * itself: a table of the same name made by anyone else is an error naming it. It stores tables —
+   * rows, Arrow Tables, `ctx.sql` results; as the project default (`io` in the config), other values
+   * still go to JSON.
+   *
+   * @example
+   * // dagx.config.ts: every table output goes to warehouse.duckdb
+   * export default defineConfig({ io: duckdbTable({ path: "warehouse.duckdb" }) });
+   * // or per asset: ioManagers: { warehouse: duckdbTable({ path: "warehouse.duckdb" }) } and asset({ io: "warehouse" }, …)
+   */
+  function duckdbTable(options: DuckdbTableOptions): IOManager;
+  /** The options of a manager made by `duckdbTable`, or null for any other. */
+  function duckdbTableOptionsOf(m: unknown): Readonly<DuckdbTableOptions> | null;
+
   // ── partitions/index.ts
   /**
    * Partitions (DESIGN §5): definitions, spaces (a definition at an instant), IndexSets (ranges of
@@ -2147,6 +2182,13 @@ declare module "dagx" {
        * @default "auto"
        */
       parquetWriter?: ParquetWriter;
+      /**
+       * The IO manager of table outputs (rows, Arrow Tables, `ctx.sql` queries) of assets that set no
+       * `io`: a built-in name, the name of one in `ioManagers`, or a manager such as
+       * `duckdbTable({ path: "warehouse.duckdb" })`. Other values are still stored as JSON.
+       * @default "parquet"
+       */
+      io?: string | IOManager;
   }
   /**
    * Type the project configuration.
@@ -2595,8 +2637,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -23,11 +23,13 @@ export interface QueryRun {
 export async function runQuery<T>(storage: Storage, store: StateStore, sql: string, o: { limit?: number; onMounted?: (m: MountedViews) => void }, use: (r: QueryRun) => T): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
+  let mounted: MountedViews | null = null;
   try {
-    const mounted = await mountAssetViews(conn, { storage }, await store.latestMaterializations());
+    mounted = await mountAssetViews(conn, { storage }, await store.latestMaterializations());
     o.onMounted?.(mounted);
     return use({ mounted, reader: await runUserSql(conn, sql, mounted, o.limit) });
   } finally {
+    await (mounted as MountedViews | null)?.release();
     conn.closeSync();
     instance.closeSync();
   }

@@ -14,13 +14,15 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
+import { warehouseTableExpr } from "../iomanagers/index.ts";
 
 /** A view made for one asset. */
 export interface MountedView {
   key: string;
   /** How to write it in SQL: `orders`, `analytics.daily_revenue`, `"metrics.v2-daily"`. */
   name: string;
-  format: "parquet" | "json";
+  /** "table": a duckdbTable output, read in place from its warehouse. */
+  format: "parquet" | "json" | "table";
   files: number;
 }
 
@@ -33,6 +35,8 @@ export interface SkippedAsset {
 export interface MountedViews {
   views: MountedView[];
   skipped: SkippedAsset[];
+  /** Let go of what the views hold open (warehouses attached for duckdbTable outputs): call before closing the connection. */
+  release(): Promise<void>;
 }
 
 const SIMPLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -59,7 +63,7 @@ function jsonRowsProblem(value: unknown): string | null {
   return `its JSON value is a ${value === null ? "null" : typeof value}, not rows`;
 }
 
-type TableExpr = { sql: string; format: "parquet" | "json"; files: number } | string;
+type TableExpr = { sql: string; format: MountedView["format"]; files: number } | string;
 
 /**
  * Partition dimension names of a stored partition output, from the folders dagx itself wrote
@@ -76,12 +80,18 @@ export function storedDimensions(key: string, relPath: string): string[] {
  * The table expression of one asset's stored files, or why there is none. With `space` (a
  * partitioned asset of the project), only partitions of the current space count.
  */
-async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly MaterializationRecord[], space: PartitionSpace | undefined): Promise<TableExpr> {
+async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly MaterializationRecord[], space: PartitionSpace | undefined, holds: (() => Promise<void>)[]): Promise<TableExpr> {
   const inSpace = space ? all.filter((m) => m.partitionKey !== "" && space.indexOf(m.partitionKey) >= 0) : all;
   if (inSpace.length === 0) return "none of its materialized partitions is in its partitions definition now";
   const stored = inSpace[0]!.format;
   if (stored === "none") return "it stores no output (side-effect asset)";
-  if (stored !== "parquet" && stored !== "json") return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs dagx stores itself`;
+  if (stored !== "parquet" && stored !== "json") {
+    const table = await warehouseTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored));
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs and the duckdbTable tables dagx stores itself`;
+    if (typeof table === "string") return table;
+    holds.push(table.release);
+    return { sql: table.sql, format: "table", files: 1 };
+  }
   const format = stored as "parquet" | "json";
   const records = inSpace.filter((m) => m.format === format && existsSync(join(storage.dataRoot, m.path)));
   const files = records.map((m) => join(storage.dataRoot, m.path));
@@ -128,6 +138,10 @@ export async function mountAssetViews(
   const skipped: SkippedAsset[] = [];
   const taken = new Map<string, string>();
   const schemas = new Set<string>();
+  const holds: (() => Promise<void>)[] = [];
+  const release = async () => {
+    for (const r of holds.splice(0)) await r();
+  };
   for (const key of [...byKey.keys()].sort()) {
     const records = byKey.get(key)!;
     const { schema, view, name } = viewNameOf(key);
@@ -140,7 +154,7 @@ export async function mountAssetViews(
     }
     let expr: TableExpr;
     try {
-      expr = await tableExpr(conn, project.storage, records, spaces.get(key));
+      expr = await tableExpr(conn, project.storage, records, spaces.get(key), holds);
     } catch (e) {
       expr = `its output cannot be read: ${(e as Error).message.split("\n")[0]}`;
     }
@@ -162,5 +176,5 @@ export async function mountAssetViews(
     taken.set(id, key);
     views.push({ key, name, format: expr.format, files: expr.files });
   }
-  return { views, skipped };
+  return { views, skipped, release };
 }

@@ -61,19 +61,25 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
     let columns: Promise<{ name: string; type: string }[]> | null = null;
     let data: Promise<unknown> | null = null;
     // what a downstream reader of this partition gets, from the same IO manager (Parquet: the file, read literally, with its key columns)
-    const dataOf = () => (data ??= loadTarget(c, asset, t));
+    const ends: (() => Promise<void> | void)[] = [];
+    const dataOf = () => (data ??= loadTarget(c, asset, t, (fn) => void ends.push(fn)));
     const columnsOf = (sql: string) => (columns ??= describeColumns(c, sql));
-    for (const check of asset.checks) {
-      const verdict: Verdict = !stored
-        ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
-        : check.kind === "builtin"
-          ? await runBuiltin(c, asset, t.record, dataOf, check.spec, columnsOf)
-          : await runFunction(c, asset, check, t, dataOf, signal);
-      if (stored && verdict.error && check.kind === "builtin" && check.location) verdict.error += ` (check declared at ${relativeTo(c.storage.root, check.location)})`;
-      results.push({
-        runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, checkName: check.name, at: c.now(),
-        severity: check.severity, blocking: check.blocking, description: check.description, ...verdict,
-      });
+    try {
+      for (const check of asset.checks) {
+        const verdict: Verdict = !stored
+          ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
+          : check.kind === "builtin"
+            ? await runBuiltin(c, asset, t.record, dataOf, check.spec, columnsOf)
+            : await runFunction(c, asset, check, t, dataOf, signal);
+        if (stored && verdict.error && check.kind === "builtin" && check.location) verdict.error += ` (check declared at ${relativeTo(c.storage.root, check.location)})`;
+        results.push({
+          runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, checkName: check.name, at: c.now(),
+          severity: check.severity, blocking: check.blocking, description: check.description, ...verdict,
+        });
+      }
+    } finally {
+      // what the loaded output holds open (a warehouse attachment) is released after the target's checks
+      for (const end of ends.splice(0)) await Promise.resolve().then(end).catch(() => {});
     }
   }
   return results;
@@ -82,7 +88,7 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
 const failure = (error: string, metadata: Record<string, unknown> = {}): Verdict => ({ passed: false, metadata, sample: null, error });
 
 /** The target's stored output, loaded by the IO manager that stored it (undefined for a side-effect asset). */
-function loadTarget(c: CheckRunContext, asset: LoadedAsset, t: CheckTarget): Promise<unknown> {
+function loadTarget(c: CheckRunContext, asset: LoadedAsset, t: CheckTarget, atEnd: (fn: () => Promise<void> | void) => void): Promise<unknown> {
   const k = t.keyColumns;
   const stored = {
     assetKey: asset.key,
@@ -93,7 +99,19 @@ function loadTarget(c: CheckRunContext, asset: LoadedAsset, t: CheckTarget): Pro
     schemas: [t.record.schema],
     columns: t.record.schema,
   };
-  const io: StepIO = { storage: c.storage, runId: c.runId, log: makeLogger((level, message) => c.onLog(asset.key, level, message)), conn: c.conn, resolveRef: () => null, runSql: (q, exec) => runUserSql(q, () => null, exec) };
+  const log = makeLogger((level, message) => c.onLog(asset.key, level, message));
+  const io: StepIO = {
+    storage: c.storage,
+    runId: c.runId,
+    log,
+    conn: c.conn,
+    resolveRef: () => null,
+    runSql: (q, exec) => runUserSql(q, () => null, exec),
+    atEnd,
+    // the IO manager reading the checked output may request resources too
+    resources: (names) => c.resources.acquire(names, `The IO manager of "${asset.key}"`, log),
+    env: c.resources.env,
+  };
   const site = { root: c.storage.root, assetKey: asset.key, partitionKey: t.record.partitionKey || null, runId: c.runId };
   return loadInput(c.ioManagers, io, asset.key, t.record.format, stored, site);
 }

@@ -62,7 +62,9 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       lastTurn = performance.now();
     }
     let conn: DuckDBConnection | null = null;
+    const ends: (() => Promise<void> | void)[] = [];
     const a: StepAttempt = {
+      atEnd: (fn) => void ends.push(fn),
       step,
       asset: o.graph.assets.get(step.key)!,
       signal,
@@ -76,6 +78,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     } catch (e) {
       return stepFailure(run, a, e);
     } finally {
+      // what the step's input handles hold (a warehouse attachment) goes before its connection
+      for (const end of ends.splice(0)) await Promise.resolve().then(end).catch(() => {});
       if (conn) {
         (conn as DuckDBConnection).closeSync();
         connections.delete(conn);

@@ -33,7 +33,17 @@ export function refResolver(run: RunScope, a: StepAttempt, handles: ReadonlyMap<
 /** What the step gives the IO managers it calls. */
 export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) => TableInput | null, log: AssetLogger): StepIO {
   const resources = (names: readonly string[]) => run.resources.acquire(names, `The IO manager of "${a.asset.key}"`, log);
-  return { storage: run.storage, runId: run.runId, log, conn: a.conn, resolveRef, runSql: (q, exec) => runUserSql(q, resolveRef, exec), resources, env: run.resources.env };
+  return {
+    storage: run.storage,
+    runId: run.runId,
+    log,
+    conn: a.conn,
+    resolveRef,
+    runSql: (q, exec) => runUserSql(q, resolveRef, exec),
+    resources,
+    env: run.resources.env,
+    atEnd: a.atEnd,
+  };
 }
 
 /** The `ctx` of an asset function. */

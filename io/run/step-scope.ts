@@ -63,6 +63,8 @@ export interface StepAttempt {
   signal: AbortSignal;
   /** The step's DuckDB connection, opened on first use, closed when the attempt ends. */
   conn(): Promise<DuckDBConnection>;
+  /** Run `fn` when the attempt ends, before its connection closes. */
+  atEnd(fn: () => Promise<void> | void): void;
 }
 
 /** The user-code site of an attempt: its asset, partition and run, for UserCodeErrors. */

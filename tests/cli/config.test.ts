@@ -25,7 +25,7 @@ describe("dagx.config.ts validation", () => {
     ["concurrency: Infinity", `export default { concurrency: Infinity };\n`, /concurrency must be a whole number ≥ 1.*\(got Infinity\)/],
     ["a misspelt key", `export default {\n  concurrancy: 3,\n};\n`, /Invalid config at dagx\.config\.ts:2: unknown key "concurrancy" — did you mean "concurrency"\?/],
     ["an unknown key", `export default { zzz: 1 };\n`, /unknown key "zzz" — known keys: concurrency, resources/],
-    ["io (set per asset)", `export default { io: "json" };\n`, /unknown key "io": set io on each asset instead/],
+    ["io: an unknown name", `export default { io: "warehous" };\n`, /dagx\.config\.ts:1: the project default io must be "parquet" or "json" .*got "warehous".*\(the default IO manager of table outputs\)/],
     ["resources: an array", `export default { resources: [1] };\n`, /resources must be an object of named values.*\(got an array\)/],
     ["a default export that is not an object", `export default 4;\n`, /Invalid config at dagx\.config\.ts:1: the default export must be an object like defineConfig\(\{ concurrency: 4 \}\) \(got 4\)/],
     ["no default export", `export const config = { concurrency: 2 };\n`, /Invalid config at dagx\.config\.ts: it has no default export \(it exports "config"\): write export default defineConfig/],
@@ -46,6 +46,14 @@ describe("dagx.config.ts validation", () => {
       expect(j.json<{ error: { code: string } }>().error.code).toBe("CONFIG_INVALID");
     });
   }
+
+  test("duckdbTable with a bad option: exit 2 naming dagx.config.ts:line and the option", async () => {
+    const dir = withConfig(`import { defineConfig, duckdbTable } from "dagx";\nexport default defineConfig({\n  io: duckdbTable({ path: "w.duckdb", schema: "my schema" }),\n});\n`);
+    const r = await runDagx(dir, ["materialize"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`dagx.config.ts:3: duckdbTable's schema must be a plain name (letters, digits, "_"), like "analytics" (got "my schema")`);
+    expect(existsSync(join(dir, "w.duckdb"))).toBe(false);
+  });
 
   test("a valid config is used: concurrency and resources", async () => {
     const dir = makeProject({

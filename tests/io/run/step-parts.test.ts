@@ -84,7 +84,7 @@ async function attempt(run: RunScope, key: string, partitionKeys: string[] | nul
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   const step: PlanStep = { id: key, key, partitionKey: partitionKeys?.[partitionKeys.length - 1] ?? "", partitionKeys, after: [] } as unknown as PlanStep;
-  return { step, asset: run.graph.assets.get(key)!, signal: new AbortController().signal, conn: async () => conn, close: () => (conn.closeSync(), instance.closeSync()) };
+  return { step, asset: run.graph.assets.get(key)!, signal: new AbortController().signal, conn: async () => conn, atEnd: () => {}, close: () => (conn.closeSync(), instance.closeSync()) };
 }
 
 /** One attempt through the parts, as runStep composes them. */
