@@ -19,6 +19,7 @@ import {
   resolvedConfigForRecord,
   validateRunConfig,
 } from "../../core/run-config.ts";
+import { redact } from "../secrets/index.ts";
 import { hashText } from "../storage/index.ts";
 
 /** One asset's config in a run: the validated value (`ctx.config`), its recorded form and hash. */
@@ -38,9 +39,12 @@ export interface RunConfigFlags {
   cwd: string;
 }
 
-/** What a run records of a config value: core's `resolvedConfigForRecord` (its redaction hook is `redactConfigText`). */
+/**
+ * What a run records of a config value: core's `resolvedConfigForRecord`, every string through this
+ * process's secret redactor (io/secrets), so a known secret value given as config is never stored.
+ */
 export function recordedConfig(value: unknown): unknown {
-  return resolvedConfigForRecord(value);
+  return resolvedConfigForRecord(value, redact);
 }
 
 /** The given config (file first, each `--config` on top) and the problems of the flags (passed on to `resolveRunConfig`, which reports them with its own). */
