@@ -138,6 +138,24 @@ describe("secrets", () => {
     // and the state file's bytes (events, runs) hold no copy of it
     expect(readFileSync(join(dir, ".dagx/state.duckdb")).includes(Buffer.from(SECRET))).toBe(false);
   }, 120_000);
+  test("a secret's value given as run config (--config) is recorded redacted: runs, logs and the state file hold no copy", async () => {
+    const dir = project({
+      "c.asset.ts": `import { asset, v } from "dagx";\nexport const configured = asset({ config: v.object({ note: v.optional(v.string(), "none") }) }, (ctx) => ({ length: ctx.config.note.length }));\n`,
+    });
+    const env = { RESOURCE_TRACE: join(dir, "t") };
+    const run = await dagx(dir, ["materialize", "configured", "--config", `configured.note=${SECRET}`, "--json"], { env });
+    expect([run.code, run.stderr]).toEqual([0, run.stderr]);
+    // the asset saw the real value; only what is recorded or printed is redacted
+    expect(outputOf(dir, "configured")).toEqual({ length: SECRET.length });
+    const seen = [run.stdout, run.stderr];
+    for (const args of [["runs", "--json"], ["logs", "latest", "--json"]]) {
+      const r = await dagx(dir, args, { env });
+      seen.push(r.stdout, r.stderr);
+    }
+    expect(seen.join("\n")).toContain("[redacted]");
+    for (const t of seen) expect(t.includes(SECRET)).toBe(false);
+    expect(readFileSync(join(dir, ".dagx/state.duckdb")).includes(Buffer.from(SECRET))).toBe(false);
+  }, 120_000);
 });
 
 describe("resources of sensors and IO managers", () => {
