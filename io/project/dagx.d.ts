@@ -1662,18 +1662,12 @@ declare module "dagx" {
   /** The problems as lines: `orders.limit: Invalid type: …` (what the CLI prints, one per line). */
   function formatConfigProblems(problems: readonly RunConfigProblem[]): string;
   /**
-   * REDACTION HOOK — the one place a config value is redacted before it is stored or hashed. Every
-   * string leaf of a recorded config passes through here. The secrets work (core/redact.ts: values of
-   * `env()` marked secret) replaces this identity with its redactor (or passes one to
-   * {@link resolvedConfigForRecord}), so a secret never reaches `runs.config`, `dagx runs --json`,
-   * `dagx logs` or the hash — and rotating a secret does not make an asset stale.
-   */
-  function redactConfigText(text: string): string;
-  /**
    * A config value as it is recorded with the run and hashed into provenance: plain JSON with object
    * keys sorted (so the hash does not depend on key order), `Date` as ISO text, `bigint` as text,
-   * `undefined` and functions left out, every string through the redaction hook ({@link redactConfigText}).
-   * Every recorded or hashed config goes through this one function.
+   * `undefined` and functions left out, every string through `redact` (default: as it is). Every
+   * recorded or hashed config goes through this one function. Secrets are not redacted here: a run's
+   * record reaches the state file through the store's redacting wrapper (io/secrets `redactingStore`),
+   * the one place every stored value passes.
    */
   function resolvedConfigForRecord(value: unknown, redact?: (text: string) => string): unknown;
   /** The hash of a recorded config (see {@link resolvedConfigForRecord}): what a materialization records as `configHash`. */

@@ -19,7 +19,6 @@ import {
   resolvedConfigForRecord,
   validateRunConfig,
 } from "../../core/run-config.ts";
-import { redact } from "../secrets/index.ts";
 import { hashText } from "../storage/index.ts";
 
 /** One asset's config in a run: the validated value (`ctx.config`), its recorded form and hash. */
@@ -40,11 +39,11 @@ export interface RunConfigFlags {
 }
 
 /**
- * What a run records of a config value: core's `resolvedConfigForRecord`, every string through this
- * process's secret redactor (io/secrets), so a known secret value given as config is never stored.
+ * What a run records of a config value: core's `resolvedConfigForRecord`. Secrets in it are
+ * redacted where every stored value is, by the store's wrapper (io/secrets `redactingStore`).
  */
 export function recordedConfig(value: unknown): unknown {
-  return resolvedConfigForRecord(value, redact);
+  return resolvedConfigForRecord(value);
 }
 
 /** The given config (file first, each `--config` on top) and the problems of the flags (passed on to `resolveRunConfig`, which reports them with its own). */
