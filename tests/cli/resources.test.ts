@@ -189,6 +189,39 @@ export const watch = sensor({ resources: ["db"] }, (ctx) => {
 });
 `;
 
+  test("dagx check: the IO manager loading the checked output gets the resources it requests", async () => {
+    const config = `import { appendFileSync } from "node:fs";
+import { defineConfig, defineIOManager, defineResource } from "dagx";
+
+const trace = (line: string) => appendFileSync(process.env.RESOURCE_TRACE!, line + "\\n");
+const db = defineResource({ setup: () => (trace("setup db"), { n: 7 }), teardown: () => trace("teardown db") });
+
+const viaDb = defineIOManager({
+  resources: ["db"],
+  async handleOutput(ctx, value) {
+    const file = await ctx.writeFile("v.json", JSON.stringify(value));
+    return { ...file, rows: null, schema: null };
+  },
+  loadInput: (ctx) => (ctx.resources.db as { n: number }).n,
+});
+
+export default defineConfig({ resources: { db }, ioManagers: { viaDb } });
+`;
+    const assets = `import { asset, check } from "dagx";
+export const stored = asset({ io: "viaDb" }, () => 5);
+export const seven = check(stored, (_ctx, v) => v === 7);
+`;
+    const dir = makeProject({ "dagx.config.ts": config, "a.asset.ts": assets }, "dagx-resources-");
+    dirs.push(dir);
+    const trace = join(dir, "trace.txt");
+    const m = await dagx(dir, ["materialize", "stored"], { env: { RESOURCE_TRACE: trace } });
+    expect([m.code, m.stderr]).toEqual([0, m.stderr]);
+    const c = await dagx(dir, ["check", "stored", "--json"], { env: { RESOURCE_TRACE: trace } });
+    expect([c.code, c.stderr]).toEqual([0, c.stderr]);
+    expect(JSON.parse(c.stdout).map((r: { check: string; passed: boolean; error: unknown }) => [r.check, r.passed, r.error])).toEqual([["seven", true, null]]);
+    expect(readFileSync(trace, "utf8")).toBe("setup db\nteardown db\nsetup db\nteardown db\n");
+  }, 60_000);
+
   test("an IO manager gets the resources it requests and resolves env() in its options at run time", async () => {
     const dir = makeProject({ "dagx.config.ts": CONFIG2, "a.asset.ts": ASSETS2 }, "dagx-resources-");
     dirs.push(dir);
