@@ -1,0 +1,37 @@
+import { describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBExtensionError, duckdbExtensionFile, EXTENSION_VERSION, EXTENSIONS_DIR_ENV, loadDuckDBExtension } from "../../../io/platform/index.ts";
+
+describe("DuckDB extensions", () => {
+  test("the extension version is the embedded DuckDB's", () => {
+    expect(EXTENSION_VERSION).toBe("1.5.5");
+  });
+
+  test("httpfs and postgres_scanner load signed into the embedded DuckDB, once per instance", async () => {
+    const db = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "false", autoinstall_known_extensions: "false" });
+    const c = await db.connect();
+    try {
+      await loadDuckDBExtension(c, "httpfs", db);
+      await loadDuckDBExtension(c, "postgres_scanner", db);
+      await loadDuckDBExtension(c, "httpfs", db);
+      const rows = (await c.runAndReadAll("select extension_name from duckdb_extensions() where loaded and extension_name in ('httpfs','postgres_scanner') order by 1")).getRows();
+      expect(rows.map((r) => r[0])).toEqual(["httpfs", "postgres_scanner"]);
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+  }, 180_000);
+
+  test("a DAGX_EXTENSIONS_DIR without the file is a clear error naming the folder", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-ext-"));
+    try {
+      expect(() => duckdbExtensionFile("httpfs", { ...process.env, [EXTENSIONS_DIR_ENV]: dir })).toThrow(DuckDBExtensionError);
+      expect(() => duckdbExtensionFile("httpfs", { ...process.env, [EXTENSIONS_DIR_ENV]: dir })).toThrow(`${dir}, which has no httpfs.duckdb_extension`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
