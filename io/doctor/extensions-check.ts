@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import {
   type DuckDBExtensionName, duckdbExtensionFile, duckdbExtensionSource, embeddedExtensionNames, EXTENSION_VERSION, EXTENSION_WHEELS,
-  EXTENSIONS_DIR_ENV, isCompiledBinary,
+  EXTENSIONS_DIR_ENV, extensionLoadError, isCompiledBinary,
 } from "../platform/index.ts";
 import { formatSize } from "./context.ts";
 import type { DoctorCheck, DoctorContext, DoctorResult } from "./types.ts";
@@ -30,6 +30,7 @@ export const extensionsCheck: DoctorCheck = {
     const parts: string[] = [];
     const missing: string[] = [];
     const failed: string[] = [];
+    const fixes: string[] = [];
     try {
       for (const name of DOCTOR_EXTENSIONS) {
         const source = duckdbExtensionSource(name, env);
@@ -42,13 +43,19 @@ export const extensionsCheck: DoctorCheck = {
           const t0 = performance.now();
           const file = duckdbExtensionFile(name, env);
           const t1 = performance.now();
-          await conn.run(`LOAD '${file.replaceAll("'", "''")}'`);
+          try {
+            await conn.run(`LOAD '${file.replaceAll("'", "''")}'`);
+          } catch (error) {
+            throw extensionLoadError(name, file, error);
+          }
           const t2 = performance.now();
           const extract = source.from === "embedded" ? `ready in ${Math.round(t1 - t0)} ms, ` : "";
           parts.push(`${name} (${SOURCE_LABEL[source.from]}, ${formatSize(fs.statSync(file).size)} at ${file}; ${extract}LOAD ${Math.round(t2 - t1)} ms)`);
         } catch (error) {
+          const [what, fix] = (error instanceof Error ? error.message : String(error)).split("\nfix: ");
           failed.push(name);
-          parts.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+          parts.push(`${name}: ${what!.replaceAll("\n", " ")}`);
+          if (fix) fixes.push(fix);
         }
       }
     } finally {
@@ -57,6 +64,7 @@ export const extensionsCheck: DoctorCheck = {
     }
     const detail = `DuckDB ${EXTENSION_VERSION}: ${parts.join("; ")}`;
     if (failed.length > 0) {
+      if (fixes.length > 0) return { status: "fail", detail, fix: [...new Set(fixes)].join("; ") };
       return { status: "fail", detail, fix: `S3 and Postgres IO managers need them: set ${EXTENSIONS_DIR_ENV} to a folder holding ${failed.map((n) => `${n}.duckdb_extension`).join(" and ")} (DuckDB ${EXTENSION_VERSION}, from PyPI's ${failed.map((n) => EXTENSION_WHEELS[n as DuckDBExtensionName]).join(", ")}), or reinstall dagx` };
     }
     if (missing.length > 0) {

@@ -168,7 +168,21 @@ export async function loadDuckDBExtension(connection: DuckDBConnection, name: Du
   const done = loaded.get(instanceKey) ?? new Set<DuckDBExtensionName>();
   if (done.has(name)) return;
   const file = duckdbExtensionFile(name);
-  await connection.run(`LOAD '${file.replaceAll("'", "''")}'`);
+  try {
+    await connection.run(`LOAD '${file.replaceAll("'", "''")}'`);
+  } catch (error) {
+    throw extensionLoadError(name, file, error);
+  }
   done.add(name);
   loaded.set(instanceKey, done);
+}
+
+/** A failed `LOAD`, said with the file and what to do (a too-old glibc is the likely cause on an old Linux). */
+export function extensionLoadError(name: DuckDBExtensionName, file: string, error: unknown): DuckDBExtensionError {
+  const message = error instanceof Error ? error.message : String(error);
+  const glibc = /GLIBC_(\d+\.\d+)/.exec(message);
+  const fix = glibc
+    ? `the ${name} extension needs glibc ${glibc[1]} or newer: run dagx on a newer Linux, or in a container such as debian:bookworm-slim`
+    : `delete ${file} so that dagx extracts or fetches it again, or set ${EXTENSIONS_DIR_ENV} to a folder of signed DuckDB ${EXTENSION_VERSION} extension files for ${dagxPlatform()}`;
+  return new DuckDBExtensionError(`DuckDB could not load the ${name} extension from ${file}: ${message}\nfix: ${fix}`);
 }
