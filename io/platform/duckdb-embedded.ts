@@ -284,7 +284,7 @@ export function extractEmbeddedExtension(file: EmbeddedExtensionFile, env: NodeJ
       errors.push(`${dir}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`could not extract the embedded DuckDB extension ${file.name}: ${errors.join("; ")}; fix: set ${DUCKDB_DIR_ENV} to a writable folder on a file system that allows running programs`);
+  throw new Error(`could not extract the embedded DuckDB extension ${file.name}: ${errors.join("; ")}\nfix: set ${DUCKDB_DIR_ENV} to a writable folder on a file system that allows running programs`);
 }
 
 function inflate(file: EmbeddedExtensionFile): Uint8Array {
