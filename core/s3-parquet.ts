@@ -148,6 +148,8 @@ export function s3Parquet(options: S3ParquetOptions): IOManager {
   };
   const manager = defineIOManager({ name: options.name ?? "s3", handleOutput: unbound, loadInput: unbound });
   Object.defineProperty(manager, S3_PARQUET, { value: { ...options } });
+  // visible to the load-time walk that tells the redactor which env() values are secret (the defaults too)
+  Object.defineProperty(manager, "credentials", { value: s3CredentialRefs(options), enumerable: true });
   return manager;
 }
 
