@@ -79,19 +79,23 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       const stage = `__dagx_s3_stage_${process.pid}_${++stageSeq}`;
       let folder: string | null = null;
       try {
+        // what is hashed and uploaded: a ctx.sql result as a temp table (the query runs once), rows and
+        // Arrow as the staging writer's local Parquet file (read twice, locally)
+        let source: string;
         if (isSqlQuery(value)) {
           // the user's query runs here: its failure is reported as theirs (file:line)
           await step.runSql(value, (text, params) => createTempTable(conn, stage, text, params));
+          source = `temp.main.${stage}`;
         } else {
           folder = mkdtempSync(join(tmpdir(), "dagx-stage-"));
           const file = join(folder, "stage.parquet");
           if (isArrowTable(value)) await writeArrowParquet(conn, value as never, file, { fsync: false });
           else await writeRowsParquet(conn, value, file, { fsync: false, writer: "direct" });
-          await conn.run(`CREATE TEMP TABLE ${stage} AS SELECT * FROM ${parquetSql([file])}`);
+          source = parquetSql([file]);
         }
-        const written = await describeAndHash(conn, stage);
+        const written = await describeAndHash(conn, source);
         try {
-          await conn.run(`COPY temp.main.${stage} TO ${quoteLiteral(url)} (FORMAT parquet)`);
+          await conn.run(`COPY (SELECT * FROM ${source}) TO ${quoteLiteral(url)} (FORMAT parquet)`);
         } catch (error) {
           throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}`);
         }
@@ -188,9 +192,8 @@ export async function deleteObject(object: S3Object, creds: S3Credentials): Prom
 }
 
 /** The data's columns and a content hash that ignores row order: identical content, identical version. */
-async function describeAndHash(conn: DuckDBConnection, stage: string): Promise<{ rows: number; schema: ColumnSchema[]; dataVersion: string }> {
-  const ref = `temp.main.${stage}`;
-  const d = await conn.runAndReadAll(`DESCRIBE ${ref}`);
+async function describeAndHash(conn: DuckDBConnection, ref: string): Promise<{ rows: number; schema: ColumnSchema[]; dataVersion: string }> {
+  const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${ref}`);
   const schema = d.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   // two independent 64-bit row hashes summed (a multiset hash: duplicates count) and the row count
   const h = await conn.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(t)), 0)::VARCHAR AS a, coalesce(sum(hash(t, 'dagx')), 0)::VARCHAR AS b FROM ${ref} AS t`);
