@@ -94,12 +94,15 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
           source = parquetSql([file]);
         }
         const written = await describeAndHash(conn, source);
+        let bytes: number | null;
         try {
-          await conn.run(`COPY (SELECT * FROM ${source}) TO ${quoteLiteral(url)} (FORMAT parquet)`);
+          const stats = await conn.runAndReadAll(`COPY (SELECT * FROM ${source}) TO ${quoteLiteral(url)} (FORMAT parquet, RETURN_STATS)`);
+          const size = stats.getRowObjectsJS()[0]?.file_size_bytes;
+          bytes = size === undefined || size === null ? null : Number(size);
         } catch (error) {
           throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}`);
         }
-        return { location: formatS3Location(object), rows: written.rows, bytes: null, schema: written.schema, dataVersion: written.dataVersion };
+        return { location: formatS3Location(object), rows: written.rows, bytes, schema: written.schema, dataVersion: written.dataVersion };
       } finally {
         await conn.run(`DROP TABLE IF EXISTS temp.main.${stage}`).catch(() => {});
         if (folder) rmSync(folder, { recursive: true, force: true });

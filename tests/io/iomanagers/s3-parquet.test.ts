@@ -70,6 +70,7 @@ describe.skipIf(Boolean(skip))("s3Parquet", () => {
       expect(a.location).not.toContain(s3.accessKeyId);
       expect(a.location).not.toContain(s3.secretAccessKey);
       expect(await exists(a.location)).toBe(true);
+      expect(a.bytes).toBe(await s3.client("lake").size(parseS3Location(a.location)!.key));
     } finally {
       await h.close();
     }
