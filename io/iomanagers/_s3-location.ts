@@ -7,7 +7,9 @@
  *
  *   s3://analytics/dagx/shop/orders/data-0193….parquet?region=eu-west-1&style=vhost&ssl=1&prefix=dagx%2Fshop&key=AWS_ACCESS_KEY_ID&secret=AWS_SECRET_ACCESS_KEY&token=AWS_SESSION_TOKEN
  */
-import { env, type EnvLookup, type EnvRef, resolveEnvRefs } from "../../core/env.ts";
+import { env, type EnvLookup, type EnvRef, MissingEnvError, resolveEnvRefs } from "../../core/env.ts";
+import { DagxError } from "../../core/errors.ts";
+import { DEFAULT_CREDENTIAL_ENV } from "../../core/s3-parquet.ts";
 
 /** How to reach a bucket, without secrets. */
 export interface S3Target {
@@ -87,8 +89,29 @@ export function credentialRefs(t: Pick<S3Target, "keyEnv" | "secretEnv" | "token
 }
 
 /** The credentials of `t`, read now through `lookup` (their values become known secrets); a missing variable throws naming it. */
-export function readCredentials(t: S3Target, lookup: EnvLookup, usedBy: string): S3Credentials {
-  return resolveEnvRefs(credentialRefs(t), lookup, usedBy);
+export function readCredentials(t: S3Target, lookup: EnvLookup, what: string): S3Credentials {
+  return credentialsFor(t, (refs) => resolveEnvRefs(refs, lookup, what), what);
+}
+
+/**
+ * The credentials of `t` through `resolve` (a context's `resolve`, or a lookup's); a missing
+ * variable is a RESOURCE error saying which option it stands for and how to set it. `what` is
+ * what needed them: `store "orders"`.
+ */
+export function credentialsFor(t: S3Target, resolve: (refs: ReturnType<typeof credentialRefs>) => S3Credentials, what: string): S3Credentials {
+  try {
+    return resolve(credentialRefs(t));
+  } catch (error) {
+    if (!(error instanceof MissingEnvError)) throw error;
+    const name = error.ref.name;
+    const option = name === t.keyEnv ? "accessKeyId" : name === t.secretEnv ? "secretAccessKey" : "sessionToken";
+    const byDefault = DEFAULT_CREDENTIAL_ENV[option] === name;
+    throw new DagxError(
+      "RESOURCE",
+      `Cannot ${what}: environment variable "${name}" is not set (s3Parquet's ${option}${byDefault ? ", by default" : ""}): set it in the environment or in the project's .env file${byDefault ? `, or name another variable with s3Parquet({ ${option}: env("…") })` : ""}`,
+      { exitCode: 1 },
+    );
+  }
 }
 
 /** Identifies a target and its credentials (the secret's name in DuckDB, the client cache). */

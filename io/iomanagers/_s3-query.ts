@@ -4,13 +4,12 @@
  * holding the credentials (read from the process environment, then the project's `.env`).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { resolveEnvRefs } from "../../core/env.ts";
 import type { PartitionSpace } from "../../core/partitions/index.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { projectEnv } from "../secrets/index.ts";
 import { keyColumns, parquetSql, partitionFilesSql } from "../tabular/index.ts";
-import { credentialRefs, isUnderAsset, parseS3Location, type S3Credentials, S3_SCHEME, type S3Object, type S3Target, targetId } from "./_s3-location.ts";
+import { isUnderAsset, readCredentials, parseS3Location, type S3Credentials, S3_SCHEME, type S3Object, type S3Target, targetId } from "./_s3-location.ts";
 import { s3Client, scrubbed } from "./_s3-connect.ts";
 import { deleteObject, objectsReadable } from "./s3-parquet.ts";
 
@@ -24,7 +23,7 @@ export async function s3ParquetTableExpr(conn: DuckDBConnection, root: string, r
   const object = first ? parseS3Location(first.path) : null;
   if (!first || !object) return null;
   const lookup = projectEnv(root);
-  const urls = await objectsReadable(conn, records.map((m) => m.path), (t) => resolveEnvRefs(credentialRefs(t), lookup, `dagx query (s3Parquet output of "${first.assetKey}")`), `"${first.assetKey}"`);
+  const urls = await objectsReadable(conn, records.map((m) => m.path), (t) => readCredentials(t, lookup, `read "${first.assetKey}" from S3`), `"${first.assetKey}"`);
   if (first.partitionKey === "") return { sql: parquetSql(urls), files: urls.length };
   // the folders between the asset's and the object's name are its partition dimensions (`date=…`)
   const folders = object.key.slice(object.prefix.length + 1).split("/").slice(first.assetKey.split("/").length, -1);
@@ -68,7 +67,7 @@ export async function collectS3Garbage(root: string, store: StateStore, o: { now
   }
   let objects = 0;
   for (const { object, assetKey, keys } of folders.values()) {
-    const creds = resolveEnvRefs(credentialRefs(object), lookup, `dagx gc (s3Parquet output of "${assetKey}")`);
+    const creds = readCredentials(object, lookup, `delete superseded objects of "${assetKey}"`);
     for (const key of await listKeys(object, creds, `${object.prefix}/${assetKey}/`)) {
       if (!keys.has(key)) continue;
       objects++;

@@ -23,7 +23,7 @@ import { hashText } from "../storage/index.ts";
 import { createTempTable, parquetSql, partitionFilesSql, quoteLiteral, writeArrowParquet, writeRowsParquet } from "../tabular/index.ts";
 import { segmentsOf, stepOf } from "./context.ts";
 import { prepareS3, s3Client, scrubbed } from "./_s3-connect.ts";
-import { credentialRefs, formatS3Location, isUnderAsset, objectUrl, parseS3Location, type S3Credentials, type S3Object, type S3Target } from "./_s3-location.ts";
+import { credentialsFor, formatS3Location, isUnderAsset, objectUrl, parseS3Location, type S3Credentials, type S3Object, type S3Target } from "./_s3-location.ts";
 import { emptyTableHandle } from "./table-handle.ts";
 import { isArrowTable, isRows, unstorable, unsupportedOutput } from "./_values.ts";
 
@@ -69,7 +69,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
         const found = await client.list({ prefix: object.key, maxKeys: 1 });
         exists = (found.contents ?? []).some((c) => c.key === object.key);
       } catch (error) {
-        throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}`);
+        throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}${target.endpoint === null ? "" : ` (endpoint ${target.endpoint})`}`);
       }
       if (exists) {
         throw new DagxError("OUTPUT_WRITE", `Cannot store "${ctx.assetKey}": object ${url} already exists and state records no output there: dagx never overwrites an object it did not record — delete or move that object yourself, or give s3Parquet another prefix`, { exitCode: 1 });
@@ -100,7 +100,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
           const size = stats.getRowObjectsJS()[0]?.file_size_bytes;
           bytes = size === undefined || size === null ? null : Number(size);
         } catch (error) {
-          throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}`);
+          throw scrubbed(error, creds, `Cannot store "${ctx.assetKey}" at ${url}${target.endpoint === null ? "" : ` (endpoint ${target.endpoint})`}`);
         }
         return { location: formatS3Location(object), rows: written.rows, bytes, schema: written.schema, dataVersion: written.dataVersion };
       } finally {
@@ -113,7 +113,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       const step = stepOf(ctx);
       if (up.locations.length === 0) return emptyTableHandle(up.assetKey, [...(up.columns ?? []), ...up.dimensions.map((name) => ({ name, type: "VARCHAR" }))], step.conn);
       const conn = await step.conn();
-      const urls = await objectsReadable(conn, up.locations, (t) => ctx.resolve(credentialRefs(t)), `"${up.assetKey}"`);
+      const urls = await objectsReadable(conn, up.locations, (t) => credentialsFor(t, ctx.resolve, `read "${up.assetKey}" for "${ctx.assetKey}"`), `"${up.assetKey}"`);
       const sql = up.dimensions.length === 0 ? parquetSql(urls) : await partitionFilesSql({ files: urls, dims: up.dimensions, keyOf: (i) => up.keyValues(i), schemas: up.schemas }, step.conn);
       return ctx.table(sql);
     },
@@ -121,7 +121,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       const object = parseS3Location(location);
       // only an object dagx recorded for this very asset, under the project's prefix
       if (!object || !isUnderAsset(object, ctx.assetKey)) return;
-      const creds = ctx.resolve(credentialRefs(object));
+      const creds = credentialsFor(object, ctx.resolve, `remove "${ctx.assetKey}" from ${objectUrl(object)}`);
       await deleteObject(object, creds);
     },
   });
@@ -155,7 +155,7 @@ function targetOf(options: S3ParquetOptions, ctx: OutputContext): { target: S3Ta
     secretEnv: refs.secretAccessKey.name,
     tokenEnv: refs.sessionToken.name,
   };
-  return { target, creds: ctx.resolve(refs) };
+  return { target, creds: credentialsFor(target, () => ctx.resolve(refs), `store "${ctx.assetKey}" in s3://${target.bucket}/${target.prefix}`) };
 }
 
 function nextObjectName(folder: string, runId: string): string {
