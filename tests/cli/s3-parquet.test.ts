@@ -157,7 +157,7 @@ describe.skipIf(Boolean(skip))("examples/shop with io: s3Parquet", () => {
 });
 
 describe.skipIf(Boolean(skip))("s3Parquet partitions and killed runs", () => {
-  test("a killed run leaves the previous object current; partitions are views with their key column", async () => {
+  test("checks read the objects; a killed run leaves the previous object current; partitions are views with their key column", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dagx-s3-kill-"));
     dirs.push(dir);
     writeFileSync(join(dir, ".env"), `S3_KEY=${s3.accessKeyId}\nS3_SECRET=${s3.secretAccessKey}\n`);
@@ -167,14 +167,20 @@ describe.skipIf(Boolean(skip))("s3Parquet partitions and killed runs", () => {
     );
     writeFileSync(
       join(dir, "a.asset.ts"),
-      `import { asset, daily } from "dagx";
-export const events = asset({ io: "lake", partitions: daily({ start: "2024-01-01", end: "2024-01-03" }) }, async (ctx) => {
+      `import { asset, daily, notNull, rowCount } from "dagx";
+export const events = asset({ io: "lake", partitions: daily({ start: "2024-01-01", end: "2024-01-03" }), checks: [notNull("n"), rowCount({ max: 1 })] }, async (ctx) => {
   if (process.env.SLOW === "1") await Bun.sleep(60_000);
   return [{ n: process.env.SLOW === "1" ? 2 : 1, day: ctx.partition.key }];
 });
 `,
     );
     expect((await dagx(dir, ["materialize", "events", "--partitions", "*"])).code).toBe(0);
+    // built-in checks read the stored objects through the manager, as a downstream step does
+    const checked = await dagx(dir, ["check", "events", "--partitions", "*", "--json"]);
+    expect(checked.code).toBe(0);
+    const verdicts = checked.json<{ passed: boolean }[]>();
+    expect(verdicts.length).toBe(4); // 2 checks × 2 partitions
+    expect(verdicts.every((v) => v.passed)).toBe(true);
     const proc = Bun.spawn([process.execPath, "--no-env-file", join(REPO, "cli/main.ts"), "materialize", "events", "--partitions", "2024-01-01"], { cwd: dir, env: { ...process.env, SLOW: "1" }, stdout: "ignore", stderr: "ignore" });
     await Bun.sleep(1500);
     proc.kill("SIGKILL");

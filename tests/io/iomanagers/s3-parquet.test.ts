@@ -133,6 +133,16 @@ describe.skipIf(Boolean(skip))("s3Parquet", () => {
     }
   });
 
+  test("a missing credential variable fails the write naming the variable and the option", async () => {
+    const h = await createHarness();
+    try {
+      const m = createS3Parquet({ bucket: "lake", prefix: "unset", endpoint: s3.endpoint, accessKeyId: env("DAGX_TEST_S3_UNSET"), secretAccessKey: env(SECRET) });
+      await expect(h.write(m, "orders", "", rows)).rejects.toThrow(`Cannot store "orders" in s3://lake/unset: environment variable "DAGX_TEST_S3_UNSET" is not set (s3Parquet's accessKeyId): set it in the environment or in the project's .env file`);
+    } finally {
+      await h.close();
+    }
+  });
+
   test("remove() deletes only objects in the asset's folder under the prefix", async () => {
     const h = await createHarness();
     try {
