@@ -17,17 +17,33 @@ import { quoteLiteral } from "../tabular/index.ts";
 import { type S3Credentials, type S3Target, targetId } from "./_s3-location.ts";
 
 const secretsMade = new WeakMap<DuckDBConnection, Set<string>>();
+/** Secret setups of this process, one at a time: DuckDB fails one of two connections creating the same secret at once (a catalog write-write conflict). */
+let setups: Promise<unknown> = Promise.resolve();
 
-/** Load httpfs into the instance of `conn` and give it the target's credentials (once per connection and credentials). */
+/**
+ * Load httpfs into the instance of `conn` and give it the target's credentials. A secret belongs to
+ * the instance, so the connections of one run's steps share it: each connection asks whether its
+ * instance has it already (duckdb_secrets()), in turn, and only the first creates it.
+ */
 export async function prepareS3(conn: DuckDBConnection, t: S3Target, creds: S3Credentials): Promise<void> {
+  const name = `dagx_s3_${hashText(`${targetId(t)}\n${creds.accessKeyId}\n${creds.secretAccessKey}\n${creds.sessionToken}`).slice(0, 16)}`;
+  const made = secretsMade.get(conn) ?? new Set<string>();
+  if (made.has(name)) return;
+  const next = setups.then(() => setUp(conn, t, creds, name));
+  setups = next.catch(() => {});
+  await next;
+  made.add(name);
+  secretsMade.set(conn, made);
+}
+
+async function setUp(conn: DuckDBConnection, t: S3Target, creds: S3Credentials, name: string): Promise<void> {
   try {
     await loadDuckDBExtension(conn, "httpfs");
   } catch (error) {
     throw new DagxError("OUTPUT_WRITE", `Cannot reach S3: DuckDB's httpfs extension does not load: ${(error as Error).message}`, { exitCode: 1 });
   }
-  const name = `dagx_s3_${hashText(`${targetId(t)}\n${creds.accessKeyId}\n${creds.secretAccessKey}\n${creds.sessionToken}`).slice(0, 16)}`;
-  const made = secretsMade.get(conn) ?? new Set<string>();
-  if (made.has(name)) return;
+  const have = await conn.runAndReadAll("SELECT count(*)::INTEGER AS n FROM duckdb_secrets() WHERE name = $1", [name]);
+  if (Number(have.getRowObjectsJS()[0]?.n) > 0) return;
   const parts = [
     "TYPE s3",
     `KEY_ID ${quoteLiteral(creds.accessKeyId)}`,
@@ -45,8 +61,6 @@ export async function prepareS3(conn: DuckDBConnection, t: S3Target, creds: S3Cr
   } catch (error) {
     throw scrubbed(error, creds, `Cannot give DuckDB the credentials of s3://${t.bucket}/${t.prefix}`);
   }
-  made.add(name);
-  secretsMade.set(conn, made);
 }
 
 /** A client of the target's bucket (exists, delete). */

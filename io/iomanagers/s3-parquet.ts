@@ -158,10 +158,15 @@ function targetOf(options: S3ParquetOptions, ctx: OutputContext): { target: S3Ta
   return { target, creds: credentialsFor(target, () => ctx.resolve(refs), `store "${ctx.assetKey}" in s3://${target.bucket}/${target.prefix}`) };
 }
 
+/** Entries kept at most (a daemon writes for months): the oldest go first, belonging to runs long finished. */
+const WRITES_KEPT = 50_000;
+
 function nextObjectName(folder: string, runId: string): string {
   const id = `${folder}|${runId}`;
   const n = (writes.get(id) ?? 0) + 1;
+  writes.delete(id);
   writes.set(id, n);
+  if (writes.size > WRITES_KEPT) writes.delete(writes.keys().next().value!);
   return `data-${runId}${n > 1 ? `-${n}` : ""}.parquet`;
 }
 

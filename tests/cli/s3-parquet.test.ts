@@ -174,7 +174,8 @@ export const events = asset({ io: "lake", partitions: daily({ start: "2024-01-01
 });
 `,
     );
-    expect((await dagx(dir, ["materialize", "events", "--partitions", "*"])).code).toBe(0);
+    const first = await dagx(dir, ["materialize", "events", "--partitions", "*"]);
+    expect(first.code === 0 ? "" : first.stderr).toBe("");
     // built-in checks read the stored objects through the manager, as a downstream step does
     const checked = await dagx(dir, ["check", "events", "--partitions", "*", "--json"]);
     expect(checked.code).toBe(0);

@@ -2,9 +2,11 @@
 // contract, partitions read with their key columns, a pre-existing object it did not record is
 // refused, a failed write keeps the previous object, secrets never appear in its errors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { env } from "../../../core/env.ts";
 import type { IOManager } from "../../../core/io-manager.ts";
 import { createS3Parquet } from "../../../io/iomanagers/s3-parquet.ts";
+import { prepareS3 } from "../../../io/iomanagers/_s3-connect.ts";
 import { parseS3Location } from "../../../io/iomanagers/_s3-location.ts";
 import { type S3Server, s3Unavailable, startS3 } from "../../support/s3.ts";
 import { createHarness, testIOManager } from "./contract.ts";
@@ -55,6 +57,24 @@ if (!skip) {
     newLocationPerWrite: true,
   });
 }
+
+describe("prepareS3()", () => {
+  test("steps of one run preparing their connections at once all get the credentials (no catalog write-write conflict)", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const target = { bucket: "lake", prefix: "p", endpoint: "127.0.0.1:1", region: "us-east-1", urlStyle: "path" as const, useSsl: false, keyEnv: "K", secretEnv: "S", tokenEnv: "T" };
+    const creds = { accessKeyId: "key-id-1234", secretAccessKey: "secret-5678", sessionToken: "" };
+    try {
+      for (let round = 0; round < 5; round++) {
+        const conns = await Promise.all(Array.from({ length: 4 }, () => instance.connect()));
+        const settled = await Promise.allSettled(conns.map((c) => prepareS3(c, target, creds)));
+        expect(settled.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+        for (const c of conns) c.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  });
+});
 
 describe.skipIf(Boolean(skip))("s3Parquet", () => {
   test("objects follow the local layout under the prefix, one key per materialization", async () => {
