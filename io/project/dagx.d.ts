@@ -1714,6 +1714,69 @@ declare module "dagx" {
   /** The options of a manager made by `duckdbTable`, or null for any other. */
   function duckdbTableOptionsOf(m: unknown): Readonly<DuckdbTableOptions> | null;
 
+  // ── s3-parquet.ts
+  /** Options of `s3Parquet`. */
+  interface S3ParquetOptions {
+      /** The bucket (it must exist; dagx never creates or deletes buckets). */
+      bucket: string | EnvRef;
+      /** The folder inside the bucket that holds this project's outputs, like "dagx/shop" (no leading or trailing "/"). */
+      prefix: string | EnvRef;
+      /**
+       * The server of an S3-compatible store other than AWS: "http://127.0.0.1:9000", "https://minio.example.com"
+       * (the scheme sets `useSsl`), or "host:port".
+       * @default AWS S3 ("s3.amazonaws.com")
+       */
+      endpoint?: string | EnvRef;
+      /** The bucket's region. @default "us-east-1" */
+      region?: string | EnvRef;
+      /** "path" (`endpoint/bucket/key`: MinIO and most self-hosted stores) or "vhost" (`bucket.endpoint/key`: AWS). @default "vhost" for AWS, "path" with an endpoint */
+      urlStyle?: "path" | "vhost";
+      /** Use https. @default true, or what the endpoint's scheme says */
+      useSsl?: boolean;
+      /** The access key id: an `env()` reference (credentials are never written in dagx.config.ts). @default env("AWS_ACCESS_KEY_ID") */
+      accessKeyId?: EnvRef;
+      /** The secret access key: an `env()` reference. @default env("AWS_SECRET_ACCESS_KEY") */
+      secretAccessKey?: EnvRef;
+      /** A session token of temporary credentials: an `env()` reference; an unset or empty variable means none. @default env("AWS_SESSION_TOKEN", { default: "" }) */
+      sessionToken?: EnvRef;
+      /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "s3" */
+      name?: string;
+  }
+  /** Why `prefix` cannot hold a project's outputs, or null. */
+  function s3PrefixProblem(prefix: string): string | null;
+  /** Why `bucket` is not a bucket name, or null. */
+  function s3BucketProblem(bucket: string): string | null;
+  /** Why `o` cannot be `s3Parquet`'s options, or null (values given by `env()` are checked when they are read). */
+  function s3ParquetProblem(o: unknown): string | null;
+  /** Why `endpoint` is not "scheme://host[:port]" or "host[:port]", or null. */
+  function endpointProblem(endpoint: string): string | null;
+  type CredentialOption = "accessKeyId" | "secretAccessKey" | "sessionToken";
+  /** The variables credentials come from when the options name none (the AWS tools' names). */
+  const DEFAULT_CREDENTIAL_ENV: Readonly<Record<CredentialOption, string>>;
+  /** The credential references of `o`, with the defaults filled in (every one secret). */
+  function s3CredentialRefs(o: Pick<S3ParquetOptions, CredentialOption>): Record<CredentialOption, EnvRef>;
+  /**
+   * An IO manager that stores each asset as Parquet objects in an S3-compatible store, in the same
+   * layout as the local Parquet files (`<prefix>/<key>/<partition folders>/data-<run id>.parquet`).
+   * Each materialization is uploaded under a key of its own and becomes current only when state
+   * records it, so a failed or killed run leaves the previous output readable; downstream steps and
+   * `dagx query` read the objects in place (DuckDB httpfs, column and row-group pushdown). dagx
+   * deletes only objects state recorded, under `prefix`. Credentials come from `env()` (secret: they
+   * never appear in any output). It stores tables — rows, Arrow Tables, `ctx.sql` results; as the
+   * project default (`io` in the config), other values still go to JSON.
+   *
+   * @example
+   * // dagx.config.ts: every table output goes to s3://analytics/dagx/shop/…
+   * export default defineConfig({
+   *   io: s3Parquet({ bucket: "analytics", prefix: "dagx/shop", region: "eu-west-1" }), // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+   * });
+   * // MinIO: s3Parquet({ bucket: "lake", prefix: "shop", endpoint: "http://127.0.0.1:9000",
+   * //   accessKeyId: env("MINIO_KEY"), secretAccessKey: env("MINIO_SECRET") })
+   */
+  function s3Parquet(options: S3ParquetOptions): IOManager;
+  /** The options of a manager made by `s3Parquet`, or null for any other. */
+  function s3ParquetOptionsOf(m: unknown): Readonly<S3ParquetOptions> | null;
+
   // ── partitions/index.ts
   /**
    * Partitions (DESIGN §5): definitions, spaces (a definition at an instant), IndexSets (ranges of
@@ -2631,8 +2694,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -141,7 +141,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   // .env first: the config may read process.env; then the secrets it declares are known to this process's redactor
   const env = projectEnv(root);
   const config = await loadConfig(root);
-  declareSecrets([config.resources, config.ioManagers], env);
+  declareSecrets([config.resources, config.ioManagers, config.io], env);
   let loadErrors: readonly LoadError[] = [];
   try {
     const defs = await loadDefinitions(root, config.ioManagers);
