@@ -118,7 +118,7 @@ declare module "dagx" {
   type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
   const ASSET_DEF: unique symbol;
   /** An asset definition, made by `asset()`. */
-  interface AssetDef<Out> {
+  interface AssetDef<Out, Cfg = unknown> {
       readonly [ASSET_DEF]: true;
       readonly options: AssetOptions;
       readonly fn: (ctx: AssetContext, inputs: Record<string, unknown>) => unknown;
@@ -126,8 +126,10 @@ declare module "dagx" {
       readonly location: string | null;
       /** Phantom: the output type, for inference only. */
       readonly $output?: Out;
+      /** Phantom: `ctx.config`'s type (its config schema's output), for checks' `ctx.config`. */
+      readonly $config?: Cfg;
   }
-  type AnyAssetDef = AssetDef<any>;
+  type AnyAssetDef = AssetDef<any, any>;
   type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R extends readonly string[] = []> = (ctx: AssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
   /**
    * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -140,8 +142,8 @@ declare module "dagx" {
    * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
    *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
    */
-  function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: AssetOptions<Ins, P, C, R>, fn: AssetFn<Ins, Out, P, C, R>): AssetDef<Unwrap<Out>>;
+  function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>, undefined>;
+  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: AssetOptions<Ins, P, C, R>, fn: AssetFn<Ins, Out, P, C, R>): AssetDef<Unwrap<Out>, ConfigOf<C>>;
   /** True when `value` is an asset definition. */
   function isAssetDef(value: unknown): value is AnyAssetDef;
 
@@ -1347,7 +1349,7 @@ declare module "dagx" {
       readonly location: string | null;
   }
   /** `ctx` of a `check()` function. */
-  interface CheckContext<Res = ResourcesOf> {
+  interface CheckContext<Res = ResourcesOf, Cfg = unknown> {
       /** The checked asset's key. */
       readonly key: string;
       /** The check's name. */
@@ -1359,6 +1361,13 @@ declare module "dagx" {
       readonly log: AssetLogger;
       /** The resources the check requested, plus the plain values of dagx.config.ts `resources`. */
       readonly resources: Res;
+      /**
+       * The checked asset's run config, typed from its `config` schema (`undefined` without one): in
+       * `materialize`, what the step ran with; in `dagx check`, `--config`/`--config-file` validated
+       * against the schema, else its defaults. Reading it when the schema has a required field and the
+       * check run was given none throws, naming the field.
+       */
+      readonly config: Cfg;
       /** Aborted when the run is canceled or the check times out. */
       readonly signal: AbortSignal;
       /**
@@ -1687,9 +1696,10 @@ declare module "dagx" {
    * Validate a run's config: each given asset must be in the run (`targets`) and declare a schema;
    * each target with a schema is validated (nothing given: `{}`, so the schema's defaults apply), and a
    * field the schema's output drops is unknown. `allKeys` (every asset) tells an unknown key from one
-   * left out of the selection. Every problem is reported, none stops the others.
+   * left out of the selection (`verb`: what the run does to its selection, for that message). Every
+   * problem is reported, none stops the others.
    */
-  function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>): Promise<RunConfigResult>;
+  function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>, verb?: string): Promise<RunConfigResult>;
   /** One value against one schema: its output, or its issues and unknown fields. */
   function validateOne(schema: ConfigSchema, input: unknown): Promise<{
       ok: true;
@@ -2618,7 +2628,9 @@ declare module "dagx" {
    * `check()`: a user-defined check of one asset. The definition is inert; the loader names it
    * after its export and attaches it to its asset (core/checks/resolve.ts), the run engine calls it.
    */
-  type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>, ConfigOfAsset<A>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  /** The checked asset's `ctx.config` type. */
+  type ConfigOfAsset<A> = A extends AssetDef<infer _O, infer Cfg> ? Cfg : unknown;
   /**
    * Define a check of `asset`, exported from an asset file. Its name is the export name unless
    * `name` is given. `data` is what a downstream asset would get: a table handle for tabular
