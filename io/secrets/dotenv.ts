@@ -53,3 +53,14 @@ export function projectEnv(root: string): EnvLookup {
     onSecret: (value) => redactor.add(value),
   };
 }
+
+/**
+ * For commands that do not load the config (runs, logs, query, gc): the project's `.env` is read and
+ * every variable of the process environment whose name looks secret (KEY, TOKEN, SECRET, PASSWORD)
+ * is treated as secret — without the config, which `env()` references are secret is unknown, so
+ * the names decide (an `env(…, { secret: false })` opt-out is not seen there).
+ */
+export function declareEnvironmentSecrets(root: string): void {
+  loadDotEnv(root);
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && isSecretName(name)) redactor.add(value);
+}
