@@ -117,3 +117,12 @@ test("no secret from env() (.env or the process environment) reaches any output 
   }
   expect(existsSync(join(dir, ".dagx/state.duckdb"))).toBe(true);
 }, 180_000);
+
+test("a flag or a number under a secret-looking name is not redacted by name alone (a --json false stays false)", async () => {
+  const dir = makeProject({ "dagx.config.ts": `import { defineConfig } from "dagx";\nexport default defineConfig({});\n`, "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ ok: false, n: 3600 }]);\n`, ".env": "CACHE_KEY_TTL=3600\n" }, "dagx-secrets-");
+  dirs.push(dir);
+  expect((await dagx(dir, ["materialize"])).code).toBe(0);
+  const q = await dagx(dir, ["query", "select * from a", "--json"], { env: { TOKENIZERS_PARALLELISM: "false" } });
+  expect([q.code, q.stderr]).toEqual([0, ""]);
+  expect(JSON.parse(q.stdout)).toEqual([{ ok: false, n: 3600 }]);
+}, 60_000);
