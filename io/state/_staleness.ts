@@ -22,7 +22,9 @@
  * that differ are compared row by row, by the exact query restricted to their ordinals. Memory then
  * grows with the changed partitions, not with all of them. (A change hides only if both 64-bit folds
  * of a bucket collide at once, the same class of risk as the 64-bit content fingerprint of
- * all-partitions reads.) `{ exact: true }` skips the digests (tests compare both paths).
+ * all-partitions reads.) The digests read the map only: a bucket holding a row from before migration 9
+ * is compared row by row (the exact path, which reads its JSON). `{ exact: true }` skips the digests
+ * (tests compare both paths).
  */
 import { type DuckDBConnection, DuckDBScalarFunction, VARCHAR } from "@duckdb/node-api";
 import { regularReadOf } from "../../core/status/index.ts";
@@ -116,12 +118,14 @@ async function run(conn: DuckDBConnection, text: string, params: Record<string, 
  */
 async function changedBuckets(conn: DuckDBConnection, q: StalenessQuery, lo: number): Promise<number[]> {
   const fold = (o: string, v: string) => `count(*) AS n, bit_xor(hash(hash(${o}, ${v}))) AS x, sum(hash(hash(${o}, ${v}))) AS s`;
-  const text = `WITH dd AS (SELECT ordinal >> ${BUCKET_BITS} AS b, ${fold("ordinal", RECORDED)} FROM latest_materializations
+  // the map only: a bucket holding a row from before migration 9 (no map) is compared row by row, where
+  // its JSON is read (reading the JSON column here too would cost as much as parsing it: ~25 ms per 1,000,000 rows)
+  const text = `WITH dd AS (SELECT ordinal >> ${BUCKET_BITS} AS b, ${fold("ordinal", "input_map[$up]")}, count_if(input_map IS NULL) AS old FROM latest_materializations
       WHERE asset_key = $down AND partition_key <> '' AND ordinal BETWEEN $dlo::BIGINT AND $dhi::BIGINT GROUP BY b),
     ud AS (SELECT (ordinal - $lo::BIGINT) >> ${BUCKET_BITS} AS b, ${fold("ordinal - $lo::BIGINT", "data_version")} FROM latest_materializations
       WHERE asset_key = $up AND partition_key <> '' AND ordinal BETWEEN $ulo::BIGINT AND $uhi::BIGINT
         AND ordinal - $lo::BIGINT BETWEEN $dlo::BIGINT AND $dhi::BIGINT GROUP BY b)
-    SELECT dd.b FROM dd LEFT JOIN ud ON ud.b = dd.b WHERE ud.b IS NULL OR dd.n <> ud.n OR dd.x <> ud.x OR dd.s <> ud.s ORDER BY dd.b`;
+    SELECT dd.b FROM dd LEFT JOIN ud ON ud.b = dd.b WHERE dd.old > 0 OR ud.b IS NULL OR dd.n <> ud.n OR dd.x <> ud.x OR dd.s <> ud.s ORDER BY dd.b`;
   return (await run(conn, text, { ...baseParams(q), lo })).map(([b]) => Number(b));
 }
 
