@@ -40,11 +40,11 @@ async function build(file: string, n: number): Promise<void> {
   await conn.run(`INSERT INTO latest_materializations
     SELECT '${ASSET}', ${key}, 'run-' || (i // 1000), 1700000000000 + i, 'dv' || i,
       CASE WHEN i < ${n} / 10 OR i % 100000 = 77 THEN 'v1' ELSE 'v2' END,
-      '{}', '${ASSET}/date=' || ${key} || '/data.parquet', 'parquet', 24, 4096, NULL, NULL, ${FIRST} + i, NULL
+      '{}', '${ASSET}/date=' || ${key} || '/data.parquet', 'parquet', 24, 4096, NULL, NULL, ${FIRST} + i, NULL, MAP {}
     FROM range(${n}) t(i) WHERE NOT ${GAPS}`);
   await conn.run(`INSERT INTO latest_materializations
     SELECT 'daily', strftime(DATE '2000-01-01' + i::INTEGER, '%Y-%m-%d'), 'run-d', 1600000000000 + i, 'dv', 'v2', '{}', 'p', 'parquet',
-      1, 1, NULL, NULL, 10957 + i, NULL FROM range(10000) t(i)`);
+      1, 1, NULL, NULL, 10957 + i, NULL, MAP {} FROM range(10000) t(i)`);
   // Failures newer than their materialization (every 100,003rd), older ones (ignored), and 24 never-materialized hours.
   await conn.run(`INSERT INTO latest_failures
     SELECT '${ASSET}', ${key}, 'run-f', CASE WHEN i % 2 = 0 THEN 1800000000000 ELSE 1 END, 'boom', ${FIRST} + i

@@ -101,6 +101,8 @@ interface BuildSpec {
   lastKey: string;
   /** The code version of the rows built (default: the real materialization's). */
   codeVersion?: string;
+  /** Build latest rows as a state from before migration 9 holds them (no `input_map`: read from the JSON text). */
+  legacy?: boolean;
 }
 
 interface BuildReport {
@@ -123,6 +125,9 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     throw new Error(`unexpected real row: ${real.partition_key} / ordinal ${real.ordinal}, expected ${spec.lastKey} / ${spec.lastOrdinal}`);
   }
   // The stored path of the latest partition, with its key as a placeholder (keys hold ':' → %3A).
+  // a file of a build before migration 9 (the base of an A/B) has no input_map: its latest rows are built without it
+  const hasMap = Number((await one<{ n: bigint }>("SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'latest_materializations' AND column_name = 'input_map'")).n) > 0;
+  if (!hasMap) spec.legacy = true;
   const encodedLast = encodeURIComponent(spec.lastKey);
   if (!real.path.includes(encodedLast)) throw new Error(`cannot find ${encodedLast} in the stored path ${real.path}`);
   const [pre, post] = [real.path.slice(0, real.path.indexOf(encodedLast)), real.path.slice(real.path.indexOf(encodedLast) + encodedLast.length)];
@@ -139,13 +144,25 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     daily: `'{"src":"u' || ${day} || '"}'`,
     all: `'{"src":"old"}'`, // set below, once src's rows (and so its fingerprint) exist
   }[spec.upstream];
-  const rows = `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${spec.codeVersion ?? real.code_version}', ${inputs},
-      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i, NULL
+  // latest rows also carry input_map (migration 9): the same versions as a MAP, or NULL as rows from before it (`legacy`)
+  const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const realInputs = Object.entries(JSON.parse(real.input_versions) as Record<string, string>);
+  const map = (vs: string) => (spec.legacy ? "NULL" : `MAP(['src'], [${vs}])`);
+  const inputMap = {
+    none: spec.legacy ? "NULL" : `MAP([${realInputs.map(([k]) => quoted(k)).join(", ")}]::VARCHAR[], [${realInputs.map(([, v]) => quoted(v)).join(", ")}]::VARCHAR[])`,
+    plain: "",
+    hourly: map(`'u' || (${first} + i)`),
+    daily: map(`'u' || ${day}`),
+    all: map("'old'"),
+  };
+  inputMap.plain = inputMap.none;
+  const rows = (latest: boolean) => `SELECT '${ASSET}', ${key}, '${real.run_id}', ${ts}, 'dv' || i, '${spec.codeVersion ?? real.code_version}', ${inputs},
+      '${pre}' || replace(${key}, ':', '%3A') || '${post}', '${real.format}', NULL, 16, NULL, NULL, ${first} + i, NULL${latest && hasMap ? `, ${inputMap[spec.upstream]}` : ""}
     FROM range(${spec.total}) t(i) WHERE NOT ${GAP("i")}`;
   await conn.run("BEGIN TRANSACTION");
   for (const table of ["latest_materializations", "materializations"]) {
     await conn.run(`DELETE FROM ${table} WHERE asset_key = '${ASSET}'`);
-    await conn.run(`INSERT INTO ${table} ${rows}`);
+    await conn.run(`INSERT INTO ${table} ${rows(table === "latest_materializations")}`);
   }
   if (spec.upstream === "hourly" || spec.upstream === "daily" || spec.upstream === "all") {
     const src = await one<{ code_version: string; run_id: string }>("SELECT code_version, run_id FROM latest_materializations WHERE asset_key = 'src'");
@@ -155,11 +172,11 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
     // all: no upstream partition changes; the reads of changedOf's hours recorded an older fingerprint
     const changed = spec.upstream === "all" ? [] : changedOf(spec.total).map((c) => (hourly ? first + c : Math.floor((first + c) / 24)));
     const dv = changed.length ? `CASE WHEN o IN (${changed.join(", ")}) THEN 'new' ELSE 'u' || o END` : "'u' || o";
-    const srcRows = `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o, NULL
-      FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
+    const srcRows = (latest: boolean) => `SELECT 'src', ${ukey}, '${src.run_id}', ${Number(real.ts)} - 5000, ${dv}, '${src.code_version}', '{}', 'src/' || o, 'json', NULL, 16, NULL, NULL, o, NULL
+      ${latest && hasMap ? `, ${spec.legacy ? "NULL" : "MAP([]::VARCHAR[], []::VARCHAR[])"}` : ""} FROM (SELECT ${lo} + j AS o FROM range(${n}) t(j))`;
     for (const table of ["latest_materializations", "materializations"]) {
       await conn.run(`DELETE FROM ${table} WHERE asset_key = 'src'`);
-      await conn.run(`INSERT INTO ${table} ${srcRows}`);
+      await conn.run(`INSERT INTO ${table} ${srcRows(table === "latest_materializations")}`);
     }
     if (spec.upstream === "all") {
       // what an all-partitions reader records (core/status/versions.ts wholeAssetVersion over the summary's fingerprint)
@@ -169,7 +186,8 @@ async function build(spec: BuildSpec): Promise<BuildReport> {
       const version = hashText(`all:${fp.fp}`);
       const stale = changedOf(spec.total).map((c) => first + c);
       for (const table of ["latest_materializations", "materializations"]) {
-        await conn.run(`UPDATE ${table} SET input_versions = '{"src":"${version}"}' WHERE asset_key = '${ASSET}' AND ordinal NOT IN (${stale.join(", ")})`);
+        const alsoMap = table === "latest_materializations" && !spec.legacy ? `, input_map = MAP(['src'], ['${version}'])` : "";
+        await conn.run(`UPDATE ${table} SET input_versions = '{"src":"${version}"}'${alsoMap} WHERE asset_key = '${ASSET}' AND ordinal NOT IN (${stale.join(", ")})`);
       }
     }
   }
@@ -304,6 +322,8 @@ interface Prepared {
   upstream: Upstream;
   name: string;
   dir: string;
+  /** The same state prepared by the base binary (`--base`): a base older than migration 9 cannot open this binary's state. */
+  baseDir?: string;
   total: number;
   lastOrdinal: number;
   build: BuildReport;
@@ -312,7 +332,7 @@ interface Prepared {
 }
 
 /** Temp project with ~n hourly partitions, state filled by the child builder. */
-async function prepare(n: number, upstream: Upstream, bin: string, out: string): Promise<Prepared> {
+async function prepare(n: number, upstream: Upstream, bin: string, out: string, legacy = false): Promise<Prepared> {
   const name = `${sizeName(n)}${{ none: "", plain: "-upstream", hourly: "-hourlyUpstream", daily: "-dailyUpstream", all: "-allUpstream" }[upstream]}`;
   const lastFull = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // the latest complete hour
   const start = hourKey(lastFull - (n - 1) * HOUR);
@@ -326,7 +346,7 @@ async function prepare(n: number, upstream: Upstream, bin: string, out: string):
       codeVersion = list.find((a) => a.key === ASSET)!.codeVersion;
       fs.writeFileSync(path.join(dir, "events.asset.ts"), assetFile(start, "hourly"));
     }
-    const filled = await fill(dir, n, upstream, name, bin, out, codeVersion);
+    const filled = await fill(dir, n, upstream, name, bin, out, codeVersion, legacy);
     if (upstream === "all") fs.writeFileSync(path.join(dir, "events.asset.ts"), assetFile(start, upstream));
     return filled;
   } catch (e) {
@@ -335,7 +355,7 @@ async function prepare(n: number, upstream: Upstream, bin: string, out: string):
   }
 }
 
-async function fill(dir: string, n: number, upstream: Upstream, name: string, bin: string, out: string, codeVersion?: string): Promise<Prepared> {
+async function fill(dir: string, n: number, upstream: Upstream, name: string, bin: string, out: string, codeVersion?: string, legacy = false): Promise<Prepared> {
   const t0 = performance.now();
   if (upstream === "plain") await spawnMeasured([bin, "materialize", "src"], dir, out);
   if (upstream === "hourly" || upstream === "daily" || upstream === "all") await spawnMeasured([bin, "materialize", "src", "--partitions", "latest"], dir, out);
@@ -345,7 +365,7 @@ async function fill(dir: string, n: number, upstream: Upstream, name: string, bi
   const empty = (JSON.parse((await spawnMeasured([bin, "status", "--json"], dir, out)).stdout) as StatusJson[]).find((x) => x.key === ASSET)!;
   const total = empty.partitions!.total;
   const lastOrdinal = Math.floor(Date.parse(`${lastKey.slice(0, 10)}T${lastKey.slice(11)}:00Z`) / HOUR);
-  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), upstream, total, lastOrdinal, lastKey, codeVersion };
+  const spec: BuildSpec = { file: path.join(dir, ".dagx", "state.duckdb"), upstream, total, lastOrdinal, lastKey, codeVersion, legacy };
   const child = Bun.spawnSync([BUN, import.meta.path, "--child-build", JSON.stringify(spec)], { stdout: "pipe", stderr: "pipe" });
   if (child.exitCode !== 0) throw new Error(`building the state failed (exit ${child.exitCode}): ${child.stderr.toString()}`);
   const build = lastJsonLine<BuildReport>(child.stdout.toString());
@@ -377,7 +397,7 @@ function checkJson(p: Prepared, stdout: string): void {
   if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`status --json of ${p.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)} (${JSON.stringify({ ranges: s.partitions?.ranges, causes: (s as { causes?: string[] }).causes })})`);
 }
 
-export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; mappings?: ("hourly" | "daily" | "all")[]; base?: string; keep?: boolean } = {}): Promise<Figures> {
+export async function run(options: { runs?: number; warmup?: number; sizes?: number[]; upstreamSizes?: number[]; partitionedSizes?: number[]; mappings?: ("hourly" | "daily" | "all")[]; base?: string; keep?: boolean; legacy?: boolean } = {}): Promise<Figures> {
   const runs = options.runs ?? 7;
   const warmup = options.warmup ?? 1;
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
@@ -389,14 +409,19 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
   const prepared: Prepared[] = [];
   let kept = false;
   try {
-    for (const n of sizes) prepared.push(await prepare(n, "none", bin.path, out));
-    for (const n of upstreamSizes) prepared.push(await prepare(n, "plain", bin.path, out));
+    const both = async (n: number, upstream: Upstream) => {
+      const p = await prepare(n, upstream, bin.path, out, options.legacy);
+      prepared.push(p);
+      if (options.base) p.baseDir = (await prepare(n, upstream, options.base, out)).dir;
+    };
+    for (const n of sizes) await both(n, "none");
+    for (const n of upstreamSizes) await both(n, "plain");
     for (const kind of options.mappings ?? (["hourly", "daily", "all"] as const)) {
-      for (const n of partitionedSizes) prepared.push(await prepare(n, kind, bin.path, out));
+      for (const n of partitionedSizes) await both(n, kind);
     }
     if (options.keep) {
       // prepared states for profiling by hand; nothing timed, nothing removed
-      console.log(JSON.stringify(prepared.map((p) => ({ name: p.name, dir: p.dir }))));
+      console.log(JSON.stringify(prepared.map((p) => ({ name: p.name, dir: p.dir, baseDir: p.baseDir }))));
       kept = true;
       return {};
     }
@@ -413,8 +438,8 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
         const human = await spawnMeasured([bin.path, "status"], p.dir, out);
         const parts = `${p.build.materialized.toLocaleString("en-US")}/${p.total.toLocaleString("en-US")} parts`;
         if (!`${human.stdout}${human.stderr}`.includes(parts)) throw new Error(`human status of ${p.name} lacks "${parts}":\n${human.stderr}${human.stdout}`);
-        // A/B: the base binary right after, on the same state (its answer is not checked: it may predate a fix)
-        const base = options.base ? await spawnMeasured([options.base, "status", "--json"], p.dir, out) : null;
+        // A/B: the base binary right after, on its twin of the state (its answer is not checked: it may predate a fix)
+        const base = options.base ? await spawnMeasured([options.base, "status", "--json"], p.baseDir!, out) : null;
         if (round_ < warmup) continue;
         if (base) record(`${p.name}.base.statusJson`, base);
         record(`${p.name}.statusJson`, json);
@@ -426,6 +451,7 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
       for (const p of prepared) {
         slot(`${p.name}.statusJson`).rssMB.push(await peakRssMB([bin.path, "status", "--json"], p.dir));
         slot(`${p.name}.statusHuman`).rssMB.push(await peakRssMB([bin.path, "status"], p.dir));
+        if (options.base) slot(`${p.name}.base.statusJson`).rssMB.push(await peakRssMB([options.base, "status", "--json"], p.baseDir!));
       }
     }
     const figures: Figures = { ...machineFigures(), "binary.built": bin.built };
@@ -448,7 +474,10 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
       const base = samples.get(`${name}.base.statusJson`);
       if (base) {
         const ratios = base.ms.map((b, i) => samples.get(`${name}.statusJson`)!.ms[i]! / b);
-        Object.assign(figures, { ...statFigures(`${name}.base.statusJson`, base.ms), ...statFigures(`${name}.statusJson.pairRatio`, ratios, 3) });
+        Object.assign(figures, {
+          ...statFigures(`${name}.base.statusJson`, base.ms), ...statFigures(`${name}.statusJson.pairRatio`, ratios, 3),
+          [`${name}.base.statusJson.cpuMedian`]: round(median(base.cpuMs)), [`${name}.base.statusJson.peakRssMB`]: round(median(base.rssMB)),
+        });
       }
       for (const kind of ["statusJson", "statusHuman"]) {
         const s = samples.get(`${name}.${kind}`)!;
@@ -476,7 +505,7 @@ export async function run(options: { runs?: number; warmup?: number; sizes?: num
     }
     return figures;
   } finally {
-    if (!kept) for (const p of prepared) removeDir(p.dir);
+    if (!kept) for (const p of prepared) for (const d of [p.dir, p.baseDir]) if (d) removeDir(d);
     fs.rmSync(out, { force: true });
   }
 }
@@ -501,6 +530,7 @@ if (import.meta.main && process.argv[2] === "--child-build") {
     base: arg("--base"),
     mappings: arg("--mappings")?.split(",").filter(Boolean) as ("hourly" | "daily" | "all")[] | undefined,
     keep: process.argv.includes("--keep"),
+    legacy: process.argv.includes("--legacy"),
   });
   printFigures(`status: one hourly asset, ${Object.keys(SIZE_NAMES).join(" / ")} partitions`, figures);
   if (!printTargets(figures, targets)) process.exitCode = 1;

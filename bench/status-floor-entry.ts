@@ -4,9 +4,10 @@
  * what any status must: start, open the same state file the way the store does (an in-memory
  * 1-thread DuckDB instance attaching it), and run the queries named on the command line — `attach`
  * (nothing more), `compare` (the one per-partition comparison of `events` with `src`, the store's own
- * SQL), `summaries` (the partition summaries of both assets, no fingerprint) or `both`.
+ * SQL), `exact` (the same comparison without the identity digests: one join of all rows), `summaries`
+ * (the partition summaries of both assets, no fingerprint) or `both`.
  *
- *   <out> <state.duckdb> attach|compare|summaries|both [identity|daily|all]
+ *   <out> <state.duckdb> attach|compare|exact|summaries|both [identity|daily|all]
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { StalenessQuery } from "../core/types.ts";
@@ -35,6 +36,6 @@ if (what === "summaries" || what === "both") {
   ]);
   out += s.size;
 }
-if (what === "compare" || what === "both") out += (await selectChangedPartitions(conn, q)).changed.length;
+if (what === "compare" || what === "both" || what === "exact") out += (await selectChangedPartitions(conn, q, { exact: what === "exact" })).changed.length;
 console.log(out);
 process.exit(0);

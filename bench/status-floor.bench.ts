@@ -43,6 +43,7 @@ for (let round_ = 0; round_ <= runs; round_++) {
       ["start (dagx --version)", [BINARY, "--version"]],
       ["floor: attach", [floor, state, "attach", m]],
       ["floor: compare", [floor, state, "compare", m]],
+      ["floor: compare, exact (no digests)", [floor, state, "exact", m]],
       ["floor: summaries + compare", [floor, state, "both", m]],
       ["dagx status --json", [BINARY, "status", "--json"]],
       ...(base ? [["base status --json", [base, "status", "--json"]] as [string, string[]]] : []),

@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SummaryOptions } from "../../core/state-store.ts";
 import type { ColumnSchema, MaterializationRecord, OrdinalRange, PartitionSummary } from "../../core/types.ts";
-import { insert, jsonRows, type Row, rows, stringList, toMaterialization, transaction } from "./_sql.ts";
+import { insert, jsonRows, LATEST_COLUMNS, type Row, rows, stringList, toMaterialization, transaction } from "./_sql.ts";
 
 /** Latest materializations of `partitionKeys` of `assetKey`, by partition key (one bound list parameter). */
 export async function selectPartitionMaterializations(
@@ -20,7 +20,7 @@ export async function selectPartitionMaterializations(
 ): Promise<MaterializationRecord[]> {
   if (partitionKeys.length === 0) return [];
   const list = stringList([...new Set(partitionKeys)]);
-  const sql = `SELECT l.* FROM latest_materializations l SEMI JOIN (SELECT unnest(?) AS k) w ON l.partition_key = w.k
+  const sql = `SELECT l.${LATEST_COLUMNS} FROM latest_materializations l SEMI JOIN (SELECT unnest(?) AS k) w ON l.partition_key = w.k
     WHERE l.asset_key = ? ORDER BY l.partition_key`;
   return (await rows(conn, sql, [list.value, assetKey], [list.type])).map(toMaterialization);
 }

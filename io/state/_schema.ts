@@ -8,7 +8,9 @@
  * - `latest_materializations` / `latest_failures` hold one row per (asset, partition) and are
  *   maintained by every write (delete-older + insert), so status queries read one row per
  *   partition and never scan the history in `materializations` / `events`.
- * - JSON columns are VARCHAR holding JSON text (no dependency on the json extension).
+ * - JSON columns are VARCHAR holding JSON text (no dependency on the json extension). The one
+ *   exception is `latest_materializations.input_map` (migration 9), a MAP copy of `input_versions`
+ *   that per-partition staleness reads for 1,000,000 rows at a time.
  * - `at` is a reserved word in DuckDB, so time columns are `ts` (epoch ms BIGINT).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -239,6 +241,12 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "ALTER TABLE latest_materializations ADD COLUMN config_hash VARCHAR",
     "ALTER TABLE run_requests ADD COLUMN config VARCHAR",
   ],
+  // 9: the input versions of each latest materialization as a typed map (upstream key → the data
+  // version it read), beside the JSON text, so per-partition staleness reads one upstream's version
+  // without parsing JSON (io/state/_staleness.ts). Rows written before this migration keep NULL and
+  // are answered from `input_versions` as before: no backfill, the state file may be large. History
+  // (`materializations`) does not need it.
+  ["ALTER TABLE latest_materializations ADD COLUMN input_map MAP(VARCHAR, VARCHAR)"],
 ];
 
 /** The schema version this build writes. */

@@ -3,7 +3,7 @@
  * statements, bound list parameters, transactions and row ↔ record conversions.
  * Values reach SQL only as bound parameters (DESIGN §11); table names are constants of ours.
  */
-import { type DuckDBAppender, type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, LIST, listValue, VARCHAR } from "@duckdb/node-api";
+import { type DuckDBAppender, type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, LIST, listValue, mapValue, VARCHAR } from "@duckdb/node-api";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { storedOrdinal } from "./_records.ts";
 
@@ -133,6 +133,18 @@ export function materializationValues(m: MaterializationRecord): DuckDBValue[] {
     m.rows, m.bytes, jsonText(m.schema), jsonText(m.metadata), storedOrdinal(m), m.configHash ?? null,
   ];
 }
+
+/**
+ * Column values of a `latest_materializations` row: those of `materializations`, then `input_map`
+ * (migration 9), the input versions as a MAP — never NULL for a row written now (NULL marks a row
+ * from before the migration, which readers answer from the JSON text).
+ */
+export function latestMaterializationValues(m: MaterializationRecord): DuckDBValue[] {
+  return [...materializationValues(m), mapValue(Object.entries(m.inputVersions).map(([key, value]) => ({ key, value })))];
+}
+
+/** Every column of `latest_materializations` a record is read from: all but `input_map` (see latestMaterializationValues), which no record needs. */
+export const LATEST_COLUMNS = "* EXCLUDE (input_map)";
 
 /** A `materializations`-shaped row as a record; `ordinal` only when set (absent means none). */
 export function toMaterialization(r: Row): MaterializationRecord {

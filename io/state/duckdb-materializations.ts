@@ -20,7 +20,7 @@ import {
   selectPartitionSummaries,
 } from "./_partitions.ts";
 import { selectChangedPartitions } from "./_staleness.ts";
-import { numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
+import { LATEST_COLUMNS, numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
 
 /** The materializations part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbMaterializationStore({ op }: StateOps): MaterializationStore {
@@ -28,7 +28,7 @@ export function duckdbMaterializationStore({ op }: StateOps): MaterializationSto
     latestMaterializations: (keys, options) =>
       keys?.length === 0
         ? Promise.resolve([])
-        : op("read materializations", async (conn) => (await latestOf(conn, "latest_materializations", keys, options?.unpartitioned)).map(toMaterialization)),
+        : op("read materializations", async (conn) => (await latestOf(conn, "latest_materializations", keys, options?.unpartitioned, LATEST_COLUMNS)).map(toMaterialization)),
 
     latestFailures: (keys, options) =>
       keys?.length === 0
@@ -71,13 +71,13 @@ export function duckdbMaterializationStore({ op }: StateOps): MaterializationSto
   };
 }
 
-/** `SELECT * FROM table` of some assets (all when `keys` is omitted), by asset and partition. */
-function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[] | undefined, unpartitioned = false): Promise<Row[]> {
+/** `SELECT <columns> FROM table` of some assets (all when `keys` is omitted), by asset and partition. */
+function latestOf(conn: DuckDBConnection, table: string, keys: readonly string[] | undefined, unpartitioned = false, columns = "*"): Promise<Row[]> {
   const order = " ORDER BY asset_key, partition_key";
   const only = unpartitioned ? "partition_key = ''" : "TRUE";
-  if (!keys) return rows(conn, `SELECT * FROM ${table} WHERE ${only}${order}`);
+  if (!keys) return rows(conn, `SELECT ${columns} FROM ${table} WHERE ${only}${order}`);
   const list = stringList([...new Set(keys)]);
-  return rows(conn, `SELECT * FROM ${table} WHERE ${only} AND asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
+  return rows(conn, `SELECT ${columns} FROM ${table} WHERE ${only} AND asset_key IN (SELECT unnest(?))${order}`, [list.value], [list.type]);
 }
 
 /** wipe in one transaction: history, latest rows, latest check results and confirmed mtimes; returns the history rows deleted. */

@@ -17,7 +17,7 @@ import { adoptCodeVersions } from "./_code-versions.ts";
 import { collectGarbage } from "./_gc.ts";
 import { createStateOps } from "./_ops.ts";
 import { newestPerKey, toFailure } from "./_records.ts";
-import { insert, materializationValues, transaction, upsertNewest } from "./_sql.ts";
+import { insert, latestMaterializationValues, materializationValues, transaction, upsertNewest } from "./_sql.ts";
 import { duckdbBackfillStore } from "./duckdb-backfills.ts";
 import { duckdbInstigatorStore } from "./duckdb-instigators.ts";
 import { duckdbMaterializationStore } from "./duckdb-materializations.ts";
@@ -63,7 +63,7 @@ async function writeBatch(conn: DuckDBConnection, events: readonly EventRecord[]
   ]));
   if (mats.length > 0) {
     await insert(conn, "materializations", mats.map(materializationValues));
-    await replaceLatest(conn, "latest_materializations", newestPerKey(mats).map(materializationValues));
+    await replaceLatest(conn, "latest_materializations", newestPerKey(mats).map(latestMaterializationValues));
   }
   const failures = newestPerKey(events.flatMap((e) => toFailure(e) ?? []));
   if (failures.length > 0) {

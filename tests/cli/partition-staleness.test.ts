@@ -20,13 +20,15 @@ async function fill(dir: string, changed: readonly number[]): Promise<void> {
   const code = async (asset: string) => String((await conn.runAndReadAll(`SELECT code_version FROM latest_materializations WHERE asset_key = '${asset}'`)).getRowsJS()[0]![0]);
   const [src, events] = [await code("src"), await code("events")];
   const key = `strftime(make_timestamp((${START} + i) * ${HOUR * 1000}), '%Y-%m-%d-%H:%M')`;
-  const row = (asset: string, cv: string, dv: string, inputs: string) =>
-    `SELECT '${asset}', ${key}, 'r', 1000 + i, ${dv}, '${cv}', ${inputs}, '${asset}/' || i, 'json', 1, 16, NULL, NULL, ${START} + i, NULL FROM range(${TOTAL}) t(i)`;
+  // latest rows also carry input_map (schema 9), the same versions as a MAP, as dagx writes them
+  const row = (asset: string, cv: string, dv: string, inputs: string, map: string | null) =>
+    `SELECT '${asset}', ${key}, 'r', 1000 + i, ${dv}, '${cv}', ${inputs}, '${asset}/' || i, 'json', 1, 16, NULL, NULL, ${START} + i, NULL${map === null ? "" : `, ${map}`} FROM range(${TOTAL}) t(i)`;
   const bumped = `CASE WHEN i IN (${[-1, ...changed].join(", ")}) THEN 'new' ELSE 'dv' || i END`;
   for (const table of ["latest_materializations", "materializations"]) {
     await conn.run(`DELETE FROM ${table}`);
-    await conn.run(`INSERT INTO ${table} ${row("src", src, bumped, "'{}'")}`);
-    await conn.run(`INSERT INTO ${table} ${row("events", events, "'e' || i", `'{"src":"dv' || i || '"}'`)}`);
+    const latest = table === "latest_materializations";
+    await conn.run(`INSERT INTO ${table} ${row("src", src, bumped, "'{}'", latest ? "MAP([]::VARCHAR[], []::VARCHAR[])" : null)}`);
+    await conn.run(`INSERT INTO ${table} ${row("events", events, "'e' || i", `'{"src":"dv' || i || '"}'`, latest ? "MAP(['src'], ['dv' || i])" : null)}`);
   }
   conn.closeSync();
   instance.closeSync();
