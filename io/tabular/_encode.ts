@@ -3,7 +3,7 @@
  * `PlainColumn` from a columnar JS buffer. Fixed-width columns without nulls are handed over
  * as views, no copy; strings are UTF-8-encoded in one `TextEncoder` call per page.
  */
-import type { PhysicalType, PlainColumn, PlainPage } from "./_stage.ts";
+import { FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
 
 /** One byte per row, 1 = present; `null` when the column has no nulls at all. */
 export type RowValidity = Uint8Array | null;
@@ -28,20 +28,76 @@ function bitmap(valid: RowValidity, start: number, count: number): { bits: Uint8
 
 /** A fixed-width column (DOUBLE, FLOAT, INT32, INT64) from a typed array. */
 export function fixedColumn(name: string, type: PhysicalType, data: FixedArray, valid: RowValidity, convertedType?: number): PlainColumn {
+  const frames = new FrameBuffers();
   return {
     name,
     type,
     convertedType,
-    encode(start, count): PlainPage {
+    release: () => frames.release(),
+    encode(start, count, frame): PlainPage {
       const { bits, present } = bitmap(valid, start, count);
       const width = data.BYTES_PER_ELEMENT;
-      if (!bits) return { values: new Uint8Array(data.buffer, data.byteOffset + start * width, count * width), validity: null };
-      const out = new (data.constructor as new (n: number) => FixedArray)(present);
+      const Make = data.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => FixedArray;
+      if (!bits) {
+        const view = new Uint8Array(data.buffer, data.byteOffset + start * width, count * width);
+        if (!frame) return { values: view, validity: null };
+        const values = frames.values(frame, count * width);
+        values.set(view);
+        return { values, validity: null, framed: true };
+      }
+      const values = frame ? frames.values(frame, present * width) : new Uint8Array(present * width);
+      const out = new Make(values.buffer as ArrayBuffer, values.byteOffset, present);
       let j = 0;
       for (let i = 0; i < count; i++) if (valid![start + i]) out[j++] = data[start + i]!;
-      return { values: new Uint8Array(out.buffer), validity: bits };
+      return { values, validity: bits, framed: frame !== undefined };
     },
   };
+}
+
+const TWO_32 = 4294967296;
+const TWO_53 = 2 ** 53;
+
+/**
+ * An INT64 column from safe integers held in doubles, each multiplied by `scale` (1, or 1000 for
+ * epoch ms → µs), converted page by page into the page's own buffer: no int64 copy of the
+ * whole column, and no BigInt.
+ */
+export function int64Column(name: string, data: Float64Array, valid: RowValidity, scale: number, convertedType?: number): PlainColumn {
+  const frames = new FrameBuffers();
+  return {
+    name,
+    type: "INT64",
+    convertedType,
+    release: () => frames.release(),
+    encode(start, count, frame): PlainPage {
+      const { bits, present } = bitmap(valid, start, count);
+      const values = frame ? frames.values(frame, present * 8) : new Uint8Array(present * 8);
+      const out = new Int32Array(values.buffer, values.byteOffset, present * 2);
+      let j = 0;
+      for (let i = start; i < start + count; i++) {
+        if (valid && !valid[i]) continue;
+        const v = data[i]! * scale;
+        if (v > -TWO_53 && v < TWO_53) {
+          // exact: |v| < 2^53, and ToInt32 takes v modulo 2^32
+          out[j] = v | 0;
+          out[j + 1] = Math.floor(v / TWO_32) | 0;
+        } else splitScaled(data[i]!, scale, out, j);
+        j += 2;
+      }
+      return { values, validity: bits, framed: frame !== undefined };
+    },
+  };
+}
+
+/** x · scale as int64 words when the product passes 2^53 (x itself is a safe integer). */
+function splitScaled(x: number, scale: number, out: Int32Array, j: number): void {
+  let hi = Math.floor(x / TWO_32);
+  let lo = (x - hi * TWO_32) * scale; // exact: below 2^32 · 1000 < 2^53
+  const carry = Math.floor(lo / TWO_32);
+  lo -= carry * TWO_32;
+  hi = hi * scale + carry;
+  out[j] = lo | 0;
+  out[j + 1] = hi | 0;
 }
 
 /** A BOOLEAN column from one byte per row (0 / 1); PLAIN booleans are bit-packed, LSB first. */
@@ -65,24 +121,32 @@ export function booleanColumn(name: string, data: Uint8Array, valid: RowValidity
 
 /** A BYTE_ARRAY column from JS strings (`null`/`undefined` = null), annotated UTF8 by default. */
 export function stringColumn(name: string, values: readonly (string | null | undefined)[], convertedType?: number): PlainColumn {
+  const frames = new FrameBuffers();
   return {
     name,
     type: "BYTE_ARRAY",
     convertedType,
-    encode(start, count): PlainPage {
-      const strings: string[] = [];
+    release: () => frames.release(),
+    encode(start, count, frame): PlainPage {
       const bits = new Uint8Array(Math.ceil(count / 8));
       let chars = 0;
+      let present = 0;
       for (let i = 0; i < count; i++) {
         const s = values[start + i];
         if (s === null || s === undefined) continue;
         bits[i >> 3]! |= 1 << (i & 7);
-        strings.push(s);
         chars += s.length;
+        present++;
       }
-      const validity = strings.length === count ? null : bits;
-      const ascii = prefixedAscii(strings, chars);
-      if (ascii) return { values: ascii, validity };
+      const validity = present === count ? null : bits;
+      const size = chars + 4 * present;
+      const out = frame ? frames.values(frame, size) : new Uint8Array(size);
+      if (prefixedAscii(values, start, count, out)) return { values: out, validity, framed: frame !== undefined };
+      const strings: string[] = [];
+      for (let i = start; i < start + count; i++) {
+        const s = values[i];
+        if (s !== null && s !== undefined) strings.push(s);
+      }
       const utf8 = encoder.encode(strings.join(""));
       // All-ASCII text has one byte per UTF-16 unit: lengths come for free.
       const byteLength = utf8.length === chars ? (s: string) => s.length : utf8Length;
@@ -92,25 +156,25 @@ export function stringColumn(name: string, values: readonly (string | null | und
 }
 
 /**
- * PLAIN bytes of ASCII strings, copied char by char behind each one's 4-byte length
- * (~19 ms per million 13-char strings, against ~50 ms for one TextEncoder call over the joined
- * text). Returns null at the first non-ASCII char: the byte count then differs from the char
- * count, and the caller encodes with TextEncoder instead.
+ * PLAIN bytes of ASCII strings, copied char by char behind each one's 4-byte length into `out`
+ * (sized for them: chars + 4 per string) — ~19 ms per million 13-char strings, against ~50 ms
+ * for one TextEncoder call over the joined text. Returns false at the first non-ASCII char: the
+ * byte count then differs from the char count, and the caller encodes with TextEncoder instead.
  */
-function prefixedAscii(strings: readonly string[], chars: number): Uint8Array | null {
-  const out = new Uint8Array(chars + 4 * strings.length);
+function prefixedAscii(strings: readonly (string | null | undefined)[], start: number, count: number, out: Uint8Array): boolean {
   let pos = 0;
-  for (let k = 0; k < strings.length; k++) {
-    const s = strings[k]!;
+  for (let k = start; k < start + count; k++) {
+    const s = strings[k];
+    if (s === null || s === undefined) continue;
     const len = s.length;
     pos = putLength(out, pos, len);
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x80) return null;
+      if (c >= 0x80) return false;
       out[pos++] = c;
     }
   }
-  return out;
+  return true;
 }
 
 /** A BYTE_ARRAY column from byte arrays (BLOB). */

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { hashBytes } from "../storage/index.ts";
+import { giveBuffer, takeBuffer } from "./_pool.ts";
 import { ThriftWriter } from "./_thrift.ts";
 
 /** Where a column chunk (one page) sits; `raw` is its size before compression. */
@@ -32,15 +33,67 @@ export interface PlainPage {
   values: Uint8Array;
   /** LSB-first bitmap of `count` rows (bit set = not null); null means no nulls. */
   validity: Uint8Array | null;
+  /**
+   * True when `values` sits in a buffer given by `frame` (see PageFrame): the `frame.prefix`
+   * bytes before it are free, so the page body is built in place, without a copy.
+   */
+  framed?: boolean;
 }
 
-/** A column the stager can write: it encodes any row range on demand. */
+/**
+ * Where the writer wants a page's values: after `prefix` free bytes (the definition levels go
+ * there), in the column's reusable buffer number `slot` (0 or 1: one row group's pages are
+ * compressed while the next one is encoded into the other slot).
+ */
+export interface PageFrame {
+  prefix: number;
+  slot: number;
+}
+
+/** A column the stager can write: it encodes any row range on demand (into `frame` when it can). */
 export interface PlainColumn {
   name: string;
   type: PhysicalType;
   convertedType?: number;
-  encode(start: number, count: number): PlainPage;
+  encode(start: number, count: number, frame?: PageFrame): PlainPage;
+  /** Give back the column's reusable page buffers (called once the file is written). */
+  release?(): void;
 }
+
+/**
+ * The two reusable page buffers of one column. Reusing them across row groups spares the page
+ * faults of fresh memory (~5 µs per 4 KiB page on this VM: a 1M-row write allocated ~110 MB of
+ * fresh pages, ~30k faults, before buffers were reused). Values start 8-byte aligned, so typed
+ * arrays can be laid over them.
+ */
+export class FrameBuffers {
+  private readonly slots: (ArrayBuffer | null)[] = [null, null];
+
+  /** `size` bytes for the values of a page, with at least `frame.prefix` free bytes before them. */
+  values(frame: PageFrame, size: number): Uint8Array {
+    const offset = (frame.prefix + 7) & ~7;
+    let buf = this.slots[frame.slot];
+    if (!buf || buf.byteLength < offset + size) {
+      if (buf) giveBuffer(buf);
+      const want = offset + size + (size >> 3); // some room for the next, larger page
+      buf = takeBuffer(want) ?? new ArrayBuffer(want);
+      this.slots[frame.slot] = buf;
+    }
+    return new Uint8Array(buf, offset, size);
+  }
+
+  /** Give the buffers to the pool: every page encoded into them is written. */
+  release(): void {
+    for (let i = 0; i < this.slots.length; i++) {
+      const buf = this.slots[i];
+      if (buf && buf.byteLength >= POOL_MIN_BYTES) giveBuffer(buf);
+      this.slots[i] = null;
+    }
+  }
+}
+
+/** Frames smaller than this are not worth pooling. */
+const POOL_MIN_BYTES = 256 * 1024;
 
 const TYPE_ID: Record<PhysicalType, number> = { BOOLEAN: 0, INT32: 1, INT64: 2, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6 };
 const ENC_PLAIN = 0;
@@ -67,32 +120,54 @@ export async function writePlainParquet(
   // Sync writes: the data is in memory already, and page-cache writes are memcpy-fast.
   const fd = openSync(path, "w", mode);
   const out = (parts: readonly Uint8Array[]) => (collected ? collected.push(...parts) : writeAll(fd, parts));
+  let previous: Promise<void> = Promise.resolve();
   try {
     let offset = MAGIC.length;
     out([MAGIC]);
     const rowGroups: { chunks: Chunk[]; rows: number }[] = [];
-    for (let start = 0; start < numRows; start += STAGE_ROW_GROUP) {
+    // Row group k is encoded (JS, this thread) while row group k-1 is compressed on the thread
+    // pool; pages are written in order. Encoders write into reusable frames only when compressing:
+    // staging files (uncompressed) write pages straight from their parts.
+    let k = 0;
+    for (let start = 0; start < numRows; start += STAGE_ROW_GROUP, k++) {
       const count = Math.min(STAGE_ROW_GROUP, numRows - start);
-      const chunks: Chunk[] = [];
-      const bodies = columns.map((col) => {
-        const page = col.encode(start, count);
-        return [definitionLevels(page.validity, count), page.values];
+      const prefix = definitionLevelsSize(count);
+      const frame: PageFrame | undefined = opts.zstd ? { prefix, slot: k & 1 } : undefined;
+      const bodies = columns.map((col): Uint8Array[] => {
+        const page = col.encode(start, count, frame);
+        if (!page.framed) return [definitionLevels(page.validity, count), page.values];
+        const body = new Uint8Array(page.values.buffer, page.values.byteOffset - prefix, prefix + page.values.length);
+        writeDefinitionLevels(body, page.validity, count);
+        return [body];
       });
-      // the columns' pages are compressed at once, on the thread pool
-      const packed = await Promise.all(
-        bodies.map((b) => (opts.zstd && b[0]!.length + b[1]!.length >= COMPRESS_MIN ? Bun.zstdCompress(Buffer.concat(b), { level: 1 }) : null)),
+      const packed = Promise.all(
+        bodies.map((b) => {
+          if (!opts.zstd || b.reduce((n, x) => n + x.length, 0) < COMPRESS_MIN) return null;
+          return Bun.zstdCompress(b.length === 1 ? b[0]! : Buffer.concat(b), { level: 1 });
+        }),
       );
-      bodies.forEach((body, i) => {
-        const raw = body[0]!.length + body[1]!.length;
-        const data = packed[i] ? [packed[i]] : body;
-        const header = pageHeader(count, raw, packed[i]?.length ?? raw);
-        const size = header.length + (packed[i]?.length ?? raw);
-        out([header, ...data]);
-        chunks.push({ offset, size, raw: header.length + raw, zstd: packed[i] !== null, values: count });
-        offset += size;
-      });
-      rowGroups.push({ chunks, rows: count });
+      const before = previous;
+      previous = (async () => {
+        const zipped = await packed;
+        await before;
+        const chunks: Chunk[] = [];
+        bodies.forEach((body, i) => {
+          const raw = body.reduce((n, x) => n + x.length, 0);
+          const z = zipped[i] ?? null;
+          const header = pageHeader(count, raw, z?.length ?? raw);
+          const size = header.length + (z?.length ?? raw);
+          // (collected files have one row group: nothing is reused before they are joined)
+          out([header, ...(z ? [z] : body)]);
+          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count });
+          offset += size;
+        });
+        rowGroups.push({ chunks, rows: count });
+      })();
+      previous.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+      // row group k-1 must be out before row group k+1 reuses its frames
+      await before;
     }
+    await previous;
     const meta = fileMetadata(columns, numRows, rowGroups, kv);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);
@@ -103,7 +178,11 @@ export async function writePlainParquet(
     writeAll(fd, [file]);
     return { bytes: file.length, hash: hashBytes(file) };
   } finally {
+    // a failure while encoding leaves the previous row group's write in flight: let it settle
+    // before the descriptor is closed (and its number possibly reused by another file)
+    await previous.catch(() => {});
     closeSync(fd);
+    for (const col of columns) col.release?.();
   }
 }
 
@@ -131,19 +210,31 @@ function pageHeader(count: number, body: number, stored: number): Uint8Array {
   return h.bytes();
 }
 
+/** Bytes of the definition levels of a page of `count` rows (see definitionLevels). */
+export function definitionLevelsSize(count: number): number {
+  const groups = Math.ceil(count / 8);
+  return 4 + varint(groups * 2 + 1).length + groups;
+}
+
 /**
  * Definition levels of an OPTIONAL column (bit width 1) as one bit-packed run of the RLE
  * hybrid encoding, prefixed by its 4-byte length: the run's bytes are exactly the bitmap.
  */
 function definitionLevels(validity: Uint8Array | null, count: number): Uint8Array {
+  const out = new Uint8Array(definitionLevelsSize(count));
+  writeDefinitionLevels(out, validity, count);
+  return out;
+}
+
+/** Write the definition levels of `count` rows at the start of `out`. */
+function writeDefinitionLevels(out: Uint8Array, validity: Uint8Array | null, count: number): void {
   const groups = Math.ceil(count / 8);
   const header = varint(groups * 2 + 1);
-  const out = new Uint8Array(4 + header.length + groups);
-  new DataView(out.buffer).setUint32(0, header.length + groups, true);
+  new DataView(out.buffer, out.byteOffset).setUint32(0, header.length + groups, true);
   out.set(header, 4);
-  if (validity) out.set(validity.subarray(0, groups), 4 + header.length);
-  else out.fill(0xff, 4 + header.length);
-  return out;
+  const at = 4 + header.length;
+  if (validity) out.set(validity.subarray(0, groups), at);
+  else out.fill(0xff, at, at + groups);
 }
 
 function varint(n: number): Uint8Array {

@@ -15,6 +15,7 @@ import type { Table } from "apache-arrow";
 import { planDirect } from "./_direct.ts";
 import { type WriteOptions, type WriteResult, commitParquet } from "./_file.ts";
 import { HINTS_KEY, queryRows, readHints } from "./_read.ts";
+import { releaseGathered } from "./_gather.ts";
 import { type StagePlan, gatherChecked, planGathered } from "./_rows.ts";
 import { parquetSql, quoteIdent, quoteLiteral, toParams, wrapQuery } from "./_sql.ts";
 import { writePlainParquet } from "./_stage.ts";
@@ -69,19 +70,23 @@ export async function writeRowsParquet(
   options?: WriteOptions,
 ): Promise<WriteResult> {
   const gathered = gatherChecked(rows);
-  const writer = options?.writer ?? "auto";
-  const direct = writer === "direct" || (writer === "auto" && rows.length <= DIRECT_AUTO_ROWS) ? planDirect(gathered, rows.length) : null;
-  if (!direct) return writePlan(conn, planGathered(gathered, rows.length), finalPath, options);
-  const kv = direct.hints ? { [HINTS_KEY]: JSON.stringify(direct.hints) } : undefined;
-  return commitParquet(
-    conn,
-    finalPath,
-    async (tmp) => {
-      const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
-      return { rows: direct.numRows, schema: direct.schema, file };
-    },
-    options,
-  );
+  try {
+    const writer = options?.writer ?? "auto";
+    const direct = writer === "direct" || (writer === "auto" && rows.length <= DIRECT_AUTO_ROWS) ? planDirect(gathered, rows.length) : null;
+    if (!direct) return await writePlan(conn, planGathered(gathered, rows.length), finalPath, options);
+    const kv = direct.hints ? { [HINTS_KEY]: JSON.stringify(direct.hints) } : undefined;
+    return await commitParquet(
+      conn,
+      finalPath,
+      async (tmp) => {
+        const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
+        return { rows: direct.numRows, schema: direct.schema, file };
+      },
+      options,
+    );
+  } finally {
+    releaseGathered(gathered); // every page is written (or the write failed): the buffers can go to the next write
+  }
 }
 
 /** Write an Arrow Table to a Parquet file at `finalPath`, atomically (zero rows keeps the schema). */
