@@ -3,7 +3,7 @@
  * `PlainColumn` from a columnar JS buffer. Fixed-width columns without nulls are handed over
  * as views, no copy; strings are UTF-8-encoded in one `TextEncoder` call per page.
  */
-import { FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
+import { type ChunkStats, FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
 
 /** One byte per row, 1 = present; `null` when the column has no nulls at all. */
 export type RowValidity = Uint8Array | null;
@@ -43,15 +43,57 @@ export function fixedColumn(name: string, type: PhysicalType, data: FixedArray, 
         if (!frame) return { values: view, validity: null };
         const values = frames.values(frame, count * width);
         values.set(view);
-        return { values, validity: null, framed: true };
+        return { values, validity: null, framed: true, stats: fixedStats(data, null, start, count, type) };
       }
       const values = frame ? frames.values(frame, present * width) : new Uint8Array(present * width);
       const out = new Make(values.buffer as ArrayBuffer, values.byteOffset, present);
       let j = 0;
       for (let i = 0; i < count; i++) if (valid![start + i]) out[j++] = data[start + i]!;
-      return { values, validity: bits, framed: frame !== undefined };
+      if (!frame) return { values, validity: bits };
+      return { values, validity: bits, framed: true, stats: fixedStats(data, valid, start, count, type) };
     },
   };
+}
+
+/**
+ * Statistics of rows [start, start+count) of a fixed-width column: nulls, and min/max of the
+ * values (a zero min is -0.0 and a zero max +0.0, as the format asks). No min/max when there is
+ * no value, or a NaN: the format leaves NaN out of min/max, but DuckDB orders NaN above every
+ * number and prunes by min/max, so `where x > 1e9` would silently skip the row group holding the
+ * NaN (DuckDB's own writer also drops min/max then; the test checks it).
+ */
+function fixedStats(data: FixedArray, valid: RowValidity, start: number, count: number, type: PhysicalType): ChunkStats {
+  let nulls = 0;
+  let min: number | bigint = Number.POSITIVE_INFINITY;
+  let max: number | bigint = Number.NEGATIVE_INFINITY;
+  for (let i = start; i < start + count; i++) {
+    if (valid && !valid[i]) {
+      nulls++;
+      continue;
+    }
+    const x = data[i]!;
+    if (x !== x) return { nulls: count - countPresent(valid, start, count) }; // NaN
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  if (!(min <= max)) return { nulls }; // no values
+  if (type === "DOUBLE" || type === "FLOAT") {
+    if (min === 0) min = -0;
+    if (max === 0) max = 0;
+  }
+  const one = (x: number | bigint) => {
+    const a = new (data.constructor as new (n: number) => FixedArray)(1);
+    a[0] = x as never;
+    return new Uint8Array(a.buffer);
+  };
+  return { nulls, min: one(min), max: one(max) };
+}
+
+function countPresent(valid: RowValidity, start: number, count: number): number {
+  if (!valid) return count;
+  let n = 0;
+  for (let i = start; i < start + count; i++) n += valid[i]!;
+  return n;
 }
 
 const TWO_32 = 4294967296;
@@ -74,19 +116,41 @@ export function int64Column(name: string, data: Float64Array, valid: RowValidity
       const values = frame ? frames.values(frame, present * 8) : new Uint8Array(present * 8);
       const out = new Int32Array(values.buffer, values.byteOffset, present * 2);
       let j = 0;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
       for (let i = start; i < start + count; i++) {
         if (valid && !valid[i]) continue;
-        const v = data[i]! * scale;
-        if (v > -TWO_53 && v < TWO_53) {
-          // exact: |v| < 2^53, and ToInt32 takes v modulo 2^32
-          out[j] = v | 0;
-          out[j + 1] = Math.floor(v / TWO_32) | 0;
-        } else splitScaled(data[i]!, scale, out, j);
+        const x = data[i]!;
+        if (x < min) min = x;
+        if (x > max) max = x;
+        putInt64(x, scale, out, j);
         j += 2;
       }
-      return { values, validity: bits, framed: frame !== undefined };
+      if (!frame) return { values, validity: bits };
+      const stats: ChunkStats = { nulls: count - present };
+      if (present > 0) {
+        stats.min = int64Bytes(min, scale);
+        stats.max = int64Bytes(max, scale);
+      }
+      return { values, validity: bits, framed: true, stats };
     },
   };
+}
+
+/** x · scale (x a safe integer) as the two int32 words of an int64 at out[j], out[j+1]. */
+function putInt64(x: number, scale: number, out: Int32Array, j: number): void {
+  const v = x * scale;
+  if (v > -TWO_53 && v < TWO_53) {
+    // exact: |v| < 2^53, and ToInt32 takes v modulo 2^32
+    out[j] = v | 0;
+    out[j + 1] = Math.floor(v / TWO_32) | 0;
+  } else splitScaled(x, scale, out, j);
+}
+
+function int64Bytes(x: number, scale: number): Uint8Array {
+  const out = new Int32Array(2);
+  putInt64(x, scale, out, 0);
+  return new Uint8Array(out.buffer);
 }
 
 /** x · scale as int64 words when the product passes 2^53 (x itself is a safe integer). */
@@ -105,16 +169,26 @@ export function booleanColumn(name: string, data: Uint8Array, valid: RowValidity
   return {
     name,
     type: "BOOLEAN",
-    encode(start, count): PlainPage {
+    encode(start, count, frame): PlainPage {
       const { bits, present } = bitmap(valid, start, count);
       const values = new Uint8Array(Math.ceil(present / 8));
       let j = 0;
+      let trues = 0;
       for (let i = 0; i < count; i++) {
         if (valid && !valid[start + i]) continue;
-        if (data[start + i]) values[j >> 3]! |= 1 << (j & 7);
+        if (data[start + i]) {
+          values[j >> 3]! |= 1 << (j & 7);
+          trues++;
+        }
         j++;
       }
-      return { values, validity: bits };
+      if (!frame) return { values, validity: bits };
+      const stats: ChunkStats = { nulls: count - present };
+      if (present > 0) {
+        stats.min = Uint8Array.of(trues === present ? 1 : 0);
+        stats.max = Uint8Array.of(trues > 0 ? 1 : 0);
+      }
+      return { values, validity: bits, stats };
     },
   };
 }
@@ -141,7 +215,9 @@ export function stringColumn(name: string, values: readonly (string | null | und
       const validity = present === count ? null : bits;
       const size = chars + 4 * present;
       const out = frame ? frames.values(frame, size) : new Uint8Array(size);
-      if (prefixedAscii(values, start, count, out)) return { values: out, validity, framed: frame !== undefined };
+      // strings get a null count only: min/max would cost a string comparison per row
+      const stats: ChunkStats | undefined = frame ? { nulls: count - present } : undefined;
+      if (prefixedAscii(values, start, count, out)) return { values: out, validity, framed: frame !== undefined, stats };
       const strings: string[] = [];
       for (let i = start; i < start + count; i++) {
         const s = values[i];
@@ -150,7 +226,7 @@ export function stringColumn(name: string, values: readonly (string | null | und
       const utf8 = encoder.encode(strings.join(""));
       // All-ASCII text has one byte per UTF-16 unit: lengths come for free.
       const byteLength = utf8.length === chars ? (s: string) => s.length : utf8Length;
-      return { values: interleaveLengths(strings, utf8, byteLength), validity };
+      return { values: interleaveLengths(strings, utf8, byteLength), validity, stats };
     },
   };
 }

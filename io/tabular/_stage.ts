@@ -12,6 +12,7 @@ import { ThriftWriter } from "./_thrift.ts";
 
 /** Where a column chunk (one page) sits; `raw` is its size before compression. */
 interface Chunk {
+  stats?: ChunkStats;
   offset: number;
   size: number;
   raw: number;
@@ -38,6 +39,15 @@ export interface PlainPage {
    * bytes before it are free, so the page body is built in place, without a copy.
    */
   framed?: boolean;
+  /** Statistics of the page (= its column chunk), computed by encoders writing a final file (given a frame). */
+  stats?: ChunkStats;
+}
+
+/** Column chunk statistics: nulls, and min/max as PLAIN bytes when the column's type has an order here. */
+export interface ChunkStats {
+  nulls: number;
+  min?: Uint8Array;
+  max?: Uint8Array;
 }
 
 /**
@@ -133,8 +143,10 @@ export async function writePlainParquet(
       const count = Math.min(STAGE_ROW_GROUP, numRows - start);
       const prefix = definitionLevelsSize(count);
       const frame: PageFrame | undefined = opts.zstd ? { prefix, slot: k & 1 } : undefined;
+      const stats: (ChunkStats | undefined)[] = [];
       const bodies = columns.map((col): Uint8Array[] => {
         const page = col.encode(start, count, frame);
+        stats.push(page.stats);
         if (!page.framed) return [definitionLevels(page.validity, count), page.values];
         const body = new Uint8Array(page.values.buffer, page.values.byteOffset - prefix, prefix + page.values.length);
         writeDefinitionLevels(body, page.validity, count);
@@ -158,7 +170,7 @@ export async function writePlainParquet(
           const size = header.length + (z?.length ?? raw);
           // (collected files have one row group: nothing is reused before they are joined)
           out([header, ...(z ? [z] : body)]);
-          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count });
+          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count, stats: stats[i] });
           offset += size;
         });
         rowGroups.push({ chunks, rows: count });
@@ -287,6 +299,15 @@ function fileMetadata(
           w.i64(6, chunk.raw);
           w.i64(7, chunk.size);
           w.i64(9, chunk.offset);
+          if (chunk.stats) {
+            w.beginStruct(12); // Statistics: null_count, max_value, min_value
+            w.i64(3, chunk.stats.nulls);
+            if (chunk.stats.max && chunk.stats.min) {
+              w.rawBytes(5, chunk.stats.max);
+              w.rawBytes(6, chunk.stats.min);
+            }
+            w.endStruct();
+          }
           w.endStruct();
           w.endElement();
         });

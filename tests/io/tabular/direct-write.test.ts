@@ -208,3 +208,51 @@ describe("direct writer at scale (row groups encoded while the previous one comp
     expect(r).toEqual({ a: n / 2, b: n / 2, f: n / 2, s: n / 2, anytrue: "false", suma: BigInt((n / 2) * (n / 2)) });
   }, 30_000);
 });
+
+describe("direct writer statistics", () => {
+  const n = 300_000; // 3 row groups of ≤ 131,072 rows
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: i % 5 === 0 ? -i - 1 : i,
+    x: i % 7 === 0 ? null : i === 200_005 ? Number.NaN : i % 11 === 0 ? -0 : i * 0.5 - 1000,
+    s: i % 3 ? `a${i}` : null,
+    b: i % 4 === 0 ? null : i < 131_072 ? true : i % 2 === 1,
+    t: i % 9 ? new Date(Date.UTC(2024, 0, 1) + i * 1000) : null,
+    none: null,
+  }));
+  let file = "";
+  beforeAll(async () => {
+    file = target();
+    await writeRowsParquet(conn, rows, file, { fsync: false, writer: "direct" });
+  });
+
+  test("each row group's null count and min/max are those of its rows, as DuckDB reads them", async () => {
+    const meta = (await conn.runAndReadAll(`SELECT row_group_id::INT AS rg, path_in_schema AS col, stats_null_count::INT AS nulls, stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${file}') ORDER BY 1, 2`)).getRowObjectsJS();
+    const cols = ["b", "id", "none", "s", "t", "x"];
+    const exprs = cols.map((c) => `(count(*) - count("${c}"))::INT AS "${c}_nulls", min("${c}")::VARCHAR AS "${c}_min", max("${c}")::VARCHAR AS "${c}_max"`);
+    const actual = (await conn.runAndReadAll(`SELECT (file_row_number // 131072)::INT AS rg, ${exprs.join(", ")} FROM read_parquet('${file}', file_row_number = true) GROUP BY 1 ORDER BY 1`)).getRowObjectsJS();
+    expect(meta.length).toBe(3 * cols.length);
+    for (const m of meta) {
+      const a = actual[m.rg as number]!;
+      const col = String(m.col);
+      expect(m.nulls).toBe(a[`${col}_nulls`] as number);
+      if (col === "s" || col === "none" || (col === "x" && m.rg === 1)) {
+        // strings: null counts only; all-null: nothing to order; a NaN: no min/max at all
+        expect([m.min, m.max]).toEqual([null, null]);
+        continue;
+      }
+      const num = (v: unknown) => (col === "id" || col === "x" ? Number(v) : v);
+      expect([num(m.min), num(m.max)]).toEqual([num(a[`${col}_min`]), num(a[`${col}_max`])]);
+    }
+    expect(meta.find((m) => m.col === "b" && m.rg === 0)).toMatchObject({ min: "true", max: "true" });
+    expect(meta.find((m) => m.col === "t" && m.rg === 0)).toMatchObject({ min: "2024-01-01 00:00:01", max: "2024-01-02 12:24:31" });
+  });
+
+  test("a NaN is still found by a filter DuckDB could prune by min/max", async () => {
+    const q = async (where: string) => Number((await conn.runAndReadAll(`SELECT count(*)::INT AS n FROM read_parquet('${file}') WHERE ${where}`)).getRowObjectsJS()[0]!.n);
+    expect(await q("x > 1e9")).toBe(1); // DuckDB orders NaN above every number
+    expect(await q("isnan(x)")).toBe(1);
+    expect(await q("id = -6")).toBe(1);
+    expect(await q(`t = TIMESTAMP '2024-01-01 00:00:01'`)).toBe(1);
+    expect(await q("b = false")).toBe(rows.filter((r) => r.b === false).length);
+  });
+});
