@@ -3,7 +3,8 @@
  * `PlainColumn` from a columnar JS buffer. Fixed-width columns without nulls are handed over
  * as views, no copy; strings are UTF-8-encoded in one `TextEncoder` call per page.
  */
-import { type ChunkStats, FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
+import { deltaMaxBytes, encodeDelta } from "./_delta.ts";
+import { type ChunkStats, ENCODING, FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
 
 /** One byte per row, 1 = present; `null` when the column has no nulls at all. */
 export type RowValidity = Uint8Array | null;
@@ -113,9 +114,6 @@ export function int64Column(name: string, data: Float64Array, valid: RowValidity
     release: () => frames.release(),
     encode(start, count, frame): PlainPage {
       const { bits, present } = bitmap(valid, start, count);
-      const values = frame ? frames.values(frame, present * 8) : new Uint8Array(present * 8);
-      const out = new Int32Array(values.buffer, values.byteOffset, present * 2);
-      let j = 0;
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
       for (let i = start; i < start + count; i++) {
@@ -123,15 +121,27 @@ export function int64Column(name: string, data: Float64Array, valid: RowValidity
         const x = data[i]!;
         if (x < min) min = x;
         if (x > max) max = x;
-        putInt64(x, scale, out, j);
-        j += 2;
       }
-      if (!frame) return { values, validity: bits };
       const stats: ChunkStats = { nulls: count - present };
       if (present > 0) {
         stats.min = int64Bytes(min, scale);
         stats.max = int64Bytes(max, scale);
       }
+      if (frame) {
+        // a final file: deltas when they pack (ids, timestamps), else PLAIN
+        const out = frames.values(frame, deltaMaxBytes(present));
+        const size = encodeDelta(data, valid, start, start + count, present, scale, out);
+        if (size >= 0) return { values: out.subarray(0, size), validity: bits, framed: true, stats, encoding: ENCODING.DELTA_BINARY_PACKED };
+      }
+      const values = frame ? frames.values(frame, present * 8) : new Uint8Array(present * 8);
+      const out = new Int32Array(values.buffer, values.byteOffset, present * 2);
+      let j = 0;
+      for (let i = start; i < start + count; i++) {
+        if (valid && !valid[i]) continue;
+        putInt64(data[i]!, scale, out, j);
+        j += 2;
+      }
+      if (!frame) return { values, validity: bits };
       return { values, validity: bits, framed: true, stats };
     },
   };

@@ -13,6 +13,7 @@ import { ThriftWriter } from "./_thrift.ts";
 /** Where a column chunk (one page) sits; `raw` is its size before compression. */
 interface Chunk {
   stats?: ChunkStats;
+  encoding: number;
   offset: number;
   size: number;
   raw: number;
@@ -41,7 +42,12 @@ export interface PlainPage {
   framed?: boolean;
   /** Statistics of the page (= its column chunk), computed by encoders writing a final file (given a frame). */
   stats?: ChunkStats;
+  /** The values' encoding when not PLAIN (ENCODING.DELTA_BINARY_PACKED). */
+  encoding?: number;
 }
+
+/** Parquet Encoding ids used here (parquet.thrift). */
+export const ENCODING = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5 } as const;
 
 /** Column chunk statistics: nulls, and min/max as PLAIN bytes when the column's type has an order here. */
 export interface ChunkStats {
@@ -144,9 +150,11 @@ export async function writePlainParquet(
       const prefix = definitionLevelsSize(count);
       const frame: PageFrame | undefined = opts.zstd ? { prefix, slot: k & 1 } : undefined;
       const stats: (ChunkStats | undefined)[] = [];
+      const encodings: number[] = [];
       const bodies = columns.map((col): Uint8Array[] => {
         const page = col.encode(start, count, frame);
         stats.push(page.stats);
+        encodings.push(page.encoding ?? ENC_PLAIN);
         if (!page.framed) return [definitionLevels(page.validity, count), page.values];
         const body = new Uint8Array(page.values.buffer, page.values.byteOffset - prefix, prefix + page.values.length);
         writeDefinitionLevels(body, page.validity, count);
@@ -166,11 +174,11 @@ export async function writePlainParquet(
         bodies.forEach((body, i) => {
           const raw = body.reduce((n, x) => n + x.length, 0);
           const z = zipped[i] ?? null;
-          const header = pageHeader(count, raw, z?.length ?? raw);
+          const header = pageHeader(count, raw, z?.length ?? raw, encodings[i]!);
           const size = header.length + (z?.length ?? raw);
           // (collected files have one row group: nothing is reused before they are joined)
           out([header, ...(z ? [z] : body)]);
-          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count, stats: stats[i] });
+          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count, stats: stats[i], encoding: encodings[i]! });
           offset += size;
         });
         rowGroups.push({ chunks, rows: count });
@@ -207,14 +215,14 @@ function writeAll(fd: number, parts: readonly Uint8Array[]): void {
 }
 
 /** Header of one data page (format v1) of `count` values, `body` bytes (definition levels + values), `stored` of them on disk. */
-function pageHeader(count: number, body: number, stored: number): Uint8Array {
+function pageHeader(count: number, body: number, stored: number, encoding: number): Uint8Array {
   const h = new ThriftWriter();
   h.i32(1, 0); // DATA_PAGE
   h.i32(2, body);
   h.i32(3, stored);
   h.beginStruct(5);
   h.i32(1, count);
-  h.i32(2, ENC_PLAIN);
+  h.i32(2, encoding);
   h.i32(3, ENC_RLE);
   h.i32(4, ENC_RLE);
   h.endStruct();
@@ -292,7 +300,7 @@ function fileMetadata(
           w.i64(2, chunk.offset);
           w.beginStruct(3);
           w.i32(1, TYPE_ID[col.type]);
-          w.listI32(2, [ENC_PLAIN, ENC_RLE]);
+          w.listI32(2, [chunk.encoding, ENC_RLE]);
           w.listBinary(3, [col.name]);
           w.i32(4, chunk.zstd ? CODEC_ZSTD : 0); // ZSTD or UNCOMPRESSED
           w.i64(5, chunk.values);

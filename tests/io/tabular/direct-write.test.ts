@@ -49,6 +49,8 @@ async function both(rows: Record<string, unknown>[]) {
   expect(await createdBy(direct)).toBeNull();
   expect(await describeFile(direct)).toEqual(await describeFile(viaCopy));
   expect(await content(direct)).toEqual(await content(viaCopy));
+  // exact to the stored unit (JS Dates stop at ms; the files hold µs)
+  expect(await checksums(direct)).toEqual(await checksums(viaCopy));
   expect(await readParquetRows(conn, [direct])).toEqual(await readParquetRows(conn, [viaCopy]));
   expect(await readHints(conn, [direct])).toEqual(await readHints(conn, [viaCopy]));
   expect(b.schema).toEqual(a.schema);
@@ -255,4 +257,29 @@ describe("direct writer statistics", () => {
     expect(await q(`t = TIMESTAMP '2024-01-01 00:00:01'`)).toBe(1);
     expect(await q("b = false")).toBe(rows.filter((r) => r.b === false).length);
   });
+});
+
+describe("direct writer: BIGINT and TIMESTAMP pages delta-encoded when the deltas pack", () => {
+  const encodings = async (file: string) =>
+    Object.fromEntries((await conn.runAndReadAll(`SELECT path_in_schema AS c, string_agg(DISTINCT encodings, ',') AS e FROM parquet_metadata('${file}') GROUP BY 1`)).getRowObjectsJS().map((r) => [r.c, r.e]));
+  const FUTURE = Date.UTC(2200, 0, 1); // in µs past 2^52: the first value takes the exact (BigInt) path
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+
+  for (const n of [1, 2, 33, 129, 1000, 140_000]) {
+    test(`${n} rows: steady steps, jitter, far-future timestamps, nulls; a column with huge jumps stays PLAIN`, async () => {
+      const rows = Array.from({ length: n }, (_, i) => ({
+        step: 1000 + i * 3, // one width: 0 bits
+        jitter: i % 13 === 5 ? null : Math.round(rand() * 2_000_000) - 1_000_000, // negative and positive deltas
+        future: i % 17 === 3 ? null : new Date(FUTURE + i * 1000 + (i % 3)),
+        past: new Date(-1e12 - i * 86_400_000), // before 1970, descending
+        jumps: i % 2 === 0 ? 2 ** 53 - 1 - i : -(2 ** 53) + 1 + i, // deltas past 2^53: PLAIN
+      }));
+      const { direct } = await both(rows);
+      if (n === 1) return;
+      const e = await encodings(direct);
+      for (const c of ["step", "jitter", "future", "past"]) expect(e[c]).toContain("DELTA_BINARY_PACKED");
+      expect(e.jumps).not.toContain("DELTA");
+    }, 60_000);
+  }
 });
