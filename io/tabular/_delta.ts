@@ -136,3 +136,36 @@ function ulebBig(out: Uint8Array, pos: number, v: bigint): number {
   out[pos++] = Number(v);
   return pos;
 }
+
+/**
+ * `n` values below 2^width (width 1…32) as one bit-packed run of the RLE/bit-packing hybrid
+ * (dictionary indices): the run header, then the values LSB-first, padded to a multiple of 8.
+ * Returns the end position; `out` needs hybridRunBytes(n, width) bytes from `pos`.
+ */
+export function bitPackedRun(values: Int32Array, n: number, width: number, out: Uint8Array, pos: number): number {
+  const groups = Math.ceil(n / 8);
+  pos = uleb(out, pos, groups * 2 + 1);
+  let acc = 0;
+  let bits = 0;
+  let scale = 1;
+  for (let k = 0; k < groups * 8; k++) {
+    acc += (k < n ? values[k]! : 0) * scale;
+    bits += width;
+    while (bits >= 8) {
+      const byte = acc % 256;
+      out[pos++] = byte;
+      acc = (acc - byte) / 256;
+      bits -= 8;
+    }
+    scale = 2 ** bits;
+  }
+  return pos;
+}
+
+/** Bytes of bitPackedRun(…, n, width, …). */
+export function hybridRunBytes(n: number, width: number): number {
+  const groups = Math.ceil(n / 8);
+  let header = 1;
+  for (let v = groups * 2 + 1; v >= 0x80; v = Math.floor(v / 0x80)) header++;
+  return header + groups * width;
+}

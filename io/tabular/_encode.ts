@@ -3,7 +3,7 @@
  * `PlainColumn` from a columnar JS buffer. Fixed-width columns without nulls are handed over
  * as views, no copy; strings are UTF-8-encoded in one `TextEncoder` call per page.
  */
-import { deltaMaxBytes, encodeDelta } from "./_delta.ts";
+import { bitPackedRun, deltaMaxBytes, encodeDelta, hybridRunBytes } from "./_delta.ts";
 import { type ChunkStats, ENCODING, FrameBuffers, type PageFrame, type PhysicalType, type PlainColumn, type PlainPage } from "./_stage.ts";
 
 /** One byte per row, 1 = present; `null` when the column has no nulls at all. */
@@ -206,6 +206,7 @@ export function booleanColumn(name: string, data: Uint8Array, valid: RowValidity
 /** A BYTE_ARRAY column from JS strings (`null`/`undefined` = null), annotated UTF8 by default. */
 export function stringColumn(name: string, values: readonly (string | null | undefined)[], convertedType?: number): PlainColumn {
   const frames = new FrameBuffers();
+  let dictionaryFailed = false; // one row group with too many distinct strings: stop trying
   return {
     name,
     type: "BYTE_ARRAY",
@@ -223,9 +224,14 @@ export function stringColumn(name: string, values: readonly (string | null | und
         present++;
       }
       const validity = present === count ? null : bits;
+      if (frame && !dictionaryFailed && present >= DICT_MIN_VALUES) {
+        const page = dictionaryPage(values, start, count, present, frame, frames);
+        if (page) return { ...page, validity };
+        dictionaryFailed = true;
+      }
       const size = chars + 4 * present;
       const out = frame ? frames.values(frame, size) : new Uint8Array(size);
-      // strings get a null count only: min/max would cost a string comparison per row
+      // without a dictionary, strings get a null count only: min/max would cost a string comparison per row
       const stats: ChunkStats | undefined = frame ? { nulls: count - present } : undefined;
       if (prefixedAscii(values, start, count, out)) return { values: out, validity, framed: frame !== undefined, stats };
       const strings: string[] = [];
@@ -239,6 +245,80 @@ export function stringColumn(name: string, values: readonly (string | null | und
       return { values: interleaveLengths(strings, utf8, byteLength), validity, stats };
     },
   };
+}
+
+/** Pages with fewer strings are written PLAIN. */
+const DICT_MIN_VALUES = 16;
+/** Distinct strings a dictionary may hold: a quarter of the page's, and at most half of its first 1,024. */
+const DICT_MAX_SHARE = 4;
+const DICT_PROBE = 1024;
+let dictIndices = new Int32Array(0);
+
+/**
+ * The strings of rows [start, start+count) dictionary-encoded, as DuckDB's own writer does for
+ * repetitive columns: each distinct string once in a dictionary page, and per row its index,
+ * bit-packed. A Map lookup per row costs about what copying the row's chars did, the page shrinks
+ * to a few bits per row, and readers filter and group on the dictionary. With a dictionary, the
+ * string min/max are cheap (one comparison per distinct string): they are kept when every entry
+ * is ASCII, where JS string order is UTF-8 byte order. Returns null when the strings are too
+ * distinct for a dictionary to pay.
+ */
+function dictionaryPage(
+  values: readonly (string | null | undefined)[],
+  start: number,
+  count: number,
+  present: number,
+  frame: PageFrame,
+  frames: FrameBuffers,
+): Omit<PlainPage, "validity"> | null {
+  const limit = Math.floor(present / DICT_MAX_SHARE);
+  if (dictIndices.length < present) dictIndices = new Int32Array(present);
+  const indices = dictIndices;
+  const index = new Map<string, number>();
+  const keys: string[] = [];
+  let j = 0;
+  for (let i = start; i < start + count; i++) {
+    const s = values[i];
+    if (s === null || s === undefined) continue;
+    let x = index.get(s);
+    if (x === undefined) {
+      x = keys.length;
+      if (x >= limit || (j < DICT_PROBE && x >= DICT_PROBE / 2)) return null;
+      index.set(s, x);
+      keys.push(s);
+    }
+    indices[j++] = x;
+  }
+  let chars = 0;
+  for (const k of keys) chars += k.length;
+  let dict: Uint8Array | null = new Uint8Array(chars + 4 * keys.length);
+  const ascii = prefixedAscii(keys, 0, keys.length, dict);
+  if (!ascii) {
+    const utf8 = encoder.encode(keys.join(""));
+    dict = interleaveLengths(keys, utf8, utf8.length === chars ? (s: string) => s.length : utf8Length);
+  }
+  const width = Math.max(1, 32 - Math.clz32(keys.length - 1));
+  const out = frames.values(frame, 1 + hybridRunBytes(present, width));
+  out[0] = width;
+  const end = bitPackedRun(indices, present, width, out, 1);
+  const stats: ChunkStats = { nulls: count - present };
+  if (ascii) {
+    let min = keys[0]!;
+    let max = keys[0]!;
+    for (const k of keys) {
+      if (k < min) min = k;
+      if (k > max) max = k;
+    }
+    stats.min = asciiBytes(min);
+    stats.max = asciiBytes(max);
+  }
+  return { values: out.subarray(0, end), framed: true, stats, encoding: ENCODING.RLE_DICTIONARY, dictionary: { values: dict, count: keys.length } };
+}
+
+function asciiBytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
 }
 
 /**

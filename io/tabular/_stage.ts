@@ -14,6 +14,9 @@ import { ThriftWriter } from "./_thrift.ts";
 interface Chunk {
   stats?: ChunkStats;
   encoding: number;
+  /** Where the data page starts, and the dictionary page when there is one (then `offset`). */
+  dataOffset: number;
+  dictionary: boolean;
   offset: number;
   size: number;
   raw: number;
@@ -42,12 +45,14 @@ export interface PlainPage {
   framed?: boolean;
   /** Statistics of the page (= its column chunk), computed by encoders writing a final file (given a frame). */
   stats?: ChunkStats;
-  /** The values' encoding when not PLAIN (ENCODING.DELTA_BINARY_PACKED). */
+  /** The values' encoding when not PLAIN (DELTA_BINARY_PACKED, or RLE_DICTIONARY with `dictionary`). */
   encoding?: number;
+  /** The dictionary page's PLAIN bytes and entry count, for RLE_DICTIONARY values. */
+  dictionary?: { values: Uint8Array; count: number };
 }
 
 /** Parquet Encoding ids used here (parquet.thrift). */
-export const ENCODING = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5 } as const;
+export const ENCODING = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5, RLE_DICTIONARY: 8 } as const;
 
 /** Column chunk statistics: nulls, and min/max as PLAIN bytes when the column's type has an order here. */
 export interface ChunkStats {
@@ -151,35 +156,58 @@ export async function writePlainParquet(
       const frame: PageFrame | undefined = opts.zstd ? { prefix, slot: k & 1 } : undefined;
       const stats: (ChunkStats | undefined)[] = [];
       const encodings: number[] = [];
+      const dictionaries: ({ values: Uint8Array; count: number } | null)[] = [];
       const bodies = columns.map((col): Uint8Array[] => {
         const page = col.encode(start, count, frame);
         stats.push(page.stats);
         encodings.push(page.encoding ?? ENC_PLAIN);
+        dictionaries.push(page.dictionary ?? null);
         if (!page.framed) return [definitionLevels(page.validity, count), page.values];
         const body = new Uint8Array(page.values.buffer, page.values.byteOffset - prefix, prefix + page.values.length);
         writeDefinitionLevels(body, page.validity, count);
         return [body];
       });
-      const packed = Promise.all(
-        bodies.map((b) => {
-          if (!opts.zstd || b.reduce((n, x) => n + x.length, 0) < COMPRESS_MIN) return null;
-          return Bun.zstdCompress(b.length === 1 ? b[0]! : Buffer.concat(b), { level: 1 });
-        }),
-      );
+      // The codec is the column chunk's: its pages (dictionary, data) are all compressed or none.
+      const compressed = bodies.map((b, i) => !!opts.zstd && b.reduce((n, x) => n + x.length, 0) + (dictionaries[i]?.values.length ?? 0) >= COMPRESS_MIN);
+      const compress = (b: readonly Uint8Array[]) => Bun.zstdCompress(b.length === 1 ? b[0]! : Buffer.concat(b), { level: 1 });
+      const packed = Promise.all(bodies.map((b, i) => (compressed[i] ? compress(b) : null)));
+      const packedDicts = Promise.all(dictionaries.map((d, i) => (d && compressed[i] ? compress([d.values]) : null)));
       const before = previous;
       previous = (async () => {
         const zipped = await packed;
+        const zippedDicts = await packedDicts;
         await before;
         const chunks: Chunk[] = [];
         bodies.forEach((body, i) => {
+          const chunkStart = offset;
+          let chunkRaw = 0;
+          const dict = dictionaries[i];
+          if (dict) {
+            const zd = zippedDicts[i] ?? null;
+            const header = dictionaryPageHeader(dict.count, dict.values.length, zd?.length ?? dict.values.length);
+            out([header, zd ?? dict.values]);
+            offset += header.length + (zd?.length ?? dict.values.length);
+            chunkRaw += header.length + dict.values.length;
+          }
           const raw = body.reduce((n, x) => n + x.length, 0);
           const z = zipped[i] ?? null;
           const header = pageHeader(count, raw, z?.length ?? raw, encodings[i]!);
-          const size = header.length + (z?.length ?? raw);
           // (collected files have one row group: nothing is reused before they are joined)
           out([header, ...(z ? [z] : body)]);
-          chunks.push({ offset, size, raw: header.length + raw, zstd: z !== null, values: count, stats: stats[i], encoding: encodings[i]! });
-          offset += size;
+          const dataOffset = offset;
+          offset += header.length + (z?.length ?? raw);
+          chunkRaw += header.length + raw;
+          chunks.push({
+            offset: chunkStart,
+            dataOffset,
+            dictionary: dict !== null,
+            size: offset - chunkStart,
+            raw: chunkRaw,
+            zstd: compressed[i]!,
+            values: count,
+            stats: stats[i],
+            encoding: encodings[i]!,
+          });
         });
         rowGroups.push({ chunks, rows: count });
       })();
@@ -212,6 +240,20 @@ function writeAll(fd: number, parts: readonly Uint8Array[]): void {
     let off = 0;
     while (off < p.length) off += writeSync(fd, p, off, p.length - off);
   }
+}
+
+/** Header of a dictionary page of `count` PLAIN entries, `body` bytes, `stored` of them on disk. */
+function dictionaryPageHeader(count: number, body: number, stored: number): Uint8Array {
+  const h = new ThriftWriter();
+  h.i32(1, 2); // DICTIONARY_PAGE
+  h.i32(2, body);
+  h.i32(3, stored);
+  h.beginStruct(7);
+  h.i32(1, count);
+  h.i32(2, ENC_PLAIN);
+  h.endStruct();
+  h.stop();
+  return h.bytes();
 }
 
 /** Header of one data page (format v1) of `count` values, `body` bytes (definition levels + values), `stored` of them on disk. */
@@ -300,13 +342,14 @@ function fileMetadata(
           w.i64(2, chunk.offset);
           w.beginStruct(3);
           w.i32(1, TYPE_ID[col.type]);
-          w.listI32(2, [chunk.encoding, ENC_RLE]);
+          w.listI32(2, chunk.dictionary ? [ENC_PLAIN, chunk.encoding, ENC_RLE] : [chunk.encoding, ENC_RLE]);
           w.listBinary(3, [col.name]);
           w.i32(4, chunk.zstd ? CODEC_ZSTD : 0); // ZSTD or UNCOMPRESSED
           w.i64(5, chunk.values);
           w.i64(6, chunk.raw);
           w.i64(7, chunk.size);
-          w.i64(9, chunk.offset);
+          w.i64(9, chunk.dataOffset);
+          if (chunk.dictionary) w.i64(11, chunk.offset);
           if (chunk.stats) {
             w.beginStruct(12); // Statistics: null_count, max_value, min_value
             w.i64(3, chunk.stats.nulls);

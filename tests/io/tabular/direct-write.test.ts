@@ -283,3 +283,32 @@ describe("direct writer: BIGINT and TIMESTAMP pages delta-encoded when the delta
     }, 60_000);
   }
 });
+
+describe("direct writer: repetitive strings dictionary-encoded", () => {
+  test("values, null counts, encodings and (ASCII) min/max per row group; filters find the same rows", async () => {
+    const n = 140_000; // 2 row groups
+    const rows = Array.from({ length: n }, (_, i) => ({
+      rep: i % 11 === 0 ? null : `k${i % 300}`,
+      one: "same",
+      uni: `ü${i % 5} ✓`,
+      mixed: i < 131_072 ? `r${i % 10}` : `u${i}`, // a dictionary, then too distinct: PLAIN
+    }));
+    const { direct } = await both(rows);
+    const meta = (await conn.runAndReadAll(`SELECT row_group_id::INT AS rg, path_in_schema AS c, encodings AS e, stats_null_count::INT AS nulls, stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${direct}') ORDER BY 1, 2`)).getRowObjectsJS();
+    const at = (rg: number, c: string) => meta.find((m) => m.rg === rg && m.c === c)!;
+    for (const rg of [0, 1]) {
+      for (const c of ["rep", "one", "uni"]) expect(at(rg, c).e).toContain("RLE_DICTIONARY");
+      const keys = rows.slice(rg * 131_072, (rg + 1) * 131_072).map((r) => r.rep).filter((s) => s !== null).sort();
+      expect(at(rg, "rep")).toMatchObject({ nulls: rows.slice(rg * 131_072, (rg + 1) * 131_072).filter((r) => r.rep === null).length, min: keys[0], max: keys[keys.length - 1] });
+      expect(at(rg, "one")).toMatchObject({ min: "same", max: "same", nulls: 0 });
+      expect([at(rg, "uni").min, at(rg, "uni").max]).toEqual([null, null]); // not ASCII: no min/max
+    }
+    expect(at(0, "mixed").e).toContain("RLE_DICTIONARY");
+    expect(at(1, "mixed").e).not.toContain("DICTIONARY");
+    const q = async (where: string) => Number((await conn.runAndReadAll(`SELECT count(*)::INT AS n FROM read_parquet('${direct}') WHERE ${where}`)).getRowObjectsJS()[0]!.n);
+    expect(await q("rep = 'k7'")).toBe(rows.filter((r) => r.rep === "k7").length);
+    expect(await q("rep > 'k99'")).toBe(rows.filter((r) => r.rep !== null && r.rep > "k99").length);
+    expect(await q("uni = 'ü3 ✓'")).toBe(n / 5);
+    expect(await q("mixed = 'u139999'")).toBe(1);
+  }, 60_000);
+});
