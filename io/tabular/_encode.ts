@@ -249,9 +249,8 @@ export function stringColumn(name: string, values: readonly (string | null | und
 
 /** Pages with fewer strings are written PLAIN. */
 const DICT_MIN_VALUES = 16;
-/** Distinct strings a dictionary may hold: a quarter of the page's, and at most half of its first 1,024. */
+/** Distinct strings a dictionary may hold: a quarter of the page's (past that, the column stays PLAIN). */
 const DICT_MAX_SHARE = 4;
-const DICT_PROBE = 1024;
 let dictIndices = new Int32Array(0);
 
 /**
@@ -283,7 +282,7 @@ function dictionaryPage(
     let x = index.get(s);
     if (x === undefined) {
       x = keys.length;
-      if (x >= limit || (j < DICT_PROBE && x >= DICT_PROBE / 2)) return null;
+      if (x >= limit) return null;
       index.set(s, x);
       keys.push(s);
     }
