@@ -249,8 +249,13 @@ export function stringColumn(name: string, values: readonly (string | null | und
 
 /** Pages with fewer strings are written PLAIN. */
 const DICT_MIN_VALUES = 16;
-/** Distinct strings a dictionary may hold: a quarter of the page's (past that, the column stays PLAIN). */
+/**
+ * Distinct strings a dictionary may hold: a quarter of the page's (past that, the column stays
+ * PLAIN). And when three quarters of the first 8,192 strings are distinct (ids, free text), give
+ * up early: the Map inserts of a failed attempt are wasted work.
+ */
 const DICT_MAX_SHARE = 4;
+const DICT_PROBE = 8192;
 let dictIndices = new Int32Array(0);
 
 /**
@@ -287,6 +292,7 @@ function dictionaryPage(
       keys.push(s);
     }
     indices[j++] = x;
+    if (j === DICT_PROBE && keys.length > DICT_PROBE * 0.75) return null;
   }
   let chars = 0;
   for (const k of keys) chars += k.length;
