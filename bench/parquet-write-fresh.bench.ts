@@ -1,7 +1,8 @@
 /**
  * Rows → Parquet, the first write of a fresh process: no buffer reused, every page faulted in,
  * DuckDB's allocator cold too. Each sample is its own process that makes the data (untimed) and
- * times one write: DuckDB's COPY of a table, the direct row writer, or the DuckDB row writer.
+ * times one write: DuckDB's COPY of a table, the direct row writer, or the DuckDB row writer —
+ * and the floor of any row writer: gathering the rows into typed columns, nothing written.
  * Cases are interleaved round by round. Complements bench/parquet-write.bench.ts, where repeated
  * writes in one process reuse buffers (io/tabular/_pool.ts).
  * Run: `bun bench/parquet-write-fresh.bench.ts [--rows N] [--runs N]`.
@@ -10,10 +11,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gatherChecked } from "../io/tabular/_rows.ts";
 import { writeRowsParquet } from "../io/tabular/tabular.ts";
 
 const BASE_MS = Date.UTC(2024, 0, 1);
-const CASES = ["COPY table", "writer: direct", "writer: duckdb"] as const;
+const CASES = ["COPY table", "writer: direct", "writer: duckdb", "floor: gather only"] as const;
 type Case = (typeof CASES)[number];
 
 async function child(kind: Case, n: number, file: string): Promise<void> {
@@ -33,7 +35,11 @@ async function child(kind: Case, n: number, file: string): Promise<void> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   if (kind === "COPY table") await conn.run(`COPY base TO '${file}' (FORMAT parquet)`);
-  else await writeRowsParquet(conn, rows, file, { fsync: false, writer: kind === "writer: direct" ? "direct" : "duckdb" });
+  else if (kind === "floor: gather only") {
+    // what no row writer avoids: reading every row into typed columns (no encoding, no file)
+    gatherChecked(rows);
+    fs.writeFileSync(file, "");
+  } else await writeRowsParquet(conn, rows, file, { fsync: false, writer: kind === "writer: direct" ? "direct" : "duckdb" });
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
   process.stdout.write(JSON.stringify({ wall, cpu: (c.user + c.system) / 1000, bytes: fs.statSync(file).size }));
