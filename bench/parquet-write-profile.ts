@@ -1,4 +1,7 @@
-/** Where a 1M-row direct write spends its time, phase by phase (not part of npm test). */
+/**
+ * Where a 1M-row direct write spends its time, phase by phase, round by round (round 1 is a fresh
+ * process's first write). Run: `bun bench/parquet-write-profile.ts [ROWS] [--flat]`.
+ */
 import { gatherChecked } from "../io/tabular/_rows.ts";
 import { releaseGathered } from "../io/tabular/_gather.ts";
 import { planDirect } from "../io/tabular/_direct.ts";
@@ -7,9 +10,11 @@ import { hashFile } from "../io/storage/index.ts";
 import fs from "node:fs";
 
 const BASE_MS = Date.UTC(2024, 0, 1);
-const n = Number(process.argv[2] ?? 1_000_000);
+const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const rows = new Array<Record<string, unknown>>(n);
-for (let i = 0; i < n; i++) rows[i] = { id: i, amount: i * 1.25 + 0.1, name: `customer_${i % 5000}`, flag: i % 3 === 0, ts: new Date(BASE_MS + i * 1000) };
+// --flat: strings as JSON.parse or DuckDB would give them (template literals make ropes, flattened on first read)
+const flat = process.argv.includes("--flat");
+for (let i = 0; i < n; i++) rows[i] = { id: i, amount: i * 1.25 + 0.1, name: flat ? JSON.parse(`"customer_${i % 5000}"`) : `customer_${i % 5000}`, flag: i % 3 === 0, ts: new Date(BASE_MS + i * 1000) };
 const file = `/tmp/rows/profile-${process.pid}.parquet`;
 const t = () => performance.now();
 for (let round = 0; round < 6; round++) {
