@@ -3,7 +3,8 @@
  * file, written by the PLAIN writer of _stage.ts with the stored types — no DuckDB COPY, and no
  * DESCRIBE afterwards, since the schema is known from the gathering. DuckDB reads the file back with
  * the same columns, types and values as a file it wrote itself (tests/io/tabular/direct-write.test.ts);
- * the file is uncompressed, without dictionaries or statistics, so it is larger for many rows.
+ * pages are zstd-compressed, BIGINT/TIMESTAMP delta-encoded when their deltas pack, repetitive strings
+ * dictionary-encoded, with statistics (docs/tabular-io.md, "The direct writer").
  *
  * Stored types, as the COPY path's SELECT casts them (io/tabular/_rows.ts): integer numbers BIGINT,
  * other numbers DOUBLE, bigint BIGINT, string VARCHAR, boolean BOOLEAN, Date TIMESTAMP (µs),

@@ -1,9 +1,11 @@
 /**
- * A minimal Parquet writer for *staging* files: flat columns, PLAIN encoding, no compression,
- * no statistics. It exists because moving JS values into DuckDB one by one costs ~0.6 µs per
- * string (one N-API call each), while DuckDB reads an uncompressed Parquet file in parallel at
- * memory speed. dagx writes this file, lets DuckDB `COPY` it into the real (compressed,
- * dictionary-encoded, with statistics) output, and deletes it. Never a user-facing format.
+ * A minimal Parquet writer for flat columns, with two uses. *Staging* files (the default): PLAIN,
+ * uncompressed, no statistics — moving JS values into DuckDB one by one costs ~0.6 µs per string
+ * (one N-API call each), while DuckDB reads an uncompressed Parquet file in parallel at memory
+ * speed, so dagx writes this file, lets DuckDB `COPY` it into the real output and deletes it.
+ * *Final* files of the direct row writer (`zstd: true`): the encoders then get page frames and
+ * may choose deltas or a dictionary and report statistics (io/tabular/_encode.ts), and row group
+ * k is encoded while k-1 is compressed on the thread pool (docs/tabular-io.md, "The direct writer").
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { hashBytes } from "../storage/index.ts";
@@ -124,7 +126,7 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 /** Rows per staging row group: DuckDB scans row groups in parallel, so keep several. */
 export const STAGE_ROW_GROUP = 131_072;
 
-/** Write `columns` (all `numRows` long) to `path` as an uncompressed PLAIN Parquet file. */
+/** Write `columns` (all `numRows` long) to `path`: a PLAIN uncompressed staging file, or with `zstd` a direct writer's final file. */
 export async function writePlainParquet(
   path: string,
   columns: readonly PlainColumn[],
