@@ -12,6 +12,8 @@ export { warehouseTableExpr } from "./_duckdb-table-query.ts";
 export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";
 export { createIOManagers } from "./registry.ts";
+export { collectS3Garbage, s3ParquetTableExpr } from "./_s3-query.ts";
+export type { S3GcResult } from "./_s3-query.ts";
 export type { IOManagers } from "./registry.ts";
 export { emptyTableHandle, tableHandle } from "./table-handle.ts";
 export { isArrowTable } from "./_values.ts";

@@ -14,15 +14,15 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { warehouseTableExpr } from "../iomanagers/index.ts";
+import { s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
 
 /** A view made for one asset. */
 export interface MountedView {
   key: string;
   /** How to write it in SQL: `orders`, `analytics.daily_revenue`, `"metrics.v2-daily"`. */
   name: string;
-  /** "table": a duckdbTable output, read in place from its warehouse. */
-  format: "parquet" | "json" | "table";
+  /** "table": a duckdbTable output, read in place from its warehouse; "s3": s3Parquet objects, read in place. */
+  format: "parquet" | "json" | "table" | "s3";
   files: number;
 }
 
@@ -86,8 +86,11 @@ async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly
   const stored = inSpace[0]!.format;
   if (stored === "none") return "it stores no output (side-effect asset)";
   if (stored !== "parquet" && stored !== "json") {
+    const s3 = await s3ParquetTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored), space);
+    if (typeof s3 === "string") return s3;
+    if (s3 !== null) return { sql: s3.sql, format: "s3", files: s3.files };
     const table = await warehouseTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored));
-    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs and the duckdbTable tables dagx stores itself`;
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable tables and the s3Parquet objects dagx stores itself`;
     if (typeof table === "string") return table;
     holds.push(table.release);
     return { sql: table.sql, format: "table", files: 1 };
