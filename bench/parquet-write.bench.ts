@@ -1,7 +1,7 @@
 /**
  * Rows / Arrow / SQL → Parquet against DuckDB's own COPY of the same data (DESIGN §10 targets:
  * rows and Arrow ≤ 1.5×, ctx.sql ≤ 1.1×). Also times the approaches the adapter did not take,
- * so the choice stays checkable. Run: `bun bench/parquet-write.bench.ts [--quick] [--runs N] [--no-alternatives]`.
+ * so the choice stays checkable. Run: `bun bench/parquet-write.bench.ts [--quick] [--sizes 100000,1000000] [--runs N] [--no-alternatives]`.
  */
 import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, TIMESTAMP, VARCHAR, timestampValue } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
@@ -193,8 +193,9 @@ export async function run(options: BenchOptions = {}): Promise<{ figures: BenchF
 if (import.meta.main) {
   const quick = process.argv.includes("--quick");
   const runsArg = process.argv.indexOf("--runs");
+  const sizesArg = process.argv.indexOf("--sizes");
   const result = await run({
-    sizes: quick ? [100_000] : undefined,
+    sizes: sizesArg > 0 ? process.argv[sizesArg + 1]!.split(",").map(Number) : quick ? [100_000] : undefined,
     runs: runsArg > 0 ? Number(process.argv[runsArg + 1]) : undefined,
     alternatives: !process.argv.includes("--no-alternatives"),
   });

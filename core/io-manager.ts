@@ -19,8 +19,9 @@ export const NO_OUTPUT = "none";
 /**
  * Who writes a row output of the built-in Parquet IO manager (`parquetWriter` on an asset, or the
  * project default in dagx.config.ts): "duckdb" stages the rows and lets DuckDB COPY them
- * (compressed, with column statistics); "direct" writes the file from JS (no COPY: faster, zstd
- * pages, no statistics); "auto" writes flat outputs of ≤ 1,024 rows directly, the rest by DuckDB.
+ * (compressed, with column statistics); "direct" writes the file from JS (no COPY: faster and
+ * smaller — zstd, delta and dictionary pages; null counts everywhere, min/max for numbers,
+ * timestamps, booleans and ASCII dictionary strings, none for other strings); "auto" writes flat outputs of ≤ 1,024 rows directly, the rest by DuckDB.
  */
 export const PARQUET_WRITERS = ["auto", "direct", "duckdb"] as const;
 export type ParquetWriter = (typeof PARQUET_WRITERS)[number];

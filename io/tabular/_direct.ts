@@ -3,14 +3,15 @@
  * file, written by the PLAIN writer of _stage.ts with the stored types — no DuckDB COPY, and no
  * DESCRIBE afterwards, since the schema is known from the gathering. DuckDB reads the file back with
  * the same columns, types and values as a file it wrote itself (tests/io/tabular/direct-write.test.ts);
- * the file is uncompressed, without dictionaries or statistics, so it is larger for many rows.
+ * pages are zstd-compressed, BIGINT/TIMESTAMP delta-encoded when their deltas pack, repetitive strings
+ * dictionary-encoded, with statistics (docs/tabular-io.md, "The direct writer").
  *
  * Stored types, as the COPY path's SELECT casts them (io/tabular/_rows.ts): integer numbers BIGINT,
  * other numbers DOUBLE, bigint BIGINT, string VARCHAR, boolean BOOLEAN, Date TIMESTAMP (µs),
  * Uint8Array BLOB, all-null INTEGER. Nested values (structs, lists) are not written here.
  */
 import type { ColumnGather } from "./_gather.ts";
-import { type RowValidity, booleanColumn, bytesColumn, fixedColumn, stringColumn } from "./_encode.ts";
+import { type RowValidity, booleanColumn, bytesColumn, fixedColumn, int64Column, stringColumn } from "./_encode.ts";
 import { bigintHint, type BigintHint } from "./_infer.ts";
 import { CONVERTED, type PlainColumn } from "./_stage.ts";
 
@@ -22,25 +23,6 @@ export interface DirectPlan {
   numRows: number;
 }
 
-const TWO_32 = 4294967296;
-
-/** Safe integers held in doubles → int64 (two's complement, little-endian), without BigInt. */
-function int64FromDoubles(f64: Float64Array, present: Uint8Array, scale: number): BigInt64Array {
-  const out = new Int32Array(f64.length * 2);
-  for (let i = 0; i < f64.length; i++) {
-    if (!present[i]) continue;
-    const x = f64[i]!;
-    let hi = Math.floor(x / TWO_32);
-    let lo = (x - hi * TWO_32) * scale; // exact: below 2^32 · 1000 < 2^53
-    const carry = Math.floor(lo / TWO_32);
-    lo -= carry * TWO_32;
-    hi = hi * scale + carry;
-    out[2 * i] = lo | 0;
-    out[2 * i + 1] = hi | 0;
-  }
-  return new BigInt64Array(out.buffer);
-}
-
 /** A flat column as it is stored, or null when its type needs DuckDB (structs, lists). */
 function directColumn(g: ColumnGather): { column: PlainColumn; type: string } | null {
   const valid: RowValidity = g.count === g.n ? null : g.present;
@@ -50,10 +32,10 @@ function directColumn(g: ColumnGather): { column: PlainColumn; type: string } | 
       return { column: fixedColumn(g.name, "INT32", new Int32Array(g.n), g.present), type: "INTEGER" };
     case "number":
       if (!t.integer) return { column: fixedColumn(g.name, "DOUBLE", g.f64!, valid), type: "DOUBLE" };
-      return { column: fixedColumn(g.name, "INT64", int64FromDoubles(g.f64!, g.present, 1), valid), type: "BIGINT" };
+      return { column: int64Column(g.name, g.f64!, valid, 1), type: "BIGINT" };
     case "date":
       // epoch ms → µs: DuckDB stores TIMESTAMP as microseconds
-      return { column: fixedColumn(g.name, "INT64", int64FromDoubles(g.f64!, g.present, 1000), valid, CONVERTED.TIMESTAMP_MICROS), type: "TIMESTAMP" };
+      return { column: int64Column(g.name, g.f64!, valid, 1000, CONVERTED.TIMESTAMP_MICROS), type: "TIMESTAMP" };
     case "bigint":
       return { column: fixedColumn(g.name, "INT64", g.i64!, valid), type: "BIGINT" };
     case "boolean":

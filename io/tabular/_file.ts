@@ -33,8 +33,9 @@ export interface WriteOptions {
   fsync?: boolean;
   /**
    * Who writes a row output: "duckdb" stages the rows and lets DuckDB COPY them (compressed,
-   * dictionary-encoded, with statistics); "direct" writes the final file from JS (PLAIN,
-   * uncompressed: fast, larger); "auto" writes small flat outputs directly and the rest through
+   * dictionary-encoded, with statistics); "direct" writes the final file from JS (zstd, deltas,
+   * dictionaries for repetitive strings, statistics except min/max of other strings: faster,
+   * smaller); "auto" writes small flat outputs directly and the rest through
    * DuckDB. Nested values always go through DuckDB. Only row writes look at it.
    * @default "auto"
    */

@@ -5,6 +5,7 @@
  * value lands in its column's buffer — reading a million JS objects is the expensive part.
  */
 import { type JsType, TabularValueError, describeJsType, merge, typeOf } from "./_infer.ts";
+import { giveArray, giveBuffer, takeArray, takeBuffer } from "./_pool.ts";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -23,7 +24,7 @@ export class ColumnGather {
     readonly name: string,
     readonly n: number,
   ) {
-    this.present = new Uint8Array(n);
+    this.present = zeroed(Uint8Array, n);
   }
 
   /** Record value `v` of row `r` (null and undefined are nulls). */
@@ -99,17 +100,39 @@ export class ColumnGather {
     switch (t.kind) {
       case "number":
       case "date":
-        this.f64 = new Float64Array(this.n);
+        this.f64 = zeroed(Float64Array, this.n);
         break;
       case "boolean":
-        this.u8 = new Uint8Array(this.n);
+        this.u8 = zeroed(Uint8Array, this.n);
         break;
       case "bigint":
         this.i64 = new BigInt64Array(this.n);
         break;
       default:
-        this.values = new Array(this.n);
+        this.values = (this.n >= POOL_MIN_ROWS ? takeArray(this.n) : null) ?? new Array(this.n);
     }
+  }
+}
+
+/** A zero-filled typed array of `n` elements, from the buffer pool when `n` is large (io/tabular/_pool.ts). */
+function zeroed<T extends Uint8Array | Float64Array>(Make: { new (n: number): T; new (b: ArrayBuffer, offset: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  if (n < POOL_MIN_ROWS) return new Make(n);
+  const buf = takeBuffer(n * Make.BYTES_PER_ELEMENT);
+  return (buf ? new Make(buf, 0, n).fill(0) : new Make(n)) as T;
+}
+
+/** Gathers this large take their buffers from the pool, and give them back. */
+const POOL_MIN_ROWS = 65_536;
+
+/**
+ * Give the typed buffers of `columns` back for reuse. Only once nothing reads them any more: the
+ * write they were gathered for has finished (or failed).
+ */
+export function releaseGathered(columns: readonly ColumnGather[]): void {
+  for (const c of columns) {
+    for (const b of [c.present, c.f64, c.u8]) if (b && b.length >= POOL_MIN_ROWS && b.byteOffset === 0) giveBuffer(b.buffer as ArrayBuffer);
+    if (c.values && c.n >= POOL_MIN_ROWS) giveArray(c.values);
+    c.f64 = c.u8 = c.values = null; // a released column reads nothing any more
   }
 }
 

@@ -35,6 +35,13 @@ export class ThriftWriter {
     this.rawBinary(v);
   }
 
+  /** A binary field from raw bytes (statistics values). */
+  rawBytes(id: number, v: Uint8Array): void {
+    this.field(id, T_BINARY);
+    this.varint(v.length);
+    for (const x of v) this.buf.push(x);
+  }
+
   beginStruct(id: number): void {
     this.field(id, T_STRUCT);
     this.lastIds.push(0);

@@ -8,13 +8,15 @@
  * the real output, casting to the stored types on the way. The output is DuckDB's own
  * (compressed, dictionary-encoded, with statistics) whatever the input was — except small flat row
  * outputs (and any flat row output with `writer: "direct"`), which JS writes as the final file
- * (io/tabular/_direct.ts): per step that saves a COPY and a DESCRIBE, ~1.5 ms each.
+ * (io/tabular/_direct.ts: zstd, deltas, dictionaries, statistics): per step that saves a COPY and
+ * a DESCRIBE, ~1.5 ms each, and at 1M rows most of the write.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import { planDirect } from "./_direct.ts";
 import { type WriteOptions, type WriteResult, commitParquet } from "./_file.ts";
 import { HINTS_KEY, queryRows, readHints } from "./_read.ts";
+import { releaseGathered } from "./_gather.ts";
 import { type StagePlan, gatherChecked, planGathered } from "./_rows.ts";
 import { parquetSql, quoteIdent, quoteLiteral, toParams, wrapQuery } from "./_sql.ts";
 import { writePlainParquet } from "./_stage.ts";
@@ -22,9 +24,10 @@ import { writePlainParquet } from "./_stage.ts";
 export type { RowWriter, WriteOptions, WriteResult } from "./_file.ts";
 
 /**
- * Row outputs of at most this many rows are written directly by "auto" (when flat). Below it the
- * direct file is no larger than DuckDB's to within a few hundred bytes; above it the lack of
- * compression and dictionaries starts to show (docs/benchmarks.md, "Issue 12").
+ * Row outputs of at most this many rows are written directly by "auto" (when flat); larger ones
+ * by DuckDB, whose files also carry min/max of every string column. "direct" is faster and
+ * smaller at every size (docs/tabular-io.md, "Which writer"; docs/benchmarks.md, "Rows → Parquet
+ * at 1M"), and making it the default above this size is left to its own issue.
  */
 export const DIRECT_AUTO_ROWS = 1024;
 export { TabularValueError } from "./_infer.ts";
@@ -69,19 +72,23 @@ export async function writeRowsParquet(
   options?: WriteOptions,
 ): Promise<WriteResult> {
   const gathered = gatherChecked(rows);
-  const writer = options?.writer ?? "auto";
-  const direct = writer === "direct" || (writer === "auto" && rows.length <= DIRECT_AUTO_ROWS) ? planDirect(gathered, rows.length) : null;
-  if (!direct) return writePlan(conn, planGathered(gathered, rows.length), finalPath, options);
-  const kv = direct.hints ? { [HINTS_KEY]: JSON.stringify(direct.hints) } : undefined;
-  return commitParquet(
-    conn,
-    finalPath,
-    async (tmp) => {
-      const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
-      return { rows: direct.numRows, schema: direct.schema, file };
-    },
-    options,
-  );
+  try {
+    const writer = options?.writer ?? "auto";
+    const direct = writer === "direct" || (writer === "auto" && rows.length <= DIRECT_AUTO_ROWS) ? planDirect(gathered, rows.length) : null;
+    if (!direct) return await writePlan(conn, planGathered(gathered, rows.length), finalPath, options);
+    const kv = direct.hints ? { [HINTS_KEY]: JSON.stringify(direct.hints) } : undefined;
+    return await commitParquet(
+      conn,
+      finalPath,
+      async (tmp) => {
+        const file = await writePlainParquet(tmp, direct.columns, direct.numRows, { kv, mode: 0o644, hash: true, zstd: true });
+        return { rows: direct.numRows, schema: direct.schema, file };
+      },
+      options,
+    );
+  } finally {
+    releaseGathered(gathered); // every page is written (or the write failed): the buffers can go to the next write
+  }
 }
 
 /** Write an Arrow Table to a Parquet file at `finalPath`, atomically (zero rows keeps the schema). */
