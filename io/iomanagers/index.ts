@@ -11,6 +11,7 @@ export { DEFAULT_LOCK_TIMEOUT_MS } from "./duckdb-table.ts";
 export { warehouseTableExpr } from "./_duckdb-table-query.ts";
 export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";
+export { postgresTableExpr } from "./postgres-table.ts";
 export { createIOManagers } from "./registry.ts";
 export type { IOManagers } from "./registry.ts";
 export { emptyTableHandle, tableHandle } from "./table-handle.ts";

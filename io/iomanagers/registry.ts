@@ -12,6 +12,7 @@ import { type IOManager, isIOManager, type ParquetWriter } from "../../core/io-m
 import { bindDuckdbTable } from "./duckdb-table.ts";
 import { jsonIOManager } from "./json.ts";
 import { parquetIOManager } from "./parquet.ts";
+import { bindPostgresTable } from "./postgres-table.ts";
 import { isArrowTable, isRows } from "./_values.ts";
 
 export interface IOManagers {
@@ -59,10 +60,10 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
     byName.set(name, a.io);
     nameOf.set(a.io, name);
   }
-  // duckdbTable() in dagx.config.ts is a placeholder of the public (pure) module: bind it here
+  // duckdbTable() and postgresTable() in dagx.config.ts are placeholders of the public (pure) module: bind it here
   const bound = new Set<IOManager>();
   for (const [name, m] of byName) {
-    const impl = bindDuckdbTable(m);
+    const impl = bindPostgresTable(bindDuckdbTable(m));
     if (impl === m) continue;
     byName.set(name, impl);
     bound.add(impl);
