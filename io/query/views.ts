@@ -14,14 +14,16 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { warehouseTableExpr } from "../iomanagers/index.ts";
+import { postgresTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
+import { loadProject } from "../project/index.ts";
+import { projectEnv } from "../secrets/index.ts";
 
 /** A view made for one asset. */
 export interface MountedView {
   key: string;
   /** How to write it in SQL: `orders`, `analytics.daily_revenue`, `"metrics.v2-daily"`. */
   name: string;
-  /** "table": a duckdbTable output, read in place from its warehouse. */
+  /** "table": a duckdbTable or postgresTable output, read in place from its warehouse / database. */
   format: "parquet" | "json" | "table";
   files: number;
 }
@@ -65,6 +67,15 @@ function jsonRowsProblem(value: unknown): string | null {
 
 type TableExpr = { sql: string; format: MountedView["format"]; files: number } | string;
 
+/** Projects by root, each loaded once per process when a postgresTable output needs its config. */
+const loaded = new Map<string, ReturnType<typeof loadProject>>();
+
+function projectAt(root: string): ReturnType<typeof loadProject> {
+  let p = loaded.get(root);
+  if (!p) loaded.set(root, (p = loadProject(root, { exactRoot: true, now: Date.now })));
+  return p;
+}
+
 /**
  * Partition dimension names of a stored partition output, from the folders dagx itself wrote
  * under the asset's folder (`<key>/date=…/region=…/data.parquet`, relative to `.dagx/data`): what
@@ -86,8 +97,10 @@ async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly
   const stored = inSpace[0]!.format;
   if (stored === "none") return "it stores no output (side-effect asset)";
   if (stored !== "parquet" && stored !== "json") {
-    const table = await warehouseTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored));
-    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs and the duckdbTable tables dagx stores itself`;
+    const records = inSpace.filter((m) => m.format === stored);
+    // postgresTable: the URL is in the project's config, loaded only when such an output exists
+    const table = (await warehouseTableExpr(conn, storage.root, records)) ?? (await postgresTableExpr(conn, records, () => projectAt(storage.root).then((p) => p.ioManagers), projectEnv(storage.root)));
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs and the duckdbTable and postgresTable tables dagx stores itself`;
     if (typeof table === "string") return table;
     holds.push(table.release);
     return { sql: table.sql, format: "table", files: 1 };
