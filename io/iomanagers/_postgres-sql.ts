@@ -69,10 +69,17 @@ function block(declare: string, body: string, values: readonly string[]): string
   return `DO $${tag}$\nDECLARE\n${declare}\nBEGIN\n${body}\nEND $${tag}$`;
 }
 
-/** Create the schema and its ownership record when missing. */
+/**
+ * Create the schema and its ownership record when missing. Only when missing: `CREATE SCHEMA IF
+ * NOT EXISTS` needs the CREATE privilege on the database even when the schema exists, which a
+ * user writing into a schema made for them may not have.
+ */
 export function prepareSql(schema: string): string {
-  const s = `"${schema}"`; // checked at load: a plain lower-case name
-  return `CREATE SCHEMA IF NOT EXISTS ${s}; CREATE TABLE IF NOT EXISTS ${s}.${OWNED_TABLE} (table_name text PRIMARY KEY, asset_key text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`;
+  const body = `  IF to_regnamespace(s) IS NULL THEN EXECUTE format('CREATE SCHEMA %I', s); END IF;
+  IF to_regclass(format('%I.${OWNED_TABLE}', s)) IS NULL THEN
+    EXECUTE format('CREATE TABLE %I.${OWNED_TABLE} (table_name text PRIMARY KEY, asset_key text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())', s);
+  END IF;`;
+  return block(`  s text := ${lit(schema)};`, body, [schema]);
 }
 
 const COMMON_DECLARE = `  s text := %SCHEMA%;

@@ -51,9 +51,6 @@ export function bindPostgresTable(m: IOManager): IOManager {
 /** Postgres identifiers are cut at 63 bytes: a longer table name would silently name another table. */
 const MAX_NAME_BYTES = 63;
 
-/** Schemas prepared (created, with their ownership record) by this process, per database. */
-const prepared = new Set<string>();
-
 interface Opened {
   t: PostgresTarget;
   alias: string;
@@ -77,12 +74,9 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
     }
   };
   const prepare = async (o: Opened) => {
-    const id = `${o.t.secrets[0]}|${schema}`;
-    if (prepared.has(id)) return;
     // two processes creating the schema at once: one of them may lose the race on the catalog; once more settles it
     await guard(o, `prepare schema "${schema}"`, () => execute(o.conn, o.alias, prepareSql(schema)).catch(() => execute(o.conn, o.alias, prepareSql(schema))));
     await clearCache(o.conn);
-    prepared.add(id);
   };
   const refused = (o: Opened, assetKey: string, table: string, error: unknown): Error => {
     const r = refusal(error instanceof Error ? error.message : String(error));
@@ -132,12 +126,13 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
           }
           written = await describeAndHash(conn, source);
           const have = new Set(written.schema!.map((c) => c.name.toLowerCase()));
-          const keys = ctx.partitionKey === "" ? "" : [...dims.flatMap((d, i) => (have.has(d.toLowerCase()) ? [] : [`${quoteLiteral(values[i]!)}::VARCHAR AS ${quoteIdent(d)}`])), `${quoteLiteral(ctx.partitionKey)}::VARCHAR AS ${quoteIdent(PARTITION_COL)}`].map((c) => `, ${c}`).join("");
-          await guard(o, `write table ${schema}.${tmp}`, () => conn.run(`CREATE TABLE ${tmpRef} AS SELECT *${keys} FROM ${source}`));
+          const keys = ctx.partitionKey === "" ? [] : [...dims.flatMap((d, i) => (have.has(d.toLowerCase()) ? [] : [`${quoteLiteral(values[i]!)}::VARCHAR AS ${quoteIdent(d)}`])), `${quoteLiteral(ctx.partitionKey)}::VARCHAR AS ${quoteIdent(PARTITION_COL)}`];
+          const cols = [...written.schema!.map((c) => columnFor(ctx.assetKey, c)), ...keys].join(", ");
+          await guard(o, `store "${ctx.assetKey}" (writing its new table ${schema}.${tmp})`, () => conn.run(`CREATE TABLE ${tmpRef} AS SELECT ${cols} FROM ${source}`));
         } else {
           const text = JSON.stringify(value);
           const key = ctx.partitionKey === "" ? "" : `, ${quoteLiteral(ctx.partitionKey)}::VARCHAR AS ${quoteIdent(PARTITION_COL)}`;
-          await guard(o, `write table ${schema}.${tmp}`, async () => {
+          await guard(o, `store "${ctx.assetKey}" (writing its new table ${schema}.${tmp})`, async () => {
             await conn.run(`CREATE TABLE ${tmpRef} AS SELECT $1::VARCHAR AS value${key}`, [text]);
             await execute(conn, alias, `ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(tmp)} ALTER COLUMN value TYPE json USING value::json`);
           });
@@ -195,6 +190,21 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
  */
 async function clearCache(conn: DuckDBConnection): Promise<void> {
   await conn.run("CALL pg_clear_cache()");
+}
+
+/**
+ * How column `c` goes to Postgres. DuckDB's postgres extension would turn a HUGEINT (what `sum()`
+ * of integers gives) into a double, losing digits: it goes as numeric(38,0) instead (a value
+ * beyond that fails, never rounds). Postgres has no unnamed composite types, so a STRUCT (or
+ * UNION) is refused with how to store it instead.
+ */
+function columnFor(assetKey: string, c: ColumnSchema): string {
+  const name = quoteIdent(c.name);
+  if (/^U?HUGEINT$/.test(c.type)) return `CAST(${name} AS DECIMAL(38,0)) AS ${name}`;
+  if (/\b(STRUCT|UNION)\(/.test(c.type)) {
+    throw new DagxError("UNSUPPORTED_OUTPUT", `Cannot store "${assetKey}" in Postgres: column "${c.name}" is a ${c.type.split("(")[0]}, which Postgres cannot store without a named type: return it as JSON (to_json(${c.name}) in ctx.sql) or as separate columns`, { exitCode: 1 });
+  }
+  return name;
 }
 
 function keyFilter(keys: readonly string[]): string {

@@ -197,3 +197,22 @@ describe("postgresTable per asset", () => {
     }
   });
 });
+
+describe("postgresTable config", () => {
+  test("a bad option: exit 2 naming dagx.config.ts:line and the option", async () => {
+    const dir = makeProject({ "dagx.config.ts": `import { defineConfig, env, postgresTable } from "dagx";\nexport default defineConfig({\n  io: postgresTable({ url: env("DATABASE_URL"), schema: "My Schema" }),\n});\n`, "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\n` }, "dagx-pg-config-");
+    dirs.push(dir);
+    const r = await runDagx(dir, ["materialize"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`dagx.config.ts:3: postgresTable's schema must be a plain lower-case name (letters, digits, "_"), like "analytics" (got "My Schema")`);
+  });
+
+  test("DATABASE_URL not set: the steps that store there fail saying so; others run", async () => {
+    const dir = makeProject({ "dagx.config.ts": CONFIG, "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset({ io: "pg" }, () => [{ x: 1 }]);\nexport const b = asset(() => [{ x: 2 }]);\n` }, "dagx-pg-noenv-");
+    dirs.push(dir);
+    const r = await runDagx(dir, ["materialize"], { env: { DATABASE_URL_UNUSED: "1" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Environment variable "DATABASE_URL" is not set (needed by the IO manager of "a", env() at dagx.config.ts:2)');
+    expect(readdirSync(join(dir, ".dagx/data/b"))).toEqual(["data.parquet"]);
+  });
+});

@@ -150,6 +150,14 @@ describe("postgresTable", () => {
     expect(await db.unsafe(`select id::int as id from ${schema}.paid`)).toEqual([{ id: 2 }]);
   });
 
+  test("sum() of integers (HUGEINT) keeps every digit; a STRUCT column is refused with what to do", async () => {
+    const m = fresh();
+    const schema = `t${schemas}`;
+    await h.write(m, "totals", "", h.sql`select sum(x) as total from (values (9007199254740993::BIGINT), (1::BIGINT)) t(x)`);
+    expect(await db.unsafe(`select total::text as t from ${schema}.totals`)).toEqual([{ t: "9007199254740994" }]);
+    await expect(h.write(m, "nested", "", h.sql`select {'a': 1} as s`)).rejects.toThrow('column "s" is a STRUCT, which Postgres cannot store without a named type: return it as JSON (to_json(s) in ctx.sql) or as separate columns');
+  });
+
   test("a wrong password: the error names the server, never the URL or the password", async () => {
     const bad = new URL(pg.url);
     bad.password = "not-the-Password-42";
