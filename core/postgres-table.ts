@@ -21,6 +21,11 @@ export interface PostgresTableOptions {
   url: string | EnvRef;
   /** The schema the tables (and dagx's ownership record `_dagx_owned`) go in; created when missing. @default "public" */
   schema?: string;
+  /**
+   * How long a write waits for queries still reading the table it replaces (a dashboard's long
+   * query) before it fails the step, the previous data intact, in milliseconds. @default 60000
+   */
+  lockTimeoutMs?: number;
   /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "postgres" */
   name?: string;
 }
@@ -32,11 +37,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 export function postgresTableProblem(o: unknown): string | null {
   if (typeof o !== "object" || o === null || Array.isArray(o)) return `postgresTable takes an object like postgresTable({ url: env("DATABASE_URL") }) (got ${describeValue(o)})`;
   const x = o as Record<string, unknown>;
-  for (const k of Object.keys(x)) if (!["url", "schema", "name"].includes(k)) return `postgresTable has no option "${k}": use url, schema or name`;
+  for (const k of Object.keys(x)) if (!["url", "schema", "lockTimeoutMs", "name"].includes(k)) return `postgresTable has no option "${k}": use url, schema, lockTimeoutMs or name`;
   if (!isEnvRef(x.url) && (typeof x.url !== "string" || x.url.trim() === "")) return `postgresTable needs url, like postgresTable({ url: env("DATABASE_URL") }) (got ${x.url === undefined ? "nothing" : typeof x.url})`;
   // a literal URL is checked here without ever showing it (it may hold a password)
   if (typeof x.url === "string" && !/^postgres(ql)?:\/\//.test(x.url)) return 'postgresTable\'s url must be a postgres:// or postgresql:// URL (better: env("DATABASE_URL"), so the password stays out of the code)';
   if (x.schema !== undefined && (typeof x.schema !== "string" || !SCHEMA_NAME.test(x.schema) || x.schema.length > 63)) return `postgresTable's schema must be a plain lower-case name (letters, digits, "_"), like "analytics" (got ${describeValue(x.schema)})`;
+  const t = x.lockTimeoutMs;
+  if (t !== undefined && (typeof t !== "number" || !Number.isFinite(t) || t < 1)) return `postgresTable's lockTimeoutMs must be a number of milliseconds ≥ 1 (got ${describeValue(t)})`;
   if (x.name !== undefined && (typeof x.name !== "string" || x.name === "")) return `postgresTable's name must be a non-empty string (got ${describeValue(x.name)})`;
   return null;
 }

@@ -72,7 +72,19 @@ export function scrub(t: PostgresTarget, text: string): string {
 /** The message of a DuckDB/libpq error about `t`, scrubbed, on one line where it can be. */
 export function errorText(t: PostgresTarget, error: unknown): string {
   const raw = error instanceof Error ? error.message : String(error);
-  return scrub(t, raw).trim();
+  return scrub(t, postgresError(raw) ?? raw).trim();
+}
+
+/**
+ * Postgres's own error out of DuckDB's wrapping, which repeats the whole statement dagx sent
+ * (`Failed to execute query "DO $dagx$ …": ERROR:  …`): the error, and the statement inside the
+ * block that raised it.
+ */
+function postgresError(message: string): string | null {
+  const m = /Failed to execute query "[\s\S]*": ERROR:\s+([^\n]*)([\s\S]*)$/.exec(message);
+  if (!m) return null;
+  const statement = /SQL statement "([^"\n]*)"/.exec(m[2]!)?.[1];
+  return `${m[1]!.trim()}${statement ? ` (in ${statement})` : ""}`;
 }
 
 const aliases = new Map<string, string>();

@@ -90,20 +90,33 @@ const COMMON_DECLARE = `  s text := %SCHEMA%;
   partitioned boolean;`;
 
 /** Lock the ownership record (swaps of one schema take turns; reads go on) and find who holds the table. */
-const COMMON_CHECK = `  EXECUTE format('LOCK TABLE %I.${OWNED_TABLE} IN SHARE ROW EXCLUSIVE MODE', s);
+const COMMON_CHECK = `  PERFORM set_config('lock_timeout', %LOCK%, true);
+  EXECUTE format('LOCK TABLE %I.${OWNED_TABLE} IN SHARE ROW EXCLUSIVE MODE', s);
   EXECUTE format('SELECT asset_key FROM %I.${OWNED_TABLE} WHERE table_name = $1', s) INTO owner USING t;
   exists_t := to_regclass(format('%I.%I', s, t)) IS NOT NULL;
   IF exists_t AND owner IS NULL THEN RAISE EXCEPTION 'dagx-foreign:%', t; END IF;
   IF owner IS NOT NULL AND owner <> k THEN RAISE EXCEPTION 'dagx-other:%', owner; END IF;
   partitioned := exists_t AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(format('%I.%I', s, t)) AND attname = '${PARTITION_COL}' AND NOT attisdropped);`;
 
-function fill(text: string, v: { schema: string; table: string; assetKey: string }): string {
-  return text.replace("%SCHEMA%", () => lit(v.schema)).replace("%TABLE%", () => lit(v.table)).replace("%KEY%", () => lit(v.assetKey));
+/** What every block is told: the table, its asset, and how long it may wait for a lock (ms; 0: no limit). */
+export interface BlockValues {
+  schema: string;
+  table: string;
+  assetKey: string;
+  lockTimeoutMs: number;
+}
+
+function fill(text: string, v: BlockValues): string {
+  return text
+    .replace("%SCHEMA%", () => lit(v.schema))
+    .replace("%TABLE%", () => lit(v.table))
+    .replace("%KEY%", () => lit(v.assetKey))
+    .replaceAll("%LOCK%", () => lit(`${Math.round(v.lockTimeoutMs)}ms`));
 }
 
 /** Refuse (raise) unless `assetKey` may write `schema.table`: it is free, or dagx's table of that asset. */
-export function checkSql(v: { schema: string; table: string; assetKey: string }): string {
-  return block(fill(COMMON_DECLARE, v), COMMON_CHECK, [v.schema, v.table, v.assetKey]);
+export function checkSql(v: BlockValues): string {
+  return block(fill(COMMON_DECLARE, v), fill(COMMON_CHECK, v), [v.schema, v.table, v.assetKey]);
 }
 
 /**
@@ -115,14 +128,14 @@ export function checkSql(v: { schema: string; table: string; assetKey: string })
  *   needs the same columns.
  * Leftover temp tables of killed runs (older than a day) are dropped on the way.
  */
-export function swapSql(v: { schema: string; table: string; assetKey: string; tmp: string; partitionKey: string; now: number }): string {
+export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number }): string {
   const declare = `${fill(COMMON_DECLARE, v)}
   tmp text := ${lit(v.tmp)};
   pk text := ${lit(v.partitionKey)};
   cols text;
   col record;
   replaced boolean := false;`;
-  const body = `${COMMON_CHECK}
+  const body = `${fill(COMMON_CHECK, v)}
   IF pk <> '' AND partitioned THEN
     FOR col IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS typ FROM pg_attribute a
       WHERE a.attrelid = to_regclass(format('%I.%I', s, tmp)) AND a.attnum > 0 AND NOT a.attisdropped
@@ -170,11 +183,12 @@ export function swapSql(v: { schema: string; table: string; assetKey: string; tm
  * table and its ownership record when nothing else is left. Anything dagx did not create for this
  * very asset is left as it is; so is a schema without a record.
  */
-export function removeSql(v: { schema: string; table: string; assetKey: string; partitionKey: string }): string {
+export function removeSql(v: BlockValues & { partitionKey: string }): string {
   const declare = `${fill(COMMON_DECLARE, v)}
   pk text := ${lit(v.partitionKey)};
   left_rows bigint;`;
   const body = `  IF to_regclass(format('%I.${OWNED_TABLE}', s)) IS NULL THEN RETURN; END IF;
+  PERFORM set_config('lock_timeout', %LOCK%, true);
   EXECUTE format('LOCK TABLE %I.${OWNED_TABLE} IN SHARE ROW EXCLUSIVE MODE', s);
   EXECUTE format('SELECT asset_key FROM %I.${OWNED_TABLE} WHERE table_name = $1', s) INTO owner USING t;
   IF owner IS DISTINCT FROM k THEN RETURN; END IF;
@@ -187,7 +201,7 @@ export function removeSql(v: { schema: string; table: string; assetKey: string; 
   END IF;
   IF exists_t THEN EXECUTE format('DROP TABLE %I.%I', s, t); END IF;
   EXECUTE format('DELETE FROM %I.${OWNED_TABLE} WHERE table_name = $1', s) USING t;`;
-  return block(declare, body, [v.schema, v.table, v.assetKey, v.partitionKey]);
+  return block(declare, fill(body, v), [v.schema, v.table, v.assetKey, v.partitionKey]);
 }
 
 /** Why a block refused, from the error DuckDB passes on: [reason, detail], or null for any other error. */

@@ -48,6 +48,9 @@ export function bindPostgresTable(m: IOManager): IOManager {
   return impl;
 }
 
+/** How long a swap waits for queries still reading the table it replaces. */
+export const DEFAULT_PG_LOCK_TIMEOUT_MS = 60_000;
+
 /** Postgres identifiers are cut at 63 bytes: a longer table name would silently name another table. */
 const MAX_NAME_BYTES = 63;
 
@@ -60,6 +63,7 @@ interface Opened {
 /** The postgresTable IO manager for `options`. */
 export function createPostgresTable(options: PostgresTableOptions): IOManager {
   const schema = options.schema ?? "public";
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_PG_LOCK_TIMEOUT_MS;
   const open = async (conn: DuckDBConnection, resolve: (v: unknown) => unknown): Promise<Opened> => {
     const t = parseTarget(String(resolve(options.url)));
     return { t, alias: await attachPostgres(conn, t), conn };
@@ -70,7 +74,10 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
       return await fn();
     } catch (error) {
       if (error instanceof DagxError) throw error;
-      throw new DagxError("OUTPUT_WRITE", `Cannot ${what} in Postgres ${o.t.shown}: ${errorText(o.t, error)}`, { exitCode: 1 });
+      const text = errorText(o.t, error);
+      // a query (a dashboard?) kept reading the table past lock_timeout
+      const hint = /lock timeout/.test(text) ? `: queries kept reading the table for ${lockTimeoutMs / 1000} s (lockTimeoutMs of postgresTable); the previous data is intact — run again when they are done` : "";
+      throw new DagxError("OUTPUT_WRITE", `Cannot ${what} in Postgres ${o.t.shown}: ${text}${hint}`, { exitCode: 1 });
     }
   };
   const prepare = async (o: Opened) => {
@@ -102,7 +109,7 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
       const o = await open(await step.conn(), ctx.resolve);
       const { conn, alias } = o;
       await prepare(o);
-      const names = { schema, table, assetKey: ctx.assetKey };
+      const names = { schema, table, assetKey: ctx.assetKey, lockTimeoutMs };
       // refuse a foreign table before the (long) build; the swap checks again, in its transaction
       await guard(o, `check table ${schema}.${table}`, () => execute(conn, alias, checkSql(names)).catch((e) => Promise.reject(refused(o, ctx.assetKey, table, e))));
       const tmp = tempName(Date.now());
@@ -175,7 +182,7 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
       const step = stepOf(ctx);
       await withConnection(step.conn, async (conn) => {
         const o = await open(conn, ctx.resolve);
-        await guard(o, `remove "${ctx.assetKey}"`, () => execute(conn, o.alias, removeSql({ schema: where.schema, table: where.table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey })));
+        await guard(o, `remove "${ctx.assetKey}"`, () => execute(conn, o.alias, removeSql({ schema: where.schema, table: where.table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey, lockTimeoutMs })));
       });
     },
   });

@@ -1725,6 +1725,11 @@ declare module "dagx" {
       url: string | EnvRef;
       /** The schema the tables (and dagx's ownership record `_dagx_owned`) go in; created when missing. @default "public" */
       schema?: string;
+      /**
+       * How long a write waits for queries still reading the table it replaces (a dashboard's long
+       * query) before it fails the step, the previous data intact, in milliseconds. @default 60000
+       */
+      lockTimeoutMs?: number;
       /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "postgres" */
       name?: string;
   }

@@ -7,7 +7,7 @@ describe("postgresTable options", () => {
     expect(postgresTableProblem({ url: env("DATABASE_URL") })).toBeNull();
     expect(postgresTableProblem({ url: env("DATABASE_URL"), schema: "analytics", name: "pg" })).toBeNull();
     expect(postgresTableProblem({})).toContain("postgresTable needs url");
-    expect(postgresTableProblem({ url: env("X"), bucket: "b" })).toBe('postgresTable has no option "bucket": use url, schema or name');
+    expect(postgresTableProblem({ url: env("X"), bucket: "b" })).toBe('postgresTable has no option "bucket": use url, schema, lockTimeoutMs or name');
     expect(postgresTableProblem({ url: env("X"), schema: "My Schema" })).toContain("postgresTable's schema must be a plain lower-case name");
     const literal = postgresTableProblem({ url: "mysql://u:hunter2secret@h/db" })!;
     expect(literal).toContain("must be a postgres:// or postgresql:// URL");

@@ -125,7 +125,7 @@ describe("postgresTable", () => {
     await poll;
     for (const s of seen) expect([`[{"tag":"old","n":200000}]`, `[{"tag":"new","n":200000}]`, `[{"tag":"newer","n":200000}]`]).toContain(s);
     expect(await db.unsafe(`select tag, count(*)::int as n from ${schema}.events group by tag order by tag`)).toEqual([{ tag: "newer", n: 200000 }, { tag: "other", n: 200000 }]);
-  });
+  }, 60_000);
 
   test("a failed partition write keeps the previous rows; no temp table is left", async () => {
     const m = fresh();
@@ -148,6 +148,23 @@ describe("postgresTable", () => {
     expect(await db.unsafe(`select id::int as id from ${schema}.paid`)).toEqual([{ id: 2 }]);
     await expect(h.write(m, "orders", "", [{ id: 4 }])).rejects.toThrow(`views depend on table ${schema}.orders and the new output has other columns`);
     expect(await db.unsafe(`select id::int as id from ${schema}.paid`)).toEqual([{ id: 2 }]);
+  });
+
+  test("a query still reading the table: the swap waits up to lockTimeoutMs, then fails; the previous data is intact", async () => {
+    const m = fresh({ lockTimeoutMs: 300 });
+    const schema = `t${schemas}`;
+    await h.write(m, "orders", "", rows);
+    const reader = await db.reserve();
+    try {
+      await reader.unsafe(`begin; select count(*) from ${schema}.orders`);
+      await expect(h.write(m, "orders", "", otherRows)).rejects.toThrow(/Cannot replace table t\d+\.orders in Postgres \S+: canceling statement due to lock timeout \(in DROP TABLE t\d+\.orders\): queries kept reading the table for 0\.3 s \(lockTimeoutMs of postgresTable\); the previous data is intact/);
+      await reader.unsafe("commit");
+    } finally {
+      reader.release();
+    }
+    expect(await db.unsafe(`select id::int as id from ${schema}.orders order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    await h.write(m, "orders", "", otherRows);
+    expect(await db.unsafe(`select id::int as id from ${schema}.orders order by id`)).toEqual([{ id: 3 }]);
   });
 
   test("sum() of integers (HUGEINT) keeps every digit; a STRUCT column is refused with what to do", async () => {
