@@ -167,6 +167,21 @@ describe("postgresTable", () => {
     expect(await db.unsafe(`select id::int as id from ${schema}.orders order by id`)).toEqual([{ id: 3 }]);
   });
 
+  test("concurrent writers (two DuckDB instances, as two runs) of partitions of one new table: every partition lands", async () => {
+    const schema = `t${++schemas}`;
+    const other = await createHarness();
+    try {
+      const a = createPostgresTable({ url: pg.url, schema });
+      const b = createPostgresTable({ url: pg.url, schema });
+      const days = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"];
+      await Promise.all(days.map((d, i) => (i % 2 === 0 ? h : other).write(i % 2 === 0 ? a : b, "events", d, [{ n: i, day: d }])));
+      expect(await db.unsafe(`select _dagx_partition as p, n::int as n from ${schema}.events order by 1`)).toEqual(days.map((d, i) => ({ p: d, n: i })));
+      expect(await db.unsafe(`select table_name, asset_key from ${schema}._dagx_owned`)).toEqual([{ table_name: "events", asset_key: "events" }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test("sum() of integers (HUGEINT) keeps every digit; a STRUCT column is refused with what to do", async () => {
     const m = fresh();
     const schema = `t${schemas}`;
