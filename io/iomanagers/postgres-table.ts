@@ -171,7 +171,7 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
         (await o.conn.runAndReadAll(`SELECT value::VARCHAR AS v${partitioned ? `, ${quoteIdent(PARTITION_COL)} AS pk` : ""} FROM ${ref}${partitioned ? ` WHERE ${keyFilter(up.partitionKeys)}` : ""}`)).getRowObjectsJS(),
       );
       const byKey = new Map(rows.map((r) => [partitioned ? String(r.pk) : "", JSON.parse(String(r.v)) as unknown]));
-      const got = up.partitionKeys.map((pk, i) => [pk, byKey.get(partitioned ? pk : "")] as const);
+      const got = up.partitionKeys.map((pk) => [pk, byKey.get(partitioned ? pk : "")] as const);
       const missing = got.findIndex(([, v]) => v === undefined);
       if (missing >= 0) throw new DagxError("OUTPUT_WRITE", `Cannot read "${up.assetKey}"${partitioned ? ` partition ${got[missing]![0]}` : ""}: its row is missing from table ${where.schema}.${where.table} in Postgres ${o.t.shown}: materialize it again`, { exitCode: 1 });
       return got.length === 1 ? got[0]![1] : Object.fromEntries(got);
