@@ -164,6 +164,8 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
       const where = parseLocation(up.locations[0]!);
       if (!where) throw new Error(`"${up.assetKey}" was not stored by postgresTable (location ${JSON.stringify(up.locations[0])})`);
       const o = await open(await step.conn(), ctx.resolve);
+      // another run may have swapped the table since this instance cached it: a stale entry could read the old one
+      await clearCache(o.conn);
       const ref = `${o.alias}.${quoteIdent(where.schema)}.${quoteIdent(where.table)}`;
       const partitioned = up.dimensions.length > 0;
       if (!where.json) return ctx.table(readSql(ref, partitioned ? up.partitionKeys : null));
@@ -193,7 +195,8 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
 /**
  * Forget what DuckDB's attached catalogs cached of Postgres (schemas, tables, columns): after a
  * statement run in Postgres itself created a schema or swapped a table, the next query of this
- * instance must see them as they are now.
+ * instance must see them as they are now (measured: with a stale cache, DuckDB 1.5.5's extension
+ * wrote a table that Postgres then held with 0 rows, without an error).
  */
 async function clearCache(conn: DuckDBConnection): Promise<void> {
   await conn.run("CALL pg_clear_cache()");

@@ -182,6 +182,22 @@ describe("postgresTable", () => {
     }
   });
 
+  test("a table swapped by another run (another DuckDB instance) is read as it is now, not as this instance cached it", async () => {
+    const schema = `t${++schemas}`;
+    const other = await createHarness();
+    try {
+      const a = createPostgresTable({ url: pg.url, schema });
+      const b = createPostgresTable({ url: pg.url, schema });
+      const first = await h.write(a, "orders", "", rows);
+      const read = async () => ((await h.read(a, "orders", [{ partitionKey: "", location: first.location }])) as { rows(): Promise<unknown[]> }).rows();
+      expect((await read()).length).toBe(2);
+      await other.write(b, "orders", "", [{ id: 7, extra: "x" }, { id: 8, extra: "y" }, { id: 9, extra: "z" }]);
+      expect(await read()).toEqual([{ id: 7, extra: "x" }, { id: 8, extra: "y" }, { id: 9, extra: "z" }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test("sum() of integers (HUGEINT) keeps every digit; a STRUCT column is refused with what to do", async () => {
     const m = fresh();
     const schema = `t${schemas}`;
