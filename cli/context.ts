@@ -6,6 +6,7 @@
 import type { StateStore } from "../core/state-store.ts";
 import { createDuckDBStateStore, releaseWarmStateHost, warmStateHost } from "../io/state/index.ts";
 import { adoptingStore, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { declareEnvironmentSecrets } from "../io/secrets/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
 import { reportLoadErrors } from "./errors.ts";
@@ -93,6 +94,8 @@ export interface StateContext extends BaseContext {
 export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Promise<number | void>): Promise<number> {
   const base = baseContext(cmd);
   const root = projectRoot(cmd, base);
+  // no config here to say which env() values are secret: the .env's and the environment's secret-looking names are
+  declareEnvironmentSecrets(root);
   const storage = createStorage(root);
   const store = createDuckDBStateStore(storage.statePath);
   try {

@@ -18,7 +18,7 @@ export function versionInfo(): VersionInfo {
   return { version: VERSION, platform, duckdb, bun, compiled };
 }
 
-/** `dagx 0.1.0 (linux-x64, DuckDB v1.5.6, Bun 1.4.5)`; `, from source` when not the compiled binary. */
+/** `dagx 0.1.0 (linux-x64, DuckDB v1.5.5, Bun 1.4.5)`; `, from source` when not the compiled binary. */
 export function versionLine(v: VersionInfo = versionInfo()): string {
   return `dagx ${v.version} (${v.platform}, DuckDB ${v.duckdb}, Bun ${v.bun}${v.compiled ? "" : ", from source"})`;
 }

@@ -142,7 +142,7 @@ export type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
 
 export const ASSET_DEF = Symbol.for("dagx.asset");
 /** An asset definition, made by `asset()`. */
-export interface AssetDef<Out> {
+export interface AssetDef<Out, Cfg = unknown> {
   readonly [ASSET_DEF]: true;
   readonly options: AssetOptions;
   readonly fn: (ctx: AssetContext, inputs: Record<string, unknown>) => unknown;
@@ -150,10 +150,12 @@ export interface AssetDef<Out> {
   readonly location: string | null;
   /** Phantom: the output type, for inference only. */
   readonly $output?: Out;
+  /** Phantom: `ctx.config`'s type (its config schema's output), for checks' `ctx.config`. */
+  readonly $config?: Cfg;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyAssetDef = AssetDef<any>;
+export type AnyAssetDef = AssetDef<any, any>;
 
 type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R extends readonly string[] = []> = (
   ctx: AssetContext<P, ConfigOf<C>, ResourcesOf<R>>,
@@ -171,7 +173,7 @@ type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R e
  * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
  *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
  */
-export function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
+export function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>, undefined>;
 export function asset<
   const Ins extends Record<string, AnyAssetDef> = {},
   Out = unknown,
@@ -181,7 +183,7 @@ export function asset<
 >(
   options: AssetOptions<Ins, P, C, R>,
   fn: AssetFn<Ins, Out, P, C, R>,
-): AssetDef<Unwrap<Out>>;
+): AssetDef<Unwrap<Out>, ConfigOf<C>>;
 export function asset(a: unknown, b?: unknown): AnyAssetDef {
   const options = (typeof a === "function" ? {} : a) as AssetOptions;
   const fn = (typeof a === "function" ? a : b) as AssetDef<unknown>["fn"];

@@ -22,6 +22,8 @@ export { duckdbTable } from "./duckdb-table.ts";
 export type { DuckdbTableOptions } from "./duckdb-table.ts";
 export { postgresTable } from "./postgres-table.ts";
 export type { PostgresTableOptions } from "./postgres-table.ts";
+export { s3Parquet } from "./s3-parquet.ts";
+export type { S3ParquetOptions } from "./s3-parquet.ts";
 export type { SqlIdentifier } from "./sql.ts";
 export {
   allPartitions,

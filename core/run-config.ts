@@ -143,9 +143,10 @@ export type RunConfigResult = { ok: true; values: Map<string, unknown> } | { ok:
  * Validate a run's config: each given asset must be in the run (`targets`) and declare a schema;
  * each target with a schema is validated (nothing given: `{}`, so the schema's defaults apply), and a
  * field the schema's output drops is unknown. `allKeys` (every asset) tells an unknown key from one
- * left out of the selection. Every problem is reported, none stops the others.
+ * left out of the selection (`verb`: what the run does to its selection, for that message). Every
+ * problem is reported, none stops the others.
  */
-export async function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>): Promise<RunConfigResult> {
+export async function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>, verb = "materialize"): Promise<RunConfigResult> {
   const problems: RunConfigProblem[] = [];
   const byKey = new Map(targets.map((t) => [t.key, t]));
   const withSchema = targets.filter((t) => t.schema !== null).map((t) => t.key);
@@ -154,7 +155,7 @@ export async function validateRunConfig(given: RunConfigInput, targets: readonly
     const near = suggest(key, withSchema);
     const hint = near.length ? ` — did you mean ${near.map((n) => `"${n}"`).join(", ")}?` : "";
     if (!allKeys.has(key)) problems.push({ asset: key, path: "", message: `Config for unknown asset "${key}"${hint}` });
-    else if (!t) problems.push({ asset: key, path: "", message: `Config for asset "${key}", which this run does not materialize: add it to the selection or drop its config${hint}` });
+    else if (!t) problems.push({ asset: key, path: "", message: `Config for asset "${key}", which this run does not ${verb}: add it to the selection or drop its config${hint}` });
     else if (t.schema === null) problems.push({ asset: key, path: "", message: `Config for asset "${key}", which declares no config schema: add \`config\` to its asset() options or drop its config${hint}` });
   }
   const values = new Map<string, unknown>();

@@ -112,6 +112,12 @@ export interface MaterializationStore {
   confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
   /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */
   confirmMtimes(records: readonly OutputMtimeRecord[]): Promise<void>;
+  /**
+   * History rows whose location starts with `pathPrefix` and that no latest materialization uses
+   * (the superseded outputs of an object store: `dagx gc` deletes their objects before retention
+   * forgets the rows), oldest first.
+   */
+  supersededOutputs(pathPrefix: string): Promise<MaterializationRecord[]>;
   /** Forget materializations, failures, latest check results and confirmed mtimes of these assets; returns how many materialization rows went. */
   wipe(keys: readonly string[], partitionKeys?: readonly string[]): Promise<number>;
 }

@@ -1,7 +1,7 @@
 /**
  * Build dagx executables (`bun build --compile`) with DuckDB embedded.
  *
- *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-linux-x64]
+ *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-extensions] [--target=bun-linux-x64]
  *   bun scripts/build.ts --target all|<os>-<arch>[,…]   release binaries dist/dagx-<os>-<arch>[.exe] + dist/SHA256SUMS
  *
  * Defaults: entry `cli/main.ts`, outfile `dist/dagx` (this machine). See docs/binary.md.
@@ -12,6 +12,11 @@
  * to a cache folder once, then `process.dlopen`). Other platforms' files come from
  * scripts/build/duckdb-packages.ts; macOS gets only its own CPU's half of DuckDB's universal dylib,
  * Linux a libduckdb.so without its static symbol table.
+ *
+ * The same module embeds DuckDB's signed `httpfs` and `postgres_scanner` extension files for the
+ * target (PyPI's `duckdb-extension-*` wheels, fetched once into the build cache), zstd-compressed,
+ * and registers them with io/platform/extensions.ts: each is extracted beside the DuckDB library
+ * the first time a run needs S3 or Postgres, never at startup.
  */
 import type { BunPlugin } from "bun";
 import fs from "node:fs";
@@ -23,9 +28,15 @@ import { maxGlibcVersion } from "./build/binfmt.ts";
 import { stripSymbolTable } from "./build/elf-strip.ts";
 import { downloadUrl, TARGETS } from "./npm/platforms.cjs";
 import { buildReleases, parseReleaseTargets } from "./build/release.ts";
+import { type DuckDBExtensionName, EXTENSION_VERSION, EXTENSION_WHEEL_PLATFORMS, fetchExtensionFiles } from "../io/platform/index.ts";
 
 const ROOT = path.resolve(import.meta.dir, "..");
 const LOADER = path.join(ROOT, "io", "platform", "duckdb-embedded.ts");
+const EXTENSIONS_MODULE = path.join(ROOT, "io", "platform", "extensions.ts");
+/** The DuckDB extensions every release binary embeds. */
+export const EMBEDDED_EXTENSIONS: readonly DuckDBExtensionName[] = ["httpfs", "postgres_scanner"];
+/** zstd level of the embedded extensions: 3× smaller, ~2 s once per platform (cached), ~0.2 s to inflate on first use. */
+const EXTENSION_ZSTD_LEVEL = 9;
 const NATIVE_EXT = /\.(node|so(\.\d+)*|dylib|dll)$/;
 
 export interface BuildOptions {
@@ -43,6 +54,8 @@ export interface BuildOptions {
   target?: Bun.Build.CompileTarget;
   /** Print a one-line summary (default false). */
   quiet?: boolean;
+  /** Embed the DuckDB extensions (httpfs, postgres_scanner) when the target has them (default true). */
+  extensions?: boolean;
 }
 
 export interface BuildResult {
@@ -52,6 +65,8 @@ export interface BuildResult {
   /** Wall time of the build in ms. */
   ms: number;
   duckdb: DuckDBNativeFiles;
+  /** The DuckDB extensions embedded (none for a target PyPI has no wheels for, or `extensions: false`). */
+  extensions: EmbeddedExtension[];
   /** macOS targets: the code signature Bun left was invalid and the build re-signed it (ad hoc). */
   resigned?: boolean;
 }
@@ -130,6 +145,50 @@ export function findDuckDBNative(target?: string): DuckDBNativeFiles {
   return { pkg, version, hash: hasher.digest("hex").slice(0, 10), addon, libs, ...(minGlibc && minGlibc !== "0" ? { minGlibc } : {}) };
 }
 
+export interface EmbeddedExtension {
+  name: DuckDBExtensionName;
+  /** The signed `<name>.duckdb_extension` in the build cache. */
+  file: string;
+  /** Its size in bytes. */
+  size: number;
+  /** The zstd-compressed copy that is embedded. */
+  packed: string;
+  packedSize: number;
+  /** sha256 of the extension file (hex). */
+  sha256: string;
+}
+
+/** Release name (`linux-x64`, `windows-x64`…) of a compile target or this machine, or null for musl. */
+function releasePlatform(target?: string): string | null {
+  const p = duckdbPlatform(target);
+  return p.endsWith("-musl") ? null : p.replace(/^win32-/, "windows-");
+}
+
+/**
+ * The DuckDB extension files to embed for a target: PyPI's signed files (fetched once into
+ * `<build cache>/extensions/v<version>/<platform>/`) and their zstd-compressed copies beside
+ * them. Empty for a platform without wheels (musl, Windows arm64).
+ */
+export function findDuckDBExtensions(target?: string, names: readonly DuckDBExtensionName[] = EMBEDDED_EXTENSIONS): EmbeddedExtension[] {
+  const platform = releasePlatform(target);
+  if (!platform || !EXTENSION_WHEEL_PLATFORMS[platform]) return [];
+  const dir = path.join(buildCacheRoot(), "extensions", `v${EXTENSION_VERSION}`, platform);
+  const missing = names.filter((n) => !fs.existsSync(path.join(dir, `${n}.duckdb_extension`)));
+  if (missing.length > 0) fetchExtensionFiles(missing, platform, dir);
+  return names.map((name) => {
+    const file = path.join(dir, `${name}.duckdb_extension`);
+    const bytes = fs.readFileSync(file);
+    const packed = `${file}.zst`;
+    // (re)made when missing or older than the file it packs
+    if (!fs.existsSync(packed) || fs.statSync(packed).mtimeMs < fs.statSync(file).mtimeMs) {
+      fs.writeFileSync(`${packed}.tmp`, Bun.zstdCompressSync(bytes, { level: EXTENSION_ZSTD_LEVEL }));
+      fs.renameSync(`${packed}.tmp`, packed);
+    }
+    const sha256 = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+    return { name, file, size: bytes.length, packed, packedSize: fs.statSync(packed).size, sha256 };
+  });
+}
+
 const semverish = (v: string) => (v.split(".").length === 2 ? `${v}.0` : v);
 
 /** dagx's version (package.json), for the download URLs the binary names when DuckDB cannot load. */
@@ -138,13 +197,20 @@ function dagxVersion(): string {
 }
 
 /** Generated replacement for `@duckdb/node-bindings` (ESM; node-api's `__importDefault` picks `default`). */
-export function embeddedBindingsSource(native: DuckDBNativeFiles): string {
+export function embeddedBindingsSource(native: DuckDBNativeFiles, extensions: readonly EmbeddedExtension[] = []): string {
   const files = [native.addon, ...native.libs];
   const imports = files.map((f, i) => `import f${i} from ${JSON.stringify(f.file)} with { type: "file" };`);
   const spec = (f: { name: string; size: number }, i: number) => `{ name: ${JSON.stringify(f.name)}, src: f${i}, size: ${f.size} }`;
+  // An extension's import is only a path into the binary: nothing is read until its function runs.
+  const extImports = extensions.map((e, i) => `import e${i} from ${JSON.stringify(e.packed)} with { type: "file" };`);
+  const extEntries = extensions.map((e, i) => `  ${e.name}: () => extractEmbeddedExtension({ name: ${JSON.stringify(`${e.name}.duckdb_extension`)}, src: e${i}, size: ${e.size} }),`);
+  // The cache folder stays keyed by the native files: an extension's version is DuckDB's (part
+  // of the folder name), PyPI never changes a released file, and DuckDB checks its signature.
   return [
     ...imports,
-    `import { loadEmbeddedDuckDB } from ${JSON.stringify(LOADER)};`,
+    ...extImports,
+    `import { ${extensions.length ? "extractEmbeddedExtension, " : ""}loadEmbeddedDuckDB } from ${JSON.stringify(LOADER)};`,
+    ...(extensions.length ? [`import { registerEmbeddedExtensions } from ${JSON.stringify(EXTENSIONS_MODULE)};`] : []),
     `const binding = loadEmbeddedDuckDB({`,
     `  version: ${JSON.stringify(native.version)},`,
     `  hash: ${JSON.stringify(native.hash)},`,
@@ -154,6 +220,7 @@ export function embeddedBindingsSource(native: DuckDBNativeFiles): string {
     ...(native.minGlibc ? [`  minGlibc: ${JSON.stringify(native.minGlibc)},`] : []),
     `  downloads: ${JSON.stringify(Object.fromEntries(TARGETS.map((t) => [t.platform, downloadUrl(dagxVersion(), t)])))},`,
     `});`,
+    ...(extensions.length ? [`registerEmbeddedExtensions({`, ...extEntries, `});`] : []),
     `export default binding;`,
     "",
   ].join("\n");
@@ -165,12 +232,12 @@ function duckdbPlatformName(pkg: string): string {
 }
 
 /** Bundler plugin: `@duckdb/node-bindings` -> embedded native files + io/platform/duckdb-embedded.ts. */
-export function duckdbEmbedPlugin(native: DuckDBNativeFiles): BunPlugin {
+export function duckdbEmbedPlugin(native: DuckDBNativeFiles, extensions: readonly EmbeddedExtension[] = []): BunPlugin {
   return {
     name: "dagx-duckdb-embed",
     setup(build) {
       build.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: "@duckdb/node-bindings", namespace: "dagx-duckdb" }));
-      build.onLoad({ filter: /.*/, namespace: "dagx-duckdb" }, () => ({ contents: embeddedBindingsSource(native), loader: "js" }));
+      build.onLoad({ filter: /.*/, namespace: "dagx-duckdb" }, () => ({ contents: embeddedBindingsSource(native, extensions), loader: "js" }));
     },
   };
 }
@@ -182,6 +249,7 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
   const outfile = path.resolve(ROOT, opts.outfile ?? "dist/dagx");
   if (!fs.existsSync(entry)) throw new Error(`entry not found: ${entry}`);
   const native = findDuckDBNative(opts.target);
+  const extensions = opts.extensions === false ? [] : findDuckDBExtensions(opts.target);
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
   const bytecode = opts.bytecode ?? true;
   const result = await Bun.build({
@@ -200,7 +268,7 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
     bytecode,
     // Embedded (zstd) and only decoded when an error is printed: readable stack traces, no startup cost.
     sourcemap: opts.sourcemap === false ? "none" : "linked",
-    plugins: [duckdbEmbedPlugin(native)],
+    plugins: [duckdbEmbedPlugin(native, extensions)],
     throw: false,
   });
   if (!result.success) {
@@ -217,9 +285,10 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
   if (!opts.quiet) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
     const note = resigned ? ", re-signed ad hoc" : "";
-    console.log(`built ${path.relative(process.cwd(), outfile) || outfile} (${mb(size)}, DuckDB ${native.version} ${native.hash}${note}, ${ms} ms)`);
+    const ext = extensions.length ? `, ${extensions.map((e) => e.name).join(" + ")} ${mb(extensions.reduce((n, e) => n + e.packedSize, 0))}` : ", no extensions";
+    console.log(`built ${path.relative(process.cwd(), outfile) || outfile} (${mb(size)}, DuckDB ${native.version} ${native.hash}${ext}${note}, ${ms} ms)`);
   }
-  return { outfile, size, ms, duckdb: native, ...(resigned === undefined ? {} : { resigned }) };
+  return { outfile, size, ms, duckdb: native, extensions, ...(resigned === undefined ? {} : { resigned }) };
 }
 
 /**
@@ -246,6 +315,7 @@ function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: 
     if (a === "--no-minify") opts.minify = false;
     else if (a === "--no-bytecode") opts.bytecode = false;
     else if (a === "--no-sourcemap") opts.sourcemap = false;
+    else if (a === "--no-extensions") opts.extensions = false;
     else if (a === "--dist") opts.dist = path.resolve(argv[++i] ?? ".");
     else if (a === "--target" || a.startsWith("--target=")) {
       const value = a === "--target" ? argv[++i] : a.slice("--target=".length);
@@ -255,7 +325,7 @@ function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: 
     }
     else if (a === "-h" || a === "--help") {
       console.log(
-        "usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--target=bun-<os>-<arch>]\n" +
+        "usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-extensions] [--target=bun-<os>-<arch>]\n" +
           "       bun scripts/build.ts --target all|<os>-<arch>[,<os>-<arch>…] [--dist dir]   (release binaries + SHA256SUMS)",
       );
       process.exit(0);

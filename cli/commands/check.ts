@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { countResults, isErrorFailure } from "../../core/checks/outcome.ts";
-import { runCheckCommand } from "../../io/run/index.ts";
-import { globalArgs, partitionArgs, partitionSelectionOf, positionals } from "../args.ts";
+import { readRunConfigInput, resolveCheckConfig, runCheckCommand } from "../../io/run/index.ts";
+import { configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag } from "../args.ts";
 import { checkFailureLines, checkJson } from "../check-format.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
@@ -10,21 +10,28 @@ export default defineCommand({
   meta: {
     name: "check",
     description:
-      "Run the checks of the selected assets (all when no selection) on their current outputs, without materializing. Exit 1 when a check of \"error\" severity failed.\n\nExamples:\n  dagx check\n  dagx check orders+ --json\n  dagx check events --partitions 2024-01..2024-03",
+      "Run the checks of the selected assets (all when no selection) on their current outputs, without materializing. Exit 1 when a check of \"error\" severity failed.\n\nExamples:\n  dagx check\n  dagx check orders+ --json\n  dagx check events --partitions 2024-01..2024-03\n  dagx check orders --config orders.min_rows=100",
   },
   args: {
     ...globalArgs,
     selection: { type: "positional", required: false, description: "Selection (see `dagx list --help`); several are a union" },
     ...partitionArgs,
     partitions: { ...partitionArgs.partitions, description: "Partition range (default: every materialized partition)" },
+    config: { ...configArgs.config, description: "Run config of a checked asset's field, ASSET.FIELD=VALUE: its check functions' ctx.config (repeatable; VALUE is JSON when it parses, else text)" },
+    "config-file": configArgs["config-file"],
   },
   async run(cmd) {
     const { args } = cmd;
-    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt }) => {
+    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt, terminal }) => {
       const words = positionals(args);
       const { c } = out;
+      const selected = resolveSelected(project, words);
+      // validated before anything runs, as materialize's: every problem at once, exit 2
+      const given = readRunConfigInput(project.graph, { args: repeatedFlag(cmd.rawArgs, "config"), file: args["config-file"] ?? null, cwd: terminal.cwd });
+      const config = await resolveCheckConfig(project.graph, selected, given.input, given.problems);
       const outcome = await runCheckCommand(project, store, {
-        selected: resolveSelected(project, words),
+        selected,
+        config,
         selectionText: words.join(" ") || "*",
         partitionSelection: partitionSelectionOf(args.partition, args.partitions),
         singlePartition: args.partition !== undefined,

@@ -1,14 +1,17 @@
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
 import { runDev } from "../../io/dev/index.ts";
-import { concurrencyArg, concurrencyOf, globalArgs } from "../args.ts";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DagxError } from "../../core/errors.ts";
+import { concurrencyArg, concurrencyOf, configArgs, globalArgs, repeatedFlag } from "../args.ts";
 import { baseContext, projectRoot } from "../context.ts";
 
 export default defineCommand({
   meta: {
     name: "dev",
     description:
-      "Watch the project: on every save reload the definitions in a fresh process, print what changed, and re-materialize the changed assets and their downstream (unchanged outputs cut off early). Also runs schedules, sensors and automation like `dagx daemon`.\n\nExamples:\n  dagx dev\n  dagx dev --no-materialize      only report what became stale",
+      "Watch the project: on every save reload the definitions in a fresh process, print what changed, and re-materialize the changed assets and their downstream (unchanged outputs cut off early). Also runs schedules, sensors and automation like `dagx daemon`.\n\nExamples:\n  dagx dev\n  dagx dev --no-materialize      only report what became stale\n  dagx dev --config orders.limit=10   every dev re-materialization runs orders with limit 10",
   },
   args: {
     ...globalArgs,
@@ -17,6 +20,8 @@ export default defineCommand({
     debounce: { type: "string", description: "Quiet time after the last save before reloading (default 30ms)", valueHint: "DURATION" },
     "automation-interval": { type: "string", description: "How often automation conditions are evaluated (default 5s in dev)", valueHint: "DURATION" },
     concurrency: { ...concurrencyArg, description: "Steps at once (default: CPU count)" },
+    config: { ...configArgs.config, description: "Run config of dev's re-materializations, ASSET.FIELD=VALUE (repeatable; not schedules' or sensors' runs)" },
+    "config-file": { ...configArgs["config-file"], description: "Run config of dev's re-materializations from a JSON file, read again for each run" },
   },
   async run(cmd) {
     const { args } = cmd;
@@ -24,6 +29,16 @@ export default defineCommand({
     const { out } = base;
     const root = projectRoot(cmd, base);
     const concurrency = concurrencyOf(args.concurrency);
+    const configFile = args["config-file"] ? resolve(base.terminal.cwd, args["config-file"]) : null;
+    // the worker validates against the definitions at each run; a file that is missing or not JSON is refused now
+    if (configFile) {
+      try {
+        JSON.parse(readFileSync(configFile, "utf8"));
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : e instanceof SyntaxError ? `not valid JSON: ${e.message}` : String((e as Error).message ?? e);
+        throw new DagxError("RUN_CONFIG", `Cannot read --config-file "${args["config-file"]}": ${why}`);
+      }
+    }
     await runDev({
       root,
       materialize: args.materialize !== false,
@@ -31,6 +46,7 @@ export default defineCommand({
       debounceMs: args.debounce ? parseDuration(args.debounce, "--debounce") : 30,
       automationMs: args["automation-interval"] ? parseDuration(args["automation-interval"], "--automation-interval") : 5000,
       concurrency,
+      config: { args: repeatedFlag(cmd.rawArgs, "config"), file: configFile, cwd: base.terminal.cwd },
       maxRuns: 2,
       signal: base.cancelOnInterrupt("Stopping dagx dev (again to exit at once)"),
       say: (line) => out.say(line),

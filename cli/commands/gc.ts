@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/duration.ts";
-import { runGc } from "../../io/storage/index.ts";
+import { collectS3Garbage } from "../../io/iomanagers/index.ts";
+import { ORPHAN_GRACE_MS, runGc } from "../../io/storage/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
 
@@ -9,7 +10,7 @@ export default defineCommand({
   meta: {
     name: "gc",
     description:
-      "Retention: delete runs and events older than --keep, old materialization history, old ticks and finished backfills, and output files no current materialization uses (older than an hour). Current outputs and their records are never touched.\n\nExamples:\n  dagx gc --keep 30d\n  dagx gc --keep 7d --dry-run --json",
+      "Retention: delete runs and events older than --keep, old materialization history, old ticks and finished backfills, and output files no current materialization uses (older than an hour), and S3 objects (s3Parquet) of materializations replaced over an hour ago. Current outputs and their records are never touched.\n\nExamples:\n  dagx gc --keep 30d\n  dagx gc --keep 7d --dry-run --json",
   },
   args: {
     ...globalArgs,
@@ -28,12 +29,16 @@ export default defineCommand({
         }
       };
       const before = size();
-      const r = await runGc(storage, store, { keepMs, now: Date.now(), dryRun: Boolean(args["dry-run"]) });
+      const now = Date.now();
+      // superseded S3 objects first: the retention below forgets the history rows that record them
+      const s3 = await collectS3Garbage(storage.root, store, { now, graceMs: ORPHAN_GRACE_MS, dryRun: Boolean(args["dry-run"]) });
+      const r = await runGc(storage, store, { keepMs, now, dryRun: Boolean(args["dry-run"]) });
       const after = size();
-      if (out.json) out.data({ ...r, stateBytesBefore: before, stateBytesAfter: after, dryRun: Boolean(args["dry-run"]) });
+      if (out.json) out.data({ ...r, s3Objects: s3.objects, stateBytesBefore: before, stateBytesAfter: after, dryRun: Boolean(args["dry-run"]) });
       else {
         out.print(`${args["dry-run"] ? "Would remove" : "Removed"}: ${r.runs} run(s), ${r.events} event(s), ${r.materializations} history row(s), ${r.ticks} tick(s), ${r.runRequests} run request(s), ${r.backfills} backfill(s)`);
         out.print(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${r.orphanBytes.toLocaleString("en-US")} bytes), ${r.tempFiles} leftover temp file(s)`);
+        if (s3.objects > 0) out.print(`${args["dry-run"] ? "Superseded" : "Deleted"}: ${s3.objects} superseded S3 object(s) (s3Parquet)`);
         out.print(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
       }
       return 0;

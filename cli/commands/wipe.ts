@@ -36,7 +36,7 @@ export default defineCommand({
       if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data), now());
       const st = args.data ? await readAssetState(project.graph, project.storage, store, { now: now(), perPartition: false }) : null;
       // every stored output of these assets — each partition's too — read before the records go
-      const stored = args.data ? await store.latestMaterializations(keys) : [];
+      const stored = args.data ? [...(await store.latestMaterializations(keys)), ...(await supersededObjects(store, keys))] : [];
       const n = await store.wipe(keys);
       let files = 0;
       if (st) {
@@ -69,7 +69,7 @@ async function wipePartitions(out: Output, project: Project, store: Materializat
     const set = resolvePartitionSelection(range, p.space, { materialized: p.materialized, failed: p.failed });
     const pks = [...set].map((i) => p.space.keyAt(i));
     if (!pks.length) continue;
-    const stored = data ? await store.latestPartitionMaterializations(key, pks) : [];
+    const stored = data ? [...(await store.latestPartitionMaterializations(key, pks)), ...(await supersededObjects(store, [key], pks))] : [];
     records += await store.wipe([key], pks);
     if (data) {
       await removeOwnOutputs(project, stored);
@@ -87,6 +87,13 @@ async function wipePartitions(out: Output, project: Project, store: Materializat
     if (skipped.length) out.say(out.c.dim(`not partitioned, left alone: ${skipped.join(", ")}`));
   }
   return 0;
+}
+
+/** The superseded objects of an object store (s3Parquet) that state still records for these assets (and partitions): wiped with the current ones. */
+async function supersededObjects(store: MaterializationStore, keys: readonly string[], partitionKeys?: readonly string[]): Promise<MaterializationRecord[]> {
+  const assets = new Set(keys);
+  const parts = partitionKeys ? new Set(partitionKeys) : null;
+  return (await store.supersededOutputs("s3://")).filter((m) => assets.has(m.assetKey) && (!parts || parts.has(m.partitionKey)));
 }
 
 function safeList(dir: string): string[] {

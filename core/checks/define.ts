@@ -8,11 +8,13 @@ import { parseDuration } from "../duration.ts";
 import { callerLocation as checkLocation } from "../location.ts";
 import { checkOptionsProblem } from "./builtins.ts";
 import { CHECK_DEF, type CheckContext, type CheckDef, type CheckOptions, type CheckOutput } from "./types.ts";
-import type { InputOf, OutputOf } from "../asset.ts";
+import type { AssetDef, InputOf, OutputOf } from "../asset.ts";
 import type { MaybePromise } from "../types.ts";
 import type { ResourceName, ResourcesOf } from "../resources.ts";
 
-type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>, ConfigOfAsset<A>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+/** The checked asset's `ctx.config` type. */
+type ConfigOfAsset<A> = A extends AssetDef<infer _O, infer Cfg> ? Cfg : unknown;
 
 /**
  * Define a check of `asset`, exported from an asset file. Its name is the export name unless

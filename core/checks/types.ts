@@ -67,7 +67,7 @@ export interface BuiltinCheck {
 }
 
 /** `ctx` of a `check()` function. */
-export interface CheckContext<Res = ResourcesOf> {
+export interface CheckContext<Res = ResourcesOf, Cfg = unknown> {
   /** The checked asset's key. */
   readonly key: string;
   /** The check's name. */
@@ -79,6 +79,13 @@ export interface CheckContext<Res = ResourcesOf> {
   readonly log: AssetLogger;
   /** The resources the check requested, plus the plain values of dagx.config.ts `resources`. */
   readonly resources: Res;
+  /**
+   * The checked asset's run config, typed from its `config` schema (`undefined` without one): in
+   * `materialize`, what the step ran with; in `dagx check`, `--config`/`--config-file` validated
+   * against the schema, else its defaults. Reading it when the schema has a required field and the
+   * check run was given none throws, naming the field.
+   */
+  readonly config: Cfg;
   /** Aborted when the run is canceled or the check times out. */
   readonly signal: AbortSignal;
   /**

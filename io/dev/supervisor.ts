@@ -10,7 +10,7 @@ import { type Subprocess, spawn } from "bun";
 import { watch } from "chokidar";
 import { join, relative, sep } from "node:path";
 import { formatPartitionsBehind } from "./status.ts";
-import type { FromWorker, GraphSummary, ToWorker } from "./worker.ts";
+import type { DevRunConfig, FromWorker, GraphSummary, ToWorker } from "./worker.ts";
 
 export interface DevOptions {
   root: string;
@@ -26,6 +26,11 @@ export interface DevOptions {
   paint: { red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string };
   /** Called once the first graph is loaded and watching started (tests and benches wait on it). */
   onReady?(): void;
+  /**
+   * `--config` / `--config-file` of dev's materializations: read and validated by the worker for each
+   * run against the definitions it loaded (a config file edited between saves is read again).
+   */
+  config?: DevRunConfig;
 }
 
 interface Worker {
@@ -158,7 +163,7 @@ export async function runDev(o: DevOptions): Promise<void> {
     if (stopping || !o.daemon || !good || good.schedules + good.sensors + good.automation === 0) return;
     const w = startWorker(o.root, log);
     await w.ready;
-    w.send({ type: "load" });
+    w.send({ type: "load", config: o.config });
     const m = await w.next();
     if (m.type !== "graph") return void (await stopWorker(w));
     w.send({ type: "daemon", automationMs: o.automationMs, concurrency: o.concurrency, maxRuns: o.maxRuns });
@@ -169,7 +174,7 @@ export async function runDev(o: DevOptions): Promise<void> {
     const w = warm;
     warm = startWorker(o.root, log);
     await w.ready;
-    w.send({ type: "load" });
+    w.send({ type: "load", config: o.config });
     const m = await w.next();
     if (m.type === "load-error" || (m.type === "graph" && m.graph.errors.length)) {
       // the files' own errors first, then what they leave out, then (load-error) what stopped the load
@@ -211,7 +216,7 @@ export async function runDev(o: DevOptions): Promise<void> {
     }
     running = w;
     runningTouched = touched;
-    w.send({ type: "materialize", keys, touched, concurrency: o.concurrency });
+    w.send({ type: "materialize", keys, touched, concurrency: o.concurrency, config: o.config });
     const done = await w.next();
     if (done.type === "done" && running === w) for (const line of doneLines(done, o.materialize, p)) o.say(line);
     if (running === w) running = null;

@@ -9,17 +9,26 @@ import { redactor } from "../secrets/index.ts";
 import { lockDaemon, runDaemon } from "../daemon/index.ts";
 import { type DevStatus, readDevStatus } from "./status.ts";
 import { createDuckDBStateStore } from "../state/index.ts";
-import { runMaterialize } from "../run/index.ts";
+import { readRunConfigInput, resolveRunConfig, runMaterialize } from "../run/index.ts";
 import { loadErrorsBefore } from "../../core/load-errors.ts";
 import { adoptCodeVersions, loadProject, type Project } from "../project/index.ts";
 
 /** The worker is a process entry: it reads the wall clock here and passes it down. */
 const wallClock = (): number => Date.now();
 
+/** `dagx dev --config … --config-file …`: applied to each dev materialization (see `devRunConfig`). */
+export interface DevRunConfig {
+  args: string[];
+  /** Absolute, or relative to `cwd`. */
+  file: string | null;
+  cwd: string;
+}
+
 export type ToWorker =
-  | { type: "load" }
+  /** Load the definitions; with `config`, say at once what is wrong with it (each run validates it again). */
+  | { type: "load"; config?: DevRunConfig }
   /** Run `keys` with `--stale` (none: no run), then report the status of `touched` (the assets the save touched). */
-  | { type: "materialize"; keys: string[]; touched: string[]; concurrency: number }
+  | { type: "materialize"; keys: string[]; touched: string[]; concurrency: number; config?: DevRunConfig }
   | { type: "daemon"; automationMs: number; concurrency: number; maxRuns: number }
   | { type: "cancel" };
 
@@ -40,6 +49,21 @@ export type FromWorker =
   | { type: "step-started"; key: string; at: number }
   | { type: "done"; status: string; runId: string | null; report?: DevStatus }
   | { type: "log"; line: string };
+
+/**
+ * The config of one dev materialization: `dagx dev --config/--config-file`, read now (so an edited
+ * file counts from the next save) and validated as `materialize` validates it, for the assets this
+ * run selects — given config of an asset the run leaves out is kept for a later run, not an error; an
+ * unknown asset or field, or a value the schema refuses, fails the run (RUN_CONFIG) and dev goes on
+ * watching.
+ */
+async function devRunConfig(project: Project, selected: ReadonlySet<string>, flags: DevRunConfig | undefined, onlyGiven = false) {
+  const given = readRunConfigInput(project.graph, { args: flags?.args ?? [], file: flags?.file ?? null, cwd: flags?.cwd ?? project.root });
+  const input = Object.fromEntries(Object.entries(given.input).filter(([key]) => selected.has(key) || !project.graph.assets.has(key)));
+  // onlyGiven: the assets the config names (a required field of another asset is not this check's business)
+  const targets = onlyGiven ? new Set(Object.keys(input).filter((k) => project.graph.assets.has(k))) : selected;
+  return resolveRunConfig(project.graph, targets, input, given.problems);
+}
 
 /**
  * Run the worker protocol over Bun's IPC channel (`process.send` / "message" events) until
@@ -93,12 +117,18 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
             automation: project.instigators.automation.size,
           },
         });
+        if (m.config && (m.config.args.length > 0 || m.config.file !== null)) {
+          // every asset the config names, validated now: a typo shows at start, not at the first save
+          await devRunConfig(project, new Set(project.graph.assets.keys()), m.config, true).catch((e: Error) => send({ type: "log", line: `✗ ${e.message}` }));
+        }
         return;
       }
       if (!project) throw new Error("worker: load first");
       if (m.type === "materialize") {
         working = true;
+        const config = m.keys.length === 0 ? undefined : await devRunConfig(project, new Set(m.keys), m.config);
         const r = m.keys.length === 0 ? { status: "nothing", runId: null } : await runMaterialize(project, store, {
+          config,
           selectionText: m.keys.join(" "),
           selected: new Set(m.keys),
           stale: true,

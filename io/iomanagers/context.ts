@@ -60,6 +60,11 @@ export function partitionColumnsOf(ctx: OutputContext): { dims: string[]; values
   return { dims, values: dims.length > 1 ? ctx.partitionKey.split("|") : [ctx.partitionKey] };
 }
 
+/** The partition folders of the output (`["date=2024-01-01"]`; [] when unpartitioned): the layout of an object store's keys. */
+export function segmentsOf(ctx: OutputContext): readonly string[] {
+  return SEGMENTS.get(ctx) ?? [];
+}
+
 /** Who writes a row output given to the built-in Parquet manager through `ctx` (the asset's or project's `parquetWriter`). */
 export function parquetWriterOf(ctx: OutputContext): ParquetWriter {
   return WRITERS.get(ctx) ?? "auto";

@@ -13,6 +13,8 @@ export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";
 export { postgresTableExpr } from "./postgres-table.ts";
 export { createIOManagers } from "./registry.ts";
+export { collectS3Garbage, s3ParquetTableExpr } from "./_s3-query.ts";
+export type { S3GcResult } from "./_s3-query.ts";
 export type { IOManagers } from "./registry.ts";
 export { emptyTableHandle, tableHandle } from "./table-handle.ts";
 export { isArrowTable } from "./_values.ts";

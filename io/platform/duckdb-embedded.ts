@@ -116,12 +116,17 @@ function removeStaleTemps(dir: string): void {
 function materialize(dir: string, f: EmbeddedNativeFile): string {
   const dest = path.join(dir, f.name);
   if (sizeOf(dest) === f.size) return dest;
+  // copyFileSync() does not support $bunfs sources; readFileSync() does (the bytes are in memory already).
+  writeAtomically(dest, fs.readFileSync(f.src), 0o755);
+  return dest;
+}
+
+/** Write `bytes` to `dest` through a temp name and rename(), which replaces atomically: a concurrent process that already mapped the old inode keeps it. */
+function writeAtomically(dest: string, bytes: Uint8Array, mode: number): void {
   const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
-    // copyFileSync() does not support $bunfs sources; readFileSync() does (the bytes are in memory already).
-    fs.writeFileSync(tmp, fs.readFileSync(f.src), { mode: 0o755, flag: "wx" });
-    if (sizeOf(tmp) !== f.size) throw new Error(`short copy of ${f.name} (${sizeOf(tmp)} of ${f.size} bytes)`);
-    // rename() replaces atomically; a concurrent process that already mapped the old inode keeps it.
+    fs.writeFileSync(tmp, bytes, { mode, flag: "wx" });
+    if (sizeOf(tmp) !== bytes.length) throw new Error(`short copy of ${path.basename(dest)} (${sizeOf(tmp)} of ${bytes.length} bytes)`);
     fs.renameSync(tmp, dest);
   } catch (err) {
     try {
@@ -129,7 +134,6 @@ function materialize(dir: string, f: EmbeddedNativeFile): string {
     } catch {}
     throw err;
   }
-  return dest;
 }
 
 /** Make sure the native files are in `dir` (extracting if needed); returns the addon path there. */
@@ -160,8 +164,11 @@ export function embeddedDuckDBLoad(): EmbeddedDuckDBLoad | null {
   return lastLoad;
 }
 
+let lastSpec: EmbeddedDuckDBSpec | null = null;
+
 /** Run `use` on the addon path in the first cache folder where extracting and `use` both succeed. */
 function withFirstUsableDir<T>(spec: EmbeddedDuckDBSpec, env: NodeJS.ProcessEnv, use: (addonPath: string) => T): T {
+  lastSpec = spec;
   const skipped: EmbeddedDuckDBLoad["skipped"] = [];
   const dirs = duckdbCacheDirs(spec, env);
   for (const [i, dir] of dirs.entries()) {
@@ -223,4 +230,65 @@ export function releaseDuckDBMemory(): void {
 /** Heavy DuckDB work starts (a run's own instance): keep freed pages for reuse again (io/platform/allocator.ts). */
 export function duckDBWorkStarts(): void {
   if (libraryPath) setDuckDBAllocatorDecay(libraryPath, DUCKDB_WORK_DECAY_MS);
+}
+
+/**
+ * A DuckDB extension embedded in the compiled binary (scripts/build.ts), zstd-compressed: the
+ * signed `.duckdb_extension` file is restored byte for byte on extraction.
+ */
+export interface EmbeddedExtensionFile {
+  /** File name in the cache folder: `httpfs.duckdb_extension`. */
+  name: string;
+  /** Path of the embedded compressed copy (`/$bunfs/...`). */
+  src: string;
+  /** Size of the extension file in bytes (after decompression); a cached file of this size is taken as valid. */
+  size: number;
+}
+
+/**
+ * Where an embedded extension is extracted: beside the extracted DuckDB library — the folder it
+ * loaded from first (native code loads there), then the other candidates of {@link duckdbCacheDirs}.
+ */
+function extensionDirs(env: NodeJS.ProcessEnv): { dir: string; shared: boolean }[] {
+  if (!lastSpec) throw new Error("the embedded DuckDB is not loaded yet: an extension is extracted only after DuckDB");
+  const dirs = duckdbCacheDirs(lastSpec, env);
+  const loadedFrom = lastLoad?.dir;
+  const ordered = loadedFrom && dirs.includes(loadedFrom) ? [loadedFrom, ...dirs.filter((d) => d !== loadedFrom)] : dirs;
+  const tmpDir = dirs.at(-1);
+  return ordered.map((dir) => ({ dir, shared: dir === tmpDir }));
+}
+
+const extracted = new Map<string, string>();
+
+/**
+ * Extract an embedded extension (once per process and cache folder; a file of the right size is
+ * reused) and return its path. Called on first use of S3 or Postgres, never at startup: the
+ * compressed bytes are read from the binary and inflated only here. Atomic like the library
+ * files (temp name, then rename), so concurrent processes never see a partial file.
+ */
+export function extractEmbeddedExtension(file: EmbeddedExtensionFile, env: NodeJS.ProcessEnv = process.env): string {
+  const known = extracted.get(file.name);
+  if (known && sizeOf(known) === file.size) return known;
+  const errors: string[] = [];
+  for (const { dir, shared } of extensionDirs(env)) {
+    try {
+      ensureDir(dir, shared);
+      const dest = path.join(dir, file.name);
+      if (sizeOf(dest) !== file.size) {
+        removeStaleTemps(dir);
+        writeAtomically(dest, inflate(file), 0o755);
+      }
+      extracted.set(file.name, dest);
+      return dest;
+    } catch (err) {
+      errors.push(`${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`could not extract the embedded DuckDB extension ${file.name}: ${errors.join("; ")}\nfix: set ${DUCKDB_DIR_ENV} to a writable folder on a file system that allows running programs`);
+}
+
+function inflate(file: EmbeddedExtensionFile): Uint8Array {
+  const bytes = Bun.zstdDecompressSync(fs.readFileSync(file.src));
+  if (bytes.length !== file.size) throw new Error(`the embedded ${file.name} is damaged (${bytes.length} bytes after decompression, ${file.size} expected): reinstall dagx`);
+  return bytes;
 }

@@ -9,7 +9,8 @@
  *
  * Where the file comes from, first match wins:
  * 1. `DAGX_EXTENSIONS_DIR/<name>.duckdb_extension` (an explicit folder, used as is);
- * 2. the compiled binary's embedded copy, registered with {@link registerEmbeddedExtensions};
+ * 2. the compiled binary's embedded copy, registered with {@link registerEmbeddedExtensions} and
+ *    extracted on first use beside the extracted DuckDB library (io/platform/duckdb-embedded.ts);
  * 3. the per-user cache `<cache>/dagx/extensions/v<version>/<platform>/`, filled on first use
  *    from PyPI with `python3 -m pip download` (running from source only).
  */
@@ -47,9 +48,34 @@ export const EXTENSION_VERSION = DUCKDB_VERSION.replace(/^v/, "");
 
 let embedded: Partial<Record<DuckDBExtensionName, () => string>> = {};
 
-/** Called by the compiled binary's generated module: a function per extension giving its extracted path. */
+/**
+ * Called by the compiled binary's generated module (scripts/build.ts) when DuckDB loads: a
+ * function per extension that extracts it (on its first call, not before) and gives its path.
+ */
 export function registerEmbeddedExtensions(files: Partial<Record<DuckDBExtensionName, () => string>>): void {
   embedded = files;
+}
+
+/** The extensions this compiled binary embeds (none from source, or before DuckDB has loaded). */
+export function embeddedExtensionNames(): DuckDBExtensionName[] {
+  return (Object.keys(embedded) as DuckDBExtensionName[]).sort();
+}
+
+/** Where {@link duckdbExtensionFile} would take an extension from, without fetching or extracting anything. */
+export type DuckDBExtensionSource =
+  | { from: "env"; file: string; exists: boolean }
+  | { from: "embedded" }
+  | { from: "cache"; file: string; exists: boolean };
+
+export function duckdbExtensionSource(name: DuckDBExtensionName, env: NodeJS.ProcessEnv = process.env): DuckDBExtensionSource {
+  const override = env[EXTENSIONS_DIR_ENV];
+  if (override) {
+    const file = path.resolve(override, `${name}.duckdb_extension`);
+    return { from: "env", file, exists: fs.existsSync(file) };
+  }
+  if (embedded[name]) return { from: "embedded" };
+  const file = path.join(extensionCacheDir(dagxPlatform(), env), `${name}.duckdb_extension`);
+  return { from: "cache", file, exists: fs.existsSync(file) };
 }
 
 /** An extension file could not be found or fetched; the message says how to fix it. */
@@ -116,7 +142,13 @@ export function duckdbExtensionFile(name: DuckDBExtensionName, env: NodeJS.Proce
     return f;
   }
   const fromBinary = embedded[name];
-  if (fromBinary) return fromBinary();
+  if (fromBinary) {
+    try {
+      return fromBinary();
+    } catch (err) {
+      throw new DuckDBExtensionError(`${(err as Error).message}, or ${EXTENSIONS_DIR_ENV} to a folder holding ${name}.duckdb_extension (DuckDB ${EXTENSION_VERSION})`);
+    }
+  }
   const dir = extensionCacheDir(dagxPlatform(), env);
   const file = path.join(dir, `${name}.duckdb_extension`);
   if (fs.existsSync(file)) return file;
@@ -136,7 +168,21 @@ export async function loadDuckDBExtension(connection: DuckDBConnection, name: Du
   const done = loaded.get(instanceKey) ?? new Set<DuckDBExtensionName>();
   if (done.has(name)) return;
   const file = duckdbExtensionFile(name);
-  await connection.run(`LOAD '${file.replaceAll("'", "''")}'`);
+  try {
+    await connection.run(`LOAD '${file.replaceAll("'", "''")}'`);
+  } catch (error) {
+    throw extensionLoadError(name, file, error);
+  }
   done.add(name);
   loaded.set(instanceKey, done);
+}
+
+/** A failed `LOAD`, said with the file and what to do (a too-old glibc is the likely cause on an old Linux). */
+export function extensionLoadError(name: DuckDBExtensionName, file: string, error: unknown): DuckDBExtensionError {
+  const message = error instanceof Error ? error.message : String(error);
+  const glibc = /GLIBC_(\d+\.\d+)/.exec(message);
+  const fix = glibc
+    ? `the ${name} extension needs glibc ${glibc[1]} or newer: run dagx on a newer Linux, or in a container such as debian:bookworm-slim`
+    : `delete ${file} so that dagx extracts or fetches it again, or set ${EXTENSIONS_DIR_ENV} to a folder of signed DuckDB ${EXTENSION_VERSION} extension files for ${dagxPlatform()}`;
+  return new DuckDBExtensionError(`DuckDB could not load the ${name} extension from ${file}: ${message}\nfix: ${fix}`);
 }

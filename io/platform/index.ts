@@ -7,5 +7,5 @@ export { dagxCacheRoot, DUCKDB_DIR_ENV, duckDBWorkStarts, embeddedDuckDBLoad, re
 export type { EmbeddedDuckDBLoad } from "./duckdb-embedded.ts";
 export { dagxOs, dagxPlatform, DUCKDB_VERSION, isCompiledBinary, RELEASE_PLATFORMS, runtimeInfo } from "./runtime.ts";
 export type { RuntimeInfo } from "./runtime.ts";
-export { DuckDBExtensionError, duckdbExtensionFile, EXTENSION_VERSION, EXTENSION_WHEEL_PLATFORMS, EXTENSION_WHEELS, EXTENSIONS_DIR_ENV, extensionCacheDir, fetchExtensionFiles, loadDuckDBExtension, registerEmbeddedExtensions } from "./extensions.ts";
-export type { DuckDBExtensionName } from "./extensions.ts";
+export { DuckDBExtensionError, duckdbExtensionFile, duckdbExtensionSource, embeddedExtensionNames, EXTENSION_VERSION, EXTENSION_WHEEL_PLATFORMS, EXTENSION_WHEELS, EXTENSIONS_DIR_ENV, extensionCacheDir, extensionLoadError, fetchExtensionFiles, loadDuckDBExtension, registerEmbeddedExtensions } from "./extensions.ts";
+export type { DuckDBExtensionName, DuckDBExtensionSource } from "./extensions.ts";

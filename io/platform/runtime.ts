@@ -20,7 +20,7 @@ export function dagxPlatform(platform: string = process.platform, arch: string =
 /** The platforms a release ships a binary for. */
 export const RELEASE_PLATFORMS = ["darwin-arm64", "darwin-x64", "linux-x64", "linux-arm64", "windows-x64"] as const;
 
-/** The DuckDB library version this build embeds (or loads from node_modules), e.g. `v1.5.6`. */
+/** The DuckDB library version this build embeds (or loads from node_modules), e.g. `v1.5.5`. */
 export const DUCKDB_VERSION = `v${duckdbApiVersion.replace(/-r\.\d+$/, "")}`;
 
 /** Running as the compiled single binary (`bun build --compile`): its modules live in Bun's virtual `$bunfs`. */
@@ -31,7 +31,7 @@ export function isCompiledBinary(main: string = Bun.main): boolean {
 export interface RuntimeInfo {
   /** `linux-x64`, `darwin-arm64`, `windows-x64`… */
   platform: string;
-  /** DuckDB library version, `v1.5.6`. */
+  /** DuckDB library version, `v1.5.5`. */
   duckdb: string;
   /** Bun runtime version, `1.4.5`. */
   bun: string;

@@ -118,7 +118,7 @@ declare module "dagx" {
   type OutputOf<A> = A extends AssetDef<infer O> ? O : never;
   const ASSET_DEF: unique symbol;
   /** An asset definition, made by `asset()`. */
-  interface AssetDef<Out> {
+  interface AssetDef<Out, Cfg = unknown> {
       readonly [ASSET_DEF]: true;
       readonly options: AssetOptions;
       readonly fn: (ctx: AssetContext, inputs: Record<string, unknown>) => unknown;
@@ -126,8 +126,10 @@ declare module "dagx" {
       readonly location: string | null;
       /** Phantom: the output type, for inference only. */
       readonly $output?: Out;
+      /** Phantom: `ctx.config`'s type (its config schema's output), for checks' `ctx.config`. */
+      readonly $config?: Cfg;
   }
-  type AnyAssetDef = AssetDef<any>;
+  type AnyAssetDef = AssetDef<any, any>;
   type AssetFn<Ins extends Record<string, AnyAssetDef>, Out, P, C = undefined, R extends readonly string[] = []> = (ctx: AssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Out | Promise<Out>;
   /**
    * Define a software-defined asset. Its key is the export name unless `key` is given.
@@ -140,8 +142,8 @@ declare module "dagx" {
    * export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) =>
    *   ctx.sql`select * from read_json(${ctx.path(`raw/${ctx.partition.key}.json`)})`);
    */
-  function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>>;
-  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: AssetOptions<Ins, P, C, R>, fn: AssetFn<Ins, Out, P, C, R>): AssetDef<Unwrap<Out>>;
+  function asset<Out>(fn: (ctx: AssetContext<undefined, undefined>) => Out | Promise<Out>): AssetDef<Unwrap<Out>, undefined>;
+  function asset<const Ins extends Record<string, AnyAssetDef> = {}, Out = unknown, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: AssetOptions<Ins, P, C, R>, fn: AssetFn<Ins, Out, P, C, R>): AssetDef<Unwrap<Out>, ConfigOf<C>>;
   /** True when `value` is an asset definition. */
   function isAssetDef(value: unknown): value is AnyAssetDef;
 
@@ -508,23 +510,39 @@ declare module "dagx" {
    * to `ctx.resources`: `dagx types` augments `Register` with the project's config.
    */
   const RESOURCE_DEF: unique symbol;
-  /** What a resource's `setup` receives. */
-  interface ResourceContext<C = unknown> {
+  /**
+   * What a resource's `setup` receives. `in out R`: TypeScript takes R's variance as said instead of
+   * measuring it through `resources`, which would read the project's config type while that type is
+   * being inferred (the resource is part of it) and lose the resource's types (tsc, measured).
+   */
+  interface ResourceContext<C = unknown, in out R extends readonly string[] = readonly string[]> {
       /** The name it is declared under in `dagx.config.ts`. */
       readonly name: string;
       /** Its `config`, with every `env()` reference replaced by the variable's value (read now, at setup). */
       readonly config: Resolved<C>;
       /** Lines are captured into the events of the run that set it up. */
       readonly log: AssetLogger;
+      /**
+       * The resources it requested with `resources: [...]` (each set up first, once), plus the plain
+       * values of dagx.config.ts `resources` (typed when requested by name too).
+       */
+      readonly resources: SetupResources<R>;
       /** Absolute path of a file relative to the project root. */
       path(relative: string): string;
   }
   /** Options of `defineResource`. */
-  interface ResourceOptions<T, C> {
+  interface ResourceOptions<T, C, R extends readonly string[] = readonly string[]> {
       /** Plain values and `env()` references; `setup` gets them resolved as `ctx.config`. */
       config?: C;
+      /**
+       * Other resources this one uses, by their name in dagx.config.ts: each is set up before this
+       * one's `setup` (once per process, shared with the steps that request it) and reaches it as
+       * `ctx.resources.<name>`; torn down after this one. A cycle or an unknown name is a definition
+       * error when the project loads.
+       */
+      resources?: R;
       /** Make the value steps see as `ctx.resources.<name>`: called once per process, when the first step that requests it runs. */
-      setup(ctx: ResourceContext<C>): T | Promise<T>;
+      setup(ctx: ResourceContext<C, R>): T | Promise<T>;
       /** Release it (close a pool, end a session): called at the end of the run, also after a failure or cancel; in reverse setup order. */
       teardown?(value: T): void | Promise<void>;
       description?: string;
@@ -533,7 +551,9 @@ declare module "dagx" {
   interface ResourceDef<T = unknown, C = unknown> {
       readonly [RESOURCE_DEF]: true;
       readonly config: C | undefined;
-      readonly setup: (ctx: ResourceContext<C>) => T | Promise<T>;
+      /** The names of the resources its `setup` requests (`[]` when none). */
+      readonly resources: readonly string[];
+      readonly setup: (ctx: ResourceContext<C, any>) => T | Promise<T>;
       readonly teardown: ((value: T) => void | Promise<void>) | undefined;
       readonly description: string | null;
       /** "file:line" of the `defineResource` call, when known. */
@@ -552,8 +572,13 @@ declare module "dagx" {
    *   setup: async ({ config }) => connect(config.url, { token: config.token }),
    *   teardown: (client) => client.close(),
    * });
+   * // a resource that uses another: `http` is set up first and torn down after
+   * export const api = defineResource({
+   *   resources: ["http"],
+   *   setup: ({ resources }) => new ApiClient(resources.http),
+   * });
    */
-  function defineResource<T, C = undefined>(options: ResourceOptions<T, C>): ResourceDef<T, C>;
+  function defineResource<T, C = undefined, const R extends readonly string[] = []>(options: ResourceOptions<T, C, R>): ResourceDef<T, C>;
   /** True when `v` is a resource made by `defineResource`. */
   function isResourceDef(v: unknown): v is AnyResourceDef;
   /**
@@ -583,6 +608,15 @@ declare module "dagx" {
   type ResourcesOf<R extends readonly string[] = []> = Registered extends true ? PlainResources & {
       readonly [K in R[number] & keyof ProjectResources]: ResourceValue<ProjectResources[K]>;
   } : Readonly<Record<string, unknown>>;
+  /**
+   * `ctx.resources` of a resource's setup that requests `R`: typed per requested name, each
+   * property resolved only where setup reads it. The config's type includes the resource itself, so
+   * any eager look at `ProjectResources` here (its keys, an intersection with PlainResources) is a
+   * circular type and TypeScript silently loses the resource's inferred types (tsc, measured).
+   */
+  type SetupResources<R extends readonly string[]> = {
+      readonly [K in R[number]]: K extends keyof ProjectResources ? (Registered extends true ? ResourceValue<ProjectResources[K]> : unknown) : unknown;
+  };
   /** What a definition asks for, as the loader reads it. */
   interface ResourceRequest {
       /** `Asset "orders"`, `Check "orders_ok" of "orders"`, `Sensor "s"`, `IO manager "ndjson"`. */
@@ -596,6 +630,13 @@ declare module "dagx" {
   function resourceRequestProblem(req: ResourceRequest, declared: readonly string[]): string | null;
   /** Every request of the project's assets, checks and IO managers, checked against the config; throws a DefinitionError (exit 2) at the first bad one. */
   function assertResourceRequests(requests: Iterable<ResourceRequest>, resources: Readonly<Record<string, unknown>> | undefined): void;
+  /**
+   * What the config's resources request of each other: an unknown name (did you mean) or a cycle
+   * (`"api" → "http" → "api"`) is a DefinitionError (exit 2) at the requesting `defineResource`'s
+   * file:line (`at` makes a location relative for messages). A plain value may be requested (it is
+   * there anyway); a resource may not request itself.
+   */
+  function assertResourceGraph(resources: Readonly<Record<string, unknown>> | undefined, at?: (location: string | null) => string | null): void;
 
   // ── env.ts
   const ENV_REF: unique symbol;
@@ -1308,7 +1349,7 @@ declare module "dagx" {
       readonly location: string | null;
   }
   /** `ctx` of a `check()` function. */
-  interface CheckContext<Res = ResourcesOf> {
+  interface CheckContext<Res = ResourcesOf, Cfg = unknown> {
       /** The checked asset's key. */
       readonly key: string;
       /** The check's name. */
@@ -1320,6 +1361,13 @@ declare module "dagx" {
       readonly log: AssetLogger;
       /** The resources the check requested, plus the plain values of dagx.config.ts `resources`. */
       readonly resources: Res;
+      /**
+       * The checked asset's run config, typed from its `config` schema (`undefined` without one): in
+       * `materialize`, what the step ran with; in `dagx check`, `--config`/`--config-file` validated
+       * against the schema, else its defaults. Reading it when the schema has a required field and the
+       * check run was given none throws, naming the field.
+       */
+      readonly config: Cfg;
       /** Aborted when the run is canceled or the check times out. */
       readonly signal: AbortSignal;
       /**
@@ -1648,9 +1696,10 @@ declare module "dagx" {
    * Validate a run's config: each given asset must be in the run (`targets`) and declare a schema;
    * each target with a schema is validated (nothing given: `{}`, so the schema's defaults apply), and a
    * field the schema's output drops is unknown. `allKeys` (every asset) tells an unknown key from one
-   * left out of the selection. Every problem is reported, none stops the others.
+   * left out of the selection (`verb`: what the run does to its selection, for that message). Every
+   * problem is reported, none stops the others.
    */
-  function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>): Promise<RunConfigResult>;
+  function validateRunConfig(given: RunConfigInput, targets: readonly ConfigTarget[], allKeys: ReadonlySet<string>, verb?: string): Promise<RunConfigResult>;
   /** One value against one schema: its output, or its issues and unknown fields. */
   function validateOne(schema: ConfigSchema, input: unknown): Promise<{
       ok: true;
@@ -1756,6 +1805,69 @@ declare module "dagx" {
   function postgresTable(options: PostgresTableOptions): IOManager;
   /** The options of a manager made by `postgresTable`, or null for any other. */
   function postgresTableOptionsOf(m: unknown): Readonly<PostgresTableOptions> | null;
+
+  // ── s3-parquet.ts
+  /** Options of `s3Parquet`. */
+  interface S3ParquetOptions {
+      /** The bucket (it must exist; dagx never creates or deletes buckets). */
+      bucket: string | EnvRef;
+      /** The folder inside the bucket that holds this project's outputs, like "dagx/shop" (no leading or trailing "/"). */
+      prefix: string | EnvRef;
+      /**
+       * The server of an S3-compatible store other than AWS: "http://127.0.0.1:9000", "https://minio.example.com"
+       * (the scheme sets `useSsl`), or "host:port".
+       * @default AWS S3 ("s3.amazonaws.com")
+       */
+      endpoint?: string | EnvRef;
+      /** The bucket's region. @default "us-east-1" */
+      region?: string | EnvRef;
+      /** "path" (`endpoint/bucket/key`: MinIO and most self-hosted stores) or "vhost" (`bucket.endpoint/key`: AWS). @default "vhost" for AWS, "path" with an endpoint */
+      urlStyle?: "path" | "vhost";
+      /** Use https. @default true, or what the endpoint's scheme says */
+      useSsl?: boolean;
+      /** The access key id: an `env()` reference (credentials are never written in dagx.config.ts). @default env("AWS_ACCESS_KEY_ID") */
+      accessKeyId?: EnvRef;
+      /** The secret access key: an `env()` reference. @default env("AWS_SECRET_ACCESS_KEY") */
+      secretAccessKey?: EnvRef;
+      /** A session token of temporary credentials: an `env()` reference; an unset or empty variable means none. @default env("AWS_SESSION_TOKEN", { default: "" }) */
+      sessionToken?: EnvRef;
+      /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "s3" */
+      name?: string;
+  }
+  /** Why `prefix` cannot hold a project's outputs, or null. */
+  function s3PrefixProblem(prefix: string): string | null;
+  /** Why `bucket` is not a bucket name, or null. */
+  function s3BucketProblem(bucket: string): string | null;
+  /** Why `o` cannot be `s3Parquet`'s options, or null (values given by `env()` are checked when they are read). */
+  function s3ParquetProblem(o: unknown): string | null;
+  /** Why `endpoint` is not "scheme://host[:port]" or "host[:port]", or null. */
+  function endpointProblem(endpoint: string): string | null;
+  type CredentialOption = "accessKeyId" | "secretAccessKey" | "sessionToken";
+  /** The variables credentials come from when the options name none (the AWS tools' names). */
+  const DEFAULT_CREDENTIAL_ENV: Readonly<Record<CredentialOption, string>>;
+  /** The credential references of `o`, with the defaults filled in (every one secret). */
+  function s3CredentialRefs(o: Pick<S3ParquetOptions, CredentialOption>): Record<CredentialOption, EnvRef>;
+  /**
+   * An IO manager that stores each asset as Parquet objects in an S3-compatible store, in the same
+   * layout as the local Parquet files (`<prefix>/<key>/<partition folders>/data-<run id>.parquet`).
+   * Each materialization is uploaded under a key of its own and becomes current only when state
+   * records it, so a failed or killed run leaves the previous output readable; downstream steps and
+   * `dagx query` read the objects in place (DuckDB httpfs, column and row-group pushdown). dagx
+   * deletes only objects state recorded, under `prefix`. Credentials come from `env()` (secret: they
+   * never appear in any output). It stores tables — rows, Arrow Tables, `ctx.sql` results; as the
+   * project default (`io` in the config), other values still go to JSON.
+   *
+   * @example
+   * // dagx.config.ts: every table output goes to s3://analytics/dagx/shop/…
+   * export default defineConfig({
+   *   io: s3Parquet({ bucket: "analytics", prefix: "dagx/shop", region: "eu-west-1" }), // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+   * });
+   * // MinIO: s3Parquet({ bucket: "lake", prefix: "shop", endpoint: "http://127.0.0.1:9000",
+   * //   accessKeyId: env("MINIO_KEY"), secretAccessKey: env("MINIO_SECRET") })
+   */
+  function s3Parquet(options: S3ParquetOptions): IOManager;
+  /** The options of a manager made by `s3Parquet`, or null for any other. */
+  function s3ParquetOptionsOf(m: unknown): Readonly<S3ParquetOptions> | null;
 
   // ── partitions/index.ts
   /**
@@ -2622,7 +2734,9 @@ declare module "dagx" {
    * `check()`: a user-defined check of one asset. The definition is inert; the loader names it
    * after its export and attaches it to its asset (core/checks/resolve.ts), the run engine calls it.
    */
-  type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  type CheckFn<A extends AnyAssetDef, R extends readonly string[] = []> = (ctx: CheckContext<ResourcesOf<R>, ConfigOfAsset<A>>, data: InputOf<OutputOf<A>>) => MaybePromise<CheckOutput>;
+  /** The checked asset's `ctx.config` type. */
+  type ConfigOfAsset<A> = A extends AssetDef<infer _O, infer Cfg> ? Cfg : unknown;
   /**
    * Define a check of `asset`, exported from an asset file. Its name is the export name unless
    * `name` is given. `data` is what a downstream asset would get: a table handle for tabular
@@ -2674,8 +2788,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

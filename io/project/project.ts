@@ -16,7 +16,7 @@ import { type ProjectInstigators, validateInstigators } from "../../core/instiga
 import { croner } from "../daemon/index.ts";
 import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
 import { relativeTo, userFrame } from "../../core/location.ts";
-import { assertResourceRequests, type ResourceRequest } from "../../core/resources.ts";
+import { assertResourceGraph, assertResourceRequests, type ResourceRequest } from "../../core/resources.ts";
 import { declareSecrets, projectEnv } from "../secrets/index.ts";
 
 export interface Project {
@@ -141,7 +141,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   // .env first: the config may read process.env; then the secrets it declares are known to this process's redactor
   const env = projectEnv(root);
   const config = await loadConfig(root);
-  declareSecrets([config.resources, config.ioManagers], env);
+  declareSecrets([config.resources, config.ioManagers, config.io], env);
   let loadErrors: readonly LoadError[] = [];
   try {
     const defs = await loadDefinitions(root, config.ioManagers);
@@ -151,6 +151,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
     assertResourceRequests(resourceRequests(root, graph, config, instigators), config.resources);
+    assertResourceGraph(config.resources, (loc) => (loc ? relativeTo(root, loc) : null));
     const codeVersionCandidates = (): CodeVersionAdoption[] =>
       [...graph.assets].map(([assetKey, a]) => ({ assetKey, codeVersion: a.codeVersion, legacy: defs.versioner.legacy({ file: a.file, exportName: a.exportName, def: a.def }) }));
     return { root, storage: createStorage(root), config, graph, instigators, ioManagers, loadMs: options.now() - t0, codeVersionCandidates };

@@ -14,7 +14,7 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { postgresTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
+import { postgresTableExpr, s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
 import { loadProject } from "../project/index.ts";
 import { projectEnv } from "../secrets/index.ts";
 
@@ -23,8 +23,8 @@ export interface MountedView {
   key: string;
   /** How to write it in SQL: `orders`, `analytics.daily_revenue`, `"metrics.v2-daily"`. */
   name: string;
-  /** "table": a duckdbTable or postgresTable output, read in place from its warehouse / database. */
-  format: "parquet" | "json" | "table";
+  /** "table": a duckdbTable or postgresTable output, read in place from its warehouse / database; "s3": s3Parquet objects, read in place. */
+  format: "parquet" | "json" | "table" | "s3";
   files: number;
 }
 
@@ -97,10 +97,13 @@ async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly
   const stored = inSpace[0]!.format;
   if (stored === "none") return "it stores no output (side-effect asset)";
   if (stored !== "parquet" && stored !== "json") {
+    const s3 = await s3ParquetTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored), space);
+    if (typeof s3 === "string") return s3;
+    if (s3 !== null) return { sql: s3.sql, format: "s3", files: s3.files };
     const records = inSpace.filter((m) => m.format === stored);
     // postgresTable: the URL is in the project's config, loaded only when such an output exists
     const table = (await warehouseTableExpr(conn, storage.root, records)) ?? (await postgresTableExpr(conn, records, () => projectAt(storage.root).then((p) => p.ioManagers), projectEnv(storage.root)));
-    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs and the duckdbTable and postgresTable tables dagx stores itself`;
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable and postgresTable tables and the s3Parquet objects dagx stores itself`;
     if (typeof table === "string") return table;
     holds.push(table.release);
     return { sql: table.sql, format: "table", files: 1 };

@@ -18,6 +18,8 @@ import type { Project } from "../project/index.ts";
 import { partitionContext } from "./step-context.ts";
 import { createStateWriter } from "../state/index.ts";
 import { projectResources } from "./resources.ts";
+import { type CheckConfig, runConfigRecord } from "./run-config.ts";
+import { DagxError } from "../../core/errors.ts";
 
 export interface CheckCommandOptions {
   selected: ReadonlySet<string>;
@@ -31,6 +33,8 @@ export interface CheckCommandOptions {
   onLog?(key: string, level: string, message: string): void;
   /** The clock (epoch ms). */
   now: () => number;
+  /** `--config` / `--config-file`, validated (`resolveCheckConfig`): `ctx.config` of check functions, recorded with the run. */
+  config?: CheckConfig;
 }
 
 export interface CheckCommandOutcome {
@@ -64,7 +68,9 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
 
   const runId = Bun.randomUUIDv7();
   const t0 = o.now();
-  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0 });
+  const config = o.config?.values ?? new Map();
+  const recordedConfig = runConfigRecord(config, targets.keys());
+  await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, ...(recordedConfig ? { config: recordedConfig } : {}) });
   const writer = createStateWriter(store, { flushMs: 250 });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
@@ -84,7 +90,12 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       event("log", key, null, { level, message });
       o.onLog?.(key, level, message);
     };
-    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog };
+    const configOf = (key: string): unknown => {
+      const why = o.config?.missing.get(key);
+      if (why !== undefined) throw new DagxError("RUN_CONFIG", why);
+      return config.get(key)?.value;
+    };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf };
     for (const [key, records] of targets) {
       if (o.signal.aborted) break;
       const space = parts.get(key)?.space;

@@ -37,6 +37,8 @@ export interface CheckRunContext {
   resources: ResourcePool;
   /** The run's DuckDB connection (opened on first use). */
   conn(): Promise<DuckDBConnection>;
+  /** A checked asset's run config (`ctx.config` of its check functions); may throw when there is none to give (see io/run/run-config.ts `resolveCheckConfig`). Absent: undefined. */
+  configOf?(key: string): unknown;
   now(): number;
   onLog(key: string, level: string, message: string): void;
 }
@@ -227,7 +229,21 @@ class CheckTimeout extends Error {}
 /** `ctx` of a check function; `ctx.sql` accepts the data handle (or the asset definition) as a table. */
 function checkContext(c: CheckRunContext, asset: LoadedAsset, name: string, partition: PartitionContext | null, data: unknown, signal: AbortSignal, resources: Readonly<Record<string, unknown>>, log: AssetLogger): CheckContext {
   const resolveRef = (v: unknown): TableInput | null => (isAssetDef(v) && v === asset.def && typeof data === "object" && data !== null ? (data as TableInput) : null);
-  return { key: asset.key, check: name, runId: c.runId, partition, log, resources, signal, path: (rel) => join(c.storage.root, rel), sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)) };
+  return {
+    key: asset.key,
+    check: name,
+    runId: c.runId,
+    partition,
+    log,
+    resources,
+    signal,
+    // read when the check reads it: a check that never looks at config needs none
+    get config() {
+      return c.configOf?.(asset.key);
+    },
+    path: (rel) => join(c.storage.root, rel),
+    sql: createSqlTag(createSqlRunner(c.conn, resolveRef), (v) => bindablePath(c.storage.root, v)),
+  };
 }
 
 /** DuckDB's message without the echoed query (which repeats the long file list). */

@@ -14,5 +14,5 @@ export { runMaterialize } from "./materialize.ts";
 export { createResourcePool, projectResources } from "./resources.ts";
 export type { ResourcePool } from "./resources.ts";
 export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";
-export { readRunConfigInput, recordedConfig, resolveRunConfig } from "./run-config.ts";
-export type { ResolvedConfig, RunConfigFlags } from "./run-config.ts";
+export { readRunConfigInput, recordedConfig, resolveCheckConfig, resolveRunConfig } from "./run-config.ts";
+export type { CheckConfig, ResolvedConfig, RunConfigFlags } from "./run-config.ts";

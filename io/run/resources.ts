@@ -3,7 +3,9 @@
  * evaluations): each declared resource is set up lazily — when the first step that requests it
  * runs, once, its `env()` config resolved at that moment — and torn down at the end, in reverse
  * setup order, also after a failure or cancel. A setup that fails fails every step that needs it,
- * naming the resource and its file:line; the other steps run.
+ * naming the resource and its file:line; the other steps run. A resource that requests others
+ * (`defineResource({ resources: ["http"] })`) has them set up first — shared with the steps that
+ * request them — so the reverse order tears it down before them.
  */
 import { join } from "node:path";
 import type { AssetLogger } from "../../core/context.ts";
@@ -48,9 +50,31 @@ export function createResourcePool(o: ResourcePoolOptions): ResourcePool {
   const pending = new Map<string, Promise<unknown>>();
   const done: SetUp[] = [];
 
-  const setUp = (name: string, def: AnyResourceDef, who: string, log: AssetLogger): Promise<unknown> => {
+  // the value of `names` for `who`: plain values, then each requested resource, set up once (its own requests first)
+  const valuesOf = async (names: readonly string[], who: string, log: AssetLogger, chain: readonly string[]): Promise<Readonly<Record<string, unknown>>> => {
+    if (names.length === 0) return frozenPlain;
+    const out: Record<string, unknown> = { ...plain };
+    for (const name of names) {
+      const def = o.resources[name];
+      if (!isResourceDef(def)) {
+        if (name in o.resources) continue; // a plain value, already there
+        throw new DagxError("RESOURCE", `${who} requests resource "${name}", which dagx.config.ts does not declare: declare it under resources`, { exitCode: 1 });
+      }
+      // the project load refuses cycles (core/resources.ts assertResourceGraph); a pool built without it must not wait on itself
+      if (chain.includes(name)) throw new DagxError("RESOURCE", `Resources request each other in a cycle: ${[...chain, name].map((n) => `"${n}"`).join(" → ")}: remove one of the requests`, { exitCode: 1 });
+      let p = pending.get(name);
+      // one setup per process: concurrent steps wait for the same one; a failed setup fails each step that needs it
+      if (!p) pending.set(name, (p = setUp(name, def, who, log, [...chain, name])));
+      out[name] = await p;
+    }
+    return Object.freeze(out);
+  };
+
+  const setUp = (name: string, def: AnyResourceDef, who: string, log: AssetLogger, chain: readonly string[]): Promise<unknown> => {
     const where = def.location ? ` (defined at ${relativeTo(o.root, def.location)})` : "";
     return (async () => {
+      // what it requests is set up first (and so torn down after it)
+      const resources = await valuesOf(def.resources ?? [], `Resource "${name}"${where} for ${who}`, log, chain);
       let config: unknown;
       try {
         config = resolveEnvRefs(def.config, o.env, `resource "${name}"${where}, requested by ${who}`);
@@ -58,7 +82,7 @@ export function createResourcePool(o: ResourcePoolOptions): ResourcePool {
         if (e instanceof MissingEnvError) throw new DagxError("RESOURCE", `Resource "${name}" cannot be set up: ${e.message}`, { exitCode: 1 });
         throw e;
       }
-      const ctx = { name, config, log, path: (rel: string) => join(o.root, rel) };
+      const ctx = { name, config, log, resources, path: (rel: string) => join(o.root, rel) };
       let value: unknown;
       try {
         value = await callUserCode({ root: o.root, definedAt: def.location, what: `Resource "${name}" setup${where}` }, () => def.setup(ctx as never));
@@ -73,22 +97,7 @@ export function createResourcePool(o: ResourcePoolOptions): ResourcePool {
 
   return {
     env: o.env,
-    async acquire(names, who, log) {
-      if (!names || names.length === 0) return frozenPlain;
-      const out: Record<string, unknown> = { ...plain };
-      for (const name of names) {
-        const def = o.resources[name];
-        if (!isResourceDef(def)) {
-          if (name in o.resources) continue; // a plain value, already there
-          throw new DagxError("RESOURCE", `${who} requests resource "${name}", which dagx.config.ts does not declare: declare it under resources`, { exitCode: 1 });
-        }
-        let p = pending.get(name);
-        // one setup per process: concurrent steps wait for the same one; a failed setup fails each step that needs it
-        if (!p) pending.set(name, (p = setUp(name, def, who, log)));
-        out[name] = await p;
-      }
-      return Object.freeze(out);
-    },
+    acquire: (names, who, log) => valuesOf(names ?? [], who, log, []),
     async teardown(onError) {
       // a setup still running (a canceled run) is torn down too once it is done
       await Promise.allSettled(pending.values());

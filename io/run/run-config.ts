@@ -15,8 +15,10 @@ import {
   formatConfigProblems,
   isConfigSchema,
   type RunConfigInput,
+  type ConfigSchema,
   type RunConfigProblem,
   resolvedConfigForRecord,
+  validateOne,
   validateRunConfig,
 } from "../../core/run-config.ts";
 import { hashText } from "../storage/index.ts";
@@ -78,12 +80,52 @@ export async function resolveRunConfig(graph: ProjectGraph, selected: ReadonlySe
   });
   const r = await validateRunConfig(given, targets, new Set(graph.assets.keys()));
   if (!r.ok || flagProblems.length > 0) throw configError([...flagProblems, ...(r.ok ? [] : r.problems)]);
+  return resolvedConfigs(r.values);
+}
+
+function resolvedConfigs(values: ReadonlyMap<string, unknown>): Map<string, ResolvedConfig> {
   const out = new Map<string, ResolvedConfig>();
-  for (const [key, value] of r.values) {
+  for (const [key, value] of values) {
     const recorded = recordedConfig(value);
     out.set(key, { value, recorded, hash: configHashOf(recorded, hashText) });
   }
   return out;
+}
+
+/** `ctx.config` of the check functions of a `dagx check` run, by checked asset. */
+export interface CheckConfig {
+  /** The validated config of each selected asset with a schema that was given config or whose defaults validate. */
+  values: ReadonlyMap<string, ResolvedConfig>;
+  /** Assets with a schema that needs a field and were given none: why there is no config (thrown when a check reads `ctx.config`). */
+  missing: ReadonlyMap<string, string>;
+}
+
+/**
+ * The config of a `dagx check` run (`--config`, `--config-file`): as a materialization's, validated
+ * before anything runs (every problem at once, RUN_CONFIG, exit 2) — except that an asset whose
+ * schema has a required field and was given nothing is not an error: most checks never read
+ * `ctx.config`; one that does fails with the schema's message and how to give it.
+ */
+export async function resolveCheckConfig(graph: ProjectGraph, selected: ReadonlySet<string>, given: RunConfigInput, flagProblems: readonly RunConfigProblem[] = []): Promise<CheckConfig> {
+  const missing = new Map<string, string>();
+  const targets: { key: string; schema: ConfigSchema | null }[] = [];
+  for (const key of graph.order) {
+    if (!selected.has(key)) continue;
+    const raw = graph.assets.get(key)!.def.options.config;
+    const schema = isConfigSchema(raw) ? raw : null;
+    if (schema !== null && !Object.hasOwn(given, key)) {
+      const r = await validateOne(schema, {});
+      if (!r.ok) {
+        const fields = r.problems.map((p) => `${[key, p.path].filter(Boolean).join(".")}: ${p.message}`).join("; ");
+        missing.set(key, `Asset "${key}" has no run config to give its checks (${fields}): pass it with --config ${key}.FIELD=VALUE or --config-file`);
+        continue;
+      }
+    }
+    targets.push({ key, schema });
+  }
+  const r = await validateRunConfig(given, targets, new Set(graph.assets.keys()), "check");
+  if (!r.ok || flagProblems.length > 0) throw configError([...flagProblems, ...(r.ok ? [] : r.problems)]);
+  return { values: resolvedConfigs(r.values), missing };
 }
 
 /** What `runs.config` records for a run: the resolved config of the assets it materializes (absent: none). */

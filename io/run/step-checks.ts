@@ -11,7 +11,7 @@ import type { RunScope, StepAttempt } from "./step-scope.ts";
 
 export async function runChecks(run: RunScope, a: StepAttempt, records: readonly MaterializationRecord[]): Promise<{ checks: CheckResult[]; blocked: string | null }> {
   const parts = run.partitions.get(a.asset.key);
-  const checkRun = { storage: run.storage, runId: run.runId, ioManagers: run.ioManagers, resources: run.resources, conn: a.conn, now: run.now, onLog: run.onLog };
+  const checkRun = { storage: run.storage, runId: run.runId, ioManagers: run.ioManagers, resources: run.resources, conn: a.conn, now: run.now, onLog: run.onLog, configOf: (key: string) => run.config?.get(key)?.value };
   const targets = records.map((m) => ({
     record: m,
     partition: partitionContext(parts, m.partitionKey ? [m.partitionKey] : null),

@@ -37,7 +37,7 @@ export function loadDotEnv(root: string): Readonly<Record<string, string>> {
     throw new DagxError("CONFIG_INVALID", `Cannot parse "${file}": ${(e as Error).message}: write one NAME=value per line`);
   }
   for (const [name, value] of Object.entries(values)) {
-    if (isSecretName(name)) redactor.add(value);
+    if (isSecretName(name) && isSecretLikeValue(value)) redactor.add(value);
     if (process.env[name] === undefined) process.env[name] = value;
   }
   loaded.set(root, values);
@@ -52,4 +52,24 @@ export function projectEnv(root: string): EnvLookup {
     get: (name) => process.env[name] ?? file[name],
     onSecret: (value) => redactor.add(value),
   };
+}
+
+/**
+ * For commands that do not load the config (runs, logs, query, gc): the project's `.env` is read and
+ * every variable of the process environment whose name looks secret (KEY, TOKEN, SECRET, PASSWORD)
+ * is treated as secret — without the config, which `env()` references are secret is unknown, so
+ * the names decide (an `env(…, { secret: false })` opt-out is not seen there).
+ */
+export function declareEnvironmentSecrets(root: string): void {
+  loadDotEnv(root);
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && isSecretName(name) && isSecretLikeValue(value)) redactor.add(value);
+}
+
+/**
+ * Whether a value found only by its variable's name could be a secret: a flag or a number
+ * (`TOKENIZERS_PARALLELISM=false`, `KEY_TIMEOUT=3600`) is not, and redacting it would mangle
+ * every `false` of a --json output. Values an `env()` marked secret are redacted whatever they are.
+ */
+export function isSecretLikeValue(value: string): boolean {
+  return !/^(true|false|yes|no|on|off|null|none|[+-]?\d+(\.\d+)?)$/i.test(value.trim());
 }

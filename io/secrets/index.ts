@@ -4,5 +4,5 @@
  * state store's writes, the dev worker's messages, console output of user code).
  * The only door into io/secrets/.
  */
-export { loadDotEnv, projectEnv } from "./dotenv.ts";
+export { declareEnvironmentSecrets, loadDotEnv, projectEnv } from "./dotenv.ts";
 export { declareSecrets, redact, redactConsole, redactingStore, redactor } from "./redactor.ts";

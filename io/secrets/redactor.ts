@@ -38,10 +38,14 @@ export function redactingStore(store: StateStore): StateStore {
 }
 
 let consoleRedacted = false;
+const strict = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Route `console.*` of this process (user code's prints) through the redactor. Only the entry
- * point calls it: tests that run the CLI in-process keep their console.
+ * Route what user code prints in this process through the redactor: `console.*`, and
+ * `process.stdout.write` / `process.stderr.write` (text, and bytes that are UTF-8 text; other bytes
+ * pass as they are). A child process whose output is piped back and printed goes through them too;
+ * one started with inherited stdio writes to the file descriptors itself, past any redaction.
+ * Only the entry point calls it: tests that run the CLI in-process keep their console.
  */
 export function redactConsole(): void {
   if (consoleRedacted) return;
@@ -53,4 +57,21 @@ export function redactConsole(): void {
       original(redactor.text(format(...args)));
     };
   }
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => original(redactor.size === 0 ? chunk : redactChunk(chunk), ...rest)) as typeof stream.write;
+  }
+}
+
+function redactChunk(chunk: unknown): unknown {
+  if (typeof chunk === "string") return redactor.text(chunk);
+  if (!(chunk instanceof Uint8Array)) return chunk;
+  let text: string;
+  try {
+    text = strict.decode(chunk);
+  } catch {
+    return chunk; // not text: nothing a secret could be read from as such
+  }
+  const out = redactor.text(text);
+  return out === text ? chunk : Buffer.from(out);
 }

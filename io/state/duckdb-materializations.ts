@@ -62,6 +62,10 @@ export function duckdbMaterializationStore({ op }: StateOps): MaterializationSto
 
     confirmMtimes: (records) => (records.length === 0 ? Promise.resolve() : op("record confirmed mtimes", (conn) => upsertConfirmedMtimes(conn, records))),
 
+    supersededOutputs: (pathPrefix) =>
+      op("read superseded outputs", async (conn) =>
+        (await rows(conn, "SELECT * FROM materializations m WHERE starts_with(m.path, ?) AND NOT EXISTS (SELECT 1 FROM latest_materializations l WHERE l.path = m.path) ORDER BY m.ts", [pathPrefix])).map(toMaterialization)),
+
     wipe: (keys, partitionKeys) =>
       keys.length === 0 || partitionKeys?.length === 0 ? Promise.resolve(0) : op("wipe materializations", (conn) => deleteOutputs(conn, keys, partitionKeys)),
   };

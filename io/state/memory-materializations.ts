@@ -100,6 +100,11 @@ export function memoryMaterializationStore(t: MaterializationTables, open: OpenC
       open("record confirmed mtimes");
       for (const r of copy(records)) keepNewer(mtimes, slotKey(r), r);
     },
+    async supersededOutputs(pathPrefix) {
+      open("read superseded outputs");
+      const used = new Set([...latest.values()].map((m) => m.path));
+      return copy(t.history.filter((m) => m.path.startsWith(pathPrefix) && !used.has(m.path)).sort((a, b) => a.at - b.at));
+    },
     async wipe(keys, partitionKeys) {
       open("wipe materializations");
       const assets = new Set(keys);

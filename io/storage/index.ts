@@ -5,7 +5,7 @@
 export { syncFiles, tempPathFor, writeFileAtomic, writeFileAtomicAsync } from "./atomic.ts";
 export { openFileLock } from "./file-lock.ts";
 export type { FileLock } from "./file-lock.ts";
-export { runGc } from "./gc.ts";
+export { ORPHAN_GRACE_MS, runGc } from "./gc.ts";
 export { hashBytes, hashFile, hashText } from "./hash.ts";
 export { bindablePath, enterProjectDir } from "./project-dir.ts";
 export { assertInside, createStorage, outputAbsPath, outputFileRelPath, outputRelPath } from "./storage.ts";

@@ -108,3 +108,56 @@ test("dagx types: a wrong use of a resource's type fails tsc (the types are not 
   expect(r.out).toContain("a.asset.ts");
   expect(r.out).toContain("not assignable to type 'number'");
 }, 60_000);
+
+// A resource that requests others: `ctx.resources` of its setup is typed from the config like an
+// asset's. Its setup must name its return type when that type comes from what it requested (the
+// config's type includes the resource's own: TypeScript cannot infer one from the other).
+const DEPENDENT_CONFIG = `import { defineConfig, defineResource } from "dagx";
+import { type Equal, expectType } from "./helpers.ts";
+
+export interface Http { get(url: string): Promise<string> }
+export interface Api { orders(): Promise<string>; http: Http }
+
+const http = defineResource({ setup: (): Http => ({ get: async (u) => u }) });
+
+const api = defineResource({
+  resources: ["http"],
+  setup: ({ resources }): Api => {
+    expectType<Equal<typeof resources.http, Http>>(true);
+    // @ts-expect-error — declared, but not requested by this resource
+    void resources.api;
+    return { orders: () => resources.http.get("/orders"), http: resources.http };
+  },
+});
+
+// its return type does not involve what it requested: inferred
+const audit = defineResource({
+  resources: ["api", "region"],
+  setup: ({ resources }) => {
+    expectType<Equal<typeof resources.region, string>>(true);
+    void resources.api.orders();
+    return { calls: 0 };
+  },
+});
+
+export default defineConfig({ resources: { http, api, audit, region: "eu" } });
+`;
+
+const DEPENDENT_ASSETS = `import { asset } from "dagx";
+import type { Api } from "./dagx.config.ts";
+import { type Equal, expectType } from "./helpers.ts";
+
+export const orders = asset({ resources: ["api", "audit"] }, async (ctx) => {
+  expectType<Equal<typeof ctx.resources.api, Api>>(true);
+  expectType<Equal<typeof ctx.resources.audit, { calls: number }>>(true);
+  // @ts-expect-error — the string is not a number: the types are not any
+  const n: number = await ctx.resources.api.orders();
+  return n;
+});
+`;
+
+test("dagx types: a resource's setup sees the resources it requests, typed; what it makes reaches assets typed", async () => {
+  const r = await tsc(project({ "dagx.config.ts": DEPENDENT_CONFIG, "a.asset.ts": DEPENDENT_ASSETS }));
+  expect(r.out).toBe("");
+  expect(r.code).toBe(0);
+}, 60_000);

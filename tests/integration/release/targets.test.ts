@@ -1,6 +1,6 @@
 // The five release binaries from `npm run build -- --target all` (built once into a temp folder,
 // or dist/ when newer than the sources): each is the right executable for its OS/CPU and embeds
-// DuckDB's native files for that platform byte for byte; the macOS ones carry a valid code
+// DuckDB's native files for that platform byte for byte, and its DuckDB extensions; the macOS ones carry a valid code
 // signature; SHA256SUMS matches; README states the measured glibc and macOS floors; and the
 // linux-arm64 one runs init + materialize + query under qemu (installed with apt-get when missing).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { findDuckDBNative } from "../../../scripts/build.ts";
+import { findDuckDBExtensions, findDuckDBNative } from "../../../scripts/build.ts";
 import { executableFormat, maxGlibcVersion } from "../../../scripts/build/binfmt.ts";
 import { machOHeader, verifyCodeSignature } from "../../../scripts/build/macho.ts";
 import { adhocSign } from "../../../scripts/build/macho-sign.ts";
@@ -53,6 +53,16 @@ describe("release binaries", () => {
         embedded[t.platform]!.push({ name: f.name, at, size: want.length });
       }
       expect(embedded[t.platform]!.map((e) => e.name)).toContain(t.os === "win32" ? "duckdb.dll" : t.os === "darwin" ? "libduckdb.dylib" : "libduckdb.so");
+      // the DuckDB extensions: each compressed copy embedded whole, inflating to PyPI's signed file
+      const extensions = findDuckDBExtensions(bunTarget(t));
+      expect(extensions.map((e) => e.name)).toEqual(["httpfs", "postgres_scanner"]);
+      for (const e of extensions) {
+        const packed = fs.readFileSync(e.packed);
+        const at = bin.indexOf(packed.subarray(0, 64 * 1024));
+        expect(at, `${e.name} is embedded in ${t.file}`).toBeGreaterThan(0);
+        expect(sha256(bin.subarray(at, at + packed.length))).toBe(sha256(packed));
+        expect(sha256(Bun.zstdDecompressSync(packed))).toBe(e.sha256);
+      }
     });
   }
 

@@ -12,7 +12,7 @@ const DOWNLOADS = {
 };
 
 function facts(errors: string[], extra: Partial<LoadFailureFacts> = {}): LoadFailureFacts {
-  const dirs = ["/home/u/.cache/dagx/duckdb-1.5.6-r.1-abc", "/tmp/dagx-1000/duckdb-1.5.6-r.1-abc"];
+  const dirs = ["/home/u/.cache/dagx/duckdb-1.5.5-r.5-abc", "/tmp/dagx-1000/duckdb-1.5.5-r.5-abc"];
   return {
     platform: "linux-x64",
     host: "linux-x64",
@@ -27,7 +27,7 @@ function facts(errors: string[], extra: Partial<LoadFailureFacts> = {}): LoadFai
 
 describe("embedded DuckDB load failures", () => {
   test("too-old glibc: names the glibc it has and needs, and the systems that have it", () => {
-    const err = "/home/u/.cache/dagx/duckdb-1.5.6-r.1-abc/libduckdb.so: /lib64/libc.so.6: version `GLIBC_2.25' not found (required by /home/u/.cache/dagx/duckdb-1.5.6-r.1-abc/libduckdb.so)";
+    const err = "/home/u/.cache/dagx/duckdb-1.5.5-r.5-abc/libduckdb.so: /lib64/libc.so.6: version `GLIBC_2.25' not found (required by /home/u/.cache/dagx/duckdb-1.5.5-r.5-abc/libduckdb.so)";
     const f = facts([err, err.replaceAll("/home/u/.cache/dagx", "/tmp/dagx-1000")], { glibc: "2.17" });
     expect(classifyLoadFailure(f)).toBe("glibc");
     const msg = explainLoadFailure(f);
@@ -46,13 +46,13 @@ describe("embedded DuckDB load failures", () => {
   });
 
   test("a noexec cache folder everywhere: DAGX_DUCKDB_DIR on an executable file system", () => {
-    const f = facts(["/home/u/.cache/dagx/duckdb-1.5.6-r.1-abc/duckdb.node: failed to map segment from shared object", "/tmp/dagx-1000/duckdb-1.5.6-r.1-abc/duckdb.node: failed to map segment from shared object"]);
+    const f = facts(["/home/u/.cache/dagx/duckdb-1.5.5-r.5-abc/duckdb.node: failed to map segment from shared object", "/tmp/dagx-1000/duckdb-1.5.5-r.5-abc/duckdb.node: failed to map segment from shared object"]);
     expect(classifyLoadFailure(f)).toBe("noexec");
     const msg = explainLoadFailure(f);
     expect(msg).toContain("mounted noexec");
     expect(msg).toContain("DAGX_DUCKDB_DIR=");
     // the folder is named once per line, not twice
-    expect(msg).toContain("  /tmp/dagx-1000/duckdb-1.5.6-r.1-abc: duckdb.node: failed to map segment");
+    expect(msg).toContain("  /tmp/dagx-1000/duckdb-1.5.5-r.5-abc: duckdb.node: failed to map segment");
   });
 
   test("a missing C++ runtime is named with the package that has it", () => {

@@ -41,6 +41,18 @@ export function testMaterializationStore(name: string, create: () => MaybePromis
       ]);
     });
 
+    test("supersededOutputs() lists history rows under a location prefix that no latest row uses, oldest first", async () => {
+      const store = await fresh();
+      const at = (n: number, partitionKey = "") => makeMaterialization("a", { at: n, partitionKey, path: `s3://b/p/a/${partitionKey}data-${n}.parquet?x=1`, format: "s3" });
+      await store.write({ materializations: [at(1), at(2, "k=1/"), makeMaterialization("local", { at: 1 })] });
+      await store.write({ materializations: [at(3), makeMaterialization("local", { at: 2 })] });
+      await store.write({ materializations: [at(4)] });
+      expect((await store.supersededOutputs("s3://")).map((m) => m.at)).toEqual([1, 3]);
+      expect(await store.supersededOutputs("gs://")).toEqual([]);
+      await store.wipe(["a"]);
+      expect(await store.supersededOutputs("s3://")).toEqual([]);
+    });
+
     test("latestMaterializations() lets the later write win a tie on time", async () => {
       const store = await fresh();
       await store.write({ materializations: [makeMaterialization("a", { dataVersion: "first" })] });
