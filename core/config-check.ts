@@ -2,6 +2,7 @@
 import { describeValue } from "./describe.ts";
 import type { DagxConfig } from "./config.ts";
 import { duckdbTableOptionsOf, duckdbTableProblem } from "./duckdb-table.ts";
+import { postgresTableOptionsOf, postgresTableProblem } from "./postgres-table.ts";
 import { s3ParquetOptionsOf, s3ParquetProblem } from "./s3-parquet.ts";
 import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, ioOptionProblem, NO_OUTPUT, parquetWriterProblem } from "./io-manager.ts";
 import { didYouMean } from "./suggest.ts";
@@ -73,8 +74,9 @@ function checkIOManagers(value: unknown): { managers: Record<string, IOManager> 
     if (!IO_NAME.test(name)) return { problem: `IO manager name ${JSON.stringify(name)} must start with a letter and hold only letters, digits, "_" or "-"` };
     if ((BUILTIN_IO_MANAGERS as readonly string[]).includes(name) || name === NO_OUTPUT) return { problem: `IO manager name "${name}" is taken by dagx's built-in: choose another name` };
     const options = duckdbTableOptionsOf(manager);
+    const pg = postgresTableOptionsOf(manager);
     const s3 = s3ParquetOptionsOf(manager);
-    const problem = options ? duckdbTableProblem(options) : s3 ? s3ParquetProblem(s3) : ioManagerProblem(manager);
+    const problem = options ? duckdbTableProblem(options) : s3 ? s3ParquetProblem(s3) : pg ? postgresTableProblem(pg) : ioManagerProblem(manager);
     if (problem) return { problem: `IO manager "${name}" is invalid: ${problem}` };
   }
   return { managers: value as Record<string, IOManager> };

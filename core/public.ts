@@ -20,6 +20,8 @@ export { defineIOManager, isIOManager } from "./io-manager.ts";
 export type { InputContext, IOManager, IOManagerOptions, OutputContext, ParquetWriter, StoredInput, StoredOutput } from "./io-manager.ts";
 export { duckdbTable } from "./duckdb-table.ts";
 export type { DuckdbTableOptions } from "./duckdb-table.ts";
+export { postgresTable } from "./postgres-table.ts";
+export type { PostgresTableOptions } from "./postgres-table.ts";
 export { s3Parquet } from "./s3-parquet.ts";
 export type { S3ParquetOptions } from "./s3-parquet.ts";
 export type { SqlIdentifier } from "./sql.ts";

@@ -11,6 +11,7 @@ export { DEFAULT_LOCK_TIMEOUT_MS } from "./duckdb-table.ts";
 export { warehouseTableExpr } from "./_duckdb-table-query.ts";
 export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";
+export { postgresTableExpr } from "./postgres-table.ts";
 export { createIOManagers } from "./registry.ts";
 export { collectS3Garbage, s3ParquetTableExpr } from "./_s3-query.ts";
 export type { S3GcResult } from "./_s3-query.ts";

@@ -12,6 +12,7 @@ import { type IOManager, isIOManager, type ParquetWriter } from "../../core/io-m
 import { bindDuckdbTable } from "./duckdb-table.ts";
 import { jsonIOManager } from "./json.ts";
 import { parquetIOManager } from "./parquet.ts";
+import { bindPostgresTable } from "./postgres-table.ts";
 import { bindS3Parquet } from "./s3-parquet.ts";
 import { isArrowTable, isRows } from "./_values.ts";
 
@@ -60,10 +61,10 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
     byName.set(name, a.io);
     nameOf.set(a.io, name);
   }
-  // duckdbTable() and s3Parquet() in dagx.config.ts are placeholders of the public (pure) module: bind them here
+  // duckdbTable(), s3Parquet() and postgresTable() in dagx.config.ts are placeholders of the public (pure) module: bind them here
   const bound = new Set<IOManager>();
   for (const [name, m] of byName) {
-    const impl = bindS3Parquet(bindDuckdbTable(m));
+    const impl = bindPostgresTable(bindS3Parquet(bindDuckdbTable(m)));
     if (impl === m) continue;
     byName.set(name, impl);
     bound.add(impl);

@@ -1764,6 +1764,49 @@ declare module "dagx" {
   /** The options of a manager made by `duckdbTable`, or null for any other. */
   function duckdbTableOptionsOf(m: unknown): Readonly<DuckdbTableOptions> | null;
 
+  // ── postgres-table.ts
+  /** Options of `postgresTable`. */
+  interface PostgresTableOptions {
+      /**
+       * The database, as a `postgres://user:password@host:port/database?sslmode=…` URL — usually
+       * `env("DATABASE_URL")`, read when a step needs it. The URL is always treated as a secret: it
+       * and its password are redacted from every output of dagx, whatever the variable's name.
+       */
+      url: string | EnvRef;
+      /** The schema the tables (and dagx's ownership record `_dagx_owned`) go in; created when missing. @default "public" */
+      schema?: string;
+      /**
+       * How long a write waits for queries still reading the table it replaces (a dashboard's long
+       * query) before it fails the step, the previous data intact, in milliseconds. @default 60000
+       */
+      lockTimeoutMs?: number;
+      /** The name state records as the outputs' format. @default the key in `defineConfig({ ioManagers })`, else "postgres" */
+      name?: string;
+  }
+  /** Why `o` cannot be `postgresTable`'s options, or null. */
+  function postgresTableProblem(o: unknown): string | null;
+  /**
+   * An IO manager that stores each asset as a table of a Postgres database, written through
+   * DuckDB's postgres extension (binary COPY). An unpartitioned output replaces its table in one
+   * Postgres transaction; a partition replaces its rows (delete + insert) in one transaction; a
+   * failed or killed run leaves the previous data as it was. Downstream steps, checks and
+   * `dagx query` read the table in place. dagx writes only tables it created itself (listed in
+   * `<schema>._dagx_owned`): a table of the same name made by anyone else is an error naming it.
+   *
+   * Tables: rows, Arrow Tables and `ctx.sql` results become tables with their columns (and, for a
+   * partitioned asset, the key columns and `_dagx_partition`). Other JSON values of an asset whose
+   * `io` names this manager become a one-row table with one `jsonb` column, `value`; as the project
+   * default (`io` in the config), other values still go to JSON files, as with every table manager.
+   *
+   * @example
+   * // dagx.config.ts: every table output goes to Postgres
+   * export default defineConfig({ io: postgresTable({ url: env("DATABASE_URL"), schema: "analytics" }) });
+   * // or per asset: ioManagers: { pg: postgresTable({ url: env("DATABASE_URL") }) } and asset({ io: "pg" }, …)
+   */
+  function postgresTable(options: PostgresTableOptions): IOManager;
+  /** The options of a manager made by `postgresTable`, or null for any other. */
+  function postgresTableOptionsOf(m: unknown): Readonly<PostgresTableOptions> | null;
+
   // ── s3-parquet.ts
   /** Options of `s3Parquet`. */
   interface S3ParquetOptions {
@@ -2746,8 +2789,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -14,14 +14,16 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
+import { postgresTableExpr, s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
+import { loadProject } from "../project/index.ts";
+import { projectEnv } from "../secrets/index.ts";
 
 /** A view made for one asset. */
 export interface MountedView {
   key: string;
   /** How to write it in SQL: `orders`, `analytics.daily_revenue`, `"metrics.v2-daily"`. */
   name: string;
-  /** "table": a duckdbTable output, read in place from its warehouse; "s3": s3Parquet objects, read in place. */
+  /** "table": a duckdbTable or postgresTable output, read in place from its warehouse / database; "s3": s3Parquet objects, read in place. */
   format: "parquet" | "json" | "table" | "s3";
   files: number;
 }
@@ -65,6 +67,15 @@ function jsonRowsProblem(value: unknown): string | null {
 
 type TableExpr = { sql: string; format: MountedView["format"]; files: number } | string;
 
+/** Projects by root, each loaded once per process when a postgresTable output needs its config. */
+const loaded = new Map<string, ReturnType<typeof loadProject>>();
+
+function projectAt(root: string): ReturnType<typeof loadProject> {
+  let p = loaded.get(root);
+  if (!p) loaded.set(root, (p = loadProject(root, { exactRoot: true, now: Date.now })));
+  return p;
+}
+
 /**
  * Partition dimension names of a stored partition output, from the folders dagx itself wrote
  * under the asset's folder (`<key>/date=…/region=…/data.parquet`, relative to `.dagx/data`): what
@@ -89,8 +100,10 @@ async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly
     const s3 = await s3ParquetTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored), space);
     if (typeof s3 === "string") return s3;
     if (s3 !== null) return { sql: s3.sql, format: "s3", files: s3.files };
-    const table = await warehouseTableExpr(conn, storage.root, inSpace.filter((m) => m.format === stored));
-    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable tables and the s3Parquet objects dagx stores itself`;
+    const records = inSpace.filter((m) => m.format === stored);
+    // postgresTable: the URL is in the project's config, loaded only when such an output exists
+    const table = (await warehouseTableExpr(conn, storage.root, records)) ?? (await postgresTableExpr(conn, records, () => projectAt(storage.root).then((p) => p.ioManagers), projectEnv(storage.root)));
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable and postgresTable tables and the s3Parquet objects dagx stores itself`;
     if (typeof table === "string") return table;
     holds.push(table.release);
     return { sql: table.sql, format: "table", files: 1 };
