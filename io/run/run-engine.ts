@@ -42,13 +42,14 @@ const TURN_EVERY_MS = 5;
  */
 const GC_EVERY_DUCKDB_STEPS = 8;
 /**
- * A full collection after every this many steps, whatever they used. A long run of small JSON
- * steps never fills the young generation enough for JSC to collect the old one: a chain of 1,000
- * kept its records, plans and state results until the end, ~10 MB more at its peak
- * (docs/benchmarks.md, "Memory: second cut and the floor"). A full collection of this heap takes a
- * few milliseconds, so a run of fewer steps never pays for one.
+ * A full collection when the run has taken this many steps, then at twice as many each time
+ * (50, 100, 200, 400, …). A long run of small JSON steps never fills the young generation enough
+ * for JSC to collect the old one: a chain of 1,000 kept its records, plans and state results until
+ * the end, ~4–9 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
+ * every case"). A full collection costs milliseconds to tens of milliseconds as the heap grows, so
+ * the cadence doubles (log₂ of the run's length collections) and a run of fewer steps pays none.
  */
-const FULL_GC_EVERY_STEPS = 50;
+const FIRST_FULL_GC_STEPS = 50;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
@@ -65,6 +66,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   let lastTurn = performance.now();
   let duckdbSteps = 0;
   let steps = 0;
+  let nextFullGc = FIRST_FULL_GC_STEPS;
   const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -98,7 +100,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
           collect = true;
         }
       }
-      if (++steps % FULL_GC_EVERY_STEPS === 0) {
+      if (++steps === nextFullGc) {
+        nextFullGc *= 2;
         Bun.gc(true);
         collect = true;
       }
