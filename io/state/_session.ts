@@ -56,7 +56,7 @@ const ALIAS = "dagx_state";
  * Block size of a state file dagx creates. DuckDB's default, 256 KiB, makes every COMMIT append
  * through a transient block per column written (events 7 columns, materializations and their
  * latest copy 15 each): ~9 MB of anonymous memory for one run's records, most of a small run's
- * state cost. 64 KiB blocks take 12 MB off a trivial run's peak; 16 and 32 KiB take 1–4 MB more
+ * state cost. 64 KiB blocks take 6–12 MB off a trivial run's peak; 16 and 32 KiB take 1–4 MB more
  * off but make a 1M-partition state file larger and its `status` 10–25 % slower
  * (docs/benchmarks.md, "Memory: second cut and the floor for every case").
  */
