@@ -45,10 +45,11 @@ const SMALL_BLOCK = 16_384;
 const HERE = path.join(import.meta.dir, "memory-floor");
 
 /**
- * Dagster 1.13.28's largest process (in-process executor, re-runs), MB: `npm run bench:dagster`
- * on main, 4 Dec 2026 20:33 UTC (docs/benchmarks.md, "After every issue 12 change merged").
+ * Dagster 1.13.28's largest process (in-process executor, re-runs, Python duckdb 1.5.5), MB:
+ * `npm run bench:dagster`, 5 Dec 2026 08:22–09:04 UTC (docs/benchmarks.md, "Memory: second cut and
+ * the floor for every case").
  */
-export const DAGSTER_MB: Record<string, number> = { trivial: 110, chain100: 114, chain1000: 153, daily366: 155, sql1m: 258 };
+export const DAGSTER_MB: Record<string, number> = { trivial: 109.6, chain100: 114.2, chain1000: 152.3, daily366: 158.4, sql1m: 261.9 };
 /** bench:dagster's name of each case. */
 const DAGSTER_CASE: Record<string, string> = { trivial: "trivial", chain100: "chain-100", chain1000: "chain-1000", daily366: "partitions", sql1m: "sql-1m" };
 /** Steps of each case: the run records the floor writes (`--records`). */
