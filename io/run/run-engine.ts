@@ -45,7 +45,7 @@ const GC_EVERY_DUCKDB_STEPS = 8;
  * A full collection when the run has taken this many steps, then at twice as many each time
  * (50, 100, 200, 400, …). A long run of small JSON steps never fills the young generation enough
  * for JSC to collect the old one: a chain of 1,000 kept its records, plans and state results until
- * the end, ~4–9 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
+ * the end, 8–13 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
  * every case"). A full collection costs milliseconds to tens of milliseconds as the heap grows, so
  * the cadence doubles (log₂ of the run's length collections) and a run of fewer steps pays none.
  */
