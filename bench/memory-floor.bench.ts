@@ -9,13 +9,15 @@
  *   empty     (a) bench/memory-floor/empty.ts: a compiled Bun program that does nothing
  *   load          bench/memory-floor/stack.ts load: + import @duckdb/node-api (libduckdb loaded)
  *   select1   (b) + an in-memory DuckDB instance (1 thread, as dagx's state host) and `select 1`
- *   state     (c) + one state session: ATTACH a file with dagx's schema, a run record in a
+ *   state     (c) + one state session: ATTACH a file with dagx's schema and the block size dagx
+ *                   gives a new state file (64 KiB, io/state/_session.ts), a run record in a
  *                   transaction, DETACH (checkpoint) — a re-run on a file a warm-up created
  *   defs-*    (d) + the definitions of the dagx case imported (not run) before the state session,
  *                   whose transaction also holds the least the run records (one materialization and
  *                   two events per step, in SQL); for the daily asset × 366 also the work, 366 one-day
  *                   COPY … TO Parquet in a second instance (default threads), without dagx's extras
- *   *@16k         the same stages on a state file created with 16 KiB blocks (DuckDB's default: 256 KiB)
+ *   *@16k         the same stages on a state file created with 16 KiB blocks, DuckDB's smallest (its
+ *                 default, which dagx used before, is 256 KiB)
  *   direct    (e) bench/sql/direct.ts compiled the same way: the 1M-row SQL pipeline's three
  *                   COPY statements in one in-memory DuckDB, nothing else
  *
@@ -35,6 +37,7 @@ import { cacheDir } from "./dagster/venv.ts";
 import { CASES, measure, type Measured } from "./memory.bench.ts";
 import { directBinary } from "./sql-floor.bench.ts";
 import { ensureTradesCsv } from "./sql/pipeline.ts";
+import { NEW_FILE_BLOCK_SIZE } from "../io/state/_session.ts";
 
 const TIME = "/usr/bin/time";
 /** The smaller state-file block size the `@16k` stages create their files with (bytes). */
@@ -42,10 +45,11 @@ const SMALL_BLOCK = 16_384;
 const HERE = path.join(import.meta.dir, "memory-floor");
 
 /**
- * Dagster 1.13.28's largest process (in-process executor, re-runs), MB: `npm run bench:dagster`
- * on main, 4 Dec 2026 20:33 UTC (docs/benchmarks.md, "After every issue 12 change merged").
+ * Dagster 1.13.28's largest process (in-process executor, re-runs, Python duckdb 1.5.5), MB:
+ * `npm run bench:dagster`, 5 Dec 2026 08:22–09:04 UTC (docs/benchmarks.md, "Memory: second cut and
+ * the floor for every case").
  */
-export const DAGSTER_MB: Record<string, number> = { trivial: 110, chain100: 114, chain1000: 153, daily366: 155, sql1m: 258 };
+export const DAGSTER_MB: Record<string, number> = { trivial: 109.6, chain100: 114.2, chain1000: 152.3, daily366: 158.4, sql1m: 261.9 };
 /** bench:dagster's name of each case. */
 const DAGSTER_CASE: Record<string, string> = { trivial: "trivial", chain100: "chain-100", chain1000: "chain-1000", daily366: "partitions", sql1m: "sql-1m" };
 /** Steps of each case: the run records the floor writes (`--records`). */
@@ -124,11 +128,12 @@ export async function run(o: Options = {}): Promise<Figures> {
     fs.mkdirSync(sqlOut);
 
     const small = { ...process.env, MEMORY_FLOOR_BLOCK_SIZE: String(SMALL_BLOCK) };
+    const dagxBlocks = { ...process.env, MEMORY_FLOOR_BLOCK_SIZE: String(NEW_FILE_BLOCK_SIZE) };
     const stages: { name: string; run: () => Promise<Measured> }[] = [
       { name: "empty", run: () => measureProgram([bins.empty], work, !!o.breakdown) },
       { name: "load", run: () => measureProgram([bins.stack, "load"], work, !!o.breakdown) },
       { name: "select1", run: () => measureProgram([bins.stack, "select1"], work, !!o.breakdown) },
-      { name: "state", run: () => measureProgram([bins.stack, "state", state], work, !!o.breakdown) },
+      { name: "state", run: () => measureProgram([bins.stack, "state", state], work, !!o.breakdown, dagxBlocks) },
       { name: "state@16k", run: () => measureProgram([bins.stack, "state", `${state}.16k`], work, !!o.breakdown, small) },
     ];
     for (const name of cases) {
@@ -138,7 +143,7 @@ export async function run(o: Options = {}): Promise<Figures> {
         // each case its own state file (its records accumulate over the rounds, as dagx's do)
         const args = (file: string) => ["defs", file, projects[name]!.assetFile, "--records", String(STEPS[name]), ...(name === "daily366" ? ["--copies", "366", path.join(work, `${name}-out`)] : [])];
         const file = path.join(work, `${name}.duckdb`);
-        stages.push({ name: floor, run: () => measureProgram([bins.stack, ...args(file)], work, !!o.breakdown) });
+        stages.push({ name: floor, run: () => measureProgram([bins.stack, ...args(file)], work, !!o.breakdown, dagxBlocks) });
         stages.push({ name: `${floor}@16k`, run: () => measureProgram([bins.stack, ...args(`${file}.16k`)], work, !!o.breakdown, small) });
       }
       if (dagxBin) stages.push({ name: `dagx-${name}`, run: () => measure(dagxBin, projects[name]!.dir, projects[name]!.args, o.breakdown) });
@@ -185,10 +190,10 @@ export async function run(o: Options = {}): Promise<Figures> {
 /** The floor table of docs/benchmarks.md. */
 export function markdown(f: Figures, cases: string[]): string {
   const mb = (k: string) => (typeof f[`${k}.peakMB.median`] === "number" ? `${f[`${k}.peakMB.median`]}` : "–");
-  const lines = ["| stage | floor peak MB | 16 KiB blocks |", "|---|---:|---:|"];
+  const lines = ["| stage | floor peak MB (64 KiB state blocks, as dagx) | 16 KiB blocks |", "|---|---:|---:|"];
   for (const s of ["empty", "load", "select1"]) lines.push(`| ${s} | ${mb(s)} | |`);
   lines.push(`| state | ${mb("state")} | ${mb("state@16k")} |`);
-  lines.push("", "| case | floor stage | floor MB | floor, 16 KiB blocks | dagx MB | Dagster MB | 0.7 × Dagster | floor ÷ Dagster | floor 16k ÷ Dagster | dagx ÷ Dagster |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("", "| case | floor stage | floor MB (64 KiB) | floor, 16 KiB blocks | dagx MB | Dagster MB | 0.7 × Dagster | floor ÷ Dagster | floor 16k ÷ Dagster | dagx ÷ Dagster |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cases) {
     const d = f[`dagster-${c}.peakMB`] as number;
     const k = FLOOR_OF[c]!;

@@ -39,7 +39,9 @@ const DIRECT = path.join(import.meta.dir, "sql", "direct.ts");
 
 /** bench/sql/direct.ts compiled like dist/dagx (cached beside the CSV, rebuilt when the script changes). */
 export async function directBinary(): Promise<string> {
-  const src = fs.readFileSync(DIRECT, "utf8") + fs.readFileSync(path.join(import.meta.dir, "sql", "pipeline.ts"), "utf8");
+  // the embedded DuckDB is part of the key: a binary cached before a DuckDB change would measure the old one
+  const duckdb = fs.readFileSync(path.join(import.meta.dir, "..", "node_modules", "@duckdb", "node-api", "package.json"), "utf8");
+  const src = fs.readFileSync(DIRECT, "utf8") + fs.readFileSync(path.join(import.meta.dir, "sql", "pipeline.ts"), "utf8") + duckdb;
   const out = path.join(cacheDir(), `sql-direct-${Bun.hash(src).toString(16)}`);
   if (!fs.existsSync(out)) {
     const { buildBinary } = await import("../scripts/build.ts");

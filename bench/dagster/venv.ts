@@ -6,8 +6,7 @@
  *   bun bench/dagster/venv.ts            # create or check it, print the installed versions
  *
  * Pins: Dagster 1.13.28 (the release issue 12's earlier measurement used) and Python `duckdb` at
- * exactly the DuckDB that @duckdb/node-api 1.5.5-r.5 embeds (`select version()` → v1.5.5; 1.5.6
- * before issue 13's decision A), so
+ * exactly the DuckDB that @duckdb/node-api 1.5.5-r.5 embeds (`select version()` → v1.5.5), so
  * both sides run the same engine on the SQL case. `dagster-duckdb` is not installed: its last
  * release (0.29.27) pins `dagster==1.13.27`, and the SQL case's Dagster assets call `duckdb`
  * directly (what its `DuckDBResource` wraps), the leanest Dagster form of the pipeline.

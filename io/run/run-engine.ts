@@ -41,6 +41,15 @@ const TURN_EVERY_MS = 5;
  * `Bun.gc(false)` only schedules a young collection: it costs microseconds here.
  */
 const GC_EVERY_DUCKDB_STEPS = 8;
+/**
+ * A full collection when the run has taken this many steps, then at twice as many each time
+ * (50, 100, 200, 400, …). A long run of small JSON steps never fills the young generation enough
+ * for JSC to collect the old one: a chain of 1,000 kept its records, plans and state results until
+ * the end, 8–13 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
+ * every case"). A full collection costs milliseconds to tens of milliseconds as the heap grows, so
+ * the cadence doubles (log₂ of the run's length collections) and a run of fewer steps pays none.
+ */
+const FIRST_FULL_GC_STEPS = 50;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
@@ -56,6 +65,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // every few milliseconds.
   let lastTurn = performance.now();
   let duckdbSteps = 0;
+  let steps = 0;
+  let nextFullGc = FIRST_FULL_GC_STEPS;
   const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -80,14 +91,21 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     } finally {
       // what the step's input handles hold (a warehouse attachment) goes before its connection
       for (const end of ends.splice(0)) await Promise.resolve().then(end).catch(() => {});
+      let collect = false;
       if (conn) {
         (conn as DuckDBConnection).closeSync();
         connections.delete(conn);
         if (++duckdbSteps % GC_EVERY_DUCKDB_STEPS === 0) {
           Bun.gc(false);
-          releaseDuckDBMemory();
+          collect = true;
         }
       }
+      if (++steps === nextFullGc) {
+        nextFullGc *= 2;
+        Bun.gc(true);
+        collect = true;
+      }
+      if (collect) releaseDuckDBMemory();
     }
   };
 

@@ -23,6 +23,8 @@
  * - A state file this process cannot write (or whose folder it cannot write: DuckDB writes a WAL
  *   beside it) is attached READ_ONLY, so reading commands work on a read-only `.dagx`; a write
  *   then fails with a message saying so (io/state/_errors.ts), as does a damaged file.
+ * - A state file this process creates gets 64 KiB blocks (NEW_FILE_BLOCK_SIZE); an existing one
+ *   keeps its own (older dagx made 256 KiB ones), also when it appeared after we looked.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fs from "node:fs";
@@ -50,6 +52,16 @@ const LINGER_MS = 20;
 const LINGER_POLL_MS = 2;
 /** Catalog name of the attached state file inside the host instance. */
 const ALIAS = "dagx_state";
+/**
+ * Block size of a state file dagx creates. DuckDB's default, 256 KiB, makes every COMMIT append
+ * through a transient block per column written (events 7 columns, materializations and their
+ * latest copy 15 each): ~9 MB of anonymous memory for one run's records, most of a small run's
+ * state cost. 64 KiB blocks take 6–12 MB off a trivial run's peak; 16 and 32 KiB take 1–4 MB more
+ * off but make a 1M-partition state file larger and its `status` 10–25 % slower
+ * (docs/benchmarks.md, "Memory: second cut and the floor for every case").
+ */
+export const NEW_FILE_BLOCK_SIZE = 65_536;
+const BLOCK_SIZE_MISMATCH = /block size parameter does not match/;
 
 /** What a job learns about its session. */
 export interface SessionInfo {
@@ -288,8 +300,7 @@ async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLo
   const existed = fs.existsSync(dbPath);
   if (!existed) fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
   const readOnly = existed && !isStateWritable(dbPath);
-  // ATTACH takes no bound parameters; a doubled quote is the literal's only escape.
-  await host.conn.run(`ATTACH '${dbPath.replaceAll("'", "''")}' AS ${ALIAS}${readOnly ? " (READ_ONLY)" : ""}`);
+  await attachFile(host.conn, dbPath, { existed, readOnly });
   sessionsOpened++;
   const close = async (): Promise<boolean> => {
     try {
@@ -316,6 +327,28 @@ async function attach(dbPath: string, queue: FileQueue, host: Host, lock: FileLo
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * ATTACH the state file as {@link ALIAS}. A file this process is about to create gets
+ * {@link NEW_FILE_BLOCK_SIZE}-byte blocks; an existing file keeps the block size it was made with
+ * (DuckDB stores it in the header and refuses an ATTACH that asks for another). When another
+ * process — an older dagx, or any DuckDB client — created the file with another block size between
+ * our look and our ATTACH, DuckDB says so and the file is attached as it is.
+ */
+export async function attachFile(conn: DuckDBConnection, dbPath: string, o: { existed: boolean; readOnly: boolean }): Promise<void> {
+  // ATTACH takes no bound parameters; a doubled quote is the literal's only escape.
+  const attach = (options: string) => conn.run(`ATTACH '${dbPath.replaceAll("'", "''")}' AS ${ALIAS}${options}`);
+  if (o.existed) {
+    await attach(o.readOnly ? " (READ_ONLY)" : "");
+    return;
+  }
+  try {
+    await attach(` (BLOCK_SIZE ${NEW_FILE_BLOCK_SIZE})`);
+  } catch (error) {
+    if (!BLOCK_SIZE_MISMATCH.test(String(error))) throw error;
+    await attach("");
   }
 }
 

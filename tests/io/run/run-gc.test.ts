@@ -1,7 +1,9 @@
 /**
  * DuckDB's results are native memory freed only when their JS wrappers are collected; the run
  * engine asks for a (young) collection every few steps that used DuckDB, so a long partitioned
- * `ctx.sql` run does not keep every step's results until it ends (bench/memory.bench.ts).
+ * `ctx.sql` run does not keep every step's results until it ends (bench/memory.bench.ts). A long
+ * run of any steps gets a full collection after 50, 100, 200, … steps (its old generation is
+ * otherwise never collected); a short run never pays for one.
  */
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { createDuckDBStateStore } from "../../../io/state/duckdb-store.ts";
@@ -54,4 +56,10 @@ test("steps that never touch DuckDB ask for none", async () => {
   const lines = [`import { asset } from "dagx";`, `export const a0 = asset(() => 1);`];
   for (let i = 1; i < 40; i++) lines.push(`export const a${i} = asset({ ins: { up: a${i - 1} } }, (_ctx, { up }) => up + 1);`);
   expect(await run({ "chain.asset.ts": `${lines.join("\n")}\n` }, false)).toEqual([]);
+}, 60_000);
+
+test("a long run of JSON steps asks for a full collection after 50, 100, 200 steps", async () => {
+  const lines = [`import { asset } from "dagx";`, `export const a0 = asset(() => 1);`];
+  for (let i = 1; i < 220; i++) lines.push(`export const a${i} = asset({ ins: { up: a${i - 1} } }, (_ctx, { up }) => up + 1);`);
+  expect(await run({ "chain.asset.ts": `${lines.join("\n")}\n` }, false)).toEqual([true, true, true]);
 }, 60_000);
