@@ -2,7 +2,6 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
-import { readAssetState } from "../../io/status/index.ts";
 import { assertInside } from "../../io/storage/index.ts";
 import { globalArgs, partitionArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -34,17 +33,17 @@ export default defineCommand({
       if (words.length === 0) throw new DagxError("USAGE", "wipe needs a selection: `dagx wipe orders` (use `dagx wipe '*'` for everything)");
       const keys = [...resolveSelected(project, words)];
       if (args.partitions !== undefined) return wipePartitions(out, project, store, keys, args.partitions, Boolean(args.data), now());
-      const st = args.data ? await readAssetState(project.graph, project.storage, store, { now: now(), perPartition: false }) : null;
       // every stored output of these assets — each partition's too — read before the records go
-      const stored = args.data ? [...(await store.latestMaterializations(keys)), ...(await supersededObjects(store, keys))] : [];
+      const latest = args.data ? await store.latestMaterializations(keys) : [];
+      const stored = args.data ? [...latest, ...(await supersededObjects(store, keys))] : [];
       const n = await store.wipe(keys);
-      let files = 0;
-      if (st) {
+      // one per current output (each partition's counts), whichever IO manager stored it
+      const files = latest.length;
+      if (args.data) {
         // a project's own IO manager removes what it stored (wherever that is); dagx's folders are cleared below
         await removeOwnOutputs(project, stored);
         for (const k of keys) {
           const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...k.split("/")));
-          if (st.latest.has(k)) files++;
           // only this asset's outputs: a prefixed key "a/b" lives inside "a/", so never remove the folder itself
           for (const f of ["data.parquet", "value.json"]) rmSync(join(dir, f), { force: true });
           for (const sub of safeList(dir)) if (sub.includes("=")) rmSync(join(dir, sub), { recursive: true, force: true });
