@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { isSqlQuery } from "../../core/context.ts";
 import { DagxError } from "../../core/errors.ts";
 import { describeType } from "../../core/describe.ts";
@@ -22,6 +22,7 @@ import { formatLocation, PARTITION_COL, parseLocation, qualified, tableNameOf } 
 import { forgetOwner, inTransaction, ownerOf } from "./_duckdb-table-owned.ts";
 import { leaseForWrite, writeTable } from "./_duckdb-table-write.ts";
 import { leaseWarehouse } from "./_duckdb-table-lease.ts";
+import { withConnection } from "./_connection.ts";
 import { emptyTableHandle } from "./table-handle.ts";
 import { isArrowTable, isRows, unstorable, unsupportedOutput } from "./_values.ts";
 
@@ -127,21 +128,3 @@ function readSql(ref: string, up: InputContext["upstream"]): string {
   return `(SELECT * EXCLUDE (${quoteIdent(PARTITION_COL)}) FROM ${ref} WHERE ${quoteIdent(PARTITION_COL)} IN (${keys}))`;
 }
 
-/** The step's connection, or (where the caller has no DuckDB, as `dagx wipe`) one of our own for `fn`. */
-async function withConnection(conn: () => Promise<DuckDBConnection>, fn: (c: DuckDBConnection) => Promise<void>): Promise<void> {
-  let c: DuckDBConnection | null = null;
-  try {
-    c = await conn();
-  } catch {
-    c = null;
-  }
-  if (c) return fn(c);
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  const own = await instance.connect();
-  try {
-    await fn(own);
-  } finally {
-    own.closeSync();
-    instance.closeSync();
-  }
-}

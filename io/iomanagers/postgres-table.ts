@@ -18,7 +18,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { isSqlQuery } from "../../core/context.ts";
 import { describeType } from "../../core/describe.ts";
 import { type EnvLookup, resolveEnvRefs } from "../../core/env.ts";
@@ -33,6 +33,7 @@ import { partitionColumnsOf, stepOf } from "./context.ts";
 import { attachPostgres, errorText, execute, parseTarget, type PostgresTarget } from "./_postgres-connect.ts";
 import { checkSql, formatLocation, PARTITION_COL, parseLocation, prepareSql, refusal, removeSql, swapSql, tableNameOf, tempName } from "./_postgres-sql.ts";
 import type { IOManagers } from "./registry.ts";
+import { withConnection } from "./_connection.ts";
 import { emptyTableHandle } from "./table-handle.ts";
 import { isArrowTable, isRows, jsonProblem, unstorable, unsupportedOutput } from "./_values.ts";
 
@@ -237,24 +238,6 @@ async function describeAndHash(conn: DuckDBConnection, ref: string): Promise<{ r
   return { rows: Number(row.n), schema, dataVersion: hashText(`postgresTable:1|${JSON.stringify(schema)}|${row.n}|${row.a}|${row.b}`) };
 }
 
-/** The step's connection, or (where the caller has no DuckDB, as `dagx wipe`) one of our own for `fn`. */
-async function withConnection(conn: () => Promise<DuckDBConnection>, fn: (c: DuckDBConnection) => Promise<void>): Promise<void> {
-  let c: DuckDBConnection | null = null;
-  try {
-    c = await conn();
-  } catch {
-    c = null;
-  }
-  if (c) return fn(c);
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  const own = await instance.connect();
-  try {
-    await fn(own);
-  } finally {
-    own.closeSync();
-    instance.closeSync();
-  }
-}
 
 /**
  * `dagx query` over postgresTable outputs: the table expression of an asset (its latest records)
