@@ -66,7 +66,6 @@ export async function watchPage(page: Page): Promise<UiPage> {
   await page.evaluateOnNewDocument(
     `document.addEventListener("securitypolicyviolation", (e) => window.__dagxViolation(e.violatedDirective + " blocked " + e.blockedURI + " at " + e.sourceFile + ":" + e.lineNumber));`,
   );
-  });
   return Object.assign(page, {
     problems: () => [...problems],
     allowHttpErrors: () => {
