@@ -12,7 +12,7 @@ import dagre, { type Graph } from "@dagrejs/dagre";
 /** Node and group sizes, in CSS pixels. */
 export const NODE_W = 200;
 export const NODE_H = 46;
-export const GROUP_CLOSED_W = 220;
+export const GROUP_CLOSED_W = 260;
 export const GROUP_CLOSED_H = 70;
 /** Space above a group's assets for its title bar. */
 export const GROUP_HEADER = 30;

@@ -31,7 +31,7 @@ function endRect(end: EdgeEnd, layout: LayoutResult): Rect | null {
 }
 
 function curve(a: Point, b: Point): string {
-  const dx = Math.max(30, Math.abs(b.x - a.x) / 2);
+  const dx = Math.min(140, Math.max(30, Math.abs(b.x - a.x) / 2));
   return `M${a.x},${a.y} C${a.x + dx},${a.y} ${b.x - dx},${b.y} ${b.x},${b.y}`;
 }
 
@@ -65,10 +65,10 @@ function GroupBox({ id, rect, members, open, tooLarge, onToggle }: { id: string;
   if (open) {
     return html`<div class="ggroup open" data-group=${id} data-open="true" style=${style}><div class="ggroup-head">${toggle}<span class="ggroup-name">${id}</span><span class="ggroup-n">${members.length}</span></div></div>`;
   }
-  return html`<div class="ggroup closed" data-group=${id} data-open="false" data-count=${members.length} style=${style}>
+  return html`<div class="ggroup closed" data-group=${id} data-open="false" data-count=${members.length} style=${style} title=${tooLarge ? "Too many assets to draw: filter with a selection" : "Open the group"} onClick=${(e: MouseEvent) => !tooLarge && !(e.target as Element).closest("button") && onToggle(id)}>
     <div class="ggroup-head">${toggle}<span class="ggroup-name">${id}</span></div>
     <div class="ggroup-body">
-      <span class="ggroup-n">${members.length} assets</span>
+      <span class="ggroup-n">${members.length} asset${members.length === 1 ? "" : "s"}</span>
       ${ASSET_STATUSES.filter((s) => counts[s] > 0).map((s) => html`<span class=${`gcount status-${s}`} data-status=${s} title=${s}>${counts[s]}</span>`)}
     </div>
     ${tooLarge ? html`<div class="ggroup-note">too large to draw — filter with a selection</div>` : null}
