@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, Loader> = {
   schedules: lazy(() => import("./commands/schedules.ts")),
   sensors: lazy(() => import("./commands/sensors.ts")),
   dev: lazy(() => import("./commands/dev.ts")),
+  ui: lazy(() => import("./commands/ui.ts")),
   gc: lazy(() => import("./commands/gc.ts")),
   doctor: lazy(() => import("./commands/doctor.ts")),
   types: lazy(() => import("./commands/types.ts")),

@@ -64,7 +64,7 @@ export interface ApiAsset {
   /** Run ids of running runs that materialize this asset. */
   runningRuns: string[];
   /** `dagx status --json` fields, as they are there. */
-  freshness: { state: "fresh" | "late" | "overdue"; lagMs: number; reason: string } | null;
+  freshness: { state: "fresh" | "late" | "overdue"; lagMs: number | null; reason: string } | null;
   checks: { passed: number; failed: number; warned: number } | null;
   lastMaterialization: { runId: string; at: string; rows: number | null; bytes: number | null; durationMs: number | null; partition: string | null } | null;
   lastFailure: { runId: string; at: string; error: string; partition: string | null } | null;
