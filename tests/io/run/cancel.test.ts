@@ -181,3 +181,30 @@ describe("watchRunCancel()", () => {
     expect(reads).toBe(n);
   });
 });
+
+describe("a daemon's run and a cancel from elsewhere", () => {
+  test("createLauncher(): the launched run ends canceled after cancelRun(), and the daemon logs it", async () => {
+    const p = await projects.open(PROJECT);
+    const { createLauncher } = await import("../../../io/daemon/launcher.ts");
+    const logs: string[] = [];
+    const launcher = createLauncher({ project: p.project, store: p.store, maxRuns: 1, concurrency: 1, log: (l) => logs.push(l), now: Date.now });
+    const runId = Bun.randomUUIDv7();
+    await p.store.recordTick(
+      { name: "nightly", kind: "schedule", tickAt: 1, evaluatedAt: 1, status: "requested", reason: null, requestIds: ["q1"] },
+      [{ requestId: "q1", source: "nightly", kind: "schedule", runKey: null, selection: ["*"], partitions: null, status: "requested", runId, reason: null, createdAt: 1, updatedAt: 1 }],
+      { lastTickAt: 1 },
+    );
+    await withEnv({ SLOW_MS: "20000" }, async () => {
+      await launcher.pump();
+      expect(await runningRunId(p.store)).toBe(runId);
+      await sleep(600);
+      const asked = Date.now();
+      expect((await cancelRun(p.store, runId, asked)).status).toBe("requested");
+      const ended = await waitForRunEnd(p.store, runId, { now: Date.now, everyMs: 20, timeoutMs: 5_000 });
+      expect(ended?.status).toBe("canceled");
+      expect(ended!.endedAt! - asked).toBeLessThan(1_000);
+      await launcher.stop(5_000);
+    });
+    expect(logs.some((l) => l.includes(`run ${runId} canceled`))).toBe(true);
+  });
+});
