@@ -29,6 +29,7 @@ export const COMMANDS: Record<string, Loader> = {
   wipe: lazy(() => import("./commands/wipe.ts")),
   partitions: lazy(() => import("./commands/partitions.ts")),
   backfill: lazy(() => import("./commands/backfill.ts")),
+  cancel: lazy(() => import("./commands/cancel.ts")),
   daemon: lazy(() => import("./commands/daemon.ts")),
   schedules: lazy(() => import("./commands/schedules.ts")),
   sensors: lazy(() => import("./commands/sensors.ts")),
