@@ -1,7 +1,7 @@
 /** Shared `list | start | stop | preview` handling of `dagx schedules` and `dagx sensors`. */
 import { DagxError } from "../core/errors.ts";
 import { didYouMean } from "../core/suggest.ts";
-import type { InstigatorState, TickRecord } from "../core/types.ts";
+import type { InstigatorState } from "../core/types.ts";
 import type { InstigatorStore } from "../core/state-store.ts";
 import type { Output } from "./output.ts";
 
@@ -33,6 +33,3 @@ export async function setStatus(out: Output, store: InstigatorStore, kind: "sche
   return 0;
 }
 
-export function tickJson(t: TickRecord) {
-  return { tickAt: new Date(t.tickAt).toISOString(), evaluatedAt: new Date(t.evaluatedAt).toISOString(), status: t.status, reason: t.reason, requestIds: t.requestIds };
-}
