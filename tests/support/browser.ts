@@ -91,10 +91,11 @@ export function browserSuite(): {
 }
 
 /**
- * Wait until `fn` (run in the page) returns a truthy value; reject with `what` and the last value
- * after `timeoutMs`. A thin, readable wrapper of `page.waitForFunction`.
+ * Wait until `fn` (run in the page: a function, or an expression as a string — test files are
+ * type-checked without the DOM library, so page code that names `document` is best written as a
+ * string) is truthy; reject with `what` after `timeoutMs`. A readable wrapper of `page.waitForFunction`.
  */
-export async function waitInPage<T>(page: Page, what: string, fn: () => T, timeoutMs = 10_000): Promise<void> {
+export async function waitInPage(page: Page, what: string, fn: string | (() => unknown), timeoutMs = 10_000): Promise<void> {
   try {
     await page.waitForFunction(fn, { timeout: timeoutMs, polling: 50 });
   } catch (e) {
