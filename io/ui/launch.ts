@@ -12,7 +12,7 @@ import path from "node:path";
 /** Starts child `dagx` processes for the UI's actions. */
 export interface Launcher {
   /** Start `dagx ARGS` in the project with the UI's trigger (and `runId` when given); resolves once spawned. */
-  start(args: string[], o?: { runId?: string }): { pid: number; exited: Promise<number> };
+  start(args: string[], o?: { runId?: string; backfillId?: string }): { pid: number; exited: Promise<number> };
   /** Children still running. */
   readonly running: number;
   /** Ask every child to stop (SIGINT: they cancel gracefully), then wait up to `ms`. */
@@ -38,11 +38,13 @@ export function createLauncher(root: string, o: { trigger?: string } = {}): Laun
   return {
     start(args, opts = {}) {
       fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
-      const log = path.join(logDir, `${opts.runId ?? `launch-${Date.now()}`}.log`);
+      const log = path.join(logDir, `${opts.runId ?? opts.backfillId ?? `launch-${Date.now()}`}.log`);
       const fd = fs.openSync(log, "a", 0o600);
       const env: Record<string, string> = { ...(process.env as Record<string, string>), DAGX_TRIGGER: o.trigger ?? "ui", NO_COLOR: "1" };
+      delete env.DAGX_RUN_ID;
+      delete env.DAGX_BACKFILL_ID;
       if (opts.runId) env.DAGX_RUN_ID = opts.runId;
-      else delete env.DAGX_RUN_ID;
+      if (opts.backfillId) env.DAGX_BACKFILL_ID = opts.backfillId;
       const proc = spawn([...dagxCommand(), "-C", root, ...args], { cwd: root, env, stdio: ["ignore", fd, fd] });
       fs.closeSync(fd);
       children.add(proc);

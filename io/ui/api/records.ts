@@ -37,7 +37,12 @@ export async function getRuns(ctx: ApiContext, url: URL): Promise<ApiRuns> {
 /** `/api/runs/<id>?after=SEQ`: `dagx logs RUN --json`, events after `after` only. */
 export async function getRun(ctx: ApiContext, runId: string, url: URL): Promise<ApiRunDetail> {
   const after = intParam(url, "after", 0, 0, Number.MAX_SAFE_INTEGER);
-  const run = await ctx.store.getRun(runId);
+  let run = await ctx.store.getRun(runId);
+  // a running run whose process died is abandoned (as `dagx runs` marks it)
+  if (run?.status === "running" && !isRunAlive(run, ctx.now())) {
+    await ctx.store.markAbandoned((r) => isRunAlive(r, ctx.now()), ctx.now());
+    run = await ctx.store.getRun(runId);
+  }
   if (!run) throw new DagxError("NOT_FOUND", `No run "${runId}": see /api/runs`);
   const events = (await ctx.store.getEvents(runId)).filter((e) => e.seq > after);
   const doc = logsJson(run, events);

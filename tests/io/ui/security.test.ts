@@ -30,7 +30,7 @@ describe("Host check (DNS rebinding)", () => {
       for (const path of ["/", "/api/meta"]) {
         const res = await fetch(`${server.origin}${path}`, { headers: { Host: host, "X-Dagx-Token": TOKEN } });
         expect(res.status, `${host} ${path}`).toBe(403);
-        expect((await res.json()).error.code).toBe("FORBIDDEN_HOST");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_HOST");
       }
     }
   });
@@ -45,10 +45,10 @@ describe("Host check (DNS rebinding)", () => {
 describe("token", () => {
   test("every /api path answers 401 without the token, or with a wrong one — reads included", async () => {
     for (const path of GET_PATHS) {
-      for (const headers of [{}, { "X-Dagx-Token": "wrong" }, { "X-Dagx-Token": TOKEN.slice(0, -1) }, { "X-Dagx-Token": "" }]) {
+      for (const headers of [{}, { "X-Dagx-Token": "wrong" }, { "X-Dagx-Token": TOKEN.slice(0, -1) }, { "X-Dagx-Token": "" }] as Record<string, string>[]) {
         const res = await fetch(`${server.origin}${path}`, { headers: { Origin: server.origin, ...headers } });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
-        expect((await res.json()).error.code).toBe("UNAUTHORIZED");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
       }
     }
     for (const path of POST_PATHS) {
@@ -68,7 +68,7 @@ describe("token", () => {
   test("with the header, reads answer 200 (or their own 4xx)", async () => {
     const res = await apiGet(server, "/api/meta");
     expect(res.status).toBe(200);
-    expect((await res.json()).project.root).toBe(dir);
+    expect(((await res.json()) as { project: { root: string } }).project.root).toBe(dir);
   });
 });
 
@@ -80,7 +80,7 @@ describe("Origin", () => {
         if (origin) headers.Origin = origin;
         const res = await fetch(`${server.origin}${path}`, { method: "POST", headers, body: "{}" });
         expect(res.status, `${path} ${origin}`).toBe(403);
-        expect((await res.json()).error.code).toBe("FORBIDDEN_ORIGIN");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_ORIGIN");
       }
     }
   });
