@@ -118,12 +118,13 @@ describe("materialize in a child process", () => {
 describe("backfill", () => {
   test("launches with the id answered at once and runs to success; canceling a finished one says so", async () => {
     const { backfillId } = await body<{ backfillId: string }>(await apiPost(server, "/api/backfill", { selection: "days", partitions: "2024-01-01..2024-01-03" }), 202);
-    let b: { status: string; counts: { success: number } } | null = null;
+    type Shown = { status: string; counts: { success: number } };
+    let b = null as Shown | null;
     for (let i = 0; i < 300; i++) {
       const res = await apiGet(server, `/api/backfills/${backfillId}`);
       if (res.status === 200) {
-        b = (await res.json()) as never;
-        if (b!.status === "success") break;
+        b = (await res.json()) as Shown;
+        if (b.status === "success") break;
       }
       await Bun.sleep(100);
     }
