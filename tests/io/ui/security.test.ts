@@ -161,6 +161,8 @@ describe("headers", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(csp).toContain("connect-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("worker-src 'self'");
+      expect(csp).not.toContain("blob:");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
