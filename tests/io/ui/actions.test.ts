@@ -26,7 +26,11 @@ export const poller = sensor({ interval: "1h", select: "fast" }, () => ({ runReq
 `;
 
 beforeAll(async () => {
-  dir = makeProject({ "a.asset.ts": ASSETS }, "dagx-ui-act-");
+  dir = makeProject({
+    "a.asset.ts": ASSETS,
+    // loads in the server, fails in the launched child: a launch that never records its run
+    "b.asset.ts": `import { asset } from "dagx";\nif (process.env.DAGX_TRIGGER === "ui") throw new Error("only in the child");\nexport const child_breaks = asset(() => [{ x: 1 }]);\n`,
+  }, "dagx-ui-act-");
   server = await startTestServer(dir);
 });
 afterAll(async () => {
@@ -97,6 +101,17 @@ describe("materialize in a child process", () => {
     const run = await waitRun(runId, (r) => r !== null && r.status !== "running");
     expect(run?.status).toBe("abandoned");
     expect((await apiGet(server, "/api/meta")).status).toBe(200);
+  }, 60_000);
+  test("a launch whose child fails before recording the run says why on /api/runs/<id>", async () => {
+    const { runId } = await body<{ runId: string }>(await apiPost(server, "/api/materialize", { selection: "child_breaks" }), 202);
+    let e: ApiError | null = null;
+    for (let i = 0; i < 300 && e?.error.code !== "LAUNCH_FAILED"; i++) {
+      await Bun.sleep(100);
+      e = (await (await apiGet(server, `/api/runs/${runId}`)).json()) as ApiError;
+    }
+    expect(e?.error.code).toBe("LAUNCH_FAILED");
+    expect(e?.error.message).toContain(`Run ${runId} did not start`);
+    expect(e?.error.message).toContain("only in the child");
   }, 60_000);
   test("cancel: a running run is flagged and ends canceled; the stream names its events", async () => {
     const stream = await fetch(`${server.origin}/api/events`, { headers: { Cookie: `dagx_token=${TOKEN}`, Origin: server.origin } });
