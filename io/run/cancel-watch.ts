@@ -74,3 +74,25 @@ export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o
     },
   };
 }
+
+/** A run's signal that a first Ctrl-C (`signal`) or a cancel from another process aborts, with its watch. */
+export interface RunCancel extends CancelWatch {
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Watch `runId`'s cancel flag and abort the returned signal when it is seen (after `notice`, which
+ * logs it), as a first Ctrl-C aborts `signal`: a run passes the returned one to its steps instead.
+ */
+export function runCancel(store: Pick<RunStore, "getRun">, runId: string, signal: AbortSignal, o: { now: () => number; notice(message: string): void }): RunCancel {
+  const remote = new AbortController();
+  const watch = watchRunCancel(store, runId, {
+    now: o.now,
+    onCancel: () => {
+      if (signal.aborted) return;
+      o.notice("Cancel requested from another process: no new steps start; running steps are told to stop");
+      remote.abort();
+    },
+  });
+  return { signal: AbortSignal.any([signal, remote.signal]), afterWrite: watch.afterWrite, stop: watch.stop };
+}

@@ -208,3 +208,31 @@ describe("a daemon's run and a cancel from elsewhere", () => {
     expect(logs.some((l) => l.includes(`run ${runId} canceled`))).toBe(true);
   });
 });
+
+describe("a `dagx check` run and a cancel from elsewhere", () => {
+  test("runCheckCommand(): the check that runs sees its signal aborted, the run ends canceled", async () => {
+    const p = await projects.open({
+      "c.asset.ts": `
+import { asset, check } from "dagx";
+export const rows = asset(() => [{ id: 1 }]);
+export const slow_check = check(rows, async (ctx) => {
+  await new Promise<void>((resolve) => { const t = setTimeout(resolve, Number(process.env.SLOW_MS ?? 0)); ctx.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }); });
+  return !ctx.signal.aborted;
+});
+`,
+    });
+    expect((await p.materialize("*")).status).toBe("success");
+    await withEnv({ SLOW_MS: "20000" }, async () => {
+      const running = p.check("rows");
+      const runId = await runningRunId(p.store);
+      await sleep(600);
+      const asked = Date.now();
+      expect((await cancelRun(p.store, runId, asked)).status).toBe("requested");
+      const out = await running;
+      expect(out.status).toBe("canceled");
+      const run = (await p.store.getRun(runId))!;
+      expect(run.status).toBe("canceled");
+      expect(run.endedAt! - asked).toBeLessThan(1_000);
+    });
+  });
+});
