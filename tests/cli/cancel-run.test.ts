@@ -11,9 +11,14 @@ import { join } from "node:path";
 import type { RunRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
 import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, type StepJson } from "./helpers.ts";
+import { liveFixtures, startLive } from "./live.ts";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeProject));
+const fx = liveFixtures("dagx-cancel-dev-");
+afterAll(async () => {
+  dirs.forEach(removeProject);
+  await fx.cleanup();
+});
 
 const PROJECT = {
   ".dagx/.keep": "",
@@ -110,6 +115,25 @@ describe("dagx cancel RUN from another process", () => {
     expect(logs.events.filter((e) => e.type === "step_canceled").map((e) => e.assetKey)).toEqual(["slow"]);
     const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(st.map((s) => [s.key, s.status]))).toEqual({ fast: "fresh", slow: "fresh", after_slow: "fresh" });
+  }, 60_000);
+});
+
+describe("dagx cancel of a run `dagx dev` started", () => {
+  test("the dev worker's run ends canceled and dev says so; dev keeps watching", async () => {
+    const dir = fx.project(Object.fromEntries(Object.entries(PROJECT).filter(([k]) => k !== ".dagx/.keep")));
+    ok(await runDagx(dir, ["materialize"]));
+    // a process of its own: dev's worker runs the step; SLOW_MS reaches it through dev's environment
+    const dev = fx.track(startLive(dir, ["dev", "--no-daemon"], { SLOW_MS: "30000" }));
+    let m = await dev.waitFor("watching for changes", { timeoutMs: 30_000 });
+    await Bun.write(join(dir, "a.asset.ts"), PROJECT["a.asset.ts"].replace("slow started", "slow started again"));
+    m = await dev.waitFor("▶ slow", { from: m });
+    const [run] = (await runDagx(dir, ["runs", "--json"])).json<{ runId: string; trigger: string; status: string }[]>();
+    expect(run).toMatchObject({ trigger: "dev", status: "running" });
+    const c = await runDagx(dir, ["cancel", run!.runId, "--wait", "--json"]);
+    expect(c.json<CancelJson>()).toMatchObject({ result: "requested", status: "canceled" });
+    await dev.waitFor(`run ${run!.runId} canceled`, { from: m, timeoutMs: 5_000 });
+    expect(dev.proc.exitCode).toBeNull();
+    expect(await dev.stop("SIGINT")).toBe(0);
   }, 60_000);
 });
 
