@@ -81,7 +81,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
-  cancel = runCancel(store, runId, o.signal, { now: o.now, notice: (message) => {
+  cancel = runCancel(store, runId, o.signal, { notice: (message) => {
     event("log", null, null, { level: "warn", message });
     o.onLog?.("dagx", "warn", message);
   } });

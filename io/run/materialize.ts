@@ -202,7 +202,6 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   let status: RunStatus = "failed";
   // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
   cancelWatch = runCancel(store, runId, o.signal, {
-    now: o.now,
     notice: (message) => {
       event("log", null, null, { level: "warn", message });
       o.reporter?.onLog?.("dagx", "warn", message);
