@@ -24,7 +24,7 @@ export default defineCommand({
       const run = matches[0]!;
       const events = await store.getEvents(run.runId);
       if (out.json) {
-        out.data({ run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+        out.data({ run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null, ...(run.cancelRequestedAt !== undefined ? { cancelRequestedAt: new Date(run.cancelRequestedAt).toISOString() } : {}) }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
         return 0;
       }
       const { c } = out;

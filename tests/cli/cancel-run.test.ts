@@ -110,8 +110,8 @@ describe("dagx cancel RUN from another process", () => {
     expect(run.status).toBe("canceled");
     expect(Object.fromEntries(run.steps.map((s) => [s.key, s.status]))).toEqual({ fast: "success", slow: "canceled", after_slow: "skipped" });
     expect(readFileSync(output).equals(before)).toBe(true);
-    const logs = (await runDagx(dir, ["logs", runs[0]!.runId, "--json"])).json<{ run: { status: string }; events: { type: string; assetKey: string | null }[] }>();
-    expect(logs.run.status).toBe("canceled");
+    const logs = (await runDagx(dir, ["logs", runs[0]!.runId, "--json"])).json<{ run: { status: string; cancelRequestedAt: string }; events: { type: string; assetKey: string | null }[] }>();
+    expect(logs.run).toMatchObject({ status: "canceled", cancelRequestedAt: out.cancelRequestedAt });
     expect(logs.events.filter((e) => e.type === "step_canceled").map((e) => e.assetKey)).toEqual(["slow"]);
     const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(st.map((s) => [s.key, s.status]))).toEqual({ fast: "fresh", slow: "fresh", after_slow: "fresh" });
