@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { RunRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
-import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, type StepJson } from "./helpers.ts";
+import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, startDagx, type StepJson } from "./helpers.ts";
 import { liveFixtures, startLive } from "./live.ts";
 
 const dirs: string[] = [];
@@ -194,4 +194,23 @@ describe("dagx cancel (in-process)", () => {
     expect(bf.stdout).toContain("It is backfill bf-1's run: the backfill ends canceled too; resume it with `dagx backfill --resume bf-1`");
     expect((await runDagx(dir, ["cancel", "run-bf", "--json"])).json<CancelJson>()).toMatchObject({ alreadyRequested: true, backfillId: "bf-1" });
   });
+
+  test("--wait: Ctrl-C stops waiting (exit 130) and the request stays; a run whose process dies meanwhile ends the wait as abandoned", async () => {
+    const dir = project();
+    await withStore(dir, (s) => s.createRun(record("run-live")));
+    const { terminal, done } = startDagx(dir, ["cancel", "run-live", "--wait"]);
+    for (let i = 0; i < 200 && !terminal.stdoutText().includes("Cancel requested"); i++) await Bun.sleep(10);
+    terminal.interrupt();
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("Stopped waiting: the cancel request stays");
+    const logs = (await runDagx(dir, ["logs", "run-live", "--json"])).json<{ run: { status: string; cancelRequestedAt?: string } }>();
+    expect(logs.run.status).toBe("running");
+    expect(typeof logs.run.cancelRequestedAt).toBe("string");
+    // a run on another host whose heartbeat goes stale (60 s) a second from now: the wait sees it gone
+    await withStore(dir, (s) => s.createRun(record("run-dying", { pid: 1, host: "elsewhere", heartbeatAt: Date.now() - 59_000 })));
+    const w = await runDagx(dir, ["cancel", "run-dying", "--wait", "--json"]);
+    expect(w.json<CancelJson>()).toMatchObject({ result: "requested", status: "abandoned" });
+    expect(w.stderr).toMatch(/ended abandoned after .* \(its process is gone\)/);
+  }, 30_000);
 });
