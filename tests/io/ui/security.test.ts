@@ -126,6 +126,10 @@ describe("the printed URL", () => {
     const without = await fetch(`${server.origin}/graph`);
     expect(without.status).toBe(401);
     expect(await without.text()).toContain("?token=");
+    // a client route, even with a dot in the asset key
+    const dotted = await fetch(`${server.origin}/assets/raw/orders.v2`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
+    expect(dotted.status).toBe(200);
+    expect((await fetch(`${server.origin}/favicon.ico`)).status).toBe(404);
     const page = await fetch(`${server.origin}/assets/a/b`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
     expect(page.status).toBe(200);
     const html = await page.text();
