@@ -12,7 +12,7 @@ let dir: string;
 let server: UiServer;
 
 beforeAll(async () => {
-  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
+  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\nexport const named_preview = asset({ key: "reports/preview" }, () => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
   server = await startTestServer(dir);
 });
 afterAll(async () => {
@@ -68,6 +68,9 @@ describe("token", () => {
   test("with the header, reads answer 200 (or their own 4xx)", async () => {
     const res = await apiGet(server, "/api/meta");
     expect(res.status).toBe(200);
+    // an asset whose key ends in /preview is its detail page, not a preview of "reports"
+    const named = await apiGet(server, "/api/assets/reports/preview");
+    expect(((await named.json()) as { asset: { key: string } }).asset.key).toBe("reports/preview");
     expect(((await res.json()) as { project: { root: string } }).project.root).toBe(dir);
   });
 });
