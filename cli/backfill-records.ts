@@ -2,7 +2,7 @@
 import { DagxError } from "../core/errors.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord } from "../core/types.ts";
 import type { BackfillStore } from "../core/state-store.ts";
-import { backfillLiveStatus } from "../io/run/index.ts";
+import { backfillLiveStatus, cancelBackfill } from "../io/run/index.ts";
 import { backfillItemJson, backfillShowJson } from "../io/reports/index.ts";
 import { ago, formatTable, type Output } from "./output.ts";
 
@@ -37,20 +37,12 @@ export async function manageBackfill(out: Output, store: BackfillStore, sub: "li
     return 0;
   }
   // cancel
-  const { backfill: b, partitions } = await findBackfill(store, id);
-  const live = backfillLiveStatus(b, now);
-  if (live !== "running") {
-    if (live === "abandoned") {
-      // its process died: what it left pending is canceled now, in the one vocabulary of backfills
-      await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
-      await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
-    }
-    out.print(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
-  } else {
-    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: now });
-    out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
-  }
-  if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
+  const found = await findBackfill(store, id);
+  const b = found.backfill;
+  const r = await cancelBackfill(store, found, now);
+  if (!r.cancelRequested) out.print(`Backfill ${b.backfillId} is not running (${r.live})${r.markedCanceled ? ": marked canceled" : ""}`);
+  else out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
+  if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: r.cancelRequested });
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { didYouMean } from "../core/suggest.ts";
 import type { InstigatorState } from "../core/types.ts";
 import type { InstigatorStore } from "../core/state-store.ts";
 import type { Output } from "./output.ts";
+import { setInstigatorStatus } from "../io/daemon/index.ts";
 
 export interface Named {
   name: string;
@@ -23,11 +24,8 @@ export function pick<T extends Named>(kind: string, items: readonly T[], name: s
 }
 
 export async function setStatus(out: Output, store: InstigatorStore, kind: "schedule" | "sensor", item: Named, status: "running" | "stopped"): Promise<number> {
-  const now = Date.now();
-  const before = (await store.listInstigators()).find((s) => s.name === item.name);
   // a schedule started again does not catch up the ticks that fell while it was stopped
-  const resumed = kind === "schedule" && status === "running" && before?.status === "stopped";
-  await store.updateInstigator(item.name, { status, updatedAt: now, ...(resumed ? { lastTickAt: Math.max(before.lastTickAt ?? 0, now) } : {}) });
+  await setInstigatorStatus(store, kind, item.name, status, Date.now());
   if (out.json) out.data({ name: item.name, status });
   else out.print(`${kind} ${item.name} ${status === "running" ? "started: the daemon evaluates it" : "stopped: the daemon skips it"}`);
   return 0;

@@ -233,7 +233,14 @@ export interface ApiOverview {
  * Actions (POST, JSON body; token header + same-origin Origin). They go through the same code as the
  * CLI and are recorded with trigger `ui`; runs execute in a child `dagx` process.
  * - POST /api/plan `{ selection, partition?, partitions?, stale? }` → `dagx materialize --dry-run --json`.
- * - POST /api/materialize `{ selection, partition?, partitions?, stale?, tags? }` → `{ runId }` (202).
+ * - POST /api/materialize `{ selection, partition?, partitions?, stale?, tags? }` → `{ runId }` (202);
+ *   when the plan has no step (e.g. `stale` and everything is fresh) nothing starts:
+ *   `{ runId: null, status: "nothing", plan }` (200). The run shows up in /api/runs within a second or so
+ *   (its child process records it); until then /api/runs/<id> answers 404 `NOT_FOUND`, and when the child
+ *   ended without recording it (e.g. its definitions failed to load) 404 `LAUNCH_FAILED` with why.
+ * - POST /api/runs/<id>/cancel → `{ runId, status }` with status `cancel-requested` (the run stops
+ *   within ~1 s and ends `canceled`), `abandoned` (its process was gone), or the run's final status.
+ * - POST /api/backfills/<id>/cancel → status `cancel-requested`, `canceled` (abandoned one) or the final status.
  * - POST /api/backfill `{ selection, partitions }` → `{ backfillId }` (202).
  * - POST /api/runs/<id>/cancel → `{ runId, status }`.
  * - POST /api/backfills/<id>/cancel, /api/backfills/<id>/resume → `{ backfillId, status }`.

@@ -46,7 +46,11 @@ export default defineCommand({
     if (args.host !== undefined && !["127.0.0.1", "localhost", "::1"].includes(host)) {
       out.say(`${out.c.yellow("warning")} --host ${host}: the UI is reachable from other machines on the network; anyone with the URL's token can read data and launch runs`);
     }
-    const stopped = new Promise<void>((resolve) => base.cancelOnInterrupt("Stopping dagx ui").addEventListener("abort", () => resolve()));
+    const stopped = new Promise<void>((resolve) => {
+      base.cancelOnInterrupt("Stopping dagx ui").addEventListener("abort", () => resolve());
+      // started by `dagx dev` (an IPC channel): its end, kill -9 included, ends this server too
+      if (typeof process.send === "function") process.once("disconnect", () => resolve());
+    });
     const server = await startUiServer({ root, port, host: host === "localhost" ? "127.0.0.1" : host, version: VERSION, onError: (e) => out.say(out.c.dim(`ui: ${e instanceof Error ? e.message : String(e)}`)) });
     try {
       out.say(`dagx ui: ${server.url}`);

@@ -992,6 +992,12 @@ declare module "dagx" {
       assets?: string[];
       /** The run's resolved config by asset key (defaults applied, secrets redacted), for the assets that declare a schema; absent when none. */
       config?: Record<string, unknown>;
+      /**
+       * When a cancel was first asked for from outside the run's process (`dagx cancel`, the UI:
+       * `RunStore.requestRunCancel`); the running process polls it and cancels as Ctrl-C does. Absent
+       * when never asked. Stays on the record after the run ended (a request that came too late shows).
+       */
+      cancelRequestedAt?: number;
   }
   type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "schema_change" | "check_evaluation" | "log";
   interface EventRecord {

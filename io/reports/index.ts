@@ -6,3 +6,4 @@
 export { checksJson, readStatusData, statusItemJson, userMetadata } from "./status.ts";
 export type { StatusData, StatusItemJson } from "./status.ts";
 export { backfillItemJson, backfillShowJson, listItemJson, logsJson, partitionsOf, runItemJson, scheduleItemJson, sensorItemJson, tickJson } from "./records.ts";
+export { checkJson, runJson, stepJson } from "./run-json.ts";

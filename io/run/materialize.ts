@@ -21,7 +21,7 @@ import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
-import { type CancelWatch, watchRunCancel } from "./cancel-watch.ts";
+import { type RunCancel, runCancel } from "./cancel-watch.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -118,10 +118,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
-  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
-  const remote = new AbortController();
-  const signal = AbortSignal.any([o.signal, remote.signal]);
-  let cancelWatch: CancelWatch | null = null;
+  let cancelWatch: RunCancel | null = null;
   const stepStarts = new Map<string, number>();
   // outputs as they were before this run, to report schema changes against
   const before = new Map<string, MaterializationRecord>(st.latest);
@@ -203,16 +200,14 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   };
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
-  cancelWatch = watchRunCancel(store, runId, {
-    now: o.now,
-    onCancel: () => {
-      if (o.signal.aborted) return;
-      const message = "Cancel requested from another process: no new steps start; running steps are told to stop";
+  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
+  cancelWatch = runCancel(store, runId, o.signal, {
+    notice: (message) => {
       event("log", null, null, { level: "warn", message });
       o.reporter?.onLog?.("dagx", "warn", message);
-      remote.abort();
     },
   });
+  const { signal } = cancelWatch;
   try {
     steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking });
     // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed

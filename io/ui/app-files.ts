@@ -10,7 +10,7 @@ import app from "../../web/index.html";
 export interface AppFile {
   /** URL path it is served at (`/chunk-1hjmjxyd.js`; the page is `/index.html`). */
   path: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   contentType: string;
   /** A strong validator of the bytes. */
   etag: string;

@@ -7,5 +7,6 @@ export { startUiServer } from "./server.ts";
 export type { UiServer, UiServerOptions } from "./server.ts";
 export { createToken, CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from "./security.ts";
 export { loadAppBundle } from "./app-files.ts";
+export { dagxCommand } from "./launch.ts";
 export { createChangeFeed } from "./change-feed.ts";
 export type { ChangeFeed } from "./change-feed.ts";

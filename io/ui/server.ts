@@ -155,7 +155,9 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       if (req.headers.get("if-none-match") === file.etag) return new Response(null, { status: 304, headers: { ETag: file.etag } });
       return new Response(file.bytes, { headers: { "Content-Type": file.contentType, ETag: file.etag, "Cache-Control": "public, max-age=31536000, immutable" } });
     }
-    if (/\.[a-z0-9]+$/i.test(url.pathname) && url.pathname !== "/index.html") return page(404, `No file ${url.pathname}`);
+    // a file name at the root that the bundle does not have (/favicon.ico): 404; deeper paths are
+    // client routes, whose asset keys may hold dots (/assets/orders.v2)
+    if (/^\/[^/]+\.[a-z0-9]+$/i.test(url.pathname) && url.pathname !== "/index.html") return page(404, `No file ${url.pathname}`);
     // the page itself only for who holds the token (its data needs it anyway): else say how to get in
     if (!tokensEqual(cookieToken(req), token)) return page(401, "Open the URL that `dagx ui` printed (it ends in ?token=…): this server needs its token");
     return new Response(bundle.index.bytes, { headers: { "Content-Type": bundle.index.contentType, "Cache-Control": "no-store" } });

@@ -43,7 +43,7 @@ test("a materialization by another process reaches the stream within 1 s of its 
   expect(changes.some((c) => c.topics.includes("runs"))).toBe(true);
   // after the last change, the run is over in the state: a refetch then shows it finished
   const after = await fetch(`${server.origin}/api/runs/${runId}`, { headers: { "X-Dagx-Token": TOKEN } });
-  expect((await after.json()).run.status).toBe("success");
+  expect(((await after.json()) as { run: { status: string } }).run.status).toBe("success");
 }, 90_000);
 
 test("heartbeat comments keep the stream open; nothing is sent while nothing changes", async () => {

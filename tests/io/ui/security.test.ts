@@ -12,7 +12,7 @@ let dir: string;
 let server: UiServer;
 
 beforeAll(async () => {
-  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
+  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\nexport const named_preview = asset({ key: "reports/preview" }, () => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
   server = await startTestServer(dir);
 });
 afterAll(async () => {
@@ -30,7 +30,7 @@ describe("Host check (DNS rebinding)", () => {
       for (const path of ["/", "/api/meta"]) {
         const res = await fetch(`${server.origin}${path}`, { headers: { Host: host, "X-Dagx-Token": TOKEN } });
         expect(res.status, `${host} ${path}`).toBe(403);
-        expect((await res.json()).error.code).toBe("FORBIDDEN_HOST");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_HOST");
       }
     }
   });
@@ -45,10 +45,10 @@ describe("Host check (DNS rebinding)", () => {
 describe("token", () => {
   test("every /api path answers 401 without the token, or with a wrong one — reads included", async () => {
     for (const path of GET_PATHS) {
-      for (const headers of [{}, { "X-Dagx-Token": "wrong" }, { "X-Dagx-Token": TOKEN.slice(0, -1) }, { "X-Dagx-Token": "" }]) {
+      for (const headers of [{}, { "X-Dagx-Token": "wrong" }, { "X-Dagx-Token": TOKEN.slice(0, -1) }, { "X-Dagx-Token": "" }] as Record<string, string>[]) {
         const res = await fetch(`${server.origin}${path}`, { headers: { Origin: server.origin, ...headers } });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
-        expect((await res.json()).error.code).toBe("UNAUTHORIZED");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
       }
     }
     for (const path of POST_PATHS) {
@@ -68,7 +68,10 @@ describe("token", () => {
   test("with the header, reads answer 200 (or their own 4xx)", async () => {
     const res = await apiGet(server, "/api/meta");
     expect(res.status).toBe(200);
-    expect((await res.json()).project.root).toBe(dir);
+    // an asset whose key ends in /preview is its detail page, not a preview of "reports"
+    const named = await apiGet(server, "/api/assets/reports/preview");
+    expect(((await named.json()) as { asset: { key: string } }).asset.key).toBe("reports/preview");
+    expect(((await res.json()) as { project: { root: string } }).project.root).toBe(dir);
   });
 });
 
@@ -80,7 +83,7 @@ describe("Origin", () => {
         if (origin) headers.Origin = origin;
         const res = await fetch(`${server.origin}${path}`, { method: "POST", headers, body: "{}" });
         expect(res.status, `${path} ${origin}`).toBe(403);
-        expect((await res.json()).error.code).toBe("FORBIDDEN_ORIGIN");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN_ORIGIN");
       }
     }
   });
@@ -126,6 +129,10 @@ describe("the printed URL", () => {
     const without = await fetch(`${server.origin}/graph`);
     expect(without.status).toBe(401);
     expect(await without.text()).toContain("?token=");
+    // a client route, even with a dot in the asset key
+    const dotted = await fetch(`${server.origin}/assets/raw/orders.v2`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
+    expect(dotted.status).toBe(200);
+    expect((await fetch(`${server.origin}/favicon.ico`)).status).toBe(404);
     const page = await fetch(`${server.origin}/assets/a/b`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -161,6 +168,8 @@ describe("headers", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(csp).toContain("connect-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("worker-src 'self'");
+      expect(csp).not.toContain("blob:");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
