@@ -5,8 +5,11 @@
  * page without a reload; and a `dagx materialize` in another process repaints a node live.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { dagx } from "../../cli/helpers.ts";
+import { hostBinary } from "../../support/binary.ts";
 import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
 import { prepareShop, statusByKey } from "./_shop.ts";
@@ -106,3 +109,19 @@ ui.test("a materialization in another process repaints the node live", async (pa
   expect(latency).toBeLessThan(2000);
   expect(await page.evaluate("window.marker")).toBe(7);
 }, { timeoutMs: 30_000 });
+
+ui.test("the compiled binary serves the same graph, laid out in the worker", async (page) => {
+  const buildDir = mkdtempSync(join(tmpdir(), "dagx-ui-bin-"));
+  const binServer = await startUiServer(dir, { bin: await hostBinary(buildDir) });
+  try {
+    await page.goto(binServer.url);
+    await page.goto(`${binServer.origin}/graph`);
+    await waitInPage(page, "the graph to be laid out", `document.querySelector('.graph-page[data-ready="true"]') !== null`);
+    expect(await nodes(page)).toEqual(await statusByKey(dir));
+    expect(await page.$eval(".graph-viewport", (e) => e.getAttribute("data-layout-engine"))).toBe("worker");
+  } finally {
+    await page.goto("about:blank"); // close the event stream before the server goes
+    await binServer.stop();
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+}, { timeoutMs: 60_000 });
