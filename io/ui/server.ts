@@ -48,6 +48,8 @@ export interface UiServer {
   token: string;
   feed: ChangeFeed;
   launcher: Launcher;
+  /** Load errors of the project as last loaded (also in /api/meta). */
+  loadErrors(): { file: string; line: number | null; message: string }[];
   /** Stop serving, close the streams, stop the watcher and (SIGINT) launched children. */
   close(): Promise<void>;
 }
@@ -194,6 +196,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     token,
     feed,
     launcher,
+    loadErrors: () => holder.loadErrors(),
     async close() {
       for (const close of [...streams]) close();
       feed.close();
