@@ -160,6 +160,8 @@ export async function getPreview(ctx: ApiContext, key: string): Promise<ApiPrevi
     `SELECT * FROM ${target} LIMIT ${PREVIEW_ROWS + 1}`,
     {
       limit: PREVIEW_ROWS + 1,
+      // only this asset's view: a project with a million-partition asset elsewhere stays cheap
+      keys: [key],
       onMounted: (m) => {
         if (m.views.some((v) => v.key === key)) return;
         const skipped = m.skipped.find((s) => s.key === key);
