@@ -12,6 +12,7 @@ import fs from "node:fs";
 import type { ChangeEvent, ChangeTopic } from "../../core/ui-api.ts";
 import { type ChangeMarks, readChangeMarks } from "../state/index.ts";
 
+/** The feed of change events that `/api/events` streams to the open pages. */
 export interface ChangeFeed {
   /** Listen for change events; returns the unsubscribe function. */
   subscribe(listener: (e: ChangeEvent) => void): () => void;

@@ -17,6 +17,7 @@ import { apiError } from "./api/_http.ts";
 import { handleApi } from "./api/router.ts";
 import { allowedHostNames, cookieToken, createToken, headerToken, isAllowedHost, isCrossSite, isSameOrigin, isSameOriginRequest, secured, tokenCookie, tokensEqual } from "./security.ts";
 
+/** How to start the UI server. */
 export interface UiServerOptions {
   /** The project root (exactly; the CLI resolved it). */
   root: string;
@@ -38,6 +39,7 @@ export interface UiServerOptions {
   onError?(e: unknown): void;
 }
 
+/** A running UI server. */
 export interface UiServer {
   /** `http://127.0.0.1:PORT/?token=…`: what to open. */
   url: string;
