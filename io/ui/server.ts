@@ -33,6 +33,8 @@ export interface UiServerOptions {
   pollMs?: number;
   /** Heartbeat comment interval of the event stream, ms. @default 15000 */
   heartbeatMs?: number;
+  /** Bun.serve's idle timeout of ordinary requests, seconds (the event stream has none). @default 60 */
+  idleTimeoutSec?: number;
   /** Use this token instead of a random one (tests). */
   token?: string;
   /** Where the server reports what goes wrong outside a request (a failed change read). */
@@ -172,7 +174,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     server = Bun.serve({
       hostname: bindHost,
       port: o.port ?? 3000,
-      idleTimeout: 60,
+      idleTimeout: o.idleTimeoutSec ?? 60,
       fetch: async (req, srv) => secured(await fetch(req, srv).catch((e) => apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`))),
       error: (e) => secured(apiError(500, "INTERNAL", `Internal error: ${e.message}`)),
     });
