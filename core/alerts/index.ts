@@ -1,0 +1,10 @@
+/**
+ * Alerts (DESIGN §13): the `alerts` config, incidents as pure observations, and what an alert says.
+ * The only door into core/alerts/; io/alerts delivers, io/state records.
+ */
+export { parseAlerts } from "./config.ts";
+export { freshnessObservations, incidentKey, MAX_INCIDENT_MESSAGE, runObservations, tickObservations } from "./incidents.ts";
+export type { IncidentCandidate, IncidentObservations, ObservedTick } from "./incidents.ts";
+export { ALERT_RETRY_DELAYS_MS, alertEnvironment, alertPayload, alertRetryDelay, alertsFor, alertText } from "./message.ts";
+export { ALERT_KINDS } from "./types.ts";
+export type { AlertConfig, AlertDeliveryRecord, AlertKind, AlertPayload, AlertWebhook, IncidentRecord, NormalizedAlert } from "./types.ts";
