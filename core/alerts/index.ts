@@ -8,3 +8,5 @@ export type { IncidentCandidate, IncidentObservations, ObservedTick } from "./in
 export { ALERT_RETRY_DELAYS_MS, alertEnvironment, alertPayload, alertRetryDelay, alertsFor, alertText } from "./message.ts";
 export { ALERT_KINDS } from "./types.ts";
 export type { AlertConfig, AlertDeliveryRecord, AlertKind, AlertPayload, AlertWebhook, IncidentRecord, NormalizedAlert } from "./types.ts";
+export { incidentSubject, incidentViews } from "./view.ts";
+export type { IncidentView } from "./view.ts";

@@ -18,6 +18,7 @@ import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
 import { relativeTo, userFrame } from "../../core/location.ts";
 import { assertResourceGraph, assertResourceRequests, type ResourceRequest } from "../../core/resources.ts";
 import { declareSecrets, projectEnv } from "../secrets/index.ts";
+import { declareAlertSecrets } from "../alerts/index.ts";
 
 export interface Project {
   root: string;
@@ -142,6 +143,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   const env = projectEnv(root);
   const config = await loadConfig(root);
   declareSecrets([config.resources, config.ioManagers, config.io], env);
+  declareAlertSecrets(config, root);
   let loadErrors: readonly LoadError[] = [];
   try {
     const defs = await loadDefinitions(root, config.ioManagers);
