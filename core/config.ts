@@ -1,5 +1,5 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
-import type { AlertConfig } from "./alerts/index.ts";
+import type { AlertConfig } from "./alerts/types.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 
 export interface DagxConfig {

@@ -4,7 +4,8 @@ import { parseDuration } from "../duration.ts";
 import { type EnvRef, isEnvRef } from "../env.ts";
 import { parseSelection } from "../selection/index.ts";
 import { didYouMean } from "../suggest.ts";
-import { ALERT_KINDS, type AlertKind, type NormalizedAlert } from "./types.ts";
+import { ALERT_KINDS, type NormalizedAlert } from "./records.ts";
+import type { AlertKind } from "./types.ts";
 
 const ALERT_KEYS = ["name", "on", "select", "resolved", "retries", "timeout", "webhook", "command"] as const;
 const WEBHOOK_KEYS = ["url", "headers"] as const;

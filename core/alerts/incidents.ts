@@ -7,7 +7,8 @@
 import type { StepResult } from "../execute.ts";
 import type { FreshnessResult } from "../freshness.ts";
 import type { CheckResult } from "../types.ts";
-import type { AlertKind, IncidentRecord } from "./types.ts";
+import type { IncidentRecord } from "./records.ts";
+import type { AlertKind } from "./types.ts";
 
 /** An incident to open, unless one of its key is open already. */
 export type IncidentCandidate = Omit<IncidentRecord, "incidentId" | "resolvedAt" | "resolvedBy">;

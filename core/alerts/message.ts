@@ -1,5 +1,6 @@
 /** What an alert says and to whom it goes — pure: the payload a target receives, the matching of alerts to incidents, the retry delays. */
-import type { AlertPayload, IncidentRecord, NormalizedAlert } from "./types.ts";
+import type { IncidentRecord, NormalizedAlert } from "./records.ts";
+import type { AlertPayload } from "./types.ts";
 
 /** Delays before attempt 2, 3, 4… (the last repeats). */
 export const ALERT_RETRY_DELAYS_MS: readonly number[] = [500, 2_000, 5_000];

@@ -1,11 +1,8 @@
-/** Contracts of alerts: what a config may say, what an incident and a delivery are, what a target receives. */
+/** The public contracts of alerts: what a config may say, what a target receives (re-exported by core/public.ts). */
 import type { EnvRef } from "../env.ts";
 
 /** What an alert is about (Dagster's names, lower case: run failure, asset check failure, freshness, instigator tick failure). */
 export type AlertKind = "run_failure" | "check_failure" | "freshness_overdue" | "sensor_failure" | "schedule_failure";
-
-/** Every kind, in the order the docs list them. */
-export const ALERT_KINDS: readonly AlertKind[] = ["run_failure", "check_failure", "freshness_overdue", "sensor_failure", "schedule_failure"];
 
 /** A webhook target: a JSON POST to `url`. */
 export interface AlertWebhook {
@@ -40,56 +37,6 @@ interface AlertCommon {
  * ]
  */
 export type AlertConfig = AlertCommon & ({ webhook: string | EnvRef | AlertWebhook; command?: never } | { command: readonly string[]; webhook?: never });
-
-/** An alert as checked at load: defaults filled in. */
-export interface NormalizedAlert {
-  name: string;
-  on: ReadonlySet<AlertKind>;
-  select: string | null;
-  resolved: boolean;
-  /** Attempts in all (1 + retries). */
-  attempts: number;
-  timeoutMs: number;
-  target: { kind: "webhook"; url: string | EnvRef; headers: Record<string, string | EnvRef> } | { kind: "command"; argv: readonly string[] };
-}
-
-/**
- * A failing state that started at one moment and ends when its subject recovers: one per
- * `key` open at a time, across every process (the state store decides atomically).
- */
-export interface IncidentRecord {
-  incidentId: string;
-  /** What makes two observations the same incident: kind and subject (`incidentKey`). */
-  key: string;
-  kind: AlertKind;
-  assetKey: string | null;
-  /** The failing partition(s) when it opened ("" unpartitioned; "a, b (+3 more)"), for people. */
-  partitionKey: string | null;
-  checkName: string | null;
-  /** The sensor or schedule. */
-  instigator: string | null;
-  /** The run that observed it (run and check failures). */
-  runId: string | null;
-  message: string;
-  openedAt: number;
-  resolvedAt: number | null;
-  /** What ended it: "run <id>", "tick", "fresh". */
-  resolvedBy: string | null;
-}
-
-/** One alert sent (or not) about one incident. */
-export interface AlertDeliveryRecord {
-  incidentId: string;
-  /** The alert's name. */
-  alert: string;
-  target: "webhook" | "command";
-  event: "opened" | "resolved";
-  status: "sent" | "failed";
-  attempts: number;
-  /** Why the last attempt failed (redacted), null when sent. */
-  error: string | null;
-  at: number;
-}
 
 /** What a target receives: the JSON body of a webhook, a command's stdin. */
 export interface AlertPayload {

@@ -1,5 +1,6 @@
 /** How incidents and their deliveries are shown: the JSON of `dagx alerts --json` and of the UI's API. Pure. */
-import type { AlertDeliveryRecord, AlertKind, IncidentRecord } from "./types.ts";
+import type { AlertDeliveryRecord, IncidentRecord } from "./records.ts";
+import type { AlertKind } from "./types.ts";
 
 /** One incident with the alerts sent about it; times as ISO 8601. */
 export interface IncidentView {
