@@ -46,8 +46,8 @@ export default defineCommand({
           c,
         ),
       );
-      const failed = incidents.flatMap((i) => i.deliveries.filter((d) => d.status === "failed").map((d) => `${d.alert} (incident ${i.incidentId}): ${d.error}`));
-      for (const f of failed) out.say(`${c.yellow("alert failed")} ${f}`);
+      const failed = incidents.flatMap((i) => i.deliveries.filter((d) => d.status === "failed").map((d) => `alert "${d.alert}" failed (incident ${i.incidentId}): ${d.error}`));
+      for (const f of failed) out.say(`${c.yellow("warn")} ${f}`);
       return 0;
     });
   },

@@ -16,7 +16,7 @@ import type { StepResult } from "../../core/execute.ts";
 import type { FreshnessResult } from "../../core/freshness.ts";
 import { resolveSelection } from "../../core/selection/index.ts";
 import type { AlertStore, StateStore } from "../../core/state-store.ts";
-import type { CheckResult } from "../../core/types.ts";
+import type { CheckResult, EventRecord } from "../../core/types.ts";
 import { thrownMessage } from "../../core/user-code.ts";
 import type { Project } from "../project/index.ts";
 import { projectEnv, redactor } from "../secrets/index.ts";
@@ -192,4 +192,9 @@ export async function readAlerts(store: AlertStore, options: { limit?: number; o
   const incidents = await store.listIncidents(options);
   const deliveries = incidents.length ? await store.listAlertDeliveries({ incidentIds: incidents.map((i) => i.incidentId) }) : [];
   return incidentViews(incidents, deliveries);
+}
+
+/** The log lines of a run's alerts as `log` events of that run (so `dagx logs` and the UI show them), numbered by `nextSeq`. */
+export function alertLogEvents(runId: string, lines: readonly AlertLogLine[], nextSeq: () => number, now: () => number): EventRecord[] {
+  return lines.map((l) => ({ runId, seq: nextSeq(), at: now(), type: "log", assetKey: null, partitionKey: null, payload: { level: l.level, message: l.message } }));
 }

@@ -21,7 +21,7 @@ import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
-import { alertOnRun } from "../alerts/index.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -225,6 +225,6 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   // after the run is recorded: its outcome never waits on an alert, and an alert's failure is only logged (io/alerts)
   const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps, checks: checkResults, now: o.now });
   for (const l of alertLines) o.reporter?.onLog?.("dagx", l.level, l.message);
-  if (alertLines.length) await store.write({ events: alertLines.map((l) => ({ runId, seq: ++seq, at: o.now(), type: "log" as const, assetKey: null, partitionKey: null, payload: { level: l.level, message: l.message } })) }).catch(() => {});
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
   return { runId, status, plan, steps, durationMs };
 }

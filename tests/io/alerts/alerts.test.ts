@@ -95,6 +95,21 @@ describe("alerts on runs", () => {
     expect(everything).not.toContain(hook.url); // the URL is a secret too
   });
 
+  test("dagx check observes check failures too: it alerts on its own, a later materialize with the same failure does not repeat it", async () => {
+    const checked = `${ASSETS}import { check } from "dagx";\nexport const no_flag = check(orders, () => !existsSync("flag"));\n`;
+    const p = await projects.open({ "dagx.config.ts": config(webhook(", resolved: true")), "orders.asset.ts": checked });
+    await p.materialize("orders");
+    expect(hook.received).toEqual([]);
+    writeFileSync(join(p.dir, "flag"), "");
+    await p.check("orders");
+    expect(hook.received.map((r) => [r.body.kind, r.body.event, r.body.check])).toEqual([["check_failure", "opened", "no_flag"]]);
+    await p.materialize("orders");
+    expect(hook.received.length).toBe(1);
+    rmSync(join(p.dir, "flag"));
+    await p.check("orders");
+    expect(hook.received.map((r) => [r.body.kind, r.body.event])).toEqual([["check_failure", "opened"], ["check_failure", "resolved"]]);
+  });
+
   test("a 500 then a 200: sent on the second attempt", async () => {
     hook.answer = (_, n) => new Response(n === 1 ? "busy" : "ok", { status: n === 1 ? 503 : 200 });
     const p = await projects.open({ "dagx.config.ts": config(webhook()), "orders.asset.ts": ASSETS, fail: "" });
