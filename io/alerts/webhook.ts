@@ -4,7 +4,7 @@
 export class AlertAttemptError extends Error {
   constructor(
     message: string,
-    /** False when the target refused the alert itself (HTTP 4xx other than 408/429): the same request would be refused again. */
+    /** False when the target refused the alert itself or moved (HTTP 3xx, 4xx other than 408/429): the same request would get the same answer. */
     readonly retryable: boolean,
   ) {
     super(message);
@@ -37,6 +37,7 @@ export async function postWebhook(url: string, headers: Readonly<Record<string, 
   }
   const text = (await response.text().catch(() => "")).trim().replace(/\s+/g, " ");
   const quote = text ? `: ${text.length > BODY_QUOTE ? `${text.slice(0, BODY_QUOTE)}…` : text}` : "";
-  const retryable = response.status >= 500 || response.status === 408 || response.status === 429 || response.status < 400;
+  // a redirect (not followed) or a refusal would be answered the same again: only a busy or failing server is retried
+  const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
   throw new AlertAttemptError(`webhook: HTTP ${response.status}${quote}`, retryable);
 }
