@@ -4,7 +4,7 @@
  * another process does not post again (the incident is recorded in state); `dagx alerts` lists it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type HookServer, startHookServer } from "../io/alerts/hook-server.ts";
 import { dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
@@ -50,6 +50,9 @@ test("a failed dagx materialize posts one webhook per incident; dagx alerts list
   expect(listed.code).toBe(0);
   const [incident] = listed.json<{ incidentId: string; kind: string; status: string; asset: string; deliveries: { alert: string; status: string }[] }[]>();
   expect(incident).toMatchObject({ incidentId: hook.received[0]!.body.incidentId, kind: "run_failure", status: "open", asset: "orders", deliveries: [{ alert: "slack", status: "sent", event: "opened", attempts: 1 }] });
+  // the shape README "JSON shapes" documents
+  expect(Object.keys(incident!).sort()).toEqual(["asset", "check", "deliveries", "incidentId", "instigator", "kind", "message", "openedAt", "partition", "resolvedAt", "resolvedBy", "runId", "status"]);
+  expect(Object.keys(incident!.deliveries[0]!).sort()).toEqual(["alert", "at", "attempts", "error", "event", "status", "target"]);
   expect(listed.stdout + listed.stderr).not.toContain(TOKEN);
   const table = await runDagx(dir, ["alerts"]);
   expect(table.stdout).toMatch(/run_failure\s+orders\s+.*open\s+slack: sent/);
@@ -58,4 +61,13 @@ test("a failed dagx materialize posts one webhook per incident; dagx alerts list
   expect((await runDagx(dir, ["materialize", "orders"])).code).toBe(0);
   expect(hook.received.map((r) => r.body.event)).toEqual(["opened", "resolved"]);
   expect((await runDagx(dir, ["alerts", "--open"])).stderr).toContain("No open incidents");
+});
+
+test("two processes failing at once: exactly one of them alerts (the state file decides)", async () => {
+  writeFileSync(join(dir, "fail"), "");
+  hook.received.length = 0;
+  const [a, b] = await Promise.all([dagx(dir, ["materialize", "orders"]), dagx(dir, ["materialize", "orders"])]);
+  expect([a.code, b.code]).toEqual([1, 1]);
+  expect(hook.received.map((r) => [r.body.kind, r.body.event])).toEqual([["run_failure", "opened"]]);
+  expect([a.stderr, b.stderr].filter((e) => e.includes('alert "slack" sent')).length).toBe(1);
 });

@@ -127,6 +127,16 @@ describe("alerts on runs", () => {
     expect((await readAlerts(p.store))[0]!.deliveries.map((d) => [d.status, d.attempts, d.error])).toEqual([["failed", 1, "webhook: HTTP 404: no such hook"]]);
   });
 
+  test("a hook that does not answer: each attempt ends at the timeout, and the failure says so", async () => {
+    hook.answer = () => new Promise<Response>(() => {});
+    const p = await projects.open({ "dagx.config.ts": config(`{ name: "slow", on: "run_failure", retries: 0, timeout: "150ms", webhook: "${hook.url}" }`), "orders.asset.ts": ASSETS, fail: "" });
+    const t0 = performance.now();
+    const run = await p.materialize("orders");
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(run.status).toBe("failed");
+    expect((await readAlerts(p.store))[0]!.deliveries.map((d) => [d.status, d.attempts, d.error])).toEqual([["failed", 1, "webhook: no answer within 150 ms"]]);
+  });
+
   test("a command target gets the alert JSON on stdin and DAGX_ALERT_* variables, in the project root; select filters by asset", async () => {
     const script = `cat > alert.json; printf '%s|%s' "$DAGX_ALERT_KIND" "$DAGX_ALERT_ASSET" > alert.env`;
     const p = await projects.open({

@@ -9,7 +9,7 @@ export interface HookServer {
   url: string;
   received: ReceivedAlert[];
   /** What the next requests get (default 200). */
-  answer: (req: ReceivedAlert, n: number) => Response;
+  answer: (req: ReceivedAlert, n: number) => Response | Promise<Response>;
   stop(): void;
 }
 
