@@ -2,7 +2,9 @@
 import { describeValue } from "../describe.ts";
 import { parseDuration } from "../duration.ts";
 import { type EnvRef, isEnvRef } from "../env.ts";
-import { parseSelection } from "../selection/index.ts";
+import { SelectionError } from "../errors.ts";
+import { parseSelection, resolveSelection } from "../selection/index.ts";
+import type { GraphView } from "../types.ts";
 import { didYouMean } from "../suggest.ts";
 import { ALERT_KINDS, type NormalizedAlert } from "./records.ts";
 import type { AlertKind } from "./types.ts";
@@ -107,4 +109,21 @@ function parseCommand(value: unknown): NormalizedAlert["target"] | string {
     return `command must be a non-empty list of strings, the program and its arguments, like ["./notify.sh", "--channel", "data"] (got ${describeValue(value)})`;
   }
   return { kind: "command", argv: [...(value as string[])] };
+}
+
+/**
+ * The first alert whose `select` resolves to nothing in `graph` (an unknown asset, group, tag…),
+ * as a problem naming it; null when all resolve. Only meaningful when every asset file loaded.
+ */
+export function alertSelectionProblem(alerts: readonly NormalizedAlert[], graph: GraphView): string | null {
+  for (const a of alerts) {
+    if (a.select === null) continue;
+    try {
+      resolveSelection(a.select, graph);
+    } catch (e) {
+      if (!(e instanceof SelectionError)) throw e;
+      return `alert "${a.name}": select ${JSON.stringify(a.select)}: ${e.message.split("\n")[0]}`;
+    }
+  }
+  return null;
 }

@@ -2,7 +2,7 @@
  * Alerts (DESIGN §13): the `alerts` config, incidents as pure observations, and what an alert says.
  * The only door into core/alerts/; io/alerts delivers, io/state records.
  */
-export { parseAlerts } from "./config.ts";
+export { alertSelectionProblem, parseAlerts } from "./config.ts";
 export { freshnessObservations, incidentKey, MAX_INCIDENT_MESSAGE, runObservations, tickObservations } from "./incidents.ts";
 export type { IncidentCandidate, IncidentObservations, ObservedTick } from "./incidents.ts";
 export { ALERT_RETRY_DELAYS_MS, alertEnvironment, alertPayload, alertRetryDelay, alertsFor, alertText } from "./message.ts";

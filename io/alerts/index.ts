@@ -8,10 +8,12 @@
  */
 import { basename } from "node:path";
 import {
-  type AlertKind, alertPayload, alertsFor, type AlertDeliveryRecord, freshnessObservations, type IncidentObservations, type IncidentRecord,
+  type AlertKind, alertPayload, alertSelectionProblem, alertsFor, type AlertDeliveryRecord, freshnessObservations, type IncidentObservations, type IncidentRecord,
   incidentViews, type IncidentView, type NormalizedAlert, type ObservedTick, parseAlerts, runObservations, tickObservations,
 } from "../../core/alerts/index.ts";
 import type { DagxConfig } from "../../core/config.ts";
+import { DagxError } from "../../core/errors.ts";
+import type { ProjectGraph } from "../../core/graph.ts";
 import type { StepResult } from "../../core/execute.ts";
 import type { FreshnessResult } from "../../core/freshness.ts";
 import { resolveSelection } from "../../core/selection/index.ts";
@@ -45,6 +47,17 @@ function alertsOf(config: DagxConfig): NormalizedAlert[] {
 
 /** Every kind some alert fires on. */
 const kindsOf = (alerts: readonly NormalizedAlert[]): Set<AlertKind> => new Set(alerts.flatMap((a) => [...a.on]));
+
+/**
+ * Refuse (CONFIG_INVALID, exit 2) an alert whose `select` matches nothing in the loaded graph, as a
+ * schedule's selection is refused at load; skipped while an asset file fails to load (its assets
+ * are missing from the graph, the selection may name them).
+ */
+export function assertAlertSelections(config: DagxConfig, graph: ProjectGraph): void {
+  if (graph.errors.length > 0) return;
+  const problem = alertSelectionProblem(alertsOf(config), graph);
+  if (problem) throw new DagxError("CONFIG_INVALID", `Invalid config at dagx.config.ts: ${problem}`);
+}
 
 /**
  * Register the alerts' webhook URLs and header values with the redactor before anything runs (they

@@ -142,12 +142,18 @@ describe("alerts on runs", () => {
     const p = await projects.open({
       "dagx.config.ts": config(`{ name: "script", on: "run_failure", command: ["sh", "-c", ${JSON.stringify(script)}] }, { name: "elsewhere", on: "run_failure", select: "group:other", command: ["sh", "-c", "touch wrong"] }`),
       "orders.asset.ts": ASSETS,
+      "other.asset.ts": `import { asset } from "dagx";\nexport const ledger = asset({ group: "other" }, () => 1);\n`,
       fail: "",
     });
     await p.materialize("orders");
     expect(JSON.parse(readFileSync(join(p.dir, "alert.json"), "utf8"))).toMatchObject({ kind: "run_failure", asset: "orders", alert: "script", event: "opened" });
     expect(readFileSync(join(p.dir, "alert.env"), "utf8")).toBe("run_failure|orders");
     expect((await readAlerts(p.store))[0]!.deliveries.map((d) => [d.alert, d.target, d.status])).toEqual([["script", "command", "sent"]]);
+  });
+
+  test("an alert whose select matches nothing is refused at load, naming it", async () => {
+    const open = projects.open({ "dagx.config.ts": config(`{ name: "fin", on: "run_failure", select: "group:financ", command: ["true"] }`), "orders.asset.ts": ASSETS.replace("asset({ checks", `asset({ group: "finance", checks`) });
+    await expect(open).rejects.toMatchObject({ code: "CONFIG_INVALID", message: expect.stringMatching(/^Invalid config at dagx\.config\.ts: alert "fin": select "group:financ": .*did you mean "finance"/) });
   });
 
   test("a command that exits non-zero is retried and recorded with its stderr", async () => {
