@@ -9,5 +9,5 @@ export { ALERT_RETRY_DELAYS_MS, alertEnvironment, alertPayload, alertRetryDelay,
 export { ALERT_KINDS } from "./records.ts";
 export type { AlertDeliveryRecord, IncidentRecord, NormalizedAlert } from "./records.ts";
 export type { AlertConfig, AlertKind, AlertPayload, AlertWebhook } from "./types.ts";
-export { incidentSubject, incidentViews } from "./view.ts";
+export { alertFailures, incidentSubject, incidentViews } from "./view.ts";
 export type { IncidentView } from "./view.ts";

@@ -48,3 +48,10 @@ export function incidentSubject(i: Pick<IncidentView, "asset" | "check" | "insti
   if (i.asset !== null) return i.check ? `${i.asset}: ${i.check}` : i.asset;
   return `${i.kind === "sensor_failure" ? "sensor" : "schedule"} ${i.instigator}`;
 }
+
+/** Deliveries that failed, newest first, in the shape of the UI overview's `alertFailures` (core/ui-api.ts `ApiOverview`). */
+export function alertFailures(views: readonly IncidentView[]): { at: string; kind: string; message: string }[] {
+  return views
+    .flatMap((i) => i.deliveries.filter((d) => d.status === "failed").map((d) => ({ at: d.at, kind: i.kind, message: `alert "${d.alert}" failed after ${d.attempts} attempt${d.attempts === 1 ? "" : "s"} (${incidentSubject(i)}): ${d.error}` })))
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}

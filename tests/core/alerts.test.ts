@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
-  alertEnvironment, alertPayload, alertRetryDelay, alertsFor, freshnessObservations, incidentKey, incidentViews, type IncidentRecord, parseAlerts, runObservations, tickObservations,
+  alertEnvironment, alertFailures, alertPayload, alertRetryDelay, alertsFor, freshnessObservations, incidentKey, incidentViews, type IncidentRecord, parseAlerts, runObservations, tickObservations,
 } from "../../core/alerts/index.ts";
 import { checkConfig } from "../../core/config-check.ts";
 import { env } from "../../core/env.ts";
@@ -154,4 +154,13 @@ test("alertRetryDelay() backs off 0.5 s, 2 s, then 5 s", () => {
 test("incidentViews() joins deliveries to incidents with ISO times", () => {
   const views = incidentViews([incident({ resolvedAt: Date.UTC(2026, 11, 5, 13), resolvedBy: "run r2" })], [{ incidentId: "0193abcd-0000", alert: "all", target: "command", event: "opened", status: "sent", attempts: 1, error: null, at: Date.UTC(2026, 11, 5, 12) }]);
   expect(views[0]).toMatchObject({ status: "resolved", resolvedAt: "2026-12-05T13:00:00.000Z", deliveries: [{ alert: "all", status: "sent", at: "2026-12-05T12:00:00.000Z" }] });
+});
+
+test("alertFailures() lists failed deliveries newest first, as the UI overview shows them", () => {
+  const d = (alert: string, status: "sent" | "failed", at: number) => ({ incidentId: "0193abcd-0000", alert, target: "webhook" as const, event: "opened" as const, status, attempts: status === "sent" ? 1 : 3, error: status === "sent" ? null : "webhook: HTTP 500", at });
+  const views = incidentViews([incident()], [d("a", "failed", 1000), d("b", "sent", 2000), d("c", "failed", 3000)]);
+  expect(alertFailures(views)).toEqual([
+    { at: new Date(3000).toISOString(), kind: "run_failure", message: 'alert "c" failed after 3 attempts (orders): webhook: HTTP 500' },
+    { at: new Date(1000).toISOString(), kind: "run_failure", message: 'alert "a" failed after 3 attempts (orders): webhook: HTTP 500' },
+  ]);
 });
