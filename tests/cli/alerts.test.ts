@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type HookServer, startHookServer } from "../io/alerts/hook-server.ts";
+import { type HookServer, startHookServer } from "../support/hook-server.ts";
 import { dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
 
 let hook: HookServer;

@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createDaemonAlerts, readAlerts } from "../../../io/alerts/index.ts";
 import { testProjects } from "../../support/project.ts";
-import { type HookServer, startHookServer } from "./hook-server.ts";
+import { type HookServer, startHookServer } from "../../support/hook-server.ts";
 
 const projects = testProjects("dagx-alerts-io-");
 const TOKEN = "tok-3f9a-very-secret";

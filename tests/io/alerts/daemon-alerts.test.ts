@@ -10,7 +10,7 @@ import { runDaemon } from "../../../io/daemon/index.ts";
 import { loadProject } from "../../../io/project/index.ts";
 import { createMemoryStateStore } from "../../../io/state/index.ts";
 import { makeProject, removeProject } from "../../cli/helpers.ts";
-import { startHookServer } from "./hook-server.ts";
+import { startHookServer } from "../../support/hook-server.ts";
 
 const hook = startHookServer();
 const dirs: string[] = [];
