@@ -72,6 +72,27 @@ export function alertPayload(incident: IncidentRecord, event: "opened" | "resolv
   };
 }
 
+/** What `dagx alerts --test` sends through `alert`: a payload about no incident, of the alert's first kind, saying it is a test. */
+export function testAlertPayload(alert: NormalizedAlert, project: string, at: number): AlertPayload {
+  const kinds = [...alert.on].join(", ");
+  return {
+    text: `dagx [${project}] test alert "${alert.name}": ${kinds} alerts reach this target`,
+    event: "test",
+    kind: [...alert.on][0]!,
+    alert: alert.name,
+    project,
+    incidentId: "",
+    asset: null,
+    partition: null,
+    check: null,
+    instigator: null,
+    runId: null,
+    message: "a test sent by `dagx alerts --test`: no incident",
+    openedAt: iso(at),
+    resolvedAt: null,
+  };
+}
+
 /** The payload as environment variables of a command target (DAGX_ALERT_KIND, …; absent fields are empty). */
 export function alertEnvironment(payload: AlertPayload): Record<string, string> {
   return {

@@ -47,7 +47,8 @@ export interface AlertDeliveryRecord {
   /** The alert's name. */
   alert: string;
   target: "webhook" | "command";
-  event: "opened" | "resolved";
+  /** "test" only in what `dagx alerts --test` reports: test sends are not recorded. */
+  event: "opened" | "resolved" | "test";
   status: "sent" | "failed";
   attempts: number;
   /** Why the last attempt failed (redacted), null when sent. */

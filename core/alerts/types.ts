@@ -42,7 +42,8 @@ export type AlertConfig = AlertCommon & ({ webhook: string | EnvRef | AlertWebho
 export interface AlertPayload {
   /** One line for people (Slack's `text`). */
   text: string;
-  event: "opened" | "resolved";
+  /** "test": sent by `dagx alerts --test`, about no incident (its ids are empty). */
+  event: "opened" | "resolved" | "test";
   kind: AlertKind;
   alert: string;
   project: string;

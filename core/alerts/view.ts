@@ -17,7 +17,7 @@ export interface IncidentView {
   openedAt: string;
   resolvedAt: string | null;
   resolvedBy: string | null;
-  deliveries: { alert: string; target: "webhook" | "command"; event: "opened" | "resolved"; status: "sent" | "failed"; attempts: number; error: string | null; at: string }[];
+  deliveries: { alert: string; target: "webhook" | "command"; event: AlertDeliveryRecord["event"]; status: "sent" | "failed"; attempts: number; error: string | null; at: string }[];
 }
 
 const iso = (t: number) => new Date(t).toISOString();

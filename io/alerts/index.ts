@@ -4,6 +4,6 @@
  * The only door into io/alerts/.
  */
 export { assertAlertSelections, declareAlertSecrets } from "./config.ts";
-export { alertLogEvents, alertOnRun, createDaemonAlerts } from "./observe.ts";
+export { alertLogEvents, alertOnRun, createDaemonAlerts, sendTestAlerts } from "./observe.ts";
 export type { AlertLogLine, AlertOptions, DaemonAlerts } from "./observe.ts";
 export { readAlerts } from "./read.ts";

@@ -8,8 +8,10 @@
 import { basename } from "node:path";
 import {
   type AlertDeliveryRecord, type AlertKind, alertPayload, alertsFor, freshnessObservations, type IncidentObservations, type IncidentRecord,
-  type NormalizedAlert, type ObservedTick, runObservations, tickObservations,
+  type NormalizedAlert, type ObservedTick, runObservations, testAlertPayload, tickObservations,
 } from "../../core/alerts/index.ts";
+import { DagxError } from "../../core/errors.ts";
+import { didYouMean } from "../../core/suggest.ts";
 import type { StepResult } from "../../core/execute.ts";
 import type { FreshnessResult } from "../../core/freshness.ts";
 import { resolveSelection } from "../../core/selection/index.ts";
@@ -96,6 +98,20 @@ export function createDaemonAlerts(project: Project, store: StateStore, o: { now
       say(await observeAndDeliver(project, store, alerts, tickObservations({ at: o.now(), ticks: seen, kinds }), "a successful tick", o.now, o));
     },
   };
+}
+
+/**
+ * `dagx alerts --test`: send a test payload through each alert named (all when none), with their
+ * retries, and report how each went; nothing is recorded. An unknown name is a usage error.
+ */
+export async function sendTestAlerts(project: Project, names: readonly string[], now: () => number, options: AlertOptions = {}): Promise<AlertDeliveryRecord[]> {
+  const alerts = alertsOf(project.config);
+  if (alerts.length === 0) throw new DagxError("USAGE", `No alerts to test: dagx.config.ts has no alerts — add alerts: [{ on: "run_failure", webhook: env("SLACK_WEBHOOK_URL") }] (docs/alerts.md)`);
+  const known = alerts.map((a) => a.name);
+  for (const n of names) if (!known.includes(n)) throw new DagxError("USAGE", `Unknown alert "${n}"${didYouMean(n, known) || ` — the alerts are ${known.map((k) => `"${k}"`).join(", ")}`}`);
+  const chosen = names.length ? alerts.filter((a) => names.includes(a.name)) : alerts;
+  const deps = { root: project.root, env: projectEnv(project.root), now, sleep: options.sleep, userAgent: "dagx" };
+  return inParallel(chosen, PARALLEL_DELIVERIES, (a) => deliverAlert(a, testAlertPayload(a, basename(project.root), now()), deps));
 }
 
 async function observeAndDeliver(

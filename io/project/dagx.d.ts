@@ -2402,7 +2402,8 @@ declare module "dagx" {
   interface AlertPayload {
       /** One line for people (Slack's `text`). */
       text: string;
-      event: "opened" | "resolved";
+      /** "test": sent by `dagx alerts --test`, about no incident (its ids are empty). */
+      event: "opened" | "resolved" | "test";
       kind: AlertKind;
       alert: string;
       project: string;

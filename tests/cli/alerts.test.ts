@@ -71,3 +71,15 @@ test("two processes failing at once: exactly one of them alerts (the state file 
   expect(hook.received.map((r) => [r.body.kind, r.body.event])).toEqual([["run_failure", "opened"]]);
   expect([a.stderr, b.stderr].filter((e) => e.includes('alert "slack" sent')).length).toBe(1);
 });
+
+test("dagx alerts --test sends a test payload through each alert, records nothing, and names an unknown alert", async () => {
+  hook.received.length = 0;
+  const before = (await runDagx(dir, ["alerts", "--json"])).json<unknown[]>().length;
+  const r = await runDagx(dir, ["alerts", "--test"]);
+  expect([r.code, r.stdout]).toEqual([0, 'alert "slack" (webhook): sent after 1 attempt\n']);
+  expect(hook.received.map((x) => [x.body.event, x.body.alert, x.body.kind, x.headers.authorization])).toEqual([["test", "slack", "run_failure", TOKEN]]);
+  expect(String(hook.received[0]!.body.text)).toContain('test alert "slack": run_failure alerts reach this target');
+  expect((await runDagx(dir, ["alerts", "--json"])).json<unknown[]>().length).toBe(before);
+  const unknown = await runDagx(dir, ["alerts", "--test", "slak"]);
+  expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('Unknown alert "slak" — did you mean "slack"?')]);
+});

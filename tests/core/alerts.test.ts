@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
-  alertEnvironment, alertFailures, alertPayload, alertRetryDelay, alertsFor, freshnessObservations, incidentKey, incidentViews, type IncidentRecord, parseAlerts, runObservations, tickObservations,
+  alertEnvironment, alertFailures, alertPayload, testAlertPayload, alertRetryDelay, alertsFor, freshnessObservations, incidentKey, incidentViews, type IncidentRecord, parseAlerts, runObservations, tickObservations,
 } from "../../core/alerts/index.ts";
 import { checkConfig } from "../../core/config-check.ts";
 import { env } from "../../core/env.ts";
@@ -163,4 +163,12 @@ test("alertFailures() lists failed deliveries newest first, as the UI overview s
     { at: new Date(3000).toISOString(), kind: "run_failure", message: 'alert "c" failed after 3 attempts (orders): webhook: HTTP 500' },
     { at: new Date(1000).toISOString(), kind: "run_failure", message: 'alert "a" failed after 3 attempts (orders): webhook: HTTP 500' },
   ]);
+});
+
+test("testAlertPayload(): event test, the alert's first kind, no incident", () => {
+  const parsed = parseAlerts([{ name: "ops", on: ["check_failure", "run_failure"], command: ["x"] }]);
+  const alert = "alerts" in parsed ? parsed.alerts[0]! : null;
+  expect(testAlertPayload(alert!, "shop", Date.UTC(2026, 11, 5))).toMatchObject({
+    text: 'dagx [shop] test alert "ops": check_failure, run_failure alerts reach this target', event: "test", kind: "check_failure", alert: "ops", incidentId: "", asset: null, runId: null, openedAt: "2026-12-05T00:00:00.000Z",
+  });
 });
