@@ -1,0 +1,7 @@
+import { html } from "../html.ts";
+import type { PageProps } from "../routes.ts";
+
+/** Placeholder: replaced by the page's implementation. */
+export function AssetsPage(_props: PageProps) {
+  return html`<p class="todo">AssetsPage</p>`;
+}
