@@ -14,6 +14,8 @@ import { readCheckHistory, readMaterializationHistory } from "../../state/index.
 import { isRunAlive } from "../../status/index.ts";
 import { rowObjectsJson, runQuery, viewNameOf } from "../../query/index.ts";
 import type { Project } from "../../project/index.ts";
+import { readAlerts } from "../../alerts/index.ts";
+import { alertFailures } from "../../../core/alerts/index.ts";
 import type { ApiContext } from "./context.ts";
 import { intParam } from "./_http.ts";
 
@@ -187,7 +189,7 @@ export function getSelection(ctx: ApiContext, url: URL): ApiSelection {
 
 /** What `/` shows: failed and running runs, failing checks, overdue freshness, counts by status. */
 export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
-  const [{ assets }, recent] = await Promise.all([getAssets(ctx), ctx.store.listRuns({ limit: 50 })]);
+  const [{ assets }, recent, alerts] = await Promise.all([getAssets(ctx), ctx.store.listRuns({ limit: 50 }), readAlerts(ctx.store, { limit: 200 })]);
   const failing = await ctx.store.latestCheckResults();
   const counts: Record<AssetStatusName, number> = { fresh: 0, stale: 0, missing: 0, failed: 0, running: 0 };
   for (const a of assets) counts[a.status]++;
@@ -198,6 +200,6 @@ export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
     failingChecks: failing.filter((r) => !r.passed).map(apiCheckResult),
     overdue: assets.filter((a) => a.freshness?.state === "overdue").map((a) => ({ key: a.key, reason: a.freshness!.reason })),
     assets: counts,
-    alertFailures: [],
+    alertFailures: alertFailures(alerts).slice(0, 50),
   };
 }
