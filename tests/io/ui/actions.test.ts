@@ -21,6 +21,8 @@ export const slow = asset(async (ctx) => {
 });
 export const crash = asset(() => { process.kill(process.pid, "SIGKILL"); return [{ x: 1 }]; });
 export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-10" }) }, (ctx) => [{ day: ctx.partition.key }]);
+export const up_never = asset(() => [{ x: 1 }]);
+export const down_of_never = asset({ ins: { up_never } }, (ctx, { up_never }) => ctx.sql\`select * from \${up_never}\`);
 export const nightly = schedule({ cron: "0 3 * * *", select: "fast" });
 export const poller = sensor({ interval: "1h", select: "fast" }, () => ({ runRequests: [] }));
 `;
@@ -71,6 +73,10 @@ describe("plan", () => {
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: 3 }), 400)).error.message).toContain("selection");
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: "--stale" }), 400)).error.code).toBe("USAGE");
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: "days", partitions: "nope..x" }), 400)).error.code).toBeDefined();
+    // an upstream never materialized and not selected: a conflict with the state (409), the CLI's message
+    const missing = await body<ApiError>(await apiPost(server, "/api/materialize", { selection: "down_of_never" }), 409);
+    expect(missing.error.code).toBe("MISSING_UPSTREAM");
+    expect(missing.error.message).toContain('"up_never"');
     const raw = await fetch(`${server.origin}/api/plan`, { method: "POST", headers: { "X-Dagx-Token": TOKEN, Origin: server.origin, "Content-Type": "application/json" }, body: "{" });
     expect(raw.status).toBe(400);
   });
@@ -148,6 +154,7 @@ describe("backfill", () => {
     const r = await body<{ backfillId: string; status: string }>(await apiPost(server, `/api/backfills/${backfillId}/cancel`), 200);
     expect(r).toEqual({ backfillId, status: "success" });
     expect((await body<ApiError>(await apiPost(server, "/api/backfill", { selection: "days" }), 400)).error.message).toContain("partitions");
+
   }, 60_000);
 });
 
