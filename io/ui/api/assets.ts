@@ -9,7 +9,7 @@ import { selectAssets } from "../../../core/selection/index.ts";
 import type { ApiAsset, ApiAssetDetail, ApiAssets, ApiCheckResult, ApiMaterialization, ApiOverview, ApiPartitionHealth, ApiPreview, ApiSelection, AssetStatusName } from "../../../core/ui-api.ts";
 import type { CheckResult, RunRecord } from "../../../core/types.ts";
 import type { IndexSet } from "../../../core/partitions/index.ts";
-import { listItemJson, readStatusData, runItemJson, statusItemJson, userMetadata, type StatusData } from "../../reports/index.ts";
+import { checkJson, listItemJson, readStatusData, runItemJson, statusItemJson, userMetadata, type StatusData } from "../../reports/index.ts";
 import { readCheckHistory, readMaterializationHistory } from "../../state/index.ts";
 import { isRunAlive } from "../../status/index.ts";
 import { rowObjectsJson, runQuery, viewNameOf } from "../../query/index.ts";
@@ -67,9 +67,9 @@ function knownKey(project: Project, key: string): string {
   return key;
 }
 
-/** A check result as `dagx check --json` items carry it. */
+/** A check result as a `dagx check --json` item (the same builder). */
 export function apiCheckResult(r: CheckResult): ApiCheckResult {
-  return { key: r.assetKey, check: r.checkName, partition: r.partitionKey || null, passed: r.passed, severity: r.severity, blocking: r.blocking, metadata: r.metadata, error: r.error, runId: r.runId, at: new Date(r.at).toISOString() };
+  return checkJson(r);
 }
 
 /** The detail page of one asset. */

@@ -8,6 +8,7 @@ import { makeProject, removeProject } from "../../cli/helpers.ts";
 import type { ApiError, ApiRun, ApiRunDetail, ApiRuns } from "../../../core/ui-api.ts";
 import type { UiServer } from "../../../io/ui/index.ts";
 import { apiGet, apiPost, readEvents, startTestServer, TOKEN } from "./_server.ts";
+import { until } from "../../cli/live.ts";
 
 let dir: string;
 let server: UiServer;
@@ -153,6 +154,11 @@ describe("backfill", () => {
     expect(b?.counts.success).toBe(3);
     const r = await body<{ backfillId: string; status: string }>(await apiPost(server, `/api/backfills/${backfillId}/cancel`), 200);
     expect(r).toEqual({ backfillId, status: "success" });
+    // resume runs `dagx backfill --resume ID` in a child: nothing left to do, it ends success again
+    expect(await body(await apiPost(server, `/api/backfills/${backfillId}/resume`), 202)).toEqual({ backfillId, status: "running" });
+    await until(async () => server.launcher.running === 0, "the resume child to end", 30_000);
+    expect(((await (await apiGet(server, `/api/backfills/${backfillId}`)).json()) as Shown).status).toBe("success");
+    expect((await body<ApiError>(await apiPost(server, "/api/backfills/nope/resume"), 404)).error.code).toBe("NOT_FOUND");
     expect((await body<ApiError>(await apiPost(server, "/api/backfill", { selection: "days" }), 400)).error.message).toContain("partitions");
 
   }, 60_000);
