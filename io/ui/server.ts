@@ -5,7 +5,7 @@
  */
 import type { Server } from "bun";
 import { DagxError } from "../../core/errors.ts";
-import type { ChangeEvent } from "../../core/ui-api.ts";
+import { type ChangeEvent, UI_TOKEN_HEADER } from "../../core/ui-api.ts";
 import { createDuckDBStateStore } from "../state/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { type AppBundle, loadAppBundle } from "./app-files.ts";
@@ -75,7 +75,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   let names = allowedHostNames(bindHost);
   let port = 0;
 
-  const fetch = async (req: Request, server: Server<undefined>): Promise<Response> => {
+  const handle = async (req: Request, server: Server<undefined>): Promise<Response> => {
     const host = req.headers.get("host");
     if (!isAllowedHost(host, names, port)) {
       // DNS rebinding: a page of another name that resolves here; or a proxy we were not told about
@@ -92,7 +92,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     // fetch calls carry the header; the event stream (EventSource sends no custom header) the cookie
     const presented = headerToken(req) ?? (events ? cookieToken(req) : null);
     if (!tokensEqual(presented, token)) {
-      return apiError(401, "UNAUTHORIZED", `Missing or wrong token: open the URL \`dagx ui\` printed (it sets the cookie), or send the ${"X-Dagx-Token"} header`);
+      return apiError(401, "UNAUTHORIZED", `Missing or wrong token: open the URL \`dagx ui\` printed (it sets the cookie), or send the ${UI_TOKEN_HEADER} header`);
     }
     if (req.method !== "GET" && req.method !== "HEAD" && !isSameOrigin(req.headers.get("origin"), host)) {
       return apiError(403, "FORBIDDEN_ORIGIN", "Actions need a same-origin Origin header");
@@ -175,7 +175,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       hostname: bindHost,
       port: o.port ?? 3000,
       idleTimeout: o.idleTimeoutSec ?? 60,
-      fetch: async (req, srv) => secured(await fetch(req, srv).catch((e) => apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`))),
+      fetch: async (req, srv) => secured(await handle(req, srv).catch((e) => apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`))),
       error: (e) => secured(apiError(500, "INTERNAL", `Internal error: ${e.message}`)),
     });
   } catch (e) {
