@@ -119,6 +119,9 @@ export interface ApiCheckResult {
   error: string | null;
   runId: string | null;
   at: string;
+  /** As `dagx check --json` has them too: the check's description and a sample of failing rows. */
+  description?: string | null;
+  sample?: unknown[] | null;
 }
 
 /**

@@ -21,6 +21,7 @@ import { createStateWriter } from "../state/index.ts";
 import { projectResources } from "./resources.ts";
 import { type CheckConfig, runConfigRecord } from "./run-config.ts";
 import { DagxError } from "../../core/errors.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 export interface CheckCommandOptions {
   selected: ReadonlySet<string>;
@@ -129,6 +130,10 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     await writer.close();
     await store.updateRun(runId, { status, endedAt: o.now() });
   }
+  // check failures of `dagx check` open incidents as a materialization's do (io/alerts), after the run is recorded
+  const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps: [], checks: results, now: o.now });
+  for (const l of alertLines) o.onLog?.("dagx", l.level, l.message);
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
   return { runId, status, results, checked, notMaterialized };
 }
 

@@ -10,7 +10,7 @@ import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
-import type { EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
+import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
@@ -22,6 +22,7 @@ import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
 import { type RunCancel, runCancel } from "./cancel-watch.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -123,6 +124,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   // outputs as they were before this run, to report schema changes against
   const before = new Map<string, MaterializationRecord>(st.latest);
   for (const [k, p] of parts) if (p.last) before.set(k, p.last);
+  const checkResults: CheckResult[] = []; // what alerts observe once the run is recorded
   // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts)
   const writeTarget = {
     write: (batch: Parameters<StateStore["write"]>[0]) => store.write(batch).then(() => cancelWatch?.afterWrite()),
@@ -170,6 +172,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
     },
     onCheckResults: (results) => {
+      checkResults.push(...results);
       writer.checkResults(results);
       for (const r of results) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
     },
@@ -234,5 +237,10 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       await recorded;
     }
   }
-  return { runId, status, plan, steps, durationMs: o.now() - t0 };
+  const durationMs = o.now() - t0;
+  // after the run is recorded: its outcome never waits on an alert, and an alert's failure is only logged (io/alerts)
+  const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps, checks: checkResults, now: o.now });
+  for (const l of alertLines) o.reporter?.onLog?.("dagx", l.level, l.message);
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
+  return { runId, status, plan, steps, durationMs };
 }

@@ -15,7 +15,8 @@ export function newestSource(): number {
       else if (/\.(ts|json|html|css)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ["cli", "core", "io", "scripts", "web"]) walk(join(REPO, d)); // web/: the UI bundle the binary embeds
+  // web/: the UI's app is bundled into the binary (io/ui/app-files.ts)
+  for (const d of ["cli", "core", "io", "scripts", "web"]) walk(join(REPO, d));
   newest = Math.max(newest, statSync(join(REPO, "package.json")).mtimeMs);
   return newest;
 }

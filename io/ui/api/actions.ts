@@ -15,6 +15,7 @@ import { backfillLiveStatus, cancelBackfill, cancelRun, resolveRunConfig, runMat
 import type { ApiContext } from "./context.ts";
 import { json } from "./_http.ts";
 
+/** The actions of core/ui-api.ts ("Actions"), by name. */
 export type ActionName = "plan" | "materialize" | "backfill" | "cancel-run" | "cancel-backfill" | "resume-backfill" | "schedule-start" | "schedule-stop" | "sensor-start" | "sensor-stop";
 
 /** The launch request, checked: strings where strings belong, no flag-looking selection. */
