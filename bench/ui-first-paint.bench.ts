@@ -20,6 +20,9 @@ import { join } from "node:path";
 import type { Browser } from "puppeteer-core";
 import { launchBrowser, watchPage } from "../tests/support/chromium.ts";
 import { startUiServer, type UiServer } from "../tests/support/ui-server.ts";
+import { generateGraphProject } from "../tests/support/graph-project.ts";
+
+export { generateGraphProject };
 import { BUN, CLI, cliEnv, type Figures, machineFigures, makeTempProject, median, printFigures, printTargets, removeDir, REPO, type Target } from "./_util.ts";
 
 export const targets: Target[] = [
@@ -27,22 +30,6 @@ export const targets: Target[] = [
   { figure: "graph1k.eventToScreenMs.median", label: "1,000 assets: materialize in another process → node repainted", op: "<", value: 1000, unit: "ms" },
   { figure: "graph10k.collapsedMs.median", label: "/graph, 10,000 assets, opens with groups closed", op: "<", value: 10000, unit: "ms" },
 ];
-
-/** `groups` files of `perGroup` assets: a binary tree inside each group, the 6th asset of group k also reads the last of group k−1. */
-export function generateGraphProject(groups: number, perGroup: number): Record<string, string> {
-  const files: Record<string, string> = { "dagx.config.ts": `import { defineConfig } from "dagx";\nexport default defineConfig({});\n` };
-  for (let g = 0; g < groups; g++) {
-    const lines = [`import { asset } from "dagx";`, ``];
-    for (let i = 0; i < perGroup; i++) {
-      const deps: string[] = [];
-      if (i > 0) deps.push(`g${g}_a${Math.floor((i - 1) / 2)}`);
-      if (g > 0 && i === 5) deps.push(`g${g - 1}_a${perGroup - 1}`);
-      lines.push(`export const g${g}_a${i} = asset({ group: "group_${g}"${deps.length ? `, deps: ${JSON.stringify(deps)}` : ""} }, () => ${i});`);
-    }
-    files[`group_${g}.asset.ts`] = `${lines.join("\n")}\n`;
-  }
-  return files;
-}
 
 /** Open `path` in a fresh context, logged in; ms from navigation start until `until` (a page expression) is true. */
 async function timeToPaint(browser: Browser, server: UiServer, path: string, until: string): Promise<{ ms: number; fcpMs: number | null; layoutMs: number | null; assetsFetchMs: number | null }> {

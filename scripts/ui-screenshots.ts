@@ -14,7 +14,7 @@ import type { Browser } from "puppeteer-core";
 import { launchBrowser, watchPage } from "../tests/support/chromium.ts";
 import { startUiServer, type UiServer } from "../tests/support/ui-server.ts";
 import { prepareShop } from "../tests/integration/ui/_shop.ts";
-import { generateGraphProject } from "../bench/ui-first-paint.bench.ts";
+import { generateGraphProject } from "../tests/support/graph-project.ts";
 import { makeTempProject } from "../bench/_util.ts";
 
 const outArg = process.argv.indexOf("--out");
