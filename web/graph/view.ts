@@ -2,7 +2,8 @@
  * Draws a laid-out graph: group boxes (open: a frame around their assets; closed: one box with
  * counts by status), edges in one SVG, and each asset as a link to its page with `data-asset-key`
  * and `data-status` (the stable hooks of DESIGN §13). Pan by dragging the background, zoom with the
- * wheel (around the pointer) or the buttons; "Fit" shows everything. Pan and zoom change one CSS
+ * wheel (around the pointer) or the buttons; "Fit" shows everything. A new layout is fitted to the
+ * view, except after a group was opened: then that group is shown. Pan and zoom change one CSS
  * transform, never the nodes, so a 1,000-node graph stays smooth.
  */
 import { useEffect, useRef } from "preact/hooks";
@@ -76,7 +77,7 @@ function GroupBox({ id, rect, members, open, tooLarge, onToggle }: { id: string;
 }
 
 /** The graph: `model` says what is shown, `layout` where; `assets` carries the live statuses. */
-export function GraphCanvas({ model, layout, assets, onToggleGroup, engine }: { model: GraphModel; layout: LayoutResult; assets: ReadonlyMap<string, ApiAsset>; onToggleGroup: (g: string) => void; engine: string }) {
+export function GraphCanvas({ model, layout, assets, onToggleGroup, engine, focus }: { model: GraphModel; layout: LayoutResult; assets: ReadonlyMap<string, ApiAsset>; onToggleGroup: (g: string) => void; engine: string; focus?: string | null }) {
   const viewport = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLDivElement>(null);
   const view = useRef({ x: 0, y: 0, k: 1 });
@@ -100,7 +101,21 @@ export function GraphCanvas({ model, layout, assets, onToggleGroup, engine }: { 
     view.current = { k: nk, x: cx - ((cx - x) * nk) / k, y: cy - ((cy - y) * nk) / k };
     apply();
   };
-  useEffect(fit, [layout]);
+  /** Show `rect` (a group just opened) at a readable zoom, centred. */
+  const show = (rect: Rect) => {
+    const vp = viewport.current;
+    if (!vp) return;
+    const vw = vp.clientWidth || 800;
+    const vh = vp.clientHeight || 600;
+    const k = Math.max(0.25, Math.min(1, (vw - 40) / rect.w, (vh - 40) / rect.h));
+    view.current = { k, x: vw / 2 - (rect.x + rect.w / 2) * k, y: vh / 2 - (rect.y + rect.h / 2) * k };
+    apply();
+  };
+  useEffect(() => {
+    const rect = focus ? layout.groups[focus] : undefined;
+    if (rect?.open) show(rect);
+    else fit();
+  }, [layout]);
   useEffect(() => {
     const vp = viewport.current;
     if (!vp) return;
