@@ -3,10 +3,11 @@
  * counts by status), edges in one SVG, and each asset as a link to its page with `data-asset-key`
  * and `data-status` (the stable hooks of DESIGN §13). Pan by dragging the background, zoom with the
  * wheel (around the pointer) or the buttons; "Fit" shows everything. A new layout is fitted to the
- * view, except after a group was opened: then that group is shown. Pan and zoom change one CSS
+ * view, except after a group was opened: then that group is shown. Hovering a node lights up its
+ * lineage (everything up- and downstream of it that is shown) and dims the rest. Pan and zoom change one CSS
  * transform, never the nodes, so a 1,000-node graph stays smooth.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { html } from "../html.ts";
 import type { ApiAsset, AssetStatusName } from "../../core/ui-api.ts";
 import { ASSET_STATUSES, CheckCounts, PartitionCounts } from "../components/status.ts";
@@ -38,6 +39,23 @@ function curve(a: Point, b: Point): string {
 
 function polyline(points: Point[]): string {
   return points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+}
+
+/** Everything upstream and downstream of `key` among the shown assets (the key included). */
+export function lineage(key: string, up: ReadonlyMap<string, readonly string[]>, down: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set([key]);
+  for (const edges of [up, down]) {
+    const todo = [key];
+    while (todo.length) {
+      for (const next of edges.get(todo.pop()!) ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+  }
+  return seen;
 }
 
 /** Counts of a list of assets by status. */
@@ -116,6 +134,49 @@ export function GraphCanvas({ model, layout, assets, onToggleGroup, engine, focu
     if (rect?.open) show(rect);
     else fit();
   }, [layout]);
+  // hover: light up the node's lineage (up- and downstream), dim the rest — straight on the DOM
+  // (classes), so a hover never re-renders a large graph
+  const links = useMemo(() => {
+    const up = new Map<string, string[]>();
+    const down = new Map<string, string[]>();
+    const shown = new Set([...model.groups.values()].flat().map((a) => a.key));
+    for (const a of [...model.groups.values()].flat()) {
+      const deps = a.deps.filter((d) => shown.has(d));
+      up.set(a.key, deps);
+      for (const d of deps) down.set(d, [...(down.get(d) ?? []), a.key]);
+    }
+    return { up, down };
+  }, [model]);
+  const linksRef = useRef(links);
+  linksRef.current = links;
+  useEffect(() => {
+    const vp = viewport.current;
+    if (!vp) return;
+    let hovered: string | null = null;
+    const clear = () => {
+      hovered = null;
+      vp.classList.remove("hovering");
+      for (const el of vp.querySelectorAll(".lit")) el.classList.remove("lit");
+    };
+    const over = (e: MouseEvent) => {
+      const node = (e.target as Element).closest?.("[data-asset-key]");
+      const key = node?.getAttribute("data-asset-key") ?? null;
+      if (key === hovered) return;
+      clear();
+      if (!key) return;
+      hovered = key;
+      const lit = lineage(key, linksRef.current.up, linksRef.current.down);
+      vp.classList.add("hovering");
+      for (const el of vp.querySelectorAll("[data-asset-key]")) if (lit.has(el.getAttribute("data-asset-key")!)) el.classList.add("lit");
+      for (const el of vp.querySelectorAll("path.edge[data-from]")) if (lit.has(el.getAttribute("data-from")!) && lit.has(el.getAttribute("data-to")!)) el.classList.add("lit");
+    };
+    vp.addEventListener("mouseover", over);
+    vp.addEventListener("mouseleave", clear);
+    return () => {
+      vp.removeEventListener("mouseover", over);
+      vp.removeEventListener("mouseleave", clear);
+    };
+  }, []);
   useEffect(() => {
     const vp = viewport.current;
     if (!vp) return;
@@ -170,13 +231,13 @@ export function GraphCanvas({ model, layout, assets, onToggleGroup, engine, focu
   }).filter((g) => g !== null);
   const inner = model.innerEdges.map(([a, b]) => {
     const pts = layout.routes[`${a}→${b}`];
-    return pts && pts.length > 1 ? html`<path key=${a + "→" + b} class="edge" d=${polyline(pts)} marker-end="url(#arrow)" />` : null;
+    return pts && pts.length > 1 ? html`<path key=${a + "→" + b} class="edge" data-from=${a} data-to=${b} d=${polyline(pts)} marker-end="url(#arrow)" />` : null;
   });
   const cross = model.crossEdges.map(([from, to]) => {
     const r1 = endRect(from, layout);
     const r2 = endRect(to, layout);
     if (!r1 || !r2) return null;
-    return html`<path key=${`${from.kind}:${from.id}→${to.kind}:${to.id}`} class="edge cross" d=${curve({ x: r1.x + r1.w, y: r1.y + r1.h / 2 }, { x: r2.x, y: r2.y + r2.h / 2 })} marker-end="url(#arrow)" />`;
+    return html`<path key=${`${from.kind}:${from.id}→${to.kind}:${to.id}`} class="edge cross" data-from=${from.kind === "node" ? from.id : undefined} data-to=${to.kind === "node" ? to.id : undefined} d=${curve({ x: r1.x + r1.w, y: r1.y + r1.h / 2 }, { x: r2.x, y: r2.y + r2.h / 2 })} marker-end="url(#arrow)" />`;
   });
   const nodes = [...model.groups.values()].flat().map((a) => {
     const at = layout.nodes[a.key];

@@ -88,6 +88,18 @@ ui.test("groups close and open; a closed group shows its counts", async (page) =
   expect(Object.keys(await nodes(page)).sort()).toEqual(["customers", "orders", "regions"]);
 });
 
+ui.test("hovering a node lights up its lineage and dims the rest", async (page) => {
+  await openGraph(page);
+  await page.hover('[data-asset-key="daily_revenue"]');
+  await waitInPage(page, "the lineage lit", `document.querySelector(".graph-viewport.hovering") !== null`);
+  const lit = await page.$$eval("[data-asset-key].lit", (els) => els.map((e) => e.getAttribute("data-asset-key")).sort());
+  expect(lit).toEqual(["daily_revenue", "orders", "publish_report", "settings"]);
+  const litEdges = await page.$$eval("path.edge.lit", (els) => els.map((e) => `${e.getAttribute("data-from")}→${e.getAttribute("data-to")}`).sort());
+  expect(litEdges).toEqual(["daily_revenue→publish_report", "orders→daily_revenue", "settings→daily_revenue"]);
+  await page.mouse.move(5, 5); // off the graph
+  await waitInPage(page, "the lineage cleared", `document.querySelector(".graph-viewport.hovering, .lit") === null`);
+});
+
 ui.test("a click on a node opens the asset's page without reloading", async (page) => {
   await openGraph(page);
   await page.evaluate("window.marker = 42");
