@@ -1,7 +1,8 @@
 /**
  * The project the UI page tests open: a temp copy of examples/shop plus a few assets that give
  * every status a node can have — fresh, stale (orders re-materialized with a new row), missing,
- * failed (`broken` throws), a failing check (`checked`), partitions (`regions`, one of three).
+ * failed (`broken` throws), a failing check (`checked`), partitions (`regions`, one of three), and
+ * `held`, which runs until a file `release` appears in the project folder (the running status).
  * Set up in this process (runDagx); the tests' live changes come from a spawned `dagx`.
  */
 import { appendFileSync, cpSync, mkdtempSync } from "node:fs";
@@ -19,6 +20,12 @@ export const broken = asset({ group: "reports", ins: { orders } }, () => {
 
 /** Materializes, then its check fails (more than one row). */
 export const checked = asset({ group: "marts", ins: { orders }, checks: [rowCount({ max: 1 })] }, (ctx, { orders }) => ctx.sql\`select * from \${orders}\`);
+
+/** Runs until a file named "release" exists in the project folder (a run to watch while it runs). */
+export const held = asset({ group: "reports" }, async () => {
+  while (!(await Bun.file(import.meta.dir + "/../release").exists())) await Bun.sleep(50);
+  return [{ done: true }];
+});
 
 /** Three partitions, one materialized. */
 export const regions = asset({ group: "raw", partitions: staticPartitions(["eu", "us", "apac"]) }, (ctx) => [{ region: ctx.partition.key }]);

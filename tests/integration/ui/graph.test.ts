@@ -5,7 +5,7 @@
  * page without a reload; and a `dagx materialize` in another process repaints a node live.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dagx } from "../../cli/helpers.ts";
@@ -121,6 +121,19 @@ ui.test("a materialization in another process repaints the node live", async (pa
   expect(latency).toBeLessThan(2000);
   expect(await page.evaluate("window.marker")).toBe(7);
 }, { timeoutMs: 30_000 });
+
+ui.test("a run in another process shows its asset running, then fresh, live", async (page) => {
+  await openGraph(page);
+  const run = dagx(dir, ["materialize", "held"]);
+  try {
+    await waitInPage(page, "held running", `document.querySelector('[data-asset-key="held"]')?.getAttribute("data-status") === "running"`, 15_000);
+    expect(await page.$eval('[data-asset-key="held"]', (e) => e.className)).toContain("status-running");
+  } finally {
+    writeFileSync(join(dir, "release"), "");
+  }
+  expect((await run).code).toBe(0);
+  await waitInPage(page, "held fresh", `document.querySelector('[data-asset-key="held"]')?.getAttribute("data-status") === "fresh"`, 5000);
+}, { timeoutMs: 40_000 });
 
 ui.test("the compiled binary serves the same graph, laid out in the worker", async (page) => {
   const buildDir = mkdtempSync(join(tmpdir(), "dagx-ui-bin-"));
