@@ -25,7 +25,8 @@ function LoadErrors({ meta }: { meta: ApiMeta | null }) {
 }
 
 const runHref = (id: string) => `/runs/${encodeURIComponent(id)}`;
-const shortId = (id: string) => id.slice(0, 8);
+/** The last 8 characters of a run id, as `dagx status` prints them (run ids are UUIDv7: their first characters are a timestamp, the same for runs started close together). */
+const shortId = (id: string) => id.slice(-8);
 
 function Panel({ title, n, id, children }: { title: string; n: number; id: string; children: unknown }) {
   return html`<div class="panel" data-panel=${id} data-count=${n}>
