@@ -71,6 +71,7 @@ function AssetNode({ asset, at }: { asset: ApiAsset; at: Point }) {
     <span class="gnode-name">${name}</span>
     <span class="gnode-sub">
       <span class="gnode-status">${asset.status}</span>
+      ${asset.freshness && asset.freshness.state !== "fresh" ? html`<span class=${`fresh-${asset.freshness.state}`} data-freshness=${asset.freshness.state} title=${asset.freshness.reason}>${asset.freshness.state}</span>` : null}
       <${CheckCounts} checks=${asset.checks} />
       <${PartitionCounts} partitions=${asset.partitions} />
     </span>

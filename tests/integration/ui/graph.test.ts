@@ -45,6 +45,8 @@ ui.test("every asset is drawn with the status dagx status --json gives, laid out
   await openGraph(page);
   expect(await nodes(page)).toEqual(expected);
   expect(await page.$eval(".graph-viewport", (e) => e.getAttribute("data-layout-engine"))).toBe("worker");
+  // freshness: dated is overdue
+  expect(await page.$eval('[data-asset-key="dated"] [data-freshness]', (e) => e.getAttribute("data-freshness"))).toBe("overdue");
   // partitions: regions has 1 of 3
   expect(await page.$eval('[data-asset-key="regions"] [data-partitions]', (e) => e.getAttribute("data-partitions"))).toBe("1/3");
   // nodes do not overlap
