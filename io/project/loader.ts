@@ -75,18 +75,22 @@ function fileStem(file: string): string {
 
 /** Import a file of the user's (an asset file, the config): its top level is user code, run through the boundary. */
 export async function importUserModule(root: string, file: string): Promise<Record<string, unknown>> {
-  const specifier = importGeneration ? `${file}?dagx-reload=${importGeneration}` : file;
-  return (await callUserCode({ root }, () => import(specifier))) as Record<string, unknown>;
+  return (await callUserCode({ root }, () => import(file))) as Record<string, unknown>;
 }
 
-let importGeneration = 0;
-
 /**
- * From now on, import asset files afresh (a long-lived process that reloads definitions: `dagx ui`).
- * Only the asset files themselves: modules they import stay as first loaded.
+ * Make the next load import the project's code afresh (a long-lived process that reloads
+ * definitions: `dagx ui`): every module under `root` outside `node_modules` — asset files, the
+ * config, helper modules — leaves Bun's module registry, so asset files that import each other get
+ * one consistent set of new modules (a per-file cache-busting specifier would import the new file
+ * but keep the old module it imports, whose assets the graph then does not know). Modules of dagx
+ * and of packages stay loaded.
  */
-export function freshAssetImports(): void {
-  importGeneration++;
+export function freshAssetImports(root: string): void {
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  for (const id of Object.keys(require.cache)) {
+    if (id.startsWith(prefix) && !id.slice(prefix.length).split(/[\\/]/).includes("node_modules")) delete require.cache[id];
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The project the UI serves: loaded once, reloaded when a file of the project changes (chokidar,
- * debounced), the last good load kept while a reload fails. Reloads import the asset files afresh
- * (io/project `freshAssetImports`); `dagx.config.ts` and modules the asset files import are read once.
+ * debounced), the last good load kept while a reload fails. Reloads import the project's code afresh
+ * (io/project `freshAssetImports`): asset files, the modules they import and `dagx.config.ts`.
  */
 import { watch, type FSWatcher } from "chokidar";
 import { relative, sep } from "node:path";
@@ -48,7 +48,7 @@ export async function createProjectHolder(root: string, options: { watchFiles?: 
       timer = setTimeout(() => {
         timer = null;
         chain = chain.then(async () => {
-          freshAssetImports();
+          freshAssetImports(root);
           await load();
           for (const l of listeners) l();
         });

@@ -42,3 +42,32 @@ test("added, edited and broken files: the API follows, load errors in /api/meta,
   expect(meta.loadErrors[0]!.file).toBe("b.asset.ts");
   expect((await assets()).map((a) => a.key)).toEqual(["a"]);
 }, 60_000);
+
+test("asset files that import each other, and a helper module they import, reload together", async () => {
+  const d = makeProject(
+    {
+      "helper.ts": `export const factor = 2;\n`,
+      "up.asset.ts": `import { asset } from "dagx";\nexport const up = asset(() => [{ x: 1 }]);\n`,
+      "down.asset.ts": `import { asset } from "dagx";\nimport { up } from "./up.asset.ts";\nimport { factor } from "./helper.ts";\nexport const down = asset({ ins: { up } }, (_ctx, { up }) => up.map((r) => ({ x: r.x * factor })));\n`,
+    },
+    "dagx-ui-reload2-",
+  );
+  const s = await startTestServer(d, { watch: true });
+  try {
+    const list = async () => ((await (await apiGet(s, "/api/assets")).json()) as ApiAssets).assets;
+    const meta = async () => ((await (await apiGet(s, "/api/meta")).json()) as ApiMeta).loadErrors;
+    expect((await list()).find((a) => a.key === "down")!.deps).toEqual(["up"]);
+    writeFileSync(join(d, "extra.asset.ts"), `import { asset } from "dagx";\nexport const extra = asset(() => [{ z: 1 }]);\n`);
+    await until(async () => (await list()).some((a) => a.key === "extra"), "asset extra to appear", 20_000);
+    expect(await meta()).toEqual([]);
+    expect((await list()).find((a) => a.key === "down")!.deps).toEqual(["up"]);
+    // a helper module is part of the project's code: an edit reaches the next load
+    const before = (await list()).find((a) => a.key === "down")!.codeVersion;
+    writeFileSync(join(d, "helper.ts"), `export const factor = 3;\n`);
+    await until(async () => (await list()).find((a) => a.key === "down")!.codeVersion !== before, "down's code version to change", 20_000);
+    expect(await meta()).toEqual([]);
+  } finally {
+    await s.close();
+    removeProject(d);
+  }
+}, 60_000);
