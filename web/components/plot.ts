@@ -1,0 +1,59 @@
+/**
+ * A small line chart (uPlot, canvas): one numeric series over time, or over partitions when `labels`
+ * is given (x is then the partition's index and the axis shows its key). uPlot sizes its elements
+ * through `element.style` from script, which a strict CSP allows (only inline style attributes in
+ * markup are blocked); its stylesheet is bundled, not injected.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { html } from "../html.ts";
+import "../detail/detail.css";
+
+export interface PlotProps {
+  title: string;
+  /** x values: Unix seconds when `labels` is absent, else 0..n-1. */
+  xs: number[];
+  ys: (number | null)[];
+  /** Partition keys for x = 0..n-1 (a per-partition plot). */
+  labels?: string[];
+  /** Formats y values on the axis and in the legend. */
+  format?: (v: number) => string;
+  height?: number;
+}
+
+/** One chart; rebuilt when its data changes, resized with its container. */
+export function Plot({ title, xs, ys, labels, format, height = 160 }: PlotProps) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const fmt = format ?? ((v: number) => String(Math.round(v * 1000) / 1000));
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth || 360),
+      height,
+      scales: { x: { time: !labels } },
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        labels ? { label: "partition", value: (_u, v) => (v === null ? "—" : (labels[v] ?? "")) } : { label: "time" },
+        { label: title, stroke: "#3b7bd1", width: 1.5, fill: "rgba(59,123,209,0.08)", points: { show: xs.length < 60 }, value: (_u, v) => (v === null ? "—" : fmt(v)) },
+      ],
+      axes: [
+        labels ? { values: (_u, splits) => splits.map((i) => labels[Math.round(i)] ?? "") } : {},
+        { values: (_u, splits) => splits.map(fmt), size: 60 },
+      ],
+    };
+    const chart = new uPlot(opts, [xs, ys], el);
+    const ro = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chart.destroy();
+    };
+  }, [title, xs.join(","), ys.join(","), labels?.join(",")]);
+  return html`<figure class="plot" data-metric=${title}>
+    <figcaption>${title}</figcaption>
+    <div class="plot-canvas" ref=${box}></div>
+  </figure>`;
+}

@@ -1,0 +1,19 @@
+/** The asset page's data preview: the first 100 rows of the current output (GET …/preview); a 404 shows the server's message. */
+import { html } from "../html.ts";
+import { useApi } from "../api.ts";
+import type { ApiPreview } from "../../core/ui-api.ts";
+import { assetApi, fmtValue } from "./format.ts";
+
+export function Preview({ assetKey }: { assetKey: string }) {
+  const { data, error } = useApi<ApiPreview>(assetApi(assetKey, "/preview"), ["assets"]);
+  if (error) return html`<p class="muted preview-message">${error.message}</p>`;
+  if (!data) return html`<p class="muted">Loading preview…</p>`;
+  if (!data.columns.length) return html`<p class="muted preview-message">No rows.</p>`;
+  return html`<div class="preview scroll-both">
+    <table class="grid">
+      <thead><tr>${data.columns.map((c) => html`<th title=${c.type}>${c.name}</th>`)}</tr></thead>
+      <tbody>${data.rows.map((r) => html`<tr>${data.columns.map((c) => html`<td>${fmtValue(r[c.name])}</td>`)}</tr>`)}</tbody>
+    </table>
+    <p class="muted">${data.rows.length} row${data.rows.length === 1 ? "" : "s"}${data.truncated ? " shown (the first 100)" : ""}</p>
+  </div>`;
+}
