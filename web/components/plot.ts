@@ -3,9 +3,25 @@
  * is given (x is then the partition's index and the axis shows its key). uPlot sizes its elements
  * through `element.style` from script, which a strict CSP allows (only inline style attributes in
  * markup are blocked); its stylesheet is bundled, not injected.
+ *
+ * uPlot is imported on first use: at import it builds `Intl.NumberFormat(navigator.language)`,
+ * which throws on a POSIX locale tag (`en-US@posix`, Chromium started with `LANG=C.UTF-8`); such a
+ * tag is replaced by "en-US" first, and a failure shows a message instead of taking the app down.
  */
-import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+let loading: Promise<typeof uPlot> | null = null;
+function loadUPlot(): Promise<typeof uPlot> {
+  if (!loading) {
+    try {
+      new Intl.NumberFormat(navigator.language);
+    } catch {
+      Object.defineProperty(navigator, "language", { value: "en-US", configurable: true });
+    }
+    loading = import("uplot").then((m) => m.default);
+  }
+  return loading;
+}
+import { useEffect, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { html } from "../html.ts";
 import "../detail/detail.css";
@@ -25,9 +41,14 @@ export interface PlotProps {
 /** One chart; rebuilt when its data changes, resized with its container. */
 export function Plot({ title, xs, ys, labels, format, height = 160 }: PlotProps) {
   const box = useRef<HTMLDivElement>(null);
+  const [UPlot, setUPlot] = useState<typeof uPlot | null>(null);
+  const [failed, setFailed] = useState("");
+  useEffect(() => {
+    loadUPlot().then((u) => setUPlot(() => u), (e) => setFailed(String(e)));
+  }, []);
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
+    if (!el || !UPlot) return;
     const fmt = format ?? ((v: number) => String(Math.round(v * 1000) / 1000));
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth || 360),
@@ -44,16 +65,16 @@ export function Plot({ title, xs, ys, labels, format, height = 160 }: PlotProps)
         { values: (_u, splits) => splits.map(fmt), size: 60 },
       ],
     };
-    const chart = new uPlot(opts, [xs, ys], el);
+    const chart = new UPlot(opts, [xs, ys], el);
     const ro = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
     ro.observe(el);
     return () => {
       ro.disconnect();
       chart.destroy();
     };
-  }, [title, xs.join(","), ys.join(","), labels?.join(",")]);
+  }, [UPlot, title, xs.join(","), ys.join(","), labels?.join(",")]);
   return html`<figure class="plot" data-metric=${title}>
     <figcaption>${title}</figcaption>
-    <div class="plot-canvas" ref=${box}></div>
+    ${failed ? html`<p class="muted">Plot unavailable: ${failed}</p>` : html`<div class="plot-canvas" ref=${box}></div>`}
   </figure>`;
 }
