@@ -1,0 +1,175 @@
+/**
+ * The detail pages of the UI (asset, run, runs, backfills, schedules, sensors) in real headless
+ * Chromium against a real `dagx ui` on a temp copy of examples/shop, plus a few assets of its own:
+ * one that takes ~1.5 s (to watch a run live), one that sleeps until canceled, a small daily asset
+ * (a health bar of single partitions, a backfill) and an hourly one since 2000 (~230,000
+ * partitions: the bar must stay a couple of hundred elements). Every test also fails on a CSP
+ * violation, an uncaught error or a console error (tests/support/browser.ts).
+ */
+import { afterAll, beforeAll, expect } from "bun:test";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
+import { startUiServer, type UiServer } from "../../support/ui-server.ts";
+import { dagx, REPO } from "../../cli/helpers.ts";
+
+const EXTRA = `import { asset, daily, hourly, schedule, sensor } from "dagx";
+
+/** Takes ~1.5 s, so a page can see it running, then finished. */
+export const digest = asset({ group: "ui", description: "A slow digest" }, async (ctx) => {
+  await Bun.sleep(1500);
+  return ctx.output([{ n: 1 }], { metadata: { score: 42, label: "<b>not html</b>" } });
+});
+
+/** Sleeps until its run is canceled (or 60 s). */
+export const sleeper = asset({ group: "ui" }, async (ctx) => {
+  for (let i = 0; i < 600 && !ctx.signal.aborted; i++) await Bun.sleep(100);
+  if (ctx.signal.aborted) throw new Error("canceled");
+  return [{ n: 1 }];
+});
+
+export const small_daily = asset({ group: "ui", partitions: daily({ start: "2024-01-01", end: "2024-01-11" }) }, (ctx) =>
+  ctx.output([{ day: ctx.partition.key, n: 1 }], { metadata: { widgets: ctx.partition.key.endsWith("5") ? 7 : 3 } }),
+);
+
+export const big_hourly = asset({ group: "ui", partitions: hourly({ start: "2000-01-01-00:00" }) }, (ctx) => [{ hour: ctx.partition.key }]);
+
+export const nightly = schedule({ cron: "0 3 * * *", select: "small_daily", partitions: "latest" });
+export const watcher = sensor({ interval: "30s", select: "digest" }, () => ({ skipReason: "nothing new" }));
+`;
+
+let dir: string;
+let server: UiServer;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "dagx-ui-pages-"));
+  cpSync(join(REPO, "examples/shop"), dir, { recursive: true, filter: (src) => !src.includes(".dagx") });
+  writeFileSync(join(dir, "assets/ui.asset.ts"), EXTRA);
+  server = await startUiServer(dir);
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ui = browserSuite();
+
+/** Open a client route with the token cookie set (the printed URL first). */
+async function open(page: UiPage, path: string): Promise<void> {
+  await page.goto(server.url);
+  await page.goto(server.origin + path);
+}
+
+/** Set a marker on the window: still there later means the page never reloaded. */
+const mark = (page: UiPage) => page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+const stillMarked = (page: UiPage) => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+
+ui.test(
+  "asset page: Materialize shows the plan, launches, and the run page follows the run live to success",
+  async (page) => {
+    await open(page, "/assets/digest");
+    await waitInPage(page, "the asset page", () => document.querySelector(".asset-page")?.getAttribute("data-key") === "digest");
+    expect(await page.$eval(".description", (e) => e.textContent)).toBe("A slow digest");
+    await page.click("[data-action=materialize]");
+    await waitInPage(page, "the plan", () => document.querySelector(".launch-dialog [data-plan-status]") !== null);
+    expect(await page.$$eval(".launch-dialog .plan-step", (rows) => rows.map((r) => r.getAttribute("data-step-key")))).toEqual(["digest"]);
+    await mark(page);
+    await page.click(".launch-dialog [data-action=launch]");
+    await waitInPage(page, "the run page", () => location.pathname.startsWith("/runs/") && document.querySelector(".run-page") !== null);
+    await waitInPage(page, "the run seen running", () => document.querySelector(".run-page")?.getAttribute("data-status") === "running", 15_000);
+    await waitInPage(page, "the run finishing live", () => document.querySelector(".run-page")?.getAttribute("data-status") === "success", 20_000);
+    expect(await stillMarked(page)).toBe(true);
+    expect(await page.$eval(".run-page .facts", (e) => e.textContent)).toContain("ui");
+    // the Gantt has the step, finished, and the log has its events
+    await waitInPage(page, "the Gantt bar", () => document.querySelector('.gantt-row[data-step-key="digest"]')?.getAttribute("data-status") === "success");
+    const types = await page.$$eval("tr.ev", (rows) => rows.map((r) => r.getAttribute("data-type")));
+    expect(types).toContain("step_started");
+    expect(types).toContain("step_success");
+    expect(types.at(-1)).toBe("run_finished");
+    // the level filter hides info events when set to errors
+    await page.select(".event-log select[name=level]", "error");
+    expect(await page.$$eval("tr.ev", (rows) => rows.length)).toBe(0);
+    // back to the asset: the history row and a plot of the numeric metadata key
+    const runId = await page.$eval(".run-page", (e) => e.getAttribute("data-run-id"));
+    await page.click(`.facts a[href="/assets/digest"]`);
+    await waitInPage(page, "the history row", () => document.querySelector("tr.materialization") !== null);
+    expect(await page.$eval("tr.materialization", (e) => e.getAttribute("data-run-id"))).toBe(runId);
+    await waitInPage(page, "the score plot", () => document.querySelector('figure.plot[data-metric="score"] canvas') !== null);
+    // user metadata is text, never markup
+    expect(await page.$eval("tr.materialization td.meta", (e) => e.textContent)).toContain("label: <b>not html</b>");
+    expect(await page.$$eval("tr.materialization td.meta b", (b) => b.length)).toBe(0);
+    await waitInPage(page, "the preview", () => document.querySelector(".preview table") !== null);
+  },
+  { timeoutMs: 60_000 },
+);
+
+ui.test("runs page: a run started by another process appears live, and the status filter narrows the table", async (page) => {
+  await open(page, "/runs");
+  await waitInPage(page, "the runs table", () => document.querySelector(".runs-table, .runs-page p") !== null);
+  const before = await page.$$eval("tr.run-row", (r) => r.length);
+  await mark(page);
+  const r = await dagx(dir, ["materialize", "settings"]);
+  expect(r.code).toBe(0);
+  await page.waitForFunction((n) => document.querySelectorAll("tr.run-row").length > n, { timeout: 10_000 }, before);
+  expect(await stillMarked(page)).toBe(true);
+  await page.select(".runs-page select[name=status]", "failed");
+  await waitInPage(page, "the filtered URL", () => location.search === "?status=failed");
+  await waitInPage(page, "no failed runs", () => document.querySelectorAll("tr.run-row").length === 0 && document.querySelector(".runs-page p.muted") !== null);
+}, { timeoutMs: 40_000 });
+
+ui.test("partition health bar: single partitions when few, a couple of hundred buckets for ~230,000 hourly partitions", async (page) => {
+  await open(page, "/assets/small_daily");
+  await waitInPage(page, "the small bar", () => document.querySelectorAll(".health-bar .hb-bucket").length > 0);
+  const small = await page.$eval(".health-bar", (e) => ({ total: Number(e.getAttribute("data-total")), cells: e.querySelectorAll(".hb-bucket").length, title: e.querySelector(".hb-bucket")?.getAttribute("title") }));
+  expect(small.total).toBe(10);
+  expect(small.cells).toBe(10);
+  expect(small.title).toStartWith("2024-01-01: ");
+  await page.goto(server.origin + "/assets/big_hourly");
+  await waitInPage(page, "the big bar", () => document.querySelectorAll(".health-bar .hb-bucket").length > 0, 20_000);
+  const big = await page.$eval(".health-bar", (e) => ({ total: Number(e.getAttribute("data-total")), cells: e.querySelectorAll(".hb-bucket").length, elements: e.querySelectorAll("*").length, title: e.querySelector(".hb-bucket")?.getAttribute("title") ?? "" }));
+  expect(big.total).toBeGreaterThan(200_000);
+  expect(big.cells).toBeLessThanOrEqual(200);
+  expect(big.elements).toBe(big.cells);
+  expect(big.title).toContain("2000-01-01");
+  expect(big.title).toContain("..");
+}, { timeoutMs: 40_000 });
+
+ui.test("backfill from the asset page: plan, launch, progress per asset to success", async (page) => {
+  await open(page, "/assets/small_daily");
+  await waitInPage(page, "the asset page", () => document.querySelector("[data-action=backfill]") !== null);
+  await page.type(".actions input[name=partitions]", "2024-01-01..2024-01-05");
+  await page.click("[data-action=backfill]");
+  await waitInPage(page, "the plan", () => document.querySelectorAll(".launch-dialog .plan-step").length === 5);
+  await page.click(".launch-dialog [data-action=launch]");
+  await waitInPage(page, "the backfill page", () => location.pathname.startsWith("/backfills/") && document.querySelector(".backfill-page") !== null, 15_000);
+  await waitInPage(page, "the backfill to finish", () => document.querySelector(".backfill-page")?.getAttribute("data-status") === "success", 30_000);
+  await waitInPage(page, "its strip", () => document.querySelectorAll('.backfill-asset[data-asset="small_daily"] .backfill-strip .hb-bucket').length === 5);
+  await page.goto(server.origin + "/backfills");
+  await waitInPage(page, "the backfills list", () => document.querySelector('tr.backfill-row[data-status="success"]') !== null);
+}, { timeoutMs: 60_000 });
+
+ui.test("run page: Cancel stops a running run within seconds", async (page) => {
+  await open(page, "/assets/sleeper");
+  await waitInPage(page, "the asset page", () => document.querySelector("[data-action=materialize]") !== null);
+  await page.click("[data-action=materialize]");
+  await waitInPage(page, "the plan", () => document.querySelector(".launch-dialog .plan-step") !== null);
+  await page.click(".launch-dialog [data-action=launch]");
+  await waitInPage(page, "the run running", () => document.querySelector(".run-page")?.getAttribute("data-status") === "running" && document.querySelector('.gantt-row[data-step-key="sleeper"]') !== null, 20_000);
+  await page.click(".run-page [data-action=cancel]");
+  await waitInPage(page, "the run canceled", () => document.querySelector(".run-page")?.getAttribute("data-status") === "canceled", 15_000);
+  expect(await page.$("[data-action=cancel]")).toBeNull();
+}, { timeoutMs: 60_000 });
+
+ui.test("schedules and sensors: list, start and stop, tick history", async (page) => {
+  await open(page, "/schedules");
+  await waitInPage(page, "the schedule row", () => document.querySelector('tr.instigator-row[data-name="nightly"]') !== null);
+  const initial = await page.$eval('tr.instigator-row[data-name="nightly"]', (e) => e.getAttribute("data-status"));
+  const verb = initial === "running" ? "stop" : "start";
+  await page.click(`tr.instigator-row[data-name="nightly"] [data-action=${verb}]`);
+  await page.waitForFunction((was) => document.querySelector('tr.instigator-row[data-name="nightly"]')?.getAttribute("data-status") !== was, { timeout: 10_000 }, initial);
+  await page.click('tr.instigator-row[data-name="nightly"] td a');
+  await waitInPage(page, "the tick history", () => document.querySelector("#ticks") !== null && (document.querySelector("#ticks table") !== null || document.querySelector("#ticks p.muted:last-child") !== null));
+  await page.goto(server.origin + "/sensors");
+  await waitInPage(page, "the sensor row", () => document.querySelector('tr.instigator-row[data-name="watcher"]') !== null);
+  expect(await page.$eval('tr.instigator-row[data-name="watcher"]', (e) => e.textContent)).toContain("30.0s");
+}, { timeoutMs: 40_000 });
