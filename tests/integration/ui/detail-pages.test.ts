@@ -14,6 +14,10 @@ import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts"
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
 import { dagx, REPO } from "../../cli/helpers.ts";
 
+// Functions below run in the page (page.evaluate/waitForFunction); the test program has no DOM lib.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any, window: any, location: any;
+
 const EXTRA = `import { asset, daily, hourly, schedule, sensor } from "dagx";
 
 /** Takes ~1.5 s, so a page can see it running, then finished. */
