@@ -7,7 +7,6 @@ import { useState } from "preact/hooks";
 import { html } from "../html.ts";
 import type { ApiEvent } from "../../core/ui-api.ts";
 import { fmtTime, fmtValue } from "../detail/format.ts";
-import "../detail/detail.css";
 
 /** Rows rendered at most (the newest); a long run's log stays responsive. */
 const MAX_SHOWN = 2000;

@@ -9,7 +9,6 @@
 import { html } from "../html.ts";
 import type { ApiEvent } from "../../core/ui-api.ts";
 import { fmtDuration } from "../detail/format.ts";
-import "../detail/detail.css";
 
 /** Rows drawn at most; beyond, steps aggregate per asset, then assets are capped. */
 export const MAX_ROWS = 150;

@@ -10,7 +10,6 @@ import { useApi } from "../api.ts";
 import type { ApiPartitionHealth } from "../../core/ui-api.ts";
 import { assetApi, fmtCount } from "../detail/format.ts";
 import { ErrorBox } from "../detail/ui.ts";
-import "../detail/detail.css";
 
 type Bucket = ApiPartitionHealth["buckets"][number];
 

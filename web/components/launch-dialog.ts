@@ -10,7 +10,6 @@ import { post, ApiRequestError } from "../api.ts";
 import { navigate } from "../main.ts";
 import type { ApiLaunchRequest } from "../../core/ui-api.ts";
 import { ErrorBox } from "../detail/ui.ts";
-import "../detail/detail.css";
 
 /** `materialize --dry-run --json`'s document (README "JSON shapes"). */
 export interface PlanDoc {

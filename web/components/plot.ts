@@ -22,9 +22,7 @@ function loadUPlot(): Promise<typeof uPlot> {
 }
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 import { html } from "../html.ts";
-import "../detail/detail.css";
 
 export interface PlotProps {
   title: string;

@@ -2,7 +2,6 @@
 import type { ComponentChildren } from "preact";
 import { html } from "../html.ts";
 import type { ApiRequestError } from "../api.ts";
-import "./detail.css";
 
 /** A coloured status word (`data-status` carries it for tests). */
 export function Badge({ status }: { status: string }) {

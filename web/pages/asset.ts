@@ -4,6 +4,7 @@
  * the partition health bar, plots of its numeric metadata, its materialization history, schema and
  * schema changes, checks, and a preview of its data.
  */
+import "../detail/styles.ts";
 import { useState } from "preact/hooks";
 import { html } from "../html.ts";
 import { useApi } from "../api.ts";

@@ -1,4 +1,5 @@
 /** /backfills/<id>: one backfill's progress (overall and per asset, per partition), with Cancel and Resume; live. */
+import "../detail/styles.ts";
 import { useState } from "preact/hooks";
 import { html } from "../html.ts";
 import { post, useApi, ApiRequestError } from "../api.ts";

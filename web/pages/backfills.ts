@@ -1,4 +1,5 @@
 /** /backfills: every backfill (`dagx backfill list --json`), newest first, with its progress; live. */
+import "../detail/styles.ts";
 import { html } from "../html.ts";
 import { useApi } from "../api.ts";
 import type { PageProps } from "../routes.ts";

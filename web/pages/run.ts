@@ -3,6 +3,7 @@
  * steps, and its event log with a level filter, all live (the tail fetches only new events), with
  * Cancel while it runs.
  */
+import "../detail/styles.ts";
 import { useState } from "preact/hooks";
 import { html } from "../html.ts";
 import { post, ApiRequestError } from "../api.ts";

@@ -2,6 +2,7 @@
  * /runs: the runs table, newest first, filtered by status, trigger, asset and tag. The filters live
  * in the page's query string (shareable links) and go to GET /api/runs as they are; live.
  */
+import "../detail/styles.ts";
 import { html } from "../html.ts";
 import { useApi } from "../api.ts";
 import { navigate } from "../main.ts";

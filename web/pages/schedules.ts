@@ -1,4 +1,5 @@
 /** /schedules: every schedule, its next and last tick, Start/Stop, and a schedule's tick history (`?name=`). */
+import "../detail/styles.ts";
 import { html } from "../html.ts";
 import type { PageProps } from "../routes.ts";
 import { InstigatorsPage } from "../detail/instigators.ts";
