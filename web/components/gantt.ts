@@ -91,7 +91,7 @@ export function Gantt({ events, now, runStart, runEnd }: { events: ApiEvent[]; n
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   return html`<div class="gantt" data-rows=${rows.length} data-steps=${steps}>
     ${note ? html`<p class="muted">${note}</p>` : null}
-    <div class="gantt-axis"><span class="gantt-label"></span><span class="gantt-track">${ticks.map((f) => html`<span class="gantt-tick" style=${{ left: `${f * 100}%` }}>${fmtDuration(f * (t1 - t0))}</span>`)}</span></div>
+    <div class="gantt-axis"><span class="gantt-label"></span><span class="gantt-track">${ticks.map((f) => html`<span class=${`gantt-tick${f === 0 ? " first" : f === 1 ? " last" : ""}`} style=${{ left: `${f * 100}%` }}>${fmtDuration(f * (t1 - t0))}</span>`)}</span></div>
     ${rows.map((r) => {
       const end = r.end ?? now;
       const label = r.partition !== null ? `${r.key} [${r.partition}]` : r.key;

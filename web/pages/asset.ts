@@ -25,7 +25,12 @@ function links(keys: string[]) {
   return keys.length ? keys.map((k, i) => html`${i ? ", " : ""}<a href=${assetHref(k)}>${k}</a>`) : "—";
 }
 
-export function AssetPage({ param }: PageProps) {
+/** Keyed by the asset, so its state (the partition box) starts fresh on another asset. */
+export function AssetPage(props: PageProps) {
+  return html`<${AssetDetail} key=${props.param} ...${props} />`;
+}
+
+function AssetDetail({ param }: PageProps) {
   const { data, error } = useApi<ApiAssetDetail>(param ? assetApi(param) : null, TOPICS);
   const [partitions, setPartitions] = useState("");
   if (!data) return error ? html`<h1>${param}</h1><${ErrorBox} error=${error} />` : html`<p class="muted">Loading ${param}…</p>`;

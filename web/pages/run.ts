@@ -14,7 +14,12 @@ import { assetHref, fmtDuration, fmtTags, fmtTime, fmtValue, spanMs } from "../d
 import { Gantt } from "../components/gantt.ts";
 import { EventLog } from "../components/event-log.ts";
 
-export function RunPage({ param }: PageProps) {
+/** Keyed by the run id, so a cancel in progress never carries over to another run. */
+export function RunPage(props: PageProps) {
+  return html`<${RunDetail} key=${props.param} ...${props} />`;
+}
+
+function RunDetail({ param }: PageProps) {
   const { run, events, error, refresh } = useRunTail(param);
   const now = useNow(run?.status === "running");
   const [cancelState, setCancelState] = useState<{ busy: boolean; error: Error | null }>({ busy: false, error: null });
