@@ -4,6 +4,7 @@
  * opens its tick history (GET /api/ticks?name=, `?name=` in the page URL). Live.
  */
 import { useState } from "preact/hooks";
+import { Cron } from "croner";
 import { html } from "../html.ts";
 import { post, useApi, ApiRequestError } from "../api.ts";
 import { navigate } from "../main.ts";
@@ -37,6 +38,15 @@ export interface InstigatorDoc {
   cursor?: string | null;
 }
 
+/** The next `n` ticks of a cron, computed here by croner with the daemon's options (paused: times only). */
+export function nextTicks(cron: string, timezone: string | undefined, n: number, from = new Date()): Date[] {
+  try {
+    return new Cron(cron, { ...(timezone ? { timezone } : {}), paused: true }).nextRuns(n, from);
+  } catch {
+    return [];
+  }
+}
+
 function TickHistory({ name }: { name: string }) {
   const { data, error } = useApi<ApiTicks>(`/api/ticks?name=${encodeURIComponent(name)}&limit=100`, ["instigators", "runs"]);
   if (error) return html`<${ErrorBox} error=${error} />`;
@@ -63,6 +73,7 @@ export function InstigatorsPage({ kind, selected }: { kind: "schedules" | "senso
   const [action, setAction] = useState<{ busy: string; error: Error | null }>({ busy: "", error: null });
   const list = ((kind === "schedules" ? data?.schedules : data?.sensors) ?? []) as InstigatorDoc[];
   const title = kind === "schedules" ? "Schedules" : "Sensors";
+  const current = list.find((s) => s.name === selected);
 
   async function toggle(name: string, verb: "start" | "stop") {
     setAction({ busy: name, error: null });
@@ -104,6 +115,9 @@ export function InstigatorsPage({ kind, selected }: { kind: "schedules" | "senso
     ${selected
       ? html`<${Section} title=${`Ticks of ${selected}`} id="ticks">
           <p><a href=${`/${kind}`} onClick=${(e: Event) => (e.preventDefault(), navigate(`/${kind}`))}>close</a></p>
+          ${kind === "schedules" && current?.cron
+            ? html`<p class="next-ticks">Next ticks: ${nextTicks(current.cron, current.timezone, 5).map((d, i) => html`${i ? ", " : ""}<span class="nowrap">${fmtTime(d.toISOString())}</span>`)}</p>`
+            : null}
           <${TickHistory} name=${selected} />
         <//>`
       : null}
