@@ -177,3 +177,16 @@ ui.test("schedules and sensors: list, start and stop, tick history", async (page
   await waitInPage(page, "the sensor row", () => document.querySelector('tr.instigator-row[data-name="watcher"]') !== null);
   expect(await page.$eval('tr.instigator-row[data-name="watcher"]', (e) => e.textContent)).toContain("30.0s");
 }, { timeoutMs: 40_000 });
+
+ui.test("launch dialog: a bad partition range shows the server's message and nothing launches", async (page) => {
+  page.allowHttpErrors();
+  await open(page, "/assets/small_daily");
+  await waitInPage(page, "the asset page", () => document.querySelector("[data-action=materialize]") !== null);
+  await page.type(".actions input[name=partitions]", "2025-13-01");
+  await page.click("[data-action=materialize]");
+  await waitInPage(page, "the error", () => document.querySelector(".launch-dialog .error-box") !== null);
+  expect(await page.$eval(".launch-dialog .error-box", (e) => e.textContent)).toContain("2025-13-01");
+  expect(await page.$eval(".launch-dialog [data-action=launch]", (b) => b.disabled)).toBe(true);
+  await page.keyboard.press("Escape");
+  await waitInPage(page, "the dialog closed", () => document.querySelector(".launch-dialog") === null);
+});
