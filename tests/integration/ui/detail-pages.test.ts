@@ -186,7 +186,7 @@ ui.test("launch dialog: a bad partition range shows the server's message and not
   await page.click("[data-action=materialize]");
   await waitInPage(page, "the error", () => document.querySelector(".launch-dialog .error-box") !== null);
   expect(await page.$eval(".launch-dialog .error-box", (e) => e.textContent)).toContain("2025-13-01");
-  expect(await page.$eval(".launch-dialog [data-action=launch]", (b) => b.disabled)).toBe(true);
+  expect(await page.$eval(".launch-dialog [data-action=launch]", (b) => (b as unknown as { disabled: boolean }).disabled)).toBe(true);
   await page.keyboard.press("Escape");
   await waitInPage(page, "the dialog closed", () => document.querySelector(".launch-dialog") === null);
 });
