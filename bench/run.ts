@@ -181,6 +181,14 @@ const BENCHES: Bench[] = [
       return { figures: await m.run(quick ? { runs: 2 } : {}), targets: m.targets };
     },
   },
+  {
+    name: "cancel",
+    what: "`dagx cancel` from another process: request → run recorded canceled",
+    async run(quick) {
+      const m = await import("./cancel.bench.ts");
+      return { figures: await m.run(quick ? { runs: 3 } : {}), targets: m.targets };
+    },
+  },
 ];
 
 interface SummaryRow {

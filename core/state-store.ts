@@ -48,6 +48,13 @@ export interface RunStore {
   getEvents(runId: string): Promise<EventRecord[]>;
   /** Mark runs whose process is gone as abandoned; returns their ids. */
   markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+  /**
+   * Ask a running run to cancel, from any process: sets `cancelRequestedAt = now` when the run is
+   * `running` and not asked yet (a second request keeps the first time; a finished run is left as
+   * it is). Returns the run as it is after the request, or null for an unknown id. The run's own
+   * process polls the flag (io/run/materialize.ts) and cancels as Ctrl-C does.
+   */
+  requestRunCancel(runId: string, now: number): Promise<RunRecord | null>;
 }
 
 /**

@@ -9,6 +9,13 @@
  *   `X-Dagx-Token` header (the app reads it from the cookie). Non-GET requests need the header and a
  *   same-origin `Origin`. The event stream (`EventSource`, no custom headers) needs the cookie and a
  *   same-origin `Origin`.
+ *   Exactly (io/ui/security.ts): `/api/events` takes the token from the header or the cookie; every
+ *   other `/api/` path from the header only (401 without). A same-origin request is one whose `Origin`
+ *   is `http://` + its `Host`, or — a GET without `Origin`, as browsers send same-origin GETs and
+ *   EventSource — one with `Sec-Fetch-Site: same-origin`. A cross-site `Origin` or `Sec-Fetch-Site`
+ *   is refused (403) on every `/api/` path. `Host` must be localhost, 127.0.0.1 or [::1] with the
+ *   server's port (403 otherwise: DNS rebinding). The page itself (any non-`/api/` path) needs the
+ *   cookie: without it a plain 401 page says to open the printed URL; the bundle's files do not.
  * - Errors: any non-2xx answer has the body `{ "error": { "code": "…", "message": "…" } }` (as the
  *   CLI's `--json` errors); a selection error adds `pointer` (the selection with a caret line under
  *   the offending token, to show in a monospace block).
@@ -64,7 +71,7 @@ export interface ApiAsset {
   /** Run ids of running runs that materialize this asset. */
   runningRuns: string[];
   /** `dagx status --json` fields, as they are there. */
-  freshness: { state: "fresh" | "late" | "overdue"; lagMs: number; reason: string } | null;
+  freshness: { state: "fresh" | "late" | "overdue"; lagMs: number | null; reason: string } | null;
   checks: { passed: number; failed: number; warned: number } | null;
   lastMaterialization: { runId: string; at: string; rows: number | null; bytes: number | null; durationMs: number | null; partition: string | null } | null;
   lastFailure: { runId: string; at: string; error: string; partition: string | null } | null;
@@ -226,7 +233,13 @@ export interface ApiOverview {
  * Actions (POST, JSON body; token header + same-origin Origin). They go through the same code as the
  * CLI and are recorded with trigger `ui`; runs execute in a child `dagx` process.
  * - POST /api/plan `{ selection, partition?, partitions?, stale? }` → `dagx materialize --dry-run --json`.
- * - POST /api/materialize `{ selection, partition?, partitions?, stale?, tags? }` → `{ runId }` (202).
+ * - POST /api/materialize `{ selection, partition?, partitions?, stale?, tags? }` → `{ runId }` (202);
+ *   when the plan has no step (e.g. `stale` and everything is fresh) nothing starts:
+ *   `{ runId: null, status: "nothing", plan }` (200). The run shows up in /api/runs within a second or so
+ *   (its child process records it); until then /api/runs/<id> answers 404.
+ * - POST /api/runs/<id>/cancel → `{ runId, status }` with status `cancel-requested` (the run stops
+ *   within ~1 s and ends `canceled`), `abandoned` (its process was gone), or the run's final status.
+ * - POST /api/backfills/<id>/cancel → status `cancel-requested`, `canceled` (abandoned one) or the final status.
  * - POST /api/backfill `{ selection, partitions }` → `{ backfillId }` (202).
  * - POST /api/runs/<id>/cancel → `{ runId, status }`.
  * - POST /api/backfills/<id>/cancel, /api/backfills/<id>/resume → `{ backfillId, status }`.

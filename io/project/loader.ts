@@ -75,7 +75,18 @@ function fileStem(file: string): string {
 
 /** Import a file of the user's (an asset file, the config): its top level is user code, run through the boundary. */
 export async function importUserModule(root: string, file: string): Promise<Record<string, unknown>> {
-  return (await callUserCode({ root }, () => import(file))) as Record<string, unknown>;
+  const specifier = importGeneration ? `${file}?dagx-reload=${importGeneration}` : file;
+  return (await callUserCode({ root }, () => import(specifier))) as Record<string, unknown>;
+}
+
+let importGeneration = 0;
+
+/**
+ * From now on, import asset files afresh (a long-lived process that reloads definitions: `dagx ui`).
+ * Only the asset files themselves: modules they import stay as first loaded.
+ */
+export function freshAssetImports(): void {
+  importGeneration++;
 }
 
 /**

@@ -21,6 +21,7 @@ import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
+import { type CancelWatch, watchRunCancel } from "./cancel-watch.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -117,11 +118,20 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
+  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
+  const remote = new AbortController();
+  const signal = AbortSignal.any([o.signal, remote.signal]);
+  let cancelWatch: CancelWatch | null = null;
   const stepStarts = new Map<string, number>();
   // outputs as they were before this run, to report schema changes against
   const before = new Map<string, MaterializationRecord>(st.latest);
   for (const [k, p] of parts) if (p.last) before.set(k, p.last);
-  const writer = createStateWriter(store, {
+  // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts)
+  const writeTarget = {
+    write: (batch: Parameters<StateStore["write"]>[0]) => store.write(batch).then(() => cancelWatch?.afterWrite()),
+    recordCheckResults: (results: Parameters<StateStore["recordCheckResults"]>[0]) => store.recordCheckResults(results),
+  };
+  const writer = createStateWriter(writeTarget, {
     flushMs: 250,
     beforeWrite: (ms) => syncFiles(ms.filter((m) => m.path).map((m) => join(project.storage.dataRoot, m.path))),
   });
@@ -193,12 +203,23 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   };
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
+  cancelWatch = watchRunCancel(store, runId, {
+    now: o.now,
+    onCancel: () => {
+      if (o.signal.aborted) return;
+      const message = "Cancel requested from another process: no new steps start; running steps are told to stop";
+      event("log", null, null, { level: "warn", message });
+      o.reporter?.onLog?.("dagx", "warn", message);
+      remote.abort();
+    },
+  });
   try {
-    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal, ignoreBlocking: o.ignoreBlocking });
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking });
     // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
     const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
-    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
+    status = signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
   } finally {
+    cancelWatch.stop();
     clearInterval(heartbeat);
     // reverse setup order, after every step ended; a failing teardown is a warning, not a failed run
     await resources.teardown((message) => {

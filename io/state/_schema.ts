@@ -247,6 +247,9 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   // are answered from `input_versions` as before: no backfill, the state file may be large. History
   // (`materializations`) does not need it.
   ["ALTER TABLE latest_materializations ADD COLUMN input_map MAP(VARCHAR, VARCHAR)"],
+  // 10: a cross-process cancel for single runs (`dagx cancel RUN`, the UI's Cancel button): when a
+  // cancel was first asked for, NULL when never. The run's process polls it (io/run/materialize.ts).
+  ["ALTER TABLE runs ADD COLUMN cancel_requested_at BIGINT"],
 ];
 
 /** The schema version this build writes. */
