@@ -6,12 +6,10 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.ts";
 import { ROUTES } from "./routes.ts";
+import { navigate } from "./navigate.ts";
+import { isWorkerScope } from "./graph/layout-worker.ts";
 
-/** Go to a client route without reloading the page. */
-export function navigate(to: string): void {
-  history.pushState(null, "", to);
-  dispatchEvent(new PopStateEvent("popstate"));
-}
+export { navigate } from "./navigate.ts";
 
 function usePath(): string {
   const [path, setPath] = useState(location.pathname + location.search);
@@ -40,12 +38,16 @@ function App() {
     <main><${Page} param=${param} query=${url.searchParams} /></main>`;
 }
 
-// links: client-side navigation for same-origin plain clicks
-document.addEventListener("click", (e) => {
-  const a = (e.target as Element | null)?.closest?.("a");
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.origin !== location.origin) return;
-  e.preventDefault();
-  navigate(a.pathname + a.search);
-});
+// In the graph's layout worker (this same bundle started as a worker, web/graph/layout-worker.ts)
+// there is no page: render nothing.
+if (!isWorkerScope()) {
+  // links: client-side navigation for same-origin plain clicks
+  document.addEventListener("click", (e) => {
+    const a = (e.target as Element | null)?.closest?.("a");
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.origin !== location.origin) return;
+    e.preventDefault();
+    navigate(a.pathname + a.search);
+  });
 
-render(html`<${App} />`, document.getElementById("app")!);
+  render(html`<${App} />`, document.getElementById("app")!);
+}

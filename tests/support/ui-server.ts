@@ -32,6 +32,17 @@ export interface UiServer {
   stop(): Promise<void>;
 }
 
+/** The `url` of the JSON document printed so far (one line or pretty-printed), or null until it is complete. */
+function parseUrl(text: string): string | null {
+  const start = text.indexOf("{");
+  if (start < 0) return null;
+  try {
+    return (JSON.parse(text.slice(start)) as { url: string }).url;
+  } catch {
+    return null;
+  }
+}
+
 /** Start `dagx ui --port 0 --json` in `projectDir`; resolves when it printed its URL. */
 export async function startUiServer(projectDir: string, opts: { bin?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<UiServer> {
   const logDir = mkdtempSync(join(tmpdir(), "dagx-ui-log-"));
@@ -65,8 +76,7 @@ export async function startUiServer(projectDir: string, opts: { bin?: string; ar
     }
     if (next.done) throw new Error(`dagx ui exited (${await child.exited}) before printing its URL:\n${text}\n${log()}`);
     text += new TextDecoder().decode(next.value);
-    const line = text.split("\n").find((l) => l.trim().startsWith("{"));
-    if (line) url = (JSON.parse(line) as { url: string }).url;
+    url = parseUrl(text);
   }
   // keep draining stdout so the server never blocks on a full pipe
   void (async () => {
