@@ -51,7 +51,7 @@ export function EventLog({ events }: { events: ApiEvent[] }) {
       </select></label>
       <span class="muted">${shown.length} of ${events.length} events${shown.length > MAX_SHOWN ? `, the last ${MAX_SHOWN} shown` : ""}</span>
     </div>
-    <table class="grid events">
+    <table class="data events">
       <thead><tr><th>#</th><th>time</th><th>level</th><th>type</th><th>asset</th><th>message</th></tr></thead>
       <tbody>
         ${shown.slice(-MAX_SHOWN).map(

@@ -75,7 +75,7 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
               ${plan.fresh?.length ? ` Fresh (skipped): ${plan.fresh.join(", ")}.` : ""}
             </p>
             ${steps.length
-              ? html`<div class="plan-steps"><table class="grid">
+              ? html`<div class="plan-steps"><table class="data">
                   <thead><tr><th>asset</th><th>partition</th><th>reason</th></tr></thead>
                   <tbody>
                     ${steps.slice(0, SHOWN_STEPS).map(
@@ -90,8 +90,8 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
               : null}`
         : null}
       <div class="modal-actions">
-        <button type="button" onClick=${onClose}>Close</button>
-        <button type="button" class="primary" data-action="launch" disabled=${!plan || busy || plan.status === "nothing"} onClick=${launch}>
+        <button type="button" class="secondary" onClick=${onClose}>Close</button>
+        <button type="button" data-action="launch" disabled=${!plan || busy || plan.status === "nothing"} onClick=${launch}>
           ${busy ? "Launching…" : kind === "backfill" ? "Launch backfill" : "Launch run"}
         </button>
       </div>

@@ -17,9 +17,9 @@ export function AssetActions({ asset, partitions, setPartitions }: { asset: ApiA
     ${partitioned
       ? html`<label>Partitions <input name="partitions" class="mono" placeholder="latest, missing, 2024-01..2024-03, *" value=${partitions} onInput=${(e: Event) => setPartitions((e.target as HTMLInputElement).value)} /></label>`
       : null}
-    <button type="button" class="primary" data-action="materialize" onClick=${() => setOpen({ kind: "materialize", request })}>Materialize</button>
+    <button type="button" data-action="materialize" onClick=${() => setOpen({ kind: "materialize", request })}>Materialize</button>
     ${partitioned
-      ? html`<button type="button" data-action="backfill" onClick=${() => setOpen({ kind: "backfill", request: { selection: asset.key, partitions: range || "missing" } })}>Backfill…</button>`
+      ? html`<button type="button" class="secondary" data-action="backfill" onClick=${() => setOpen({ kind: "backfill", request: { selection: asset.key, partitions: range || "missing" } })}>Backfill…</button>`
       : null}
     ${open ? html`<${LaunchDialog} kind=${open.kind} request=${open.request} onClose=${() => setOpen(null)} />` : null}
   </div>`;

@@ -9,7 +9,7 @@ function outcome(c: ApiCheckResult): string {
 }
 
 function Rows({ items }: { items: ApiCheckResult[] }) {
-  return html`<table class="grid checks">
+  return html`<table class="data checks">
     <thead><tr><th>check</th><th>partition</th><th>result</th><th>severity</th><th>time</th><th>run</th><th>detail</th></tr></thead>
     <tbody>
       ${items.map(

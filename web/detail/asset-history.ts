@@ -12,7 +12,7 @@ function userMetadata(m: ApiMaterialization): string[] {
 
 export function History({ history, partitioned }: { history: ApiMaterialization[]; partitioned: boolean }) {
   if (!history.length) return html`<p class="muted">Never materialized.</p>`;
-  return html`<div class="scroll-y"><table class="grid history">
+  return html`<div class="scroll-y"><table class="data history">
     <thead><tr><th>time</th><th>run</th>${partitioned ? html`<th>partition</th>` : null}<th>rows</th><th>bytes</th><th>duration</th><th>data version</th><th>code</th><th>metadata</th></tr></thead>
     <tbody>
       ${history.map(
@@ -42,7 +42,7 @@ export function Schema({ history }: { history: ApiMaterialization[] }) {
   const changes = history.filter((m) => m.schemaChange && (m.schemaChange.added.length || m.schemaChange.removed.length || m.schemaChange.changed.length));
   return html`<div class="schema">
     ${latest?.schema
-      ? html`<table class="grid"><thead><tr><th>column</th><th>type</th></tr></thead>
+      ? html`<table class="data"><thead><tr><th>column</th><th>type</th></tr></thead>
           <tbody>${latest.schema.map((c) => html`<tr><td>${c.name}</td><td><code>${c.type}</code></td></tr>`)}</tbody></table>`
       : html`<p class="muted">No schema recorded (a JSON value or a side-effect asset).</p>`}
     ${changes.length

@@ -20,8 +20,8 @@ export function AssetMetrics({ history, partitioned }: { history: ApiMaterializa
   return html`<div class="metrics">
     ${partitioned
       ? html`<div class="tabs">
-          <button type="button" class=${view === "time" ? "active" : ""} onClick=${() => setView("time")}>over time</button>
-          <button type="button" class=${view === "partition" ? "active" : ""} onClick=${() => setView("partition")}>per partition</button>
+          <button type="button" class=${view === "time" ? "" : "secondary"} onClick=${() => setView("time")}>over time</button>
+          <button type="button" class=${view === "partition" ? "" : "secondary"} onClick=${() => setView("partition")}>per partition</button>
         </div>`
       : null}
     ${series.length

@@ -10,7 +10,7 @@ export function Preview({ assetKey }: { assetKey: string }) {
   if (!data) return html`<p class="muted">Loading preview…</p>`;
   if (!data.columns.length) return html`<p class="muted preview-message">No rows.</p>`;
   return html`<div class="preview scroll-both">
-    <table class="grid">
+    <table class="data">
       <thead><tr>${data.columns.map((c) => html`<th title=${c.type}>${c.name}</th>`)}</tr></thead>
       <tbody>${data.rows.map((r) => html`<tr>${data.columns.map((c) => html`<td>${fmtValue(r[c.name])}</td>`)}</tr>`)}</tbody>
     </table>

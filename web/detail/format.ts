@@ -12,35 +12,11 @@ export function fmtTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** `850ms`, `4.2s`, `3m 10s`, `2h 5m`; "—" for null. */
-export function fmtDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
+export { bytes as fmtBytes, count as fmtCount, duration as fmtDuration } from "../components/format.ts";
 
 /** Milliseconds between two ISO times (end defaults to now, for what still runs). */
 export function spanMs(startIso: string, endIso: string | null, now = Date.now()): number {
   return (endIso ? Date.parse(endIso) : now) - Date.parse(startIso);
-}
-
-/** `1.2 KiB`, `3.4 MiB`; "—" for null. */
-export function fmtBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "—";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-/** A number with thousands separators; "—" for null. */
-export function fmtCount(n: number | null | undefined): string {
-  return n === null || n === undefined ? "—" : n.toLocaleString("en-US");
 }
 
 /** Any JSON value as one line of text (strings as they are). */

@@ -52,7 +52,7 @@ function TickHistory({ name }: { name: string }) {
   if (error) return html`<${ErrorBox} error=${error} />`;
   if (!data) return html`<p class="muted">Loading ticks…</p>`;
   if (!data.ticks.length) return html`<p class="muted">No ticks yet.</p>`;
-  return html`<table class="grid ticks">
+  return html`<table class="data ticks">
     <thead><tr><th>tick</th><th>evaluated</th><th>status</th><th>reason</th><th>requests</th></tr></thead>
     <tbody>
       ${data.ticks.map(
@@ -93,7 +93,7 @@ export function InstigatorsPage({ kind, selected }: { kind: "schedules" | "senso
       ? error ? null : html`<p class="muted">Loading…</p>`
       : !list.length
         ? html`<p class="muted">No ${kind} defined in this project.</p>`
-        : html`<table class="grid instigators">
+        : html`<table class="data instigators">
             <thead><tr><th>name</th><th>status</th>${kind === "schedules" ? html`<th>cron</th><th>next tick</th>` : html`<th>interval</th><th>cursor</th>`}<th>last tick</th><th>targets</th><th></th></tr></thead>
             <tbody>
               ${list.map(
@@ -106,8 +106,8 @@ export function InstigatorsPage({ kind, selected }: { kind: "schedules" | "senso
                   <td>${s.lastTick ? html`${fmtTime(s.lastTick.tickAt)} <${Badge} status=${s.lastTick.status} />${s.lastTick.reason ? html`<div class="muted small">${s.lastTick.reason}</div>` : null}` : "—"}</td>
                   <td>${s.assets.map((k, i) => html`${i ? ", " : ""}<a href=${assetHref(k)}>${k}</a>`)}${s.partitions ? html` <span class="muted">(${s.partitions})</span>` : null}</td>
                   <td>${s.status === "running"
-                    ? html`<button type="button" data-action="stop" disabled=${action.busy === s.name} onClick=${() => toggle(s.name, "stop")}>Stop</button>`
-                    : html`<button type="button" class="primary" data-action="start" disabled=${action.busy === s.name} onClick=${() => toggle(s.name, "start")}>Start</button>`}</td>
+                    ? html`<button type="button" class="secondary" data-action="stop" disabled=${action.busy === s.name} onClick=${() => toggle(s.name, "stop")}>Stop</button>`
+                    : html`<button type="button" data-action="start" disabled=${action.busy === s.name} onClick=${() => toggle(s.name, "start")}>Start</button>`}</td>
                 </tr>`,
               )}
             </tbody>

@@ -36,7 +36,7 @@ export function BackfillPage({ param }: PageProps) {
       <h1>Backfill <code>${data.backfillId}</code></h1>
       <${Badge} status=${data.status} />
       ${data.status === "running" ? html`<button type="button" class="danger" data-action="cancel" disabled=${!!action.busy} onClick=${() => act("cancel")}>Cancel</button>` : null}
-      ${resumable ? html`<button type="button" data-action="resume" disabled=${!!action.busy} onClick=${() => act("resume")}>Resume</button>` : null}
+      ${resumable ? html`<button type="button" class="secondary" data-action="resume" disabled=${!!action.busy} onClick=${() => act("resume")}>Resume</button>` : null}
     </div>
     <${ErrorBox} error=${action.error ?? error} />
     <${Facts}

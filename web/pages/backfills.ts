@@ -17,7 +17,7 @@ export function BackfillsPage(_props: PageProps) {
     ${!data
       ? error ? null : html`<p class="muted">Loading…</p>`
       : list.length
-        ? html`<table class="grid backfills-table">
+        ? html`<table class="data backfills-table">
             <thead><tr><th>backfill</th><th>status</th><th>selection</th><th>partitions</th><th>progress</th><th>created</th><th>updated</th></tr></thead>
             <tbody>
               ${list.map(

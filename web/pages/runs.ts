@@ -50,7 +50,7 @@ export function RunsPage({ query }: PageProps) {
     <${ErrorBox} error=${error} />
     ${data
       ? data.runs.length
-        ? html`<table class="grid runs-table">
+        ? html`<table class="data runs-table">
             <thead><tr><th>run</th><th>status</th><th>trigger</th><th>selection</th><th>started</th><th>duration</th><th>tags</th></tr></thead>
             <tbody>
               ${data.runs.map(
