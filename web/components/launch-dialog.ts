@@ -6,9 +6,9 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.ts";
-import { post, ApiRequestError } from "../api.ts";
+import { get, onChange, post, ApiRequestError } from "../api.ts";
 import { navigate } from "../main.ts";
-import type { ApiLaunchRequest } from "../../core/ui-api.ts";
+import type { ApiBackfills, ApiLaunchRequest, ApiRuns } from "../../core/ui-api.ts";
 import { ErrorBox } from "../detail/ui.ts";
 
 /** `materialize --dry-run --json`'s document (README "JSON shapes"). */
@@ -21,6 +21,40 @@ export interface PlanDoc {
 
 /** Steps listed in the dialog; a bigger plan shows its count and the first ones. */
 const SHOWN_STEPS = 200;
+
+/** How long the dialog waits for the child process to record the run or backfill before going to its page anyway. */
+const RECORD_WAIT_MS = 15_000;
+
+/**
+ * Resolve once the run or backfill `id` is recorded. The server answers the id as soon as it has
+ * started the child `dagx` process, before that process wrote the record; opening the page at once
+ * would show "no such run" (a 404) for a moment. The lists (200 either way) are asked on every
+ * change event and every 500 ms.
+ */
+export function waitForRecord(kind: "run" | "backfill", id: string, timeoutMs = RECORD_WAIT_MS): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    let asking = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      clearTimeout(limit);
+      off();
+      resolve();
+    };
+    const ask = () => {
+      if (done || asking) return;
+      asking = true;
+      const found = kind === "run" ? get<ApiRuns>("/api/runs?limit=50").then((d) => d.runs.some((r) => r.runId === id)) : get<ApiBackfills>("/api/backfills").then((d) => d.backfills.some((b) => (b as { backfillId?: string }).backfillId === id));
+      found.then((yes) => yes && finish(), () => {}).finally(() => (asking = false));
+    };
+    const timer = setInterval(ask, 500);
+    const limit = setTimeout(finish, timeoutMs);
+    const off = onChange(ask);
+    ask();
+  });
+}
 
 export interface LaunchDialogProps {
   kind: "materialize" | "backfill";
@@ -49,9 +83,11 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
     try {
       if (kind === "backfill") {
         const r = await post<{ backfillId: string }>("/api/backfill", { selection: request.selection, partitions: request.partitions });
+        await waitForRecord("backfill", r.backfillId);
         navigate(`/backfills/${encodeURIComponent(r.backfillId)}`);
       } else {
         const r = await post<{ runId: string }>("/api/materialize", request);
+        await waitForRecord("run", r.runId);
         navigate(`/runs/${encodeURIComponent(r.runId)}`);
       }
       onClose();
@@ -92,7 +128,7 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
       <div class="modal-actions">
         <button type="button" class="secondary" onClick=${onClose}>Close</button>
         <button type="button" data-action="launch" disabled=${!plan || busy || plan.status === "nothing"} onClick=${launch}>
-          ${busy ? "Launching…" : kind === "backfill" ? "Launch backfill" : "Launch run"}
+          ${busy ? "Starting…" : kind === "backfill" ? "Launch backfill" : "Launch run"}
         </button>
       </div>
     </div>

@@ -4,8 +4,10 @@ import { useApi } from "../api.ts";
 import type { ApiPreview } from "../../core/ui-api.ts";
 import { assetApi, fmtValue } from "./format.ts";
 
-export function Preview({ assetKey }: { assetKey: string }) {
-  const { data, error } = useApi<ApiPreview>(assetApi(assetKey, "/preview"), ["assets"]);
+/** `materializedAt`: the latest materialization's time; none → no request (the server would answer 404). */
+export function Preview({ assetKey, materializedAt }: { assetKey: string; materializedAt: string | null }) {
+  const { data, error } = useApi<ApiPreview>(materializedAt ? assetApi(assetKey, `/preview?at=${encodeURIComponent(materializedAt)}`) : null, ["assets"]);
+  if (!materializedAt) return html`<p class="muted preview-message">Never materialized: nothing to preview.</p>`;
   if (error) return html`<p class="muted preview-message">${error.message}</p>`;
   if (!data) return html`<p class="muted">Loading preview…</p>`;
   if (!data.columns.length) return html`<p class="muted preview-message">No rows.</p>`;

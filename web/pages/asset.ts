@@ -71,6 +71,6 @@ function AssetDetail({ param }: PageProps) {
     <${Section} title="Materializations" id="history"><${History} history=${data.history} partitioned=${partitioned} /><//>
     <${Section} title="Schema" id="schema"><${Schema} history=${data.history} /><//>
     <${Section} title="Checks" id="checks"><${Checks} checks=${data.checks} /><//>
-    <${Section} title="Data preview" id="preview"><${Preview} assetKey=${a.key} /><//>
+    <${Section} title="Data preview" id="preview"><${Preview} assetKey=${a.key} materializedAt=${a.lastMaterialization?.at ?? data.history[0]?.at ?? null} /><//>
   </div>`;
 }

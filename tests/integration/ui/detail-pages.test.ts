@@ -175,7 +175,7 @@ ui.test("schedules and sensors: list, start and stop, tick history", async (page
   await waitInPage(page, "the tick history", () => document.querySelector("#ticks") !== null && (document.querySelector("#ticks table") !== null || document.querySelector("#ticks p.muted:last-child") !== null));
   await page.goto(server.origin + "/sensors");
   await waitInPage(page, "the sensor row", () => document.querySelector('tr.instigator-row[data-name="watcher"]') !== null);
-  expect(await page.$eval('tr.instigator-row[data-name="watcher"]', (e) => e.textContent)).toContain("30.0s");
+  expect(await page.$eval('tr.instigator-row[data-name="watcher"]', (e) => e.textContent)).toContain("30.0 s");
 }, { timeoutMs: 40_000 });
 
 ui.test("launch dialog: a bad partition range shows the server's message and nothing launches", async (page) => {
