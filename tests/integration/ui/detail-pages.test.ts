@@ -7,48 +7,19 @@
  * violation, an uncaught error or a console error (tests/support/browser.ts).
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
-import { dagx, REPO } from "../../cli/helpers.ts";
+import { dagx } from "../../cli/helpers.ts";
+import { createDetailProject } from "./_detail-project.ts";
 
 // Functions below run in the page (page.evaluate/waitForFunction); the test program has no DOM lib.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any, window: any, location: any;
-
-const EXTRA = `import { asset, daily, hourly, schedule, sensor } from "dagx";
-
-/** Takes ~1.5 s, so a page can see it running, then finished. */
-export const digest = asset({ group: "ui", description: "A slow digest" }, async (ctx) => {
-  await Bun.sleep(1500);
-  return ctx.output([{ n: 1 }], { metadata: { score: 42, label: "<b>not html</b>" } });
-});
-
-/** Sleeps until its run is canceled (or 60 s). */
-export const sleeper = asset({ group: "ui" }, async (ctx) => {
-  for (let i = 0; i < 600 && !ctx.signal.aborted; i++) await Bun.sleep(100);
-  if (ctx.signal.aborted) throw new Error("canceled");
-  return [{ n: 1 }];
-});
-
-export const small_daily = asset({ group: "ui", partitions: daily({ start: "2024-01-01", end: "2024-01-11" }) }, (ctx) =>
-  ctx.output([{ day: ctx.partition.key, n: 1 }], { metadata: { widgets: ctx.partition.key.endsWith("5") ? 7 : 3 } }),
-);
-
-export const big_hourly = asset({ group: "ui", partitions: hourly({ start: "2000-01-01-00:00" }) }, (ctx) => [{ hour: ctx.partition.key }]);
-
-export const nightly = schedule({ cron: "0 3 * * *", select: "small_daily", partitions: "latest" });
-export const watcher = sensor({ interval: "30s", select: "digest" }, () => ({ skipReason: "nothing new" }));
-`;
 
 let dir: string;
 let server: UiServer;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "dagx-ui-pages-"));
-  cpSync(join(REPO, "examples/shop"), dir, { recursive: true, filter: (src) => !src.includes(".dagx") });
-  writeFileSync(join(dir, "assets/ui.asset.ts"), EXTRA);
+  dir = createDetailProject();
   server = await startUiServer(dir);
 }, 60_000);
 afterAll(async () => {
@@ -90,7 +61,9 @@ ui.test(
     expect(types).toContain("step_started");
     expect(types).toContain("step_success");
     expect(types.at(-1)).toBe("run_finished");
-    // the level filter hides info events when set to errors
+    // the level filter: warnings and above keep the asset's warning only, errors nothing
+    await page.select(".event-log select[name=level]", "warn");
+    expect(await page.$$eval("tr.ev", (rows) => rows.map((r) => r.querySelector("td.msg")?.textContent))).toEqual(["score 42 is below target"]);
     await page.select(".event-log select[name=level]", "error");
     expect(await page.$$eval("tr.ev", (rows) => rows.length)).toBe(0);
     // back to the asset: the history row and a plot of the numeric metadata key
