@@ -71,6 +71,8 @@ describe("health bar", () => {
     const b = { first: "a", last: "d", size: 4, materialized: 2, stale: 1, failed: 1, missing: 1 };
     expect(bucketGradient(b)).toBe("linear-gradient(to top, var(--fresh) 0.00% 25.00%, var(--stale) 25.00% 50.00%, var(--failed) 50.00% 75.00%, var(--line) 75.00% 100.00%)");
     expect(bucketGradient({ ...b, materialized: 4, stale: 0, failed: 0, missing: 0 })).toBe("var(--fresh)");
+    // a partition that failed after an earlier success counts as materialized and failed: it shows failed
+    expect(bucketGradient({ first: "x", last: "x", size: 1, materialized: 1, stale: 0, failed: 1, missing: 0 })).toBe("var(--failed)");
   });
 
   test("bucketTitle() names one partition, or the range and counts", () => {

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { html } from "../html.ts";
 import type { ApiEvent } from "../../core/ui-api.ts";
-import { fmtTime, fmtValue } from "../detail/format.ts";
+import { fmtBytes, fmtCount, fmtDuration, fmtTime, fmtValue } from "../detail/format.ts";
 
 /** Rows rendered at most (the newest); a long run's log stays responsive. */
 const MAX_SHOWN = 2000;
@@ -25,11 +25,26 @@ export function eventLevel(e: ApiEvent): string {
   return "info";
 }
 
-/** The one-line text of an event: a log's message, a failure's error, else its payload. */
+/** The one-line text of an event: a log's message, a failure's error, a short summary of the known events, else its payload as JSON. */
 export function eventText(e: ApiEvent): string {
   const p = e.payload;
-  if (e.type === "log") return fmtValue(p.message);
-  if (typeof p.error === "string" && Object.keys(p).length <= 3) return p.error;
+  const n = (v: unknown) => (typeof v === "number" ? v : null);
+  switch (e.type) {
+    case "log":
+      return fmtValue(p.message);
+    case "run_started":
+      return [p.selection !== undefined ? `selection ${fmtValue(p.selection)}` : "", n(p.steps) !== null ? `${p.steps} steps` : "", p.trigger ? `trigger ${fmtValue(p.trigger)}` : ""].filter(Boolean).join(", ");
+    case "run_finished":
+      return [fmtValue(p.status), n(p.durationMs) !== null ? `in ${fmtDuration(n(p.durationMs))}` : ""].filter(Boolean).join(" ");
+    case "step_success":
+      return [n(p.rows) !== null ? `${fmtCount(n(p.rows))} rows` : "", n(p.durationMs) !== null ? `in ${fmtDuration(n(p.durationMs))}` : "", n(p.attempts) !== null && n(p.attempts)! > 1 ? `after ${p.attempts} attempts` : ""].filter(Boolean).join(" ");
+    case "materialization": {
+      const meta = Object.entries((p.metadata as Record<string, unknown> | null) ?? {}).filter(([k]) => !k.startsWith("dagx/"));
+      return [n(p.rows) !== null ? `${fmtCount(n(p.rows))} rows` : "", n(p.bytes) !== null ? fmtBytes(n(p.bytes)) : "", p.path ? `→ ${fmtValue(p.path)}` : "", meta.length ? `(${meta.map(([k, v]) => `${k}: ${fmtValue(v)}`).join(", ")})` : ""].filter(Boolean).join(" ");
+    }
+  }
+  if (typeof p.error === "string") return p.error;
+  if (typeof p.reason === "string") return p.reason;
   return Object.keys(p).length ? fmtValue(p) : "";
 }
 

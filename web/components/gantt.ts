@@ -35,7 +35,7 @@ export function ganttRows(events: ApiEvent[]): GanttRow[] {
     const id = `${e.assetKey}\u0000${e.partitionKey ?? ""}`;
     const at = Date.parse(e.at);
     let row = rows.get(id);
-    if (!row) rows.set(id, (row = { key: e.assetKey, partition: e.partitionKey, status: "running", start: at, end: null, steps: 1, counts: {} }));
+    if (!row) rows.set(id, (row = { key: e.assetKey, partition: e.partitionKey || null, status: "running", start: at, end: null, steps: 1, counts: {} }));
     if (e.type === "step_started") {
       if (row.status !== "running" || row.end !== null) row.start = Math.min(row.start, at);
       row.status = "running";

@@ -15,14 +15,24 @@ type Bucket = ApiPartitionHealth["buckets"][number];
 
 const COLORS = { fresh: "var(--fresh)", stale: "var(--stale)", failed: "var(--failed)", missing: "var(--line)" } as const;
 
-/** The parts of a bucket (materialized counts stale ones; fresh is the rest), in drawing order. */
+/**
+ * The parts of a bucket, in drawing order, adding up to its size. The counts may overlap (a
+ * partition that failed after an earlier success counts as materialized and failed), so they are
+ * taken by priority: failed, then missing, then stale, and the rest is fresh.
+ */
 export function bucketParts(b: Bucket): [keyof typeof COLORS, number][] {
-  const stale = Math.min(b.stale, b.materialized);
+  let rest = b.size;
+  const failed = Math.min(b.failed, rest);
+  rest -= failed;
+  const missing = Math.min(b.missing, rest);
+  rest -= missing;
+  const stale = Math.min(b.stale, rest);
+  rest -= stale;
   return [
-    ["fresh", Math.max(0, b.materialized - stale)],
+    ["fresh", Math.min(rest, Math.max(0, b.materialized))],
     ["stale", stale],
-    ["failed", b.failed],
-    ["missing", b.missing],
+    ["failed", failed],
+    ["missing", missing],
   ];
 }
 

@@ -107,7 +107,7 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
       ${!plan && !error ? html`<p class="muted">Planning…</p>` : null}
       ${plan
         ? html`<p class="plan-summary" data-plan-status=${plan.status}>
-              ${plan.status === "nothing" ? "Nothing to do: everything selected is fresh." : `${steps.length} step${steps.length === 1 ? "" : "s"} planned.`}
+              ${plan.status === "nothing" || steps.length === 0 ? "Nothing to do: everything selected is fresh." : `${steps.length} step${steps.length === 1 ? "" : "s"} planned.`}
               ${plan.fresh?.length ? ` Fresh (skipped): ${plan.fresh.join(", ")}.` : ""}
             </p>
             ${steps.length
@@ -127,7 +127,7 @@ export function LaunchDialog({ kind, request, onClose }: LaunchDialogProps) {
         : null}
       <div class="modal-actions">
         <button type="button" class="secondary" onClick=${onClose}>Close</button>
-        <button type="button" data-action="launch" disabled=${!plan || busy || plan.status === "nothing"} onClick=${launch}>
+        <button type="button" data-action="launch" disabled=${!plan || busy || plan.status === "nothing" || plan.steps.length === 0} onClick=${launch}>
           ${busy ? "Starting…" : kind === "backfill" ? "Launch backfill" : "Launch run"}
         </button>
       </div>

@@ -59,7 +59,8 @@ export function Plot({ title, xs, ys, labels, format, height = 160 }: PlotProps)
         { label: title, stroke: "#3b7bd1", width: 1.5, fill: "rgba(59,123,209,0.08)", points: { show: xs.length < 60 }, value: (_u, v) => (v === null ? "—" : fmt(v)) },
       ],
       axes: [
-        labels ? { values: (_u, splits) => splits.map((i) => labels[Math.round(i)] ?? "") } : {},
+        // partition keys are long: integer ticks only, far enough apart not to overlap
+        labels ? { space: 90, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000], values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (labels[i] ?? "") : "")) } : {},
         { values: (_u, splits) => splits.map(fmt), size: 60 },
       ],
     };

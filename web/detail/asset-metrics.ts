@@ -14,7 +14,8 @@ const FORMAT: Record<Series["unit"], (v: number) => string> = {
 };
 
 export function AssetMetrics({ history, partitioned }: { history: ApiMaterialization[]; partitioned: boolean }) {
-  const [view, setView] = useState<"time" | "partition">("time");
+  // a partitioned asset's materializations are mostly many partitions at once: per partition reads better first
+  const [view, setView] = useState<"time" | "partition">(partitioned ? "partition" : "time");
   const series = view === "partition" && partitioned ? seriesPerPartition(history) : seriesOverTime(history);
   if (!history.length) return html`<p class="muted">No materializations yet.</p>`;
   return html`<div class="metrics">
