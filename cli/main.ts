@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, Loader> = {
   lineage: lazy(() => import("./commands/lineage.ts")),
   runs: lazy(() => import("./commands/runs.ts")),
   logs: lazy(() => import("./commands/logs.ts")),
+  alerts: lazy(() => import("./commands/alerts.ts")),
   query: lazy(() => import("./commands/query.ts")),
   wipe: lazy(() => import("./commands/wipe.ts")),
   partitions: lazy(() => import("./commands/partitions.ts")),

@@ -119,6 +119,9 @@ export interface ApiCheckResult {
   error: string | null;
   runId: string | null;
   at: string;
+  /** As `dagx check --json` has them too: the check's description and a sample of failing rows. */
+  description?: string | null;
+  sample?: unknown[] | null;
 }
 
 /**
@@ -236,7 +239,8 @@ export interface ApiOverview {
  * - POST /api/materialize `{ selection, partition?, partitions?, stale?, tags? }` → `{ runId }` (202);
  *   when the plan has no step (e.g. `stale` and everything is fresh) nothing starts:
  *   `{ runId: null, status: "nothing", plan }` (200). The run shows up in /api/runs within a second or so
- *   (its child process records it); until then /api/runs/<id> answers 404.
+ *   (its child process records it); until then /api/runs/<id> answers 404 `NOT_FOUND`, and when the child
+ *   ended without recording it (e.g. its definitions failed to load) 404 `LAUNCH_FAILED` with why.
  * - POST /api/runs/<id>/cancel → `{ runId, status }` with status `cancel-requested` (the run stops
  *   within ~1 s and ends `canceled`), `abandoned` (its process was gone), or the run's final status.
  * - POST /api/backfills/<id>/cancel → status `cancel-requested`, `canceled` (abandoned one) or the final status.

@@ -46,7 +46,7 @@ export default defineCommand({
         final = (await waitForRunEnd(store, id, { now, signal })) ?? final;
         waitedMs = now() - t0;
         if (final.status !== "running") {
-          const late = final.status === "canceled" ? "" : " (it ended before it saw the cancel)";
+          const late = final.status === "canceled" ? "" : final.status === "abandoned" ? " (its process is gone)" : " (it finished before it saw the cancel)";
           out.print(`Run ${id} ended ${final.status === "canceled" ? c.yellow(final.status) : final.status} after ${formatDuration(waitedMs)}${late}`);
         }
       }

@@ -54,6 +54,8 @@ export default defineCommand({
     const server = await startUiServer({ root, port, host: host === "localhost" ? "127.0.0.1" : host, version: VERSION, onError: (e) => out.say(out.c.dim(`ui: ${e instanceof Error ? e.message : String(e)}`)) });
     try {
       out.say(`dagx ui: ${server.url}`);
+      const errors = server.loadErrors();
+      if (errors.length) out.say(`${out.c.yellow("note")} ${errors.length} load error(s): ${errors.map((e) => e.message.split("\n")[0]).join("; ")} — the UI shows what loaded; it reloads when you save`);
       if (out.json) out.data({ url: server.url });
       if (args.open) openBrowser(server.url);
       await stopped;

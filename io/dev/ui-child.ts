@@ -8,6 +8,7 @@
 import { spawn, type Subprocess } from "bun";
 import { dagxCommand } from "../ui/index.ts";
 
+/** The `dagx ui` child of `dagx dev`. */
 export interface UiChild {
   /** The URL with the token, as `dagx ui` printed it. */
   url: string;

@@ -50,7 +50,10 @@ export function runItemJson(r: RunRecord) {
 
 /** `dagx logs RUN --json`: the run record and its events. */
 export function logsJson(run: RunRecord, events: readonly EventRecord[]) {
-  return { run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: iso(run.startedAt), endedAt: run.endedAt ? iso(run.endedAt) : null }, events: events.map((e) => ({ ...e, at: iso(e.at) })) };
+  return {
+    run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: iso(run.startedAt), endedAt: run.endedAt ? iso(run.endedAt) : null, ...(run.cancelRequestedAt !== undefined ? { cancelRequestedAt: iso(run.cancelRequestedAt) } : {}) },
+    events: events.map((e) => ({ ...e, at: iso(e.at) })),
+  };
 }
 
 /** One item of `dagx backfill list --json`. */

@@ -1,7 +1,7 @@
 /**
  * How a running run notices a cancel asked for by another process (`dagx cancel`, the UI): it reads
- * its own run record's `cancelRequestedAt` from the state, never more often than every `everyMs`,
- * and only once the run has lasted that long — a trivial run never polls at all.
+ * its own run record's `cancelRequestedAt` from the state at least every `everyMs` (500 ms), and
+ * only once the run has lasted that long — a trivial run never polls at all.
  *
  * A poll is a state session of its own (~8 ms wall, ~10 ms CPU, the file's lock held meanwhile) when
  * nothing else is going on, but a read queued right after one of the run's own writes joins that
@@ -9,6 +9,9 @@
  * So a busy run polls right after a write, once its previous poll is at least half a period old,
  * and a quiet one (a long step, no events) when the timer comes due: within `everyMs` + one session
  * of the request either way. The decision and its figures: docs/ARCHITECTURE.md, "Decisions".
+ *
+ * The cadence runs on the process's monotonic clock, not the run's injected one: a test or daemon
+ * clock that jumps hours must not turn the poll into a loop.
  */
 import type { RunStore } from "../../core/state-store.ts";
 
@@ -22,8 +25,6 @@ export interface CancelWatch {
 export interface CancelWatchOptions {
   /** Longest time between two polls, and the run age before the first. @default 500 */
   everyMs?: number;
-  /** The clock (epoch ms). */
-  now: () => number;
   /** Called once, when the flag is first seen. */
   onCancel(requestedAt: number): void;
 }
@@ -31,7 +32,9 @@ export interface CancelWatchOptions {
 /** Poll `runId`'s cancel flag while the run lasts; see the file comment for the cadence. */
 export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o: CancelWatchOptions): CancelWatch {
   const everyMs = o.everyMs ?? 500;
-  let lastPoll = o.now();
+  const now = () => performance.now();
+  const started = now();
+  let lastPoll = started;
   let polling = false;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -45,7 +48,7 @@ export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o
     timer = null;
     if (stopped || polling) return;
     polling = true;
-    lastPoll = o.now();
+    lastPoll = now();
     store.getRun(runId).then(
       (run) => {
         polling = false;
@@ -53,7 +56,7 @@ export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o
         if (run?.cancelRequestedAt !== undefined) {
           stopped = true;
           o.onCancel(run.cancelRequestedAt);
-        } else arm(lastPoll + everyMs - o.now());
+        } else arm(lastPoll + everyMs - now());
       },
       // a busy or unreadable state file: try again next period (the run itself reports write errors)
       () => {
@@ -65,7 +68,8 @@ export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o
   arm(everyMs);
   return {
     afterWrite() {
-      if (!stopped && !polling && o.now() - lastPoll >= everyMs / 2) poll();
+      const t = now();
+      if (!stopped && !polling && t - started >= everyMs && t - lastPoll >= everyMs / 2) poll();
     },
     stop() {
       stopped = true;
@@ -73,4 +77,25 @@ export function watchRunCancel(store: Pick<RunStore, "getRun">, runId: string, o
       timer = null;
     },
   };
+}
+
+/** A run's signal that a first Ctrl-C (`signal`) or a cancel from another process aborts, with its watch. */
+export interface RunCancel extends CancelWatch {
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Watch `runId`'s cancel flag and abort the returned signal when it is seen (after `notice`, which
+ * logs it), as a first Ctrl-C aborts `signal`: a run passes the returned one to its steps instead.
+ */
+export function runCancel(store: Pick<RunStore, "getRun">, runId: string, signal: AbortSignal, o: { notice(message: string): void }): RunCancel {
+  const remote = new AbortController();
+  const watch = watchRunCancel(store, runId, {
+    onCancel: () => {
+      if (signal.aborted) return;
+      o.notice("Cancel requested from another process: no new steps start; running steps are told to stop");
+      remote.abort();
+    },
+  });
+  return { signal: AbortSignal.any([signal, remote.signal]), afterWrite: watch.afterWrite, stop: watch.stop };
 }

@@ -10,7 +10,7 @@ import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
-import type { EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
+import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
@@ -21,7 +21,8 @@ import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
-import { type CancelWatch, watchRunCancel } from "./cancel-watch.ts";
+import { type RunCancel, runCancel } from "./cancel-watch.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -118,14 +119,12 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
-  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
-  const remote = new AbortController();
-  const signal = AbortSignal.any([o.signal, remote.signal]);
-  let cancelWatch: CancelWatch | null = null;
+  let cancelWatch: RunCancel | null = null;
   const stepStarts = new Map<string, number>();
   // outputs as they were before this run, to report schema changes against
   const before = new Map<string, MaterializationRecord>(st.latest);
   for (const [k, p] of parts) if (p.last) before.set(k, p.last);
+  const checkResults: CheckResult[] = []; // what alerts observe once the run is recorded
   // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts)
   const writeTarget = {
     write: (batch: Parameters<StateStore["write"]>[0]) => store.write(batch).then(() => cancelWatch?.afterWrite()),
@@ -173,6 +172,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
     },
     onCheckResults: (results) => {
+      checkResults.push(...results);
       writer.checkResults(results);
       for (const r of results) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
     },
@@ -203,16 +203,14 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   };
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
-  cancelWatch = watchRunCancel(store, runId, {
-    now: o.now,
-    onCancel: () => {
-      if (o.signal.aborted) return;
-      const message = "Cancel requested from another process: no new steps start; running steps are told to stop";
+  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
+  cancelWatch = runCancel(store, runId, o.signal, {
+    notice: (message) => {
       event("log", null, null, { level: "warn", message });
       o.reporter?.onLog?.("dagx", "warn", message);
-      remote.abort();
     },
   });
+  const { signal } = cancelWatch;
   try {
     steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking });
     // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
@@ -239,5 +237,10 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       await recorded;
     }
   }
-  return { runId, status, plan, steps, durationMs: o.now() - t0 };
+  const durationMs = o.now() - t0;
+  // after the run is recorded: its outcome never waits on an alert, and an alert's failure is only logged (io/alerts)
+  const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps, checks: checkResults, now: o.now });
+  for (const l of alertLines) o.reporter?.onLog?.("dagx", l.level, l.message);
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
+  return { runId, status, plan, steps, durationMs };
 }

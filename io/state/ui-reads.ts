@@ -44,6 +44,7 @@ export interface ChangeMarks {
   assets: string;
   backfills: string;
   instigators: string;
+  alerts: string;
   events: Map<string, number>;
 }
 
@@ -59,7 +60,9 @@ export async function readChangeMarks(dbPath: string): Promise<ChangeMarks | nul
       (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfills) || '/' ||
       (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfill_partitions) AS backfills,
       (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM instigators) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(seq), 0) FROM ticks) AS instigators`);
+      (SELECT count(*) || ':' || coalesce(max(seq), 0) FROM ticks) AS instigators,
+      (SELECT count(*) || ':' || coalesce(max(coalesce(resolved_at, opened_at)), 0) FROM alert_incidents) || '/' ||
+      (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM alert_deliveries) AS alerts`);
     const running = await rows(conn, `SELECT e.run_id, max(e.seq) AS seq FROM events e
       WHERE e.ts >= (SELECT coalesce(min(started_at), 9e18) FROM runs WHERE status = 'running')
         AND e.run_id IN (SELECT run_id FROM runs WHERE status = 'running')
@@ -69,6 +72,7 @@ export async function readChangeMarks(dbPath: string): Promise<ChangeMarks | nul
       assets: String(m!.assets),
       backfills: String(m!.backfills),
       instigators: String(m!.instigators),
+      alerts: String(m!.alerts),
       events: new Map(running.map((r) => [String(r.run_id), Number(r.seq)])),
     };
   });

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import type { ChangeEvent, ChangeTopic } from "../../core/ui-api.ts";
 import { type ChangeMarks, readChangeMarks } from "../state/index.ts";
 
+/** The feed of change events that `/api/events` streams to the open pages. */
 export interface ChangeFeed {
   /** Listen for change events; returns the unsubscribe function. */
   subscribe(listener: (e: ChangeEvent) => void): () => void;
@@ -40,11 +41,12 @@ export function diffMarks(before: ChangeMarks | null, after: ChangeMarks | null)
   if (!after) return null;
   const topics = new Set<ChangeTopic>();
   const runIds: string[] = [];
-  if (!before) return { topics: ["runs", "assets", "backfills", "instigators"] };
+  if (!before) return { topics: ["runs", "assets", "backfills", "instigators", "alerts"] };
   if (before.runs !== after.runs) topics.add("runs").add("assets");
   if (before.assets !== after.assets) topics.add("assets");
   if (before.backfills !== after.backfills) topics.add("backfills");
   if (before.instigators !== after.instigators) topics.add("instigators");
+  if (before.alerts !== after.alerts) topics.add("alerts");
   for (const [runId, seq] of after.events) if (before.events.get(runId) !== seq) runIds.push(runId);
   if (runIds.length) topics.add("runs");
   if (!topics.size) return null;

@@ -15,6 +15,8 @@ export interface Launcher {
   start(args: string[], o?: { runId?: string; backfillId?: string }): { pid: number; exited: Promise<number> };
   /** Children still running. */
   readonly running: number;
+  /** Why the launch of `id` (a run or backfill id) ended without a zero exit: the last lines of its output; null while running or after success. */
+  failure(id: string): string | null;
   /** Ask every child to stop (SIGINT: they cancel gracefully), then wait up to `ms`. */
   close(ms?: number): Promise<void>;
 }
@@ -34,7 +36,9 @@ function cliEntry(): string {
 /** A launcher for the project at `root`. */
 export function createLauncher(root: string, o: { trigger?: string } = {}): Launcher {
   const children = new Set<Subprocess>();
+  const failures = new Map<string, string>();
   const logDir = path.join(root, ".dagx", "ui");
+  pruneLogs(logDir, KEEP_LOGS);
   return {
     start(args, opts = {}) {
       fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
@@ -48,8 +52,10 @@ export function createLauncher(root: string, o: { trigger?: string } = {}): Laun
       const proc = spawn([...dagxCommand(), "-C", root, ...args], { cwd: root, env, stdio: ["ignore", fd, fd] });
       fs.closeSync(fd);
       children.add(proc);
+      const id = opts.runId ?? opts.backfillId;
       const exited = proc.exited.then((code) => {
         children.delete(proc);
+        if (code !== 0 && id) failures.set(id, tailOf(log));
         return code;
       });
       return { pid: proc.pid, exited };
@@ -57,6 +63,7 @@ export function createLauncher(root: string, o: { trigger?: string } = {}): Laun
     get running() {
       return children.size;
     },
+    failure: (id) => failures.get(id) ?? null,
     async close(ms = 5000) {
       const all = [...children];
       for (const c of all) c.kill("SIGINT");
@@ -65,4 +72,29 @@ export function createLauncher(root: string, o: { trigger?: string } = {}): Laun
       clearTimeout(t);
     },
   };
+}
+
+/** Launch logs kept in `.dagx/ui/` (the oldest go first). */
+const KEEP_LOGS = 200;
+
+/** Delete all but the newest `keep` logs of the folder. */
+function pruneLogs(dir: string, keep: number): void {
+  try {
+    const logs = fs.readdirSync(dir).filter((n) => n.endsWith(".log")).map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+    for (const { n } of logs.slice(keep)) fs.rmSync(path.join(dir, n), { force: true });
+  } catch {
+    // no folder yet
+  }
+}
+
+/** The last lines of a launch's output (what the user needs to see why it did not start). */
+function tailOf(file: string): string {
+  try {
+    const lines = fs.readFileSync(file, "utf8").split("\n").map((l) => l.trimEnd()).filter(Boolean);
+    // the error lines (`error …`, `note …`) say why; else the end of the output
+    const errors = lines.filter((l) => /^(error|note)\b/.test(l));
+    return (errors.length ? errors.slice(0, 5) : lines.slice(-5)).join("\n") || "it exited without output";
+  } catch {
+    return "its output is gone";
+  }
 }

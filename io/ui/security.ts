@@ -29,8 +29,8 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
-  // the graph lays out in a Web Worker (a bundled file, or a blob: URL of one)
-  "worker-src 'self' blob:",
+  // the graph lays out in a Web Worker started from the bundle's own script (web/graph/layout-worker.ts): no blob:
+  "worker-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",

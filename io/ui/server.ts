@@ -5,7 +5,7 @@
  */
 import type { Server } from "bun";
 import { DagxError } from "../../core/errors.ts";
-import type { ChangeEvent } from "../../core/ui-api.ts";
+import { type ChangeEvent, UI_TOKEN_HEADER } from "../../core/ui-api.ts";
 import { createDuckDBStateStore } from "../state/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { type AppBundle, loadAppBundle } from "./app-files.ts";
@@ -17,6 +17,7 @@ import { apiError } from "./api/_http.ts";
 import { handleApi } from "./api/router.ts";
 import { allowedHostNames, cookieToken, createToken, headerToken, isAllowedHost, isCrossSite, isSameOrigin, isSameOriginRequest, secured, tokenCookie, tokensEqual } from "./security.ts";
 
+/** How to start the UI server. */
 export interface UiServerOptions {
   /** The project root (exactly; the CLI resolved it). */
   root: string;
@@ -32,12 +33,15 @@ export interface UiServerOptions {
   pollMs?: number;
   /** Heartbeat comment interval of the event stream, ms. @default 15000 */
   heartbeatMs?: number;
+  /** Bun.serve's idle timeout of ordinary requests, seconds (the event stream has none). @default 60 */
+  idleTimeoutSec?: number;
   /** Use this token instead of a random one (tests). */
   token?: string;
   /** Where the server reports what goes wrong outside a request (a failed change read). */
   onError?(e: unknown): void;
 }
 
+/** A running UI server. */
 export interface UiServer {
   /** `http://127.0.0.1:PORT/?token=…`: what to open. */
   url: string;
@@ -48,6 +52,8 @@ export interface UiServer {
   token: string;
   feed: ChangeFeed;
   launcher: Launcher;
+  /** Load errors of the project as last loaded (also in /api/meta). */
+  loadErrors(): { file: string; line: number | null; message: string }[];
   /** Stop serving, close the streams, stop the watcher and (SIGINT) launched children. */
   close(): Promise<void>;
 }
@@ -69,7 +75,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   let names = allowedHostNames(bindHost);
   let port = 0;
 
-  const fetch = async (req: Request, server: Server<undefined>): Promise<Response> => {
+  const handle = async (req: Request, server: Server<undefined>): Promise<Response> => {
     const host = req.headers.get("host");
     if (!isAllowedHost(host, names, port)) {
       // DNS rebinding: a page of another name that resolves here; or a proxy we were not told about
@@ -86,7 +92,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     // fetch calls carry the header; the event stream (EventSource sends no custom header) the cookie
     const presented = headerToken(req) ?? (events ? cookieToken(req) : null);
     if (!tokensEqual(presented, token)) {
-      return apiError(401, "UNAUTHORIZED", `Missing or wrong token: open the URL \`dagx ui\` printed (it sets the cookie), or send the ${"X-Dagx-Token"} header`);
+      return apiError(401, "UNAUTHORIZED", `Missing or wrong token: open the URL \`dagx ui\` printed (it sets the cookie), or send the ${UI_TOKEN_HEADER} header`);
     }
     if (req.method !== "GET" && req.method !== "HEAD" && !isSameOrigin(req.headers.get("origin"), host)) {
       return apiError(403, "FORBIDDEN_ORIGIN", "Actions need a same-origin Origin header");
@@ -155,7 +161,9 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       if (req.headers.get("if-none-match") === file.etag) return new Response(null, { status: 304, headers: { ETag: file.etag } });
       return new Response(file.bytes, { headers: { "Content-Type": file.contentType, ETag: file.etag, "Cache-Control": "public, max-age=31536000, immutable" } });
     }
-    if (/\.[a-z0-9]+$/i.test(url.pathname) && url.pathname !== "/index.html") return page(404, `No file ${url.pathname}`);
+    // a file name at the root that the bundle does not have (/favicon.ico): 404; deeper paths are
+    // client routes, whose asset keys may hold dots (/assets/orders.v2)
+    if (/^\/[^/]+\.[a-z0-9]+$/i.test(url.pathname) && url.pathname !== "/index.html") return page(404, `No file ${url.pathname}`);
     // the page itself only for who holds the token (its data needs it anyway): else say how to get in
     if (!tokensEqual(cookieToken(req), token)) return page(401, "Open the URL that `dagx ui` printed (it ends in ?token=…): this server needs its token");
     return new Response(bundle.index.bytes, { headers: { "Content-Type": bundle.index.contentType, "Cache-Control": "no-store" } });
@@ -166,8 +174,8 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     server = Bun.serve({
       hostname: bindHost,
       port: o.port ?? 3000,
-      idleTimeout: 60,
-      fetch: async (req, srv) => secured(await fetch(req, srv).catch((e) => apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`))),
+      idleTimeout: o.idleTimeoutSec ?? 60,
+      fetch: async (req, srv) => secured(await handle(req, srv).catch((e) => apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`))),
       error: (e) => secured(apiError(500, "INTERNAL", `Internal error: ${e.message}`)),
     });
   } catch (e) {
@@ -192,6 +200,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     token,
     feed,
     launcher,
+    loadErrors: () => holder.loadErrors(),
     async close() {
       for (const close of [...streams]) close();
       feed.close();

@@ -10,10 +10,15 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { RunRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
-import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, type StepJson } from "./helpers.ts";
+import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, startDagx, type StepJson } from "./helpers.ts";
+import { liveFixtures, startLive } from "./live.ts";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeProject));
+const fx = liveFixtures("dagx-cancel-dev-");
+afterAll(async () => {
+  dirs.forEach(removeProject);
+  await fx.cleanup();
+});
 
 const PROJECT = {
   ".dagx/.keep": "",
@@ -105,11 +110,30 @@ describe("dagx cancel RUN from another process", () => {
     expect(run.status).toBe("canceled");
     expect(Object.fromEntries(run.steps.map((s) => [s.key, s.status]))).toEqual({ fast: "success", slow: "canceled", after_slow: "skipped" });
     expect(readFileSync(output).equals(before)).toBe(true);
-    const logs = (await runDagx(dir, ["logs", runs[0]!.runId, "--json"])).json<{ run: { status: string }; events: { type: string; assetKey: string | null }[] }>();
-    expect(logs.run.status).toBe("canceled");
+    const logs = (await runDagx(dir, ["logs", runs[0]!.runId, "--json"])).json<{ run: { status: string; cancelRequestedAt: string }; events: { type: string; assetKey: string | null }[] }>();
+    expect(logs.run).toMatchObject({ status: "canceled", cancelRequestedAt: out.cancelRequestedAt });
     expect(logs.events.filter((e) => e.type === "step_canceled").map((e) => e.assetKey)).toEqual(["slow"]);
     const st = (await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(st.map((s) => [s.key, s.status]))).toEqual({ fast: "fresh", slow: "fresh", after_slow: "fresh" });
+  }, 60_000);
+});
+
+describe("dagx cancel of a run `dagx dev` started", () => {
+  test("the dev worker's run ends canceled and dev says so; dev keeps watching", async () => {
+    const dir = fx.project(Object.fromEntries(Object.entries(PROJECT).filter(([k]) => k !== ".dagx/.keep")));
+    ok(await runDagx(dir, ["materialize"]));
+    // a process of its own: dev's worker runs the step; SLOW_MS reaches it through dev's environment
+    const dev = fx.track(startLive(dir, ["dev", "--no-daemon"], { SLOW_MS: "30000" }));
+    let m = await dev.waitFor("watching for changes", { timeoutMs: 30_000 });
+    await Bun.write(join(dir, "a.asset.ts"), PROJECT["a.asset.ts"].replace("slow started", "slow started again"));
+    m = await dev.waitFor("▶ slow", { from: m });
+    const [run] = (await runDagx(dir, ["runs", "--json"])).json<{ runId: string; trigger: string; status: string }[]>();
+    expect(run).toMatchObject({ trigger: "dev", status: "running" });
+    const c = await runDagx(dir, ["cancel", run!.runId, "--wait", "--json"]);
+    expect(c.json<CancelJson>()).toMatchObject({ result: "requested", status: "canceled" });
+    await dev.waitFor(`run ${run!.runId} canceled`, { from: m, timeoutMs: 5_000 });
+    expect(dev.proc.exitCode).toBeNull();
+    expect(await dev.stop("SIGINT")).toBe(0);
   }, 60_000);
 });
 
@@ -170,4 +194,23 @@ describe("dagx cancel (in-process)", () => {
     expect(bf.stdout).toContain("It is backfill bf-1's run: the backfill ends canceled too; resume it with `dagx backfill --resume bf-1`");
     expect((await runDagx(dir, ["cancel", "run-bf", "--json"])).json<CancelJson>()).toMatchObject({ alreadyRequested: true, backfillId: "bf-1" });
   });
+
+  test("--wait: Ctrl-C stops waiting (exit 130) and the request stays; a run whose process dies meanwhile ends the wait as abandoned", async () => {
+    const dir = project();
+    await withStore(dir, (s) => s.createRun(record("run-live")));
+    const { terminal, done } = startDagx(dir, ["cancel", "run-live", "--wait"]);
+    for (let i = 0; i < 200 && !terminal.stdoutText().includes("Cancel requested"); i++) await Bun.sleep(10);
+    terminal.interrupt();
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("Stopped waiting: the cancel request stays");
+    const logs = (await runDagx(dir, ["logs", "run-live", "--json"])).json<{ run: { status: string; cancelRequestedAt?: string } }>();
+    expect(logs.run.status).toBe("running");
+    expect(typeof logs.run.cancelRequestedAt).toBe("string");
+    // a run on another host whose heartbeat goes stale (60 s) a second from now: the wait sees it gone
+    await withStore(dir, (s) => s.createRun(record("run-dying", { pid: 1, host: "elsewhere", heartbeatAt: Date.now() - 59_000 })));
+    const w = await runDagx(dir, ["cancel", "run-dying", "--wait", "--json"]);
+    expect(w.json<CancelJson>()).toMatchObject({ result: "requested", status: "abandoned" });
+    expect(w.stderr).toMatch(/ended abandoned after .* \(its process is gone\)/);
+  }, 30_000);
 });

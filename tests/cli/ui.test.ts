@@ -51,6 +51,18 @@ describe("dagx ui", () => {
     expect(r.code).toBe(0);
     expect(r.json<{ url: string }>().url).toBe(URL_LINE.exec(r.stderr)![1]!);
   });
+  test("load errors are noted on stderr; the server still serves what loaded", async () => {
+    const dir = project();
+    await Bun.write(`${dir}/b.asset.ts`, `import { asset } from "dagx";\nexport const b = asset(() => [{ x: 1 }]\n`);
+    const { terminal, done } = startDagx(dir, ["ui", "--port", "0"]);
+    await until(() => URL_LINE.test(terminal.stderrText()), "the URL line", 30_000);
+    const [, , port, token] = URL_LINE.exec(terminal.stderrText())!;
+    const assets = (await (await fetch(`http://127.0.0.1:${port}/api/assets`, { headers: { "X-Dagx-Token": token! } })).json()) as { assets: { key: string }[] };
+    terminal.interrupt();
+    const r = await done;
+    expect(r.stderr).toMatch(/note 1 load error\(s\): Syntax error in b\.asset\.ts:2/);
+    expect(assets.assets.map((a) => a.key)).toEqual(["a"]);
+  });
   test("a taken port: says so and suggests --port 0 (exit 2)", async () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
     try {

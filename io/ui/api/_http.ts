@@ -27,7 +27,12 @@ const STATUS_OF: Partial<Record<string, number>> = {
 /** An exception as an answer: a DagxError keeps its code and message (a selection error its caret pointer); anything else is a 500 without its stack. */
 export function errorResponse(e: unknown): Response {
   if (e instanceof SelectionError) return apiError(400, e.code, e.message, e.pointer);
-  if (e instanceof DagxError) return apiError(STATUS_OF[e.code] ?? (e.code.startsWith("DEFINITION") || e.code === "CONFIG_INVALID" ? 409 : 500), e.code, e.message);
+  if (e instanceof DagxError) {
+    // the project or the state is not in a state to do it (definitions, a missing upstream): 409;
+    // another usage-class error (exit 2 in the CLI): 400; a failure (exit 1): 500
+    const conflict = e.code.startsWith("DEFINITION") || e.code === "CONFIG_INVALID" || e.code === "MISSING_UPSTREAM";
+    return apiError(STATUS_OF[e.code] ?? (conflict ? 409 : e.exitCode === 2 ? 400 : 500), e.code, e.message);
+  }
   return apiError(500, "INTERNAL", `Internal error: ${e instanceof Error ? e.message : String(e)}`);
 }
 

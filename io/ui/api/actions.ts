@@ -15,6 +15,7 @@ import { backfillLiveStatus, cancelBackfill, cancelRun, resolveRunConfig, runMat
 import type { ApiContext } from "./context.ts";
 import { json } from "./_http.ts";
 
+/** The actions of core/ui-api.ts ("Actions"), by name. */
 export type ActionName = "plan" | "materialize" | "backfill" | "cancel-run" | "cancel-backfill" | "resume-backfill" | "schedule-start" | "schedule-stop" | "sensor-start" | "sensor-stop";
 
 /** The launch request, checked: strings where strings belong, no flag-looking selection. */
@@ -75,7 +76,6 @@ function launchArgs(r: ApiLaunchRequest): string[] {
     ...(r.partitions !== undefined ? ["--partitions", r.partitions] : []),
     ...(r.stale ? ["--stale"] : []),
     ...Object.entries(r.tags ?? {}).flatMap(([k, v]) => ["--tag", `${k}=${v}`]),
-    "--json",
   ];
 }
 
@@ -102,7 +102,7 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         if (!r.partitions) throw new DagxError("USAGE", 'A backfill needs "partitions" (a range, e.g. 2024-01..2024-03)');
         await plan(ctx, { selection: r.selection, partitions: r.partitions });
         const backfillId = Bun.randomUUIDv7();
-        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions, "--json"], { backfillId });
+        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions], { backfillId });
         return json({ backfillId }, 202);
       }
       case "cancel-run": {
@@ -121,7 +121,7 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         if (!found) throw new DagxError("NOT_FOUND", `No backfill "${name}": see /api/backfills`);
         const live = backfillLiveStatus(found.backfill, ctx.now());
         if (live === "running") throw new DagxError("USAGE", `Backfill ${name} is still running (pid ${found.backfill.pid}): cancel it first`);
-        ctx.launcher.start(["backfill", "--resume", name!, "--json"]);
+        ctx.launcher.start(["backfill", "--resume", name!]);
         return json({ backfillId: name, status: "running" }, 202);
       }
       case "schedule-start":

@@ -9,11 +9,13 @@ import { selectAssets } from "../../../core/selection/index.ts";
 import type { ApiAsset, ApiAssetDetail, ApiAssets, ApiCheckResult, ApiMaterialization, ApiOverview, ApiPartitionHealth, ApiPreview, ApiSelection, AssetStatusName } from "../../../core/ui-api.ts";
 import type { CheckResult, RunRecord } from "../../../core/types.ts";
 import type { IndexSet } from "../../../core/partitions/index.ts";
-import { listItemJson, readStatusData, runItemJson, statusItemJson, userMetadata, type StatusData } from "../../reports/index.ts";
+import { checkJson, listItemJson, readStatusData, runItemJson, statusItemJson, userMetadata, type StatusData } from "../../reports/index.ts";
 import { readCheckHistory, readMaterializationHistory } from "../../state/index.ts";
 import { isRunAlive } from "../../status/index.ts";
 import { rowObjectsJson, runQuery, viewNameOf } from "../../query/index.ts";
 import type { Project } from "../../project/index.ts";
+import { readAlerts } from "../../alerts/index.ts";
+import { alertFailures } from "../../../core/alerts/index.ts";
 import type { ApiContext } from "./context.ts";
 import { intParam } from "./_http.ts";
 
@@ -65,9 +67,9 @@ function knownKey(project: Project, key: string): string {
   return key;
 }
 
-/** A check result as `dagx check --json` items carry it. */
+/** A check result as a `dagx check --json` item (the same builder). */
 export function apiCheckResult(r: CheckResult): ApiCheckResult {
-  return { key: r.assetKey, check: r.checkName, partition: r.partitionKey || null, passed: r.passed, severity: r.severity, blocking: r.blocking, metadata: r.metadata, error: r.error, runId: r.runId, at: new Date(r.at).toISOString() };
+  return checkJson(r);
 }
 
 /** The detail page of one asset. */
@@ -160,6 +162,8 @@ export async function getPreview(ctx: ApiContext, key: string): Promise<ApiPrevi
     `SELECT * FROM ${target} LIMIT ${PREVIEW_ROWS + 1}`,
     {
       limit: PREVIEW_ROWS + 1,
+      // only this asset's view: a project with a million-partition asset elsewhere stays cheap
+      keys: [key],
       onMounted: (m) => {
         if (m.views.some((v) => v.key === key)) return;
         const skipped = m.skipped.find((s) => s.key === key);
@@ -185,7 +189,7 @@ export function getSelection(ctx: ApiContext, url: URL): ApiSelection {
 
 /** What `/` shows: failed and running runs, failing checks, overdue freshness, counts by status. */
 export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
-  const [{ assets }, recent] = await Promise.all([getAssets(ctx), ctx.store.listRuns({ limit: 50 })]);
+  const [{ assets }, recent, alerts] = await Promise.all([getAssets(ctx), ctx.store.listRuns({ limit: 50 }), readAlerts(ctx.store, { limit: 200 })]);
   const failing = await ctx.store.latestCheckResults();
   const counts: Record<AssetStatusName, number> = { fresh: 0, stale: 0, missing: 0, failed: 0, running: 0 };
   for (const a of assets) counts[a.status]++;
@@ -196,6 +200,6 @@ export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
     failingChecks: failing.filter((r) => !r.passed).map(apiCheckResult),
     overdue: assets.filter((a) => a.freshness?.state === "overdue").map((a) => ({ key: a.key, reason: a.freshness!.reason })),
     assets: counts,
-    alertFailures: [],
+    alertFailures: alertFailures(alerts).slice(0, 50),
   };
 }

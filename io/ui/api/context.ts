@@ -4,6 +4,7 @@ import type { ChangeFeed } from "../change-feed.ts";
 import type { ProjectHolder } from "../project-holder.ts";
 import type { Launcher } from "../launch.ts";
 
+/** The context every API handler takes first. */
 export interface ApiContext {
   root: string;
   statePath: string;

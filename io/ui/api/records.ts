@@ -10,7 +10,7 @@ import { croner } from "../../daemon/index.ts";
 import { backfillItemJson, backfillShowJson, logsJson, runItemJson, scheduleItemJson, sensorItemJson, tickJson } from "../../reports/index.ts";
 import { isRunAlive } from "../../status/index.ts";
 import type { ApiContext } from "./context.ts";
-import { intParam } from "./_http.ts";
+import { apiError, intParam } from "./_http.ts";
 
 const RUN_STATUSES: readonly RunStatus[] = ["running", "success", "failed", "canceled", "abandoned"];
 
@@ -35,7 +35,7 @@ export async function getRuns(ctx: ApiContext, url: URL): Promise<ApiRuns> {
 }
 
 /** `/api/runs/<id>?after=SEQ`: `dagx logs RUN --json`, events after `after` only. */
-export async function getRun(ctx: ApiContext, runId: string, url: URL): Promise<ApiRunDetail> {
+export async function getRun(ctx: ApiContext, runId: string, url: URL): Promise<ApiRunDetail | Response> {
   const after = intParam(url, "after", 0, 0, Number.MAX_SAFE_INTEGER);
   let run = await ctx.store.getRun(runId);
   // a running run whose process died is abandoned (as `dagx runs` marks it)
@@ -43,7 +43,11 @@ export async function getRun(ctx: ApiContext, runId: string, url: URL): Promise<
     await ctx.store.markAbandoned((r) => isRunAlive(r, ctx.now()), ctx.now());
     run = await ctx.store.getRun(runId);
   }
-  if (!run) throw new DagxError("NOT_FOUND", `No run "${runId}": see /api/runs`);
+  if (!run) {
+    const failed = ctx.launcher.failure(runId);
+    if (failed) return apiError(404, "LAUNCH_FAILED", `Run ${runId} did not start: ${failed}`);
+    throw new DagxError("NOT_FOUND", `No run "${runId}": see /api/runs`);
+  }
   const events = (await ctx.store.getEvents(runId)).filter((e) => e.seq > after);
   const doc = logsJson(run, events);
   return { run: { ...runItemJson(run), assets: run.assets ?? [] }, events: doc.events };
@@ -59,7 +63,11 @@ export async function getBackfills(ctx: ApiContext): Promise<ApiBackfills> {
 /** `/api/backfills/<id>`: `dagx backfill show ID --json`. */
 export async function getBackfill(ctx: ApiContext, id: string): Promise<unknown> {
   const found = await ctx.store.getBackfill(id);
-  if (!found) throw new DagxError("NOT_FOUND", `No backfill "${id}": see /api/backfills`);
+  if (!found) {
+    const failed = ctx.launcher.failure(id);
+    if (failed) return apiError(404, "LAUNCH_FAILED", `Backfill ${id} did not start: ${failed}`);
+    throw new DagxError("NOT_FOUND", `No backfill "${id}": see /api/backfills`);
+  }
   const counts = (await ctx.store.countBackfillPartitions([id])).get(id)!;
   return backfillShowJson(found.backfill, found.partitions, counts, ctx.now());
 }

@@ -28,7 +28,10 @@ route("GET", "/api/sensors", (ctx) => getSensors(ctx));
 route("GET", "/api/ticks", (ctx, url) => getTicks(ctx, url));
 // an asset key may hold `/`: the last segment names a sub-document when it is one of these
 route("GET", "/api/assets/**", (ctx, url, [rest]) => {
-  const m = /^(.*)\/(partitions|preview)$/.exec(rest!);
+  // …unless the whole path is itself a key (an asset named `raw/preview`) and its prefix is not
+  const whole = ctx.holder.get().graph.assets;
+  const found = /^(.*)\/(partitions|preview)$/.exec(rest!);
+  const m = found && !(whole.has(rest!) && !whole.has(found[1]!)) ? found : null;
   if (m?.[2] === "partitions") return getPartitionHealth(ctx, m[1]!, url);
   if (m?.[2] === "preview") return getPreview(ctx, m[1]!);
   return getAsset(ctx, rest!, url);

@@ -145,26 +145,27 @@ describe("cancelRun()", () => {
 });
 
 describe("watchRunCancel()", () => {
-  test("polls every period once the run is that old, early after a write past half a period, and stops at the flag", async () => {
+  test("polls every period once the run is that old, then early after a write past half a period, and stops at the flag", async () => {
     const reads: number[] = [];
     const t0 = Date.now();
     let flagged = false;
     const store = { getRun: async () => (reads.push(Date.now() - t0), run("r", flagged ? { cancelRequestedAt: 1 } : {})) };
     const seen: number[] = [];
-    const watch = watchRunCancel(store, "r", { everyMs: 80, now: Date.now, onCancel: (at) => seen.push(at) });
-    watch.afterWrite(); // too early: the run is not half a period old
-    await sleep(20);
+    // margins of 100 ms or more around each timer: this must hold on a loaded machine
+    const watch = watchRunCancel(store, "r", { everyMs: 300, onCancel: (at) => seen.push(at) });
+    watch.afterWrite(); // too early: the run is not a period old
+    await sleep(160);
+    watch.afterWrite(); // still too early, though half a period passed
     expect(reads).toEqual([]);
-    await sleep(80);
-    expect(reads.length).toBe(1); // the timer, at ~80 ms
-    await sleep(50);
-    watch.afterWrite(); // ~50 ms after the last poll: past half a period, so now, in the write's session
+    await sleep(340); // ~500 ms: the timer polled at ~300, the next is due at ~600
+    expect(reads.length).toBe(1);
+    watch.afterWrite(); // ~200 ms after the last poll: past half a period, so now, in the write's session
     expect(reads.length).toBe(2);
     flagged = true;
-    await sleep(120);
+    await sleep(450); // the timer, re-armed from that poll, sees the flag at ~800
     expect(seen).toEqual([1]);
     const n = reads.length;
-    await sleep(200);
+    await sleep(400);
     expect(reads.length).toBe(n); // stopped after the flag
     watch.stop();
   });
@@ -172,8 +173,8 @@ describe("watchRunCancel()", () => {
   test("stop() ends polling; a failing read is retried next period", async () => {
     let reads = 0;
     const store = { getRun: async () => (reads++, Promise.reject(new Error("busy"))) };
-    const watch = watchRunCancel(store as never, "r", { everyMs: 30, now: Date.now, onCancel: () => {} });
-    await sleep(100);
+    const watch = watchRunCancel(store as never, "r", { everyMs: 30, onCancel: () => {} });
+    await sleep(250);
     expect(reads).toBeGreaterThanOrEqual(2);
     watch.stop();
     const n = reads;
@@ -206,5 +207,33 @@ describe("a daemon's run and a cancel from elsewhere", () => {
       await launcher.stop(5_000);
     });
     expect(logs.some((l) => l.includes(`run ${runId} canceled`))).toBe(true);
+  });
+});
+
+describe("a `dagx check` run and a cancel from elsewhere", () => {
+  test("runCheckCommand(): the check that runs sees its signal aborted, the run ends canceled", async () => {
+    const p = await projects.open({
+      "c.asset.ts": `
+import { asset, check } from "dagx";
+export const rows = asset(() => [{ id: 1 }]);
+export const slow_check = check(rows, async (ctx) => {
+  await new Promise<void>((resolve) => { const t = setTimeout(resolve, Number(process.env.SLOW_MS ?? 0)); ctx.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }); });
+  return !ctx.signal.aborted;
+});
+`,
+    });
+    expect((await p.materialize("*")).status).toBe("success");
+    await withEnv({ SLOW_MS: "20000" }, async () => {
+      const running = p.check("rows");
+      const runId = await runningRunId(p.store);
+      await sleep(600);
+      const asked = Date.now();
+      expect((await cancelRun(p.store, runId, asked)).status).toBe("requested");
+      const out = await running;
+      expect(out.status).toBe("canceled");
+      const run = (await p.store.getRun(runId))!;
+      expect(run.status).toBe("canceled");
+      expect(run.endedAt! - asked).toBeLessThan(1_000);
+    });
   });
 });

@@ -8,6 +8,7 @@ import { makeProject, removeProject } from "../../cli/helpers.ts";
 import type { ApiError, ApiRun, ApiRunDetail, ApiRuns } from "../../../core/ui-api.ts";
 import type { UiServer } from "../../../io/ui/index.ts";
 import { apiGet, apiPost, readEvents, startTestServer, TOKEN } from "./_server.ts";
+import { until } from "../../cli/live.ts";
 
 let dir: string;
 let server: UiServer;
@@ -21,12 +22,18 @@ export const slow = asset(async (ctx) => {
 });
 export const crash = asset(() => { process.kill(process.pid, "SIGKILL"); return [{ x: 1 }]; });
 export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2024-01-10" }) }, (ctx) => [{ day: ctx.partition.key }]);
+export const up_never = asset(() => [{ x: 1 }]);
+export const down_of_never = asset({ ins: { up_never } }, (ctx, { up_never }) => ctx.sql\`select * from \${up_never}\`);
 export const nightly = schedule({ cron: "0 3 * * *", select: "fast" });
 export const poller = sensor({ interval: "1h", select: "fast" }, () => ({ runRequests: [] }));
 `;
 
 beforeAll(async () => {
-  dir = makeProject({ "a.asset.ts": ASSETS }, "dagx-ui-act-");
+  dir = makeProject({
+    "a.asset.ts": ASSETS,
+    // loads in the server, fails in the launched child: a launch that never records its run
+    "b.asset.ts": `import { asset } from "dagx";\nif (process.env.DAGX_TRIGGER === "ui") throw new Error("only in the child");\nexport const child_breaks = asset(() => [{ x: 1 }]);\n`,
+  }, "dagx-ui-act-");
   server = await startTestServer(dir);
 });
 afterAll(async () => {
@@ -67,6 +74,10 @@ describe("plan", () => {
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: 3 }), 400)).error.message).toContain("selection");
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: "--stale" }), 400)).error.code).toBe("USAGE");
     expect((await body<ApiError>(await apiPost(server, "/api/plan", { selection: "days", partitions: "nope..x" }), 400)).error.code).toBeDefined();
+    // an upstream never materialized and not selected: a conflict with the state (409), the CLI's message
+    const missing = await body<ApiError>(await apiPost(server, "/api/materialize", { selection: "down_of_never" }), 409);
+    expect(missing.error.code).toBe("MISSING_UPSTREAM");
+    expect(missing.error.message).toContain('"up_never"');
     const raw = await fetch(`${server.origin}/api/plan`, { method: "POST", headers: { "X-Dagx-Token": TOKEN, Origin: server.origin, "Content-Type": "application/json" }, body: "{" });
     expect(raw.status).toBe(400);
   });
@@ -97,6 +108,17 @@ describe("materialize in a child process", () => {
     const run = await waitRun(runId, (r) => r !== null && r.status !== "running");
     expect(run?.status).toBe("abandoned");
     expect((await apiGet(server, "/api/meta")).status).toBe(200);
+  }, 60_000);
+  test("a launch whose child fails before recording the run says why on /api/runs/<id>", async () => {
+    const { runId } = await body<{ runId: string }>(await apiPost(server, "/api/materialize", { selection: "child_breaks" }), 202);
+    let e: ApiError | null = null;
+    for (let i = 0; i < 300 && e?.error.code !== "LAUNCH_FAILED"; i++) {
+      await Bun.sleep(100);
+      e = (await (await apiGet(server, `/api/runs/${runId}`)).json()) as ApiError;
+    }
+    expect(e?.error.code).toBe("LAUNCH_FAILED");
+    expect(e?.error.message).toContain(`Run ${runId} did not start`);
+    expect(e?.error.message).toContain("only in the child");
   }, 60_000);
   test("cancel: a running run is flagged and ends canceled; the stream names its events", async () => {
     const stream = await fetch(`${server.origin}/api/events`, { headers: { Cookie: `dagx_token=${TOKEN}`, Origin: server.origin } });
@@ -132,7 +154,13 @@ describe("backfill", () => {
     expect(b?.counts.success).toBe(3);
     const r = await body<{ backfillId: string; status: string }>(await apiPost(server, `/api/backfills/${backfillId}/cancel`), 200);
     expect(r).toEqual({ backfillId, status: "success" });
+    // resume runs `dagx backfill --resume ID` in a child: nothing left to do, it ends success again
+    expect(await body(await apiPost(server, `/api/backfills/${backfillId}/resume`), 202)).toEqual({ backfillId, status: "running" });
+    await until(async () => server.launcher.running === 0, "the resume child to end", 30_000);
+    expect(((await (await apiGet(server, `/api/backfills/${backfillId}`)).json()) as Shown).status).toBe("success");
+    expect((await body<ApiError>(await apiPost(server, "/api/backfills/nope/resume"), 404)).error.code).toBe("NOT_FOUND");
     expect((await body<ApiError>(await apiPost(server, "/api/backfill", { selection: "days" }), 400)).error.message).toContain("partitions");
+
   }, 60_000);
 });
 

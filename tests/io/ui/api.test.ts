@@ -58,6 +58,10 @@ describe("assets", () => {
     expect(detail.history[0]!.runId).toBe(runId);
     expect(detail.history[0]!.schema!.length).toBeGreaterThan(0);
     expect(detail.checks.latest).toEqual([]);
+    // the key URL-encoded as one segment (encodeURIComponent) is the same asset
+    const encoded = await get<ApiAssetDetail>(`/api/assets/${encodeURIComponent("analytics/revenue_by_customer")}`);
+    expect(encoded.asset.key).toBe("analytics/revenue_by_customer");
+    expect((await get<ApiPreview>(`/api/assets/${encodeURIComponent("analytics/revenue_by_customer")}/preview`)).rows.length).toBeGreaterThan(0);
   });
   test("an unknown asset is a 404 with the error shape", async () => {
     const e = await get<ApiError>("/api/assets/nope", 404);

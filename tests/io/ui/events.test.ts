@@ -59,3 +59,16 @@ test("publish reaches every open stream (what a reload of definitions sends)", a
   const [ra, rb] = await Promise.all([a, b].map((res) => readEvents(res, (events) => events.length > 0, 3000)));
   for (const r of [ra!, rb!]) expect(JSON.parse(r.events[0]!.data)).toEqual({ topics: ["definitions", "assets"] });
 });
+
+test("the stream outlives Bun's idle timeout (no heartbeat in the window)", async () => {
+  const quiet = await startTestServer(dir, { idleTimeoutSec: 1, heartbeatMs: 60_000 });
+  try {
+    const res = await fetch(`${quiet.origin}/api/events`, { headers: { Cookie: `dagx_token=${TOKEN}`, Origin: quiet.origin } });
+    setTimeout(() => quiet.feed.publish({ topics: ["runs"] }), 6000);
+    // 6 s of silence on a server whose idle timeout is 1 s (Bun closed such a stream after ~4 s), then an event still arrives
+    const { events } = await readEvents(res, (e) => e.length > 0, 9000);
+    expect(events.map((e) => JSON.parse(e.data))).toEqual([{ topics: ["runs"] }]);
+  } finally {
+    await quiet.close();
+  }
+}, 30_000);

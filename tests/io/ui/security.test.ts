@@ -12,7 +12,7 @@ let dir: string;
 let server: UiServer;
 
 beforeAll(async () => {
-  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
+  dir = makeProject({ "a.asset.ts": `import { asset } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\nexport const named_preview = asset({ key: "reports/preview" }, () => [{ x: 1 }]);\n` }, "dagx-ui-sec-");
   server = await startTestServer(dir);
 });
 afterAll(async () => {
@@ -68,6 +68,9 @@ describe("token", () => {
   test("with the header, reads answer 200 (or their own 4xx)", async () => {
     const res = await apiGet(server, "/api/meta");
     expect(res.status).toBe(200);
+    // an asset whose key ends in /preview is its detail page, not a preview of "reports"
+    const named = await apiGet(server, "/api/assets/reports/preview");
+    expect(((await named.json()) as { asset: { key: string } }).asset.key).toBe("reports/preview");
     expect(((await res.json()) as { project: { root: string } }).project.root).toBe(dir);
   });
 });
@@ -126,6 +129,10 @@ describe("the printed URL", () => {
     const without = await fetch(`${server.origin}/graph`);
     expect(without.status).toBe(401);
     expect(await without.text()).toContain("?token=");
+    // a client route, even with a dot in the asset key
+    const dotted = await fetch(`${server.origin}/assets/raw/orders.v2`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
+    expect(dotted.status).toBe(200);
+    expect((await fetch(`${server.origin}/favicon.ico`)).status).toBe(404);
     const page = await fetch(`${server.origin}/assets/a/b`, { headers: { Cookie: `dagx_token=${TOKEN}` } });
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -161,6 +168,8 @@ describe("headers", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(csp).toContain("connect-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("worker-src 'self'");
+      expect(csp).not.toContain("blob:");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
