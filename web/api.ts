@@ -3,7 +3,7 @@
  * `dagx_token` cookie in the `X-Dagx-Token` header; errors become `ApiRequestError` with the server's
  * code, message and (selection errors) caret pointer.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { UI_TOKEN_COOKIE, UI_TOKEN_HEADER, type ApiError, type ChangeEvent, type ChangeTopic } from "../core/ui-api.ts";
 
 export class ApiRequestError extends Error {
@@ -55,22 +55,45 @@ export function onChange(listener: Listener): () => void {
 /**
  * Fetch `path` and refetch it whenever one of `topics` changes (the Dagster pattern: events say
  * what changed, the page asks again). `data` keeps the last good answer while a refetch runs.
+ * At most one request per hook is in flight: changes that arrive meanwhile are coalesced into one
+ * refetch when it ends, so a burst of events (a long run) never discards answers or floods the server.
  */
 export function useApi<T>(path: string | null, topics: readonly ChangeTopic[]): { data: T | null; error: ApiRequestError | null; reload: () => void } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<ApiRequestError | null>(null);
-  const [tick, setTick] = useState(0);
+  const loader = useRef<() => void>(() => {});
   useEffect(() => {
     if (!path) return;
     let live = true;
-    get<T>(path).then(
-      (d) => live && (setData(d), setError(null)),
-      (e) => live && setError(e instanceof ApiRequestError ? e : new ApiRequestError(0, "NETWORK", String(e))),
-    );
+    let inFlight = false;
+    let again = false;
+    const load = () => {
+      if (!live) return;
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      inFlight = true;
+      get<T>(path)
+        .then(
+          (d) => live && (setData(d), setError(null)),
+          (e) => live && setError(e instanceof ApiRequestError ? e : new ApiRequestError(0, "NETWORK", String(e))),
+        )
+        .finally(() => {
+          inFlight = false;
+          if (again) {
+            again = false;
+            load();
+          }
+        });
+    };
+    loader.current = load;
+    load();
+    const off = onChange((e) => e.topics.some((t) => topics.includes(t)) && load());
     return () => {
       live = false;
+      off();
     };
-  }, [path, tick]);
-  useEffect(() => onChange((e) => e.topics.some((t) => topics.includes(t)) && setTick((n) => n + 1)), [topics.join(",")]);
-  return { data, error, reload: () => setTick((n) => n + 1) };
+  }, [path, topics.join(",")]);
+  return { data, error, reload: () => loader.current() };
 }

@@ -68,8 +68,10 @@ export async function startUiServer(projectDir: string, opts: { bin?: string; ar
   let text = "";
   let url: string | null = null;
   while (!url) {
-    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, deadline - performance.now())));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), Math.max(0, deadline - performance.now()))));
     const next = await Promise.race([reader.read(), timeout]);
+    clearTimeout(timer);
     if (next === "timeout") {
       await stopProcess(child, "SIGINT", 2000);
       throw new Error(`dagx ui printed no URL within ${opts.timeoutMs ?? 20_000} ms:\n${log()}`);
