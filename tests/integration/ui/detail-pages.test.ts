@@ -163,3 +163,13 @@ ui.test("launch dialog: a bad partition range shows the server's message and not
   await page.keyboard.press("Escape");
   await waitInPage(page, "the dialog closed", () => document.querySelector(".launch-dialog") === null);
 });
+
+ui.test("asset page: a key with a slash, its upstream links and its preview", async (page) => {
+  const r = await dagx(dir, ["materialize", "orders+", "customers+", "settings+"]);
+  expect(r.code).toBe(0);
+  await open(page, "/assets/analytics/revenue_by_customer");
+  await waitInPage(page, "the asset page", () => document.querySelector(".asset-page")?.getAttribute("data-key") === "analytics/revenue_by_customer");
+  expect(await page.$$eval(".facts a", (as) => as.map((a) => a.getAttribute("href")))).toEqual(expect.arrayContaining(["/assets/orders", "/assets/customers", "/assets/top_customers"]));
+  await waitInPage(page, "the preview", () => document.querySelectorAll(".preview tbody tr").length > 0);
+  expect(await page.$$eval(".preview thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["customer_id", "name", "country", "orders", "revenue"]);
+});
