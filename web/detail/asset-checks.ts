@@ -2,7 +2,7 @@
 import { html } from "../html.ts";
 import type { ApiCheckResult } from "../../core/ui-api.ts";
 import { Badge } from "./ui.ts";
-import { fmtTime, fmtValue } from "./format.ts";
+import { fmtTime, fmtValue, shortId } from "./format.ts";
 
 function outcome(c: ApiCheckResult): string {
   return c.passed ? "passed" : c.severity === "warn" ? "warned" : "failed";
@@ -19,7 +19,7 @@ function Rows({ items }: { items: ApiCheckResult[] }) {
           <td><${Badge} status=${outcome(c)} /></td>
           <td>${c.severity}</td>
           <td class="nowrap">${fmtTime(c.at)}</td>
-          <td>${c.runId ? html`<a href=${`/runs/${encodeURIComponent(c.runId)}`}><code>${c.runId.slice(0, 8)}</code></a>` : "—"}</td>
+          <td>${c.runId ? html`<a href=${`/runs/${encodeURIComponent(c.runId)}`}><code>${shortId(c.runId)}</code></a>` : "—"}</td>
           <td class="meta">${c.error ?? ""}${c.metadata ? html`<div class="muted">${fmtValue(c.metadata)}</div>` : null}</td>
         </tr>`,
       )}

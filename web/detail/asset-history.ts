@@ -1,7 +1,7 @@
 /** The asset page's materialization history (newest first) with each one's metadata, and its schema and schema changes. */
 import { html } from "../html.ts";
 import type { ApiMaterialization } from "../../core/ui-api.ts";
-import { fmtBytes, fmtCount, fmtDuration, fmtTime, fmtValue } from "./format.ts";
+import { fmtBytes, fmtCount, fmtDuration, fmtTime, fmtValue, shortId } from "./format.ts";
 
 /** User metadata (not `dagx/…`) as `key: value` text lines. */
 function userMetadata(m: ApiMaterialization): string[] {
@@ -18,7 +18,7 @@ export function History({ history, partitioned }: { history: ApiMaterialization[
       ${history.map(
         (m) => html`<tr class="materialization" data-run-id=${m.runId}>
           <td class="nowrap">${fmtTime(m.at)}</td>
-          <td><a href=${`/runs/${encodeURIComponent(m.runId)}`}><code>${m.runId.slice(0, 8)}</code></a></td>
+          <td><a href=${`/runs/${encodeURIComponent(m.runId)}`}><code>${shortId(m.runId)}</code></a></td>
           ${partitioned ? html`<td>${m.partition ?? "—"}</td>` : null}
           <td class="num">${fmtCount(m.rows)}</td>
           <td class="num">${fmtBytes(m.bytes)}</td>
@@ -49,7 +49,7 @@ export function Schema({ history }: { history: ApiMaterialization[] }) {
       ? html`<h3>Schema changes</h3><ul class="schema-changes">
           ${changes.map(
             (m) => html`<li>
-              ${fmtTime(m.at)} (run <a href=${`/runs/${encodeURIComponent(m.runId)}`}>${m.runId.slice(0, 8)}</a>):
+              ${fmtTime(m.at)} (run <a href=${`/runs/${encodeURIComponent(m.runId)}`}>${shortId(m.runId)}</a>):
               ${m.schemaChange!.added.length ? html` <span class="added">added ${changeText(m.schemaChange!.added)}</span>` : null}
               ${m.schemaChange!.removed.length ? html` <span class="removed">removed ${changeText(m.schemaChange!.removed)}</span>` : null}
               ${m.schemaChange!.changed.length ? html` <span class="changed">changed ${changeText(m.schemaChange!.changed)}</span>` : null}

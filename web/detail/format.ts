@@ -47,3 +47,11 @@ export function assetHref(key: string): string {
 export function assetApi(key: string, rest = ""): string {
   return "/api" + assetHref(key) + rest;
 }
+
+/**
+ * A short form of a run or backfill id for tables: its last 8 characters. Ids are UUIDv7, whose
+ * first characters are a timestamp shared by runs of the same minutes; the end is random.
+ */
+export function shortId(id: string): string {
+  return id.length > 12 ? `…${id.slice(-8)}` : id;
+}

@@ -11,7 +11,7 @@ import { useApi } from "../api.ts";
 import type { PageProps } from "../routes.ts";
 import type { ApiAssetDetail } from "../../core/ui-api.ts";
 import { Badge, ErrorBox, Facts, Section } from "../detail/ui.ts";
-import { assetApi, assetHref, fmtTags, fmtTime } from "../detail/format.ts";
+import { assetApi, assetHref, fmtTags, fmtTime, shortId } from "../detail/format.ts";
 import { HealthBar } from "../components/health-bar.ts";
 import { AssetActions } from "../detail/asset-actions.ts";
 import { AssetMetrics } from "../detail/asset-metrics.ts";
@@ -40,7 +40,7 @@ function AssetDetail({ param }: PageProps) {
     <div class="page-head">
       <h1>${a.key}</h1>
       <${Badge} status=${a.status} />
-      ${a.runningRuns.map((id) => html`<a class="muted" href=${`/runs/${encodeURIComponent(id)}`}>running: ${id.slice(0, 8)}</a>`)}
+      ${a.runningRuns.map((id) => html`<a class="muted" href=${`/runs/${encodeURIComponent(id)}`}>running: ${shortId(id)}</a>`)}
     </div>
     ${a.description ? html`<p class="description">${a.description}</p>` : null}
     ${a.causes.length ? html`<ul class="causes">${a.causes.map((c) => html`<li>${c}</li>`)}</ul>` : null}

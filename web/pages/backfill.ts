@@ -6,7 +6,7 @@ import { post, useApi, ApiRequestError } from "../api.ts";
 import { navigate } from "../main.ts";
 import type { PageProps } from "../routes.ts";
 import { Badge, ErrorBox, Facts, ProportionBar, Section } from "../detail/ui.ts";
-import { fmtTime } from "../detail/format.ts";
+import { fmtTime, shortId } from "../detail/format.ts";
 import { countParts, PerAsset, type BackfillDoc } from "../detail/backfill-progress.ts";
 
 export function BackfillPage({ param }: PageProps) {
@@ -53,7 +53,7 @@ export function BackfillPage({ param }: PageProps) {
       ${data.steps?.length ? html`<${PerAsset} steps=${data.steps} />` : html`<p class="muted">No steps recorded yet.</p>`}
     <//>
     ${runs.length
-      ? html`<p class="runs-of">Runs: ${runs.slice(0, 20).map((id, i) => html`${i ? ", " : ""}<a href=${`/runs/${encodeURIComponent(id)}`}><code>${id.slice(0, 8)}</code></a>`)}${runs.length > 20 ? ` … ${runs.length - 20} more` : ""}</p>`
+      ? html`<p class="runs-of">Runs: ${runs.slice(0, 20).map((id, i) => html`${i ? ", " : ""}<a href=${`/runs/${encodeURIComponent(id)}`}><code>${shortId(id)}</code></a>`)}${runs.length > 20 ? ` … ${runs.length - 20} more` : ""}</p>`
       : null}
   </div>`;
 }

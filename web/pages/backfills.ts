@@ -5,7 +5,7 @@ import { useApi } from "../api.ts";
 import type { PageProps } from "../routes.ts";
 import type { ApiBackfills } from "../../core/ui-api.ts";
 import { Badge, ErrorBox, ProportionBar } from "../detail/ui.ts";
-import { fmtTime } from "../detail/format.ts";
+import { fmtTime, shortId } from "../detail/format.ts";
 import { countParts, type BackfillDoc } from "../detail/backfill-progress.ts";
 
 export function BackfillsPage(_props: PageProps) {
@@ -22,7 +22,7 @@ export function BackfillsPage(_props: PageProps) {
             <tbody>
               ${list.map(
                 (b) => html`<tr class="backfill-row" data-backfill-id=${b.backfillId} data-status=${b.status}>
-                  <td><a href=${`/backfills/${encodeURIComponent(b.backfillId)}`}><code>${b.backfillId.slice(0, 8)}</code></a></td>
+                  <td><a href=${`/backfills/${encodeURIComponent(b.backfillId)}`}><code>${shortId(b.backfillId)}</code></a></td>
                   <td><${Badge} status=${b.status} /></td>
                   <td><code>${b.selection}</code></td>
                   <td><code>${b.partitions}</code></td>

@@ -55,7 +55,7 @@ export function RunsPage({ query }: PageProps) {
             <tbody>
               ${data.runs.map(
                 (r) => html`<tr class="run-row" data-run-id=${r.runId} data-status=${r.status}>
-                  <td><a href=${`/runs/${encodeURIComponent(r.runId)}`}><code>${r.runId.slice(0, 8)}</code></a></td>
+                  <td><a href=${`/runs/${encodeURIComponent(r.runId)}`}><code>${r.runId}</code></a></td>
                   <td><${Badge} status=${r.status} /></td>
                   <td>${r.trigger}</td>
                   <td><code>${r.selection}</code></td>
