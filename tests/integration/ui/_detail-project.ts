@@ -10,10 +10,11 @@ import { join } from "node:path";
 
 const REPO = join(import.meta.dir, "../../..");
 
-export const DETAIL_ASSETS = `import { asset, daily, hourly, schedule, sensor } from "dagx";
+export const DETAIL_ASSETS = `import { existsSync } from "node:fs";
+import { asset, daily, hourly, rowCount, schedule, sensor } from "dagx";
 
 /** Takes ~1.5 s, so a page can see it running, then finished. */
-export const digest = asset({ group: "ui", description: "A slow digest" }, async (ctx) => {
+export const digest = asset({ group: "ui", description: "A slow digest", checks: [rowCount({ min: 1 })] }, async (ctx) => {
   ctx.log.info("computing the digest");
   await Bun.sleep(1500);
   ctx.log.warn("score 42 is below target");
@@ -27,9 +28,9 @@ export const sleeper = asset({ group: "ui" }, async (ctx) => {
   return [{ n: 1 }];
 });
 
-/** DETAIL_FAIL=1 in the environment makes 2024-01-09 fail (the screenshot script's failed partition). */
+/** While a file "fail-09" is in the project folder, partition 2024-01-09 fails (a failed backfill to resume). */
 export const small_daily = asset({ group: "ui", partitions: daily({ start: "2024-01-01", end: "2024-01-11" }) }, (ctx) => {
-  if (ctx.partition.key === "2024-01-09" && process.env.DETAIL_FAIL === "1") throw new Error("the export of 2024-01-09 is empty");
+  if (ctx.partition.key === "2024-01-09" && existsSync(ctx.path("fail-09"))) throw new Error("the export of 2024-01-09 is empty");
   const day = Number(ctx.partition.key.slice(8));
   return ctx.output([{ day: ctx.partition.key, n: day }], { metadata: { widgets: 3 + (day % 4), share: Math.round(Math.random() * 100) / 100 } });
 });

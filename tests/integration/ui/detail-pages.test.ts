@@ -7,7 +7,8 @@
  * violation, an uncaught error or a console error (tests/support/browser.ts).
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
 import { dagx } from "../../cli/helpers.ts";
@@ -76,6 +77,9 @@ ui.test(
     expect(await page.$eval("tr.materialization td.meta", (e) => e.textContent)).toContain("label: <b>not html</b>");
     expect(await page.$$eval("tr.materialization td.meta b", (b) => b.length)).toBe(0);
     await waitInPage(page, "the preview", () => document.querySelector(".preview table") !== null);
+    // the check ran with the materialization
+    await waitInPage(page, "the check row", () => document.querySelector("tr.check-row") !== null);
+    expect(await page.$eval("tr.check-row", (e) => [e.getAttribute("data-check"), e.getAttribute("data-status")])).toEqual([expect.stringContaining("row"), "passed"]);
   },
   { timeoutMs: 60_000 },
 );
@@ -173,3 +177,21 @@ ui.test("asset page: a key with a slash, its upstream links and its preview", as
   await waitInPage(page, "the preview", () => document.querySelectorAll(".preview tbody tr").length > 0);
   expect(await page.$$eval(".preview thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["customer_id", "name", "country", "orders", "revenue"]);
 });
+
+ui.test("backfill page: a failed backfill resumes from its page and finishes", async (page) => {
+  writeFileSync(join(dir, "fail-09"), "");
+  await open(page, "/assets/small_daily");
+  await waitInPage(page, "the asset page", () => document.querySelector("[data-action=backfill]") !== null);
+  await page.type(".actions input[name=partitions]", "2024-01-08..2024-01-10");
+  await page.click("[data-action=backfill]");
+  await waitInPage(page, "the plan", () => document.querySelectorAll(".launch-dialog .plan-step").length === 3);
+  await page.click(".launch-dialog [data-action=launch]");
+  await waitInPage(page, "the backfill to fail", () => document.querySelector(".backfill-page")?.getAttribute("data-status") === "failed", 30_000);
+  expect(await page.$eval(".backfill-asset .failures", (e) => e.textContent)).toContain("the export of 2024-01-09 is empty");
+  rmSync(join(dir, "fail-09"));
+  await mark(page);
+  await page.click(".backfill-page [data-action=resume]");
+  await waitInPage(page, "the resumed backfill to succeed", () => document.querySelector(".backfill-page")?.getAttribute("data-status") === "success", 30_000);
+  expect(await stillMarked(page)).toBe(true);
+  expect(await page.$(".backfill-asset .failures")).toBeNull();
+}, { timeoutMs: 70_000 });
