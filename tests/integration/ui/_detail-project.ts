@@ -37,6 +37,9 @@ export const small_daily = asset({ group: "ui", partitions: daily({ start: "2024
 
 export const big_hourly = asset({ group: "ui", partitions: hourly({ start: "2000-01-01-00:00" }) }, (ctx) => [{ hour: ctx.partition.key }]);
 
+/** Gains a column while a file "wide" is in the project folder (a schema change). */
+export const evolving = asset({ group: "ui" }, (ctx) => (existsSync(ctx.path("wide")) ? [{ id: 1, extra: "x" }] : [{ id: 1 }]));
+
 export const nightly = schedule({ cron: "0 3 * * *", select: "small_daily", partitions: "latest" });
 export const watcher = sensor({ interval: "30s", select: "digest" }, () => ({ skipReason: "nothing new" }));
 `;

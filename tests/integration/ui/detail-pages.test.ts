@@ -195,3 +195,24 @@ ui.test("backfill page: a failed backfill resumes from its page and finishes", a
   expect(await stillMarked(page)).toBe(true);
   expect(await page.$(".backfill-asset .failures")).toBeNull();
 }, { timeoutMs: 70_000 });
+
+ui.test("asset page: the schema and a schema change recorded by a later materialization", async (page) => {
+  expect((await dagx(dir, ["materialize", "evolving"])).code).toBe(0);
+  writeFileSync(join(dir, "wide"), "");
+  expect((await dagx(dir, ["materialize", "evolving"])).code).toBe(0);
+  rmSync(join(dir, "wide"));
+  await open(page, "/assets/evolving");
+  await waitInPage(page, "the schema", () => document.querySelectorAll(".schema tbody tr").length === 2);
+  expect(await page.$$eval(".schema tbody tr td:first-child", (tds) => tds.map((t) => t.textContent))).toEqual(["id", "extra"]);
+  expect(await page.$eval(".schema-changes li", (e) => e.textContent)).toContain("added extra");
+  expect(await page.$$eval("tr.materialization", (rows) => rows.length)).toBe(2);
+});
+
+ui.test("runs page: the tag and asset filters go to the API", async (page) => {
+  expect((await dagx(dir, ["materialize", "settings", "--tag", "team=ui-test"])).code).toBe(0);
+  await open(page, "/runs?tag=team%3Dui-test");
+  await waitInPage(page, "one tagged run", () => document.querySelectorAll("tr.run-row").length === 1);
+  expect(await page.$eval("tr.run-row", (e) => e.textContent)).toContain("team=ui-test");
+  await page.goto(server.origin + "/runs?asset=evolving");
+  await waitInPage(page, "the runs of evolving", () => document.querySelectorAll("tr.run-row").length === 2);
+});
