@@ -20,6 +20,9 @@ import { join } from "node:path";
 import type { Browser } from "puppeteer-core";
 import { launchBrowser, watchPage } from "../tests/support/chromium.ts";
 import { startUiServer, type UiServer } from "../tests/support/ui-server.ts";
+import { generateGraphProject } from "../tests/support/graph-project.ts";
+
+export { generateGraphProject };
 import { BUN, CLI, cliEnv, type Figures, machineFigures, makeTempProject, median, printFigures, printTargets, removeDir, REPO, type Target } from "./_util.ts";
 
 export const targets: Target[] = [
@@ -28,24 +31,8 @@ export const targets: Target[] = [
   { figure: "graph10k.collapsedMs.median", label: "/graph, 10,000 assets, opens with groups closed", op: "<", value: 10000, unit: "ms" },
 ];
 
-/** `groups` files of `perGroup` assets: a binary tree inside each group, the 6th asset of group k also reads the last of group k−1. */
-export function generateGraphProject(groups: number, perGroup: number): Record<string, string> {
-  const files: Record<string, string> = { "dagx.config.ts": `import { defineConfig } from "dagx";\nexport default defineConfig({});\n` };
-  for (let g = 0; g < groups; g++) {
-    const lines = [`import { asset } from "dagx";`, ``];
-    for (let i = 0; i < perGroup; i++) {
-      const deps: string[] = [];
-      if (i > 0) deps.push(`g${g}_a${Math.floor((i - 1) / 2)}`);
-      if (g > 0 && i === 5) deps.push(`g${g - 1}_a${perGroup - 1}`);
-      lines.push(`export const g${g}_a${i} = asset({ group: "group_${g}"${deps.length ? `, deps: ${JSON.stringify(deps)}` : ""} }, () => ${i});`);
-    }
-    files[`group_${g}.asset.ts`] = `${lines.join("\n")}\n`;
-  }
-  return files;
-}
-
 /** Open `path` in a fresh context, logged in; ms from navigation start until `until` (a page expression) is true. */
-async function timeToPaint(browser: Browser, server: UiServer, path: string, until: string): Promise<{ ms: number; fcpMs: number | null }> {
+async function timeToPaint(browser: Browser, server: UiServer, path: string, until: string): Promise<{ ms: number; fcpMs: number | null; layoutMs: number | null; assetsFetchMs: number | null }> {
   const context = await browser.createBrowserContext();
   try {
     const page = await watchPage(await context.newPage());
@@ -55,8 +42,10 @@ async function timeToPaint(browser: Browser, server: UiServer, path: string, unt
     const handle = await page.waitForFunction(`(${until}) ? performance.now() : 0`, { polling: "raf", timeout: 120_000 });
     const ms = (await handle.jsonValue()) as number;
     const fcp = (await page.evaluate(`performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null`)) as number | null;
+    const layoutMs = (await page.evaluate(`performance.getEntriesByName("dagx:layout").at(-1)?.duration ?? null`)) as number | null;
+    const assetsFetchMs = (await page.evaluate(`performance.getEntriesByType("resource").find((e) => e.name.endsWith("/api/assets"))?.duration ?? null`)) as number | null;
     if (page.problems().length) throw new Error(`the page reported problems:\n${page.problems().join("\n")}`);
-    return { ms, fcpMs: fcp };
+    return { ms, fcpMs: fcp, layoutMs, assetsFetchMs };
   } finally {
     await context.close();
   }
@@ -121,6 +110,8 @@ export async function run(options: { runs?: number; skip10k?: boolean } = {}): P
       const closed: number[] = [];
       const catalog: number[] = [];
       const fcp: number[] = [];
+      const layout: number[] = [];
+      const fetchMs: number[] = [];
       progress("1k: server started");
       await timeToPaint(browser, server, "/graph?expand=all", `document.querySelectorAll("[data-asset-key]").length === 1000`); // warm the server's caches
       progress("1k: warmed");
@@ -128,10 +119,12 @@ export async function run(options: { runs?: number; skip10k?: boolean } = {}): P
         const e = await timeToPaint(browser, server, "/graph?expand=all", `document.querySelectorAll("[data-asset-key]").length === 1000`);
         expanded.push(e.ms);
         if (e.fcpMs !== null) fcp.push(e.fcpMs);
+        if (e.layoutMs !== null) layout.push(e.layoutMs);
+        if (e.assetsFetchMs !== null) fetchMs.push(e.assetsFetchMs);
         closed.push((await timeToPaint(browser, server, "/graph", `document.querySelectorAll("[data-group]").length === 10`)).ms);
         catalog.push((await timeToPaint(browser, server, "/assets", `document.querySelectorAll("table.data tbody tr[data-key]").length > 20`)).ms);
       }
-      Object.assign(figures, stat("graph1k.expanded.allNodesMs", expanded), stat("graph1k.expanded.fcpMs", fcp), stat("graph1k.collapsedMs", closed), stat("catalog1k.firstRowsMs", catalog));
+      Object.assign(figures, stat("graph1k.expanded.allNodesMs", expanded), stat("graph1k.expanded.fcpMs", fcp), stat("graph1k.expanded.layoutMs", layout), stat("graph1k.expanded.apiAssetsMs", fetchMs), stat("graph1k.collapsedMs", closed), stat("catalog1k.firstRowsMs", catalog));
       progress("1k: first paints measured");
       Object.assign(figures, stat("graph1k.eventToScreenMs", await eventToScreen(browser, server, dir1k, Array.from({ length: runs }, (_, g) => `g${g}_a0`))));
     } finally {
@@ -149,12 +142,15 @@ export async function run(options: { runs?: number; skip10k?: boolean } = {}): P
       try {
         const closed: number[] = [];
         const catalog: number[] = [];
+        const fetch10k: number[] = [];
         progress("10k: server started");
         for (let i = 0; i < runs; i++) {
-          closed.push((await timeToPaint(browser, server10k, "/graph", `document.querySelectorAll("[data-group]").length === 100`)).ms);
+          const c = await timeToPaint(browser, server10k, "/graph", `document.querySelectorAll("[data-group]").length === 100`);
+          closed.push(c.ms);
+          if (c.assetsFetchMs !== null) fetch10k.push(c.assetsFetchMs);
           catalog.push((await timeToPaint(browser, server10k, "/assets", `document.querySelectorAll("table.data tbody tr[data-key]").length > 20`)).ms);
         }
-        Object.assign(figures, stat("graph10k.collapsedMs", closed), stat("catalog10k.firstRowsMs", catalog));
+        Object.assign(figures, stat("graph10k.collapsedMs", closed), stat("graph10k.apiAssetsMs", fetch10k), stat("catalog10k.firstRowsMs", catalog));
       } finally {
         await server10k.stop();
         removeDir(dir10k);

@@ -8,13 +8,13 @@
  * Writes overview.png, graph.png, graph-selection.png, graph-selection-error.png, catalog.png,
  * graph-1k-closed.png and graph-1k.png (1280×800, PNG).
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser } from "puppeteer-core";
 import { launchBrowser, watchPage } from "../tests/support/chromium.ts";
 import { startUiServer, type UiServer } from "../tests/support/ui-server.ts";
 import { prepareShop } from "../tests/integration/ui/_shop.ts";
-import { generateGraphProject } from "../bench/ui-first-paint.bench.ts";
+import { generateGraphProject } from "../tests/support/graph-project.ts";
 import { makeTempProject } from "../bench/_util.ts";
 
 const outArg = process.argv.indexOf("--out");
@@ -44,8 +44,15 @@ const big = makeTempProject(generateGraphProject(10, 100), "dagx-shots-1k-");
 try {
   const server = await startUiServer(shop);
   try {
-    await shoot(browser, server, "/", `document.querySelector('.overview-page[data-ready="true"]')`, "overview.png");
-    await shoot(browser, server, "/graph", `document.querySelector('.graph-page[data-ready="true"]')`, "graph.png");
+    // `held` runs until the file "release" appears: the overview and the graph show it running
+    const held = Bun.spawn([process.execPath, "--no-env-file", join(import.meta.dir, "../cli/main.ts"), "materialize", "held"], { cwd: shop, stdout: "ignore", stderr: "ignore" });
+    try {
+      await shoot(browser, server, "/", `document.querySelector('[data-panel="running"] [data-run-id]')`, "overview.png");
+      await shoot(browser, server, "/graph", `document.querySelector('[data-asset-key="held"][data-status="running"]')`, "graph.png");
+    } finally {
+      writeFileSync(join(shop, "release"), "");
+      await held.exited;
+    }
     await shoot(browser, server, "/graph?q=%2Bdaily_revenue%2B", `document.querySelector('.graph-page[data-ready="true"]')`, "graph-selection.png");
     await shoot(browser, server, "/graph?q=group%3Amarts%20and%20(", `document.querySelector(".error-box .pointer")`, "graph-selection-error.png", async (page) => page.allowHttpErrors());
     await shoot(browser, server, "/assets", `document.querySelector("table.data tbody tr[data-key]")`, "catalog.png");

@@ -2,10 +2,12 @@
  * Draws a laid-out graph: group boxes (open: a frame around their assets; closed: one box with
  * counts by status), edges in one SVG, and each asset as a link to its page with `data-asset-key`
  * and `data-status` (the stable hooks of DESIGN §13). Pan by dragging the background, zoom with the
- * wheel (around the pointer) or the buttons; "Fit" shows everything. Pan and zoom change one CSS
+ * wheel (around the pointer) or the buttons; "Fit" shows everything. A new layout is fitted to the
+ * view, except after a group was opened: then that group is shown. Hovering a node lights up its
+ * lineage (everything up- and downstream of it that is shown) and dims the rest. Pan and zoom change one CSS
  * transform, never the nodes, so a 1,000-node graph stays smooth.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { html } from "../html.ts";
 import type { ApiAsset, AssetStatusName } from "../../core/ui-api.ts";
 import { ASSET_STATUSES, CheckCounts, PartitionCounts } from "../components/status.ts";
@@ -39,6 +41,23 @@ function polyline(points: Point[]): string {
   return points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
 }
 
+/** Everything upstream and downstream of `key` among the shown assets (the key included). */
+export function lineage(key: string, up: ReadonlyMap<string, readonly string[]>, down: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set([key]);
+  for (const edges of [up, down]) {
+    const todo = [key];
+    while (todo.length) {
+      for (const next of edges.get(todo.pop()!) ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+  }
+  return seen;
+}
+
 /** Counts of a list of assets by status. */
 function statusCounts(list: readonly ApiAsset[]): Record<AssetStatusName, number> {
   const c: Record<AssetStatusName, number> = { fresh: 0, stale: 0, missing: 0, failed: 0, running: 0 };
@@ -52,6 +71,7 @@ function AssetNode({ asset, at }: { asset: ApiAsset; at: Point }) {
     <span class="gnode-name">${name}</span>
     <span class="gnode-sub">
       <span class="gnode-status">${asset.status}</span>
+      ${asset.freshness && asset.freshness.state !== "fresh" ? html`<span class=${`fresh-${asset.freshness.state}`} data-freshness=${asset.freshness.state} title=${asset.freshness.reason}>${asset.freshness.state}</span>` : null}
       <${CheckCounts} checks=${asset.checks} />
       <${PartitionCounts} partitions=${asset.partitions} />
     </span>
@@ -76,7 +96,7 @@ function GroupBox({ id, rect, members, open, tooLarge, onToggle }: { id: string;
 }
 
 /** The graph: `model` says what is shown, `layout` where; `assets` carries the live statuses. */
-export function GraphCanvas({ model, layout, assets, onToggleGroup, engine }: { model: GraphModel; layout: LayoutResult; assets: ReadonlyMap<string, ApiAsset>; onToggleGroup: (g: string) => void; engine: string }) {
+export function GraphCanvas({ model, layout, assets, onToggleGroup, engine, focus }: { model: GraphModel; layout: LayoutResult; assets: ReadonlyMap<string, ApiAsset>; onToggleGroup: (g: string) => void; engine: string; focus?: string | null }) {
   const viewport = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLDivElement>(null);
   const view = useRef({ x: 0, y: 0, k: 1 });
@@ -100,7 +120,64 @@ export function GraphCanvas({ model, layout, assets, onToggleGroup, engine }: { 
     view.current = { k: nk, x: cx - ((cx - x) * nk) / k, y: cy - ((cy - y) * nk) / k };
     apply();
   };
-  useEffect(fit, [layout]);
+  /** Show `rect` (a group just opened) at a readable zoom, centred. */
+  const show = (rect: Rect) => {
+    const vp = viewport.current;
+    if (!vp) return;
+    const vw = vp.clientWidth || 800;
+    const vh = vp.clientHeight || 600;
+    const k = Math.max(0.25, Math.min(1, (vw - 40) / rect.w, (vh - 40) / rect.h));
+    view.current = { k, x: vw / 2 - (rect.x + rect.w / 2) * k, y: vh / 2 - (rect.y + rect.h / 2) * k };
+    apply();
+  };
+  useEffect(() => {
+    const rect = focus ? layout.groups[focus] : undefined;
+    if (rect?.open) show(rect);
+    else fit();
+  }, [layout]);
+  // hover: light up the node's lineage (up- and downstream), dim the rest — straight on the DOM
+  // (classes), so a hover never re-renders a large graph
+  const links = useMemo(() => {
+    const up = new Map<string, string[]>();
+    const down = new Map<string, string[]>();
+    const shown = new Set([...model.groups.values()].flat().map((a) => a.key));
+    for (const a of [...model.groups.values()].flat()) {
+      const deps = a.deps.filter((d) => shown.has(d));
+      up.set(a.key, deps);
+      for (const d of deps) down.set(d, [...(down.get(d) ?? []), a.key]);
+    }
+    return { up, down };
+  }, [model]);
+  const linksRef = useRef(links);
+  linksRef.current = links;
+  useEffect(() => {
+    const vp = viewport.current;
+    if (!vp) return;
+    let hovered: string | null = null;
+    const clear = () => {
+      hovered = null;
+      vp.classList.remove("hovering");
+      for (const el of vp.querySelectorAll(".lit")) el.classList.remove("lit");
+    };
+    const over = (e: MouseEvent) => {
+      const node = (e.target as Element).closest?.("[data-asset-key]");
+      const key = node?.getAttribute("data-asset-key") ?? null;
+      if (key === hovered) return;
+      clear();
+      if (!key) return;
+      hovered = key;
+      const lit = lineage(key, linksRef.current.up, linksRef.current.down);
+      vp.classList.add("hovering");
+      for (const el of vp.querySelectorAll("[data-asset-key]")) if (lit.has(el.getAttribute("data-asset-key")!)) el.classList.add("lit");
+      for (const el of vp.querySelectorAll("path.edge[data-from]")) if (lit.has(el.getAttribute("data-from")!) && lit.has(el.getAttribute("data-to")!)) el.classList.add("lit");
+    };
+    vp.addEventListener("mouseover", over);
+    vp.addEventListener("mouseleave", clear);
+    return () => {
+      vp.removeEventListener("mouseover", over);
+      vp.removeEventListener("mouseleave", clear);
+    };
+  }, []);
   useEffect(() => {
     const vp = viewport.current;
     if (!vp) return;
@@ -155,13 +232,13 @@ export function GraphCanvas({ model, layout, assets, onToggleGroup, engine }: { 
   }).filter((g) => g !== null);
   const inner = model.innerEdges.map(([a, b]) => {
     const pts = layout.routes[`${a}→${b}`];
-    return pts && pts.length > 1 ? html`<path key=${a + "→" + b} class="edge" d=${polyline(pts)} marker-end="url(#arrow)" />` : null;
+    return pts && pts.length > 1 ? html`<path key=${a + "→" + b} class="edge" data-from=${a} data-to=${b} d=${polyline(pts)} marker-end="url(#arrow)" />` : null;
   });
   const cross = model.crossEdges.map(([from, to]) => {
     const r1 = endRect(from, layout);
     const r2 = endRect(to, layout);
     if (!r1 || !r2) return null;
-    return html`<path key=${`${from.kind}:${from.id}→${to.kind}:${to.id}`} class="edge cross" d=${curve({ x: r1.x + r1.w, y: r1.y + r1.h / 2 }, { x: r2.x, y: r2.y + r2.h / 2 })} marker-end="url(#arrow)" />`;
+    return html`<path key=${`${from.kind}:${from.id}→${to.kind}:${to.id}`} class="edge cross" data-from=${from.kind === "node" ? from.id : undefined} data-to=${to.kind === "node" ? to.id : undefined} d=${curve({ x: r1.x + r1.w, y: r1.y + r1.h / 2 }, { x: r2.x, y: r2.y + r2.h / 2 })} marker-end="url(#arrow)" />`;
   });
   const nodes = [...model.groups.values()].flat().map((a) => {
     const at = layout.nodes[a.key];

@@ -32,7 +32,12 @@ export function GraphPage({ query }: PageProps) {
   const shownKeys = q && !sel.error && sel.data?.selection === q ? sel.data.keys : null;
   const shown = useMemo(() => (shownKeys ? new Set(shownKeys) : null), [shownKeys?.join("\n")]);
   const [overrides, setOverrides] = useState<ReadonlyMap<string, boolean>>(new Map());
-  useEffect(() => setOverrides(new Map()), [q, expandAll]);
+  /** The group opened last: the view shows it once it is laid out. */
+  const [focus, setFocus] = useState<string | null>(null);
+  useEffect(() => {
+    setOverrides(new Map());
+    setFocus(null);
+  }, [q, expandAll]);
   const byKey = useMemo(() => new Map((assets ?? []).map((a) => [a.key, a])), [assets]);
   const shape = useMemo(() => (assets ?? []).map((a) => `${a.key}|${groupOf(a)}|${a.deps.join(",")}`).join("\n"), [assets]);
   const open = useMemo(() => {
@@ -56,8 +61,14 @@ export function GraphPage({ query }: PageProps) {
     };
   }, [model?.signature]);
 
-  const toggle = (g: string) => setOverrides((m) => new Map(m).set(g, !open.has(g)));
-  const setAll = (isOpen: boolean) => setOverrides(new Map([...(model?.groups.keys() ?? [])].map((g) => [g, isOpen])));
+  const toggle = (g: string) => {
+    setFocus(open.has(g) ? null : g);
+    setOverrides((m) => new Map(m).set(g, !open.has(g)));
+  };
+  const setAll = (isOpen: boolean) => {
+    setFocus(null);
+    setOverrides(new Map([...(model?.groups.keys() ?? [])].map((g) => [g, isOpen])));
+  };
   const apply = (s: string) => navigate(s ? `/graph?q=${encodeURIComponent(s)}${expandAll ? "&expand=all" : ""}` : "/graph");
   const laidOut = !!drawn && !!model && drawn.model.signature === model.signature;
   const counts = useMemo(() => {
@@ -80,7 +91,7 @@ export function GraphPage({ query }: PageProps) {
     <${ErrorBox} error=${error ?? sel.error ?? layoutError} />
     ${!assets || !drawn ? html`<p class="muted loading">Loading the graph…</p>` : null}
     ${model && model.shown === 0 && q && !sel.error ? html`<p class="muted empty">No asset matches <code>${q}</code>.</p>` : null}
-    ${drawn ? html`<${GraphCanvas} model=${drawn.model} layout=${drawn.layout} assets=${byKey} onToggleGroup=${toggle} engine=${drawn.engine} />` : null}
+    ${drawn ? html`<${GraphCanvas} model=${drawn.model} layout=${drawn.layout} assets=${byKey} onToggleGroup=${toggle} engine=${drawn.engine} focus=${focus} />` : null}
     ${drawn && !laidOut ? html`<p class="muted relayout">Laying out…</p>` : null}
   </section>`;
 }

@@ -1,21 +1,32 @@
 /**
  * / — the overview (GET /api/overview): assets by status (each count links to the catalog filtered
  * on it), failed runs, running work, failing checks, overdue freshness and undelivered alerts, each
- * linking to its page. Live on every topic it shows.
+ * linking to its page; asset files that failed to load (GET /api/meta). Live on every topic it shows.
  */
 import { html } from "../html.ts";
 import { useApi } from "../api.ts";
 import type { PageProps } from "../routes.ts";
-import type { ApiOverview, ApiRun, ChangeTopic } from "../../core/ui-api.ts";
+import type { ApiMeta, ApiOverview, ApiRun, ChangeTopic } from "../../core/ui-api.ts";
 import { ErrorBox } from "../components/error-box.ts";
 import { ASSET_STATUSES, StatusBadge } from "../components/status.ts";
 import { ago, when } from "../components/format.ts";
 import { assetHref } from "./assets.ts";
 
 const TOPICS: readonly ChangeTopic[] = ["runs", "assets", "definitions", "alerts", "backfills"];
+const META_TOPICS: readonly ChangeTopic[] = ["definitions"];
+
+/** Asset files that failed to load (the rest of the project still serves). */
+function LoadErrors({ meta }: { meta: ApiMeta | null }) {
+  if (!meta?.loadErrors.length) return null;
+  return html`<div class="error-box load-errors" role="alert" data-load-errors=${meta.loadErrors.length}>
+    <div class="error-message">${meta.loadErrors.length === 1 ? "An asset file failed to load" : `${meta.loadErrors.length} asset files failed to load`}: its assets are missing from every page</div>
+    <ul>${meta.loadErrors.map((e) => html`<li><code>${e.file}${e.line ? `:${e.line}` : ""}</code> ${e.message}</li>`)}</ul>
+  </div>`;
+}
 
 const runHref = (id: string) => `/runs/${encodeURIComponent(id)}`;
-const shortId = (id: string) => id.slice(0, 8);
+/** The last 8 characters of a run id, as `dagx status` prints them (run ids are UUIDv7: their first characters are a timestamp, the same for runs started close together). */
+const shortId = (id: string) => id.slice(-8);
 
 function Panel({ title, n, id, children }: { title: string; n: number; id: string; children: unknown }) {
   return html`<div class="panel" data-panel=${id} data-count=${n}>
@@ -39,10 +50,12 @@ function RunList({ runs, none }: { runs: ApiRun[]; none: string }) {
 
 export function OverviewPage(_props: PageProps) {
   const { data, error } = useApi<ApiOverview>("/api/overview", TOPICS);
+  const meta = useApi<ApiMeta>("/api/meta", META_TOPICS).data;
   if (!data) return html`<section class="overview-page"><${ErrorBox} error=${error} />${error ? null : html`<p class="muted">Loading…</p>`}</section>`;
   const total = ASSET_STATUSES.reduce((n, s) => n + data.assets[s], 0);
   return html`<section class="overview-page" data-ready="true">
     <${ErrorBox} error=${error} />
+    <${LoadErrors} meta=${meta} />
     <div class="cards">
       <a class="card" href="/assets" data-status="all"><span class="n">${total}</span><span class="label">assets</span></a>
       ${ASSET_STATUSES.map(

@@ -1,7 +1,9 @@
 /**
  * The project the UI page tests open: a temp copy of examples/shop plus a few assets that give
  * every status a node can have — fresh, stale (orders re-materialized with a new row), missing,
- * failed (`broken` throws), a failing check (`checked`), partitions (`regions`, one of three).
+ * failed (`broken` throws), a failing check (`checked`), partitions (`regions`, one of three), and
+ * `held`, which runs until a file `release` appears in the project folder (the running status), and
+ * `dated`, overdue (its freshness allows 1 s) by the time prepareShop returns.
  * Set up in this process (runDagx); the tests' live changes come from a spawned `dagx`.
  */
 import { appendFileSync, cpSync, mkdtempSync } from "node:fs";
@@ -20,6 +22,15 @@ export const broken = asset({ group: "reports", ins: { orders } }, () => {
 /** Materializes, then its check fails (more than one row). */
 export const checked = asset({ group: "marts", ins: { orders }, checks: [rowCount({ max: 1 })] }, (ctx, { orders }) => ctx.sql\`select * from \${orders}\`);
 
+/** Runs until a file named "release" exists in the project folder (a run to watch while it runs). */
+export const held = asset({ group: "reports" }, async () => {
+  while (!(await Bun.file(import.meta.dir + "/../release").exists())) await Bun.sleep(50);
+  return [{ done: true }];
+});
+
+/** Must be at most 1 s old: overdue from a second after its materialization on. */
+export const dated = asset({ group: "config", freshness: { maxLag: "1s" } }, () => ({ at: "now" }));
+
 /** Three partitions, one materialized. */
 export const regions = asset({ group: "raw", partitions: staticPartitions(["eu", "us", "apac"]) }, (ctx) => [{ region: ctx.partition.key }]);
 `;
@@ -33,11 +44,14 @@ export async function prepareShop(): Promise<string> {
     const r = await runDagx(dir, args);
     if (r.code !== code) throw new Error(`dagx ${args.join(" ")} exited ${r.code}, expected ${code}:\n${r.stderr}`);
   };
+  await must(["materialize", "dated"]);
+  const datedAt = performance.now();
   await must(["materialize", "orders,customers,settings,daily_revenue,checked"]);
   await must(["materialize", "regions", "--partition", "eu"]);
   await must(["materialize", "broken"], 1);
   appendFileSync(join(dir, "data/orders.csv"), "9999,2024-03-09,1,paid,10.00\n");
   await must(["materialize", "orders"]);
+  await Bun.sleep(Math.max(0, 1100 - (performance.now() - datedAt))); // dated is overdue from here on
   return dir;
 }
 

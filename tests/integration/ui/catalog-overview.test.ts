@@ -95,7 +95,7 @@ ui.test("an asset link opens its page without reloading", async (page) => {
   expect(await page.evaluate("window.marker")).toBe(1);
 });
 
-ui.test("the overview counts assets by status and lists the failed run and the failing check", async (page) => {
+ui.test("the overview counts assets by status and lists the failed run, the failing check and the overdue asset", async (page) => {
   await open(page, "/", `document.querySelector('.overview-page[data-ready="true"]') !== null`);
   const counts = await page.$$eval(".card[data-status]", (cards) => Object.fromEntries(cards.map((c) => [c.getAttribute("data-status"), Number(c.querySelector(".n")?.textContent)])));
   const byStatus: Record<string, number> = { all: Object.keys(expected).length, fresh: 0, stale: 0, missing: 0, failed: 0, running: 0 };
@@ -107,6 +107,7 @@ ui.test("the overview counts assets by status and lists the failed run and the f
   expect(failed.length).toBe(1);
   expect(await page.$$eval('[data-panel="failed-runs"] [data-run-id]', (els) => els.map((e) => e.getAttribute("data-run-id")))).toEqual(failed);
   expect(await page.$eval('[data-panel="failing-checks"]', (e) => e.textContent ?? "")).toContain("checked");
+  expect(await page.$$eval('[data-panel="overdue"] [data-asset]', (els) => els.map((e) => e.getAttribute("data-asset")))).toEqual(["dated"]);
 
   await page.click('.card[data-status="failed"]');
   await waitInPage(page, "the catalog of failed assets", `location.search === "?status=failed" && document.querySelectorAll("table.data tbody tr[data-key]").length === 1`);

@@ -5,8 +5,11 @@
  * page without a reload; and a `dagx materialize` in another process repaints a node live.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { dagx } from "../../cli/helpers.ts";
+import { hostBinary } from "../../support/binary.ts";
 import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
 import { prepareShop, statusByKey } from "./_shop.ts";
@@ -42,6 +45,8 @@ ui.test("every asset is drawn with the status dagx status --json gives, laid out
   await openGraph(page);
   expect(await nodes(page)).toEqual(expected);
   expect(await page.$eval(".graph-viewport", (e) => e.getAttribute("data-layout-engine"))).toBe("worker");
+  // freshness: dated is overdue
+  expect(await page.$eval('[data-asset-key="dated"] [data-freshness]', (e) => e.getAttribute("data-freshness"))).toBe("overdue");
   // partitions: regions has 1 of 3
   expect(await page.$eval('[data-asset-key="regions"] [data-partitions]', (e) => e.getAttribute("data-partitions"))).toBe("1/3");
   // nodes do not overlap
@@ -85,6 +90,18 @@ ui.test("groups close and open; a closed group shows its counts", async (page) =
   expect(Object.keys(await nodes(page)).sort()).toEqual(["customers", "orders", "regions"]);
 });
 
+ui.test("hovering a node lights up its lineage and dims the rest", async (page) => {
+  await openGraph(page);
+  await page.hover('[data-asset-key="daily_revenue"]');
+  await waitInPage(page, "the lineage lit", `document.querySelector(".graph-viewport.hovering") !== null`);
+  const lit = await page.$$eval("[data-asset-key].lit", (els) => els.map((e) => e.getAttribute("data-asset-key")).sort());
+  expect(lit).toEqual(["daily_revenue", "orders", "publish_report", "settings"]);
+  const litEdges = await page.$$eval("path.edge.lit", (els) => els.map((e) => `${e.getAttribute("data-from")}→${e.getAttribute("data-to")}`).sort());
+  expect(litEdges).toEqual(["daily_revenue→publish_report", "orders→daily_revenue", "settings→daily_revenue"]);
+  await page.mouse.move(5, 5); // off the graph
+  await waitInPage(page, "the lineage cleared", `document.querySelector(".graph-viewport.hovering, .lit") === null`);
+});
+
 ui.test("a click on a node opens the asset's page without reloading", async (page) => {
   await openGraph(page);
   await page.evaluate("window.marker = 42");
@@ -106,3 +123,32 @@ ui.test("a materialization in another process repaints the node live", async (pa
   expect(latency).toBeLessThan(2000);
   expect(await page.evaluate("window.marker")).toBe(7);
 }, { timeoutMs: 30_000 });
+
+ui.test("a run in another process shows its asset running, then fresh, live", async (page) => {
+  await openGraph(page);
+  const run = dagx(dir, ["materialize", "held"]);
+  try {
+    await waitInPage(page, "held running", `document.querySelector('[data-asset-key="held"]')?.getAttribute("data-status") === "running"`, 15_000);
+    expect(await page.$eval('[data-asset-key="held"]', (e) => e.className)).toContain("status-running");
+  } finally {
+    writeFileSync(join(dir, "release"), "");
+  }
+  expect((await run).code).toBe(0);
+  await waitInPage(page, "held fresh", `document.querySelector('[data-asset-key="held"]')?.getAttribute("data-status") === "fresh"`, 5000);
+}, { timeoutMs: 40_000 });
+
+ui.test("the compiled binary serves the same graph, laid out in the worker", async (page) => {
+  const buildDir = mkdtempSync(join(tmpdir(), "dagx-ui-bin-"));
+  const binServer = await startUiServer(dir, { bin: await hostBinary(buildDir) });
+  try {
+    await page.goto(binServer.url);
+    await page.goto(`${binServer.origin}/graph`);
+    await waitInPage(page, "the graph to be laid out", `document.querySelector('.graph-page[data-ready="true"]') !== null`);
+    expect(await nodes(page)).toEqual(await statusByKey(dir));
+    expect(await page.$eval(".graph-viewport", (e) => e.getAttribute("data-layout-engine"))).toBe("worker");
+  } finally {
+    await page.goto("about:blank"); // close the event stream before the server goes
+    await binServer.stop();
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+}, { timeoutMs: 60_000 });
