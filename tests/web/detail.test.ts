@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ApiEvent, ApiMaterialization } from "../../core/ui-api.ts";
 import { seriesOverTime, seriesPerPartition } from "../../web/detail/metrics.ts";
-import { aggregateByAsset, ganttRows } from "../../web/components/gantt.ts";
+import { aggregateByAsset, Gantt, ganttRows, MAX_ROWS } from "../../web/components/gantt.ts";
 import { bucketGradient, bucketTitle } from "../../web/components/health-bar.ts";
 import { eventLevel } from "../../web/components/event-log.ts";
 
@@ -64,6 +64,17 @@ describe("Gantt rows", () => {
     const [a] = aggregateByAsset(rows);
     expect(a).toMatchObject({ key: "a", steps: 2, start: 0, end: 30, status: "failed", counts: { success: 1, failed: 1 } });
   });
+});
+
+test("Gantt() draws one row per asset above MAX_ROWS steps, and says so", () => {
+  const events: ApiEvent[] = [];
+  for (let i = 0; i < MAX_ROWS + 50; i++) {
+    const key = i % 2 ? "a" : "b";
+    events.push(ev("step_started", key, i, `p${i}`), ev("step_success", key, i + 1, `p${i}`));
+  }
+  const vnode = Gantt({ events, now: 1000, runStart: new Date(0).toISOString(), runEnd: new Date(1000).toISOString() }) as unknown as { props: Record<string, unknown> };
+  expect(vnode.props["data-rows"]).toBe(2);
+  expect(vnode.props["data-steps"]).toBe(MAX_ROWS + 50);
 });
 
 describe("health bar", () => {
