@@ -76,7 +76,7 @@ export function EventLog({ events }: { events: ApiEvent[] }) {
             <td>${eventLevel(e)}</td>
             <td>${e.type}</td>
             <td>${e.assetKey ?? ""}${e.partitionKey ? ` [${e.partitionKey}]` : ""}</td>
-            <td class="msg">${eventText(e)}</td>
+            <td class="msg" title=${Object.keys(e.payload).length ? fmtValue(e.payload) : ""}>${eventText(e)}</td>
           </tr>`,
         )}
       </tbody>

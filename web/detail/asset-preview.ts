@@ -4,9 +4,15 @@ import { useApi } from "../api.ts";
 import type { ApiPreview } from "../../core/ui-api.ts";
 import { assetApi, fmtValue } from "./format.ts";
 
-/** `materializedAt`: the latest materialization's time; none → no request (the server would answer 404). */
+const NO_TOPICS = [] as const;
+
+/**
+ * `materializedAt`: the latest materialization's time; none → no request (the server would answer
+ * 404). The preview is asked again only when that time changes (it is part of the path), not on
+ * every change event: a query per event would be wasted while a long backfill runs.
+ */
 export function Preview({ assetKey, materializedAt }: { assetKey: string; materializedAt: string | null }) {
-  const { data, error } = useApi<ApiPreview>(materializedAt ? assetApi(assetKey, `/preview?at=${encodeURIComponent(materializedAt)}`) : null, ["assets"]);
+  const { data, error } = useApi<ApiPreview>(materializedAt ? assetApi(assetKey, `/preview?at=${encodeURIComponent(materializedAt)}`) : null, NO_TOPICS);
   if (!materializedAt) return html`<p class="muted preview-message">Never materialized: nothing to preview.</p>`;
   if (error) return html`<p class="muted preview-message">${error.message}</p>`;
   if (!data) return html`<p class="muted">Loading preview…</p>`;
