@@ -36,6 +36,7 @@ function RunDetail({ param }: PageProps) {
     }
   }
 
+  const failures = events.filter((e) => e.type === "step_failed");
   return html`<div class="run-page" data-run-id=${run.runId} data-status=${run.status}>
     <div class="page-head">
       <h1>Run <code>${run.runId}</code></h1>
@@ -58,6 +59,9 @@ function RunDetail({ param }: PageProps) {
         ["config", run.config ? html`<code class="wrap">${fmtValue(run.config)}</code>` : "—"],
       ]}
     />
+    ${failures.length
+      ? html`<div class="error-box run-failures">${failures.slice(0, 10).map((e) => html`<div data-step-key=${e.assetKey}><strong>${e.assetKey}${e.partitionKey ? ` [${e.partitionKey}]` : ""}</strong>: ${typeof e.payload.error === "string" ? e.payload.error : "failed"}</div>`)}${failures.length > 10 ? html`<div>… ${failures.length - 10} more failed steps</div>` : null}</div>`
+      : null}
     <${Section} title="Steps" id="gantt">
       <${Gantt} events=${events} now=${now} runStart=${run.startedAt} runEnd=${run.endedAt} />
     <//>

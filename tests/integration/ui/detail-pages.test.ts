@@ -188,6 +188,12 @@ ui.test("backfill page: a failed backfill resumes from its page and finishes", a
   await page.click(".launch-dialog [data-action=launch]");
   await waitInPage(page, "the backfill to fail", () => document.querySelector(".backfill-page")?.getAttribute("data-status") === "failed", 30_000);
   expect(await page.$eval(".backfill-asset .failures", (e) => e.textContent)).toContain("the export of 2024-01-09 is empty");
+  // its run names the failed step and its error at the top
+  await page.click(".backfill-asset .failures a");
+  await waitInPage(page, "the failed run", () => document.querySelector(".run-page")?.getAttribute("data-status") === "failed");
+  expect(await page.$eval(".run-failures", (e) => e.textContent)).toContain("small_daily [2024-01-09]: the export of 2024-01-09 is empty");
+  await page.goBack();
+  await waitInPage(page, "the backfill page again", () => document.querySelector(".backfill-page [data-action=resume]") !== null);
   rmSync(join(dir, "fail-09"));
   await mark(page);
   await page.click(".backfill-page [data-action=resume]");
