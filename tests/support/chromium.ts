@@ -3,7 +3,7 @@
  * bench/ui-first-paint.bench.ts and scripts/ui-screenshots.ts use it directly): which browser to
  * launch, and a page that records its problems (uncaught errors, CSP violations, console errors).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
@@ -20,6 +20,42 @@ function systemChromium(): string | null {
   return null;
 }
 
+/**
+ * @sparticuz/chromium unpacks its browser into /tmp on first use and afterwards trusts any file
+ * there. Test files run in parallel processes (`--parallel`): on a fresh machine two could unpack at
+ * once and one launch a half-written binary, and an unpack killed midway would stay broken. So the
+ * first use is serialized by a lock folder, and the binary must answer `--version` (~15 ms) or it
+ * is unpacked again.
+ */
+async function unpackedChromium(executablePath: () => Promise<string>): Promise<string> {
+  const lock = join(tmpdir(), "dagx-chromium-unpack.lock");
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // a lock older than 2 minutes belongs to a process that died while unpacking
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+      if (waited > 180_000) throw new Error(`Cannot unpack Chromium: ${lock} stayed locked for 3 minutes — remove it if no test is running`);
+      await Bun.sleep(100);
+    }
+  }
+  try {
+    let path = await executablePath();
+    if (Bun.spawnSync([path, "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) {
+      rmSync(path, { force: true }); // half-written: unpack again
+      path = await executablePath();
+    }
+    return path;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Launch headless Chromium (see the file note for which one). The caller closes it. */
 export async function launchBrowser(): Promise<Browser> {
   const system = systemChromium();
@@ -27,7 +63,7 @@ export async function launchBrowser(): Promise<Browser> {
     return await puppeteer.launch({ executablePath: system, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage", "--font-render-hinting=none"] });
   }
   const chromium = (await import("@sparticuz/chromium")).default;
-  const executablePath = await chromium.executablePath();
+  const executablePath = await unpackedChromium(() => chromium.executablePath());
   const args = chromium.args.filter((a) => !UNSAFE_FLAGS.includes(a));
   return await puppeteer.launch({ executablePath, args, headless: true, defaultViewport: { width: 1280, height: 800 } });
 }

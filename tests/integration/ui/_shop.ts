@@ -31,8 +31,8 @@ export const held = asset({ group: "reports" }, async () => {
 /** Must be at most 1 s old: overdue from a second after its materialization on. */
 export const dated = asset({ group: "config", freshness: { maxLag: "1s" } }, () => ({ at: "now" }));
 
-/** Three partitions, one materialized. */
-export const regions = asset({ group: "raw", partitions: staticPartitions(["eu", "us", "apac"]) }, (ctx) => [{ region: ctx.partition.key }]);
+/** Three partitions, one materialized; HTML in its description and a tag (shown as text, never parsed). */
+export const regions = asset({ group: "raw", description: "<b>bold?</b>", tags: { note: "<img src=x onerror=alert(1)>" }, partitions: staticPartitions(["eu", "us", "apac"]) }, (ctx) => [{ region: ctx.partition.key }]);
 `;
 
 /** Copy the shop, add the extra assets, materialize part of it; returns the folder. */

@@ -47,6 +47,15 @@ ui.test("the catalog lists every asset with its status, sorted by key", async (p
   for (const t of ["raw", "team:data", "duckdb", "csv", "domain=sales"]) expect(orders).toContain(t);
 });
 
+ui.test("user values are text, never HTML", async (page) => {
+  await openCatalog(page);
+  const row = 'tr[data-key="regions"]';
+  expect(await page.$eval(row, (e) => e.textContent ?? "")).toContain("note=<img src=x onerror=alert(1)>");
+  expect(await page.$(`${row} img`)).toBeNull();
+  expect(await page.$eval(`${row} a`, (e) => e.getAttribute("title"))).toBe("<b>bold?</b>");
+  expect(await page.$(`${row} b`)).toBeNull();
+});
+
 ui.test("a header click sorts by that column, a second click the other way", async (page) => {
   await openCatalog(page);
   await page.click('th[data-col="status"]');
