@@ -25,7 +25,8 @@ export function alertsFor(incident: IncidentRecord, event: "opened" | "resolved"
 }
 
 const iso = (t: number) => new Date(t).toISOString();
-const shortRun = (id: string) => id.slice(0, 8);
+// the last 8 characters, as `dagx status` shows them: run ids (UUIDv7) start with their time, so runs started close together share their first ones
+const shortRun = (id: string) => id.slice(-8);
 
 /** The one line people read (Slack's `text`): project, what happened to what, where, why. */
 export function alertText(incident: IncidentRecord, event: "opened" | "resolved", project: string): string {

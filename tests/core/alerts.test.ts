@@ -127,7 +127,7 @@ describe("alertsFor() and alertPayload()", () => {
 
   test("the payload: a Slack text line and the structured fields, no URL", () => {
     expect(alertPayload(incident({ partitionKey: "2024-01-01" }), "opened", "all", "shop")).toEqual({
-      text: 'dagx [shop] asset "orders" failed (partition 2024-01-01) in run 0193ffff: boom',
+      text: 'dagx [shop] asset "orders" failed (partition 2024-01-01) in run 111-7000: boom',
       event: "opened", kind: "run_failure", alert: "all", project: "shop", incidentId: "0193abcd-0000", asset: "orders", partition: "2024-01-01", check: null,
       instigator: null, runId: "0193ffff-1111-7000", message: "boom", openedAt: "2026-12-05T12:00:00.000Z", resolvedAt: null,
     });
@@ -138,7 +138,7 @@ describe("alertsFor() and alertPayload()", () => {
       alertPayload(incident({ resolvedAt: 1, resolvedBy: "run 0193eeee" }), "resolved", "a", "shop").text,
     ];
     expect(texts).toEqual([
-      'dagx [shop] check "unique(id)" of "orders" failed in run 0193ffff: boom',
+      'dagx [shop] check "unique(id)" of "orders" failed in run 111-7000: boom',
       'dagx [shop] asset "orders" is overdue: data is 2.0d old',
       'dagx [shop] schedule "daily" tick failed: boom',
       'dagx [shop] resolved: asset "orders" materialized again: run 0193eeee',

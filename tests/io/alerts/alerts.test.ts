@@ -51,7 +51,7 @@ describe("alerts on runs", () => {
     expect(sent!.headers.authorization).toBe(TOKEN);
     expect(sent!.headers["content-type"]).toBe("application/json");
     expect(sent!.body).toMatchObject({ event: "opened", kind: "run_failure", alert: "hook", asset: "orders", partition: null, runId: first.runId, message: expect.stringContaining("source is down") });
-    expect(String(sent!.body.text)).toStartWith(`dagx [${p.dir.split("/").pop()}] asset "orders" failed in run ${first.runId!.slice(0, 8)}: `);
+    expect(String(sent!.body.text)).toStartWith(`dagx [${p.dir.split("/").pop()}] asset "orders" failed in run ${first.runId!.slice(-8)}: `);
 
     expect((await p.materialize("orders")).status).toBe("failed");
     expect(hook.received.length).toBe(1); // the same incident: no second alert
