@@ -14,8 +14,8 @@
  * Peak RSS is `/usr/bin/time -f %M` (the kernel's ru_maxrss of the waited child: every resident
  * page, file-backed ones included — the shared text of Bun and libduckdb counts, as Python's and
  * its extension modules' do on the Dagster side). `--compare BIN` runs a second binary
- * interleaved with the first (A/B: `--compare /tmp/dagx-main`; both are copied to new files first, so
- * that their pages are in the same page-cache state); `--breakdown` also samples
+ * interleaved with the first (A/B: `--compare /tmp/dagx-main`; both are copied to new files and dropped
+ * from the page cache first, so that their pages are in the same state); `--breakdown` also samples
  * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS.
  *
  *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
@@ -23,6 +23,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { cacheDir } from "./dagster/venv.ts";
+import { dropPageCache } from "../io/platform/page-cache.ts";
 import { dagxProject, ensureTradesCsv } from "./sql/pipeline.ts";
 import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
 
@@ -112,14 +113,16 @@ export async function run(o: Options = {}): Promise<Figures> {
   const runs = o.runs ?? 7;
   const binaries: [string, string][] = [["", o.binary ?? (await ensureBinary()).path]];
   if (o.compare) binaries.push(["compare.", o.compare]);
-  // An A/B measures copies written at the same moment: a binary just written maps ~2.5 MB more file
-  // pages than one written long ago (docs/benchmarks.md), which would read as a difference.
+  // An A/B measures copies written at the same moment, then dropped from the page cache: a binary
+  // just written sits there in large folios and maps more file pages (2.5–20 MB) than one read back
+  // from disk, as an installed binary is (docs/benchmarks.md), which would read as a difference.
   const copies = o.compare ? makeTempDir("dagx-mem-bin-") : null;
   if (copies) {
     for (const [i, b] of binaries.entries()) {
       const to = path.join(copies, `${i}-${path.basename(b[1])}`);
       fs.copyFileSync(b[1], to);
       fs.chmodSync(to, 0o755);
+      dropPageCache(to);
       b[1] = to;
     }
   }
