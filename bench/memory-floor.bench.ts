@@ -41,6 +41,7 @@ import { directBinary } from "./sql-floor.bench.ts";
 import { ensureTradesCsv } from "./sql/pipeline.ts";
 import { NEW_FILE_BLOCK_SIZE } from "../io/state/_session.ts";
 import { DUCKDB_MALLOC_CONF_ENV, DUCKDB_OVERSIZE_BYTES, DUCKDB_WORK_DECAY_MS } from "../io/platform/allocator.ts";
+import { dropPageCache } from "../io/platform/page-cache.ts";
 
 const TIME = "/usr/bin/time";
 /** The smaller state-file block size the `@16k` stages create their files with (bytes). */
@@ -65,6 +66,8 @@ async function buildPrograms(dir: string): Promise<{ empty: string; stack: strin
   const { buildBinary } = await import("../scripts/build.ts");
   const out = { empty: path.join(dir, "empty"), stack: path.join(dir, "stack"), direct: await directBinary() };
   for (const name of ["empty", "stack"] as const) await buildBinary({ entry: path.join(HERE, `${name}.ts`), outfile: out[name], quiet: true });
+  // read back from disk, as an installed program is: a file just written maps more pages (io/platform/page-cache.ts)
+  for (const file of Object.values(out)) dropPageCache(file);
   return out;
 }
 
@@ -113,6 +116,7 @@ export async function run(o: Options = {}): Promise<Figures> {
   try {
     const bins = await buildPrograms(path.join(root, "bin"));
     const dagxBin = o.dagx === false ? null : (await ensureBinary()).path;
+    if (dagxBin) dropPageCache(dagxBin);
     // one folder per dagx case: its asset files (the floor's `defs` stage imports the same file) and its `.dagx`
     const projects: Record<string, { dir: string; args: string[]; assetFile: string }> = {};
     for (const name of cases) {

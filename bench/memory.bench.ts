@@ -24,6 +24,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { cacheDir } from "./dagster/venv.ts";
 import { dropPageCache } from "../io/platform/page-cache.ts";
+import { dagxCacheRoot, DUCKDB_DIR_ENV } from "../io/platform/index.ts";
 import { dagxProject, ensureTradesCsv } from "./sql/pipeline.ts";
 import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
 
@@ -66,6 +67,15 @@ export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-
     return { files, args: [] };
   },
 };
+
+/** The DuckDB libraries extracted in dagx's cache folder (or `DAGX_DUCKDB_DIR`). */
+function extractedDuckDBLibraries(): string[] {
+  const dirs: string[] = [];
+  if (process.env[DUCKDB_DIR_ENV]) dirs.push(process.env[DUCKDB_DIR_ENV]!);
+  const root = dagxCacheRoot();
+  if (root && fs.existsSync(root)) for (const d of fs.readdirSync(root)) if (d.startsWith("duckdb-")) dirs.push(path.join(root, d));
+  return dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.startsWith("libduckdb")).map((f) => path.join(d, f)) : []));
+}
 
 export interface Measured {
   ms: number;
@@ -126,6 +136,10 @@ export async function run(o: Options = {}): Promise<Figures> {
       b[1] = to;
     }
   }
+  // a binary measured alone is read back from disk too, so figures taken at different times compare;
+  // so are the DuckDB libraries dagx extracted (an extraction before that fix left them cached)
+  if (!copies) for (const [, bin] of binaries) dropPageCache(bin);
+  for (const lib of extractedDuckDBLibraries()) dropPageCache(lib);
   try {
     return await measureAll(o, runs, binaries);
   } finally {
