@@ -68,8 +68,26 @@ export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-
   },
 };
 
+/**
+ * Drop every file under `paths` (files or folders, symlinks not followed) from the page cache, so that
+ * the next run reads them from disk as it would an installed program's: a file just written (a build,
+ * a copy, pip) maps more of its pages into a process's RSS (io/platform/page-cache.ts). Returns the
+ * number of files dropped.
+ */
+export function readBackFromDisk(paths: readonly string[]): number {
+  let n = 0;
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else if (st.isFile() && dropPageCache(p)) n++;
+  };
+  for (const p of paths) walk(p);
+  return n;
+}
+
 /** The DuckDB libraries extracted in dagx's cache folder (or `DAGX_DUCKDB_DIR`). */
-function extractedDuckDBLibraries(): string[] {
+export function extractedDuckDBLibraries(): string[] {
   const dirs: string[] = [];
   if (process.env[DUCKDB_DIR_ENV]) dirs.push(process.env[DUCKDB_DIR_ENV]!);
   const root = dagxCacheRoot();
