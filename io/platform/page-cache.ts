@@ -2,12 +2,11 @@
  * Leave no page cache behind for a file dagx just wrote for its own code (the extracted DuckDB
  * library and extensions).
  *
- * Linux keeps freshly written data in the page cache in large folios, and a process that maps the
- * file gets each folio it touches mapped whole: those pages count in its RSS, used or not. A
- * freshly extracted libduckdb.so added ~20 MB to the peak RSS of every later dagx run, until the
- * kernel evicted it. Read back from disk through page faults, the file comes in small folios and
- * only what a run touches is mapped. So the writer syncs the file and drops it from the cache: it
- * costs one fdatasync once per extraction (docs/benchmarks.md, "Memory: one DuckDB instance or two,
+ * A freshly extracted libduckdb.so added ~20 MB to the peak RSS of every later dagx run, until the
+ * kernel evicted it; read back from disk, the same file costs only the pages a run touches. Most
+ * likely Linux keeps freshly written data in large folios, and a process that maps the file gets
+ * each folio it touches mapped whole, used or not. So the writer syncs the file and drops it from
+ * the cache: it costs one fdatasync once per extraction (docs/benchmarks.md, "Memory: one DuckDB instance or two,
  * and the oversize arena").
  */
 import { dlopen, FFIType } from "bun:ffi";
