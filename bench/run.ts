@@ -181,6 +181,22 @@ const BENCHES: Bench[] = [
       return { figures: await m.run(quick ? { runs: 2 } : {}), targets: m.targets };
     },
   },
+  {
+    name: "cancel",
+    what: "`dagx cancel` from another process: request → run recorded canceled",
+    async run(quick) {
+      const m = await import("./cancel.bench.ts");
+      return { figures: await m.run(quick ? { runs: 3 } : {}), targets: m.targets };
+    },
+  },
+  {
+    name: "ui-first-paint",
+    what: "web UI in headless Chromium: /graph first paint at 1,000 assets, event → screen, 10,000 assets closed, bundle size",
+    async run(quick) {
+      const m = await import("./ui-first-paint.bench.ts");
+      return { figures: await m.run(quick ? { runs: 1 } : {}), targets: m.targets };
+    },
+  },
 ];
 
 interface SummaryRow {

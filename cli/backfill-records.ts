@@ -2,7 +2,8 @@
 import { DagxError } from "../core/errors.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord } from "../core/types.ts";
 import type { BackfillStore } from "../core/state-store.ts";
-import { backfillLiveStatus } from "../io/run/index.ts";
+import { backfillLiveStatus, cancelBackfill } from "../io/run/index.ts";
+import { backfillItemJson, backfillShowJson } from "../io/reports/index.ts";
 import { ago, formatTable, type Output } from "./output.ts";
 
 /** The backfill a full id or a unique part of it names. */
@@ -19,7 +20,7 @@ export async function manageBackfill(out: Output, store: BackfillStore, sub: "li
   if (sub === "list") {
     const list = await store.listBackfills({ limit: 50 });
     const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));
-    if (out.json) out.data(list.map((b) => ({ backfillId: b.backfillId, status: backfillLiveStatus(b, now), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: counts.get(b.backfillId) })));
+    if (out.json) out.data(list.map((b) => backfillItemJson(b, counts.get(b.backfillId), now)));
     else if (!list.length) out.say("No backfills yet: `dagx backfill SEL --partitions RANGE`");
     else out.print(formatTable(["BACKFILL", "STATUS", "CREATED", "SELECTION", "PARTITIONS", "DONE"], list.map((b) => [b.backfillId, backfillLiveStatus(b, now), ago(b.createdAt), b.selection, b.partitions, doneOf(counts.get(b.backfillId)!)]), out.c));
     return 0;
@@ -27,7 +28,7 @@ export async function manageBackfill(out: Output, store: BackfillStore, sub: "li
   if (sub === "show") {
     const { backfill: b, partitions } = await findBackfill(store, id);
     const summary = (await store.countBackfillPartitions([b.backfillId])).get(b.backfillId)!;
-    if (out.json) out.data({ backfillId: b.backfillId, status: backfillLiveStatus(b, now), selection: b.selection, partitions: b.partitions, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString(), counts: summary, steps: partitions.map((p) => ({ key: p.assetKey, partition: p.partitionKey || null, status: p.status, runId: p.runId, error: p.error })) });
+    if (out.json) out.data(backfillShowJson(b, partitions, summary, now));
     else {
       out.print(`${out.c.bold(`Backfill ${b.backfillId}`)} ${backfillLiveStatus(b, now)} · ${b.selection} · ${b.partitions}`);
       out.print(formatCounts(summary));
@@ -36,20 +37,12 @@ export async function manageBackfill(out: Output, store: BackfillStore, sub: "li
     return 0;
   }
   // cancel
-  const { backfill: b, partitions } = await findBackfill(store, id);
-  const live = backfillLiveStatus(b, now);
-  if (live !== "running") {
-    if (live === "abandoned") {
-      // its process died: what it left pending is canceled now, in the one vocabulary of backfills
-      await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
-      await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
-    }
-    out.print(`Backfill ${b.backfillId} is not running (${live})${live === "abandoned" ? ": marked canceled" : ""}`);
-  } else {
-    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: now });
-    out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
-  }
-  if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: live === "running" });
+  const found = await findBackfill(store, id);
+  const b = found.backfill;
+  const r = await cancelBackfill(store, found, now);
+  if (!r.cancelRequested) out.print(`Backfill ${b.backfillId} is not running (${r.live})${r.markedCanceled ? ": marked canceled" : ""}`);
+  else out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
+  if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: r.cancelRequested });
   return 0;
 }
 

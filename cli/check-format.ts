@@ -33,23 +33,6 @@ export function checkFailureLines(r: CheckResult, c: Colors, indent = ""): strin
   return lines;
 }
 
-/** DESIGN §8 `check` JSON (plus description, error, sample, blocking, runId, at). */
-export function checkJson(r: CheckResult) {
-  return {
-    key: r.assetKey,
-    check: r.checkName,
-    partition: r.partitionKey || null,
-    passed: r.passed,
-    severity: r.severity,
-    metadata: r.metadata,
-    description: r.description,
-    error: r.error,
-    sample: r.sample,
-    blocking: r.blocking,
-    runId: r.runId,
-    at: new Date(r.at).toISOString(),
-  };
-}
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

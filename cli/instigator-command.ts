@@ -1,9 +1,10 @@
 /** Shared `list | start | stop | preview` handling of `dagx schedules` and `dagx sensors`. */
 import { DagxError } from "../core/errors.ts";
 import { didYouMean } from "../core/suggest.ts";
-import type { InstigatorState, TickRecord } from "../core/types.ts";
+import type { InstigatorState } from "../core/types.ts";
 import type { InstigatorStore } from "../core/state-store.ts";
 import type { Output } from "./output.ts";
+import { setInstigatorStatus } from "../io/daemon/index.ts";
 
 export interface Named {
   name: string;
@@ -23,16 +24,10 @@ export function pick<T extends Named>(kind: string, items: readonly T[], name: s
 }
 
 export async function setStatus(out: Output, store: InstigatorStore, kind: "schedule" | "sensor", item: Named, status: "running" | "stopped"): Promise<number> {
-  const now = Date.now();
-  const before = (await store.listInstigators()).find((s) => s.name === item.name);
   // a schedule started again does not catch up the ticks that fell while it was stopped
-  const resumed = kind === "schedule" && status === "running" && before?.status === "stopped";
-  await store.updateInstigator(item.name, { status, updatedAt: now, ...(resumed ? { lastTickAt: Math.max(before.lastTickAt ?? 0, now) } : {}) });
+  await setInstigatorStatus(store, kind, item.name, status, Date.now());
   if (out.json) out.data({ name: item.name, status });
   else out.print(`${kind} ${item.name} ${status === "running" ? "started: the daemon evaluates it" : "stopped: the daemon skips it"}`);
   return 0;
 }
 
-export function tickJson(t: TickRecord) {
-  return { tickAt: new Date(t.tickAt).toISOString(), evaluatedAt: new Date(t.evaluatedAt).toISOString(), status: t.status, reason: t.reason, requestIds: t.requestIds };
-}

@@ -7,30 +7,13 @@ import type { StatusInfo } from "../core/status/index.ts";
 import type { PartitionStatusInfo } from "../io/status/index.ts";
 import type { CheckSummary } from "../io/run/index.ts";
 import { ago, type Colors, type Output } from "./output.ts";
-
-/** `checks` in status JSON: counts and the latest result of each check (per partition). */
-export function checksJson(s: CheckSummary | undefined) {
-  if (!s) return null;
-  return {
-    passed: s.passed,
-    failed: s.failed,
-    warned: s.warned,
-    results: s.latest.map((r) => ({ check: r.checkName, partition: r.partitionKey || null, passed: r.passed, severity: r.severity, blocking: r.blocking, at: new Date(r.at).toISOString(), error: r.error ?? null })),
-  };
-}
+import { userMetadata } from "../io/reports/index.ts";
 
 /** "2 checks failed" for the status table, or "" when all passed. */
 export function checkLine(s: CheckSummary | undefined, c: Colors): string {
   if (!s || s.failed + s.warned === 0) return "";
   const parts = [s.failed ? c.red(`${s.failed} check(s) failed`) : "", s.warned ? c.yellow(`${s.warned} warning(s)`) : ""].filter(Boolean);
   return parts.join(", ");
-}
-
-/** Metadata the user attached (without dagx's own `dagx/…` keys), or null. */
-export function userMetadata(m: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
-  if (!m) return null;
-  const entries = Object.entries(m).filter(([k]) => !k.startsWith("dagx/"));
-  return entries.length ? Object.fromEntries(entries) : null;
 }
 
 type Paint = Record<StatusInfo["status"], (s: string) => string>;

@@ -1,4 +1,5 @@
 /** Load-time validation of `dagx.config.ts`'s default export: types, ranges and unknown keys. */
+import { parseAlerts } from "./alerts/index.ts";
 import { describeValue } from "./describe.ts";
 import type { DagxConfig } from "./config.ts";
 import { duckdbTableOptionsOf, duckdbTableProblem } from "./duckdb-table.ts";
@@ -8,7 +9,7 @@ import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, ioOptionProblem,
 import { didYouMean } from "./suggest.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {};
@@ -59,6 +60,11 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     const problem = ioOptionProblem(raw.io, config.ioManagers ?? {});
     if (problem) return { key: "io", problem: `${problem.replace(/^io /, "the project default io ")} (the default IO manager of table outputs)` };
     config.io = raw.io as DagxConfig["io"];
+  }
+  if (raw.alerts !== undefined) {
+    const alerts = parseAlerts(raw.alerts);
+    if ("problem" in alerts) return { key: "alerts", problem: alerts.problem };
+    config.alerts = raw.alerts as DagxConfig["alerts"];
   }
   return { config };
 }

@@ -1,4 +1,5 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
+import type { AlertConfig } from "./alerts/types.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 
 export interface DagxConfig {
@@ -31,6 +32,14 @@ export interface DagxConfig {
    * @default "parquet"
    */
   io?: string | IOManager;
+  /**
+   * Who hears about failures: webhooks (a JSON POST with a Slack-compatible `text`) or commands, on
+   * run failure, check failure, freshness overdue, sensor or schedule failure. One alert per
+   * incident (docs/alerts.md).
+   * @example
+   * alerts: [{ on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL") }]
+   */
+  alerts?: readonly AlertConfig[];
 }
 
 /**

@@ -55,6 +55,7 @@ export { isConfigSchema } from "./run-config.ts";
 export type { ConfigOf, ConfigSchema, StandardIssue, StandardProps, StandardResult, StandardSchemaV1 } from "./run-config.ts";
 export { v } from "./validation.ts";
 export { defineConfig } from "./config.ts";
+export type { AlertConfig, AlertKind, AlertPayload, AlertWebhook } from "./alerts/types.ts";
 export type { DagxConfig } from "./config.ts";
 export { eager, onCron, onMissing, onOverdue, schedule, sensor } from "./automation/index.ts";
 export type {

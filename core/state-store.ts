@@ -34,6 +34,7 @@ import type {
   RunStatus,
   TickRecord,
 } from "./types.ts";
+import type { AlertDeliveryRecord, IncidentCandidate, IncidentRecord } from "./alerts/index.ts";
 
 /** Runs with their tags, and the events of a run (written by `StateStore.write`). Tables `runs`, `run_tags`, `events`. */
 export interface RunStore {
@@ -48,6 +49,13 @@ export interface RunStore {
   getEvents(runId: string): Promise<EventRecord[]>;
   /** Mark runs whose process is gone as abandoned; returns their ids. */
   markAbandoned(isAlive: (run: RunRecord) => boolean, now: number): Promise<string[]>;
+  /**
+   * Ask a running run to cancel, from any process: sets `cancelRequestedAt = now` when the run is
+   * `running` and not asked yet (a second request keeps the first time; a finished run is left as
+   * it is). Returns the run as it is after the request, or null for an unknown id. The run's own
+   * process polls the flag (io/run/materialize.ts) and cancels as Ctrl-C does.
+   */
+  requestRunCancel(runId: string, now: number): Promise<RunRecord | null>;
 }
 
 /**
@@ -161,6 +169,26 @@ export interface InstigatorStore {
 }
 
 /**
+ * Incidents (a failing state from its start to its recovery) and the alert deliveries about them.
+ * Tables `alert_incidents`, `alert_deliveries`. The store decides what is a transition: at most one
+ * incident per key is open, across every process, so no two processes alert on one incident.
+ */
+export interface AlertStore {
+  /**
+   * One transaction: open an incident for each candidate whose key has none open (given `incidentId`s;
+   * a repeated key: the first), and resolve the open incidents of the `resolve` keys (a key both
+   * opened and resolved here stays open). Returns the incidents opened and those resolved, as stored.
+   */
+  observeIncidents(change: { open: readonly (IncidentCandidate & { incidentId: string })[]; resolve: readonly string[]; at: number; resolvedBy: string | null }): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }>;
+  /** Append delivery outcomes. */
+  recordAlertDeliveries(deliveries: readonly AlertDeliveryRecord[]): Promise<void>;
+  /** Incidents newest first (by openedAt); `open` keeps the unresolved ones. */
+  listIncidents(options?: { limit?: number; open?: boolean }): Promise<IncidentRecord[]>;
+  /** Deliveries of these incidents (all when omitted), oldest first. */
+  listAlertDeliveries(options?: { incidentIds?: readonly string[] }): Promise<AlertDeliveryRecord[]>;
+}
+
+/**
  * What spans the concerns, so it belongs to none: each of these is one transaction over the
  * tables of several parts (or the store as a whole), which a backend can only give where the
  * parts share a connection.
@@ -195,7 +223,7 @@ export interface CrossCuttingStore {
 }
 
 /** All access to persistent state goes through this interface (io/state implements it). */
-export type StateStore = RunStore & MaterializationStore & BackfillStore & InstigatorStore & CrossCuttingStore;
+export type StateStore = RunStore & MaterializationStore & BackfillStore & InstigatorStore & AlertStore & CrossCuttingStore;
 
 /**
  * How this build computes automatic code versions (io/project/code-version.ts); the state records

@@ -49,6 +49,12 @@ export interface RunRecord {
   assets?: string[];
   /** The run's resolved config by asset key (defaults applied, secrets redacted), for the assets that declare a schema; absent when none. */
   config?: Record<string, unknown>;
+  /**
+   * When a cancel was first asked for from outside the run's process (`dagx cancel`, the UI:
+   * `RunStore.requestRunCancel`); the running process polls it and cancels as Ctrl-C does. Absent
+   * when never asked. Stays on the record after the run ended (a request that came too late shows).
+   */
+  cancelRequestedAt?: number;
 }
 
 export type EventType =

@@ -7,7 +7,8 @@ import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
-import { stepJson } from "../run-json.ts";
+import { stepJson } from "../../io/reports/index.ts";
+import { uiLaunch } from "../launch-env.ts";
 
 export default defineCommand({
   meta: {
@@ -46,7 +47,8 @@ export default defineCommand({
       const progress = createBackfillProgress(out);
       let result;
       try {
-        result = await runBackfill(project, store, { selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now }, progress);
+        const launch = uiLaunch(terminal.env);
+        result = await runBackfill(project, store, { ...(launch.backfillId && !resume ? { backfillId: launch.backfillId } : {}), selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now }, progress);
       } finally {
         progress.stop();
       }

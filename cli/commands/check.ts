@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { countResults, isErrorFailure } from "../../core/checks/outcome.ts";
 import { readRunConfigInput, resolveCheckConfig, runCheckCommand } from "../../io/run/index.ts";
 import { configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag } from "../args.ts";
-import { checkFailureLines, checkJson } from "../check-format.ts";
+import { checkFailureLines } from "../check-format.ts";
+import { checkJson } from "../../io/reports/index.ts";
 import { withProject } from "../context.ts";
 import { resolveSelected } from "../selection.ts";
 

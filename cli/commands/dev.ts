@@ -6,12 +6,13 @@ import { resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import { concurrencyArg, concurrencyOf, configArgs, globalArgs, repeatedFlag } from "../args.ts";
 import { baseContext, projectRoot } from "../context.ts";
+import { portArg } from "./ui.ts";
 
 export default defineCommand({
   meta: {
     name: "dev",
     description:
-      "Watch the project: on every save reload the definitions in a fresh process, print what changed, and re-materialize the changed assets and their downstream (unchanged outputs cut off early). Also runs schedules, sensors and automation like `dagx daemon`.\n\nExamples:\n  dagx dev\n  dagx dev --no-materialize      only report what became stale\n  dagx dev --config orders.limit=10   every dev re-materialization runs orders with limit 10",
+      "Watch the project: on every save reload the definitions in a fresh process, print what changed, and re-materialize the changed assets and their downstream (unchanged outputs cut off early). Also runs schedules, sensors and automation like `dagx daemon`.\n\nExamples:\n  dagx dev\n  dagx dev --no-materialize      only report what became stale\n  dagx dev --no-ui               without the web UI (else served as dagx ui does, on port 3000 or a free one)\n  dagx dev --config orders.limit=10   every dev re-materialization runs orders with limit 10",
   },
   args: {
     ...globalArgs,
@@ -22,6 +23,8 @@ export default defineCommand({
     concurrency: { ...concurrencyArg, description: "Steps at once (default: CPU count)" },
     config: { ...configArgs.config, description: "Run config of dev's re-materializations, ASSET.FIELD=VALUE (repeatable; not schedules' or sensors' runs)" },
     "config-file": { ...configArgs["config-file"], description: "Run config of dev's re-materializations from a JSON file, read again for each run" },
+    ui: { type: "boolean", default: true, description: "Serve the web UI as `dagx ui` does (--no-ui to skip)" },
+    "ui-port": { type: "string", description: "Port of the UI (default 3000, a free one when taken; 0 picks a free one)", valueHint: "N" },
   },
   async run(cmd) {
     const { args } = cmd;
@@ -48,6 +51,7 @@ export default defineCommand({
       concurrency,
       config: { args: repeatedFlag(cmd.rawArgs, "config"), file: configFile, cwd: base.terminal.cwd },
       maxRuns: 2,
+      ui: args.ui === false ? null : { port: portArg(args["ui-port"], 3000), portGiven: args["ui-port"] !== undefined },
       signal: base.cancelOnInterrupt("Stopping dagx dev (again to exit at once)"),
       say: (line) => out.say(line),
       paint: out.c,

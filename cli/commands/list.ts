@@ -1,6 +1,5 @@
 import { defineCommand } from "citty";
-import type { LoadedAsset } from "../../core/definitions.ts";
-import { partitionsLabel } from "../../core/partitions/index.ts";
+import { listItemJson, partitionsOf } from "../../io/reports/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 import { formatTable } from "../output.ts";
@@ -19,21 +18,7 @@ export default defineCommand({
       const selected = resolveSelected(project, positionals(args));
       const assets = project.graph.order.filter((k) => selected.has(k)).map((k) => project.graph.assets.get(k)!);
       if (out.json) {
-        out.data(
-          assets.map((a) => ({
-            key: a.key,
-            group: a.group,
-            deps: a.deps,
-            partitioned: a.partitioned,
-            partitions: partitionsOf(a),
-            description: a.description,
-            owners: a.owners,
-            tags: a.tags,
-            kinds: a.kinds,
-            codeVersion: a.codeVersion,
-            location: a.location,
-          })),
-        );
+        out.data(assets.map(listItemJson));
         return 0;
       }
       const { c } = out;
@@ -52,7 +37,3 @@ export default defineCommand({
   },
 });
 
-/** `daily(start=2024-01-01)`, `staticPartitions(eu, us)`…, or null when unpartitioned. */
-function partitionsOf(a: LoadedAsset): string | null {
-  return a.partitionsDef ? partitionsLabel(a.partitionsDef) : null;
-}

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { DagxError } from "../../core/errors.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { formatTags } from "../../core/tags.ts";
+import { logsJson } from "../../io/reports/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
 
@@ -24,7 +25,7 @@ export default defineCommand({
       const run = matches[0]!;
       const events = await store.getEvents(run.runId);
       if (out.json) {
-        out.data({ run: { ...run, tags: run.tags ?? {}, config: run.config ?? null, startedAt: new Date(run.startedAt).toISOString(), endedAt: run.endedAt ? new Date(run.endedAt).toISOString() : null }, events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+        out.data(logsJson(run, events));
         return 0;
       }
       const { c } = out;

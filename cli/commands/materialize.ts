@@ -4,7 +4,8 @@ import { readRunConfigInput, resolveRunConfig, runMaterialize, type RunOutcome }
 import { parseTagArgs } from "../../core/tags.ts";
 import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";
-import { runJson } from "../run-json.ts";
+import { runJson } from "../../io/reports/index.ts";
+import { uiLaunch } from "../launch-env.ts";
 import { createProgress } from "../progress.ts";
 import { resolveSelected } from "../selection.ts";
 
@@ -38,6 +39,7 @@ export default defineCommand({
       // validated before the run starts: every problem at once, exit 2
       const given = readRunConfigInput(project.graph, { args: repeatedFlag(cmd.rawArgs, "config"), file: args["config-file"] ?? null, cwd: terminal.cwd });
       const config = await resolveRunConfig(project.graph, selected, given.input, given.problems);
+      const launch = uiLaunch(terminal.env);
       const signal = cancelOnInterrupt("\nCanceling: no new steps start; running steps are told to stop (Ctrl-C again to exit at once)");
       const progress = createProgress(out, project.root);
       let outcome: RunOutcome;
@@ -48,7 +50,8 @@ export default defineCommand({
           stale: Boolean(args.stale),
           concurrency,
           dryRun: Boolean(args["dry-run"]),
-          trigger: "cli",
+          trigger: launch.trigger,
+          ...(launch.runId ? { runId: launch.runId } : {}),
           signal,
           reporter: progress,
           partitionSelection: partitionSelectionOf(args.partition, args.partitions),

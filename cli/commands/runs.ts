@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { isRunAlive } from "../../io/status/index.ts";
+import { runItemJson } from "../../io/reports/index.ts";
 import { formatTags, parseTagArgs } from "../../core/tags.ts";
 import { globalArgs, repeatedFlag, tagArg, wholeNumberArg } from "../args.ts";
 import { withState } from "../context.ts";
@@ -19,20 +20,7 @@ export default defineCommand({
       await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
       const runs = await store.listRuns({ limit, ...(Object.keys(tags).length ? { tags } : {}) });
       if (out.json) {
-        out.data(
-          runs.map((r) => ({
-            runId: r.runId,
-            status: r.status,
-            trigger: r.trigger,
-            selection: r.selection,
-            startedAt: new Date(r.startedAt).toISOString(),
-            endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
-            pid: r.pid,
-            host: r.host,
-            tags: r.tags ?? {},
-            config: r.config ?? null,
-          })),
-        );
+        out.data(runs.map(runItemJson));
         return 0;
       }
       const { c } = out;

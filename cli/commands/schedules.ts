@@ -4,7 +4,8 @@ import { croner } from "../../io/daemon/index.ts";
 import { selectionResolver } from "../../core/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
-import { instigatorState, pick, setStatus, tickJson } from "../instigator-command.ts";
+import { instigatorState, pick, setStatus } from "../instigator-command.ts";
+import { scheduleItemJson } from "../../io/reports/index.ts";
 import { ago, formatTable } from "../output.ts";
 
 export default defineCommand({
@@ -53,7 +54,7 @@ export default defineCommand({
         }),
       );
       if (out.json) {
-        out.data(rows.map(({ s, st, last, next }) => ({ name: s.name, cron: s.cron, timezone: s.timezone, status: st.status, assets: s.keys, partitions: s.partitions, overlap: s.overlap, catchUp: s.catchUp, nextTick: next ? new Date(next).toISOString() : null, lastTick: last ? tickJson(last) : null, location: s.location })));
+        out.data(rows.map(({ s, st, last, next }) => scheduleItemJson(s, st, last, next)));
         return 0;
       }
       if (!rows.length) {

@@ -7,7 +7,8 @@ import { invalidSensorReason, sensorRequests } from "../../io/daemon/index.ts";
 import { selectionResolver } from "../../core/instigators.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
-import { instigatorState, pick, setStatus, tickJson } from "../instigator-command.ts";
+import { instigatorState, pick, setStatus } from "../instigator-command.ts";
+import { sensorItemJson } from "../../io/reports/index.ts";
 import { ago, formatTable } from "../output.ts";
 
 export default defineCommand({
@@ -58,7 +59,7 @@ export default defineCommand({
       if (action !== "list") throw new DagxError("USAGE", `Unknown action "${action}": use list, start NAME, stop NAME or preview NAME`);
       const rows = await Promise.all(sensors.map(async (s) => ({ s, st: states.get(s.name)!, last: (await store.listTicks({ name: s.name, limit: 1 }))[0] ?? null })));
       if (out.json) {
-        out.data(rows.map(({ s, st, last }) => ({ name: s.name, status: st.status, intervalMs: s.intervalMs, timeoutMs: s.timeoutMs, cursor: st.cursor, assets: s.keys, lastTick: last ? tickJson(last) : null, location: s.location })));
+        out.data(rows.map(({ s, st, last }) => sensorItemJson(s, st, last)));
         return 0;
       }
       if (!rows.length) {

@@ -1,12 +1,7 @@
 import { defineCommand } from "citty";
-import { formatRanges, IndexSet } from "../../core/partitions/index.ts";
-import { plainConfigHashes, readAssetState } from "../../io/status/index.ts";
-import { configChanged } from "../../core/status/index.ts";
-import { isConfigSchema } from "../../core/run-config.ts";
-import { projectFreshness } from "../../io/status/index.ts";
-import { checkSummaries } from "../../io/run/index.ts";
-import { type BlockInfo, storedBlocks, upstreamOf } from "../../io/run/index.ts";
-import { checkLine, checksJson, printDetail, userMetadata } from "../status-detail.ts";
+import { formatRanges } from "../../core/partitions/index.ts";
+import { readStatusData, statusItemJson } from "../../io/reports/index.ts";
+import { checkLine, printDetail } from "../status-detail.ts";
 import type { PartitionStatusInfo } from "../../io/status/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -26,85 +21,10 @@ export default defineCommand({
       const selected = resolveSelected(project, positionals(args));
       const keys = project.graph.order.filter((k) => selected.has(k));
       const now = clock();
-      const st = await readAssetState(project.graph, project.storage, store, { now, perPartition: true });
-      const fresh = projectFreshness(project, st, now);
-      const plain = out.json ? await plainConfigHashes(project.graph) : new Map<string, string>();
-      const checks = await checkSummaries(store, keys);
-      // failed blocking checks of an upstream (from any earlier run) block these assets until they pass
-      const blocks = await storedBlocks(project.graph, store, upstreamOf(project.graph, keys));
-      const blockedOf = (k: string): BlockInfo[] => (project.graph.upstream.get(k) ?? []).flatMap((u) => blocks.get(u) ?? []);
-      // { hash: a plain run's config hash now, lastHash: the last materialization's, changed }: null without a config schema
-      const configJson = (k: string, m: { configHash?: string | null } | null) => {
-        if (!isConfigSchema(project.graph.assets.get(k)!.def.options.config)) return null;
-        const hash = plain.get(k) ?? null;
-        const lastHash = m?.configHash ?? null;
-        // a partitioned asset: whether any materialized partition ran with other config than a plain run would use
-        const parts = st.parts.get(k);
-        const changed = parts ? !(parts.configChanged ?? IndexSet.EMPTY).intersect(parts.materialized).isEmpty : configChanged(lastHash, hash);
-        return { hash, lastHash, changed };
-      };
-      const view = (k: string) => {
-        const ps = st.partitionStatuses.get(k);
-        if (!ps) return { s: st.statuses.get(k)!, ps: null };
-        return { s: { key: k, status: ps.status, causes: ps.causes, materialization: ps.last, failure: null }, ps };
-      };
+      const d = await readStatusData(project, store, keys, now, { withConfig: out.json });
+      const { view, blockedOf, checks, fresh } = d;
       if (out.json) {
-        out.data(
-          keys.map((k) => {
-            const { s, ps } = view(k);
-            const m = s.materialization;
-            const a = project.graph.assets.get(k)!;
-            const f = fresh.get(k);
-            return {
-              key: k,
-              status: s.status,
-              causes: s.causes,
-              group: a.group,
-              description: a.description,
-              owners: a.owners,
-              tags: a.tags,
-              kinds: a.kinds,
-              freshness: f ? { state: f.state, lagMs: f.lagMs, reason: f.reason } : null,
-              checks: checksJson(checks.get(k)),
-              config: configJson(k, m),
-              blocked: blockedOf(k).length ? blockedOf(k).map((b) => ({ asset: b.asset, check: b.check, partition: b.partitionKey || null, runId: b.runId, reason: `blocked: ${b.reason}` })) : null,
-              lastMaterialization: m
-                ? {
-                    runId: m.runId,
-                    at: new Date(m.at).toISOString(),
-                    rows: m.rows,
-                    bytes: m.bytes,
-                    durationMs: (m.metadata?.["dagx/durationMs"] as number | undefined) ?? null,
-                    partition: m.partitionKey || null,
-                    dataVersion: m.dataVersion,
-                    codeVersion: m.codeVersion,
-                    path: m.path || null,
-                    schema: m.schema,
-                    schemaChange: (m.metadata?.["dagx/schemaChange"] as unknown) ?? null,
-                    metadata: userMetadata(m.metadata),
-                  }
-                : null,
-              lastFailure: s.failure ? { runId: s.failure.runId, at: new Date(s.failure.at).toISOString(), error: s.failure.error } : null,
-              ...(ps
-                ? {
-                    partitions: {
-                      definition: ps.space.label,
-                      total: ps.total,
-                      materialized: ps.materialized.size,
-                      missing: ps.missing.size,
-                      failed: ps.failed.size,
-                      stale: ps.stale.size,
-                      ranges: {
-                        materialized: formatRanges(ps.materialized, ps.space, { maxRanges: 20 }),
-                        failed: formatRanges(ps.failed, ps.space, { maxRanges: 20 }),
-                        stale: formatRanges(ps.stale, ps.space, { maxRanges: 20 }),
-                      },
-                    },
-                  }
-                : {}),
-            };
-          }),
-        );
+        out.data(keys.map((k) => statusItemJson(d, k)));
         return 0;
       }
       const { c } = out;

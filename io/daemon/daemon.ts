@@ -33,6 +33,7 @@ import { projectFreshness } from "../status/index.ts";
 /** Name of the freshness evaluator in state (its ticks are the transitions). */
 export const FRESHNESS = "freshness";
 import { createLauncher } from "./launcher.ts";
+import { createDaemonAlerts, type DaemonAlerts } from "../alerts/index.ts";
 import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
 import { selectionResolver } from "../../core/instigators.ts";
 import type { Project } from "../project/index.ts";
@@ -72,8 +73,11 @@ export async function lockDaemon(project: Project): Promise<() => void> {
 }
 
 /** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
-export async function runDaemon(o: DaemonOptions): Promise<void> {
-  const now = o.now ?? Date.now;
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  // alerts watch the ticks recorded through this store (sensor and schedule failures) and freshness
+  const alerts = createDaemonAlerts(options.project, options.store, { now, log: options.log });
+  const o = { ...options, store: alerts.store };
   const { schedules, sensors, automation, freshness } = o.project.instigators;
   const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now });
   const resolve = selectionResolver(o.project.graph);
@@ -116,8 +120,9 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       const fr = states.get(FRESHNESS);
       if (freshness.size && fr && now() - lastFreshness >= (o.freshnessMs ?? 10_000)) {
         lastFreshness = now();
-        await tickFreshness(o, fr, now());
+        await tickFreshness(o, fr, now(), alerts);
       }
+      await alerts.flush();
       await launcher.pump();
     } catch (e) {
       o.log(`daemon: evaluation failed, retrying next tick: ${(e as Error).message}`);
@@ -246,7 +251,7 @@ async function tickAutomation(o: DaemonOptions, st: InstigatorState, busy: Reado
 }
 
 /** Record freshness transitions (fresh → late → overdue and back) as ticks, and log them. */
-async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number): Promise<void> {
+async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number, alerts: DaemonAlerts): Promise<void> {
   const assetState = await readAssetState(o.project.graph, o.project.storage, o.store, { now, perPartition: false });
   const results = projectFreshness(o.project, assetState, now);
   const previous = (st.data.states ?? {}) as Record<string, string>;
@@ -260,4 +265,5 @@ async function tickFreshness(o: DaemonOptions, st: InstigatorState, now: number)
   if (!changes.length && Object.keys(previous).length === Object.keys(states).length) return;
   await o.store.recordTick({ name: FRESHNESS, kind: "automation", tickAt: now, evaluatedAt: now, status: changes.length ? "success" : "skipped", reason: changes.join("; ") || null, requestIds: [] }, [], { lastTickAt: now, data: { states }, updatedAt: now });
   for (const c of changes) o.log(`freshness ${c}`);
+  await alerts.freshness(previous, results);
 }

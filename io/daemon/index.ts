@@ -5,3 +5,4 @@
 export { croner } from "./cron.ts";
 export { lockDaemon, runDaemon } from "./daemon.ts";
 export { invalidSensorReason, sensorRequests } from "./requests.ts";
+export { setInstigatorStatus } from "./instigator-status.ts";

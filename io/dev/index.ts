@@ -4,3 +4,5 @@
  */
 export { runDev } from "./supervisor.ts";
 export { runDevWorker } from "./worker.ts";
+export { startUiChild } from "./ui-child.ts";
+export type { UiChild } from "./ui-child.ts";

@@ -10,6 +10,7 @@ import { type Subprocess, spawn } from "bun";
 import { watch } from "chokidar";
 import { join, relative, sep } from "node:path";
 import { formatPartitionsBehind } from "./status.ts";
+import { startUiChild } from "./ui-child.ts";
 import type { DevRunConfig, FromWorker, GraphSummary, ToWorker } from "./worker.ts";
 
 export interface DevOptions {
@@ -31,6 +32,8 @@ export interface DevOptions {
    * run against the definitions it loaded (a config file edited between saves is read again).
    */
   config?: DevRunConfig;
+  /** Serve the web UI from a child `dagx ui` on this port (`portGiven`: the user chose it); null: `--no-ui`. */
+  ui?: { port: number; portGiven: boolean } | null;
 }
 
 interface Worker {
@@ -129,6 +132,8 @@ export async function runDev(o: DevOptions): Promise<void> {
     else if (m.type === "step-started") o.say(p.dim(`▶ ${m.key}`));
   };
   let warm = startWorker(o.root, log);
+  // the UI starts beside the first load (its own process: it loads the definitions itself)
+  const ui = o.ui ? startUiChild({ root: o.root, port: o.ui.port, portGiven: o.ui.portGiven, say: (line) => o.say(p.yellow(line)) }) : Promise.resolve(null);
   let good: GraphSummary | null = null;
   let running: Worker | null = null;
   /** What the run in progress was started for; when it is canceled, the next reload plans it again. */
@@ -257,11 +262,13 @@ export async function runDev(o: DevOptions): Promise<void> {
     onChange(file);
   });
   await new Promise<void>((r) => watcher.on("ready", () => r()));
+  const uiChild = await ui;
+  if (uiChild) o.say(`dagx ui: ${uiChild.url}`);
   o.onReady?.();
   await new Promise<void>((r) => (o.signal.aborted ? r() : o.signal.addEventListener("abort", () => r(), { once: true })));
   if (timer) clearTimeout(timer);
   stopping = true;
   await watcher.close();
   await daemonChain;
-  await Promise.all([stopWorker(running), stopWorker(daemon), stopWorker(warm, 1000)]);
+  await Promise.all([stopWorker(running), stopWorker(daemon), stopWorker(warm, 1000), uiChild?.stop()]);
 }

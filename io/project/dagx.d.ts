@@ -992,6 +992,12 @@ declare module "dagx" {
       assets?: string[];
       /** The run's resolved config by asset key (defaults applied, secrets redacted), for the assets that declare a schema; absent when none. */
       config?: Record<string, unknown>;
+      /**
+       * When a cancel was first asked for from outside the run's process (`dagx cancel`, the UI:
+       * `RunStore.requestRunCancel`); the running process polls it and cancels as Ctrl-C does. Absent
+       * when never asked. Stays on the record after the run ended (a request that came too late shows).
+       */
+      cancelRequestedAt?: number;
   }
   type EventType = "run_started" | "run_finished" | "step_started" | "step_success" | "step_failed" | "step_skipped" | "step_canceled" | "step_retry" | "materialization" | "schema_change" | "check_evaluation" | "log";
   interface EventRecord {
@@ -2339,6 +2345,14 @@ declare module "dagx" {
        * @default "parquet"
        */
       io?: string | IOManager;
+      /**
+       * Who hears about failures: webhooks (a JSON POST with a Slack-compatible `text`) or commands, on
+       * run failure, check failure, freshness overdue, sensor or schedule failure. One alert per
+       * incident (docs/alerts.md).
+       * @example
+       * alerts: [{ on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL") }]
+       */
+      alerts?: readonly AlertConfig[];
   }
   /**
    * Type the project configuration.
@@ -2348,6 +2362,67 @@ declare module "dagx" {
   function defineConfig<C extends DagxConfig>(config: C & {
       [K in Exclude<keyof C, keyof DagxConfig>]: never;
   }): C;
+
+  // ── alerts/types.ts
+  /** The public contracts of alerts: what a config may say, what a target receives (re-exported by core/public.ts). */
+  /** What an alert is about (Dagster's names, lower case: run failure, asset check failure, freshness, instigator tick failure). */
+  type AlertKind = "run_failure" | "check_failure" | "freshness_overdue" | "sensor_failure" | "schedule_failure";
+  /** A webhook target: a JSON POST to `url`. */
+  interface AlertWebhook {
+      /** Where to POST (http or https). Treated as a secret: never printed (a Slack webhook URL is a credential). `env("SLACK_WEBHOOK_URL")` keeps it out of the code. */
+      url: string | EnvRef;
+      /** Extra request headers; values are secrets (redacted everywhere), typically `env("ALERT_TOKEN")`. */
+      headers?: Record<string, string | EnvRef>;
+  }
+  interface AlertCommon {
+      /** Shown in logs, `dagx alerts` and the payload. @default "webhook N" / "command N" (N: its place in the list, from 1) */
+      name?: string;
+      /** What the alert fires on: one kind or several. */
+      on: AlertKind | readonly AlertKind[];
+      /** Only incidents about assets in this selection (the selection grammar of `dagx materialize`); sensor and schedule failures always match. @default every asset */
+      select?: string;
+      /** Also notify when the incident ends (the asset materializes again, the check passes, the data is fresh, the tick succeeds). @default false */
+      resolved?: boolean;
+      /** Further attempts after a failed one (with backoff: 0.5 s, then 2 s, then 5 s). @default 2 */
+      retries?: number;
+      /** How long one attempt may take: "10s", or milliseconds. @default "5s" */
+      timeout?: string | number;
+  }
+  /**
+   * One alert of `alerts` in `dagx.config.ts`: what it fires on, and where it goes — a webhook (JSON POST
+   * with a Slack-compatible `text`) or a command (argv; the alert JSON on stdin and in DAGX_ALERT_* variables).
+   * @example
+   * alerts: [
+   *   { name: "slack", on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL"), resolved: true },
+   *   { on: "freshness_overdue", select: "group:finance", command: ["./scripts/page.sh"] },
+   * ]
+   */
+  type AlertConfig = AlertCommon & ({
+      webhook: string | EnvRef | AlertWebhook;
+      command?: never;
+  } | {
+      command: readonly string[];
+      webhook?: never;
+  });
+  /** What a target receives: the JSON body of a webhook, a command's stdin. */
+  interface AlertPayload {
+      /** One line for people (Slack's `text`). */
+      text: string;
+      /** "test": sent by `dagx alerts --test`, about no incident (its ids are empty). */
+      event: "opened" | "resolved" | "test";
+      kind: AlertKind;
+      alert: string;
+      project: string;
+      incidentId: string;
+      asset: string | null;
+      partition: string | null;
+      check: string | null;
+      instigator: string | null;
+      runId: string | null;
+      message: string;
+      openedAt: string;
+      resolvedAt: string | null;
+  }
 
   // ── automation/index.ts
   /**
@@ -2790,7 +2865,7 @@ declare module "dagx" {
 
 
   export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

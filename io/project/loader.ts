@@ -79,6 +79,21 @@ export async function importUserModule(root: string, file: string): Promise<Reco
 }
 
 /**
+ * Make the next load import the project's code afresh (a long-lived process that reloads
+ * definitions: `dagx ui`): every module under `root` outside `node_modules` — asset files, the
+ * config, helper modules — leaves Bun's module registry, so asset files that import each other get
+ * one consistent set of new modules (a per-file cache-busting specifier would import the new file
+ * but keep the old module it imports, whose assets the graph then does not know). Modules of dagx
+ * and of packages stay loaded.
+ */
+export function freshAssetImports(root: string): void {
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  for (const id of Object.keys(require.cache)) {
+    if (id.startsWith(prefix) && !id.slice(prefix.length).split(/[\\/]/).includes("node_modules")) delete require.cache[id];
+  }
+}
+
+/**
  * file:line and a code frame for an import failure (syntax error or a throw at module top level).
  * A build error has its position; a throw is located by its first frame outside dagx.
  */

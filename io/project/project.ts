@@ -18,6 +18,7 @@ import { createIOManagers, type IOManagers } from "../iomanagers/index.ts";
 import { relativeTo, userFrame } from "../../core/location.ts";
 import { assertResourceGraph, assertResourceRequests, type ResourceRequest } from "../../core/resources.ts";
 import { declareSecrets, projectEnv } from "../secrets/index.ts";
+import { assertAlertSelections, declareAlertSecrets } from "../alerts/index.ts";
 
 export interface Project {
   root: string;
@@ -142,6 +143,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   const env = projectEnv(root);
   const config = await loadConfig(root);
   declareSecrets([config.resources, config.ioManagers, config.io], env);
+  declareAlertSecrets(config, root);
   let loadErrors: readonly LoadError[] = [];
   try {
     const defs = await loadDefinitions(root, config.ioManagers);
@@ -150,6 +152,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
     const instigators = validateInstigators(built, croner, root);
     const graph: ProjectGraph = instigators.leftOut.length ? { ...built, errors: [...built.errors, ...instigators.leftOut] } : built;
     const ioManagers = createIOManagers(config, graph.assets.values());
+    assertAlertSelections(config, graph);
     assertResourceRequests(resourceRequests(root, graph, config, instigators), config.resources);
     assertResourceGraph(config.resources, (loc) => (loc ? relativeTo(root, loc) : null));
     const codeVersionCandidates = (): CodeVersionAdoption[] =>

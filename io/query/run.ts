@@ -17,15 +17,15 @@ export interface QueryRun {
 }
 
 /**
- * Mount every recorded output as a view, run `sql` (reading at most `limit` + 1 rows when given),
+ * Mount every recorded output (only those of `keys` when given) as a view, run `sql` (reading at most `limit` + 1 rows when given),
  * hand the result to `use`, then close the in-memory DuckDB. `onMounted` sees the views first.
  */
-export async function runQuery<T>(storage: Storage, store: StateStore, sql: string, o: { limit?: number; onMounted?: (m: MountedViews) => void }, use: (r: QueryRun) => T): Promise<T> {
+export async function runQuery<T>(storage: Storage, store: StateStore, sql: string, o: { limit?: number; onMounted?: (m: MountedViews) => void; keys?: readonly string[] }, use: (r: QueryRun) => T): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   let mounted: MountedViews | null = null;
   try {
-    mounted = await mountAssetViews(conn, { storage }, await store.latestMaterializations());
+    mounted = await mountAssetViews(conn, { storage }, await store.latestMaterializations(o.keys));
     o.onMounted?.(mounted);
     return use({ mounted, reader: await runUserSql(conn, sql, mounted, o.limit) });
   } finally {

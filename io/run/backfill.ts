@@ -23,6 +23,8 @@ export interface BackfillOptions extends Omit<MaterializeOptions, "trigger" | "o
   resume?: { backfill: BackfillRecord; partitions: BackfillPartitionRecord[] } | null;
   /** The config as given (`--config`, `--config-file`), kept in the backfill's options so `--resume` runs with the same. */
   configInput?: Record<string, unknown>;
+  /** The id of a new backfill (a caller that answers with it before the backfill starts: the UI); a fresh one when absent. */
+  backfillId?: string;
 }
 
 export interface BackfillOutcome {
@@ -75,7 +77,7 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
       return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone, counts: await countsOf(store, record.backfillId) };
     }
   } else {
-    record = { backfillId: Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency, ...(o.configInput && Object.keys(o.configInput).length ? { config: o.configInput } : {}) } };
+    record = { backfillId: o.backfillId ?? Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency, ...(o.configInput && Object.keys(o.configInput).length ? { config: o.configInput } : {}) } };
   }
 
   const pending = new Map<string, BackfillPartitionRecord>();
@@ -152,4 +154,26 @@ async function countsOf(store: BackfillStore, backfillId: string): Promise<Backf
 export function backfillLiveStatus(b: BackfillRecord, now: number): BackfillRecord["status"] {
   if (b.status !== "running") return b.status;
   return isRunAlive({ runId: b.backfillId, status: "running", selection: b.selection, trigger: "backfill", pid: b.pid, host: b.host, startedAt: b.createdAt, endedAt: null, heartbeatAt: b.updatedAt }, now) ? "running" : "abandoned";
+}
+
+/** What `cancelBackfill` did: asked the running process to stop, or found it not running (an abandoned one is marked canceled). */
+export type BackfillCancelResult = { cancelRequested: true } | { cancelRequested: false; live: BackfillRecord["status"]; markedCanceled: boolean };
+
+/**
+ * Cancel a backfill from any process (`dagx backfill cancel`, the UI): a running one gets the flag
+ * its process polls; one whose process died has what it left pending marked canceled.
+ */
+export async function cancelBackfill(store: BackfillStore, found: { backfill: BackfillRecord; partitions: readonly BackfillPartitionRecord[] }, now: number): Promise<BackfillCancelResult> {
+  const { backfill: b, partitions } = found;
+  const live = backfillLiveStatus(b, now);
+  if (live === "running") {
+    await store.updateBackfill(b.backfillId, { cancelRequested: true, updatedAt: now });
+    return { cancelRequested: true };
+  }
+  if (live === "abandoned") {
+    // its process died: what it left pending is canceled now, in the one vocabulary of backfills
+    await store.updateBackfillPartitions(partitions.filter((p) => p.status === "pending").map((p) => ({ ...p, status: "canceled" as const, updatedAt: now })));
+    await store.updateBackfill(b.backfillId, { status: "canceled", updatedAt: now });
+  }
+  return { cancelRequested: false, live, markedCanceled: live === "abandoned" };
 }

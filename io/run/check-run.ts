@@ -16,10 +16,12 @@ import { enterProjectDir } from "../storage/index.ts";
 import { type AssetPartitions, readPartitionState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
 import { partitionContext } from "./step-context.ts";
+import { type RunCancel, runCancel } from "./cancel-watch.ts";
 import { createStateWriter } from "../state/index.ts";
 import { projectResources } from "./resources.ts";
 import { type CheckConfig, runConfigRecord } from "./run-config.ts";
 import { DagxError } from "../../core/errors.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 export interface CheckCommandOptions {
   selected: ReadonlySet<string>;
@@ -71,13 +73,20 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   const config = o.config?.values ?? new Map();
   const recordedConfig = runConfigRecord(config, targets.keys());
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: "check", pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, ...(recordedConfig ? { config: recordedConfig } : {}) });
-  const writer = createStateWriter(store, { flushMs: 250 });
+  // a cancel from another process (`dagx cancel`, the UI) aborts as Ctrl-C does; its poll joins the writer's sessions
+  let cancel: RunCancel | null = null;
+  const writer = createStateWriter({ write: (b) => store.write(b).then(() => cancel?.afterWrite()), recordCheckResults: (r) => store.recordCheckResults(r) }, { flushMs: 250 });
   let seq = 0;
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => {
     const e: EventRecord = { runId, seq: ++seq, at: o.now(), type, assetKey: key, partitionKey, payload };
     writer.event(e);
   };
   event("run_started", null, null, { selection: o.selectionText, trigger: "check", assets: targets.size });
+  cancel = runCancel(store, runId, o.signal, { notice: (message) => {
+    event("log", null, null, { level: "warn", message });
+    o.onLog?.("dagx", "warn", message);
+  } });
+  const { signal } = cancel;
   const leaveProjectDir = enterProjectDir(project.storage.root);
   let instance: DuckDBInstance | null = null;
   let conn: DuckDBConnection | null = null;
@@ -97,21 +106,22 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     };
     const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf };
     for (const [key, records] of targets) {
-      if (o.signal.aborted) break;
+      if (signal.aborted) break;
       const space = parts.get(key)?.space;
       const list = records.map((record) => ({
         record,
         partition: partitionContext(parts.get(key), record.partitionKey ? [record.partitionKey] : null),
         keyColumns: space && record.partitionKey ? keyColumns(space, record.partitionKey) : null,
       }));
-      const got = await runAssetChecks(run, graph.assets.get(key)!, list, o.signal);
+      const got = await runAssetChecks(run, graph.assets.get(key)!, list, signal);
       writer.checkResults(got);
       for (const r of got) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
       results.push(...got);
       o.onAssetChecked?.(key, got);
     }
-    status = o.signal.aborted ? "canceled" : results.some(isErrorFailure) ? "failed" : "success";
+    status = signal.aborted ? "canceled" : results.some(isErrorFailure) ? "failed" : "success";
   } finally {
+    cancel.stop();
     await resources.teardown((message) => event("log", null, null, { level: "warn", message }));
     (conn as DuckDBConnection | null)?.closeSync();
     (instance as DuckDBInstance | null)?.closeSync();
@@ -120,6 +130,10 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     await writer.close();
     await store.updateRun(runId, { status, endedAt: o.now() });
   }
+  // check failures of `dagx check` open incidents as a materialization's do (io/alerts), after the run is recorded
+  const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps: [], checks: results, now: o.now });
+  for (const l of alertLines) o.onLog?.("dagx", l.level, l.message);
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
   return { runId, status, results, checked, notMaterialized };
 }
 

@@ -1,9 +1,11 @@
 /**
- * Running assets: materialize and backfill, the step runner, inputs and outputs, user-code errors, checks and their blocks.
+ * Running assets: materialize and backfill, cancel from another process (`cancelRun`), the step runner, inputs and outputs, user-code errors, checks and their blocks.
  * The only door into io/run/: other folders import from here, never a file behind it.
  */
-export { backfillLiveStatus, runBackfill } from "./backfill.ts";
-export type { BackfillOptions } from "./backfill.ts";
+export { backfillLiveStatus, cancelBackfill, runBackfill } from "./backfill.ts";
+export type { BackfillCancelResult, BackfillOptions } from "./backfill.ts";
+export { cancelRun, waitForRunEnd } from "./cancel-run.ts";
+export type { CancelRunResult, WaitForRunEndOptions } from "./cancel-run.ts";
 export { storedBlocks, upstreamOf } from "./check-blocks.ts";
 export type { BlockInfo } from "./check-blocks.ts";
 export { runCheckCommand } from "./check-run.ts";

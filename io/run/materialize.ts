@@ -10,7 +10,7 @@ import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
-import type { EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
+import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
@@ -21,6 +21,8 @@ import { createStateWriter } from "../state/index.ts";
 import { checkEventPayload } from "./check-results.ts";
 import { storedBlocks, upstreamOf } from "./check-blocks.ts";
 import { type ResolvedConfig, resolveRunConfig, runConfigRecord } from "./run-config.ts";
+import { type RunCancel, runCancel } from "./cancel-watch.ts";
+import { alertLogEvents, alertOnRun } from "../alerts/index.ts";
 
 const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
 
@@ -117,11 +119,18 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
+  let cancelWatch: RunCancel | null = null;
   const stepStarts = new Map<string, number>();
   // outputs as they were before this run, to report schema changes against
   const before = new Map<string, MaterializationRecord>(st.latest);
   for (const [k, p] of parts) if (p.last) before.set(k, p.last);
-  const writer = createStateWriter(store, {
+  const checkResults: CheckResult[] = []; // what alerts observe once the run is recorded
+  // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts)
+  const writeTarget = {
+    write: (batch: Parameters<StateStore["write"]>[0]) => store.write(batch).then(() => cancelWatch?.afterWrite()),
+    recordCheckResults: (results: Parameters<StateStore["recordCheckResults"]>[0]) => store.recordCheckResults(results),
+  };
+  const writer = createStateWriter(writeTarget, {
     flushMs: 250,
     beforeWrite: (ms) => syncFiles(ms.filter((m) => m.path).map((m) => join(project.storage.dataRoot, m.path))),
   });
@@ -163,6 +172,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
     },
     onCheckResults: (results) => {
+      checkResults.push(...results);
       writer.checkResults(results);
       for (const r of results) event("check_evaluation", r.assetKey, r.partitionKey, checkEventPayload(r));
     },
@@ -193,12 +203,21 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   };
   let steps: StepResult[] = [];
   let status: RunStatus = "failed";
+  // a cancel from another process (`dagx cancel`, the UI) aborts the run's signal as Ctrl-C does
+  cancelWatch = runCancel(store, runId, o.signal, {
+    notice: (message) => {
+      event("log", null, null, { level: "warn", message });
+      o.reporter?.onLog?.("dagx", "warn", message);
+    },
+  });
+  const { signal } = cancelWatch;
   try {
-    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal: o.signal, ignoreBlocking: o.ignoreBlocking });
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking });
     // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
     const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
-    status = o.signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
+    status = signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";
   } finally {
+    cancelWatch.stop();
     clearInterval(heartbeat);
     // reverse setup order, after every step ended; a failing teardown is a warning, not a failed run
     await resources.teardown((message) => {
@@ -218,5 +237,10 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
       await recorded;
     }
   }
-  return { runId, status, plan, steps, durationMs: o.now() - t0 };
+  const durationMs = o.now() - t0;
+  // after the run is recorded: its outcome never waits on an alert, and an alert's failure is only logged (io/alerts)
+  const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps, checks: checkResults, now: o.now });
+  for (const l of alertLines) o.reporter?.onLog?.("dagx", l.level, l.message);
+  if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
+  return { runId, status, plan, steps, durationMs };
 }

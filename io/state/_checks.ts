@@ -32,7 +32,7 @@ export async function selectLatestCheckResults(conn: DuckDBConnection, keys?: re
   return (await rows(conn, `SELECT * FROM latest_check_results WHERE asset_key IN (SELECT unnest(?))${failing}${order}`, [list.value], [list.type])).map(toCheckResult);
 }
 
-function toCheckResult(r: Row): CheckResult {
+export function toCheckResult(r: Row): CheckResult {
   return {
     runId: String(r.run_id), assetKey: String(r.asset_key), partitionKey: String(r.partition_key), checkName: String(r.check_name), at: Number(r.ts),
     passed: Boolean(r.passed), severity: String(r.severity) as CheckResult["severity"], blocking: Boolean(r.blocking),

@@ -247,6 +247,38 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   // are answered from `input_versions` as before: no backfill, the state file may be large. History
   // (`materializations`) does not need it.
   ["ALTER TABLE latest_materializations ADD COLUMN input_map MAP(VARCHAR, VARCHAR)"],
+  // alerts: incidents (one open per incident_key, enforced by the store's transaction, not an
+  // index: the tables stay small and an ART index slows every checkpoint) and the deliveries about
+  // them (io/state/duckdb-alerts.ts)
+  [
+    `CREATE TABLE alert_incidents (
+      incident_id VARCHAR NOT NULL,
+      incident_key VARCHAR NOT NULL,
+      kind VARCHAR NOT NULL,
+      asset_key VARCHAR,
+      partition_key VARCHAR,
+      check_name VARCHAR,
+      instigator VARCHAR,
+      run_id VARCHAR,
+      message VARCHAR NOT NULL,
+      opened_at BIGINT NOT NULL,
+      resolved_at BIGINT,
+      resolved_by VARCHAR
+    )`,
+    `CREATE TABLE alert_deliveries (
+      incident_id VARCHAR NOT NULL,
+      alert VARCHAR NOT NULL,
+      target VARCHAR NOT NULL,
+      event VARCHAR NOT NULL,
+      status VARCHAR NOT NULL,
+      attempts INTEGER NOT NULL,
+      error VARCHAR,
+      ts BIGINT NOT NULL
+    )`,
+  ],
+  // 11: a cross-process cancel for single runs (`dagx cancel RUN`, the UI's Cancel button): when a
+  // cancel was first asked for, NULL when never. The run's process polls it (io/run/materialize.ts).
+  ["ALTER TABLE runs ADD COLUMN cancel_requested_at BIGINT"],
 ];
 
 /** The schema version this build writes. */

@@ -25,6 +25,7 @@ export function duckdbRunStore({ op, dbPath }: StateOps): RunStore {
     getRun: (runId) => op("read run", (conn) => selectRun(conn, runId)),
     getEvents: (runId) => op("read events", (conn) => selectEvents(conn, runId)),
     markAbandoned: (isAlive, now) => op("mark abandoned runs", (conn, info) => markDeadRuns(conn, info, isAlive, now)),
+    requestRunCancel: (runId, now) => op("request run cancel", (conn) => flagCancel(conn, runId, now)),
   };
 }
 
@@ -32,8 +33,8 @@ export function duckdbRunStore({ op, dbPath }: StateOps): RunStore {
 async function insertRun(conn: DuckDBConnection, run: RunRecord): Promise<void> {
   await transaction(conn, async () => {
     await conn.run(
-      "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt, run.assets ? JSON.stringify(run.assets) : null, run.config ? JSON.stringify(run.config) : null],
+      "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets, config, cancel_requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt, run.assets ? JSON.stringify(run.assets) : null, run.config ? JSON.stringify(run.config) : null, run.cancelRequestedAt ?? null],
     );
     await insert(conn, "run_tags", Object.entries(run.tags ?? {}).map(([key, value]) => [run.runId, key, value]));
   });
@@ -87,6 +88,14 @@ function markDeadRuns(conn: DuckDBConnection, { readOnly }: SessionInfo, isAlive
   });
 }
 
+/** Set the cancel flag of a running run that has none yet; the run as it is after, or null. */
+async function flagCancel(conn: DuckDBConnection, runId: string, now: number): Promise<RunRecord | null> {
+  return transaction(conn, async () => {
+    await conn.run("UPDATE runs SET cancel_requested_at = ? WHERE run_id = ? AND status = 'running' AND cancel_requested_at IS NULL", [now, runId]);
+    return selectRun(conn, runId);
+  });
+}
+
 /** The events of one run in `seq` order. */
 async function selectEvents(conn: DuckDBConnection, runId: string): Promise<EventRecord[]> {
   return (await rows(conn, "SELECT * FROM events WHERE run_id = ? ORDER BY seq", [runId])).map(toEvent);
@@ -118,6 +127,8 @@ function toRun(r: Row): RunRecord {
   if (assets) run.assets = assets;
   const config = jsonOrNull<Record<string, unknown>>(r.config);
   if (config) run.config = config;
+  const cancelAt = numberOrNull(r.cancel_requested_at);
+  if (cancelAt !== null) run.cancelRequestedAt = cancelAt;
   return run;
 }
 

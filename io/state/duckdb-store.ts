@@ -1,6 +1,6 @@
 /**
  * `StateStore` over `.dagx/state.duckdb`, composed of one part per concern — duckdb-runs.ts,
- * duckdb-materializations.ts, duckdb-backfills.ts, duckdb-instigators.ts — plus what spans them
+ * duckdb-materializations.ts, duckdb-backfills.ts, duckdb-instigators.ts, duckdb-alerts.ts — plus what spans them
  * (`write`, `gc`, `close`), here. Every method is one transaction inside a short session (attach →
  * transactions → detach, see _session.ts; all parts share one session runner, _ops.ts), so any
  * number of dagx processes can share the file. Writes also maintain `latest_materializations` /
@@ -18,6 +18,7 @@ import { collectGarbage } from "./_gc.ts";
 import { createStateOps } from "./_ops.ts";
 import { newestPerKey, toFailure } from "./_records.ts";
 import { insert, latestMaterializationValues, materializationValues, transaction, upsertNewest } from "./_sql.ts";
+import { duckdbAlertStore } from "./duckdb-alerts.ts";
 import { duckdbBackfillStore } from "./duckdb-backfills.ts";
 import { duckdbInstigatorStore } from "./duckdb-instigators.ts";
 import { duckdbMaterializationStore } from "./duckdb-materializations.ts";
@@ -40,6 +41,7 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     ...duckdbMaterializationStore(ops),
     ...duckdbBackfillStore(ops),
     ...duckdbInstigatorStore(ops),
+    ...duckdbAlertStore(ops),
 
     write: ({ events = [], materializations = [] }) =>
       events.length + materializations.length === 0

@@ -21,3 +21,5 @@ export { createStateWriter } from "./writer.ts";
 export { releaseWarmStateHost, warmStateHost } from "./_session.ts";
 export { inspectStateFile } from "./inspect.ts";
 export type { StateFileInfo } from "./inspect.ts";
+export { readChangeMarks, readCheckHistory, readMaterializationHistory } from "./ui-reads.ts";
+export type { ChangeMarks } from "./ui-reads.ts";

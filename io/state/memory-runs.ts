@@ -52,5 +52,12 @@ export function memoryRunStore({ runs, events }: RunTables, open: OpenCheck): Ru
       for (const run of dead) Object.assign(run, { status: "abandoned", endedAt: now });
       return dead.map((run) => run.runId);
     },
+    async requestRunCancel(runId, now) {
+      open("request run cancel");
+      const run = runs.get(runId);
+      if (!run) return null;
+      if (run.status === "running" && run.cancelRequestedAt === undefined) run.cancelRequestedAt = now;
+      return copy(run);
+    },
   };
 }

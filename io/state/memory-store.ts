@@ -1,6 +1,6 @@
 /**
  * In-memory twin of duckdb-store.ts for tests, composed the same way: one part per concern —
- * memory-runs.ts, memory-materializations.ts, memory-backfills.ts, memory-instigators.ts, each
+ * memory-runs.ts, memory-materializations.ts, memory-backfills.ts, memory-instigators.ts, memory-alerts.ts, each
  * owning its tables — plus what spans them (`write`, `gc`, `close`), here. Same contract
  * (tests/io/state/*.contract.ts), no file, no locks. Records go in and out through a JSON round trip,
  * exactly like the DuckDB store (which keeps payloads as JSON text): what is not JSON fails the
@@ -9,6 +9,7 @@
 import type { FailureRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
 import { CODE_VERSION_SCHEME, type StateStore } from "../../core/state-store.ts";
 import { copy, keepNewer, openCheck } from "./_memory.ts";
+import { createAlertTables, memoryAlertStore } from "./memory-alerts.ts";
 import { newestPerKey, slotKey, toFailure, withOrdinal } from "./_records.ts";
 import { type BackfillTables, createBackfillTables, memoryBackfillStore } from "./memory-backfills.ts";
 import { createInstigatorTables, type InstigatorTables, memoryInstigatorStore } from "./memory-instigators.ts";
@@ -30,6 +31,7 @@ export function createMemoryStateStore(): StateStore {
     ...memoryMaterializationStore(mats, open),
     ...memoryBackfillStore(backfills, open),
     ...memoryInstigatorStore(instigators, open),
+    ...memoryAlertStore(createAlertTables(), open),
 
     async write({ events = [], materializations = [] }) {
       open("write events");

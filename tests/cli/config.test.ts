@@ -29,6 +29,8 @@ describe("dagx.config.ts validation", () => {
     ["resources: an array", `export default { resources: [1] };\n`, /resources must be an object of named values.*\(got an array\)/],
     ["a default export that is not an object", `export default 4;\n`, /Invalid config at dagx\.config\.ts:1: the default export must be an object like defineConfig\(\{ concurrency: 4 \}\) \(got 4\)/],
     ["no default export", `export const config = { concurrency: 2 };\n`, /Invalid config at dagx\.config\.ts: it has no default export \(it exports "config"\): write export default defineConfig/],
+    ["alerts: an unknown kind", `export default {\n  concurrency: 2,\n  alerts: [{ on: "run_failed", command: ["./notify.sh"] }],\n};\n`, /Invalid config at dagx\.config\.ts:3: alert "command 1": unknown kind "run_failed" in on — did you mean "run_failure"\?/],
+    ["alerts: a webhook URL that is not http(s): the message does not quote it", `export default { alerts: [{ on: "run_failure", webhook: "hooks.example.com/T0/secret" }] };\n`, /dagx\.config\.ts:1: alert "webhook 1": webhook url must start with http:\/\/ or https:\/\/ \(the value is not shown: it may be a secret\)\n/],
     ["a getter that throws", `export default { get concurrency() { throw new Error("nope"); } };\n`, /Invalid config at dagx\.config\.ts:1: reading it threw: nope/],
   ];
   for (const [name, config, message] of cases) {

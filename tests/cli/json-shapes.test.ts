@@ -55,7 +55,7 @@ async function json(args: string[]): Promise<unknown> {
 }
 
 describe("JSON shapes of the reporting commands", () => {
-  test("list, materialize, backfill, status, runs, logs, check, lineage, query, partitions, schedules, sensors, gc", async () => {
+  test("list, materialize, backfill, status, runs, logs, cancel, check, lineage, query, partitions, schedules, sensors, gc", async () => {
     shapes.list = shapeOf(await json(["list"]));
     shapes["materialize --dry-run"] = shapeOf(await json(["materialize", "orders+", "settings", "--dry-run"]));
     shapes.materialize = shapeOf(await json(["materialize", "orders", "settings"]));
@@ -69,6 +69,7 @@ describe("JSON shapes of the reporting commands", () => {
     shapes["status KEY"] = shapeOf(await json(["status", "events"]));
     shapes.runs = shapeOf(await json(["runs"]));
     shapes.logs = shapeOf(await json(["logs", "latest"]));
+    shapes["cancel (finished run)"] = shapeOf(await json(["cancel", "latest"]));
     shapes.check = shapeOf(await json(["check", "orders"]));
     shapes.lineage = shapeOf(await json(["lineage", "orders+", "--format", "json"]));
     shapes.query = shapeOf(await json(["query", "select * from orders"]));

@@ -12,10 +12,11 @@ export function newestSource(): number {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+      else if (/\.(ts|json|html|css)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ["cli", "core", "io", "scripts"]) walk(join(REPO, d));
+  // web/: the UI's app is bundled into the binary (io/ui/app-files.ts)
+  for (const d of ["cli", "core", "io", "scripts", "web"]) walk(join(REPO, d));
   newest = Math.max(newest, statSync(join(REPO, "package.json")).mtimeMs);
   return newest;
 }

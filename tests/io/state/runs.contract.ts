@@ -96,12 +96,47 @@ export function testRunStore(name: string, create: () => MaybePromise<RunStoreFi
       expect(await store.markAbandoned(() => false, 8000)).toEqual(["alive"]);
     });
 
+    test("requestRunCancel() flags a running run once, keeps the first time, and leaves finished runs alone", async () => {
+      const store = await fresh();
+      await store.createRun(makeRun("r1", { tags: { team: "data" } }));
+      await store.createRun(makeRun("done", { status: "success", endedAt: 3 }));
+      expect(await store.requestRunCancel("r1", 5000)).toEqual(makeRun("r1", { tags: { team: "data" }, cancelRequestedAt: 5000 }));
+      // a second request (another terminal, the UI) keeps when it was first asked for
+      expect((await store.requestRunCancel("r1", 6000))?.cancelRequestedAt).toBe(5000);
+      expect(await store.getRun("r1")).toEqual(makeRun("r1", { tags: { team: "data" }, cancelRequestedAt: 5000 }));
+      expect((await store.listRuns({ status: "running" })).map((r) => [r.runId, r.cancelRequestedAt])).toEqual([["r1", 5000]]);
+      // a finished run: returned as it is, never flagged
+      expect(await store.requestRunCancel("done", 5000)).toEqual(makeRun("done", { status: "success", endedAt: 3 }));
+      expect(await store.requestRunCancel("nope", 5000)).toBeNull();
+      expect(await store.getRun("nope")).toBeNull();
+    });
+
+    test("requestRunCancel(): the flag survives the run's own updates and its end", async () => {
+      const store = await fresh();
+      await store.createRun(makeRun("r1"));
+      await store.requestRunCancel("r1", 5000);
+      await store.updateRun("r1", { heartbeatAt: 5500 });
+      await store.updateRun("r1", { status: "canceled", endedAt: 5600 });
+      expect(await store.getRun("r1")).toEqual(makeRun("r1", { status: "canceled", endedAt: 5600, heartbeatAt: 5500, cancelRequestedAt: 5000 }));
+      // an abandoned run is finished too: a late request changes nothing
+      await store.createRun(makeRun("dead", { pid: 99 }));
+      await store.markAbandoned((run) => run.pid !== 99, 7000);
+      expect(await store.requestRunCancel("dead", 8000)).toEqual(makeRun("dead", { pid: 99, status: "abandoned", endedAt: 7000 }));
+    });
+
+    test("createRun() keeps a given cancelRequestedAt", async () => {
+      const store = await fresh();
+      await store.createRun(makeRun("r1", { cancelRequestedAt: 42 }));
+      expect(await store.getRun("r1")).toEqual(makeRun("r1", { cancelRequestedAt: 42 }));
+    });
+
     test("run methods reject with StateStoreError after close()", async () => {
       const store = await fresh();
       await store.close();
       await expect(store.listRuns()).rejects.toBeInstanceOf(StateStoreError);
       await expect(store.createRun(makeRun("r1"))).rejects.toBeInstanceOf(StateStoreError);
       await expect(store.getEvents("r1")).rejects.toBeInstanceOf(StateStoreError);
+      await expect(store.requestRunCancel("r1", 1)).rejects.toBeInstanceOf(StateStoreError);
     });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The `StateStore` contract: every implementation (DuckDB file, in-memory twin) runs this suite,
  * which registers the suite of each part — runs.contract.ts, materializations.contract.ts,
- * backfills.contract.ts, instigators.contract.ts — and tests what spans them (`write` of events
+ * backfills.contract.ts, instigators.contract.ts, alerts.contract.ts — and tests what spans them (`write` of events
  * and materializations together, `gc` across all parts, `close`).
  * Usage: `testStateStore("createMemoryStateStore()", () => createMemoryStateStore())`.
  */
@@ -9,6 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { StateStoreError } from "../../../core/errors.ts";
 import type { MaybePromise } from "../../../core/types.ts";
 import { CODE_VERSION_SCHEME, type StateStore } from "../../../core/state-store.ts";
+import { testAlertStore } from "./alerts.contract.ts";
 import { testBackfillStore } from "./backfills.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
 import { testInstigatorStore } from "./instigators.contract.ts";
@@ -116,4 +117,5 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
   testMaterializationStore(name, create);
   testBackfillStore(name, create);
   testInstigatorStore(name, create);
+  testAlertStore(name, create);
 }

@@ -1,7 +1,7 @@
-/** The JSON of runs as `materialize --json` and `backfill --json` print it (tests/fixtures/json-shapes.json). */
-import type { StepResult } from "../core/execute.ts";
-import type { RunOutcome } from "../io/run/index.ts";
-import { checkJson } from "./check-format.ts";
+/** The JSON of runs as `materialize --json` and `backfill --json` print it (tests/fixtures/json-shapes.json), and of check results as `check --json` does. */
+import type { StepResult } from "../../core/execute.ts";
+import type { RunOutcome } from "../run/index.ts";
+import type { CheckResult } from "../../core/types.ts";
 
 /** One step of `materialize --json` and `backfill --json`. */
 export function stepJson(s: StepResult) {
@@ -24,4 +24,22 @@ export function runJson(o: RunOutcome) {
     return { runId: null, status: o.status, steps: o.plan.steps.map((s) => ({ key: s.key, partition: s.partitionKey || null, status: "planned", reason: s.reason, ...(s.blocked ? { blocked: `blocked: ${s.blocked}` } : {}) })), fresh: o.plan.fresh, waiting: o.plan.waiting ?? [] };
   }
   return { runId: o.runId, status: o.status, durationMs: Math.round(o.durationMs), steps: o.steps.map(stepJson), waiting: o.plan.waiting ?? [] };
+}
+
+/** DESIGN §8 `check` JSON (plus description, error, sample, blocking, runId, at). */
+export function checkJson(r: CheckResult) {
+  return {
+    key: r.assetKey,
+    check: r.checkName,
+    partition: r.partitionKey || null,
+    passed: r.passed,
+    severity: r.severity,
+    metadata: r.metadata,
+    description: r.description,
+    error: r.error,
+    sample: r.sample,
+    blocking: r.blocking,
+    runId: r.runId,
+    at: new Date(r.at).toISOString(),
+  };
 }

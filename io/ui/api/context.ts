@@ -1,0 +1,19 @@
+/** What every API handler gets: the project, the state store, the clock, the change feed, the launcher. */
+import type { StateStore } from "../../../core/state-store.ts";
+import type { ChangeFeed } from "../change-feed.ts";
+import type { ProjectHolder } from "../project-holder.ts";
+import type { Launcher } from "../launch.ts";
+
+/** The context every API handler takes first. */
+export interface ApiContext {
+  root: string;
+  statePath: string;
+  holder: ProjectHolder;
+  /** The state store (short sessions per call; nothing held between them). */
+  store: StateStore;
+  feed: ChangeFeed;
+  launcher: Launcher;
+  now(): number;
+  /** dagx's version (the CLI passes it). */
+  version: string;
+}
