@@ -14,7 +14,8 @@
  * Peak RSS is `/usr/bin/time -f %M` (the kernel's ru_maxrss of the waited child: every resident
  * page, file-backed ones included — the shared text of Bun and libduckdb counts, as Python's and
  * its extension modules' do on the Dagster side). `--compare BIN` runs a second binary
- * interleaved with the first (A/B: `--compare /tmp/dagx-main`); `--breakdown` also samples
+ * interleaved with the first (A/B: `--compare /tmp/dagx-main`; both are copied to new files and dropped
+ * from the page cache first, so that their pages are in the same state); `--breakdown` also samples
  * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS.
  *
  *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
@@ -22,6 +23,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { cacheDir } from "./dagster/venv.ts";
+import { dropPageCache } from "../io/platform/page-cache.ts";
+import { dagxCacheRoot, DUCKDB_DIR_ENV } from "../io/platform/index.ts";
 import { dagxProject, ensureTradesCsv } from "./sql/pipeline.ts";
 import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
 
@@ -64,6 +67,33 @@ export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-
     return { files, args: [] };
   },
 };
+
+/**
+ * Drop every file under `paths` (files or folders, symlinks not followed) from the page cache, so that
+ * the next run reads them from disk as it would an installed program's: a file just written (a build,
+ * a copy, pip) maps more of its pages into a process's RSS (io/platform/page-cache.ts). Returns the
+ * number of files dropped.
+ */
+export function readBackFromDisk(paths: readonly string[]): number {
+  let n = 0;
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else if (st.isFile() && dropPageCache(p)) n++;
+  };
+  for (const p of paths) walk(p);
+  return n;
+}
+
+/** The DuckDB libraries extracted in dagx's cache folder (or `DAGX_DUCKDB_DIR`). */
+export function extractedDuckDBLibraries(): string[] {
+  const dirs: string[] = [];
+  if (process.env[DUCKDB_DIR_ENV]) dirs.push(process.env[DUCKDB_DIR_ENV]!);
+  const root = dagxCacheRoot();
+  if (root && fs.existsSync(root)) for (const d of fs.readdirSync(root)) if (d.startsWith("duckdb-")) dirs.push(path.join(root, d));
+  return dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.startsWith("libduckdb")).map((f) => path.join(d, f)) : []));
+}
 
 export interface Measured {
   ms: number;
@@ -111,6 +141,31 @@ export async function run(o: Options = {}): Promise<Figures> {
   const runs = o.runs ?? 7;
   const binaries: [string, string][] = [["", o.binary ?? (await ensureBinary()).path]];
   if (o.compare) binaries.push(["compare.", o.compare]);
+  // An A/B measures copies written at the same moment, then dropped from the page cache: a binary
+  // just written sits there in large folios and maps more file pages (2.5–20 MB) than one read back
+  // from disk, as an installed binary is (docs/benchmarks.md), which would read as a difference.
+  const copies = o.compare ? makeTempDir("dagx-mem-bin-") : null;
+  if (copies) {
+    for (const [i, b] of binaries.entries()) {
+      const to = path.join(copies, `${i}-${path.basename(b[1])}`);
+      fs.copyFileSync(b[1], to);
+      fs.chmodSync(to, 0o755);
+      dropPageCache(to);
+      b[1] = to;
+    }
+  }
+  // a binary measured alone is read back from disk too, so figures taken at different times compare;
+  // so are the DuckDB libraries dagx extracted (an extraction before that fix left them cached)
+  if (!copies) for (const [, bin] of binaries) dropPageCache(bin);
+  for (const lib of extractedDuckDBLibraries()) dropPageCache(lib);
+  try {
+    return await measureAll(o, runs, binaries);
+  } finally {
+    if (copies) removeDir(copies);
+  }
+}
+
+async function measureAll(o: Options, runs: number, binaries: [string, string][]): Promise<Figures> {
   const figures: Figures = { ...machineFigures(), runs };
   for (const name of o.cases ?? Object.keys(CASES)) {
     // one project per binary: each keeps its own `.dagx` between its runs

@@ -41,7 +41,9 @@ const DIRECT = path.join(import.meta.dir, "sql", "direct.ts");
 export async function directBinary(): Promise<string> {
   // the embedded DuckDB is part of the key: a binary cached before a DuckDB change would measure the old one
   const duckdb = fs.readFileSync(path.join(import.meta.dir, "..", "node_modules", "@duckdb", "node-api", "package.json"), "utf8");
-  const src = fs.readFileSync(DIRECT, "utf8") + fs.readFileSync(path.join(import.meta.dir, "sql", "pipeline.ts"), "utf8") + duckdb;
+  // so is the allocator tuning compiled into it (io/platform/allocator.ts)
+  const allocator = fs.readFileSync(path.join(import.meta.dir, "..", "io", "platform", "allocator.ts"), "utf8");
+  const src = fs.readFileSync(DIRECT, "utf8") + fs.readFileSync(path.join(import.meta.dir, "sql", "pipeline.ts"), "utf8") + duckdb + allocator;
   const out = path.join(cacheDir(), `sql-direct-${Bun.hash(src).toString(16)}`);
   if (!fs.existsSync(out)) {
     const { buildBinary } = await import("../scripts/build.ts");

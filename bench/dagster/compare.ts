@@ -24,6 +24,7 @@ import { dagxOutputs } from "../sql-floor.bench.ts";
 import { checksum, ensureTradesCsv } from "../sql/pipeline.ts";
 import { chain, dagsterOutputs, type Files, manyFiles, PARTITION_DAYS, PARTITION_RANGE, partitions, sql, trivial } from "./projects.ts";
 import { cacheDir, ensureVenv, type Venv } from "./venv.ts";
+import { extractedDuckDBLibraries, readBackFromDisk } from "../memory.bench.ts";
 
 interface Side {
   dir: string;
@@ -171,6 +172,9 @@ const summarize = (ms: Measured[]) => ({
 export async function run(options: { runs?: number; only?: string[] } = {}): Promise<{ venv: Venv; results: CaseResult[] }> {
   const venv = ensureVenv();
   const dagx = (await ensureBinary()).path;
+  // both sides' files read back from disk, as installed ones are: a file just written (the build, pip)
+  // maps more pages into RSS (docs/benchmarks.md, "Memory: one DuckDB instance or two, and the oversize arena")
+  readBackFromDisk([dagx, ...extractedDuckDBLibraries(), venv.dir]);
   const results: CaseResult[] = [];
   for (const c of CASES.filter((x) => !options.only || options.only.includes(x.name))) {
     const root = makeTempDir(`dagx-vs-dagster-${c.name}-`);

@@ -8,7 +8,10 @@
  * +15 MB on one trivial asset, +55 MB on the 1M-row SQL pipeline). With both decays at 0, freed
  * pages go back to the system at once. That costs DuckDB's heavy parallel work its speed, so a
  * run that creates its own DuckDB (`ctx.sql`, Parquet) switches back to a 1 s decay and purges
- * every few steps and after each state session instead (docs/benchmarks.md, "Memory").
+ * every few steps and after each state session instead (docs/benchmarks.md, "Memory"). Buffers of
+ * 8 MiB and more are returned at once all along (the oversize arena, {@link DUCKDB_OVERSIZE_BYTES}):
+ * that keeps the speed of the 1 s decay and cuts the 1M-row SQL pipeline's peak by ~40 MB
+ * (docs/benchmarks.md, "Memory: one DuckDB instance or two, and the oversize arena").
  *
  * jemalloc reads its options from `DUCKDB_JE_MALLOC_CONF` at its first allocation, which comes
  * after the library is loaded. Bun's `process.env` does not write the C environment, so the
@@ -18,8 +21,16 @@ import { dlopen, FFIType } from "bun:ffi";
 
 /** The environment variable DuckDB's bundled jemalloc reads its options from (prefixed `MALLOC_CONF`). */
 export const DUCKDB_MALLOC_CONF_ENV = "DUCKDB_JE_MALLOC_CONF";
-/** Return freed pages at once: a CLI run's peak is not inflated by buffers it no longer uses. */
-export const DUCKDB_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0";
+/**
+ * Allocations of at least this many bytes come from jemalloc's oversize arena, which returns them
+ * to the system when freed, whatever the decay of the other arenas. jemalloc's own default is
+ * 8 MiB; DuckDB builds it with 256 MiB, so big buffers (the 1M-row SQL pipeline frees and
+ * allocates some of 32–64 MiB) stayed resident for the run's 1 s decay: +40 MB of peak RSS there.
+ * DuckDB's blocks (256 KiB) and everything smaller stay in the arenas that keep them for reuse.
+ */
+export const DUCKDB_OVERSIZE_BYTES = 8 << 20;
+/** Return freed pages at once (a CLI run's peak is not inflated by buffers it no longer uses); big ones always. */
+export const DUCKDB_MALLOC_CONF = `dirty_decay_ms:0,muzzy_decay_ms:0,oversize_threshold:${DUCKDB_OVERSIZE_BYTES}`;
 
 const LIBC = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`];
 
@@ -82,10 +93,13 @@ export function purgeDuckDBAllocator(libraryPath: string): void {
 export const DUCKDB_WORK_DECAY_MS = 1000;
 
 /**
- * Switch every arena (and those created later) to `ms` of decay. Decay 0 makes DuckDB's big
- * parallel operators fault their pages back in: the 1M-row SQL pipeline ran 8–40 % slower, a
+ * Switch the automatic arenas (and those created later) to `ms` of decay. Decay 0 makes DuckDB's
+ * big parallel operators fault their pages back in: the 1M-row SQL pipeline ran 8–40 % slower, a
  * 1,098-step Parquet backfill ~18 %. So the process starts at 0 (state sessions, JSON runs) and a
- * run that creates its own DuckDB switches to {@link DUCKDB_WORK_DECAY_MS}, purging between steps instead.
+ * run that creates its own DuckDB switches to {@link DUCKDB_WORK_DECAY_MS}, purging between steps
+ * instead. The oversize arena (index `opt.narenas`, right after the automatic ones) is left as
+ * jemalloc made it, returning big buffers at once ({@link DUCKDB_OVERSIZE_BYTES}): it may exist
+ * already (a state session allocated a big buffer), and setting it too would keep them 1 s.
  */
 export function setDuckDBAllocatorDecay(libraryPath: string, ms: number): void {
   const ctl = mallctlOf(libraryPath);
@@ -95,7 +109,7 @@ export function setDuckDBAllocatorDecay(libraryPath: string, ms: number): void {
   for (const kind of ["dirty", "muzzy"]) ctl(cstr(`arenas.${kind}_decay_ms`), null, null, bytes, 8); // arenas created from now on
   const n = new Uint32Array(1);
   const len = new BigUint64Array([4n]);
-  if (ctl(cstr("arenas.narenas"), new Uint8Array(n.buffer), new Uint8Array(len.buffer), null, 0) !== 0) return;
+  if (ctl(cstr("opt.narenas"), new Uint8Array(n.buffer), new Uint8Array(len.buffer), null, 0) !== 0) return;
   for (const kind of ["dirty", "muzzy"]) {
     for (let i = 0; i < n[0]!; i++) ctl(cstr(`arena.${i}.${kind}_decay_ms`), null, null, bytes, 8); // an arena not in use yet: an error, ignored
   }

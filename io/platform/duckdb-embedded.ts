@@ -21,6 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { DUCKDB_WORK_DECAY_MS, purgeDuckDBAllocator, setDuckDBAllocatorDecay, tuneDuckDBAllocator } from "./allocator.ts";
 import { DuckDBLoadError } from "./duckdb-load-error.ts";
+import { dropPageCache } from "./page-cache.ts";
 
 export interface EmbeddedNativeFile {
   /** File name in the cache folder (the original name: the addon's RUNPATH lookup depends on it). */
@@ -127,6 +128,8 @@ function writeAtomically(dest: string, bytes: Uint8Array, mode: number): void {
   try {
     fs.writeFileSync(tmp, bytes, { mode, flag: "wx" });
     if (sizeOf(tmp) !== bytes.length) throw new Error(`short copy of ${path.basename(dest)} (${sizeOf(tmp)} of ${bytes.length} bytes)`);
+    // freshly written pages would be mapped into every later run in large folios (io/platform/page-cache.ts)
+    dropPageCache(tmp);
     fs.renameSync(tmp, dest);
   } catch (err) {
     try {
