@@ -2,7 +2,7 @@
  * The two hashes of dagx: `hashText` (64-bit, for code versions and composite data versions) and
  * `hashFile` (the data version of a stored output: its content, whatever its path or mtime).
  */
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 
 /** A 64-bit hash of `text` as 16 hex digits. */
 export function hashText(text: string): string {
@@ -26,11 +26,36 @@ export class ChunkHasher {
   }
 }
 
-/** Hash a finished file through a memory map (no copy: reading a 17 MB file into a buffer costs ~8 ms, mapping and hashing it ~2 ms). */
+/** One reused read buffer, a whole chunk: `ChunkHasher` must see the same 4 MiB pieces `hashBytes` sees. */
+let readBuffer: Uint8Array | null = null;
+
+/**
+ * Hash a finished file, read through one reused 4 MiB buffer. Not a memory map: a map's pages count
+ * in the process's RSS until a garbage collection frees the mapping, so a run that hashed its outputs
+ * one after the other held every one of them (eight hashes of a 64 MiB file: +256 MiB; the 1M-row SQL
+ * pipeline's peak included its 16.5 MB output). Reading costs ~0.9 ms more per 17 MB (2.3 against 1.45 ms).
+ */
 export function hashFile(path: string): { bytes: number; hash: string } {
   const hasher = new ChunkHasher();
-  const size = statSync(path).size;
-  if (size > 0) hasher.update(Bun.mmap(path, { shared: true }));
+  const buffer = (readBuffer ??= new Uint8Array(CHUNK));
+  const fd = openSync(path, "r");
+  let size = 0;
+  try {
+    for (;;) {
+      // fill the whole chunk (a read may return less) so chunk boundaries match hashBytes
+      let filled = 0;
+      while (filled < CHUNK) {
+        const n = readSync(fd, buffer, filled, CHUNK - filled, null);
+        if (n <= 0) break;
+        filled += n;
+      }
+      if (filled > 0) hasher.update(buffer.subarray(0, filled));
+      size += filled;
+      if (filled < CHUNK) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
   return { bytes: size, hash: hasher.digest() };
 }
 
