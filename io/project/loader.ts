@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../../core/asset.ts";
+import { isMultiAssetDef, type MultiAssetDef } from "../../core/multi-asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -39,7 +40,8 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       const name = exportName === "default" ? fileStem(file) : exportName;
       const value = definitionOf(mod, exportName);
       if (value === null) continue;
-      if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
+      if (value.kind === "multi") for (const [out, def] of Object.entries(value.def.outs)) raw.push({ file, exportName: `${name}.outs.${out}`, def });
+      else if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
       else if (value.kind === "check") checks.push({ file, exportName: name, def: value.def });
       else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
@@ -49,6 +51,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
 
 type Definition =
   | { kind: "asset"; def: RawExport["def"] }
+  | { kind: "multi"; def: MultiAssetDef<Record<string, RawExport["def"]>> }
   | { kind: "check"; def: RawCheckExport["def"] }
   | { kind: "schedule" | "sensor"; def: unknown };
 
@@ -60,6 +63,7 @@ function definitionOf(mod: Record<string, unknown>, name: string): Definition | 
   try {
     const value = mod[name];
     if (isAssetDef(value)) return { kind: "asset", def: value };
+    if (isMultiAssetDef(value)) return { kind: "multi", def: value };
     if (isScheduleDef(value)) return { kind: "schedule", def: value };
     if (isSensorDef(value)) return { kind: "sensor", def: value };
     if (isCheckDef(value)) return { kind: "check", def: value };

@@ -14,6 +14,7 @@ import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunSta
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
+import { expandMultiSelection } from "../../core/multi-asset.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./compute-instance.ts";
 import { projectResources } from "./resources.ts";
@@ -98,8 +99,11 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   }
 }
 
-async function materialize(project: Project, store: StateStore, o: MaterializeOptions, compute: ComputeInstance): Promise<RunOutcome> {
-  const t0 = o.now();
+async function materialize(project: Project, store: StateStore, given: MaterializeOptions, compute: ComputeInstance): Promise<RunOutcome> {
+  const t0 = given.now();
+  // an out of a multi-asset that cannot subset brings its sibling outs: they are one step
+  const multi = expandMultiSelection(project.graph.assets, given.selected);
+  const o: MaterializeOptions = multi.added.size ? { ...given, selected: multi.selected } : given;
   // validated before anything is read or planned: a bad config stops the run with every problem (exit 2)
   const config = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
@@ -109,6 +113,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
+  for (const s of plan.steps) if (multi.added.has(s.key)) s.reason = multi.added.get(s.key)!;
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };
@@ -148,6 +153,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
     storage: project.storage,
     graph: project.graph,
     runId,
+    plannedSteps: new Set(plan.steps.map((s) => s.id)),
     resources,
     config,
     ioManagers: project.ioManagers,

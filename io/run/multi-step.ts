@@ -1,0 +1,102 @@
+/**
+ * One step of a multi-asset (core/multi-asset.ts). The plan has one step per out; the first of them
+ * to run in an attempt (the leader) loads the inputs, calls the function once, and stores, records
+ * and checks every selected out through its own IO manager, inside its own attempt (its DuckDB
+ * connection and input handles stay open until the last out is stored). The other outs' steps of
+ * the same run, partition range and attempt number take their outcome from the leader.
+ *
+ * Outs are written then recorded one by one: an out the function does not return, or whose write
+ * fails, fails on its own (its step is recorded as failed, naming the out); the outs stored before
+ * it keep their new materializations. A failure of the function fails every selected out.
+ */
+import { isOutputWithMetadata } from "../../core/context.ts";
+import { DagxError } from "../../core/errors.ts";
+import type { AttemptOutcome } from "../../core/execute.ts";
+import type { MultiOutInfo } from "../../core/multi-asset.ts";
+import { stepId } from "../../core/plan.ts";
+import { callUserCode } from "../../core/user-code.ts";
+import { runChecks } from "./step-checks.ts";
+import { buildContext, makeLogger, refResolver, stepIO } from "./step-context.ts";
+import { inputsOf, loadInputs } from "./step-inputs.ts";
+import { storeOutputs } from "./step-output.ts";
+import { recordMaterializations, rowsOf } from "./step-record.ts";
+import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
+
+/** Outcomes of one multi-asset step call, by out key, and how many out steps have yet to take theirs. */
+export interface MultiStepEntry {
+  outcomes: Promise<Map<string, AttemptOutcome>>;
+  left: number;
+}
+
+/** Run (as leader) or join (as follower) the multi-asset step `a`'s out belongs to. */
+export async function runMultiOut(
+  run: RunScope,
+  a: StepAttempt,
+  info: MultiOutInfo,
+  attempt: number,
+  stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
+): Promise<AttemptOutcome> {
+  const keyOfOut = new Map(Object.entries(info.step.outs).map(([name, def]) => [name, run.keyOfDef.get(def)!]));
+  const part = a.step.partitionKey;
+  const planned = run.plannedSteps;
+  const selected = [...keyOfOut].filter(([, k]) => k !== undefined && (planned === undefined || planned.has(stepId(k, part)) || k === a.asset.key));
+  const group = `${info.step.location ?? "?"}\0${[...keyOfOut.values()].join(",")}\0${(a.step.partitionKeys ?? []).join("|")}\0${attempt}`;
+  let entry = run.multiSteps.get(group);
+  if (!entry) {
+    entry = { outcomes: lead(run, a, info, selected, stepFailure), left: selected.length };
+    run.multiSteps.set(group, entry);
+  }
+  const outcomes = await entry.outcomes;
+  if (--entry.left <= 0) run.multiSteps.delete(group);
+  return outcomes.get(a.asset.key) ?? { ok: false, error: `Multi-asset at ${info.step.location ?? "?"}: out "${info.name}" was not run by its step — report this as a dagx bug` };
+}
+
+async function lead(
+  run: RunScope,
+  a: StepAttempt,
+  info: MultiOutInfo,
+  selected: [string, string][],
+  stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
+): Promise<Map<string, AttemptOutcome>> {
+  const all = (o: AttemptOutcome) => new Map(selected.map(([, k]) => [k, o]));
+  const where = info.step.location ?? a.asset.location ?? "?";
+  const handles = new Map<string, unknown>();
+  const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
+  let result: unknown;
+  let versions: Awaited<ReturnType<typeof loadInputs>>["versions"];
+  try {
+    versions = (await loadInputs(run, a, io, handles)).versions;
+    const resources = await run.resources.acquire(a.asset.def.options.resources, `Multi-asset "${selected.map(([, k]) => k).join(", ")}"`, io.log);
+    const ctx = { ...buildContext(run, a, io, resources), selectedOutputs: selected.map(([n]) => n) };
+    result = await callUserCode(siteOf(run, a), () => info.step.fn(ctx as never, inputsOf(a.asset, handles)));
+  } catch (e) {
+    return all(stepFailure(run, a, e));
+  }
+  if (a.signal.aborted) return all({ ok: false, error: "canceled" });
+  if (result === null || typeof result !== "object" || Array.isArray(result)) {
+    const e = new DagxError("DEFINITION_INVALID", `Multi-asset at ${where} returned ${result === null ? "null" : Array.isArray(result) ? "an array" : typeof result}: return one value per out, { ${selected.map(([n]) => `${n}: …`).join(", ")} }`);
+    return all(stepFailure(run, a, e));
+  }
+  const values = result as Record<string, unknown>;
+  const outcomes = new Map<string, AttemptOutcome>();
+  for (const [name, key] of selected) {
+    const oa: StepAttempt = { ...a, asset: run.graph.assets.get(key)!, step: { ...a.step, id: stepId(key, a.step.partitionKey), key } };
+    try {
+      if (values[name] === undefined) {
+        throw new DagxError(
+          "DEFINITION_INVALID",
+          `Multi-asset at ${where} did not return out "${name}" (asset "${key}"): return it in the result object, { ${name}: … }${info.step.canSubset ? ` — with canSubset, return every name in ctx.selectedOutputs` : ""}`,
+        );
+      }
+      const raw = values[name];
+      const { value, metadata } = isOutputWithMetadata(raw) ? { value: raw.value, metadata: raw.metadata } : { value: raw, metadata: null };
+      const outputs = await storeOutputs(run, oa, io, value);
+      const records = await recordMaterializations(run, oa, outputs, versions, metadata);
+      const rows = rowsOf(records);
+      outcomes.set(key, oa.asset.checks.length === 0 ? { ok: true, rows } : { ok: true, rows, ...(await runChecks(run, oa, records)) });
+    } catch (e) {
+      outcomes.set(key, stepFailure(run, oa, e));
+    }
+  }
+  return outcomes;
+}
