@@ -64,7 +64,7 @@ export type MultiAssetContext<P = undefined, Cfg = undefined, Res = Record<strin
 /** What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name. */
 export type MultiAssetResult<Outs> = { [K in keyof Outs]?: unknown };
 
-type Unwrap<T> = T extends OutputWithMetadata<infer V> ? V : T;
+type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
 
 /** Options of the step, shared by every out (an out that sets one is refused). */
 const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "resources", "config", "codeVersion"] as const;
@@ -114,7 +114,7 @@ export function multiAsset<
 >(
   options: MultiAssetOptions<Ins, Outs, P, C, R>,
   fn: (ctx: MultiAssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Ret | Promise<Ret>,
-): MultiAssetDef<{ [K in keyof Outs]: AssetDef<Unwrap<Exclude<Ret[K & keyof Ret], undefined>>, ConfigOf<C>> }>;
+): MultiAssetDef<{ [K in keyof Outs]: AssetDef<UnwrapOut<Exclude<Ret[K & keyof Ret], undefined>>, ConfigOf<C>> }>;
 export function multiAsset(options: unknown, fn: unknown): MultiAssetDef<Record<string, AnyAssetDef>> {
   const bad = (m: string) => new TypeError(`multiAsset(): ${m}`);
   if (options === null || typeof options !== "object") throw bad("options must be an object: multiAsset({ outs: { a: {}, b: {} } }, fn)");
@@ -179,4 +179,34 @@ export function expandMultiSelection(
     }
   }
   return { selected: out, added };
+}
+
+/**
+ * Give every step of a multi-asset out that cannot subset a step for each sibling out with the
+ * same partitions (a plan filtered by `--stale` may have kept only the stale out): the step
+ * materializes all of them, and each out's materialization must have its step. Mutates `steps`.
+ */
+export function completeMultiSteps(
+  steps: { id: string; key: string; partitionKey: string; partitionKeys: string[] | null; after: string[]; reason: string }[],
+  assets: ReadonlyMap<string, { key: string; def: AnyAssetDef }>,
+  stepIdOf: (key: string, partitionKey: string) => string,
+  added: ReadonlyMap<string, string>,
+): void {
+  const keyOfDef = new Map<AnyAssetDef, string>();
+  for (const a of assets.values()) keyOfDef.set(a.def, a.key);
+  const ids = new Set(steps.map((s) => s.id));
+  for (const s of [...steps]) {
+    const a = assets.get(s.key);
+    const info = a ? multiOutOf(a.def) : null;
+    if (!info) continue;
+    if (added.has(s.key)) s.reason = added.get(s.key)!;
+    if (info.step.canSubset) continue;
+    for (const sib of Object.values(info.step.outs)) {
+      const k = keyOfDef.get(sib);
+      if (k === undefined || ids.has(stepIdOf(k, s.partitionKey))) continue;
+      const id = stepIdOf(k, s.partitionKey);
+      ids.add(id);
+      steps.push({ ...s, id, key: k, after: [...s.after], reason: added.get(k) ?? `runs with "${s.key}": one multi-asset step materializes all its outs (set canSubset: true to run only some)` });
+    }
+  }
 }

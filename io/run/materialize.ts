@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { syncFiles } from "../storage/index.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
-import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
+import { type Plan, type PlanStep, planRun, stepId } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
@@ -14,7 +14,7 @@ import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunSta
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
-import { expandMultiSelection } from "../../core/multi-asset.ts";
+import { completeMultiSteps, expandMultiSelection } from "../../core/multi-asset.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./compute-instance.ts";
 import { projectResources } from "./resources.ts";
@@ -113,7 +113,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
-  for (const s of plan.steps) if (multi.added.has(s.key)) s.reason = multi.added.get(s.key)!;
+  completeMultiSteps(plan.steps, project.graph.assets, stepId, multi.added);
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };

@@ -22,32 +22,40 @@ import { storeOutputs } from "./step-output.ts";
 import { recordMaterializations, rowsOf } from "./step-record.ts";
 import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
-/** Outcomes of one multi-asset step call, by out key, and how many out steps have yet to take theirs. */
+/** Outcomes of one call of a multi-asset step, by out key, and which out steps took theirs. */
 export interface MultiStepEntry {
   outcomes: Promise<Map<string, AttemptOutcome>>;
-  left: number;
+  taken: Set<string>;
+  /** Out keys whose steps take an outcome from this call. */
+  expected: readonly string[];
 }
 
-/** Run (as leader) or join (as follower) the multi-asset step `a`'s out belongs to. */
+/**
+ * Run (as leader) or join (as follower) the call of the multi-asset step `a`'s out belongs to, for
+ * this run and partition range. An out step that already took the current call's outcome is
+ * retrying: it leads a new call, which its sibling outs still to come (or retrying too) join.
+ */
 export async function runMultiOut(
   run: RunScope,
   a: StepAttempt,
   info: MultiOutInfo,
-  attempt: number,
   stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
 ): Promise<AttemptOutcome> {
-  const keyOfOut = new Map(Object.entries(info.step.outs).map(([name, def]) => [name, run.keyOfDef.get(def)!]));
+  const keyOfOut: [string, string][] = Object.entries(info.step.outs).map(([name, def]) => [name, run.keyOfDef.get(def)!]);
   const part = a.step.partitionKey;
   const planned = run.plannedSteps;
-  const selected = [...keyOfOut].filter(([, k]) => k !== undefined && (planned === undefined || planned.has(stepId(k, part)) || k === a.asset.key));
-  const group = `${info.step.location ?? "?"}\0${[...keyOfOut.values()].join(",")}\0${(a.step.partitionKeys ?? []).join("|")}\0${attempt}`;
+  const inPlan = keyOfOut.filter(([, k]) => planned === undefined || planned.has(stepId(k, part)) || k === a.asset.key);
+  // without canSubset the function gets and returns every out (the plan has a step for each: completeMultiSteps)
+  const selected = info.step.canSubset ? inPlan : keyOfOut;
+  const group = `${info.step.location ?? "?"}\0${keyOfOut.map(([, k]) => k).join(",")}\0${(a.step.partitionKeys ?? []).join("|")}`;
   let entry = run.multiSteps.get(group);
-  if (!entry) {
-    entry = { outcomes: lead(run, a, info, selected, stepFailure), left: selected.length };
+  if (!entry || entry.taken.has(a.asset.key)) {
+    entry = { outcomes: lead(run, a, info, selected, stepFailure), taken: new Set(), expected: inPlan.map(([, k]) => k) };
     run.multiSteps.set(group, entry);
   }
+  entry.taken.add(a.asset.key);
   const outcomes = await entry.outcomes;
-  if (--entry.left <= 0) run.multiSteps.delete(group);
+  if (entry.expected.every((k) => entry.taken.has(k)) && run.multiSteps.get(group) === entry) run.multiSteps.delete(group);
   return outcomes.get(a.asset.key) ?? { ok: false, error: `Multi-asset at ${info.step.location ?? "?"}: out "${info.name}" was not run by its step — report this as a dagx bug` };
 }
 

@@ -69,7 +69,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   let duckdbSteps = 0;
   let steps = 0;
   let nextFullGc = FIRST_FULL_GC_STEPS;
-  const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
+  const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastTurn = performance.now();
@@ -79,7 +79,6 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     const a: StepAttempt = {
       atEnd: (fn) => void ends.push(fn),
       step,
-      attempt,
       asset: o.graph.assets.get(step.key)!,
       signal,
       conn: async () => {
@@ -125,7 +124,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
 /** One attempt, part by part. */
 async function runStep(run: RunScope, a: StepAttempt): Promise<AttemptOutcome> {
   const multi = multiOutOf(a.asset.def);
-  if (multi) return runMultiOut(run, a, multi, a.attempt ?? 1, stepFailure);
+  if (multi) return runMultiOut(run, a, multi, stepFailure);
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
   const { versions } = await loadInputs(run, a, io, handles);

@@ -68,8 +68,6 @@ export interface StepAttempt {
   signal: AbortSignal;
   /** The step's DuckDB connection, opened on first use, closed when the attempt ends. */
   conn(): Promise<DuckDBConnection>;
-  /** 1 for the first attempt, 2 for the first retry… @default 1 */
-  attempt?: number;
   /** Run `fn` when the attempt ends, before its connection closes. */
   atEnd(fn: () => Promise<void> | void): void;
 }

@@ -114,4 +114,26 @@ describe("multiAsset()", () => {
     });
     expect(bad.project.graph.errors.map((e) => e.message).join("\n")).toMatch(/out "a" sets `partitions`, which belongs to the whole step/);
   });
+
+  test("retries: a step that fails once is called again and every out succeeds (concurrency 1 and 4)", async () => {
+    for (const concurrency of [1, 4]) {
+      const p = await projects.open({
+        "flaky.asset.ts": [
+          `import { appendFileSync, existsSync } from "node:fs";`,
+          `import { multiAsset } from "dagx";`,
+          `export const flaky = multiAsset({ retry: { maxRetries: 2, delay: 1, jitter: false }, outs: { x: {}, y: {}, z: {} } }, (ctx) => {`,
+          `  const first = !existsSync(ctx.path("calls.log"));`,
+          `  appendFileSync(ctx.path("calls.log"), "call\\n");`,
+          `  if (first) throw new Error("transient");`,
+          `  return { x: [{ v: 1 }], y: [{ v: 2 }], z: [{ v: 3 }] };`,
+          `});`,
+          ``,
+        ].join("\n"),
+      });
+      const run = await p.materialize("*", { concurrency });
+      expect([concurrency, byKey(run)]).toEqual([concurrency, { x: "success", y: "success", z: "success" }]);
+      expect((await Bun.file(calls(p.dir)).text()).trim().split("\n").length).toBe(2);
+      expect(await p.query(`select (select v from x) + (select v from y) + (select v from z) as s`)).toEqual([{ s: 6 }]);
+    }
+  });
 });
