@@ -175,7 +175,7 @@ export function expandMultiSelection(
       const sk = keyOfDef.get(sib);
       if (sk === undefined || out.has(sk)) continue;
       out.add(sk);
-      added.set(sk, `runs with "${k}": one multi-asset step materializes all its outs (set canSubset: true to run only some)`);
+      added.set(sk, `runs with "${k}" (one multi-asset step; canSubset is off)`);
     }
   }
   return { selected: out, added };
@@ -206,7 +206,7 @@ export function completeMultiSteps(
       if (k === undefined || ids.has(stepIdOf(k, s.partitionKey))) continue;
       const id = stepIdOf(k, s.partitionKey);
       ids.add(id);
-      steps.push({ ...s, id, key: k, after: [...s.after], reason: added.get(k) ?? `runs with "${s.key}": one multi-asset step materializes all its outs (set canSubset: true to run only some)` });
+      steps.push({ ...s, id, key: k, after: [...s.after], reason: added.get(k) ?? `runs with "${s.key}" (one multi-asset step; canSubset is off)` });
     }
   }
 }

@@ -9,6 +9,7 @@
  * fails, fails on its own (its step is recorded as failed, naming the out); the outs stored before
  * it keep their new materializations. A failure of the function fails every selected out.
  */
+import { relative, sep } from "node:path";
 import { isOutputWithMetadata } from "../../core/context.ts";
 import { DagxError } from "../../core/errors.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
@@ -67,7 +68,8 @@ async function lead(
   stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
 ): Promise<Map<string, AttemptOutcome>> {
   const all = (o: AttemptOutcome) => new Map(selected.map(([, k]) => [k, o]));
-  const where = info.step.location ?? a.asset.location ?? "?";
+  const loc = info.step.location ?? a.asset.location;
+  const where = loc === null ? "?" : loc.startsWith(run.storage.root + sep) ? relative(run.storage.root, loc) : loc;
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
   let result: unknown;
