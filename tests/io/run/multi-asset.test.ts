@@ -136,4 +136,37 @@ describe("multiAsset()", () => {
       expect(await p.query(`select (select v from x) + (select v from y) + (select v from z) as s`)).toEqual([{ s: 6 }]);
     }
   });
+
+  test("cancel (Ctrl-C) while the step runs: every out is canceled, none recorded; a check() export on one out runs on it", async () => {
+    const p = await projects.open({
+      "slow.asset.ts": [
+        `import { check, multiAsset } from "dagx";`,
+        `export const slow = multiAsset({ outs: { left: {}, right: {} } }, async (ctx) => {`,
+        `  await new Promise<void>((resolve, reject) => {`,
+        `    const t = setTimeout(resolve, Number(process.env.SLOW_MS ?? 0));`,
+        `    ctx.signal.addEventListener("abort", () => { clearTimeout(t); reject(new Error("stopped")); });`,
+        `  });`,
+        `  return { left: [{ v: 1 }], right: [{ v: -1 }] };`,
+        `});`,
+        `export const right_positive = check(slow.outs.right, {}, async (_ctx, right) => ({ passed: (await right.rows()).every((r) => r.v > 0) }));`,
+        ``,
+      ].join("\n"),
+    });
+    const ac = new AbortController();
+    process.env.SLOW_MS = "5000";
+    try {
+      setTimeout(() => ac.abort(), 150);
+      const run = await p.materialize("*", { signal: ac.signal });
+      expect(run.status).toBe("canceled");
+      expect(byKey(run)).toEqual({ left: "canceled", right: "canceled" });
+      const st = await p.status(["left", "right"]);
+      expect([st.get("left")!.status, st.get("right")!.status]).toEqual(["missing", "missing"]);
+    } finally {
+      delete process.env.SLOW_MS;
+    }
+    const ok = await p.materialize("*");
+    expect(byKey(ok)).toEqual({ left: "success", right: "success" });
+    const checks = ok.steps.flatMap((s) => (s.status === "success" ? (s.checks ?? []).map((c) => `${c.assetKey}:${c.checkName}:${c.passed}`) : []));
+    expect(checks).toEqual(["right:right_positive:false"]);
+  });
 });
