@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../../core/asset.ts";
-import { isMultiAssetDef, type MultiAssetDef } from "../../core/multi-asset.ts";
+import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -27,6 +27,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
   const versioner = createCodeVersioner();
+  const multiSteps = new Set<MultiAssetDef<Record<string, RawExport["def"]>>>();
   for (const file of files) {
     let mod: Record<string, unknown>;
     versioner.prime(file);
@@ -40,10 +41,14 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       const name = exportName === "default" ? fileStem(file) : exportName;
       const value = definitionOf(mod, exportName);
       if (value === null) continue;
-      if (value.kind === "multi") for (const [out, def] of Object.entries(value.def.outs)) raw.push({ file, exportName: `${name}.outs.${out}`, def });
-      else if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
+      // a multi-asset registers all its outs once, whether the step, some outs (`export const { a } = shop.outs`) or both are exported
+      const step = value.kind === "multi" ? value.def : value.kind === "asset" ? (multiOutOf(value.def)?.step ?? null) : null;
+      if (step !== null) {
+        if (!multiSteps.has(step)) for (const [out, def] of Object.entries(step.outs)) raw.push({ file, exportName: value.kind === "multi" ? `${name}.outs.${out}` : `${name} (out "${out}")`, def });
+        multiSteps.add(step);
+      } else if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
       else if (value.kind === "check") checks.push({ file, exportName: name, def: value.def });
-      else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
+      else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
   return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators, versioner };

@@ -169,4 +169,15 @@ describe("multiAsset()", () => {
     const checks = ok.steps.flatMap((s) => (s.status === "success" ? (s.checks ?? []).map((c) => `${c.assetKey}:${c.checkName}:${c.passed}`) : []));
     expect(checks).toEqual(["right:right_positive:false"]);
   });
+
+  test("outs exported on their own (with or without the step) register once, with all their siblings", async () => {
+    const p = await projects.open({
+      "both.asset.ts": `import { multiAsset } from "dagx";\nexport const pair = multiAsset({ outs: { l: {}, r: {} } }, () => ({ l: [{ v: 1 }], r: [{ v: 2 }] }));\nexport const { l, r } = pair.outs;\n`,
+      "outs-only.asset.ts": `import { multiAsset } from "dagx";\nconst hidden = multiAsset({ outs: { m: {}, n: {} } }, () => ({ m: [{ v: 3 }], n: [{ v: 4 }] }));\nexport const m = hidden.outs.m;\n`,
+    });
+    expect([...p.project.graph.assets.keys()].sort()).toEqual(["l", "m", "n", "r"]);
+    expect(p.project.graph.errors).toEqual([]);
+    const run = await p.materialize("m");
+    expect(byKey(run)).toEqual({ m: "success", n: "success" });
+  });
 });
