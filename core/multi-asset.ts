@@ -61,10 +61,16 @@ export type MultiAssetContext<P = undefined, Cfg = undefined, Res = Record<strin
   readonly selectedOutputs: readonly string[];
 };
 
-/** What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name. */
+/**
+ * What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name.
+ * `undefined` records an out written elsewhere (a dbt model, a script's file) with nothing stored;
+ * an out left out of the object is an error (unless `canSubset` and not in `ctx.selectedOutputs`).
+ */
 export type MultiAssetResult<Outs> = { [K in keyof Outs]?: unknown };
 
 type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
+/** An out's output type: what the function returns for it (`undefined` only when that is all it returns). */
+type OutType<Ret, K> = K extends keyof Ret ? ([Ret[K]] extends [undefined] ? undefined : UnwrapOut<Exclude<Ret[K], undefined>>) : undefined;
 
 /** Options of the step, shared by every out (an out that sets one is refused). */
 const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "resources", "config", "codeVersion"] as const;
@@ -114,7 +120,7 @@ export function multiAsset<
 >(
   options: MultiAssetOptions<Ins, Outs, P, C, R>,
   fn: (ctx: MultiAssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Ret | Promise<Ret>,
-): MultiAssetDef<{ [K in keyof Outs]: AssetDef<UnwrapOut<Exclude<Ret[K & keyof Ret], undefined>>, ConfigOf<C>> }>;
+): MultiAssetDef<{ [K in keyof Outs]: AssetDef<OutType<Ret, K>, ConfigOf<C>> }>;
 export function multiAsset(options: unknown, fn: unknown): MultiAssetDef<Record<string, AnyAssetDef>> {
   const bad = (m: string) => new TypeError(`multiAsset(): ${m}`);
   if (options === null || typeof options !== "object") throw bad("options must be an object: multiAsset({ outs: { a: {}, b: {} } }, fn)");

@@ -1778,11 +1778,17 @@ declare module "dagx" {
       /** Names of the outs to return in this run: all of them unless the multi-asset `canSubset`. */
       readonly selectedOutputs: readonly string[];
   };
-  /** What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name. */
+  /**
+   * What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name.
+   * `undefined` records an out written elsewhere (a dbt model, a script's file) with nothing stored;
+   * an out left out of the object is an error (unless `canSubset` and not in `ctx.selectedOutputs`).
+   */
   type MultiAssetResult<Outs> = {
       [K in keyof Outs]?: unknown;
   };
   type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
+  /** An out's output type: what the function returns for it (`undefined` only when that is all it returns). */
+  type OutType<Ret, K> = K extends keyof Ret ? ([Ret[K]] extends [undefined] ? undefined : UnwrapOut<Exclude<Ret[K], undefined>>) : undefined;
   const MULTI_ASSET_DEF: unique symbol;
   /** A multi-asset definition, made by `multiAsset()`: export it; downstream assets take `x.outs.NAME` in `ins`. */
   interface MultiAssetDef<Outs extends Record<string, AnyAssetDef>> {
@@ -1815,7 +1821,7 @@ declare module "dagx" {
    *   ctx.sql`select sum(amount) as revenue from ${orders}`);
    */
   function multiAsset<const Outs extends Record<string, MultiAssetOut>, Ret extends MultiAssetResult<Outs>, const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: MultiAssetOptions<Ins, Outs, P, C, R>, fn: (ctx: MultiAssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Ret | Promise<Ret>): MultiAssetDef<{
-      [K in keyof Outs]: AssetDef<UnwrapOut<Exclude<Ret[K & keyof Ret], undefined>>, ConfigOf<C>>;
+      [K in keyof Outs]: AssetDef<OutType<Ret, K>, ConfigOf<C>>;
   }>;
   /** True when `value` is a multi-asset definition. */
   function isMultiAssetDef(value: unknown): value is MultiAssetDef<Record<string, AnyAssetDef>>;

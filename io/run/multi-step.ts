@@ -5,7 +5,8 @@
  * connection and input handles stay open until the last out is stored). The other outs' steps of
  * the same run, partition range and attempt number take their outcome from the leader.
  *
- * Outs are written then recorded one by one: an out the function does not return, or whose write
+ * An out returned as `undefined` (written elsewhere: a dbt model, a script's file) is recorded with
+ * nothing stored, as an asset that returns nothing. Outs are written then recorded one by one: an out the function does not return, or whose write
  * fails, fails on its own (its step is recorded as failed, naming the out); the outs stored before
  * it keep their new materializations. A failure of the function fails every selected out.
  */
@@ -92,10 +93,10 @@ async function lead(
   for (const [name, key] of selected) {
     const oa: StepAttempt = { ...a, asset: run.graph.assets.get(key)!, step: { ...a.step, id: stepId(key, a.step.partitionKey), key } };
     try {
-      if (values[name] === undefined) {
+      if (!Object.prototype.hasOwnProperty.call(values, name)) {
         throw new DagxError(
           "DEFINITION_INVALID",
-          `Multi-asset at ${where} did not return out "${name}" (asset "${key}"): return it in the result object, { ${name}: … }${info.step.canSubset ? ` — with canSubset, return every name in ctx.selectedOutputs` : ""}`,
+          `Multi-asset at ${where} did not return out "${name}" (asset "${key}"): return it in the result object, { ${name}: … } (or { ${name}: undefined } when it is written elsewhere)${info.step.canSubset ? ` — with canSubset, return every name in ctx.selectedOutputs` : ""}`,
         );
       }
       const raw = values[name];

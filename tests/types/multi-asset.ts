@@ -35,3 +35,12 @@ export const days = multiAsset({ partitions: daily({ start: "2024-01-01" }), out
 shop.outs.nope;
 // @ts-expect-error — `outs` is required
 multiAsset({}, () => ({}));
+
+// an out written elsewhere (returned as undefined) reads as undefined downstream; canSubset's optional outs keep their type
+export const mixed = multiAsset({ canSubset: true, outs: { stored: {}, external: {} } }, (ctx) => {
+  const r: { stored?: { n: number }[]; external?: undefined } = {};
+  if (ctx.selectedOutputs.includes("stored")) r.stored = [{ n: 1 }];
+  return r;
+});
+expectType<Equal<OutputOf<typeof mixed.outs.stored>, { n: number }[]>>(true);
+expectType<Equal<InputOf<OutputOf<typeof mixed.outs.external>>, undefined>>(true);

@@ -180,4 +180,14 @@ describe("multiAsset()", () => {
     const run = await p.materialize("m");
     expect(byKey(run)).toEqual({ m: "success", n: "success" });
   });
+
+  test("an out returned as undefined is recorded with nothing stored (written elsewhere), with its metadata", async () => {
+    const p = await projects.open({
+      "ext.asset.ts": `import { multiAsset } from "dagx";\nexport const ext = multiAsset({ outs: { table: {}, side: {} } }, (ctx) => ({ table: [{ v: 1 }], side: ctx.output(undefined, { metadata: { written: "elsewhere" } }) }));\n`,
+    });
+    const run = await p.materialize("*");
+    expect(byKey(run)).toEqual({ table: "success", side: "success" });
+    const [rec] = await p.store.latestMaterializations(["side"]);
+    expect([rec?.path, rec?.format, rec?.metadata?.written]).toEqual(["", "none", "elsewhere"]);
+  });
 });
