@@ -163,16 +163,18 @@ export function multiOutOf(def: AnyAssetDef): MultiOutInfo | null {
 
 /**
  * Selecting an out of a multi-asset that cannot subset selects all its outs (they run as one
- * step). Returns the grown selection and, per added key, why it was added (for plans).
+ * step). Returns the grown selection and, per added key, why it was added (for plans) and the
+ * selected out that brought it (whose run config it shares).
  */
 export function expandMultiSelection(
   assets: ReadonlyMap<string, { key: string; def: AnyAssetDef }>,
   selected: ReadonlySet<string>,
-): { selected: Set<string>; added: Map<string, string> } {
+): { selected: Set<string>; added: Map<string, string>; from: Map<string, string> } {
   const keyOfDef = new Map<AnyAssetDef, string>();
   for (const a of assets.values()) keyOfDef.set(a.def, a.key);
   const out = new Set(selected);
   const added = new Map<string, string>();
+  const from = new Map<string, string>();
   for (const k of selected) {
     const a = assets.get(k);
     const info = a ? multiOutOf(a.def) : null;
@@ -182,9 +184,10 @@ export function expandMultiSelection(
       if (sk === undefined || out.has(sk)) continue;
       out.add(sk);
       added.set(sk, `runs with "${k}" (one multi-asset step; canSubset is off)`);
+      from.set(sk, k);
     }
   }
-  return { selected: out, added };
+  return { selected: out, added, from };
 }
 
 /**

@@ -105,7 +105,10 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const multi = expandMultiSelection(project.graph.assets, given.selected);
   const o: MaterializeOptions = multi.added.size ? { ...given, selected: multi.selected } : given;
   // validated before anything is read or planned: a bad config stops the run with every problem (exit 2)
-  const config = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
+  const resolved = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
+  // a sibling out brought in by its step runs with the config given to the out that brought it
+  const config = multi.from.size ? new Map(resolved) : resolved;
+  for (const [sib, by] of multi.from) if (!config.has(sib) && config.has(by)) (config as Map<string, ResolvedConfig>).set(sib, config.get(by)!);
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);

@@ -73,6 +73,13 @@ async function lead(
   const where = loc === null ? "?" : loc.startsWith(run.storage.root + sep) ? relative(run.storage.root, loc) : loc;
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
+  // one call reads one config: every out's recorded config hash must describe it
+  const hashes = new Map(selected.map(([, k]) => [k, run.config?.get(k)?.hash ?? ""]));
+  if (new Set(hashes.values()).size > 1) {
+    const keys = [...hashes.keys()];
+    const e = new DagxError("CONFIG_INVALID", `Multi-asset at ${where} got different config for its outs ${keys.map((k) => `"${k}"`).join(", ")}: they share one step, so give each out the same values (e.g. ${keys.map((k) => `--config ${k}.FIELD=VALUE`).join(" ")})`);
+    return all(stepFailure(run, a, e));
+  }
   let result: unknown;
   let versions: Awaited<ReturnType<typeof loadInputs>>["versions"];
   try {

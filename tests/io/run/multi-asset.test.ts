@@ -4,7 +4,7 @@
  * out; a downstream asset reading one out; partitioned multi-assets.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import type { RunOutcome } from "../../../io/run/index.ts";
+import { resolveRunConfig, type RunOutcome } from "../../../io/run/index.ts";
 import { testProjects } from "../../support/project.ts";
 
 const projects = testProjects("dagx-multi-io-");
@@ -189,5 +189,23 @@ describe("multiAsset()", () => {
     expect(byKey(run)).toEqual({ table: "success", side: "success" });
     const [rec] = await p.store.latestMaterializations(["side"]);
     expect([rec?.path, rec?.format, rec?.metadata?.written]).toEqual(["", "none", "elsewhere"]);
+  });
+
+  test("run config: a sibling out shares the config of the selected out; different config per out is refused", async () => {
+    const p = await projects.open({
+      "cfg.asset.ts": [
+        `import { multiAsset, v } from "dagx";`,
+        `export const cfg = multiAsset({ config: v.object({ n: v.optional(v.number(), 1) }), outs: { p: {}, q: {} } }, (ctx) => ({ p: [{ n: ctx.config.n }], q: [{ n: ctx.config.n * 10 }] }));`,
+        ``,
+      ].join("\n"),
+    });
+    const graph = p.project.graph;
+    const run = await p.materialize("p", { config: await resolveRunConfig(graph, new Set(["p"]), { p: { n: 4 } }) });
+    expect(byKey(run)).toEqual({ p: "success", q: "success" });
+    expect(await p.query(`select (select n from p) as p, (select n from q) as q`)).toEqual([{ p: 4, q: 40 }]);
+    const both = await p.materialize("p, q", { config: await resolveRunConfig(graph, new Set(["p", "q"]), { p: { n: 2 } }) });
+    expect(byKey(both)).toEqual({ p: "failed", q: "failed" });
+    const err = both.steps[0]!;
+    expect(err.status === "failed" && err.error).toMatch(/got different config for its outs "p", "q": they share one step/);
   });
 });
