@@ -208,4 +208,22 @@ describe("multiAsset()", () => {
     const err = both.steps[0]!;
     expect(err.status === "failed" && err.error).toMatch(/got different config for its outs "p", "q": they share one step/);
   });
+
+  test("--stale: one failed out brings its sibling back into the plan (the step cannot subset)", async () => {
+    const p = await projects.open({
+      "st.asset.ts": `import { multiAsset } from "dagx";\nexport const st = multiAsset({ outs: { s1: {}, s2: {} } }, () => (process.env.DROP_S2 ? { s1: [{ v: 1 }] } : { s1: [{ v: 1 }], s2: [{ v: 2 }] }) as { s1: { v: number }[]; s2: { v: number }[] });\n`,
+    });
+    process.env.DROP_S2 = "1";
+    try {
+      expect(byKey(await p.materialize("*"))).toEqual({ s1: "success", s2: "failed" });
+    } finally {
+      delete process.env.DROP_S2;
+    }
+    const plan = await p.materialize("*", { stale: true, dryRun: true });
+    expect(plan.plan.steps.map((s) => [s.key, s.reason.startsWith("runs with") ? "sibling" : "own"]).sort()).toEqual([
+      ["s1", "sibling"],
+      ["s2", "own"],
+    ]);
+    expect(byKey(await p.materialize("*", { stale: true }))).toEqual({ s1: "success", s2: "success" });
+  });
 });
