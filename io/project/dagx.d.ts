@@ -1829,7 +1829,8 @@ declare module "dagx" {
   function multiOutOf(def: AnyAssetDef): MultiOutInfo | null;
   /**
    * Selecting an out of a multi-asset that cannot subset selects all its outs (they run as one
-   * step). Returns the grown selection and, per added key, why it was added (for plans).
+   * step). Returns the grown selection and, per added key, why it was added (for plans) and the
+   * selected out that brought it (whose run config it shares).
    */
   function expandMultiSelection(assets: ReadonlyMap<string, {
       key: string;
@@ -1837,6 +1838,7 @@ declare module "dagx" {
   }>, selected: ReadonlySet<string>): {
       selected: Set<string>;
       added: Map<string, string>;
+      from: Map<string, string>;
   };
   /**
    * Give every step of a multi-asset out that cannot subset a step for each sibling out with the
