@@ -8,7 +8,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { ASSET_DEF, type AnyAssetDef } from "../../core/asset.ts";
-import type { AssetContext } from "../../core/context.ts";
+import { type AssetContext, isTableInput } from "../../core/context.ts";
+import { isSqlIdentifier } from "../../core/sql.ts";
+import { type LineSplice, registerSqlSource, setSqlSplices, sqlCodeFrame } from "../../core/sql-asset/errors.ts";
 import type { LoadError } from "../../core/definitions.ts";
 import type { RawExport } from "../../core/graph.ts";
 import { parseSqlHeader, SqlHeaderError } from "../../core/sql-asset/header.ts";
@@ -39,20 +41,6 @@ interface Parsed {
   header: ReturnType<typeof parseSqlHeader>;
   refs: QueryReferences;
   key: string;
-}
-
-/** Two lines either side of `line` of `text`, numbered, with a caret under `column`. */
-export function sqlCodeFrame(text: string, line: number, column: number): string {
-  const lines = text.split("\n");
-  const from = Math.max(1, line - 2);
-  const to = Math.min(lines.length, line + 2);
-  const width = String(to).length;
-  const out: string[] = [];
-  for (let i = from; i <= to; i++) {
-    out.push(`${i === line ? ">" : " "} ${String(i).padStart(width)} | ${lines[i - 1]}`);
-    if (i === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
-  }
-  return out.join("\n");
 }
 
 function errorAt(root: string, file: string, text: string, line: number, column: number, reason: string): LoadError {
@@ -204,6 +192,8 @@ export function queryPieces(info: SqlAssetInfo): { strings: string[]; slots: ({ 
 /** The step of a SQL asset: its query through ctx.sql (the path every TS asset's ctx.sql takes). */
 function stepFunction(info: SqlAssetInfo) {
   const { strings, slots } = queryPieces(info);
+  const marks = [...info.refs.tables.map((t) => ({ start: t.start, end: t.end })), ...info.refs.params].sort((a, b) => a.start - b.start);
+  registerSqlSource(info.file, info.text);
   return (ctx: AssetContext, inputs: Record<string, unknown>) => {
     const values = slots.map((s) => {
       if ("table" in s) return inputs[s.table];
@@ -213,6 +203,18 @@ function stepFunction(info: SqlAssetInfo) {
       if (s.param === "partition_start") return part?.start ?? null;
       return part?.end ?? null;
     });
+    // the written length of each splice, to map DuckDB's error column back to the file
+    const splices = new Map<number, LineSplice[]>();
+    let n = 0;
+    values.forEach((v, i) => {
+      const m = marks[i]!;
+      const written = isTableInput(v) ? v.sql : isSqlIdentifier(v) ? v.sql : `$${++n}`;
+      const { line, column } = lineColumn(info.text, m.start);
+      const list = splices.get(line) ?? [];
+      list.push({ start: column - 1, end: column - 1 + (m.end - m.start), text: written });
+      splices.set(line, list);
+    });
+    setSqlSplices(info.file, splices);
     const tpl = Object.assign([...strings], { raw: [...strings] }) as unknown as TemplateStringsArray;
     return ctx.sql(tpl, ...values);
   };

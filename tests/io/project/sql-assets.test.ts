@@ -85,3 +85,28 @@ describe("SQL assets", () => {
     expect(msgs[1]).toContain("s.asset.sql:3:1: SQL syntax error");
   });
 });
+
+describe("SQL asset run errors", () => {
+  test("a binder error names the .sql file's line and column, with a code frame", async () => {
+    const p = await projects.open({
+      "orders.asset.ts": ORDERS_TS,
+      "totals.asset.sql": ["-- @group: g", "-- a comment", "select customer,", "  sum(amont) as total", "from orders group by customer"].join("\n"),
+    });
+    expect(p.project.graph.errors).toEqual([]);
+    const out = await p.materialize("*");
+    const step = out.steps.find((s) => s.key === "totals")!;
+    const err = "error" in step ? String(step.error) : "";
+    expect(err).toContain("totals.asset.sql:4:7");
+    expect(err).toContain("> 4 |   sum(amont) as total");
+  });
+
+  test("a column after an upstream's table on the same line is mapped back through the splice", async () => {
+    const p = await projects.open({
+      "orders.asset.ts": ORDERS_TS,
+      "big.asset.sql": ["-- @group: g", "select * from orders where amont > 1"].join("\n"),
+    });
+    const out = await p.materialize("*");
+    const step = out.steps.find((s) => s.key === "big")!;
+    expect("error" in step ? String(step.error) : "").toContain("big.asset.sql:2:28");
+  });
+});
