@@ -219,3 +219,37 @@ function stepFunction(info: SqlAssetInfo) {
     return ctx.sql(tpl, ...values);
   };
 }
+
+/** What `dagx sql KEY` prints: the query as run, `$n` for each parameter, and the values bound. */
+export interface CompiledSqlAsset {
+  key: string;
+  file: string;
+  sql: string;
+  params: { index: number; name: string; value: string | null }[];
+  /** Upstream asset keys, in the order the query names them. */
+  upstreams: string[];
+  /** Tables declared external. */
+  external: string[];
+}
+
+/**
+ * The query of a SQL asset as its step runs it: each `$partition_*` becomes a positional `$n` and
+ * its value is listed; upstream tables keep the names they are written with — the names `dagx
+ * query` gives the stored outputs, so the printed query runs there as it is.
+ */
+export function compileSqlAsset(key: string, info: SqlAssetInfo, partition: { key: string; start?: Date; end?: Date } | null): CompiledSqlAsset {
+  const { strings, slots } = queryPieces(info);
+  let sql = strings[0]!;
+  const params: CompiledSqlAsset["params"] = [];
+  slots.forEach((s, i) => {
+    if ("table" in s) sql += info.refs.tables.find((t) => t.key === s.table)?.name ?? s.table;
+    else if ("external" in s) sql += s.external;
+    else {
+      const value = s.param === "partition_key" ? (partition?.key ?? null) : s.param === "partition_start" ? (partition?.start?.toISOString() ?? null) : (partition?.end?.toISOString() ?? null);
+      params.push({ index: params.length + 1, name: s.param, value });
+      sql += `$${params.length}`;
+    }
+    sql += strings[i + 1];
+  });
+  return { key, file: info.file, sql: sql.trimEnd(), params, upstreams: info.upstreams.filter((u): u is string => u !== null), external: info.refs.tables.filter((_, i) => info.upstreams[i] === null).map((t) => t.name) };
+}
