@@ -3,7 +3,7 @@
  */
 export { asset, isAssetDef } from "./asset.ts";
 export { ref } from "./ref.ts";
-export type { AssetRef as AssetReference, RefRow, SqlAssetRows } from "./ref.ts";
+export type { AssetKeyRef, RefRow, SqlAssetRows } from "./ref.ts";
 export type {
   AnyAssetDef,
   ArrowTableLike,

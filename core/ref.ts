@@ -19,7 +19,7 @@ export type SqlAssetRows = Register extends { sqlAssets: infer A } ? A : {};
 export type RefRow<K extends string> = K extends keyof SqlAssetRows ? (SqlAssetRows[K] extends object ? SqlAssetRows[K] : Record<string, unknown>) : Record<string, unknown>;
 
 /** A reference made by `ref(key)`. */
-export interface AssetRef<K extends string = string> extends AssetDef<SqlQuery<RefRow<K>>> {
+export interface AssetKeyRef<K extends string = string> extends AssetDef<SqlQuery<RefRow<K>>> {
   readonly [ASSET_REF]: K;
 }
 
@@ -28,7 +28,7 @@ export interface AssetRef<K extends string = string> extends AssetDef<SqlQuery<R
  * @example export const top = asset({ ins: { totals: ref("analytics/customer_totals") } }, (ctx, { totals }) =>
  *   ctx.sql`select * from ${totals} order by total desc limit 1`);
  */
-export function ref<const K extends (keyof SqlAssetRows & string) | (string & {})>(key: K): AssetRef<K> {
+export function ref<const K extends (keyof SqlAssetRows & string) | (string & {})>(key: K): AssetKeyRef<K> {
   if (typeof key !== "string" || key === "") throw new TypeError('ref() needs an asset key: ref("analytics/daily_revenue")');
   const site = callerFrame();
   const r = {
@@ -39,7 +39,7 @@ export function ref<const K extends (keyof SqlAssetRows & string) | (string & {}
       throw new TypeError(`ref("${key}") is a reference, not an asset: export the asset it names`);
     },
     location: site ? `${site.file}:${site.line}` : null,
-  } as unknown as AssetRef<K>;
+  } as unknown as AssetKeyRef<K>;
   recordCallSite(r, site);
   return r;
 }
