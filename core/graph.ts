@@ -75,7 +75,8 @@ export function resolveDefinitions(
   const refTarget = (v: AnyAssetDef, key: string, what: string): string | undefined => {
     const k = refKey(v);
     if (k === null) return undefined;
-    if (firstAt.has(k)) return k;
+    // a file failed to load and may have defined it: the asset is left out by buildGraph, like a key-string dep
+    if (firstAt.has(k) || errors.length > 0) return k;
     const where = v.location ?? "?";
     throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `ref("${k}") at ${where} (${what} of asset "${key}") names no asset${didYouMean(k, firstAt.keys())}: use the key of an asset (dagx list shows them)`, where);
   };
