@@ -16,6 +16,7 @@ import type { RawExport } from "../../core/graph.ts";
 import { parseSqlHeader, SqlHeaderError } from "../../core/sql-asset/header.ts";
 import { lineColumn, PARTITION_PARAMS, type QueryReferences, queryReferences } from "../../core/sql-asset/references.ts";
 import { didYouMean } from "../../core/suggest.ts";
+import { DagxError } from "../../core/errors.ts";
 
 /** Marks a definition made from a `.asset.sql` file; holds what `dagx sql` shows. */
 export const SQL_ASSET = Symbol.for("dagx.sqlAsset");
@@ -197,7 +198,11 @@ function stepFunction(info: SqlAssetInfo) {
   registerSqlSource(info.file, info.text);
   return (ctx: AssetContext, inputs: Record<string, unknown>) => {
     const values = slots.map((s) => {
-      if ("table" in s) return inputs[s.table];
+      if ("table" in s) {
+        const v = inputs[s.table];
+        if (!isTableInput(v)) throw new DagxError("DEFINITION_INVALID", `SQL asset reads "${s.table}", which is not stored as a table (it returned a value that is not rows): read it from a TS asset, or make "${s.table}" return rows or a ctx.sql query`, { exitCode: 1 });
+        return v;
+      }
       if ("external" in s) return ctx.sql.id(...s.external.split(".").map((x) => x.trim().replace(/^"|"$/g, "")));
       const part = ctx.partition as { key?: string; start?: Date; end?: Date } | undefined;
       if (s.param === "partition_key") return part?.key ?? null;

@@ -109,4 +109,14 @@ describe("SQL asset run errors", () => {
     const step = out.steps.find((s) => s.key === "big")!;
     expect("error" in step ? String(step.error) : "").toContain("big.asset.sql:2:28");
   });
+
+  test("reading an upstream stored as a JSON value (not a table) fails with a clear reason", async () => {
+    const p = await projects.open({
+      "settings.asset.ts": `import { asset } from "dagx";\nexport const settings = asset(() => ({ currency: "EUR" }));\n`,
+      "s.asset.sql": "select * from settings",
+    });
+    const out = await p.materialize("*");
+    const step = out.steps.find((s) => s.key === "s")!;
+    expect("error" in step ? String(step.error) : "").toContain('reads "settings", which is not stored as a table');
+  });
 });
