@@ -11,6 +11,7 @@ import type { FreshnessPolicy } from "../freshness.ts";
 import { daily, hourly, monthly, staticPartitions, weekly } from "../partitions/index.ts";
 import type { PartitionsDef } from "../partitions/types.ts";
 import { didYouMean } from "../suggest.ts";
+import { keyProblem } from "../keys.ts";
 
 /** What a header defines (options of the asset, plus the tables declared external). */
 export interface SqlAssetHeader {
@@ -72,7 +73,12 @@ export function parseSqlHeader(text: string): SqlAssetHeader {
     seen.add(name);
     const ctx: FieldCtx = { value, fail, valueCol };
     switch (name) {
-      case "key":
+      case "key": {
+        const problem = keyProblem(value);
+        if (problem) fail(`invalid asset key "${value}": ${problem}`);
+        options.key = value;
+        break;
+      }
       case "group":
       case "description":
       case "io":

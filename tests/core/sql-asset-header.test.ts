@@ -72,6 +72,7 @@ describe("parseSqlHeader", () => {
     expect(err("-- @group: a\n-- @group: b")).toMatchObject({ reason: expect.stringContaining("given twice"), line: 2 });
     expect(err("-- @group a")).toMatchObject({ reason: expect.stringContaining("needs a colon") });
     expect(err("-- @automation: eagr")).toMatchObject({ reason: expect.stringContaining('did you mean "eager"') });
+    expect(err("\n\n-- @key: a//b")).toMatchObject({ reason: expect.stringContaining('invalid asset key "a//b"'), line: 3, column: 10 });
     expect(err("-- @tags: tier")).toMatchObject({ reason: expect.stringContaining("is not name=value") });
   });
 });
