@@ -27,6 +27,7 @@ export const COMMANDS: Record<string, Loader> = {
   logs: lazy(() => import("./commands/logs.ts")),
   alerts: lazy(() => import("./commands/alerts.ts")),
   query: lazy(() => import("./commands/query.ts")),
+  sql: lazy(() => import("./commands/sql.ts")),
   wipe: lazy(() => import("./commands/wipe.ts")),
   partitions: lazy(() => import("./commands/partitions.ts")),
   backfill: lazy(() => import("./commands/backfill.ts")),

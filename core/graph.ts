@@ -13,6 +13,7 @@ import { keyProblem } from "./keys.ts";
 import { relativeTo } from "./location.ts";
 import { defaultMapping, isPartitionMapping, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
+import { refKey } from "./ref.ts";
 import type { GraphView } from "./types.ts";
 
 /** One asset exported by one file, before keys are resolved. */
@@ -70,6 +71,15 @@ export function resolveDefinitions(
     keyOfDef.set(r.def, key);
     firstAt.set(key, r);
   }
+  // ref("key") (core/ref.ts): resolved by key; an unknown key is an error at the ref's call
+  const refTarget = (v: AnyAssetDef, key: string, what: string): string | undefined => {
+    const k = refKey(v);
+    if (k === null) return undefined;
+    // a file failed to load and may have defined it: the asset is left out by buildGraph, like a key-string dep
+    if (firstAt.has(k) || errors.length > 0) return k;
+    const where = v.location ?? "?";
+    throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `ref("${k}") at ${where} (${what} of asset "${key}") names no asset${didYouMean(k, firstAt.keys())}: use the key of an asset (dagx list shows them)`, where);
+  };
   const assets: LoadedAsset[] = raw.map((r) => {
     const o = r.def.options;
     const key = keyOfDef.get(r.def)!;
@@ -78,7 +88,7 @@ export function resolveDefinitions(
     const ins: Record<string, string> = {};
     for (const [name, up] of Object.entries(o.ins ?? {})) {
       if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
-      const upKey = keyOfDef.get(up);
+      const upKey = keyOfDef.get(up) ?? refTarget(up, key, `input "${name}"`);
       if (upKey === undefined) throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `Input "${name}" of asset "${key}" at ${where} refers to an asset that no *.asset.ts file exports: export it from an asset file`, where);
       ins[name] = upKey;
     }
@@ -86,7 +96,7 @@ export function resolveDefinitions(
     for (const d of o.deps ?? []) {
       if (typeof d === "string") depKeys.push(d);
       else if (isAssetDef(d)) {
-        const k = keyOfDef.get(d);
+        const k = keyOfDef.get(d) ?? refTarget(d, key, "a dep");
         if (k === undefined) throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `A dep of asset "${key}" at ${where} refers to an asset that no *.asset.ts file exports: export it from an asset file`, where);
         depKeys.push(k);
       } else throw new DefinitionError("DEFINITION_INVALID", `A dep of asset "${key}" at ${where} is neither an asset nor a key string: use deps: [orders] or deps: ["orders"]`, where);

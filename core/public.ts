@@ -2,6 +2,8 @@
  * The public module users import as `"dagx"`. Exactly the user API; everything else is internal.
  */
 export { asset, isAssetDef } from "./asset.ts";
+export { ref } from "./ref.ts";
+export type { AssetKeyRef, RefRow, SqlAssetRows } from "./ref.ts";
 export type {
   AnyAssetDef,
   ArrowTableLike,

@@ -5,6 +5,7 @@
  * file:line. What dagx itself throws outside such a call (DuckDB, the file system, a bug) is not
  * wrapped, so it stays an internal error with its stack.
  */
+import { sqlAssetErrorPosition } from "./sql-asset/errors.ts";
 import { SqlError, UserCodeError } from "./errors.ts";
 import { relativeTo, userFrame } from "./location.ts";
 
@@ -57,6 +58,12 @@ export function describeThrown(e: unknown, root: string, definedAt: string | nul
   const err = e instanceof Error ? e : new Error(typeof e === "string" ? e : `non-Error value thrown: ${String(e)}`);
   if (err instanceof SqlError) {
     const defined = definedAt === null ? null : relativeTo(root, definedAt);
+    const sqlFile = definedAt === null ? null : /^(.*\.asset\.sql):\d+$/.exec(definedAt)?.[1];
+    const pos = sqlFile ? sqlAssetErrorPosition(sqlFile, err.reason) : null;
+    if (sqlFile && pos) {
+      const at = `${relativeTo(root, sqlFile)}:${pos.line}:${pos.column}`;
+      return { message: `SQL failed at ${at}: ${err.reason.replace(/\n*LINE \d+: [^\n]*\n *\^[^\n]*/, "")}\n${pos.frame}`, location: at, detail: err.detail };
+    }
     const at = userFrame(err.site?.stack, root) ?? defined ?? userFrame(err.stack, root);
     return { message: `ctx.sql failed${at ? ` at ${at}` : ""}: ${err.reason}`, location: at, detail: err.detail };
   }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
+import { discoverAssetFiles } from "../../io/project/discover.ts";
+import { loadProject, sqlAssetRowTypes, TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
+import { createDuckDBStateStore } from "../../io/state/index.ts";
 import { globalArgs } from "../args.ts";
 import { baseContext, projectRoot } from "../context.ts";
 import { VERSION } from "../version.ts";
@@ -21,7 +23,8 @@ export default defineCommand({
     const { out, terminal } = base;
     const root = projectRoot(cmd, base);
     const file = args.out ? resolve(terminal.cwd, args.out) : join(root, TYPES_REL_PATH);
-    const r = writeTypeDeclarations(root, { version: VERSION, file });
+    const sqlAssets = await sqlRowTypes(root);
+    const r = writeTypeDeclarations(root, { version: VERSION, file, sqlAssets });
     if (out.json) {
       out.data({ path: r.path, changed: r.changed, bytes: r.bytes });
       return 0;
@@ -36,3 +39,22 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * Row types of the project's SQL assets (for `ref("key")`), when it has any: from the last
+ * materializations, else a DESCRIBE of each query. A project that does not load gets none.
+ */
+async function sqlRowTypes(root: string): Promise<Record<string, Record<string, string>>> {
+  if (discoverAssetFiles(root, ".asset.sql").length === 0) return {};
+  try {
+    const project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
+    const store = createDuckDBStateStore(project.storage.statePath);
+    try {
+      return await sqlAssetRowTypes(project, store);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return {};
+  }
+}

@@ -1735,6 +1735,33 @@ declare module "dagx" {
    */
   function plainConfigHash(schema: ConfigSchema | null, hash: (text: string) => string): Promise<string | null>;
 
+  // ── ref.ts
+  /**
+   * `ref("key")`: a typed reference to an asset that no TypeScript module exports (a `.asset.sql`
+   * file's asset), usable in `ins` and `deps` like an exported definition. The loader resolves it by
+   * key (an unknown key is a definition error with a did-you-mean); `dagx types` writes the row
+   * types of SQL assets into `Register["sqlAssets"]`, so `ins: { t: ref("daily_revenue") }` is typed.
+   */
+  const ASSET_REF: unique symbol;
+  /** Row types of the project's SQL assets by key, as `dagx types` wrote them (empty before). */
+  type SqlAssetRows = Register extends {
+      sqlAssets: infer A;
+  } ? A : {};
+  /** The row type of the asset `K`: from `dagx types`, else a plain record. */
+  type RefRow<K extends string> = K extends keyof SqlAssetRows ? (SqlAssetRows[K] extends object ? SqlAssetRows[K] : Record<string, unknown>) : Record<string, unknown>;
+  /** A reference made by `ref(key)`. */
+  interface AssetKeyRef<K extends string = string> extends AssetDef<SqlQuery<RefRow<K>>> {
+      readonly [ASSET_REF]: K;
+  }
+  /**
+   * A reference to the asset `key` (a SQL asset, or any asset by key) for `ins` or `deps`.
+   * @example export const top = asset({ ins: { totals: ref("analytics/customer_totals") } }, (ctx, { totals }) =>
+   *   ctx.sql`select * from ${totals} order by total desc limit 1`);
+   */
+  function ref<const K extends (keyof SqlAssetRows & string) | (string & {})>(key: K): AssetKeyRef<K>;
+  /** The key of a `ref(…)`, or null for anything else. */
+  function refKey(v: unknown): string | null;
+
   // ── multi-asset.ts
   /**
    * `multiAsset()`: one step that materializes several assets ("outs"). Each out is an ordinary asset
@@ -2986,8 +3013,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -4,10 +4,10 @@ import { join } from "node:path";
 const SKIP = new Set(["node_modules", ".dagx", "dist"]);
 
 /**
- * All `*.asset.ts` files under root, sorted; skips node_modules, .dagx, dist, hidden folders, and
+ * All `*.asset.ts` files (or files ending in `suffix`: `.asset.sql`) under root, sorted; skips node_modules, .dagx, dist, hidden folders, and
  * nested projects — a folder below the root holding its own dagx.config.ts is a project of its own.
  */
-export function discoverAssetFiles(root: string): string[] {
+export function discoverAssetFiles(root: string, suffix = ".asset.ts"): string[] {
   const out: string[] = [];
   const walk = (dir: string, top: boolean) => {
     let entries;
@@ -21,7 +21,7 @@ export function discoverAssetFiles(root: string): string[] {
       if (e.name.startsWith(".")) continue;
       if (e.isDirectory()) {
         if (!SKIP.has(e.name)) walk(join(dir, e.name), false);
-      } else if (e.isFile() && e.name.endsWith(".asset.ts")) out.push(join(dir, e.name));
+      } else if (e.isFile() && e.name.endsWith(suffix)) out.push(join(dir, e.name));
     }
   };
   walk(root, true);

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../../core/asset.ts";
 import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
+import { refKey } from "../../core/ref.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -17,6 +18,7 @@ import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverAssetFiles } from "./discover.ts";
 import { registerDagxModule } from "./virtual-module.ts";
+import { parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
 /** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
 export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
@@ -51,7 +53,15 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators, versioner };
+  const sqlFiles = discoverAssetFiles(root, ".asset.sql");
+  if (sqlFiles.length > 0) {
+    const { parsed, errors: sqlErrors } = await parseSqlAssetFiles(root, sqlFiles);
+    errors.push(...sqlErrors);
+    const byKey = new Map<string, RawExport["def"]>();
+    for (const r of raw) if (typeof (r.def.options.key ?? r.exportName) === "string") byKey.set((r.def.options.key ?? r.exportName) as string, r.def);
+    raw.push(...sqlAssetExports(root, parsed, byKey, errors));
+  }
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length, checks, ioManagers), instigators, versioner };
 }
 
 type Definition =
@@ -67,6 +77,7 @@ type Definition =
 function definitionOf(mod: Record<string, unknown>, name: string): Definition | null {
   try {
     const value = mod[name];
+    if (refKey(value) !== null) return null;
     if (isAssetDef(value)) return { kind: "asset", def: value };
     if (isMultiAssetDef(value)) return { kind: "multi", def: value };
     if (isScheduleDef(value)) return { kind: "schedule", def: value };
