@@ -56,6 +56,8 @@ export interface DbtAssetSpec {
   readonly uniqueId: string;
   readonly resourceType: "model" | "seed" | "snapshot";
   readonly name: string;
+  /** What `dbt build --select` is given for this node: `fqn:` + its dotted fully-qualified name. */
+  readonly selector: string;
   readonly group: string;
   readonly description?: string;
   readonly owners: readonly string[];
@@ -174,6 +176,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
       uniqueId: n.unique_id,
       resourceType: n.resource_type as DbtAssetSpec["resourceType"],
       name: n.name,
+      selector: `fqn:${(fqn.length > 0 ? fqn : [project, n.name]).join(".")}`,
       group,
       ...(n.description ? { description: n.description } : {}),
       owners,
