@@ -14,6 +14,8 @@ export type {
   OutputWithMetadata,
   RetryPolicy,
 } from "./asset.ts";
+export { isMultiAssetDef, multiAsset } from "./multi-asset.ts";
+export type { MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult } from "./multi-asset.ts";
 export { isSqlQuery, isTableInput } from "./context.ts";
 export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";
 export { defineIOManager, isIOManager } from "./io-manager.ts";

@@ -1735,6 +1735,126 @@ declare module "dagx" {
    */
   function plainConfigHash(schema: ConfigSchema | null, hash: (text: string) => string): Promise<string | null>;
 
+  // ── multi-asset.ts
+  /**
+   * `multiAsset()`: one step that materializes several assets ("outs"). Each out is an ordinary asset
+   * definition in the graph (own key, group, IO manager, checks, freshness, data version); they share
+   * the step's function, inputs, partitions, retry policy, resources and config. The run engine
+   * (io/run/multi-step.ts) calls the function once per run, partition range and attempt, and stores and
+   * records each out through its own IO manager.
+   */
+  /** What one out of a multi-asset declares: everything that is per asset rather than per step. */
+  interface MultiAssetOut {
+      /** Asset key of this out. @default the out's name */
+      key?: string;
+      /** @default "default" */
+      group?: string;
+      description?: string;
+      owners?: string[];
+      tags?: Record<string, string>;
+      kinds?: string[];
+      /** IO manager of this out (as `asset({ io })`). @default by value: "parquet" for tables, "json" otherwise */
+      io?: "parquet" | "json" | (string & {}) | IOManager;
+      parquetWriter?: ParquetWriter;
+      /** Built-in checks on this out's stored output. */
+      checks?: BuiltinCheck[];
+      freshness?: FreshnessPolicy;
+      automation?: AutomationCondition;
+  }
+  /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
+  interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
+      /** The assets this step materializes, by name (the name is the key unless the out sets `key`). */
+      outs: Outs;
+      /**
+       * May the step materialize only some of its outs? When true, a selection of some outs runs the
+       * step with `ctx.selectedOutputs` naming them, and the function returns only those. When false
+       * (the default, as in Dagster), selecting any out runs the whole step and materializes every out.
+       * @default false
+       */
+      canSubset?: boolean;
+  }
+  /** The `ctx` of a multi-asset function: an asset context plus which outs this run wants. */
+  type MultiAssetContext<P = undefined, Cfg = undefined, Res = Record<string, never>> = AssetContext<P, Cfg, Res> & {
+      /** Names of the outs to return in this run: all of them unless the multi-asset `canSubset`. */
+      readonly selectedOutputs: readonly string[];
+  };
+  /**
+   * What the function returns: one value per out (or `ctx.output(value, { metadata })`), by out name.
+   * `undefined` records an out written elsewhere (a dbt model, a script's file) with nothing stored;
+   * an out left out of the object is an error (unless `canSubset` and not in `ctx.selectedOutputs`).
+   */
+  type MultiAssetResult<Outs> = {
+      [K in keyof Outs]?: unknown;
+  };
+  type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
+  /** An out's output type: what the function returns for it (`undefined` only when that is all it returns). */
+  type OutType<Ret, K> = K extends keyof Ret ? ([Ret[K]] extends [undefined] ? undefined : UnwrapOut<Exclude<Ret[K], undefined>>) : undefined;
+  const MULTI_ASSET_DEF: unique symbol;
+  /** A multi-asset definition, made by `multiAsset()`: export it; downstream assets take `x.outs.NAME` in `ins`. */
+  interface MultiAssetDef<Outs extends Record<string, AnyAssetDef>> {
+      readonly [MULTI_ASSET_DEF]: true;
+      /** One asset definition per out, usable in `ins`/`deps`/`check()` like any asset. */
+      readonly outs: Outs;
+      readonly canSubset: boolean;
+      readonly fn: (ctx: MultiAssetContext, inputs: Record<string, unknown>) => unknown;
+      readonly location: string | null;
+  }
+  /** What the engine knows of an out: its step and its name in the function's result. */
+  interface MultiOutInfo {
+      step: MultiAssetDef<Record<string, AnyAssetDef>>;
+      name: string;
+  }
+  /**
+   * Define one step that materializes several assets. Each out is its own asset (keys, selection,
+   * lineage, status, checks, freshness, data version); the function returns an object with one value
+   * per out name. Downstream assets take an out in `ins`: `ins: { orders: shop.outs.orders }`, typed
+   * from what the function returns for it.
+   *
+   * @example
+   * export const shop = multiAsset(
+   *   { outs: { customers: { checks: [unique("id")] }, orders: { group: "sales" } }, ins: { raw } },
+   *   (ctx, { raw }) => ({
+   *     customers: ctx.sql`select distinct customer_id as id from ${raw}`,
+   *     orders: ctx.sql`select * from ${raw}`,
+   *   }));
+   * export const revenue = asset({ ins: { orders: shop.outs.orders } }, (ctx, { orders }) =>
+   *   ctx.sql`select sum(amount) as revenue from ${orders}`);
+   */
+  function multiAsset<const Outs extends Record<string, MultiAssetOut>, Ret extends MultiAssetResult<Outs>, const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined, C extends ConfigSchema | undefined = undefined, const R extends readonly ResourceName[] = []>(options: MultiAssetOptions<Ins, Outs, P, C, R>, fn: (ctx: MultiAssetContext<P, ConfigOf<C>, ResourcesOf<R>>, inputs: InputsOf<Ins>) => Ret | Promise<Ret>): MultiAssetDef<{
+      [K in keyof Outs]: AssetDef<OutType<Ret, K>, ConfigOf<C>>;
+  }>;
+  /** True when `value` is a multi-asset definition. */
+  function isMultiAssetDef(value: unknown): value is MultiAssetDef<Record<string, AnyAssetDef>>;
+  /** The multi-asset step an asset definition is an out of, or null for a plain asset. */
+  function multiOutOf(def: AnyAssetDef): MultiOutInfo | null;
+  /**
+   * Selecting an out of a multi-asset that cannot subset selects all its outs (they run as one
+   * step). Returns the grown selection and, per added key, why it was added (for plans).
+   */
+  function expandMultiSelection(assets: ReadonlyMap<string, {
+      key: string;
+      def: AnyAssetDef;
+  }>, selected: ReadonlySet<string>): {
+      selected: Set<string>;
+      added: Map<string, string>;
+  };
+  /**
+   * Give every step of a multi-asset out that cannot subset a step for each sibling out with the
+   * same partitions (a plan filtered by `--stale` may have kept only the stale out): the step
+   * materializes all of them, and each out's materialization must have its step. Mutates `steps`.
+   */
+  function completeMultiSteps(steps: {
+      id: string;
+      key: string;
+      partitionKey: string;
+      partitionKeys: string[] | null;
+      after: string[];
+      reason: string;
+  }[], assets: ReadonlyMap<string, {
+      key: string;
+      def: AnyAssetDef;
+  }>, stepIdOf: (key: string, partitionKey: string) => string, added: ReadonlyMap<string, string>): void;
+
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
   interface DuckdbTableOptions {
@@ -2864,8 +2984,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../../core/asset.ts";
+import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -26,6 +27,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
   const versioner = createCodeVersioner();
+  const multiSteps = new Set<MultiAssetDef<Record<string, RawExport["def"]>>>();
   for (const file of files) {
     let mod: Record<string, unknown>;
     versioner.prime(file);
@@ -39,9 +41,14 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       const name = exportName === "default" ? fileStem(file) : exportName;
       const value = definitionOf(mod, exportName);
       if (value === null) continue;
-      if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
+      // a multi-asset registers all its outs once, whether the step, some outs (`export const { a } = shop.outs`) or both are exported
+      const step = value.kind === "multi" ? value.def : value.kind === "asset" ? (multiOutOf(value.def)?.step ?? null) : null;
+      if (step !== null) {
+        if (!multiSteps.has(step)) for (const [out, def] of Object.entries(step.outs)) raw.push({ file, exportName: value.kind === "multi" ? `${name}.outs.${out}` : `${name} (out "${out}")`, def });
+        multiSteps.add(step);
+      } else if (value.kind === "asset") raw.push({ file, exportName: name, def: value.def });
       else if (value.kind === "check") checks.push({ file, exportName: name, def: value.def });
-      else instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
+      else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
   return { ...resolveDefinitions(root, raw, errors, versioner, files.length, checks, ioManagers), instigators, versioner };
@@ -49,6 +56,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
 
 type Definition =
   | { kind: "asset"; def: RawExport["def"] }
+  | { kind: "multi"; def: MultiAssetDef<Record<string, RawExport["def"]>> }
   | { kind: "check"; def: RawCheckExport["def"] }
   | { kind: "schedule" | "sensor"; def: unknown };
 
@@ -60,6 +68,7 @@ function definitionOf(mod: Record<string, unknown>, name: string): Definition | 
   try {
     const value = mod[name];
     if (isAssetDef(value)) return { kind: "asset", def: value };
+    if (isMultiAssetDef(value)) return { kind: "multi", def: value };
     if (isScheduleDef(value)) return { kind: "schedule", def: value };
     if (isSensorDef(value)) return { kind: "sensor", def: value };
     if (isCheckDef(value)) return { kind: "check", def: value };

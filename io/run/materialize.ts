@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { syncFiles } from "../storage/index.ts";
 import { type ExecuteDeps, executePlan, type StepResult } from "../../core/execute.ts";
-import { type Plan, type PlanStep, planRun } from "../../core/plan.ts";
+import { type Plan, type PlanStep, planRun, stepId } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
@@ -14,6 +14,7 @@ import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunSta
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
+import { completeMultiSteps, expandMultiSelection } from "../../core/multi-asset.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./compute-instance.ts";
 import { projectResources } from "./resources.ts";
@@ -98,10 +99,16 @@ export async function runMaterialize(project: Project, store: StateStore, o: Mat
   }
 }
 
-async function materialize(project: Project, store: StateStore, o: MaterializeOptions, compute: ComputeInstance): Promise<RunOutcome> {
-  const t0 = o.now();
+async function materialize(project: Project, store: StateStore, given: MaterializeOptions, compute: ComputeInstance): Promise<RunOutcome> {
+  const t0 = given.now();
+  // an out of a multi-asset that cannot subset brings its sibling outs: they are one step
+  const multi = expandMultiSelection(project.graph.assets, given.selected);
+  const o: MaterializeOptions = multi.added.size ? { ...given, selected: multi.selected } : given;
   // validated before anything is read or planned: a bad config stops the run with every problem (exit 2)
-  const config = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
+  const resolved = o.config ?? (await resolveRunConfig(project.graph, o.selected, {}));
+  // a sibling out brought in by its step runs with the config given to the out that brought it
+  const config = multi.from.size ? new Map(resolved) : resolved;
+  for (const [sib, by] of multi.from) if (!config.has(sib) && config.has(by)) (config as Map<string, ResolvedConfig>).set(sib, config.get(by)!);
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
   const parts = st.parts;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
@@ -109,6 +116,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
+  completeMultiSteps(plan.steps, project.graph.assets, stepId, multi.added);
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };
@@ -148,6 +156,7 @@ async function materialize(project: Project, store: StateStore, o: MaterializeOp
     storage: project.storage,
     graph: project.graph,
     runId,
+    plannedSteps: new Set(plan.steps.map((s) => s.id)),
     resources,
     config,
     ioManagers: project.ioManagers,

@@ -13,6 +13,8 @@ import type { AttemptOutcome } from "../../core/execute.ts";
 import type { PlanStep } from "../../core/plan.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
 import { callUserCode, describeThrown } from "../../core/user-code.ts";
+import { multiOutOf } from "../../core/multi-asset.ts";
+import { runMultiOut } from "./multi-step.ts";
 import { releaseDuckDBMemory } from "../platform/index.ts";
 import { createComputeInstance } from "./compute-instance.ts";
 import { enterProjectDir } from "../storage/index.ts";
@@ -121,6 +123,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
 
 /** One attempt, part by part. */
 async function runStep(run: RunScope, a: StepAttempt): Promise<AttemptOutcome> {
+  const multi = multiOutOf(a.asset.def);
+  if (multi) return runMultiOut(run, a, multi, stepFailure);
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
   const { versions } = await loadInputs(run, a, io, handles);
@@ -167,5 +171,5 @@ export function createRunScope(o: RunEngineOptions): RunScope {
     return new Map(keys.filter((k) => c.has(k)).map((k) => [k, c.get(k)!]));
   };
   const partitionInputs: PartitionInputContext = { graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion, schemas: o.latestSchemas };
-  return { ...o, inRun, partitionInputs, keyOfDef };
+  return { ...o, inRun, partitionInputs, keyOfDef, multiSteps: new Map() };
 }

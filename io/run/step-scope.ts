@@ -12,6 +12,7 @@ import type { UserCodeSite } from "../../core/user-code.ts";
 import type { IOManagers } from "../iomanagers/index.ts";
 import type { AssetPartitions } from "../status/index.ts";
 import type { Storage } from "../storage/index.ts";
+import type { MultiStepEntry } from "./multi-step.ts";
 import type { ComputeInstance } from "./compute-instance.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import type { ResolvedConfig } from "./run-config.ts";
@@ -42,6 +43,8 @@ export interface RunEngineOptions {
   onCheckResults(results: CheckResult[]): void;
   onLog(key: string, level: string, message: string): void;
   now(): number;
+  /** Ids of the plan's steps: which outs of a multi-asset that can subset are wanted. @default every out */
+  plannedSteps?: ReadonlySet<string>;
   /** The run's DuckDB, possibly warmed up already; the engine closes it. @default created at first use */
   compute?: ComputeInstance;
 }
@@ -54,6 +57,8 @@ export interface RunScope extends RunEngineOptions {
   partitionInputs: PartitionInputContext;
   /** Asset definition → its key (an asset interpolated in ctx.sql). */
   keyOfDef: ReadonlyMap<AnyAssetDef, string>;
+  /** Multi-asset steps under way, by step, partition range and attempt (io/run/multi-step.ts). */
+  multiSteps: Map<string, MultiStepEntry>;
 }
 
 /** One attempt of one step. */

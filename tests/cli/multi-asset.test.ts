@@ -1,0 +1,63 @@
+/**
+ * Journey of a multi-asset through the CLI: list, --dry-run (a sibling out runs with the selected
+ * one), materialize, status, lineage, and a step that does not return one of its outs.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+
+const SHOP = `import { asset, multiAsset, unique } from "dagx";
+export const raw = asset(() => [{ id: 1, customer: "ana", amount: 10 }, { id: 2, customer: "bo", amount: 5 }]);
+export const shop = multiAsset(
+  { ins: { raw }, outs: { customers: { group: "crm", checks: [unique("customer")] }, orders: { group: "sales" } } },
+  (ctx, { raw }) => ({ customers: ctx.sql\`select distinct customer from \${raw}\`, orders: ctx.sql\`select id, amount from \${raw}\` }),
+);
+export const revenue = asset({ ins: { orders: shop.outs.orders } }, (ctx, { orders }) => ctx.sql\`select sum(amount)::int as revenue from \${orders}\`);
+`;
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeProject));
+const project = (files: Record<string, string>) => {
+  const d = makeProject({ ".dagx/.keep": "", ...files }, "dagx-multi-cli-");
+  dirs.push(d);
+  return d;
+};
+
+describe("dagx with a multi-asset", () => {
+  test("list, --dry-run, materialize one out, status, lineage", async () => {
+    const dir = project({ "shop.asset.ts": SHOP });
+    const list = ok(await runDagx(dir, ["list", "--json"])).json<{ key: string; group: string; deps: string[] }[]>();
+    expect(list.map((a) => [a.key, a.group, a.deps])).toEqual([
+      ["raw", "default", []],
+      ["customers", "crm", ["raw"]],
+      ["orders", "sales", ["raw"]],
+      ["revenue", "default", ["orders"]],
+    ]);
+    ok(await runDagx(dir, ["materialize", "raw"]));
+    const dry = ok(await runDagx(dir, ["materialize", "orders", "--dry-run"]));
+    expect(dry.stdout).toMatch(/customers\s+\(runs with "orders" \(one multi-asset step; canSubset is off\)\)/);
+    expect(dry.stdout).toMatch(/orders\s+\(selected\)/);
+    const run = ok(await runDagx(dir, ["materialize", "orders+"]));
+    expect(run.stderr).toMatch(/✓ customers\s+2 rows.*1\/1 checks passed/);
+    expect(run.stderr).toMatch(/✓ orders\s+2 rows/);
+    expect(run.stderr).toMatch(/✓ revenue\s+1 row/);
+    const status = ok(await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
+    expect(Object.fromEntries(status.map((s) => [s.key, s.status]))).toEqual({ raw: "fresh", customers: "fresh", orders: "fresh", revenue: "fresh" });
+    const lineage = ok(await runDagx(dir, ["lineage", "revenue", "--json"])).json<{ edges: { from: string; to: string }[] }>();
+    expect(lineage.edges).toContainEqual({ from: "orders", to: "revenue" });
+    expect(lineage.edges).toContainEqual({ from: "raw", to: "orders" });
+  });
+
+  test("an out the function does not return fails alone, naming the out and file:line (exit 1)", async () => {
+    const dir = project({
+      "split.asset.ts": `import { multiAsset } from "dagx";
+export const split = multiAsset({ outs: { a: {}, b: {} } }, () => ({ a: [{ n: 1 }] }) as { a: { n: number }[]; b: { n: number }[] });
+`,
+    });
+    const r = await runDagx(dir, ["materialize"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/✓ a\s+1 row/);
+    expect(r.stderr).toMatch(/Multi-asset at split\.asset\.ts:2 did not return out "b" \(asset "b"\)/);
+    const status = ok(await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
+    expect(Object.fromEntries(status.map((s) => [s.key, s.status]))).toEqual({ a: "fresh", b: "failed" });
+  });
+});
