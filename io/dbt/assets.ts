@@ -60,9 +60,13 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       output?: (value: unknown, options: { metadata: Record<string, unknown> }) => unknown;
     }) => {
       const selected = ctx.selectedOutputs.map((n) => byOut.get(n)!).filter(Boolean);
+      const blockingFailures = new Map<string, string[]>(); // node → its failed error-severity tests
       const outcome = await buildDbt(inv, {
         select: selected.map((a) => a.selector),
         onResult: (r) => {
+          if (r.resourceType === "test" && (r.status === "fail" || r.status === "error") && r.attachedNode) {
+            blockingFailures.set(r.attachedNode, [...(blockingFailures.get(r.attachedNode) ?? []), r.uniqueId.split(".")[2] ?? r.uniqueId]);
+          }
           const what = `dbt ${r.uniqueId}: ${r.status}${r.executionTime !== undefined ? ` in ${r.executionTime.toFixed(2)} s` : ""}${r.failures ? ` (${r.failures} failing rows)` : ""}`;
           if (r.status === "success" || r.status === "pass") ctx.log.info(what);
           else ctx.log.warn(r.message ? `${what} — ${r.message}` : what);
@@ -77,11 +81,14 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       for (const a of selected) {
         const out = a.key.replace(/[^A-Za-z0-9_]/g, "_");
         const r = byId.get(a.uniqueId);
-        if (r && r.status === "success") {
+        const failedTests = blockingFailures.get(a.uniqueId);
+        if (r && r.status === "success" && !failedTests) {
           result[out] = ctx.output ? ctx.output(undefined, { metadata: { dbt_unique_id: a.uniqueId, dbt_seconds: r.executionTime ?? null } }) : undefined;
           continue;
         }
-        const why = r
+        const why = failedTests
+          ? `dbt built ${a.uniqueId} but its blocking test${failedTests.length > 1 ? "s" : ""} ${failedTests.join(", ")} failed (severity error; dbt skipped what is downstream)`
+          : r
           ? r.status === "skipped"
             ? `dbt skipped ${a.uniqueId}: an upstream model or blocking test failed in the same build`
             : `dbt ${r.status} for ${a.uniqueId}: ${(r.message ?? "").split("\n").slice(0, 3).join(" ").trim()}`

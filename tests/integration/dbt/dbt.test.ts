@@ -5,7 +5,7 @@
 // ~12 s with the venv cached (each dbt call starts Python, ~3 s); the first run on a machine
 // builds the venv (~40 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -15,6 +15,7 @@ import { dbtExecutable, dbtUnavailable } from "../../support/dbt.ts";
 const unavailable = dbtUnavailable();
 if (unavailable) console.warn(`*** SKIPPED *** tests/integration/dbt: ${unavailable}`);
 
+const ORDERS = () => join(root, ".dagx/data/orders/data.parquet");
 const EXAMPLE = join(import.meta.dir, "../../../examples/dbt-shop/dbt");
 
 async function sql(db: string, query: string): Promise<Record<string, unknown>[]> {
@@ -34,18 +35,19 @@ async function writeOrders(path: string, rows: string): Promise<void> {
   await sql("", `copy (select * from (values ${rows}) t(id, customer_id, amount, status)) to '${path}' (format parquet)`);
 }
 
+let root: string;
 describe.skipIf(unavailable !== undefined)("dbt through io/dbt", () => {
-  let root: string;
   let inv: DbtInvocation;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "dagx-dbt-"));
+    mkdirSync(join(root, ".dagx/data/orders"), { recursive: true }); // where dagx stores the asset "orders"
     cpSync(EXAMPLE, join(root, "dbt"), { recursive: true });
     inv = {
       dir: join(root, "dbt"),
       executable: await dbtExecutable(),
       workDir: join(root, ".dagx/dbt"),
-      env: { DAGX_ORDERS_PARQUET: join(root, "orders.parquet"), DAGX_DBT_DUCKDB: join(root, "shop.duckdb") },
+      env: { DAGX_PROJECT_ROOT: root, DAGX_DBT_DUCKDB: join(root, "shop.duckdb") },
     };
   }, 300_000); // the first run on a machine installs dbt into ~/.cache
 
@@ -74,7 +76,7 @@ describe.skipIf(unavailable !== undefined)("dbt through io/dbt", () => {
   }, 60_000);
 
   test("build: Parquet from dagx's DuckDB → dbt source → models → table read back by dagx's DuckDB", async () => {
-    await writeOrders(join(root, "orders.parquet"), "(1, 1, 10.5, 'paid'), (2, 2, 3.0, 'open'), (3, 1, 7.0, 'paid'), (4, 3, 2.0, 'paid')");
+    await writeOrders(ORDERS(), "(1, 1, 10.5, 'paid'), (2, 2, 3.0, 'open'), (3, 1, 7.0, 'paid'), (4, 3, 2.0, 'paid')");
     const { definitions } = await parseDbtProject(inv);
     const streamed: DbtNodeResult[] = [];
     const outcome = await buildDbt(inv, { select: definitions.assets.map((a) => a.selector), onResult: (r) => streamed.push(r) });
@@ -93,10 +95,17 @@ describe.skipIf(unavailable !== undefined)("dbt through io/dbt", () => {
     expect(outcome.results.map((r) => r.uniqueId).sort()).toEqual(streamed.map((r) => r.uniqueId).sort());
 
     // dbt views name their catalog by the file's stem: attach it as "shop", read-only, after the build.
-    const rows = await sql(
+    const customers = await sql(
       `attach '${join(root, "shop.duckdb")}' as shop (read_only)`,
-      "select name, revenue from shop.main.customer_revenue order by customer_id",
+      "select customer_id, name from shop.main.stg_customers order by customer_id",
     );
+    expect(customers).toEqual([
+      { customer_id: 1, name: "Ada" },
+      { customer_id: 2, name: "Brian" },
+      { customer_id: 3, name: "Chen" },
+    ]);
+    // customer_revenue is materialized `external`: dbt-duckdb wrote it as Parquet in the dbt folder.
+    const rows = await sql("", `select name, revenue from '${join(inv.dir, "out/customer_revenue.parquet")}' order by customer_id`);
     expect(rows).toEqual([
       { name: "Ada", revenue: 17.5 },
       { name: "Brian", revenue: 0 },
@@ -105,7 +114,7 @@ describe.skipIf(unavailable !== undefined)("dbt through io/dbt", () => {
   }, 60_000);
 
   test("a failing error-severity test fails the build and dbt skips the downstream model", async () => {
-    await writeOrders(join(root, "orders.parquet"), "(1, 1, 10.5, 'paid'), (1, 2, 3.0, 'lost')");
+    await writeOrders(ORDERS(), "(1, 1, 10.5, 'paid'), (1, 2, 3.0, 'lost')");
     const { definitions } = await parseDbtProject(inv);
     const streamed: DbtNodeResult[] = [];
     const outcome = await buildDbt(inv, { select: definitions.assets.map((a) => a.selector), onResult: (r) => streamed.push(r) });
