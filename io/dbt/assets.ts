@@ -6,6 +6,7 @@
  * Sources with `meta.dagx.key` are upstream dagx assets (the step depends on them, so dagx
  * materializes them first); other sources stay outside dagx's graph (external, upstream only).
  */
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import { type DbtProjectDef, keyMatches } from "../../core/dbt/project.ts";
@@ -50,7 +51,9 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
   const deps = [
     ...definitions.sources.filter((s) => s.key !== `${s.sourceName}/${s.name}`).map((s) => s.key),
   ].filter((k) => !keptKeys.has(k));
-  const codeVersion = `dbt:${kept.map((a) => a.codeVersion.slice(4, 12)).join("")}`.slice(0, 64);
+  // One code version per step (multiAsset has no per-out version yet): a hash of every node's
+  // checksum, so editing any model marks every dbt asset of the project stale (docs/dbt.md).
+  const codeVersion = `dbt:${createHash("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;
   return multiAsset(
     { outs, canSubset: true, ...(deps.length > 0 ? { deps } : {}), codeVersion },
     async (ctx: {

@@ -4,7 +4,7 @@
 // and `--stale` picks up the fix. In-process (runDagx): the edits are to dbt and CSV files, which
 // this process never imports. ~25 s with the venv cached (each dbt call starts Python, ~3–5 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDagx } from "../../cli/helpers.ts";
@@ -70,5 +70,22 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
     expect(again.stderr + again.stdout).toMatch(/✓ stg_orders[\s\S]*✓ top_customers/);
     expect(again.stderr + again.stdout).toContain("0 failed");
     expect(again.code).toBe(0);
+  }, 180_000);
+
+  test("editing a dbt model makes it stale (its checksum is its code version), and --stale rebuilds it", async () => {
+    const model = join(dir, "dbt/models/staging/stg_customers.sql");
+    writeFileSync(model, `${readFileSync(model, "utf8")}-- an edit\n`);
+    const s = await runDagx(dir, ["status", "--json"], { env });
+    const rows = JSON.parse(s.stdout) as { key: string; status: string }[];
+    const status = Object.fromEntries(rows.map((r) => [r.key, r.status]));
+    expect(status.stg_customers).toBe("stale");
+    expect(status.orders).toBe("fresh");
+    const r = await runDagx(dir, ["materialize", "--stale"], { env });
+    expect(r.code).toBe(0);
+    // dbt rebuilds it; dagx records no data version for a dbt model yet (docs/dbt.md), so its early
+    // cutoff may report the unchanged-input outs as skipped-fresh rather than re-recorded.
+    expect(r.stderr + r.stdout).toMatch(/dbt model\.shop\.stg_customers: success/);
+    const after = JSON.parse((await runDagx(dir, ["status", "--json"], { env })).stdout) as { key: string; status: string }[];
+    expect(after.every((a) => a.status === "fresh")).toBe(true);
   }, 180_000);
 });
