@@ -17,6 +17,8 @@ export type {
   RetryPolicy,
 } from "./asset.ts";
 export { isMultiAssetDef, multiAsset } from "./multi-asset.ts";
+export { dbtProject } from "./dbt/project.ts";
+export type { DbtProjectDef, DbtProjectOptions } from "./dbt/project.ts";
 export type { MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult } from "./multi-asset.ts";
 export { isSqlQuery, isTableInput } from "./context.ts";
 export type { AssetContext, AssetLogger, PartitionContext, PartitionOf, SqlQuery, SqlTag, TableInput } from "./context.ts";

@@ -1884,6 +1884,41 @@ declare module "dagx" {
       def: AnyAssetDef;
   }>, stepIdOf: (key: string, partitionKey: string) => string, added: ReadonlyMap<string, string>): void;
 
+  // ── dbt/project.ts
+  /**
+   * `dbtProject({ dir, … })`: exported from an asset file, it makes every model, seed and snapshot
+   * of a dbt project an asset (io/dbt reads the project with `dbt parse` when the project loads).
+   * This module only records the options (pure); see docs/dbt.md.
+   */
+  /** Options of `dbtProject()`. */
+  interface DbtProjectOptions {
+      /** The dbt project folder (holds dbt_project.yml), relative to the dagx project root. */
+      readonly dir: string;
+      /** `--profiles-dir`, relative to the dagx project root. @default `dir` when it holds profiles.yml, else ~/.dbt */
+      readonly profilesDir?: string;
+      /** `--target`. @default the profile's own target */
+      readonly target?: string;
+      /** Asset keys to keep (exact keys or `prefix/*`); the others are left out of dagx. @default every node */
+      readonly select?: readonly string[];
+      /** Asset keys to leave out (exact keys or `prefix/*`). */
+      readonly exclude?: readonly string[];
+  }
+  /** What `dbtProject()` returns: a marker the project loader turns into one multi-asset step. */
+  interface DbtProjectDef {
+      readonly [DBT_PROJECT_DEF]: true;
+      readonly options: DbtProjectOptions;
+  }
+  const DBT_PROJECT_DEF: unique symbol;
+  /**
+   * A dbt project as assets.
+   * @example export const shop = dbtProject({ dir: "dbt" });
+   */
+  function dbtProject(options: DbtProjectOptions): DbtProjectDef;
+  /** Is `value` what `dbtProject()` returned? */
+  function isDbtProjectDef(value: unknown): value is DbtProjectDef;
+  /** Does `key` match one of the patterns (`a/b` exactly, or `a/*` for everything under `a/`)? */
+  function keyMatches(key: string, patterns: readonly string[]): boolean;
+
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
   interface DuckdbTableOptions {
@@ -3013,8 +3048,8 @@ declare module "dagx" {
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
 
-  export { acceptedValues, allPartitions, asset, check, daily, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -7,6 +7,8 @@ import { join, relative, sep } from "node:path";
 import { isAssetDef } from "../../core/asset.ts";
 import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
 import { refKey } from "../../core/ref.ts";
+import { type DbtProjectDef, isDbtProjectDef } from "../../core/dbt/project.ts";
+import { dbtStep } from "../dbt/assets.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -41,7 +43,16 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
     }
     for (const exportName of Object.keys(mod)) {
       const name = exportName === "default" ? fileStem(file) : exportName;
-      const value = definitionOf(mod, exportName);
+      let value = definitionOf(mod, exportName);
+      if (value === null && isDbtProjectDef(mod[exportName])) {
+        // a dbt project: `dbt parse` (cached) → one multi-asset step (io/dbt/assets.ts)
+        try {
+          value = { kind: "multi", def: (await dbtStep(root, mod[exportName] as DbtProjectDef)) as MultiAssetDef<Record<string, RawExport["def"]>> };
+        } catch (e) {
+          errors.push(describeLoadError(root, file, e));
+          continue;
+        }
+      }
       if (value === null) continue;
       // a multi-asset registers all its outs once, whether the step, some outs (`export const { a } = shop.outs`) or both are exported
       const step = value.kind === "multi" ? value.def : value.kind === "asset" ? (multiOutOf(value.def)?.step ?? null) : null;
