@@ -39,7 +39,12 @@ export function dbtProject(options: DbtProjectOptions): DbtProjectDef {
 
 /** Is `value` what `dbtProject()` returned? */
 export function isDbtProjectDef(value: unknown): value is DbtProjectDef {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DBT_PROJECT_DEF] === true;
+  // an export that throws on property access (a Proxy) is simply not a dbt project
+  try {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DBT_PROJECT_DEF] === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Does `key` match one of the patterns (`a/b` exactly, or `a/*` for everything under `a/`)? */
