@@ -1,10 +1,9 @@
 import { defineCommand } from "citty";
-import { DagxError } from "../../core/errors.ts";
-import { didYouMean } from "../../core/suggest.ts";
 import { formatTags } from "../../core/tags.ts";
 import { logsJson } from "../../io/reports/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
+import { findRun } from "../run-id.ts";
 
 export default defineCommand({
   meta: {
@@ -15,14 +14,7 @@ export default defineCommand({
   async run(cmd) {
     const { args } = cmd;
     return withState(cmd, async ({ out, store }) => {
-      const runs = await store.listRuns({ limit: 10_000 });
-      const want = String(args.run);
-      const matches = want === "latest" ? runs.slice(0, 1) : runs.filter((r) => r.runId === want || r.runId.startsWith(want) || r.runId.endsWith(want));
-      if (matches.length !== 1) {
-        const why = matches.length === 0 ? `No run "${want}"${didYouMean(want, runs.slice(0, 50).map((r) => r.runId))}` : `Run id "${want}" is ambiguous (${matches.length} runs match)`;
-        throw new DagxError("NOT_FOUND", `${why}: list runs with \`dagx runs\``);
-      }
-      const run = matches[0]!;
+      const run = await findRun(store, String(args.run));
       const events = await store.getEvents(run.runId);
       if (out.json) {
         out.data(logsJson(run, events));

@@ -10,9 +10,9 @@
  * time and cannot install offline) and Python `duckdb` at dagx's own DuckDB version — a newer one
  * writes a database file format dagx's DuckDB cannot open.
  */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildOnce, cachedVenvPath } from "./venv-cache.ts";
 
 /** What pip installs into the venv (the venv folder is named after a hash of this list). */
 export const DBT_PINS: readonly string[] = ["dbt-core==1.11.16", "dbt-duckdb==1.11.1", "duckdb==1.5.5"];
@@ -59,35 +59,10 @@ export async function runDbt(
 async function dbtVenv(): Promise<string> {
   const system = pythonOnPath();
   if (!system) throw new Error(`Cannot run dbt: ${dbtUnavailable()}`);
-  const pyVersion = Bun.spawnSync([system, "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"])
-    .stdout.toString()
-    .trim();
   const pinsHash = new Bun.CryptoHasher("sha256").update(DBT_PINS.join("\n")).digest("hex").slice(0, 12);
-  const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dagx-tests");
-  const venv = join(cacheRoot, `dbt-${pinsHash}-py${pyVersion}`);
+  const venv = cachedVenvPath(system, `dbt-${pinsHash}`);
   const marker = join(venv, ".dagx-complete"); // written once pip has installed everything
-  if (existsSync(marker)) return venv;
-  mkdirSync(cacheRoot, { recursive: true });
-  const lock = `${venv}.lock`;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(marker)) return venv;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 900_000) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        // the builder just finished
-      }
-      await Bun.sleep(500);
-    }
-  }
-  try {
-    if (!existsSync(marker)) await buildVenv(system, venv);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await buildOnce(venv, () => existsSync(marker), () => buildVenv(system, venv), 900_000);
   return venv;
 }
 

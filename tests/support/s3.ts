@@ -16,9 +16,10 @@
  * Why moto and not s3rver: see docs/ARCHITECTURE.md, "Reaching S3 and Postgres: DuckDB version"
  * (s3rver accepts a wrong signature, fails a paged ListObjectsV2 and ignores conditional PUTs).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildOnce, cachedVenvPath } from "./venv-cache.ts";
 import { S3Client, type Subprocess } from "bun";
 import { stopProcess, waitForLog, watchOver } from "./_local-server.ts";
 
@@ -96,33 +97,9 @@ function readText(path: string): string {
 /** The venv's python with moto installed; built once per machine, under a lock, moved into place when whole. */
 async function motoPython(): Promise<string> {
   const system = findPython();
-  const pyVersion = Bun.spawnSync([system, "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"]).stdout.toString().trim();
-  const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dagx-tests");
-  const venv = join(cacheRoot, `moto-${MOTO_VERSION}-py${pyVersion}`);
+  const venv = cachedVenvPath(system, `moto-${MOTO_VERSION}`);
   const python = join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
-  if (existsSync(python)) return python;
-  mkdirSync(cacheRoot, { recursive: true });
-  // One builder per machine: the others wait for it (a lock older than 10 minutes is stale).
-  const lock = `${venv}.lock`;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(python)) return python;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        // the builder just finished
-      }
-      await Bun.sleep(500);
-    }
-  }
-  try {
-    if (!existsSync(python)) buildVenv(system, venv);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await buildOnce(venv, () => existsSync(python), () => buildVenv(system, venv), 600_000);
   return python;
 }
 

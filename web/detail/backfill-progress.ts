@@ -7,15 +7,9 @@
 import { html } from "../html.ts";
 import { shareGradient } from "../components/health-bar.ts";
 import { ProportionBar } from "./ui.ts";
+import type { BackfillCounts } from "../../core/types.ts";
 
-export interface BackfillCounts {
-  total: number;
-  success: number;
-  failed: number;
-  pending: number;
-  skipped: number;
-  canceled: number;
-}
+export type { BackfillCounts };
 
 export interface BackfillStep {
   key: string;
