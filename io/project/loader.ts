@@ -18,14 +18,14 @@ import { callUserCode, thrownValue } from "../../core/user-code.ts";
 import type { RawCheckExport } from "../../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
-import { discoverAssetFiles } from "./discover.ts";
+import { discoverProjectFiles } from "./discover.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 import { parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
 /** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
 export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
-  const files = discoverAssetFiles(root);
+  const { ts: files, sql: sqlFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
   const instigators: RawInstigator[] = [];
   const checks: RawCheckExport[] = [];
@@ -64,7 +64,6 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
-  const sqlFiles = discoverAssetFiles(root, ".asset.sql");
   if (sqlFiles.length > 0) {
     const { parsed, errors: sqlErrors } = await parseSqlAssetFiles(root, sqlFiles);
     errors.push(...sqlErrors);
