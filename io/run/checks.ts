@@ -53,7 +53,7 @@ export interface CheckTarget {
 
 type Verdict = Pick<CheckResult, "passed" | "metadata" | "sample" | "error">;
 
-/** Evaluate every check of `asset` on every target; one result per (target, check), in that order. */
+/** Evaluate every check of `asset` that dagx runs (not `checkSpec()`s) on every target; one result per (target, check), in that order. */
 export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, targets: readonly CheckTarget[], signal: AbortSignal): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const t of targets) {
@@ -68,6 +68,7 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
     const columnsOf = (sql: string) => (columns ??= describeColumns(c, sql));
     try {
       for (const check of asset.checks) {
+        if (check.kind === "reported") continue; // its result comes from the step (io/run/step-checks.ts)
         const verdict: Verdict = !stored
           ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
           : check.kind === "builtin"
