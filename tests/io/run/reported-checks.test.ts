@@ -115,3 +115,18 @@ describe("ctx.output(undefined, { dataVersion })", () => {
     expect(bad.status === "failed" && bad.error).toMatch(/dataVersion is for an output written elsewhere — return ctx\.output\(undefined, \{ dataVersion \}\)/);
   });
 });
+
+describe("dbt test results as reported checks (io/dbt/assets.ts testResult)", () => {
+  const spec = { name: "not_null_x_id", uniqueId: "test.p.not_null_x_id.abc", asset: "x", severity: "error" as const, blocking: true, description: "dbt test not_null on id" };
+  test("pass, fail, warn, error, skipped and missing: only pass is passed; skipped and error say why", async () => {
+    const { testResult } = await import("../../../io/dbt/assets.ts");
+    const r = (status: string, extra: Record<string, unknown> = {}) => testResult(spec, { uniqueId: spec.uniqueId, status, ...extra });
+    expect(r("pass")).toMatchObject({ passed: true });
+    expect(r("fail", { failures: 2, message: "Got 2 results, configured to fail if != 0" })).toMatchObject({ passed: false, metadata: { failing_rows: 2, dbt_status: "fail", dbt_message: "Got 2 results, configured to fail if != 0" } });
+    expect(r("fail").severity).toBeUndefined(); // the declared severity stands
+    expect(r("warn", { failures: 1 })).toMatchObject({ passed: false, severity: "warn" });
+    expect(r("error", { message: "Binder Error: column nope" })).toMatchObject({ passed: false, error: "dbt could not evaluate the test (error): Binder Error: column nope" });
+    expect(r("skipped")).toMatchObject({ passed: false, error: expect.stringMatching(/^not run: dbt skipped this test/) });
+    expect(testResult(spec, undefined)).toMatchObject({ passed: false, error: expect.stringMatching(/^not run: dbt did not report test test\.p\.not_null_x_id\.abc/) });
+  });
+});
