@@ -10,7 +10,7 @@ import type { CheckResult, PartitionKey } from "../types.ts";
 import { DefinitionError } from "../errors.ts";
 import { callerLocation } from "../location.ts";
 import { checkOptionsProblem, MAX_CHECK_NAME } from "./builtins.ts";
-import { type AssetCheck, CHECK_SPEC, type CheckSeverity, type CheckSpec, type CheckSpecOptions, type ReportedCheckResult } from "./types.ts";
+import { type AssetCheck, CHECK_SPEC, type CheckRerun, type CheckSeverity, type CheckSpec, type CheckSpecOptions, type ReportedCheckResult } from "./types.ts";
 
 /** Metadata key set on the result of a check the step reported without declaring it. */
 export const UNDECLARED_CHECK = "dagx/undeclared";
@@ -38,6 +38,22 @@ export function checkSpec(name: string, options: CheckSpecOptions = {}): CheckSp
   const problem = checkOptionsProblem(options);
   if (problem) throw bad(problem);
   return { [CHECK_SPEC]: true, name, severity: options.severity ?? "error", blocking: options.blocking ?? false, description: options.description ?? null, location: where };
+}
+
+const RERUN = Symbol.for("dagx.checkSpec.rerun");
+
+/**
+ * A `checkSpec()` that `dagx check` can evaluate again alone, with `rerun` (internal: integrations
+ * such as dbt, whose test can run on its own, use it; a user's reported check runs with its step).
+ */
+export function withRerun(spec: CheckSpec, rerun: CheckRerun): CheckSpec {
+  Object.defineProperty(spec, RERUN, { value: rerun });
+  return spec;
+}
+
+/** The `rerun` of a reported check, if an integration gave one. */
+export function rerunOf(spec: CheckSpec): CheckRerun | undefined {
+  return (spec as unknown as Record<symbol, CheckRerun | undefined>)[RERUN];
 }
 
 /** True when `value` was made by `checkSpec()`. */

@@ -6,7 +6,7 @@ import type { AnyAssetDef, AssetOptions } from "../asset.ts";
 import type { LoadedAsset } from "../definitions.ts";
 import { DefinitionError } from "../errors.ts";
 import { isBuiltinCheck } from "./builtins.ts";
-import { isCheckSpec } from "./reported.ts";
+import { isCheckSpec, rerunOf } from "./reported.ts";
 import { checkTimeoutMs } from "./define.ts";
 import type { AssetCheck, CheckContext, RawCheckExport } from "./types.ts";
 
@@ -23,7 +23,7 @@ export function builtinChecksOf(key: string, where: string, o: AssetOptions): As
   return o.checks.map((c): AssetCheck =>
     isBuiltinCheck(c)
       ? { kind: "builtin", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where, spec: c.spec }
-      : { kind: "reported", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where });
+      : { kind: "reported", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where, ...(rerunOf(c) ? { rerun: rerunOf(c)! } : {}) });
 }
 
 /** Attach `check()` exports to their assets (in place); names must be unique per asset. */

@@ -162,8 +162,14 @@ interface CheckBase {
 export type AssetCheck =
   | (CheckBase & { kind: "builtin"; spec: BuiltinCheckSpec })
   | (CheckBase & { kind: "function"; timeoutMs: number; fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>; resources?: readonly string[] })
-  /** Declared with `checkSpec()`: its result comes from the asset's step, never from dagx. */
-  | (CheckBase & { kind: "reported" });
+  /**
+   * Declared with `checkSpec()`: its result comes from the asset's step. `rerun` (set by an
+   * integration, e.g. dbt's `dbt build --select <test>`) lets `dagx check` evaluate it again alone.
+   */
+  | (CheckBase & { kind: "reported"; rerun?: CheckRerun });
+
+/** How an integration re-evaluates one reported check without its asset's step (internal). */
+export type CheckRerun = (signal: AbortSignal, log: (level: "info" | "warn", message: string) => void) => Promise<ReportedCheckResult>;
 
 /** A `check()` export, before its asset is resolved. */
 export interface RawCheckExport {

@@ -12,7 +12,7 @@ import { DagxError } from "../../core/errors.ts";
 import { type DbtProjectDef, keyMatches } from "../../core/dbt/project.ts";
 import type { DbtAssetSpec } from "../../core/dbt/manifest.ts";
 import { type MultiAssetDef, type MultiAssetOut, multiAsset } from "../../core/multi-asset.ts";
-import { checkSpec } from "../../core/checks/reported.ts";
+import { checkSpec, withRerun } from "../../core/checks/reported.ts";
 import type { ReportedCheckResult } from "../../core/checks/types.ts";
 import type { DbtCheckSpec } from "../../core/dbt/manifest.ts";
 import type { DbtRunResult } from "./index.ts";
@@ -53,7 +53,12 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       // each model's own checksum: editing one model marks only it (and its downstream) stale
       codeVersion: a.codeVersion,
       // its dbt tests, reported by the build (testResult below)
-      checks: (testsOf.get(a.key) ?? []).map((t) => checkSpec(t.name, { severity: t.severity, blocking: t.blocking, description: t.description })),
+      // (`dagx check` re-runs one alone: dbt build --select <the test>)
+      checks: (testsOf.get(a.key) ?? []).map((t) =>
+        withRerun(checkSpec(t.name, { severity: t.severity, blocking: t.blocking, description: t.description }), async (signal, log) => {
+          const run = await buildDbt(inv, { select: [t.name], signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) });
+          return testResult(t, run.results.find((r) => r.uniqueId === t.uniqueId));
+        })),
     };
   }
   const keptKeys = new Set(kept.map((a) => a.key));

@@ -1474,10 +1474,16 @@ declare module "dagx" {
       fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>;
       resources?: readonly string[];
   })
-  /** Declared with `checkSpec()`: its result comes from the asset's step, never from dagx. */
+  /**
+   * Declared with `checkSpec()`: its result comes from the asset's step. `rerun` (set by an
+   * integration, e.g. dbt's `dbt build --select <test>`) lets `dagx check` evaluate it again alone.
+   */
    | (CheckBase & {
       kind: "reported";
+      rerun?: CheckRerun;
   });
+  /** How an integration re-evaluates one reported check without its asset's step (internal). */
+  type CheckRerun = (signal: AbortSignal, log: (level: "info" | "warn", message: string) => void) => Promise<ReportedCheckResult>;
   /** A `check()` export, before its asset is resolved. */
   interface RawCheckExport {
       file: string;
@@ -3140,6 +3146,13 @@ declare module "dagx" {
    * });
    */
   function checkSpec(name: string, options?: CheckSpecOptions): CheckSpec;
+  /**
+   * A `checkSpec()` that `dagx check` can evaluate again alone, with `rerun` (internal: integrations
+   * such as dbt, whose test can run on its own, use it; a user's reported check runs with its step).
+   */
+  function withRerun(spec: CheckSpec, rerun: CheckRerun): CheckSpec;
+  /** The `rerun` of a reported check, if an integration gave one. */
+  function rerunOf(spec: CheckSpec): CheckRerun | undefined;
   /** True when `value` was made by `checkSpec()`. */
   function isCheckSpec(value: unknown): value is CheckSpec;
   /** Where a reported result lands: the materialization it checks. */

@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { isErrorFailure } from "../../core/checks/outcome.ts";
+import type { AssetCheck } from "../../core/checks/types.ts";
 import { requireOne, resolveAcross } from "../../core/targeting.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
@@ -54,10 +55,12 @@ export interface CheckCommandOutcome {
 
 export async function runCheckCommand(project: Project, store: StateStore, o: CheckCommandOptions): Promise<CheckCommandOutcome> {
   const graph = project.graph;
-  const checked = graph.order.filter((k) => o.selected.has(k) && graph.assets.get(k)!.checks.some((c) => c.kind !== "reported"));
+  // a reported check runs here only when its integration can run it alone (a dbt test); others run with their step
+  const runsHere = (c: AssetCheck) => c.kind !== "reported" || c.rerun !== undefined;
+  const checked = graph.order.filter((k) => o.selected.has(k) && graph.assets.get(k)!.checks.some(runsHere));
   const reportedOnly = graph.order
     .filter((k) => o.selected.has(k))
-    .map((k) => ({ key: k, checks: graph.assets.get(k)!.checks.filter((c) => c.kind === "reported").map((c) => c.name) }))
+    .map((k) => ({ key: k, checks: graph.assets.get(k)!.checks.filter((c) => !runsHere(c)).map((c) => c.name) }))
     .filter((r) => r.checks.length > 0);
   const partitioned = checked.filter((k) => graph.assets.get(k)!.partitionsDef);
   const [latest, parts] = await Promise.all([
@@ -110,7 +113,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       if (why !== undefined) throw new DagxError("RUN_CONFIG", why);
       return config.get(key)?.value;
     };
-    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf, rerunReported: true };
     for (const [key, records] of targets) {
       if (signal.aborted) break;
       const space = parts.get(key)?.space;

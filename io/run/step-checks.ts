@@ -7,7 +7,7 @@ import { blockedReason } from "../../core/checks/outcome.ts";
 import { reportedCheckResults } from "../../core/checks/reported.ts";
 import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
 import { keyColumns } from "../tabular/index.ts";
-import { runAssetChecks } from "./checks.ts";
+import { jsonSafe, runAssetChecks } from "./checks.ts";
 import { partitionContext } from "./step-context.ts";
 import type { RunScope, StepAttempt } from "./step-scope.ts";
 
@@ -31,7 +31,7 @@ export async function runChecks(run: RunScope, a: StepAttempt, records: readonly
   if (reported !== undefined || a.asset.checks.some((c) => c.kind === "reported")) {
     records.forEach((m, i) => {
       const got = reportedCheckResults(a.asset.checks, reported, { runId: run.runId, assetKey: a.asset.key, partitionKey: m.partitionKey, at: run.now() });
-      checks.push(...got.results);
+      for (const r of got.results) checks.push({ ...r, metadata: jsonSafe(r.metadata) as Record<string, unknown> });
       if (i === 0) for (const w of got.warnings) run.onLog(a.asset.key, "warn", w);
     });
   }

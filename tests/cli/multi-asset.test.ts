@@ -85,4 +85,15 @@ export const below = asset({ ins: { two: pair.outs.two } }, (ctx, { two }) => ct
     expect(await stale()).toEqual({ one: "fresh", two: "fresh", three: "fresh", below: "fresh" });
     expect(ok(await dagx(dir, ["query", "select n from below", "--json"])).json()).toEqual([{ n: "b2!" }]);
   });
+
+  test("checkSpec on an out: materialize records the reported result; dagx check says it runs only with the step", async () => {
+    const dir = project({
+      "rep.asset.ts": `import { checkSpec, multiAsset } from "dagx";
+export const rep = multiAsset({ outs: { r: { checks: [checkSpec("r_ok")] } } }, (ctx) => ({ r: ctx.output([{ n: 1 }], { checks: { r_ok: { passed: true } } }) }));
+`,
+    });
+    expect(ok(await runDagx(dir, ["materialize"])).stderr).toMatch(/✓ r\s+1 row.*1\/1 checks passed/);
+    const check = ok(await runDagx(dir, ["check", "r"]));
+    expect(check.stdout).toMatch(/- check r_ok of r\s+not run: its result is reported by the asset's own step, so it runs only with it — dagx materialize r/);
+  });
 });

@@ -1,7 +1,7 @@
 // examples/dbt-shop with the real dbt (tests/support/dbt.ts): each dbt model has its own code
 // version (its checksum), so editing one model makes only it and its downstream stale; and dbt's
 // tests are dagx check records on the model they test — pass, fail (error: blocking), warn —, shown
-// by `dagx status --json` and the UI's JSON like any check. In-process (runDagx): the edits are to
+// by `dagx status --json` and the UI's JSON like any check, and `dagx check` re-runs them. In-process (runDagx): the edits are to
 // dbt and CSV files, which this process never imports. ~30 s with the venv cached.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -99,8 +99,13 @@ describe.skipIf(unavailable !== undefined)("dbt models' code versions and tests 
     const nn = run.steps.find((s) => s.key === "stg_orders")!.checks!.find((c) => c.check.startsWith("not_null_stg_orders_order_id"))!;
     expect(nn.metadata).toMatchObject({ dbt_status: "fail", failing_rows: 1 });
     expect(String(nn.metadata.dbt_message)).toMatch(/Got 1 result, configured to fail if != 0/);
-    // dagx check cannot re-run a dbt test: it says so
-    const check = await runDagx(dir, ["check", "stg_orders"], { env });
-    expect(check.stdout + check.stderr).toMatch(/check not_null_stg_orders_order_id of stg_orders\s+not run: its result is reported by the asset's own step/);
+    // dagx check re-runs each dbt test alone (dbt build --select <test>), without rebuilding the model
+    const check = await runDagx(dir, ["check", "stg_orders", "--json"], { env });
+    expect(check.code).toBe(1);
+    const got = Object.fromEntries((JSON.parse(check.stdout) as { check: string; passed: boolean; severity: string; metadata: Record<string, unknown> }[]).map((c) => [c.check, c]));
+    expect(Object.keys(got).sort()).toEqual(["accepted_values_stg_orders_status__paid__refunded__open", "not_null_stg_orders_order_id", "unique_stg_orders_order_id"]);
+    expect(got.not_null_stg_orders_order_id).toMatchObject({ passed: false, severity: "error", metadata: { dbt_status: "fail", failing_rows: 1 } });
+    expect(got.unique_stg_orders_order_id!.passed).toBe(true);
+    expect(check.stderr).not.toMatch(/dbt model\.shop\.stg_orders:/);
   }, 180_000);
 });
