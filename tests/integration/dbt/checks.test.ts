@@ -108,4 +108,15 @@ describe.skipIf(unavailable !== undefined)("dbt models' code versions and tests 
     expect(got.unique_stg_orders_order_id!.passed).toBe(true);
     expect(check.stderr).not.toMatch(/dbt model\.shop\.stg_orders:/);
   }, 180_000);
+
+  test("a failing warn-severity test alone: the run succeeds (exit 0), the check is recorded as warned", async () => {
+    writeFileSync(join(dir, "data/orders.csv"), "id,customer_id,amount,status\n1,1,10.5,paid\n2,2,3.0,lost\n");
+    const r = await runDagx(dir, ["materialize", "*"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/✓ top_customers/);
+    const st = await status();
+    expect(checksOf(st.stg_orders).accepted_values_stg_orders_status__paid__refunded__open).toMatchObject({ passed: false, severity: "warn" });
+    expect(st.stg_orders!.checks).toMatchObject({ passed: 2, failed: 0, warned: 1 });
+    expect(st.top_customers!.blocked).toBeNull();
+  }, 180_000);
 });
