@@ -13,7 +13,7 @@
  * materializes them first); other sources stay outside dagx's graph (external, upstream only).
  */
 import { createHash } from "node:crypto";
-import { relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import type { DbtConfig } from "../../core/config.ts";
 import type { DbtProjectOptions } from "../../core/dbt/project.ts";
@@ -58,7 +58,7 @@ export async function loadDbtProject(root: string, o: DbtProjectOptions, config?
   }
   const partitions = new Map<string, PartitionsDef>();
   for (const a of selected) {
-    if (a.partitions) partitions.set(a.key, partitionsOf(a, inv.dir));
+    if (a.partitions) partitions.set(a.key, partitionsOf(a, o.dir));
     if (a.backfill !== undefined && a.backfill !== "single-run" && a.backfill !== "per-partition") {
       throw new DbtError(`Invalid meta.dagx.backfill on dbt ${a.uniqueId} (${a.file ?? o.dir}): "${a.backfill}" — write single-run or per-partition`);
     }
@@ -66,14 +66,14 @@ export async function loadDbtProject(root: string, o: DbtProjectOptions, config?
   return { options: o, inv, definitions, selected, partitions };
 }
 
-/** `meta.dagx.partitions` in the grammar of a SQL asset's `-- @partitions:` header. */
+/** `meta.dagx.partitions` in the grammar of a SQL asset's `-- @partitions:` header (`dir`: the dbt project, as written in its options). */
 function partitionsOf(a: DbtAssetSpec, dir: string): PartitionsDef {
   try {
     const p = parseSqlHeader(`-- @partitions: ${a.partitions}\n`).options.partitions;
     if (p) return p;
   } catch (e) {
     const reason = e instanceof SqlHeaderError ? e.reason : (e as Error).message;
-    throw new DbtError(`Invalid meta.dagx.partitions on dbt ${a.uniqueId} (${a.file ? relative(process.cwd(), resolve(dir, a.file)) : dir}): ${reason}`);
+    throw new DbtError(`Invalid meta.dagx.partitions on dbt ${a.uniqueId} (${a.file ? join(dir, a.file) : dir}): ${reason} — write it as a SQL asset's @partitions header, e.g. daily(start=2024-01-01)`);
   }
   throw new DbtError(`Invalid meta.dagx.partitions on dbt ${a.uniqueId}: "${a.partitions}" — write e.g. daily(start=2024-01-01) or static(eu, us)`);
 }

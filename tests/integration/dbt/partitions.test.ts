@@ -72,4 +72,10 @@ select '{{ var("dagx_partition_key") }}' as last_key, '{{ var("dagx_partition_st
     const ranged = await duck(attach, "select * from mini.main.ranged");
     expect(ranged).toEqual([{ last_key: "2024-01-03", start_at: "2024-01-01T00:00:00.000Z", end_at: "2024-01-04T00:00:00.000Z" }]);
   }, 180_000);
+
+  test("an invalid meta.dagx.partitions is a load error naming the node and the grammar's message", async () => {
+    writeFileSync(join(dir, "dbt/models/bad.sql"), "{{ config(meta={'dagx': {'partitions': 'daily(begin=2024-01-01)'}}) }}\nselect 1 as id\n");
+    const r = await runDagx(dir, ["list"], { env });
+    expect(r.stderr).toContain("Error in assets/dbt.asset.ts: Invalid meta.dagx.partitions on dbt model.mini.bad (dbt/models/bad.sql): daily() has no option \"begin\"");
+  }, 120_000);
 });
