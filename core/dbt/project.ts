@@ -22,7 +22,7 @@ export interface DbtProjectOptions {
   readonly exclude?: string;
 }
 
-/** What `dbtProject()` returns: a marker the project loader turns into one multi-asset step. */
+/** What `dbtProject()` returns: a marker the project loader turns into multi-asset steps (one per contiguous run of dbt nodes). */
 export interface DbtProjectDef {
   readonly [DBT_PROJECT_DEF]: true;
   readonly options: DbtProjectOptions;

@@ -1907,7 +1907,7 @@ declare module "dagx" {
       /** Nodes to leave out, in dbt's selection syntax (`dbt ls --exclude`): `"tag:deprecated"`. */
       readonly exclude?: string;
   }
-  /** What `dbtProject()` returns: a marker the project loader turns into one multi-asset step. */
+  /** What `dbtProject()` returns: a marker the project loader turns into multi-asset steps (one per contiguous run of dbt nodes). */
   interface DbtProjectDef {
       readonly [DBT_PROJECT_DEF]: true;
       readonly options: DbtProjectOptions;
