@@ -1971,12 +1971,16 @@ declare module "dagx" {
       readonly profilesDir?: string;
       /** `--target`. @default the profile's own target */
       readonly target?: string;
-      /** Asset keys to keep (exact keys or `prefix/*`); the others are left out of dagx. @default every node */
-      readonly select?: readonly string[];
-      /** Asset keys to leave out (exact keys or `prefix/*`). */
-      readonly exclude?: readonly string[];
+      /**
+       * Which models, seeds and snapshots become assets, in dbt's own selection syntax (what
+       * `dbt ls --select` takes): `"tag:nightly +customer_revenue"`, `"path:models/marts"`. dagx
+       * resolves it with `dbt ls` when the project loads (cached with `dbt parse`). @default every node
+       */
+      readonly select?: string;
+      /** Nodes to leave out, in dbt's selection syntax (`dbt ls --exclude`): `"tag:deprecated"`. */
+      readonly exclude?: string;
   }
-  /** What `dbtProject()` returns: a marker the project loader turns into one multi-asset step. */
+  /** What `dbtProject()` returns: a marker the project loader turns into multi-asset steps (one per contiguous run of dbt nodes). */
   interface DbtProjectDef {
       readonly [DBT_PROJECT_DEF]: true;
       readonly options: DbtProjectOptions;
@@ -1989,8 +1993,10 @@ declare module "dagx" {
   function dbtProject(options: DbtProjectOptions): DbtProjectDef;
   /** Is `value` what `dbtProject()` returned? */
   function isDbtProjectDef(value: unknown): value is DbtProjectDef;
-  /** Does `key` match one of the patterns (`a/b` exactly, or `a/*` for everything under `a/`)? */
-  function keyMatches(key: string, patterns: readonly string[]): boolean;
+  /** Option names of `dbtProject()` (and of each entry of `dbt.projects` in dagx.config.ts). */
+  const DBT_PROJECT_OPTIONS: readonly ["dir", "profilesDir", "target", "select", "exclude"];
+  /** What is wrong with `dbtProject()` options, or undefined when they are valid (pure). */
+  function dbtProjectOptionsProblem(value: unknown): string | undefined;
 
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
@@ -2610,6 +2616,19 @@ declare module "dagx" {
        * alerts: [{ on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL") }]
        */
       alerts?: readonly AlertConfig[];
+      /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
+      dbt?: DbtConfig;
+  }
+  /** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */
+  interface DbtConfig {
+      /**
+       * The dbt command: a path, or an argv such as `["uv", "run", "dbt"]`. The environment variable
+       * `DAGX_DBT_EXECUTABLE` (one path) overrides it.
+       * @default "dbt" on PATH
+       */
+      executable?: string | readonly string[];
+      /** dbt projects loaded as if an asset file exported `dbtProject(entry)`: `[{ dir: "dbt" }]`. */
+      projects?: readonly DbtProjectOptions[];
   }
   /**
    * Type the project configuration.
