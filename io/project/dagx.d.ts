@@ -1860,6 +1860,15 @@ declare module "dagx" {
        * @default the step's `codeVersion`, else a hash of the step's function and local imports
        */
       codeVersion?: string;
+      /**
+       * What this out depends on, when not all of the step's upstreams: keys (or definitions) among
+       * the step's `ins`/`deps`, and the names or keys of sibling outs it is computed from — as
+       * Dagster's `internal_asset_deps`. Lineage, selection (`+out`) and staleness follow it; the step
+       * still reads all its inputs and runs once, and outs are recorded upstream first.
+       * @default every upstream of the step, and no sibling
+       * @example outs: { staged: {}, mart: { dependsOn: ["staged"] } }
+       */
+      dependsOn?: (string | AnyAssetDef)[];
   }
   /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
   interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
@@ -1903,6 +1912,8 @@ declare module "dagx" {
   interface MultiOutInfo {
       step: MultiAssetDef<Record<string, AnyAssetDef>>;
       name: string;
+      /** The out's `dependsOn`, unresolved (core/graph.ts resolves and checks it); undefined: every upstream of the step. */
+      dependsOn?: readonly (string | AnyAssetDef)[];
   }
   /**
    * Define one step that materializes several assets. Each out is its own asset (keys, selection,
@@ -1956,6 +1967,22 @@ declare module "dagx" {
       key: string;
       def: AnyAssetDef;
   }>, stepIdOf: (key: string, partitionKey: string) => string, added: ReadonlyMap<string, string>): void;
+  /**
+   * Every out step of one call (same multi-asset, same partition key) waits for what any of them
+   * waits for outside the call: whichever out step starts first runs the call, which reads all the
+   * step's inputs, even when its own `dependsOn` names fewer. Steps of sibling outs that are in the
+   * call are left out (an out waits for a sibling it depends on; the call does not wait for itself).
+   * Mutates `steps`.
+   */
+  function shareMultiStepWaits(steps: {
+      id: string;
+      key: string;
+      partitionKey: string;
+      after: string[];
+  }[], assets: ReadonlyMap<string, {
+      key: string;
+      def: AnyAssetDef;
+  }>): void;
 
   // ── dbt/project.ts
   /**
