@@ -9,6 +9,12 @@
 export const PIPES_CONTEXT_ENV = "DAGSTER_PIPES_CONTEXT";
 /** Environment variable that carries the messages parameters. */
 export const PIPES_MESSAGES_ENV = "DAGSTER_PIPES_MESSAGES";
+/**
+ * dagx extras beside the two Pipes variables: the same two file paths as plain text, for a
+ * hand-written client in a language without zlib at hand (a shell script). Not part of Dagster Pipes.
+ */
+export const DAGX_CONTEXT_PATH_ENV = "DAGX_PIPES_CONTEXT_PATH";
+export const DAGX_MESSAGES_PATH_ENV = "DAGX_PIPES_MESSAGES_PATH";
 /** Protocol version written in every message's `__dagster_pipes_version`. */
 export const PIPES_PROTOCOL_VERSION = "0.1";
 /** Version of the `extras.dagx` contract (bumped on any incompatible change). */

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyPipesLine, emptyPipesReport, PIPES_CONTEXT_ENV, PIPES_MESSAGES_ENV, type PipesContextData, type PipesLogLine, type PipesReport } from "../../core/pipes/index.ts";
+import { applyPipesLine, DAGX_CONTEXT_PATH_ENV, DAGX_MESSAGES_PATH_ENV, emptyPipesReport, PIPES_CONTEXT_ENV, PIPES_MESSAGES_ENV, type PipesContextData, type PipesLogLine, type PipesReport } from "../../core/pipes/index.ts";
 import { encodePipesParam } from "./params.ts";
 import { tailLines } from "./tail.ts";
 
@@ -67,6 +67,8 @@ export async function runPipesProcess(o: PipesProcessOptions): Promise<PipesProc
   for (const [k, v] of Object.entries(o.env)) if (v !== undefined) env[k] = v;
   env[PIPES_CONTEXT_ENV] = encodePipesParam({ path: files.context });
   env[PIPES_MESSAGES_ENV] = encodePipesParam({ path: files.messages });
+  env[DAGX_CONTEXT_PATH_ENV] = files.context;
+  env[DAGX_MESSAGES_PATH_ENV] = files.messages;
 
   const [program, ...args] = o.command;
   const child = spawn(program!, args, { cwd: o.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
