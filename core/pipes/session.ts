@@ -101,9 +101,15 @@ export function applyPipesLine(report: PipesReport, assetKey: string, line: stri
   }
 }
 
-/** `Name: message` (or the message alone) of a reported exception. */
+/**
+ * `Name: message` of a reported exception. Python's client sends the message already formatted
+ * that way (`format_exception_only`): the name is then not repeated.
+ */
 export function describePipesException(e: PipesException): string {
-  return e.name ? (e.message ? `${e.name}: ${e.message}` : e.name) : e.message;
+  const message = e.message.trim();
+  if (!e.name) return message;
+  if (message === "") return e.name;
+  return message === e.name || message.startsWith(`${e.name}:`) ? message : `${e.name}: ${message}`;
 }
 
 function clip(s: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { applyPipesLine, emptyPipesReport, parsePipesLine, pipesMetadataToDagx } from "../../../core/pipes/index.ts";
+import { applyPipesLine, describePipesException, emptyPipesReport, parsePipesLine, pipesMetadataToDagx } from "../../../core/pipes/index.ts";
 
 const line = (method: string, params: unknown, version = "0.1") => JSON.stringify({ __dagster_pipes_version: version, method, params });
 
@@ -64,6 +64,16 @@ describe("pipesMetadataToDagx()", () => {
     const r = pipesMetadataToDagx({ n: { raw_value: "three", type: "int" }, q: { raw_value: 1, type: "quantum" } });
     expect(r.metadata).toEqual({ n: "three", q: { type: "quantum", value: 1 } });
     expect(r.problems).toEqual(['metadata "n": "three" is not a "int" value', 'metadata "q": unknown type "quantum" (kept as { type, value })']);
+  });
+});
+
+describe("describePipesException()", () => {
+  test("names the exception once, whether or not the message already carries the name (Python's client does)", () => {
+    const e = { stack: [], cause: null, context: null };
+    expect(describePipesException({ ...e, name: "ValueError", message: "ValueError: bad\n" })).toBe("ValueError: bad");
+    expect(describePipesException({ ...e, name: "ValueError", message: "bad" })).toBe("ValueError: bad");
+    expect(describePipesException({ ...e, name: null, message: "bad" })).toBe("bad");
+    expect(describePipesException({ ...e, name: "KeyboardInterrupt", message: "KeyboardInterrupt\n" })).toBe("KeyboardInterrupt");
   });
 });
 
