@@ -71,10 +71,12 @@ export function applyPipesLine(report: PipesReport, assetKey: string, line: stri
   switch (m.method) {
     case "opened":
       report.opened = true;
-      return [{ level: "debug", message: "Pipes: the process opened the connection" }];
+      return [];
     case "closed":
       report.closed = { exception: m.exception };
-      return m.exception ? [{ level: "error", message: `Pipes: closed with ${describePipesException(m.exception)}` }] : [{ level: "debug", message: "Pipes: the process closed the connection" }];
+      if (!m.exception) return [];
+      // SystemExit is how a Python script ends early; its exit code says whether it failed
+      return [{ level: m.exception.name === "SystemExit" ? "info" : "error", message: `Pipes: closed with ${describePipesException(m.exception)}` }];
     case "log":
       return [{ level: LEVELS[m.level.toUpperCase()] ?? "info", message: m.message }];
     case "log_external_stream":

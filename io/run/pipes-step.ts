@@ -61,7 +61,9 @@ export async function runPipesStep(run: RunScope, a: StepAttempt, spec: PipesSpe
     });
     const r = result.report;
     if (result.canceled || a.signal.aborted) return { ok: false, error: "canceled" };
-    const closedWith = r.closed?.exception ?? null;
+    // `sys.exit(0)` inside `open_dagster_pipes()` closes with SystemExit, yet the process succeeded
+    const exception = r.closed?.exception ?? null;
+    const closedWith = exception && !(exception.name === "SystemExit" && result.exitCode === 0) ? exception : null;
     if (result.spawnError !== null || result.exitCode !== 0 || closedWith) {
       throw processFailure(run, a, spec, result.spawnError, result.exitCode, result.exitSignal, closedWith, result.stderrTail);
     }
