@@ -7,3 +7,4 @@ export { pipesSessionFiles, runPipesProcess, STDERR_TAIL_LINES } from "./process
 export type { PipesProcessOptions, PipesProcessResult } from "./process.ts";
 export { tailLines } from "./tail.ts";
 export type { FileTail } from "./tail.ts";
+export { pipesScriptsVersion } from "./script-version.ts";

@@ -30,7 +30,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   const instigators: RawInstigator[] = [];
   const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
-  const versioner = createCodeVersioner();
+  const versioner = createCodeVersioner(root);
   const multiSteps = new Set<MultiAssetDef<Record<string, RawExport["def"]>>>();
   for (const file of files) {
     let mod: Record<string, unknown>;

@@ -67,6 +67,19 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
     ]);
   }, 60_000);
 
+  test("editing the script makes its asset stale: the script's content is part of the code version", async () => {
+    const status = async () => (JSON.parse((await dagx(dir, ["status", "customer_scores", "--json"], { env })).stdout) as { status: string; causes: string[] }[])[0]!;
+    expect((await status()).status).toBe("fresh");
+    const script = join(dir, "scripts/score.py");
+    const text = readFileSync(script, "utf8");
+    writeFileSync(script, `${text}\n# tuned\n`);
+    const after = await status();
+    writeFileSync(script, text);
+    expect(after.status).toBe("stale");
+    expect(after.causes[0]).toMatch(/^code changed/);
+    expect((await status()).status).toBe("fresh");
+  }, 60_000);
+
   for (const how of ["dagx cancel", "Ctrl-C"] as const) {
     test(`${how} during a long Python step: the step is canceled, its child process killed, the previous output kept`, async () => {
       const before = JSON.parse((await dagx(dir, ["status", "slow_report", "--json"], { env })).stdout);
