@@ -81,6 +81,23 @@ export function pipesAsset<const Ins extends Record<string, AnyAssetDef> = {}, c
   return def as AssetDef<Record<string, unknown>[], undefined>;
 }
 
+/**
+ * A Pipes asset definition from options and a spec made elsewhere (a `*.asset.py` file's header,
+ * io/project/py-asset.ts); `location` is "file:line".
+ */
+export function pipesAssetDef(options: AssetOptions, spec: PipesSpec, location: string): AnyAssetDef {
+  const def: AnyAssetDef = {
+    [ASSET_DEF]: true,
+    options,
+    fn: () => {
+      throw new Error(`Pipes asset at ${location} is run by the Pipes step, not called`);
+    },
+    location,
+  };
+  Object.defineProperty(def, PIPES_SPEC, { value: spec });
+  return def;
+}
+
 /** The Pipes spec of an asset definition, or null for any other asset. */
 export function pipesSpecOf(def: AnyAssetDef): PipesSpec | null {
   return ((def as unknown as Record<symbol, PipesSpec | undefined>)[PIPES_SPEC] ?? null);

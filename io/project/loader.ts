@@ -19,13 +19,14 @@ import type { RawCheckExport } from "../../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverProjectFiles } from "./discover.ts";
+import { pyAssets } from "../pipes/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 import { parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
 /** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
 export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
-  const { ts: files, sql: sqlFiles } = discoverProjectFiles(root);
+  const { ts: files, sql: sqlFiles, py: pyFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
   const instigators: RawInstigator[] = [];
   const checks: RawCheckExport[] = [];
@@ -64,6 +65,8 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
+  const py = pyFiles.length > 0 ? pyAssets(root, pyFiles, errors) : null;
+  if (py) raw.push(...py.exports);
   if (sqlFiles.length > 0) {
     const { parsed, errors: sqlErrors } = await parseSqlAssetFiles(root, sqlFiles);
     errors.push(...sqlErrors);
@@ -71,7 +74,9 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
     for (const r of raw) if (typeof (r.def.options.key ?? r.exportName) === "string") byKey.set((r.def.options.key ?? r.exportName) as string, r.def);
     raw.push(...sqlAssetExports(root, parsed, byKey, errors));
   }
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length, checks, ioManagers), instigators, versioner };
+  // *.asset.py: Pipes assets defined by their header (io/pipes/py-asset.ts); inputs once every key is known
+  if (py) for (const drop of py.resolveInputs(raw)) raw.splice(raw.findIndex((r) => r.def === drop), 1);
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length + pyFiles.length, checks, ioManagers), instigators, versioner };
 }
 
 type Definition =
