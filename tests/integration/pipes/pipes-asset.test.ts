@@ -85,6 +85,12 @@ from dagster_pipes import open_dagster_pipes
 with open_dagster_pipes() as context:
     pq.write_table(pa.table({"region": [context.partition_key], "n": [len(context.partition_key)]}), context.extras["dagx"]["output"]["path"])
 `,
+  "bin/report.sh": `#!/bin/sh
+# a client without dagster-pipes: reads the plain path variables, appends messages by hand
+grep -q '"asset_keys":\\["shell_counts"\\]' "$DAGX_PIPES_CONTEXT_PATH" || exit 4
+echo '{"__dagster_pipes_version": "0.1", "method": "log", "params": {"message": "counted by sh", "level": "INFO"}}' >> "$DAGX_PIPES_MESSAGES_PATH"
+echo '{"__dagster_pipes_version": "0.1", "method": "report_asset_materialization", "params": {"asset_key": "shell_counts", "data_version": "sh-7", "metadata": {"files": {"raw_value": 7, "type": "int"}}}}' >> "$DAGX_PIPES_MESSAGES_PATH"
+`,
   "a.asset.ts": `
 import { asset, pipesAsset, staticPartitions } from "dagx";
 const py = ${JSON.stringify(py)};
@@ -96,6 +102,7 @@ export const idle = pipesAsset({ command: [py, "nothing.py"] });
 export const flaky = pipesAsset({ command: [py, "flaky.py"], retry: { maxRetries: 1, delay: 0, jitter: false } });
 export const slow = pipesAsset({ command: [py, "slow.py"], cancelGraceMs: 1000 });
 export const leaky = pipesAsset({ command: [py, "secret.py"], env: { API_TOKEN: "tok-9f8e7d6c5b" } });
+export const shell_counts = pipesAsset({ command: ["sh", "bin/report.sh"] });
 export const by_region = pipesAsset({ command: [py, "parts.py"], partitions: staticPartitions(["eu", "asia"]) });
 `,
 });
@@ -201,6 +208,14 @@ describe.skipIf(pipesUnavailable() !== undefined)("pipesAsset() with the dagster
     expect(r.status).toBe("canceled");
     expect(r.steps[0]).toMatchObject({ key: "slow", status: "canceled" });
     expect(await p.store.latestMaterializations(["slow"])).toEqual([]);
+  }, 60_000);
+
+  test("any executable: a shell script speaking Pipes by hand reports a materialization", async () => {
+    const p = await projects.open(project(python));
+    const r = await p.materialize("shell_counts");
+    expect(r.steps[0]).toMatchObject({ status: "success" });
+    expect((await p.store.latestMaterializations(["shell_counts"]))[0]).toMatchObject({ dataVersion: "sh-7", metadata: { files: 7 } });
+    expect(await logsOf(p, r.runId, "shell_counts")).toContain("counted by sh");
   }, 60_000);
 
   test("partitions: each partition's script sees its partition_key and its output is stored under it", async () => {
