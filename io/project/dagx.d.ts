@@ -1956,6 +1956,11 @@ declare module "dagx" {
    * export const report = asset({ ins: { scores } }, (ctx, { scores }) => ctx.sql`select count(*) from ${scores}`);
    */
   function pipesAsset<const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined>(options: PipesAssetOptions<Ins, P>): AssetDef<Record<string, unknown>[], undefined>;
+  /**
+   * A Pipes asset definition from options and a spec made elsewhere (a `*.asset.py` file's header,
+   * io/project/py-asset.ts); `location` is "file:line".
+   */
+  function pipesAssetDef(options: AssetOptions, spec: PipesSpec, location: string): AnyAssetDef;
   /** The Pipes spec of an asset definition, or null for any other asset. */
   function pipesSpecOf(def: AnyAssetDef): PipesSpec | null;
 
