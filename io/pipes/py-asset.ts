@@ -1,7 +1,7 @@
 /**
  * `*.asset.py` files as Pipes assets: the definition is the file's `# @field: value` header
- * (core/pipes/py-header.ts), the step runs the file with Python (`python3`, or `$DAGX_PYTHON`)
- * through io/run/pipes-step.ts, and the code version is a hash of the file's text.
+ * (core/pipes/py-header.ts), the step runs the file with Python (`python3`, or `$DAGX_PYTHON`) —
+ * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -18,6 +18,18 @@ import { didYouMean } from "../../core/suggest.ts";
 /** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python3` on PATH. */
 export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return env.DAGX_PYTHON || "python3";
+}
+
+/** A PEP 723 inline-metadata block (`# /// script` … `# ///`): such a file runs with `uv run`. */
+const PEP_723 = /^# \/\/\/ script[ \t]*$[\s\S]*?^# \/\/\/[ \t]*$/m;
+
+/**
+ * How a `*.asset.py` file runs: `uv run --script FILE` when it carries a PEP 723 block (uv from
+ * `$DAGX_UV`, else `uv` on PATH; never downloading a Python), else `python FILE`.
+ */
+export function pyCommand(relFile: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env): { command: string[]; env: Record<string, string> } {
+  if (PEP_723.test(text)) return { command: [env.DAGX_UV || "uv", "run", "--script", relFile], env: { UV_PYTHON_DOWNLOADS: "never" } };
+  return { command: [projectPython(env), relFile], env: {} };
 }
 
 /** The Python assets of a load: their exports now, their inputs once every asset is known. */
@@ -69,7 +81,7 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       codeVersion: header.options.codeVersion ?? createHash("sha256").update(text).digest("hex").slice(0, 16),
       ...(header.deps.length ? { deps: [...header.deps] } : {}),
     };
-    const def = pipesAssetDef(options, { command: [projectPython(), relative(root, file)], env: {}, extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
+    const def = pipesAssetDef(options, { ...pyCommand(relative(root, file), text), extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
     read.push({ file, text, header, key, def });
   }
   return {

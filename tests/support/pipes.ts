@@ -1,6 +1,6 @@
 /**
- * A real Python for the Pipes tests: the unmodified `dagster-pipes` client and `pyarrow` (to write
- * Parquet) from PyPI, in a virtual environment cached outside the repository
+ * A real Python for the Pipes tests: the unmodified `dagster-pipes` client, `pyarrow` (to write
+ * Parquet) and `uv` (for PEP 723 scripts) from PyPI, in a virtual environment cached outside the repository
  * (~/.cache/dagx-tests/pipes-<hash of the pins>-py<x.y>), built on first use under a lock (a few
  * seconds to a minute, once per machine) and reused afterwards.
  *
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { buildOnce, cachedVenvPath } from "./venv-cache.ts";
 
 /** What pip installs into the venv (the venv folder is named after a hash of this list). */
-export const PIPES_PINS: readonly string[] = ["dagster-pipes==1.13.28", "pyarrow==22.0.0"];
+export const PIPES_PINS: readonly string[] = ["dagster-pipes==1.13.28", "pyarrow==22.0.0", "uv==0.13.8"];
 
 /** Why the Pipes tests cannot run here (for `describe.skipIf`), or undefined when they can. */
 export function pipesUnavailable(): string | undefined {
@@ -28,6 +28,12 @@ export async function pipesPython(): Promise<string> {
   const marker = join(venv, ".dagx-complete"); // written once pip has installed everything
   await buildOnce(venv, () => existsSync(marker), () => buildVenv(system, venv), 600_000);
   return join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
+}
+
+/** The venv's `uv` (runs `*.asset.py` files that carry a PEP 723 block). */
+export async function pipesUv(): Promise<string> {
+  const python = await pipesPython();
+  return join(python, "..", process.platform === "win32" ? "uv.exe" : "uv");
 }
 
 async function buildVenv(system: string, venv: string): Promise<void> {

@@ -5,14 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { withEnv } from "../../support/env.ts";
-import { pipesPython, pipesUnavailable } from "../../support/pipes.ts";
+import { pipesPython, pipesUnavailable, pipesUv } from "../../support/pipes.ts";
 import { testProjects } from "../../support/project.ts";
 
 const projects = testProjects("dagx-py-asset-");
 afterAll(projects.cleanup);
 let python = "";
+let uv = "";
 beforeAll(async () => {
-  if (pipesUnavailable() === undefined) python = await pipesPython();
+  if (pipesUnavailable() !== undefined) return;
+  python = await pipesPython();
+  uv = await pipesUv();
 }, 600_000);
 
 const SCORE_PY = `#!/usr/bin/env python3
@@ -54,6 +57,26 @@ describe.skipIf(pipesUnavailable() !== undefined)("*.asset.py", () => {
       expect((await p.store.latestMaterializations(["score"]))[0]!.metadata).toMatchObject({ model: "tenth" });
     });
   }, 60_000);
+
+  test("a file with a PEP 723 block runs with uv run, which installs its dependencies and downloads no Python", async () => {
+    const script = `# /// script
+# requires-python = ">=3.9"
+# dependencies = ["dagster-pipes==1.13.28"]
+# ///
+# @deps: orders
+import os, sys
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as context:
+    context.report_asset_materialization(metadata={"downloads": os.environ.get("UV_PYTHON_DOWNLOADS"), "uv_env": "/environments" in sys.executable or "/uv/" in sys.executable})
+`;
+    await withEnv({ DAGX_UV: uv, DAGX_PYTHON: "/nonexistent/python" }, async () => {
+      const p = await projects.open({ "orders.asset.ts": FILES["orders.asset.ts"], "inline.asset.py": script });
+      expect(p.project.graph.errors).toEqual([]);
+      const r = await p.materialize("*");
+      expect(r.steps.map((s) => [s.key, s.status])).toEqual([["orders", "success"], ["inline", "success"]]);
+      expect((await p.store.latestMaterializations(["inline"]))[0]!.metadata).toMatchObject({ downloads: "never", uv_env: true });
+    });
+  }, 120_000);
 
   test("a header naming an unknown input is a load error of that file, with a suggestion; the other assets load", async () => {
     const { "report.asset.sql": _, ...files } = FILES;
