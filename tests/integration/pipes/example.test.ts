@@ -1,5 +1,6 @@
 // A user's journey with examples/python-pipes through the CLI, spawned (`dagx` as a process of its
-// own, with the test venv's python3 first on PATH): list, materialize TS → Python (Pipes) → SQL,
+// own, with the test venv's python3 first on PATH): list, materialize TS → Python (Pipes, a
+// pipesAsset and a *.asset.py file) → SQL,
 // query the SQL asset; then a long Python step canceled by `dagx cancel` from a second process and
 // by Ctrl-C, its child process killed with it and the previous output intact.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -52,11 +53,12 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
     const by = Object.fromEntries((JSON.parse(r.stdout) as { key: string; group: string; deps: string[]; kinds: string[] }[]).map((a) => [a.key, a]));
     expect(by.customer_scores).toMatchObject({ group: "ml", deps: ["orders"], kinds: ["pipes"] });
     expect(by.segments!.deps).toEqual(["customer_scores"]);
+    expect(by.high_value).toMatchObject({ group: "ml", deps: ["customer_scores"], kinds: ["python"] });
   }, 60_000);
 
   test("materialize '*': TS → Python through Pipes → SQL, with the script's logs and checks", async () => {
     const r = await dagx(dir, ["materialize", "*"], { env });
-    expect(r.stderr + r.stdout).toContain("4 materialized, 0 failed");
+    expect(r.stderr + r.stdout).toContain("5 materialized, 0 failed");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("scoring 8 orders");
     expect(r.stderr).toContain('Pipes: check "scores_in_range" passed');
@@ -65,6 +67,8 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
       { segment: "high", customers: 2, avg_score: 0.777 },
       { segment: "low", customers: 3, avg_score: 0.163 },
     ]);
+    const high = await dagx(dir, ["query", "select customer_id, score from high_value order by customer_id", "--json"], { env });
+    expect(JSON.parse(high.stdout)).toEqual([{ customer_id: 2, score: 0.5545 }, { customer_id: 6, score: 1 }]);
   }, 60_000);
 
   test("editing the script makes its asset stale: the script's content is part of the code version", async () => {
