@@ -71,7 +71,13 @@ export async function runPipesProcess(o: PipesProcessOptions): Promise<PipesProc
   env[DAGX_MESSAGES_PATH_ENV] = files.messages;
 
   const [program, ...args] = o.command;
-  const child = spawn(program!, args, { cwd: o.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(program!, args, { cwd: o.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    tail.finish();
+    throw e;
+  }
   const lineSplitter = (level: PipesLogLine["level"], keep: string[] | null) => {
     let rest = "";
     const emit = (line: string) => {

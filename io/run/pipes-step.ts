@@ -73,7 +73,7 @@ export async function runPipesStep(run: RunScope, a: StepAttempt, spec: PipesSpe
     const value = wrote ? buildContext(run, a, io).sql`select * from read_parquet(${outputPath})` : undefined;
     const outputs = await storeOutputs(run, a, io, value);
     const reported = r.materialization?.dataVersion ?? null;
-    // a data version the script reports is the asset's (as under Dagster); set on the record before anyone sees it
+    // a data version the script reports is the asset's (as under Dagster): set on the record object the run's caches share, before the step returns
     const scope: RunScope = reported === null ? run : { ...run, onMaterialization: (m: MaterializationRecord) => run.onMaterialization(Object.assign(m, { dataVersion: reported })) };
     const records = await recordMaterializations(scope, a, outputs, versions, r.materialization ? r.materialization.metadata : null);
     const rows = rowsOf(records);
