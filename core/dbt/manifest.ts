@@ -71,6 +71,8 @@ export interface DbtAssetSpec {
   readonly relation: { readonly database?: string; readonly schema?: string; readonly name: string };
   /** `meta.dagx.partitions` as written (e.g. `daily(start=2024-01-01)`), parsed by the loader. */
   readonly partitions?: string;
+  /** `meta.dagx.backfill`: `single-run` builds a backfill's whole range in one `dbt build`. */
+  readonly backfill?: string;
   /** The file the node comes from, relative to the dbt project. */
   readonly file?: string;
 }
@@ -171,6 +173,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
     ]);
     const checksum = n.checksum?.checksum ?? "";
     const partitions = str(dagxMeta.partitions);
+    const backfill = str(dagxMeta.backfill);
     return {
       key: keyOf.get(n.unique_id)!,
       uniqueId: n.unique_id,
@@ -190,6 +193,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
         name: n.alias ?? n.name,
       },
       ...(partitions ? { partitions } : {}),
+      ...(backfill ? { backfill } : {}),
       ...(n.original_file_path ? { file: n.original_file_path } : {}),
     };
   });

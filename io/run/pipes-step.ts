@@ -3,8 +3,8 @@
  * `extras.dagx.inputs`), run the process through io/pipes, then store and record what it produced —
  * the Parquet file it wrote (read from its private temporary path and stored by the asset's IO
  * manager, so a failed or killed script never replaces the previous output) or the materialization
- * it reported — and run the asset's declared checks. Checks the script reports are logged and
- * returned by the runner (docs/pipes.md says what is recorded today).
+ * it reported — and record the checks: the asset's declared ones, run on the stored output, and
+ * those the script reported (`report_asset_check`), as the step's reported checks (`checkSpec()`).
  */
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { buildPipesContext, type DagxPipesInput, describePipesException, type Pi
 import type { MaterializationRecord } from "../../core/types.ts";
 import { runPipesProcess } from "../pipes/index.ts";
 import { redact } from "../secrets/index.ts";
-import { runChecks } from "./step-checks.ts";
+import { hasChecks, runChecks } from "./step-checks.ts";
 import { buildContext, makeLogger, partitionContext, refResolver, stepIO } from "./step-context.ts";
 import { loadInputs } from "./step-inputs.ts";
 import { storeOutputs } from "./step-output.ts";
@@ -72,13 +72,15 @@ export async function runPipesStep(run: RunScope, a: StepAttempt, spec: PipesSpe
     // the file is read from its temporary path and stored by the IO manager: only now does it replace the previous output
     const value = wrote ? buildContext(run, a, io).sql`select * from read_parquet(${outputPath})` : undefined;
     const outputs = await storeOutputs(run, a, io, value);
-    const reported = r.materialization?.dataVersion ?? null;
-    // a data version the script reports is the asset's (as under Dagster): set on the record object the run's caches share, before the step returns
-    const scope: RunScope = reported === null ? run : { ...run, onMaterialization: (m: MaterializationRecord) => run.onMaterialization(Object.assign(m, { dataVersion: reported })) };
-    const records = await recordMaterializations(scope, a, outputs, versions, r.materialization ? r.materialization.metadata : null);
+    // a reported data version is the version of data written elsewhere; what dagx stores, dagx hashes
+    const reportedVersion = r.materialization?.dataVersion ?? undefined;
+    if (wrote && reportedVersion !== undefined) log("info", `Pipes: the reported data_version "${reportedVersion}" is not used: dagx hashes the Parquet file the script wrote`);
+    const records = await recordMaterializations(run, a, outputs, versions, r.materialization ? r.materialization.metadata : null, wrote ? undefined : reportedVersion);
     const rows = rowsOf(records);
-    if (a.asset.checks.length === 0) return { ok: true, rows };
-    return { ok: true, rows, ...(await runChecks(run, a, records)) };
+    // checks the script reported are the step's reported checks (checkSpec() declares them; others are flagged undeclared)
+    const reported = r.checks.length ? Object.fromEntries(r.checks.map((c) => [c.checkName, { passed: c.passed, severity: c.severity, metadata: c.metadata }])) : undefined;
+    if (!hasChecks(a, reported)) return { ok: true, rows };
+    return { ok: true, rows, ...(await runChecks(run, a, records, reported)) };
   } catch (e) {
     return stepFailure(run, a, e);
   } finally {

@@ -1,4 +1,4 @@
-import { notNull, pipesAsset, rowCount } from "dagx";
+import { checkSpec, notNull, pipesAsset, rowCount } from "dagx";
 import { orders } from "./orders.asset.ts";
 
 /**
@@ -11,6 +11,7 @@ export const customer_scores = pipesAsset({
   ins: { orders },
   group: "ml",
   description: "Spend score per customer (0–1), from a Python script",
-  checks: [notNull("customer_id"), rowCount({ min: 1 })],
+  // built-in checks run on the stored output; checkSpec() declares the check the script reports
+  checks: [notNull("customer_id"), rowCount({ min: 1 }), checkSpec("scores_in_range", { blocking: true })],
   retry: { maxRetries: 1, delay: "1s" },
 });

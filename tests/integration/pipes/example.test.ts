@@ -62,6 +62,8 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("scoring 8 orders");
     expect(r.stderr).toContain('Pipes: check "scores_in_range" passed');
+    // two built-in checks on the stored output and the check the script reported (declared with checkSpec)
+    expect(r.stderr).toMatch(/customer_scores .*3\/3 checks passed/);
     const q = await dagx(dir, ["query", "select segment, customers, avg_score from segments order by segment", "--json"], { env });
     expect(JSON.parse(q.stdout)).toEqual([
       { segment: "high", customers: 2, avg_score: 0.777 },

@@ -92,12 +92,12 @@ echo '{"__dagster_pipes_version": "0.1", "method": "log", "params": {"message": 
 echo '{"__dagster_pipes_version": "0.1", "method": "report_asset_materialization", "params": {"asset_key": "shell_counts", "data_version": "sh-7", "metadata": {"files": {"raw_value": 7, "type": "int"}}}}' >> "$DAGX_PIPES_MESSAGES_PATH"
 `,
   "a.asset.ts": `
-import { asset, pipesAsset, staticPartitions } from "dagx";
+import { asset, checkSpec, pipesAsset, staticPartitions } from "dagx";
 const py = ${JSON.stringify(py)};
 export const orders = asset(() => [{ id: 1, amount: 10 }, { id: 2, amount: 5.5 }]);
-export const scores = pipesAsset({ command: [py, "score.py"], ins: { orders }, group: "ml"${options} });
+export const scores = pipesAsset({ command: [py, "score.py"], ins: { orders }, group: "ml", checks: [checkSpec("scores_positive", { blocking: true })]${options} });
 export const total = asset({ ins: { scores } }, (ctx, { scores }) => ctx.sql\`select sum(score) as total, count(*) as n from \${scores}\`);
-export const uploaded = pipesAsset({ command: [py, "report_only.py"], deps: [scores] });
+export const uploaded = pipesAsset({ command: [py, "report_only.py"], deps: [scores], checks: [checkSpec("upload_complete", { severity: "warn" })] });
 export const idle = pipesAsset({ command: [py, "nothing.py"] });
 export const flaky = pipesAsset({ command: [py, "flaky.py"], retry: { maxRetries: 1, delay: 0, jitter: false } });
 export const slow = pipesAsset({ command: [py, "slow.py"], cancelGraceMs: 1000 });
@@ -127,6 +127,14 @@ describe.skipIf(pipesUnavailable() !== undefined)("pipesAsset() with the dagster
     expect(logs).toContain("a line on stderr");
     expect(logs).toContain('Pipes: check "scores_positive" passed');
     expect(logs).toContain('Pipes: check "enough_rows" failed (severity warn)');
+    // reported checks are the step's reported checks: the declared one recorded, the other flagged undeclared
+    const step = r.steps[1]!;
+    expect(step.status === "success" && step.checks?.map((c) => [c.checkName, c.passed, c.severity, c.blocking, c.metadata["dagx/undeclared"] ?? false])).toEqual([
+      ["scores_positive", true, "error", true, false],
+      ["enough_rows", false, "warn", false, true],
+    ]);
+    expect(step.status === "success" && step.checks?.[0]?.metadata).toEqual({ min: 11 });
+    expect(logs.some((l) => l.includes('reported check "enough_rows", which it does not declare'))).toBe(true);
     // the same content gives the same data version: early cutoff works through a script
     const again = await p.materialize("scores");
     expect(again.status).toBe("success");
@@ -142,6 +150,8 @@ describe.skipIf(pipesUnavailable() !== undefined)("pipesAsset() with the dagster
     expect(r.status).toBe("success");
     const [m] = await p.store.latestMaterializations(["uploaded"]);
     expect(m).toMatchObject({ dataVersion: "upload-42", metadata: { uploaded: 3 }, rows: null, format: "none" });
+    // a declared check the script did not report is failed at its severity
+    expect(r.steps[0]!.status === "success" && r.steps[0]!.checks).toMatchObject([{ checkName: "upload_complete", passed: false, severity: "warn", error: expect.stringContaining('did not report check "upload_complete"') }]);
   }, 60_000);
 
   test("exit 0 with neither a file nor a report fails the step", async () => {
