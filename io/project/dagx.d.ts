@@ -2025,6 +2025,51 @@ declare module "dagx" {
   /** What is wrong with `dbtProject()` options, or undefined when they are valid (pure). */
   function dbtProjectOptionsProblem(value: unknown): string | undefined;
 
+  // ── pipes/asset.ts
+  /** Options of `pipesAsset()`: an asset's options plus the command that computes it. */
+  interface PipesAssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, P extends PartitionsDef | undefined = PartitionsDef | undefined> extends Omit<AssetOptions<Ins, P, undefined, readonly string[]>, "resources" | "config" | "parquetWriter"> {
+      /**
+       * The program and its arguments, run from the project root — an argv array, never a shell
+       * string: `["python3", "score.py", "--fast"]`, `["./bin/score"]`.
+       */
+      command: readonly string[];
+      /**
+       * Extra environment variables for the process (on top of dagx's own environment and the two
+       * Pipes variables). Values may be secrets: the process's output is redacted.
+       */
+      env?: Readonly<Record<string, string>>;
+      /** Extra values for the script, readable as `context.extras` / `context.get_extra(name)`. `dagx` is reserved. */
+      extras?: Readonly<Record<string, unknown>>;
+      /** How long a canceled process may take to stop after SIGINT before its group gets SIGKILL. @default 5000 */
+      cancelGraceMs?: number;
+  }
+  /** What the run engine needs of a Pipes asset. */
+  interface PipesSpec {
+      command: readonly string[];
+      env: Readonly<Record<string, string>>;
+      extras: Readonly<Record<string, unknown>>;
+      cancelGraceMs: number;
+  }
+  /**
+   * Define an asset computed by an external process through the Dagster Pipes protocol. The process
+   * gets its context in `DAGSTER_PIPES_CONTEXT` (the unmodified `dagster-pipes` client reads it with
+   * `open_dagster_pipes()`); its inputs' files are in `context.extras["dagx"]["inputs"]`. It either
+   * writes a Parquet file to `context.extras["dagx"]["output"]["path"]` (stored and recorded as a
+   * table: rows, schema, data version) or reports a materialization (metadata, data version).
+   *
+   * @example
+   * export const scores = pipesAsset({ command: ["python3", "scripts/score.py"], ins: { orders } });
+   * export const report = asset({ ins: { scores } }, (ctx, { scores }) => ctx.sql`select count(*) from ${scores}`);
+   */
+  function pipesAsset<const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined>(options: PipesAssetOptions<Ins, P>): AssetDef<Record<string, unknown>[], undefined>;
+  /**
+   * A Pipes asset definition from options and a spec made elsewhere (a `*.asset.py` file's header,
+   * io/project/py-asset.ts); `location` is "file:line".
+   */
+  function pipesAssetDef(options: AssetOptions, spec: PipesSpec, location: string): AnyAssetDef;
+  /** The Pipes spec of an asset definition, or null for any other asset. */
+  function pipesSpecOf(def: AnyAssetDef): PipesSpec | null;
+
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
   interface DuckdbTableOptions {
@@ -3218,8 +3263,8 @@ declare module "dagx" {
   };
 
 
-  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, pipesAsset, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts
