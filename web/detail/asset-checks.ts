@@ -29,7 +29,7 @@ function shownMetadata(c: ApiCheckResult): Record<string, unknown> | null {
 }
 
 function Rows({ items }: { items: ApiCheckResult[] }) {
-  return html`<table class="data checks">
+  return html`<table class="data check-results">
     <thead><tr><th>check</th><th>partition</th><th>result</th><th>severity</th><th>time</th><th>run</th><th>detail</th></tr></thead>
     <tbody>
       ${items.map(

@@ -4,6 +4,7 @@
  * wrote it — with its dbt tests, a Pipes asset's command and script, or a TS asset's file:line.
  * Everything is text: Preact text nodes in `<pre>`, never HTML.
  */
+import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.ts";
 import { useApi } from "../api.ts";
 import type { ApiAssetCode, ApiCheckResult, ApiCodeText, ApiDeclaredCheck } from "../../core/ui-api.ts";
@@ -12,10 +13,11 @@ import { assetApi } from "./format.ts";
 
 const TOPICS = ["definitions"] as const;
 
-/** One partition key from the page's partitions box, or "" for none, a range or a list (parameters then stay unbound). */
+/** One partition key from the page's partitions box, or "" for none, a range, a list or a word such as `latest` (parameters then stay unbound). */
 export function singlePartition(text: string): string {
   const t = text.trim();
-  return t && !t.includes("..") && !t.includes(",") ? t : "";
+  if (!t || t.includes("..") || t.includes(",") || t.includes("*")) return "";
+  return ["latest", "missing", "failed", "stale", "all"].includes(t) ? "" : t;
 }
 
 function where(t: { file: string | null; line: number | null }): string {
@@ -45,7 +47,7 @@ function DeclaredChecks({ checks, latest, dbt }: { checks: ApiDeclaredCheck[]; l
           const r = latest.find((x) => x.check === c.name && !x.partition) ?? latest.find((x) => x.check === c.name);
           return html`<tr class="declared-check" data-check=${c.name}>
             <td><a href="#checks">${c.name}</a>${c.description ? html`<div class="muted small">${c.description}</div>` : null}</td>
-            <td>${dbt ? html`<code>${c.dbt?.test ?? "—"}</code>${c.dbt?.compiledSql ? html`<details><summary class="small">compiled SQL</summary><pre class="code"><code>${c.dbt.compiledSql}</code></pre></details>` : null}` : c.kind}</td>
+            <td>${dbt ? html`<code class="dbt-test">${c.dbt?.test ?? "—"}</code>${c.dbt?.compiledSql ? html`<details><summary class="small">compiled SQL</summary><pre class="code"><code>${c.dbt.compiledSql}</code></pre></details>` : null}` : c.kind}</td>
             <td>${c.severity}</td>
             <td>${c.blocking ? "yes" : "no"}</td>
             <td>${r ? html`<${Badge} status=${outcome(r)} />` : html`<span class="muted">not run</span>`}</td>
@@ -57,7 +59,14 @@ function DeclaredChecks({ checks, latest, dbt }: { checks: ApiDeclaredCheck[]; l
 
 /** `partition`: the page's partitions box (its value binds a SQL asset's parameters when it is one key). */
 export function AssetCode({ assetKey, partition, materializedAt, latest }: { assetKey: string; partition: string; materializedAt: string | null; latest: ApiCheckResult[] }) {
-  const p = singlePartition(partition);
+  // asked once typing pauses, not for every keystroke of a partition key
+  const [p, setP] = useState(() => singlePartition(partition));
+  useEffect(() => {
+    const next = singlePartition(partition);
+    if (next === p) return;
+    const timer = setTimeout(() => setP(next), 350);
+    return () => clearTimeout(timer);
+  }, [partition, p]);
   const q = [p ? `partition=${encodeURIComponent(p)}` : "", materializedAt ? `at=${encodeURIComponent(materializedAt)}` : ""].filter(Boolean).join("&");
   const { data, error } = useApi<ApiAssetCode>(assetApi(assetKey, `/code${q ? `?${q}` : ""}`), TOPICS);
   if (!data) return error ? html`<${ErrorBox} error=${error} />` : html`<p class="muted">Loading code…</p>`;
