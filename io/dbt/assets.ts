@@ -146,7 +146,7 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
   // The step's code version (a hash of every node's checksum) is only a fallback: each out sets
   // its own model's checksum (outs above), which wins.
   const codeVersion = `dbt:${createHash("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;
-  return multiAsset(
+  const step = multiAsset(
     { outs, canSubset: true, ...(deps.length > 0 ? { deps } : {}), ...(partitions ? { partitions } : {}), ...(backfill ? { backfill } : {}), codeVersion },
     async (ctx: {
       selectedOutputs: readonly string[];
@@ -197,6 +197,14 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
       return result;
     },
   ) as unknown as MultiAssetDef<Record<string, never>>;
+  // where the definitions are: each model's own file, and the project's dbt_project.yml for the step
+  // (multiAsset() took the loader's call site)
+  for (const [o, def] of Object.entries(step.outs as Record<string, { location: string | null }>)) {
+    const file = byOut.get(o)?.file;
+    def.location = `${file ? join(inv.dir, file) : join(inv.dir, "dbt_project.yml")}:1`;
+  }
+  (step as { location: string | null }).location = `${join(inv.dir, "dbt_project.yml")}:1`;
+  return step;
 }
 
 /**

@@ -195,9 +195,17 @@ async function buildDbtNow(inv: DbtInvocation, options: DbtBuildOptions): Promis
   return { exitCode: r.exitCode, results, errors: lastErrors(r.output) };
 }
 
+/**
+ * dagx's private `--target-path` of a dbt project and target: `<workDir>/<12 hex of dir + target>`
+ * (manifest.json, run_results.json, compiled SQL). The UI reads compiled SQL from it.
+ */
+export function dbtTargetPath(dir: string, target: string | undefined, workDir: string): string {
+  const key = createHash("sha256").update(resolve(dir)).update("\0").update(target ?? "").digest("hex").slice(0, 12);
+  return join(workDir, key);
+}
+
 function targetPath(inv: DbtInvocation): string {
-  const key = createHash("sha256").update(resolve(inv.dir)).update("\0").update(inv.target ?? "").digest("hex").slice(0, 12);
-  const path = join(inv.workDir, key);
+  const path = dbtTargetPath(inv.dir, inv.target, inv.workDir);
   mkdirSync(path, { recursive: true });
   return path;
 }

@@ -7,13 +7,13 @@
  * folder it belongs to (the project root, the dbt project folder, dagx's dbt target folder): a
  * symlink or a `..` in a manifest or a command cannot make this endpoint read anything else.
  */
-import { createHash } from "node:crypto";
 import { existsSync, openSync, readSync, closeSync, realpathSync, statSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DagxError } from "../../../core/errors.ts";
 import type { ApiAssetCode, ApiCodeText, ApiDeclaredCheck } from "../../../core/ui-api.ts";
 import { isDbtProjectDef, type DbtProjectOptions } from "../../../core/dbt/project.ts";
 import { pipesSpecOf } from "../../../core/pipes/index.ts";
+import { dbtTargetPath } from "../../dbt/index.ts";
 import { compileSqlAsset, type SqlPartition, sqlAssetInfo } from "../../project/index.ts";
 import { readStatusData } from "../../reports/index.ts";
 import type { Project } from "../../project/index.ts";
@@ -186,8 +186,7 @@ function readManifest(path: string): Manifest | null {
  * it (sha256 of the dbt project's absolute folder, NUL, the dbt target; 12 hex digits).
  */
 export function dbtTargetFolder(root: string, o: Pick<DbtProjectOptions, "dir" | "target">): string {
-  const key = createHash("sha256").update(resolve(root, o.dir)).update("\0").update(o.target ?? "").digest("hex").slice(0, 12);
-  return join(resolve(root), ".dagx/dbt", key);
+  return dbtTargetPath(resolve(root, o.dir), o.target, join(resolve(root), ".dagx/dbt"));
 }
 
 /** The dbt projects a file declares: `dbt.projects` of dagx.config.ts, or the `dbtProject()` exports of an asset file (already loaded). */

@@ -38,6 +38,13 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
     expect(by["marts/customer_revenue"]!.kinds).toEqual(["dbt", "duckdb"]);
     expect(by.stg_orders!.deps).toEqual(["orders"]); // the dbt source dagx.orders is the TS asset
     expect(by.top_customers!.deps).toEqual(["marts/customer_revenue"]);
+    // lineage inside the dbt build follows dbt's refs, and each model is located at its own file
+    expect(by["marts/customer_revenue"]!.deps.sort()).toEqual(["stg_customers", "stg_orders"]);
+    const at = rows as unknown as { key: string; location: string; step: { location: string } | null }[];
+    const loc = Object.fromEntries(at.map((a) => [a.key, a]));
+    expect(loc.stg_orders!.location).toMatch(/dbt\/models\/staging\/stg_orders\.sql:1$/);
+    expect(loc.customers!.location).toMatch(/dbt\/seeds\/customers\.csv:1$/);
+    expect(loc.stg_orders!.step!.location).toMatch(/dbt\/dbt_project\.yml:1$/);
   }, 120_000);
 
   test("materialize '*': TS → dbt source → dbt models → TS, one log line per dbt node", async () => {
