@@ -13,6 +13,7 @@ import { type DbtProjectDef, keyMatches } from "../../core/dbt/project.ts";
 import type { DbtAssetSpec } from "../../core/dbt/manifest.ts";
 import { type MultiAssetDef, type MultiAssetOut, multiAsset } from "../../core/multi-asset.ts";
 import { buildDbt, parseDbtProject } from "./index.ts";
+import { dbtOutIO } from "./relation.ts";
 
 /** Parses the dbt project of a `dbtProject()` export (cached) and returns its multi-asset step. */
 export async function dbtStep(root: string, def: DbtProjectDef, executable?: string): Promise<MultiAssetDef<Record<string, never>>> {
@@ -34,6 +35,7 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
   }
   const byOut = new Map<string, DbtAssetSpec>();
   const outs: Record<string, MultiAssetOut> = {};
+  const io = dbtOutIO(inv, definitions); // observes each relation after the build, reads it downstream
   for (const a of kept) {
     const out = a.key.replace(/[^A-Za-z0-9_]/g, "_");
     byOut.set(out, a);
@@ -44,6 +46,7 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       owners: [...a.owners],
       tags: { ...a.tags, dbt_unique_id: a.uniqueId },
       kinds: [...a.kinds],
+      io,
     };
   }
   const keptKeys = new Set(kept.map((a) => a.key));
