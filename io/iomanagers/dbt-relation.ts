@@ -195,3 +195,29 @@ export async function observeRelation(conn: DuckDBConnection, rel: string): Prom
   const row = r.getRowObjectsJS()[0] as { n: string; s: string; x: string };
   return { rows: Number(row.n), schema, dataVersion: hashText(`dbt-relation\0${JSON.stringify(schema)}\0${row.n}\0${row.s}\0${row.x}`) };
 }
+
+/**
+ * The columns of dbt out `key`'s relation as it is now in dbt-duckdb's file (`DESCRIBE`, the file
+ * attached read-only in a DuckDB of its own), for `dagx types` when no materialization recorded
+ * them; null when `io` is not a dbt IO manager, the relation is unknown or cannot be read.
+ */
+export async function describeDbtOut(io: unknown, key: string): Promise<ColumnSchema[] | null> {
+  if (!observesWrittenOutputs(io)) return null;
+  const o = (io as unknown as Record<symbol, DbtRelationOptions>)[DBT_RELATION]!;
+  const rel = o.relations.get(key);
+  if (!rel || "unobservable" in o.database || rel.materialized === "ephemeral") return null;
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const conn = await instance.connect();
+  try {
+    await conn.run(`ATTACH ${quoteLiteral(o.database.file)} AS ${quoteIdent(o.database.catalog)} (READ_ONLY)`);
+    await searchDbtDir(conn, o.dir);
+    const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relationSql(o.database.catalog, rel.schema, rel.name)}`);
+    return d.getRowObjectsJS().map((c) => ({ name: String(c.column_name), type: String(c.column_type) }));
+  } catch {
+    return null;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}

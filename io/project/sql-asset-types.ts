@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { StateStore } from "../../core/state-store.ts";
-import { observesWrittenOutputs } from "../iomanagers/index.ts";
+import { describeDbtOut, observesWrittenOutputs } from "../iomanagers/index.ts";
 import { mountAssetViews } from "../query/index.ts";
 import { discoverAssetFiles } from "./discover.ts";
 import type { Project } from "./project.ts";
@@ -35,14 +35,15 @@ export function mayHaveRowTypes(root: string): boolean {
   });
 }
 
-/** Row types of every SQL asset and dbt out of the project (a dbt out: the columns its last materialization observed). */
+/** Row types of every SQL asset and dbt out of the project (a dbt out: the columns its last materialization observed, else a DESCRIBE of its relation). */
 export async function sqlAssetRowTypes(project: Project, store: StateStore): Promise<SqlAssetRowTypes> {
   const out: SqlAssetRowTypes = {};
   const dbtOuts = [...project.graph.assets.values()].filter((a) => observesWrittenOutputs(a.io));
   if (dbtOuts.length > 0) {
     const latest = new Map((await store.latestMaterializations()).filter((m) => m.partitionKey === "").map((m) => [m.assetKey, m]));
     for (const a of dbtOuts) {
-      const schema = latest.get(a.key)?.schema;
+      // observed at its last materialization, else as the relation is now in dbt's file
+      const schema = latest.get(a.key)?.schema ?? (await describeDbtOut(a.io, a.key));
       if (schema) out[a.key] = Object.fromEntries(schema.map((c) => [c.name, tsTypeOf(c.type)]));
     }
   }

@@ -10,7 +10,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { TableInput } from "../../../core/context.ts";
 import type { StoredInput } from "../../../core/io-manager.ts";
 import { dbtDatabaseOf, render } from "../../../io/dbt/relation.ts";
-import { createDbtRelationIO, inputContext, outputContext, parseDbtLocation, type StepIO } from "../../../io/iomanagers/index.ts";
+import { createDbtRelationIO, describeDbtOut, inputContext, outputContext, parseDbtLocation, type StepIO } from "../../../io/iomanagers/index.ts";
 import type { Storage } from "../../../io/storage/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "dagx-dbt-rel-"));
@@ -141,6 +141,12 @@ describe("observing and reading relations of a DuckDB file", () => {
     // nothing to read: a downstream gets undefined (its `deps` still run after it)
     const up: StoredInput = { assetKey: "totals", locations: [""], partitionKeys: [""], dimensions: [], keyValues: () => [], schemas: [null], columns: null };
     expect(await other.loadInput(inputContext(step(), "reader", up))).toBeUndefined();
+  });
+
+  test("describeDbtOut (dagx types before any materialization): the relation's columns as they are in the file", async () => {
+    expect(await describeDbtOut(io, "big")).toEqual([{ name: "item", type: "VARCHAR" }, { name: "total", type: "INTEGER" }]);
+    expect(await describeDbtOut(io, "eph")).toBeNull();
+    expect(await describeDbtOut("parquet", "big")).toBeNull();
   });
 
   test("a value for a dbt out is refused: dbt writes it", async () => {
