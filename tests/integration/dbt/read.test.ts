@@ -133,4 +133,16 @@ export const report = asset({ ins: { totals: ref("price_totals") } }, (ctx, { to
     }
     expect((await runDagx(dir, ["materialize", "report"], { env })).code).toBe(0); // free again: the read works
   }, 120_000);
+
+  test("where dagx cannot look (here an in-memory dbt-duckdb database), each build gets a new data version: readers always run", async () => {
+    const memory = { ...env, EXT_DUCKDB_UNSET: ":memory:" };
+    const first = await runDagx(dir, ["materialize", "price_totals"], { env: memory });
+    expect(first.code).toBe(0);
+    expect(first.stderr + first.stdout).toContain('are not observed (the duckdb path ":memory:" is not a local database file)');
+    const v1 = (await status()).price_totals!.lastMaterialization!.dataVersion;
+    expect((await runDagx(dir, ["materialize", "price_totals"], { env: memory })).code).toBe(0);
+    const s = await status();
+    expect(s.price_totals!.lastMaterialization!.dataVersion).not.toBe(v1);
+    expect(s.report!.status).toBe("stale"); // same data, but dagx cannot tell: never "fresh" by mistake
+  }, 120_000);
 });
