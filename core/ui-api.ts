@@ -63,6 +63,8 @@ export interface ApiAsset {
   codeVersion: string;
   /** `/abs/file.asset.ts:LINE` */
   location: string;
+  /** For an out of a multi-asset or dbt project: the keys its one step materializes (`dagx list --json`'s `step`). */
+  step: { outs: string[]; canSubset: boolean; location: string | null } | null;
   /** `dagx list`'s partitions definition text, null when unpartitioned. */
   partitionsDefinition: string | null;
   /** "running" when a running run materializes it; else status's status. */

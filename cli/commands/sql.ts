@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import { createPartitionSpace } from "../../core/partitions/index.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import { compileSqlAsset, sqlAssetInfo } from "../../io/project/index.ts";
+import { compileSqlAsset, type SqlPartition, sqlAssetInfo } from "../../io/project/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
 
@@ -30,14 +30,15 @@ export default defineCommand({
       const info = sqlAssetInfo(a.def);
       if (!info) throw new DagxError("USAGE", `Asset "${key}" is not a SQL asset (it is defined in ${relative(project.root, a.file)}): \`dagx sql\` shows the query of a *.asset.sql file`);
       const parts = a.def.options.partitions;
-      let partition: { key: string; start?: Date; end?: Date } | null = null;
+      let partition: SqlPartition | null = null;
       if (args.partition !== undefined) {
         if (!parts) throw new DagxError("USAGE", `Asset "${key}" is not partitioned: drop --partition`);
         const space = createPartitionSpace(parts, { now: now() });
         const i = space.indexOf(args.partition);
         if (i < 0) throw new DagxError("USAGE", `Unknown partition "${args.partition}" of "${key}": \`dagx partitions ${key}\` lists them`);
         const w = space.window(i);
-        partition = { key: args.partition, start: w?.start, end: w?.end };
+        const dimensions = parts.kind === "multi" ? Object.fromEntries(args.partition.split("|").map((v, j) => [parts.names[j]!, v])) : undefined;
+        partition = { key: args.partition, start: w?.start, end: w?.end, ...(dimensions ? { dimensions } : {}) };
       }
       const compiled = compileSqlAsset(key, info, partition);
       if (args.json) out.data({ ...compiled, file: relative(project.root, compiled.file) });

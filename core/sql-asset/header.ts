@@ -8,8 +8,8 @@ import { acceptedValues, expr, notNull, rowCount, unique } from "../checks/built
 import type { BuiltinCheck } from "../checks/types.ts";
 import { DagxError } from "../errors.ts";
 import type { FreshnessPolicy } from "../freshness.ts";
-import { daily, hourly, monthly, staticPartitions, weekly } from "../partitions/index.ts";
-import type { PartitionsDef } from "../partitions/types.ts";
+import { allPartitions, daily, dimension, dynamicPartitions, hourly, identity, lastPartition, monthly, multiPartitions, staticPartitions, timeWindow, weekly } from "../partitions/index.ts";
+import type { PartitionMapping, PartitionsDef, SinglePartitionsDef } from "../partitions/types.ts";
 import { didYouMean } from "../suggest.ts";
 import { keyProblem } from "../keys.ts";
 
@@ -20,6 +20,8 @@ export interface SqlAssetHeader {
   external: string[];
   /** 0-based index of the first line after the header (where the query's text begins). */
   bodyLine: number;
+  /** Where each `@mappings` entry names its upstream (checked against the query's tables at load). */
+  mappingRefs: { name: string; line: number; column: number }[];
 }
 
 /** A bad header value, at a 1-based line and column of the file. */
@@ -35,7 +37,7 @@ export class SqlHeaderError extends DagxError {
 }
 
 /** Every field a header may hold. */
-export const HEADER_FIELDS = ["key", "group", "description", "owners", "tags", "kinds", "partitions", "checks", "freshness", "automation", "retry", "io", "external", "code_version"] as const;
+export const HEADER_FIELDS = ["key", "group", "description", "owners", "tags", "kinds", "partitions", "mappings", "checks", "freshness", "automation", "retry", "io", "external", "code_version"] as const;
 
 const FIELD_LINE = /^(\s*--\s*)@([A-Za-z_]+)\s*(:?)\s*(.*?)\s*$/;
 
@@ -48,6 +50,7 @@ export function parseSqlHeader(text: string): SqlAssetHeader {
   const lines = text.split("\n");
   const options: AssetOptions = {};
   const external: string[] = [];
+  const mappingRefs: SqlAssetHeader["mappingRefs"] = [];
   const seen = new Set<string>();
   let i = 0;
   for (; i < lines.length; i++) {
@@ -109,6 +112,18 @@ export function parseSqlHeader(text: string): SqlAssetHeader {
       case "partitions":
         options.partitions = partitionsOf(ctx);
         break;
+      case "mappings": {
+        const mappings: Record<string, PartitionMapping> = {};
+        for (const item of splitTop(value, ctx)) {
+          const eq = /^([A-Za-z0-9_./"-]+)\s*=\s*/.exec(item.text);
+          if (!eq) fail(`mapping "${item.text}" is not upstream=mapping: write -- @mappings: orders=timeWindow(offset=-1)`, valueCol + item.at);
+          const name = eq![1]!.replace(/"/g, "").replaceAll(".", "/");
+          mappings[name] = mappingOf({ text: item.text.slice(eq![0].length), at: item.at + eq![0].length }, ctx);
+          mappingRefs.push({ name, line, column: valueCol + item.at });
+        }
+        options.mappings = mappings;
+        break;
+      }
       case "checks":
         options.checks = [...(options.checks ?? []), ...splitTop(value, ctx).map((c) => checkOf(c, ctx))];
         break;
@@ -123,7 +138,7 @@ export function parseSqlHeader(text: string): SqlAssetHeader {
         break;
     }
   }
-  return { options, external, bodyLine: i };
+  return { options, external, bodyLine: i, mappingRefs };
 }
 
 interface FieldCtx {
@@ -214,7 +229,16 @@ function partitionsOf(ctx: FieldCtx): PartitionsDef {
   const items = splitTop(ctx.value, ctx);
   if (items.length !== 1) ctx.fail(`@partitions takes one definition, e.g. daily(start=2024-01-01) or static(eu, us)`);
   const call = callOf(items[0]!, ctx);
-  const at = items[0]!.at;
+  if (call.name === "multi" || call.name === "multipartitions") return multiOf(items[0]!, ctx);
+  return singlePartitionsOf(items[0]!, ctx);
+}
+
+const PARTITION_KINDS = ["hourly", "daily", "weekly", "monthly", "static", "dynamic", "multi"];
+
+/** One dimension: time, static or dynamic (the forms `dagx list` prints are accepted too). */
+function singlePartitionsOf(item: { text: string; at: number }, ctx: FieldCtx): SinglePartitionsDef {
+  const call = callOf(item, ctx);
+  const at = item.at;
   if (call.name in TIME) {
     const example = `${call.name}(start=2024-01-01)`;
     onlyNamed(call, ["start", "end", "timezone", "fmt", "endoffset", "weekstartson"], ctx, example);
@@ -230,13 +254,74 @@ function partitionsOf(ctx: FieldCtx): PartitionsDef {
         o[field] = Number(v.text);
       }
     }
-    return guarded(ctx, at, () => (TIME[call.name as keyof typeof TIME] as (o: never) => PartitionsDef)(o as never));
+    return guarded(ctx, at, () => (TIME[call.name as keyof typeof TIME] as (o: never) => SinglePartitionsDef)(o as never));
   }
   if (call.name === "static" || call.name === "staticpartitions") {
     if (call.args.length === 0) ctx.fail(`static() needs keys: static(eu, us)`, ctx.valueCol + at);
     return guarded(ctx, at, () => staticPartitions(call.args.map((a) => a.text)));
   }
-  return ctx.fail(`unknown partitions "${call.name}"${didYouMean(call.name, ["hourly", "daily", "weekly", "monthly", "static"])}: use hourly, daily, weekly or monthly(start=…), or static(a, b)`, ctx.valueCol + at);
+  if (call.name === "dynamic" || call.name === "dynamicpartitions") {
+    if (call.args.length !== 1 || call.named.size > 0) ctx.fail(`dynamic() takes the name of its partition set: dynamic(customers)`, ctx.valueCol + at);
+    return guarded(ctx, at, () => dynamicPartitions(call.args[0]!.text));
+  }
+  if (call.name === "multi" || call.name === "multipartitions") ctx.fail(`multi() cannot be a dimension of multi(): give each dimension hourly/daily/weekly/monthly, static or dynamic`, ctx.valueCol + at);
+  return ctx.fail(`unknown partitions "${call.name}"${didYouMean(call.name, PARTITION_KINDS)}: use hourly, daily, weekly or monthly(start=…), static(a, b), dynamic(name) or multi(date: daily(start=…), region: static(eu, us))`, ctx.valueCol + at);
+}
+
+/** `multi(date: daily(start=2024-01-01), region: static(eu, us))` (`=` works for `:`). */
+function multiOf(item: { text: string; at: number }, ctx: FieldCtx): PartitionsDef {
+  const open = item.text.indexOf("(");
+  if (open < 0 || !item.text.endsWith(")")) ctx.fail(`multi() needs dimensions: multi(date: daily(start=2024-01-01), region: static(eu, us))`, ctx.valueCol + item.at);
+  const innerAt = item.at + open + 1;
+  const sub: FieldCtx = { ...ctx, valueCol: ctx.valueCol + innerAt };
+  const dims: Record<string, SinglePartitionsDef> = {};
+  for (const d of splitTop(item.text.slice(open + 1, -1), sub)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*[:=]\s*/.exec(d.text);
+    if (!m) ctx.fail(`dimension "${d.text}" is not name: partitions — e.g. date: daily(start=2024-01-01)`, ctx.valueCol + innerAt + d.at);
+    if (m![1]! in dims) ctx.fail(`dimension "${m![1]}" is given twice`, ctx.valueCol + innerAt + d.at);
+    dims[m![1]!] = singlePartitionsOf({ text: d.text.slice(m![0].length), at: innerAt + d.at + m![0].length }, ctx);
+  }
+  return guarded(ctx, item.at, () => multiPartitions(dims));
+}
+
+const MAPPINGS = ["identity", "timewindow", "all", "last", "dimension"];
+
+/** `identity()`, `timeWindow(offset=-1)` or `timeWindow(offset=-6..0)`, `all()`, `last()`, `dimension(date[, mapping])`. */
+function mappingOf(item: { text: string; at: number }, ctx: FieldCtx): PartitionMapping {
+  const call = callOf(item, ctx);
+  const at = ctx.valueCol + item.at;
+  const none = (example: string) => {
+    if (call.args.length > 0 || call.named.size > 0) ctx.fail(`${example} takes no arguments`, at);
+  };
+  switch (call.name) {
+    case "identity":
+      none("identity()");
+      return identity();
+    case "all":
+    case "allpartitions":
+      none("all()");
+      return allPartitions();
+    case "last":
+    case "lastpartition":
+      none("last()");
+      return lastPartition();
+    case "timewindow": {
+      onlyNamed(call, ["offset"], ctx, "timeWindow(offset=-1)");
+      const o = call.named.get("offset");
+      if (!o) return timeWindow();
+      const range = /^(-?\d+)\s*\.\.\s*(-?\d+)$/.exec(o.text);
+      if (range) return guarded(ctx, item.at, () => timeWindow({ offset: [Number(range[1]), Number(range[2])] }));
+      if (!/^-?\d+$/.test(o.text)) ctx.fail(`offset must be an integer or a range like -6..0, not "${o.text}"`, ctx.valueCol + o.at);
+      return guarded(ctx, item.at, () => timeWindow({ offset: Number(o.text) }));
+    }
+    case "dimension": {
+      // dimension(date) or dimension(date, timeWindow(offset=-1)): the inner mapping applies to that dimension
+      if (call.args.length < 1 || call.args.length > 2 || call.named.size > 0) ctx.fail(`dimension() names this asset's dimension and optionally a mapping for it: dimension(date) or dimension(date, timeWindow(offset=-1))`, at);
+      const inner = call.args[1] ? mappingOf(call.args[1], ctx) : undefined;
+      return guarded(ctx, item.at, () => dimension(call.args[0]!.text, inner));
+    }
+  }
+  return ctx.fail(`unknown mapping "${call.name}"${didYouMean(call.name, MAPPINGS)}: use identity(), timeWindow(offset=-1), all(), last() or dimension(name)`, at);
 }
 
 const CHECKS = ["not_null", "unique", "row_count", "accepted_values", "expr"];

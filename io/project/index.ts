@@ -9,6 +9,6 @@ export { freshAssetImports } from "./loader.ts";
 export type { Project } from "./project.ts";
 export { writeScaffold } from "./scaffold.ts";
 export { TYPES_REL_PATH, writeTypeDeclarations } from "./type-declarations.ts";
-export { compileSqlAsset, sqlAssetInfo } from "./sql-asset.ts";
+export { compileSqlAsset, type SqlPartition, sqlAssetInfo } from "./sql-asset.ts";
 export type { CompiledSqlAsset } from "./sql-asset.ts";
 export { mayHaveRowTypes, sqlAssetRowTypes } from "./sql-asset-types.ts";

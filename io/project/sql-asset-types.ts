@@ -59,7 +59,7 @@ export async function sqlAssetRowTypes(project: Project, store: StateStore): Pro
       if (viewed.has(a.key)) sql = `select * from ${viewed.get(a.key)}`;
       else {
         const c = compileSqlAsset(a.key, sqlAssetInfo(a.def)!, null);
-        sql = c.params.reduceRight((text, p) => text.replaceAll(`$${p.index}`, p.name === "partition_key" ? "NULL::VARCHAR" : "NULL::TIMESTAMPTZ"), c.sql);
+        sql = c.params.reduceRight((text, p) => text.replaceAll(`$${p.index}`, p.name === "partition_start" || p.name === "partition_end" ? "NULL::TIMESTAMPTZ" : "NULL::VARCHAR"), c.sql);
       }
       try {
         const r = await conn.runAndReadAll(`describe ${sql}`);

@@ -151,15 +151,34 @@ export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByK
         break;
       }
     }
-    const partitioned = p.header.options.partitions !== undefined;
+    const parts = p.header.options.partitions;
+    const partitioned = parts !== undefined;
+    // a multi-partitioned asset also binds each dimension's key: $partition_date, $partition_region
+    const allowed = [...PARTITION_PARAMS, ...(parts?.kind === "multi" ? parts.names.map((n) => `partition_${n}`) : [])];
     for (const prm of p.refs.params) {
-      if (!(PARTITION_PARAMS as readonly string[]).includes(prm.name) || !partitioned) {
+      if (!allowed.includes(prm.name) || !partitioned) {
         const { line, column } = lineColumn(p.text, prm.start);
-        const reason = partitioned ? `unknown parameter $${prm.name}${didYouMean(prm.name, PARTITION_PARAMS)}: the parameters are ${PARTITION_PARAMS.map((x) => `$${x}`).join(", ")}` : `$${prm.name} needs a partitioned asset: add -- @partitions: daily(start=2024-01-01)`;
+        const reason = partitioned ? `unknown parameter $${prm.name}${didYouMean(prm.name, allowed)}: the parameters are ${allowed.map((x) => `$${x}`).join(", ")}` : `$${prm.name} needs a partitioned asset: add -- @partitions: daily(start=2024-01-01)`;
         errors.push(errorAt(root, p.file, p.text, line, column, reason));
         failed = true;
         break;
       }
+    }
+    // @mappings name upstream tables of the query; the mapping is keyed by that upstream's key
+    const mappings = p.header.options.mappings as Record<string, unknown> | undefined;
+    if (!failed && mappings) {
+      const byKey: Record<string, unknown> = {};
+      for (const ref of p.header.mappingRefs) {
+        const up = upstreams.find((k) => k !== null && k.toLowerCase() === ref.name.toLowerCase());
+        if (up === undefined || up === null) {
+          const named = upstreams.filter((k): k is string => k !== null);
+          errors.push(errorAt(root, p.file, p.text, ref.line, ref.column, `@mappings names "${ref.name}", which the query does not read${didYouMean(ref.name, named)}: map one of its upstream tables (${named.join(", ") || "none"})`));
+          failed = true;
+          break;
+        }
+        byKey[up] = mappings[ref.name];
+      }
+      (p.header.options as Record<string, unknown>).mappings = byKey;
     }
     if (failed) continue;
     const ins: Record<string, AnyAssetDef> = {};
@@ -189,6 +208,23 @@ function dbtRelationNames(defsByKey: ReadonlyMap<string, AnyAssetDef>): Map<stri
     for (const f of forms.map((x) => x.toLowerCase())) names.set(f, names.has(f) && names.get(f) !== key ? null : key);
   }
   return new Map([...names].filter((e): e is [string, string] => e[1] !== null));
+}
+
+/** The partition a SQL asset's parameters are bound from (`ctx.partition`'s fields). */
+export interface SqlPartition {
+  key: string;
+  start?: Date;
+  end?: Date;
+  /** Per-dimension keys of a multi-partition. */
+  dimensions?: Readonly<Record<string, string>>;
+}
+
+/** The value bound for `$name`: key, window start/end, or a dimension's key (`$partition_region`). */
+function paramValue(name: string, part: SqlPartition | null | undefined): string | Date | null {
+  if (name === "partition_key") return part?.key ?? null;
+  if (name === "partition_start") return part?.start ?? null;
+  if (name === "partition_end") return part?.end ?? null;
+  return part?.dimensions?.[name.slice("partition_".length)] ?? null;
 }
 
 /** The template pieces of a SQL asset's query: text between table/parameter references, and what goes in each gap. */
@@ -223,10 +259,7 @@ function stepFunction(info: SqlAssetInfo) {
         return v;
       }
       if ("external" in s) return ctx.sql.id(...s.external.split(".").map((x) => x.trim().replace(/^"|"$/g, "")));
-      const part = ctx.partition as { key?: string; start?: Date; end?: Date } | undefined;
-      if (s.param === "partition_key") return part?.key ?? null;
-      if (s.param === "partition_start") return part?.start ?? null;
-      return part?.end ?? null;
+      return paramValue(s.param, ctx.partition as SqlPartition | null | undefined);
     });
     // the written length of each splice, to map DuckDB's error column back to the file
     const splices = new Map<number, LineSplice[]>();
@@ -262,7 +295,7 @@ export interface CompiledSqlAsset {
  * its value is listed; upstream tables keep the names they are written with — the names `dagx
  * query` gives the stored outputs, so the printed query runs there as it is.
  */
-export function compileSqlAsset(key: string, info: SqlAssetInfo, partition: { key: string; start?: Date; end?: Date } | null): CompiledSqlAsset {
+export function compileSqlAsset(key: string, info: SqlAssetInfo, partition: SqlPartition | null): CompiledSqlAsset {
   const { strings, slots } = queryPieces(info);
   let sql = strings[0]!;
   const params: CompiledSqlAsset["params"] = [];
@@ -270,7 +303,8 @@ export function compileSqlAsset(key: string, info: SqlAssetInfo, partition: { ke
     if ("table" in s) sql += info.refs.tables.find((t) => t.key === s.table)?.name ?? s.table;
     else if ("external" in s) sql += s.external;
     else {
-      const value = s.param === "partition_key" ? (partition?.key ?? null) : s.param === "partition_start" ? (partition?.start?.toISOString() ?? null) : (partition?.end?.toISOString() ?? null);
+      const v = paramValue(s.param, partition);
+      const value = v instanceof Date ? v.toISOString() : v;
       params.push({ index: params.length + 1, name: s.param, value });
       sql += `$${params.length}`;
     }

@@ -6,11 +6,22 @@ import type { LoadedAsset } from "../../core/definitions.ts";
 import { partitionsLabel } from "../../core/partitions/index.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord, EventRecord, InstigatorState, RunRecord, TickRecord } from "../../core/types.ts";
 import type { ScheduleInfo, SensorInfo } from "../../core/automation/index.ts";
+import { multiOutOf } from "../../core/multi-asset.ts";
 import { backfillLiveStatus } from "../run/index.ts";
 
 /** `daily(start=2024-01-01)`, `staticPartitions(eu, us)`…, or null when unpartitioned. */
 export function partitionsOf(a: LoadedAsset): string | null {
   return a.partitionsDef ? partitionsLabel(a.partitionsDef) : null;
+}
+
+/**
+ * The step an out of a multi-asset (or a dbt project) runs in: the keys materialized by the same
+ * call, and whether a selection may take only some of them. Null for a plain asset.
+ */
+export function stepOf(a: LoadedAsset): { outs: string[]; canSubset: boolean; location: string | null } | null {
+  const info = multiOutOf(a.def);
+  if (!info) return null;
+  return { outs: Object.values(info.step.outs).map((d) => String(d.options.key)), canSubset: info.step.canSubset, location: info.step.location };
 }
 
 /** One item of `dagx list --json`. */
@@ -27,6 +38,7 @@ export function listItemJson(a: LoadedAsset) {
     kinds: a.kinds,
     codeVersion: a.codeVersion,
     location: a.location,
+    step: stepOf(a),
   };
 }
 

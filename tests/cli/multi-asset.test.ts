@@ -25,13 +25,16 @@ const project = (files: Record<string, string>) => {
 describe("dagx with a multi-asset", () => {
   test("list, --dry-run, materialize one out, status, lineage", async () => {
     const dir = project({ "shop.asset.ts": SHOP });
-    const list = ok(await runDagx(dir, ["list", "--json"])).json<{ key: string; group: string; deps: string[] }[]>();
+    const list = ok(await runDagx(dir, ["list", "--json"])).json<{ key: string; group: string; deps: string[]; step: { outs: string[]; canSubset: boolean; location: string } | null }[]>();
     expect(list.map((a) => [a.key, a.group, a.deps])).toEqual([
       ["raw", "default", []],
       ["customers", "crm", ["raw"]],
       ["orders", "sales", ["raw"]],
       ["revenue", "default", ["orders"]],
     ]);
+    // each out names its step's outs; plain assets have none
+    expect(list.map((a) => a.step?.outs ?? null)).toEqual([null, ["customers", "orders"], ["customers", "orders"], null]);
+    expect(list[1]!.step).toMatchObject({ canSubset: false, location: expect.stringMatching(/shop\.asset\.ts:3$/) });
     ok(await runDagx(dir, ["materialize", "raw"]));
     const dry = ok(await runDagx(dir, ["materialize", "orders", "--dry-run"]));
     expect(dry.stdout).toMatch(/customers\s+\(runs with "orders" \(one multi-asset step; canSubset is off\)\)/);

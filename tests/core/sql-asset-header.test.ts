@@ -63,6 +63,29 @@ describe("parseSqlHeader", () => {
     expect(h.options.group).toBeUndefined();
   });
 
+  test("multi and dynamic partitions (also in the form dagx list prints) and @mappings", () => {
+    const h = parseSqlHeader(
+      [
+        "-- @partitions: multi(date: daily(start=2024-01-01), region: static(eu, us))",
+        "-- @mappings: orders=timeWindow(offset=-1), raw.events=all(), regions=dimension(region), w=timeWindow(offset=-6..0)",
+        "select 1",
+      ].join("\n"),
+    );
+    expect(h.options.partitions).toMatchObject({ kind: "multi", names: ["date", "region"] });
+    expect(Object.keys(h.options.mappings ?? {})).toEqual(["orders", "raw/events", "regions", "w"]);
+    expect(h.options.mappings!.orders).toMatchObject({ kind: "timeWindow", offset: [-1, -1] });
+    expect(h.options.mappings!["raw/events"]).toMatchObject({ kind: "all" });
+    expect(h.options.mappings!.w).toMatchObject({ kind: "timeWindow", offset: [-6, 0] });
+    expect(h.mappingRefs.map((r) => [r.name, r.line, r.column])).toEqual([["orders", 2, 15], ["raw/events", 2, 45], ["regions", 2, 63], ["w", 2, 90]]);
+    expect(parseSqlHeader("-- @partitions: multiPartitions(date= daily(start=2024-01-01), region= staticPartitions(eu, us))\nselect 1").options.partitions).toMatchObject({ kind: "multi", names: ["date", "region"] });
+    expect(parseSqlHeader("-- @partitions: dynamicPartitions(customers)\nselect 1").options.partitions).toMatchObject({ kind: "dynamic", name: "customers" });
+    expect(err("-- @partitions: multi(date: dayly(start=2024-01-01))")).toMatchObject({ reason: expect.stringContaining('did you mean "daily"'), column: 29 });
+    expect(err("-- @partitions: multi(date daily(start=2024-01-01))")).toMatchObject({ reason: expect.stringContaining("is not name: partitions"), column: 23 });
+    expect(err("-- @mappings: orders=shift(1)")).toMatchObject({ reason: expect.stringContaining("unknown mapping \"shift\""), column: 22 });
+    expect(err("-- @mappings: orders")).toMatchObject({ reason: expect.stringContaining("is not upstream=mapping") });
+    expect(err("-- @mappings: orders=timeWindow(offset=x)")).toMatchObject({ reason: expect.stringContaining("offset must be an integer") });
+  });
+
   test("errors carry the line and column of the bad value", () => {
     expect(err("-- @grup: x")).toEqual({ reason: expect.stringContaining('unknown header field "@grup" — did you mean "group"?'), line: 1, column: 4 });
     expect(err("\n-- @partitions: daily(begin=2024-01-01)")).toMatchObject({ reason: expect.stringContaining('daily() has no option "begin"'), line: 2, column: 23 });

@@ -10,7 +10,7 @@ import { buildGraphModel, defaultOpenGroups, MAX_OPEN_GROUP, OPEN_ALL_UP_TO } fr
 
 function asset(key: string, group: string | null, deps: string[] = []): ApiAsset {
   return {
-    key, group, deps, downstream: [], description: null, owners: [], tags: {}, kinds: [], codeVersion: "v", location: "/x.asset.ts:1",
+    key, group, deps, downstream: [], description: null, owners: [], tags: {}, kinds: [], codeVersion: "v", location: "/x.asset.ts:1", step: null,
     partitionsDefinition: null, status: "missing", causes: [], runningRuns: [], freshness: null, checks: null, lastMaterialization: null, lastFailure: null, partitions: null,
   };
 }

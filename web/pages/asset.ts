@@ -50,6 +50,9 @@ function AssetDetail({ param }: PageProps) {
       rows=${[
         ["location", html`<code>${a.location}</code>`],
         ["code version", html`<code>${a.codeVersion}</code>`],
+        ...(a.step
+          ? [["step", html`one step with ${links(a.step.outs.filter((k) => k !== a.key))}${a.step.canSubset ? " (runs only the selected ones)" : " (always runs them all)"}`]]
+          : []),
         ["group", a.group ?? "—"],
         ["owners", a.owners.join(", ") || "—"],
         ["kinds", a.kinds.join(", ") || "—"],

@@ -42,6 +42,7 @@ function apiAsset(project: Project, d: StatusData, key: string, running: readonl
     kinds: l.kinds,
     codeVersion: l.codeVersion,
     location: l.location ?? a.file,
+    step: l.step,
     partitionsDefinition: l.partitions,
     status: runIds.length ? "running" : s.status,
     causes: s.causes,

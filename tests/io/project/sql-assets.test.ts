@@ -61,6 +61,35 @@ describe("SQL assets", () => {
     expect(rows).toEqual([{ day: "2024-01-02", literal: "$partition_key", s: "2024-01-02 00:00:00" }]);
   });
 
+  test("multi-partitions bind each dimension's key; @mappings map an upstream (a 2-day window of a daily upstream)", async () => {
+    const p = await projects.open({
+      "days.asset.sql": ["-- @partitions: daily(start=2024-01-01, end=2024-01-05)", "select $partition_key as day, 10 as n"].join("\n"),
+      "by_region.asset.sql": [
+        "-- @partitions: multi(date: daily(start=2024-01-01, end=2024-01-05), region: static(eu, us))",
+        "-- @mappings: days=dimension(date, timeWindow(offset=-1..0))",
+        "select $partition_date as date, $partition_region as region, count(*)::int as days_read, list(day order by day) as days from days",
+      ].join("\n"),
+    });
+    expect(p.project.graph.errors).toEqual([]);
+    expect(p.project.graph.assets.get("by_region")!.deps).toEqual(["days"]);
+    expect((await p.materialize("days", { partitionSelection: "2024-01-01..2024-01-02" })).steps.every((s) => s.status === "success")).toBe(true);
+    const out = await p.materialize("by_region", { partitionSelection: "2024-01-02|eu" });
+    expect(out.steps.map((s) => ("error" in s ? s.error : s.status))).toEqual(["success"]);
+    const rows = await p.query<{ date: string; region: string; days_read: number; days: string[] }>(`select date, region, days_read, days from by_region`);
+    expect(rows).toEqual([{ date: "2024-01-02", region: "eu", days_read: 2, days: ["2024-01-01", "2024-01-02"] }]);
+  });
+
+  test("@mappings must name a table the query reads; an unknown $partition_<dimension> says which exist", async () => {
+    const p = await projects.open({
+      "days.asset.sql": ["-- @partitions: daily(start=2024-01-01)", "select $partition_key as day"].join("\n"),
+      "m.asset.sql": ["-- @partitions: daily(start=2024-01-01)", "-- @mappings: dayz=timeWindow(offset=-1)", "select * from days"].join("\n"),
+      "d.asset.sql": ["-- @partitions: multi(date: daily(start=2024-01-01), region: static(eu))", "select $partition_regoin as r"].join("\n"),
+    });
+    const msgs = p.project.graph.errors.map((e) => e.message).sort();
+    expect(msgs[0]).toMatch(/d\.asset\.sql:2:8: unknown parameter \$partition_regoin — did you mean "partition_region"/);
+    expect(msgs[1]).toMatch(/m\.asset\.sql:2:15: @mappings names "dayz", which the query does not read — did you mean "days"\?/);
+  });
+
   test("unknown table: error with did-you-mean at file:line:column with a code frame; external is allowed", async () => {
     const p = await projects.open({
       "orders.asset.ts": ORDERS_TS,
