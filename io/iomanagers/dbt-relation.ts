@@ -15,7 +15,7 @@
  *   writing (a dbt build running) fails the read after a short wait, naming the file.
  */
 import { randomUUID } from "node:crypto";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DagxError } from "../../core/errors.ts";
 import { defineIOManager, type IOManager, type StoredOutput } from "../../core/io-manager.ts";
@@ -220,4 +220,25 @@ export async function describeDbtOut(io: unknown, key: string): Promise<ColumnSc
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * `dagx query` over a dbt out (it loads no definitions): the relation its recorded location names,
+ * its file attached read-only under the file's stem (relative paths in dbt's views are also looked
+ * for beside the file); null when the records are not a dbt out's.
+ */
+export async function dbtRelationTableExpr(conn: DuckDBConnection, root: string, records: readonly { path: string; assetKey: string }[]): Promise<{ sql: string; release: () => Promise<void> } | null> {
+  const where = records[0] ? parseDbtLocation(records[0].path) : null;
+  if (!where) return null;
+  const file = isAbsolute(where.file) ? where.file : resolve(root, where.file);
+  const catalog = catalogOf(file);
+  const lease = await leaseWarehouse(conn, file, {
+    purpose: `query dbt model "${records[0]!.assetKey}"`,
+    timeoutMs: DBT_LOCK_TIMEOUT_MS,
+    readOnly: true,
+    alias: catalog,
+    lockedMessage: (who) => `${who} holds dbt's database "${file}" for writing (a dbt build still running?): query again once it has finished`,
+  });
+  await searchDbtDir(conn, dirname(file));
+  return { sql: relationSql(catalog, where.schema, where.table), release: () => lease.release(conn) };
 }

@@ -73,6 +73,12 @@ export const report = asset({ ins: { totals: ref("price_totals") } }, (ctx, { to
     expect(s.price_view!.lastMaterialization).toMatchObject({ rows: 3, path: "duckdb:dbt/ext.duckdb#main.price_view" }); // a view is observed by the same query
     expect(await query("select * from report")).toEqual([{ grand: 12, items: 3 }]);
     expect(await query("select item from dear order by item")).toEqual([{ item: "plum" }]);
+    // dagx query mounts dbt outs too: the relation in dbt's file, attached read-only
+    expect(await query("select item, total::integer as total from price_view order by item")).toEqual([
+      { item: "apple", total: 2 },
+      { item: "pear", total: 3 },
+      { item: "plum", total: 7 },
+    ]);
   }, 120_000);
 
   test("rebuilding a dbt model whose outside source changed gives a new data version: --stale runs what reads it", async () => {
