@@ -14,11 +14,12 @@ import type { IOManager } from "../../core/io-manager.ts";
 import { createDbtRelationIO, type DbtRelationSpec } from "../iomanagers/index.ts";
 import type { DbtDefinitions, DbtInvocation } from "./index.ts";
 
-const managers = new Map<string, IOManager>();
+/** The manager of each dbt project (name + folder) and what it was made from: a new one only when that changes, so a long-lived process keeps one per project. */
+const managers = new Map<string, { id: string; manager: IOManager }>();
 
 /**
  * The IO manager of every out of one dbt project (io/iomanagers/dbt-relation.ts): named
- * `dbt:<project>`, it knows each node's relation and dbt-duckdb's file. One object per project and
+ * `dbt:<project>` (`@<target>` when one is given), it knows each node's relation and dbt-duckdb's file. One object per project and
  * setup, so two `dbtProject()` exports of one dbt project share it (one name, one manager).
  */
 export function dbtOutIO(inv: DbtInvocation, definitions: DbtDefinitions): IOManager {
@@ -29,11 +30,14 @@ export function dbtOutIO(inv: DbtInvocation, definitions: DbtDefinitions): IOMan
       { schema: a.relation.schema ?? "main", name: a.relation.name, ...(a.relation.database ? { database: a.relation.database } : {}), ...(a.materialized ? { materialized: a.materialized } : {}) },
     ]),
   );
-  const name = `dbt:${definitions.project}`;
-  const id = JSON.stringify([name, resolve(inv.dir), database, [...relations]]);
-  let m = managers.get(id);
-  if (!m) managers.set(id, (m = createDbtRelationIO({ name, dir: resolve(inv.dir), database, relations })));
-  return m;
+  const name = `dbt:${definitions.project}${inv.target ? `@${inv.target}` : ""}`; // the format state records
+  const slot = `${name}\0${resolve(inv.dir)}`;
+  const id = JSON.stringify([database, [...relations]]);
+  const known = managers.get(slot);
+  if (known?.id === id) return known.manager;
+  const manager = createDbtRelationIO({ name, dir: resolve(inv.dir), database, relations });
+  managers.set(slot, { id, manager });
+  return manager;
 }
 
 /** Where dbt-duckdb writes, or why dagx cannot look there. */
