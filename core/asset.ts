@@ -7,7 +7,7 @@ import type { PartitionMapping, PartitionsDef } from "./partitions/types.ts";
 import type { AutomationCondition } from "./automation/types.ts";
 import { recordCallSite } from "./call-site.ts";
 import { callerFrame } from "./location.ts";
-import type { BuiltinCheck } from "./checks/types.ts";
+import type { BuiltinCheck, CheckSpec, ReportedCheckResult } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { ConfigOf, ConfigSchema } from "./run-config.ts";
@@ -90,9 +90,10 @@ export interface AssetOptions<
   /**
    * Built-in checks, run as SQL over the stored output after each materialization (and by
    * `dagx check`): `[notNull("id"), unique("id"), rowCount({ min: 1 }), acceptedValues("status", ["open", "paid"]), expr("amount >= 0")]`.
-   * Tabular outputs only; check other values with `check(asset, fn)`.
+   * Tabular outputs only; check other values with `check(asset, fn)`. `checkSpec("name")` declares a
+   * check whose result the step reports itself (`ctx.output(value, { checks: { name: { passed } } })`).
    */
-  checks?: BuiltinCheck[];
+  checks?: (BuiltinCheck | CheckSpec)[];
   /**
    * Per-run config: a Standard Schema (`v.object({...})` from "dagx", or zod ≥ 3.24, arktype, …);
    * `ctx.config` is its output. Given per run with `--config orders.limit=10` or `--config-file
@@ -125,11 +126,30 @@ export interface ArrowTableLike {
   readonly batches: readonly unknown[];
 }
 
-/** A value returned together with metadata, made by `ctx.output(value, { metadata })`. */
+/** Options of `ctx.output(value, options)`: what the step says about its output besides the value. */
+export interface OutputOptions {
+  /** Stored on the materialization (shown by `dagx status`, the UI, `dagx logs`). */
+  metadata?: Record<string, unknown>;
+  /**
+   * Results of the asset's `checkSpec()` checks, by check name (a declared check left out is recorded
+   * as failed; a name not declared is recorded and flagged undeclared, with a warning).
+   */
+  checks?: Record<string, ReportedCheckResult>;
+  /**
+   * Data version of an output written elsewhere (the value is `undefined`: a dbt model, a script's
+   * file): replaces the hash dagx derives from the code and input versions, so early cutoff and
+   * staleness follow the real data. Not allowed with a stored value (dagx hashes what it stores).
+   */
+  dataVersion?: string;
+}
+
+/** A value returned together with metadata, made by `ctx.output(value, { metadata, checks, dataVersion })`. */
 export interface OutputWithMetadata<T> {
   readonly __dagxOutput: true;
   readonly value: T;
   readonly metadata: Record<string, unknown>;
+  readonly checks?: Record<string, ReportedCheckResult>;
+  readonly dataVersion?: string;
 }
 
 type Unwrap<T> = T extends OutputWithMetadata<infer V> ? V : T;

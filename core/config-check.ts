@@ -7,9 +7,10 @@ import { postgresTableOptionsOf, postgresTableProblem } from "./postgres-table.t
 import { s3ParquetOptionsOf, s3ParquetProblem } from "./s3-parquet.ts";
 import { BUILTIN_IO_MANAGERS, type IOManager, ioManagerProblem, ioOptionProblem, NO_OUTPUT, parquetWriterProblem } from "./io-manager.ts";
 import { didYouMean } from "./suggest.ts";
+import { dbtProjectOptionsProblem } from "./dbt/project.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {};
@@ -66,7 +67,32 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     if ("problem" in alerts) return { key: "alerts", problem: alerts.problem };
     config.alerts = raw.alerts as DagxConfig["alerts"];
   }
+  if (raw.dbt !== undefined) {
+    const problem = dbtConfigProblem(raw.dbt);
+    if (problem) return { key: "dbt", problem };
+    config.dbt = raw.dbt as DagxConfig["dbt"];
+  }
   return { config };
+}
+
+/** What is wrong with `dbt: { executable, projects }`, or undefined. */
+function dbtConfigProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return `dbt must be an object like dbt: { executable: "dbt", projects: [{ dir: "dbt" }] } (got ${describeValue(value)})`;
+  const d = value as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (k !== "executable" && k !== "projects") return `unknown key "dbt.${k}"${didYouMean(k, ["executable", "projects"]) || " — dbt takes executable and projects"}`;
+  const exe = d.executable;
+  if (exe !== undefined) {
+    const ok = (typeof exe === "string" && exe.trim() !== "") || (Array.isArray(exe) && exe.length > 0 && exe.every((x) => typeof x === "string" && x !== ""));
+    if (!ok) return `dbt.executable must be a path ("dbt", "/opt/venv/bin/dbt") or a non-empty argv list (["uv", "run", "dbt"]) (got ${describeValue(exe)})`;
+  }
+  if (d.projects !== undefined) {
+    if (!Array.isArray(d.projects)) return `dbt.projects must be a list like [{ dir: "dbt" }] (got ${describeValue(d.projects)})`;
+    for (const [i, p] of d.projects.entries()) {
+      const problem = dbtProjectOptionsProblem(p);
+      if (problem) return `dbt.projects[${i}]: ${problem}`;
+    }
+  }
+  return undefined;
 }
 
 /** A name an asset can give as `io:`, recorded in state as the output's format. */

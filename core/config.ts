@@ -1,6 +1,7 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
 import type { AlertConfig } from "./alerts/types.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
+import type { DbtProjectOptions } from "./dbt/project.ts";
 
 export interface DagxConfig {
   /** Max steps running at once. @default the number of CPUs */
@@ -40,6 +41,20 @@ export interface DagxConfig {
    * alerts: [{ on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL") }]
    */
   alerts?: readonly AlertConfig[];
+  /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
+  dbt?: DbtConfig;
+}
+
+/** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */
+export interface DbtConfig {
+  /**
+   * The dbt command: a path, or an argv such as `["uv", "run", "dbt"]`. The environment variable
+   * `DAGX_DBT_EXECUTABLE` (one path) overrides it.
+   * @default "dbt" on PATH
+   */
+  executable?: string | readonly string[];
+  /** dbt projects loaded as if an asset file exported `dbtProject(entry)`: `[{ dir: "dbt" }]`. */
+  projects?: readonly DbtProjectOptions[];
 }
 
 /**

@@ -2,7 +2,7 @@
  * What user code sees at run time: the `ctx` object, SQL queries and input handles.
  * Pure: running SQL and reading files is delegated to a `SqlRunner` that io/ provides.
  */
-import type { ArrowTableLike, OutputWithMetadata } from "./asset.ts";
+import type { ArrowTableLike, OutputOptions, OutputWithMetadata } from "./asset.ts";
 import type { PartitionDimensionsOf, PartitionKeyOf, PartitionsDef } from "./partitions/types.ts";
 import type { ResourcesOf } from "./resources.ts";
 import { SqlError } from "./errors.ts";
@@ -67,8 +67,13 @@ export interface AssetContext<P = unknown, C = unknown, Res = ResourcesOf> {
    * quoted name, anything else a bound parameter.
    */
   sql: SqlTag;
-  /** Return a value together with metadata stored on the materialization. */
-  output<T>(value: T, options: { metadata: Record<string, unknown> }): OutputWithMetadata<T>;
+  /**
+   * Return a value together with what the step says about it: `metadata` stored on the
+   * materialization, `checks` (results of the asset's `checkSpec()` checks, by name), and
+   * `dataVersion` (for an output written elsewhere, returned as `undefined`).
+   * @example return ctx.output(rows, { metadata: { source: "api" }, checks: { complete: { passed: rows.length > 0 } } });
+   */
+  output<T>(value: T, options: OutputOptions): OutputWithMetadata<T>;
 }
 
 /** The `ctx.sql` tag. */

@@ -9,7 +9,7 @@ import type { AssetContext } from "./context.ts";
 import type { PartitionsDef } from "./partitions/types.ts";
 import { recordCallSite } from "./call-site.ts";
 import { callerFrame } from "./location.ts";
-import type { BuiltinCheck } from "./checks/types.ts";
+import type { BuiltinCheck, CheckSpec } from "./checks/types.ts";
 import type { FreshnessPolicy } from "./freshness.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { ConfigOf, ConfigSchema } from "./run-config.ts";
@@ -30,10 +30,16 @@ export interface MultiAssetOut {
   /** IO manager of this out (as `asset({ io })`). @default by value: "parquet" for tables, "json" otherwise */
   io?: "parquet" | "json" | (string & {}) | IOManager;
   parquetWriter?: ParquetWriter;
-  /** Built-in checks on this out's stored output. */
-  checks?: BuiltinCheck[];
+  /** Built-in checks on this out's stored output, and `checkSpec()`s whose results the step reports for this out. */
+  checks?: (BuiltinCheck | CheckSpec)[];
   freshness?: FreshnessPolicy;
   automation?: AutomationCondition;
+  /**
+   * Code version of this out alone; when it changes, only this out (and its downstream) is stale.
+   * Wins over the step's `codeVersion` (a dbt model's checksum, a script's own section).
+   * @default the step's `codeVersion`, else a hash of the step's function and local imports
+   */
+  codeVersion?: string;
 }
 
 /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
@@ -73,7 +79,7 @@ type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
 type OutType<Ret, K> = K extends keyof Ret ? ([Ret[K]] extends [undefined] ? undefined : UnwrapOut<Exclude<Ret[K], undefined>>) : undefined;
 
 /** Options of the step, shared by every out (an out that sets one is refused). */
-const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "resources", "config", "codeVersion"] as const;
+const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "resources", "config"] as const;
 
 export const MULTI_ASSET_DEF = Symbol.for("dagx.multiAsset");
 const MULTI_OUT = Symbol.for("dagx.multiAsset.out");
@@ -136,6 +142,9 @@ export function multiAsset(options: unknown, fn: unknown): MultiAssetDef<Record<
     if (spec === null || typeof spec !== "object") throw bad(`out "${name}" must be an object of options (use {} for none)`);
     // what the step shares cannot differ per out: one function call reads the same inputs for the same partitions
     for (const f of STEP_OPTIONS) if (f in spec) throw bad(`out "${name}" sets \`${f}\`, which belongs to the whole step: set it next to \`outs\` (every out shares the step's ${f})`);
+    if (spec.codeVersion !== undefined && (typeof spec.codeVersion !== "string" || spec.codeVersion === "")) {
+      throw bad(`out "${name}" has codeVersion ${JSON.stringify(spec.codeVersion) ?? String(spec.codeVersion)}: give a non-empty string, e.g. codeVersion: "2"`);
+    }
     const def: AnyAssetDef = {
       [ASSET_DEF]: true,
       options: { ...shared, ...spec, key: spec.key ?? name } as AssetOptions,

@@ -13,6 +13,7 @@ export type {
   InputOf,
   InputsOf,
   OutputOf,
+  OutputOptions,
   OutputWithMetadata,
   RetryPolicy,
 } from "./asset.ts";
@@ -81,7 +82,8 @@ export type {
 export type { FreshnessPolicy } from "./freshness.ts";
 export { check } from "./checks/define.ts";
 export { acceptedValues, expr, notNull, rowCount, unique } from "./checks/builtins.ts";
-export type { AcceptedValue, BuiltinCheck, BuiltinCheckOptions, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity } from "./checks/types.ts";
+export { checkSpec } from "./checks/reported.ts";
+export type { AcceptedValue, BuiltinCheck, BuiltinCheckOptions, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ReportedCheckResult } from "./checks/types.ts";
 export { defineResource, isResourceDef } from "./resources.ts";
 export type { ProjectResources, Register, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourcesOf, ResourceValue } from "./resources.ts";
 export { env, isEnvRef } from "./env.ts";

@@ -49,7 +49,10 @@ export default defineCommand({
           }
         },
       });
-      if (outcome.checked.length === 0) out.say("No checks on the selected assets: declare built-ins with `checks: [notNull(\"id\"), …]` on an asset, or export `check(asset, fn)` from an asset file");
+      for (const r of outcome.reportedOnly) {
+        for (const name of r.checks) out.print(`${c.dim("-")} check ${c.bold(name)} of ${r.key}  ${c.dim(`not run: its result is reported by the asset's own step, so it runs only with it — dagx materialize ${r.key}`)}`);
+      }
+      if (outcome.checked.length === 0 && outcome.reportedOnly.length === 0) out.say("No checks on the selected assets: declare built-ins with `checks: [notNull(\"id\"), …]` on an asset, or export `check(asset, fn)` from an asset file");
       for (const k of outcome.notMaterialized) out.print(`${c.dim("-")} ${k}  ${c.dim(`nothing to check: not materialized${args.partition || args.partitions ? " in that partition range" : ""}`)}`);
       const n = countResults(outcome.results);
       if (outcome.results.length) {

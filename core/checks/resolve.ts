@@ -6,6 +6,7 @@ import type { AnyAssetDef, AssetOptions } from "../asset.ts";
 import type { LoadedAsset } from "../definitions.ts";
 import { DefinitionError } from "../errors.ts";
 import { isBuiltinCheck } from "./builtins.ts";
+import { isCheckSpec, rerunOf } from "./reported.ts";
 import { checkTimeoutMs } from "./define.ts";
 import type { AssetCheck, CheckContext, RawCheckExport } from "./types.ts";
 
@@ -13,13 +14,16 @@ import type { AssetCheck, CheckContext, RawCheckExport } from "./types.ts";
 export function builtinChecksOf(key: string, where: string, o: AssetOptions): AssetCheck[] {
   if (o.checks === undefined) return [];
   const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
-  if (!Array.isArray(o.checks) || !o.checks.every(isBuiltinCheck)) {
-    throw bad(`checks must be a list of built-in checks: notNull(), unique(), rowCount(), acceptedValues(), expr(); define other checks with check(${key}, …) in an asset file`);
+  if (!Array.isArray(o.checks) || !o.checks.every((c) => isBuiltinCheck(c) || isCheckSpec(c))) {
+    throw bad(`checks must be a list of built-in checks: notNull(), unique(), rowCount(), acceptedValues(), expr(), or checkSpec("name") for a result the step reports; define other checks with check(${key}, …) in an asset file`);
   }
-  if (o.checks.length > 0 && o.io === "json") {
+  if (o.checks.some(isBuiltinCheck) && o.io === "json") {
     throw bad(`built-in checks run SQL over a table, but io: "json" stores this asset as JSON: drop io: "json", or check the value with check(${key}, (ctx, value) => …)`);
   }
-  return o.checks.map((c) => ({ kind: "builtin", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where, spec: c.spec }));
+  return o.checks.map((c): AssetCheck =>
+    isBuiltinCheck(c)
+      ? { kind: "builtin", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where, spec: c.spec }
+      : { kind: "reported", name: c.name, severity: c.severity, blocking: c.blocking, description: c.description, location: c.location ?? where, ...(rerunOf(c) ? { rerun: rerunOf(c)! } : {}) });
 }
 
 /** Attach `check()` exports to their assets (in place); names must be unique per asset. */

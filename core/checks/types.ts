@@ -15,6 +15,8 @@ import type { ResourcesOf } from "../resources.ts";
 export const CHECK_DEF = Symbol.for("dagx.check");
 /** Brand of built-in checks (`notNull()`, `unique()` …). */
 export const BUILTIN_CHECK = Symbol.for("dagx.builtinCheck");
+/** Brand of checks whose result the asset's step reports (`checkSpec()`). */
+export const CHECK_SPEC = Symbol.for("dagx.checkSpec");
 
 /** `"error"` marks the data as bad; `"warn"` only reports (and never blocks). */
 export type CheckSeverity = "error" | "warn";
@@ -64,6 +66,42 @@ export interface BuiltinCheck {
   readonly description: string | null;
   /** "file:line" of the call that made it, when known. */
   readonly location: string | null;
+}
+
+/** Options of `checkSpec(name, options)`. */
+export interface CheckSpecOptions {
+  /** Severity of a failure when the step's report does not give one. @default "error" */
+  severity?: CheckSeverity;
+  /** A failure at "error" severity skips the asset's downstream in the run. @default false */
+  blocking?: boolean;
+  description?: string;
+}
+
+/**
+ * A check declared on an asset (or a multi-asset out) whose result the asset's own step reports —
+ * `ctx.output(value, { checks: { NAME: { passed } } })` — instead of dagx evaluating it: a dbt test,
+ * a check computed by a script. Made by `checkSpec()`.
+ */
+export interface CheckSpec {
+  readonly [CHECK_SPEC]: true;
+  readonly name: string;
+  readonly severity: CheckSeverity;
+  readonly blocking: boolean;
+  readonly description: string | null;
+  readonly location: string | null;
+}
+
+/** One reported check result, given to `ctx.output(value, { checks: { NAME: result } })`. */
+export interface ReportedCheckResult {
+  passed: boolean;
+  /** Overrides the declared severity for this result (e.g. a test that failed only at its warn threshold). */
+  severity?: CheckSeverity;
+  /** Stored with the result (counts, failing rows, a message). */
+  metadata?: Record<string, unknown>;
+  /** Replaces the declared description on this result. */
+  description?: string;
+  /** The check could not be evaluated (it was skipped, or errored): why. Such a result is never passed. */
+  error?: string;
 }
 
 /** `ctx` of a `check()` function. */
@@ -123,7 +161,15 @@ interface CheckBase {
 /** A check of a loaded asset, validated and ready to run. */
 export type AssetCheck =
   | (CheckBase & { kind: "builtin"; spec: BuiltinCheckSpec })
-  | (CheckBase & { kind: "function"; timeoutMs: number; fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>; resources?: readonly string[] });
+  | (CheckBase & { kind: "function"; timeoutMs: number; fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>; resources?: readonly string[] })
+  /**
+   * Declared with `checkSpec()`: its result comes from the asset's step. `rerun` (set by an
+   * integration, e.g. dbt's `dbt build --select <test>`) lets `dagx check` evaluate it again alone.
+   */
+  | (CheckBase & { kind: "reported"; rerun?: CheckRerun });
+
+/** How an integration re-evaluates one reported check without its asset's step (internal). */
+export type CheckRerun = (signal: AbortSignal, log: (level: "info" | "warn", message: string) => void) => Promise<ReportedCheckResult>;
 
 /** A `check()` export, before its asset is resolved. */
 export interface RawCheckExport {

@@ -73,6 +73,8 @@ export interface DbtAssetSpec {
   readonly materialized?: string;
   /** `meta.dagx.partitions` as written (e.g. `daily(start=2024-01-01)`), parsed by the loader. */
   readonly partitions?: string;
+  /** `meta.dagx.backfill`: `single-run` builds a backfill's whole range in one `dbt build`. */
+  readonly backfill?: string;
   /** The file the node comes from, relative to the dbt project. */
   readonly file?: string;
 }
@@ -173,6 +175,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
     ]);
     const checksum = n.checksum?.checksum ?? "";
     const partitions = str(dagxMeta.partitions);
+    const backfill = str(dagxMeta.backfill);
     return {
       key: keyOf.get(n.unique_id)!,
       uniqueId: n.unique_id,
@@ -193,6 +196,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
       },
       ...(typeof n.config?.materialized === "string" ? { materialized: n.config.materialized } : {}),
       ...(partitions ? { partitions } : {}),
+      ...(backfill ? { backfill } : {}),
       ...(n.original_file_path ? { file: n.original_file_path } : {}),
     };
   });

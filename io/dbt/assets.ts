@@ -1,38 +1,116 @@
 /**
- * A `dbtProject()` export → one multi-asset step (DESIGN §14): every selected model, seed and
- * snapshot is an out with its own key, group, owners, tags and description; running the step runs
- * `dbt build --select <the selected outs>` once, streaming each node's result into the run's log.
+ * A dbt project (a `dbtProject()` export, or an entry of `dbt.projects` in dagx.config.ts) →
+ * multi-asset steps (DESIGN §14): every selected model, seed and snapshot is an out with its own
+ * key, group, owners, tags and description; running a step runs `dbt build --select <its selected
+ * outs>` once, streaming each node's result into the run's log.
+ *
+ * The nodes form one step per contiguous run of dbt nodes (core/dbt/split.ts): a dagx asset that
+ * reads one dbt model and feeds another (through a source tied to it) runs between two builds.
+ * Nodes with `meta.dagx.partitions` form steps of their own, which pass the partition to dbt as
+ * `--vars` (`dagx_partition_key`, `dagx_partition_start`, `dagx_partition_end`).
  *
  * Sources with `meta.dagx.key` are upstream dagx assets (the step depends on them, so dagx
  * materializes them first); other sources stay outside dagx's graph (external, upstream only).
  */
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
-import { type DbtProjectDef, keyMatches } from "../../core/dbt/project.ts";
-import type { DbtAssetSpec } from "../../core/dbt/manifest.ts";
+import type { DbtConfig } from "../../core/config.ts";
+import type { DbtProjectOptions } from "../../core/dbt/project.ts";
+import type { DbtAssetSpec, DbtDefinitions } from "../../core/dbt/manifest.ts";
+import { type DbtStepGroup, splitDbtNodes } from "../../core/dbt/split.ts";
+import { parseSqlHeader, SqlHeaderError } from "../../core/sql-asset/header.ts";
+import type { PartitionsDef } from "../../core/partitions/types.ts";
 import { type MultiAssetDef, type MultiAssetOut, multiAsset } from "../../core/multi-asset.ts";
-import { buildDbt, parseDbtProject } from "./index.ts";
+import { checkSpec, withRerun } from "../../core/checks/reported.ts";
+import type { ReportedCheckResult } from "../../core/checks/types.ts";
+import type { DbtCheckSpec } from "../../core/dbt/manifest.ts";
+import type { DbtRunResult } from "./index.ts";
+import { buildDbt, type DbtInvocation, DbtError, listDbtNodes, parseDbtProject } from "./index.ts";
+import { whileDbtBuilds } from "../iomanagers/index.ts";
 import { dbtOutIO } from "./relation.ts";
 
-/** Parses the dbt project of a `dbtProject()` export (cached) and returns its multi-asset step. */
-export async function dbtStep(root: string, def: DbtProjectDef, executable?: string): Promise<MultiAssetDef<Record<string, never>>> {
-  const o = def.options;
-  const inv = {
+/** A dbt project parsed and its selection resolved, before it is split into steps. */
+export interface LoadedDbtProject {
+  readonly options: DbtProjectOptions;
+  readonly inv: DbtInvocation;
+  readonly definitions: DbtDefinitions;
+  /** The nodes `select`/`exclude` keep (every node without them). */
+  readonly selected: readonly DbtAssetSpec[];
+  /** Parsed `meta.dagx.partitions` by node key. */
+  readonly partitions: ReadonlyMap<string, PartitionsDef>;
+}
+
+/** The dbt command: `DAGX_DBT_EXECUTABLE` (an override), else `dbt.executable` of the config, else `dbt`. */
+export function dbtExecutableOf(config: DbtConfig | undefined): string | readonly string[] {
+  return process.env.DAGX_DBT_EXECUTABLE || config?.executable || "dbt";
+}
+
+/** Parses the project (`dbt parse`, cached) and resolves `select`/`exclude` (`dbt ls`, cached). */
+export async function loadDbtProject(root: string, o: DbtProjectOptions, config?: DbtConfig): Promise<LoadedDbtProject> {
+  const inv: DbtInvocation = {
     dir: resolve(root, o.dir),
     ...(o.profilesDir ? { profilesDir: resolve(root, o.profilesDir) } : {}),
     ...(o.target ? { target: o.target } : {}),
-    executable: executable ?? process.env.DAGX_DBT_EXECUTABLE ?? "dbt",
+    executable: dbtExecutableOf(config),
     workDir: resolve(root, ".dagx/dbt"),
     env: { DAGX_PROJECT_ROOT: resolve(root) },
   };
   const { definitions } = await parseDbtProject(inv);
-  const kept = definitions.assets.filter(
-    (a) => (!o.select || keyMatches(a.key, o.select)) && !(o.exclude && keyMatches(a.key, o.exclude)),
-  );
-  if (kept.length === 0) {
-    throw new DagxError("DEFINITION_INVALID", `dbtProject({ dir: "${o.dir}" }) selects no model, seed or snapshot — widen select/exclude`);
+  const ids = o.select || o.exclude ? await listDbtNodes(inv, { ...(o.select ? { select: o.select } : {}), ...(o.exclude ? { exclude: o.exclude } : {}) }) : null;
+  const selected = definitions.assets.filter((a) => ids === null || ids.has(a.uniqueId));
+  if (selected.length === 0) {
+    throw new DagxError("DEFINITION_INVALID", `dbtProject({ dir: "${o.dir}" }) selects no model, seed or snapshot — widen select/exclude (\`dbt ls --select …\` in ${o.dir} shows what a selection picks)`);
   }
+  const partitions = new Map<string, PartitionsDef>();
+  for (const a of selected) {
+    if (a.partitions) partitions.set(a.key, partitionsOf(a, o.dir));
+    if (a.backfill !== undefined && a.backfill !== "single-run" && a.backfill !== "per-partition") {
+      throw new DbtError(`Invalid meta.dagx.backfill on dbt ${a.uniqueId} (${a.file ?? o.dir}): "${a.backfill}" — write single-run or per-partition`);
+    }
+  }
+  return { options: o, inv, definitions, selected, partitions };
+}
+
+/** `meta.dagx.partitions` in the grammar of a SQL asset's `-- @partitions:` header (`dir`: the dbt project, as written in its options). */
+function partitionsOf(a: DbtAssetSpec, dir: string): PartitionsDef {
+  try {
+    const p = parseSqlHeader(`-- @partitions: ${a.partitions}\n`).options.partitions;
+    if (p) return p;
+  } catch (e) {
+    const reason = e instanceof SqlHeaderError ? e.reason : (e as Error).message;
+    throw new DbtError(`Invalid meta.dagx.partitions on dbt ${a.uniqueId} (${a.file ? join(dir, a.file) : dir}): ${reason} — write it as a SQL asset's @partitions header, e.g. daily(start=2024-01-01)`);
+  }
+  throw new DbtError(`Invalid meta.dagx.partitions on dbt ${a.uniqueId}: "${a.partitions}" — write e.g. daily(start=2024-01-01) or static(eu, us)`);
+}
+
+/**
+ * The steps of a loaded project: one per contiguous run of dbt nodes with the same partitions.
+ * `upstreamOf(key)` gives the upstream keys of every other dagx asset (to see which sit between
+ * dbt nodes); a cycle through dagx assets is a DefinitionError naming its path.
+ */
+export function dbtSteps(project: LoadedDbtProject, upstreamOf: (key: string) => readonly string[] | undefined): MultiAssetDef<Record<string, never>>[] {
+  const selectedIds = new Set(project.selected.map((a) => a.uniqueId));
+  const groups = splitDbtNodes(
+    project.definitions.assets.map((a) => ({
+      key: a.key,
+      deps: a.deps,
+      signature: a.partitions ? `${a.partitions.replace(/\s+/g, "")}|${a.backfill ?? "per-partition"}` : "",
+      selected: selectedIds.has(a.uniqueId),
+    })),
+    upstreamOf,
+    `"${project.options.dir}"`,
+  );
+  const byKey = new Map(project.selected.map((a) => [a.key, a]));
+  return groups.map((g) => dbtStep(project, g, byKey));
+}
+
+/** One step: `dbt build` of the group's selected nodes. */
+function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: ReadonlyMap<string, DbtAssetSpec>): MultiAssetDef<Record<string, never>> {
+  const { inv, definitions } = project;
+  const kept = group.keys.map((k) => byKey.get(k)!);
+  const testsOf = new Map<string, DbtCheckSpec[]>();
+  for (const t of definitions.checks) testsOf.set(t.asset, [...(testsOf.get(t.asset) ?? []), t]);
   const byOut = new Map<string, DbtAssetSpec>();
   const outs: Record<string, MultiAssetOut> = {};
   const io = dbtOutIO(inv, definitions); // observes each relation after the build, reads it downstream
@@ -47,54 +125,63 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       tags: { ...a.tags, dbt_unique_id: a.uniqueId },
       kinds: [...a.kinds],
       io,
+      // each model's own checksum: editing one model marks only it (and its downstream) stale
+      codeVersion: a.codeVersion,
+      // its dbt tests, reported by the build (testResult below)
+      // (`dagx check` re-runs one alone: dbt build --select <the test>)
+      checks: (testsOf.get(a.key) ?? []).map((t) =>
+        withRerun(checkSpec(t.name, { severity: t.severity, blocking: t.blocking, description: t.description }), async (signal, log) => {
+          const run = await whileDbtBuilds(io, () => buildDbt(inv, { select: [t.name], signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) }));
+          return testResult(t, run.results.find((r) => r.uniqueId === t.uniqueId));
+        })),
     };
   }
-  const keptKeys = new Set(kept.map((a) => a.key));
-  // Upstreams of the step: sources tied to a dagx asset, and dbt nodes left out by select/exclude.
-  const deps = [
-    ...definitions.sources.filter((s) => s.key !== `${s.sourceName}/${s.name}`).map((s) => s.key),
-  ].filter((k) => !keptKeys.has(k));
-  // One code version per step (multiAsset has no per-out version yet): a hash of every node's
-  // checksum, so editing any model marks every dbt asset of the project stale (docs/dbt.md).
+  // Upstreams of the step: sources tied to a dagx asset, nodes of earlier steps, dagx assets between.
+  const untiedSources = new Set(definitions.sources.filter((s) => s.key === `${s.sourceName}/${s.name}`).map((s) => s.key));
+  const deps = group.deps.filter((k) => !untiedSources.has(k));
+  const partitions = project.partitions.get(kept[0]!.key);
+  const backfill = partitions && kept[0]!.backfill === "single-run" ? ("single-run" as const) : undefined;
+  // The step's code version (a hash of every node's checksum) is only a fallback: each out sets
+  // its own model's checksum (outs above), which wins.
   const codeVersion = `dbt:${createHash("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;
   return multiAsset(
-    { outs, canSubset: true, ...(deps.length > 0 ? { deps } : {}), codeVersion },
+    { outs, canSubset: true, ...(deps.length > 0 ? { deps } : {}), ...(partitions ? { partitions } : {}), ...(backfill ? { backfill } : {}), codeVersion },
     async (ctx: {
       selectedOutputs: readonly string[];
       log: { info(m: string): void; warn(m: string): void };
       signal?: AbortSignal;
-      output?: (value: unknown, options: { metadata: Record<string, unknown> }) => unknown;
+      partition?: { key: string; start?: Date; end?: Date } | null;
+      output?: (value: unknown, options: { metadata: Record<string, unknown>; checks: Record<string, ReportedCheckResult> }) => unknown;
     }) => {
       const selected = ctx.selectedOutputs.map((n) => byOut.get(n)!).filter(Boolean);
-      const blockingFailures = new Map<string, string[]>(); // node → its failed error-severity tests
-      const outcome = await buildDbt(inv, {
+      // dbt-duckdb opens its file read-write: it waits for this process's reads of it (io/iomanagers/dbt-relation.ts)
+      const outcome = await whileDbtBuilds(io, () => buildDbt(inv, {
         select: selected.map((a) => a.selector),
+        ...(ctx.partition ? { vars: partitionVars(ctx.partition) } : {}),
         onResult: (r) => {
-          if (r.resourceType === "test" && (r.status === "fail" || r.status === "error") && r.attachedNode) {
-            blockingFailures.set(r.attachedNode, [...(blockingFailures.get(r.attachedNode) ?? []), r.uniqueId.split(".")[2] ?? r.uniqueId]);
-          }
           const what = `dbt ${r.uniqueId}: ${r.status}${r.executionTime !== undefined ? ` in ${r.executionTime.toFixed(2)} s` : ""}${r.failures ? ` (${r.failures} failing rows)` : ""}`;
           if (r.status === "success" || r.status === "pass") ctx.log.info(what);
           else ctx.log.warn(r.message ? `${what} — ${r.message}` : what);
         },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      // One entry per selected out: a node dbt built is recorded (with dbt's timing as metadata);
-      // a node that failed or that dbt skipped fails its own out only (a getter that throws is read
-      // by the run engine per out), so dagx skips what is downstream of it and nothing else.
+      }));
+      // One entry per selected out: a node dbt built is recorded (with dbt's timing as metadata) with
+      // its tests' results as its checks — a failing error-severity test is a failed blocking check,
+      // so dagx skips the TS/SQL assets below it as dbt skips the models below it. A node that failed
+      // or that dbt skipped fails its own out only (a getter that throws is read by the run engine
+      // per out), so dagx skips what is downstream of it and nothing else.
       const byId = new Map(outcome.results.map((r) => [r.uniqueId, r]));
       const result: Record<string, unknown> = {};
       for (const a of selected) {
         const out = a.key.replace(/[^A-Za-z0-9_]/g, "_");
         const r = byId.get(a.uniqueId);
-        const failedTests = blockingFailures.get(a.uniqueId);
-        if (r && r.status === "success" && !failedTests) {
-          result[out] = ctx.output ? ctx.output(undefined, { metadata: { dbt_unique_id: a.uniqueId, dbt_seconds: r.executionTime ?? null } }) : undefined;
+        if (r && r.status === "success") {
+          const checks = Object.fromEntries((testsOf.get(a.key) ?? []).map((t) => [t.name, testResult(t, byId.get(t.uniqueId))]));
+          const metadata = { dbt_unique_id: a.uniqueId, dbt_seconds: r.executionTime ?? null };
+          result[out] = ctx.output ? ctx.output(undefined, { metadata, checks }) : undefined;
           continue;
         }
-        const why = failedTests
-          ? `dbt built ${a.uniqueId} but its blocking test${failedTests.length > 1 ? "s" : ""} ${failedTests.join(", ")} failed (severity error; dbt skipped what is downstream)`
-          : r
+        const why = r
           ? r.status === "skipped"
             ? `dbt skipped ${a.uniqueId}: an upstream model or blocking test failed in the same build`
             : `dbt ${r.status} for ${a.uniqueId}: ${(r.message ?? "").split("\n").slice(0, 3).join(" ").trim()}`
@@ -109,4 +196,43 @@ export async function dbtStep(root: string, def: DbtProjectDef, executable?: str
       return result;
     },
   ) as unknown as MultiAssetDef<Record<string, never>>;
+}
+
+/**
+ * A dbt test's result (from run_results.json) as a reported check result: pass → passed; fail →
+ * failed at the test's severity; warn → failed at warn severity; error (the test's SQL failed) and
+ * skipped → not evaluated (never passed), with dbt's reason. Failing rows and dbt's message go in the
+ * metadata.
+ */
+export function testResult(t: DbtCheckSpec, r: DbtRunResult | undefined): ReportedCheckResult {
+  if (!r) return { passed: false, error: `not run: dbt did not report test ${t.uniqueId} in this build`, metadata: { dbt_unique_id: t.uniqueId } };
+  const message = (r.message ?? "").split("\n").slice(0, 5).join(" ").trim();
+  const metadata: Record<string, unknown> = {
+    dbt_unique_id: t.uniqueId,
+    dbt_status: r.status,
+    ...(r.failures !== undefined ? { failing_rows: r.failures } : {}),
+    ...(r.executionTime !== undefined ? { dbt_seconds: r.executionTime } : {}),
+    ...(message ? { dbt_message: message } : {}),
+  };
+  switch (r.status) {
+    case "pass":
+      return { passed: true, metadata };
+    case "fail":
+      return { passed: false, metadata };
+    case "warn":
+      return { passed: false, severity: "warn", metadata };
+    case "skipped":
+      return { passed: false, error: `not run: dbt skipped this test${message ? ` (${message})` : " (a node it depends on failed or was skipped in the same build)"}`, metadata };
+    default:
+      return { passed: false, error: `dbt could not evaluate the test (${r.status})${message ? `: ${message}` : ""}`, metadata };
+  }
+}
+
+/** `--vars` of a partitioned build: the key (the last one of a range) and the time window, ISO 8601. */
+export function partitionVars(p: { key: string; start?: Date; end?: Date }): Record<string, string> {
+  return {
+    dagx_partition_key: p.key,
+    ...(p.start ? { dagx_partition_start: p.start.toISOString() } : {}),
+    ...(p.end ? { dagx_partition_end: p.end.toISOString() } : {}),
+  };
 }

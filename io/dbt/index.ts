@@ -24,8 +24,8 @@ export interface DbtInvocation {
   readonly profilesDir?: string;
   /** `--target`. */
   readonly target?: string;
-  /** The dbt executable; default `dbt` on PATH (`dbt: { executable }` in dagx.config.ts). */
-  readonly executable?: string;
+  /** The dbt command, a path or an argv (`["uv", "run", "dbt"]`); default `dbt` on PATH (`dbt: { executable }` in dagx.config.ts). */
+  readonly executable?: string | readonly string[];
   /** The folder dagx keeps dbt's target paths in (normally `<project>/.dagx/dbt`). */
   readonly workDir: string;
   /** Extra environment for dbt (e.g. where a dagx asset's Parquet is). */
@@ -75,6 +75,51 @@ export async function parseDbtProject(inv: DbtInvocation): Promise<ParsedDbtProj
   return { definitions: definitionsFromManifest(manifest, relative(process.cwd(), manifestPath) || manifestPath), manifestPath, cached };
 }
 
+/**
+ * The unique ids of the models, seeds and snapshots a dbt selection names (`dbt ls --select …
+ * --exclude … --resource-type model seed snapshot`), cached like `dbt parse`: dbt runs again only
+ * when the project's files, the options or the selection change. An invalid selector is a DbtError
+ * with dbt's own message.
+ */
+export async function listDbtNodes(inv: DbtInvocation, selection: { readonly select?: string; readonly exclude?: string }): Promise<Set<string>> {
+  const dir = resolve(inv.dir);
+  const hash = createHash("sha256")
+    .update(projectHash(dir, inv))
+    .update(`\0${selection.select ?? ""}\0${selection.exclude ?? ""}`)
+    .digest("hex");
+  const cache = join(targetPath(inv), `dagx-ls-${hash.slice(0, 16)}.json`);
+  if (existsSync(cache)) {
+    try {
+      return new Set(JSON.parse(readFileSync(cache, "utf8")) as string[]);
+    } catch {
+      // a torn cache file: list again
+    }
+  }
+  const args = ["ls", "--resource-type", "model", "seed", "snapshot", "--output", "json", "--output-keys", "unique_id"];
+  if (selection.select) args.push("--select", ...selection.select.trim().split(/\s+/));
+  if (selection.exclude) args.push("--exclude", ...selection.exclude.trim().split(/\s+/));
+  const r = await runDbt(inv, args, undefined);
+  const ids: string[] = [];
+  let failed = r.exitCode !== 0;
+  for (const line of r.output) {
+    try {
+      const e = JSON.parse(line) as { info?: { name?: string; level?: string; msg?: string } };
+      if (e.info?.level === "error") failed = true;
+      if (e.info?.name !== "PrintEvent" || !e.info.msg) continue;
+      const node = JSON.parse(e.info.msg) as { unique_id?: unknown };
+      if (typeof node.unique_id === "string") ids.push(node.unique_id);
+    } catch {
+      // not a node line
+    }
+  }
+  if (failed) {
+    const what = [selection.select ? `select "${selection.select}"` : "", selection.exclude ? `exclude "${selection.exclude}"` : ""].filter(Boolean).join(", ");
+    throw new DbtError(`dbt could not resolve the selection (${what}) of the dbt project ${dir}: ${lastErrors(r.output)} — write it in dbt's selection syntax (e.g. "tag:nightly +customer_revenue"; \`dbt ls --select …\` there shows what it picks)`);
+  }
+  writeFileSync(cache, JSON.stringify(ids.sort()));
+  return new Set(ids);
+}
+
 /** One node's line in `run_results.json`. */
 export interface DbtRunResult {
   readonly uniqueId: string;
@@ -108,6 +153,27 @@ export interface DbtBuildOptions {
 /** Runs `dbt build --select …` and reads its run_results.json. Never throws for a failed node: see `results`. */
 export async function buildDbt(inv: DbtInvocation, options: DbtBuildOptions): Promise<DbtBuildOutcome> {
   if (options.select.length === 0) return { exitCode: 0, results: [], errors: "" };
+  // one build at a time per dbt project and target: they share the target path (run_results.json)
+  // and, with dbt-duckdb, a database file that one process holds read-write during a build
+  const lockKey = targetPath(inv);
+  const before = buildLocks.get(lockKey) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = before.then(() => mine);
+  buildLocks.set(lockKey, tail);
+  await before;
+  try {
+    if (options.signal?.aborted) return { exitCode: 1, results: [], errors: "cancelled before dbt started" };
+    return await buildDbtNow(inv, options);
+  } finally {
+    release();
+    if (buildLocks.get(lockKey) === tail) buildLocks.delete(lockKey);
+  }
+}
+
+const buildLocks = new Map<string, Promise<void>>();
+
+async function buildDbtNow(inv: DbtInvocation, options: DbtBuildOptions): Promise<DbtBuildOutcome> {
   const args = ["build", "--select", ...options.select];
   if (options.vars && Object.keys(options.vars).length > 0) args.push("--vars", JSON.stringify(options.vars));
   const resultsPath = join(targetPath(inv), "run_results.json");
@@ -147,8 +213,9 @@ async function runDbt(
   onResult: ((r: DbtNodeResult) => void) | undefined,
   signal?: AbortSignal,
 ): Promise<{ exitCode: number; output: string[] }> {
-  const exe = inv.executable ?? "dbt";
-  const full = [exe, ...args, "--log-format", "json", "--target-path", targetPath(inv)];
+  const argv = typeof inv.executable === "string" ? [inv.executable] : inv.executable && inv.executable.length > 0 ? [...inv.executable] : ["dbt"];
+  const exe = argv.join(" ");
+  const full = [...argv, ...args, "--log-format", "json", "--target-path", targetPath(inv)];
   const profiles = profilesDir(inv);
   if (profiles) full.push("--profiles-dir", profiles);
   if (inv.target) full.push("--target", inv.target);
@@ -215,7 +282,7 @@ const HASHED_EXT = /\.(sql|yml|yaml|csv|py|md|jinja)$/;
 /** A hash of the files dbt parses (paths and contents), skipping target/, dbt_packages/, logs/ and dot folders. */
 function projectHash(dir: string, inv: DbtInvocation): string {
   const h = createHash("sha256");
-  h.update(`${inv.executable ?? "dbt"}\0${inv.target ?? ""}\0${inv.profilesDir ?? ""}\0`);
+  h.update(`${JSON.stringify(inv.executable ?? "dbt")}\0${inv.target ?? ""}\0${inv.profilesDir ?? ""}\0`);
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith(".") || entry.name === "target" || entry.name === "logs" || entry.name === "dbt_packages") continue;

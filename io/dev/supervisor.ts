@@ -8,7 +8,8 @@
  */
 import { type Subprocess, spawn } from "bun";
 import { watch } from "chokidar";
-import { join, relative, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { formatPartitionsBehind } from "./status.ts";
 import { startUiChild } from "./ui-child.ts";
 import type { DevRunConfig, FromWorker, GraphSummary, ToWorker } from "./worker.ts";
@@ -42,6 +43,20 @@ interface Worker {
   next(): Promise<FromWorker>;
   send(m: ToWorker): void;
   exited: Promise<number>;
+}
+
+/**
+ * A file dbt parses (a model's .yml, a seed's .csv, a Python model, docs) inside a dbt project
+ * folder (one holding dbt_project.yml) under `root`: saving it reloads, as `dbt parse` then runs
+ * again (its cache hash changed). `.sql` files are watched anywhere already.
+ */
+export function isDbtFile(root: string, file: string): boolean {
+  if (!/\.(yml|yaml|csv|py|md|jinja)$/.test(file)) return false;
+  for (let dir = dirname(file); dir.startsWith(root) && dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "dbt_project.yml"))) return true;
+    if (dir === root) break;
+  }
+  return false;
 }
 
 const SKIP = /(^|[/\\])(node_modules|\.dagx|dist|\.[^/\\]+)([/\\]|$)/;
@@ -234,7 +249,7 @@ export async function runDev(o: DevOptions): Promise<void> {
   await chain;
   const watcher = watch(o.root, { ignoreInitial: true, ignored: (path: string) => SKIP.test(relative(o.root, path).split(sep).join("/")) });
   const onChange = (file: string) => {
-    if (!/\.(ts|tsx|js|mjs|json|sql)$/.test(file)) return;
+    if (!/\.(ts|tsx|js|mjs|json|sql)$/.test(file) && !isDbtFile(o.root, file)) return;
     pending.add(file);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

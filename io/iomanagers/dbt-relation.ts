@@ -55,6 +55,65 @@ export interface DbtRelationOptions {
 const DBT_RELATION = Symbol.for("dagx.io-manager.dbt-relation");
 const PREFIX = "duckdb:";
 
+/**
+ * In this process, dbt builds and dagx's own looks at a dbt-duckdb file take turns (per file, in
+ * arrival order): a build (exclusive: dbt-duckdb opens the file read-write, which fails while this
+ * process has it attached) waits for the reads and observations under way, and they wait for it.
+ * Other processes are met by DuckDB's own lock (the lease retries, then names the holder).
+ */
+interface Gate {
+  readers: number;
+  writing: boolean;
+  queue: { exclusive: boolean; go: () => void }[];
+}
+const gates = new Map<string, Gate>();
+
+function pump(file: string, g: Gate): void {
+  while (g.queue.length > 0) {
+    const head = g.queue[0]!;
+    if (head.exclusive ? g.writing || g.readers > 0 : g.writing) break;
+    g.queue.shift();
+    if (head.exclusive) g.writing = true;
+    else g.readers++;
+    head.go();
+    if (head.exclusive) break;
+  }
+  if (!g.writing && g.readers === 0 && g.queue.length === 0) gates.delete(file);
+}
+
+/** Take the file's turn (shared: a read or an observation; exclusive: a dbt build); resolves with its release. */
+async function turn(file: string, exclusive: boolean): Promise<() => void> {
+  const g = gates.get(file) ?? gates.set(file, { readers: 0, writing: false, queue: [] }).get(file)!;
+  await new Promise<void>((go) => {
+    g.queue.push({ exclusive, go });
+    pump(file, g);
+  });
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    if (exclusive) g.writing = false;
+    else g.readers--;
+    pump(file, g);
+  };
+}
+
+/**
+ * Run a dbt build (`fn`) of the project whose outs `io` serves, once this process reads and
+ * observes nothing of its dbt-duckdb file (and hold further reads until it ends). Without a file
+ * dagx observes (another adapter…), `fn` runs at once.
+ */
+export async function whileDbtBuilds<T>(io: unknown, fn: () => Promise<T>): Promise<T> {
+  const o = observesWrittenOutputs(io) ? (io as unknown as Record<symbol, DbtRelationOptions>)[DBT_RELATION]! : null;
+  if (!o || "unobservable" in o.database) return fn();
+  const release = await turn(o.database.file, true);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 /** True for the dbt IO manager: the run engine hands it `undefined` outputs to observe. */
 export function observesWrittenOutputs(manager: unknown): boolean {
   return typeof manager === "object" && manager !== null && DBT_RELATION in manager;
@@ -111,6 +170,7 @@ export function createDbtRelationIO(o: DbtRelationOptions): IOManager {
       if (rel.database && rel.database !== db.catalog) return unobserved(`"${ctx.assetKey}" is in database "${rel.database}", not in the profile's file "${db.file}"`);
       const step = stepOf(ctx);
       const conn = await step.conn();
+      const release = await turn(db.file, false);
       try {
         const lease = await leaseWarehouse(conn, db.file, {
           purpose: `observe dbt model "${ctx.assetKey}"`,
@@ -131,6 +191,8 @@ export function createDbtRelationIO(o: DbtRelationOptions): IOManager {
         }
       } catch (e) {
         return unobserved(`cannot read ${rel.schema}.${rel.name} in "${db.file}": ${(e as Error).message.split("\n")[0]}`);
+      } finally {
+        release();
       }
     },
     async loadInput(ctx) {
@@ -139,10 +201,13 @@ export function createDbtRelationIO(o: DbtRelationOptions): IOManager {
       if (location === "") return undefined; // not observed (another adapter…): nothing dagx can read
       const where = parseDbtLocation(location);
       if (!where) throw new DagxError("MISSING_UPSTREAM", `Cannot read dbt model "${up.assetKey}": its location ${JSON.stringify(location)} is not a dbt-duckdb relation — materialize it again`, { exitCode: 1 });
+      // a dbt build of this project reads its own relations itself: attaching the file would only keep dbt out
+      if (o.relations.has(ctx.assetKey)) return undefined;
       const step = stepOf(ctx);
       const file = isAbsolute(where.file) ? where.file : resolve(step.storage.root, where.file);
       const catalog = catalogOf(file); // dbt-duckdb's name for the file: its stem
       const conn = await step.conn();
+      const release = await turn(file, false);
       const lease = await leaseWarehouse(conn, file, {
         purpose: `read dbt model "${up.assetKey}" for "${ctx.assetKey}"`,
         timeoutMs: DBT_LOCK_TIMEOUT_MS,
@@ -151,9 +216,18 @@ export function createDbtRelationIO(o: DbtRelationOptions): IOManager {
         say: (m) => step.log.warn(m),
         lockedMessage: (who, pid) =>
           `Cannot read dbt model "${up.assetKey}" for "${ctx.assetKey}": ${who} holds dbt's database "${file}" for writing (a dbt build still running?) — wait for it to finish${pid ? ` (or stop process ${pid})` : ""}, then materialize "${ctx.assetKey}" again`,
+      }).catch((e: unknown) => {
+        release();
+        throw e;
       });
       // held while the step runs (its queries read the relation in place), released when it ends
-      atEndOf(ctx)(() => lease.release(conn));
+      atEndOf(ctx)(async () => {
+        try {
+          await lease.release(conn);
+        } finally {
+          release();
+        }
+      });
       await searchDbtDir(conn, o.dir);
       return ctx.table(relationSql(catalog, where.schema, where.table));
     },
@@ -232,13 +306,17 @@ export async function dbtRelationTableExpr(conn: DuckDBConnection, root: string,
   if (!where) return null;
   const file = isAbsolute(where.file) ? where.file : resolve(root, where.file);
   const catalog = catalogOf(file);
+  const done = await turn(file, false);
   const lease = await leaseWarehouse(conn, file, {
     purpose: `query dbt model "${records[0]!.assetKey}"`,
     timeoutMs: DBT_LOCK_TIMEOUT_MS,
     readOnly: true,
     alias: catalog,
     lockedMessage: (who) => `${who} holds dbt's database "${file}" for writing (a dbt build still running?): query again once it has finished`,
+  }).catch((e: unknown) => {
+    done();
+    throw e;
   });
   await searchDbtDir(conn, dirname(file));
-  return { sql: relationSql(catalog, where.schema, where.table), release: () => lease.release(conn) };
+  return { sql: relationSql(catalog, where.schema, where.table), release: () => lease.release(conn).finally(done) };
 }

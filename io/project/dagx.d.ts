@@ -81,9 +81,10 @@ declare module "dagx" {
       /**
        * Built-in checks, run as SQL over the stored output after each materialization (and by
        * `dagx check`): `[notNull("id"), unique("id"), rowCount({ min: 1 }), acceptedValues("status", ["open", "paid"]), expr("amount >= 0")]`.
-       * Tabular outputs only; check other values with `check(asset, fn)`.
+       * Tabular outputs only; check other values with `check(asset, fn)`. `checkSpec("name")` declares a
+       * check whose result the step reports itself (`ctx.output(value, { checks: { name: { passed } } })`).
        */
-      checks?: BuiltinCheck[];
+      checks?: (BuiltinCheck | CheckSpec)[];
       /**
        * Per-run config: a Standard Schema (`v.object({...})` from "dagx", or zod ≥ 3.24, arktype, …);
        * `ctx.config` is its output. Given per run with `--config orders.limit=10` or `--config-file
@@ -103,11 +104,29 @@ declare module "dagx" {
       readonly numRows: number;
       readonly batches: readonly unknown[];
   }
-  /** A value returned together with metadata, made by `ctx.output(value, { metadata })`. */
+  /** Options of `ctx.output(value, options)`: what the step says about its output besides the value. */
+  interface OutputOptions {
+      /** Stored on the materialization (shown by `dagx status`, the UI, `dagx logs`). */
+      metadata?: Record<string, unknown>;
+      /**
+       * Results of the asset's `checkSpec()` checks, by check name (a declared check left out is recorded
+       * as failed; a name not declared is recorded and flagged undeclared, with a warning).
+       */
+      checks?: Record<string, ReportedCheckResult>;
+      /**
+       * Data version of an output written elsewhere (the value is `undefined`: a dbt model, a script's
+       * file): replaces the hash dagx derives from the code and input versions, so early cutoff and
+       * staleness follow the real data. Not allowed with a stored value (dagx hashes what it stores).
+       */
+      dataVersion?: string;
+  }
+  /** A value returned together with metadata, made by `ctx.output(value, { metadata, checks, dataVersion })`. */
   interface OutputWithMetadata<T> {
       readonly __dagxOutput: true;
       readonly value: T;
       readonly metadata: Record<string, unknown>;
+      readonly checks?: Record<string, ReportedCheckResult>;
+      readonly dataVersion?: string;
   }
   type Unwrap<T> = T extends OutputWithMetadata<infer V> ? V : T;
   /** The inputs object an asset function receives. */
@@ -203,10 +222,13 @@ declare module "dagx" {
        * quoted name, anything else a bound parameter.
        */
       sql: SqlTag;
-      /** Return a value together with metadata stored on the materialization. */
-      output<T>(value: T, options: {
-          metadata: Record<string, unknown>;
-      }): OutputWithMetadata<T>;
+      /**
+       * Return a value together with what the step says about it: `metadata` stored on the
+       * materialization, `checks` (results of the asset's `checkSpec()` checks, by name), and
+       * `dataVersion` (for an output written elsewhere, returned as `undefined`).
+       * @example return ctx.output(rows, { metadata: { source: "api" }, checks: { complete: { passed: rows.length > 0 } } });
+       */
+      output<T>(value: T, options: OutputOptions): OutputWithMetadata<T>;
   }
   /** The `ctx.sql` tag. */
   interface SqlTag {
@@ -1298,6 +1320,8 @@ declare module "dagx" {
   const CHECK_DEF: unique symbol;
   /** Brand of built-in checks (`notNull()`, `unique()` …). */
   const BUILTIN_CHECK: unique symbol;
+  /** Brand of checks whose result the asset's step reports (`checkSpec()`). */
+  const CHECK_SPEC: unique symbol;
   /** `"error"` marks the data as bad; `"warn"` only reports (and never blocks). */
   type CheckSeverity = "error" | "warn";
   /** Options every check takes. */
@@ -1353,6 +1377,39 @@ declare module "dagx" {
       readonly description: string | null;
       /** "file:line" of the call that made it, when known. */
       readonly location: string | null;
+  }
+  /** Options of `checkSpec(name, options)`. */
+  interface CheckSpecOptions {
+      /** Severity of a failure when the step's report does not give one. @default "error" */
+      severity?: CheckSeverity;
+      /** A failure at "error" severity skips the asset's downstream in the run. @default false */
+      blocking?: boolean;
+      description?: string;
+  }
+  /**
+   * A check declared on an asset (or a multi-asset out) whose result the asset's own step reports —
+   * `ctx.output(value, { checks: { NAME: { passed } } })` — instead of dagx evaluating it: a dbt test,
+   * a check computed by a script. Made by `checkSpec()`.
+   */
+  interface CheckSpec {
+      readonly [CHECK_SPEC]: true;
+      readonly name: string;
+      readonly severity: CheckSeverity;
+      readonly blocking: boolean;
+      readonly description: string | null;
+      readonly location: string | null;
+  }
+  /** One reported check result, given to `ctx.output(value, { checks: { NAME: result } })`. */
+  interface ReportedCheckResult {
+      passed: boolean;
+      /** Overrides the declared severity for this result (e.g. a test that failed only at its warn threshold). */
+      severity?: CheckSeverity;
+      /** Stored with the result (counts, failing rows, a message). */
+      metadata?: Record<string, unknown>;
+      /** Replaces the declared description on this result. */
+      description?: string;
+      /** The check could not be evaluated (it was skipped, or errored): why. Such a result is never passed. */
+      error?: string;
   }
   /** `ctx` of a `check()` function. */
   interface CheckContext<Res = ResourcesOf, Cfg = unknown> {
@@ -1416,7 +1473,17 @@ declare module "dagx" {
       timeoutMs: number;
       fn: (ctx: CheckContext, data: unknown) => MaybePromise<unknown>;
       resources?: readonly string[];
+  })
+  /**
+   * Declared with `checkSpec()`: its result comes from the asset's step. `rerun` (set by an
+   * integration, e.g. dbt's `dbt build --select <test>`) lets `dagx check` evaluate it again alone.
+   */
+   | (CheckBase & {
+      kind: "reported";
+      rerun?: CheckRerun;
   });
+  /** How an integration re-evaluates one reported check without its asset's step (internal). */
+  type CheckRerun = (signal: AbortSignal, log: (level: "info" | "warn", message: string) => void) => Promise<ReportedCheckResult>;
   /** A `check()` export, before its asset is resolved. */
   interface RawCheckExport {
       file: string;
@@ -1783,10 +1850,16 @@ declare module "dagx" {
       /** IO manager of this out (as `asset({ io })`). @default by value: "parquet" for tables, "json" otherwise */
       io?: "parquet" | "json" | (string & {}) | IOManager;
       parquetWriter?: ParquetWriter;
-      /** Built-in checks on this out's stored output. */
-      checks?: BuiltinCheck[];
+      /** Built-in checks on this out's stored output, and `checkSpec()`s whose results the step reports for this out. */
+      checks?: (BuiltinCheck | CheckSpec)[];
       freshness?: FreshnessPolicy;
       automation?: AutomationCondition;
+      /**
+       * Code version of this out alone; when it changes, only this out (and its downstream) is stale.
+       * Wins over the step's `codeVersion` (a dbt model's checksum, a script's own section).
+       * @default the step's `codeVersion`, else a hash of the step's function and local imports
+       */
+      codeVersion?: string;
   }
   /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
   interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
@@ -1898,12 +1971,16 @@ declare module "dagx" {
       readonly profilesDir?: string;
       /** `--target`. @default the profile's own target */
       readonly target?: string;
-      /** Asset keys to keep (exact keys or `prefix/*`); the others are left out of dagx. @default every node */
-      readonly select?: readonly string[];
-      /** Asset keys to leave out (exact keys or `prefix/*`). */
-      readonly exclude?: readonly string[];
+      /**
+       * Which models, seeds and snapshots become assets, in dbt's own selection syntax (what
+       * `dbt ls --select` takes): `"tag:nightly +customer_revenue"`, `"path:models/marts"`. dagx
+       * resolves it with `dbt ls` when the project loads (cached with `dbt parse`). @default every node
+       */
+      readonly select?: string;
+      /** Nodes to leave out, in dbt's selection syntax (`dbt ls --exclude`): `"tag:deprecated"`. */
+      readonly exclude?: string;
   }
-  /** What `dbtProject()` returns: a marker the project loader turns into one multi-asset step. */
+  /** What `dbtProject()` returns: a marker the project loader turns into multi-asset steps (one per contiguous run of dbt nodes). */
   interface DbtProjectDef {
       readonly [DBT_PROJECT_DEF]: true;
       readonly options: DbtProjectOptions;
@@ -1916,8 +1993,10 @@ declare module "dagx" {
   function dbtProject(options: DbtProjectOptions): DbtProjectDef;
   /** Is `value` what `dbtProject()` returned? */
   function isDbtProjectDef(value: unknown): value is DbtProjectDef;
-  /** Does `key` match one of the patterns (`a/b` exactly, or `a/*` for everything under `a/`)? */
-  function keyMatches(key: string, patterns: readonly string[]): boolean;
+  /** Option names of `dbtProject()` (and of each entry of `dbt.projects` in dagx.config.ts). */
+  const DBT_PROJECT_OPTIONS: readonly ["dir", "profilesDir", "target", "select", "exclude"];
+  /** What is wrong with `dbtProject()` options, or undefined when they are valid (pure). */
+  function dbtProjectOptionsProblem(value: unknown): string | undefined;
 
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
@@ -2537,6 +2616,19 @@ declare module "dagx" {
        * alerts: [{ on: ["run_failure", "check_failure"], webhook: env("SLACK_WEBHOOK_URL") }]
        */
       alerts?: readonly AlertConfig[];
+      /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
+      dbt?: DbtConfig;
+  }
+  /** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */
+  interface DbtConfig {
+      /**
+       * The dbt command: a path, or an argv such as `["uv", "run", "dbt"]`. The environment variable
+       * `DAGX_DBT_EXECUTABLE` (one path) overrides it.
+       * @default "dbt" on PATH
+       */
+      executable?: string | readonly string[];
+      /** dbt projects loaded as if an asset file exported `dbtProject(entry)`: `[{ dir: "dbt" }]`. */
+      projects?: readonly DbtProjectOptions[];
   }
   /**
    * Type the project configuration.
@@ -3047,9 +3139,60 @@ declare module "dagx" {
   /** True when `value` is a built-in check. */
   function isBuiltinCheck(value: unknown): value is BuiltinCheck;
 
+  // ── checks/reported.ts
+  /**
+   * Checks whose result the asset's step reports (`checkSpec()`): dagx declares them, the step gives
+   * each result with `ctx.output(value, { checks: { NAME: { passed } } })`. What a report means:
+   * - declared and reported → recorded as reported (an `error` in the report is never a pass);
+   * - declared, not reported → failed at its severity: "the step did not report check NAME";
+   * - reported, not declared → recorded, flagged `dagx/undeclared` in its metadata, never blocking,
+   *   and the run log gets a warning naming the fix.
+   */
+  /** Metadata key set on the result of a check the step reported without declaring it. */
+  const UNDECLARED_CHECK = "dagx/undeclared";
+  /**
+   * Declare a check whose result the asset's own step reports (as Dagster's `AssetCheckSpec`): a dbt
+   * test, a check a script computes. Put it in the asset's (or multi-asset out's) `checks`, and report
+   * the result from the step with `ctx.output(value, { checks: { NAME: { passed, metadata? } } })`.
+   * A declared check the step does not report is recorded as failed. `dagx check` cannot re-run it:
+   * it runs with its asset's step.
+   *
+   * @example
+   * export const orders = asset({ checks: [checkSpec("no_refunds", { blocking: true })] }, async (ctx) => {
+   *   const rows = await load();
+   *   const refunds = rows.filter((r) => r.refunded).length;
+   *   return ctx.output(rows, { checks: { no_refunds: { passed: refunds === 0, metadata: { refunds } } } });
+   * });
+   */
+  function checkSpec(name: string, options?: CheckSpecOptions): CheckSpec;
+  /**
+   * A `checkSpec()` that `dagx check` can evaluate again alone, with `rerun` (internal: integrations
+   * such as dbt, whose test can run on its own, use it; a user's reported check runs with its step).
+   */
+  function withRerun(spec: CheckSpec, rerun: CheckRerun): CheckSpec;
+  /** The `rerun` of a reported check, if an integration gave one. */
+  function rerunOf(spec: CheckSpec): CheckRerun | undefined;
+  /** True when `value` was made by `checkSpec()`. */
+  function isCheckSpec(value: unknown): value is CheckSpec;
+  /** Where a reported result lands: the materialization it checks. */
+  interface ReportTarget {
+      runId: string;
+      assetKey: string;
+      partitionKey: PartitionKey;
+      at: number;
+  }
+  /**
+   * The results of an asset's reported checks for one materialization, from what its step gave in
+   * `ctx.output(…, { checks })` (`reported`, unvalidated: it is user data). `warnings` go to the run log.
+   */
+  function reportedCheckResults(checks: readonly AssetCheck[], reported: unknown, t: ReportTarget): {
+      results: CheckResult[];
+      warnings: string[];
+  };
 
-  export { acceptedValues, allPartitions, asset, check, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+
+  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

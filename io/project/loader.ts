@@ -4,11 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { isAssetDef } from "../../core/asset.ts";
 import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
 import { refKey } from "../../core/ref.ts";
-import { type DbtProjectDef, isDbtProjectDef } from "../../core/dbt/project.ts";
-import { dbtStep } from "../dbt/assets.ts";
+import { type DbtProjectDef, type DbtProjectOptions, isDbtProjectDef } from "../../core/dbt/project.ts";
+import type { DbtConfig } from "../../core/config.ts";
+import { dbtSteps, type LoadedDbtProject, loadDbtProject } from "../dbt/assets.ts";
+import { isAssetDef, type AnyAssetDef } from "../../core/asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
 import { isCheckDef } from "../../core/checks/define.ts";
@@ -20,10 +21,13 @@ import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverProjectFiles } from "./discover.ts";
 import { registerDagxModule } from "./virtual-module.ts";
-import { parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
+import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
-/** Import the project's asset files; `ioManagers` are those the config declares (what `io:` may name). */
-export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
+/**
+ * Import the project's asset files; `ioManagers` are those the config declares (what `io:` may
+ * name); `dbt` is the config's dbt entry (its executable, and projects declared there).
+ */
+export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
   const { ts: files, sql: sqlFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
@@ -32,6 +36,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   const errors: LoadError[] = [];
   const versioner = createCodeVersioner();
   const multiSteps = new Set<MultiAssetDef<Record<string, RawExport["def"]>>>();
+  const dbtProjects: { file: string; name: string; options: DbtProjectOptions }[] = [];
   for (const file of files) {
     let mod: Record<string, unknown>;
     versioner.prime(file);
@@ -45,13 +50,9 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       const name = exportName === "default" ? fileStem(file) : exportName;
       let value = definitionOf(mod, exportName);
       if (value === null && isDbtProjectDef(mod[exportName])) {
-        // a dbt project: `dbt parse` (cached) → one multi-asset step (io/dbt/assets.ts)
-        try {
-          value = { kind: "multi", def: (await dbtStep(root, mod[exportName] as DbtProjectDef)) as MultiAssetDef<Record<string, RawExport["def"]>> };
-        } catch (e) {
-          errors.push(describeLoadError(root, file, e));
-          continue;
-        }
+        // a dbt project: split into steps once every asset is known (dbtStepsOf below)
+        dbtProjects.push({ file, name, options: (mod[exportName] as DbtProjectDef).options });
+        continue;
       }
       if (value === null) continue;
       // a multi-asset registers all its outs once, whether the step, some outs (`export const { a } = shop.outs`) or both are exported
@@ -64,14 +65,70 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
       else if (value.kind !== "multi") instigators.push({ file, exportName: name, def: value.def, kind: value.kind });
     }
   }
-  if (sqlFiles.length > 0) {
-    const { parsed, errors: sqlErrors } = await parseSqlAssetFiles(root, sqlFiles);
-    errors.push(...sqlErrors);
+  const configFile = join(root, "dagx.config.ts");
+  for (const [i, options] of (dbt?.projects ?? []).entries()) dbtProjects.push({ file: configFile, name: `dbt.projects[${i}]`, options });
+  const sql = sqlFiles.length > 0 ? await parseSqlAssetFiles(root, sqlFiles) : { parsed: [], errors: [] };
+  errors.push(...sql.errors);
+  if (dbtProjects.length > 0) raw.push(...(await dbtStepsOf(root, dbtProjects, dbt, raw, sql.parsed, errors)));
+  if (sql.parsed.length > 0) {
     const byKey = new Map<string, RawExport["def"]>();
     for (const r of raw) if (typeof (r.def.options.key ?? r.exportName) === "string") byKey.set((r.def.options.key ?? r.exportName) as string, r.def);
-    raw.push(...sqlAssetExports(root, parsed, byKey, errors));
+    raw.push(...sqlAssetExports(root, sql.parsed, byKey, errors));
   }
   return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length, checks, ioManagers), instigators, versioner };
+}
+
+/**
+ * The steps of the dbt projects (exported with `dbtProject()` or declared in the config), made once
+ * every TS and SQL asset is known: a dagx asset between two dbt nodes splits the project into
+ * several `dbt build` steps (io/dbt/assets.ts). A project that fails to load is a load error of
+ * the file that declares it; the other assets still load.
+ */
+async function dbtStepsOf(
+  root: string,
+  projects: readonly { file: string; name: string; options: DbtProjectOptions }[],
+  config: DbtConfig | undefined,
+  raw: readonly RawExport[],
+  sql: Awaited<ReturnType<typeof parseSqlAssetFiles>>["parsed"],
+  errors: LoadError[],
+): Promise<RawExport[]> {
+  const loaded: { file: string; name: string; project: LoadedDbtProject }[] = [];
+  for (const p of projects) {
+    try {
+      loaded.push({ ...p, project: await loadDbtProject(root, p.options, config) });
+    } catch (e) {
+      errors.push(describeLoadError(root, p.file, e));
+    }
+  }
+  // upstream keys of every asset that is not a node of the project being split
+  const upstream = new Map<string, readonly string[]>();
+  const keyOfDef = new Map<AnyAssetDef, string>();
+  for (const r of raw) if (typeof (r.def.options.key ?? r.exportName) === "string") keyOfDef.set(r.def, (r.def.options.key ?? r.exportName) as string);
+  const keyOf = (d: unknown): string | undefined => (typeof d === "string" ? d : isAssetDef(d) ? (keyOfDef.get(d) ?? refKey(d) ?? undefined) : undefined);
+  for (const r of raw) {
+    const key = keyOfDef.get(r.def);
+    if (key === undefined) continue;
+    const ups = [...Object.values(r.def.options.ins ?? {}), ...(r.def.options.deps ?? [])].map(keyOf).filter((k): k is string => k !== undefined);
+    upstream.set(key, ups);
+  }
+  for (const l of loaded) for (const a of l.project.definitions.assets) upstream.set(a.key, a.deps);
+  const lower = new Map<string, string>();
+  for (const k of [...upstream.keys(), ...sql.map((p) => p.key)]) lower.set(k.toLowerCase(), k);
+  // a SQL asset may name a dbt model by its table (io/project/sql-asset.ts dbtTableNames)
+  const dbtTables = dbtTableNames(loaded.flatMap((l) => l.project.definitions.assets.map((a) => [a.key, a.relation] as const)));
+  for (const p of sql) upstream.set(p.key, p.refs.tables.map((t) => lower.get(t.key.toLowerCase()) ?? dbtTables.get(t.key.toLowerCase()) ?? t.key));
+  const out: RawExport[] = [];
+  for (const l of loaded) {
+    const own = new Set(l.project.definitions.assets.map((a) => a.key));
+    try {
+      for (const step of dbtSteps(l.project, (k) => (own.has(k) ? undefined : upstream.get(k)))) {
+        for (const [o, def] of Object.entries(step.outs)) out.push({ file: l.file, exportName: `${l.name}.outs.${o}`, def: def as RawExport["def"] });
+      }
+    } catch (e) {
+      errors.push(describeLoadError(root, l.file, e));
+    }
+  }
+  return out;
 }
 
 type Definition =

@@ -4,6 +4,7 @@
  * upstreams (parameters as typed NULLs). An asset neither gives is left out (`ref` is then untyped).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { StateStore } from "../../core/state-store.ts";
 import { describeDbtOut, observesWrittenOutputs } from "../iomanagers/index.ts";
@@ -23,9 +24,15 @@ export function tsTypeOf(duckType: string): string {
   return "unknown";
 }
 
-/** Might the project at `root` have row types to write: a `.asset.sql` file, or an asset file that exports a `dbtProject()`? (Cheap: no load.) */
+/** Might the project at `root` have row types to write: a `.asset.sql` file, a dbt project (an asset file that exports a `dbtProject()`, or `dbt.projects` in the config)? (Cheap: no load.) */
 export function mayHaveRowTypes(root: string): boolean {
   if (discoverAssetFiles(root, ".asset.sql").length > 0) return true;
+  try {
+    // dbt projects declared in the config (`dbt: { projects: [...] }`)
+    if (/\bprojects\s*:/.test(readFileSync(join(root, "dagx.config.ts"), "utf8"))) return true;
+  } catch {
+    // no config
+  }
   return discoverAssetFiles(root, ".asset.ts").some((f) => {
     try {
       return readFileSync(f, "utf8").includes("dbtProject(");

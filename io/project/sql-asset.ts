@@ -200,11 +200,20 @@ export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByK
  * share is left out (name it by key then).
  */
 function dbtRelationNames(defsByKey: ReadonlyMap<string, AnyAssetDef>): Map<string, string> {
-  const names = new Map<string, string | null>();
+  const relations: [string, { name: string; schema?: string; database?: string }][] = [];
   for (const [key, def] of defsByKey) {
     const rel = dbtRelationOf((def.options as { io?: unknown }).io, key);
-    if (!rel) continue;
-    const forms = [rel.name, `${rel.schema}/${rel.name}`, ...(rel.database ? [`${rel.database}/${rel.schema}/${rel.name}`] : [])];
+    if (rel) relations.push([key, rel]);
+  }
+  return dbtTableNames(relations);
+}
+
+/** The names of dbt relations (see dbtRelationNames) → asset key; also what the loader splits dbt steps by. */
+export function dbtTableNames(relations: Iterable<readonly [string, { readonly name: string; readonly schema?: string; readonly database?: string }]>): Map<string, string> {
+  const names = new Map<string, string | null>();
+  for (const [key, rel] of relations) {
+    const schema = rel.schema ?? "main";
+    const forms = [rel.name, `${schema}/${rel.name}`, ...(rel.database ? [`${rel.database}/${schema}/${rel.name}`] : [])];
     for (const f of forms.map((x) => x.toLowerCase())) names.set(f, names.has(f) && names.get(f) !== key ? null : key);
   }
   return new Map([...names].filter((e): e is [string, string] => e[1] !== null));

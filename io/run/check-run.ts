@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { isErrorFailure } from "../../core/checks/outcome.ts";
+import type { AssetCheck } from "../../core/checks/types.ts";
 import { requireOne, resolveAcross } from "../../core/targeting.ts";
 import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
@@ -48,11 +49,19 @@ export interface CheckCommandOutcome {
   checked: string[];
   /** Of those, the ones with no stored output (in the partition range) to check. */
   notMaterialized: string[];
+  /** Selected assets' `checkSpec()` checks, which only their asset's step reports (not run here): by key, their names. */
+  reportedOnly: { key: string; checks: string[] }[];
 }
 
 export async function runCheckCommand(project: Project, store: StateStore, o: CheckCommandOptions): Promise<CheckCommandOutcome> {
   const graph = project.graph;
-  const checked = graph.order.filter((k) => o.selected.has(k) && graph.assets.get(k)!.checks.length > 0);
+  // a reported check runs here only when its integration can run it alone (a dbt test); others run with their step
+  const runsHere = (c: AssetCheck) => c.kind !== "reported" || c.rerun !== undefined;
+  const checked = graph.order.filter((k) => o.selected.has(k) && graph.assets.get(k)!.checks.some(runsHere));
+  const reportedOnly = graph.order
+    .filter((k) => o.selected.has(k))
+    .map((k) => ({ key: k, checks: graph.assets.get(k)!.checks.filter((c) => !runsHere(c)).map((c) => c.name) }))
+    .filter((r) => r.checks.length > 0);
   const partitioned = checked.filter((k) => graph.assets.get(k)!.partitionsDef);
   const [latest, parts] = await Promise.all([
     store.latestMaterializations(checked, { unpartitioned: true }),
@@ -66,7 +75,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
     if (records.length) targets.set(k, records);
   }
   const notMaterialized = checked.filter((k) => !targets.has(k));
-  if (targets.size === 0) return { runId: null, status: "nothing", results: [], checked, notMaterialized };
+  if (targets.size === 0) return { runId: null, status: "nothing", results: [], checked, notMaterialized, reportedOnly };
 
   const runId = Bun.randomUUIDv7();
   const t0 = o.now();
@@ -104,7 +113,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
       if (why !== undefined) throw new DagxError("RUN_CONFIG", why);
       return config.get(key)?.value;
     };
-    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf };
+    const run = { storage: project.storage, runId, ioManagers: project.ioManagers, resources, conn: getConn, now: o.now, onLog, configOf, rerunReported: true };
     for (const [key, records] of targets) {
       if (signal.aborted) break;
       const space = parts.get(key)?.space;
@@ -134,7 +143,7 @@ export async function runCheckCommand(project: Project, store: StateStore, o: Ch
   const alertLines = o.signal.aborted ? [] : await alertOnRun(project, store, { runId, steps: [], checks: results, now: o.now });
   for (const l of alertLines) o.onLog?.("dagx", l.level, l.message);
   if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
-  return { runId, status, results, checked, notMaterialized };
+  return { runId, status, results, checked, notMaterialized, reportedOnly };
 }
 
 /** Partition keys to check per partitioned asset: the materialized ones, within the range when given. */

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isAssetDef } from "../../core/asset.ts";
-import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext } from "../../core/checks/index.ts";
+import { type AssetCheck, builtinCheckSql, type BuiltinCheckSpec, type CheckContext, type CheckRerun, reportedCheckResults } from "../../core/checks/index.ts";
 import { type AssetLogger, createSqlTag, isTableInput, type PartitionContext, type TableInput } from "../../core/context.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { describeType } from "../../core/describe.ts";
@@ -41,6 +41,8 @@ export interface CheckRunContext {
   configOf?(key: string): unknown;
   now(): number;
   onLog(key: string, level: string, message: string): void;
+  /** Re-evaluate reported checks that an integration can run alone (`dagx check`; a step reports its own). */
+  rerunReported?: boolean;
 }
 
 /** One stored output to check: a materialization (one partition) and its `ctx.partition`. */
@@ -53,7 +55,7 @@ export interface CheckTarget {
 
 type Verdict = Pick<CheckResult, "passed" | "metadata" | "sample" | "error">;
 
-/** Evaluate every check of `asset` on every target; one result per (target, check), in that order. */
+/** Evaluate every check of `asset` that dagx runs (not `checkSpec()`s) on every target; one result per (target, check), in that order. */
 export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, targets: readonly CheckTarget[], signal: AbortSignal): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const t of targets) {
@@ -68,6 +70,11 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
     const columnsOf = (sql: string) => (columns ??= describeColumns(c, sql));
     try {
       for (const check of asset.checks) {
+        if (check.kind === "reported") {
+          // its result comes from the step (io/run/step-checks.ts); an integration's may run alone
+          if (check.rerun && c.rerunReported) results.push(await rerunReported(c, asset, check, check.rerun, t, signal));
+          continue;
+        }
         const verdict: Verdict = !stored
           ? failure(`the stored output "${t.record.path}" is missing: materialize "${asset.key}" again`)
           : check.kind === "builtin"
@@ -85,6 +92,19 @@ export async function runAssetChecks(c: CheckRunContext, asset: LoadedAsset, tar
     }
   }
   return results;
+}
+
+/** A reported check evaluated again by its integration (a dbt test): read as the step's report would be. */
+async function rerunReported(c: CheckRunContext, asset: LoadedAsset, check: AssetCheck, rerun: CheckRerun, t: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
+  const target = { runId: c.runId, assetKey: asset.key, partitionKey: t.record.partitionKey, at: 0 };
+  let reported: unknown;
+  try {
+    reported = await rerun(signal, (level, message) => c.onLog(asset.key, level, message));
+  } catch (e) {
+    reported = { passed: false, error: `could not re-run check "${check.name}": ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const [r] = reportedCheckResults([check], { [check.name]: reported }, target).results;
+  return { ...r!, at: c.now(), metadata: jsonSafe(r!.metadata) as Record<string, unknown> };
 }
 
 const failure = (error: string, metadata: Record<string, unknown> = {}): Verdict => ({ passed: false, metadata, sample: null, error });

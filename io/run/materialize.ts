@@ -192,7 +192,9 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   });
   const deps: ExecuteDeps = {
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
-    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key, config.get(step.key)?.hash) : null) : undefined,
+    // an output recorded in this run (a multi-asset's out, stored by the step's leader) is never
+    // "fresh": its step takes the leader's outcome (io/run/multi-step.ts)
+    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) && st.latest.get(step.key)?.runId !== runId ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key, config.get(step.key)?.hash) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;

@@ -6,22 +6,22 @@
  * the same run, partition range and attempt number take their outcome from the leader.
  *
  * An out returned as `undefined` (written elsewhere: a dbt model, a script's file) is recorded with
- * nothing stored, as an asset that returns nothing. Outs are written then recorded one by one: an out the function does not return, or whose write
+ * nothing stored, as an asset that returns nothing (`ctx.output(undefined, { dataVersion })` gives
+ * its data version). Each out's `ctx.output(…, { checks })` reports its own `checkSpec()` results. Outs are written then recorded one by one: an out the function does not return, or whose write
  * fails, fails on its own (its step is recorded as failed, naming the out); the outs stored before
  * it keep their new materializations. A failure of the function fails every selected out.
  */
 import { relative, sep } from "node:path";
-import { isOutputWithMetadata } from "../../core/context.ts";
 import { DagxError } from "../../core/errors.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
 import type { MultiOutInfo } from "../../core/multi-asset.ts";
 import { stepId } from "../../core/plan.ts";
 import { callUserCode } from "../../core/user-code.ts";
-import { runChecks } from "./step-checks.ts";
+import { hasChecks, runChecks } from "./step-checks.ts";
 import { buildContext, makeLogger, refResolver, stepIO } from "./step-context.ts";
 import { inputsOf, loadInputs } from "./step-inputs.ts";
 import { storeOutputs } from "./step-output.ts";
-import { recordMaterializations, rowsOf } from "./step-record.ts";
+import { recordMaterializations, rowsOf, unwrapOutput } from "./step-record.ts";
 import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
 /** Outcomes of one call of a multi-asset step, by out key, and which out steps took theirs. */
@@ -106,12 +106,11 @@ async function lead(
           `Multi-asset at ${where} did not return out "${name}" (asset "${key}"): return it in the result object, { ${name}: … } (or { ${name}: undefined } when it is written elsewhere)${info.step.canSubset ? ` — with canSubset, return every name in ctx.selectedOutputs` : ""}`,
         );
       }
-      const raw = values[name];
-      const { value, metadata } = isOutputWithMetadata(raw) ? { value: raw.value, metadata: raw.metadata } : { value: raw, metadata: null };
+      const { value, metadata, checks, dataVersion } = unwrapOutput(values[name]);
       const outputs = await storeOutputs(run, oa, io, value);
-      const records = await recordMaterializations(run, oa, outputs, versions, metadata);
+      const records = await recordMaterializations(run, oa, outputs, versions, metadata, dataVersion);
       const rows = rowsOf(records);
-      outcomes.set(key, oa.asset.checks.length === 0 ? { ok: true, rows } : { ok: true, rows, ...(await runChecks(run, oa, records)) });
+      outcomes.set(key, hasChecks(oa, checks) ? { ok: true, rows, ...(await runChecks(run, oa, records, checks)) } : { ok: true, rows });
     } catch (e) {
       outcomes.set(key, stepFailure(run, oa, e));
     }

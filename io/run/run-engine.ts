@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AnyAssetDef } from "../../core/asset.ts";
-import { type AssetContext, isOutputWithMetadata } from "../../core/context.ts";
+import type { AssetContext } from "../../core/context.ts";
 import { DagxError, UserCodeError } from "../../core/errors.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
 import type { PlanStep } from "../../core/plan.ts";
@@ -19,11 +19,11 @@ import { releaseDuckDBMemory } from "../platform/index.ts";
 import { createComputeInstance } from "./compute-instance.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
-import { runChecks } from "./step-checks.ts";
+import { hasChecks, runChecks } from "./step-checks.ts";
 import { buildContext, makeLogger, refResolver, stepIO } from "./step-context.ts";
 import { inputsOf, loadInputs } from "./step-inputs.ts";
 import { storeOutputs } from "./step-output.ts";
-import { recordMaterializations, rowsOf } from "./step-record.ts";
+import { recordMaterializations, rowsOf, type StepReturn, unwrapOutput } from "./step-record.ts";
 import { type RunEngineOptions, type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
 export type { RunEngineOptions } from "./step-scope.ts";
@@ -130,19 +130,19 @@ async function runStep(run: RunScope, a: StepAttempt): Promise<AttemptOutcome> {
   const { versions } = await loadInputs(run, a, io, handles);
   const resources = await run.resources.acquire(a.asset.def.options.resources, `Asset "${a.asset.key}"`, io.log);
   const ctx = buildContext(run, a, io, resources);
-  const { value, metadata } = await callAsset(run, a, ctx, inputsOf(a.asset, handles));
+  const { value, metadata, checks, dataVersion } = await callAsset(run, a, ctx, inputsOf(a.asset, handles));
   if (a.signal.aborted) return { ok: false, error: "canceled" };
   const outputs = await storeOutputs(run, a, io, value);
-  const records = await recordMaterializations(run, a, outputs, versions, metadata);
+  const records = await recordMaterializations(run, a, outputs, versions, metadata, dataVersion);
   const rows = rowsOf(records);
-  if (a.asset.checks.length === 0) return { ok: true, rows };
-  return { ok: true, rows, ...(await runChecks(run, a, records)) };
+  if (!hasChecks(a, checks)) return { ok: true, rows };
+  return { ok: true, rows, ...(await runChecks(run, a, records, checks)) };
 }
 
-/** Call the asset function through the user-code boundary; `ctx.output(value, { metadata })` is unwrapped. */
-export async function callAsset(run: RunScope, a: StepAttempt, ctx: AssetContext, inputs: Record<string, unknown>): Promise<{ value: unknown; metadata: Record<string, unknown> | null }> {
+/** Call the asset function through the user-code boundary; `ctx.output(value, { … })` is unwrapped. */
+export async function callAsset(run: RunScope, a: StepAttempt, ctx: AssetContext, inputs: Record<string, unknown>): Promise<StepReturn> {
   const value: unknown = await callUserCode(siteOf(run, a), () => a.asset.def.fn(ctx, inputs));
-  return isOutputWithMetadata(value) ? { value: value.value, metadata: value.metadata } : { value, metadata: null };
+  return unwrapOutput(value);
 }
 
 /**

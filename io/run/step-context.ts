@@ -59,7 +59,13 @@ export function buildContext(run: RunScope, a: StepAttempt, io: StepIO, resource
     signal: a.signal,
     path: (rel: string) => join(root, rel),
     sql: createSqlTag(createSqlRunner(a.conn, io.resolveRef), (v) => bindablePath(root, v)),
-    output: (value, opts) => ({ __dagxOutput: true, value, metadata: opts.metadata }),
+    output: (value, opts) => ({
+      __dagxOutput: true,
+      value,
+      metadata: opts?.metadata ?? {},
+      ...(opts?.checks !== undefined ? { checks: opts.checks } : {}),
+      ...(opts?.dataVersion !== undefined ? { dataVersion: opts.dataVersion } : {}),
+    }),
   };
 }
 

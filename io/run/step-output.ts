@@ -11,12 +11,17 @@ import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 export async function storeOutputs(run: RunScope, a: StepAttempt, io: StepIO, value: unknown): Promise<Map<string, HandledOutput>> {
   const parts = run.partitions.get(a.asset.key);
   const keys = a.step.partitionKeys ?? [""];
-  // a side-effect asset (it returned nothing) stores nothing; each of its partitions is recorded —
-  // unless its IO manager observes what was written elsewhere (a dbt out: io/iomanagers/dbt-relation.ts)
-  if (value === undefined && !observesWrittenOutputs(a.asset.io)) return new Map(keys.map((pk) => [pk, NOTHING_STORED]));
+  const observes = observesWrittenOutputs(a.asset.io);
+  // a side-effect asset (it returned nothing) stores nothing; each of its partitions is recorded
+  if (value === undefined && !observes) return new Map(keys.map((pk) => [pk, NOTHING_STORED]));
   const manager = run.ioManagers.forOutput(a.asset, value);
   const site = siteOf(run, a);
   const store = (pk: string, v: unknown) => handleOutput(run.ioManagers, io, manager, a.asset.key, pk, parts ? partitionSegments(parts.space, pk) : [], v, site);
+  if (value === undefined) {
+    // written elsewhere, observed by its IO manager (a dbt out: io/iomanagers/dbt-relation.ts) — once, for every partition the step built
+    const observed = await store(a.step.partitionKey, undefined);
+    return new Map(keys.map((pk) => [pk, observed]));
+  }
   if (!parts || keys.length <= 1) return new Map([[a.step.partitionKey, await store(a.step.partitionKey, value)]]);
   const split = await splitByPartition(io, a.asset.key, value, parts.space, keys);
   try {

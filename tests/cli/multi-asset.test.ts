@@ -3,7 +3,7 @@
  * one), materialize, status, lineage, and a step that does not return one of its outs.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+import { dagx, makeProject, ok, removeProject, runDagx, writeFile } from "./helpers.ts";
 
 const SHOP = `import { asset, multiAsset, unique } from "dagx";
 export const raw = asset(() => [{ id: 1, customer: "ana", amount: 10 }, { id: 2, customer: "bo", amount: 5 }]);
@@ -62,5 +62,41 @@ export const split = multiAsset({ outs: { a: {}, b: {} } }, () => ({ a: [{ n: 1 
     expect(r.stderr).toMatch(/Multi-asset at split\.asset\.ts:2 did not return out "b" \(asset "b"\)/);
     const status = ok(await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(status.map((s) => [s.key, s.status]))).toEqual({ a: "fresh", b: "failed" });
+  });
+
+  test("per-out codeVersion: changing one out's version marks only it and its downstream stale; --stale rebuilds those", async () => {
+    const file = (v1: string, v2: string) => `import { asset, multiAsset } from "dagx";
+export const pair = multiAsset({ codeVersion: "step-1", outs: { one: { codeVersion: "${v1}" }, two: { codeVersion: "${v2}" }, three: {} } }, () => ({ one: [{ n: 1 }], two: [{ n: "${v2}" }], three: [{ n: 3 }] }));
+export const below = asset({ ins: { two: pair.outs.two } }, (ctx, { two }) => ctx.sql\`select n || '!' as n from \${two}\`);
+`;
+    const dir = project({ "pair.asset.ts": file("a1", "b1") });
+    const list = ok(await runDagx(dir, ["list", "--json"])).json<{ key: string; codeVersion?: string }[]>();
+    const versions = Object.fromEntries(list.map((a) => [a.key, a.codeVersion]));
+    expect([versions.one, versions.two, versions.three]).toEqual(["a1", "b1", "step-1"]);
+    ok(await runDagx(dir, ["materialize"]));
+    writeFile(dir, "pair.asset.ts", file("a1", "b2"));
+    // after the edit, the CLI runs in a process of its own (this one keeps the module it imported)
+    const stale = async () => {
+      const st = ok(await dagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
+      return Object.fromEntries(st.map((s) => [s.key, s.status]));
+    };
+    expect(await stale()).toEqual({ one: "fresh", two: "stale", three: "fresh", below: "stale" });
+    // the step cannot subset: its siblings run with "two"; "below" runs after it (two's data changed)
+    const run = ok(await dagx(dir, ["materialize", "--stale"]));
+    expect(run.stderr).toMatch(/✓ two/);
+    expect(run.stderr).toMatch(/✓ below/);
+    expect(await stale()).toEqual({ one: "fresh", two: "fresh", three: "fresh", below: "fresh" });
+    expect(ok(await dagx(dir, ["query", "select n from below", "--json"])).json()).toEqual([{ n: "b2!" }]);
+  });
+
+  test("checkSpec on an out: materialize records the reported result; dagx check says it runs only with the step", async () => {
+    const dir = project({
+      "rep.asset.ts": `import { checkSpec, multiAsset } from "dagx";
+export const rep = multiAsset({ outs: { r: { checks: [checkSpec("r_ok")] } } }, (ctx) => ({ r: ctx.output([{ n: 1 }], { checks: { r_ok: { passed: true } } }) }));
+`,
+    });
+    expect(ok(await runDagx(dir, ["materialize"])).stderr).toMatch(/✓ r\s+1 row.*1\/1 checks passed/);
+    const check = ok(await runDagx(dir, ["check", "r"]));
+    expect(check.stdout).toMatch(/- check r_ok of r\s+not run: its result is reported by the asset's own step, so it runs only with it — dagx materialize r/);
   });
 });

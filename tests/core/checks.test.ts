@@ -4,14 +4,18 @@ import {
   acceptedValues,
   blockedReason,
   builtinCheckSql,
+  builtinChecksOf,
   check,
+  checkSpec,
   countResults,
   expr,
   isBuiltinCheck,
   isCheckDef,
   notNull,
   quoteIdent,
+  reportedCheckResults,
   rowCount,
+  UNDECLARED_CHECK,
   unique,
 } from "../../core/checks/index.ts";
 import { DefinitionError } from "../../core/errors.ts";
@@ -223,5 +227,35 @@ describe("executePlan() with blocked steps", () => {
       ["other", "success", null],
     ]);
     expect(r[0]!.status === "success" && r[0]!.checks?.length).toBe(1);
+  });
+});
+
+describe("checkSpec() and reportedCheckResults()", () => {
+  const target = { runId: "r", assetKey: "a", partitionKey: "", at: 1 };
+  test("checkSpec validates its name and options at the user's line", () => {
+    expect(() => checkSpec("")).toThrow(/Invalid check checkSpec\(\) at .*checks\.test\.ts:\d+: the name must be a non-empty string/);
+    expect(() => checkSpec("x", { severity: "fatal" as never })).toThrow(/severity must be "error" or "warn"/);
+    const c = checkSpec("rows_ok", { blocking: true, description: "d" });
+    expect([c.name, c.severity, c.blocking, c.description]).toEqual(["rows_ok", "error", true, "d"]);
+  });
+
+  test("an asset's checks take checkSpecs beside built-ins, even with io: json; names stay unique", () => {
+    const checks = builtinChecksOf("a", "x.ts:1", { checks: [checkSpec("s", { severity: "warn" })], io: "json" });
+    expect(checks.map((c) => [c.kind, c.name, c.severity])).toEqual([["reported", "s", "warn"]]);
+  });
+
+  test("reported results: an error is never a pass; missing, undeclared and invalid reports", () => {
+    const checks = builtinChecksOf("a", "x.ts:1", { checks: [checkSpec("p"), checkSpec("q", { blocking: true }), notNull("id")] });
+    const got = reportedCheckResults(checks, { p: { passed: true, error: "skipped by the tool" }, "notNull(id)": { passed: true }, z: { passed: false } }, target);
+    const by = Object.fromEntries(got.results.map((r) => [r.checkName, r]));
+    expect(Object.keys(by).sort()).toEqual(["p", "q", "z"]);
+    expect([by.p!.passed, by.p!.error]).toEqual([false, "skipped by the tool"]);
+    expect([by.q!.passed, by.q!.blocking, by.q!.error]).toEqual([false, true, expect.stringMatching(/did not report check "q"/)]);
+    expect([by.z!.passed, by.z!.blocking, by.z!.metadata[UNDECLARED_CHECK]]).toEqual([false, false, true]);
+    expect(got.warnings).toEqual([
+      expect.stringMatching(/reported check "notNull\(id\)", not recorded: "notNull\(id\)" is a builtin check that dagx runs itself/),
+      expect.stringMatching(/reported check "z", which it does not declare/),
+    ]);
+    expect(reportedCheckResults(checks, "bad", target).warnings[0]).toMatch(/reported checks as string: give an object by check name/);
   });
 });

@@ -2,7 +2,7 @@
  * Type tests of multiAsset(): checked by `tsc --noEmit` (not run). Each out is typed from what the
  * function returns for it; downstream assets read an out like any asset.
  */
-import { asset, daily, type InputOf, multiAsset, type OutputOf, type TableInput } from "dagx";
+import { asset, checkSpec, daily, type InputOf, multiAsset, type OutputOf, type TableInput } from "dagx";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const expectType = <T extends true>(_ok: T) => {};
@@ -44,3 +44,15 @@ export const mixed = multiAsset({ canSubset: true, outs: { stored: {}, external:
 });
 expectType<Equal<OutputOf<typeof mixed.outs.stored>, { n: number }[]>>(true);
 expectType<Equal<InputOf<OutputOf<typeof mixed.outs.external>>, undefined>>(true);
+
+// per-out code versions and reported checks; ctx.output keeps the out's type
+export const reported = multiAsset(
+  { codeVersion: "s1", outs: { t: { codeVersion: "t1", checks: [checkSpec("t_ok", { blocking: true })] }, ext: {} } },
+  (ctx) => ({
+    t: ctx.output([{ v: 1 }], { checks: { t_ok: { passed: true, metadata: { n: 1 } } } }),
+    ext: ctx.output(undefined, { dataVersion: "abc" }),
+  }),
+);
+expectType<Equal<InputOf<OutputOf<typeof reported.outs.t>>, TableInput<{ v: number }>>>(true);
+// @ts-expect-error — a reported result needs `passed`
+asset((ctx) => ctx.output([{ v: 1 }], { checks: { c: { metadata: {} } } }));

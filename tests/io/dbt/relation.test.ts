@@ -10,7 +10,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { TableInput } from "../../../core/context.ts";
 import type { StoredInput } from "../../../core/io-manager.ts";
 import { dbtDatabaseOf, render } from "../../../io/dbt/relation.ts";
-import { createDbtRelationIO, describeDbtOut, inputContext, outputContext, parseDbtLocation, type StepIO } from "../../../io/iomanagers/index.ts";
+import { createDbtRelationIO, describeDbtOut, inputContext, whileDbtBuilds, outputContext, parseDbtLocation, type StepIO } from "../../../io/iomanagers/index.ts";
 import type { Storage } from "../../../io/storage/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "dagx-dbt-rel-"));
@@ -127,6 +127,29 @@ describe("observing and reading relations of a DuckDB file", () => {
     expect(handle.sql).toBe('"shop"."main"."big"');
     expect(await handle.rows()).toEqual([{ item: "b", total: 2 }]);
     for (const end of ends.splice(0)) await end();
+  });
+
+  test("in this process a dbt build waits for the reads of its file under way, and a read waits for the build", async () => {
+    const up: StoredInput = { assetKey: "totals", locations: ["duckdb:dbt/shop.duckdb#main.totals"], partitionKeys: [""], dimensions: [], keyValues: () => [], schemas: [null], columns: null };
+    await io.loadInput(inputContext(step(), "reader", up)); // held until its step ends
+    const order: string[] = [];
+    const build = whileDbtBuilds(io, async () => {
+      order.push("build");
+      await Bun.sleep(50);
+      order.push("build done");
+    });
+    await Bun.sleep(30);
+    expect(order).toEqual([]); // the reader still holds the file
+    for (const end of ends.splice(0)) await end();
+    const read = (async () => {
+      await Bun.sleep(5);
+      await io.loadInput(inputContext(step(), "reader2", up));
+      order.push("read");
+    })();
+    await Promise.all([build, read]);
+    expect(order).toEqual(["build", "build done", "read"]);
+    for (const end of ends.splice(0)) await end();
+    expect(await whileDbtBuilds("parquet", async () => 1)).toBe(1); // not a dbt IO manager: at once
   });
 
   test("where dagx cannot look (another adapter, an ephemeral model), every build gets a new data version", async () => {

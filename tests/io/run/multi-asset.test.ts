@@ -226,4 +226,26 @@ describe("multiAsset()", () => {
     ]);
     expect(byKey(await p.materialize("*", { stale: true }))).toEqual({ s1: "success", s2: "success" });
   });
+
+  test("--stale: an out the step's leader already recorded in this run is reported as materialized, not skipped as fresh", async () => {
+    const p = await projects.open({
+      "lead.asset.ts": [
+        `import { asset, multiAsset } from "dagx";`,
+        `export const src = asset(() => [{ v: Number(process.env.SRC_V ?? 1) }]);`,
+        `export const pair = multiAsset({ ins: { src }, canSubset: true, outs: { a: {}, b: {} } }, (ctx, { src }) =>`,
+        `  Object.fromEntries(ctx.selectedOutputs.map((n) => [n, ctx.sql\`select v from \${src}\`])) as { a: unknown; b: unknown });`,
+        ``,
+      ].join("\n"),
+    });
+    expect(byKey(await p.materialize("*"))).toEqual({ src: "success", a: "success", b: "success" });
+    process.env.SRC_V = "2";
+    try {
+      expect(byKey(await p.materialize("src"))).toEqual({ src: "success" });
+    } finally {
+      delete process.env.SRC_V;
+    }
+    const run = await p.materialize("*", { stale: true, concurrency: 1 });
+    expect(byKey(run)).toEqual({ a: "success", b: "success" });
+    expect(await p.query(`select (select v from a) as a, (select v from b) as b`)).toEqual([{ a: 2, b: 2 }]);
+  });
 });
