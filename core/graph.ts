@@ -14,6 +14,7 @@ import { relativeTo } from "./location.ts";
 import { defaultMapping, isPartitionMapping, type PartitionMapping, type PartitionsDef, partitionsLabel } from "./partitions/index.ts";
 import { didYouMean } from "./suggest.ts";
 import { refKey } from "./ref.ts";
+import { type MultiOutInfo, multiOutOf } from "./multi-asset.ts";
 import type { GraphView } from "./types.ts";
 
 /** One asset exported by one file, before keys are resolved. */
@@ -101,7 +102,7 @@ export function resolveDefinitions(
         depKeys.push(k);
       } else throw new DefinitionError("DEFINITION_INVALID", `A dep of asset "${key}" at ${where} is neither an asset nor a key string: use deps: [orders] or deps: ["orders"]`, where);
     }
-    const deps = [...new Set([...Object.values(ins), ...depKeys])];
+    let deps = [...new Set([...Object.values(ins), ...depKeys])];
     const mappings: Record<string, PartitionMapping> = {};
     for (const [name, m] of Object.entries(o.mappings ?? {})) {
       const up = ins[name] ?? (deps.includes(name) ? name : undefined);
@@ -109,6 +110,8 @@ export function resolveDefinitions(
       if (!isPartitionMapping(m)) throw new DefinitionError("DEFINITION_INVALID", `Mapping "${name}" of asset "${key}" at ${where} is not a partition mapping: use identity(), timeWindow({ offset }), allPartitions(), lastPartition(), staticMapping({...}) or dimension(name)`, where);
       mappings[up] = m;
     }
+    const out = multiOutOf(r.def);
+    if (out?.dependsOn) deps = outDependsOn(key, where, out, deps, keyOfDef, refTarget);
     return {
       key,
       group: o.group ?? "default",
@@ -139,6 +142,44 @@ export function resolveDefinitions(
   checkMappings(assets);
   attachCheckExports(assets, keyOfDef, rawChecks);
   return { root, assets, errors, fileCount };
+}
+
+/**
+ * An out's `dependsOn` (core/multi-asset.ts) as keys: each entry names a sibling out (by name or
+ * key) or one of the step's upstreams (`stepDeps`); anything else is a definition error.
+ */
+function outDependsOn(
+  key: string,
+  where: string,
+  out: MultiOutInfo,
+  stepDeps: readonly string[],
+  keyOfDef: ReadonlyMap<AnyAssetDef, string>,
+  refTarget: (v: AnyAssetDef, key: string, what: string) => string | undefined,
+): string[] {
+  const siblings = new Map<string, string>(); // name or key → key
+  for (const [name, d] of Object.entries(out.step.outs)) {
+    const k = keyOfDef.get(d);
+    if (k === undefined || k === key) continue;
+    siblings.set(name, k);
+    siblings.set(k, k);
+  }
+  const resolved: string[] = [];
+  for (const d of out.dependsOn ?? []) {
+    const k = typeof d === "string" ? (siblings.get(d) ?? d) : isAssetDef(d) ? (keyOfDef.get(d) ?? refTarget(d, key, "dependsOn")) : undefined;
+    if (k === key || (typeof d === "string" && d === out.name)) {
+      throw new DefinitionError("DEFINITION_INVALID", `Out "${out.name}" (asset "${key}") at ${where} lists itself in dependsOn: name the sibling outs and upstreams it is computed from`, where);
+    }
+    if (k === undefined || (!siblings.has(k) && !stepDeps.includes(k))) {
+      const known = [...new Set([...siblings.values(), ...stepDeps])];
+      throw new DefinitionError(
+        "DEFINITION_UNKNOWN_DEP",
+        `Out "${out.name}" (asset "${key}") at ${where} depends on ${typeof d === "string" ? `"${d}"` : "an asset"}, which is neither a sibling out nor an upstream of its step${typeof d === "string" ? didYouMean(d, known) : ""}: add it to the step's ins/deps, or name one of ${known.map((x) => `"${x}"`).join(", ") || "none"}`,
+        where,
+      );
+    }
+    resolved.push(k);
+  }
+  return [...new Set(resolved)];
 }
 
 /** Every partitioned edge must have a mapping that fits both definitions (explicit or default). */

@@ -40,6 +40,15 @@ export interface MultiAssetOut {
    * @default the step's `codeVersion`, else a hash of the step's function and local imports
    */
   codeVersion?: string;
+  /**
+   * What this out depends on, when not all of the step's upstreams: keys (or definitions) among
+   * the step's `ins`/`deps`, and the names or keys of sibling outs it is computed from — as
+   * Dagster's `internal_asset_deps`. Lineage, selection (`+out`) and staleness follow it; the step
+   * still reads all its inputs and runs once, and outs are recorded upstream first.
+   * @default every upstream of the step, and no sibling
+   * @example outs: { staged: {}, mart: { dependsOn: ["staged"] } }
+   */
+  dependsOn?: (string | AnyAssetDef)[];
 }
 
 /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
@@ -98,6 +107,8 @@ export interface MultiAssetDef<Outs extends Record<string, AnyAssetDef>> {
 export interface MultiOutInfo {
   step: MultiAssetDef<Record<string, AnyAssetDef>>;
   name: string;
+  /** The out's `dependsOn`, unresolved (core/graph.ts resolves and checks it); undefined: every upstream of the step. */
+  dependsOn?: readonly (string | AnyAssetDef)[];
 }
 
 /**
@@ -145,14 +156,18 @@ export function multiAsset(options: unknown, fn: unknown): MultiAssetDef<Record<
     if (spec.codeVersion !== undefined && (typeof spec.codeVersion !== "string" || spec.codeVersion === "")) {
       throw bad(`out "${name}" has codeVersion ${JSON.stringify(spec.codeVersion) ?? String(spec.codeVersion)}: give a non-empty string, e.g. codeVersion: "2"`);
     }
+    const { dependsOn, ...own } = spec;
+    if (dependsOn !== undefined && (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== "string" && (d === null || typeof d !== "object")))) {
+      throw bad(`out "${name}" has dependsOn ${typeof dependsOn}: give a list of sibling out names or upstream keys, e.g. dependsOn: ["staged"]`);
+    }
     const def: AnyAssetDef = {
       [ASSET_DEF]: true,
-      options: { ...shared, ...spec, key: spec.key ?? name } as AssetOptions,
+      options: { ...shared, ...own, key: spec.key ?? name } as AssetOptions,
       // never called: the run engine runs the step (io/run/multi-step.ts); the text is the step's, for code versions
       fn: fn as AnyAssetDef["fn"],
       location,
     };
-    Object.defineProperty(def, MULTI_OUT, { value: { step, name } satisfies MultiOutInfo });
+    Object.defineProperty(def, MULTI_OUT, { value: { step, name, ...(dependsOn ? { dependsOn: [...dependsOn] } : {}) } satisfies MultiOutInfo });
     recordCallSite(def, site);
     outs[name] = def;
   }
@@ -226,5 +241,37 @@ export function completeMultiSteps(
       ids.add(id);
       steps.push({ ...s, id, key: k, after: [...s.after], reason: added.get(k) ?? `runs with "${s.key}" (one multi-asset step; canSubset is off)` });
     }
+  }
+}
+
+/**
+ * Every out step of one call (same multi-asset, same partition key) waits for what any of them
+ * waits for outside the call: whichever out step starts first runs the call, which reads all the
+ * step's inputs, even when its own `dependsOn` names fewer. Steps of sibling outs that are in the
+ * call are left out (an out waits for a sibling it depends on; the call does not wait for itself).
+ * Mutates `steps`.
+ */
+export function shareMultiStepWaits(
+  steps: { id: string; key: string; partitionKey: string; after: string[] }[],
+  assets: ReadonlyMap<string, { key: string; def: AnyAssetDef }>,
+): void {
+  const calls = new Map<string, { ids: Set<string>; members: typeof steps }>();
+  const stepNumbers = new Map<object, number>();
+  for (const s of steps) {
+    const a = assets.get(s.key);
+    const info = a ? multiOutOf(a.def) : null;
+    if (!info) continue;
+    let stepNo = stepNumbers.get(info.step);
+    if (stepNo === undefined) stepNumbers.set(info.step, (stepNo = stepNumbers.size));
+    const callId = `${stepNo}\0${s.partitionKey}`;
+    const c = calls.get(callId) ?? calls.set(callId, { ids: new Set(), members: [] }).get(callId)!;
+    c.ids.add(s.id);
+    c.members.push(s);
+  }
+  for (const c of calls.values()) {
+    if (c.members.length < 2) continue;
+    const outside = new Set<string>();
+    for (const m of c.members) for (const id of m.after) if (!c.ids.has(id)) outside.add(id);
+    for (const m of c.members) m.after = [...new Set([...m.after, ...outside])];
   }
 }

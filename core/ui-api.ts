@@ -270,3 +270,53 @@ export interface ChangeEvent {
   /** Runs whose events changed (run pages tail these). */
   runIds?: string[];
 }
+
+/** One read-only text of an asset's code (shown as text, never as HTML). */
+export interface ApiCodeText {
+  /** What it is: "query", "compiled query", "dbt model", "compiled SQL", "script", … */
+  label: string;
+  /** Absolute path of the file it comes from, and the line it starts at (null when not from a file). */
+  file: string | null;
+  line: number | null;
+  language: "sql" | "python" | "typescript" | "text";
+  text: string;
+  /** The file was longer than the UI shows (512 KiB): only its start is here. */
+  truncated: boolean;
+}
+
+/** A check an asset declares (results may not exist yet), with a dbt test's own fields. */
+export interface ApiDeclaredCheck {
+  name: string;
+  /** builtin (`@checks`/`checks: [...]`), function (`check()`), reported (`checkSpec()`: a dbt test, a Pipes check). */
+  kind: "builtin" | "function" | "reported";
+  severity: "error" | "warn";
+  blocking: boolean;
+  description: string | null;
+  /** For a dbt test: its unique id, what it tests (`unique(order_id)`), and its compiled SQL when dbt wrote it. */
+  dbt?: { uniqueId: string; test: string | null; compiledSql: string | null };
+}
+
+/**
+ * GET /api/assets/<key>/code?partition=KEY → what computes the asset, for the "Code" section.
+ * Only files the definitions name are read (the SQL file, the dbt model's file and dagx's own dbt
+ * target folder, a Pipes script named in the command), and only inside the project root or the dbt
+ * project folder. `partition` (SQL assets) binds the partition parameters' values, as
+ * `dagx sql KEY --partition P` does (400 `USAGE` for an unknown partition).
+ */
+export interface ApiAssetCode {
+  key: string;
+  /** `sql`: a `*.asset.sql` file; `dbt`: a dbt model/seed/snapshot; `pipes`: `pipesAsset()` or `*.asset.py`; `ts`: a TypeScript asset. */
+  kind: "sql" | "dbt" | "pipes" | "ts";
+  /** `/abs/file:LINE` of the definition (for dbt: the model's file). */
+  location: string;
+  /** The texts to show, in order (none for a TS asset). */
+  texts: ApiCodeText[];
+  /** SQL asset: `dagx sql KEY --json`'s parameters (values null without a partition), upstream keys, external tables. */
+  sql: { partition: string | null; params: { index: number; name: string; value: string | null }[]; upstreams: string[]; external: string[] } | null;
+  /** dbt: the node's unique id, resource type, the dbt project folder; `compiled` false until a build wrote the compiled SQL. */
+  dbt: { uniqueId: string; resourceType: string; projectDir: string; file: string; compiled: boolean } | null;
+  /** Pipes: the command (argv, run from the project root) and the script file found in it, if any. */
+  pipes: { command: string[]; script: string | null } | null;
+  /** The checks the asset declares (dbt tests included). */
+  checks: ApiDeclaredCheck[];
+}

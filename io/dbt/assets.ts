@@ -141,6 +141,12 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
   const deps = group.deps.filter((k) => !untiedSources.has(k));
   const partitions = project.partitions.get(kept[0]!.key);
   const backfill = partitions && kept[0]!.backfill === "single-run" ? ("single-run" as const) : undefined;
+  // Each model depends on what its SQL refs (dbt's depends_on), not on every upstream of the step:
+  // lineage, `+model` selections and staleness follow dbt's graph inside the step too.
+  const keptKeys = new Set(kept.map((a) => a.key));
+  for (const a of kept) {
+    outs[a.key.replace(/[^A-Za-z0-9_]/g, "_")]!.dependsOn = a.deps.filter((k) => keptKeys.has(k) || deps.includes(k));
+  }
   // The step's code version (a hash of every node's checksum) is only a fallback: each out sets
   // its own model's checksum (outs above), which wins.
   const codeVersion = `dbt:${createHash("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;

@@ -19,6 +19,8 @@ import { readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { callSiteOf } from "../../core/call-site.ts";
 import type { RawExport } from "../../core/graph.ts";
+import { pipesSpecOf } from "../../core/pipes/asset.ts";
+import { pipesScriptsVersion } from "../pipes/index.ts";
 import { hashText } from "../storage/index.ts";
 import { callText, normalizeSource } from "./_source-text.ts";
 
@@ -37,7 +39,7 @@ export interface CodeVersioner {
 }
 
 /** Memoizing hasher of local import closures, one per load. */
-export function createCodeVersioner(): CodeVersioner {
+export function createCodeVersioner(root?: string): CodeVersioner {
   const texts = new Map<string, string | null>(); // file → its text, as first read in this load
   const read = (f: string): string | null => {
     if (!texts.has(f)) {
@@ -98,7 +100,11 @@ export function createCodeVersioner(): CodeVersioner {
 
   const version = ((r: RawExport) => {
     if (r.def.options.codeVersion !== undefined) return String(r.def.options.codeVersion);
-    return hashText(`${sourceOf(r)}\0${shapeOf(r)}\0${importsOf(r.file)}`).slice(0, 12);
+    const base = `${sourceOf(r)}\0${shapeOf(r)}\0${importsOf(r.file)}`;
+    // a Pipes asset's scripts are part of its code (io/pipes/script-version.ts)
+    const pipes = root === undefined ? null : pipesSpecOf(r.def);
+    const scripts = pipes ? pipesScriptsVersion(root!, pipes.command) : "";
+    return hashText(scripts ? `${base}\0${scripts}` : base).slice(0, 12);
   }) as CodeVersioner;
 
   version.prime = (file) => {

@@ -1860,6 +1860,15 @@ declare module "dagx" {
        * @default the step's `codeVersion`, else a hash of the step's function and local imports
        */
       codeVersion?: string;
+      /**
+       * What this out depends on, when not all of the step's upstreams: keys (or definitions) among
+       * the step's `ins`/`deps`, and the names or keys of sibling outs it is computed from — as
+       * Dagster's `internal_asset_deps`. Lineage, selection (`+out`) and staleness follow it; the step
+       * still reads all its inputs and runs once, and outs are recorded upstream first.
+       * @default every upstream of the step, and no sibling
+       * @example outs: { staged: {}, mart: { dependsOn: ["staged"] } }
+       */
+      dependsOn?: (string | AnyAssetDef)[];
   }
   /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
   interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
@@ -1903,6 +1912,8 @@ declare module "dagx" {
   interface MultiOutInfo {
       step: MultiAssetDef<Record<string, AnyAssetDef>>;
       name: string;
+      /** The out's `dependsOn`, unresolved (core/graph.ts resolves and checks it); undefined: every upstream of the step. */
+      dependsOn?: readonly (string | AnyAssetDef)[];
   }
   /**
    * Define one step that materializes several assets. Each out is its own asset (keys, selection,
@@ -1956,6 +1967,22 @@ declare module "dagx" {
       key: string;
       def: AnyAssetDef;
   }>, stepIdOf: (key: string, partitionKey: string) => string, added: ReadonlyMap<string, string>): void;
+  /**
+   * Every out step of one call (same multi-asset, same partition key) waits for what any of them
+   * waits for outside the call: whichever out step starts first runs the call, which reads all the
+   * step's inputs, even when its own `dependsOn` names fewer. Steps of sibling outs that are in the
+   * call are left out (an out waits for a sibling it depends on; the call does not wait for itself).
+   * Mutates `steps`.
+   */
+  function shareMultiStepWaits(steps: {
+      id: string;
+      key: string;
+      partitionKey: string;
+      after: string[];
+  }[], assets: ReadonlyMap<string, {
+      key: string;
+      def: AnyAssetDef;
+  }>): void;
 
   // ── dbt/project.ts
   /**
@@ -1997,6 +2024,51 @@ declare module "dagx" {
   const DBT_PROJECT_OPTIONS: readonly ["dir", "profilesDir", "target", "select", "exclude"];
   /** What is wrong with `dbtProject()` options, or undefined when they are valid (pure). */
   function dbtProjectOptionsProblem(value: unknown): string | undefined;
+
+  // ── pipes/asset.ts
+  /** Options of `pipesAsset()`: an asset's options plus the command that computes it. */
+  interface PipesAssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, P extends PartitionsDef | undefined = PartitionsDef | undefined> extends Omit<AssetOptions<Ins, P, undefined, readonly string[]>, "resources" | "config" | "parquetWriter"> {
+      /**
+       * The program and its arguments, run from the project root — an argv array, never a shell
+       * string: `["python3", "score.py", "--fast"]`, `["./bin/score"]`.
+       */
+      command: readonly string[];
+      /**
+       * Extra environment variables for the process (on top of dagx's own environment and the two
+       * Pipes variables). Values may be secrets: the process's output is redacted.
+       */
+      env?: Readonly<Record<string, string>>;
+      /** Extra values for the script, readable as `context.extras` / `context.get_extra(name)`. `dagx` is reserved. */
+      extras?: Readonly<Record<string, unknown>>;
+      /** How long a canceled process may take to stop after SIGINT before its group gets SIGKILL. @default 5000 */
+      cancelGraceMs?: number;
+  }
+  /** What the run engine needs of a Pipes asset. */
+  interface PipesSpec {
+      command: readonly string[];
+      env: Readonly<Record<string, string>>;
+      extras: Readonly<Record<string, unknown>>;
+      cancelGraceMs: number;
+  }
+  /**
+   * Define an asset computed by an external process through the Dagster Pipes protocol. The process
+   * gets its context in `DAGSTER_PIPES_CONTEXT` (the unmodified `dagster-pipes` client reads it with
+   * `open_dagster_pipes()`); its inputs' files are in `context.extras["dagx"]["inputs"]`. It either
+   * writes a Parquet file to `context.extras["dagx"]["output"]["path"]` (stored and recorded as a
+   * table: rows, schema, data version) or reports a materialization (metadata, data version).
+   *
+   * @example
+   * export const scores = pipesAsset({ command: ["python3", "scripts/score.py"], ins: { orders } });
+   * export const report = asset({ ins: { scores } }, (ctx, { scores }) => ctx.sql`select count(*) from ${scores}`);
+   */
+  function pipesAsset<const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined>(options: PipesAssetOptions<Ins, P>): AssetDef<Record<string, unknown>[], undefined>;
+  /**
+   * A Pipes asset definition from options and a spec made elsewhere (a `*.asset.py` file's header,
+   * io/project/py-asset.ts); `location` is "file:line".
+   */
+  function pipesAssetDef(options: AssetOptions, spec: PipesSpec, location: string): AnyAssetDef;
+  /** The Pipes spec of an asset definition, or null for any other asset. */
+  function pipesSpecOf(def: AnyAssetDef): PipesSpec | null;
 
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
@@ -3191,8 +3263,8 @@ declare module "dagx" {
   };
 
 
-  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, pipesAsset, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

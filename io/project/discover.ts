@@ -12,10 +12,11 @@ export function discoverAssetFiles(root: string, suffix: ".asset.ts" | ".asset.s
   return suffix === ".asset.ts" ? found.ts : found.sql;
 }
 
-/** `*.asset.ts` and `*.asset.sql` files of the project, sorted, from one walk of its folders (a load needs both). */
-export function discoverProjectFiles(root: string): { ts: string[]; sql: string[] } {
+/** `*.asset.ts`, `*.asset.sql` and `*.asset.py` files of the project, sorted, from one walk of its folders (a load needs them all). */
+export function discoverProjectFiles(root: string): { ts: string[]; sql: string[]; py: string[] } {
   const ts: string[] = [];
   const sql: string[] = [];
+  const py: string[] = [];
   const walk = (dir: string, top: boolean) => {
     let entries;
     try {
@@ -31,9 +32,10 @@ export function discoverProjectFiles(root: string): { ts: string[]; sql: string[
       } else if (e.isFile()) {
         if (e.name.endsWith(".asset.ts")) ts.push(join(dir, e.name));
         else if (e.name.endsWith(".asset.sql")) sql.push(join(dir, e.name));
+        else if (e.name.endsWith(".asset.py")) py.push(join(dir, e.name));
       }
     }
   };
   walk(root, true);
-  return { ts: ts.sort(), sql: sql.sort() };
+  return { ts: ts.sort(), sql: sql.sort(), py: py.sort() };
 }

@@ -20,6 +20,7 @@ import type { RawCheckExport } from "../../core/checks/types.ts";
 import { type RawExport, resolveDefinitions } from "../../core/graph.ts";
 import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverProjectFiles } from "./discover.ts";
+import { pyAssets } from "../pipes/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
 import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
@@ -29,12 +30,12 @@ import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.
  */
 export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
-  const { ts: files, sql: sqlFiles } = discoverProjectFiles(root);
+  const { ts: files, sql: sqlFiles, py: pyFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
   const instigators: RawInstigator[] = [];
   const checks: RawCheckExport[] = [];
   const errors: LoadError[] = [];
-  const versioner = createCodeVersioner();
+  const versioner = createCodeVersioner(root);
   const multiSteps = new Set<MultiAssetDef<Record<string, RawExport["def"]>>>();
   const dbtProjects: { file: string; name: string; options: DbtProjectOptions }[] = [];
   for (const file of files) {
@@ -67,6 +68,8 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   }
   const configFile = join(root, "dagx.config.ts");
   for (const [i, options] of (dbt?.projects ?? []).entries()) dbtProjects.push({ file: configFile, name: `dbt.projects[${i}]`, options });
+  const py = pyFiles.length > 0 ? pyAssets(root, pyFiles, errors) : null;
+  if (py) raw.push(...py.exports);
   const sql = sqlFiles.length > 0 ? await parseSqlAssetFiles(root, sqlFiles) : { parsed: [], errors: [] };
   errors.push(...sql.errors);
   if (dbtProjects.length > 0) raw.push(...(await dbtStepsOf(root, dbtProjects, dbt, raw, sql.parsed, errors)));
@@ -75,7 +78,9 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
     for (const r of raw) if (typeof (r.def.options.key ?? r.exportName) === "string") byKey.set((r.def.options.key ?? r.exportName) as string, r.def);
     raw.push(...sqlAssetExports(root, sql.parsed, byKey, errors));
   }
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length, checks, ioManagers), instigators, versioner };
+  // *.asset.py: Pipes assets defined by their header (io/pipes/py-asset.ts); inputs once every key is known
+  if (py) for (const drop of py.resolveInputs(raw)) raw.splice(raw.findIndex((r) => r.def === drop), 1);
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length + pyFiles.length, checks, ioManagers), instigators, versioner };
 }
 
 /**

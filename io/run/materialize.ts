@@ -14,7 +14,7 @@ import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunSta
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
-import { completeMultiSteps, expandMultiSelection } from "../../core/multi-asset.ts";
+import { completeMultiSteps, expandMultiSelection, shareMultiStepWaits } from "../../core/multi-asset.ts";
 import { createRunEngine } from "./run-engine.ts";
 import { type ComputeInstance, createComputeInstance, mayUseDuckDB } from "./compute-instance.ts";
 import { projectResources } from "./resources.ts";
@@ -117,6 +117,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
   const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
   completeMultiSteps(plan.steps, project.graph.assets, stepId, multi.added);
+  shareMultiStepWaits(plan.steps, project.graph.assets);
   if (o.dryRun || plan.steps.length === 0) {
     o.reporter?.onPlan?.(plan, null);
     return { runId: null, status: o.dryRun ? "planned" : "nothing", plan, steps: [], durationMs: o.now() - t0 };

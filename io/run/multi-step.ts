@@ -19,7 +19,7 @@ import { stepId } from "../../core/plan.ts";
 import { callUserCode } from "../../core/user-code.ts";
 import { hasChecks, runChecks } from "./step-checks.ts";
 import { buildContext, makeLogger, refResolver, stepIO } from "./step-context.ts";
-import { inputsOf, loadInputs } from "./step-inputs.ts";
+import { inputsOf, loadInputs, partitionInputVersions } from "./step-inputs.ts";
 import { storeOutputs } from "./step-output.ts";
 import { recordMaterializations, rowsOf, unwrapOutput } from "./step-record.ts";
 import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
@@ -83,7 +83,9 @@ async function lead(
   let result: unknown;
   let versions: Awaited<ReturnType<typeof loadInputs>>["versions"];
   try {
-    versions = (await loadInputs(run, a, io, handles)).versions;
+    // the call reads every upstream of the step, whatever the leading out's own dependsOn names
+    const stepDeps = [...new Set([...Object.values(a.asset.ins), ...a.asset.depKeys])];
+    versions = (await loadInputs(run, { ...a, asset: { ...a.asset, deps: stepDeps } }, io, handles)).versions;
     const resources = await run.resources.acquire(a.asset.def.options.resources, `Multi-asset "${selected.map(([, k]) => k).join(", ")}"`, io.log);
     const ctx = { ...buildContext(run, a, io, resources), selectedOutputs: selected.map(([n]) => n) };
     result = await callUserCode(siteOf(run, a), () => info.step.fn(ctx as never, inputsOf(a.asset, handles)));
@@ -97,8 +99,19 @@ async function lead(
   }
   const values = result as Record<string, unknown>;
   const outcomes = new Map<string, AttemptOutcome>();
-  for (const [name, key] of selected) {
+  // outs that depend on sibling outs (dependsOn) are recorded after them, reading their new versions
+  const siblingVersions: Record<string, string> = {};
+  const siblingKeys = new Set(Object.values(info.step.outs).map((d) => run.keyOfDef.get(d)!));
+  const failedSiblings = new Set<string>();
+  for (const [name, key] of siblingOrder(run, selected)) {
     const oa: StepAttempt = { ...a, asset: run.graph.assets.get(key)!, step: { ...a.step, id: stepId(key, a.step.partitionKey), key } };
+    const siblingDeps = oa.asset.deps.filter((d) => siblingKeys.has(d));
+    const failedDep = siblingDeps.find((d) => failedSiblings.has(d));
+    if (failedDep !== undefined) {
+      failedSiblings.add(key);
+      outcomes.set(key, { ok: false, error: `not recorded: out "${failedDep}" of the same step, which it depends on, failed` });
+      continue;
+    }
     try {
       if (!Object.prototype.hasOwnProperty.call(values, name)) {
         throw new DagxError(
@@ -108,12 +121,44 @@ async function lead(
       }
       const { value, metadata, checks, dataVersion } = unwrapOutput(values[name]);
       const outputs = await storeOutputs(run, oa, io, value);
-      const records = await recordMaterializations(run, oa, outputs, versions, metadata, dataVersion);
+      const ownVersions = siblingDeps.length === 0 ? versions : { ...versions, ...(await siblingInputVersions(run, oa, siblingDeps, siblingVersions)) };
+      const records = await recordMaterializations(run, oa, outputs, ownVersions, metadata, dataVersion);
+      if (records.length > 0) siblingVersions[key] = records[records.length - 1]!.dataVersion;
       const rows = rowsOf(records);
       outcomes.set(key, hasChecks(oa, checks) ? { ok: true, rows, ...(await runChecks(run, oa, records, checks)) } : { ok: true, rows });
     } catch (e) {
+      failedSiblings.add(key);
       outcomes.set(key, stepFailure(run, oa, e));
     }
   }
   return outcomes;
+}
+
+/**
+ * The versions of the sibling outs an out depends on: what this call just recorded for the ones it
+ * ran, else their latest materialization (the partition's, for partitioned outs).
+ */
+async function siblingInputVersions(run: RunScope, oa: StepAttempt, siblingDeps: readonly string[], recorded: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const stored = run.partitions.size > 0 ? await partitionInputVersions(run, oa.asset, oa.step.partitionKey, {}) : {};
+  for (const d of siblingDeps) {
+    const v = recorded[d] ?? stored[d] ?? run.latest.get(d)?.dataVersion;
+    if (v !== undefined) out[d] = v;
+  }
+  return out;
+}
+
+/** `selected` (out name, key) with every out after the sibling outs it depends on (`dependsOn`). */
+function siblingOrder(run: RunScope, selected: readonly [string, string][]): [string, string][] {
+  const byKey = new Map(selected.map((s) => [s[1], s] as const));
+  const out: [string, string][] = [];
+  const seen = new Set<string>();
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const d of run.graph.assets.get(key)?.deps ?? []) if (byKey.has(d)) visit(d);
+    out.push(byKey.get(key)!);
+  };
+  for (const [, key] of selected) visit(key);
+  return out;
 }

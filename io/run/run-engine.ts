@@ -15,6 +15,8 @@ import type { MaterializationRecord } from "../../core/types.ts";
 import { callUserCode, describeThrown } from "../../core/user-code.ts";
 import { multiOutOf } from "../../core/multi-asset.ts";
 import { runMultiOut } from "./multi-step.ts";
+import { pipesSpecOf } from "../../core/pipes/asset.ts";
+import { runPipesStep } from "./pipes-step.ts";
 import { releaseDuckDBMemory } from "../platform/index.ts";
 import { createComputeInstance } from "./compute-instance.ts";
 import { enterProjectDir } from "../storage/index.ts";
@@ -69,7 +71,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   let duckdbSteps = 0;
   let steps = 0;
   let nextFullGc = FIRST_FULL_GC_STEPS;
-  const runAttempt = async (step: PlanStep, _attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
+  const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastTurn = performance.now();
@@ -81,6 +83,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
       step,
       asset: o.graph.assets.get(step.key)!,
       signal,
+      attempt,
       conn: async () => {
         if (!conn) connections.add((conn = await (await db()).connect()));
         return conn;
@@ -125,6 +128,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
 async function runStep(run: RunScope, a: StepAttempt): Promise<AttemptOutcome> {
   const multi = multiOutOf(a.asset.def);
   if (multi) return runMultiOut(run, a, multi, stepFailure);
+  const pipes = pipesSpecOf(a.asset.def);
+  if (pipes) return runPipesStep(run, a, pipes, stepFailure);
   const handles = new Map<string, unknown>();
   const io = stepIO(run, a, refResolver(run, a, handles), makeLogger((level, msg) => run.onLog(a.asset.key, level, msg)));
   const { versions } = await loadInputs(run, a, io, handles);

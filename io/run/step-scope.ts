@@ -66,6 +66,8 @@ export interface StepAttempt {
   step: PlanStep;
   asset: LoadedAsset;
   signal: AbortSignal;
+  /** 1 on the first attempt, 2 on the first retry, … (read by Pipes steps as `retry_number`). @default 1 */
+  attempt?: number;
   /** The step's DuckDB connection, opened on first use, closed when the attempt ends. */
   conn(): Promise<DuckDBConnection>;
   /** Run `fn` when the attempt ends, before its connection closes. */

@@ -3,6 +3,8 @@
  * one), materialize, status, lineage, and a step that does not return one of its outs.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { dagx, makeProject, ok, removeProject, runDagx, writeFile } from "./helpers.ts";
 
 const SHOP = `import { asset, multiAsset, unique } from "dagx";
@@ -62,6 +64,29 @@ export const split = multiAsset({ outs: { a: {}, b: {} } }, () => ({ a: [{ n: 1 
     expect(r.stderr).toMatch(/Multi-asset at split\.asset\.ts:2 did not return out "b" \(asset "b"\)/);
     const status = ok(await runDagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>();
     expect(Object.fromEntries(status.map((s) => [s.key, s.status]))).toEqual({ a: "fresh", b: "failed" });
+  });
+
+  test("dependsOn: a new code version of one out marks the siblings computed from it stale, not the others; --stale rebuilds those", async () => {
+    const file = (v: string) => `import { asset, multiAsset } from "dagx";
+export const src = asset(() => [{ v: 1 }]);
+export const chain = multiAsset({ ins: { src }, canSubset: true, outs: { staged: { codeVersion: "s${v}" }, mart: { dependsOn: ["staged"], codeVersion: "m" }, lone: { dependsOn: [], codeVersion: "l" } } },
+  (ctx, { src }) => Object.fromEntries(ctx.selectedOutputs.map((n) => [n, ctx.sql\`select v from \${src}\`])) as { staged: unknown; mart: unknown; lone: unknown });
+export const report = asset({ ins: { mart: chain.outs.mart } }, (ctx, { mart }) => ctx.sql\`select v from \${mart}\`);
+`;
+    const dir = project({ "chain.asset.ts": file("1") });
+    const lineage = ok(await dagx(dir, ["lineage", "+report", "--json"])).json<{ edges: { from: string; to: string }[] }>();
+    expect(lineage.edges).toContainEqual({ from: "staged", to: "mart" });
+    ok(await dagx(dir, ["materialize", "*"]));
+    const statusOf = async () => Object.fromEntries(ok(await dagx(dir, ["status", "--json"])).json<{ key: string; status: string }[]>().map((s) => [s.key, s.status]));
+    expect(await statusOf()).toEqual({ src: "fresh", staged: "fresh", mart: "fresh", lone: "fresh", report: "fresh" });
+    // (a new process per command: the edited file is imported afresh)
+    writeFileSync(join(dir, "chain.asset.ts"), file("2"));
+    expect(await statusOf()).toEqual({ src: "fresh", staged: "stale", mart: "stale", lone: "fresh", report: "stale" });
+    const run = ok(await dagx(dir, ["materialize", "*", "--stale"]));
+    expect(run.stderr).toMatch(/✓ staged/);
+    expect(run.stderr).toMatch(/✓ mart/);
+    expect(run.stderr).not.toMatch(/✓ lone/);
+    expect(await statusOf()).toEqual({ src: "fresh", staged: "fresh", mart: "fresh", lone: "fresh", report: "fresh" });
   });
 
   test("per-out codeVersion: changing one out's version marks only it and its downstream stale; --stale rebuilds those", async () => {

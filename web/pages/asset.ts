@@ -2,7 +2,8 @@
  * /assets/<key>: everything about one asset, live. Its definition (description, file:line, code
  * version, group, owners, kinds, tags, up- and downstream), Materialize / Backfill… (plan first),
  * the partition health bar, plots of its numeric metadata, its materialization history, schema and
- * schema changes, checks, and a preview of its data.
+ * schema changes, checks, what computes it (the Code section: a SQL query, a dbt model with its
+ * tests, a Pipes command and script), and a preview of its data.
  */
 import "../detail/styles.ts";
 import { useState } from "preact/hooks";
@@ -18,6 +19,7 @@ import { AssetMetrics } from "../detail/asset-metrics.ts";
 import { History, Schema } from "../detail/asset-history.ts";
 import { Checks } from "../detail/asset-checks.ts";
 import { Preview } from "../detail/asset-preview.ts";
+import { AssetCode } from "../detail/asset-code.ts";
 
 const TOPICS = ["assets", "runs", "definitions"] as const;
 
@@ -70,6 +72,7 @@ function AssetDetail({ param }: PageProps) {
           <${HealthBar} assetKey=${a.key} onPick=${(first: string, last: string) => setPartitions(first === last ? first : `${first}..${last}`)} />
         <//>`
       : null}
+    <${Section} title="Code" id="code"><${AssetCode} assetKey=${a.key} partition=${partitions} materializedAt=${a.lastMaterialization?.at ?? null} latest=${data.checks.latest} /><//>
     <${Section} title="Metrics" id="metrics"><${AssetMetrics} history=${data.history} partitioned=${partitioned} /><//>
     <${Section} title="Materializations" id="history"><${History} history=${data.history} partitioned=${partitioned} /><//>
     <${Section} title="Schema" id="schema"><${Schema} history=${data.history} /><//>

@@ -7,6 +7,7 @@ import { apiError, errorResponse, json } from "./_http.ts";
 import { getAsset, getAssets, getOverview, getPartitionHealth, getPreview, getSelection } from "./assets.ts";
 import { getBackfill, getBackfills, getRun, getRuns, getSchedules, getSensors, getTicks } from "./records.ts";
 import { getMeta } from "./meta.ts";
+import { getAssetCode } from "./code.ts";
 import { postAction } from "./actions.ts";
 
 type Handler = (ctx: ApiContext, url: URL, params: string[], body: unknown) => unknown;
@@ -30,10 +31,11 @@ route("GET", "/api/ticks", (ctx, url) => getTicks(ctx, url));
 route("GET", "/api/assets/**", (ctx, url, [rest]) => {
   // …unless the whole path is itself a key (an asset named `raw/preview`) and its prefix is not
   const whole = ctx.holder.get().graph.assets;
-  const found = /^(.*)\/(partitions|preview)$/.exec(rest!);
+  const found = /^(.*)\/(partitions|preview|code)$/.exec(rest!);
   const m = found && !(whole.has(rest!) && !whole.has(found[1]!)) ? found : null;
   if (m?.[2] === "partitions") return getPartitionHealth(ctx, m[1]!, url);
   if (m?.[2] === "preview") return getPreview(ctx, m[1]!);
+  if (m?.[2] === "code") return getAssetCode(ctx, m[1]!, url);
   return getAsset(ctx, rest!, url);
 });
 route("POST", "/api/plan", (ctx, _url, _p, body) => postAction(ctx, "plan", [], body));

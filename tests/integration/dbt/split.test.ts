@@ -39,7 +39,7 @@ export const x = asset({ deps: ["a"] }, (ctx) => ctx.sql\`select id, v * 2 as do
     expect(l.stderr).toBe("");
     const rows = l.json<{ key: string; deps: string[] }[]>();
     const deps = Object.fromEntries(rows.map((r) => [r.key, r.deps]));
-    expect(deps).toEqual({ a: [], c: [], x: ["a"], b: ["x"] });
+    expect(deps).toEqual({ a: [], c: ["a"], x: ["a"], b: ["x"] });
 
     const r = await runDagx(dir, ["materialize", "*"], { env });
     const out = r.stderr + r.stdout;

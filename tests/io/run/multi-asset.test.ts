@@ -248,4 +248,53 @@ describe("multiAsset()", () => {
     expect(byKey(run)).toEqual({ a: "success", b: "success" });
     expect(await p.query(`select (select v from a) as a, (select v from b) as b`)).toEqual([{ a: 2, b: 2 }]);
   });
+
+  describe("dependsOn: an out computed from a sibling out", () => {
+    const FILES = {
+      "chain.asset.ts": [
+        `import { asset, multiAsset } from "dagx";`,
+        `export const src = asset(async () => { await Bun.sleep(150); return [{ v: Number(process.env.SRC_V ?? 1) }]; });`,
+        `export const other = asset(() => [{ w: 1 }]);`,
+        `export const chain = multiAsset(`,
+        `  { ins: { src, other }, canSubset: true, outs: {`,
+        `    staged: { dependsOn: [src] },`,
+        `    mart: { dependsOn: ["staged"] },`,
+        `    lone: { dependsOn: [] },`,
+        `  } },`,
+        `  (ctx, { src }) => Object.fromEntries(ctx.selectedOutputs.map((n) => [n, ctx.sql\`select v from \${src}\`])) as { staged: unknown; mart: unknown; lone: unknown },`,
+        `);`,
+        `export const report = asset({ ins: { mart: chain.outs.mart } }, (ctx, { mart }) => ctx.sql\`select v * 10 as v from \${mart}\`);`,
+        ``,
+      ].join("\n"),
+    };
+
+    test("lineage follows it; every out waits for the step's inputs; outs record their siblings' versions and are fresh", async () => {
+      const p = await projects.open(FILES);
+      const g = p.project.graph;
+      expect(g.assets.get("staged")!.deps).toEqual(["src"]);
+      expect(g.assets.get("mart")!.deps).toEqual(["staged"]);
+      expect(g.assets.get("lone")!.deps).toEqual([]);
+      // "lone" depends on nothing, but whichever out starts the call reads src: all wait for it
+      const run = await p.materialize("*");
+      expect(byKey(run)).toEqual({ src: "success", other: "success", staged: "success", mart: "success", lone: "success", report: "success" });
+      expect(await p.query(`select v from report`)).toEqual([{ v: 10 }]);
+      const st = await p.status();
+      expect(["staged", "mart", "lone", "report"].map((k) => st.get(k)!.status)).toEqual(["fresh", "fresh", "fresh", "fresh"]);
+      // what a call records for an out computed from a sibling includes that sibling's new version
+      const recs = await p.store.latestMaterializations();
+      const latest = new Map(recs.map((m) => [m.assetKey, m]));
+      expect(latest.get("mart")!.inputVersions.staged).toBe(latest.get("staged")!.dataVersion);
+    });
+
+    test("an unknown or self dependsOn is a definition error naming the out and the choices", async () => {
+      const bad = (deps: string) =>
+        projects.open({
+          "bad.asset.ts": `import { asset, multiAsset } from "dagx";\nexport const src = asset(() => 1);\nexport const m = multiAsset({ deps: [src], outs: { a: {}, b: { dependsOn: ${deps} } } }, () => ({ a: 1, b: 2 }));\n`,
+        });
+      const e1 = await bad(`["aa"]`).then((p) => p.project.graph.errors.map((e) => e.message).join("\n"), (e) => String(e));
+      expect(e1).toMatch(/Out "b" \(asset "b"\) at .*bad\.asset\.ts:3.* depends on "aa", which is neither a sibling out nor an upstream of its step — did you mean "a"\?/);
+      const e2 = await bad(`["b"]`).then((p) => p.project.graph.errors.map((e) => e.message).join("\n"), (e) => String(e));
+      expect(e2).toMatch(/lists itself in dependsOn/);
+    });
+  });
 });

@@ -1,0 +1,3 @@
+import { defineConfig } from "dagx";
+
+export default defineConfig({ concurrency: 2 });
