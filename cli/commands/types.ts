@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { discoverAssetFiles } from "../../io/project/discover.ts";
-import { loadProject, sqlAssetRowTypes, TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
+import { loadProject, mayHaveRowTypes, sqlAssetRowTypes, TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
 import { globalArgs } from "../args.ts";
 import { baseContext, projectRoot } from "../context.ts";
@@ -41,11 +40,11 @@ export default defineCommand({
 });
 
 /**
- * Row types of the project's SQL assets (for `ref("key")`), when it has any: from the last
- * materializations, else a DESCRIBE of each query. A project that does not load gets none.
+ * Row types of the project's SQL assets and dbt outs (for `ref("key")`), when it has any: from the
+ * last materializations, else a DESCRIBE of each SQL asset's query. A project that does not load gets none.
  */
 async function sqlRowTypes(root: string): Promise<Record<string, Record<string, string>>> {
-  if (discoverAssetFiles(root, ".asset.sql").length === 0) return {};
+  if (!mayHaveRowTypes(root)) return {};
   try {
     const project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
     const store = createDuckDBStateStore(project.storage.statePath);

@@ -69,6 +69,8 @@ export interface DbtAssetSpec {
   readonly deps: readonly string[];
   /** Where the adapter writes it: database (for dbt-duckdb, the file's stem), schema, table/view name. */
   readonly relation: { readonly database?: string; readonly schema?: string; readonly name: string };
+  /** dbt's `config.materialized` (table, view, incremental, ephemeral, external…), when set. */
+  readonly materialized?: string;
   /** `meta.dagx.partitions` as written (e.g. `daily(start=2024-01-01)`), parsed by the loader. */
   readonly partitions?: string;
   /** `meta.dagx.backfill`: `single-run` builds a backfill's whole range in one `dbt build`. */
@@ -192,6 +194,7 @@ export function definitionsFromManifest(manifest: DbtManifest, where = "manifest
         ...(n.schema ? { schema: n.schema } : {}),
         name: n.alias ?? n.name,
       },
+      ...(typeof n.config?.materialized === "string" ? { materialized: n.config.materialized } : {}),
       ...(partitions ? { partitions } : {}),
       ...(backfill ? { backfill } : {}),
       ...(n.original_file_path ? { file: n.original_file_path } : {}),

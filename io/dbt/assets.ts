@@ -27,6 +27,8 @@ import type { ReportedCheckResult } from "../../core/checks/types.ts";
 import type { DbtCheckSpec } from "../../core/dbt/manifest.ts";
 import type { DbtRunResult } from "./index.ts";
 import { buildDbt, type DbtInvocation, DbtError, listDbtNodes, parseDbtProject } from "./index.ts";
+import { whileDbtBuilds } from "../iomanagers/index.ts";
+import { dbtOutIO } from "./relation.ts";
 
 /** A dbt project parsed and its selection resolved, before it is split into steps. */
 export interface LoadedDbtProject {
@@ -111,6 +113,7 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
   for (const t of definitions.checks) testsOf.set(t.asset, [...(testsOf.get(t.asset) ?? []), t]);
   const byOut = new Map<string, DbtAssetSpec>();
   const outs: Record<string, MultiAssetOut> = {};
+  const io = dbtOutIO(inv, definitions); // observes each relation after the build, reads it downstream
   for (const a of kept) {
     const out = a.key.replace(/[^A-Za-z0-9_]/g, "_");
     byOut.set(out, a);
@@ -121,13 +124,14 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
       owners: [...a.owners],
       tags: { ...a.tags, dbt_unique_id: a.uniqueId },
       kinds: [...a.kinds],
+      io,
       // each model's own checksum: editing one model marks only it (and its downstream) stale
       codeVersion: a.codeVersion,
       // its dbt tests, reported by the build (testResult below)
       // (`dagx check` re-runs one alone: dbt build --select <the test>)
       checks: (testsOf.get(a.key) ?? []).map((t) =>
         withRerun(checkSpec(t.name, { severity: t.severity, blocking: t.blocking, description: t.description }), async (signal, log) => {
-          const run = await buildDbt(inv, { select: [t.name], signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) });
+          const run = await whileDbtBuilds(io, () => buildDbt(inv, { select: [t.name], signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) }));
           return testResult(t, run.results.find((r) => r.uniqueId === t.uniqueId));
         })),
     };
@@ -156,7 +160,8 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
       output?: (value: unknown, options: { metadata: Record<string, unknown>; checks: Record<string, ReportedCheckResult> }) => unknown;
     }) => {
       const selected = ctx.selectedOutputs.map((n) => byOut.get(n)!).filter(Boolean);
-      const outcome = await buildDbt(inv, {
+      // dbt-duckdb opens its file read-write: it waits for this process's reads of it (io/iomanagers/dbt-relation.ts)
+      const outcome = await whileDbtBuilds(io, () => buildDbt(inv, {
         select: selected.map((a) => a.selector),
         ...(ctx.partition ? { vars: partitionVars(ctx.partition) } : {}),
         onResult: (r) => {
@@ -165,7 +170,7 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
           else ctx.log.warn(r.message ? `${what} — ${r.message}` : what);
         },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      }));
       // One entry per selected out: a node dbt built is recorded (with dbt's timing as metadata) with
       // its tests' results as its checks — a failing error-severity test is a failed blocking check,
       // so dagx skips the TS/SQL assets below it as dbt skips the models below it. A node that failed

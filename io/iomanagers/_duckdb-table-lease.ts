@@ -15,6 +15,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DagxError } from "../../core/errors.ts";
+import { quoteIdent } from "../../core/sql.ts";
 import { quoteLiteral } from "../tabular/index.ts";
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/;
@@ -47,6 +48,10 @@ export interface LeaseOptions {
   say?: (message: string) => void;
   /** Run right after this process attached the file, before anyone of it uses the attachment. */
   onAttach?: (conn: DuckDBConnection, alias: string) => Promise<void>;
+  /** The catalog name to attach under (dbt's views name the file's stem); @default a fresh `dagx_warehouse_N` */
+  alias?: string;
+  /** The error when another process still holds the file after `timeoutMs` (`who`: "process 12 (python3)"). @default the duckdbTable message */
+  lockedMessage?: (who: string, pid: string | undefined) => string;
 }
 
 async function attachedHere(conn: DuckDBConnection, alias: string): Promise<boolean> {
@@ -86,7 +91,7 @@ export async function leaseWarehouse(conn: DuckDBConnection, path: string, o: Le
     }
     await waitForRelease(path, 50);
   }
-  const lease: Lease = { alias: `dagx_warehouse_${++seq}`, refs: 1, ready: Promise.resolve() };
+  const lease: Lease = { alias: o.alias ?? `dagx_warehouse_${++seq}`, refs: 1, ready: Promise.resolve() };
   lease.ready = attachWithRetry(conn, path, lease.alias, started, o);
   leases.set(path, lease);
   try {
@@ -108,7 +113,7 @@ function leaseOf(path: string, lease: Lease): WarehouseLease {
       done = true;
       if (--lease.refs > 0) return;
       try {
-        await conn.run(`DETACH ${lease.alias}`);
+        await conn.run(`DETACH ${quoteIdent(lease.alias)}`);
       } finally {
         leases.delete(path);
         wake(path);
@@ -128,7 +133,7 @@ async function attachWithRetry(conn: DuckDBConnection, path: string, alias: stri
   let told = false;
   for (;;) {
     try {
-      await conn.run(`ATTACH ${quoteLiteral(path)} AS ${alias}${o.readOnly ? " (READ_ONLY)" : ""}`);
+      await conn.run(`ATTACH ${quoteLiteral(path)} AS ${quoteIdent(alias)}${o.readOnly ? " (READ_ONLY)" : ""}`);
       break;
     } catch (error) {
       const text = String(error);
@@ -136,6 +141,7 @@ async function attachWithRetry(conn: DuckDBConnection, path: string, alias: stri
       const who = holderOf(text);
       if (Date.now() - started >= o.timeoutMs) {
         const pid = HOLDER.exec(text)?.[2];
+        if (o.lockedMessage) throw new DagxError("OUTPUT_WRITE", o.lockedMessage(who, pid), { exitCode: 1, cause: error });
         throw new DagxError(
           "OUTPUT_WRITE",
           `Cannot ${o.purpose} in warehouse "${path}": ${who} has held the file open for ${seconds(o.timeoutMs)}: close that program${pid ? ` (or "kill ${pid}")` : ""} and run again — BI tools should open a copy of the warehouse, or connect between runs (README "IO managers")`,
@@ -154,7 +160,7 @@ async function attachWithRetry(conn: DuckDBConnection, path: string, alias: stri
     try {
       await o.onAttach(conn, alias);
     } catch (error) {
-      await conn.run(`DETACH ${alias}`).catch(() => {});
+      await conn.run(`DETACH ${quoteIdent(alias)}`).catch(() => {});
       throw error;
     }
   }

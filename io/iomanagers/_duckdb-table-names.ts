@@ -32,7 +32,8 @@ export function formatLocation(l: TableLocation): string {
 
 /** The table a location names, or null when it is not one duckdbTable wrote. */
 export function parseLocation(location: string): TableLocation | null {
-  if (!location.startsWith(PREFIX)) return null;
+  // a dbt out's location (`duckdb:<file>#<schema>.<table>`, io/iomanagers/dbt-relation.ts) has a raw "#", never one of ours
+  if (!location.startsWith(PREFIX) || location.includes("#")) return null;
   const parts = location.slice(PREFIX.length).split("/");
   if (parts.length !== 3 || parts.some((p) => p === "")) return null;
   try {

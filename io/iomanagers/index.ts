@@ -8,6 +8,8 @@ export type { HandledOutput } from "./calls.ts";
 export { GROUP_SYNC, inputContext, outputContext, stepOf } from "./context.ts";
 export type { StepIO } from "./context.ts";
 export { DEFAULT_LOCK_TIMEOUT_MS } from "./duckdb-table.ts";
+export { createDbtRelationIO, DBT_LOCK_TIMEOUT_MS, dbtRelationOf, dbtRelationTableExpr, describeDbtOut, observeRelation, observesWrittenOutputs, parseDbtLocation, whileDbtBuilds } from "./dbt-relation.ts";
+export type { DbtRelationOptions, DbtRelationSpec } from "./dbt-relation.ts";
 export { warehouseTableExpr } from "./_duckdb-table-query.ts";
 export { jsonIOManager } from "./json.ts";
 export { parquetIOManager } from "./parquet.ts";

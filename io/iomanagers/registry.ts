@@ -9,6 +9,7 @@ import type { DagxConfig } from "../../core/config.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { DagxError, DefinitionError } from "../../core/errors.ts";
 import { type IOManager, isIOManager, type ParquetWriter } from "../../core/io-manager.ts";
+import { observesWrittenOutputs } from "./dbt-relation.ts";
 import { bindDuckdbTable } from "./duckdb-table.ts";
 import { jsonIOManager } from "./json.ts";
 import { parquetIOManager } from "./parquet.ts";
@@ -81,6 +82,7 @@ export function createIOManagers(config: DagxConfig, assets: Iterable<LoadedAsse
       if (m) return m;
       throw new DagxError("DEFINITION_INVALID", `Cannot read "${assetKey}": it was stored by IO manager "${format}", which the project no longer declares: declare it again in defineConfig({ ioManagers }), or materialize "${assetKey}" again`, { exitCode: 1 });
     },
-    isBuiltin: (manager) => BUILTIN_SET.has(manager) || bound.has(manager),
+    // the dbt IO manager (given inline to dbt outs by io/dbt/assets.ts) is dagx's own code too
+    isBuiltin: (manager) => BUILTIN_SET.has(manager) || bound.has(manager) || observesWrittenOutputs(manager),
   };
 }

@@ -11,4 +11,4 @@ export { writeScaffold } from "./scaffold.ts";
 export { TYPES_REL_PATH, writeTypeDeclarations } from "./type-declarations.ts";
 export { compileSqlAsset, type SqlPartition, sqlAssetInfo } from "./sql-asset.ts";
 export type { CompiledSqlAsset } from "./sql-asset.ts";
-export { sqlAssetRowTypes } from "./sql-asset-types.ts";
+export { mayHaveRowTypes, sqlAssetRowTypes } from "./sql-asset-types.ts";

@@ -22,7 +22,7 @@ import { type CodeVersioner, createCodeVersioner } from "./code-version.ts";
 import { discoverProjectFiles } from "./discover.ts";
 import { pyAssets } from "../pipes/index.ts";
 import { registerDagxModule } from "./virtual-module.ts";
-import { parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
+import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.ts";
 
 /**
  * Import the project's asset files; `ioManagers` are those the config declares (what `io:` may
@@ -119,7 +119,9 @@ async function dbtStepsOf(
   for (const l of loaded) for (const a of l.project.definitions.assets) upstream.set(a.key, a.deps);
   const lower = new Map<string, string>();
   for (const k of [...upstream.keys(), ...sql.map((p) => p.key)]) lower.set(k.toLowerCase(), k);
-  for (const p of sql) upstream.set(p.key, p.refs.tables.map((t) => lower.get(t.key.toLowerCase()) ?? t.key));
+  // a SQL asset may name a dbt model by its table (io/project/sql-asset.ts dbtTableNames)
+  const dbtTables = dbtTableNames(loaded.flatMap((l) => l.project.definitions.assets.map((a) => [a.key, a.relation] as const)));
+  for (const p of sql) upstream.set(p.key, p.refs.tables.map((t) => lower.get(t.key.toLowerCase()) ?? dbtTables.get(t.key.toLowerCase()) ?? t.key));
   const out: RawExport[] = [];
   for (const l of loaded) {
     const own = new Set(l.project.definitions.assets.map((a) => a.key));

@@ -17,6 +17,7 @@ import { parseSqlHeader, SqlHeaderError } from "../../core/sql-asset/header.ts";
 import { lineColumn, PARTITION_PARAMS, type QueryReferences, queryReferences } from "../../core/sql-asset/references.ts";
 import { didYouMean } from "../../core/suggest.ts";
 import { DagxError } from "../../core/errors.ts";
+import { dbtRelationOf } from "../iomanagers/index.ts";
 
 /** Marks a definition made from a `.asset.sql` file; holds what `dagx sql` shows. */
 export const SQL_ASSET = Symbol.for("dagx.sqlAsset");
@@ -131,6 +132,7 @@ export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByK
     defs.set(p, def);
     if (!defsByKey.has(p.key)) defsByKey.set(p.key, def);
   }
+  const dbtTables = dbtRelationNames(defsByKey);
   const out: RawExport[] = [];
   for (const p of parsed) {
     const def = defs.get(p)!;
@@ -138,7 +140,7 @@ export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByK
     const upstreams: (string | null)[] = [];
     let failed = false;
     for (const t of p.refs.tables) {
-      const key = defsByKey.has(t.key) ? t.key : [...defsByKey.keys()].find((k) => k.toLowerCase() === t.key.toLowerCase());
+      const key = defsByKey.has(t.key) ? t.key : ([...defsByKey.keys()].find((k) => k.toLowerCase() === t.key.toLowerCase()) ?? dbtTables.get(t.key.toLowerCase()));
       if (key !== undefined && key !== p.key) upstreams.push(key);
       else if (external.has(t.key.toLowerCase())) upstreams.push(null);
       else {
@@ -189,6 +191,32 @@ export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByK
     out.push({ file: p.file, exportName: p.key, def });
   }
   return out;
+}
+
+/**
+ * dbt models by the names dbt gives their relations (lower case, "/" between parts): `table`,
+ * `schema/table`, `database/schema/table` → the asset key, so `from customer_revenue` reads the
+ * dbt model whose table that is even when its key differs (`meta.dagx.key`). A name two models
+ * share is left out (name it by key then).
+ */
+function dbtRelationNames(defsByKey: ReadonlyMap<string, AnyAssetDef>): Map<string, string> {
+  const relations: [string, { name: string; schema?: string; database?: string }][] = [];
+  for (const [key, def] of defsByKey) {
+    const rel = dbtRelationOf((def.options as { io?: unknown }).io, key);
+    if (rel) relations.push([key, rel]);
+  }
+  return dbtTableNames(relations);
+}
+
+/** The names of dbt relations (see dbtRelationNames) → asset key; also what the loader splits dbt steps by. */
+export function dbtTableNames(relations: Iterable<readonly [string, { readonly name: string; readonly schema?: string; readonly database?: string }]>): Map<string, string> {
+  const names = new Map<string, string | null>();
+  for (const [key, rel] of relations) {
+    const schema = rel.schema ?? "main";
+    const forms = [rel.name, `${schema}/${rel.name}`, ...(rel.database ? [`${rel.database}/${schema}/${rel.name}`] : [])];
+    for (const f of forms.map((x) => x.toLowerCase())) names.set(f, names.has(f) && names.get(f) !== key ? null : key);
+  }
+  return new Map([...names].filter((e): e is [string, string] => e[1] !== null));
 }
 
 /** The partition a SQL asset's parameters are bound from (`ctx.partition`'s fields). */

@@ -14,7 +14,7 @@ import { fileListSql } from "../tabular/index.ts";
 import { keyColumns, partitionFilesSql } from "../tabular/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { quoteIdent } from "../../core/sql.ts";
-import { postgresTableExpr, s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
+import { dbtRelationTableExpr, postgresTableExpr, s3ParquetTableExpr, warehouseTableExpr } from "../iomanagers/index.ts";
 import { loadProject } from "../project/index.ts";
 import { projectEnv } from "../secrets/index.ts";
 
@@ -102,8 +102,8 @@ async function tableExpr(conn: DuckDBConnection, storage: Storage, all: readonly
     if (s3 !== null) return { sql: s3.sql, format: "s3", files: s3.files };
     const records = inSpace.filter((m) => m.format === stored);
     // postgresTable: the URL is in the project's config, loaded only when such an output exists
-    const table = (await warehouseTableExpr(conn, storage.root, records)) ?? (await postgresTableExpr(conn, records, () => projectAt(storage.root).then((p) => p.ioManagers), projectEnv(storage.root)));
-    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable and postgresTable tables and the s3Parquet objects dagx stores itself`;
+    const table = (await warehouseTableExpr(conn, storage.root, records)) ?? (await dbtRelationTableExpr(conn, storage.root, records)) ?? (await postgresTableExpr(conn, records, () => projectAt(storage.root).then((p) => p.ioManagers), projectEnv(storage.root)));
+    if (table === null) return `it is stored by IO manager "${stored}": dagx query reads the Parquet and JSON outputs, the duckdbTable and postgresTable tables, the s3Parquet objects dagx stores itself and dbt-duckdb relations dagx observed`;
     if (typeof table === "string") return table;
     holds.push(table.release);
     return { sql: table.sql, format: "table", files: 1 };

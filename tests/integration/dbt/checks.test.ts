@@ -51,7 +51,7 @@ describe.skipIf(unavailable !== undefined)("dbt models' code versions and tests 
 
   test("each dbt test is a check of its model, recorded as passed after a clean build", async () => {
     const r = await runDagx(dir, ["materialize", "*"], { env });
-    expect(r.stderr + r.stdout).toContain("6 materialized, 0 failed");
+    expect(r.stderr + r.stdout).toContain("8 materialized, 0 failed");
     expect(r.code).toBe(0);
     const st = await status();
     const stg = checksOf(st.stg_orders);

@@ -33,7 +33,7 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { key: string; group: string; deps: string[]; kinds: string[] }[];
     const by = Object.fromEntries(rows.map((a) => [a.key, a]));
-    expect(Object.keys(by).sort()).toEqual(["customers", "marts/customer_revenue", "orders", "stg_customers", "stg_orders", "top_customers"]);
+    expect(Object.keys(by).sort()).toEqual(["country_revenue", "country_share", "customers", "marts/customer_revenue", "orders", "stg_customers", "stg_orders", "top_customers"]);
     expect(by["marts/customer_revenue"]!.group).toBe("finance");
     expect(by["marts/customer_revenue"]!.kinds).toEqual(["dbt", "duckdb"]);
     expect(by.stg_orders!.deps).toEqual(["orders"]); // the dbt source dagx.orders is the TS asset
@@ -45,11 +45,12 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
     expect(loc.stg_orders!.location).toMatch(/dbt\/models\/staging\/stg_orders\.sql:1$/);
     expect(loc.customers!.location).toMatch(/dbt\/seeds\/customers\.csv:1$/);
     expect(loc.stg_orders!.step!.location).toMatch(/dbt\/dbt_project\.yml:1$/);
+    expect(by.country_share!.deps).toEqual(["country_revenue"]); // a SQL asset naming the dbt model's table
   }, 120_000);
 
   test("materialize '*': TS → dbt source → dbt models → TS, one log line per dbt node", async () => {
     const r = await runDagx(dir, ["materialize", "*"], { env });
-    expect(r.stderr + r.stdout).toContain("6 materialized, 0 failed");
+    expect(r.stderr + r.stdout).toContain("8 materialized, 0 failed");
     expect(r.code).toBe(0);
     expect(r.stderr + r.stdout).toMatch(/dbt model\.shop\.customer_revenue: success/);
     expect(r.stderr + r.stdout).toMatch(/dbt test\.shop\.unique_stg_orders_order_id\.\w+: pass/);
@@ -58,6 +59,12 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
       { name: "Ada", revenue: 17.5 },
       { name: "Chen", revenue: 2 },
       { name: "Brian", revenue: 0 },
+    ]);
+    // the SQL asset read the dbt table model in dbt's DuckDB file
+    const share = await runDagx(dir, ["query", "select country, revenue, share from country_share", "--json"], { env });
+    expect(JSON.parse(share.stdout)).toEqual([
+      { country: "DE", revenue: 19.5, share: 1 },
+      { country: "FR", revenue: 0, share: 0 },
     ]);
   }, 120_000);
 
@@ -90,8 +97,8 @@ describe.skipIf(unavailable !== undefined)("dagx on a dbt project", () => {
     expect(status.orders).toBe("fresh");
     const r = await runDagx(dir, ["materialize", "--stale"], { env });
     expect(r.code).toBe(0);
-    // dbt rebuilds it; dagx records no data version for a dbt model yet (docs/dbt.md), so its early
-    // cutoff may report the unchanged-input outs as skipped-fresh rather than re-recorded.
+    // dbt rebuilds it; dagx observes each rebuilt relation (its content is its data version), so
+    // what reads an unchanged one stays fresh (early cutoff).
     expect(r.stderr + r.stdout).toMatch(/dbt model\.shop\.stg_customers: success/);
     const after = JSON.parse((await runDagx(dir, ["status", "--json"], { env })).stdout) as { key: string; status: string }[];
     expect(after.filter((a) => a.status !== "fresh").map((a) => [a.key, a.status, (a as unknown as { causes: string[] }).causes])).toEqual([]);

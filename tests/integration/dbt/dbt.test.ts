@@ -58,7 +58,7 @@ describe.skipIf(unavailable !== undefined)("dbt through io/dbt", () => {
   test("dbt parse → definitions, cached until a model changes", async () => {
     const first = await parseDbtProject(inv);
     expect(first.cached).toBe(false);
-    expect(first.definitions.assets.map((a) => a.key).sort()).toEqual(["customers", "marts/customer_revenue", "stg_customers", "stg_orders"]);
+    expect(first.definitions.assets.map((a) => a.key).sort()).toEqual(["country_revenue", "customers", "marts/customer_revenue", "stg_customers", "stg_orders"]);
     expect(first.definitions.sources.map((s) => s.key)).toEqual(["orders"]);
     expect(first.definitions.checks).toHaveLength(6);
     const again = await parseDbtProject(inv);
