@@ -89,6 +89,8 @@ export const report = asset({ ins: { totals: ref("price_totals") } }, (ctx, { to
     expect(s.price_totals!.lastMaterialization!.dataVersion).not.toBe(before);
     expect(s.price_totals!.lastMaterialization!.rows).toBe(4);
     expect(s.report!.status).toBe("stale"); // its input changed: never "fresh (early cutoff)"
+    // the view over it, in the same dbt step, depends on it (dependsOn from dbt's refs): stale too
+    expect(s.price_view!.status).toBe("stale");
     const r = await runDagx(dir, ["materialize", "--stale"], { env });
     expect(r.code).toBe(0);
     expect(r.stderr + r.stdout).toMatch(/✓ report/);
