@@ -8,5 +8,5 @@ export type { PipesProcessOptions, PipesProcessResult } from "./process.ts";
 export { tailLines } from "./tail.ts";
 export type { FileTail } from "./tail.ts";
 export { pipesScriptsVersion } from "./script-version.ts";
-export { projectPython, pyAssets, pyCommand } from "./py-asset.ts";
+export { projectPython, projectUv, pyAssets, pyCommand } from "./py-asset.ts";
 export type { PyAssets } from "./py-asset.ts";

@@ -1,12 +1,14 @@
 /**
  * `*.asset.py` files as Pipes assets: the definition is the file's `# @field: value` header
- * (core/pipes/py-header.ts), the step runs the file with Python (`python3`, or `$DAGX_PYTHON`) —
+ * (core/pipes/py-header.ts), the step runs the file with Python (`$DAGX_PYTHON`, `python` in
+ * dagx.config.ts, else `python3`) —
  * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { AnyAssetDef, AssetOptions } from "../../core/asset.ts";
+import type { PythonConfig } from "../../core/config.ts";
 import type { LoadError } from "../../core/definitions.ts";
 import type { RawExport } from "../../core/graph.ts";
 import { keyProblem } from "../../core/keys.ts";
@@ -15,9 +17,18 @@ import { sqlCodeFrame } from "../../core/sql-asset/errors.ts";
 import { SqlHeaderError } from "../../core/sql-asset/header.ts";
 import { didYouMean } from "../../core/suggest.ts";
 
-/** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python3` on PATH. */
-export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return env.DAGX_PYTHON || "python3";
+/** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python.executable` of dagx.config.ts, else `python3` on PATH. */
+export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): readonly string[] {
+  return argv(env.DAGX_PYTHON || config?.executable || "python3");
+}
+
+/** The `uv` that runs PEP 723 files: `$DAGX_UV`, else `python.uv` of dagx.config.ts, else `uv` on PATH. */
+export function projectUv(env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): readonly string[] {
+  return argv(env.DAGX_UV || config?.uv || "uv");
+}
+
+function argv(exe: string | readonly string[]): readonly string[] {
+  return typeof exe === "string" ? [exe] : exe;
 }
 
 /** A PEP 723 inline-metadata block (`# /// script` … `# ///`): such a file runs with `uv run`. */
@@ -27,9 +38,9 @@ const PEP_723 = /^# \/\/\/ script[ \t]*$[\s\S]*?^# \/\/\/[ \t]*$/m;
  * How a `*.asset.py` file runs: `uv run --script FILE` when it carries a PEP 723 block (uv from
  * `$DAGX_UV`, else `uv` on PATH; never downloading a Python), else `python FILE`.
  */
-export function pyCommand(relFile: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env): { command: string[]; env: Record<string, string> } {
-  if (PEP_723.test(text)) return { command: [env.DAGX_UV || "uv", "run", "--script", relFile], env: { UV_PYTHON_DOWNLOADS: "never" } };
-  return { command: [projectPython(env), relFile], env: {} };
+export function pyCommand(relFile: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): { command: string[]; env: Record<string, string> } {
+  if (PEP_723.test(text)) return { command: [...projectUv(env, config), "run", "--script", relFile], env: { UV_PYTHON_DOWNLOADS: "never" } };
+  return { command: [...projectPython(env, config), relFile], env: {} };
 }
 
 /** The Python assets of a load: their exports now, their inputs once every asset is known. */
@@ -48,7 +59,7 @@ export interface PyAssets {
  * (with a code frame); its asset is absent. Made before the SQL assets (which may read them by key);
  * their inputs are resolved after (they may read SQL assets).
  */
-export function pyAssets(root: string, files: readonly string[], errors: LoadError[]): PyAssets {
+export function pyAssets(root: string, files: readonly string[], errors: LoadError[], python?: PythonConfig): PyAssets {
   const errorAt = (file: string, text: string, line: number, column: number, reason: string): LoadError => ({
     file,
     line,
@@ -81,7 +92,7 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       codeVersion: header.options.codeVersion ?? createHash("sha256").update(text).digest("hex").slice(0, 16),
       ...(header.deps.length ? { deps: [...header.deps] } : {}),
     };
-    const def = pipesAssetDef(options, { ...pyCommand(relative(root, file), text), extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
+    const def = pipesAssetDef(options, { ...pyCommand(relative(root, file), text, process.env, python), extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
     read.push({ file, text, header, key, def });
   }
   return {
