@@ -60,3 +60,52 @@ describe.skipIf(unavailable !== undefined)("*.asset.py through the CLI", () => {
     }
   }, 60_000);
 });
+
+const CHECKED_PY = `# @ins: orders
+# @checks: not_null(id), unique(id)
+# @check_specs: complete(blocking), drift(severity=warn)
+import os
+import pyarrow as pa, pyarrow.parquet as pq
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as context:
+    dagx = context.extras["dagx"]
+    t = pa.concat_tables([pq.read_table(p) for p in dagx["inputs"]["orders"]["paths"]])
+    pq.write_table(t, dagx["output"]["path"])
+    context.report_asset_check("complete", passed=os.environ.get("INCOMPLETE") != "1", metadata={"rows": t.num_rows})
+    context.report_asset_check("drift", passed=False, severity="WARN")
+    context.report_asset_check("surprise", passed=True)
+`;
+
+describe.skipIf(unavailable !== undefined)("checks declared in a *.asset.py header", () => {
+  beforeAll(async () => {
+    python = await pipesPython();
+  }, 600_000);
+
+  test("built-in @checks run on the Parquet the script wrote; @check_specs make its reports declared checks; a failed blocking one skips downstream", async () => {
+    const dir = project({
+      "orders.asset.ts": ORDERS_TS,
+      "clean.asset.py": CHECKED_PY,
+      "report.asset.sql": "select count(*) as n from clean\n",
+    });
+    const env = { DAGX_PYTHON: python };
+    const r = await dagx(dir, ["materialize", "*", "--json"], { env });
+    expect(r.code).toBe(0);
+    type Check = { check: string; passed: boolean; severity: string; blocking: boolean; metadata: Record<string, unknown> };
+    const steps = r.json<{ steps: { key: string; status: string; checks?: Check[] }[] }>().steps;
+    const clean = steps.find((s) => s.key === "clean")!;
+    expect(clean.checks!.map((c) => [c.check, c.passed, c.severity, c.blocking, c.metadata["dagx/undeclared"] ?? false]).sort()).toEqual([
+      ["complete", true, "error", true, false],
+      ["drift", false, "warn", false, false],
+      ["notNull(id)", true, "error", false, false],
+      ["surprise", true, "error", false, true],
+      ["unique(id)", true, "error", false, false],
+    ]);
+    expect(r.stderr).toContain('reported check "surprise", which it does not declare');
+    expect(r.stderr).not.toContain('"complete", which it does not declare');
+    // the blocking check fails: the script's step fails its check, the SQL asset downstream is skipped
+    const r2 = await dagx(dir, ["materialize", "*", "--json"], { env: { ...env, INCOMPLETE: "1" } });
+    const steps2 = r2.json<{ steps: { key: string; status: string; checks?: Check[] }[] }>().steps;
+    expect(steps2.find((s) => s.key === "clean")!.checks!.find((c) => c.check === "complete")).toMatchObject({ passed: false, blocking: true, metadata: { rows: 2 } });
+    expect(steps2.find((s) => s.key === "report")!.status).toBe("skipped");
+  }, 60_000);
+});
