@@ -140,7 +140,7 @@ function checkSpecsOf(value: string, line: number, valueCol: number): CheckSpec[
           blocking = raw !== "false";
         } else if (key === "severity") {
           if (raw !== "error" && raw !== "warn") fail(`severity must be error or warn, not "${raw ?? ""}": write ${name}(severity=warn)`, raw === undefined ? at : rawAt);
-          severity = raw;
+          severity = raw as "error" | "warn";
         } else {
           if (raw === undefined || raw === "") fail(`description needs a text: write ${name}(description="what it checks")`, at);
           description = raw!;
