@@ -14,3 +14,5 @@ export type { PipesAssetOptions, PipesSpec } from "./asset.ts";
 export { applyPipesLine, describePipesException, emptyPipesReport } from "./session.ts";
 export type { PipesCheckReport, PipesLogLine, PipesMaterialization, PipesReport } from "./session.ts";
 export * from "./protocol.ts";
+export { pythonImports } from "./py-imports.ts";
+export type { PyImport } from "./py-imports.ts";

@@ -2,11 +2,12 @@
  * `*.asset.py` files as Pipes assets: the definition is the file's `# @field: value` header
  * (core/pipes/py-header.ts), the step runs the file with Python (`$DAGX_PYTHON`, `python` in
  * dagx.config.ts, else `python3`) —
- * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text.
+ * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text
+ * and of the project modules it imports.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { delimiter, relative } from "node:path";
 import type { AnyAssetDef, AssetOptions } from "../../core/asset.ts";
 import type { PythonConfig } from "../../core/config.ts";
 import type { LoadError } from "../../core/definitions.ts";
@@ -16,6 +17,7 @@ import { parsePyHeader, type PyAssetHeader, pipesAssetDef } from "../../core/pip
 import { sqlCodeFrame } from "../../core/sql-asset/errors.ts";
 import { SqlHeaderError } from "../../core/sql-asset/header.ts";
 import { didYouMean } from "../../core/suggest.ts";
+import { pythonImportsVersion } from "./script-version.ts";
 
 /** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python.executable` of dagx.config.ts, else `python3` on PATH. */
 export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): readonly string[] {
@@ -89,10 +91,14 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       ...header.options,
       key,
       kinds: header.options.kinds ?? ["python"],
-      codeVersion: header.options.codeVersion ?? createHash("sha256").update(text).digest("hex").slice(0, 16),
+      // the file's text and the project modules it imports (io/pipes/script-version.ts)
+      codeVersion: header.options.codeVersion ?? pyCodeVersion(root, file, text),
       ...(header.deps.length ? { deps: [...header.deps] } : {}),
     };
-    const def = pipesAssetDef(options, { ...pyCommand(relative(root, file), text, process.env, python), extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
+    const run = pyCommand(relative(root, file), text, process.env, python);
+    // the project root is on the import path (after the script's own folder), so a script in a subfolder imports the project's shared modules
+    const env = { ...run.env, PYTHONPATH: [root, process.env.PYTHONPATH].filter(Boolean).join(delimiter) };
+    const def = pipesAssetDef(options, { command: run.command, env, extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
     read.push({ file, text, header, key, def });
   }
   return {
@@ -122,6 +128,17 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       return failed;
     },
   };
+}
+
+/**
+ * Code version of a `*.asset.py` file: a hash of its text, and of the local modules it imports when
+ * it imports any (a file without local imports keeps the version of its text alone).
+ */
+function pyCodeVersion(root: string, file: string, text: string): string {
+  const hash = createHash("sha256").update(text);
+  const imports = pythonImportsVersion(root, file);
+  if (imports !== "") hash.update(`\0imports\0${imports}`);
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** `models/score.asset.py` → `score`. */

@@ -109,3 +109,40 @@ describe.skipIf(unavailable !== undefined)("checks declared in a *.asset.py head
     expect(steps2.find((s) => s.key === "report")!.status).toBe("skipped");
   }, 60_000);
 });
+
+describe.skipIf(unavailable !== undefined)("code version of a *.asset.py file: the script and its local imports", () => {
+  beforeAll(async () => {
+    python = await pipesPython();
+  }, 600_000);
+
+  test("editing an imported helper module makes the asset (and downstream) stale, and --stale re-runs them; an unrelated file does not", async () => {
+    const dir = project({
+      "orders.asset.ts": ORDERS_TS,
+      "ml/score.asset.py": `# @ins: orders\nimport pyarrow as pa, pyarrow.parquet as pq\nfrom dagster_pipes import open_dagster_pipes\nfrom features import factor\n\nwith open_dagster_pipes() as context:\n    dagx = context.extras["dagx"]\n    t = pa.concat_tables([pq.read_table(p) for p in dagx["inputs"]["orders"]["paths"]])\n    pq.write_table(pa.table({"id": t.column("id"), "score": [a * factor() for a in t.column("amount").to_pylist()]}), dagx["output"]["path"])\n`,
+      "ml/features.py": "from lib.scale import BASE\n\ndef factor():\n    return BASE\n",
+      "lib/__init__.py": "",
+      "lib/scale.py": "BASE = 2\n",
+      "lib/unrelated.py": "X = 1\n",
+      "notes.py": "print('not imported')\n",
+      "report.asset.sql": "select sum(score) as total from score\n",
+    });
+    const env = { DAGX_PYTHON: python };
+    const statusOf = async () => Object.fromEntries(ok(await dagx(dir, ["status", "--json"], { env })).json<{ key: string; status: string; causes: string[] }[]>().map((a) => [a.key, a.status]));
+    ok(await dagx(dir, ["materialize", "*"], { env }));
+    expect(await statusOf()).toEqual({ orders: "fresh", score: "fresh", report: "fresh" });
+    // files the script does not import change nothing
+    writeFileSync(join(dir, "lib/unrelated.py"), "X = 2\n");
+    writeFileSync(join(dir, "notes.py"), "print('still not imported')\n");
+    expect(await statusOf()).toEqual({ orders: "fresh", score: "fresh", report: "fresh" });
+    // a module imported by a module the script imports
+    writeFileSync(join(dir, "lib/scale.py"), "BASE = 3\n");
+    const stale = await statusOf();
+    expect(stale.score).toBe("stale");
+    expect(stale.orders).toBe("fresh");
+    const r = await dagx(dir, ["materialize", "--stale", "--json"], { env });
+    expect(r.code).toBe(0);
+    expect(r.json<{ steps: { key: string; status: string }[] }>().steps.map((s) => [s.key, s.status])).toEqual([["score", "success"], ["report", "success"]]);
+    expect(ok(await dagx(dir, ["query", "select total from report", "--json"], { env })).json<unknown[]>()).toEqual([{ total: 120 }]);
+    expect(await statusOf()).toEqual({ orders: "fresh", score: "fresh", report: "fresh" });
+  }, 90_000);
+});
