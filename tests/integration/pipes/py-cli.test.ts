@@ -146,3 +146,75 @@ describe.skipIf(unavailable !== undefined)("code version of a *.asset.py file: t
     expect(await statusOf()).toEqual({ orders: "fresh", score: "fresh", report: "fresh" });
   }, 90_000);
 });
+
+const DAILY_PY = `# @partitions: daily(start=2024-01-01)
+# @ins: events
+import json
+import pyarrow as pa, pyarrow.parquet as pq
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as context:
+    dagx = context.extras["dagx"]
+    t = pa.concat_tables([pq.read_table(p) for p in dagx["inputs"]["events"]["paths"]])
+    window = context.partition_time_window
+    pq.write_table(pa.table({
+        "day": [context.partition_key],
+        "window_start": [window["start"]],
+        "window_end": [window["end"]],
+        "events": [t.num_rows],
+        "seen": [",".join(str(d) for d in t.column("day").to_pylist())],
+    }), dagx["output"]["path"])
+`;
+
+describe.skipIf(unavailable !== undefined)("*.asset.py as any asset: backfills and schedules", () => {
+  beforeAll(async () => {
+    python = await pipesPython();
+  }, 600_000);
+
+  test("a backfill of a partitioned *.asset.py over 3 days: each step sees its partition_key and partition_time_window, and its input's partition", async () => {
+    const dir = project({
+      "events.asset.ts": `import { asset, daily } from "dagx";\nexport const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition.key }, { day: ctx.partition.key }]);\n`,
+      "daily_stats.asset.py": DAILY_PY,
+    });
+    const env = { DAGX_PYTHON: python };
+    const r = await dagx(dir, ["backfill", "*", "--partitions", "2024-01-02..2024-01-04", "--json"], { env });
+    if (r.code !== 0) throw new Error(r.stderr);
+    const rows = ok(await dagx(dir, ["query", "select day, window_start, window_end, events, seen from daily_stats order by day", "--json"], { env })).json<Record<string, unknown>[]>();
+    expect(rows.map((x) => ({ ...x, window_start: String(x.window_start).slice(0, 10), window_end: String(x.window_end).slice(0, 10) }))).toEqual([
+      { day: "2024-01-02", window_start: "2024-01-02", window_end: "2024-01-03", events: 2, seen: "2024-01-02,2024-01-02" },
+      { day: "2024-01-03", window_start: "2024-01-03", window_end: "2024-01-04", events: 2, seen: "2024-01-03,2024-01-03" },
+      { day: "2024-01-04", window_start: "2024-01-04", window_end: "2024-01-05", events: 2, seen: "2024-01-04,2024-01-04" },
+    ]);
+    const status = ok(await dagx(dir, ["status", "daily_stats", "--json"], { env })).json<{ partitions: { materialized: number } }[]>();
+    expect(status[0]!.partitions.materialized).toBe(3);
+  }, 90_000);
+
+  test("a schedule and a sensor target *.asset.py files by key; the daemon runs them", async () => {
+    const dir = project({
+      "ping.asset.py": `from dagster_pipes import open_dagster_pipes\nwith open_dagster_pipes() as context:\n    context.report_asset_materialization(metadata={"run": context.run_id})\n`,
+      "pong.asset.py": `from dagster_pipes import open_dagster_pipes\nwith open_dagster_pipes() as context:\n    context.report_asset_materialization(metadata={"from": "sensor"})\n`,
+      "automation.asset.ts": `import { schedule, sensor } from "dagx";
+export const every_second = schedule({ cron: "*/1 * * * * *", select: "ping" });
+export const once = sensor({ interval: "1s", select: "pong" }, (ctx) => (ctx.cursor ? { skipReason: "done" } : { runRequests: [{ runKey: "first" }], cursor: "1" }));
+`,
+    });
+    const env = { DAGX_PYTHON: python };
+    const listed = ok(await dagx(dir, ["schedules", "list", "--json"], { env })).json<{ name: string; assets: string[] }[]>();
+    expect(listed).toMatchObject([{ name: "every_second", assets: ["ping"] }]);
+    const { startLive } = await import("../../cli/live.ts");
+    const d = startLive(dir, ["daemon"], env);
+    try {
+      await d.waitFor("daemon started: 1 schedule(s), 1 sensor(s)", { timeoutMs: 30_000 });
+      const deadline = Date.now() + 45_000;
+      let statuses: Record<string, string> = {};
+      while (Date.now() < deadline) {
+        const s = await dagx(dir, ["status", "--json"], { env });
+        if (s.code === 0) statuses = Object.fromEntries(s.json<{ key: string; status: string }[]>().map((a) => [a.key, a.status]));
+        if (statuses.ping === "fresh" && statuses.pong === "fresh") break;
+        await Bun.sleep(500);
+      }
+      expect(statuses).toEqual({ ping: "fresh", pong: "fresh" });
+    } finally {
+      await d.stop("SIGTERM");
+    }
+  }, 90_000);
+});
