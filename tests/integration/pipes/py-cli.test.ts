@@ -179,7 +179,7 @@ describe.skipIf(unavailable !== undefined)("*.asset.py as any asset: backfills a
     const r = await dagx(dir, ["backfill", "*", "--partitions", "2024-01-02..2024-01-04", "--json"], { env });
     if (r.code !== 0) throw new Error(r.stderr);
     const rows = ok(await dagx(dir, ["query", "select day, window_start, window_end, events, seen from daily_stats order by day", "--json"], { env })).json<Record<string, unknown>[]>();
-    expect(rows.map((x) => ({ ...x, window_start: String(x.window_start).slice(0, 10), window_end: String(x.window_end).slice(0, 10) }))).toEqual([
+    expect(rows.map((x): Record<string, unknown> => ({ ...x, window_start: String(x.window_start).slice(0, 10), window_end: String(x.window_end).slice(0, 10) }))).toEqual([
       { day: "2024-01-02", window_start: "2024-01-02", window_end: "2024-01-03", events: 2, seen: "2024-01-02,2024-01-02" },
       { day: "2024-01-03", window_start: "2024-01-03", window_end: "2024-01-04", events: 2, seen: "2024-01-03,2024-01-03" },
       { day: "2024-01-04", window_start: "2024-01-04", window_end: "2024-01-05", events: 2, seen: "2024-01-04,2024-01-04" },
