@@ -10,7 +10,7 @@ export { pipesMetadataToDagx } from "./metadata.ts";
 export { pipesAsset, pipesAssetDef, pipesSpecOf } from "./asset.ts";
 export { parsePyHeader } from "./py-header.ts";
 export type { PyAssetHeader } from "./py-header.ts";
-export type { PipesAssetOptions, PipesSpec } from "./asset.ts";
+export type { PipesAssetOptions, PipesMultiAssetOptions, PipesSpec } from "./asset.ts";
 export { applyPipesLine, describePipesException, emptyPipesReport } from "./session.ts";
 export type { PipesCheckReport, PipesLogLine, PipesMaterialization, PipesReport } from "./session.ts";
 export * from "./protocol.ts";
