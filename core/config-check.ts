@@ -10,7 +10,7 @@ import { didYouMean } from "./suggest.ts";
 import { dbtProjectOptionsProblem } from "./dbt/project.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt", "python"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {};
@@ -72,6 +72,11 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     if (problem) return { key: "dbt", problem };
     config.dbt = raw.dbt as DagxConfig["dbt"];
   }
+  if (raw.python !== undefined) {
+    const problem = pythonConfigProblem(raw.python);
+    if (problem) return { key: "python", problem };
+    config.python = raw.python as DagxConfig["python"];
+  }
   return { config };
 }
 
@@ -91,6 +96,20 @@ function dbtConfigProblem(value: unknown): string | undefined {
       const problem = dbtProjectOptionsProblem(p);
       if (problem) return `dbt.projects[${i}]: ${problem}`;
     }
+  }
+  return undefined;
+}
+
+/** What is wrong with `python: { executable, uv }`, or undefined. */
+function pythonConfigProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return `python must be an object like python: { executable: ".venv/bin/python" } (got ${describeValue(value)})`;
+  const d = value as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (k !== "executable" && k !== "uv") return `unknown key "python.${k}"${didYouMean(k, ["executable", "uv"]) || " — python takes executable and uv"}`;
+  for (const [k, example] of [["executable", '(".venv/bin/python", "python3") or a non-empty argv list (["uv", "run", "python"])'], ["uv", '("uv", "/opt/uv/bin/uv") or a non-empty argv list (["pipx", "run", "uv"])']] as const) {
+    const exe = d[k];
+    if (exe === undefined) continue;
+    const ok = (typeof exe === "string" && exe.trim() !== "") || (Array.isArray(exe) && exe.length > 0 && exe.every((x) => typeof x === "string" && x !== ""));
+    if (!ok) return `python.${k} must be a path ${example} (got ${describeValue(exe)})`;
   }
   return undefined;
 }

@@ -43,6 +43,27 @@ export interface DagxConfig {
   alerts?: readonly AlertConfig[];
   /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
   dbt?: DbtConfig;
+  /** Python: the interpreter and the `uv` that run `*.asset.py` files (docs/pipes.md). */
+  python?: PythonConfig;
+}
+
+/**
+ * `python` in dagx.config.ts: how dagx runs `*.asset.py` files. The environment variables
+ * `DAGX_PYTHON` and `DAGX_UV` (one path each) override these settings.
+ */
+export interface PythonConfig {
+  /**
+   * The interpreter of plain `*.asset.py` files: a path (`".venv/bin/python"`, relative to the
+   * project root or on PATH), or an argv such as `["uv", "run", "python"]`.
+   * @default "python3" on PATH
+   */
+  executable?: string | readonly string[];
+  /**
+   * The `uv` that runs files with a PEP 723 inline-metadata block (`uv run --script FILE`, with
+   * `UV_PYTHON_DOWNLOADS=never`): a path or an argv.
+   * @default "uv" on PATH
+   */
+  uv?: string | readonly string[];
 }
 
 /** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */

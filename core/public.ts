@@ -20,7 +20,7 @@ export type {
 export { isMultiAssetDef, multiAsset } from "./multi-asset.ts";
 export { dbtProject } from "./dbt/project.ts";
 export { pipesAsset } from "./pipes/asset.ts";
-export type { PipesAssetOptions } from "./pipes/asset.ts";
+export type { PipesAssetOptions, PipesMultiAssetOptions } from "./pipes/asset.ts";
 export type { DbtProjectDef, DbtProjectOptions } from "./dbt/project.ts";
 export type { MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult } from "./multi-asset.ts";
 export { isSqlQuery, isTableInput } from "./context.ts";

@@ -17,6 +17,11 @@ export interface PipesContextInput {
   retryNumber: number;
   inputs: Readonly<Record<string, DagxPipesInput>>;
   outputPath: string;
+  /**
+   * The assets of a Pipes multi-asset step, each with its code version, latest materialization and
+   * output path; when given, `assetKey`, `codeVersion`, `latest` and `outputPath` are not used.
+   */
+  assets?: readonly { key: string; codeVersion: string; latest: PipesContextInput["latest"]; outputPath: string }[];
   /** User extras (`pipesAsset({ extras })`); `dagx` is reserved. */
   extras?: Readonly<Record<string, unknown>>;
 }
@@ -24,13 +29,15 @@ export interface PipesContextInput {
 /** The context data, as the `dagster-pipes` client expects it. */
 export function buildPipesContext(i: PipesContextInput): PipesContextData {
   const p = i.partition;
-  const provenance: PipesDataProvenance | null = i.latest
-    ? { code_version: i.latest.codeVersion, input_data_versions: { ...i.latest.inputVersions }, is_user_provided: false }
-    : null;
+  const provenanceOf = (latest: PipesContextInput["latest"]): PipesDataProvenance | null =>
+    latest ? { code_version: latest.codeVersion, input_data_versions: { ...latest.inputVersions }, is_user_provided: false } : null;
+  const assets = i.assets ?? [{ key: i.assetKey, codeVersion: i.codeVersion, latest: i.latest, outputPath: i.outputPath }];
+  const multi = i.assets !== undefined;
   const dagx: DagxPipesExtras = {
     version: DAGX_EXTRAS_VERSION,
     inputs: { ...i.inputs },
-    output: { path: i.outputPath, format: "parquet" },
+    output: multi ? null : { path: i.outputPath, format: "parquet" },
+    ...(multi ? { outputs: Object.fromEntries(assets.map((a) => [a.key, { path: a.outputPath, format: "parquet" as const }])) } : {}),
     partition: p
       ? {
           key: p.key,
@@ -42,9 +49,9 @@ export function buildPipesContext(i: PipesContextInput): PipesContextData {
       : null,
   };
   return {
-    asset_keys: [i.assetKey],
-    code_version_by_asset_key: { [i.assetKey]: i.codeVersion },
-    provenance_by_asset_key: { [i.assetKey]: provenance },
+    asset_keys: assets.map((a) => a.key),
+    code_version_by_asset_key: Object.fromEntries(assets.map((a) => [a.key, a.codeVersion])),
+    provenance_by_asset_key: Object.fromEntries(assets.map((a) => [a.key, provenanceOf(a.latest)])),
     // a range has no single key: the client then raises on `partition_key`, as under Dagster
     partition_key: p && p.keys.length <= 1 ? p.key : null,
     partition_key_range: p ? { start: p.keys[0] ?? p.key, end: p.keys[p.keys.length - 1] ?? p.key } : null,

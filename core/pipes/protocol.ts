@@ -54,8 +54,13 @@ export interface DagxPipesExtras {
   version: typeof DAGX_EXTRAS_VERSION;
   /** Input name (the key of `ins`) → where its data is. */
   inputs: Record<string, DagxPipesInput>;
-  /** Where the script writes its table (Parquet). A file left there is the asset's output. */
-  output: { path: string; format: "parquet" };
+  /**
+   * Where the script writes its table (Parquet). A file left there is the asset's output. Null in
+   * the step of a Pipes multi-asset, which has `outputs` instead.
+   */
+  output: { path: string; format: "parquet" } | null;
+  /** A Pipes multi-asset's step: asset key → where the script writes that asset's table. Absent for one asset. */
+  outputs?: Record<string, { path: string; format: "parquet" }>;
   /** The step's partition, or null when unpartitioned. */
   partition: {
     key: string;

@@ -1,10 +1,13 @@
 /**
  * The header of a `*.asset.py` file: leading `# @field: value` comment lines that define the asset,
  * as `-- @field: value` does for `*.asset.sql` (core/sql-asset/header.ts, whose parser reads the
- * shared fields). Python assets add `@ins` and `@deps`, since no query names their upstreams.
+ * shared fields). Python assets add `@ins` and `@deps`, since no query names their upstreams, and
+ * `@check_specs`: checks the script reports with `context.report_asset_check(name, …)`.
  * Pure: text in, a spec or a positioned error out (docs/pipes.md).
  */
 import type { AssetOptions } from "../asset.ts";
+import { MAX_CHECK_NAME } from "../checks/builtins.ts";
+import { CHECK_SPEC, type CheckSpec } from "../checks/types.ts";
 import { keyProblem } from "../keys.ts";
 import { parseSqlHeader, SqlHeaderError } from "../sql-asset/header.ts";
 
@@ -31,6 +34,7 @@ export function parsePyHeader(text: string): PyAssetHeader {
   const ins: Record<string, string> = {};
   const insLines: Record<string, number> = {};
   const deps: string[] = [];
+  const specs: CheckSpec[] = [];
   // the shared fields go to the SQL header parser as `--` lines (same line numbers; columns one to the right)
   const shared: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -46,6 +50,15 @@ export function parsePyHeader(text: string): PyAssetHeader {
     const name = field.toLowerCase();
     const valueCol = raw.indexOf(value, indent.length + 1 + gap.length + 1 + field.length) + 1 || raw.length + 1;
     if (name === "external") throw new SqlHeaderError('"@external" is for SQL assets: a Python asset names its upstreams with # @ins: or # @deps:', i + 1, indent.length + gap.length + 2);
+    if (name === "check_specs") {
+      if (colon === "") throw new SqlHeaderError(`header field "@${field}" needs a colon: write # @check_specs: name, other(blocking, severity=warn)`, i + 1, indent.length + gap.length + 2);
+      for (const spec of checkSpecsOf(value, i + 1, valueCol)) {
+        if (specs.some((s) => s.name === spec.name)) throw new SqlHeaderError(`check "${spec.name}" is declared twice: keep one`, i + 1, valueCol);
+        specs.push(spec);
+      }
+      shared.push("--");
+      continue;
+    }
     if (name === "ins" || name === "deps") {
       if (colon === "") throw new SqlHeaderError(`header field "@${field}" needs a colon: write # @${name}: value`, i + 1, indent.length + gap.length + 2);
       let at = 0;
@@ -79,12 +92,96 @@ export function parsePyHeader(text: string): PyAssetHeader {
     options = parseSqlHeader(`${shared.join("\n")}\nselect 1`).options;
   } catch (e) {
     if (e instanceof SqlHeaderError) {
-      const reason = e.reason.replaceAll("-- @", "# @").replace(/, @external\b/, "").replace(/the fields are (.*)$/, "the fields are $1, @ins, @deps");
+      const reason = e.reason.replaceAll("-- @", "# @").replace(/, @external\b/, "").replace(/the fields are (.*)$/, "the fields are $1, @ins, @deps, @check_specs");
       // the `--` line is one column wider than the `#` line from the comment mark on
       const hash = (lines[e.line - 1] ?? "").indexOf("#") + 1;
       throw new SqlHeaderError(reason, e.line, e.column > hash ? e.column - 1 : e.column);
     }
     throw e;
   }
+  if (specs.length > 0) options.checks = [...(options.checks ?? []), ...specs];
   return { options, ins, deps, insLines };
+}
+
+const SPEC_OPTIONS = ["blocking", "severity", "description"] as const;
+
+/**
+ * `# @check_specs: complete(blocking), drift(severity=warn), fresh(description="…")`: one reported
+ * check per item — a name, with optional `blocking` (or `blocking=true|false`), `severity=error|warn`
+ * and `description="…"`, as `checkSpec(name, { blocking, severity, description })` in TypeScript.
+ */
+function checkSpecsOf(value: string, line: number, valueCol: number): CheckSpec[] {
+  const fail = (reason: string, at: number): never => {
+    throw new SqlHeaderError(reason, line, valueCol + at);
+  };
+  if (value === "") fail("header field \"@check_specs\" has no value: write # @check_specs: name, other(blocking, severity=warn), or delete the line", 0);
+  const out: CheckSpec[] = [];
+  for (const item of splitOutside(value, fail)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\((.*)\))?$/s.exec(item.text);
+    if (!m) fail(`"${item.text}" is not a check like name or name(blocking, severity=warn)`, item.at);
+    const name = m![1]!;
+    if (name.length > MAX_CHECK_NAME) fail(`check name "${name.slice(0, 40)}…" is longer than ${MAX_CHECK_NAME} characters`, item.at);
+    let blocking = false;
+    let severity: "error" | "warn" = "error";
+    let description: string | null = null;
+    if (m![2] !== undefined) {
+      const innerAt = item.at + item.text.indexOf("(") + 1;
+      for (const opt of splitOutside(m![2]!, (r, at) => fail(r, innerAt + at))) {
+        const at = innerAt + opt.at;
+        const eq = /^([A-Za-z_]+)\s*(?:=\s*(.*))?$/s.exec(opt.text);
+        const key = eq?.[1]?.toLowerCase();
+        if (!eq || !(SPEC_OPTIONS as readonly string[]).includes(key!)) {
+          fail(`check "${name}" has no option "${eq?.[1] ?? opt.text}": the options are blocking, severity=error|warn, description="…"`, at);
+        }
+        const raw = eq![2] === undefined ? undefined : unquote(eq![2]!);
+        const rawAt = eq![2] === undefined ? at : at + opt.text.length - eq![2]!.length;
+        if (key === "blocking") {
+          if (raw !== undefined && raw !== "true" && raw !== "false") fail(`blocking is true or false, not "${raw}": write ${name}(blocking)`, rawAt);
+          blocking = raw !== "false";
+        } else if (key === "severity") {
+          if (raw !== "error" && raw !== "warn") fail(`severity must be error or warn, not "${raw ?? ""}": write ${name}(severity=warn)`, raw === undefined ? at : rawAt);
+          severity = raw as "error" | "warn";
+        } else {
+          if (raw === undefined || raw === "") fail(`description needs a text: write ${name}(description="what it checks")`, at);
+          description = raw!;
+        }
+      }
+    }
+    out.push({ [CHECK_SPEC]: true, name, severity, blocking, description, location: null });
+  }
+  return out;
+}
+
+/** Split on commas outside parentheses and quotes; `at` is each item's 0-based offset in `value`. */
+function splitOutside(value: string, fail: (reason: string, at: number) => never): { text: string; at: number }[] {
+  const out: { text: string; at: number }[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  const push = (end: number) => {
+    const piece = value.slice(start, end);
+    if (piece.trim() !== "") out.push({ text: piece.trim(), at: start + piece.length - piece.trimStart().length });
+  };
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") {
+      if (--depth < 0) fail('unbalanced ")"', i);
+    } else if (c === "," && depth === 0) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  if (quote) fail(`unclosed ${quote}`, value.length);
+  if (depth > 0) fail('missing ")"', value.length);
+  push(value.length);
+  return out;
+}
+
+function unquote(s: string): string {
+  const t = s.trim();
+  return t.length >= 2 && (t[0] === "'" || t[0] === '"') && t[t.length - 1] === t[0] ? t.slice(1, -1) : t;
 }

@@ -28,7 +28,10 @@ export interface PipesReport {
   opened: boolean;
   /** Null until `closed` arrives; then the exception it carried, or null for a clean close. */
   closed: { exception: PipesException | null } | null;
+  /** The first materialization reported (of the step's only asset, or of any asset of a multi-asset step). */
   materialization: PipesMaterialization | null;
+  /** Every reported materialization, by asset key (one per key: a Pipes multi-asset reports one per out). */
+  materializations: Record<string, PipesMaterialization>;
   checks: PipesCheckReport[];
   customMessages: unknown[];
   /** Lines that were not valid messages, and messages dagx could not accept. */
@@ -41,7 +44,7 @@ export interface PipesLogLine {
 }
 
 export function emptyPipesReport(): PipesReport {
-  return { opened: false, closed: null, materialization: null, checks: [], customMessages: [], problems: [] };
+  return { opened: false, closed: null, materialization: null, materializations: {}, checks: [], customMessages: [], problems: [] };
 }
 
 const LEVELS: Readonly<Record<string, PipesLogLine["level"]>> = {
@@ -55,10 +58,12 @@ const LEVELS: Readonly<Record<string, PipesLogLine["level"]>> = {
 };
 
 /**
- * Apply one line of the messages file to `report` (mutated) for the step of `assetKey`; returns
- * the log lines to show.
+ * Apply one line of the messages file to `report` (mutated) for the step of `assetKey` (or of the
+ * keys of a multi-asset step, whose reports must name their `asset_key`); returns the log lines to show.
  */
-export function applyPipesLine(report: PipesReport, assetKey: string, line: string): PipesLogLine[] {
+export function applyPipesLine(report: PipesReport, assetKey: string | readonly string[], line: string): PipesLogLine[] {
+  const keys: readonly string[] = typeof assetKey === "string" ? [assetKey] : assetKey;
+  const shown = keys.map((k) => `"${k}"`).join(", ");
   const parsed = parsePipesLine(line);
   if (parsed === null) return [];
   const problem = (p: string): PipesLogLine[] => {
@@ -67,7 +72,9 @@ export function applyPipesLine(report: PipesReport, assetKey: string, line: stri
   };
   if (!parsed.ok) return problem(parsed.problem);
   const m = parsed.message;
-  const otherKey = (k: string | null) => k !== null && k !== assetKey;
+  const otherKey = (k: string | null) => k !== null && !keys.includes(k);
+  // a report without asset_key is for the step's only asset
+  const keyOf = (k: string | null): string | null => k ?? (keys.length === 1 ? keys[0]! : null);
   switch (m.method) {
     case "opened":
       report.opened = true;
@@ -85,20 +92,25 @@ export function applyPipesLine(report: PipesReport, assetKey: string, line: stri
       report.customMessages.push(m.payload);
       return [{ level: "debug", message: `Pipes: custom message ${clip(JSON.stringify(m.payload) ?? "null")}` }];
     case "report_asset_materialization": {
-      if (otherKey(m.assetKey)) return problem(`report_asset_materialization for "${m.assetKey}", but this step materializes "${assetKey}"`);
-      if (report.materialization) return problem(`a second report_asset_materialization for "${assetKey}" (the first one counts)`);
+      if (otherKey(m.assetKey)) return problem(`report_asset_materialization for "${m.assetKey}", but this step materializes ${shown}`);
+      const key = keyOf(m.assetKey);
+      if (key === null) return problem(`report_asset_materialization without asset_key in a step of several assets (${shown}): pass asset_key=`);
+      if (report.materializations[key]) return problem(`a second report_asset_materialization for "${key}" (the first one counts)`);
       const { metadata, problems } = pipesMetadataToDagx(m.metadata);
-      report.materialization = { assetKey, dataVersion: m.dataVersion, metadata };
+      report.materializations[key] = { assetKey: key, dataVersion: m.dataVersion, metadata };
+      report.materialization ??= report.materializations[key]!;
       const lines: PipesLogLine[] = problems.map((p) => ({ level: "warn", message: `Pipes: ${p}` }));
-      lines.push({ level: "info", message: `Pipes: reported a materialization${m.dataVersion ? ` (data version ${m.dataVersion})` : ""}${Object.keys(metadata).length ? ` with ${Object.keys(metadata).join(", ")}` : ""}` });
+      lines.push({ level: "info", message: `Pipes: reported a materialization${keys.length > 1 ? ` of "${key}"` : ""}${m.dataVersion ? ` (data version ${m.dataVersion})` : ""}${Object.keys(metadata).length ? ` with ${Object.keys(metadata).join(", ")}` : ""}` });
       return lines;
     }
     case "report_asset_check": {
-      if (otherKey(m.assetKey)) return problem(`report_asset_check "${m.checkName}" for "${m.assetKey}", but this step materializes "${assetKey}"`);
+      if (otherKey(m.assetKey)) return problem(`report_asset_check "${m.checkName}" for "${m.assetKey}", but this step materializes ${shown}`);
+      const key = keyOf(m.assetKey);
+      if (key === null) return problem(`report_asset_check "${m.checkName}" without asset_key in a step of several assets (${shown}): pass asset_key=`);
       const { metadata } = pipesMetadataToDagx(m.metadata);
       const severity = m.severity === "WARN" ? "warn" : "error";
-      report.checks.push({ assetKey, checkName: m.checkName, passed: m.passed, severity, metadata });
-      return [{ level: m.passed ? "info" : severity, message: `Pipes: check "${m.checkName}" ${m.passed ? "passed" : "failed"}${m.passed ? "" : ` (severity ${severity})`}` }];
+      report.checks.push({ assetKey: key, checkName: m.checkName, passed: m.passed, severity, metadata });
+      return [{ level: m.passed ? "info" : severity, message: `Pipes: check "${m.checkName}"${keys.length > 1 ? ` of "${key}"` : ""} ${m.passed ? "passed" : "failed"}${m.passed ? "" : ` (severity ${severity})`}` }];
     }
   }
 }

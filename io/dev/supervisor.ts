@@ -249,7 +249,7 @@ export async function runDev(o: DevOptions): Promise<void> {
   await chain;
   const watcher = watch(o.root, { ignoreInitial: true, ignored: (path: string) => SKIP.test(relative(o.root, path).split(sep).join("/")) });
   const onChange = (file: string) => {
-    if (!/\.(ts|tsx|js|mjs|json|sql)$/.test(file) && !isDbtFile(o.root, file)) return;
+    if (!/\.(ts|tsx|js|mjs|json|sql|py)$/.test(file) && !isDbtFile(o.root, file)) return;
     pending.add(file);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

@@ -7,6 +7,6 @@ export { pipesSessionFiles, runPipesProcess, STDERR_TAIL_LINES } from "./process
 export type { PipesProcessOptions, PipesProcessResult } from "./process.ts";
 export { tailLines } from "./tail.ts";
 export type { FileTail } from "./tail.ts";
-export { pipesScriptsVersion } from "./script-version.ts";
-export { projectPython, pyAssets, pyCommand } from "./py-asset.ts";
+export { pipesScriptsVersion, pythonClosure, pythonImportsVersion } from "./script-version.ts";
+export { projectPython, projectUv, pyAssets, pyCommand } from "./py-asset.ts";
 export type { PyAssets } from "./py-asset.ts";

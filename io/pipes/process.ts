@@ -22,8 +22,8 @@ export interface PipesProcessOptions {
   context: PipesContextData;
   /** A private folder for the context and messages files (created). */
   sessionDir: string;
-  /** The step's asset key (messages for another key are refused). */
-  assetKey: string;
+  /** The step's asset key, or the keys of a Pipes multi-asset step (messages for another key are refused). */
+  assetKey: string | readonly string[];
   signal: AbortSignal;
   /** Time between SIGINT and SIGKILL on cancel. */
   cancelGraceMs: number;

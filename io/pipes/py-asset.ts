@@ -1,12 +1,15 @@
 /**
  * `*.asset.py` files as Pipes assets: the definition is the file's `# @field: value` header
- * (core/pipes/py-header.ts), the step runs the file with Python (`python3`, or `$DAGX_PYTHON`) —
- * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text.
+ * (core/pipes/py-header.ts), the step runs the file with Python (`$DAGX_PYTHON`, `python` in
+ * dagx.config.ts, else `python3`) —
+ * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text
+ * and of the project modules it imports.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { delimiter, relative } from "node:path";
 import type { AnyAssetDef, AssetOptions } from "../../core/asset.ts";
+import type { PythonConfig } from "../../core/config.ts";
 import type { LoadError } from "../../core/definitions.ts";
 import type { RawExport } from "../../core/graph.ts";
 import { keyProblem } from "../../core/keys.ts";
@@ -14,10 +17,20 @@ import { parsePyHeader, type PyAssetHeader, pipesAssetDef } from "../../core/pip
 import { sqlCodeFrame } from "../../core/sql-asset/errors.ts";
 import { SqlHeaderError } from "../../core/sql-asset/header.ts";
 import { didYouMean } from "../../core/suggest.ts";
+import { pythonImportsVersion } from "./script-version.ts";
 
-/** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python3` on PATH. */
-export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return env.DAGX_PYTHON || "python3";
+/** The Python that runs `*.asset.py` files: `$DAGX_PYTHON`, else `python.executable` of dagx.config.ts, else `python3` on PATH. */
+export function projectPython(env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): readonly string[] {
+  return argv(env.DAGX_PYTHON || config?.executable || "python3");
+}
+
+/** The `uv` that runs PEP 723 files: `$DAGX_UV`, else `python.uv` of dagx.config.ts, else `uv` on PATH. */
+export function projectUv(env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): readonly string[] {
+  return argv(env.DAGX_UV || config?.uv || "uv");
+}
+
+function argv(exe: string | readonly string[]): readonly string[] {
+  return typeof exe === "string" ? [exe] : exe;
 }
 
 /** A PEP 723 inline-metadata block (`# /// script` … `# ///`): such a file runs with `uv run`. */
@@ -27,9 +40,9 @@ const PEP_723 = /^# \/\/\/ script[ \t]*$[\s\S]*?^# \/\/\/[ \t]*$/m;
  * How a `*.asset.py` file runs: `uv run --script FILE` when it carries a PEP 723 block (uv from
  * `$DAGX_UV`, else `uv` on PATH; never downloading a Python), else `python FILE`.
  */
-export function pyCommand(relFile: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env): { command: string[]; env: Record<string, string> } {
-  if (PEP_723.test(text)) return { command: [env.DAGX_UV || "uv", "run", "--script", relFile], env: { UV_PYTHON_DOWNLOADS: "never" } };
-  return { command: [projectPython(env), relFile], env: {} };
+export function pyCommand(relFile: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env, config?: PythonConfig): { command: string[]; env: Record<string, string> } {
+  if (PEP_723.test(text)) return { command: [...projectUv(env, config), "run", "--script", relFile], env: { UV_PYTHON_DOWNLOADS: "never" } };
+  return { command: [...projectPython(env, config), relFile], env: {} };
 }
 
 /** The Python assets of a load: their exports now, their inputs once every asset is known. */
@@ -48,7 +61,7 @@ export interface PyAssets {
  * (with a code frame); its asset is absent. Made before the SQL assets (which may read them by key);
  * their inputs are resolved after (they may read SQL assets).
  */
-export function pyAssets(root: string, files: readonly string[], errors: LoadError[]): PyAssets {
+export function pyAssets(root: string, files: readonly string[], errors: LoadError[], python?: PythonConfig): PyAssets {
   const errorAt = (file: string, text: string, line: number, column: number, reason: string): LoadError => ({
     file,
     line,
@@ -78,10 +91,14 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       ...header.options,
       key,
       kinds: header.options.kinds ?? ["python"],
-      codeVersion: header.options.codeVersion ?? createHash("sha256").update(text).digest("hex").slice(0, 16),
+      // the file's text and the project modules it imports (io/pipes/script-version.ts)
+      codeVersion: header.options.codeVersion ?? pyCodeVersion(root, file, text),
       ...(header.deps.length ? { deps: [...header.deps] } : {}),
     };
-    const def = pipesAssetDef(options, { ...pyCommand(relative(root, file), text), extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
+    const run = pyCommand(relative(root, file), text, process.env, python);
+    // the project root is on the import path (after the script's own folder), so a script in a subfolder imports the project's shared modules
+    const env = { ...run.env, PYTHONPATH: [root, process.env.PYTHONPATH].filter(Boolean).join(delimiter) };
+    const def = pipesAssetDef(options, { command: run.command, env, extras: {}, cancelGraceMs: 5000 }, `${file}:1`);
     read.push({ file, text, header, key, def });
   }
   return {
@@ -111,6 +128,17 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
       return failed;
     },
   };
+}
+
+/**
+ * Code version of a `*.asset.py` file: a hash of its text, and of the local modules it imports when
+ * it imports any (a file without local imports keeps the version of its text alone).
+ */
+function pyCodeVersion(root: string, file: string, text: string): string {
+  const hash = createHash("sha256").update(text);
+  const imports = pythonImportsVersion(root, file);
+  if (imports !== "") hash.update(`\0imports\0${imports}`);
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** `models/score.asset.py` → `score`. */

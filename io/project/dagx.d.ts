@@ -2043,6 +2043,25 @@ declare module "dagx" {
       /** How long a canceled process may take to stop after SIGINT before its group gets SIGKILL. @default 5000 */
       cancelGraceMs?: number;
   }
+  /**
+   * Options of `pipesAsset()` with `outs`: one process materializes several assets (a multi-asset).
+   * The step's options (inputs, partitions, retry) are shared; each out is its own asset. `group`,
+   * `owners`, `tags` and `kinds` given next to `outs` are defaults for every out.
+   */
+  interface PipesMultiAssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut> = Record<string, MultiAssetOut>, P extends PartitionsDef | undefined = PartitionsDef | undefined> extends Pick<AssetOptions<Ins, P, undefined, readonly string[]>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "codeVersion" | "group" | "owners" | "tags" | "kinds"> {
+      /**
+       * The assets the process materializes, by name (the name is the key unless the out sets `key`).
+       * The script writes each one's Parquet to `context.extras["dagx"]["outputs"][KEY]["path"]`, or
+       * reports it with `context.report_asset_materialization(asset_key=KEY, …)`.
+       */
+      outs: Outs;
+      /** As `pipesAsset({ command })`: the program and its arguments, an argv array. */
+      command: readonly string[];
+      env?: Readonly<Record<string, string>>;
+      extras?: Readonly<Record<string, unknown>>;
+      /** @default 5000 */
+      cancelGraceMs?: number;
+  }
   /** What the run engine needs of a Pipes asset. */
   interface PipesSpec {
       command: readonly string[];
@@ -2061,14 +2080,20 @@ declare module "dagx" {
    * export const scores = pipesAsset({ command: ["python3", "scripts/score.py"], ins: { orders } });
    * export const report = asset({ ins: { scores } }, (ctx, { scores }) => ctx.sql`select count(*) from ${scores}`);
    */
+  function pipesAsset<const Outs extends Record<string, MultiAssetOut>, const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined>(options: PipesMultiAssetOptions<Ins, Outs, P>): MultiAssetDef<{
+      [K in keyof Outs]: AssetDef<Record<string, unknown>[], undefined>;
+  }>;
   function pipesAsset<const Ins extends Record<string, AnyAssetDef> = {}, const P extends PartitionsDef | undefined = undefined>(options: PipesAssetOptions<Ins, P>): AssetDef<Record<string, unknown>[], undefined>;
   /**
    * A Pipes asset definition from options and a spec made elsewhere (a `*.asset.py` file's header,
    * io/project/py-asset.ts); `location` is "file:line".
    */
   function pipesAssetDef(options: AssetOptions, spec: PipesSpec, location: string): AnyAssetDef;
-  /** The Pipes spec of an asset definition, or null for any other asset. */
-  function pipesSpecOf(def: AnyAssetDef): PipesSpec | null;
+  /**
+   * The Pipes spec of an asset definition (or of the multi-asset step it is an out of, or of a
+   * multi-asset step itself), or null for any other asset.
+   */
+  function pipesSpecOf(def: AnyAssetDef | MultiAssetDef<Record<string, AnyAssetDef>>): PipesSpec | null;
 
   // ── duckdb-table.ts
   /** Options of `duckdbTable`. */
@@ -2690,6 +2715,26 @@ declare module "dagx" {
       alerts?: readonly AlertConfig[];
       /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
       dbt?: DbtConfig;
+      /** Python: the interpreter and the `uv` that run `*.asset.py` files (docs/pipes.md). */
+      python?: PythonConfig;
+  }
+  /**
+   * `python` in dagx.config.ts: how dagx runs `*.asset.py` files. The environment variables
+   * `DAGX_PYTHON` and `DAGX_UV` (one path each) override these settings.
+   */
+  interface PythonConfig {
+      /**
+       * The interpreter of plain `*.asset.py` files: a path (`".venv/bin/python"`, relative to the
+       * project root or on PATH), or an argv such as `["uv", "run", "python"]`.
+       * @default "python3" on PATH
+       */
+      executable?: string | readonly string[];
+      /**
+       * The `uv` that runs files with a PEP 723 inline-metadata block (`uv run --script FILE`, with
+       * `UV_PYTHON_DOWNLOADS=never`): a path or an argv.
+       * @default "uv" on PATH
+       */
+      uv?: string | readonly string[];
   }
   /** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */
   interface DbtConfig {
@@ -3264,7 +3309,7 @@ declare module "dagx" {
 
 
   export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, pipesAsset, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PipesMultiAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

@@ -7,7 +7,7 @@ import { join, relative, sep } from "node:path";
 import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/multi-asset.ts";
 import { refKey } from "../../core/ref.ts";
 import { type DbtProjectDef, type DbtProjectOptions, isDbtProjectDef } from "../../core/dbt/project.ts";
-import type { DbtConfig } from "../../core/config.ts";
+import type { DbtConfig, PythonConfig } from "../../core/config.ts";
 import { dbtSteps, type LoadedDbtProject, loadDbtProject } from "../dbt/assets.ts";
 import { isAssetDef, type AnyAssetDef } from "../../core/asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
@@ -26,9 +26,10 @@ import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.
 
 /**
  * Import the project's asset files; `ioManagers` are those the config declares (what `io:` may
- * name); `dbt` is the config's dbt entry (its executable, and projects declared there).
+ * name); `dbt` is the config's dbt entry (its executable, and projects declared there); `python`
+ * the config's python entry (what runs `*.asset.py` files).
  */
-export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig): Promise<Definitions & { versioner: CodeVersioner }> {
+export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig, python?: PythonConfig): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
   const { ts: files, sql: sqlFiles, py: pyFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
@@ -68,7 +69,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   }
   const configFile = join(root, "dagx.config.ts");
   for (const [i, options] of (dbt?.projects ?? []).entries()) dbtProjects.push({ file: configFile, name: `dbt.projects[${i}]`, options });
-  const py = pyFiles.length > 0 ? pyAssets(root, pyFiles, errors) : null;
+  const py = pyFiles.length > 0 ? pyAssets(root, pyFiles, errors, python) : null;
   if (py) raw.push(...py.exports);
   const sql = sqlFiles.length > 0 ? await parseSqlAssetFiles(root, sqlFiles) : { parsed: [], errors: [] };
   errors.push(...sql.errors);

@@ -17,6 +17,8 @@ import type { AttemptOutcome } from "../../core/execute.ts";
 import type { MultiOutInfo } from "../../core/multi-asset.ts";
 import { stepId } from "../../core/plan.ts";
 import { callUserCode } from "../../core/user-code.ts";
+import { pipesSpecOf } from "../../core/pipes/asset.ts";
+import { runPipesMulti } from "./pipes-step.ts";
 import { hasChecks, runChecks } from "./step-checks.ts";
 import { buildContext, makeLogger, refResolver, stepIO } from "./step-context.ts";
 import { inputsOf, loadInputs, partitionInputVersions } from "./step-inputs.ts";
@@ -68,6 +70,23 @@ async function lead(
   selected: [string, string][],
   stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
 ): Promise<Map<string, AttemptOutcome>> {
+  // a Pipes multi-asset's temporary files live until every out is stored
+  const cleanups: (() => void)[] = [];
+  try {
+    return await leadCall(run, a, info, selected, stepFailure, cleanups);
+  } finally {
+    for (const c of cleanups) c();
+  }
+}
+
+async function leadCall(
+  run: RunScope,
+  a: StepAttempt,
+  info: MultiOutInfo,
+  selected: [string, string][],
+  stepFailure: (run: RunScope, a: StepAttempt, e: unknown) => AttemptOutcome,
+  cleanups: (() => void)[],
+): Promise<Map<string, AttemptOutcome>> {
   const all = (o: AttemptOutcome) => new Map(selected.map(([, k]) => [k, o]));
   const loc = info.step.location ?? a.asset.location;
   const where = loc === null ? "?" : loc.startsWith(run.storage.root + sep) ? relative(run.storage.root, loc) : loc;
@@ -88,7 +107,13 @@ async function lead(
     versions = (await loadInputs(run, { ...a, asset: { ...a.asset, deps: stepDeps } }, io, handles)).versions;
     const resources = await run.resources.acquire(a.asset.def.options.resources, `Multi-asset "${selected.map(([, k]) => k).join(", ")}"`, io.log);
     const ctx = { ...buildContext(run, a, io, resources), selectedOutputs: selected.map(([n]) => n) };
-    result = await callUserCode(siteOf(run, a), () => info.step.fn(ctx as never, inputsOf(a.asset, handles)));
+    const pipes = pipesSpecOf(info.step);
+    if (pipes) {
+      // `pipesAsset({ command, outs })`: the process, not a function, makes the outs (io/run/pipes-step.ts)
+      const ran = await runPipesMulti(run, a, pipes, selected, handles, io);
+      cleanups.push(ran.cleanup);
+      result = ran.values;
+    } else result = await callUserCode(siteOf(run, a), () => info.step.fn(ctx as never, inputsOf(a.asset, handles)));
   } catch (e) {
     return all(stepFailure(run, a, e));
   }

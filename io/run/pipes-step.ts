@@ -88,6 +88,91 @@ export async function runPipesStep(run: RunScope, a: StepAttempt, spec: PipesSpe
   }
 }
 
+/**
+ * The process of a Pipes multi-asset step (`pipesAsset({ command, outs })`), run by the leader of
+ * the step (io/run/multi-step.ts) once its inputs are loaded: the context names every selected out
+ * (`asset_keys`, per-key code versions and provenance, `extras.dagx.outputs[KEY].path`), and the
+ * result is what a multi-asset function returns — per out name, `ctx.output(value, { metadata,
+ * checks, dataVersion })` with the Parquet the script wrote for it (as a query over its temporary
+ * file) or `undefined` when it only reported it. The leader stores, records and checks each out, then
+ * calls `cleanup` (the temporary files must outlive the storing). A failed process, or an out the
+ * script neither wrote nor reported, throws: every out of the step fails, none is replaced.
+ */
+export async function runPipesMulti(
+  run: RunScope,
+  a: StepAttempt,
+  spec: PipesSpec,
+  selected: readonly (readonly [string, string])[],
+  handles: ReadonlyMap<string, unknown>,
+  io: ReturnType<typeof stepIO>,
+): Promise<{ values: Record<string, unknown>; cleanup: () => void }> {
+  const log = (level: string, message: string) => run.onLog(a.asset.key, level, redact(message));
+  const sessionDir = join(run.storage.dagxDir, "tmp", "pipes", `${run.runId}-${process.pid}-${++sessions}`);
+  const cleanup = () => rmSync(sessionDir, { recursive: true, force: true });
+  try {
+    const outs = selected.map(([name, key], i) => ({ name, key, codeVersion: run.graph.assets.get(key)!.codeVersion, outputPath: join(sessionDir, `output-${i}.parquet`) }));
+    const assets = [];
+    for (const o of outs) assets.push({ key: o.key, codeVersion: o.codeVersion, latest: await latestRecordOf(run, o.key, a.step.partitionKey), outputPath: o.outputPath });
+    const context = buildPipesContext({
+      assetKey: a.asset.key,
+      codeVersion: a.asset.codeVersion,
+      latest: null,
+      outputPath: "",
+      assets,
+      partition: partitionContext(run.partitions.get(a.asset.key), a.step.partitionKeys),
+      runId: run.runId,
+      retryNumber: Math.max(0, (a.attempt ?? 1) - 1),
+      inputs: pipesInputs(run, a, handles),
+      extras: spec.extras,
+    });
+    const result = await runPipesProcess({
+      command: spec.command,
+      cwd: run.storage.root,
+      env: { ...process.env, ...spec.env },
+      context,
+      sessionDir,
+      assetKey: outs.map((o) => o.key),
+      signal: a.signal,
+      cancelGraceMs: spec.cancelGraceMs,
+      onLog: (l) => log(l.level, l.message),
+    });
+    const r = result.report;
+    if (result.canceled || a.signal.aborted) return { values: {}, cleanup };
+    const exception = r.closed?.exception ?? null;
+    const closedWith = exception && !(exception.name === "SystemExit" && result.exitCode === 0) ? exception : null;
+    if (result.spawnError !== null || result.exitCode !== 0 || closedWith) {
+      throw processFailure(run, a, spec, result.spawnError, result.exitCode, result.exitSignal, closedWith, result.stderrTail);
+    }
+    const values: Record<string, unknown> = {};
+    for (const o of outs) {
+      const wrote = existsSync(o.outputPath) && statSync(o.outputPath).size > 0;
+      const mat = r.materializations[o.key];
+      if (!wrote && !mat) {
+        throw failure(run, a, `Pipes multi-asset (${showCommand(spec)}) exited 0, but for "${o.key}" ${NOTHING_PRODUCED}: write Parquet to context.extras["dagx"]["outputs"]["${o.key}"]["path"] or call context.report_asset_materialization(asset_key="${o.key}")`, null);
+      }
+      if (wrote && mat?.dataVersion) log("info", `Pipes: the reported data_version "${mat.dataVersion}" of "${o.key}" is not used: dagx hashes the Parquet file the script wrote`);
+      const reported = r.checks.filter((c) => c.assetKey === o.key);
+      values[o.name] = {
+        __dagxOutput: true,
+        value: wrote ? buildContext(run, a, io).sql`select * from read_parquet(${o.outputPath})` : undefined,
+        metadata: mat ? mat.metadata : null,
+        ...(reported.length ? { checks: Object.fromEntries(reported.map((c) => [c.checkName, { passed: c.passed, severity: c.severity, metadata: c.metadata }])) } : {}),
+        ...(!wrote && mat?.dataVersion ? { dataVersion: mat.dataVersion } : {}),
+      };
+    }
+    return { values, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+/** The latest materialization of `key` (of partition `pk` when partitioned), for the context's provenance. */
+async function latestRecordOf(run: RunScope, key: string, pk: string): Promise<MaterializationRecord | null> {
+  if (!run.partitions.has(key)) return run.latest.get(key) ?? null;
+  return run.inRun.get(key)?.get(pk) ?? (await run.loadPartitions(key, [pk]))[0] ?? null;
+}
+
 /** Where each input's data is, for `extras.dagx.inputs`. */
 function pipesInputs(run: RunScope, a: StepAttempt, handles: ReadonlyMap<string, unknown>): Record<string, DagxPipesInput> {
   const out: Record<string, DagxPipesInput> = {};

@@ -57,3 +57,32 @@ describe("pipesAsset()", () => {
     expect(() => pipesAsset({ command: ["x"], env: { A: 1 as never } })).toThrow("env must be an object of strings");
   });
 });
+
+describe("pipesAsset({ outs }) and its context", () => {
+  test("is a multi-asset whose outs carry the command; group, owners, tags and kinds are defaults for every out", async () => {
+    const { isMultiAssetDef } = await import("../../../core/multi-asset.ts");
+    const m = pipesAsset({ command: ["python3", "split.py"], group: "ml", outs: { a: {}, b: { key: "x/b", group: "other" } } });
+    expect(isMultiAssetDef(m)).toBe(true);
+    expect(m.outs.a.options).toMatchObject({ key: "a", group: "ml", kinds: ["pipes"] });
+    expect(m.outs.b.options).toMatchObject({ key: "x/b", group: "other" });
+    expect(pipesSpecOf(m.outs.a)?.command).toEqual(["python3", "split.py"]);
+    expect(pipesSpecOf(m)?.command).toEqual(["python3", "split.py"]);
+    expect(() => pipesAsset({ command: ["p"], checks: [], outs: { a: {} } } as never)).toThrow("`checks` belongs to each out when outs are given");
+    expect(() => pipesAsset({ command: "python3 split.py", outs: { a: {} } } as never)).toThrow("not a shell string");
+  });
+
+  test("the context of a multi-asset step names every key, with per-key code versions and provenance, and outputs by key", () => {
+    const c = buildPipesContext({
+      ...base,
+      assets: [
+        { key: "a", codeVersion: "v1", latest: { codeVersion: "v0", inputVersions: { o: "1" } }, outputPath: "/p/0.parquet" },
+        { key: "x/b", codeVersion: "v1", latest: null, outputPath: "/p/1.parquet" },
+      ],
+    });
+    expect(c.asset_keys).toEqual(["a", "x/b"]);
+    expect(c.code_version_by_asset_key).toEqual({ a: "v1", "x/b": "v1" });
+    expect(c.provenance_by_asset_key).toEqual({ a: { code_version: "v0", input_data_versions: { o: "1" }, is_user_provided: false }, "x/b": null });
+    expect(c.extras.dagx.output).toBeNull();
+    expect(c.extras.dagx.outputs).toEqual({ a: { path: "/p/0.parquet", format: "parquet" }, "x/b": { path: "/p/1.parquet", format: "parquet" } });
+  });
+});

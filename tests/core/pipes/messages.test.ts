@@ -114,3 +114,31 @@ describe("applyPipesLine()", () => {
     expect(r.problems).toHaveLength(2);
   });
 });
+
+describe("applyPipesLine() in a multi-asset step", () => {
+  test("one materialization per key; reports must name their key; checks carry it", () => {
+    const r = emptyPipesReport();
+    const keys = ["a", "b"];
+    const logs = [
+      line("report_asset_materialization", { asset_key: "a", metadata: { n: { raw_value: 1, type: "int" } } }),
+      line("report_asset_materialization", { asset_key: "b", data_version: "7" }),
+      line("report_asset_materialization", { asset_key: "a" }),
+      line("report_asset_materialization", { metadata: null }),
+      line("report_asset_check", { asset_key: "b", check_name: "ok", passed: true }),
+      line("report_asset_check", { check_name: "ok", passed: true }),
+      line("report_asset_materialization", { asset_key: "c" }),
+    ].flatMap((l) => applyPipesLine(r, keys, l));
+    expect(Object.keys(r.materializations)).toEqual(["a", "b"]);
+    expect(r.materializations.a).toEqual({ assetKey: "a", dataVersion: null, metadata: { n: 1 } });
+    expect(r.materializations.b!.dataVersion).toBe("7");
+    expect(r.materialization!.assetKey).toBe("a");
+    expect(r.checks).toEqual([{ assetKey: "b", checkName: "ok", passed: true, severity: "error", metadata: {} }]);
+    expect(r.problems).toEqual([
+      'a second report_asset_materialization for "a" (the first one counts)',
+      'report_asset_materialization without asset_key in a step of several assets ("a", "b"): pass asset_key=',
+      'report_asset_check "ok" without asset_key in a step of several assets ("a", "b"): pass asset_key=',
+      'report_asset_materialization for "c", but this step materializes "a", "b"',
+    ]);
+    expect(logs).toContainEqual({ level: "info", message: 'Pipes: check "ok" of "b" passed' });
+  });
+});

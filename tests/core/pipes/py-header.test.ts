@@ -58,3 +58,31 @@ import os
     expect(fail("# @ins: ../up\n").reason).toContain('invalid asset key "../up"');
   });
 });
+
+describe("parsePyHeader(): @check_specs", () => {
+  test("declares the checks the script reports, with blocking, severity and description; built-in @checks stay", () => {
+    const h = parsePyHeader(`# @checks: not_null(id)
+# @check_specs: complete(blocking), drift(severity=warn, description="share of changed rows")
+# @check_specs: model_ok(blocking=false, severity=error)
+import os
+`);
+    const checks = h.options.checks as unknown as { name?: string; severity?: string; blocking?: boolean; description?: string | null }[];
+    expect(checks).toHaveLength(4);
+    expect(checks.slice(1).map(({ name, severity, blocking, description }) => ({ name, severity, blocking, description }))).toEqual([
+      { name: "complete", severity: "error", blocking: true, description: null },
+      { name: "drift", severity: "warn", blocking: false, description: "share of changed rows" },
+      { name: "model_ok", severity: "error", blocking: false, description: null },
+    ]);
+  });
+
+  test("a bad entry is an error at its line and column", () => {
+    expect(fail("# @group: ml\n# @check_specs: complete(blockng)\n")).toEqual({ reason: 'check "complete" has no option "blockng": the options are blocking, severity=error|warn, description="…"', line: 2, column: 26 });
+    expect(fail("# @check_specs: a, b(severity=fatal)\n")).toEqual({ reason: 'severity must be error or warn, not "fatal": write b(severity=warn)', line: 1, column: 31 });
+    expect(fail("# @check_specs: a(blocking=yes)\n")).toMatchObject({ reason: 'blocking is true or false, not "yes": write a(blocking)', line: 1, column: 28 });
+    expect(fail("# @check_specs: a, 3x\n")).toMatchObject({ reason: '"3x" is not a check like name or name(blocking, severity=warn)', line: 1, column: 20 });
+    expect(fail("# @check_specs: a, a(blocking)\n")).toMatchObject({ reason: 'check "a" is declared twice: keep one', line: 1 });
+    expect(fail("# @check_specs: a(blocking\n")).toMatchObject({ reason: 'missing ")"', line: 1 });
+    expect(fail("# @check_specs: \n")).toMatchObject({ line: 1, column: 15 });
+    expect(fail("# @check_spec: a\n").reason).toMatch(/the fields are .*, @ins, @deps, @check_specs/);
+  });
+});

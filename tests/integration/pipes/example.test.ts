@@ -64,6 +64,10 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
     expect(r.stderr).toContain('Pipes: check "scores_in_range" passed');
     // two built-in checks on the stored output and the check the script reported (declared with checkSpec)
     expect(r.stderr).toMatch(/customer_scores .*3\/3 checks passed/);
+    // the *.asset.py file declares the check it reports in its header (# @check_specs)
+    expect(r.stderr).toContain('Pipes: check "has_high_value" passed');
+    expect(r.stderr).not.toContain("which it does not declare");
+    expect(r.stderr).toMatch(/high_value .*2\/2 checks passed/);
     const q = await dagx(dir, ["query", "select segment, customers, avg_score from segments order by segment", "--json"], { env });
     expect(JSON.parse(q.stdout)).toEqual([
       { segment: "high", customers: 2, avg_score: 0.777 },
@@ -84,6 +88,18 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
     expect(after.status).toBe("stale");
     expect(after.causes[0]).toMatch(/^code changed/);
     expect((await status()).status).toBe("fresh");
+  }, 60_000);
+
+  test("editing a module the *.asset.py file imports makes it stale", async () => {
+    const status = async () => (JSON.parse((await dagx(dir, ["status", "high_value", "--json"], { env })).stdout) as { status: string }[])[0]!.status;
+    expect(await status()).toBe("fresh");
+    const rules = join(dir, "assets/segment_rules.py");
+    const text = readFileSync(rules, "utf8");
+    writeFileSync(rules, `${text}\n# reviewed\n`);
+    const after = await status();
+    writeFileSync(rules, text);
+    expect(after).toBe("stale");
+    expect(await status()).toBe("fresh");
   }, 60_000);
 
   for (const how of ["dagx cancel", "Ctrl-C"] as const) {

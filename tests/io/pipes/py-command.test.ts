@@ -16,3 +16,15 @@ describe("pyCommand()", () => {
     expect(pyCommand("s.asset.py", "# /// pyproject\n# ///\n", {}).command[0]).toBe("python3");
   });
 });
+
+describe("pyCommand() with the python entry of dagx.config.ts", () => {
+  test("python.executable and python.uv (a path or an argv) are used; $DAGX_PYTHON / $DAGX_UV override them", () => {
+    const config = { executable: ["uv", "run", "--project", "py", "python"], uv: "/opt/uv/bin/uv" };
+    expect(pyCommand("s.asset.py", "print(1)\n", {}, config).command).toEqual(["uv", "run", "--project", "py", "python", "s.asset.py"]);
+    expect(pyCommand("s.asset.py", "print(1)\n", {}, { executable: ".venv/bin/python" }).command).toEqual([".venv/bin/python", "s.asset.py"]);
+    expect(pyCommand("s.asset.py", "print(1)\n", { DAGX_PYTHON: "/env/python" }, config).command).toEqual(["/env/python", "s.asset.py"]);
+    const pep = "# /// script\n# dependencies = []\n# ///\nprint(1)\n";
+    expect(pyCommand("s.asset.py", pep, {}, config)).toEqual({ command: ["/opt/uv/bin/uv", "run", "--script", "s.asset.py"], env: { UV_PYTHON_DOWNLOADS: "never" } });
+    expect(pyCommand("s.asset.py", pep, { DAGX_UV: "/env/uv" }, config).command[0]).toBe("/env/uv");
+  });
+});
