@@ -23,3 +23,9 @@ export { inspectStateFile } from "./inspect.ts";
 export type { StateFileInfo } from "./inspect.ts";
 export { readChangeMarks, readCheckHistory, readMaterializationHistory } from "./ui-reads.ts";
 export type { ChangeMarks } from "./ui-reads.ts";
+import { createPostgresStateStore as openPostgresStore, type PostgresStateStoreOptions } from "./postgres-store.ts";
+
+/** The state store in the Postgres database of `url` (postgres://…, optional `?schema=`), redacting as the DuckDB one does. */
+export function createPostgresStateStore(url: string, options?: PostgresStateStoreOptions): StateStore {
+  return redactingStore(openPostgresStore(url, options));
+}
