@@ -153,7 +153,8 @@ export async function migratePostgres(sql: Migratable, schema: string, now: numb
     await tx.unsafe(`SET LOCAL search_path = ${schema}`);
     if (current === 0) await tx.unsafe("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)");
     for (let version = current + 1; version <= PG_SCHEMA_VERSION; version++) {
-      for (const statement of PG_MIGRATIONS[version - 1] ?? []) await tx.unsafe(statement);
+      // one simple-protocol round trip per migration (statements one by one cost ~3 ms each)
+      await tx.unsafe((PG_MIGRATIONS[version - 1] ?? []).join(";\n"));
       await tx.unsafe("INSERT INTO schema_version VALUES ($1, $2)", [version, now]);
     }
     // a new state holds no code versions yet: those it will record are of this build's scheme
