@@ -22,11 +22,85 @@ import { toMaterialization } from "./_sql.ts";
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Islands of the ordinals that `rows` (asset $1, code $2, config $3) select, ascending, with how many rows each holds. */
-const ISLANDS = (rows: string) => `SELECT min(ordinal) AS lo, max(ordinal) AS hi, count(*) AS n FROM (
-  SELECT ordinal, ordinal - dense_rank() OVER (ORDER BY ordinal) AS g FROM (${rows}) s) i GROUP BY g ORDER BY lo`;
+/** Ordinals are grouped in buckets of 2^BUCKET_BITS (`ordinal >> 10`, a floor also below 0). */
+const BUCKET_BITS = 10;
 
-const ranges = (rows: PgRow[]): OrdinalRange[] => rows.map((r) => [Number(r.lo), Number(r.hi)] as OrdinalRange);
+/** Σ i² for i = 1…k, a polynomial: f(hi) − f(lo − 1) is Σ i² over lo…hi for any integers. */
+const squares = (k: bigint) => (k * (k + 1n) * (2n * k + 1n)) / 6n;
+
+/**
+ * Is a bucket's set of ordinals exactly lo…hi (offsets inside the bucket)? Its count, sum and sum of squares must be those of
+ * lo…hi: a gap with a duplicate in its place changes the sum, two gaps whose duplicates balance the
+ * sum change the sum of squares (the digest checks of _staleness.ts, for ranges).
+ */
+function contiguous(n: number, lo: number, hi: number, s: unknown, s2: unknown): boolean {
+  const [N, L, H] = [BigInt(n), BigInt(lo), BigInt(hi)];
+  if (H - L + 1n !== N) return false;
+  return BigInt(String(s)) * 2n === N * (L + H) && BigInt(String(s2)) === squares(H) - squares(L - 1n);
+}
+
+/** Sorted ranges merged where they touch or overlap. */
+function mergeRanges(list: OrdinalRange[]): OrdinalRange[] {
+  const out: OrdinalRange[] = [];
+  for (const [lo, hi] of [...list].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** The kinds of rows a bucket aggregate counts (materialized, code changed, config changed): their filters. */
+const KINDS = { m: "TRUE", c: "code_version <> $2", g: "config_hash <> $3" } as const;
+type Kind = keyof typeof KINDS;
+/** Every statement below binds the three values; these keep each typed when a statement names it in no filter. */
+const TYPED = "$2::text IS NOT DISTINCT FROM $2::text AND $3::text IS NOT DISTINCT FROM $3::text";
+
+/**
+ * Ranges of the time partitions of one asset ($1; code version $2, config hash $3), per kind, range-encoded
+ * in SQL: one scan groups the ordinals by bucket of 1,024 into (count, min, max, sum, sum of squares) per
+ * kind; a bucket whose ordinals are exactly min…max (the usual case) is one range and nothing more comes
+ * back, the few others (gaps, duplicates) are read ordinal by ordinal in a second query.
+ */
+async function timeRanges(q: Pg, a: SummaryRequest, kinds: readonly Kind[]): Promise<{ ranges: Record<Kind, OrdinalRange[]>; count: number }> {
+  const aggs = kinds.map((k) => {
+    const f = `FILTER (WHERE ${KINDS[k]})`;
+    // sums of the offsets inside the bucket (< 1,024) in int4: sum() of int4 is a bigint, of bigint a numeric (3× slower here)
+    return `count(*) ${f} AS ${k}n, min(ordinal) ${f} AS ${k}lo, max(ordinal) ${f} AS ${k}hi, sum(o) ${f} AS ${k}s, sum(o * o) ${f} AS ${k}s2`;
+  });
+  const params = [a.assetKey, a.codeVersion, a.configHash ?? null];
+  const buckets = await q.unsafe(
+    `SELECT b, ${aggs.join(", ")} FROM (SELECT *, ordinal >> ${BUCKET_BITS} AS b, (ordinal & ${2 ** BUCKET_BITS - 1})::int4 AS o FROM latest_materializations
+     WHERE asset_key = $1 AND ordinal IS NOT NULL AND ${TYPED}) t GROUP BY b ORDER BY b`,
+    params,
+  );
+  const out = { m: [], c: [], g: [] } as Record<Kind, OrdinalRange[]>;
+  let count = 0;
+  for (const k of kinds) {
+    const detail: number[] = [];
+    for (const r of buckets) {
+      const n = Number(r[`${k}n`]);
+      if (k === "m") count += n;
+      if (n === 0) continue;
+      const [lo, hi] = [Number(r[`${k}lo`]), Number(r[`${k}hi`])];
+      const base = Number(r.b) * 2 ** BUCKET_BITS;
+      if (contiguous(n, lo - base, hi - base, r[`${k}s`], r[`${k}s2`])) out[k].push([lo, hi]);
+      else detail.push(Number(r.b));
+    }
+    if (detail.length > 0) {
+      const rows = await q.unsafe(
+        // one index range per bucket ((asset_key, ordinal)); `ordinal >> 10 = ANY(…)` would scan every row again
+        `SELECT l.ordinal FROM unnest($4::bigint[]) AS d(b) JOIN latest_materializations l
+           ON l.asset_key = $1 AND l.ordinal BETWEEN d.b * ${2 ** BUCKET_BITS} AND d.b * ${2 ** BUCKET_BITS} + ${2 ** BUCKET_BITS - 1}
+         WHERE ${KINDS[k]} AND ${TYPED}`,
+        [...params, detail],
+      );
+      out[k].push(...islands(rows.map((r) => Number(r.ordinal))));
+    }
+    out[k] = mergeRanges(out[k]);
+  }
+  return { ranges: out, count };
+}
 
 /** The summary of each asset (one after the other, a handful of indexed queries each). */
 export async function selectPgSummaries(q: Pg, assets: readonly SummaryRequest[]): Promise<Map<string, PartitionSummary>> {
@@ -37,10 +111,7 @@ export async function selectPgSummaries(q: Pg, assets: readonly SummaryRequest[]
 
 async function summarize(q: Pg, a: SummaryRequest): Promise<PartitionSummary> {
   const withConfig = typeof a.configHash === "string";
-  const timed = "SELECT ordinal FROM latest_materializations WHERE asset_key = $1 AND ordinal IS NOT NULL";
-  const materialized = await q.unsafe(ISLANDS(timed), [a.assetKey]);
-  const codeChanged = await q.unsafe(ISLANDS(`${timed} AND code_version <> $2`), [a.assetKey, a.codeVersion]);
-  const configChanged = withConfig ? await q.unsafe(ISLANDS(`${timed} AND config_hash <> $2`), [a.assetKey, a.configHash]) : [];
+  const time = await timeRanges(q, a, withConfig ? ["m", "c", "g"] : ["m", "c"]);
   const failures = await q.unsafe(
     `SELECT f.partition_key, coalesce(f.ordinal, l.ordinal) AS ordinal FROM latest_failures f
        LEFT JOIN latest_materializations l ON l.asset_key = f.asset_key AND l.partition_key = f.partition_key
@@ -55,13 +126,13 @@ async function summarize(q: Pg, a: SummaryRequest): Promise<PartitionSummary> {
   const [last] = await q.unsafe("SELECT * FROM latest_materializations WHERE asset_key = $1 ORDER BY ts DESC, partition_key DESC LIMIT 1", [a.assetKey]);
   const keys = keyed.map((r) => String(r.partition_key)).sort(byText);
   const flagged = (column: string) => keyed.filter((r) => r[column] === true).map((r) => String(r.partition_key)).sort(byText);
-  const count = materialized.reduce((n, r) => n + Number(r.n), 0) + keyed.length;
+  const count = time.count + keyed.length;
   const summary: PartitionSummary = {
-    materialized: ranges(materialized),
+    materialized: time.ranges.m,
     materializedKeys: keys,
     failed: islands(failures.flatMap((r) => (r.ordinal === null ? [] : [Number(r.ordinal)]))),
     failedKeys: failures.filter((r) => r.ordinal === null).map((r) => String(r.partition_key)).sort(byText),
-    codeChanged: ranges(codeChanged),
+    codeChanged: time.ranges.c,
     codeChangedKeys: flagged("code_changed"),
     materializedCount: count,
     fingerprint: "",
@@ -75,7 +146,7 @@ async function summarize(q: Pg, a: SummaryRequest): Promise<PartitionSummary> {
     summary.fingerprint = `${count}:${String(fp?.fp ?? "0")}`;
   }
   if (withConfig) {
-    summary.configChanged = ranges(configChanged);
+    summary.configChanged = time.ranges.g;
     summary.configChangedKeys = flagged("config_changed");
   }
   return summary;

@@ -65,6 +65,7 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE latest_materializations (${MATERIALIZATION_COLUMNS}, PRIMARY KEY (asset_key, partition_key))`,
     "CREATE INDEX latest_materializations_ordinal ON latest_materializations (asset_key, ordinal)",
     "CREATE INDEX latest_materializations_path ON latest_materializations (path)",
+    "CREATE INDEX latest_materializations_ts ON latest_materializations (asset_key, ts DESC, partition_key DESC)",
     `CREATE TABLE latest_failures (
       asset_key TEXT NOT NULL, partition_key TEXT NOT NULL, run_id TEXT NOT NULL, ts BIGINT NOT NULL, error TEXT NOT NULL, ordinal BIGINT,
       PRIMARY KEY (asset_key, partition_key))`,
