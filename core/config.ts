@@ -1,5 +1,6 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
 import type { AlertConfig } from "./alerts/types.ts";
+import type { EnvRef } from "./env.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { DbtProjectOptions } from "./dbt/project.ts";
 
@@ -43,6 +44,16 @@ export interface DagxConfig {
   alerts?: readonly AlertConfig[];
   /** dbt: its executable and projects declared here (`dbtProject()` in an asset file works too). */
   dbt?: DbtConfig;
+  /**
+   * Where the state lives (runs, events, materializations, backfills, ticks): omitted, the DuckDB
+   * file `.dagx/state.duckdb`; a `postgres://user:password@host:5432/db` URL (optional
+   * `?schema=NAME`, default `dagx`), a PostgreSQL database that processes on many machines share
+   * (docs/state.md). Write the password through `env()`; it is redacted from every message either way.
+   * The environment variable `DAGX_STATE_URL` overrides it.
+   * @example
+   * state: env("DAGX_STATE_URL")
+   */
+  state?: string | EnvRef;
 }
 
 /** `dbt` in dagx.config.ts: how dagx runs dbt, and dbt projects declared without an asset file (docs/dbt.md). */
