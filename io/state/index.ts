@@ -67,3 +67,5 @@ export function openStateStore(statePath: string, url: string | null): StateStor
   return url ? createPostgresStateStore(url) : createDuckDBStateStore(statePath);
 }
 export { isPostgresUrl } from "./_pg-client.ts";
+export { copyStateToPostgres } from "./postgres-copy.ts";
+export type { CopyCounts } from "./postgres-copy.ts";
