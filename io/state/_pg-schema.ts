@@ -129,8 +129,16 @@ interface Migratable {
   begin<T>(fn: (tx: { unsafe(text: string, params?: unknown[]): Promise<unknown> }) => Promise<T>): Promise<T>;
 }
 
+/**
+ * The schema's version (0: none). The table is looked up by a scan of pg_class under the statement's
+ * snapshot, not by name (`to_regclass` goes through the backend's catalog cache, which can still say
+ * "no such table" after another process committed it: the advisory lock processes no invalidations).
+ */
 const versionOf = async (q: { unsafe(text: string, params?: unknown[]): Promise<unknown> }, schema: string): Promise<number> => {
-  const [exists] = (await q.unsafe("SELECT to_regclass($1) IS NOT NULL AS e", [`${schema}.schema_version`])) as { e: boolean }[];
+  const [exists] = (await q.unsafe(
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'schema_version') AS e",
+    [schema],
+  )) as { e: boolean }[];
   if (!exists?.e) return 0;
   const [row] = (await q.unsafe(`SELECT coalesce(max(version), 0) AS v FROM ${schema}.schema_version`)) as { v: unknown }[];
   return Number(row?.v ?? 0);
@@ -142,6 +150,20 @@ const versionOf = async (q: { unsafe(text: string, params?: unknown[]): Promise<
  * opening a new database at once migrate it once (the second waits, then sees the new version).
  */
 export async function migratePostgres(sql: Migratable, schema: string, now: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(sql, schema, now);
+    } catch (error) {
+      // another process created the same objects first and this one's cache had not seen them yet:
+      // a new transaction sees them (42P07 relation, 42P06 schema, 42710 object, 23505 unique key)
+      const code = String((error as { errno?: unknown } | null)?.errno ?? "");
+      if (attempt < 3 && ["42P07", "42P06", "42710", "23505"].includes(code)) continue;
+      throw error;
+    }
+  }
+}
+
+async function migrateOnce(sql: Migratable, schema: string, now: number): Promise<void> {
   const found = await versionOf(sql, schema);
   if (found === PG_SCHEMA_VERSION) return;
   if (found > PG_SCHEMA_VERSION) throw new PgSchemaTooNewError(found);
