@@ -43,6 +43,30 @@ describe("a project whose state is in Postgres", () => {
     expect(JSON.stringify(again)).toContain(list[0]!.runId);
   }, 60_000);
 
+  test("backfill of 31 daily partitions with a daily window downstream, then backfill list, status, logs and gc --dry-run, all on Postgres", async () => {
+    const dir = project({
+      "events.asset.ts": [
+        `import { asset, daily, timeWindow } from "dagx";`,
+        `export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);`,
+        `export const rolling = asset({ partitions: daily({ start: "2024-01-01" }), ins: { events }, mappings: { events: timeWindow({ offset: [-2, 0] }) } },`,
+        `  (ctx, { events }) => ctx.sql\`select count(*) as n from \${events}\`);`,
+      ].join("\n"),
+    });
+    const env = { DAGX_STATE_URL: pg.url() };
+    const b = ok(await runDagx(dir, ["backfill", "events+", "--partitions", "2024-01-01..2024-01-31", "--json"], { env })).json<{ backfillId: string; runId: string; status: string; counts: { success: number } }>();
+    expect([b.status, b.counts.success]).toEqual(["success", 62]);
+    const list = ok(await runDagx(dir, ["backfill", "list", "--json"], { env })).json<{ backfillId: string; status: string }[]>();
+    expect(list.map((x) => [x.backfillId, x.status])).toEqual([[b.backfillId, "success"]]);
+    const status = ok(await runDagx(dir, ["status", "--json"], { env })).json<{ key: string; partitions?: { materialized: number; stale: number } }[]>();
+    const byKey = new Map(status.map((s) => [s.key, s]));
+    expect(byKey.get("events")!.partitions).toMatchObject({ materialized: 31, stale: 0 });
+    expect(byKey.get("rolling")!.partitions).toMatchObject({ materialized: 31, stale: 0 });
+    ok(await runDagx(dir, ["logs", b.runId], { env }));
+    const gc = ok(await runDagx(dir, ["gc", "--keep", "0s", "--dry-run", "--json"], { env })).json<{ runs: number; dryRun: boolean }>();
+    expect(gc).toMatchObject({ runs: 1, dryRun: true });
+    expect(existsSync(join(dir, ".dagx", "state.duckdb"))).toBe(false);
+  }, 60_000);
+
   test("state: env(…) in dagx.config.ts, resolved from .env: materialize, then runs (which loads only the config)", async () => {
     const dir = project({
       "dagx.config.ts": `import { defineConfig, env } from "dagx";\nexport default defineConfig({ state: env("PG_STATE_URL") });\n`,
