@@ -38,6 +38,7 @@ export const COMMANDS: Record<string, Loader> = {
   dev: lazy(() => import("./commands/dev.ts")),
   ui: lazy(() => import("./commands/ui.ts")),
   gc: lazy(() => import("./commands/gc.ts")),
+  state: lazy(() => import("./commands/state.ts")),
   doctor: lazy(() => import("./commands/doctor.ts")),
   types: lazy(() => import("./commands/types.ts")),
 };

@@ -1,6 +1,7 @@
 /** Load-time validation of `dagx.config.ts`'s default export: types, ranges and unknown keys. */
 import { parseAlerts } from "./alerts/index.ts";
 import { describeValue } from "./describe.ts";
+import { isEnvRef } from "./env.ts";
 import type { DagxConfig } from "./config.ts";
 import { duckdbTableOptionsOf, duckdbTableProblem } from "./duckdb-table.ts";
 import { postgresTableOptionsOf, postgresTableProblem } from "./postgres-table.ts";
@@ -10,7 +11,7 @@ import { didYouMean } from "./suggest.ts";
 import { dbtProjectOptionsProblem } from "./dbt/project.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt", "python"] as const;
+export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt", "python", "state"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {};
@@ -77,7 +78,20 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     if (problem) return { key: "python", problem };
     config.python = raw.python as DagxConfig["python"];
   }
+  if (raw.state !== undefined) {
+    const problem = stateProblem(raw.state);
+    if (problem) return { key: "state", problem };
+    config.state = raw.state as DagxConfig["state"];
+  }
   return { config };
+}
+
+/** What is wrong with `state:` (a postgres:// URL or an env() reference to one), or undefined. The URL itself never enters the message. */
+function stateProblem(value: unknown): string | undefined {
+  if (isEnvRef(value)) return undefined;
+  if (typeof value === "string" && /^postgres(ql)?:\/\/[^\s]+$/i.test(value.trim())) return undefined;
+  const got = typeof value === "string" ? `a string that is not a postgres:// URL` : describeValue(value);
+  return `state must be a Postgres URL, like state: env("DAGX_STATE_URL") or state: "postgres://user:password@host:5432/db" (got ${got}); leave it out to keep the state in .dagx/state.duckdb`;
 }
 
 /** What is wrong with `dbt: { executable, projects }`, or undefined. */

@@ -1,5 +1,6 @@
 /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
 import type { AlertConfig } from "./alerts/types.ts";
+import type { EnvRef } from "./env.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { DbtProjectOptions } from "./dbt/project.ts";
 
@@ -45,6 +46,16 @@ export interface DagxConfig {
   dbt?: DbtConfig;
   /** Python: the interpreter and the `uv` that run `*.asset.py` files (docs/pipes.md). */
   python?: PythonConfig;
+  /**
+   * Where the state lives (runs, events, materializations, backfills, ticks): omitted, the DuckDB
+   * file `.dagx/state.duckdb`; a `postgres://user:password@host:5432/db` URL (optional
+   * `?schema=NAME`, default `dagx`), a PostgreSQL database that processes on many machines share
+   * (docs/state.md). Write the password through `env()`; it is redacted from every message either way.
+   * The environment variable `DAGX_STATE_URL` overrides it.
+   * @example
+   * state: env("DAGX_STATE_URL")
+   */
+  state?: string | EnvRef;
 }
 
 /**

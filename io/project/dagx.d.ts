@@ -2717,6 +2717,16 @@ declare module "dagx" {
       dbt?: DbtConfig;
       /** Python: the interpreter and the `uv` that run `*.asset.py` files (docs/pipes.md). */
       python?: PythonConfig;
+      /**
+       * Where the state lives (runs, events, materializations, backfills, ticks): omitted, the DuckDB
+       * file `.dagx/state.duckdb`; a `postgres://user:password@host:5432/db` URL (optional
+       * `?schema=NAME`, default `dagx`), a PostgreSQL database that processes on many machines share
+       * (docs/state.md). Write the password through `env()`; it is redacted from every message either way.
+       * The environment variable `DAGX_STATE_URL` overrides it.
+       * @example
+       * state: env("DAGX_STATE_URL")
+       */
+      state?: string | EnvRef;
   }
   /**
    * `python` in dagx.config.ts: how dagx runs `*.asset.py` files. The environment variables

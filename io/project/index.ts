@@ -4,7 +4,7 @@
  */
 export { adoptCodeVersions, adoptingStore } from "./code-version-adoption.ts";
 export { addDynamicPartitionKeys, listDynamicPartitionKeys, removeDynamicPartitionKeys } from "./dynamic-partitions.ts";
-export { loadProject, resolveProjectRoot } from "./project.ts";
+export { loadConfig, loadProject, resolveProjectRoot } from "./project.ts";
 export { freshAssetImports } from "./loader.ts";
 export type { Project } from "./project.ts";
 export { writeScaffold } from "./scaffold.ts";

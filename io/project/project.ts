@@ -107,7 +107,8 @@ export async function loadConfig(root: string): Promise<DagxConfig> {
   if (names.length === 0) return {};
   const invalid = (key: string | null, problem: string, cause?: unknown) => {
     const line = lineOf(file, key);
-    const frame = line ? codeFrame(file, line) : undefined;
+    // no code frame for `state`: its line may hold a database password
+    const frame = line && key !== "state" ? codeFrame(file, line) : undefined;
     return new DagxError("CONFIG_INVALID", `Invalid config at ${CONFIG_FILE}${line ? `:${line}` : ""}: ${problem}${frame ? `\n${frame}` : ""}`, { cause });
   };
   if (!names.includes("default")) throw invalid(null, `it has no default export (it exports ${names.map((n) => `"${n}"`).join(", ")}): write export default defineConfig({ … })`);
