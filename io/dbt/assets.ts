@@ -117,6 +117,7 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
   for (const a of kept) {
     const out = a.key.replace(/[^A-Za-z0-9_]/g, "_");
     byOut.set(out, a);
+    const testRuns = new WeakMap<AbortSignal, Promise<Awaited<ReturnType<typeof buildDbt>>>>();
     outs[out] = {
       key: a.key,
       group: a.group,
@@ -128,11 +129,16 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
       // each model's own checksum: editing one model marks only it (and its downstream) stale
       codeVersion: a.codeVersion,
       // its dbt tests, reported by the build (testResult below)
-      // (`dagx check` re-runs one alone: dbt build --select <the test>)
-      checks: (testsOf.get(a.key) ?? []).map((t) =>
+      // (`dagx check` re-runs them without the model: one `dbt build --select <its tests>` per
+      // check run — the checks of one asset share the run's signal, so the first starts the build)
+      checks: (testsOf.get(a.key) ?? []).map((t, _, tests) =>
         withRerun(checkSpec(t.name, { severity: t.severity, blocking: t.blocking, description: t.description }), async (signal, log) => {
-          const run = await whileDbtBuilds(io, () => buildDbt(inv, { select: [t.name], signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) }));
-          return testResult(t, run.results.find((r) => r.uniqueId === t.uniqueId));
+          let run = testRuns.get(signal);
+          if (!run) {
+            run = whileDbtBuilds(io, () => buildDbt(inv, { select: tests.map((x) => x.name), signal, onResult: (r) => log(r.status === "pass" ? "info" : "warn", `dbt ${r.uniqueId}: ${r.status}`) }));
+            testRuns.set(signal, run);
+          }
+          return testResult(t, (await run).results.find((r) => r.uniqueId === t.uniqueId));
         })),
     };
   }

@@ -100,7 +100,7 @@ describe.skipIf(unavailable !== undefined)("dbt models' code versions and tests 
     const nn = run.steps.find((s) => s.key === "stg_orders")!.checks!.find((c) => c.check.startsWith("not_null_stg_orders_order_id"))!;
     expect(nn.metadata).toMatchObject({ dbt_status: "fail", failing_rows: 1 });
     expect(String(nn.metadata.dbt_message)).toMatch(/Got 1 result, configured to fail if != 0/);
-    // dagx check re-runs each dbt test alone (dbt build --select <test>), without rebuilding the model
+    // dagx check re-runs the dbt tests (one dbt build --select <its tests>), without rebuilding the model
     const check = await runDagx(dir, ["check", "stg_orders", "--json"], { env });
     expect(check.code).toBe(1);
     const got = Object.fromEntries((JSON.parse(check.stdout) as { check: string; passed: boolean; severity: string; metadata: Record<string, unknown> }[]).map((c) => [c.check, c]));
