@@ -2,6 +2,7 @@
  * From raw exports to a validated asset graph: keys, inputs, duplicate/unknown/cycle checks,
  * and a topological order.
  */
+import { externalSpecOf } from "./external.ts";
 import { type AnyAssetDef, isAssetDef } from "./asset.ts";
 import { attachCheckExports, builtinChecksOf } from "./checks/resolve.ts";
 import type { RawCheckExport } from "./checks/types.ts";
@@ -122,6 +123,7 @@ export function resolveDefinitions(
       deps,
       partitioned: o.partitions !== undefined && o.partitions !== null,
       location: r.def.location,
+      ...(externalSpecOf(r.def) ? { external: true } : {}),
       def: r.def,
       file: r.file,
       exportName: r.exportName,
