@@ -14,6 +14,7 @@ export const feed = externalAsset({
   observe: (ctx) => ({ dataVersion: String(Bun.hash(readFileSync(ctx.path("feed.csv")))), metadata: { file: "feed.csv" } }),
 });
 export const silent = externalAsset({ key: "vendor/silent" });
+export const broken = externalAsset({ key: "vendor/broken", observe: () => { throw new Error("vendor API down"); } });
 export const clean = asset({ deps: [feed] }, (ctx) => ctx.sql\`select * from read_csv(\${ctx.path("feed.csv")})\`);
 export const report = asset({ ins: { clean } }, (ctx, { clean }) => ctx.sql\`select count(*) as n from \${clean}\`);
 `,
@@ -93,5 +94,10 @@ describe("external assets", () => {
     const noObserver = await runDagx(d, ["observe", "vendor/silent"]);
     expect(noObserver.code).toBe(2);
     expect(noObserver.stderr).toContain("no `observe` function");
+    const broken = await runDagx(d, ["observe", "vendor/broken"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('Observer of "vendor/broken" threw: vendor API down');
+    expect(broken.stderr).toMatch(/a\.asset\.ts:\d+/);
+    expect((await statusOf(d))["vendor/broken"]).toBe("missing");
   });
 });
