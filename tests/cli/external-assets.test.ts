@@ -24,6 +24,17 @@ type Status = { key: string; status: string; causes?: string[] };
 const statusOf = async (d: string) => Object.fromEntries((await runDagx(d, ["status", "--json"])).json<Status[]>().map((s) => [s.key, s.status]));
 
 describe("external assets", () => {
+  test("an external asset in ins is a definition error naming deps (exit 2)", async () => {
+    const d = makeProject({ ".dagx/.keep": "", "a.asset.ts": `import { asset, externalAsset } from "dagx";
+export const feed = externalAsset({ key: "vendor/feed" });
+export const clean = asset({ ins: { feed } }, () => [{ a: 1 }]);
+` });
+    dirs.push(d);
+    const r = await runDagx(d, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is the external asset "vendor/feed", which dagx does not store: list it in deps');
+  });
+
   test("are listed, traced and shown in status, never materialized", async () => {
     const d = makeProject(FILES);
     dirs.push(d);
