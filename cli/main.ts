@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, Loader> = {
   init: lazy(() => import("./commands/init.ts")),
   list: lazy(() => import("./commands/list.ts")),
   materialize: lazy(() => import("./commands/materialize.ts")),
+  observe: lazy(() => import("./commands/observe.ts")),
   check: lazy(() => import("./commands/check.ts")),
   status: lazy(() => import("./commands/status.ts")),
   lineage: lazy(() => import("./commands/lineage.ts")),

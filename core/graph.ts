@@ -2,6 +2,7 @@
  * From raw exports to a validated asset graph: keys, inputs, duplicate/unknown/cycle checks,
  * and a topological order.
  */
+import { externalSpecOf } from "./external.ts";
 import { type AnyAssetDef, isAssetDef } from "./asset.ts";
 import { attachCheckExports, builtinChecksOf } from "./checks/resolve.ts";
 import type { RawCheckExport } from "./checks/types.ts";
@@ -91,6 +92,9 @@ export function resolveDefinitions(
       if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
       const upKey = keyOfDef.get(up) ?? refTarget(up, key, `input "${name}"`);
       if (upKey === undefined) throw new DefinitionError("DEFINITION_UNKNOWN_DEP", `Input "${name}" of asset "${key}" at ${where} refers to an asset that no *.asset.ts file exports: export it from an asset file`, where);
+      if (externalSpecOf(up)) {
+        throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is the external asset "${upKey}", which dagx does not store: list it in deps (deps: [${name}]) and read its data where it lives`, where);
+      }
       ins[name] = upKey;
     }
     const depKeys: string[] = [];
@@ -122,6 +126,7 @@ export function resolveDefinitions(
       deps,
       partitioned: o.partitions !== undefined && o.partitions !== null,
       location: r.def.location,
+      ...(externalSpecOf(r.def) ? { external: true } : {}),
       def: r.def,
       file: r.file,
       exportName: r.exportName,

@@ -89,6 +89,8 @@ export function planRun(o: PlanOptions): Plan {
   const waits = new Map<string, string>();
   for (const key of o.graph.order) {
     if (!o.selected.has(key)) continue;
+    // an external asset is observed (`dagx observe`), never planned
+    if (o.graph.assets.get(key)?.external) continue;
     const wanted = P?.spaces.has(key) ? !(P.targets.get(key)?.isEmpty ?? true) : o.statuses?.get(key)?.status !== "fresh";
     if (!wanted) {
       fresh.push(key);
@@ -215,6 +217,8 @@ export function planRun(o: PlanOptions): Plan {
   }
 
   function requireUpstream(key: string, up: string, _p: null): void {
+    // an external asset never observed is read as it is now (its input version says "unobserved")
+    if (o.graph.assets.get(up)?.external) return;
     const empty = emptySpace(up);
     if (empty) throw new MissingUpstreamError(`Cannot materialize "${key}": upstream "${up}" has no partitions yet: ${empty}`, key, up);
     const upPartitioned = P?.spaces.has(up) ?? false;

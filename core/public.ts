@@ -18,6 +18,8 @@ export type {
   RetryPolicy,
 } from "./asset.ts";
 export { isMultiAssetDef, multiAsset } from "./multi-asset.ts";
+export { externalAsset } from "./external.ts";
+export type { ExternalAssetOptions, ObserveContext, ObserveResult } from "./external.ts";
 export { dbtProject } from "./dbt/project.ts";
 export { pipesAsset } from "./pipes/asset.ts";
 export type { PipesAssetOptions, PipesMultiAssetOptions } from "./pipes/asset.ts";

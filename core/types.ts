@@ -20,6 +20,8 @@ export interface AssetNode {
   partitioned: boolean;
   /** "file:line" of the definition, when known. */
   location: string | null;
+  /** An `externalAsset()`: dagx never materializes it (plans leave it out; `dagx observe` records its version). */
+  external?: boolean;
 }
 
 /** The asset graph as selection and planning see it. */

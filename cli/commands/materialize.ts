@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { externalOnlyMessage } from "../../core/external.ts";
 import { DagxError } from "../../core/errors.ts";
 import { readRunConfigInput, resolveRunConfig, runMaterialize, type RunOutcome } from "../../io/run/index.ts";
 import { parseTagArgs } from "../../core/tags.ts";
@@ -35,6 +36,8 @@ export default defineCommand({
         throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} load error(s) in asset files (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
       }
       const selected = resolveSelected(project, words);
+      const external = project.graph.order.filter((k) => selected.has(k) && project.graph.assets.get(k)!.external);
+      if (external.length > 0 && external.length === selected.size) throw new DagxError("USAGE", externalOnlyMessage(external));
       const concurrency = concurrencyOf(args.concurrency, project.config.concurrency);
       // validated before the run starts: every problem at once, exit 2
       const given = readRunConfigInput(project.graph, { args: repeatedFlag(cmd.rawArgs, "config"), file: args["config-file"] ?? null, cwd: terminal.cwd });

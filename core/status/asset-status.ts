@@ -18,7 +18,7 @@ export function assetStatus(key: string, s: Pick<StatusSnapshot, "graph" | "late
   const m = s.latest.get(key) ?? null;
   const f = s.failures.get(key) ?? null;
   if (f !== null && (m === null || f.at > m.at)) return { key, status: "failed", causes: [`last run failed: ${firstLine(f.error)}`], materialization: m, failure: f };
-  if (m === null) return { key, status: "missing", causes: ["never materialized"], materialization: null, failure: f };
+  if (m === null) return { key, status: "missing", causes: [s.graph.external?.(key) ? "never observed (`dagx observe " + key + "`)" : "never materialized"], materialization: null, failure: f };
   const causes: string[] = [];
   const code = s.graph.codeVersion(key);
   if (m.codeVersion !== code) causes.push(`code changed (${short(m.codeVersion)} → ${short(code)})`);

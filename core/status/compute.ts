@@ -10,6 +10,9 @@ import { type DecidedUpstream, partitionStatus } from "./partition-status.ts";
 import type { PartitionStatusInfo, StatusInfo, StatusResult, StatusSnapshot } from "./types.ts";
 import { wholeAssetVersion } from "./versions.ts";
 
+/** The input version of an external upstream that was never observed (io/run/step-inputs.ts records the same). */
+export const UNOBSERVED = "unobserved";
+
 export function computeStatus(s: StatusSnapshot): StatusResult {
   const statuses = new Map<string, StatusInfo>();
   const partitionStatuses = new Map<string, PartitionStatusInfo>();
@@ -24,7 +27,8 @@ export function computeStatus(s: StatusSnapshot): StatusResult {
 /** What unpartitioned `down` reads of `up` now, and `up`'s status. */
 function upstreamView(s: StatusSnapshot, down: string, up: string, statuses: ReadonlyMap<string, StatusInfo>, partitioned: ReadonlyMap<string, PartitionStatusInfo>): UpstreamView {
   const p = s.parts.get(up);
-  if (!p) return { version: s.latest.get(up)?.dataVersion ?? null, status: statuses.get(up)?.status };
+  // an external upstream never observed reads as "unobserved" (what a run records for it), not as missing
+  if (!p) return { version: s.latest.get(up)?.dataVersion ?? (s.graph.external?.(up) ? UNOBSERVED : null), status: statuses.get(up)?.status };
   const status = partitioned.get(up)?.status ?? (p.materialized.isEmpty ? "missing" : "fresh");
   if (s.graph.mapping(down, up).kind === "last") {
     // a lastPartition() reader read the last partition only: compare with its version

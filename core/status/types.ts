@@ -62,6 +62,8 @@ export interface StatusGraph {
   configHash?(key: string): string | null;
   /** Mapping of the edge `down` → partitioned `up`. */
   mapping(down: string, up: string): PartitionMapping;
+  /** True for an `externalAsset()` (observed, never materialized). */
+  external?(key: string): boolean;
 }
 
 /** Everything status is computed from, read by io before the engine runs (no store read in between). */

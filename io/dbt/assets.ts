@@ -10,9 +10,13 @@
  * `--vars` (`dagx_partition_key`, `dagx_partition_start`, `dagx_partition_end`).
  *
  * Sources with `meta.dagx.key` are upstream dagx assets (the step depends on them, so dagx
- * materializes them first); other sources stay outside dagx's graph (external, upstream only).
+ * materializes them first); the others are external assets (dbtSourceAssets: upstream only,
+ * observed by hashing their `external_location` file).
  */
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import type { AnyAssetDef } from "../../core/asset.ts";
+import { externalAsset } from "../../core/external.ts";
 import { join, resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import type { DbtConfig } from "../../core/config.ts";
@@ -89,7 +93,7 @@ function partitionsOf(a: DbtAssetSpec, dir: string): PartitionsDef {
  * `upstreamOf(key)` gives the upstream keys of every other dagx asset (to see which sit between
  * dbt nodes); a cycle through dagx assets is a DefinitionError naming its path.
  */
-export function dbtSteps(project: LoadedDbtProject, upstreamOf: (key: string) => readonly string[] | undefined): MultiAssetDef<Record<string, never>>[] {
+export function dbtSteps(project: LoadedDbtProject, upstreamOf: (key: string) => readonly string[] | undefined, externalSources: ReadonlySet<string> = new Set()): MultiAssetDef<Record<string, never>>[] {
   const selectedIds = new Set(project.selected.map((a) => a.uniqueId));
   const groups = splitDbtNodes(
     project.definitions.assets.map((a) => ({
@@ -102,11 +106,55 @@ export function dbtSteps(project: LoadedDbtProject, upstreamOf: (key: string) =>
     `"${project.options.dir}"`,
   );
   const byKey = new Map(project.selected.map((a) => [a.key, a]));
-  return groups.map((g) => dbtStep(project, g, byKey));
+  return groups.map((g) => dbtStep(project, g, byKey, externalSources));
+}
+
+/**
+ * The sources of a project tied to no dagx asset (default key `<source>/<table>`, no asset of that
+ * key: `taken`) as external assets, kinds ["dbt", "source"]: in the graph upstream of the models
+ * that read them. One with a local `external_location` file (dbt-duckdb) gets an observer that
+ * hashes the file's content, streaming: `dagx observe <source>/<table>` marks what reads it stale
+ * when the file changed.
+ */
+export function dbtSourceAssets(project: LoadedDbtProject, taken: (key: string) => boolean): AnyAssetDef[] {
+  const { inv, definitions } = project;
+  const defs: AnyAssetDef[] = [];
+  for (const s of definitions.sources) {
+    if (s.key !== `${s.sourceName}/${s.name}` || taken(s.key)) continue;
+    const loc = s.externalLocation;
+    const local = loc !== undefined && !loc.includes("://") && !/[*?[]/.test(loc);
+    const def = externalAsset({
+      key: s.key,
+      group: s.sourceName || "default",
+      kinds: ["dbt", "source"],
+      tags: { dbt_unique_id: s.uniqueId },
+      ...(s.description ? { description: s.description } : {}),
+      ...(local ? { observe: () => hashFile(resolve(inv.dir, loc.replaceAll("{name}", s.name).replaceAll("{identifier}", s.name)), s.uniqueId) } : {}),
+    });
+    (def as { location: string | null }).location = `${join(inv.dir, "dbt_project.yml")}:1`;
+    defs.push(def);
+  }
+  return defs;
+}
+
+/** The content hash of a source's file, read as a stream (a large file is never held in memory). */
+async function hashFile(path: string, uniqueId: string): Promise<{ dataVersion: string; metadata: Record<string, unknown> }> {
+  let bytes = 0;
+  const h = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(path)) {
+      h.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`dbt ${uniqueId}: its external_location ${path} does not exist — create the file, or fix external_location in the source's YAML`);
+    throw e;
+  }
+  return { dataVersion: h.digest("hex").slice(0, 32), metadata: { path, bytes } };
 }
 
 /** One step: `dbt build` of the group's selected nodes. */
-function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: ReadonlyMap<string, DbtAssetSpec>): MultiAssetDef<Record<string, never>> {
+function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: ReadonlyMap<string, DbtAssetSpec>, externalSources: ReadonlySet<string>): MultiAssetDef<Record<string, never>> {
   const { inv, definitions } = project;
   const kept = group.keys.map((k) => byKey.get(k)!);
   const testsOf = new Map<string, DbtCheckSpec[]>();
@@ -142,8 +190,9 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
         })),
     };
   }
-  // Upstreams of the step: sources tied to a dagx asset, nodes of earlier steps, dagx assets between.
-  const untiedSources = new Set(definitions.sources.filter((s) => s.key === `${s.sourceName}/${s.name}`).map((s) => s.key));
+  // Upstreams of the step: sources tied to a dagx asset or made external assets (dbtSourceAssets),
+  // nodes of earlier steps, dagx assets between.
+  const untiedSources = new Set(definitions.sources.filter((s) => s.key === `${s.sourceName}/${s.name}` && !externalSources.has(s.key)).map((s) => s.key));
   const deps = group.deps.filter((k) => !untiedSources.has(k));
   const partitions = project.partitions.get(kept[0]!.key);
   const backfill = partitions && kept[0]!.backfill === "single-run" ? ("single-run" as const) : undefined;

@@ -988,6 +988,8 @@ declare module "dagx" {
       partitioned: boolean;
       /** "file:line" of the definition, when known. */
       location: string | null;
+      /** An `externalAsset()`: dagx never materializes it (plans leave it out; `dagx observe` records its version). */
+      external?: boolean;
   }
   /** The asset graph as selection and planning see it. */
   interface GraphView {
@@ -1983,6 +1985,61 @@ declare module "dagx" {
       key: string;
       def: AnyAssetDef;
   }>): void;
+
+  // ── external.ts
+  /** What `observe` receives. */
+  interface ObserveContext {
+      /** The asset's key (`a/b` form). */
+      key: string;
+      /** Absolute path of the project root: relative paths in an observer are read from here. */
+      root: string;
+      /** Resolve a path relative to the project root (as `ctx.path` of an asset). */
+      path(relative: string): string;
+  }
+  /** What `observe` returns: the asset's current data version (any non-empty string) and optional metadata. */
+  interface ObserveResult {
+      /** Changes exactly when the external data does: a content hash, a file's mtime, a table's max(updated_at)… */
+      dataVersion: string;
+      /** JSON-serialisable facts recorded with the observation (rows, last modified…). */
+      metadata?: Record<string, unknown>;
+  }
+  /** Options of `externalAsset()`. */
+  interface ExternalAssetOptions {
+      /** The asset key (`a/b` form); defaults to the export name. */
+      key?: string;
+      /** @default "default" */
+      group?: string;
+      description?: string;
+      owners?: string[];
+      tags?: Record<string, string>;
+      /** Kinds shown in the UI and selectable with `kind:NAME`, e.g. `["s3"]`. */
+      kinds?: string[];
+      /** Report the current data version; `dagx observe KEY` calls it and records the result. */
+      observe?: (ctx: ObserveContext) => MaybePromise<ObserveResult>;
+  }
+  /** What the observe command needs of an external asset. */
+  interface ExternalSpec {
+      observe: ((ctx: ObserveContext) => MaybePromise<ObserveResult>) | null;
+  }
+  /**
+   * Declare an asset dagx does not materialize (Dagster's external / observable source asset).
+   * Other assets list it in `deps` (it stores nothing to load); `dagx materialize` never runs it,
+   * and `dagx observe KEY` records the version its `observe` function reports.
+   *
+   * @example
+   * export const vendorFeed = externalAsset({
+   *   key: "vendor/feed",
+   *   observe: async (ctx) => ({ dataVersion: String((await Bun.file(ctx.path("drop/feed.csv")).stat()).mtimeMs) }),
+   * });
+   * export const cleaned = asset({ deps: [vendorFeed] }, (ctx) => ctx.sql`select * from read_csv(${ctx.path("drop/feed.csv")})`);
+   */
+  function externalAsset(options?: ExternalAssetOptions): AnyAssetDef;
+  /** The observer of an external asset, or null when `def` is not one. */
+  function externalSpecOf(def: unknown): ExternalSpec | null;
+  /** Metadata key that marks a materialization record as an observation of an external asset. */
+  const OBSERVATION_KEY = "dagx/observation";
+  /** Refused materialization of external assets only (exit 2). */
+  function externalOnlyMessage(keys: readonly string[]): string;
 
   // ── dbt/project.ts
   /**
@@ -3318,8 +3375,8 @@ declare module "dagx" {
   };
 
 
-  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, pipesAsset, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
-  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PipesMultiAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
+  export { acceptedValues, allPartitions, asset, check, checkSpec, daily, dbtProject, defineConfig, defineIOManager, defineResource, dimension, duckdbTable, dynamicPartitions, eager, env, expr, externalAsset, hourly, identity, isAssetDef, isConfigSchema, isEnvRef, isIOManager, isMultiAssetDef, isResourceDef, isSqlQuery, isTableInput, lastPartition, monthly, multiAsset, multiMapping, multiPartitions, notNull, onCron, onMissing, onOverdue, pipesAsset, postgresTable, ref, rowCount, s3Parquet, schedule, sensor, staticMapping, staticPartitions, timeWindow, unique, v, weekly };
+  export type { AcceptedValue, AlertConfig, AlertKind, AlertPayload, AlertWebhook, AnyAssetDef, ArrowTableLike, AssetContext, AssetDef, AssetKeyRef, AssetLogger, AssetOptions, AssetRef, AutomationCondition, BuiltinCheck, BuiltinCheckOptions, CatchUpPolicy, CheckContext, CheckDef, CheckOptions, CheckOutput, CheckSeverity, CheckSpec, CheckSpecOptions, ConfigOf, ConfigSchema, DagxConfig, DbtProjectDef, DbtProjectOptions, DuckdbTableOptions, DynamicPartitionsDef, EnvOptions, EnvRef, ExternalAssetOptions, FreshnessPolicy, IOManager, IOManagerOptions, InputContext, InputOf, InputsOf, MultiAssetContext, MultiAssetDef, MultiAssetOptions, MultiAssetOut, MultiAssetResult, MultiPartitionsDef, ObserveContext, ObserveResult, OutputContext, OutputOf, OutputOptions, OutputWithMetadata, OverlapPolicy, ParquetWriter, PartitionContext, PartitionMapping, PartitionOf, PartitionsDef, PipesAssetOptions, PipesMultiAssetOptions, PostgresTableOptions, ProjectResources, RefRow, Register, ReportedCheckResult, Resolved, ResourceContext, ResourceDef, ResourceName, ResourceOptions, ResourceValue, ResourcesOf, RetryPolicy, RunRequest, S3ParquetOptions, ScheduleDef, ScheduleOptions, SelectItem, SelectTarget, SensorContext, SensorDef, SensorOptions, SensorResult, SqlAssetRows, SqlIdentifier, SqlQuery, SqlTag, StandardIssue, StandardProps, StandardResult, StandardSchemaV1, StaticPartitionsDef, StoredInput, StoredOutput, TableInput, TimeWindowOptions, TimeWindowPartitionsDef, WeeklyOptions };
 }
 declare module "dagx/valibot" {
   //#region src/methods/assert/assert.d.ts

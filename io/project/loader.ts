@@ -8,7 +8,7 @@ import { isMultiAssetDef, type MultiAssetDef, multiOutOf } from "../../core/mult
 import { refKey } from "../../core/ref.ts";
 import { type DbtProjectDef, type DbtProjectOptions, isDbtProjectDef } from "../../core/dbt/project.ts";
 import type { DbtConfig, PythonConfig } from "../../core/config.ts";
-import { dbtSteps, type LoadedDbtProject, loadDbtProject } from "../dbt/assets.ts";
+import { dbtSourceAssets, dbtSteps, type LoadedDbtProject, loadDbtProject } from "../dbt/assets.ts";
 import { isAssetDef, type AnyAssetDef } from "../../core/asset.ts";
 import type { Definitions, LoadError, RawInstigator } from "../../core/definitions.ts";
 import { isScheduleDef, isSensorDef } from "../../core/automation/index.ts";
@@ -124,10 +124,17 @@ async function dbtStepsOf(
   const dbtTables = dbtTableNames(loaded.flatMap((l) => l.project.definitions.assets.map((a) => [a.key, a.relation] as const)));
   for (const p of sql) upstream.set(p.key, p.refs.tables.map((t) => lower.get(t.key.toLowerCase()) ?? dbtTables.get(t.key.toLowerCase()) ?? t.key));
   const out: RawExport[] = [];
+  const externalKeys = new Set<string>();
   for (const l of loaded) {
     const own = new Set(l.project.definitions.assets.map((a) => a.key));
     try {
-      for (const step of dbtSteps(l.project, (k) => (own.has(k) ? undefined : upstream.get(k)))) {
+      // sources tied to no dagx asset are external assets, upstream of the models that read them
+      const sources = dbtSourceAssets(l.project, (k) => upstream.has(k) || lower.has(k.toLowerCase()) || externalKeys.has(k));
+      for (const def of sources) {
+        externalKeys.add(def.options.key as string);
+        out.push({ file: l.file, exportName: `${l.name}.sources.${def.options.key as string}`, def: def as RawExport["def"] });
+      }
+      for (const step of dbtSteps(l.project, (k) => (own.has(k) ? undefined : upstream.get(k)), externalKeys)) {
         for (const [o, def] of Object.entries(step.outs)) out.push({ file: l.file, exportName: `${l.name}.outs.${o}`, def: def as RawExport["def"] });
       }
     } catch (e) {

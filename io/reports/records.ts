@@ -39,6 +39,7 @@ export function listItemJson(a: LoadedAsset) {
     codeVersion: a.codeVersion,
     location: a.location,
     step: stepOf(a),
+    ...(a.external ? { external: true } : {}),
   };
 }
 

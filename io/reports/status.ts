@@ -106,8 +106,10 @@ export function statusItemJson(d: StatusData, k: string) {
           schema: m.schema,
           schemaChange: (m.metadata?.["dagx/schemaChange"] as unknown) ?? null,
           metadata: userMetadata(m.metadata),
+          ...(m.metadata?.["dagx/observation"] === true ? { observation: true } : {}),
         }
       : null,
+    ...(a.external ? { external: true } : {}),
     lastFailure: s.failure ? { runId: s.failure.runId, at: new Date(s.failure.at).toISOString(), error: s.failure.error } : null,
     ...(ps
       ? {

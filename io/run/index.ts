@@ -18,3 +18,5 @@ export type { ResourcePool } from "./resources.ts";
 export type { MaterializeOptions, RunOutcome, RunReporter } from "./materialize.ts";
 export { readRunConfigInput, recordedConfig, resolveCheckConfig, resolveRunConfig } from "./run-config.ts";
 export type { CheckConfig, ResolvedConfig, RunConfigFlags } from "./run-config.ts";
+export { runObserve } from "./observe.ts";
+export type { ObserveOutcome } from "./observe.ts";

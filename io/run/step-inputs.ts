@@ -3,6 +3,7 @@
  * loaded back through the IO manager that stored it (a table handle or a value).
  */
 import { DagxError } from "../../core/errors.ts";
+import { UNOBSERVED } from "../../core/status/compute.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import { loadInput, type StepIO } from "../iomanagers/index.ts";
 import { partitionedInput, recordsInput, type ResolvedInput } from "./partition-inputs.ts";
@@ -38,6 +39,7 @@ export function inputsOf(asset: LoadedAsset, handles: ReadonlyMap<string, unknow
 function resolveInput(run: RunScope, a: StepAttempt, up: string): ResolvedInput | Promise<ResolvedInput> {
   if (run.partitions.has(up)) return partitionedInput(run.partitionInputs, a.asset, a.step.partitionKeys, run.graph.assets.get(up)!);
   const m = run.latest.get(up);
+  if (!m && run.graph.assets.get(up)?.external) return { version: UNOBSERVED, format: "none", stored: null };
   if (!m) throw new DagxError("MISSING_UPSTREAM", `Cannot materialize "${a.asset.key}": upstream "${up}" has no materialization`);
   return { version: m.dataVersion, format: m.format, stored: recordsInput(up, [m], null, m.schema) };
 }

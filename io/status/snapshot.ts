@@ -43,6 +43,7 @@ export function statusGraph(graph: ProjectGraph, configHashes: ReadonlyMap<strin
     order: graph.order,
     upstream: graph.upstream,
     codeVersion: (k) => graph.assets.get(k)!.codeVersion,
+    external: (k) => graph.assets.get(k)?.external === true,
     configHash: (k) => configHashes.get(k) ?? null,
     mapping: (down, up) => mappingOf(graph.assets.get(down)!, graph.assets.get(up)!),
   };

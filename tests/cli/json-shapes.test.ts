@@ -22,6 +22,9 @@ export const summary = asset({ ins: { orders, events } }, (ctx, { orders }) => c
 export const nightly = schedule({ cron: "0 3 * * *", select: "orders+" });
 export const watcher = sensor({ interval: "1h", select: "orders" }, () => ({ runRequests: [] }));
 `,
+  "vendor.asset.ts": `import { externalAsset } from "dagx";
+export const vendor = externalAsset({ key: "vendor/feed", observe: () => ({ dataVersion: "v1", metadata: { rows: 3 } }) });
+`,
 };
 
 type Shape = string | Shape[] | { [k: string]: Shape };
@@ -55,10 +58,11 @@ async function json(args: string[]): Promise<unknown> {
 }
 
 describe("JSON shapes of the reporting commands", () => {
-  test("list, materialize, backfill, status, runs, logs, cancel, check, lineage, query, partitions, schedules, sensors, gc", async () => {
+  test("list, materialize, observe, backfill, status, runs, logs, cancel, check, lineage, query, partitions, schedules, sensors, gc", async () => {
     shapes.list = shapeOf(await json(["list"]));
     shapes["materialize --dry-run"] = shapeOf(await json(["materialize", "orders+", "settings", "--dry-run"]));
     shapes.materialize = shapeOf(await json(["materialize", "orders", "settings"]));
+    shapes.observe = shapeOf(await json(["observe", "vendor/feed"]));
     shapes["partitions add"] = shapeOf(await json(["partitions", "add", "files", "a.csv"]));
     shapes["partitions list"] = shapeOf(await json(["partitions", "list", "files"]));
     const backfill = (await json(["backfill", "events+", "--partitions", "2024-01-01..2024-01-03"])) as { backfillId: string };
