@@ -4,7 +4,7 @@
  * Values reach SQL only as bound parameters (DESIGN §11); table names are constants of ours.
  */
 import { type DuckDBAppender, type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, LIST, listValue, mapValue, VARCHAR } from "@duckdb/node-api";
-import type { MaterializationRecord } from "../../core/types.ts";
+import type { EventRecord, MaterializationRecord, RunRecord, RunStatus } from "../../core/types.ts";
 import { storedOrdinal } from "./_records.ts";
 
 export type Row = Record<string, unknown>;
@@ -160,4 +160,42 @@ export function toMaterialization(r: Row): MaterializationRecord {
   if (ordinal !== null) record.ordinal = ordinal;
   if (r.config_hash !== null && r.config_hash !== undefined) record.configHash = String(r.config_hash);
   return record;
+}
+
+/** A `runs` row as a record (the DuckDB and Postgres stores store the same columns). */
+export function toRun(r: Row): RunRecord {
+  const run: RunRecord = {
+    runId: String(r.run_id), status: String(r.status) as RunStatus, selection: String(r.selection), trigger: String(r.trigger),
+    pid: Number(r.pid), host: String(r.host), startedAt: Number(r.started_at), endedAt: numberOrNull(r.ended_at), heartbeatAt: Number(r.heartbeat_at),
+  };
+  const assets = jsonOrNull<string[]>(r.assets);
+  if (assets) run.assets = assets;
+  const config = jsonOrNull<Record<string, unknown>>(r.config);
+  if (config) run.config = config;
+  const cancelAt = numberOrNull(r.cancel_requested_at);
+  if (cancelAt !== null) run.cancelRequestedAt = cancelAt;
+  return run;
+}
+
+/** An `events` row as a record. */
+export function toEvent(r: Row): EventRecord {
+  return {
+    runId: String(r.run_id), seq: Number(r.seq), at: Number(r.ts), type: String(r.type) as EventRecord["type"],
+    assetKey: r.asset_key === null ? null : String(r.asset_key), partitionKey: r.partition_key === null ? null : String(r.partition_key),
+    payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
+  };
+}
+
+/** Give each run its tags from `run_tags` rows (run_id, key, value); mutates and returns `runs`. */
+export function attachTags(runs: RunRecord[], tags: readonly Row[]): RunRecord[] {
+  const byRun = new Map<string, Record<string, string>>();
+  for (const t of tags) {
+    const id = String(t.run_id);
+    (byRun.get(id) ?? byRun.set(id, {}).get(id)!)[String(t.key)] = String(t.value);
+  }
+  for (const r of runs) {
+    const t = byRun.get(r.runId);
+    if (t) r.tags = t;
+  }
+  return runs;
 }

@@ -6,12 +6,12 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../../core/errors.ts";
-import type { EventRecord, RunRecord, RunStatus } from "../../core/types.ts";
+import type { EventRecord, RunRecord } from "../../core/types.ts";
 import type { RunStore } from "../../core/state-store.ts";
 import type { StateOps } from "./_ops.ts";
 import { clampLimit } from "./_records.ts";
 import type { SessionInfo } from "./_session.ts";
-import { insert, jsonOrNull, marks, numberOrNull, rows, stringList, transaction, type Row } from "./_sql.ts";
+import { attachTags, insert, marks, rows, stringList, toEvent, toRun, transaction } from "./_sql.ts";
 
 type RunFilter = NonNullable<Parameters<RunStore["listRuns"]>[0]>;
 type RunPatch = Parameters<RunStore["updateRun"]>[1];
@@ -106,36 +106,5 @@ async function withTags(conn: DuckDBConnection, runs: RunRecord[]): Promise<RunR
   if (runs.length === 0) return runs;
   const ids = stringList(runs.map((r) => r.runId));
   const tags = await rows(conn, "SELECT run_id, key, value FROM run_tags WHERE run_id IN (SELECT unnest(?)) ORDER BY run_id, key", [ids.value], [ids.type]);
-  const byRun = new Map<string, Record<string, string>>();
-  for (const t of tags) {
-    const id = String(t.run_id);
-    (byRun.get(id) ?? byRun.set(id, {}).get(id)!)[String(t.key)] = String(t.value);
-  }
-  for (const r of runs) {
-    const t = byRun.get(r.runId);
-    if (t) r.tags = t;
-  }
-  return runs;
-}
-
-function toRun(r: Row): RunRecord {
-  const run: RunRecord = {
-    runId: String(r.run_id), status: String(r.status) as RunStatus, selection: String(r.selection), trigger: String(r.trigger),
-    pid: Number(r.pid), host: String(r.host), startedAt: Number(r.started_at), endedAt: numberOrNull(r.ended_at), heartbeatAt: Number(r.heartbeat_at),
-  };
-  const assets = jsonOrNull<string[]>(r.assets);
-  if (assets) run.assets = assets;
-  const config = jsonOrNull<Record<string, unknown>>(r.config);
-  if (config) run.config = config;
-  const cancelAt = numberOrNull(r.cancel_requested_at);
-  if (cancelAt !== null) run.cancelRequestedAt = cancelAt;
-  return run;
-}
-
-function toEvent(r: Row): EventRecord {
-  return {
-    runId: String(r.run_id), seq: Number(r.seq), at: Number(r.ts), type: String(r.type) as EventRecord["type"],
-    assetKey: r.asset_key === null ? null : String(r.asset_key), partitionKey: r.partition_key === null ? null : String(r.partition_key),
-    payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
-  };
+  return attachTags(runs, tags);
 }

@@ -4,11 +4,11 @@
  * transaction on the pool (_pg-client.ts).
  */
 import { StateStoreError } from "../../core/errors.ts";
-import type { EventRecord, RunRecord, RunStatus } from "../../core/types.ts";
+import type { RunRecord } from "../../core/types.ts";
 import type { RunStore } from "../../core/state-store.ts";
-import { changed, insertRows, type Pg, type PgOps, type PgRow } from "./_pg-client.ts";
+import { changed, insertRows, type Pg, type PgOps } from "./_pg-client.ts";
 import { clampLimit } from "./_records.ts";
-import { jsonOrNull, numberOrNull } from "./_sql.ts";
+import { attachTags, toEvent, toRun } from "./_sql.ts";
 
 type RunFilter = NonNullable<Parameters<RunStore["listRuns"]>[0]>;
 
@@ -81,36 +81,5 @@ async function selectRun(q: Pg, runId: string): Promise<RunRecord | null> {
 async function withTags(q: Pg, runs: RunRecord[]): Promise<RunRecord[]> {
   if (runs.length === 0) return runs;
   const tags = await q.unsafe("SELECT run_id, key, value FROM run_tags WHERE run_id = ANY($1::text[]) ORDER BY run_id, key", [runs.map((r) => r.runId)]);
-  const byRun = new Map<string, Record<string, string>>();
-  for (const t of tags) {
-    const id = String(t.run_id);
-    (byRun.get(id) ?? byRun.set(id, {}).get(id)!)[String(t.key)] = String(t.value);
-  }
-  for (const r of runs) {
-    const t = byRun.get(r.runId);
-    if (t) r.tags = t;
-  }
-  return runs;
-}
-
-function toRun(r: PgRow): RunRecord {
-  const run: RunRecord = {
-    runId: String(r.run_id), status: String(r.status) as RunStatus, selection: String(r.selection), trigger: String(r.trigger),
-    pid: Number(r.pid), host: String(r.host), startedAt: Number(r.started_at), endedAt: numberOrNull(r.ended_at), heartbeatAt: Number(r.heartbeat_at),
-  };
-  const assets = jsonOrNull<string[]>(r.assets);
-  if (assets) run.assets = assets;
-  const config = jsonOrNull<Record<string, unknown>>(r.config);
-  if (config) run.config = config;
-  const cancelAt = numberOrNull(r.cancel_requested_at);
-  if (cancelAt !== null) run.cancelRequestedAt = cancelAt;
-  return run;
-}
-
-function toEvent(r: PgRow): EventRecord {
-  return {
-    runId: String(r.run_id), seq: Number(r.seq), at: Number(r.ts), type: String(r.type) as EventRecord["type"],
-    assetKey: r.asset_key === null ? null : String(r.asset_key), partitionKey: r.partition_key === null ? null : String(r.partition_key),
-    payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
-  };
+  return attachTags(runs, tags);
 }
