@@ -4,7 +4,7 @@
  * Values reach SQL only as bound parameters (DESIGN §11); table names are constants of ours.
  */
 import { type DuckDBAppender, type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, LIST, listValue, mapValue, VARCHAR } from "@duckdb/node-api";
-import type { EventRecord, MaterializationRecord, RunRecord, RunStatus } from "../../core/types.ts";
+import type { EventRecord, InstigatorKind, InstigatorState, MaterializationRecord, RunRecord, RunRequestRecord, RunStatus, TickRecord } from "../../core/types.ts";
 import { storedOrdinal } from "./_records.ts";
 
 export type Row = Record<string, unknown>;
@@ -198,4 +198,39 @@ export function attachTags(runs: RunRecord[], tags: readonly Row[]): RunRecord[]
     if (t) r.tags = t;
   }
   return runs;
+}
+
+/** `runs`-table style text column: null stays null. */
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** An `instigators` row as a record (the DuckDB and Postgres stores store the same columns). */
+export function toInstigator(r: Row): InstigatorState {
+  return {
+    name: String(r.name), kind: String(r.kind) as InstigatorKind, status: String(r.status) as InstigatorState["status"],
+    createdAt: Number(r.created_at), lastTickAt: numberOrNull(r.last_tick_at), cursor: textOrNull(r.cursor),
+    data: JSON.parse(String(r.data)) as Record<string, unknown>, updatedAt: Number(r.updated_at),
+  };
+}
+
+/** A `ticks` row as a record. */
+export function toTick(r: Row): TickRecord {
+  return {
+    name: String(r.name), kind: String(r.kind) as InstigatorKind, tickAt: Number(r.tick_at), evaluatedAt: Number(r.evaluated_at),
+    status: String(r.status) as TickRecord["status"], reason: textOrNull(r.reason), requestIds: JSON.parse(String(r.request_ids)) as string[],
+  };
+}
+
+/** A `run_requests` row as a record. */
+export function toRunRequest(r: Row): RunRequestRecord {
+  const request: RunRequestRecord = {
+    requestId: String(r.request_id), source: String(r.source), kind: String(r.kind) as InstigatorKind, runKey: textOrNull(r.run_key),
+    selection: JSON.parse(String(r.selection)) as string[], partitions: textOrNull(r.partitions),
+    status: String(r.status) as RunRequestRecord["status"], runId: textOrNull(r.run_id), reason: textOrNull(r.reason),
+    createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  };
+  // migration 5: absent when not stored (the record round-trips as it was created)
+  if (r.tags !== null && r.tags !== undefined) request.tags = JSON.parse(String(r.tags)) as Record<string, string>;
+  if (r.as_of !== null && r.as_of !== undefined) request.asOf = Number(r.as_of);
+  if (r.config !== null && r.config !== undefined) request.config = JSON.parse(String(r.config)) as Record<string, unknown>;
+  return request;
 }

@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { StateStoreError } from "../../core/errors.ts";
-import type { InstigatorKind, InstigatorState, RunRequestRecord, TickRecord } from "../../core/types.ts";
+import type { InstigatorState, RunRequestRecord, TickRecord } from "../../core/types.ts";
 import type { InstigatorStore } from "../../core/state-store.ts";
 import {
   INSTIGATOR_FIELDS, RUN_REQUEST_FIELDS, TICK_PATCH_FIELDS, definedFields, firstPerName, instigatorFromTick, planRequests,
@@ -15,7 +15,7 @@ import {
 } from "./_instigators.ts";
 import type { StateOps } from "./_ops.ts";
 import { clampLimit } from "./_records.ts";
-import { insert, numberOrNull, rows, stringList, transaction, type Row } from "./_sql.ts";
+import { insert, rows, stringList, toInstigator, toRunRequest, toTick, transaction } from "./_sql.ts";
 
 /** The instigators part of a DuckDB store (`ops` is shared with its other parts). */
 export function duckdbInstigatorStore({ op }: StateOps): InstigatorStore {
@@ -149,35 +149,4 @@ async function nextSeq(conn: DuckDBConnection, table: string): Promise<number> {
 /** Column values in `instigators` order. */
 function instigatorValues(s: InstigatorState): DuckDBValue[] {
   return [s.name, s.kind, s.status, s.createdAt, s.lastTickAt, s.cursor, JSON.stringify(s.data), s.updatedAt];
-}
-
-const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-function toInstigator(r: Row): InstigatorState {
-  return {
-    name: String(r.name), kind: String(r.kind) as InstigatorKind, status: String(r.status) as InstigatorState["status"],
-    createdAt: Number(r.created_at), lastTickAt: numberOrNull(r.last_tick_at), cursor: textOrNull(r.cursor),
-    data: JSON.parse(String(r.data)) as Record<string, unknown>, updatedAt: Number(r.updated_at),
-  };
-}
-
-function toTick(r: Row): TickRecord {
-  return {
-    name: String(r.name), kind: String(r.kind) as InstigatorKind, tickAt: Number(r.tick_at), evaluatedAt: Number(r.evaluated_at),
-    status: String(r.status) as TickRecord["status"], reason: textOrNull(r.reason), requestIds: JSON.parse(String(r.request_ids)) as string[],
-  };
-}
-
-function toRunRequest(r: Row): RunRequestRecord {
-  const request: RunRequestRecord = {
-    requestId: String(r.request_id), source: String(r.source), kind: String(r.kind) as InstigatorKind, runKey: textOrNull(r.run_key),
-    selection: JSON.parse(String(r.selection)) as string[], partitions: textOrNull(r.partitions),
-    status: String(r.status) as RunRequestRecord["status"], runId: textOrNull(r.run_id), reason: textOrNull(r.reason),
-    createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
-  };
-  // migration 5: absent when not stored (the record round-trips as it was created)
-  if (r.tags !== null && r.tags !== undefined) request.tags = JSON.parse(String(r.tags)) as Record<string, string>;
-  if (r.as_of !== null && r.as_of !== undefined) request.asOf = Number(r.as_of);
-  if (r.config !== null && r.config !== undefined) request.config = JSON.parse(String(r.config)) as Record<string, unknown>;
-  return request;
 }

@@ -6,15 +6,15 @@
  * index on `run_key` is the last word either way.
  */
 import { StateStoreError } from "../../core/errors.ts";
-import type { InstigatorKind, InstigatorState, RunRequestRecord, TickRecord } from "../../core/types.ts";
+import type { InstigatorState } from "../../core/types.ts";
 import type { InstigatorStore } from "../../core/state-store.ts";
 import {
   INSTIGATOR_FIELDS, RUN_REQUEST_FIELDS, TICK_PATCH_FIELDS, definedFields, firstPerName, instigatorFromTick, planRequests,
 } from "./_instigators.ts";
-import { changed, type Columns, insertRows, type Pg, type PgOps, type PgRow } from "./_pg-client.ts";
+import { changed, type Columns, insertRows, type Pg, type PgOps } from "./_pg-client.ts";
 import { LOCKS } from "./_pg-schema.ts";
 import { clampLimit } from "./_records.ts";
-import { numberOrNull } from "./_sql.ts";
+import { toInstigator, toRunRequest, toTick } from "./_sql.ts";
 
 const INSTIGATOR_COLUMNS: Columns = [
   ["name", "text"], ["kind", "text"], ["status", "text"], ["created_at", "bigint"], ["last_tick_at", "bigint"], ["cursor", "text"], ["data", "text"], ["updated_at", "bigint"],
@@ -96,34 +96,4 @@ export function postgresInstigatorStore({ op, tx }: PgOps): InstigatorStore {
       }),
     updateRunRequest: (requestId, patch) => op("update run request", (q) => patchRow(q, "run_requests", "request_id", requestId, definedFields(patch, RUN_REQUEST_FIELDS), "run request")),
   };
-}
-
-const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-function toInstigator(r: PgRow): InstigatorState {
-  return {
-    name: String(r.name), kind: String(r.kind) as InstigatorKind, status: String(r.status) as InstigatorState["status"],
-    createdAt: Number(r.created_at), lastTickAt: numberOrNull(r.last_tick_at), cursor: textOrNull(r.cursor),
-    data: JSON.parse(String(r.data)) as Record<string, unknown>, updatedAt: Number(r.updated_at),
-  };
-}
-
-function toTick(r: PgRow): TickRecord {
-  return {
-    name: String(r.name), kind: String(r.kind) as InstigatorKind, tickAt: Number(r.tick_at), evaluatedAt: Number(r.evaluated_at),
-    status: String(r.status) as TickRecord["status"], reason: textOrNull(r.reason), requestIds: JSON.parse(String(r.request_ids)) as string[],
-  };
-}
-
-function toRunRequest(r: PgRow): RunRequestRecord {
-  const request: RunRequestRecord = {
-    requestId: String(r.request_id), source: String(r.source), kind: String(r.kind) as InstigatorKind, runKey: textOrNull(r.run_key),
-    selection: JSON.parse(String(r.selection)) as string[], partitions: textOrNull(r.partitions),
-    status: String(r.status) as RunRequestRecord["status"], runId: textOrNull(r.run_id), reason: textOrNull(r.reason),
-    createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
-  };
-  if (r.tags !== null && r.tags !== undefined) request.tags = JSON.parse(String(r.tags)) as Record<string, string>;
-  if (r.as_of !== null && r.as_of !== undefined) request.asOf = Number(r.as_of);
-  if (r.config !== null && r.config !== undefined) request.config = JSON.parse(String(r.config)) as Record<string, unknown>;
-  return request;
 }
