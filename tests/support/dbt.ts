@@ -10,9 +10,9 @@
  * time and cannot install offline) and Python `duckdb` at dagx's own DuckDB version — a newer one
  * writes a database file format dagx's DuckDB cannot open.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { buildOnce, cachedVenvPath } from "./venv-cache.ts";
+import { buildOnce, buildPipVenv, cachedVenvPath, pythonOnPath } from "./venv-cache.ts";
 
 /** What pip installs into the venv (the venv folder is named after a hash of this list). */
 export const DBT_PINS: readonly string[] = ["dbt-core==1.11.16", "dbt-duckdb==1.11.1", "duckdb==1.5.5"];
@@ -62,27 +62,6 @@ async function dbtVenv(): Promise<string> {
   const pinsHash = new Bun.CryptoHasher("sha256").update(DBT_PINS.join("\n")).digest("hex").slice(0, 12);
   const venv = cachedVenvPath(system, `dbt-${pinsHash}`);
   const marker = join(venv, ".dagx-complete"); // written once pip has installed everything
-  await buildOnce(venv, () => existsSync(marker), () => buildVenv(system, venv), 900_000);
+  await buildOnce(venv, () => existsSync(marker), () => buildPipVenv(system, venv, DBT_PINS, "dbt"), 900_000);
   return venv;
-}
-
-async function buildVenv(system: string, venv: string): Promise<void> {
-  // Built in place (not renamed): pip's console scripts (bin/dbt) name their venv's python in #!.
-  rmSync(venv, { recursive: true, force: true });
-  const run = async (cmd: string[]) => {
-    const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-    if (code !== 0) {
-      rmSync(venv, { recursive: true, force: true });
-      throw new Error(`Cannot build the dbt venv (${cmd.join(" ")}): ${err}${out}`);
-    }
-  };
-  await run([system, "-m", "venv", venv]);
-  const python = join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
-  await run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...DBT_PINS]);
-  writeFileSync(join(venv, ".dagx-complete"), `${DBT_PINS.join("\n")}\n`);
-}
-
-function pythonOnPath(): string | undefined {
-  return Bun.which("python3") ?? Bun.which("python") ?? undefined;
 }

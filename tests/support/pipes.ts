@@ -7,9 +7,9 @@
  *   const skip = pipesUnavailable();          // a message, or undefined
  *   describe.skipIf(skip !== undefined)(…, () => { const python = await pipesPython(); … });
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { buildOnce, cachedVenvPath } from "./venv-cache.ts";
+import { buildOnce, buildPipVenv, cachedVenvPath, pythonOnPath } from "./venv-cache.ts";
 
 /** What pip installs into the venv (the venv folder is named after a hash of this list). */
 export const PIPES_PINS: readonly string[] = ["dagster-pipes==1.13.28", "pyarrow==22.0.0", "uv==0.13.8"];
@@ -26,7 +26,7 @@ export async function pipesPython(): Promise<string> {
   const pinsHash = new Bun.CryptoHasher("sha256").update(PIPES_PINS.join("\n")).digest("hex").slice(0, 12);
   const venv = cachedVenvPath(system, `pipes-${pinsHash}`);
   const marker = join(venv, ".dagx-complete"); // written once pip has installed everything
-  await buildOnce(venv, () => existsSync(marker), () => buildVenv(system, venv), 600_000);
+  await buildOnce(venv, () => existsSync(marker), () => buildPipVenv(system, venv, PIPES_PINS, "Pipes"), 600_000);
   return join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
 }
 
@@ -34,24 +34,4 @@ export async function pipesPython(): Promise<string> {
 export async function pipesUv(): Promise<string> {
   const python = await pipesPython();
   return join(python, "..", process.platform === "win32" ? "uv.exe" : "uv");
-}
-
-async function buildVenv(system: string, venv: string): Promise<void> {
-  rmSync(venv, { recursive: true, force: true });
-  const run = async (cmd: string[]) => {
-    const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-    if (code !== 0) {
-      rmSync(venv, { recursive: true, force: true });
-      throw new Error(`Cannot build the Pipes venv (${cmd.join(" ")}): ${err}${out}`);
-    }
-  };
-  await run([system, "-m", "venv", venv]);
-  const python = join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
-  await run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...PIPES_PINS]);
-  writeFileSync(join(venv, ".dagx-complete"), `${PIPES_PINS.join("\n")}\n`);
-}
-
-function pythonOnPath(): string | undefined {
-  return Bun.which("python3") ?? Bun.which("python") ?? undefined;
 }

@@ -2,7 +2,7 @@
  * Python virtual environments the integration suites need (moto for S3, dbt), built once per machine
  * under `~/.cache/dagx-tests` (or `$XDG_CACHE_HOME/dagx-tests`), outside the repository.
  */
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -40,4 +40,30 @@ export async function buildOnce(venv: string, ready: () => boolean, build: () =>
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** The system Python that builds the test venvs, or undefined when there is none on PATH. */
+export function pythonOnPath(): string | undefined {
+  return Bun.which("python3") ?? Bun.which("python") ?? undefined;
+}
+
+/**
+ * Build `venv` in place with `system -m venv` and pip-install `pins` into it, then write the
+ * `.dagx-complete` marker (the pins). Built in place, not renamed: pip's console scripts (bin/dbt)
+ * name their venv's python in #!. A failure removes the half-built folder. `what` names it in errors.
+ */
+export async function buildPipVenv(system: string, venv: string, pins: readonly string[], what: string): Promise<void> {
+  rmSync(venv, { recursive: true, force: true });
+  const run = async (cmd: string[]) => {
+    const child = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    if (code !== 0) {
+      rmSync(venv, { recursive: true, force: true });
+      throw new Error(`Cannot build the ${what} venv (${cmd.join(" ")}): ${err}${out}`);
+    }
+  };
+  await run([system, "-m", "venv", venv]);
+  const python = join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
+  await run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...pins]);
+  writeFileSync(join(venv, ".dagx-complete"), `${pins.join("\n")}\n`);
 }
