@@ -9,7 +9,7 @@ import type { AssetOptions } from "../asset.ts";
 import { MAX_CHECK_NAME } from "../checks/builtins.ts";
 import { CHECK_SPEC, type CheckSpec } from "../checks/types.ts";
 import { keyProblem } from "../keys.ts";
-import { parseSqlHeader, SqlHeaderError } from "../sql-asset/header.ts";
+import { parseSqlHeader, splitOutside, SqlHeaderError } from "../sql-asset/header.ts";
 
 /** What a Python asset's header defines. */
 export interface PyAssetHeader {
@@ -152,34 +152,6 @@ function checkSpecsOf(value: string, line: number, valueCol: number): CheckSpec[
   return out;
 }
 
-/** Split on commas outside parentheses and quotes; `at` is each item's 0-based offset in `value`. */
-function splitOutside(value: string, fail: (reason: string, at: number) => never): { text: string; at: number }[] {
-  const out: { text: string; at: number }[] = [];
-  let depth = 0;
-  let quote: string | null = null;
-  let start = 0;
-  const push = (end: number) => {
-    const piece = value.slice(start, end);
-    if (piece.trim() !== "") out.push({ text: piece.trim(), at: start + piece.length - piece.trimStart().length });
-  };
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")") {
-      if (--depth < 0) fail('unbalanced ")"', i);
-    } else if (c === "," && depth === 0) {
-      push(i);
-      start = i + 1;
-    }
-  }
-  if (quote) fail(`unclosed ${quote}`, value.length);
-  if (depth > 0) fail('missing ")"', value.length);
-  push(value.length);
-  return out;
-}
 
 function unquote(s: string): string {
   const t = s.trim();

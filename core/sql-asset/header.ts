@@ -156,14 +156,22 @@ function list(value: string): string[] {
 
 /** Split on commas outside parentheses and quotes; `at` is each item's 0-based offset in the value. */
 function splitTop(value: string, ctx: FieldCtx): { text: string; at: number }[] {
+  return splitOutside(value, (reason, at) => ctx.fail(reason, ctx.valueCol + at));
+}
+
+/**
+ * Split a header value on commas outside parentheses and quotes; `at` is each item's 0-based
+ * offset in `value`, and `fail` gets the offset of an unbalanced `)`, or the end for an unclosed
+ * quote or `(`. Shared by the `*.asset.sql` and `*.asset.py` headers.
+ */
+export function splitOutside(value: string, fail: (reason: string, at: number) => never): { text: string; at: number }[] {
   const out: { text: string; at: number }[] = [];
   let depth = 0;
   let quote: string | null = null;
   let start = 0;
   const push = (end: number) => {
     const piece = value.slice(start, end);
-    const lead = piece.length - piece.trimStart().length;
-    if (piece.trim() !== "") out.push({ text: piece.trim(), at: start + lead });
+    if (piece.trim() !== "") out.push({ text: piece.trim(), at: start + piece.length - piece.trimStart().length });
   };
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
@@ -172,15 +180,14 @@ function splitTop(value: string, ctx: FieldCtx): { text: string; at: number }[] 
     } else if (c === "'" || c === '"') quote = c;
     else if (c === "(") depth++;
     else if (c === ")") {
-      depth--;
-      if (depth < 0) ctx.fail(`unbalanced ")"`, ctx.valueCol + i);
+      if (--depth < 0) fail('unbalanced ")"', i);
     } else if (c === "," && depth === 0) {
       push(i);
       start = i + 1;
     }
   }
-  if (quote) ctx.fail(`unclosed ${quote}`, ctx.valueCol + value.length);
-  if (depth > 0) ctx.fail(`missing ")"`, ctx.valueCol + value.length);
+  if (quote) fail(`unclosed ${quote}`, value.length);
+  if (depth > 0) fail('missing ")"', value.length);
   push(value.length);
   return out;
 }
