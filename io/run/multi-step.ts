@@ -165,7 +165,8 @@ async function leadCall(
  */
 async function siblingInputVersions(run: RunScope, oa: StepAttempt, siblingDeps: readonly string[], recorded: Readonly<Record<string, string>>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const stored = run.partitions.size > 0 ? await partitionInputVersions(run, oa.asset, oa.step.partitionKey, {}) : {};
+  // the partitions' versions are read only when a sibling this call did not record is partitioned
+  const stored = siblingDeps.some((d) => recorded[d] === undefined && run.partitions.has(d)) ? await partitionInputVersions(run, oa.asset, oa.step.partitionKey, {}) : {};
   for (const d of siblingDeps) {
     const v = recorded[d] ?? stored[d] ?? run.latest.get(d)?.dataVersion;
     if (v !== undefined) out[d] = v;
