@@ -6,8 +6,8 @@
 import type { StateStore } from "../core/state-store.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openStateStore, releaseWarmStateHost, STATE_URL_VARIABLE, stateUrlOf, warmStateHost } from "../io/state/index.ts";
-import { adoptingStore, loadConfig, loadProject, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { releaseWarmStateHost, warmStateHost } from "../io/state/index.ts";
+import { adoptingStore, loadProject, openProjectState, openStateAt, type Project, resolveProjectRoot } from "../io/project/index.ts";
 import { declareEnvironmentSecrets, projectEnv } from "../io/secrets/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
@@ -68,7 +68,7 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
   try {
     const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
     reportLoadErrors(base.out, project.graph.errors);
-    const raw = openStateStore(project.storage.statePath, stateUrlOf(project.config.state, projectEnv(project.root)));
+    const raw = openProjectState(project);
     const store = adoptingStore(project, raw, base.now(), (n) =>
       base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
     try {
@@ -99,7 +99,7 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
   // no config here to say which env() values are secret: the .env's and the environment's secret-looking names are
   declareEnvironmentSecrets(root);
   const storage = createStorage(root);
-  const store = openStateStore(storage.statePath, await stateUrlAt(root));
+  const store = await openStateAt(root);
   try {
     return (await fn({ ...base, root, storage, store })) ?? 0;
   } finally {
@@ -107,15 +107,3 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
   }
 }
 
-/**
- * The Postgres state URL of the project at `root` for commands that do not load the project:
- * `DAGX_STATE_URL`, else — only when dagx.config.ts sets `state` — the config (that file alone is
- * imported, no asset file), else null (the DuckDB file).
- */
-async function stateUrlAt(root: string): Promise<string | null> {
-  const env = projectEnv(root);
-  if (env.get(STATE_URL_VARIABLE)?.trim()) return stateUrlOf(undefined, env);
-  const file = join(root, "dagx.config.ts");
-  if (!existsSync(file) || !/\bstate\s*:/.test(readFileSync(file, "utf8"))) return null;
-  return stateUrlOf((await loadConfig(root)).state, env);
-}

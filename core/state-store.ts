@@ -116,6 +116,10 @@ export interface MaterializationStore {
    * `blockingFailures` keeps only failed blocking results at "error" severity (what blocks a downstream across runs).
    */
   latestCheckResults(keys?: readonly string[], options?: { blockingFailures?: boolean }): Promise<CheckResult[]>;
+  /** Materializations of one asset (every partition's), newest first, at most `limit` (the UI's history). */
+  materializationHistory(assetKey: string, limit: number): Promise<MaterializationRecord[]>;
+  /** Check results of one asset (history, every partition and check), newest first, at most `limit`. */
+  checkHistory(assetKey: string, limit: number): Promise<CheckResult[]>;
   /** Confirmed output mtimes of these assets (all when omitted), by asset and partition; the caller matches them to the latest materialization. */
   confirmedMtimes(keys?: readonly string[]): Promise<OutputMtimeRecord[]>;
   /** Record confirmed output mtimes, one per asset and partition (a record for an older materialization never replaces a newer one's). */
@@ -194,6 +198,19 @@ export interface AlertStore {
  * parts share a connection.
  */
 export interface CrossCuttingStore {
+  /** Where the state lives: the DuckDB file, a PostgreSQL database, or this process's memory (tests). */
+  readonly backend: "duckdb" | "postgres" | "memory";
+  /**
+   * Cheap fingerprints of what the UI shows, one per topic (a topic changed when its mark did), or
+   * null when there is no state yet. Reading them writes nothing.
+   */
+  changeMarks(): Promise<ChangeMarks | null>;
+  /**
+   * Be told when another process may have changed the state, where the backend pushes it (Postgres
+   * LISTEN): `listener` gets no detail, only a nudge to read `changeMarks`. Resolves to the
+   * unsubscribe function; null when the backend has no push (the DuckDB file: watch its stat).
+   */
+  onChange(listener: () => void): Promise<(() => Promise<void>) | null>;
   /**
    * Append events and materializations in one transaction (either all or none), keeping the latest
    * materialization and the latest failure (from `step_failed` events) per (asset, partition). It
@@ -220,6 +237,19 @@ export interface CrossCuttingStore {
   adoptCodeVersions(scheme: number, candidates: () => readonly CodeVersionAdoption[], now: number): Promise<number | null>;
   /** Wait for started calls; later calls of every part reject with StateStoreError. */
   close(): Promise<void>;
+}
+
+/**
+ * Fingerprints of the state per UI topic (io/ui/change-feed.ts compares two of them). `events` is the
+ * newest event seq of each running run (run pages tail those).
+ */
+export interface ChangeMarks {
+  runs: string;
+  assets: string;
+  backfills: string;
+  instigators: string;
+  alerts: string;
+  events: Map<string, number>;
 }
 
 /** All access to persistent state goes through this interface (io/state implements it). */

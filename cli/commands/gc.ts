@@ -21,7 +21,9 @@ export default defineCommand({
     const { args } = cmd;
     const keepMs = parseDuration(args.keep ?? "30d", "--keep");
     return withState(cmd, async ({ out, storage, store }) => {
-      const size = () => {
+      // the file's size; a Postgres state has none to report (its space is the database's, freed by autovacuum)
+      const size = (): number | null => {
+        if (store.backend !== "duckdb") return null;
         try {
           return statSync(storage.statePath).size;
         } catch {
@@ -39,7 +41,8 @@ export default defineCommand({
         out.print(`${args["dry-run"] ? "Would remove" : "Removed"}: ${r.runs} run(s), ${r.events} event(s), ${r.materializations} history row(s), ${r.ticks} tick(s), ${r.runRequests} run request(s), ${r.backfills} backfill(s)`);
         out.print(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${r.orphanBytes.toLocaleString("en-US")} bytes), ${r.tempFiles} leftover temp file(s)`);
         if (s3.objects > 0) out.print(`${args["dry-run"] ? "Superseded" : "Deleted"}: ${s3.objects} superseded S3 object(s) (s3Parquet)`);
-        out.print(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
+        if (before !== null && after !== null) out.print(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
+        else out.print(out.c.dim("state: Postgres (freed space is reclaimed by its autovacuum)"));
       }
       return 0;
     });

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { loadProject, mayHaveRowTypes, sqlAssetRowTypes, TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
-import { createDuckDBStateStore } from "../../io/state/index.ts";
+import { loadProject, mayHaveRowTypes, openProjectState, sqlAssetRowTypes, TYPES_REL_PATH, writeTypeDeclarations } from "../../io/project/index.ts";
 import { globalArgs } from "../args.ts";
 import { baseContext, projectRoot } from "../context.ts";
 import { VERSION } from "../version.ts";
@@ -47,7 +46,7 @@ async function sqlRowTypes(root: string): Promise<Record<string, Record<string, 
   if (!mayHaveRowTypes(root)) return {};
   try {
     const project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
-    const store = createDuckDBStateStore(project.storage.statePath);
+    const store = openProjectState(project);
     try {
       return await sqlAssetRowTypes(project, store);
     } finally {

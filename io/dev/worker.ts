@@ -8,10 +8,10 @@ import { DagxError } from "../../core/errors.ts";
 import { redactor } from "../secrets/index.ts";
 import { lockDaemon, runDaemon } from "../daemon/index.ts";
 import { type DevStatus, readDevStatus } from "./status.ts";
-import { createDuckDBStateStore } from "../state/index.ts";
+import type { StateStore } from "../../core/state-store.ts";
 import { readRunConfigInput, resolveRunConfig, runMaterialize } from "../run/index.ts";
 import { loadErrorsBefore } from "../../core/load-errors.ts";
-import { adoptCodeVersions, loadProject, type Project } from "../project/index.ts";
+import { adoptCodeVersions, loadProject, openStateAt, type Project } from "../project/index.ts";
 
 /** The worker is a process entry: it reads the wall clock here and passes it down. */
 const wallClock = (): number => Date.now();
@@ -85,10 +85,13 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
   const controller = new AbortController();
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((r) => (finish = r));
-  const store = createDuckDBStateStore(`${root}/.dagx/state.duckdb`);
+  // the project's state (its file or Postgres), chosen from the config alone while the project loads
+  const opening = openStateAt(root);
+  opening.catch(() => {}); // reported by the load
+  let store: StateStore = null as unknown as StateStore; // set by "load", which every other message follows
   // warm the state store while idle (host DuckDB instance, file gate, schema check), so the first
   // run after a save pays only its own session (bench/dev-latency: state reads + createRun 64–132 → 42–51 ms)
-  void store.getRun("").catch(() => {});
+  void opening.then((s) => s.getRun("")).catch(() => {});
 
   process.on("message", async (m: ToWorker) => {
     try {
@@ -100,6 +103,7 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
       if (m.type === "load") {
         try {
           project = await loadProject(root, { exactRoot: true, now: () => performance.now() });
+          store = await opening;
           await adoptCodeVersions(project, store, wallClock()).catch(() => {}); // a state file in use elsewhere: next load
         } catch (e) {
           const loadErrors = loadErrorsBefore(e).map((le) => ({ message: le.message, frame: le.frame, consequence: le.consequence }));
@@ -189,6 +193,6 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
   send({ type: "ready" });
   const code = await finished;
   // a step that ignores its signal may still hold the store: leave it to the process exit
-  if (!overdue) await store.close();
+  if (!overdue) await (await opening.catch(() => null))?.close();
   return code;
 }

@@ -12,10 +12,13 @@ import type { Project } from "./project.ts";
 /**
  * Adopt where the state is behind this build's scheme; returns how many latest materializations
  * were adopted, or null when there was nothing to do. Skipped (tried again next time) while a file
- * fails to load — its assets' versions are unknown — and when there is no state file yet.
+ * fails to load — its assets' versions are unknown — and when there is no state file yet (a
+ * Postgres state is always asked: it says itself whether it is behind).
  */
 export async function adoptCodeVersions(project: Project, store: StateStore, now: number): Promise<number | null> {
-  if (project.graph.errors.length > 0 || !existsSync(project.storage.statePath)) return null;
+  if (project.graph.errors.length > 0) return null;
+  // no file yet: nothing recorded to adopt (and reading would create it); a database is always asked
+  if (store.backend === "duckdb" && !existsSync(project.storage.statePath)) return null;
   return store.adoptCodeVersions(CODE_VERSION_SCHEME, project.codeVersionCandidates, now);
 }
 

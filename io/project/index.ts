@@ -12,3 +12,4 @@ export { TYPES_REL_PATH, writeTypeDeclarations } from "./type-declarations.ts";
 export { compileSqlAsset, type SqlPartition, sqlAssetInfo } from "./sql-asset.ts";
 export type { CompiledSqlAsset } from "./sql-asset.ts";
 export { mayHaveRowTypes, sqlAssetRowTypes } from "./sql-asset-types.ts";
+export { openProjectState, openStateAt, stateUrlAt } from "./state-store.ts";

@@ -77,6 +77,12 @@ export interface PgOps {
   op<T>(label: string, fn: (sql: Pg) => Promise<T>): Promise<T>;
   /** Run `fn` inside one transaction (BEGIN … COMMIT, rolled back when it throws). */
   tx<T>(label: string, fn: (tx: PgTx) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel` (one dedicated connection, reconnected by the client): `onNotify` gets each
+   * payload; `onListen` runs when the LISTEN is acknowledged, first and after every reconnect (what
+   * was sent meanwhile is lost). Resolves to the unsubscribe function.
+   */
+  listen(label: string, channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   /** Refuse new calls, wait for the started ones, close the pool. */
   close(): Promise<void>;
 }
@@ -97,7 +103,11 @@ export function createPgOps(raw: string, options: PgOpsOptions = {}): PgOps {
     idleTimeout: 30,
     connection: { search_path: `${target.schema}, public`, application_name: "dagx" },
   });
-  const pg = sql as unknown as Pg & { begin<T>(fn: (tx: PgTx) => Promise<T>): Promise<T>; close(o?: { timeout?: number }): Promise<void> };
+  const pg = sql as unknown as Pg & {
+    begin<T>(fn: (tx: PgTx) => Promise<T>): Promise<T>;
+    close(o?: { timeout?: number }): Promise<void>;
+    listen(channel: string, onnotify: (payload: string) => void, onlisten?: () => void): Promise<{ unlisten(): Promise<void> }>;
+  };
   const pending = new Set<Promise<unknown>>();
   let closed = false;
   let ready: Promise<void> | null = null;
@@ -134,6 +144,11 @@ export function createPgOps(raw: string, options: PgOpsOptions = {}): PgOps {
     target,
     op: (label, fn) => run(label, () => fn(pg)),
     tx: (label, fn) => run(label, () => pg.begin(fn)),
+    listen: (label, channel, onNotify, onListen) =>
+      run(label, async () => {
+        const sub = await pg.listen(channel, onNotify, onListen);
+        return () => sub.unlisten().catch(() => {});
+      }),
     async close() {
       closed = true;
       await Promise.allSettled([...pending]);

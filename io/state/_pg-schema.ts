@@ -44,6 +44,11 @@ const CHECK_COLUMNS = `
   sample TEXT,
   error TEXT`;
 
+/** The NOTIFY channel of state changes (payload: the schema); shared by every schema of a database. */
+export const CHANGE_CHANNEL = "dagx_changes";
+/** The tables whose changes the UI's feed hears of (what `changeMarks` reads). */
+const CHANGE_TABLES = ["runs", "events", "latest_materializations", "latest_failures", "latest_check_results", "backfills", "backfill_partitions", "instigators", "ticks", "alert_incidents", "alert_deliveries"];
+
 /** Migration n (1-based) is `PG_MIGRATIONS[n - 1]`; append only, never edit a shipped entry. */
 export const PG_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -108,6 +113,14 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
       incident_id TEXT NOT NULL, alert TEXT NOT NULL, target TEXT NOT NULL, event TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
       error TEXT, ts BIGINT NOT NULL, seq BIGINT GENERATED ALWAYS AS IDENTITY)`,
   ],
+  // 2: change notifications for the UI's live feed (io/state/postgres-changes.ts). One statement-level
+  // trigger per table the UI shows sends NOTIFY dagx_changes with the schema's name, on commit; the
+  // notifications of one transaction collapse into one. Every writer is covered, whatever its version.
+  [
+    `CREATE FUNCTION notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('${CHANGE_CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$`,
+    ...CHANGE_TABLES.map((t) => `CREATE TRIGGER notify_change AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION notify_change()`),
+  ],
 ];
 
 /** The Postgres schema version this build writes. */
@@ -134,7 +147,7 @@ interface Migratable {
  * snapshot, not by name (`to_regclass` goes through the backend's catalog cache, which can still say
  * "no such table" after another process committed it: the advisory lock processes no invalidations).
  */
-const versionOf = async (q: { unsafe(text: string, params?: unknown[]): Promise<unknown> }, schema: string): Promise<number> => {
+export const versionOf = async (q: { unsafe(text: string, params?: unknown[]): Promise<unknown> }, schema: string): Promise<number> => {
   const [exists] = (await q.unsafe(
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'schema_version') AS e",
     [schema],

@@ -20,11 +20,15 @@ import {
   selectPartitionSummaries,
 } from "./_partitions.ts";
 import { selectChangedPartitions } from "./_staleness.ts";
+import { readCheckHistory, readMaterializationHistory } from "./ui-reads.ts";
 import { LATEST_COLUMNS, numberOrNull, rows, stringList, toMaterialization, transaction, type Row } from "./_sql.ts";
 
 /** The materializations part of a DuckDB store (`ops` is shared with its other parts). */
-export function duckdbMaterializationStore({ op }: StateOps): MaterializationStore {
+export function duckdbMaterializationStore({ op, dbPath }: StateOps): MaterializationStore {
   return {
+    // the UI's reads: short sessions that never create the file (ui-reads.ts)
+    materializationHistory: (assetKey, limit) => readMaterializationHistory(dbPath, assetKey, limit),
+    checkHistory: (assetKey, limit) => readCheckHistory(dbPath, assetKey, limit),
     latestMaterializations: (keys, options) =>
       keys?.length === 0
         ? Promise.resolve([])

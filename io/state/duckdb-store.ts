@@ -23,6 +23,7 @@ import { duckdbBackfillStore } from "./duckdb-backfills.ts";
 import { duckdbInstigatorStore } from "./duckdb-instigators.ts";
 import { duckdbMaterializationStore } from "./duckdb-materializations.ts";
 import { duckdbRunStore } from "./duckdb-runs.ts";
+import { readChangeMarks } from "./ui-reads.ts";
 
 export interface DuckDBStateStoreOptions {
   /** How long an operation waits for other processes holding the file before it fails. @default 30000 */
@@ -42,6 +43,12 @@ export function createDuckDBStateStore(dbPath: string, options: DuckDBStateStore
     ...duckdbBackfillStore(ops),
     ...duckdbInstigatorStore(ops),
     ...duckdbAlertStore(ops),
+    backend: "duckdb",
+
+    // a short session that never creates the file (io/ui polls it while a page is open)
+    changeMarks: () => readChangeMarks(dbPath),
+    // no push from a file: io/ui/change-feed.ts stats it instead
+    onChange: () => Promise.resolve(null),
 
     write: ({ events = [], materializations = [] }) =>
       events.length + materializations.length === 0

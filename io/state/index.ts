@@ -24,9 +24,9 @@ export function createMemoryStateStore(...args: Parameters<typeof openMemoryStor
 export { createStateWriter } from "./writer.ts";
 export { releaseWarmStateHost, warmStateHost } from "./_session.ts";
 export { inspectStateFile } from "./inspect.ts";
+export { inspectPostgresState } from "./postgres-inspect.ts";
+export type { PostgresStateInfo } from "./postgres-inspect.ts";
 export type { StateFileInfo } from "./inspect.ts";
-export { readChangeMarks, readCheckHistory, readMaterializationHistory } from "./ui-reads.ts";
-export type { ChangeMarks } from "./ui-reads.ts";
 import { createPostgresStateStore as openPostgresStore, type PostgresStateStoreOptions } from "./postgres-store.ts";
 import { isPostgresUrl, parsePgUrl } from "./_pg-client.ts";
 

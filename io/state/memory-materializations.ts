@@ -100,6 +100,14 @@ export function memoryMaterializationStore(t: MaterializationTables, open: OpenC
       open("record confirmed mtimes");
       for (const r of copy(records)) keepNewer(mtimes, slotKey(r), r);
     },
+    async materializationHistory(assetKey, limit) {
+      open("read the materialization history");
+      return copy(newestFirst(t.history.filter((m) => m.assetKey === assetKey)).slice(0, limit));
+    },
+    async checkHistory(assetKey, limit) {
+      open("read the check history");
+      return copy(newestFirst(t.checkHistory.filter((c) => c.assetKey === assetKey)).slice(0, limit));
+    },
     async supersededOutputs(pathPrefix) {
       open("read superseded outputs");
       const used = new Set([...latest.values()].map((m) => m.path));
@@ -121,4 +129,9 @@ export function memoryMaterializationStore(t: MaterializationTables, open: OpenC
       return before - history.length;
     },
   };
+}
+
+/** Newest first by time; among equal times the later write first. */
+function newestFirst<T extends { at: number }>(rows: readonly T[]): T[] {
+  return rows.map((r, i) => [r, i] as const).sort((a, b) => b[0].at - a[0].at || b[1] - a[1]).map(([r]) => r);
 }

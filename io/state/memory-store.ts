@@ -7,9 +7,9 @@
  * whole batch, `undefined` vanishes.
  */
 import type { FailureRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
-import { CODE_VERSION_SCHEME, type StateStore } from "../../core/state-store.ts";
+import { type ChangeMarks, CODE_VERSION_SCHEME, type StateStore } from "../../core/state-store.ts";
 import { copy, keepNewer, openCheck } from "./_memory.ts";
-import { createAlertTables, memoryAlertStore } from "./memory-alerts.ts";
+import { type AlertTables, createAlertTables, memoryAlertStore } from "./memory-alerts.ts";
 import { newestPerKey, slotKey, toFailure, withOrdinal } from "./_records.ts";
 import { type BackfillTables, createBackfillTables, memoryBackfillStore } from "./memory-backfills.ts";
 import { createInstigatorTables, type InstigatorTables, memoryInstigatorStore } from "./memory-instigators.ts";
@@ -25,13 +25,21 @@ export function createMemoryStateStore(): StateStore {
   let closed = false;
   const open = openCheck(() => closed);
   let scheme = CODE_VERSION_SCHEME; // a new store: what it will record is of this build's scheme
+  const alerts = createAlertTables();
 
   return {
     ...memoryRunStore(runs, open),
     ...memoryMaterializationStore(mats, open),
     ...memoryBackfillStore(backfills, open),
     ...memoryInstigatorStore(instigators, open),
-    ...memoryAlertStore(createAlertTables(), open),
+    ...memoryAlertStore(alerts, open),
+    backend: "memory",
+
+    async changeMarks() {
+      open("read change marks");
+      return memoryChangeMarks(runs, mats, backfills, instigators, alerts);
+    },
+    onChange: () => Promise.resolve(null),
 
     async write({ events = [], materializations = [] }) {
       open("write events");
@@ -105,4 +113,20 @@ function collectGarbage(
   for (const id of oldRequests) requests.delete(id);
   for (const id of oldBackfills) (backfills.backfills.delete(id), backfills.partitions.delete(id));
   return counts;
+}
+
+/** The memory twin's change marks: counts and newest times per topic (what the DuckDB store's query fingerprints). */
+function memoryChangeMarks(runs: RunTables, mats: MaterializationTables, backfills: BackfillTables, instigators: InstigatorTables, alerts: AlertTables): ChangeMarks {
+  const newest = (xs: Iterable<{ at: number }>) => Math.max(0, ...[...xs].map((x) => x.at));
+  const running = new Set([...runs.runs.values()].filter((r) => r.status === "running").map((r) => r.runId));
+  const events = new Map<string, number>();
+  for (const e of runs.events) if (running.has(e.runId)) events.set(e.runId, Math.max(events.get(e.runId) ?? 0, e.seq));
+  return {
+    runs: [...runs.runs.values()].map((r) => `${r.runId}:${r.status}:${r.endedAt ?? ""}`).join(","),
+    assets: `${mats.latest.size}:${newest(mats.latest.values())}/${mats.failures.size}:${newest(mats.failures.values())}/${mats.latestChecks.size}:${newest(mats.latestChecks.values())}`,
+    backfills: [...backfills.backfills.values()].map((b) => `${b.backfillId}:${b.status}:${b.updatedAt}`).join(",") + `/${[...backfills.partitions.values()].reduce((n, m) => n + [...m.values()].reduce((s, p) => s + p.updatedAt, 0), 0)}`,
+    instigators: `${[...instigators.instigators.values()].map((i) => JSON.stringify(i)).join(",")}/${instigators.ticks.length}`,
+    alerts: `${alerts.incidents.map((i) => `${i.incidentId}:${i.resolvedAt ?? ""}`).join(",")}/${alerts.deliveries.length}`,
+    events,
+  };
 }

@@ -135,6 +135,13 @@ export function postgresMaterializationStore({ op, tx }: PgOps): Materialization
       });
     },
 
+    materializationHistory: (assetKey, limit) =>
+      op("read the materialization history", async (q) =>
+        (await q.unsafe("SELECT * FROM materializations WHERE asset_key = $1 ORDER BY ts DESC, id DESC LIMIT $2", [assetKey, limit])).map(toMaterialization)),
+
+    checkHistory: (assetKey, limit) =>
+      op("read the check history", async (q) => (await q.unsafe("SELECT * FROM check_results WHERE asset_key = $1 ORDER BY ts DESC LIMIT $2", [assetKey, limit])).map(toCheckResult)),
+
     supersededOutputs: (pathPrefix) =>
       op("read superseded outputs", async (q) =>
         (await q.unsafe("SELECT * FROM materializations m WHERE starts_with(m.path, $1) AND NOT EXISTS (SELECT 1 FROM latest_materializations l WHERE l.path = m.path) ORDER BY m.ts, m.id", [pathPrefix])).map(toMaterialization)),

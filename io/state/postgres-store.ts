@@ -18,6 +18,7 @@ import { LOCKS } from "./_pg-schema.ts";
 import { newestPerKey, toFailure } from "./_records.ts";
 import { postgresAlertStore } from "./postgres-alerts.ts";
 import { postgresBackfillStore } from "./postgres-backfills.ts";
+import { postgresChanges } from "./postgres-changes.ts";
 import { postgresInstigatorStore } from "./postgres-instigators.ts";
 import { MATERIALIZATION_COLUMNS, materializationRow, newerWins, postgresMaterializationStore } from "./postgres-materializations.ts";
 import { postgresRunStore } from "./postgres-runs.ts";
@@ -41,6 +42,8 @@ export function createPostgresStateStore(url: string, options: PostgresStateStor
     ...postgresBackfillStore(ops),
     ...postgresInstigatorStore(ops),
     ...postgresAlertStore(ops),
+    ...postgresChanges(ops),
+    backend: "postgres",
 
     write: ({ events = [], materializations = [] }) => {
       if (events.length + materializations.length === 0) return Promise.resolve();

@@ -1,10 +1,11 @@
 /**
- * Reads the web UI needs beyond the StateStore contract (DuckDB state file only), each one short
- * session: an asset's materialization and check history, and the cheap change marks the UI's
- * change feed compares to say which topics changed (io/ui/change-feed.ts).
+ * The DuckDB store's reads for the web UI (duckdb-store.ts), each one short session that never
+ * creates the file: an asset's materialization and check history, and the cheap change marks the
+ * UI's change feed compares to say which topics changed (io/ui/change-feed.ts).
  */
 import fs from "node:fs";
 import { StateStoreError } from "../../core/errors.ts";
+import type { ChangeMarks } from "../../core/state-store.ts";
 import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
 import { toCheckResult } from "./_checks.ts";
 import { withStateConnection } from "./_session.ts";
@@ -33,19 +34,6 @@ export async function readCheckHistory(dbPath: string, assetKey: string, limit: 
   if (!fs.existsSync(dbPath)) return [];
   return read(dbPath, "read the check history", async (conn) =>
     (await rows(conn, "SELECT * FROM check_results WHERE asset_key = ? ORDER BY ts DESC LIMIT ?", [assetKey, limit])).map(toCheckResult));
-}
-
-/**
- * Cheap fingerprints of what the UI shows, one per topic; a topic changed when its mark did.
- * `events` is the newest event seq of each running run (run pages tail those).
- */
-export interface ChangeMarks {
-  runs: string;
-  assets: string;
-  backfills: string;
-  instigators: string;
-  alerts: string;
-  events: Map<string, number>;
 }
 
 /** Read the change marks in one short session (null when there is no state file yet). */

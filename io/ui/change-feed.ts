@@ -2,15 +2,17 @@
  * The live change feed behind `/api/events`: any change of the state file — by this process, a CLI
  * in another terminal, the daemon — reaches the open pages as a `change` event naming its topics.
  *
- * Detection without holding the state: the state file and its WAL are stat'ed every `pollMs`
- * (two stat calls; nothing else while nothing changes). When their mtime or size moved, one short
- * read session takes the change marks (io/state `readChangeMarks`) and the topics whose mark moved
- * are sent. A read session leaves the file as it was (no checkpoint without writes), so reads do
- * not feed back into the poll. Polling runs only while a page listens. See docs/ARCHITECTURE.md.
+ * Detection without holding the state. The DuckDB file and its WAL are stat'ed every `pollMs` (two
+ * stat calls; nothing else while nothing changes); when their mtime or size moved, one short read
+ * session takes the change marks (the store's `changeMarks`) and the topics whose mark moved are
+ * sent. A read session leaves the file as it was (no checkpoint without writes), so reads do not feed
+ * back into the poll. A Postgres state pushes instead (`onChange`: LISTEN on the notifications its
+ * triggers send on commit), and the marks are read on each push. Either runs only while a page
+ * listens. See docs/ARCHITECTURE.md.
  */
 import fs from "node:fs";
+import type { ChangeMarks, StateStore } from "../../core/state-store.ts";
 import type { ChangeEvent, ChangeTopic } from "../../core/ui-api.ts";
-import { type ChangeMarks, readChangeMarks } from "../state/index.ts";
 
 /** The feed of change events that `/api/events` streams to the open pages. */
 export interface ChangeFeed {
@@ -53,13 +55,19 @@ export function diffMarks(before: ChangeMarks | null, after: ChangeMarks | null)
   return { topics: [...topics], ...(runIds.length ? { runIds } : {}) };
 }
 
-/** A feed over the state file at `statePath`. */
-export function createChangeFeed(statePath: string, options: { pollMs?: number; onError?: (e: unknown) => void } = {}): ChangeFeed {
+/** A feed over `store`, whose DuckDB file (when it is one) is at `statePath`. */
+export function createChangeFeed(store: Pick<StateStore, "backend" | "changeMarks" | "onChange">, statePath: string, options: { pollMs?: number; onError?: (e: unknown) => void } = {}): ChangeFeed {
+  const readChangeMarks = () => store.changeMarks();
+  // no file to stat: every push is a change to look at
+  const stampOf = store.backend === "duckdb" ? () => fileStamp(statePath) : () => String(++pushes);
+  let pushes = 0;
+  let unlisten: (() => Promise<void>) | null = null;
   const pollMs = options.pollMs ?? 250;
   const listeners = new Set<(e: ChangeEvent) => void>();
   let stamp = "";
   let marks: ChangeMarks | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
+  let started = false;
   let reading = false;
   let again = false;
   let closed = false;
@@ -80,12 +88,12 @@ export function createChangeFeed(statePath: string, options: { pollMs?: number; 
       again = true;
       return;
     }
-    const now = fileStamp(statePath);
+    const now = stampOf();
     if (!force && now === stamp) return;
     reading = true;
     try {
       stamp = now;
-      const next = await readChangeMarks(statePath);
+      const next = await readChangeMarks();
       const e = diffMarks(marks, next);
       marks = next;
       if (e && listeners.size) publish(e);
@@ -103,19 +111,31 @@ export function createChangeFeed(statePath: string, options: { pollMs?: number; 
   };
 
   const start = () => {
-    if (timer || closed) return;
+    if (started || closed) return;
     // the baseline: what a page that opens now already shows
     stamp = "";
     marks = null;
     void (async () => {
-      stamp = fileStamp(statePath);
-      marks = await readChangeMarks(statePath).catch(() => null);
+      stamp = stampOf();
+      marks = await readChangeMarks().catch(() => null);
     })();
-    timer = setInterval(() => void look(), pollMs);
+    started = true;
+    if (store.backend === "duckdb") {
+      timer = setInterval(() => void look(), pollMs);
+      return;
+    }
+    const listening = store.onChange(() => void look()).catch((e: unknown) => {
+      options.onError?.(e);
+      return null;
+    });
+    unlisten = async () => void (await (await listening)?.());
   };
   const stop = () => {
+    started = false;
     if (timer) clearInterval(timer);
     timer = null;
+    void unlisten?.();
+    unlisten = null;
   };
 
   return {

@@ -6,7 +6,7 @@
 import type { Server } from "bun";
 import { DagxError } from "../../core/errors.ts";
 import { type ChangeEvent, UI_TOKEN_HEADER } from "../../core/ui-api.ts";
-import { createDuckDBStateStore } from "../state/index.ts";
+import { openStateAt } from "../project/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { type AppBundle, loadAppBundle } from "./app-files.ts";
 import { type ChangeFeed, createChangeFeed } from "./change-feed.ts";
@@ -66,11 +66,12 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const token = o.token ?? createToken();
   const storage = createStorage(o.root);
   const holder: ProjectHolder = await createProjectHolder(o.root, { watchFiles: o.watch !== false });
-  const store = createDuckDBStateStore(storage.statePath);
-  const feed = createChangeFeed(storage.statePath, { pollMs: o.pollMs, onError: o.onError });
+  // the project's state (Postgres or its file), from the config alone: a broken asset file must not stop the UI
+  const store = await openStateAt(o.root);
+  const feed = createChangeFeed(store, storage.statePath, { pollMs: o.pollMs, onError: o.onError });
   holder.onReload(() => feed.publish({ topics: ["definitions", "assets"] }));
   const launcher = createLauncher(o.root);
-  const ctx: ApiContext = { root: o.root, statePath: storage.statePath, holder, store, feed, launcher, now: () => Date.now(), version: o.version };
+  const ctx: ApiContext = { root: o.root, holder, store, feed, launcher, now: () => Date.now(), version: o.version };
   const streams = new Set<() => void>();
   let names = allowedHostNames(bindHost);
   let port = 0;

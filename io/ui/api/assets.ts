@@ -10,7 +10,6 @@ import type { ApiAsset, ApiAssetDetail, ApiAssets, ApiCheckResult, ApiMaterializ
 import type { CheckResult, RunRecord } from "../../../core/types.ts";
 import type { IndexSet } from "../../../core/partitions/index.ts";
 import { checkJson, listItemJson, readStatusData, runItemJson, statusItemJson, userMetadata, type StatusData } from "../../reports/index.ts";
-import { readCheckHistory, readMaterializationHistory } from "../../state/index.ts";
 import { isRunAlive } from "../../status/index.ts";
 import { rowObjectsJson, runQuery, viewNameOf } from "../../query/index.ts";
 import type { Project } from "../../project/index.ts";
@@ -81,8 +80,8 @@ export async function getAsset(ctx: ApiContext, key: string, url: URL): Promise<
   const [d, running, history, checks, latestChecks] = await Promise.all([
     readStatusData(project, ctx.store, [key], ctx.now(), { withConfig: true }),
     runningRuns(ctx),
-    readMaterializationHistory(ctx.statePath, key, limit),
-    readCheckHistory(ctx.statePath, key, 200),
+    ctx.store.materializationHistory(key, limit),
+    ctx.store.checkHistory(key, 200),
     ctx.store.latestCheckResults([key]),
   ]);
   return {

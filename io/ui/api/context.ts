@@ -7,9 +7,8 @@ import type { Launcher } from "../launch.ts";
 /** The context every API handler takes first. */
 export interface ApiContext {
   root: string;
-  statePath: string;
   holder: ProjectHolder;
-  /** The state store (short sessions per call; nothing held between them). */
+  /** The project's state store: its DuckDB file (short sessions per call, nothing held between them) or Postgres. */
   store: StateStore;
   feed: ChangeFeed;
   launcher: Launcher;

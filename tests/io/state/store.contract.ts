@@ -13,6 +13,7 @@ import { testAlertStore } from "./alerts.contract.ts";
 import { testBackfillStore } from "./backfills.contract.ts";
 import { freshStores } from "./fresh-stores.ts";
 import { testInstigatorStore } from "./instigators.contract.ts";
+import { makeCheckResult } from "./checks.contract.ts";
 import { makeMaterialization, testMaterializationStore } from "./materializations.contract.ts";
 import { makeEvent, makeRun, testRunStore } from "./runs.contract.ts";
 
@@ -29,6 +30,44 @@ export function testStateStore(name: string, create: () => MaybePromise<StateSto
       await store.write({ materializations: mats, events: mats.map((m, i) => makeEvent("r1", i + 1, { type: "materialization", assetKey: "big", partitionKey: m.partitionKey })) });
       expect(await store.latestMaterializations(["big"])).toEqual(mats);
       expect((await store.getEvents("r1")).length).toBe(1000);
+    });
+
+    test("materializationHistory() and checkHistory(): one asset's rows, every partition, newest first, at most `limit`", async () => {
+      const store = await fresh();
+      await store.write({
+        materializations: [
+          makeMaterialization("a", { at: 1000, runId: "r1" }),
+          makeMaterialization("a", { at: 3000, runId: "r3", partitionKey: "p" }),
+          makeMaterialization("a", { at: 2000, runId: "r2" }),
+          makeMaterialization("b", { at: 4000, runId: "r4" }),
+        ],
+      });
+      expect((await store.materializationHistory("a", 10)).map((m) => m.runId)).toEqual(["r3", "r2", "r1"]);
+      expect((await store.materializationHistory("a", 2)).map((m) => m.runId)).toEqual(["r3", "r2"]);
+      expect(await store.materializationHistory("none", 10)).toEqual([]);
+      await store.recordCheckResults([makeCheckResult("a", "rows", { at: 10, runId: "r1" }), makeCheckResult("a", "rows", { at: 30, runId: "r3" }), makeCheckResult("a", "nn", { at: 20, runId: "r2" }), makeCheckResult("b", "rows", { at: 40 })]);
+      expect((await store.checkHistory("a", 10)).map((c) => [c.checkName, c.runId])).toEqual([["rows", "r3"], ["nn", "r2"], ["rows", "r1"]]);
+      expect((await store.checkHistory("a", 1)).length).toBe(1);
+    });
+
+    test("changeMarks(): a topic's mark moves when what it shows changes, and only then", async () => {
+      const store = await fresh();
+      const first = await store.changeMarks();
+      const same = await store.changeMarks();
+      if (first !== null) expect(same).toEqual(first); // null: nothing recorded yet (a file not made)
+      await store.createRun(makeRun("r1"));
+      await store.write({ events: [makeEvent("r1", 1), makeEvent("r1", 2)] });
+      const running = (await store.changeMarks())!;
+      expect(running.events.get("r1")).toBe(2);
+      if (first) expect(running.runs).not.toBe(first.runs);
+      await store.write({ materializations: [makeMaterialization("a", { at: 5000, runId: "r1" })] });
+      const stored = (await store.changeMarks())!;
+      expect(stored.assets).not.toBe(running.assets);
+      expect([stored.runs, stored.backfills, stored.instigators, stored.alerts]).toEqual([running.runs, running.backfills, running.instigators, running.alerts]);
+      await store.updateRun("r1", { status: "success", endedAt: 6000 });
+      const ended = (await store.changeMarks())!;
+      expect(ended.runs).not.toBe(stored.runs);
+      expect(ended.events.size).toBe(0); // only running runs are tailed
     });
 
     test("write() is all or nothing when one record cannot be stored", async () => {

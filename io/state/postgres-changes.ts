@@ -1,0 +1,46 @@
+/**
+ * What the web UI's change feed reads from a Postgres state (io/ui/change-feed.ts): the change marks
+ * (the same fingerprints per topic as the DuckDB file's, ui-reads.ts) and a push when another process
+ * commits a change — the statement triggers of migration 2 NOTIFY `dagx_changes` with the schema's
+ * name, so the feed reads the marks only when something changed, with no file to stat.
+ */
+import type { ChangeMarks, CrossCuttingStore } from "../../core/state-store.ts";
+import type { PgOps } from "./_pg-client.ts";
+import { CHANGE_CHANNEL } from "./_pg-schema.ts";
+
+const MARKS = `SELECT
+  (SELECT count(*) || ':' || coalesce(sum(hashtext(run_id || ':' || status || ':' || coalesce(ended_at::text, ''))), 0) FROM runs) AS runs,
+  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_materializations) || '/' ||
+  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_failures) || '/' ||
+  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_check_results) AS assets,
+  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfills) || '/' ||
+  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfill_partitions) AS backfills,
+  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM instigators) || '/' ||
+  (SELECT count(*) || ':' || coalesce(max(seq), 0) FROM ticks) AS instigators,
+  (SELECT count(*) || ':' || coalesce(max(coalesce(resolved_at, opened_at)), 0) FROM alert_incidents) || '/' ||
+  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM alert_deliveries) AS alerts`;
+
+const RUNNING_EVENTS = `SELECT e.run_id, max(e.seq) AS seq FROM events e
+  WHERE e.run_id IN (SELECT run_id FROM runs WHERE status = 'running') GROUP BY e.run_id`;
+
+/** The change part of a Postgres store. */
+export function postgresChanges(ops: PgOps): Pick<CrossCuttingStore, "changeMarks" | "onChange"> {
+  return {
+    changeMarks: () =>
+      ops.op("read change marks", async (q): Promise<ChangeMarks> => {
+        const [m] = await q.unsafe(MARKS);
+        const running = await q.unsafe(RUNNING_EVENTS);
+        return {
+          runs: String(m!.runs),
+          assets: String(m!.assets),
+          backfills: String(m!.backfills),
+          instigators: String(m!.instigators),
+          alerts: String(m!.alerts),
+          events: new Map(running.map((r) => [String(r.run_id), Number(r.seq)])),
+        };
+      }),
+    onChange: (listener) =>
+      // a reconnect may have missed notifications: it nudges too
+      ops.listen("listen for state changes", CHANGE_CHANNEL, (schema) => schema === ops.target.schema && listener(), listener),
+  };
+}
