@@ -9,6 +9,8 @@ import { describe, expect, test } from "bun:test";
 import path from "node:path";
 import { StateStoreError } from "../../../core/errors.ts";
 import { createPostgresStateStore } from "../../../io/state/index.ts";
+import { CHANGE_CHANNEL, PG_MIGRATIONS, PG_SCHEMA_VERSION } from "../../../io/state/_pg-schema.ts";
+import { CODE_VERSION_SCHEME } from "../../../core/state-store.ts";
 import { postgresPerFile } from "./fresh-stores.ts";
 
 const pg = postgresPerFile();
@@ -55,7 +57,34 @@ describe("createPostgresStateStore()", () => {
     const schema = new URL(url).searchParams.get("schema");
     const rows = (await admin.unsafe(`SELECT version FROM ${schema}.schema_version`)) as { version: number }[];
     await admin.close();
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
+  });
+
+  test("a state of schema 1 is migrated to the current version with its rows kept, and then notifies its changes", async () => {
+    const admin = new SQL(pg.server().url, { max: 1 });
+    const schema = `old${Date.now() % 100000}`;
+    await admin.begin(async (tx) => {
+      await tx.unsafe(`CREATE SCHEMA ${schema}; SET LOCAL search_path = ${schema}`);
+      await tx.unsafe(`CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL);\n${PG_MIGRATIONS[0]!.join(";\n")}`);
+      await tx.unsafe(`INSERT INTO schema_version VALUES (1, 0); INSERT INTO code_version_scheme VALUES (${CODE_VERSION_SCHEME}, 0)`);
+      await tx.unsafe("INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, heartbeat_at) VALUES ('r-old', 'success', '*', 'cli', 1, 'h', 5, 5)");
+    });
+    const heard: string[] = [];
+    const sub = await admin.listen(CHANGE_CHANNEL, (payload) => heard.push(payload));
+    const store = createPostgresStateStore(`${pg.server().url}?schema=${schema}`);
+    try {
+      expect((await store.listRuns()).map((r) => r.runId)).toEqual(["r-old"]);
+      const rows = (await admin.unsafe(`SELECT version FROM ${schema}.schema_version ORDER BY version`)) as { version: number }[];
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1));
+      await store.updateRun("r-old", { status: "failed" });
+      for (let i = 0; i < 50 && !heard.includes(schema); i++) await Bun.sleep(20);
+      expect(heard).toContain(schema);
+    } finally {
+      await store.close();
+      await sub.unlisten();
+      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    }
   });
 
   test("a state written by a newer dagx (higher schema version) is refused with a clear message", async () => {
@@ -70,7 +99,7 @@ describe("createPostgresStateStore()", () => {
     const error = await errorOf(store.listRuns());
     await store.close();
     expect(error).toBeInstanceOf(StateStoreError);
-    expect(error!.message).toContain("has schema version 99, newer than this dagx's 1: upgrade dagx");
+    expect(error!.message).toContain(`has schema version 99, newer than this dagx's ${PG_SCHEMA_VERSION}: upgrade dagx`);
   });
 
   test("a wrong password fails with a message naming the database, never the password", async () => {
