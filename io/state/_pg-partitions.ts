@@ -3,11 +3,11 @@
  * per-partition staleness (MaterializationStore.partitionSummary / changedPartitions), the
  * Postgres counterparts of _partitions.ts and _staleness.ts, with the same answers.
  *
- * Summary: time partitions (rows with an `ordinal`) come back as islands computed in SQL (gaps and
- * islands: `ordinal - dense_rank()` is constant along a run of consecutive ordinals, so one GROUP BY
- * gives one row per range), read through the (asset_key, ordinal) index; only key-list partitions
- * (no ordinal) come back one row each. The fingerprint XORs Postgres's 64-bit `hashtextextended` of
- * each `key=dataVersion` (a store's fingerprints are compared with that store's only).
+ * Summary: time partitions (rows with an `ordinal`) come back as ranges from the per-bucket aggregates
+ * the writes keep (`partition_buckets`), with only irregular buckets read row by row through the
+ * (asset_key, ordinal) index; key-list partitions (no ordinal) come back one row each. The fingerprint
+ * is the XOR of Postgres's 64-bit `hashtextextended` of each `key=dataVersion`, also kept by the
+ * writes (`partition_fingerprints`; a store's fingerprints are compared with that store's only).
  *
  * Staleness: the exact comparison of _staleness.ts in Postgres SQL (no digest buckets). A read of
  * several upstream partitions is hashed with io's hashText, which Postgres does not have: those rows
@@ -56,24 +56,23 @@ type Kind = keyof typeof KINDS;
 /** Every statement below binds the three values; these keep each typed when a statement names it in no filter. */
 const TYPED = "$2::text IS NOT DISTINCT FROM $2::text AND $3::text IS NOT DISTINCT FROM $3::text";
 
+/** The same kinds over `partition_buckets`, whose config hash is '' for none (where `config_hash <> $3` is NULL above). */
+const BUCKET_KINDS: Record<Kind, string> = { m: "TRUE", c: "code_version <> $2", g: "config_hash <> '' AND config_hash <> $3" };
+
 /**
- * Ranges of the time partitions of one asset ($1; code version $2, config hash $3), per kind, range-encoded
- * in SQL: one scan groups the ordinals by bucket of 1,024 into (count, min, max, sum, sum of squares) per
- * kind; a bucket whose ordinals are exactly min…max (the usual case) is one range and nothing more comes
- * back, the few others (gaps, duplicates) are read ordinal by ordinal in a second query.
+ * Ranges of the time partitions of one asset ($1; code version $2, config hash $3), per kind, range-encoded:
+ * the writes keep (count, min, max, sum, sum of squares) of the ordinals per bucket of 1,024, code version
+ * and config hash (`partition_buckets`, migration 3 in _pg-schema.ts), so this reads ~1 row per bucket and
+ * groups them per kind; a bucket whose ordinals are exactly min…max (the usual case) is one range and
+ * nothing more comes back, the few others (gaps, duplicates) are read ordinal by ordinal in a second query.
  */
 async function timeRanges(q: Pg, a: SummaryRequest, kinds: readonly Kind[]): Promise<{ ranges: Record<Kind, OrdinalRange[]>; count: number }> {
   const aggs = kinds.map((k) => {
-    const f = `FILTER (WHERE ${KINDS[k]})`;
-    // sums of the offsets inside the bucket (< 1,024) in int4: sum() of int4 is a bigint, of bigint a numeric (3× slower here)
-    return `count(*) ${f} AS ${k}n, min(ordinal) ${f} AS ${k}lo, max(ordinal) ${f} AS ${k}hi, sum(o) ${f} AS ${k}s, sum(o * o) ${f} AS ${k}s2`;
+    const f = `FILTER (WHERE ${BUCKET_KINDS[k]})`;
+    return `sum(n) ${f} AS ${k}n, min(lo) ${f} AS ${k}lo, max(hi) ${f} AS ${k}hi, sum(s) ${f} AS ${k}s, sum(s2) ${f} AS ${k}s2`;
   });
   const params = [a.assetKey, a.codeVersion, a.configHash ?? null];
-  const buckets = await q.unsafe(
-    `SELECT b, ${aggs.join(", ")} FROM (SELECT *, ordinal >> ${BUCKET_BITS} AS b, (ordinal & ${2 ** BUCKET_BITS - 1})::int4 AS o FROM latest_materializations
-     WHERE asset_key = $1 AND ordinal IS NOT NULL AND ${TYPED}) t GROUP BY b ORDER BY b`,
-    params,
-  );
+  const buckets = await q.unsafe(`SELECT b, ${aggs.join(", ")} FROM partition_buckets WHERE asset_key = $1 AND ${TYPED} GROUP BY b ORDER BY b`, params);
   const out = { m: [], c: [], g: [] } as Record<Kind, OrdinalRange[]>;
   let count = 0;
   for (const k of kinds) {
@@ -139,10 +138,8 @@ async function summarize(q: Pg, a: SummaryRequest): Promise<PartitionSummary> {
     last: last ? toMaterialization(last) : null,
   };
   if (a.fingerprint !== false) {
-    const [fp] = await q.unsafe(
-      "SELECT coalesce(bit_xor(hashtextextended(partition_key || '=' || data_version, 0)), 0)::text AS fp FROM latest_materializations WHERE asset_key = $1 AND partition_key <> ''",
-      [a.assetKey],
-    );
+    // kept by the writes (migration 3): the XOR of hashtextextended(key=data_version) over the asset's partitions
+    const [fp] = await q.unsafe("SELECT fp::text AS fp FROM partition_fingerprints WHERE asset_key = $1", [a.assetKey]);
     summary.fingerprint = `${count}:${String(fp?.fp ?? "0")}`;
   }
   if (withConfig) {

@@ -49,6 +49,95 @@ export const CHANGE_CHANNEL = "dagx_changes";
 /** The tables whose changes the UI's feed hears of (what `changeMarks` reads). */
 const CHANGE_TABLES = ["runs", "events", "latest_materializations", "latest_failures", "latest_check_results", "backfills", "backfill_partitions", "instigators", "ticks", "alert_incidents", "alert_deliveries"];
 
+/**
+ * Migration 3. `partition_buckets`: per asset, bucket of 1,024 ordinals (`ordinal >> 10`), code
+ * version and config hash ('' for none), the count, min, max, sum and sum of squares of the offsets in
+ * the bucket of the time partitions' latest rows. `partition_fingerprints`: per asset, the count and
+ * the XOR of `hashtextextended(key=data_version)` of its partitions' latest rows (every partition, time
+ * or key-list). Statement triggers with transition tables keep both:
+ * - new partitions (INSERT) add to their bucket's row: counts and sums add up, min and max widen;
+ * - a newer materialization with the same code, config and ordinal (UPDATE) leaves the buckets alone;
+ * - a row that left a group (DELETE; UPDATE with new code or config) has its buckets recomputed from
+ *   `latest_materializations` (≤ 1,024 rows through the (asset_key, ordinal) index): min and max
+ *   have no inverse;
+ * - all of it under a transaction lock per asset taken in key order, so two writers of one asset
+ *   update its buckets one after the other, the second seeing the first's rows (each statement of a
+ *   plpgsql function takes a new snapshot);
+ * - the functions carry the schema's search_path (`SET search_path FROM CURRENT`): a writer whose
+ *   session points elsewhere (an admin's DELETE) still reaches this schema's tables;
+ * - the fingerprint takes the XOR of the rows that left and came (XOR is its own inverse, and the
+ *   deltas of concurrent writers commute under the row lock of the update).
+ */
+const PARTITION_AGGREGATES: readonly string[] = [
+  `CREATE TABLE partition_buckets (
+    asset_key TEXT NOT NULL, b BIGINT NOT NULL, code_version TEXT NOT NULL, config_hash TEXT NOT NULL,
+    n BIGINT NOT NULL, lo BIGINT NOT NULL, hi BIGINT NOT NULL, s BIGINT NOT NULL, s2 BIGINT NOT NULL,
+    PRIMARY KEY (asset_key, b, code_version, config_hash))`,
+  "CREATE TABLE partition_fingerprints (asset_key TEXT PRIMARY KEY, n BIGINT NOT NULL, fp BIGINT NOT NULL)",
+  `CREATE FUNCTION lock_partition_aggregates(keys TEXT[]) RETURNS void LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(${0x64616779}, hashtext(k)) FROM (SELECT DISTINCT unnest(keys) AS k ORDER BY 1) t $$`,
+  // enable_seqscan off: a table filled by the same statement has no statistics yet, and the planner then
+  // joined each bucket to a scan of the whole table (1M rows × 1,000 buckets); one index range per bucket
+  `CREATE FUNCTION bucket_rows(keys TEXT[], bs BIGINT[]) RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT SET enable_seqscan = off AS $$
+    BEGIN
+      PERFORM lock_partition_aggregates(keys);
+      DELETE FROM partition_buckets p USING unnest(keys, bs) AS a(k, b) WHERE p.asset_key = a.k AND p.b = a.b;
+      INSERT INTO partition_buckets
+        SELECT a.k, a.b, x.code_version, x.config_hash, x.n, x.lo, x.hi, x.s, x.s2
+        FROM (SELECT DISTINCT k, b FROM unnest(keys, bs) AS u(k, b)) a,
+        LATERAL (SELECT l.code_version, coalesce(l.config_hash, '') AS config_hash, count(*) AS n, min(l.ordinal) AS lo, max(l.ordinal) AS hi,
+            sum((l.ordinal & 1023)::int4) AS s, sum(((l.ordinal & 1023) * (l.ordinal & 1023))::int4) AS s2
+          FROM latest_materializations l WHERE l.asset_key = a.k AND l.ordinal BETWEEN a.b * 1024 AND a.b * 1024 + 1023 GROUP BY 1, 2) x;
+    END $$`,
+  `CREATE FUNCTION fingerprint_delta(keys TEXT[], hs BIGINT[], signs INT[]) RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      INSERT INTO partition_fingerprints AS f
+        SELECT k, sum(sign), coalesce(bit_xor(h), 0) FROM unnest(keys, hs, signs) AS d(k, h, sign) GROUP BY k ORDER BY k
+        ON CONFLICT (asset_key) DO UPDATE SET n = f.n + excluded.n, fp = f.fp # excluded.fp;
+    END $$`,
+  `CREATE FUNCTION keep_partition_aggregates() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    DECLARE keys TEXT[]; bs BIGINT[]; fk TEXT[]; fh BIGINT[]; fs INT[];
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        -- new partitions only add to their groups: counts and sums add up, min and max widen
+        PERFORM lock_partition_aggregates(ARRAY(SELECT DISTINCT asset_key FROM new_rows WHERE ordinal IS NOT NULL));
+        INSERT INTO partition_buckets AS p
+          SELECT asset_key, ordinal >> 10, code_version, coalesce(config_hash, ''), count(*), min(ordinal), max(ordinal),
+            sum((ordinal & 1023)::int4), sum(((ordinal & 1023) * (ordinal & 1023))::int4)
+          FROM new_rows WHERE ordinal IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+          ON CONFLICT (asset_key, b, code_version, config_hash) DO UPDATE SET
+            n = p.n + excluded.n, lo = least(p.lo, excluded.lo), hi = greatest(p.hi, excluded.hi), s = p.s + excluded.s, s2 = p.s2 + excluded.s2;
+        SELECT array_agg(asset_key), array_agg(hashtextextended(partition_key || '=' || data_version, 0)), array_agg(1) INTO fk, fh, fs FROM new_rows WHERE partition_key <> '';
+      ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(asset_key), array_agg(b) INTO keys, bs FROM (SELECT DISTINCT asset_key, ordinal >> 10 AS b FROM old_rows WHERE ordinal IS NOT NULL) t;
+        SELECT array_agg(asset_key), array_agg(hashtextextended(partition_key || '=' || data_version, 0)), array_agg(-1) INTO fk, fh, fs FROM old_rows WHERE partition_key <> '';
+      ELSE
+        -- a newer materialization of a partition with the same code and config leaves its bucket as it was;
+        -- rows that moved (new code, config or ordinal) have their old and new buckets recomputed
+        SELECT array_agg(asset_key), array_agg(b) INTO keys, bs FROM (SELECT DISTINCT asset_key, ordinal >> 10 AS b FROM (
+          (SELECT asset_key, partition_key, ordinal, code_version, coalesce(config_hash, '') FROM new_rows
+            EXCEPT SELECT asset_key, partition_key, ordinal, code_version, coalesce(config_hash, '') FROM old_rows)
+          UNION ALL
+          (SELECT asset_key, partition_key, ordinal, code_version, coalesce(config_hash, '') FROM old_rows
+            EXCEPT SELECT asset_key, partition_key, ordinal, code_version, coalesce(config_hash, '') FROM new_rows)) moved
+          WHERE ordinal IS NOT NULL) t;
+        SELECT array_agg(asset_key), array_agg(h), array_agg(sign) INTO fk, fh, fs FROM (
+          SELECT asset_key, hashtextextended(partition_key || '=' || data_version, 0) AS h, 1 AS sign FROM new_rows WHERE partition_key <> ''
+          UNION ALL SELECT asset_key, hashtextextended(partition_key || '=' || data_version, 0), -1 FROM old_rows WHERE partition_key <> '') t;
+      END IF;
+      IF keys IS NOT NULL THEN PERFORM bucket_rows(keys, bs); END IF;
+      IF fk IS NOT NULL THEN PERFORM fingerprint_delta(fk, fh, fs); END IF;
+      RETURN NULL;
+    END $$`,
+  "CREATE TRIGGER partition_aggregates_insert AFTER INSERT ON latest_materializations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_partition_aggregates()",
+  "CREATE TRIGGER partition_aggregates_update AFTER UPDATE ON latest_materializations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_partition_aggregates()",
+  "CREATE TRIGGER partition_aggregates_delete AFTER DELETE ON latest_materializations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_partition_aggregates()",
+  // a state made before: its aggregates from what it holds
+  `SELECT bucket_rows(array_agg(asset_key), array_agg(b)) FROM (SELECT DISTINCT asset_key, ordinal >> 10 AS b FROM latest_materializations WHERE ordinal IS NOT NULL) t HAVING count(*) > 0`,
+  `INSERT INTO partition_fingerprints SELECT asset_key, count(*), coalesce(bit_xor(hashtextextended(partition_key || '=' || data_version, 0)), 0)
+    FROM latest_materializations WHERE partition_key <> '' GROUP BY asset_key`,
+];
+
 /** Migration n (1-based) is `PG_MIGRATIONS[n - 1]`; append only, never edit a shipped entry. */
 export const PG_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -121,6 +210,9 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
       BEGIN PERFORM pg_notify('${CHANGE_CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$`,
     ...CHANGE_TABLES.map((t) => `CREATE TRIGGER notify_change AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION notify_change()`),
   ],
+  // 3: partition aggregates kept by the writes (_pg-partitions.ts), so a summary reads ~1 row per
+  // bucket of 1,024 time partitions instead of scanning them all, and the fingerprint is one row
+  PARTITION_AGGREGATES,
 ];
 
 /** The Postgres schema version this build writes. */
