@@ -1,0 +1,50 @@
+/**
+ * The daemon election's parts on a real Postgres (the processes are in tests/cli/daemon-election.test.ts):
+ * one of two campaigns leads, the other stands by naming it; a tick under a stale term is refused
+ * with NotLeaderError and writes nothing; resigning hands the lead over; status names both.
+ */
+import { describe, expect, test } from "bun:test";
+import { NotLeaderError } from "../../../core/errors.ts";
+import type { TickRecord } from "../../../core/types.ts";
+import { createDaemonElection, createPostgresStateStore, readDaemonStatus } from "../../../io/state/index.ts";
+import { postgresPerFile } from "./fresh-stores.ts";
+
+const pg = postgresPerFile();
+const tick = (tickAt: number): TickRecord => ({ name: "s", kind: "schedule", tickAt, evaluatedAt: tickAt, status: "skipped", reason: null, requestIds: [] });
+
+describe("daemon election over Postgres", () => {
+  test("one leads, one stands by; a tick under an old term is refused and writes nothing; resign hands over", async () => {
+    const url = pg.url();
+    const logs: string[][] = [[], []];
+    const elections = [0, 1].map((i) => createDaemonElection(url, { timeoutMs: 2000, host: `m${i}`, pid: 100 + i, log: (l) => logs[i]!.push(l) }));
+    const stop = new AbortController();
+    const first = await elections[0]!.campaign(stop.signal);
+    expect(first).not.toBeNull();
+    const second = elections[1]!.campaign(stop.signal);
+    await Bun.sleep(600);
+    expect(logs[1]!.some((l) => l.startsWith("standby: leader is m0 pid 100 since "))).toBe(true);
+    const status = await readDaemonStatus(url);
+    expect(status).toMatchObject({ election: "postgres", leader: { host: "m0", pid: 100, term: first!.term, stale: false }, standbys: [{ host: "m1", pid: 101 }], timeoutMs: 2000 });
+
+    const store = createPostgresStateStore(url);
+    try {
+      await store.recordTick(tick(1000), [], { lastTickAt: 1000 }, { term: first!.term });
+      const refused = await store.recordTick(tick(2000), [], { lastTickAt: 2000 }, { term: first!.term - 1 }).then(() => null, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(NotLeaderError);
+      await first!.resign();
+      const next = await second;
+      expect(next!.term).toBe(first!.term + 1);
+      expect(next!.holds()).toBe(true);
+      // the old leader's term is fenced out from now on
+      const late = await store.recordTick(tick(3000), [], { lastTickAt: 3000 }, { term: first!.term }).then(() => null, (e: unknown) => e);
+      expect(late).toBeInstanceOf(NotLeaderError);
+      expect((await store.listTicks({ name: "s" })).map((t) => t.tickAt)).toEqual([1000]);
+      await next!.resign();
+      expect((await readDaemonStatus(url)).leader).toBeNull();
+    } finally {
+      stop.abort();
+      await store.close();
+      await Promise.all(elections.map((e) => e.close()));
+    }
+  });
+});
