@@ -88,6 +88,8 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
   let conn: SQL | null = null;
   let closed = false;
   let registered = false;
+  /** The leadership this election handed out last (resigned on close). */
+  let current: Leadership | null = null;
 
   const connect = (): SQL =>
     (conn ??= new SQL(target.url, {
@@ -202,7 +204,8 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
             registered = true;
             const term = Number(row.term);
             o.log(`elected leader (term ${term}): this daemon ticks schedules, sensors and automation`);
-            return lead(term);
+            current = lead(term);
+            return current;
           }
           await register("standby");
           registered = true;
@@ -239,6 +242,7 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
     },
     async close() {
       closed = true;
+      await current?.resign();
       if (registered) await q("DELETE FROM daemons WHERE daemon_id = $1", [daemonId]).catch(() => {});
       await drop();
     },

@@ -47,4 +47,26 @@ describe("daemon election over Postgres", () => {
       await Promise.all(elections.map((e) => e.close()));
     }
   });
+
+  test("a leader busy for longer than the timeout (its event loop free) keeps beating: never deposed, never lapses", async () => {
+    const url = pg.url();
+    const logs: string[] = [];
+    const a = createDaemonElection(url, { timeoutMs: 1000, host: "a", pid: 1, log: () => {} });
+    const b = createDaemonElection(url, { timeoutMs: 1000, host: "b", pid: 2, log: (l) => logs.push(l) });
+    const stop = new AbortController();
+    try {
+      const leader = (await a.campaign(stop.signal))!;
+      let elected = false;
+      void b.campaign(stop.signal).then((l) => (elected = l !== null));
+      await Bun.sleep(3500); // 3.5 timeouts of "work" (an awaited sensor, a slow query) in the leader's process
+      expect(leader.holds()).toBe(true);
+      expect(leader.lost.aborted).toBe(false);
+      expect(elected).toBe(false);
+      expect(logs.filter((l) => l.includes("deposing"))).toEqual([]);
+      await leader.resign();
+    } finally {
+      stop.abort();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });
