@@ -7,7 +7,8 @@
  *
  * - takeover: a leader and a standby run; the leader is killed with SIGKILL; the time until the
  *   standby prints "elected leader" (stderr polled every 10 ms). Chained: the new leader gets a
- *   new standby, and is killed in turn. Median, min and max of `trials`.
+ *   new standby, and is killed in turn, at a random moment against the standby's poll (every
+ *   min(1 s, timeout / 5)). Median, min and max of `trials`.
  * - idle cost: over `idle-ms`, the CPU time (utime + stime from /proc/<pid>/stat) and the RSS
  *   (median of samples every 500 ms) of a standby and of the leader it stands by for.
  */
@@ -98,7 +99,7 @@ try {
         standbyRss: median(rss[0]), leaderRss: median(rss[1]),
       };
     } else {
-      await sleep(1500);
+      await sleep(1500 + Math.random() * 1000); // a random phase against the standby's 1 s poll
     }
     const killed = performance.now();
     leader.proc.kill("SIGKILL");
