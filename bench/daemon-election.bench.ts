@@ -3,12 +3,16 @@
  * tests/support/postgres.ts and real `dagx daemon` processes (from the sources), each in its own
  * copy of a small project (one asset, one schedule that does not fire while measured):
  *
- *   bun bench/daemon-election.bench.ts [--trials 7] [--idle-ms 20000] [--leader-timeout 15s]
+ *   bun bench/daemon-election.bench.ts [--trials 7] [--idle-ms 20000] [--leader-timeout 15s] [--frozen-timeout 3s]
  *
  * - takeover: a leader and a standby run; the leader is killed with SIGKILL; the time until the
  *   standby prints "elected leader" (stderr polled every 10 ms). Chained: the new leader gets a
  *   new standby, and is killed in turn, at a random moment against the standby's poll (every
  *   min(1 s, timeout / 5)). Median, min and max of `trials`.
+ * - frozen leader: the same chain, but the leader is stopped with SIGSTOP (its socket stays open:
+ *   what a machine that vanished without closing its connections looks like to Postgres), with
+ *   `--leader-timeout` set to `frozen-timeout`; the standby deposes it once its heartbeat is older
+ *   than that. The frozen process is then killed.
  * - idle cost: over `idle-ms`, the CPU time (utime + stime from /proc/<pid>/stat) and the RSS
  *   (median of samples every 500 ms) of a standby and of the leader it stands by for.
  */
@@ -24,6 +28,7 @@ const arg = (name: string, fallback: string) => {
 const TRIALS = Number(arg("trials", "7"));
 const IDLE_MS = Number(arg("idle-ms", "20000"));
 const TIMEOUT = arg("leader-timeout", "15s");
+const FROZEN_TIMEOUT = arg("frozen-timeout", "3s");
 
 const FILES = {
   "a.asset.ts": `import { asset, schedule } from "dagx";\nexport const a = asset(() => [{ x: 1 }]);\nexport const yearly = schedule({ cron: "0 0 1 1 *", select: "a" });\n`,
@@ -38,12 +43,12 @@ interface Daemon {
 const pg = await startPostgres();
 const dirs: string[] = [];
 const procs: Daemon[] = [];
-const env = cliEnv({ DAGX_STATE_URL: `${pg.url}?schema=bench`, NO_COLOR: "1" });
+const envOf = (schema: string) => cliEnv({ DAGX_STATE_URL: `${pg.url}?schema=${schema}`, NO_COLOR: "1" });
 
-function start(): Daemon {
+function start(timeout = TIMEOUT, env = envOf("bench")): Daemon {
   const dir = makeTempProject(FILES, "dagx-election-bench-");
   dirs.push(dir);
-  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "daemon", "--leader-timeout", TIMEOUT], { cwd: dir, env, stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "daemon", "--leader-timeout", timeout], { cwd: dir, env, stdout: "ignore", stderr: "pipe" });
   let err = "";
   void (async () => {
     const decoder = new TextDecoder();
@@ -108,12 +113,31 @@ try {
     console.error(`trial ${t + 1}: takeover ${(elected - killed).toFixed(0)} ms`);
     leader = standby;
   }
+  const frozen: number[] = [];
+  const frozenEnv = envOf("frozen");
+  leader = start(FROZEN_TIMEOUT, frozenEnv);
+  await leader.until("elected leader");
+  for (let t = 0; t < TRIALS; t++) {
+    const standby = start(FROZEN_TIMEOUT, frozenEnv);
+    await standby.until("standby: leader is");
+    await sleep(1500 + Math.random() * 1000);
+    const stopped = performance.now();
+    leader.proc.kill("SIGSTOP");
+    const elected = await standby.until("elected leader");
+    frozen.push(elected - stopped);
+    console.error(`frozen trial ${t + 1}: takeover ${(elected - stopped).toFixed(0)} ms`);
+    leader.proc.kill("SIGKILL");
+    leader = standby;
+  }
   const load1 = os.loadavg()[0]!;
   const sorted = [...takeovers].sort((a, b) => a - b);
   console.log(`${new Date().toISOString()} · ${os.cpus().length} cores · load ${load0.toFixed(1)} → ${load1.toFixed(1)} · leader timeout ${TIMEOUT} · ${TRIALS} trials`);
   console.log("| figure | value |\n|---|---|");
   console.log(`| takeover after kill -9 of the leader (median) | ${median(takeovers).toFixed(0)} ms |`);
   console.log(`| takeover min … max | ${sorted[0]!.toFixed(0)} … ${sorted[sorted.length - 1]!.toFixed(0)} ms |`);
+  const fs2 = [...frozen].sort((a, b) => a - b);
+  console.log(`| takeover from a frozen leader (SIGSTOP), --leader-timeout ${FROZEN_TIMEOUT} (median) | ${median(frozen).toFixed(0)} ms |`);
+  console.log(`| frozen: min … max | ${fs2[0]!.toFixed(0)} … ${fs2[fs2.length - 1]!.toFixed(0)} ms |`);
   if (idle) {
     console.log(`| standby idle CPU | ${idle.standbyCpu.toFixed(1)} ms/s |`);
     console.log(`| leader idle CPU (1 schedule, not firing) | ${idle.leaderCpu.toFixed(1)} ms/s |`);
