@@ -20,7 +20,7 @@ import {
   sensorDue,
   type SensorInfo,
 } from "../../core/automation/index.ts";
-import { DagxError, NotLeaderError, UserCodeError } from "../../core/errors.ts";
+import { DagxError, NotLeaderError, StateStoreError, UserCodeError } from "../../core/errors.ts";
 import { callUserCode, thrownMessage } from "../../core/user-code.ts";
 import { projectResources, type ResourcePool } from "../run/index.ts";
 import type { InstigatorState, TickRecord } from "../../core/types.ts";
@@ -106,6 +106,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       if (!leadership) break;
       try {
         await lead({ ...options, signal: AbortSignal.any([options.signal, leadership.lost]) }, leadership);
+      } catch (e) {
+        // the state became unreachable right after the election (say, Postgres restarting): stand by again
+        if (!(e instanceof StateStoreError)) throw e;
+        options.log(`daemon: ${e.message}; standing by`);
       } finally {
         await leadership.resign();
       }
@@ -117,13 +121,19 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
 /** The store a leader ticks through: each tick commits only under its term, and only while it leads. */
 function fencedStore(store: StateStore, leadership: Leadership): StateStore {
+  const lapsed = () => new NotLeaderError(`Tick refused: this daemon's leadership (term ${leadership.term}) lapsed before the tick was committed`);
   return new Proxy(store, {
     get(target, prop, receiver) {
+      // a sensor's new partitions are written just before its tick: not by a daemon that lost the lead
+      if (prop === "addDynamicPartitions") {
+        const add: StateStore["addDynamicPartitions"] = (...args) => (leadership.holds() ? target.addDynamicPartitions(...args) : Promise.reject(lapsed()));
+        return add;
+      }
       if (prop !== "recordTick") return Reflect.get(target, prop, receiver);
       const recordTick: StateStore["recordTick"] = (tick, requests, patch) =>
         leadership.holds()
           ? target.recordTick(tick, requests, patch, { term: leadership.term })
-          : Promise.reject(new NotLeaderError(`Tick refused: this daemon's leadership (term ${leadership.term}) lapsed before the tick was committed`));
+          : Promise.reject(lapsed());
       return recordTick;
     },
   });
@@ -192,8 +202,14 @@ async function lead(options: DaemonOptions, leadership: Leadership | null): Prom
     }
     const wait = Math.max(10, (o.tickMs ?? 1000) - (now() - started));
     await new Promise<void>((r) => {
-      const t = setTimeout(r, wait);
-      o.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+      // the listener goes with the wait: one left per loop would pile up over a daemon's life
+      const done = () => {
+        clearTimeout(t);
+        o.signal.removeEventListener("abort", done);
+        r();
+      };
+      const t = setTimeout(done, wait);
+      o.signal.addEventListener("abort", done, { once: true });
     });
   }
   o.log(`daemon ${leadership?.lost.aborted ? "lost the lead" : "stopping"}: canceling ${launcher.active} run(s) in progress`);
