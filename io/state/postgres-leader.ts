@@ -192,6 +192,16 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
           }
           const [got] = await q("SELECT pg_try_advisory_lock($1, $2) AS got, pg_backend_pid() AS backend", [...key]);
           if (got?.got === true) {
+            // a tick transaction of a vanished leader, left open on a half-open socket, would hold
+            // the leader row (FOR SHARE) and the tick lock until TCP gives up: end it once it has
+            // sat idle in its transaction longer than the timeout (a live tick takes milliseconds)
+            await q(
+              `SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
+               WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state LIKE 'idle in transaction%'
+                 AND a.state_change < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+                 AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'daemon_leader'::regclass)`,
+              [timeoutMs],
+            );
             // waits for a tick in flight under the old term (its FOR SHARE), then fences it out
             const [row] = await q(
               `INSERT INTO daemon_leader (id, term, daemon_id, host, pid, backend_pid, elected_at, beat_at, timeout_ms) VALUES (1, 1, $1, $2, $3, $4, ${NOW_MS}, ${NOW_MS}, $5)

@@ -3,6 +3,7 @@
  * one of two campaigns leads, the other stands by naming it; a tick under a stale term is refused
  * with NotLeaderError and writes nothing; resigning hands the lead over; status names both.
  */
+import { SQL } from "bun";
 import { describe, expect, test } from "bun:test";
 import { NotLeaderError } from "../../../core/errors.ts";
 import type { TickRecord } from "../../../core/types.ts";
@@ -67,6 +68,34 @@ describe("daemon election over Postgres", () => {
     } finally {
       stop.abort();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("a tick transaction left open by a vanished leader (idle in transaction, holding the leader row) is ended: the next election still happens", async () => {
+    const url = pg.url();
+    const a = createDaemonElection(url, { timeoutMs: 1000, host: "a", pid: 1, log: () => {} });
+    const b = createDaemonElection(url, { timeoutMs: 1000, host: "b", pid: 2, log: () => {} });
+    const stop = new AbortController();
+    const raw = new SQL(`${pg.server().url}`, { max: 1, connection: { search_path: new URL(url).searchParams.get("schema")! } });
+    try {
+      const first = (await a.campaign(stop.signal))!;
+      // what the leader's tick does first (checkTerm), then its socket goes silent: the transaction stays open
+      const stuck = await raw.reserve();
+      await stuck.unsafe("BEGIN");
+      await stuck.unsafe("SELECT term FROM daemon_leader WHERE id = 1 FOR SHARE");
+      await a.close(); // the leader's election session ends (as when a standby terminates it)
+      expect(first.lost.aborted).toBe(true);
+      const t0 = performance.now();
+      const next = (await b.campaign(stop.signal))!;
+      expect(next.term).toBe(first.term + 1);
+      expect(performance.now() - t0).toBeLessThan(8000);
+      const gone = await stuck.unsafe("SELECT 1").then(() => false, () => true);
+      expect(gone).toBe(true);
+      stuck.release();
+    } finally {
+      stop.abort();
+      await Promise.all([a.close(), b.close()]);
+      await raw.close();
     }
   });
 });
