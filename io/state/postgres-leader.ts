@@ -194,12 +194,14 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
           if (got?.got === true) {
             // a tick transaction of a vanished leader, left open on a half-open socket, would hold
             // the leader row (FOR SHARE) and the tick lock until TCP gives up: end it once it has
-            // sat idle in its transaction longer than the timeout (a live tick takes milliseconds)
+            // sat idle in its transaction longer than the timeout (a live tick takes milliseconds). Only
+            // dagx's own sessions (same role, application "dagx") holding the row FOR SHARE: never a pg_dump
             await q(
               `SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
                WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state LIKE 'idle in transaction%'
+                 AND a.usename = current_user AND a.application_name = 'dagx'
                  AND a.state_change < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-                 AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'daemon_leader'::regclass)`,
+                 AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'daemon_leader'::regclass AND l.mode = 'RowShareLock')`,
               [timeoutMs],
             );
             // waits for a tick in flight under the old term (its FOR SHARE), then fences it out
@@ -242,7 +244,8 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
           lastError = "";
         } catch (e) {
           const m = message(e);
-          if (m !== lastError) o.log(`standby: cannot reach the Postgres state ${target.shown}: ${m}; retrying every ${beatMs} ms`);
+          const hint = /must be a member|permission denied/i.test(m) ? " (the daemons must connect as the same role, or as one with pg_signal_backend: docs/deploy.md)" : "";
+          if (m !== lastError) o.log(`standby: election on the Postgres state ${target.shown} failed: ${m}${hint}; retrying every ${beatMs} ms`);
           lastError = m;
           await drop();
         }

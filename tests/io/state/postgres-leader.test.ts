@@ -76,7 +76,7 @@ describe("daemon election over Postgres", () => {
     const a = createDaemonElection(url, { timeoutMs: 1000, host: "a", pid: 1, log: () => {} });
     const b = createDaemonElection(url, { timeoutMs: 1000, host: "b", pid: 2, log: () => {} });
     const stop = new AbortController();
-    const raw = new SQL(`${pg.server().url}`, { max: 1, connection: { search_path: new URL(url).searchParams.get("schema")! } });
+    const raw = new SQL(`${pg.server().url}`, { max: 1, connection: { search_path: new URL(url).searchParams.get("schema")!, application_name: "dagx" } });
     try {
       const first = (await a.campaign(stop.signal))!;
       // what the leader's tick does first (checkTerm), then its socket goes silent: the transaction stays open
