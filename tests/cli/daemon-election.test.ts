@@ -34,7 +34,7 @@ export const a = asset(() => [{ at: Date.now() }]);
 export const every = schedule({ cron: "*/1 * * * * *", select: "a" });
 `,
 };
-const TIMEOUT = "3s";
+const TIMEOUT = "4s";
 let schemas = 0;
 
 /** A deployment: a schema of its own, and `n` project copies ("machines") on it. */
@@ -75,7 +75,7 @@ describe("dagx daemon on a Postgres state: one leader, standbys, fencing", () =>
     expect(standby.text()).toMatch(new RegExp(`standby: leader is \\S+ pid ${leader.pid} since \\d{4}-`));
     await until(async () => (await d.ticks()) >= 3, "3 ticks");
     const s = await d.status(2);
-    expect(s).toMatchObject({ election: "postgres", leader: { pid: leader.pid, stale: false }, standbys: [{ pid: standby.pid }], timeoutMs: 3000 });
+    expect(s).toMatchObject({ election: "postgres", leader: { pid: leader.pid, stale: false }, standbys: [{ pid: standby.pid }], timeoutMs: 4000 });
     expect(Object.keys(s.leader!).sort()).toEqual(["host", "lastBeatAt", "pid", "since", "stale", "term"]);
     const human = await runDagx(d.dirs[2]!, ["daemon", "status"], { env: d.env });
     expect(human.stdout).toContain(`leader   `);
