@@ -236,7 +236,7 @@ export function createDaemonElection(url: string, o: ElectionOptions): DaemonEle
               continue; // the lock is free: try at once
             }
           }
-          const now = leader ? `${leader.host} pid ${leader.pid} since ${iso(num(leader.elected_at))}` : "unknown";
+          const now = leader && leader.host !== null ? `${leader.host} pid ${leader.pid} since ${iso(num(leader.elected_at))}` : "not recorded yet (being elected)";
           if (now !== shown) {
             o.log(`standby: leader is ${now}; taking over when it stops (heartbeat timeout ${timeoutMs / 1000} s)`);
             shown = now;
