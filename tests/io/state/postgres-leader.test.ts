@@ -98,4 +98,21 @@ describe("daemon election over Postgres", () => {
       await raw.close();
     }
   });
+
+  test("an unreachable or refusing server: the standby says so and retries, never showing the password", async () => {
+    const server = pg.server();
+    const secret = "Wr0ngElection-xyz";
+    const logs: string[] = [];
+    const e = createDaemonElection(server.url.replace(`:${server.password}@`, `:${secret}@`), { timeoutMs: 1000, host: "h", pid: 1, log: (l) => logs.push(l) });
+    const stop = new AbortController();
+    const campaign = e.campaign(stop.signal);
+    await Bun.sleep(800);
+    stop.abort();
+    expect(await campaign).toBeNull();
+    await e.close();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs[0]).toContain(`standby: election on the Postgres state ${server.user}@127.0.0.1:${server.port}/${server.database} failed:`);
+    expect(logs.join("\n")).not.toContain(secret);
+  });
 });
+
