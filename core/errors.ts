@@ -136,6 +136,18 @@ export class StateStoreError extends DagxError {
   }
 }
 
+/**
+ * A daemon's tick was refused because it no longer leads the deployment (another daemon was
+ * elected since: its term is newer), or its leadership lapsed before the commit. The daemon
+ * stops ticking at once and stands by; nothing of the refused tick was written.
+ */
+export class NotLeaderError extends StateStoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotLeaderError";
+  }
+}
+
 export function isDagxError(e: unknown): e is DagxError {
   return e instanceof DagxError;
 }

@@ -148,6 +148,12 @@ export interface BackfillStore {
   countBackfillPartitions(backfillIds: readonly string[]): Promise<Map<string, BackfillCounts>>;
 }
 
+/** The leadership a daemon's tick is committed under (see `InstigatorStore.recordTick`). */
+export interface TickFence {
+  /** The term this daemon was elected with; each election increments it. */
+  readonly term: number;
+}
+
 /** Schedules, sensors and automation ("instigators"), their ticks, cursors, and the run requests the daemon launches. */
 export interface InstigatorStore {
   /** Every known schedule/sensor/automation state. */
@@ -160,11 +166,18 @@ export interface InstigatorStore {
    * One transaction: insert the tick, insert its run requests (a request whose runKey exists
    * already is dropped and reported as a duplicate), and apply the instigator patch (lastTickAt,
    * cursor, data) — so a cursor is never saved without the runs it asked for.
+   *
+   * `fence`: the elected daemon's term (Postgres state, io/state/postgres-leader.ts). The
+   * transaction first checks that the deployment's leader row still holds this term and
+   * otherwise rejects with `NotLeaderError`, writing nothing: a deposed daemon can never commit
+   * a tick. Stores without an election (the DuckDB file, one daemon per project by file lock;
+   * the in-memory store) ignore it.
    */
   recordTick(
     tick: TickRecord,
     requests: readonly RunRequestRecord[],
     patch: Partial<Pick<InstigatorState, "lastTickAt" | "cursor" | "data" | "updatedAt">>,
+    fence?: TickFence,
   ): Promise<{ created: string[]; duplicates: string[] }>;
   listTicks(options?: { name?: string; limit?: number }): Promise<TickRecord[]>;
   /** Run requests in queue order (created, then inserted). */

@@ -5,7 +5,8 @@
  * lastTickAt / cursor in ONE state transaction, so after kill -9 no tick runs twice and none is
  * lost beyond the schedule's catch-up policy.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import {
   dueTicks,
@@ -19,11 +20,12 @@ import {
   sensorDue,
   type SensorInfo,
 } from "../../core/automation/index.ts";
-import { DagxError, UserCodeError } from "../../core/errors.ts";
+import { DagxError, NotLeaderError, StateStoreError, UserCodeError } from "../../core/errors.ts";
 import { callUserCode, thrownMessage } from "../../core/user-code.ts";
 import { projectResources, type ResourcePool } from "../run/index.ts";
 import type { InstigatorState, TickRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
+import type { DaemonElection, DaemonStatus, Leadership } from "../state/index.ts";
 import { openFileLock } from "../storage/index.ts";
 import { croner } from "./cron.ts";
 import { AUTOMATION, evaluateProjectAutomation } from "./automation.ts";
@@ -58,6 +60,12 @@ export interface DaemonOptions {
   maxRuns?: number;
   /** Steps at once inside a run. */
   concurrency: number;
+  /**
+   * The deployment's election (Postgres state): the daemon stands by until elected, ticks only
+   * while it leads (each tick fenced by its term), and stands by again when it loses the lead.
+   * Without one (DuckDB state) it ticks from the start, alone by the project's file lock.
+   */
+  election?: DaemonElection;
 }
 
 /** Hold the project's daemon lock (one daemon per project), or throw naming the holder. */
@@ -72,8 +80,68 @@ export async function lockDaemon(project: Project): Promise<() => void> {
   return () => lock.unlock();
 }
 
-/** Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return. */
+/** Who runs the daemon of a project on the DuckDB state: the holder of its file lock, if any. */
+export async function fileLockDaemonStatus(project: Project): Promise<DaemonStatus> {
+  const none: DaemonStatus = { election: "file-lock", leader: null, standbys: [], timeoutMs: null };
+  if (!existsSync(join(project.storage.dagxDir, "daemon.lock"))) return none;
+  const lock = await openFileLock(join(project.storage.dagxDir, "daemon.lock"));
+  if (!lock) return none;
+  if (lock.tryLock()) {
+    lock.unlock();
+    return none;
+  }
+  return { ...none, leader: { host: hostname(), pid: lock.holderPid() ?? 0, since: null, lastBeatAt: null, term: null, stale: false } };
+}
+
+/**
+ * Run until `signal` aborts; then stop starting runs, cancel running ones gracefully, return.
+ * With an election: stand by, lead while elected, stand by again when the lead is lost.
+ */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const { election } = options;
+  if (!election) return lead(options, null);
+  try {
+    while (!options.signal.aborted) {
+      const leadership = await election.campaign(options.signal);
+      if (!leadership) break;
+      try {
+        await lead({ ...options, signal: AbortSignal.any([options.signal, leadership.lost]) }, leadership);
+      } catch (e) {
+        // the state became unreachable right after the election (say, Postgres restarting): stand by again
+        if (!(e instanceof StateStoreError)) throw e;
+        options.log(`daemon: ${e.message}; standing by`);
+      } finally {
+        await leadership.resign();
+      }
+    }
+  } finally {
+    await election.close();
+  }
+}
+
+/** The store a leader ticks through: each tick commits only under its term, and only while it leads. */
+function fencedStore(store: StateStore, leadership: Leadership): StateStore {
+  const lapsed = () => new NotLeaderError(`Tick refused: this daemon's leadership (term ${leadership.term}) lapsed before the tick was committed`);
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      // a sensor's new partitions are written just before its tick: not by a daemon that lost the lead
+      if (prop === "addDynamicPartitions") {
+        const add: StateStore["addDynamicPartitions"] = (...args) => (leadership.holds() ? target.addDynamicPartitions(...args) : Promise.reject(lapsed()));
+        return add;
+      }
+      if (prop !== "recordTick") return Reflect.get(target, prop, receiver);
+      const recordTick: StateStore["recordTick"] = (tick, requests, patch) =>
+        leadership.holds()
+          ? target.recordTick(tick, requests, patch, { term: leadership.term })
+          : Promise.reject(lapsed());
+      return recordTick;
+    },
+  });
+}
+
+/** Tick schedules, sensors and automation and launch their runs until `signal` aborts (or the lead is lost). */
+async function lead(options: DaemonOptions, leadership: Leadership | null): Promise<void> {
+  if (leadership) options = { ...options, store: fencedStore(options.store, leadership) };
   const now = options.now ?? Date.now;
   // alerts watch the ticks recorded through this store (sensor and schedule failures) and freshness
   const alerts = createDaemonAlerts(options.project, options.store, { now, log: options.log });
@@ -123,17 +191,28 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         await tickFreshness(o, fr, now(), alerts);
       }
       await alerts.flush();
-      await launcher.pump();
+      // a daemon that lost the lead starts no run (the new leader launches what is queued)
+      if (!leadership || leadership.holds()) await launcher.pump();
     } catch (e) {
+      if (e instanceof NotLeaderError || leadership?.lost.aborted) {
+        o.log(`daemon: ${(e as Error).message}; standing by`);
+        break;
+      }
       o.log(`daemon: evaluation failed, retrying next tick: ${(e as Error).message}`);
     }
     const wait = Math.max(10, (o.tickMs ?? 1000) - (now() - started));
     await new Promise<void>((r) => {
-      const t = setTimeout(r, wait);
-      o.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+      // the listener goes with the wait: one left per loop would pile up over a daemon's life
+      const done = () => {
+        clearTimeout(t);
+        o.signal.removeEventListener("abort", done);
+        r();
+      };
+      const t = setTimeout(done, wait);
+      o.signal.addEventListener("abort", done, { once: true });
     });
   }
-  o.log(`daemon stopping: canceling ${launcher.active} run(s) in progress`);
+  o.log(`daemon ${leadership?.lost.aborted ? "lost the lead" : "stopping"}: canceling ${launcher.active} run(s) in progress`);
   await launcher.stop(5000);
   await resources.teardown((message) => o.log(`daemon: ${message}`));
 }

@@ -3,6 +3,6 @@
  * The only door into io/daemon/: other folders import from here, never a file behind it.
  */
 export { croner } from "./cron.ts";
-export { lockDaemon, runDaemon } from "./daemon.ts";
+export { fileLockDaemonStatus, lockDaemon, runDaemon } from "./daemon.ts";
 export { invalidSensorReason, sensorRequests } from "./requests.ts";
 export { setInstigatorStatus } from "./instigator-status.ts";

@@ -11,7 +11,9 @@ import { type DevStatus, readDevStatus } from "./status.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readRunConfigInput, resolveRunConfig, runMaterialize } from "../run/index.ts";
 import { loadErrorsBefore } from "../../core/load-errors.ts";
-import { adoptCodeVersions, loadProject, openStateAt, type Project } from "../project/index.ts";
+import { adoptCodeVersions, loadProject, openStateAt, type Project, stateUrlAt } from "../project/index.ts";
+import { createDaemonElection } from "../state/index.ts";
+import { hostname } from "node:os";
 
 /** The worker is a process entry: it reads the wall clock here and passes it down. */
 const wallClock = (): number => Date.now();
@@ -155,16 +157,23 @@ export async function runDevWorker(root: string, stop: AbortSignal): Promise<num
       }
       if (m.type === "daemon") {
         working = true;
-        // one daemon per project: `dagx daemon` (or another `dagx dev`) running here keeps this one off
-        let unlock: () => void;
-        try {
-          unlock = await lockDaemon(project);
-        } catch (e) {
-          send({ type: "log", line: `schedules, sensors and automation are not run by this dev session: ${(e as Error).message}` });
-          return finish(0);
+        const log = (line: string) => send({ type: "log", line });
+        // a Postgres state: this session joins the deployment's election like any `dagx daemon` (it
+        // ticks only when elected); the DuckDB file: one daemon per project, `dagx daemon` (or another
+        // `dagx dev`) running here keeps this one off
+        const url = await stateUrlAt(root);
+        let unlock: () => void = () => {};
+        if (url === null) {
+          try {
+            unlock = await lockDaemon(project);
+          } catch (e) {
+            send({ type: "log", line: `schedules, sensors and automation are not run by this dev session: ${(e as Error).message}` });
+            return finish(0);
+          }
         }
         try {
-          await runDaemon({ project, store, signal: controller.signal, log: (line) => send({ type: "log", line }), automationMs: m.automationMs, concurrency: m.concurrency, maxRuns: m.maxRuns });
+          const election = url === null ? undefined : createDaemonElection(url, { host: hostname(), pid: process.pid, log });
+          await runDaemon({ project, store, signal: controller.signal, log, automationMs: m.automationMs, concurrency: m.concurrency, maxRuns: m.maxRuns, ...(election ? { election } : {}) });
         } finally {
           unlock();
         }

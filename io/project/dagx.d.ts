@@ -2716,6 +2716,14 @@ declare module "dagx" {
           cause?: unknown;
       });
   }
+  /**
+   * A daemon's tick was refused because it no longer leads the deployment (another daemon was
+   * elected since: its term is newer), or its leadership lapsed before the commit. The daemon
+   * stops ticking at once and stands by; nothing of the refused tick was written.
+   */
+  class NotLeaderError extends StateStoreError {
+      constructor(message: string);
+  }
   function isDagxError(e: unknown): e is DagxError;
 
   // ── partitions/ordinal.ts

@@ -9,7 +9,7 @@
  * `search_path` of every connection, so one database can hold several deployments' states.
  */
 import { SQL } from "bun";
-import { StateStoreError } from "../../core/errors.ts";
+import { NotLeaderError, StateStoreError } from "../../core/errors.ts";
 import { REDACTED } from "../../core/redact.ts";
 import { redactor } from "../secrets/index.ts";
 import { migratePostgres, PgSchemaTooNewError } from "./_pg-schema.ts";
@@ -113,6 +113,7 @@ export function createPgOps(raw: string, options: PgOpsOptions = {}): PgOps {
   let ready: Promise<void> | null = null;
 
   const fail = (label: string, error: unknown): StateStoreError => {
+    if (error instanceof NotLeaderError) return error; // the daemon tells it apart from a failure
     if (error instanceof StateStoreError) return new StateStoreError(scrubPg(target, error.message), { cause: error.cause });
     if (error instanceof PgSchemaTooNewError) {
       return new StateStoreError(`Cannot ${label}: the Postgres state ${target.shown} has schema version ${error.found}, newer than this dagx's ${error.supported}: upgrade dagx (the state was written by a newer one)`);

@@ -213,6 +213,20 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
   // 3: partition aggregates kept by the writes (_pg-partitions.ts), so a summary reads ~1 row per
   // bucket of 1,024 time partitions instead of scanning them all, and the fingerprint is one row
   PARTITION_AGGREGATES,
+  // 4: daemon leader election (issue 17 item 3; postgres-leader.ts) ─────────────────────────────
+  // One row: the elected daemon and its term (the fence every tick's transaction checks), plus
+  // one row per daemon process (leader or standby) for `dagx daemon status`. Times are the
+  // server's clock in epoch ms, so machines with skewed clocks agree on staleness.
+  [
+    `CREATE TABLE daemon_leader (
+      id INTEGER PRIMARY KEY CHECK (id = 1), term BIGINT NOT NULL, daemon_id TEXT, host TEXT, pid INTEGER, backend_pid INTEGER,
+      elected_at BIGINT, beat_at BIGINT, timeout_ms BIGINT)`,
+    "INSERT INTO daemon_leader (id, term) VALUES (1, 0)",
+    `CREATE TABLE daemons (
+      daemon_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, role TEXT NOT NULL, started_at BIGINT NOT NULL,
+      beat_at BIGINT NOT NULL, timeout_ms BIGINT NOT NULL)`,
+  ],
+  // ── end of daemon leader election ───────────────────────────────────────────────────────────
 ];
 
 /** The Postgres schema version this build writes. */

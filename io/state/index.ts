@@ -69,3 +69,5 @@ export function openStateStore(statePath: string, url: string | null): StateStor
 export { isPostgresUrl } from "./_pg-client.ts";
 export { copyStateToPostgres } from "./postgres-copy.ts";
 export type { CopyCounts } from "./postgres-copy.ts";
+export { createDaemonElection, readDaemonStatus } from "./postgres-leader.ts";
+export type { DaemonElection, DaemonInfo, DaemonStatus, ElectionOptions, Leadership } from "./postgres-leader.ts";

@@ -13,6 +13,7 @@ import {
 } from "./_instigators.ts";
 import { changed, type Columns, insertRows, type Pg, type PgOps } from "./_pg-client.ts";
 import { LOCKS } from "./_pg-schema.ts";
+import { checkTerm } from "./postgres-leader.ts";
 import { clampLimit } from "./_records.ts";
 import { toInstigator, toRunRequest, toTick } from "./_sql.ts";
 
@@ -50,9 +51,10 @@ export function postgresInstigatorStore({ op, tx }: PgOps): InstigatorStore {
           await insertRows(q, "instigators", INSTIGATOR_COLUMNS, firstPerName(states).map(instigatorValues), "ON CONFLICT (name) DO NOTHING");
         }),
     updateInstigator: (name, patch) => op("update instigator", (q) => patchRow(q, "instigators", "name", name, definedFields(patch, INSTIGATOR_FIELDS), "instigator")),
-    recordTick: (tick, requests, patch) =>
+    recordTick: (tick, requests, patch, fence) =>
       tx("record tick", async (q) => {
         await q.unsafe("SELECT pg_advisory_xact_lock($1)", [LOCKS.write.toString()]);
+        if (fence) await checkTerm(q, fence.term);
         const keys = [...new Set(requests.flatMap((r) => r.runKey ?? []))];
         const ids = [...new Set(requests.map((r) => r.requestId))];
         const stored = requests.length === 0 ? [] : await q.unsafe("SELECT run_key, request_id FROM run_requests WHERE run_key = ANY($1::text[]) OR request_id = ANY($2::text[])", [keys, ids]);

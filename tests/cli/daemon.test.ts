@@ -56,6 +56,9 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "a" });
     const second = await dagx(dir, ["daemon"], { timeoutMs: 20_000 });
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`Another dagx daemon (pid ${d.pid}) already runs schedules and sensors for this project`);
+    // status names the lock's holder, and taking a look does not take the lock from it
+    const status = (await runDagx(dir, ["daemon", "status", "--json"])).json<{ election: string; leader: { pid: number } | null; standbys: unknown[] }>();
+    expect(status).toMatchObject({ election: "file-lock", leader: { pid: d.pid }, standbys: [] });
 
     const t0 = Date.now();
     expect(await d.stop("SIGTERM")).toBe(0);
@@ -64,6 +67,7 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "a" });
     const all = await runs(dir);
     expect(all.filter((r) => r.trigger === "schedule:every").every((r) => r.status === "success")).toBe(true);
 
+    expect((await runDagx(dir, ["daemon", "status", "--json"])).json<{ leader: unknown }>().leader).toBeNull();
     // the lock went with it: a new daemon starts
     const again = daemon(dir);
     await again.waitFor("daemon started");

@@ -58,7 +58,7 @@ async function json(args: string[]): Promise<unknown> {
 }
 
 describe("JSON shapes of the reporting commands", () => {
-  test("list, materialize, observe, backfill, status, runs, logs, cancel, check, lineage, query, partitions, schedules, sensors, gc", async () => {
+  test("list, materialize, observe, backfill, status, runs, logs, cancel, check, lineage, query, partitions, schedules, sensors, gc, daemon status", async () => {
     shapes.list = shapeOf(await json(["list"]));
     shapes["materialize --dry-run"] = shapeOf(await json(["materialize", "orders+", "settings", "--dry-run"]));
     shapes.materialize = shapeOf(await json(["materialize", "orders", "settings"]));
@@ -80,6 +80,7 @@ describe("JSON shapes of the reporting commands", () => {
     shapes["schedules list"] = shapeOf(await json(["schedules", "list"]));
     shapes["sensors list"] = shapeOf(await json(["sensors", "list"]));
     shapes["gc --dry-run"] = shapeOf(await json(["gc", "--dry-run"]));
+    shapes["daemon status"] = shapeOf(await json(["daemon", "status"]));
     shapes.error = shapeOf(await json(["list", "ordres"]));
 
     if (process.env.DAGX_UPDATE_SHAPES === "1") writeFileSync(SHAPES_FILE, `${JSON.stringify(shapes, null, 2)}\n`);

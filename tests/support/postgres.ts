@@ -21,7 +21,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, chownSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, relative } from "node:path";
-import type { Subprocess } from "bun";
+import { SQL, type Subprocess } from "bun";
 import { freeLoopbackPort, stopProcess, waitForLog, watchOver } from "./_local-server.ts";
 
 /** A running server: `url` is a postgres:// URL with the password; `stop()` removes everything. */
@@ -38,6 +38,8 @@ export interface PostgresServer {
   readonly pid: number;
   /** The server's log so far (for a failing test's message). */
   log(): string;
+  /** Stop the server (fast shutdown: every session is ended) and start it again on the same port and data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,12 +91,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const logPath = join(folder, "server.log");
   for (let attempt = 1; ; attempt++) {
     const port = await freeLoopbackPort();
-    const child: Subprocess = Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
+    const spawnServer = (): Subprocess => Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
       ...ids,
       stdio: ["ignore", Bun.file(logPath), Bun.file(logPath)],
       env: { ...process.env, LC_ALL: "C" },
     });
-    const watchdog = watchOver(child.pid, folder);
+    let child = spawnServer();
+    let watchdog = watchOver(child.pid, folder);
     try {
       await waitForLog(logPath, (t) => t.includes("ready to accept connections"), child, 30_000, "Postgres");
     } catch (error) {
@@ -114,8 +117,26 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       password,
       database: DATABASE,
       folder,
-      pid: child.pid,
+      get pid() {
+        return child.pid;
+      },
       log: () => readLog(logPath),
+      async restart() {
+        // fast shutdown (every session ends), then the same cluster on the same port
+        await stopProcess(child, "SIGINT", 10_000);
+        watchdog.kill();
+        child = spawnServer(); // its log overwrites the file from the start: wait for a connection instead
+        watchdog = watchOver(child.pid, folder);
+        const url = `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`;
+        for (const deadline = performance.now() + 30_000; ;) {
+          const probe = new SQL(url, { max: 1, connectionTimeout: 2 });
+          const up = await probe.unsafe("SELECT 1").then(() => true, () => false);
+          await probe.close().catch(() => {});
+          if (up) break;
+          if (child.exitCode !== null || performance.now() > deadline) throw new Error(`Postgres did not restart:\n${readLog(logPath)}`);
+          await Bun.sleep(50);
+        }
+      },
       stop: () =>
         (stopped ??= (async () => {
           await stopProcess(child, "SIGINT", 10_000); // fast shutdown: ends sessions, no wait

@@ -77,6 +77,27 @@ describe("other commands on a Postgres state", () => {
     noStateFile(dir);
   }, 60_000);
 
+  test("dagx dev joins the deployment's daemon election: beside a leading `dagx daemon` it stands by and ticks nothing", async () => {
+    const url = pg.url();
+    const schedule = { "s.asset.ts": `import { asset, schedule } from "dagx";\nexport const s = asset(() => [{ at: 1 }]);\nexport const every = schedule({ cron: "*/1 * * * * *", select: "s" });\n` };
+    const daemonDir = project({ ...schedule, ".env": `DAGX_STATE_URL=${url}\n` });
+    const devDir = project({ ...schedule, ".env": `DAGX_STATE_URL=${url}\n` });
+    const daemon = startLive(daemonDir, ["daemon", "--max-runs", "1"]);
+    let dev: ReturnType<typeof startLive> | null = null;
+    try {
+      await daemon.waitFor("elected leader (term ", { timeoutMs: 30_000 });
+      dev = startLive(devDir, ["dev", "--no-ui"]);
+      await dev.waitFor("standby: leader is ", { timeoutMs: 30_000 });
+      await daemon.waitFor(/schedule every: tick \S+ requested a run/, { timeoutMs: 15_000 });
+      await Bun.sleep(1500);
+      expect(dev.text()).not.toMatch(/schedule every: tick/);
+    } finally {
+      await dev?.stop();
+      await daemon.stop();
+    }
+    noStateFile(devDir);
+  }, 60_000);
+
   test("dagx types, gc and doctor read Postgres and make no state file", async () => {
     const dir = project({
       "c.asset.sql": `-- @asset c\nselect y + 1 as z from {{ ref('b') }}\n`,
