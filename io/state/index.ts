@@ -69,3 +69,7 @@ export function openStateStore(statePath: string, url: string | null): StateStor
 export { isPostgresUrl } from "./_pg-client.ts";
 export { copyStateToPostgres } from "./postgres-copy.ts";
 export type { CopyCounts } from "./postgres-copy.ts";
+/** For the work queue (io/queue), which keeps its tables in the same Postgres state. */
+export { createPgOps } from "./_pg-client.ts";
+export type { PgOps, PgTx } from "./_pg-client.ts";
+export { writeStepResultsInTx } from "./postgres-store.ts";
