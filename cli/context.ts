@@ -48,6 +48,8 @@ export function projectRoot(cmd: Invocation, base: BaseContext): string {
 export interface ProjectContext extends BaseContext {
   project: Project;
   store: StateStore;
+  /** The Postgres state's URL, null for the DuckDB file (the work queue needs Postgres). */
+  stateUrl: string | null;
 }
 
 export interface WithProjectOptions {
@@ -68,11 +70,12 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
   try {
     const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
     reportLoadErrors(base.out, project.graph.errors);
-    const raw = openStateStore(project.storage.statePath, stateUrlOf(project.config.state, projectEnv(project.root)));
+    const stateUrl = stateUrlOf(project.config.state, projectEnv(project.root));
+    const raw = openStateStore(project.storage.statePath, stateUrl);
     const store = adoptingStore(project, raw, base.now(), (n) =>
       base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
     try {
-      return (await fn({ ...base, project, store })) ?? 0;
+      return (await fn({ ...base, project, store, stateUrl })) ?? 0;
     } finally {
       await store.close();
     }
@@ -86,6 +89,8 @@ export interface StateContext extends BaseContext {
   root: string;
   storage: Storage;
   store: StateStore;
+  /** The Postgres state's URL, null for the DuckDB file. */
+  stateUrl: string | null;
 }
 
 /**
@@ -99,9 +104,10 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
   // no config here to say which env() values are secret: the .env's and the environment's secret-looking names are
   declareEnvironmentSecrets(root);
   const storage = createStorage(root);
-  const store = openStateStore(storage.statePath, await stateUrlAt(root));
+  const stateUrl = await stateUrlAt(root);
+  const store = openStateStore(storage.statePath, stateUrl);
   try {
-    return (await fn({ ...base, root, storage, store })) ?? 0;
+    return (await fn({ ...base, root, storage, store, stateUrl })) ?? 0;
   } finally {
     await store.close();
   }

@@ -12,14 +12,13 @@ import { queueItems } from "../../core/queue.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { EventRecord, RunStatus } from "../../core/types.ts";
 import type { Project } from "../project/index.ts";
-import type { QueuedRunSubmission, RunOutcome, RunReporter } from "../run/index.ts";
+import type { QueuedRunSubmission, RunOutcome } from "../run/index.ts";
 import type { PgOps } from "../state/index.ts";
 import { cancelQueuedRun, enqueueRun } from "./_sql.ts";
 
 export interface SubmitOptions {
   queue: string;
   detach: boolean;
-  reporter?: RunReporter;
   signal: AbortSignal;
   now: () => number;
   /** How often the follower reads new events. @default 200 */
@@ -57,12 +56,12 @@ async function followRun(ops: PgOps, store: StateStore, s: QueuedRunSubmission, 
       const step = e.assetKey === null ? undefined : byId.get(stepId(e.assetKey, e.partitionKey ?? "")) ?? findStep(s, e);
       const p = e.payload as Record<string, unknown>;
       if (e.type === "run_finished") status = p.status as RunStatus;
-      else if (e.type === "log") o.reporter?.onLog?.(e.assetKey ?? "dagx", String(p.level ?? "info"), String(p.message ?? ""));
+      else if (e.type === "log") s.reporter?.onLog?.(e.assetKey ?? "dagx", String(p.level ?? "info"), String(p.message ?? ""));
       if (!step) continue;
       if (e.type === "step_started" && !startedSteps.has(step.id)) {
         startedSteps.add(step.id);
-        o.reporter?.onStepStart?.(step);
-      } else if (e.type === "step_retry") o.reporter?.onRetry?.(step, p);
+        s.reporter?.onStepStart?.(step);
+      } else if (e.type === "step_retry") s.reporter?.onRetry?.(step, p);
       else if (["step_success", "step_failed", "step_skipped", "step_canceled"].includes(e.type) && !results.has(step.id)) {
         const base = { key: step.key, partition: step.partitionKey };
         const r: StepResult = e.type === "step_success"
@@ -73,7 +72,7 @@ async function followRun(ops: PgOps, store: StateStore, s: QueuedRunSubmission, 
               ? { ...base, status: "skipped", rows: null, durationMs: 0, reason: String(p.reason ?? "") }
               : { ...base, status: "canceled", rows: null, durationMs: Number(p.durationMs ?? 0) };
         results.set(step.id, r);
-        o.reporter?.onStepEnd?.(step, r);
+        s.reporter?.onStepEnd?.(step, r);
       }
     }
     if (status === null) await Bun.sleep(pollMs);

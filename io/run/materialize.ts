@@ -84,6 +84,8 @@ export interface QueuedRunSubmission {
   trigger: string;
   startedAt: number;
   ignoreBlocking: boolean;
+  /** The run's reporter (the submitter drives it from the run's events). */
+  reporter?: RunReporter;
 }
 
 export interface RunOutcome {
@@ -149,7 +151,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: 0, host: QUEUED_RUN_HOST, startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
     await o.onRunCreated?.(runId, plan);
     o.reporter?.onPlan?.(plan, runId);
-    return o.submit({ runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true });
+    return o.submit({ runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, ...(o.reporter ? { reporter: o.reporter } : {}) });
   }
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
