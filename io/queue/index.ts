@@ -4,7 +4,7 @@
  * The only door into io/queue/: other folders import from here, never a file behind it.
  */
 import { createPgOps, type PgOps } from "../state/index.ts";
-import { queueOverview } from "./_sql.ts";
+import { cancelQueuedRun, queueOverview } from "./_sql.ts";
 
 export { submitQueuedRun } from "./submit.ts";
 export type { SubmitOptions } from "./submit.ts";
@@ -30,3 +30,17 @@ export async function readQueueOverview(url: string): Promise<Awaited<ReturnType
 
 /** The queue name of `--queue NAME` / `dagx worker --queue NAME`. */
 export const DEFAULT_QUEUE = "default";
+
+/**
+ * Cancel a queued run from any machine (`dagx cancel`, after the run's cancel request is recorded):
+ * its steps not started are canceled now; running ones stop when their workers renew their leases.
+ * Returns the run's final status when nothing was running (the run ended here), else null.
+ */
+export async function cancelQueuedRunAt(url: string, runId: string, now: number): Promise<string | null> {
+  const ops = openQueue(url);
+  try {
+    return await cancelQueuedRun(ops, runId, now);
+  } finally {
+    await ops.close();
+  }
+}

@@ -171,6 +171,13 @@ describe("dagx worker and --queue", () => {
     }
   }, 60_000);
 
+  test("dagx cancel of a queued run that no worker took: canceled at once, from any machine", async () => {
+    const env = { DAGX_STATE_URL: stateUrl("cancel") };
+    const run = ok(await runDagx(machine(ASSETS, null), ["materialize", "a", "b", "--queue", "--detach"], { env })).stdout.trim();
+    const r = ok(await runDagx(machine(ASSETS, null), ["cancel", run, "--wait", "--json"], { env })).json<{ status: string }>();
+    expect(r.status).toBe("canceled");
+  }, 30_000);
+
   test("a worker refuses an asset whose IO manager writes local files, naming it and the fix", async () => {
     const env = { DAGX_STATE_URL: stateUrl("local") };
     const submitter = machine(ASSETS, null);
