@@ -39,7 +39,9 @@ export function queueItems(
     const asset = assets.get(s.key)!;
     const info = multiOutOf(asset.def);
     const outs = info ? Object.values(info.step.outs).map((d) => keyOfDef.get(d) ?? "?").sort() : null;
-    const id = outs ? `multi:${outs.join(",")}\u0000${(s.partitionKeys ?? [s.partitionKey]).join("|")}` : s.id;
+    // ids are stored as Postgres text, which holds no NUL (a plan step's id has one): key@partition(s)
+    const parts = (s.partitionKeys ?? (s.partitionKey ? [s.partitionKey] : [])).join("|");
+    const id = `${outs ? `multi:${outs.join(",")}` : s.key}${parts ? `@${parts}` : ""}`;
     itemOf.set(s.id, id);
     const item = items.get(id) ?? items.set(id, { id, steps: [], upstream: [], downstream: [], codeVersions: {}, maxAttempts: Number.MAX_SAFE_INTEGER }).get(id)!;
     item.steps.push(s);

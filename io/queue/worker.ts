@@ -107,7 +107,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
 
 /** Run one claimed item: renew its lease meanwhile, then commit (or release it, when the worker stops). */
 async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSummary): Promise<void> {
-  const label = c.steps.length === 1 ? (c.steps[0]!.partitionKey ? `${c.steps[0]!.key} [${c.steps[0]!.partitionKey}]` : c.steps[0]!.key) : c.itemId.replace("\u0000", " ");
+  const label = c.steps.length === 1 ? (c.steps[0]!.partitionKey ? `${c.steps[0]!.key} [${c.steps[0]!.partitionKey}]` : c.steps[0]!.key) : c.itemId;
   const attempt = new AbortController();
   let lost = false;
   let canceled = false;

@@ -30,6 +30,7 @@ const ASSETS = {
   "b.asset.ts": `import { asset } from "dagx";\nimport { a } from "./a.asset";\nexport const b = asset({ ins: { a } }, (ctx, { a }) => ctx.sql\`select x * 10 as y from \${a}\`);\n`,
   "c.asset.ts": `import { asset } from "dagx";\nimport { a } from "./a.asset";\nexport const c = asset({ ins: { a } }, (ctx, { a }) => ctx.sql\`select x + 1 as z from \${a}\`);\n`,
   "d.asset.ts": `import { asset } from "dagx";\nimport { b } from "./b.asset";\nimport { c } from "./c.asset";\nexport const d = asset({ ins: { b, c } }, (ctx, { b, c }) => ctx.sql\`select (select sum(y) from \${b}) + (select sum(z) from \${c}) as total\`);\n`,
+  "events.asset.ts": `import { asset, daily } from "dagx";\nexport const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);\n`,
   // sleeps, after leaving a mark named by the process that runs it (the test kills that worker)
   "slow.asset.ts": [
     `import { asset } from "dagx";`,
@@ -129,12 +130,17 @@ describe("dagx worker and --queue", () => {
       expect(events.filter((e) => e.type === "materialization").map((e) => e.assetKey).sort()).toEqual(["a", "b", "c", "d"]);
       // the same data as a local run
       const local = machine(ASSETS, null);
-      ok(await runDagx(local, ["materialize", "*", "--json"]));
+      ok(await runDagx(local, ["materialize", "a", "b", "c", "d", "--json"]));
       const versions = async (dir: string, e: Record<string, string>) =>
         new Map(ok(await runDagx(dir, ["status", "--json"], { env: e })).json<{ key: string; lastMaterialization: { dataVersion: string } | null }[]>().map((s) => [s.key, s.lastMaterialization?.dataVersion]));
       const queued = await versions(submitter, env);
       const here = await versions(local, {});
       for (const k of ["a", "b", "c", "d"]) expect(queued.get(k)).toBe(here.get(k)!);
+      // a backfill on the queue: every partition once, recorded in the backfill as a local one is
+      const b = ok(await runDagx(submitter, ["backfill", "events", "--partitions", "2024-01-01..2024-01-06", "--queue", "--json"], { env })).json<{ status: string; runId: string; counts: { success: number } }>();
+      expect([b.status, b.counts.success]).toEqual(["success", 6]);
+      const mats = (await store.getEvents(b.runId)).filter((e) => e.type === "materialization").map((e) => e.partitionKey).sort();
+      expect(mats).toEqual(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"]);
     } finally {
       await store.close();
       w1.proc.kill("SIGTERM");
