@@ -30,6 +30,13 @@ const ASSETS = {
   "b.asset.ts": `import { asset } from "dagx";\nimport { a } from "./a.asset";\nexport const b = asset({ ins: { a } }, (ctx, { a }) => ctx.sql\`select x * 10 as y from \${a}\`);\n`,
   "c.asset.ts": `import { asset } from "dagx";\nimport { a } from "./a.asset";\nexport const c = asset({ ins: { a } }, (ctx, { a }) => ctx.sql\`select x + 1 as z from \${a}\`);\n`,
   "d.asset.ts": `import { asset } from "dagx";\nimport { b } from "./b.asset";\nimport { c } from "./c.asset";\nexport const d = asset({ ins: { b, c } }, (ctx, { b, c }) => ctx.sql\`select (select sum(y) from \${b}) + (select sum(z) from \${c}) as total\`);\n`,
+  "shop.asset.ts": [
+    `import { asset, multiAsset, unique } from "dagx";`,
+    `export const raw = asset(() => [{ id: 1, customer: "ana", amount: 10 }, { id: 2, customer: "bo", amount: 5 }]);`,
+    `export const shop = multiAsset({ ins: { raw }, outs: { customers: { checks: [unique("customer")] }, orders: {} } },`,
+    `  (ctx, { raw }) => ({ customers: ctx.sql\`select distinct customer from \${raw}\`, orders: ctx.sql\`select id, amount from \${raw}\` }));`,
+    `export const revenue = asset({ ins: { orders: shop.outs.orders } }, (ctx, { orders }) => ctx.sql\`select sum(amount)::int as revenue from \${orders}\`);`,
+  ].join("\n"),
   "events.asset.ts": `import { asset, daily } from "dagx";\nexport const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);\n`,
   // sleeps, after leaving a mark named by the process that runs it (the test kills that worker)
   "slow.asset.ts": [
@@ -136,6 +143,12 @@ describe("dagx worker and --queue", () => {
       const queued = await versions(submitter, env);
       const here = await versions(local, {});
       for (const k of ["a", "b", "c", "d"]) expect(queued.get(k)).toBe(here.get(k)!);
+      // a multi-asset: its outs are one unit of work (one call), its check runs on the worker
+      const shop = ok(await runDagx(submitter, ["materialize", "raw+", "--queue", "--json"], { env })).json<{ status: string; runId: string; steps: { key: string; status: string }[] }>();
+      expect(shop.steps.map((x) => [x.key, x.status]).sort()).toEqual([["customers", "success"], ["orders", "success"], ["raw", "success"], ["revenue", "success"]]);
+      const shopEvents = await store.getEvents(shop.runId);
+      expect(shopEvents.filter((e) => e.type === "materialization").map((e) => e.assetKey).sort()).toEqual(["customers", "orders", "raw", "revenue"]);
+      expect(shopEvents.filter((e) => e.type === "check_evaluation").map((e) => e.assetKey)).toEqual(["customers"]);
       // a backfill on the queue: every partition once, recorded in the backfill as a local one is
       const b = ok(await runDagx(submitter, ["backfill", "events", "--partitions", "2024-01-01..2024-01-06", "--queue", "--json"], { env })).json<{ status: string; runId: string; counts: { success: number } }>();
       expect([b.status, b.counts.success]).toEqual(["success", 6]);
