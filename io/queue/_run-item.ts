@@ -154,3 +154,16 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   eachStep("step_failed", () => ({ error: failed.error, durationMs, attempts: c.attempts }));
   return end({ outcome: "failed", error: failed.error });
 }
+
+/**
+ * What an attempt that failed outside the step runner (the state unreadable, a bug) records: a
+ * retry while attempts remain, else the step's failure, as for an error in user code.
+ */
+export function errorResult(c: Claim, error: string, now: number): ItemResult {
+  const next = afterAttempt(false, c.attempts, c.maxAttempts);
+  const events: PendingEvent[] = c.steps.map((s) => ({
+    runId: c.runId, at: now, type: next === "retry" ? "step_retry" : "step_failed", assetKey: s.key, partitionKey: s.partitionKey,
+    payload: next === "retry" ? { attempt: c.attempts, error, delayMs: 0 } : { error, durationMs: 0, attempts: c.attempts },
+  }));
+  return { outcome: next === "retry" ? "retry" : "failed", delayMs: 0, error, events, materializations: [], checks: [], at: now };
+}

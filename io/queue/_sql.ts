@@ -7,7 +7,7 @@
 import { ENDED_ITEM, type ItemStatus, type QueueItem, queuedRunStatus } from "../../core/queue.ts";
 import type { PlanStep } from "../../core/plan.ts";
 import type { CheckResult, EventRecord, MaterializationRecord } from "../../core/types.ts";
-import { type PgOps, type PgTx, writeStepResultsInTx } from "../state/index.ts";
+import { eventFromRow, type PgOps, type PgTx, writeStepResultsInTx } from "../state/index.ts";
 
 /** The channel idle workers LISTEN on (one per state schema). */
 export const channelOf = (ops: PgOps) => `dagx_queue_${ops.target.schema}`;
@@ -294,4 +294,9 @@ export async function queueOverview(ops: PgOps): Promise<{ runs: Map<string, { q
       workers: new Map(workers.map((w) => [String(w.queue), Number(w.n)])),
     };
   });
+}
+
+/** A run's events after `afterSeq`, in order (a follower reads only what is new). */
+export async function eventsAfter(ops: PgOps, runId: string, afterSeq: number): Promise<EventRecord[]> {
+  return ops.op("read the run's events", async (q) => (await q.unsafe("SELECT * FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq, id", [runId, afterSeq])).map((r) => eventFromRow(r as never)));
 }

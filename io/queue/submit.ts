@@ -14,7 +14,7 @@ import type { EventRecord, RunStatus } from "../../core/types.ts";
 import type { Project } from "../project/index.ts";
 import type { QueuedRunSubmission, RunOutcome } from "../run/index.ts";
 import type { PgOps } from "../state/index.ts";
-import { cancelQueuedRun, enqueueRun } from "./_sql.ts";
+import { cancelQueuedRun, enqueueRun, eventsAfter } from "./_sql.ts";
 
 export interface SubmitOptions {
   queue: string;
@@ -50,7 +50,8 @@ async function followRun(ops: PgOps, store: StateStore, s: QueuedRunSubmission, 
       await store.requestRunCancel(s.runId, o.now());
       await cancelQueuedRun(ops, s.runId, o.now());
     }
-    const events = (await store.getEvents(s.runId)).filter((e) => e.seq > last).sort((a, b) => a.seq - b.seq);
+    // commits of one run take its counter row: seqs become visible in order, none is skipped
+    const events = await eventsAfter(ops, s.runId, last);
     for (const e of events) {
       last = e.seq;
       const step = e.assetKey === null ? undefined : byId.get(stepId(e.assetKey, e.partitionKey ?? "")) ?? findStep(s, e);

@@ -12,7 +12,7 @@ import { codeMismatch } from "../../core/queue.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { Project } from "../project/index.ts";
 import { createPgOps, type PgOps } from "../state/index.ts";
-import { runItem } from "./_run-item.ts";
+import { errorResult, runItem } from "./_run-item.ts";
 import { type Claim, channelOf, claimItem, commitItem, LeaseLostError, registerWorker, releaseItem, renewLease, workerHeartbeat } from "./_sql.ts";
 
 /** The lease of a claim unless DAGX_LEASE_MS says otherwise; renewed every third of it. */
@@ -126,7 +126,8 @@ async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSumma
   }, Math.max(50, Math.floor(o.leaseMs / 3)));
   o.log(`${label}: started (run ${c.runId}, attempt ${c.attempts})`);
   try {
-    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m) }, c, attempt.signal);
+    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m) }, c, attempt.signal)
+      .catch((e: unknown) => errorResult(c, `the worker could not run the step: ${(e as Error)?.message ?? String(e)}`, o.now()));
     clearInterval(renew);
     if (o.signal.aborted && !canceled) {
       // the worker stops: the item goes back to the queue at once, this attempt not counted

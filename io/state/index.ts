@@ -73,3 +73,4 @@ export type { CopyCounts } from "./postgres-copy.ts";
 export { createPgOps } from "./_pg-client.ts";
 export type { PgOps, PgTx } from "./_pg-client.ts";
 export { writeStepResultsInTx } from "./postgres-store.ts";
+export { toEvent as eventFromRow } from "./_sql.ts";
