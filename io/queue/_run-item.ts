@@ -13,8 +13,8 @@ import { localOutputProblem, sharedFormats } from "../../core/queue-outputs.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { CheckResult, EventType, MaterializationRecord } from "../../core/types.ts";
 import type { Project } from "../project/index.ts";
-import { checkEventPayload, createRunEngine, projectResources, recordedMaterialization, type ResolvedConfig } from "../run/index.ts";
-import { ordinalOf, readAssetState, wholeAssetVersion } from "../status/index.ts";
+import { checkEventPayload, type ComputeInstance, createRunEngine, projectResources, recordedMaterialization, type ResolvedConfig } from "../run/index.ts";
+import { type AssetPartitions, ordinalOf, readPartitionState, wholeAssetVersion } from "../status/index.ts";
 import { syncFiles } from "../storage/index.ts";
 import type { Claim, ItemResult, PendingEvent } from "./_sql.ts";
 
@@ -25,6 +25,8 @@ export interface ItemContext {
   /** Every worker shares one filesystem (DAGX_WORKERS_SHARED_STORAGE=1): local outputs are allowed. */
   sharedLocalStorage: boolean;
   log(level: string, message: string): void;
+  /** The worker's DuckDB instance for this step (released when the attempt ends). */
+  compute?: () => { compute: ComputeInstance; release(): void };
 }
 
 export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Promise<ItemResult> {
@@ -43,7 +45,7 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
       else event(type, s.key, s.partitionKey, payload(s));
     }
   };
-  let parts: Awaited<ReturnType<typeof readAssetState>>["parts"] | undefined;
+  let parts: ReadonlyMap<string, AssetPartitions> | undefined;
 
   if (c.cancelRequested) {
     eachStep("step_canceled", () => ({ reason: "run canceled before the step started" }));
@@ -76,12 +78,14 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   }
 
   const t0 = now();
-  const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: false });
+  const st = await readStepState(project, store, c.steps.map((s) => s.key), t0);
   parts = st.parts;
   const config = new Map<string, ResolvedConfig>(Object.entries(c.options.config ?? {}));
   const resources = projectResources(project);
   const stepStarts = new Map<string, number>();
+  const shared = w.compute?.();
   const engine = await createRunEngine({
+    ...(shared ? { compute: shared.compute } : {}),
     storage: project.storage,
     graph: project.graph,
     runId: c.runId,
@@ -114,6 +118,7 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
     }
   } finally {
     await engine.close();
+    shared?.release();
     await resources.teardown((message) => event("log", null, null, { level: "warn", message }));
   }
   const durationMs = now() - t0;
@@ -166,4 +171,23 @@ export function errorResult(c: Claim, error: string, now: number): ItemResult {
     payload: next === "retry" ? { attempt: c.attempts, error, delayMs: 0 } : { error, durationMs: 0, attempts: c.attempts },
   }));
   return { outcome: next === "retry" ? "retry" : "failed", delayMs: 0, error, events, materializations: [], checks: [], at: now };
+}
+
+/**
+ * What the step runner reads from the state for the item's assets: the latest unpartitioned
+ * materializations and the partition state of the assets and their upstreams, as they are now
+ * (the upstream units committed before this one became ready). Not the whole status snapshot a
+ * local run plans from: the plan was made at submission.
+ */
+async function readStepState(project: Project, store: StateStore, keys: readonly string[], now: number): Promise<{ latest: Map<string, MaterializationRecord>; parts: Map<string, AssetPartitions> }> {
+  const wanted = new Set<string>();
+  for (const k of keys) {
+    wanted.add(k);
+    for (const u of project.graph.upstream.get(k) ?? []) wanted.add(u);
+  }
+  const [mats, parts] = await Promise.all([
+    store.latestMaterializations([...wanted], { unpartitioned: true }),
+    readPartitionState(project.graph, store, now, wanted),
+  ]);
+  return { latest: new Map(mats.map((m) => [m.assetKey, m])), parts };
 }

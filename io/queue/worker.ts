@@ -13,6 +13,7 @@ import type { StateStore } from "../../core/state-store.ts";
 import type { Project } from "../project/index.ts";
 import { createPgOps, type PgOps } from "../state/index.ts";
 import { errorResult, runItem } from "./_run-item.ts";
+import { type SharedCompute, sharedCompute } from "./_compute.ts";
 import { type Claim, channelOf, claimItem, commitItem, LeaseLostError, registerWorker, releaseItem, renewLease, workerHeartbeat } from "./_sql.ts";
 
 /** The lease of a claim unless DAGX_LEASE_MS says otherwise; renewed every third of it. */
@@ -46,6 +47,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
   const summary: WorkerSummary = { workerId, committed: 0, failedCommits: 0 };
   let wake: (() => void) | null = null;
   const poke = () => wake?.();
+  const compute = sharedCompute();
   const listener = new SQL(ops.target.url, { max: 1, connection: { application_name: "dagx-worker" } });
   try {
     await registerWorker(ops, { workerId, queue: o.queue, host: hostname(), pid: process.pid, concurrency: o.concurrency, startedAt: o.now() });
@@ -75,7 +77,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
             }
             continue;
           }
-          const p: Promise<void> = work(ops, o, c, summary).finally(() => {
+          const p: Promise<void> = work(ops, o, c, summary, compute).finally(() => {
             running.delete(p);
             poke();
           });
@@ -100,13 +102,14 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
     }
   } finally {
     await listener.close({ timeout: 1 }).catch(() => {});
+    await compute.close();
     await ops.close();
   }
   return summary;
 }
 
 /** Run one claimed item: renew its lease meanwhile, then commit (or release it, when the worker stops). */
-async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSummary): Promise<void> {
+async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSummary, compute: SharedCompute): Promise<void> {
   const label = c.steps.length === 1 ? (c.steps[0]!.partitionKey ? `${c.steps[0]!.key} [${c.steps[0]!.partitionKey}]` : c.steps[0]!.key) : c.itemId;
   const attempt = new AbortController();
   let lost = false;
@@ -126,7 +129,7 @@ async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSumma
   }, Math.max(50, Math.floor(o.leaseMs / 3)));
   o.log(`${label}: started (run ${c.runId}, attempt ${c.attempts})`);
   try {
-    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m) }, c, attempt.signal)
+    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m), compute: () => compute.acquire() }, c, attempt.signal)
       .catch((e: unknown) => errorResult(c, `the worker could not run the step: ${(e as Error)?.message ?? String(e)}`, o.now()));
     clearInterval(renew);
     if (o.signal.aborted && !canceled) {

@@ -16,6 +16,7 @@ export { QUEUED_RUN_HOST, recordedMaterialization, runMaterialize } from "./mate
 export { createRunEngine } from "./run-engine.ts";
 export type { RunEngine } from "./run-engine.ts";
 export { createComputeInstance } from "./compute-instance.ts";
+export type { ComputeInstance } from "./compute-instance.ts";
 export { createResourcePool, projectResources } from "./resources.ts";
 export type { ResourcePool } from "./resources.ts";
 export type { MaterializeOptions, QueuedRunSubmission, RunOutcome, RunReporter } from "./materialize.ts";
