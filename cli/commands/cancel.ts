@@ -37,7 +37,9 @@ export default defineCommand({
         out.print(
           r.alreadyRequested
             ? `Cancel already requested ${formatDuration(now() - r.run.cancelRequestedAt!)} ago: run ${id} (pid ${r.run.pid}) is stopping`
-            : `Cancel requested: run ${id} (pid ${r.run.pid}) stops starting steps and tells running ones to stop within about a second`,
+            : r.run.host === QUEUED_RUN_HOST
+              ? `Cancel requested: queued run ${id}: its steps not started are canceled; running ones stop at their workers' next lease renewal`
+              : `Cancel requested: run ${id} (pid ${r.run.pid}) stops starting steps and tells running ones to stop within about a second`,
         );
         if (backfillId) out.print(`It is backfill ${backfillId}'s run: the backfill ends canceled too; resume it with \`dagx backfill --resume ${backfillId}\``);
       }

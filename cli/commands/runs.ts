@@ -43,6 +43,8 @@ export default defineCommand({
       );
       const waiting = new Map<string, number>();
       for (const q of queue?.runs.values() ?? []) if (!queue!.workers.get(q.queue)) waiting.set(q.queue, (waiting.get(q.queue) ?? 0) + 1);
+      const refused = [...(queue?.runs ?? [])].filter(([, q]) => q.refused > 0 && q.claimed === 0).map(([id]) => id);
+      if (refused.length) out.say(c.yellow(`Queued run(s) ${refused.join(", ")}: step(s) refused by workers running other code (another code version): \`dagx logs RUN\` says which; start a worker on the submitted checkout`));
       for (const [name, n] of waiting) out.say(c.yellow(`${n} queued run(s) on queue "${name}" wait: no worker is alive on it. Start one with \`dagx worker${name === "default" ? "" : ` --queue ${name}`}\` (docs/workers.md)`));
       return 0;
     });

@@ -117,8 +117,15 @@ export async function renewLease(ops: PgOps, c: Claim, leaseMs: number): Promise
  * Give the item back without an attempt counted (a stopping worker; a worker refusing other code,
  * `refuse`: it will not be offered to this worker again). Only while the lease is this worker's.
  */
-export async function releaseItem(ops: PgOps, c: Claim, o: { refuse: boolean }): Promise<boolean> {
+export async function releaseItem(ops: PgOps, c: Claim, o: { refuse: boolean; note?: { message: string; at: number } }): Promise<boolean> {
   return ops.tx("release a queued step", async (q) => {
+    // a note (why a worker refused the step) goes into the run's events: `dagx logs` and the follower show it
+    if (o.note) {
+      const [seq] = await q.unsafe("UPDATE queue_runs SET next_seq = next_seq + 1 WHERE run_id = $1 RETURNING next_seq - 1 AS seq", [c.runId]);
+      const step = c.steps[0]!;
+      const event: EventRecord = { runId: c.runId, seq: Number(seq?.seq ?? 1), at: o.note.at, type: "log", assetKey: step.key, partitionKey: null, payload: { level: "warn", message: o.note.message } };
+      await writeStepResultsInTx(q, { events: [event], materializations: [], checks: [] });
+    }
     const n = await q.unsafe(
       `UPDATE queue_items SET status = 'ready', attempts = attempts - 1, worker_id = NULL, lease_until = NULL,
          refused_by = CASE WHEN $4 THEN array_append(refused_by, worker_id) ELSE refused_by END
@@ -278,11 +285,12 @@ export async function workerHeartbeat(ops: PgOps, workerId: string, stoppedAt: n
 /** A worker is alive when its heartbeat is this recent (it beats every few seconds). */
 export const WORKER_ALIVE_MS = 15_000;
 
-/** Per queued run not ended: its queue, open items and how many are claimed; and live workers per queue. */
-export async function queueOverview(ops: PgOps): Promise<{ runs: Map<string, { queue: string; claimed: number; open: number }>; workers: Map<string, number> }> {
+/** Per queued run not ended: its queue, open items, how many are claimed and how many were refused (other code); and live workers per queue. */
+export async function queueOverview(ops: PgOps): Promise<{ runs: Map<string, { queue: string; claimed: number; open: number; refused: number }>; workers: Map<string, number> }> {
   return ops.op("read the queue", async (q) => {
     const rows = await q.unsafe(
-      `SELECT r.run_id, r.queue, count(*) FILTER (WHERE i.status = 'claimed') AS claimed, count(*) FILTER (WHERE i.status IN ('waiting', 'ready', 'claimed')) AS open
+      `SELECT r.run_id, r.queue, count(*) FILTER (WHERE i.status = 'claimed') AS claimed, count(*) FILTER (WHERE i.status IN ('waiting', 'ready', 'claimed')) AS open,
+         count(*) FILTER (WHERE i.status = 'ready' AND cardinality(i.refused_by) > 0) AS refused
        FROM queue_runs r JOIN queue_items i ON i.run_id = r.run_id WHERE r.status <> 'ended' GROUP BY r.run_id, r.queue`,
     );
     const workers = await q.unsafe(
@@ -290,7 +298,7 @@ export async function queueOverview(ops: PgOps): Promise<{ runs: Map<string, { q
       [WORKER_ALIVE_MS],
     );
     return {
-      runs: new Map(rows.map((r) => [String(r.run_id), { queue: String(r.queue), claimed: Number(r.claimed), open: Number(r.open) }])),
+      runs: new Map(rows.map((r) => [String(r.run_id), { queue: String(r.queue), claimed: Number(r.claimed), open: Number(r.open), refused: Number(r.refused) }])),
       workers: new Map(workers.map((w) => [String(w.queue), Number(w.n)])),
     };
   });

@@ -69,12 +69,12 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
           claimed = true;
           const mismatch = codeMismatch(c.codeVersions, (k) => o.project.graph.assets.get(k)?.codeVersion ?? null);
           if (mismatch) {
-            await releaseItem(ops, c, { refuse: true }).catch(() => {});
             const note = `${c.runId}\u0000${mismatch.key}`;
-            if (!refusedOnce.has(note)) {
-              refusedOnce.add(note);
-              o.log(`Refused asset "${mismatch.key}" of run ${c.runId}: it was submitted with code version ${mismatch.recorded}, this worker's project has ${mismatch.current ?? "no such asset"} (a different checkout): left for a worker running the submitted code; update this worker's project and restart it`);
-            }
+            const first = !refusedOnce.has(note);
+            refusedOnce.add(note);
+            const message = `Worker ${workerId} refused asset "${mismatch.key}" of run ${c.runId}: it was submitted with code version ${mismatch.recorded}, this worker's project has ${mismatch.current ?? "no such asset"} (a different checkout): left for a worker running the submitted code; update this worker's project and restart it`;
+            await releaseItem(ops, c, { refuse: true, ...(first ? { note: { message, at: o.now() } } : {}) }).catch(() => {});
+            if (first) o.log(message);
             continue;
           }
           const p: Promise<void> = work(ops, o, c, summary, compute).finally(() => {

@@ -116,9 +116,13 @@ describe("dagx worker and --queue", () => {
     expect(runs.stderr).toContain("no worker is alive");
     // a machine with another checkout (a's code differs) refuses a's step, once, and leaves it
     const stale = startWorker(machine({ ...ASSETS, "a.asset.ts": ASSETS["a.asset.ts"].replace("{ x: 3 }", "{ x: 4 }") }, data), env);
-    await until("the refusal", () => stale.log().includes(`Refused asset "a" of run ${detached}`));
+    await until("the refusal", () => stale.log().includes(`refused asset "a" of run ${detached}`));
     await Bun.sleep(1_500); // it polls meanwhile: still one message
-    expect(stale.log().split("Refused asset").length - 1).toBe(1);
+    expect(stale.log().split("refused asset").length - 1).toBe(1);
+    const refusedRuns = ok(await runDagx(submitter, ["runs"], { env }));
+    expect(refusedRuns.stderr).toContain("refused by workers running other code");
+    const logs = ok(await runDagx(submitter, ["logs", detached], { env }));
+    expect(logs.stdout + logs.stderr).toContain("this worker's project has");
     stale.proc.kill("SIGTERM");
     expect(await stale.proc.exited).toBe(0);
     // two good machines
