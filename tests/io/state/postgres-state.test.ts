@@ -10,6 +10,7 @@ import path from "node:path";
 import { StateStoreError } from "../../../core/errors.ts";
 import { createPostgresStateStore } from "../../../io/state/index.ts";
 import { postgresPerFile } from "./fresh-stores.ts";
+import { PG_SCHEMA_VERSION } from "../../../io/state/_pg-schema.ts";
 
 const pg = postgresPerFile();
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as Error);
@@ -55,7 +56,7 @@ describe("createPostgresStateStore()", () => {
     const schema = new URL(url).searchParams.get("schema");
     const rows = (await admin.unsafe(`SELECT version FROM ${schema}.schema_version`)) as { version: number }[];
     await admin.close();
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1)); // once each
   });
 
   test("a state written by a newer dagx (higher schema version) is refused with a clear message", async () => {
@@ -70,7 +71,7 @@ describe("createPostgresStateStore()", () => {
     const error = await errorOf(store.listRuns());
     await store.close();
     expect(error).toBeInstanceOf(StateStoreError);
-    expect(error!.message).toContain("has schema version 99, newer than this dagx's 1: upgrade dagx");
+    expect(error!.message).toContain(`has schema version 99, newer than this dagx's ${PG_SCHEMA_VERSION}: upgrade dagx`);
   });
 
   test("a wrong password fails with a message naming the database, never the password", async () => {
