@@ -37,6 +37,16 @@ const ASSETS = {
     `  (ctx, { raw }) => ({ customers: ctx.sql\`select distinct customer from \${raw}\`, orders: ctx.sql\`select id, amount from \${raw}\` }));`,
     `export const revenue = asset({ ins: { orders: shop.outs.orders } }, (ctx, { orders }) => ctx.sql\`select sum(amount)::int as revenue from \${orders}\`);`,
   ].join("\n"),
+  // fails its first attempt (no mark yet in the shared data folder), then succeeds: a retry may run on any worker
+  "flaky.asset.ts": [
+    `import { asset } from "dagx";`,
+    `import { existsSync, writeFileSync } from "node:fs";`,
+    `export const flaky = asset({ retry: { maxRetries: 1, delay: "0s" } }, () => {`,
+    `  const mark = ".dagx/data/flaky-tried";`,
+    `  if (!existsSync(mark)) { writeFileSync(mark, ""); throw new Error("first attempt fails"); }`,
+    `  return [{ ok: 1 }];`,
+    `});`,
+  ].join("\n"),
   "events.asset.ts": `import { asset, daily } from "dagx";\nexport const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);\n`,
   // sleeps, after leaving a mark named by the process that runs it (the test kills that worker)
   "slow.asset.ts": [
@@ -153,6 +163,12 @@ describe("dagx worker and --queue", () => {
       const shopEvents = await store.getEvents(shop.runId);
       expect(shopEvents.filter((e) => e.type === "materialization").map((e) => e.assetKey).sort()).toEqual(["customers", "orders", "raw", "revenue"]);
       expect(shopEvents.filter((e) => e.type === "check_evaluation").map((e) => e.assetKey)).toEqual(["customers"]);
+      // a failed attempt is released for a retry (any worker), counted by the asset's retry policy
+      const flaky = ok(await runDagx(submitter, ["materialize", "flaky", "--queue", "--json"], { env })).json<{ runId: string; steps: { status: string }[] }>();
+      expect(flaky.steps).toMatchObject([{ status: "success" }]);
+      const flakyEvents = await store.getEvents(flaky.runId);
+      expect(flakyEvents.find((e) => e.type === "step_success")?.payload).toMatchObject({ attempts: 2 });
+      expect(flakyEvents.filter((e) => e.type === "step_retry").map((e) => (e.payload as { error: string }).error)).toEqual([expect.stringContaining("first attempt fails")]);
       // a backfill on the queue: every partition once, recorded in the backfill as a local one is
       const b = ok(await runDagx(submitter, ["backfill", "events", "--partitions", "2024-01-01..2024-01-06", "--queue", "--json"], { env })).json<{ status: string; runId: string; counts: { success: number } }>();
       expect([b.status, b.counts.success]).toEqual(["success", 6]);
