@@ -124,6 +124,8 @@ async function deleteOld(q: PgTx, before: number): Promise<GcCounts> {
   const runRequests = await n("DELETE FROM run_requests WHERE status <> 'requested' AND updated_at < $1");
   await n("DELETE FROM backfill_partitions WHERE backfill_id IN (SELECT backfill_id FROM backfills WHERE status <> 'running' AND updated_at < $1)");
   const backfills = await n("DELETE FROM backfills WHERE status <> 'running' AND updated_at < $1");
+  // workers that stopped, or whose heartbeat is older than the cutoff (a worker killed long ago)
+  await n("DELETE FROM queue_workers WHERE (stopped_at IS NOT NULL AND stopped_at < $1) OR heartbeat_at < to_timestamp($1 / 1000.0)");
   return { runs, events, materializations, ticks, runRequests, backfills };
 }
 
