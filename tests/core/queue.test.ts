@@ -17,7 +17,7 @@ describe("which outputs other workers can read", () => {
     expect(localOutputProblem("a", lake, undefined, {})).toBeNull();
     expect(localOutputProblem("a", null, pg, {})).toBeNull();
   });
-  test("the built-ins, duckdbTable and a project's own manager are refused, with the asset, the manager and the fix", () => {
+  test("the built-ins and a project's own manager are refused, with the asset, the manager and the fix", () => {
     expect(localOutputProblem("orders", null, undefined, {})).toContain(`asset "orders" stores its output with the IO manager "parquet"`);
     expect(localOutputProblem("orders", "json", undefined, {})).toContain(`"json"`);
     const own1 = localOutputProblem("orders", own, undefined, {})!;
