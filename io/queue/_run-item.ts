@@ -25,6 +25,8 @@ export interface ItemContext {
   /** Every worker shares one filesystem (DAGX_WORKERS_SHARED_STORAGE=1): local outputs are allowed. */
   sharedLocalStorage: boolean;
   log(level: string, message: string): void;
+  /** Renew and check the lease right before an output is written (rejects when it is lost). */
+  beforeStore?: (assetKey: string) => Promise<void>;
   /** The worker's DuckDB instance for this step (released when the attempt ends). */
   compute?: () => { compute: ComputeInstance; release(): void };
 }
@@ -86,6 +88,7 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   const shared = w.compute?.();
   const engine = await createRunEngine({
     ...(shared ? { compute: shared.compute } : {}),
+    ...(w.beforeStore ? { beforeStore: w.beforeStore } : {}),
     storage: project.storage,
     graph: project.graph,
     runId: c.runId,

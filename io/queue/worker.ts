@@ -8,6 +8,7 @@
  */
 import { hostname } from "node:os";
 import { SQL } from "bun";
+import { DagxError } from "../../core/errors.ts";
 import { codeMismatch } from "../../core/queue.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { Project } from "../project/index.ts";
@@ -127,9 +128,17 @@ async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSumma
       }
     }).catch(() => {}); // a failed renewal is retried at the next tick; the lease decides
   }, Math.max(50, Math.floor(o.leaseMs / 3)));
+  // an output is written only while the lease is this worker's, renewed for a whole lease from here
+  const beforeStore = async (assetKey: string) => {
+    const r = await renewLease(ops, c, o.leaseMs);
+    if (r.held) return;
+    lost = true;
+    attempt.abort();
+    throw new DagxError("OUTPUT_WRITE", `The output of "${assetKey}" was not written: this worker's lease on the step expired (the step was given to another worker)`, { exitCode: 1 });
+  };
   o.log(`${label}: started (run ${c.runId}, attempt ${c.attempts})`);
   try {
-    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m), compute: () => compute.acquire() }, c, attempt.signal)
+    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m), compute: () => compute.acquire(), beforeStore }, c, attempt.signal)
       .catch((e: unknown) => errorResult(c, `the worker could not run the step: ${(e as Error)?.message ?? String(e)}`, o.now()));
     clearInterval(renew);
     if (o.signal.aborted && !canceled) {

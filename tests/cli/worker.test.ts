@@ -5,7 +5,7 @@
  * declared with DAGX_WORKERS_SHARED_STORAGE=1), except where the refusal of local outputs is tested.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -48,6 +48,19 @@ const ASSETS = {
     `});`,
   ].join("\n"),
   "events.asset.ts": `import { asset, daily } from "dagx";\nexport const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => [{ day: ctx.partition!.key }]);\n`,
+  // its first attempt blocks its worker's event loop (no lease renewal) for 4 s, then returns "stale"; a later attempt returns "fresh" at once
+  "stall.asset.ts": [
+    `import { asset } from "dagx";`,
+    `import { existsSync, writeFileSync } from "node:fs";`,
+    `export const stall = asset({ retry: { maxRetries: 2, delay: "0s" } }, () => {`,
+    `  const mark = ".dagx/data/stall-started";`,
+    `  if (existsSync(mark)) return [{ who: "fresh" }];`,
+    `  writeFileSync(mark, "");`,
+    `  const end = Date.now() + 4000;`,
+    `  while (Date.now() < end) {}`,
+    `  return [{ who: "stale" }];`,
+    `});`,
+  ].join("\n"),
   // sleeps, after leaving a mark named by the process that runs it (the test kills that worker)
   "slow.asset.ts": [
     `import { asset } from "dagx";`,
@@ -207,6 +220,30 @@ describe("dagx worker and --queue", () => {
     } finally {
       await store.close();
       for (const w of workers) w.proc.kill("SIGTERM");
+    }
+  }, 60_000);
+
+  test("a worker that lost its lease while stalled does not replace the output the new holder committed", async () => {
+    const data = sharedFolder();
+    const env = { DAGX_STATE_URL: stateUrl("stall"), DAGX_WORKERS_SHARED_STORAGE: "1", DAGX_LEASE_MS: "300" };
+    const submitter = machine(ASSETS, data);
+    const first = startWorker(machine(ASSETS, data), env);
+    const run = ok(await runDagx(submitter, ["materialize", "stall", "--queue", "--detach"], { env })).stdout.trim();
+    await until("the first attempt", () => existsSync(join(data, "stall-started")));
+    // the first worker's loop is blocked: its lease expires, a second worker takes the step and commits "fresh"
+    const second = startWorker(machine(ASSETS, data), env);
+    const store = createPostgresStateStore(env.DAGX_STATE_URL);
+    try {
+      await until("the run's end", async () => (await store.getRun(run))?.status === "success");
+      await until("the first worker's late attempt", () => first.log().includes("lease lost"), 10_000);
+      const rows = ok(await runDagx(submitter, ["query", "select who from stall", "--json"], { env })).json<{ who: string }[] | { rows: { who: string }[] }>();
+      expect(JSON.stringify(rows)).toContain("fresh");
+      expect(JSON.stringify(rows)).not.toContain("stale");
+      expect((await store.getEvents(run)).filter((e) => e.type === "materialization").length).toBe(1);
+    } finally {
+      await store.close();
+      first.proc.kill("SIGTERM");
+      second.proc.kill("SIGTERM");
     }
   }, 60_000);
 
