@@ -2,7 +2,7 @@
  * One attempt of one claimed item on a worker: the same step runner as a local run
  * (io/run createRunEngine → runAttempt: inputs, context, user code, IO manager, records, checks),
  * with everything it records buffered, to be committed by the lease-fenced transaction
- * (_sql.ts commitItem). The events mirror a local run's (core/execute.ts): step_started on the
+ * (_commit.ts commitItem). The events mirror a local run's (core/execute.ts): step_started on the
  * first claim, step_retry / step_failed / step_success with attempts counted across claims.
  */
 import { join } from "node:path";
@@ -16,7 +16,8 @@ import type { Project } from "../project/index.ts";
 import { checkEventPayload, type ComputeInstance, createRunEngine, projectResources, recordedMaterialization, type ResolvedConfig } from "../run/index.ts";
 import { type AssetPartitions, ordinalOf, readPartitionState, wholeAssetVersion } from "../status/index.ts";
 import { syncFiles } from "../storage/index.ts";
-import type { Claim, ItemResult, PendingEvent } from "./_sql.ts";
+import type { Claim, PendingEvent } from "./_claims.ts";
+import type { ItemResult } from "./_commit.ts";
 
 export interface ItemContext {
   project: Project;

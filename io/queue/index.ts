@@ -4,14 +4,18 @@
  * The only door into io/queue/: other folders import from here, never a file behind it.
  */
 import { createPgOps, type PgOps } from "../state/index.ts";
-import { cancelQueuedRun, queueOverview } from "./_sql.ts";
+import { cancelQueuedRun } from "./_commit.ts";
+import { queueOverview } from "./_workers.ts";
 
 export { submitQueuedRun } from "./submit.ts";
 export type { SubmitOptions } from "./submit.ts";
 export { DEFAULT_LEASE_MS, runWorker } from "./worker.ts";
 export type { WorkerOptions, WorkerSummary } from "./worker.ts";
-export { claimItem, commitItem, enqueueRun, LeaseLostError, releaseItem, renewLease, WORKER_ALIVE_MS } from "./_sql.ts";
-export type { Claim, ItemResult } from "./_sql.ts";
+export { claimItem, enqueueRun, releaseItem, renewLease } from "./_claims.ts";
+export type { Claim } from "./_claims.ts";
+export { commitItem, LeaseLostError } from "./_commit.ts";
+export type { ItemResult } from "./_commit.ts";
+export { WORKER_ALIVE_MS } from "./_workers.ts";
 
 /** The queue's connection pool on the Postgres state at `url` (closed by the caller). */
 export function openQueue(url: string): PgOps {

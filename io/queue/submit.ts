@@ -14,7 +14,8 @@ import type { EventRecord, RunStatus } from "../../core/types.ts";
 import type { Project } from "../project/index.ts";
 import type { QueuedRunSubmission, RunOutcome } from "../run/index.ts";
 import type { PgOps } from "../state/index.ts";
-import { cancelQueuedRun, enqueueRun, eventsAfter } from "./_sql.ts";
+import { enqueueRun } from "./_claims.ts";
+import { cancelQueuedRun, eventsAfter } from "./_commit.ts";
 
 export interface SubmitOptions {
   queue: string;

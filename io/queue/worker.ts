@@ -1,7 +1,7 @@
 /**
  * `dagx worker`: claim ready items of a queue, run each with the local step runner
  * (_run-item.ts), renew its lease while it runs, commit its results fenced by the lease
- * (_sql.ts). Idle, it waits for a NOTIFY on the queue's channel (Bun's SQL `listen`), with a
+ * (_commit.ts). Idle, it waits for a NOTIFY on the queue's channel (Bun's SQL `listen`), with a
  * poll as a backstop (a retry's delay, an expired lease of a dead worker, a missed notification).
  * On stop (SIGINT/SIGTERM → `signal`), running attempts are aborted and their items released at
  * once, without an attempt counted.
@@ -15,7 +15,9 @@ import type { Project } from "../project/index.ts";
 import { createPgOps, type PgOps } from "../state/index.ts";
 import { errorResult, runItem } from "./_run-item.ts";
 import { type SharedCompute, sharedCompute } from "./_compute.ts";
-import { type Claim, channelOf, claimItem, commitItem, LeaseLostError, registerWorker, releaseItem, renewLease, workerHeartbeat } from "./_sql.ts";
+import { type Claim, channelOf, claimItem, releaseItem, renewLease } from "./_claims.ts";
+import { commitItem, LeaseLostError } from "./_commit.ts";
+import { registerWorker, workerHeartbeat } from "./_workers.ts";
 
 /** The lease of a claim unless DAGX_LEASE_MS says otherwise; renewed every third of it. */
 export const DEFAULT_LEASE_MS = 30_000;

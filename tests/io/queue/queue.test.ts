@@ -1,5 +1,5 @@
 /**
- * The work queue's statements on a real Postgres (io/queue/_sql.ts): claims with SKIP LOCKED,
+ * The work queue's statements on a real Postgres (io/queue/_claims.ts, _commit.ts): claims with SKIP LOCKED,
  * readiness after upstream success, leases and their epochs, and the commit fenced by the lease:
  * a worker whose lease expired cannot commit, and nothing it produced is recorded.
  */
