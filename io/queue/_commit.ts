@@ -49,7 +49,7 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     // the run's row: every commit of the run takes it, so exactly one of them sees the run's end below
     const [runRow] = await q.unsafe("SELECT status FROM queue_runs WHERE run_id = $1 FOR UPDATE", [c.runId]);
     const events: PendingEvent[] = [...r.events];
-    let newStatus: ItemStatus = r.outcome === "retry" ? "ready" : r.outcome;
+    const newStatus: ItemStatus = r.outcome === "retry" ? "ready" : r.outcome;
     if (r.outcome === "success") {
       await q.unsafe(
         `UPDATE queue_items SET waiting = waiting - 1, status = CASE WHEN status = 'waiting' AND waiting - 1 <= 0 THEN 'ready' ELSE status END

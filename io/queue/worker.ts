@@ -143,8 +143,8 @@ async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSumma
     const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m), compute: () => compute.acquire(), beforeStore }, c, attempt.signal)
       .catch((e: unknown) => errorResult(c, `the worker could not run the step: ${(e as Error)?.message ?? String(e)}`, o.now()));
     clearInterval(renew);
-    if (o.signal.aborted && !canceled) {
-      // the worker stops: the item goes back to the queue at once, this attempt not counted
+    if (o.signal.aborted && !canceled && result.outcome !== "success") {
+      // the worker stops: the item goes back to the queue at once, this attempt not counted (a success is committed)
       await releaseItem(ops, c, { refuse: false }).catch(() => {});
       o.log(`${label}: released (the worker is stopping)`);
       return;
