@@ -6,7 +6,8 @@
  * A real Postgres, `workers` real `dagx worker` processes, each in its own copy of a project (one
  * shared `.dagx/data`, DAGX_WORKERS_SHARED_STORAGE=1). Each trial enqueues a run of `partitions`
  * daily partitions of an asset that sleeps 50–300 ms (retry: 3), kills one worker with SIGKILL at
- * a random moment of the run and starts a replacement, then checks: the run succeeded, and every
+ * a random moment of the run and starts a replacement (`--restart-postgres`: crashes Postgres
+ * instead and starts it again), then checks: the run succeeded, and every
  * partition has exactly one materialization in the run — in the history table, in the events and
  * as the latest row — none twice, none lost.
  */
@@ -24,6 +25,8 @@ const TRIALS = arg("trials", 30);
 const PARTS = arg("partitions", 12);
 const WORKERS = arg("workers", 3);
 const LEASE_MS = arg("lease-ms", 500);
+/** `--restart-postgres`: instead of killing a worker, crash Postgres (SIGKILL) mid-run and start it again. */
+const RESTART = process.argv.includes("--restart-postgres");
 const REPO = join(import.meta.dir, "..");
 const BUN = join(REPO, "node_modules/.bin/bun");
 const CLI = join(REPO, "cli/main.ts");
@@ -47,7 +50,8 @@ const machine = () => {
   return dir;
 };
 
-const pg = await startPostgres();
+// a crash loses what synchronous_commit=off acknowledged but had not written: the restart trials run durable
+const pg = await startPostgres({ durable: RESTART });
 const url = `${pg.url}?schema=faults`;
 const env = { ...process.env, NO_COLOR: "1", CI: "1", DAGX_STATE_URL: url, DAGX_WORKERS_SHARED_STORAGE: "1", DAGX_LEASE_MS: String(LEASE_MS) };
 const spawnWorker = (): Subprocess => Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", "2"], { cwd: machine(), env, stdout: "ignore", stderr: "ignore" });
@@ -66,14 +70,17 @@ try {
     if (sub.exitCode !== 0 || !runId) throw new Error(`submit failed: ${sub.stderr.toString()}`);
     // kill one worker at a random moment of the run (its expected length: partitions × ~175 ms / (workers × 2))
     await Bun.sleep(Math.random() * ((PARTS * 175) / (WORKERS * 2)));
-    const victim = Math.floor(Math.random() * workers.length);
-    workers[victim]!.kill(9);
-    workers[victim] = spawnWorker();
+    if (RESTART) await pg.restart({ crash: true });
+    else {
+      const victim = Math.floor(Math.random() * workers.length);
+      workers[victim]!.kill(9);
+      workers[victim] = spawnWorker();
+    }
     let status = "running";
     while (status === "running") {
       await Bun.sleep(100);
-      const [r] = await db.unsafe("SELECT status FROM faults.runs WHERE run_id = $1", [runId]);
-      status = String(r?.status ?? "running");
+      const [r] = await db.unsafe("SELECT status FROM faults.runs WHERE run_id = $1", [runId]).catch(() => [] as never[]);
+      status = String((r as { status?: string } | undefined)?.status ?? "running");
       if (performance.now() - t0 > 120_000) throw new Error(`trial ${t}: run ${runId} did not end`);
     }
     durations.push(performance.now() - t0);
@@ -84,7 +91,7 @@ try {
     const once = (rows: { n: number }[]) => rows.length === PARTS && rows.every((r) => r.n === 1);
     const good = status === "success" && once(history as never) && once(events as never) && Number(latest[0]?.n) === PARTS;
     if (!good) failures++;
-    console.log(`trial ${t + 1}/${TRIALS}: ${status}, ${history.length} partitions materialized (each once: ${once(history as never)}), ${retries[0]?.n} retried after the kill, ${Math.round(performance.now() - t0)} ms${good ? "" : "  <-- FAILED"}`);
+    console.log(`trial ${t + 1}/${TRIALS}: ${status}, ${history.length} partitions materialized (each once: ${once(history as never)}), ${retries[0]?.n} retried after the ${RESTART ? "restart" : "kill"}, ${Math.round(performance.now() - t0)} ms${good ? "" : "  <-- FAILED"}`);
   }
 } finally {
   for (const w of workers) w.kill(9);
@@ -93,5 +100,5 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 durations.sort((a, b) => a - b);
-console.log(`\n${TRIALS - failures}/${TRIALS} trials exactly once; median trial ${Math.round(durations[Math.floor(durations.length / 2)] ?? 0)} ms (${PARTS} partitions, ${WORKERS} workers, lease ${LEASE_MS} ms)`);
+console.log(`\n${TRIALS - failures}/${TRIALS} trials exactly once; median trial ${Math.round(durations[Math.floor(durations.length / 2)] ?? 0)} ms (${PARTS} partitions, ${WORKERS} workers, lease ${LEASE_MS} ms${RESTART ? ", Postgres crashed and restarted in each" : ""})`);
 process.exit(failures ? 1 : 0);

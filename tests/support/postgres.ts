@@ -38,6 +38,11 @@ export interface PostgresServer {
   readonly pid: number;
   /** The server's log so far (for a failing test's message). */
   log(): string;
+  /**
+   * Stop the server (`crash`: an immediate shutdown, recovered from the WAL at start; else a fast shutdown) and start it again
+   * on the same data and port. Open connections fail meanwhile; `pid` is the new server's after.
+   */
+  restart(options?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,7 +111,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       throw error;
     }
     let stopped: Promise<void> | undefined;
-    return {
+    let server = child;
+    let guard = watchdog;
+    const spawnServer = () =>
+      Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
+        ...ids,
+        stdio: ["ignore", Bun.file(logPath), Bun.file(logPath)],
+        env: { ...process.env, LC_ALL: "C" },
+      });
+    const self: PostgresServer = {
       url: `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`,
       host: "127.0.0.1",
       port,
@@ -116,13 +129,25 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       folder,
       pid: child.pid,
       log: () => readLog(logPath),
+      async restart(o = {}) {
+        guard.kill();
+        // crash: an immediate shutdown (SIGQUIT ends every backend at once, no checkpoint: the next start recovers from the WAL)
+        await stopProcess(server, o.crash ? "SIGQUIT" : "SIGINT", 10_000);
+        // the new server's log starts empty: readiness is its own "ready" line
+        writeFileSync(logPath, "");
+        server = spawnServer();
+        guard = watchOver(server.pid, folder);
+        (self as { pid: number }).pid = server.pid;
+        await waitForLog(logPath, (t) => t.includes("ready to accept connections"), server, 30_000, "Postgres");
+      },
       stop: () =>
         (stopped ??= (async () => {
-          await stopProcess(child, "SIGINT", 10_000); // fast shutdown: ends sessions, no wait
-          watchdog.kill();
+          await stopProcess(server, "SIGINT", 10_000); // fast shutdown: ends sessions, no wait
+          guard.kill();
           rmSync(folder, { recursive: true, force: true });
         })()),
     };
+    return self;
   }
 }
 
