@@ -70,3 +70,24 @@ export function partitionSelectionOf(one: string | undefined, range: string | un
   if (one !== undefined) return `"${one.replaceAll('"', '""')}"`;
   return range ?? null;
 }
+
+/** `--queue`, `--queue-name NAME`, `--detach`: hand the run to `dagx worker` processes (io/queue). */
+export const queueArgs = {
+  queue: { type: "boolean", description: "Enqueue the run for `dagx worker` processes (needs a Postgres state) and follow it live" },
+  "queue-name": { type: "string", description: "With --queue: the queue (default \"default\"; workers take one with `dagx worker --queue NAME`)", valueHint: "NAME" },
+  detach: { type: "boolean", description: "With --queue: print the run id and return at once" },
+} as const;
+
+/** The queue a command's run goes to, null to run it here; a usage error (exit 2) without a Postgres state. */
+export function queueFlags(args: { queue?: boolean; "queue-name"?: string; detach?: boolean }, stateUrl: string | null, command: string): { url: string; name: string; detach: boolean } | null {
+  const wanted = Boolean(args.queue) || args["queue-name"] !== undefined;
+  if (!wanted) {
+    if (args.detach) throw new DagxError("USAGE", `--detach returns while workers run the run: use it with --queue (dagx ${command} … --queue --detach)`);
+    return null;
+  }
+  if (!stateUrl) {
+    throw new DagxError("USAGE", `--queue needs a Postgres state: the queue and the results live there so that \`dagx worker\` processes on other machines can share them, and this project keeps its state in .dagx/state.duckdb. Set DAGX_STATE_URL=postgres://user:password@host:5432/db (or \`state\` in dagx.config.ts), or run without --queue (docs/workers.md)`);
+  }
+  const name = args["queue-name"]?.trim() || "default";
+  return { url: stateUrl, name, detach: Boolean(args.detach) };
+}

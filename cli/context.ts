@@ -4,10 +4,8 @@
  * its flags and the invocation's terminal from citty (cli/main.ts passes the terminal as `data`).
  */
 import type { StateStore } from "../core/state-store.ts";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { releaseWarmStateHost, warmStateHost } from "../io/state/index.ts";
-import { adoptingStore, loadProject, openProjectState, openStateAt, type Project, resolveProjectRoot } from "../io/project/index.ts";
+import { openStateStore, releaseWarmStateHost, stateUrlOf, warmStateHost } from "../io/state/index.ts";
+import { adoptingStore, loadProject, type Project, resolveProjectRoot, stateUrlAt } from "../io/project/index.ts";
 import { declareEnvironmentSecrets, projectEnv } from "../io/secrets/index.ts";
 import { createStorage, type Storage } from "../io/storage/index.ts";
 import type { GlobalFlags } from "./args.ts";
@@ -48,6 +46,8 @@ export function projectRoot(cmd: Invocation, base: BaseContext): string {
 export interface ProjectContext extends BaseContext {
   project: Project;
   store: StateStore;
+  /** The Postgres state's URL, null for the DuckDB file (the work queue needs Postgres). */
+  stateUrl: string | null;
 }
 
 export interface WithProjectOptions {
@@ -68,11 +68,12 @@ export async function withProject(cmd: Invocation, fn: (ctx: ProjectContext) => 
   try {
     const project = await loadProject(projectRoot(cmd, base), { exactRoot: true, now: () => performance.now() });
     reportLoadErrors(base.out, project.graph.errors);
-    const raw = openProjectState(project);
+    const stateUrl = stateUrlOf(project.config.state, projectEnv(project.root));
+    const raw = openStateStore(project.storage.statePath, stateUrl);
     const store = adoptingStore(project, raw, base.now(), (n) =>
       base.out.say(`Code versions: ${n} materialization(s) recorded by an earlier dagx kept as fresh (same code, new way of versioning it; docs/releasing.md)`));
     try {
-      return (await fn({ ...base, project, store })) ?? 0;
+      return (await fn({ ...base, project, store, stateUrl })) ?? 0;
     } finally {
       await store.close();
     }
@@ -86,6 +87,8 @@ export interface StateContext extends BaseContext {
   root: string;
   storage: Storage;
   store: StateStore;
+  /** The Postgres state's URL, null for the DuckDB file. */
+  stateUrl: string | null;
 }
 
 /**
@@ -99,9 +102,10 @@ export async function withState(cmd: Invocation, fn: (ctx: StateContext) => Prom
   // no config here to say which env() values are secret: the .env's and the environment's secret-looking names are
   declareEnvironmentSecrets(root);
   const storage = createStorage(root);
-  const store = await openStateAt(root);
+  const stateUrl = await stateUrlAt(root);
+  const store = openStateStore(storage.statePath, stateUrl);
   try {
-    return (await fn({ ...base, root, storage, store })) ?? 0;
+    return (await fn({ ...base, root, storage, store, stateUrl })) ?? 0;
   } finally {
     await store.close();
   }

@@ -34,6 +34,7 @@ export const COMMANDS: Record<string, Loader> = {
   backfill: lazy(() => import("./commands/backfill.ts")),
   cancel: lazy(() => import("./commands/cancel.ts")),
   daemon: lazy(() => import("./commands/daemon.ts")),
+  worker: lazy(() => import("./commands/worker.ts")),
   schedules: lazy(() => import("./commands/schedules.ts")),
   sensors: lazy(() => import("./commands/sensors.ts")),
   dev: lazy(() => import("./commands/dev.ts")),

@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
 import { backfillLiveStatus, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
-import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, positionals, repeatedFlag } from "../args.ts";
+import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, positionals, queueArgs, queueFlags, repeatedFlag } from "../args.ts";
+import { openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
@@ -23,6 +24,7 @@ export default defineCommand({
     resume: { type: "string", description: "Resume the backfill with this id (or a unique part of it)", valueHint: "ID" },
     concurrency: concurrencyArg,
     ...configArgs,
+    ...queueArgs,
   },
   async run(cmd) {
     const { args } = cmd;
@@ -30,7 +32,10 @@ export default defineCommand({
     const sub = words[0];
     // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
     if (sub === "list" || sub === "show" || sub === "cancel") return withState(cmd, ({ out, store, now }) => manageBackfill(out, store, sub, words[1], now()));
-    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt, terminal }) => {
+    return withProject(cmd, async ({ out, project, store, stateUrl, now, cancelOnInterrupt, terminal }) => {
+      const queued = queueFlags(args, stateUrl, "backfill");
+      // the backfill's partition statuses are recorded by the process that follows its run
+      if (queued?.detach) throw new DagxError("USAGE", "backfill --queue follows its run to record each partition's status: drop --detach (Ctrl-C cancels the backfill's run)");
       const resume = args.resume ? await findBackfill(store, args.resume) : null;
       if (resume && backfillLiveStatus(resume.backfill, now()) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
@@ -46,11 +51,14 @@ export default defineCommand({
       const signal = cancelOnInterrupt("\nCanceling the backfill: no new steps start (Ctrl-C again to exit at once); resume later with --resume");
       const progress = createBackfillProgress(out);
       let result;
+      const queue = queued ? openQueue(queued.url) : null;
       try {
         const launch = uiLaunch(terminal.env);
-        result = await runBackfill(project, store, { ...(launch.backfillId && !resume ? { backfillId: launch.backfillId } : {}), selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now }, progress);
+        const submit = queue && queued ? { submit: (s: Parameters<typeof submitQueuedRun>[3]) => submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: false, signal, now }) } : {};
+        result = await runBackfill(project, store, { ...(launch.backfillId && !resume ? { backfillId: launch.backfillId } : {}), selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now, ...submit }, progress);
       } finally {
         progress.stop();
+        await queue?.close();
       }
       const o = result.outcome;
       const colour = result.status === "success" ? out.c.green : result.status === "canceled" ? out.c.yellow : out.c.red;

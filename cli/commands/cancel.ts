@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import type { BackfillStore } from "../../core/state-store.ts";
 import type { RunRecord } from "../../core/types.ts";
-import { cancelRun, waitForRunEnd } from "../../io/run/index.ts";
+import { cancelRun, QUEUED_RUN_HOST, waitForRunEnd } from "../../io/run/index.ts";
+import { cancelQueuedRunAt } from "../../io/queue/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
 import { findRun } from "../run-id.ts";
@@ -21,9 +22,11 @@ export default defineCommand({
   async run(cmd) {
     const { args } = cmd;
     // state only: no config, no asset file (the run's own process runs the user code)
-    return withState(cmd, async ({ out, store, now, cancelOnInterrupt }) => {
+    return withState(cmd, async ({ out, store, stateUrl, now, cancelOnInterrupt }) => {
       const found = await findRun(store, String(args.run));
       const r = await cancelRun(store, found.runId, now());
+      // a run handed to workers: what has not started is canceled here; running steps stop at their workers' next lease renewal
+      if (r.status === "requested" && stateUrl && r.run.host === QUEUED_RUN_HOST) await cancelQueuedRunAt(stateUrl, r.run.runId, now());
       if (r.status === "unknown") throw new Error(`internal: run ${found.runId} vanished`); // findRun just read it
       const { c } = out;
       const id = r.run.runId;
@@ -34,7 +37,9 @@ export default defineCommand({
         out.print(
           r.alreadyRequested
             ? `Cancel already requested ${formatDuration(now() - r.run.cancelRequestedAt!)} ago: run ${id} (pid ${r.run.pid}) is stopping`
-            : `Cancel requested: run ${id} (pid ${r.run.pid}) stops starting steps and tells running ones to stop within about a second`,
+            : r.run.host === QUEUED_RUN_HOST
+              ? `Cancel requested: queued run ${id}: its steps not started are canceled; running ones stop at their workers' next lease renewal`
+              : `Cancel requested: run ${id} (pid ${r.run.pid}) stops starting steps and tells running ones to stop within about a second`,
         );
         if (backfillId) out.print(`It is backfill ${backfillId}'s run: the backfill ends canceled too; resume it with \`dagx backfill --resume ${backfillId}\``);
       }

@@ -3,9 +3,10 @@ import { externalOnlyMessage } from "../../core/external.ts";
 import { DagxError } from "../../core/errors.ts";
 import { readRunConfigInput, resolveRunConfig, runMaterialize, type RunOutcome } from "../../io/run/index.ts";
 import { parseTagArgs } from "../../core/tags.ts";
-import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, repeatedFlag, tagArg } from "../args.ts";
+import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, queueArgs, queueFlags, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";
 import { runJson } from "../../io/reports/index.ts";
+import { DEFAULT_QUEUE, openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { uiLaunch } from "../launch-env.ts";
 import { createProgress } from "../progress.ts";
 import { resolveSelected } from "../selection.ts";
@@ -26,11 +27,13 @@ export default defineCommand({
     tag: tagArg,
     ...configArgs,
     "ignore-blocking": { type: "boolean", description: "Run downstream assets even where a blocking check failed (in this run or an earlier one)" },
+    ...queueArgs,
   },
   async run(cmd) {
     const { args } = cmd;
     const tags = parseTagArgs(repeatedFlag(cmd.rawArgs, "tag"), "--tag");
-    return withProject(cmd, async ({ out, project, store, now, cancelOnInterrupt, terminal }) => {
+    return withProject(cmd, async ({ out, project, store, stateUrl, now, cancelOnInterrupt, terminal }) => {
+      const queued = queueFlags(args, stateUrl, "materialize");
       const words = positionals(args);
       if (project.graph.errors.length > 0 && words.length === 0) {
         throw new DagxError("DEFINITION_LOAD", `Cannot materialize everything: ${project.graph.errors.length} load error(s) in asset files (see above): fix them, or select what to run, e.g. \`dagx materialize orders+\``);
@@ -46,8 +49,10 @@ export default defineCommand({
       const signal = cancelOnInterrupt("\nCanceling: no new steps start; running steps are told to stop (Ctrl-C again to exit at once)");
       const progress = createProgress(out, project.root);
       let outcome: RunOutcome;
+      const queue = queued ? openQueue(queued.url) : null;
       try {
         outcome = await runMaterialize(project, store, {
+          ...(queue && queued ? { submit: (s) => submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: queued.detach, signal, now }) } : {}),
           selectionText: words.join(" ") || "*",
           selected,
           stale: Boolean(args.stale),
@@ -66,6 +71,13 @@ export default defineCommand({
         });
       } finally {
         progress.stop();
+        await queue?.close();
+      }
+      if (queued?.detach && outcome.runId) {
+        out.say(`Run ${outcome.runId} queued on "${queued.name}": follow it with \`dagx logs ${outcome.runId}\`, see it in \`dagx runs\``);
+        if (out.json) out.data({ runId: outcome.runId, status: "queued", queue: queued.name });
+        else out.print(outcome.runId);
+        return 0;
       }
       progress.summary(outcome);
       if (out.json) out.data(runJson(outcome));

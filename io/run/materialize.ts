@@ -64,6 +64,28 @@ export interface MaterializeOptions {
   config?: ReadonlyMap<string, ResolvedConfig>;
   /** The clock (epoch ms): every time the run records or measures comes from it. */
   now: () => number;
+  /**
+   * Hand the planned run to the work queue instead of executing it here (`--queue`, io/queue): the
+   * run is recorded (host {@link QUEUED_RUN_HOST}), then `submit` enqueues it and returns its outcome
+   * (followed live, or at once when detached).
+   */
+  submit?: (run: QueuedRunSubmission) => Promise<RunOutcome>;
+}
+
+/** The `host` of a run that the queue's workers execute: it is alive while queued (no process of its own). */
+export const QUEUED_RUN_HOST = "(queue)";
+
+/** What `MaterializeOptions.submit` gets: the recorded run, its plan and its validated config. */
+export interface QueuedRunSubmission {
+  runId: string;
+  plan: Plan;
+  config: ReadonlyMap<string, ResolvedConfig>;
+  selectionText: string;
+  trigger: string;
+  startedAt: number;
+  ignoreBlocking: boolean;
+  /** The run's reporter (the submitter drives it from the run's events). */
+  reporter?: RunReporter;
 }
 
 export interface RunOutcome {
@@ -125,6 +147,12 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const runId = o.runId ?? Bun.randomUUIDv7();
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
   const assets = [...new Set(plan.steps.map((s) => s.key))];
+  if (o.submit) {
+    await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: 0, host: QUEUED_RUN_HOST, startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
+    await o.onRunCreated?.(runId, plan);
+    o.reporter?.onPlan?.(plan, runId);
+    return o.submit({ runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, ...(o.reporter ? { reporter: o.reporter } : {}) });
+  }
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
   o.reporter?.onPlan?.(plan, runId);
@@ -172,14 +200,8 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     now: o.now,
     compute,
     onMaterialization: (m: MaterializationRecord) => {
-      // automatic metadata: step duration, and how the schema changed since the previous output
-      const started = stepStarts.get(m.assetKey);
-      const previous = before.get(m.assetKey) ?? null;
-      const change = previous ? schemaChange(previous.schema, m.schema) : null;
-      m.metadata = { ...(m.metadata ?? {}), ...(started !== undefined ? { "dagx/durationMs": Math.round(o.now() - started) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
       writer.materialization(m);
-      event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, ...(m.configHash ? { configHash: m.configHash } : {}), path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
-      if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
+      recordedMaterialization(m, stepStarts.get(m.assetKey), before.get(m.assetKey) ?? null, o.now(), event);
     },
     onCheckResults: (results) => {
       checkResults.push(...results);
@@ -255,4 +277,21 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   for (const l of alertLines) o.reporter?.onLog?.("dagx", l.level, l.message);
   if (alertLines.length) await store.write({ events: alertLogEvents(runId, alertLines, () => ++seq, o.now) }).catch(() => {});
   return { runId, status, plan, steps, durationMs };
+}
+
+/**
+ * A materialization's automatic metadata (step duration, how the schema changed since the previous
+ * output; set on `m`) and its events. Shared by local runs and queue workers (io/queue).
+ */
+export function recordedMaterialization(
+  m: MaterializationRecord,
+  stepStartedAt: number | undefined,
+  previous: MaterializationRecord | null,
+  now: number,
+  event: (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => void,
+): void {
+  const change = previous ? schemaChange(previous.schema, m.schema) : null;
+  m.metadata = { ...(m.metadata ?? {}), ...(stepStartedAt !== undefined ? { "dagx/durationMs": Math.round(now - stepStartedAt) } : {}), ...(change ? { "dagx/schemaChange": change } : {}) };
+  event("materialization", m.assetKey, m.partitionKey, { dataVersion: m.dataVersion, codeVersion: m.codeVersion, ...(m.configHash ? { configHash: m.configHash } : {}), path: m.path, rows: m.rows, bytes: m.bytes, schema: m.schema, metadata: m.metadata });
+  if (change) event("schema_change", m.assetKey, m.partitionKey, { ...change });
 }

@@ -9,6 +9,7 @@ import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
 /** Store `value`; partition key ("" unpartitioned) → what was stored and by which manager. */
 export async function storeOutputs(run: RunScope, a: StepAttempt, io: StepIO, value: unknown): Promise<Map<string, HandledOutput>> {
+  await run.beforeStore?.(a.asset.key);
   const parts = run.partitions.get(a.asset.key);
   const keys = a.step.partitionKeys ?? [""];
   const observes = observesWrittenOutputs(a.asset.io);

@@ -47,6 +47,12 @@ export interface RunEngineOptions {
   plannedSteps?: ReadonlySet<string>;
   /** The run's DuckDB, possibly warmed up already; the engine closes it. @default created at first use */
   compute?: ComputeInstance;
+  /**
+   * Called right before a step hands an output to its IO manager; a rejection fails the attempt
+   * with nothing stored. A queue worker renews and checks its lease here (io/queue), so a worker
+   * that lost the step to another one never replaces the output that one committed.
+   */
+  beforeStore?(assetKey: string): Promise<void>;
 }
 
 /** The run: its options and what its steps share. */

@@ -227,6 +227,24 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
       beat_at BIGINT NOT NULL, timeout_ms BIGINT NOT NULL)`,
   ],
   // ── end of daemon leader election ───────────────────────────────────────────────────────────
+  // 5: the work queue of runs executed by `dagx worker` processes (io/queue, docs/workers.md)
+  [
+    // one row per queued run: its options, and the next event seq of the run (workers of several machines append events)
+    `CREATE TABLE queue_runs (
+      run_id TEXT PRIMARY KEY, queue TEXT NOT NULL, status TEXT NOT NULL, options TEXT NOT NULL, next_seq INTEGER NOT NULL,
+      submitted_at BIGINT NOT NULL, ended_at BIGINT)`,
+    // one row per unit of work: the plan steps run by one call (one step, or the outs of one multi-asset call);
+    // waiting = upstream items not yet succeeded; a claim sets worker, lease and epoch + 1 (Postgres' clock: machines' clocks may differ)
+    `CREATE TABLE queue_items (
+      run_id TEXT NOT NULL, item_id TEXT NOT NULL, queue TEXT NOT NULL, status TEXT NOT NULL, steps TEXT NOT NULL,
+      code_versions TEXT NOT NULL, downstream TEXT NOT NULL, waiting INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      max_attempts INTEGER NOT NULL, epoch BIGINT NOT NULL DEFAULT 0, worker_id TEXT, lease_until TIMESTAMPTZ, not_before TIMESTAMPTZ,
+      refused_by TEXT[] NOT NULL DEFAULT '{}', error TEXT, seq BIGINT GENERATED ALWAYS AS IDENTITY, PRIMARY KEY (run_id, item_id))`,
+    "CREATE INDEX queue_items_open ON queue_items (queue, seq) WHERE status IN ('ready', 'claimed')",
+    `CREATE TABLE queue_workers (
+      worker_id TEXT PRIMARY KEY, queue TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, concurrency INTEGER NOT NULL,
+      started_at BIGINT NOT NULL, heartbeat_at TIMESTAMPTZ NOT NULL, stopped_at BIGINT)`,
+  ],
 ];
 
 /** The Postgres schema version this build writes. */

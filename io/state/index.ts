@@ -71,3 +71,8 @@ export { copyStateToPostgres } from "./postgres-copy.ts";
 export type { CopyCounts } from "./postgres-copy.ts";
 export { createDaemonElection, readDaemonStatus } from "./postgres-leader.ts";
 export type { DaemonElection, DaemonInfo, DaemonStatus, ElectionOptions, Leadership } from "./postgres-leader.ts";
+/** For the work queue (io/queue), which keeps its tables in the same Postgres state. */
+export { createPgOps } from "./_pg-client.ts";
+export type { PgOps, PgTx } from "./_pg-client.ts";
+export { writeStepResultsInTx } from "./postgres-store.ts";
+export { toEvent as eventFromRow } from "./_sql.ts";

@@ -34,11 +34,11 @@ export function newerWins(table: string, keys: readonly string[], columns: Colum
   return `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${set} WHERE ${table}.ts <= EXCLUDED.ts`;
 }
 
-const CHECK_COLUMNS: Columns = [
+export const CHECK_COLUMNS: Columns = [
   ["run_id", "text"], ["asset_key", "text"], ["partition_key", "text"], ["check_name", "text"], ["ts", "bigint"], ["passed", "boolean"],
   ["severity", "text"], ["metadata", "text"], ["blocking", "boolean"], ["description", "text"], ["sample", "text"], ["error", "text"],
 ];
-const checkRow = (r: CheckResult): unknown[] => [r.runId, r.assetKey, r.partitionKey, r.checkName, r.at, r.passed, r.severity, jsonText(r.metadata), r.blocking, r.description, jsonText(r.sample), r.error];
+export const checkRow = (r: CheckResult): unknown[] => [r.runId, r.assetKey, r.partitionKey, r.checkName, r.at, r.passed, r.severity, jsonText(r.metadata), r.blocking, r.description, jsonText(r.sample), r.error];
 
 const MTIME_COLUMNS: Columns = [["asset_key", "text"], ["partition_key", "text"], ["run_id", "text"], ["ts", "bigint"], ["mtime_ms", "float8"]];
 
@@ -95,10 +95,7 @@ export function postgresMaterializationStore({ op, tx }: PgOps): Materialization
       } catch (error) {
         return op("record check results", () => Promise.reject(error));
       }
-      return tx("record check results", async (q) => {
-        await insertRows(q, "check_results", CHECK_COLUMNS, all);
-        await insertRows(q, "latest_check_results", CHECK_COLUMNS, latest, newerWins("latest_check_results", ["asset_key", "partition_key", "check_name"], CHECK_COLUMNS));
-      });
+      return tx("record check results", (q) => insertCheckRows(q, all, latest));
     },
 
     latestCheckResults: (keys, options) =>
@@ -183,4 +180,10 @@ function toCheckResult(r: PgRow): CheckResult {
     metadata: jsonOrNull<Record<string, unknown>>(r.metadata) ?? {}, sample: jsonOrNull(r.sample),
     error: r.error === null || r.error === undefined ? null : String(r.error),
   };
+}
+
+/** Check result rows (`checkRow`) and the newest per check, inside the caller's transaction. */
+export async function insertCheckRows(q: Pg, all: readonly unknown[][], latest: readonly unknown[][]): Promise<void> {
+  await insertRows(q, "check_results", CHECK_COLUMNS, all);
+  await insertRows(q, "latest_check_results", CHECK_COLUMNS, latest, newerWins("latest_check_results", ["asset_key", "partition_key", "check_name"], CHECK_COLUMNS));
 }

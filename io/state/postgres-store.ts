@@ -11,7 +11,7 @@
  * the transactions that read before they write (ticks, incidents, code-version adoption), a
  * transaction-level advisory lock. Any number of processes on any number of machines may share it.
  */
-import type { EventRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
+import type { CheckResult, EventRecord, GcCounts, MaterializationRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { type Columns, createPgOps, insertRows, changed, type PgOpsOptions, type PgTx } from "./_pg-client.ts";
 import { LOCKS } from "./_pg-schema.ts";
@@ -20,7 +20,8 @@ import { postgresAlertStore } from "./postgres-alerts.ts";
 import { postgresBackfillStore } from "./postgres-backfills.ts";
 import { postgresChanges } from "./postgres-changes.ts";
 import { postgresInstigatorStore } from "./postgres-instigators.ts";
-import { MATERIALIZATION_COLUMNS, materializationRow, newerWins, postgresMaterializationStore } from "./postgres-materializations.ts";
+import { checkRow, insertCheckRows, MATERIALIZATION_COLUMNS, materializationRow, newerWins, postgresMaterializationStore } from "./postgres-materializations.ts";
+import { newestPerCheck } from "./_records.ts";
 import { postgresRunStore } from "./postgres-runs.ts";
 
 export type PostgresStateStoreOptions = PgOpsOptions;
@@ -116,6 +117,8 @@ async function deleteOld(q: PgTx, before: number): Promise<GcCounts> {
   const old = "SELECT run_id FROM runs WHERE status <> 'running' AND ended_at IS NOT NULL AND ended_at < $1";
   const events = await n(`DELETE FROM events WHERE run_id IN (${old})`);
   await n(`DELETE FROM run_tags WHERE run_id IN (${old})`);
+  await n(`DELETE FROM queue_items WHERE run_id IN (${old})`);
+  await n(`DELETE FROM queue_runs WHERE run_id IN (${old})`);
   const runs = await n("DELETE FROM runs WHERE status <> 'running' AND ended_at IS NOT NULL AND ended_at < $1");
   // history rows that are the latest of their partition stay (same asset, partition, run, time)
   const materializations = await n(`DELETE FROM materializations m WHERE m.ts < $1 AND NOT EXISTS (
@@ -124,5 +127,21 @@ async function deleteOld(q: PgTx, before: number): Promise<GcCounts> {
   const runRequests = await n("DELETE FROM run_requests WHERE status <> 'requested' AND updated_at < $1");
   await n("DELETE FROM backfill_partitions WHERE backfill_id IN (SELECT backfill_id FROM backfills WHERE status <> 'running' AND updated_at < $1)");
   const backfills = await n("DELETE FROM backfills WHERE status <> 'running' AND updated_at < $1");
+  // workers that stopped, or whose heartbeat is older than the cutoff (a worker killed long ago)
+  await n("DELETE FROM queue_workers WHERE (stopped_at IS NOT NULL AND stopped_at < $1) OR heartbeat_at < to_timestamp($1 / 1000.0)");
   return { runs, events, materializations, ticks, runRequests, backfills };
+}
+
+/**
+ * What one step of a queued run records (io/queue: the commit fenced by the step's lease), written
+ * inside the caller's transaction: events, materializations (history and latest), latest failures
+ * and check results. Rows are encoded before the first statement: a value JSON cannot encode fails
+ * the call with nothing written.
+ */
+export async function writeStepResultsInTx(q: PgTx, r: { events: readonly EventRecord[]; materializations: readonly MaterializationRecord[]; checks: readonly CheckResult[] }): Promise<void> {
+  const rows = batchRows(r.events, r.materializations);
+  const checks = r.checks.map(checkRow);
+  const latestChecks = newestPerCheck(r.checks).map(checkRow);
+  await writeBatch(q, rows);
+  if (checks.length) await insertCheckRows(q, checks, latestChecks);
 }

@@ -26,6 +26,8 @@ const HEARTBEAT_LIMIT_MS = 60_000;
 
 /** Is the process behind a `running` run still there? Same host: ask the OS; else trust a fresh heartbeat. */
 export function isRunAlive(run: RunRecord, now: number): boolean {
+  // a run handed to the work queue (io/queue) has no process of its own: it waits for workers
+  if (run.host === "(queue)" && run.pid === 0) return true;
   if (run.host === hostname()) {
     try {
       process.kill(run.pid, 0);

@@ -21,7 +21,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, chownSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { SQL, type Subprocess } from "bun";
+import type { Subprocess } from "bun";
 import { freeLoopbackPort, stopProcess, waitForLog, watchOver } from "./_local-server.ts";
 
 /** A running server: `url` is a postgres:// URL with the password; `stop()` removes everything. */
@@ -38,8 +38,11 @@ export interface PostgresServer {
   readonly pid: number;
   /** The server's log so far (for a failing test's message). */
   log(): string;
-  /** Stop the server (fast shutdown: every session is ended) and start it again on the same port and data. */
-  restart(): Promise<void>;
+  /**
+   * Stop the server (`crash`: an immediate shutdown, recovered from the WAL at start; else a fast shutdown) and start it again
+   * on the same data and port. Open connections fail meanwhile; `pid` is the new server's after.
+   */
+  restart(options?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,13 +94,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const logPath = join(folder, "server.log");
   for (let attempt = 1; ; attempt++) {
     const port = await freeLoopbackPort();
-    const spawnServer = (): Subprocess => Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
+    const child: Subprocess = Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
       ...ids,
       stdio: ["ignore", Bun.file(logPath), Bun.file(logPath)],
       env: { ...process.env, LC_ALL: "C" },
     });
-    let child = spawnServer();
-    let watchdog = watchOver(child.pid, folder);
+    const watchdog = watchOver(child.pid, folder);
     try {
       await waitForLog(logPath, (t) => t.includes("ready to accept connections"), child, 30_000, "Postgres");
     } catch (error) {
@@ -109,7 +111,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       throw error;
     }
     let stopped: Promise<void> | undefined;
-    return {
+    let server = child;
+    let guard = watchdog;
+    const spawnServer = () =>
+      Bun.spawn([binaries.postgres, "-D", data, "-p", String(port), ...flags], {
+        ...ids,
+        stdio: ["ignore", Bun.file(logPath), Bun.file(logPath)],
+        env: { ...process.env, LC_ALL: "C" },
+      });
+    const self: PostgresServer = {
       url: `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`,
       host: "127.0.0.1",
       port,
@@ -117,33 +127,27 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       password,
       database: DATABASE,
       folder,
-      get pid() {
-        return child.pid;
-      },
+      pid: child.pid,
       log: () => readLog(logPath),
-      async restart() {
-        // fast shutdown (every session ends), then the same cluster on the same port
-        await stopProcess(child, "SIGINT", 10_000);
-        watchdog.kill();
-        child = spawnServer(); // its log overwrites the file from the start: wait for a connection instead
-        watchdog = watchOver(child.pid, folder);
-        const url = `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`;
-        for (const deadline = performance.now() + 30_000; ;) {
-          const probe = new SQL(url, { max: 1, connectionTimeout: 2 });
-          const up = await probe.unsafe("SELECT 1").then(() => true, () => false);
-          await probe.close().catch(() => {});
-          if (up) break;
-          if (child.exitCode !== null || performance.now() > deadline) throw new Error(`Postgres did not restart:\n${readLog(logPath)}`);
-          await Bun.sleep(50);
-        }
+      async restart(o = {}) {
+        guard.kill();
+        // crash: an immediate shutdown (SIGQUIT ends every backend at once, no checkpoint: the next start recovers from the WAL)
+        await stopProcess(server, o.crash ? "SIGQUIT" : "SIGINT", 10_000);
+        // the new server's log starts empty: readiness is its own "ready" line
+        writeFileSync(logPath, "");
+        server = spawnServer();
+        guard = watchOver(server.pid, folder);
+        (self as { pid: number }).pid = server.pid;
+        await waitForLog(logPath, (t) => t.includes("ready to accept connections"), server, 30_000, "Postgres");
       },
       stop: () =>
         (stopped ??= (async () => {
-          await stopProcess(child, "SIGINT", 10_000); // fast shutdown: ends sessions, no wait
-          watchdog.kill();
+          await stopProcess(server, "SIGINT", 10_000); // fast shutdown: ends sessions, no wait
+          guard.kill();
           rmSync(folder, { recursive: true, force: true });
         })()),
     };
+    return self;
   }
 }
 
