@@ -122,7 +122,7 @@ describe("dagx daemon on a Postgres state: one leader, standbys, fencing", () =>
     await until(async () => (await d.ticks()) >= 2, "2 ticks");
     const marks = [a.mark(), b.mark()];
     await pg.restart();
-    await a.waitFor(/leadership lost \(term \d+\)|evaluation failed|standing by/, { from: marks[0], timeoutMs: 10_000 });
+    await a.waitFor(/leadership lost \(term \d+\)|evaluation failed|standing by/, { from: marks[0], timeoutMs: 20_000 });
     // one of the two is elected again, and ticks resume
     await until(() => a.text().slice(marks[0]).includes(ELECTED) || b.text().slice(marks[1]).includes(ELECTED), "a new election", 15_000);
     const before = await d.ticks();
