@@ -5,20 +5,11 @@
  * name, so the feed reads the marks only when something changed, with no file to stat.
  */
 import type { ChangeMarks, CrossCuttingStore } from "../../core/state-store.ts";
+import { changeMarksSql, toChangeMarks } from "./_change-marks.ts";
 import type { PgOps } from "./_pg-client.ts";
 import { CHANGE_CHANNEL } from "./_pg-schema.ts";
 
-const MARKS = `SELECT
-  (SELECT count(*) || ':' || coalesce(sum(hashtext(run_id || ':' || status || ':' || coalesce(ended_at::text, ''))), 0) FROM runs) AS runs,
-  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_materializations) || '/' ||
-  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_failures) || '/' ||
-  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_check_results) AS assets,
-  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfills) || '/' ||
-  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfill_partitions) AS backfills,
-  (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM instigators) || '/' ||
-  (SELECT count(*) || ':' || coalesce(max(seq), 0) FROM ticks) AS instigators,
-  (SELECT count(*) || ':' || coalesce(max(coalesce(resolved_at, opened_at)), 0) FROM alert_incidents) || '/' ||
-  (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM alert_deliveries) AS alerts`;
+const MARKS = changeMarksSql("hashtext(run_id || ':' || status || ':' || coalesce(ended_at::text, ''))");
 
 const RUNNING_EVENTS = `SELECT e.run_id, max(e.seq) AS seq FROM events e
   WHERE e.run_id IN (SELECT run_id FROM runs WHERE status = 'running') GROUP BY e.run_id`;
@@ -30,14 +21,7 @@ export function postgresChanges(ops: PgOps): Pick<CrossCuttingStore, "changeMark
       ops.op("read change marks", async (q): Promise<ChangeMarks> => {
         const [m] = await q.unsafe(MARKS);
         const running = await q.unsafe(RUNNING_EVENTS);
-        return {
-          runs: String(m!.runs),
-          assets: String(m!.assets),
-          backfills: String(m!.backfills),
-          instigators: String(m!.instigators),
-          alerts: String(m!.alerts),
-          events: new Map(running.map((r) => [String(r.run_id), Number(r.seq)])),
-        };
+        return toChangeMarks(m!, running);
       }),
     onChange: (listener) =>
       // a reconnect may have missed notifications: it nudges too

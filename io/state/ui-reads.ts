@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { StateStoreError } from "../../core/errors.ts";
 import type { ChangeMarks } from "../../core/state-store.ts";
 import type { CheckResult, MaterializationRecord } from "../../core/types.ts";
+import { changeMarksSql, toChangeMarks } from "./_change-marks.ts";
 import { toCheckResult } from "./_checks.ts";
 import { withStateConnection } from "./_session.ts";
 import { rows, toMaterialization } from "./_sql.ts";
@@ -40,28 +41,11 @@ export async function readCheckHistory(dbPath: string, assetKey: string, limit: 
 export async function readChangeMarks(dbPath: string): Promise<ChangeMarks | null> {
   if (!fs.existsSync(dbPath)) return null;
   return read(dbPath, "read change marks", async (conn) => {
-    const [m] = await rows(conn, `SELECT
-      (SELECT count(*) || ':' || coalesce(sum(hash(run_id, status, ended_at)), 0) FROM runs) AS runs,
-      (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_materializations) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_failures) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM latest_check_results) AS assets,
-      (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfills) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM backfill_partitions) AS backfills,
-      (SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM instigators) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(seq), 0) FROM ticks) AS instigators,
-      (SELECT count(*) || ':' || coalesce(max(coalesce(resolved_at, opened_at)), 0) FROM alert_incidents) || '/' ||
-      (SELECT count(*) || ':' || coalesce(max(ts), 0) FROM alert_deliveries) AS alerts`);
+    const [m] = await rows(conn, changeMarksSql("hash(run_id, status, ended_at)"));
     const running = await rows(conn, `SELECT e.run_id, max(e.seq) AS seq FROM events e
       WHERE e.ts >= (SELECT coalesce(min(started_at), 9e18) FROM runs WHERE status = 'running')
         AND e.run_id IN (SELECT run_id FROM runs WHERE status = 'running')
       GROUP BY e.run_id`);
-    return {
-      runs: String(m!.runs),
-      assets: String(m!.assets),
-      backfills: String(m!.backfills),
-      instigators: String(m!.instigators),
-      alerts: String(m!.alerts),
-      events: new Map(running.map((r) => [String(r.run_id), Number(r.seq)])),
-    };
+    return toChangeMarks(m!, running);
   });
 }
