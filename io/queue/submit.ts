@@ -32,7 +32,7 @@ export async function submitQueuedRun(ops: PgOps, store: StateStore, project: Pr
   const config: Record<string, { value: unknown; recorded: unknown; hash: string }> = {};
   for (const [k, c] of s.config) config[k] = { value: c.value, recorded: c.recorded, hash: c.hash };
   const started: EventRecord = { runId: s.runId, seq: 1, at: s.startedAt, type: "run_started", assetKey: null, partitionKey: null, payload: { selection: s.selectionText, steps: s.plan.steps.length, trigger: s.trigger, queue: o.queue } };
-  await enqueueRun(ops, { runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started] });
+  await enqueueRun(ops, { runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null } });
   if (o.detach) return { runId: s.runId, status: "running", plan: s.plan, steps: [], durationMs: o.now() - s.startedAt };
   return followRun(ops, store, s, o);
 }
