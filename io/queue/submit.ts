@@ -24,6 +24,11 @@ export interface SubmitOptions {
   now: () => number;
   /** How often the follower reads new events. @default 200 */
   pollMs?: number;
+  /**
+   * What `signal` does to a followed run: cancel it (the CLI's Ctrl-C; the default), or only stop
+   * following it (a stopping daemon: the workers go on, and a restarted daemon finds the run).
+   */
+  onAbort?: "cancel" | "stop-following";
 }
 
 /** Enqueue the run; follow it to its end unless detached (status "running" then). */
@@ -46,6 +51,7 @@ async function followRun(ops: PgOps, store: StateStore, s: QueuedRunSubmission, 
   let cancelAsked = false;
   const pollMs = o.pollMs ?? 200;
   while (status === null) {
+    if (o.signal.aborted && o.onAbort === "stop-following") return { runId: s.runId, status: "running", plan: s.plan, steps: [...results.values()], durationMs: o.now() - s.startedAt };
     if (o.signal.aborted && !cancelAsked) {
       cancelAsked = true;
       await store.requestRunCancel(s.runId, o.now());

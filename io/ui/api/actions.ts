@@ -79,6 +79,15 @@ function launchArgs(r: ApiLaunchRequest): string[] {
   ];
 }
 
+/**
+ * `workers.enqueue` in the config: the launched child hands its run to the workers' queue and
+ * follows it (its exit, the run's end) instead of running the steps itself (docs/workers.md).
+ */
+function enqueueArgs(ctx: ApiContext): string[] {
+  const workers = ctx.holder.get().config.workers;
+  return workers?.enqueue ? ["--queue-name", workers.queue ?? "default"] : [];
+}
+
 /** Run one action; returns the answer (202 for launches). */
 export async function postAction(ctx: ApiContext, action: ActionName, params: string[], body: unknown): Promise<unknown> {
   const [name] = params;
@@ -94,7 +103,7 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         const planned = await plan(ctx, r);
         if (planned.steps.length === 0) return { runId: null, status: "nothing", plan: planned };
         const runId = Bun.randomUUIDv7();
-        ctx.launcher.start(["materialize", ...launchArgs(r)], { runId });
+        ctx.launcher.start(["materialize", ...launchArgs(r), ...enqueueArgs(ctx)], { runId });
         return json({ runId }, 202);
       }
       case "backfill": {
@@ -102,7 +111,7 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         if (!r.partitions) throw new DagxError("USAGE", 'A backfill needs "partitions" (a range, e.g. 2024-01..2024-03)');
         await plan(ctx, { selection: r.selection, partitions: r.partitions });
         const backfillId = Bun.randomUUIDv7();
-        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions], { backfillId });
+        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions, ...enqueueArgs(ctx)], { backfillId });
         return json({ backfillId }, 202);
       }
       case "cancel-run": {
