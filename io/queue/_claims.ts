@@ -28,11 +28,11 @@ export interface QueueLimits {
   maxSteps: number | null;
 }
 
-export async function enqueueRun(ops: PgOps, o: { runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[]; limits?: QueueLimits }): Promise<void> {
+export async function enqueueRun(ops: PgOps, o: { runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[]; limits?: QueueLimits; backfillId?: string | null }): Promise<void> {
   const options = JSON.stringify(o.options);
   await ops.tx("enqueue the run", async (q) => {
     await writeStepResultsInTx(q, { events: o.firstEvents, materializations: [], checks: [] });
-    await q.unsafe("INSERT INTO queue_runs (run_id, queue, status, options, next_seq, submitted_at) VALUES ($1, $2, 'queued', $3, $4, $5)", [o.runId, o.queue, options, o.firstEvents.length + 1, o.submittedAt]);
+    await q.unsafe("INSERT INTO queue_runs (run_id, queue, status, options, next_seq, submitted_at, backfill_id) VALUES ($1, $2, 'queued', $3, $4, $5, $6)", [o.runId, o.queue, options, o.firstEvents.length + 1, o.submittedAt, o.backfillId ?? null]);
     const rows = o.items.map((i) => ({
       run_id: o.runId, item_id: i.id, queue: o.queue, status: i.upstream.length ? "waiting" : "ready", steps: JSON.stringify(i.steps),
       code_versions: JSON.stringify(i.codeVersions), downstream: JSON.stringify(i.downstream), waiting: i.upstream.length, max_attempts: i.maxAttempts,
@@ -128,7 +128,11 @@ async function claimOnce(ops: PgOps, o: { queue: string; workerId: string; lease
     row.previous = pick.previous;
     const runId = String(row.run_id);
     await q.unsafe("UPDATE queue_runs SET status = 'running' WHERE run_id = $1 AND status = 'queued'", [runId]);
-    const [run] = await q.unsafe("SELECT r.options, (x.cancel_requested_at IS NOT NULL) AS cancel FROM queue_runs r LEFT JOIN runs x ON x.run_id = r.run_id WHERE r.run_id = $1", [runId]);
+    const [run] = await q.unsafe(
+      `SELECT r.options, (x.cancel_requested_at IS NOT NULL OR COALESCE(b.cancel_requested, false)) AS cancel FROM queue_runs r
+       LEFT JOIN runs x ON x.run_id = r.run_id LEFT JOIN backfills b ON b.backfill_id = r.backfill_id WHERE r.run_id = $1`,
+      [runId],
+    );
     return {
       runId,
       itemId: String(row.item_id),
@@ -152,7 +156,8 @@ export async function renewLease(ops: PgOps, c: Claim, leaseMs: number): Promise
     const [row] = await q.unsafe(
       `UPDATE queue_items SET lease_until = clock_timestamp() + $4 * interval '1 millisecond'
        WHERE run_id = $1 AND item_id = $2 AND epoch = $3 AND status = 'claimed' AND lease_until >= clock_timestamp()
-       RETURNING (SELECT cancel_requested_at IS NOT NULL FROM runs WHERE runs.run_id = $1) AS cancel`,
+       RETURNING ((SELECT cancel_requested_at IS NOT NULL FROM runs WHERE runs.run_id = $1)
+         OR EXISTS (SELECT 1 FROM queue_runs r JOIN backfills b ON b.backfill_id = r.backfill_id WHERE r.run_id = $1 AND b.cancel_requested)) AS cancel`,
       [c.runId, c.itemId, c.epoch, leaseMs],
     );
     return { held: Boolean(row), cancel: Boolean(row?.cancel) };

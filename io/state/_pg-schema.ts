@@ -250,6 +250,8 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
   [
     "ALTER TABLE queue_items ADD COLUMN pool TEXT, ADD COLUMN pool_limit INTEGER, ADD COLUMN total_limit INTEGER",
     "CREATE INDEX queue_items_claimed ON queue_items (pool) WHERE status = 'claimed'",
+    // the backfill a queued run belongs to: its partition statuses are recorded by the fenced commits (backfill --queue --detach)
+    "ALTER TABLE queue_runs ADD COLUMN backfill_id TEXT",
   ],
 ];
 

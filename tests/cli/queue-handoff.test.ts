@@ -1,8 +1,11 @@
 /**
- * `workers: { enqueue: true }` (issue 17 item 2): the daemon hands its run requests to the queue
- * of `dagx worker` processes instead of running them itself, and follows each to its end. Real
- * Postgres, a real `dagx daemon` and a real `dagx worker`, each in its own copy of the project (a
- * machine's stand-in) sharing one data folder. While no worker runs, `dagx runs` says queued.
+ * Runs handed to `dagx worker` processes by others than a following CLI (issue 17 item 2):
+ * - `workers: { enqueue: true }`: the daemon hands its run requests to the queue instead of running
+ *   them itself, and follows each to its end; the UI's launches go to the queue too;
+ * - `backfill --queue --detach`: nobody follows; the workers' fenced commits record the backfill's
+ *   partition statuses and its end.
+ * Real Postgres, a real `dagx daemon`, UI server and `dagx worker`, each in its own copy of the
+ * project (a machine's stand-in) sharing one data folder. While no worker runs, runs say queued.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
@@ -34,6 +37,13 @@ const FILES = {
 export const a = asset(() => [{ x: 1 }]);
 export const once = sensor({ interval: "1s", select: "a" }, () => ({ runRequests: [{ runKey: "only" }] }));
 `,
+  "events.asset.ts": `import { asset, daily } from "dagx";
+export const events = asset({ partitions: daily({ start: "2024-01-01" }) }, (ctx) => {
+  if (ctx.partition!.key === "2024-01-03") throw new Error("no data for 2024-01-03");
+  return [{ day: ctx.partition!.key }];
+});
+export const rollup = asset({ ins: { events }, partitions: daily({ start: "2024-01-01" }) }, (ctx, { events }) => ctx.sql\`select count(*) as n from \${events}\`);
+`,
 };
 
 function machine(files: Record<string, string> = FILES): string {
@@ -43,7 +53,7 @@ function machine(files: Record<string, string> = FILES): string {
   return dir;
 }
 
-describe("the daemon with workers.enqueue", () => {
+describe("runs handed to workers with no CLI following them", () => {
   test("a sensor's run goes to the queue: queued while no worker runs, then a worker runs it; the daemon records its end", async () => {
     const env = { DAGX_STATE_URL: `${pg.url}?schema=dq`, DAGX_WORKERS_SHARED_STORAGE: "1" };
     const daemonDir = machine();
@@ -93,6 +103,28 @@ describe("the daemon with workers.enqueue", () => {
       await store.close();
       await server.close();
     }
+  });
+
+  test("backfill --queue --detach returns at once; the workers' commits record every partition's status and the backfill's end", async () => {
+    const env = { DAGX_STATE_URL: `${pg.url}?schema=bq`, DAGX_WORKERS_SHARED_STORAGE: "1" };
+    const submitter = machine();
+    const queued = ok(await runDagx(submitter, ["backfill", "events", "rollup", "--partitions", "2024-01-01..2024-01-06", "--queue", "--detach", "--json"], { env })).json<{ backfillId: string; runId: string; status: string }>();
+    expect(queued.status).toBe("queued");
+    type Show = { status: string; counts: Record<string, number>; steps: { key: string; partition: string; status: string; runId: string; error: string | null }[] };
+    const show = async () => ok(await runDagx(submitter, ["backfill", "show", queued.backfillId, "--json"], { env })).json<Show>();
+    // no process follows it, and it is not abandoned: it waits for a worker
+    const before = await show();
+    expect([before.status, before.counts.pending]).toEqual(["running", 12]);
+    const worker = fx.track(startLive(machine(), ["worker", "--concurrency", "3"], env));
+    let after = before;
+    await until(async () => (after = await show()).status !== "running", "the backfill's end", 20_000, () => worker.text());
+    expect(after.status).toBe("failed");
+    expect([after.counts.success, after.counts.failed, after.counts.skipped, after.counts.pending]).toEqual([10, 1, 1, 0]);
+    const failed = after.steps.find((s) => s.status === "failed")!;
+    expect([failed.key, failed.partition, failed.runId]).toEqual(["events", "2024-01-03", queued.runId]);
+    expect(failed.error).toContain("no data for 2024-01-03");
+    expect(after.steps.find((s) => s.status === "skipped")).toMatchObject({ key: "rollup", partition: "2024-01-03" });
+    expect(await worker.stop("SIGTERM")).toBe(0);
   });
 
   test("workers.enqueue without a Postgres state: the daemon refuses with a clear config error", async () => {
