@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import { backfillLiveStatus, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
+import { backfillLiveStatus, cancelRun, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
 import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, positionals, queueArgs, queueFlags, repeatedFlag } from "../args.ts";
-import { openQueue, submitQueuedRun } from "../../io/queue/index.ts";
+import { cancelQueuedRunAt, openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
@@ -31,7 +31,13 @@ export default defineCommand({
     const words = positionals(args);
     const sub = words[0];
     // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
-    if (sub === "list" || sub === "show" || sub === "cancel") return withState(cmd, ({ out, store, now }) => manageBackfill(out, store, sub, words[1], now()));
+    if (sub === "list" || sub === "show" || sub === "cancel") {
+      return withState(cmd, ({ out, store, stateUrl, now }) =>
+        manageBackfill(out, store, sub, words[1], now(), stateUrl ? async (runId) => {
+          await cancelRun(store, runId, now());
+          await cancelQueuedRunAt(stateUrl, runId, now());
+        } : undefined));
+    }
     return withProject(cmd, async ({ out, project, store, stateUrl, now, cancelOnInterrupt, terminal }) => {
       const queued = queueFlags(args, stateUrl, "backfill");
       const resume = args.resume ? await findBackfill(store, args.resume) : null;

@@ -127,6 +127,17 @@ describe("runs handed to workers with no CLI following them", () => {
     expect(await worker.stop("SIGTERM")).toBe(0);
   });
 
+  test("backfill cancel of a detached backfill no worker took: its run and every partition are canceled at once, from any machine", async () => {
+    const env = { DAGX_STATE_URL: `${pg.url}?schema=bc`, DAGX_WORKERS_SHARED_STORAGE: "1" };
+    const queued = ok(await runDagx(machine(), ["backfill", "events", "--partitions", "2024-01-01..2024-01-04", "--queue", "--detach", "--json"], { env })).json<{ backfillId: string; runId: string }>();
+    const other = machine();
+    ok(await runDagx(other, ["backfill", "cancel", queued.backfillId], { env }));
+    const show = ok(await runDagx(other, ["backfill", "show", queued.backfillId, "--json"], { env })).json<{ status: string; counts: Record<string, number> }>();
+    expect([show.status, show.counts.canceled, show.counts.pending]).toEqual(["canceled", 4, 0]);
+    const runs = ok(await runDagx(other, ["runs", "--json"], { env })).json<{ runId: string; status: string }[]>();
+    expect(runs.find((r) => r.runId === queued.runId)?.status).toBe("canceled");
+  });
+
   test("workers.enqueue without a Postgres state: the daemon refuses with a clear config error", async () => {
     const dir = fx.project(FILES);
     const r = await runDagx(dir, ["daemon"]);
