@@ -91,9 +91,16 @@ describe("runs handed to workers with no CLI following them", () => {
       const post = await fetch(`${server.origin}/api/materialize`, { method: "POST", headers: { "X-Dagx-Token": token, Origin: server.origin, "Content-Type": "application/json" }, body: JSON.stringify({ selection: "a" }) });
       expect(post.status).toBe(202);
       const { runId } = (await post.json()) as { runId: string };
-      const statusOf = async () => ((await (await fetch(`${server.origin}/api/runs`, { headers: { "X-Dagx-Token": token } })).json()) as { runs: { runId: string; status: string }[] }).runs.find((r) => r.runId === runId)?.status;
+      const statusOf = async (id = runId) => ((await (await fetch(`${server.origin}/api/runs`, { headers: { "X-Dagx-Token": token } })).json()) as { runs: { runId: string; status: string }[] }).runs.find((r) => r.runId === id)?.status;
       await until(async () => (await statusOf()) !== undefined, "the UI's run", 20_000);
       expect(await statusOf()).toBe("queued");
+      // a second one, canceled from the UI while no worker runs: canceled at once
+      const second = await fetch(`${server.origin}/api/materialize`, { method: "POST", headers: { "X-Dagx-Token": token, Origin: server.origin, "Content-Type": "application/json" }, body: JSON.stringify({ selection: "a" }) });
+      const { runId: other } = (await second.json()) as { runId: string };
+      await until(async () => (await statusOf(other)) === "queued", "the second run", 20_000);
+      const cancel = await fetch(`${server.origin}/api/runs/${other}/cancel`, { method: "POST", headers: { "X-Dagx-Token": token, Origin: server.origin, "Content-Type": "application/json" }, body: "{}" });
+      expect(cancel.status).toBe(200);
+      await until(async () => (await statusOf(other)) === "canceled", "the second run's cancel", 5_000);
       const worker = fx.track(startLive(machine(files), ["worker"], { DAGX_WORKERS_SHARED_STORAGE: "1" }));
       await until(async () => (await statusOf()) === "success", "the run's end", 20_000, () => worker.text());
       expect((await store.getRun(runId))?.host).toBe("(queue)");

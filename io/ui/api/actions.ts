@@ -11,7 +11,7 @@ import { parseTagArgs } from "../../../core/tags.ts";
 import type { ApiLaunchRequest } from "../../../core/ui-api.ts";
 import { setInstigatorStatus } from "../../daemon/index.ts";
 import { runJson } from "../../reports/index.ts";
-import { backfillLiveStatus, cancelBackfill, cancelRun, resolveRunConfig, runMaterialize } from "../../run/index.ts";
+import { backfillLiveStatus, cancelBackfill, cancelRun, QUEUED_RUN_HOST, resolveRunConfig, runMaterialize } from "../../run/index.ts";
 import type { ApiContext } from "./context.ts";
 import { json } from "./_http.ts";
 
@@ -117,12 +117,20 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
       case "cancel-run": {
         const r = await cancelRun(ctx.store, name!, ctx.now());
         if (r.status === "unknown") throw new DagxError("NOT_FOUND", `No run "${name}": see /api/runs`);
+        // a run handed to workers: its steps not started are canceled now (as `dagx cancel` does)
+        if (r.status === "requested" && r.run.host === QUEUED_RUN_HOST) await ctx.cancelQueuedRun?.(r.run.runId);
         return { runId: name, status: r.status === "requested" ? "cancel-requested" : r.status === "abandoned" ? "abandoned" : r.run.status };
       }
       case "cancel-backfill": {
         const found = await ctx.store.getBackfill(name!);
         if (!found) throw new DagxError("NOT_FOUND", `No backfill "${name}": see /api/backfills`);
         const r = await cancelBackfill(ctx.store, found, ctx.now());
+        if (r.cancelRequested && found.backfill.host === QUEUED_RUN_HOST) {
+          for (const runId of new Set(found.partitions.filter((p) => p.status === "pending" && p.runId).map((p) => p.runId!))) {
+            await cancelRun(ctx.store, runId, ctx.now());
+            await ctx.cancelQueuedRun?.(runId);
+          }
+        }
         return { backfillId: name, status: r.cancelRequested ? "cancel-requested" : r.markedCanceled ? "canceled" : r.live };
       }
       case "resume-backfill": {

@@ -17,4 +17,6 @@ export interface ApiContext {
   version: string;
   /** Runs handed to workers that no worker took yet (a Postgres state; shown "queued"); absent: none can be. */
   queuedRuns?(): Promise<Set<string>>;
+  /** Cancel what has not started of a run handed to workers (a Postgres state). */
+  cancelQueuedRun?(runId: string): Promise<void>;
 }
