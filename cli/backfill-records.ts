@@ -2,7 +2,7 @@
 import { DagxError } from "../core/errors.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillRecord } from "../core/types.ts";
 import type { BackfillStore } from "../core/state-store.ts";
-import { backfillLiveStatus, cancelBackfill } from "../io/run/index.ts";
+import { backfillLiveStatus, cancelBackfill, QUEUED_RUN_HOST } from "../io/run/index.ts";
 import { backfillItemJson, backfillShowJson } from "../io/reports/index.ts";
 import { ago, formatTable, type Output } from "./output.ts";
 
@@ -16,7 +16,7 @@ export async function findBackfill(store: BackfillStore, id: string | undefined)
 }
 
 /** `backfill list | show ID | cancel ID`. */
-export async function manageBackfill(out: Output, store: BackfillStore, sub: "list" | "show" | "cancel", id: string | undefined, now: number): Promise<number> {
+export async function manageBackfill(out: Output, store: BackfillStore, sub: "list" | "show" | "cancel", id: string | undefined, now: number, cancelQueuedRun?: (runId: string) => Promise<void>): Promise<number> {
   if (sub === "list") {
     const list = await store.listBackfills({ limit: 50 });
     const counts = await store.countBackfillPartitions(list.map((b) => b.backfillId));
@@ -40,6 +40,10 @@ export async function manageBackfill(out: Output, store: BackfillStore, sub: "li
   const found = await findBackfill(store, id);
   const b = found.backfill;
   const r = await cancelBackfill(store, found, now);
+  // handed to workers (`--queue`, maybe detached): its run's steps not started are canceled now, from any machine
+  if (r.cancelRequested && b.host === QUEUED_RUN_HOST && cancelQueuedRun) {
+    for (const runId of new Set(found.partitions.filter((p) => p.status === "pending" && p.runId).map((p) => p.runId!))) await cancelQueuedRun(runId);
+  }
   if (!r.cancelRequested) out.print(`Backfill ${b.backfillId} is not running (${r.live})${r.markedCanceled ? ": marked canceled" : ""}`);
   else out.print(`Cancel requested: backfill ${b.backfillId} stops starting steps within a second; running steps are told to stop`);
   if (out.json) out.data({ backfillId: b.backfillId, cancelRequested: r.cancelRequested });

@@ -4,9 +4,10 @@ import { isConfigSchema } from "./run-config.ts";
 import { DefinitionError } from "./errors.ts";
 import { type IOManager, ioOptionProblem, parquetWriterProblem } from "./io-manager.ts";
 import { isPartitionsDef } from "./partitions/index.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** The types and values of an asset's options. */
-export function validateOptions(key: string, where: string, o: AssetOptions, ioManagers: Readonly<Record<string, IOManager>> = {}): void {
+export function validateOptions(key: string, where: string, o: AssetOptions, ioManagers: Readonly<Record<string, IOManager>> = {}, pools: Readonly<Record<string, number>> = {}): void {
   const bad = (what: string) => new DefinitionError("DEFINITION_INVALID", `Invalid option of asset "${key}" at ${where}: ${what}`, where);
   const isRecord = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (o.ins !== undefined && !isRecord(o.ins)) throw bad("ins must be an object of upstream assets, like ins: { orders }");
@@ -16,6 +17,12 @@ export function validateOptions(key: string, where: string, o: AssetOptions, ioM
   if (o.backfill !== undefined && o.backfill !== "per-partition" && o.backfill !== "single-run") throw bad(`backfill must be "per-partition" or "single-run" (got ${JSON.stringify(o.backfill)})`);
   if (o.backfill === "single-run" && o.partitions === undefined) throw bad('backfill: "single-run" needs partitions');
   if (o.group !== undefined && (typeof o.group !== "string" || !/^[A-Za-z0-9_-]+$/.test(o.group))) throw bad(`group must be letters, digits, "_" or "-" (got ${JSON.stringify(o.group)})`);
+  if (o.pool !== undefined) {
+    const known = Object.keys(pools);
+    const list = known.length ? `the pools are ${known.map((p) => `"${p}"`).join(", ")}` : "dagx.config.ts declares no pools";
+    if (typeof o.pool !== "string") throw bad(`pool must be the name of a pool declared in dagx.config.ts (pools: { warehouse: 2 }) (got ${JSON.stringify(o.pool)})`);
+    if (!Object.hasOwn(pools, o.pool)) throw bad(`pool "${o.pool}" is not declared${didYouMean(o.pool, known)}: ${list}; declare it in dagx.config.ts, like pools: { ${/^[A-Za-z_$][\w$]*$/.test(o.pool) ? o.pool : JSON.stringify(o.pool)}: 2 }`);
+  }
   const io = ioOptionProblem(o.io, ioManagers);
   if (io) throw bad(io);
   const writer = parquetWriterProblem(o.parquetWriter);

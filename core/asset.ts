@@ -50,6 +50,13 @@ export interface AssetOptions<
   codeVersion?: string;
   retry?: RetryPolicy;
   /**
+   * The concurrency pool of this asset's steps, by its name in `defineConfig({ pools })`: at most
+   * that many steps of the pool run at once — within a local run, and across every `dagx worker`
+   * sharing the Postgres state (docs/workers.md). An unknown name is a definition error.
+   * @example pool: "warehouse"
+   */
+  pool?: string;
+  /**
    * The IO manager that stores the output: a built-in (`"parquet"`, `"json"`), the name of one
    * declared in `defineConfig({ ioManagers })`, or an IO manager object.
    * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values

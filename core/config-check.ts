@@ -11,7 +11,7 @@ import { didYouMean } from "./suggest.ts";
 import { dbtProjectOptionsProblem } from "./dbt/project.ts";
 
 /** Keys of DagxConfig, in the order the docs list them. */
-export const CONFIG_KEYS = ["concurrency", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt", "python", "state"] as const;
+export const CONFIG_KEYS = ["concurrency", "pools", "workers", "resources", "ioManagers", "parquetWriter", "io", "alerts", "dbt", "python", "state"] as const;
 
 /** Keys a user may expect from other tools or older docs, with where the setting lives instead. */
 const MOVED: Record<string, string> = {};
@@ -41,6 +41,16 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
       return { key: "concurrency", problem: `concurrency must be a whole number ≥ 1, the most steps running at once (got ${describeValue(concurrency)})` };
     }
     config.concurrency = concurrency;
+  }
+  if (raw.pools !== undefined) {
+    const problem = poolsProblem(raw.pools);
+    if (problem) return { key: "pools", problem };
+    config.pools = { ...(raw.pools as Record<string, number>) };
+  }
+  if (raw.workers !== undefined) {
+    const problem = workersProblem(raw.workers);
+    if (problem) return { key: "workers", problem };
+    config.workers = { ...(raw.workers as DagxConfig["workers"]) };
   }
   const resources = raw.resources;
   if (resources !== undefined) {
@@ -84,6 +94,28 @@ export function checkConfig(value: unknown): { config: DagxConfig } | ConfigProb
     config.state = raw.state as DagxConfig["state"];
   }
   return { config };
+}
+
+/** What is wrong with `pools: { name: limit }`, or undefined. */
+function poolsProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return `pools must be an object of limits by pool name, like pools: { warehouse: 2 } (got ${describeValue(value)})`;
+  for (const [name, limit] of Object.entries(value)) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) return `pool name ${JSON.stringify(name)} must be letters, digits, "_" or "-" (at most 64)`;
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) return `pools.${name} must be a whole number ≥ 1, the most steps of the pool running at once (got ${describeValue(limit)})`;
+  }
+  return undefined;
+}
+
+/** What is wrong with `workers: { enqueue, queue, maxSteps }`, or undefined. */
+function workersProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return `workers must be an object like workers: { enqueue: true } (got ${describeValue(value)})`;
+  const w = value as Record<string, unknown>;
+  const keys = ["enqueue", "queue", "maxSteps"];
+  for (const k of Object.keys(w)) if (!keys.includes(k)) return `unknown key "workers.${k}"${didYouMean(k, keys) || " — workers takes enqueue, queue and maxSteps"}`;
+  if (w.enqueue !== undefined && typeof w.enqueue !== "boolean") return `workers.enqueue must be true or false (got ${describeValue(w.enqueue)})`;
+  if (w.queue !== undefined && (typeof w.queue !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(w.queue))) return `workers.queue must be a queue name: letters, digits, "_", "." or "-" (got ${describeValue(w.queue)})`;
+  if (w.maxSteps !== undefined && (typeof w.maxSteps !== "number" || !Number.isInteger(w.maxSteps) || w.maxSteps < 1)) return `workers.maxSteps must be a whole number ≥ 1, the most queued steps running at once across all workers (got ${describeValue(w.maxSteps)})`;
+  return undefined;
 }
 
 /** What is wrong with `state:` (a postgres:// URL or an env() reference to one), or undefined. The URL itself never enters the message. */

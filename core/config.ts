@@ -4,9 +4,47 @@ import type { EnvRef } from "./env.ts";
 import type { IOManager, ParquetWriter } from "./io-manager.ts";
 import type { DbtProjectOptions } from "./dbt/project.ts";
 
+/** `workers` in dagx.config.ts: how runs reach `dagx worker` processes. */
+export interface WorkersConfig {
+  /**
+   * The daemon (schedules, sensors, automation, backfills) and the UI enqueue their runs for the
+   * workers instead of running them in their own process (like Dagster's queued run coordinator).
+   * The CLI still runs in process unless `--queue`. Needs a Postgres `state`.
+   * @default false
+   */
+  enqueue?: boolean;
+  /** The queue the daemon and the UI put runs on (`dagx worker --queue NAME` takes them). @default "default" */
+  queue?: string;
+  /**
+   * The most steps of queued runs running at once across every worker of the deployment (each
+   * worker's `--concurrency` still caps it on its machine).
+   * @default no limit beyond the workers' own
+   */
+  maxSteps?: number;
+}
+
 export interface DagxConfig {
-  /** Max steps running at once. @default the number of CPUs */
+  /**
+   * Max steps running at once in one process: a local run (`materialize`, `backfill`, the daemon
+   * and the UI without `workers.enqueue`), and the default `--concurrency` of each `dagx worker`.
+   * A limit across all workers is `workers.maxSteps`; a limit per kind of work is a pool.
+   * @default the number of CPUs
+   */
   concurrency?: number;
+  /**
+   * Concurrency pools by name: the most steps of the pool's assets (`pool: "warehouse"` on an
+   * asset) running at once — within a local run, and across every `dagx worker` of the deployment
+   * (enforced when a worker claims a step, in the Postgres state).
+   * @example
+   * pools: { warehouse: 2, api: 4 }
+   */
+  pools?: Record<string, number>;
+  /**
+   * The queue of `dagx worker` processes, with a Postgres `state` (docs/workers.md).
+   * @example
+   * workers: { enqueue: true, maxSteps: 16 }
+   */
+  workers?: WorkersConfig;
   /**
    * Resources by name. A resource made by `defineResource` is set up on first use and reaches only
    * the assets, checks, sensors and IO managers that request it (`resources: ["warehouse"]`); a

@@ -20,6 +20,8 @@ export interface LoadedAsset extends AssetNode {
   /** The `parquetWriter` option, or null (the project default applies). */
   parquetWriter: ParquetWriter | null;
   retry: Required<RetryPolicy>;
+  /** The concurrency pool of its steps (`pool:`, a name in the config's `pools`), or null. */
+  pool: string | null;
   partitionsDef: PartitionsDef | null;
   /** Explicit partition mappings, by upstream key. */
   mappings: Record<string, PartitionMapping>;

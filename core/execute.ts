@@ -57,6 +57,8 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   /** Run what a failed blocking check would skip (`materialize --ignore-blocking`): in this run and from earlier ones. */
   ignoreBlocking?: boolean;
+  /** Concurrency pools (`pools` in the config): at most `limits[pool]` running steps of the assets `poolOf` puts in it. */
+  pools?: { limits: Readonly<Record<string, number>>; poolOf(key: string): string | null };
 }
 
 /** Delay before retry number `retry` (1-based). */
@@ -152,17 +154,29 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps, opts: ExecuteOp
     }
   };
 
+  const inPool = new Map<string, number>();
+  const poolOf = (s: PlanStep): string | null => opts.pools?.poolOf(s.key) ?? null;
+  const poolHasRoom = (s: PlanStep): boolean => {
+    const pool = poolOf(s);
+    return pool === null || (inPool.get(pool) ?? 0) < (opts.pools?.limits[pool] ?? Number.POSITIVE_INFINITY);
+  };
   let wake: (() => void) | null = null;
   const onAbort = () => wake?.();
   opts.signal.addEventListener("abort", onAbort);
   try {
     while (pending.size > 0) {
       if (opts.signal.aborted) break;
-      while (ready.length > 0 && running.size < concurrency && !opts.signal.aborted) {
-        const step = ready.shift()!;
+      while (running.size < concurrency && !opts.signal.aborted) {
+        // the first ready step whose pool has room (steps of a full pool wait, others pass them)
+        const i = ready.findIndex((s) => !pending.has(s.id) || poolHasRoom(s));
+        if (i < 0) break;
+        const step = ready.splice(i, 1)[0]!;
         if (!pending.has(step.id)) continue;
+        const pool = poolOf(step);
+        if (pool !== null) inPool.set(pool, (inPool.get(pool) ?? 0) + 1);
         const p: Promise<void> = runStep(step).finally(() => {
           running.delete(p);
+          if (pool !== null) inPool.set(pool, inPool.get(pool)! - 1);
           wake?.();
         });
         running.add(p);

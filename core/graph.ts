@@ -47,6 +47,8 @@ export function resolveDefinitions(
   rawChecks: readonly RawCheckExport[] = [],
   /** IO managers declared in the config: what an asset's `io` may name. */
   ioManagers: Readonly<Record<string, IOManager>> = {},
+  /** Concurrency pools declared in the config (`pools`): what an asset's `pool` may name. */
+  pools: Readonly<Record<string, number>> = {},
 ): Definitions {
   const keyOfDef = new Map<AnyAssetDef, string>();
   const firstAt = new Map<string, RawExport>();
@@ -86,7 +88,7 @@ export function resolveDefinitions(
     const o = r.def.options;
     const key = keyOfDef.get(r.def)!;
     const where = r.def.location ?? r.file;
-    validateOptions(key, where, o, ioManagers);
+    validateOptions(key, where, o, ioManagers, pools);
     const ins: Record<string, string> = {};
     for (const [name, up] of Object.entries(o.ins ?? {})) {
       if (!isAssetDef(up)) throw new DefinitionError("DEFINITION_INVALID", `Input "${name}" of asset "${key}" at ${where} is not an asset definition: pass the exported asset (ins: { ${name} })`, where);
@@ -136,6 +138,7 @@ export function resolveDefinitions(
       io: o.io ?? null,
       parquetWriter: o.parquetWriter ?? null,
       retry: { ...DEFAULT_RETRY, ...(o.retry ?? {}) },
+      pool: o.pool ?? null,
       partitionsDef: o.partitions ?? null,
       mappings,
       backfill: o.backfill ?? "per-partition",

@@ -58,7 +58,7 @@ export interface MultiAssetOptions<
   P extends PartitionsDef | undefined,
   C extends ConfigSchema | undefined,
   R extends readonly string[],
-> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
+> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "pool" | "resources" | "config" | "codeVersion"> {
   /** The assets this step materializes, by name (the name is the key unless the out sets `key`). */
   outs: Outs;
   /**
@@ -88,7 +88,7 @@ type UnwrapOut<T> = T extends OutputWithMetadata<infer V> ? V : T;
 type OutType<Ret, K> = K extends keyof Ret ? ([Ret[K]] extends [undefined] ? undefined : UnwrapOut<Exclude<Ret[K], undefined>>) : undefined;
 
 /** Options of the step, shared by every out (an out that sets one is refused). */
-const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "resources", "config"] as const;
+const STEP_OPTIONS = ["ins", "deps", "partitions", "mappings", "backfill", "retry", "pool", "resources", "config"] as const;
 
 export const MULTI_ASSET_DEF = Symbol.for("dagx.multiAsset");
 const MULTI_OUT = Symbol.for("dagx.multiAsset.out");

@@ -24,12 +24,14 @@ export interface QueueItem {
   codeVersions: Record<string, string>;
   /** Claims allowed before the item fails: 1 + the smallest `maxRetries` of its assets. */
   maxAttempts: number;
+  /** The concurrency pool of its step (`pool:` on the asset; the outs of a multi-asset share it), or null. */
+  pool: string | null;
 }
 
 /** The item of each step: multi-asset outs of one call share one. */
 export function queueItems(
   steps: readonly PlanStep[],
-  assets: ReadonlyMap<string, { key: string; def: AnyAssetDef; codeVersion: string; retry: Required<RetryPolicy> }>,
+  assets: ReadonlyMap<string, { key: string; def: AnyAssetDef; codeVersion: string; retry: Required<RetryPolicy>; pool?: string | null }>,
 ): QueueItem[] {
   const keyOfDef = new Map<AnyAssetDef, string>();
   for (const a of assets.values()) keyOfDef.set(a.def, a.key);
@@ -43,10 +45,11 @@ export function queueItems(
     const parts = (s.partitionKeys ?? (s.partitionKey ? [s.partitionKey] : [])).join("|");
     const id = `${outs ? `multi:${outs.join(",")}` : s.key}${parts ? `@${parts}` : ""}`;
     itemOf.set(s.id, id);
-    const item = items.get(id) ?? items.set(id, { id, steps: [], upstream: [], downstream: [], codeVersions: {}, maxAttempts: Number.MAX_SAFE_INTEGER }).get(id)!;
+    const item = items.get(id) ?? items.set(id, { id, steps: [], upstream: [], downstream: [], codeVersions: {}, maxAttempts: Number.MAX_SAFE_INTEGER, pool: null }).get(id)!;
     item.steps.push(s);
     item.codeVersions[s.key] = asset.codeVersion;
     item.maxAttempts = Math.min(item.maxAttempts, 1 + Math.max(0, asset.retry.maxRetries));
+    item.pool ??= asset.pool ?? null;
   }
   for (const item of items.values()) {
     const up = new Set<string>();

@@ -172,7 +172,7 @@ export interface ApiPreview {
 /** A run as `dagx runs --json` prints it. */
 export interface ApiRun {
   runId: string;
-  status: "running" | "success" | "failed" | "canceled" | "abandoned";
+  status: "queued" | "running" | "success" | "failed" | "canceled" | "abandoned";
   trigger: string;
   selection: string;
   startedAt: string;

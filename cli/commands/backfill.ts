@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { formatDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
-import { backfillLiveStatus, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
+import { backfillLiveStatus, cancelRun, readRunConfigInput, resolveRunConfig, runBackfill } from "../../io/run/index.ts";
 import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, positionals, queueArgs, queueFlags, repeatedFlag } from "../args.ts";
-import { openQueue, submitQueuedRun } from "../../io/queue/index.ts";
+import { cancelQueuedRunAt, openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { createBackfillProgress } from "../backfill-progress.ts";
 import { findBackfill, formatCounts, manageBackfill } from "../backfill-records.ts";
 import { withProject, withState } from "../context.ts";
@@ -31,11 +31,15 @@ export default defineCommand({
     const words = positionals(args);
     const sub = words[0];
     // managing recorded backfills needs no definitions: no asset file is imported (they may be broken)
-    if (sub === "list" || sub === "show" || sub === "cancel") return withState(cmd, ({ out, store, now }) => manageBackfill(out, store, sub, words[1], now()));
+    if (sub === "list" || sub === "show" || sub === "cancel") {
+      return withState(cmd, ({ out, store, stateUrl, now }) =>
+        manageBackfill(out, store, sub, words[1], now(), stateUrl ? async (runId) => {
+          await cancelRun(store, runId, now());
+          await cancelQueuedRunAt(stateUrl, runId, now());
+        } : undefined));
+    }
     return withProject(cmd, async ({ out, project, store, stateUrl, now, cancelOnInterrupt, terminal }) => {
       const queued = queueFlags(args, stateUrl, "backfill");
-      // the backfill's partition statuses are recorded by the process that follows its run
-      if (queued?.detach) throw new DagxError("USAGE", "backfill --queue follows its run to record each partition's status: drop --detach (Ctrl-C cancels the backfill's run)");
       const resume = args.resume ? await findBackfill(store, args.resume) : null;
       if (resume && backfillLiveStatus(resume.backfill, now()) === "running") throw new DagxError("USAGE", `Backfill ${resume.backfill.backfillId} is still running (pid ${resume.backfill.pid}): cancel it first with \`dagx backfill cancel ${resume.backfill.backfillId}\``);
       if (!resume && !args.partitions) throw new DagxError("USAGE", "backfill needs --partitions RANGE (e.g. --partitions 2024-01..2024-03) or --resume ID");
@@ -54,13 +58,20 @@ export default defineCommand({
       const queue = queued ? openQueue(queued.url) : null;
       try {
         const launch = uiLaunch(terminal.env);
-        const submit = queue && queued ? { submit: (s: Parameters<typeof submitQueuedRun>[3]) => submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: false, signal, now }) } : {};
-        result = await runBackfill(project, store, { ...(launch.backfillId && !resume ? { backfillId: launch.backfillId } : {}), selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now, ...submit }, progress);
+        // the id is chosen here: the queued run carries it, and the workers' commits record the backfill's partitions
+        const backfillId = resume ? resume.backfill.backfillId : (launch.backfillId ?? Bun.randomUUIDv7());
+        const submit = queue && queued ? { submit: (s: Parameters<typeof submitQueuedRun>[3]) => submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: queued.detach, signal, now, backfillId }) } : {};
+        result = await runBackfill(project, store, { ...(!resume ? { backfillId } : {}), selectionText: selText, selected, concurrency, signal, partitionSelection: resume ? resume.backfill.partitions : args.partitions!, resume, config, configInput: given.input, now, ...submit }, progress);
       } finally {
         progress.stop();
         await queue?.close();
       }
       const o = result.outcome;
+      if (result.status === "running" && o?.runId) {
+        out.say(`Backfill ${result.backfillId} queued on "${queued?.name}" (run ${o.runId}): workers record each partition; follow it with \`dagx backfill show ${result.backfillId}\``);
+        if (out.json) out.data({ backfillId: result.backfillId, runId: o.runId, status: "queued", alreadyDone: result.alreadyDone, counts: result.counts, steps: [] });
+        return 0;
+      }
       const colour = result.status === "success" ? out.c.green : result.status === "canceled" ? out.c.yellow : out.c.red;
       // counts of the recorded partition statuses, as `backfill show` and `backfill list` give them
       out.print(`${colour(result.status === "success" ? "✔" : "✘")} Backfill ${result.backfillId} ${colour(result.status)} · ${formatCounts(result.counts)}${result.alreadyDone ? ` (${result.alreadyDone} already done before this run)` : ""}${o ? ` · ${formatDuration(o.durationMs)}` : ""}`);

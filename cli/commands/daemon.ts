@@ -4,6 +4,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { DagxError } from "../../core/errors.ts";
 import { fileLockDaemonStatus, lockDaemon, runDaemon } from "../../io/daemon/index.ts";
 import { projectEnv } from "../../io/secrets/index.ts";
+import { DEFAULT_QUEUE, openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { createDaemonElection, type DaemonStatus, readDaemonStatus, stateUrlOf } from "../../io/state/index.ts";
 import { concurrencyArg, concurrencyOf, globalArgs, positionals, wholeNumberArg } from "../args.ts";
 import { withProject } from "../context.ts";
@@ -45,6 +46,12 @@ export default defineCommand({
       const log = (line: string) => out.say(`${out.c.dim(new Date().toISOString().slice(11, 19))} ${line}`);
       // Postgres: any number of daemons, one elected; DuckDB: one per project folder
       const unlock = url ? () => {} : await lockDaemon(project);
+      // workers.enqueue: the daemon's runs go to the workers' queue (docs/workers.md), followed to their end
+      const workers = project.config.workers;
+      if (workers?.enqueue && !url) throw new DagxError("CONFIG_INVALID", "workers.enqueue in dagx.config.ts needs a Postgres state: set DAGX_STATE_URL=postgres://user:password@host:5432/db (or `state` in dagx.config.ts), or remove workers.enqueue to run in the daemon's process (docs/workers.md)");
+      const queue = workers?.enqueue && url ? openQueue(url) : null;
+      const queueName = workers?.queue ?? DEFAULT_QUEUE;
+      if (queue) log(`Runs go to queue "${queueName}" for \`dagx worker\` processes (workers.enqueue)`);
       try {
         await runDaemon({
           project,
@@ -55,9 +62,11 @@ export default defineCommand({
           maxAutomationRequests,
           maxRuns,
           concurrency,
+          ...(queue ? { enqueue: (s, signal) => submitQueuedRun(queue, store, project, s, { queue: queueName, detach: false, signal, now: () => Date.now(), onAbort: "stop-following" }) } : {}),
           ...(url ? { election: createDaemonElection(url, { timeoutMs, host: hostname(), pid: process.pid, log }) } : {}),
         });
       } finally {
+        await queue?.close();
         unlock();
       }
       out.say("daemon stopped");

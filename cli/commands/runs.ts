@@ -20,8 +20,11 @@ export default defineCommand({
       // a run whose process died shows as abandoned, not running (DESIGN §6: whoever notices marks it)
       await store.markAbandoned((r) => isRunAlive(r, Date.now()), Date.now());
       const runs = await store.listRuns({ limit, ...(Object.keys(tags).length ? { tags } : {}) });
+      // runs handed to workers (--queue): "queued" until a worker claims a step; say when no worker is alive to take them
+      const queue = stateUrl && runs.some((r) => r.status === "running") ? await readQueueOverview(stateUrl) : null;
+      const isQueued = (r: (typeof runs)[number]) => r.status === "running" && queue?.runs.get(r.runId)?.claimed === 0;
       if (out.json) {
-        out.data(runs.map(runItemJson));
+        out.data(runs.map((r) => runItemJson(r, isQueued(r))));
         return 0;
       }
       const { c } = out;
@@ -30,9 +33,7 @@ export default defineCommand({
         return 0;
       }
       const tagged = runs.some((r) => r.tags && Object.keys(r.tags).length);
-      // runs handed to workers (--queue): "queued" until a worker claims a step; say when no worker is alive to take them
-      const queue = stateUrl && runs.some((r) => r.status === "running") ? await readQueueOverview(stateUrl) : null;
-      const shown = (r: (typeof runs)[number]) => (r.status === "running" && queue?.runs.get(r.runId)?.claimed === 0 ? "queued" : r.status);
+      const shown = (r: (typeof runs)[number]) => (isQueued(r) ? "queued" : r.status);
       const paint = (s: string) => (s === "success" ? c.green(s) : s === "running" || s === "queued" ? c.cyan(s) : s === "canceled" ? c.yellow(s) : c.red(s === "abandoned" ? "failed (abandoned)" : s));
       out.print(
         formatTable(

@@ -38,7 +38,7 @@ export interface PipesMultiAssetOptions<
   Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>,
   Outs extends Record<string, MultiAssetOut> = Record<string, MultiAssetOut>,
   P extends PartitionsDef | undefined = PartitionsDef | undefined,
-> extends Pick<AssetOptions<Ins, P, undefined, readonly string[]>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "codeVersion" | "group" | "owners" | "tags" | "kinds"> {
+> extends Pick<AssetOptions<Ins, P, undefined, readonly string[]>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "pool" | "codeVersion" | "group" | "owners" | "tags" | "kinds"> {
   /**
    * The assets the process materializes, by name (the name is the key unless the out sets `key`).
    * The script writes each one's Parquet to `context.extras["dagx"]["outputs"][KEY]["path"]`, or

@@ -37,7 +37,7 @@ export class SqlHeaderError extends DagxError {
 }
 
 /** Every field a header may hold. */
-export const HEADER_FIELDS = ["key", "group", "description", "owners", "tags", "kinds", "partitions", "mappings", "checks", "freshness", "automation", "retry", "io", "external", "code_version"] as const;
+export const HEADER_FIELDS = ["key", "group", "description", "owners", "tags", "kinds", "partitions", "mappings", "checks", "freshness", "automation", "retry", "pool", "io", "external", "code_version"] as const;
 
 const FIELD_LINE = /^(\s*--\s*)@([A-Za-z_]+)\s*(:?)\s*(.*?)\s*$/;
 
@@ -84,6 +84,7 @@ export function parseSqlHeader(text: string): SqlAssetHeader {
       }
       case "group":
       case "description":
+      case "pool":
       case "io":
         (options as Record<string, unknown>)[name] = value;
         break;

@@ -34,7 +34,7 @@ import { projectFreshness } from "../status/index.ts";
 
 /** Name of the freshness evaluator in state (its ticks are the transitions). */
 export const FRESHNESS = "freshness";
-import { createLauncher } from "./launcher.ts";
+import { createLauncher, type LauncherOptions } from "./launcher.ts";
 import { createDaemonAlerts, type DaemonAlerts } from "../alerts/index.ts";
 import { invalidSensorReason, newRunRequest, sensorRequests, spacesAt } from "./requests.ts";
 import { selectionResolver } from "../../core/instigators.ts";
@@ -60,6 +60,8 @@ export interface DaemonOptions {
   maxRuns?: number;
   /** Steps at once inside a run. */
   concurrency: number;
+  /** `workers.enqueue`: runs go to the workers' queue (io/daemon/launcher.ts `enqueue`). */
+  enqueue?: LauncherOptions["enqueue"];
   /**
    * The deployment's election (Postgres state): the daemon stands by until elected, ticks only
    * while it leads (each tick fenced by its term), and stands by again when it loses the lead.
@@ -147,7 +149,7 @@ async function lead(options: DaemonOptions, leadership: Leadership | null): Prom
   const alerts = createDaemonAlerts(options.project, options.store, { now, log: options.log });
   const o = { ...options, store: alerts.store };
   const { schedules, sensors, automation, freshness } = o.project.instigators;
-  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now });
+  const launcher = createLauncher({ project: o.project, store: o.store, maxRuns: o.maxRuns ?? 2, concurrency: o.concurrency, log: o.log, now, ...(o.enqueue ? { enqueue: o.enqueue } : {}) });
   const resolve = selectionResolver(o.project.graph);
   // the sensors' resources: set up on the first tick that needs each, kept for the daemon's life
   const resources = projectResources(o.project);

@@ -9,7 +9,7 @@ import type { RunRecord, RunRequestRecord } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { selectAssets } from "../../core/selection/index.ts";
 import { isRunAlive } from "../status/index.ts";
-import { resolveRunConfig, runMaterialize } from "../run/index.ts";
+import { type QueuedRunSubmission, resolveRunConfig, type RunOutcome, runMaterialize } from "../run/index.ts";
 import type { Project } from "../project/index.ts";
 
 /**
@@ -40,6 +40,12 @@ export interface LauncherOptions {
   log(line: string): void;
   /** The daemon's clock (epoch ms). */
   now: () => number;
+  /**
+   * `workers.enqueue` (Postgres state): hand each run to the queue of `dagx worker` processes and
+   * follow it to its end (its request's run is recorded as when run here); the abort of `signal`
+   * stops following without canceling it. Without it, runs execute in the daemon's process.
+   */
+  enqueue?: (run: QueuedRunSubmission, signal: AbortSignal) => Promise<RunOutcome>;
 }
 
 export function createLauncher(o: LauncherOptions): Launcher {
@@ -92,6 +98,7 @@ export function createLauncher(o: LauncherOptions): Launcher {
       ...(req.asOf !== undefined ? { asOf: req.asOf } : {}),
       config,
       now: o.now,
+      ...(o.enqueue ? { submit: (s: QueuedRunSubmission) => o.enqueue!(s, controller.signal) } : {}),
       onRunCreated: (runId) => (crashPoint("run-created"), o.store.updateRunRequest(req.requestId, { status: "started", runId, updatedAt: o.now() })),
     })).then(
       async (r) => {

@@ -41,6 +41,13 @@ declare module "dagx" {
       codeVersion?: string;
       retry?: RetryPolicy;
       /**
+       * The concurrency pool of this asset's steps, by its name in `defineConfig({ pools })`: at most
+       * that many steps of the pool run at once — within a local run, and across every `dagx worker`
+       * sharing the Postgres state (docs/workers.md). An unknown name is a definition error.
+       * @example pool: "warehouse"
+       */
+      pool?: string;
+      /**
        * The IO manager that stores the output: a built-in (`"parquet"`, `"json"`), the name of one
        * declared in `defineConfig({ ioManagers })`, or an IO manager object.
        * @default "parquet" for tables (a ctx.sql query, an Arrow Table, rows), "json" for other values
@@ -1873,7 +1880,7 @@ declare module "dagx" {
       dependsOn?: (string | AnyAssetDef)[];
   }
   /** Options of `multiAsset(options, fn)`: the step's options (shared by every out) and `outs`. */
-  interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "resources" | "config" | "codeVersion"> {
+  interface MultiAssetOptions<Ins extends Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut>, P extends PartitionsDef | undefined, C extends ConfigSchema | undefined, R extends readonly string[]> extends Pick<AssetOptions<Ins, P, C, R>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "pool" | "resources" | "config" | "codeVersion"> {
       /** The assets this step materializes, by name (the name is the key unless the out sets `key`). */
       outs: Outs;
       /**
@@ -2105,7 +2112,7 @@ declare module "dagx" {
    * The step's options (inputs, partitions, retry) are shared; each out is its own asset. `group`,
    * `owners`, `tags` and `kinds` given next to `outs` are defaults for every out.
    */
-  interface PipesMultiAssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut> = Record<string, MultiAssetOut>, P extends PartitionsDef | undefined = PartitionsDef | undefined> extends Pick<AssetOptions<Ins, P, undefined, readonly string[]>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "codeVersion" | "group" | "owners" | "tags" | "kinds"> {
+  interface PipesMultiAssetOptions<Ins extends Record<string, AnyAssetDef> = Record<string, AnyAssetDef>, Outs extends Record<string, MultiAssetOut> = Record<string, MultiAssetOut>, P extends PartitionsDef | undefined = PartitionsDef | undefined> extends Pick<AssetOptions<Ins, P, undefined, readonly string[]>, "ins" | "deps" | "partitions" | "mappings" | "backfill" | "retry" | "pool" | "codeVersion" | "group" | "owners" | "tags" | "kinds"> {
       /**
        * The assets the process materializes, by name (the name is the key unless the out sets `key`).
        * The script writes each one's Parquet to `context.extras["dagx"]["outputs"][KEY]["path"]`, or
@@ -2740,9 +2747,46 @@ declare module "dagx" {
 
   // ── config.ts
   /** `dagx.config.ts` at the project root (optional). Checked at load: unknown keys and bad values are errors. */
+  /** `workers` in dagx.config.ts: how runs reach `dagx worker` processes. */
+  interface WorkersConfig {
+      /**
+       * The daemon (schedules, sensors, automation, backfills) and the UI enqueue their runs for the
+       * workers instead of running them in their own process (like Dagster's queued run coordinator).
+       * The CLI still runs in process unless `--queue`. Needs a Postgres `state`.
+       * @default false
+       */
+      enqueue?: boolean;
+      /** The queue the daemon and the UI put runs on (`dagx worker --queue NAME` takes them). @default "default" */
+      queue?: string;
+      /**
+       * The most steps of queued runs running at once across every worker of the deployment (each
+       * worker's `--concurrency` still caps it on its machine).
+       * @default no limit beyond the workers' own
+       */
+      maxSteps?: number;
+  }
   interface DagxConfig {
-      /** Max steps running at once. @default the number of CPUs */
+      /**
+       * Max steps running at once in one process: a local run (`materialize`, `backfill`, the daemon
+       * and the UI without `workers.enqueue`), and the default `--concurrency` of each `dagx worker`.
+       * A limit across all workers is `workers.maxSteps`; a limit per kind of work is a pool.
+       * @default the number of CPUs
+       */
       concurrency?: number;
+      /**
+       * Concurrency pools by name: the most steps of the pool's assets (`pool: "warehouse"` on an
+       * asset) running at once — within a local run, and across every `dagx worker` of the deployment
+       * (enforced when a worker claims a step, in the Postgres state).
+       * @example
+       * pools: { warehouse: 2, api: 4 }
+       */
+      pools?: Record<string, number>;
+      /**
+       * The queue of `dagx worker` processes, with a Postgres `state` (docs/workers.md).
+       * @example
+       * workers: { enqueue: true, maxSteps: 16 }
+       */
+      workers?: WorkersConfig;
       /**
        * Resources by name. A resource made by `defineResource` is set up on first use and reaches only
        * the assets, checks, sensors and IO managers that request it (`resources: ["warehouse"]`); a

@@ -29,7 +29,7 @@ import { dbtTableNames, parseSqlAssetFiles, sqlAssetExports } from "./sql-asset.
  * name); `dbt` is the config's dbt entry (its executable, and projects declared there); `python`
  * the config's python entry (what runs `*.asset.py` files).
  */
-export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig, python?: PythonConfig): Promise<Definitions & { versioner: CodeVersioner }> {
+export async function loadDefinitions(root: string, ioManagers: Readonly<Record<string, IOManager>> = {}, dbt?: DbtConfig, python?: PythonConfig, pools: Readonly<Record<string, number>> = {}): Promise<Definitions & { versioner: CodeVersioner }> {
   registerDagxModule();
   const { ts: files, sql: sqlFiles, py: pyFiles } = discoverProjectFiles(root);
   const raw: RawExport[] = [];
@@ -81,7 +81,7 @@ export async function loadDefinitions(root: string, ioManagers: Readonly<Record<
   }
   // *.asset.py: Pipes assets defined by their header (io/pipes/py-asset.ts); inputs once every key is known
   if (py) for (const drop of py.resolveInputs(raw)) raw.splice(raw.findIndex((r) => r.def === drop), 1);
-  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length + pyFiles.length, checks, ioManagers), instigators, versioner };
+  return { ...resolveDefinitions(root, raw, errors, versioner, files.length + sqlFiles.length + pyFiles.length, checks, ioManagers, pools), instigators, versioner };
 }
 
 /**

@@ -147,7 +147,7 @@ export async function loadProject(cwd: string, options: { exactRoot?: boolean; n
   declareAlertSecrets(config, root);
   let loadErrors: readonly LoadError[] = [];
   try {
-    const defs = await loadDefinitions(root, config.ioManagers, config.dbt, config.python);
+    const defs = await loadDefinitions(root, config.ioManagers, config.dbt, config.python, config.pools);
     loadErrors = defs.errors;
     const built = buildGraph(defs);
     const instigators = validateInstigators(built, croner, root);

@@ -22,19 +22,27 @@ export interface QueuedRunOptions {
   config: Record<string, { value: unknown; recorded: unknown; hash: string }>;
 }
 
-export async function enqueueRun(ops: PgOps, o: { runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[] }): Promise<void> {
+/** The limits of the submitter's config that claims enforce across every worker: `pools`, `workers.maxSteps`. */
+export interface QueueLimits {
+  pools: Readonly<Record<string, number>>;
+  maxSteps: number | null;
+}
+
+export async function enqueueRun(ops: PgOps, o: { runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[]; limits?: QueueLimits; backfillId?: string | null }): Promise<void> {
   const options = JSON.stringify(o.options);
   await ops.tx("enqueue the run", async (q) => {
     await writeStepResultsInTx(q, { events: o.firstEvents, materializations: [], checks: [] });
-    await q.unsafe("INSERT INTO queue_runs (run_id, queue, status, options, next_seq, submitted_at) VALUES ($1, $2, 'queued', $3, $4, $5)", [o.runId, o.queue, options, o.firstEvents.length + 1, o.submittedAt]);
+    await q.unsafe("INSERT INTO queue_runs (run_id, queue, status, options, next_seq, submitted_at, backfill_id) VALUES ($1, $2, 'queued', $3, $4, $5, $6)", [o.runId, o.queue, options, o.firstEvents.length + 1, o.submittedAt, o.backfillId ?? null]);
     const rows = o.items.map((i) => ({
       run_id: o.runId, item_id: i.id, queue: o.queue, status: i.upstream.length ? "waiting" : "ready", steps: JSON.stringify(i.steps),
       code_versions: JSON.stringify(i.codeVersions), downstream: JSON.stringify(i.downstream), waiting: i.upstream.length, max_attempts: i.maxAttempts,
+      pool: i.pool, pool_limit: i.pool === null ? null : (o.limits?.pools[i.pool] ?? null), total_limit: o.limits?.maxSteps ?? null,
     }));
     await q.unsafe(
-      `INSERT INTO queue_items (run_id, item_id, queue, status, steps, code_versions, downstream, waiting, max_attempts)
-       SELECT run_id, item_id, queue, status, steps, code_versions, downstream, waiting, max_attempts FROM jsonb_to_recordset($1::jsonb)
-       AS x(run_id text, item_id text, queue text, status text, steps text, code_versions text, downstream text, waiting int, max_attempts int)`,
+      `INSERT INTO queue_items (run_id, item_id, queue, status, steps, code_versions, downstream, waiting, max_attempts, pool, pool_limit, total_limit)
+       SELECT run_id, item_id, queue, status, steps, code_versions, downstream, waiting, max_attempts, pool, pool_limit, total_limit FROM jsonb_to_recordset($1::jsonb)
+       AS x(run_id text, item_id text, queue text, status text, steps text, code_versions text, downstream text, waiting int, max_attempts int,
+            pool text, pool_limit int, total_limit int)`,
       [rows],
     );
     await q.unsafe("SELECT pg_notify($1, $2)", [channelOf(ops), o.runId]);
@@ -60,29 +68,71 @@ export interface Claim {
   cancelRequested: boolean;
 }
 
+/** Items holding a slot: claimed with a lease not expired (of any queue: pools and `maxSteps` are the deployment's). */
+const HOLDING = "p.status = 'claimed' AND p.lease_until >= clock_timestamp()";
+
 /**
  * Claim the oldest ready item of `queue` (or one whose lease expired) that this worker has not
- * refused, with a lease of `leaseMs`; null when there is none. The claim is one statement: the row
- * is locked `FOR UPDATE SKIP LOCKED`, so concurrent workers take different items.
+ * refused and whose pool has room, with a lease of `leaseMs`; null when there is none. The row is
+ * locked `FOR UPDATE SKIP LOCKED`, so concurrent workers take different items.
+ *
+ * Limits (`pools`, `workers.maxSteps`) hold across every worker: a candidate is picked only while
+ * its pool looks open, then the claim takes a transaction-scoped advisory lock per limit (the
+ * deployment's, then the pool's: one order, no deadlock) and counts the claimed items again under
+ * it. Claims in one pool are serialized by that lock, and each count sees the claims committed
+ * before it: no two workers can both take the last slot. A pool found full under its lock
+ * (another worker took the slot meanwhile) ends the transaction unwritten; the next try skips it.
  */
 export async function claimItem(ops: PgOps, o: { queue: string; workerId: string; leaseMs: number }): Promise<Claim | null> {
+  for (let tries = 0; tries < 8; tries++) {
+    const c = await claimOnce(ops, o);
+    if (c !== FULL) return c;
+  }
+  return null;
+}
+
+const FULL = Symbol("full");
+
+async function claimOnce(ops: PgOps, o: { queue: string; workerId: string; leaseMs: number }): Promise<Claim | null | typeof FULL> {
   return ops.tx("claim a queued step", async (q) => {
+    const [pick] = await q.unsafe(
+      `SELECT run_id, item_id, status AS was, worker_id AS previous, pool, pool_limit, total_limit FROM queue_items i
+       WHERE queue = $1 AND NOT ($2 = ANY(refused_by))
+         AND ((status = 'ready' AND (not_before IS NULL OR not_before <= now())) OR (status = 'claimed' AND lease_until < clock_timestamp()))
+         AND (pool_limit IS NULL OR (SELECT count(*) FROM queue_items p WHERE p.pool = i.pool AND ${HOLDING}) < pool_limit)
+         AND (total_limit IS NULL OR (SELECT count(*) FROM queue_items p WHERE ${HOLDING}) < total_limit)
+       ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [o.queue, o.workerId],
+    );
+    if (!pick) return null;
+    const lock = (name: string) => q.unsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`dagx:${ops.target.schema}:${name}`]);
+    if (pick.total_limit !== null) {
+      await lock("steps");
+      const [n] = await q.unsafe(`SELECT count(*) AS n FROM queue_items p WHERE ${HOLDING}`);
+      if (Number(n?.n ?? 0) >= Number(pick.total_limit)) return FULL;
+    }
+    if (pick.pool_limit !== null) {
+      await lock(`pool:${String(pick.pool)}`);
+      const [n] = await q.unsafe(`SELECT count(*) AS n FROM queue_items p WHERE p.pool = $1 AND ${HOLDING}`, [pick.pool]);
+      if (Number(n?.n ?? 0) >= Number(pick.pool_limit)) return FULL;
+    }
     const [row] = await q.unsafe(
-      `WITH c AS (
-         SELECT run_id, item_id, status AS was, worker_id AS previous FROM queue_items
-         WHERE queue = $1 AND NOT ($2 = ANY(refused_by))
-           AND ((status = 'ready' AND (not_before IS NULL OR not_before <= now())) OR (status = 'claimed' AND lease_until < clock_timestamp()))
-         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-       UPDATE queue_items i SET status = 'claimed', epoch = i.epoch + 1, attempts = i.attempts + 1, worker_id = $2,
-         lease_until = clock_timestamp() + $3 * interval '1 millisecond', not_before = NULL
-       FROM c WHERE i.run_id = c.run_id AND i.item_id = c.item_id
-       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts, c.was, c.previous`,
-      [o.queue, o.workerId, o.leaseMs],
+      `UPDATE queue_items i SET status = 'claimed', epoch = i.epoch + 1, attempts = i.attempts + 1, worker_id = $3,
+         lease_until = clock_timestamp() + $4 * interval '1 millisecond', not_before = NULL
+       WHERE i.run_id = $1 AND i.item_id = $2
+       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts`,
+      [pick.run_id, pick.item_id, o.workerId, o.leaseMs],
     );
     if (!row) return null;
+    row.was = pick.was;
+    row.previous = pick.previous;
     const runId = String(row.run_id);
     await q.unsafe("UPDATE queue_runs SET status = 'running' WHERE run_id = $1 AND status = 'queued'", [runId]);
-    const [run] = await q.unsafe("SELECT r.options, (x.cancel_requested_at IS NOT NULL) AS cancel FROM queue_runs r LEFT JOIN runs x ON x.run_id = r.run_id WHERE r.run_id = $1", [runId]);
+    const [run] = await q.unsafe(
+      `SELECT r.options, (x.cancel_requested_at IS NOT NULL OR COALESCE(b.cancel_requested, false)) AS cancel FROM queue_runs r
+       LEFT JOIN runs x ON x.run_id = r.run_id LEFT JOIN backfills b ON b.backfill_id = r.backfill_id WHERE r.run_id = $1`,
+      [runId],
+    );
     return {
       runId,
       itemId: String(row.item_id),
@@ -106,7 +156,8 @@ export async function renewLease(ops: PgOps, c: Claim, leaseMs: number): Promise
     const [row] = await q.unsafe(
       `UPDATE queue_items SET lease_until = clock_timestamp() + $4 * interval '1 millisecond'
        WHERE run_id = $1 AND item_id = $2 AND epoch = $3 AND status = 'claimed' AND lease_until >= clock_timestamp()
-       RETURNING (SELECT cancel_requested_at IS NOT NULL FROM runs WHERE runs.run_id = $1) AS cancel`,
+       RETURNING ((SELECT cancel_requested_at IS NOT NULL FROM runs WHERE runs.run_id = $1)
+         OR EXISTS (SELECT 1 FROM queue_runs r JOIN backfills b ON b.backfill_id = r.backfill_id WHERE r.run_id = $1 AND b.cancel_requested)) AS cancel`,
       [c.runId, c.itemId, c.epoch, leaseMs],
     );
     return { held: Boolean(row), cancel: Boolean(row?.cancel) };

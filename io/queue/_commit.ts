@@ -47,8 +47,9 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     );
     if (!held) return LOST; // nothing written yet: the transaction ends empty
     // the run's row: every commit of the run takes it, so exactly one of them sees the run's end below
-    const [runRow] = await q.unsafe("SELECT status FROM queue_runs WHERE run_id = $1 FOR UPDATE", [c.runId]);
+    const [runRow] = await q.unsafe("SELECT status, backfill_id FROM queue_runs WHERE run_id = $1 FOR UPDATE", [c.runId]);
     const events: PendingEvent[] = [...r.events];
+    const skipped: PlanStep[] = [];
     const newStatus: ItemStatus = r.outcome === "retry" ? "ready" : r.outcome;
     if (r.outcome === "success") {
       await q.unsafe(
@@ -60,7 +61,7 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     if (r.outcome === "failed" || r.outcome === "canceled" || r.outcome === "skipped" || (r.outcome === "success" && r.blocked)) {
       const label = labelOf(c.steps);
       const reason = r.blocked ? `blocked: ${r.blocked}` : `upstream "${label}" ${r.outcome === "canceled" ? "canceled" : "failed"}`;
-      await skipDownstream(q, c.runId, c.downstream, reason, r.at, events);
+      await skipDownstream(q, c.runId, c.downstream, reason, r.at, events, skipped);
     }
     await q.unsafe(
       `UPDATE queue_items SET status = $3, worker_id = CASE WHEN $3 = 'ready' THEN NULL ELSE worker_id END, lease_until = NULL,
@@ -85,6 +86,12 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     const first = Number(seq?.first ?? 1);
     await writeStepResultsInTx(q, { events: events.map((e, i) => ({ ...e, seq: first + i })), materializations: r.materializations, checks: r.checks });
     await q.unsafe("UPDATE runs SET heartbeat_at = $2 WHERE run_id = $1", [c.runId, r.at]);
+    const backfillId = runRow?.backfill_id == null ? null : String(runRow.backfill_id);
+    if (backfillId !== null) {
+      const rows = r.outcome === "retry" ? [] : partitionRows(c.steps, r.outcome, r.error ?? null);
+      rows.push(...partitionRows(skipped, "skipped", null));
+      await recordBackfill(q, backfillId, c.runId, rows, ended, r.at);
+    }
     if (ended) {
       await q.unsafe("UPDATE runs SET status = $2, ended_at = $3 WHERE run_id = $1", [c.runId, ended, r.at]);
       await q.unsafe("UPDATE queue_runs SET status = 'ended', ended_at = $2 WHERE run_id = $1", [c.runId, r.at]);
@@ -96,8 +103,40 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
   return ended;
 }
 
-/** Mark the items downstream of `from` (transitively) skipped, with a step_skipped event per step. */
-async function skipDownstream(q: PgTx, runId: string, from: readonly string[], reason: string, at: number, events: PendingEvent[]): Promise<void> {
+/** A backfill partition's new status: one row per partition of each step (a single-run step holds several). */
+interface PartitionRow {
+  asset_key: string;
+  partition_key: string;
+  status: string;
+  error: string | null;
+}
+
+function partitionRows(steps: readonly PlanStep[], status: string, error: string | null): PartitionRow[] {
+  return steps.flatMap((s) => (s.partitionKeys ?? [""]).map((pk) => ({ asset_key: s.key, partition_key: pk, status, error: status === "failed" ? error : null })));
+}
+
+/**
+ * The partition statuses of a queued backfill's run, in the commit that ends its steps (so a
+ * detached backfill needs no process following it), and the backfill's end with its run's.
+ * The rows were created `pending` with the run (io/run/backfill.ts), before it was enqueued.
+ */
+async function recordBackfill(q: PgTx, backfillId: string, runId: string, rows: readonly PartitionRow[], ended: string | null, at: number): Promise<void> {
+  if (rows.length) {
+    await q.unsafe(
+      `UPDATE backfill_partitions p SET status = x.status, error = x.error, run_id = $2, updated_at = $3
+       FROM jsonb_to_recordset($4::jsonb) AS x(asset_key text, partition_key text, status text, error text)
+       WHERE p.backfill_id = $1 AND p.asset_key = x.asset_key AND p.partition_key = x.partition_key`,
+      [backfillId, runId, at, rows],
+    );
+  }
+  if (ended) {
+    const status = ended === "success" ? "success" : ended === "canceled" ? "canceled" : "failed";
+    await q.unsafe("UPDATE backfills SET status = $2, updated_at = $3 WHERE backfill_id = $1 AND status = 'running'", [backfillId, status, at]);
+  }
+}
+
+/** Mark the items downstream of `from` (transitively) skipped, with a step_skipped event per step (the steps also go to `skipped`). */
+async function skipDownstream(q: PgTx, runId: string, from: readonly string[], reason: string, at: number, events: PendingEvent[], skipped: PlanStep[] = []): Promise<void> {
   let next = [...from];
   while (next.length) {
     const rows = await q.unsafe(
@@ -106,7 +145,10 @@ async function skipDownstream(q: PgTx, runId: string, from: readonly string[], r
     );
     next = [];
     for (const row of rows) {
-      for (const s of JSON.parse(String(row.steps)) as PlanStep[]) events.push({ runId, at, type: "step_skipped", assetKey: s.key, partitionKey: s.partitionKey, payload: { reason } });
+      for (const s of JSON.parse(String(row.steps)) as PlanStep[]) {
+        events.push({ runId, at, type: "step_skipped", assetKey: s.key, partitionKey: s.partitionKey, payload: { reason } });
+        skipped.push(s);
+      }
       next.push(...(JSON.parse(String(row.downstream)) as string[]));
     }
   }
@@ -118,10 +160,11 @@ async function skipDownstream(q: PgTx, runId: string, from: readonly string[], r
  */
 export async function cancelQueuedRun(ops: PgOps, runId: string, at: number): Promise<string | null> {
   return ops.tx("cancel a queued run", async (q) => {
-    await q.unsafe("SELECT next_seq FROM queue_runs WHERE run_id = $1 FOR UPDATE", [runId]);
+    const [queued] = await q.unsafe("SELECT backfill_id FROM queue_runs WHERE run_id = $1 FOR UPDATE", [runId]);
     const rows = await q.unsafe("UPDATE queue_items SET status = 'canceled' WHERE run_id = $1 AND status IN ('waiting', 'ready') RETURNING steps", [runId]);
     const events: PendingEvent[] = [];
-    for (const row of rows) for (const s of JSON.parse(String(row.steps)) as PlanStep[]) events.push({ runId, at, type: "step_canceled", assetKey: s.key, partitionKey: s.partitionKey, payload: { reason: "run canceled before the step started" } });
+    const canceled = rows.flatMap((row) => JSON.parse(String(row.steps)) as PlanStep[]);
+    for (const s of canceled) events.push({ runId, at, type: "step_canceled", assetKey: s.key, partitionKey: s.partitionKey, payload: { reason: "run canceled before the step started" } });
     const [open] = await q.unsafe("SELECT count(*) AS n FROM queue_items WHERE run_id = $1 AND status = 'claimed'", [runId]);
     const [run] = await q.unsafe("SELECT status FROM queue_runs WHERE run_id = $1", [runId]);
     const ends = Number(open?.n ?? 0) === 0 && run?.status !== "ended";
@@ -130,6 +173,7 @@ export async function cancelQueuedRun(ops: PgOps, runId: string, at: number): Pr
       const [seq] = await q.unsafe("UPDATE queue_runs SET next_seq = next_seq + $2 WHERE run_id = $1 RETURNING next_seq - $2 AS first", [runId, events.length]);
       await writeStepResultsInTx(q, { events: events.map((e, i) => ({ ...e, seq: Number(seq?.first ?? 1) + i })), materializations: [], checks: [] });
     }
+    if (queued?.backfill_id != null) await recordBackfill(q, String(queued.backfill_id), runId, partitionRows(canceled, "canceled", null), ends ? "canceled" : null, at);
     if (!ends) return null;
     await q.unsafe("UPDATE runs SET status = 'canceled', ended_at = $2 WHERE run_id = $1", [runId, at]);
     await q.unsafe("UPDATE queue_runs SET status = 'ended', ended_at = $2 WHERE run_id = $1", [runId, at]);

@@ -24,6 +24,13 @@ export interface SubmitOptions {
   now: () => number;
   /** How often the follower reads new events. @default 200 */
   pollMs?: number;
+  /**
+   * What `signal` does to a followed run: cancel it (the CLI's Ctrl-C; the default), or only stop
+   * following it (a stopping daemon: the workers go on, and a restarted daemon finds the run).
+   */
+  onAbort?: "cancel" | "stop-following";
+  /** The backfill the run belongs to: the workers' commits record its partition statuses and its end. */
+  backfillId?: string;
 }
 
 /** Enqueue the run; follow it to its end unless detached (status "running" then). */
@@ -32,7 +39,7 @@ export async function submitQueuedRun(ops: PgOps, store: StateStore, project: Pr
   const config: Record<string, { value: unknown; recorded: unknown; hash: string }> = {};
   for (const [k, c] of s.config) config[k] = { value: c.value, recorded: c.recorded, hash: c.hash };
   const started: EventRecord = { runId: s.runId, seq: 1, at: s.startedAt, type: "run_started", assetKey: null, partitionKey: null, payload: { selection: s.selectionText, steps: s.plan.steps.length, trigger: s.trigger, queue: o.queue } };
-  await enqueueRun(ops, { runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started] });
+  await enqueueRun(ops, { runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null }, backfillId: o.backfillId ?? null });
   if (o.detach) return { runId: s.runId, status: "running", plan: s.plan, steps: [], durationMs: o.now() - s.startedAt };
   return followRun(ops, store, s, o);
 }
@@ -46,6 +53,7 @@ async function followRun(ops: PgOps, store: StateStore, s: QueuedRunSubmission, 
   let cancelAsked = false;
   const pollMs = o.pollMs ?? 200;
   while (status === null) {
+    if (o.signal.aborted && o.onAbort === "stop-following") return { runId: s.runId, status: "running", plan: s.plan, steps: [...results.values()], durationMs: o.now() - s.startedAt };
     if (o.signal.aborted && !cancelAsked) {
       cancelAsked = true;
       await store.requestRunCancel(s.runId, o.now());

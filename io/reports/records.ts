@@ -46,10 +46,11 @@ export function listItemJson(a: LoadedAsset) {
 const iso = (t: number) => new Date(t).toISOString();
 
 /** One item of `dagx runs --json`. */
-export function runItemJson(r: RunRecord) {
+export function runItemJson(r: RunRecord, queued = false) {
   return {
     runId: r.runId,
-    status: r.status,
+    /** "queued": handed to workers (`--queue`), no step claimed yet; the record itself says running. */
+    status: queued && r.status === "running" ? ("queued" as const) : r.status,
     trigger: r.trigger,
     selection: r.selection,
     startedAt: iso(r.startedAt),

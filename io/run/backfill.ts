@@ -15,7 +15,7 @@ import type { Plan, PlanStep } from "../../core/plan.ts";
 import type { BackfillCounts, BackfillPartitionRecord, BackfillPartitionStatus, BackfillRecord } from "../../core/types.ts";
 import type { BackfillStore, StateStore } from "../../core/state-store.ts";
 import { isRunAlive } from "../status/index.ts";
-import { type MaterializeOptions, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
+import { type MaterializeOptions, QUEUED_RUN_HOST, type RunOutcome, type RunReporter, runMaterialize } from "./materialize.ts";
 import type { Project } from "../project/index.ts";
 
 export interface BackfillOptions extends Omit<MaterializeOptions, "trigger" | "onRunCreated" | "explicitPartitions" | "stale" | "dryRun"> {
@@ -42,11 +42,13 @@ const pkOf = (s: PlanStep) => s.partitionKeys ?? [""];
 /** Run (or resume) a backfill. Status updates are flushed every second; cancel is polled as often. */
 export async function runBackfill(project: Project, store: StateStore, o: BackfillOptions, reporter?: RunReporter): Promise<BackfillOutcome> {
   const now = o.now();
+  // a backfill handed to workers (`--queue`) has no process of its own: the workers' commits record its partitions and its end
+  const owner = o.submit ? { pid: 0, host: QUEUED_RUN_HOST } : { pid: process.pid, host: hostname() };
   let record: BackfillRecord;
   let explicit: Map<string, string[]> | undefined;
   let alreadyDone = 0;
   if (o.resume) {
-    record = { ...o.resume.backfill, status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false };
+    record = { ...o.resume.backfill, status: "running", ...owner, updatedAt: now, cancelRequested: false };
     // every partition row carries the id of the run that last attempted it
     const runIds = new Set(o.resume.partitions.map((p) => p.runId).filter((id): id is string => id !== null));
     explicit = new Map();
@@ -71,13 +73,13 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
     }
     alreadyDone = trusted + done.length;
     if (done.length) await store.updateBackfillPartitions(done);
-    await store.updateBackfill(record.backfillId, { status: "running", pid: process.pid, host: hostname(), updatedAt: now, cancelRequested: false });
+    await store.updateBackfill(record.backfillId, { status: "running", ...owner, updatedAt: now, cancelRequested: false });
     if (explicit.size === 0) {
       await store.updateBackfill(record.backfillId, { status: "success", updatedAt: o.now() });
       return { backfillId: record.backfillId, status: "success", outcome: null, alreadyDone, counts: await countsOf(store, record.backfillId) };
     }
   } else {
-    record = { backfillId: o.backfillId ?? Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", pid: process.pid, host: hostname(), createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency, ...(o.configInput && Object.keys(o.configInput).length ? { config: o.configInput } : {}) } };
+    record = { backfillId: o.backfillId ?? Bun.randomUUIDv7(), status: "running", selection: o.selectionText, partitions: o.partitionSelection ?? "", ...owner, createdAt: now, updatedAt: now, cancelRequested: false, options: { concurrency: o.concurrency, ...(o.configInput && Object.keys(o.configInput).length ? { config: o.configInput } : {}) } };
   }
 
   const pending = new Map<string, BackfillPartitionRecord>();
@@ -131,6 +133,8 @@ export async function runBackfill(project: Project, store: StateStore, o: Backfi
   }).finally(() => {
     if (timer) clearInterval(timer);
   });
+  // detached (`--queue --detach`): the workers' commits record the partitions and the backfill's end
+  if (outcome.status === "running" && outcome.runId !== null) return { backfillId: record.backfillId, status: "running", outcome, alreadyDone, counts: await countsOf(store, record.backfillId) };
   // steps canceled before they started never reach onStepEnd: record the run's result for them too
   outcome.plan.steps.forEach((step, i) => {
     const r = outcome.steps[i];

@@ -246,7 +246,8 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   });
   const { signal } = cancelWatch;
   try {
-    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking });
+    const pools = { limits: project.config.pools ?? {}, poolOf: (key: string) => project.graph.assets.get(key)?.pool ?? null };
+    steps = await executePlan(plan, deps, { concurrency: o.concurrency, signal, ignoreBlocking: o.ignoreBlocking, pools });
     // a blocking check that failed (in this run or an earlier one) kept part of the selection from running: the run failed
     const blocked = (s: StepResult) => (s.status === "success" && Boolean(s.blocked) && !o.ignoreBlocking) || (s.status === "skipped" && s.reason.startsWith("blocked: "));
     status = signal.aborted ? "canceled" : steps.some((s) => s.status === "failed" || s.status === "canceled" || blocked(s)) ? "failed" : "success";

@@ -245,6 +245,14 @@ export const PG_MIGRATIONS: readonly (readonly string[])[] = [
       worker_id TEXT PRIMARY KEY, queue TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, concurrency INTEGER NOT NULL,
       started_at BIGINT NOT NULL, heartbeat_at TIMESTAMPTZ NOT NULL, stopped_at BIGINT)`,
   ],
+  // 6: concurrency pools across workers (docs/workers.md, "Pools"): an item's pool and the limits
+  // the submitter's config gave (pools.NAME, workers.maxSteps), counted over claimed items at claim time
+  [
+    "ALTER TABLE queue_items ADD COLUMN pool TEXT, ADD COLUMN pool_limit INTEGER, ADD COLUMN total_limit INTEGER",
+    "CREATE INDEX queue_items_claimed ON queue_items (pool) WHERE status = 'claimed'",
+    // the backfill a queued run belongs to: its partition statuses are recorded by the fenced commits (backfill --queue --detach)
+    "ALTER TABLE queue_runs ADD COLUMN backfill_id TEXT",
+  ],
 ];
 
 /** The Postgres schema version this build writes. */

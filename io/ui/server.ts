@@ -6,7 +6,8 @@
 import type { Server } from "bun";
 import { DagxError } from "../../core/errors.ts";
 import { type ChangeEvent, UI_TOKEN_HEADER } from "../../core/ui-api.ts";
-import { openStateAt } from "../project/index.ts";
+import { openStateAt, stateUrlAt } from "../project/index.ts";
+import { cancelQueuedRunAt, readQueueOverview } from "../queue/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { type AppBundle, loadAppBundle } from "./app-files.ts";
 import { type ChangeFeed, createChangeFeed } from "./change-feed.ts";
@@ -71,7 +72,9 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const feed = createChangeFeed(store, storage.statePath, { pollMs: o.pollMs, onError: o.onError });
   holder.onReload(() => feed.publish({ topics: ["definitions", "assets"] }));
   const launcher = createLauncher(o.root);
-  const ctx: ApiContext = { root: o.root, holder, store, feed, launcher, now: () => Date.now(), version: o.version };
+  const stateUrl = await stateUrlAt(o.root).catch(() => null);
+  const queuedRuns = async () => new Set([...(await readQueueOverview(stateUrl!)).runs].filter(([, q]) => q.claimed === 0).map(([id]) => id));
+  const ctx: ApiContext = { root: o.root, holder, store, feed, launcher, now: () => Date.now(), version: o.version, ...(stateUrl ? { queuedRuns, cancelQueuedRun: async (runId: string) => void (await cancelQueuedRunAt(stateUrl, runId, Date.now())) } : {}) };
   const streams = new Set<() => void>();
   let names = allowedHostNames(bindHost);
   let port = 0;

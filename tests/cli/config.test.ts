@@ -24,7 +24,7 @@ describe("dagx.config.ts validation", () => {
     ["concurrency: 2.5", `export default { concurrency: 2.5 };\n`, /concurrency must be a whole number ≥ 1.*\(got 2\.5\)/],
     ["concurrency: Infinity", `export default { concurrency: Infinity };\n`, /concurrency must be a whole number ≥ 1.*\(got Infinity\)/],
     ["a misspelt key", `export default {\n  concurrancy: 3,\n};\n`, /Invalid config at dagx\.config\.ts:2: unknown key "concurrancy" — did you mean "concurrency"\?/],
-    ["an unknown key", `export default { zzz: 1 };\n`, /unknown key "zzz" — known keys: concurrency, resources/],
+    ["an unknown key", `export default { zzz: 1 };\n`, /unknown key "zzz" — known keys: concurrency, pools, workers, resources/],
     ["io: an unknown name", `export default { io: "warehous" };\n`, /dagx\.config\.ts:1: the project default io must be "parquet" or "json" .*got "warehous".*\(the default IO manager of table outputs\)/],
     ["resources: an array", `export default { resources: [1] };\n`, /resources must be an object of named values.*\(got an array\)/],
     ["a default export that is not an object", `export default 4;\n`, /Invalid config at dagx\.config\.ts:1: the default export must be an object like defineConfig\(\{ concurrency: 4 \}\) \(got 4\)/],

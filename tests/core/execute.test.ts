@@ -28,6 +28,29 @@ function fakeDeps(behaviour: (key: string, attempt: number, signal: AbortSignal)
 const run = (plan: Plan, deps: ExecuteDeps, concurrency = 4, signal = new AbortController().signal) => executePlan(plan, deps, { concurrency, signal });
 
 describe("executePlan()", () => {
+  test("pools: at most the pool's limit of its steps at once; steps outside the pool pass the waiting ones", async () => {
+    let now = 0;
+    const inPool: number[] = [];
+    let running = 0;
+    let most = 0;
+    const started: string[] = [];
+    const { deps } = fakeDeps(async (k) => {
+      started.push(k);
+      if (k.startsWith("w")) most = Math.max(most, ++running);
+      await Bun.sleep(5);
+      if (k.startsWith("w")) running--;
+      inPool.push(now++);
+      return { ok: true, rows: 1 };
+    });
+    const steps = [...["w1", "w2", "w3", "w4", "w5"].map((k) => step(k)), step("free")];
+    const pools = { limits: { warehouse: 2 }, poolOf: (k: string) => (k.startsWith("w") ? "warehouse" : null) };
+    const r = await executePlan({ steps, fresh: [] }, deps, { concurrency: 8, signal: new AbortController().signal, pools });
+    expect(r.every((x) => x.status === "success")).toBe(true);
+    expect(most).toBe(2);
+    // the free step did not wait behind the full pool
+    expect(started.indexOf("free")).toBe(2);
+  });
+
   test("runs upstream before downstream", async () => {
     const order: string[] = [];
     const { deps } = fakeDeps(async (k) => {

@@ -19,6 +19,14 @@ describe("buildGraph()", () => {
     expect(g.downstream.get("a")).toEqual(["b", "c"]);
   });
 
+  test("pool: a declared pool is kept; an unknown one is a definition error naming the known pools", () => {
+    const a = asset({ pool: "warehouse" }, () => 1);
+    const g = buildGraph(resolveDefinitions("/p", raw("/p/x.asset.ts", { a }), [], () => "v1", 1, [], {}, { warehouse: 2, api: 1 }));
+    expect(g.assets.get("a")!.pool).toBe("warehouse");
+    expect(() => resolveDefinitions("/p", raw("/p/x.asset.ts", { a }), [], () => "v1", 1, [], {}, { api: 1 })).toThrow(/pool "warehouse" is not declared: the pools are "api"/);
+    expect(() => build(raw("/p/x.asset.ts", { a }))).toThrow(/dagx.config.ts declares no pools/);
+  });
+
   test("uses the key option with prefixes", () => {
     const a = asset({ key: "analytics/daily" }, () => 1);
     const g = build(raw("/p/x.asset.ts", { a }));

@@ -35,6 +35,8 @@ describe("multiAsset()", () => {
     expect(() => multiAsset({ outs: {} }, () => ({}))).toThrow(/must name at least one out/);
     expect(() => multiAsset({ outs: { a: {} } }, undefined as never)).toThrow(/needs a function/);
     expect(() => multiAsset({ outs: { a: { retry: { maxRetries: 1 } } as never } }, () => ({ a: 1 }))).toThrow(/out "a" sets `retry`, which belongs to the whole step/);
+    expect(() => multiAsset({ outs: { a: { pool: "w" } as never } }, () => ({ a: 1 }))).toThrow(/out "a" sets `pool`, which belongs to the whole step/);
+    expect(multiAsset({ pool: "w", outs: { a: {}, b: {} } }, () => ({ a: 1, b: 2 })).outs.b.options.pool).toBe("w");
     expect(() => multiAsset({ outs: { a: { codeVersion: "" } } }, () => ({ a: 1 }))).toThrow(/out "a" has codeVersion "": give a non-empty string/);
     const own = multiAsset({ codeVersion: "s", outs: { a: { codeVersion: "x" }, b: {} } }, () => ({ a: 1, b: 2 }));
     expect([own.outs.a.options.codeVersion, own.outs.b.options.codeVersion]).toEqual(["x", "s"]);

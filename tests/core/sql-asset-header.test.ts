@@ -18,6 +18,10 @@ const err = (text: string): { reason: string; line: number; column: number } => 
 };
 
 describe("parseSqlHeader", () => {
+  test("@pool names the asset's concurrency pool", () => {
+    expect(parseSqlHeader("-- @pool: warehouse\nselect 1").options.pool).toBe("warehouse");
+  });
+
   test("every field", () => {
     const h = parseSqlHeader(
       [

@@ -11,7 +11,7 @@ import { parseTagArgs } from "../../../core/tags.ts";
 import type { ApiLaunchRequest } from "../../../core/ui-api.ts";
 import { setInstigatorStatus } from "../../daemon/index.ts";
 import { runJson } from "../../reports/index.ts";
-import { backfillLiveStatus, cancelBackfill, cancelRun, resolveRunConfig, runMaterialize } from "../../run/index.ts";
+import { backfillLiveStatus, cancelBackfill, cancelRun, QUEUED_RUN_HOST, resolveRunConfig, runMaterialize } from "../../run/index.ts";
 import type { ApiContext } from "./context.ts";
 import { json } from "./_http.ts";
 
@@ -79,6 +79,15 @@ function launchArgs(r: ApiLaunchRequest): string[] {
   ];
 }
 
+/**
+ * `workers.enqueue` in the config: the launched child hands its run to the workers' queue and
+ * follows it (its exit, the run's end) instead of running the steps itself (docs/workers.md).
+ */
+function enqueueArgs(ctx: ApiContext): string[] {
+  const workers = ctx.holder.get().config.workers;
+  return workers?.enqueue ? ["--queue-name", workers.queue ?? "default"] : [];
+}
+
 /** Run one action; returns the answer (202 for launches). */
 export async function postAction(ctx: ApiContext, action: ActionName, params: string[], body: unknown): Promise<unknown> {
   const [name] = params;
@@ -94,7 +103,7 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         const planned = await plan(ctx, r);
         if (planned.steps.length === 0) return { runId: null, status: "nothing", plan: planned };
         const runId = Bun.randomUUIDv7();
-        ctx.launcher.start(["materialize", ...launchArgs(r)], { runId });
+        ctx.launcher.start(["materialize", ...launchArgs(r), ...enqueueArgs(ctx)], { runId });
         return json({ runId }, 202);
       }
       case "backfill": {
@@ -102,18 +111,26 @@ export async function postAction(ctx: ApiContext, action: ActionName, params: st
         if (!r.partitions) throw new DagxError("USAGE", 'A backfill needs "partitions" (a range, e.g. 2024-01..2024-03)');
         await plan(ctx, { selection: r.selection, partitions: r.partitions });
         const backfillId = Bun.randomUUIDv7();
-        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions], { backfillId });
+        ctx.launcher.start(["backfill", ...(r.selection.trim() ? [r.selection.trim()] : []), "--partitions", r.partitions, ...enqueueArgs(ctx)], { backfillId });
         return json({ backfillId }, 202);
       }
       case "cancel-run": {
         const r = await cancelRun(ctx.store, name!, ctx.now());
         if (r.status === "unknown") throw new DagxError("NOT_FOUND", `No run "${name}": see /api/runs`);
+        // a run handed to workers: its steps not started are canceled now (as `dagx cancel` does)
+        if (r.status === "requested" && r.run.host === QUEUED_RUN_HOST) await ctx.cancelQueuedRun?.(r.run.runId);
         return { runId: name, status: r.status === "requested" ? "cancel-requested" : r.status === "abandoned" ? "abandoned" : r.run.status };
       }
       case "cancel-backfill": {
         const found = await ctx.store.getBackfill(name!);
         if (!found) throw new DagxError("NOT_FOUND", `No backfill "${name}": see /api/backfills`);
         const r = await cancelBackfill(ctx.store, found, ctx.now());
+        if (r.cancelRequested && found.backfill.host === QUEUED_RUN_HOST) {
+          for (const runId of new Set(found.partitions.filter((p) => p.status === "pending" && p.runId).map((p) => p.runId!))) {
+            await cancelRun(ctx.store, runId, ctx.now());
+            await ctx.cancelQueuedRun?.(runId);
+          }
+        }
         return { backfillId: name, status: r.cancelRequested ? "cancel-requested" : r.markedCanceled ? "canceled" : r.live };
       }
       case "resume-backfill": {

@@ -195,8 +195,8 @@ export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
   for (const a of assets) counts[a.status]++;
   const now = ctx.now();
   return {
-    failedRuns: recent.filter((r) => r.status === "failed" || r.status === "abandoned").slice(0, 20).map(runItemJson),
-    runningRuns: recent.filter((r) => r.status === "running" && isRunAlive(r, now)).map(runItemJson),
+    failedRuns: recent.filter((r) => r.status === "failed" || r.status === "abandoned").slice(0, 20).map((r) => runItemJson(r)),
+    runningRuns: recent.filter((r) => r.status === "running" && isRunAlive(r, now)).map((r) => runItemJson(r)),
     failingChecks: failing.filter((r) => !r.passed).map(apiCheckResult),
     overdue: assets.filter((a) => a.freshness?.state === "overdue").map((a) => ({ key: a.key, reason: a.freshness!.reason })),
     assets: counts,

@@ -15,4 +15,8 @@ export interface ApiContext {
   now(): number;
   /** dagx's version (the CLI passes it). */
   version: string;
+  /** Runs handed to workers that no worker took yet (a Postgres state; shown "queued"); absent: none can be. */
+  queuedRuns?(): Promise<Set<string>>;
+  /** Cancel what has not started of a run handed to workers (a Postgres state). */
+  cancelQueuedRun?(runId: string): Promise<void>;
 }

@@ -26,11 +26,12 @@ export async function getRuns(ctx: ApiContext, url: URL): Promise<ApiRuns> {
   await ctx.store.markAbandoned((r) => isRunAlive(r, ctx.now()), ctx.now());
   const filtered = trigger !== null || asset !== null;
   const runs = await ctx.store.listRuns({ limit: filtered ? 10_000 : limit, ...(status ? { status: status as RunStatus } : {}), ...(Object.keys(tags).length ? { tags } : {}) });
+  const queued = ctx.queuedRuns && runs.some((r) => r.status === "running") ? await ctx.queuedRuns() : null;
   return {
     runs: runs
       .filter((r) => (trigger === null || r.trigger === trigger) && (asset === null || (r.assets ?? []).includes(asset)))
       .slice(0, limit)
-      .map((r) => ({ ...runItemJson(r), assets: r.assets ?? [] })),
+      .map((r) => ({ ...runItemJson(r, queued?.has(r.runId)), assets: r.assets ?? [] })),
   };
 }
 
@@ -50,7 +51,8 @@ export async function getRun(ctx: ApiContext, runId: string, url: URL): Promise<
   }
   const events = (await ctx.store.getEvents(runId)).filter((e) => e.seq > after);
   const doc = logsJson(run, events);
-  return { run: { ...runItemJson(run), assets: run.assets ?? [] }, events: doc.events };
+  const queued = ctx.queuedRuns && run.status === "running" ? (await ctx.queuedRuns()).has(run.runId) : false;
+  return { run: { ...runItemJson(run, queued), assets: run.assets ?? [] }, events: doc.events };
 }
 
 /** `/api/backfills`: `dagx backfill list --json`. */

@@ -15,7 +15,7 @@ import { makeRun } from "../state/runs.contract.ts";
 const pg = postgresPerFile();
 
 const step = (key: string, after: string[] = []): PlanStep => ({ id: key, key, partitionKey: "", partitionKeys: null, after, reason: "selected" });
-const item = (id: string, upstream: string[], downstream: string[], maxAttempts = 2): QueueItem => ({ id, steps: [step(id, upstream)], upstream, downstream, codeVersions: { [id]: "v1" }, maxAttempts });
+const item = (id: string, upstream: string[], downstream: string[], maxAttempts = 2, pool: string | null = null): QueueItem => ({ id, steps: [step(id, upstream)], upstream, downstream, codeVersions: { [id]: "v1" }, maxAttempts, pool });
 const result = (outcome: "success" | "failed" | "retry", mats: ReturnType<typeof makeMaterialization>[] = []) => ({ outcome, events: [], materializations: mats, checks: [], at: Date.now() });
 
 async function setup() {
@@ -77,6 +77,33 @@ test("concurrent claims take different items (SKIP LOCKED); a failure skips the 
     const events = await store.getEvents("r2");
     expect(events.filter((e) => e.type === "step_skipped").map((e) => e.assetKey)).toEqual(["z"]);
     expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
+  } finally {
+    await ops.close();
+    await store.close();
+  }
+});
+
+test("pools hold across concurrent claims: 12 claims at once on a pool of 2 take 2; a commit frees a slot; maxSteps caps every pool together", async () => {
+  const url = pg.url();
+  const ops = createPgOps(url, { max: 12 });
+  const store = createPostgresStateStore(url);
+  try {
+    await store.createRun(makeRun("rp", { status: "running", host: "(queue)", pid: 0 }));
+    const items = [...Array.from({ length: 6 }, (_, i) => item(`w${i}`, [], [], 1, "warehouse")), item("free1", [], [], 1), item("free2", [], [], 1)];
+    await enqueueRun(ops, { runId: "rp", queue: "p", items, options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: { warehouse: 2 }, maxSteps: null } });
+    const claims = (await Promise.all(Array.from({ length: 12 }, (_, i) => claimItem(ops, { queue: "p", workerId: `w${i}`, leaseMs: 5_000 })))).filter((c) => c !== null);
+    const pooled = claims.filter((c) => c.itemId.startsWith("w"));
+    expect(pooled.length).toBe(2);
+    expect(claims.filter((c) => c.itemId.startsWith("free")).length).toBe(2);
+    expect(await claimItem(ops, { queue: "p", workerId: "late", leaseMs: 5_000 })).toBeNull();
+    await commitItem(ops, pooled[0]!, result("success"));
+    expect((await claimItem(ops, { queue: "p", workerId: "late", leaseMs: 5_000 }))?.itemId).toMatch(/^w/);
+    // a run whose config says maxSteps: 4 counts every claimed item of the deployment (4 held now)
+    await store.createRun(makeRun("rm", { status: "running", host: "(queue)", pid: 0 }));
+    await enqueueRun(ops, { runId: "rm", queue: "p", items: [item("m1", [], [], 1)], options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: {}, maxSteps: 4 } });
+    expect(await claimItem(ops, { queue: "p", workerId: "m", leaseMs: 5_000 })).toBeNull();
+    await commitItem(ops, claims.find((c) => c.itemId === "free1")!, result("success"));
+    expect((await claimItem(ops, { queue: "p", workerId: "m", leaseMs: 5_000 }))?.itemId).toBe("m1");
   } finally {
     await ops.close();
     await store.close();

@@ -1,0 +1,102 @@
+/**
+ * Concurrency pools (issue 17 item 2): `pools: { warehouse: 2 }` in dagx.config.ts and
+ * `pool: "warehouse"` on assets limit the steps running at once in a local run and across real
+ * `dagx worker` processes on a real Postgres (each worker its own copy of the project, a machine's
+ * stand-in, sharing one data folder). Each step records its start and end time in its output; the
+ * test checks how many overlap.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { startPostgres, type PostgresServer } from "../support/postgres.ts";
+import { BUN, CLI, makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+
+let pg: PostgresServer;
+const dirs: string[] = [];
+const procs: Subprocess[] = [];
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(async () => {
+  for (const p of procs) p.kill(9);
+  await pg?.stop();
+  for (const d of dirs) removeProject(d);
+});
+
+const KEYS = Array.from({ length: 8 }, (_, i) => `w${i}`);
+const FILES: Record<string, string> = {
+  "dagx.config.ts": `import { defineConfig } from "dagx";\nexport default defineConfig({\n  concurrency: 8,\n  pools: { warehouse: 2 },\n});\n`,
+  "w.asset.ts": [
+    `import { asset } from "dagx";`,
+    `const step = async () => { const start = Date.now(); await Bun.sleep(300); return { start, end: Date.now() }; };`,
+    ...KEYS.map((k) => `export const ${k} = asset({ pool: "warehouse" }, step);`),
+    // not in the pool: runs beside the pooled steps
+    `export const free = asset(step);`,
+  ].join("\n"),
+};
+
+/** The most steps of `keys` running at once, from the start/end times in their outputs. */
+function maxOverlap(dataDir: string, keys: readonly string[]): number {
+  const spans = keys.map((k) => JSON.parse(readFileSync(join(dataDir, k, "value.json"), "utf8")) as { start: number; end: number });
+  let most = 0;
+  for (const s of spans) most = Math.max(most, spans.filter((o) => o.start <= s.start && s.start < o.end).length);
+  return most;
+}
+
+function machine(data: string | null): string {
+  const dir = makeProject(FILES, "dagx-pools-");
+  dirs.push(dir);
+  if (data) {
+    mkdirSync(join(dir, ".dagx"), { recursive: true });
+    symlinkSync(data, join(dir, ".dagx", "data"));
+  }
+  return dir;
+}
+
+describe("pools", () => {
+  test("a local run honours the pool: never more than 2 of its steps at once, other steps beside them", async () => {
+    const dir = machine(null);
+    const r = ok(await runDagx(dir, ["materialize", ...KEYS, "free", "--json"])).json<{ status: string }>();
+    expect(r.status).toBe("success");
+    expect(maxOverlap(join(dir, ".dagx", "data"), KEYS)).toBe(2);
+    expect(maxOverlap(join(dir, ".dagx", "data"), [...KEYS, "free"])).toBe(3);
+  }, 30_000);
+
+  test("an unknown pool is a definitions error naming the asset's file:line and the known pools; a bad limit is a config error at its line", async () => {
+    const dir = makeProject({ ...FILES, "x.asset.ts": `import { asset } from "dagx";\n\nexport const x = asset({ pool: "warehous" }, () => 1);\n` }, "dagx-pools-");
+    dirs.push(dir);
+    const r = await runDagx(dir, ["list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`pool "warehous" is not declared`);
+    expect(r.stderr).toContain("x.asset.ts:3");
+    expect(r.stderr).toContain(`"warehouse"`);
+    const bad = makeProject({ ...FILES, "dagx.config.ts": FILES["dagx.config.ts"]!.replace("warehouse: 2", "warehouse: 0") }, "dagx-pools-");
+    dirs.push(bad);
+    const c = await runDagx(bad, ["list"]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain("dagx.config.ts:4");
+    expect(c.stderr).toContain("pools.warehouse must be a whole number ≥ 1");
+  });
+
+  test("3 workers × concurrency 4 on 8 steps of a pool of 2: never more than 2 at once across the workers", async () => {
+    const data = mkdtempSync(join(tmpdir(), "dagx-pools-data-"));
+    dirs.push(data);
+    const env = { DAGX_STATE_URL: `${pg.url}?schema=pools`, DAGX_WORKERS_SHARED_STORAGE: "1", NO_COLOR: "1", CI: "1" };
+    const workers = [0, 1, 2].map(() => {
+      const proc = Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", "4"], { cwd: machine(data), stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+      procs.push(proc);
+      return proc;
+    });
+    try {
+      const r = ok(await runDagx(machine(data), ["materialize", ...KEYS, "--queue", "--json"], { env })).json<{ status: string; steps: { status: string }[] }>();
+      expect(r.status).toBe("success");
+      expect(r.steps.every((s) => s.status === "success")).toBe(true);
+      expect(maxOverlap(data, KEYS)).toBe(2);
+    } finally {
+      for (const w of workers) w.kill("SIGTERM");
+      for (const w of workers) await w.exited;
+    }
+  }, 30_000);
+});
