@@ -6,8 +6,8 @@
  */
 import type { QueueItem } from "../../core/queue.ts";
 import type { PlanStep } from "../../core/plan.ts";
-import type { EventRecord } from "../../core/types.ts";
-import { type PgOps, writeStepResultsInTx } from "../state/index.ts";
+import type { EventRecord, RunRecord } from "../../core/types.ts";
+import { createRunInTx, type PgOps, writeStepResultsInTx } from "../state/index.ts";
 
 /** The channel idle workers LISTEN on (one per state schema). */
 export const channelOf = (ops: PgOps) => `dagx_queue_${ops.target.schema}`;
@@ -28,9 +28,10 @@ export interface QueueLimits {
   maxSteps: number | null;
 }
 
-export async function enqueueRun(ops: PgOps, o: { runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[]; limits?: QueueLimits; backfillId?: string | null }): Promise<void> {
+export async function enqueueRun(ops: PgOps, o: { run: RunRecord; runId: string; queue: string; items: readonly QueueItem[]; options: QueuedRunOptions; submittedAt: number; firstEvents: readonly EventRecord[]; limits?: QueueLimits; backfillId?: string | null }): Promise<void> {
   const options = JSON.stringify(o.options);
   await ops.tx("enqueue the run", async (q) => {
+    await createRunInTx(q, o.run);
     await writeStepResultsInTx(q, { events: o.firstEvents, materializations: [], checks: [] });
     await q.unsafe("INSERT INTO queue_runs (run_id, queue, status, options, next_seq, submitted_at, backfill_id) VALUES ($1, $2, 'queued', $3, $4, $5, $6)", [o.runId, o.queue, options, o.firstEvents.length + 1, o.submittedAt, o.backfillId ?? null]);
     const rows = o.items.map((i) => ({

@@ -33,13 +33,23 @@ export interface SubmitOptions {
   backfillId?: string;
 }
 
+/**
+ * Fault injection for crash tests (tests/cli/worker.test.ts): `DAGX_CRASH_AT=before-enqueue` kills the
+ * submitter with SIGKILL right before the enqueue transaction.
+ */
+function crashPoint(point: string): void {
+  if (process.env.DAGX_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
+}
+
 /** Enqueue the run; follow it to its end unless detached (status "running" then). */
 export async function submitQueuedRun(ops: PgOps, store: StateStore, project: Project, s: QueuedRunSubmission, o: SubmitOptions): Promise<RunOutcome> {
   const items = queueItems(s.plan.steps, project.graph.assets);
   const config: Record<string, { value: unknown; recorded: unknown; hash: string }> = {};
   for (const [k, c] of s.config) config[k] = { value: c.value, recorded: c.recorded, hash: c.hash };
   const started: EventRecord = { runId: s.runId, seq: 1, at: s.startedAt, type: "run_started", assetKey: null, partitionKey: null, payload: { selection: s.selectionText, steps: s.plan.steps.length, trigger: s.trigger, queue: o.queue } };
-  await enqueueRun(ops, { runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null }, backfillId: o.backfillId ?? null });
+  crashPoint("before-enqueue");
+  await enqueueRun(ops, { run: s.run, runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null }, backfillId: o.backfillId ?? null });
+  await s.onRecorded();
   if (o.detach) return { runId: s.runId, status: "running", plan: s.plan, steps: [], durationMs: o.now() - s.startedAt };
   return followRun(ops, store, s, o);
 }

@@ -10,7 +10,7 @@ import { type Plan, type PlanStep, planRun, stepId } from "../../core/plan.ts";
 import { earlyCutoff, schemaChange } from "../../core/materialization.ts";
 import { partitionTargets } from "../../core/targeting.ts";
 import { loadSpaces, ordinalOf, wholeAssetVersion } from "../status/index.ts";
-import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunStatus } from "../../core/types.ts";
+import type { CheckResult, EventRecord, EventType, MaterializationRecord, RunRecord, RunStatus } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import { readAssetState } from "../status/index.ts";
 import type { Project } from "../project/index.ts";
@@ -65,9 +65,9 @@ export interface MaterializeOptions {
   /** The clock (epoch ms): every time the run records or measures comes from it. */
   now: () => number;
   /**
-   * Hand the planned run to the work queue instead of executing it here (`--queue`, io/queue): the
-   * run is recorded (host {@link QUEUED_RUN_HOST}), then `submit` enqueues it and returns its outcome
-   * (followed live, or at once when detached).
+   * Hand the planned run to the work queue instead of executing it here (`--queue`, io/queue):
+   * `submit` records the run (host {@link QUEUED_RUN_HOST}) and enqueues it in one transaction, then
+   * returns its outcome (followed live, or at once when detached).
    */
   submit?: (run: QueuedRunSubmission) => Promise<RunOutcome>;
 }
@@ -75,8 +75,12 @@ export interface MaterializeOptions {
 /** The `host` of a run that the queue's workers execute: it is alive while queued (no process of its own). */
 export const QUEUED_RUN_HOST = "(queue)";
 
-/** What `MaterializeOptions.submit` gets: the recorded run, its plan and its validated config. */
+/** What `MaterializeOptions.submit` gets: the run to record, its plan and its validated config. */
 export interface QueuedRunSubmission {
+  /** The run record: `submit` writes it in the transaction that enqueues the run (both or neither). */
+  run: RunRecord;
+  /** Call once the run is recorded and queued (the caller's `onRunCreated`, the reporter's plan). */
+  onRecorded(): Promise<void>;
   runId: string;
   plan: Plan;
   config: ReadonlyMap<string, ResolvedConfig>;
@@ -148,10 +152,13 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
   const assets = [...new Set(plan.steps.map((s) => s.key))];
   if (o.submit) {
-    await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: 0, host: QUEUED_RUN_HOST, startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
-    await o.onRunCreated?.(runId, plan);
-    o.reporter?.onPlan?.(plan, runId);
-    return o.submit({ runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, ...(o.reporter ? { reporter: o.reporter } : {}) });
+    // the run record is written by the submission, in the transaction that enqueues it
+    const run: RunRecord = { runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: 0, host: QUEUED_RUN_HOST, startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) };
+    const onRecorded = async () => {
+      await o.onRunCreated?.(runId, plan);
+      o.reporter?.onPlan?.(plan, runId);
+    };
+    return o.submit({ run, onRecorded, runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, ...(o.reporter ? { reporter: o.reporter } : {}) });
   }
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);

@@ -75,4 +75,5 @@ export type { DaemonElection, DaemonInfo, DaemonStatus, ElectionOptions, Leaders
 export { createPgOps } from "./_pg-client.ts";
 export type { PgOps, PgTx } from "./_pg-client.ts";
 export { writeStepResultsInTx } from "./postgres-store.ts";
+export { createRunInTx } from "./postgres-runs.ts";
 export { toEvent as eventFromRow } from "./_sql.ts";

@@ -12,20 +12,25 @@ import { attachTags, toEvent, toRun } from "./_sql.ts";
 
 type RunFilter = NonNullable<Parameters<RunStore["listRuns"]>[0]>;
 
+/**
+ * `createRun` inside a transaction of the caller's: the work queue records a queued run and its
+ * queue rows in one transaction (io/queue), so a submitter that dies in between leaves neither.
+ */
+export async function createRunInTx(q: Pg, run: RunRecord): Promise<void> {
+  const [dup] = await q.unsafe("SELECT 1 FROM runs WHERE run_id = $1", [run.runId]);
+  if (dup) throw new StateStoreError(`Cannot create run "${run.runId}": a run with this id exists`);
+  await q.unsafe(
+    "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets, config, cancel_requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt,
+      run.assets ? JSON.stringify(run.assets) : null, run.config ? JSON.stringify(run.config) : null, run.cancelRequestedAt ?? null],
+  );
+  await insertRows(q, "run_tags", [["run_id", "text"], ["key", "text"], ["value", "text"]], Object.entries(run.tags ?? {}).map(([k, v]) => [run.runId, k, v]));
+}
+
 /** The runs part of a Postgres store (`ops` is shared with its other parts). */
 export function postgresRunStore({ op, tx, target }: PgOps): RunStore {
   return {
-    createRun: (run) =>
-      tx("create run", async (q) => {
-        const [dup] = await q.unsafe("SELECT 1 FROM runs WHERE run_id = $1", [run.runId]);
-        if (dup) throw new StateStoreError(`Cannot create run "${run.runId}": a run with this id exists`);
-        await q.unsafe(
-          "INSERT INTO runs (run_id, status, selection, trigger, pid, host, started_at, ended_at, heartbeat_at, assets, config, cancel_requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-          [run.runId, run.status, run.selection, run.trigger, run.pid, run.host, run.startedAt, run.endedAt, run.heartbeatAt,
-            run.assets ? JSON.stringify(run.assets) : null, run.config ? JSON.stringify(run.config) : null, run.cancelRequestedAt ?? null],
-        );
-        await insertRows(q, "run_tags", [["run_id", "text"], ["key", "text"], ["value", "text"]], Object.entries(run.tags ?? {}).map(([k, v]) => [run.runId, k, v]));
-      }),
+    createRun: (run) => tx("create run", (q) => createRunInTx(q, run)),
     updateRun: (runId, patch) =>
       op("update run", async (q) => {
         const fields = Object.entries({ status: patch.status, ended_at: patch.endedAt, heartbeat_at: patch.heartbeatAt }).filter(([, v]) => v !== undefined);

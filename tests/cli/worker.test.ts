@@ -128,6 +128,17 @@ describe("dagx worker and --queue", () => {
     expect(w.stderr).toContain("dagx worker needs a Postgres state");
   });
 
+  test("a submitter killed before its run is enqueued leaves no run behind (the run record and the queue rows are one transaction)", async () => {
+    const dir = machine(ASSETS, sharedFolder());
+    const env = { DAGX_STATE_URL: stateUrl("crash"), DAGX_WORKERS_SHARED_STORAGE: "1" };
+    const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize", "a", "--queue", "--detach"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env, DAGX_CRASH_AT: "before-enqueue" } });
+    expect(await proc.exited).not.toBe(0);
+    expect(ok(await runDagx(dir, ["runs", "--json"], { env })).json<unknown[]>()).toEqual([]);
+    // without the fault the same submission is recorded and queued
+    ok(await runDagx(dir, ["materialize", "a", "--queue", "--detach"], { env }));
+    expect(ok(await runDagx(dir, ["runs", "--json"], { env })).json<{ status: string }[]>().map((r) => r.status)).toEqual(["queued"]);
+  });
+
   test("queued runs wait for a worker; a worker with other code refuses; two workers complete the graph with a local run's results", async () => {
     const data = sharedFolder();
     const env = { DAGX_STATE_URL: stateUrl("graph"), DAGX_WORKERS_SHARED_STORAGE: "1", DAGX_LEASE_MS: "3000" };

@@ -22,8 +22,7 @@ async function setup() {
   const url = pg.url();
   const ops = createPgOps(url);
   const store = createPostgresStateStore(url);
-  await store.createRun(makeRun("r1", { status: "running", host: "(queue)", pid: 0 }));
-  await enqueueRun(ops, { runId: "r1", queue: "default", items: [item("a", [], ["b"]), item("b", ["a"], [])], options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [] });
+    await enqueueRun(ops, { run: makeRun("r1", { status: "running", host: "(queue)", pid: 0 }), runId: "r1", queue: "default", items: [item("a", [], ["b"]), item("b", ["a"], [])], options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [] });
   return { ops, store, close: async () => { await ops.close(); await store.close(); } };
 }
 
@@ -62,9 +61,8 @@ test("concurrent claims take different items (SKIP LOCKED); a failure skips the 
   const ops = createPgOps(url, { max: 6 });
   const store = createPostgresStateStore(url);
   try {
-    await store.createRun(makeRun("r2", { status: "running", host: "(queue)", pid: 0 }));
-    const items = [item("x", [], ["z"]), item("y", [], ["z"]), item("z", ["x", "y"], [])];
-    await enqueueRun(ops, { runId: "r2", queue: "q", items, options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [] });
+        const items = [item("x", [], ["z"]), item("y", [], ["z"]), item("z", ["x", "y"], [])];
+    await enqueueRun(ops, { run: makeRun("r2", { status: "running", host: "(queue)", pid: 0 }), runId: "r2", queue: "q", items, options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [] });
     const claims = await Promise.all(["w1", "w2", "w3"].map((w) => claimItem(ops, { queue: "q", workerId: w, leaseMs: 5_000 })));
     expect(claims.filter(Boolean).map((c) => c!.itemId).sort()).toEqual(["x", "y"]);
     const [x, y] = ["x", "y"].map((id) => claims.find((c) => c?.itemId === id)!);
@@ -88,9 +86,8 @@ test("pools hold across concurrent claims: 12 claims at once on a pool of 2 take
   const ops = createPgOps(url, { max: 12 });
   const store = createPostgresStateStore(url);
   try {
-    await store.createRun(makeRun("rp", { status: "running", host: "(queue)", pid: 0 }));
-    const items = [...Array.from({ length: 6 }, (_, i) => item(`w${i}`, [], [], 1, "warehouse")), item("free1", [], [], 1), item("free2", [], [], 1)];
-    await enqueueRun(ops, { runId: "rp", queue: "p", items, options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: { warehouse: 2 }, maxSteps: null } });
+        const items = [...Array.from({ length: 6 }, (_, i) => item(`w${i}`, [], [], 1, "warehouse")), item("free1", [], [], 1), item("free2", [], [], 1)];
+    await enqueueRun(ops, { run: makeRun("rp", { status: "running", host: "(queue)", pid: 0 }), runId: "rp", queue: "p", items, options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: { warehouse: 2 }, maxSteps: null } });
     const claims = (await Promise.all(Array.from({ length: 12 }, (_, i) => claimItem(ops, { queue: "p", workerId: `w${i}`, leaseMs: 5_000 })))).filter((c) => c !== null);
     const pooled = claims.filter((c) => c.itemId.startsWith("w"));
     expect(pooled.length).toBe(2);
@@ -99,8 +96,7 @@ test("pools hold across concurrent claims: 12 claims at once on a pool of 2 take
     await commitItem(ops, pooled[0]!, result("success"));
     expect((await claimItem(ops, { queue: "p", workerId: "late", leaseMs: 5_000 }))?.itemId).toMatch(/^w/);
     // a run whose config says maxSteps: 4 counts every claimed item of the deployment (4 held now)
-    await store.createRun(makeRun("rm", { status: "running", host: "(queue)", pid: 0 }));
-    await enqueueRun(ops, { runId: "rm", queue: "p", items: [item("m1", [], [], 1)], options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: {}, maxSteps: 4 } });
+        await enqueueRun(ops, { run: makeRun("rm", { status: "running", host: "(queue)", pid: 0 }), runId: "rm", queue: "p", items: [item("m1", [], [], 1)], options: { ignoreBlocking: false, config: {} }, submittedAt: 1, firstEvents: [], limits: { pools: {}, maxSteps: 4 } });
     expect(await claimItem(ops, { queue: "p", workerId: "m", leaseMs: 5_000 })).toBeNull();
     await commitItem(ops, claims.find((c) => c.itemId === "free1")!, result("success"));
     expect((await claimItem(ops, { queue: "p", workerId: "m", leaseMs: 5_000 }))?.itemId).toBe("m1");
