@@ -94,6 +94,9 @@ describe("runs handed to workers with no CLI following them", () => {
       const statusOf = async (id = runId) => ((await (await fetch(`${server.origin}/api/runs`, { headers: { "X-Dagx-Token": token } })).json()) as { runs: { runId: string; status: string }[] }).runs.find((r) => r.runId === id)?.status;
       await until(async () => (await statusOf()) !== undefined, "the UI's run", 20_000);
       expect(await statusOf()).toBe("queued");
+      // the overview's list of runs in progress says so too
+      const overview = (await (await fetch(`${server.origin}/api/overview`, { headers: { "X-Dagx-Token": token } })).json()) as { runningRuns: { runId: string; status: string }[] };
+      expect(overview.runningRuns.find((r) => r.runId === runId)?.status).toBe("queued");
       // a second one, canceled from the UI while no worker runs: canceled at once
       const second = await fetch(`${server.origin}/api/materialize`, { method: "POST", headers: { "X-Dagx-Token": token, Origin: server.origin, "Content-Type": "application/json" }, body: JSON.stringify({ selection: "a" }) });
       const { runId: other } = (await second.json()) as { runId: string };

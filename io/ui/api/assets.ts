@@ -194,9 +194,12 @@ export async function getOverview(ctx: ApiContext): Promise<ApiOverview> {
   const counts: Record<AssetStatusName, number> = { fresh: 0, stale: 0, missing: 0, failed: 0, running: 0 };
   for (const a of assets) counts[a.status]++;
   const now = ctx.now();
+  const running = recent.filter((r) => r.status === "running" && isRunAlive(r, now));
+  // runs handed to workers that none took yet say "queued", as on the runs page
+  const queued = ctx.queuedRuns && running.length > 0 ? await ctx.queuedRuns() : null;
   return {
     failedRuns: recent.filter((r) => r.status === "failed" || r.status === "abandoned").slice(0, 20).map((r) => runItemJson(r)),
-    runningRuns: recent.filter((r) => r.status === "running" && isRunAlive(r, now)).map((r) => runItemJson(r)),
+    runningRuns: running.map((r) => runItemJson(r, queued?.has(r.runId))),
     failingChecks: failing.filter((r) => !r.passed).map(apiCheckResult),
     overdue: assets.filter((a) => a.freshness?.state === "overdue").map((a) => ({ key: a.key, reason: a.freshness!.reason })),
     assets: counts,
