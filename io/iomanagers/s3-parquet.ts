@@ -19,6 +19,7 @@ import { DagxError } from "../../core/errors.ts";
 import { defineIOManager, type IOManager, type OutputContext } from "../../core/io-manager.ts";
 import { endpointProblem, s3BucketProblem, s3CredentialRefs, type S3ParquetOptions, s3ParquetOptionsOf, s3PrefixProblem } from "../../core/s3-parquet.ts";
 import type { ColumnSchema } from "../../core/types.ts";
+import { stallAt } from "../platform/index.ts";
 import { hashText } from "../storage/index.ts";
 import { createTempTable, parquetSql, partitionFilesSql, quoteLiteral, writeArrowParquet, writeRowsParquet } from "../tabular/index.ts";
 import { segmentsOf, stepOf } from "./context.ts";
@@ -58,7 +59,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       const step = stepOf(ctx);
       const { target, creds } = targetOf(options, ctx);
       const base = [target.prefix, ...ctx.assetKey.split("/"), ...segmentsOf(ctx)].join("/");
-      const object: S3Object = { ...target, key: `${base}/${internals.objectName?.(ctx) ?? nextObjectName(`${target.bucket}/${base}`, ctx.runId)}` };
+      const object: S3Object = { ...target, key: `${base}/${internals.objectName?.(ctx) ?? (step.attempt ? `data-${step.attempt}.parquet` : nextObjectName(`${target.bucket}/${base}`, ctx.runId))}` };
       const url = objectUrl(object);
       const client = s3Client(target, creds);
       // keys are unique per materialization: one that exists was written by someone else (or by a
@@ -74,6 +75,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       if (exists) {
         throw new DagxError("OUTPUT_WRITE", `Cannot store "${ctx.assetKey}": object ${url} already exists and state records no output there: dagx never overwrites an object it did not record — delete or move that object yourself, or give s3Parquet another prefix`, { exitCode: 1 });
       }
+      stallAt("store-write");
       const conn = await step.conn();
       await prepareS3(conn, target, creds);
       const stage = `__dagx_s3_stage_${process.pid}_${++stageSeq}`;

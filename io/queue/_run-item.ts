@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { retryDelay } from "../../core/execute.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
 import { afterAttempt } from "../../core/queue.ts";
+import { attemptTag } from "../../core/attempt-outputs.ts";
 import { localOutputProblem, sharedFormats } from "../../core/queue-outputs.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { CheckResult, EventType, MaterializationRecord } from "../../core/types.ts";
@@ -90,6 +91,9 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   const engine = await createRunEngine({
     ...(shared ? { compute: shared.compute } : {}),
     ...(w.beforeStore ? { beforeStore: w.beforeStore } : {}),
+    // each attempt writes its own locations; the fenced commit of its records publishes them
+    attempt: attemptTag(c.runId, c.epoch),
+    recordedLocations: true,
     storage: project.storage,
     graph: project.graph,
     runId: c.runId,

@@ -43,6 +43,7 @@ export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) =
     resources,
     env: run.resources.env,
     atEnd: a.atEnd,
+    ...(run.attempt ? { attempt: run.attempt } : {}),
   };
 }
 

@@ -53,6 +53,17 @@ export interface RunEngineOptions {
    * that lost the step to another one never replaces the output that one committed.
    */
   beforeStore?(assetKey: string): Promise<void>;
+  /**
+   * Outputs go to locations of their own, named with this tag (core/attempt-outputs.ts): a queue
+   * worker's attempt, which only its lease-fenced commit makes current. @default one location per output
+   */
+  attempt?: string;
+  /**
+   * Read partitioned Parquet upstreams at the locations their records name, never at locations
+   * computed from their keys: set where workers may have written them (a Postgres state).
+   * @default false
+   */
+  recordedLocations?: boolean;
 }
 
 /** The run: its options and what its steps share. */
