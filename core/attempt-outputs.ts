@@ -7,6 +7,19 @@
  * deletes the names nothing committed. Pure.
  */
 
+/**
+ * The lease an attempt runs under, for an IO manager that publishes inside its own database
+ * (postgresTable): its swap checks, in the same transaction, that this lease is still held — when
+ * that database is the one holding the state (`stateSchema` there has the run's queue rows).
+ */
+export interface LeaseFence {
+  stateSchema: string;
+  runId: string;
+  itemId: string;
+  epoch: number;
+  workerId: string;
+}
+
 /** The tag of one claim of one queue item: its run and the epoch its lease was granted with. */
 export function attemptTag(runId: string, epoch: number): string {
   return `${runId}-a${epoch}`;

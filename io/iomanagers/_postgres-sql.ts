@@ -9,6 +9,7 @@
  * created in the schema and its asset), the `_dagx_partition` column of partitioned tables, and
  * `_dagx_tmp_<ms>_<random>` tables a write builds before it swaps them in.
  */
+import type { LeaseFence } from "../../core/attempt-outputs.ts";
 
 /** The column holding each row's partition key in a partitioned asset's table. */
 export const PARTITION_COL = "_dagx_partition";
@@ -128,14 +129,33 @@ export function checkSql(v: BlockValues): string {
  *   needs the same columns.
  * Leftover temp tables of killed runs (older than a day) are dropped on the way.
  */
-export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number }): string {
+export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number; lease?: LeaseFence }): string {
+  const l = v.lease;
   const declare = `${fill(COMMON_DECLARE, v)}
   tmp text := ${lit(v.tmp)};
   pk text := ${lit(v.partitionKey)};
   cols text;
   col record;
-  replaced boolean := false;`;
-  const body = `${fill(COMMON_CHECK, v)}
+  replaced boolean := false;${l ? `
+  ls text := ${lit(l.stateSchema)};
+  lease_run bigint;
+  lease_held integer;` : ""}`;
+  // a worker's swap, in the database holding the state (its queue tables there, readable by this
+  // user, holding this run): only while its lease is held, and holding the lease's row until it
+  // commits (no other worker can claim the step meanwhile). Elsewhere the swap is not fenced.
+  const fence = l
+    ? `
+  IF to_regclass(format('%I.queue_items', ls)) IS NOT NULL AND to_regclass(format('%I.queue_runs', ls)) IS NOT NULL
+    AND has_table_privilege(format('%I.queue_items', ls), 'UPDATE') AND has_table_privilege(format('%I.queue_runs', ls), 'SELECT') THEN
+    EXECUTE format('SELECT count(*) FROM %I.queue_runs WHERE run_id = $1', ls) INTO lease_run USING ${lit(l.runId)};
+    IF lease_run > 0 THEN
+      EXECUTE format('SELECT 1 FROM %I.queue_items WHERE run_id = $1 AND item_id = $2 AND epoch = $3 AND worker_id = $4 AND status = ''claimed'' AND lease_until >= clock_timestamp() FOR UPDATE', ls)
+        INTO lease_held USING ${lit(l.runId)}, ${lit(l.itemId)}, ${Math.trunc(l.epoch)}::bigint, ${lit(l.workerId)};
+      IF lease_held IS NULL THEN RAISE EXCEPTION 'dagx-lease:%', t; END IF;
+    END IF;
+  END IF;`
+    : "";
+  const body = `${fill(COMMON_CHECK, v)}${fence}
   IF pk <> '' AND partitioned THEN
     FOR col IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS typ FROM pg_attribute a
       WHERE a.attrelid = to_regclass(format('%I.%I', s, tmp)) AND a.attnum > 0 AND NOT a.attisdropped
@@ -175,7 +195,7 @@ export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; no
   LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', s, col.relname);
   END LOOP;`;
-  return block(declare, body, [v.schema, v.table, v.assetKey, v.tmp, v.partitionKey]);
+  return block(declare, body, [v.schema, v.table, v.assetKey, v.tmp, v.partitionKey, ...(l ? [l.stateSchema, l.runId, l.itemId, l.workerId] : [])]);
 }
 
 /**
@@ -206,6 +226,6 @@ export function removeSql(v: BlockValues & { partitionKey: string }): string {
 
 /** Why a block refused, from the error DuckDB passes on: [reason, detail], or null for any other error. */
 export function refusal(message: string): [string, string] | null {
-  const m = /ERROR:\s+dagx-(foreign|other|dependents):([^\n]*)/.exec(message);
+  const m = /ERROR:\s+dagx-(foreign|other|dependents|lease):([^\n]*)/.exec(message);
   return m ? [m[1]!, m[2]!.trim()] : null;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { type AssetLogger, compileSql, type SqlQuery, type TableInput } from "../../core/context.ts";
 import { type EnvLookup, type Resolved, resolveEnvRefs } from "../../core/env.ts";
-import { attemptFileName } from "../../core/attempt-outputs.ts";
+import { attemptFileName, type LeaseFence } from "../../core/attempt-outputs.ts";
 import type { InputContext, OutputContext, ParquetWriter, StoredInput } from "../../core/io-manager.ts";
 import { hashBytes, hashText, outputAbsPath, outputFileRelPath, type Storage, writeFileAtomicAsync } from "../storage/index.ts";
 import { fileListSql } from "../tabular/index.ts";
@@ -39,6 +39,8 @@ export interface StepIO {
    * a queue worker's, published by its lease-fenced commit. Unset in a local run (one location per output).
    */
   attempt?: string;
+  /** The queue lease the attempt runs under (a worker's); a manager that swaps in its own database checks it there. */
+  lease?: LeaseFence;
 }
 
 const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();

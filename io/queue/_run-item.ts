@@ -29,6 +29,8 @@ export interface ItemContext {
   log(level: string, message: string): void;
   /** Renew and check the lease right before an output is written (rejects when it is lost). */
   beforeStore?: (assetKey: string) => Promise<void>;
+  /** The schema of the Postgres state (queue tables): postgresTable's swap checks the lease there when it writes to that database. */
+  stateSchema?: string;
   /** The worker's DuckDB instance for this step (released when the attempt ends). */
   compute?: () => { compute: ComputeInstance; release(): void };
 }
@@ -93,6 +95,7 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
     ...(w.beforeStore ? { beforeStore: w.beforeStore } : {}),
     // each attempt writes its own locations; the fenced commit of its records publishes them
     attempt: attemptTag(c.runId, c.epoch),
+    ...(w.stateSchema ? { lease: { stateSchema: w.stateSchema, runId: c.runId, itemId: c.itemId, epoch: c.epoch, workerId: c.workerId } } : {}),
     recordedLocations: true,
     storage: project.storage,
     graph: project.graph,

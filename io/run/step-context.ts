@@ -44,6 +44,7 @@ export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) =
     env: run.resources.env,
     atEnd: a.atEnd,
     ...(run.attempt ? { attempt: run.attempt } : {}),
+    ...(run.lease ? { lease: run.lease } : {}),
   };
 }
 

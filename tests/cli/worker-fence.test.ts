@@ -90,7 +90,7 @@ async function lateWrite(schema: string, files: Record<string, string>, data: st
     await until("the first worker's late write and refused commit", () => first.log().includes("lease lost"));
     const rows = ok(await runDagx(submitter, ["query", "select who from who", "--json"], { env })).json<unknown>();
     const events = await store.getEvents(run);
-    return { rows: JSON.stringify(rows), store, submitter, run, materializations: events.filter((e) => e.type === "materialization").length };
+    return { rows: JSON.stringify(rows), store, submitter, run, materializations: events.filter((e) => e.type === "materialization").length, firstLog: first.log() };
   } catch (e) {
     await store.close();
     throw e;
@@ -141,6 +141,18 @@ describe("a lost lease cannot replace a committed output", () => {
       const gc = await runGc(createStorage(r.submitter), r.store, { keepMs: 365 * 86_400_000, now: Date.now() + 2 * 3_600_000, dryRun: false });
       expect(gc.orphanFiles).toBe(1);
       expect(readdirSync(join(data, "who")).filter((f) => f.endsWith(".parquet"))).toEqual([m!.path.split("/").pop()!]);
+    } finally {
+      await r.store.close();
+    }
+  }, 90_000);
+
+  test("postgresTable in the state's database: the late swap is refused (its lease is checked in the swap's transaction)", async () => {
+    const config = `import { defineConfig, env, postgresTable } from "dagx";\nexport default defineConfig({ io: postgresTable({ url: env("DATABASE_URL"), schema: "fence_out" }) });\n`;
+    const r = await lateWrite("fence_pg", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { DATABASE_URL: pg.url });
+    try {
+      expect(r.rows).toContain("second");
+      expect(r.rows).not.toContain("first");
+      expect(r.materializations).toBe(1);
     } finally {
       await r.store.close();
     }
