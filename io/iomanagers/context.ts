@@ -39,6 +39,12 @@ export interface StepIO {
    * a queue worker's, published by its lease-fenced commit. Unset in a local run (one location per output).
    */
   attempt?: string;
+  /**
+   * Called by a manager right before it makes a new output current in its own store (a table
+   * swap): a queue worker renews and checks its lease there, and rejects when it is lost (the
+   * late write is dropped). Unset in a local run.
+   */
+  beforePublish?(): Promise<void>;
   /** The queue lease the attempt runs under (a worker's); a manager that swaps in its own database checks it there. */
   lease?: LeaseFence;
 }

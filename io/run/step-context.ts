@@ -45,6 +45,7 @@ export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) =
     atEnd: a.atEnd,
     ...(run.attempt ? { attempt: run.attempt } : {}),
     ...(run.lease ? { lease: run.lease } : {}),
+    ...(run.beforeStore ? { beforePublish: () => run.beforeStore!(a.asset.key) } : {}),
   };
 }
 

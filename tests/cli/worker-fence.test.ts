@@ -82,7 +82,7 @@ async function lateWrite(schema: string, files: Record<string, string>, data: st
   const submitter = machine(files, data);
   const first = startWorker(machine(files, data), { ...env, WHO: "first" });
   const run = ok(await runDagx(submitter, ["materialize", "who", "--queue", "--detach"], { env })).stdout.trim();
-  await until("the first worker's stalled write", () => existsSync(mark));
+  await until("the first worker's stalled write", () => existsSync(mark)).catch((e: Error) => Promise.reject(new Error(`${e.message}; its log:\n${first.log()}`)));
   const second = startWorker(machine(files, data), { ...env, WHO: "second" });
   const store = createPostgresStateStore(env.DAGX_STATE_URL);
   try {
@@ -149,6 +149,21 @@ describe("a lost lease cannot replace a committed output", () => {
   test("postgresTable in the state's database: the late swap is refused (its lease is checked in the swap's transaction)", async () => {
     const config = `import { defineConfig, env, postgresTable } from "dagx";\nexport default defineConfig({ io: postgresTable({ url: env("DATABASE_URL"), schema: "fence_out" }) });\n`;
     const r = await lateWrite("fence_pg", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { DATABASE_URL: pg.url });
+    try {
+      expect(r.rows).toContain("second");
+      expect(r.rows).not.toContain("first");
+      expect(r.materializations).toBe(1);
+    } finally {
+      await r.store.close();
+    }
+  }, 90_000);
+
+  test("duckdbTable on shared storage: the lease is checked inside the swap's transaction, the late swap rolls back", async () => {
+    const data = temp("dagx-fence-data-");
+    // one warehouse file every machine reaches at the same path (a network filesystem's stand-in)
+    const warehouse = join(temp("dagx-fence-warehouse-"), "warehouse.duckdb");
+    const config = `import { defineConfig, duckdbTable } from "dagx";\nexport default defineConfig({ io: duckdbTable({ path: ${JSON.stringify(warehouse)} }) });\n`;
+    const r = await lateWrite("fence_duckdb", { "dagx.config.ts": config, "who.asset.ts": ASSET }, data, { DAGX_WORKERS_SHARED_STORAGE: "1" });
     try {
       expect(r.rows).toContain("second");
       expect(r.rows).not.toContain("first");
