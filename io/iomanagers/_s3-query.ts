@@ -45,7 +45,8 @@ export interface S3GcResult {
  * materialization uses — once the materialization that replaced them is older than `graceMs` (a
  * reader that started before it may still be reading). Runs before the state's own retention
  * deletes those rows, so no recorded object is forgotten. Only recorded objects under their
- * prefix, in their asset's folder, are ever deleted.
+ * prefix, in their asset's folder, are ever deleted — plus, in those folders, the objects of worker
+ * attempts that never committed (`collectLostAttempts`), counted in the same figure.
  */
 export async function collectS3Garbage(root: string, store: StateStore, o: { now: number; graceMs: number; dryRun: boolean }): Promise<S3GcResult> {
   const superseded = await store.supersededOutputs(S3_SCHEME);

@@ -4,10 +4,13 @@
  *
  * A write stages the value in the step's DuckDB (a `ctx.sql` query runs there; rows and Arrow
  * Tables go through the same staging writer as local Parquet), hashes it, and `COPY`s it to a key
- * of its own (`data-<run id>.parquet`): the previous object is never overwritten, and the new one
- * becomes the output only when the run commits its state record. Readers read exactly the objects
+ * of its own (`data-<run id>.parquet`; on a queue worker `data-<run id>-a<epoch>.parquet`, one per
+ * claim, so a worker that lost its lease mid-upload never replaces the new holder's object): the
+ * previous object is never overwritten, and the new one becomes the output only when the run
+ * commits its state record. Readers read exactly the objects
  * state records, in place (httpfs). dagx deletes only recorded objects under the prefix, each in
- * its asset's folder (`remove`, `dagx gc`, `wipe --data`).
+ * its asset's folder (`remove`, `dagx gc`, `wipe --data`) — and `dagx gc` the attempt objects of
+ * runs state knows that no record names (io/iomanagers/_s3-query.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +42,7 @@ export function bindS3Parquet(m: IOManager): IOManager {
   return impl;
 }
 
-/** Test seams: the object name of a write (default `data-<run id>.parquet`, `-2`, `-3`… for later writes of the same output in this process and run). */
+/** Test seams: the object name of a write (default `data-<run id>.parquet`, `-2`, `-3`… for later writes of the same output in this process and run; a worker attempt's `data-<run id>-a<epoch>.parquet`). */
 export interface S3ParquetInternals {
   objectName?(ctx: OutputContext): string;
 }
