@@ -119,6 +119,10 @@ describe("a lost lease cannot replace a committed output", () => {
       // a local run (no queue) on the same Postgres state reads the same attempt files
       ok(await runDagx(submitter, ["materialize", "total"], { env }));
       expect(ok(await runDagx(submitter, ["query", "select n, first from total", "--json"], { env })).json()).toEqual([{ n: 3, first: "2024-01-01" }]);
+      // wipe --data removes the worker's attempt file of total as well as the local run's file
+      expect(readdirSync(join(data, "total")).sort()).toEqual(["data.parquet", expect.stringMatching(/^data-.+-a\d+\.parquet$/)].sort() as never);
+      ok(await runDagx(submitter, ["wipe", "total", "--data"], { env }));
+      expect(readdirSync(join(data, "total")).filter((f) => f.endsWith(".parquet"))).toEqual([]);
     } finally {
       w.proc.kill("SIGTERM");
       await w.proc.exited;
