@@ -18,6 +18,8 @@ export interface LeaseFence {
   itemId: string;
   epoch: number;
   workerId: string;
+  /** The claim's transaction id on the state server (decimal): a later claim has a larger one. */
+  claimOrder?: string;
 }
 
 /** The tag of one claim of one queue item: its run and the epoch its lease was granted with. */

@@ -15,6 +15,8 @@ import type { LeaseFence } from "../../core/attempt-outputs.ts";
 export const PARTITION_COL = "_dagx_partition";
 /** The ownership record of a schema. */
 export const OWNED_TABLE = "_dagx_owned";
+/** Where workers' swaps into a database other than the state's record the claim that made each output (table|partition): swaps go in claim order. */
+export const FENCE_TABLE = "_dagx_claims";
 /** Prefix of the tables a write builds before it swaps them in. */
 export const TEMP_PREFIX = "_dagx_tmp_";
 /** A temp table older than this is a leftover of a killed run, dropped by the next write to the schema. */
@@ -139,7 +141,9 @@ export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; no
   replaced boolean := false;${l ? `
   ls text := ${lit(l.stateSchema)};
   lease_run bigint;
-  lease_held integer;` : ""}`;
+  lease_held integer;
+  fence_key text := ${lit(`${v.table}|${v.partitionKey}`)};
+  fence_prev numeric;` : ""}`;
   // a worker's swap, in the database holding the state (its queue tables there, readable by this
   // user, holding this run): only while its lease is held, and holding the lease's row until it
   // commits (no other worker can claim the step meanwhile). Elsewhere the swap is not fenced.
@@ -153,7 +157,17 @@ export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; no
         INTO lease_held USING ${lit(l.runId)}, ${lit(l.itemId)}, ${Math.trunc(l.epoch)}::bigint, ${lit(l.workerId)};
       IF lease_held IS NULL THEN RAISE EXCEPTION 'dagx-lease:%', t; END IF;
     END IF;
-  END IF;`
+  END IF;${l.claimOrder && /^[0-9]{1,20}$/.test(l.claimOrder) ? `
+  IF lease_run IS NULL OR lease_run = 0 THEN
+    -- another database: swaps go in claim order (${FENCE_TABLE}), so one of a claim the state gave up never replaces a later claim's
+    IF to_regclass(format('%I.${FENCE_TABLE}', s)) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I.${FENCE_TABLE} (output text PRIMARY KEY, claim_order numeric NOT NULL, run_id text NOT NULL, epoch bigint NOT NULL)', s);
+    END IF;
+    EXECUTE format('SELECT claim_order FROM %I.${FENCE_TABLE} WHERE output = $1 FOR UPDATE', s) INTO fence_prev USING fence_key;
+    IF fence_prev IS NOT NULL AND fence_prev > ${l.claimOrder} THEN RAISE EXCEPTION 'dagx-lease:%', t; END IF;
+    EXECUTE format('INSERT INTO %I.${FENCE_TABLE} (output, claim_order, run_id, epoch) VALUES ($1, $2, $3, $4) ON CONFLICT (output) DO UPDATE SET claim_order = EXCLUDED.claim_order, run_id = EXCLUDED.run_id, epoch = EXCLUDED.epoch', s)
+      USING fence_key, ${l.claimOrder}::numeric, ${lit(l.runId)}, ${Math.trunc(l.epoch)}::bigint;
+  END IF;` : ""}`
     : "";
   const body = `${fill(COMMON_CHECK, v)}${fence}
   IF pk <> '' AND partitioned THEN

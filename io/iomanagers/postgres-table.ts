@@ -151,6 +151,7 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
         stallAt("store-write");
         // a worker's lease, renewed and checked right before the swap (the swap also checks it itself when this is the state's database)
         await step.beforePublish?.();
+        stallAt("store-swap");
         const swap = swapSql({ ...names, tmp, partitionKey: ctx.partitionKey, now: Date.now(), ...(step.lease ? { lease: step.lease } : {}) });
         await guard(o, `replace table ${schema}.${table}`, () => execute(conn, alias, swap).catch((e) => Promise.reject(refused(o, ctx.assetKey, table, e))));
         await clearCache(conn);

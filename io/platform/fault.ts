@@ -6,7 +6,10 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 
-/** Points: "store-write" (an IO manager is writing an output, its lease already checked). */
+/**
+ * Points: "store-write" (an IO manager is writing an output, its lease already checked);
+ * "store-swap" (postgresTable: its lease checked right before the swap, the swap not yet run).
+ */
 export function stallAt(point: string): void {
   const spec = process.env.DAGX_STALL_AT;
   if (!spec) return;

@@ -58,6 +58,11 @@ export interface Claim {
   options: QueuedRunOptions;
   /** The run was asked to cancel. */
   cancelRequested: boolean;
+  /**
+   * The claim's transaction id on the state server (64-bit, `txid_current()`): later claims have
+   * larger ones. Orders the swaps of postgresTable in a database other than the state's.
+   */
+  claimOrder?: string;
 }
 
 /**
@@ -76,7 +81,7 @@ export async function claimItem(ops: PgOps, o: { queue: string; workerId: string
        UPDATE queue_items i SET status = 'claimed', epoch = i.epoch + 1, attempts = i.attempts + 1, worker_id = $2,
          lease_until = clock_timestamp() + $3 * interval '1 millisecond', not_before = NULL
        FROM c WHERE i.run_id = c.run_id AND i.item_id = c.item_id
-       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts, c.was, c.previous`,
+       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts, c.was, c.previous, txid_current()::text AS claim_order`,
       [o.queue, o.workerId, o.leaseMs],
     );
     if (!row) return null;
@@ -96,6 +101,7 @@ export async function claimItem(ops: PgOps, o: { queue: string; workerId: string
       lostBy: row.was === "claimed" ? String(row.previous) : null,
       options: JSON.parse(String(run?.options ?? "{}")) as QueuedRunOptions,
       cancelRequested: Boolean(run?.cancel),
+      claimOrder: String(row.claim_order),
     };
   });
 }

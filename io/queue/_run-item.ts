@@ -95,7 +95,7 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
     ...(w.beforeStore ? { beforeStore: w.beforeStore } : {}),
     // each attempt writes its own locations; the fenced commit of its records publishes them
     attempt: attemptTag(c.runId, c.epoch),
-    ...(w.stateSchema ? { lease: { stateSchema: w.stateSchema, runId: c.runId, itemId: c.itemId, epoch: c.epoch, workerId: c.workerId } } : {}),
+    ...(w.stateSchema ? { lease: { stateSchema: w.stateSchema, runId: c.runId, itemId: c.itemId, epoch: c.epoch, workerId: c.workerId, ...(c.claimOrder ? { claimOrder: c.claimOrder } : {}) } } : {}),
     recordedLocations: true,
     storage: project.storage,
     graph: project.graph,

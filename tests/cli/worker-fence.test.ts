@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
+import { SQL, type Subprocess } from "bun";
 import { collectS3Garbage } from "../../io/iomanagers/index.ts";
 import { createPostgresStateStore } from "../../io/state/index.ts";
 import { hashFile, createStorage, runGc } from "../../io/storage/index.ts";
@@ -75,10 +75,10 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 20
  * 300 ms lease; a second worker takes the step and commits; the first then finishes its write and
  * fails to commit. Returns what `dagx query` reads and the state store (the caller closes it).
  */
-async function lateWrite(schema: string, files: Record<string, string>, data: string | null, extraEnv: Record<string, string>) {
+async function lateWrite(schema: string, files: Record<string, string>, data: string | null, extraEnv: Record<string, string>, point = "store-write") {
   const marks = temp("dagx-fence-marks-");
   const mark = join(marks, "stalled");
-  const env = { DAGX_STATE_URL: `${pg.url}?schema=${schema}`, DAGX_LEASE_MS: "300", DAGX_STALL_AT: `store-write:5000:${mark}`, ...extraEnv };
+  const env = { DAGX_STATE_URL: `${pg.url}?schema=${schema}`, DAGX_LEASE_MS: "300", DAGX_STALL_AT: `${point}:5000:${mark}`, ...extraEnv };
   const submitter = machine(files, data);
   const first = startWorker(machine(files, data), { ...env, WHO: "first" });
   const run = ok(await runDagx(submitter, ["materialize", "who", "--queue", "--detach"], { env })).stdout.trim();
@@ -152,7 +152,25 @@ describe("a lost lease cannot replace a committed output", () => {
 
   test("postgresTable in the state's database: the late swap is refused (its lease is checked in the swap's transaction)", async () => {
     const config = `import { defineConfig, env, postgresTable } from "dagx";\nexport default defineConfig({ io: postgresTable({ url: env("DATABASE_URL"), schema: "fence_out" }) });\n`;
-    const r = await lateWrite("fence_pg", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { DATABASE_URL: pg.url });
+    // frozen after the lease check before the swap passed: the swap's own check refuses it
+    const r = await lateWrite("fence_pg", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { DATABASE_URL: pg.url }, "store-swap");
+    try {
+      expect(r.rows).toContain("second");
+      expect(r.rows).not.toContain("first");
+      expect(r.materializations).toBe(1);
+    } finally {
+      await r.store.close();
+    }
+  }, 90_000);
+
+  test("postgresTable in another database: swaps go in claim order, the late swap of an older claim is refused", async () => {
+    const admin = new SQL(pg.url);
+    await admin.unsafe("CREATE DATABASE fence_other");
+    await admin.close();
+    const other = pg.url.replace(/\/[^/?]+$/, "/fence_other");
+    const config = `import { defineConfig, env, postgresTable } from "dagx";\nexport default defineConfig({ io: postgresTable({ url: env("OUTPUT_URL"), schema: "fence_out" }) });\n`;
+    // frozen after its lease check passed, right before the swap: only the claim order can refuse it
+    const r = await lateWrite("fence_pg_other", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { OUTPUT_URL: other }, "store-swap");
     try {
       expect(r.rows).toContain("second");
       expect(r.rows).not.toContain("first");
