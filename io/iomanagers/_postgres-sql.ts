@@ -7,7 +7,8 @@
  *
  * Names: the asset's table, its ownership record `<schema>._dagx_owned` (every table dagx
  * created in the schema and its asset), the `_dagx_partition` column of partitioned tables, and
- * `_dagx_tmp_<ms>_<random>` tables a write builds before it swaps them in.
+ * `_dagx_tmp_<ms>_<random>` tables a write builds before it swaps them in, and `_dagx_claims`:
+ * the claim order of queue workers' swaps when the state is in another database (swapSql's lease).
  */
 import type { LeaseFence } from "../../core/attempt-outputs.ts";
 
@@ -129,7 +130,9 @@ export function checkSql(v: BlockValues): string {
  * - anything else: drop the old table and rename the new one to its name — or, when views of the
  *   user's depend on the old table (Postgres refuses to drop it), replace its rows instead, which
  *   needs the same columns.
- * Leftover temp tables of killed runs (older than a day) are dropped on the way.
+ * Leftover temp tables of killed runs (older than a day) are dropped on the way. With a worker's
+ * `lease`: refused (`dagx-lease`) when that lease is lost (the state's database) or when a later
+ * claim already swapped this output (another database: `_dagx_claims`).
  */
 export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number; lease?: LeaseFence }): string {
   const l = v.lease;
