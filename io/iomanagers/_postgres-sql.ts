@@ -149,7 +149,8 @@ export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; no
   fence_prev numeric;` : ""}`;
   // a worker's swap, in the database holding the state (its queue tables there, readable by this
   // user, holding this run): only while its lease is held, and holding the lease's row until it
-  // commits (no other worker can claim the step meanwhile). Elsewhere the swap is not fenced.
+  // commits (no other worker can claim the step meanwhile). Elsewhere (another database, or no
+  // right to those tables): in claim order, the claim's txid on the state server (_dagx_claims).
   const fence = l
     ? `
   IF to_regclass(format('%I.queue_items', ls)) IS NOT NULL AND to_regclass(format('%I.queue_runs', ls)) IS NOT NULL
