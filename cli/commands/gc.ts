@@ -10,7 +10,7 @@ export default defineCommand({
   meta: {
     name: "gc",
     description:
-      "Retention: delete runs and events older than --keep, old materialization history, old ticks and finished backfills, and output files no current materialization uses (older than an hour), and S3 objects (s3Parquet) of materializations replaced over an hour ago. Current outputs and their records are never touched.\n\nExamples:\n  dagx gc --keep 30d\n  dagx gc --keep 7d --dry-run --json",
+      "Retention: delete runs and events older than --keep, old materialization history, old ticks and finished backfills, and output files no current materialization uses (older than an hour), and S3 objects (s3Parquet) of materializations replaced over an hour ago or of queue worker attempts that never committed (older than an hour). Current outputs and their records are never touched.\n\nExamples:\n  dagx gc --keep 30d\n  dagx gc --keep 7d --dry-run --json",
   },
   args: {
     ...globalArgs,

@@ -1,3 +1,4 @@
+import { parseAttemptFileName } from "../../core/attempt-outputs.ts";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
@@ -46,7 +47,11 @@ export default defineCommand({
           const dir = assertInside(project.storage.dataRoot, join(project.storage.dataRoot, ...k.split("/")));
           // only this asset's outputs: a prefixed key "a/b" lives inside "a/", so never remove the folder itself
           for (const f of ["data.parquet", "value.json"]) rmSync(join(dir, f), { force: true });
-          for (const sub of safeList(dir)) if (sub.includes("=")) rmSync(join(dir, sub), { recursive: true, force: true });
+          for (const sub of safeList(dir)) {
+            // partition folders, and the attempt files workers wrote (core/attempt-outputs.ts)
+            if (sub.includes("=")) rmSync(join(dir, sub), { recursive: true, force: true });
+            else if (parseAttemptFileName(sub)) rmSync(join(dir, sub), { force: true });
+          }
         }
       }
       if (out.json) out.data({ wiped: keys, materializations: n, outputsDeleted: files });

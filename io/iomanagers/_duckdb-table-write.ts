@@ -12,6 +12,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ColumnSchema } from "../../core/types.ts";
 import type { AssetLogger } from "../../core/context.ts";
 import { quoteIdent } from "../../core/sql.ts";
+import { stallAt } from "../platform/index.ts";
 import { hashText } from "../storage/index.ts";
 import { quoteLiteral } from "../tabular/index.ts";
 import { leaseWarehouse, type WarehouseLease } from "./_duckdb-table-lease.ts";
@@ -27,6 +28,8 @@ export interface TableWrite {
   assetKey: string;
   /** "" when unpartitioned. */
   partitionKey: string;
+  /** Run inside the swap's transaction, before the swap: a worker's lease check (a rejection rolls the swap back). */
+  beforeSwap?: () => Promise<void>;
   /** Partition dimension names and this key's value of each. */
   dims: readonly string[];
   values: readonly string[];
@@ -56,6 +59,7 @@ export function leaseForWrite(conn: DuckDBConnection, w: Pick<TableWrite, "path"
 
 /** Write `w`'s table: `build(target)` runs `CREATE TABLE target AS …` (a user's query fails there, as theirs). */
 export async function writeTable(conn: DuckDBConnection, w: TableWrite, build: (target: string) => Promise<void>): Promise<TableWritten> {
+  stallAt("store-write");
   const lease = await leaseForWrite(conn, w);
   const { alias } = lease;
   const tmp = `${TEMP_PREFIX}${w.table}_${Bun.randomUUIDv7().slice(-12)}`;
@@ -66,7 +70,10 @@ export async function writeTable(conn: DuckDBConnection, w: TableWrite, build: (
     await build(tmpRef);
     const written = await describeAndHash(conn, tmpRef);
     if (w.partitionKey !== "") await addKeyColumns(conn, tmpRef, w, written.schema);
-    await serialized(w.path, () => inTransaction(conn, () => swap(conn, alias, tmp, w)));
+    await serialized(w.path, () => inTransaction(conn, async () => {
+      await w.beforeSwap?.();
+      await swap(conn, alias, tmp, w);
+    }));
     return written;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${tmpRef}`).catch(() => {});

@@ -7,13 +7,17 @@
  *
  * Names: the asset's table, its ownership record `<schema>._dagx_owned` (every table dagx
  * created in the schema and its asset), the `_dagx_partition` column of partitioned tables, and
- * `_dagx_tmp_<ms>_<random>` tables a write builds before it swaps them in.
+ * `_dagx_tmp_<ms>_<random>` tables a write builds before it swaps them in, and `_dagx_claims`:
+ * the claim order of queue workers' swaps when the state is in another database (swapSql's lease).
  */
+import type { LeaseFence } from "../../core/attempt-outputs.ts";
 
 /** The column holding each row's partition key in a partitioned asset's table. */
 export const PARTITION_COL = "_dagx_partition";
 /** The ownership record of a schema. */
 export const OWNED_TABLE = "_dagx_owned";
+/** Where workers' swaps into a database other than the state's record the claim that made each output (table|partition): swaps go in claim order. */
+export const FENCE_TABLE = "_dagx_claims";
 /** Prefix of the tables a write builds before it swaps them in. */
 export const TEMP_PREFIX = "_dagx_tmp_";
 /** A temp table older than this is a leftover of a killed run, dropped by the next write to the schema. */
@@ -126,16 +130,50 @@ export function checkSql(v: BlockValues): string {
  * - anything else: drop the old table and rename the new one to its name — or, when views of the
  *   user's depend on the old table (Postgres refuses to drop it), replace its rows instead, which
  *   needs the same columns.
- * Leftover temp tables of killed runs (older than a day) are dropped on the way.
+ * Leftover temp tables of killed runs (older than a day) are dropped on the way. With a worker's
+ * `lease`: refused (`dagx-lease`) when that lease is lost (the state's database) or when a later
+ * claim already swapped this output (another database: `_dagx_claims`).
  */
-export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number }): string {
+export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; now: number; lease?: LeaseFence }): string {
+  const l = v.lease;
   const declare = `${fill(COMMON_DECLARE, v)}
   tmp text := ${lit(v.tmp)};
   pk text := ${lit(v.partitionKey)};
   cols text;
   col record;
-  replaced boolean := false;`;
-  const body = `${fill(COMMON_CHECK, v)}
+  replaced boolean := false;${l ? `
+  ls text := ${lit(l.stateSchema)};
+  lease_run bigint;
+  lease_held integer;
+  fence_key text := ${lit(`${v.table}|${v.partitionKey}`)};
+  fence_prev numeric;` : ""}`;
+  // a worker's swap, in the database holding the state (its queue tables there, readable by this
+  // user, holding this run): only while its lease is held, and holding the lease's row until it
+  // commits (no other worker can claim the step meanwhile). Elsewhere (another database, or no
+  // right to those tables): in claim order, the claim's txid on the state server (_dagx_claims).
+  const fence = l
+    ? `
+  IF to_regclass(format('%I.queue_items', ls)) IS NOT NULL AND to_regclass(format('%I.queue_runs', ls)) IS NOT NULL
+    AND has_table_privilege(format('%I.queue_items', ls), 'UPDATE') AND has_table_privilege(format('%I.queue_runs', ls), 'SELECT') THEN
+    EXECUTE format('SELECT count(*) FROM %I.queue_runs WHERE run_id = $1', ls) INTO lease_run USING ${lit(l.runId)};
+    IF lease_run > 0 THEN
+      EXECUTE format('SELECT 1 FROM %I.queue_items WHERE run_id = $1 AND item_id = $2 AND epoch = $3 AND worker_id = $4 AND status = ''claimed'' AND lease_until >= clock_timestamp() FOR UPDATE', ls)
+        INTO lease_held USING ${lit(l.runId)}, ${lit(l.itemId)}, ${Math.trunc(l.epoch)}::bigint, ${lit(l.workerId)};
+      IF lease_held IS NULL THEN RAISE EXCEPTION 'dagx-lease:%', t; END IF;
+    END IF;
+  END IF;${l.claimOrder && /^[0-9]{1,20}$/.test(l.claimOrder) ? `
+  IF lease_run IS NULL OR lease_run = 0 THEN
+    -- another database: swaps go in claim order (${FENCE_TABLE}), so one of a claim the state gave up never replaces a later claim's
+    IF to_regclass(format('%I.${FENCE_TABLE}', s)) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I.${FENCE_TABLE} (output text PRIMARY KEY, claim_order numeric NOT NULL, run_id text NOT NULL, epoch bigint NOT NULL)', s);
+    END IF;
+    EXECUTE format('SELECT claim_order FROM %I.${FENCE_TABLE} WHERE output = $1 FOR UPDATE', s) INTO fence_prev USING fence_key;
+    IF fence_prev IS NOT NULL AND fence_prev > ${l.claimOrder} THEN RAISE EXCEPTION 'dagx-lease:%', t; END IF;
+    EXECUTE format('INSERT INTO %I.${FENCE_TABLE} (output, claim_order, run_id, epoch) VALUES ($1, $2, $3, $4) ON CONFLICT (output) DO UPDATE SET claim_order = EXCLUDED.claim_order, run_id = EXCLUDED.run_id, epoch = EXCLUDED.epoch', s)
+      USING fence_key, ${l.claimOrder}::numeric, ${lit(l.runId)}, ${Math.trunc(l.epoch)}::bigint;
+  END IF;` : ""}`
+    : "";
+  const body = `${fill(COMMON_CHECK, v)}${fence}
   IF pk <> '' AND partitioned THEN
     FOR col IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS typ FROM pg_attribute a
       WHERE a.attrelid = to_regclass(format('%I.%I', s, tmp)) AND a.attnum > 0 AND NOT a.attisdropped
@@ -175,7 +213,7 @@ export function swapSql(v: BlockValues & { tmp: string; partitionKey: string; no
   LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', s, col.relname);
   END LOOP;`;
-  return block(declare, body, [v.schema, v.table, v.assetKey, v.tmp, v.partitionKey]);
+  return block(declare, body, [v.schema, v.table, v.assetKey, v.tmp, v.partitionKey, ...(l ? [l.stateSchema, l.runId, l.itemId, l.workerId] : [])]);
 }
 
 /**
@@ -206,6 +244,6 @@ export function removeSql(v: BlockValues & { partitionKey: string }): string {
 
 /** Why a block refused, from the error DuckDB passes on: [reason, detail], or null for any other error. */
 export function refusal(message: string): [string, string] | null {
-  const m = /ERROR:\s+dagx-(foreign|other|dependents):([^\n]*)/.exec(message);
+  const m = /ERROR:\s+dagx-(foreign|other|dependents|lease):([^\n]*)/.exec(message);
   return m ? [m[1]!, m[2]!.trim()] : null;
 }

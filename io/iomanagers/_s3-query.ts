@@ -7,6 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PartitionSpace } from "../../core/partitions/index.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { MaterializationRecord } from "../../core/types.ts";
+import { parseAttemptFileName } from "../../core/attempt-outputs.ts";
 import { projectEnv } from "../secrets/index.ts";
 import { keyColumns, parquetSql, partitionFilesSql } from "../tabular/index.ts";
 import { isUnderAsset, readCredentials, parseS3Location, type S3Credentials, S3_SCHEME, type S3Object, type S3Target, targetId } from "./_s3-location.ts";
@@ -44,12 +45,14 @@ export interface S3GcResult {
  * materialization uses — once the materialization that replaced them is older than `graceMs` (a
  * reader that started before it may still be reading). Runs before the state's own retention
  * deletes those rows, so no recorded object is forgotten. Only recorded objects under their
- * prefix, in their asset's folder, are ever deleted.
+ * prefix, in their asset's folder, are ever deleted — plus, in those folders, the objects of worker
+ * attempts that never committed (`collectLostAttempts`), counted in the same figure.
  */
 export async function collectS3Garbage(root: string, store: StateStore, o: { now: number; graceMs: number; dryRun: boolean }): Promise<S3GcResult> {
   const superseded = await store.supersededOutputs(S3_SCHEME);
-  if (superseded.length === 0) return { objects: 0 };
   const latest = await store.latestMaterializations();
+  const attempts = await collectLostAttempts(root, store, latest, superseded, o);
+  if (superseded.length === 0) return { objects: attempts };
   const used = new Set(latest.map((m) => m.path));
   const since = new Map(latest.map((m) => [`${m.assetKey}\u0000${m.partitionKey}`, m.at]));
   const lookup = projectEnv(root);
@@ -65,10 +68,10 @@ export async function collectS3Garbage(root: string, store: StateStore, o: { now
     const f = folders.get(id) ?? folders.set(id, { object, assetKey: m.assetKey, keys: new Set() }).get(id)!;
     f.keys.add(object.key);
   }
-  let objects = 0;
+  let objects = attempts;
   for (const { object, assetKey, keys } of folders.values()) {
     const creds = readCredentials(object, lookup, `delete superseded objects of "${assetKey}"`);
-    for (const key of await listKeys(object, creds, `${object.prefix}/${assetKey}/`)) {
+    for (const { key } of await listKeys(object, creds, `${object.prefix}/${assetKey}/`)) {
       if (!keys.has(key)) continue;
       objects++;
       if (!o.dryRun) await deleteObject({ ...object, key }, creds);
@@ -77,10 +80,44 @@ export async function collectS3Garbage(root: string, store: StateStore, o: { now
   return { objects };
 }
 
-/** Every key under `prefix` in the target's bucket (paged). */
-async function listKeys(t: S3Target, creds: S3Credentials, prefix: string): Promise<string[]> {
+/**
+ * Delete the objects of worker attempts that never committed (they lost their lease during the
+ * write: core/attempt-outputs.ts): in the folder of an asset state records s3Parquet outputs of,
+ * an object named `data-<run>-a<epoch>.parquet` that no record names, of a run state knows, last
+ * modified longer than `graceMs` ago (an attempt still under way commits well within it). Objects
+ * with any other name are never touched.
+ */
+async function collectLostAttempts(root: string, store: StateStore, latest: readonly MaterializationRecord[], superseded: readonly MaterializationRecord[], o: { now: number; graceMs: number; dryRun: boolean }): Promise<number> {
+  const recorded = new Set<string>();
+  const folders = new Map<string, { object: S3Object; assetKey: string }>();
+  for (const m of [...latest, ...superseded]) {
+    const object = parseS3Location(m.path);
+    if (!object || !isUnderAsset(object, m.assetKey)) continue;
+    recorded.add(`${object.bucket}/${object.key}`);
+    const id = `${targetId(object)}|${m.assetKey}`;
+    if (!folders.has(id)) folders.set(id, { object, assetKey: m.assetKey });
+  }
+  const lookup = projectEnv(root);
+  const runs = new Map<string, boolean>();
+  const known = async (runId: string) => runs.get(runId) ?? runs.set(runId, (await store.getRun(runId)) !== null).get(runId)!;
+  let objects = 0;
+  for (const { object, assetKey } of folders.values()) {
+    const creds = readCredentials(object, lookup, `delete unrecorded attempt objects of "${assetKey}"`);
+    for (const { key, modifiedAt } of await listKeys(object, creds, `${object.prefix}/${assetKey}/`)) {
+      const attempt = parseAttemptFileName(key.slice(key.lastIndexOf("/") + 1));
+      if (!attempt || recorded.has(`${object.bucket}/${key}`)) continue;
+      if (modifiedAt === null || o.now - modifiedAt < o.graceMs || !(await known(attempt.runId))) continue;
+      objects++;
+      if (!o.dryRun) await deleteObject({ ...object, key }, creds);
+    }
+  }
+  return objects;
+}
+
+/** Every object under `prefix` in the target's bucket (paged), with its last modification (ms; null when the store gives none). */
+async function listKeys(t: S3Target, creds: S3Credentials, prefix: string): Promise<{ key: string; modifiedAt: number | null }[]> {
   const client = s3Client(t, creds);
-  const keys: string[] = [];
+  const keys: { key: string; modifiedAt: number | null }[] = [];
   let startAfter: string | undefined;
   for (;;) {
     let page;
@@ -90,7 +127,10 @@ async function listKeys(t: S3Target, creds: S3Credentials, prefix: string): Prom
       throw scrubbed(error, creds, `Cannot list s3://${t.bucket}/${prefix}`);
     }
     const contents = page.contents ?? [];
-    for (const c of contents) keys.push(c.key);
+    for (const c of contents) {
+      const at = c.lastModified === undefined ? Number.NaN : new Date(c.lastModified).getTime();
+      keys.push({ key: c.key, modifiedAt: Number.isFinite(at) ? at : null });
+    }
     if (!page.isTruncated || contents.length === 0) return keys;
     startAfter = contents[contents.length - 1]!.key;
   }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { type AssetLogger, compileSql, type SqlQuery, type TableInput } from "../../core/context.ts";
 import { type EnvLookup, type Resolved, resolveEnvRefs } from "../../core/env.ts";
+import { attemptFileName, type LeaseFence } from "../../core/attempt-outputs.ts";
 import type { InputContext, OutputContext, ParquetWriter, StoredInput } from "../../core/io-manager.ts";
 import { hashBytes, hashText, outputAbsPath, outputFileRelPath, type Storage, writeFileAtomicAsync } from "../storage/index.ts";
 import { fileListSql } from "../tabular/index.ts";
@@ -33,6 +34,19 @@ export interface StepIO {
    * needs it fails rather than hold the file open for the process's lifetime.
    */
   atEnd?(fn: () => Promise<void> | void): void;
+  /**
+   * The attempt's tag (core/attempt-outputs.ts) when its outputs must go to locations of their own:
+   * a queue worker's, published by its lease-fenced commit. Unset in a local run (one location per output).
+   */
+  attempt?: string;
+  /**
+   * Called by a manager right before it makes a new output current in its own store (a table
+   * swap): a queue worker renews and checks its lease there, and rejects when it is lost (the
+   * late write is dropped). Unset in a local run.
+   */
+  beforePublish?(): Promise<void>;
+  /** The queue lease the attempt runs under (a worker's); a manager that swaps in its own database checks it there. */
+  lease?: LeaseFence;
 }
 
 const STEPS = new WeakMap<OutputContext | InputContext, StepIO>();
@@ -80,7 +94,7 @@ export const GROUP_SYNC = { fsync: false } as const;
 /** The context of the output of `assetKey` at `partitionKey`, stored under the partition's `segments`; rows stored as Parquet are written by `parquetWriter`. */
 export function outputContext(step: StepIO, assetKey: string, partitionKey: string, segments: readonly string[], parquetWriter: ParquetWriter = "auto", resources: Readonly<Record<string, unknown>> = {}): OutputContext {
   const file = (name: string) => {
-    const location = outputFileRelPath(assetKey, segments, name);
+    const location = outputFileRelPath(assetKey, segments, step.attempt ? attemptFileName(name, step.attempt) : name);
     return { path: outputAbsPath(step.storage, location, true), location };
   };
   const ctx: OutputContext = {

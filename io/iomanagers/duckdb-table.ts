@@ -62,7 +62,7 @@ export function createDuckdbTable(options: DuckdbTableOptions): IOManager {
       const conn = await step.conn();
       const table = tableNameOf(ctx.assetKey);
       const { dims, values } = partitionColumnsOf(ctx);
-      const w = { path: fileOf(step.storage), shown: options.path, schema, table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey, dims, values, timeoutMs, log: ctx.log };
+      const w = { path: fileOf(step.storage), shown: options.path, schema, table, assetKey: ctx.assetKey, partitionKey: ctx.partitionKey, dims, values, timeoutMs, log: ctx.log, ...(step.beforePublish ? { beforeSwap: step.beforePublish } : {}) };
       const location = formatLocation({ file: options.path, schema, table });
       if (isSqlQuery(value)) {
         // the user's query runs where the table is created: its failure is reported as theirs (file:line)

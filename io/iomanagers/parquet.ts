@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { describeType } from "../../core/describe.ts";
 import { isSqlQuery } from "../../core/context.ts";
 import { defineIOManager } from "../../core/io-manager.ts";
+import { stallAt } from "../platform/index.ts";
 import { parquetSql, partitionFilesSql, writeArrowParquet, writeRowsParquet, writeSqlParquet } from "../tabular/index.ts";
 import { GROUP_SYNC, parquetWriterOf, stepOf } from "./context.ts";
 import { emptyTableHandle, tableHandle } from "./table-handle.ts";
@@ -20,6 +21,7 @@ export const parquetIOManager = defineIOManager({
     }
     const step = stepOf(ctx);
     const { path, location } = ctx.file("data.parquet");
+    stallAt("store-write");
     const r = isSqlQuery(value)
       ? await step.runSql(value, async (text, params) => writeSqlParquet(await step.conn(), text, params, path, GROUP_SYNC))
       : isArrowTable(value)

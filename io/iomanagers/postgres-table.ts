@@ -27,6 +27,7 @@ import { defineIOManager, type IOManager } from "../../core/io-manager.ts";
 import { type PostgresTableOptions, postgresTableOptionsOf } from "../../core/postgres-table.ts";
 import { quoteIdent } from "../../core/sql.ts";
 import type { ColumnSchema, MaterializationRecord } from "../../core/types.ts";
+import { stallAt } from "../platform/index.ts";
 import { hashText } from "../storage/index.ts";
 import { parquetSql, quoteLiteral, wrapQuery, writeArrowParquet, writeRowsParquet } from "../tabular/index.ts";
 import { partitionColumnsOf, stepOf } from "./context.ts";
@@ -92,6 +93,7 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
     const name = `${schema}.${table}`;
     const where = `Cannot store "${assetKey}" in Postgres ${o.t.shown}`;
     if (r[0] === "foreign") return new DagxError("OUTPUT_WRITE", `${where}: table ${name} already exists and dagx did not create it: dagx never writes into, replaces or drops a table it did not create — rename or drop that table yourself, or give postgresTable another schema`, { exitCode: 1 });
+    if (r[0] === "lease") return new DagxError("OUTPUT_WRITE", `The output of "${assetKey}" was not written to ${name}: this worker's lease on the step expired during the write (the step was given to another worker), so the table keeps what that worker commits`, { exitCode: 1 });
     if (r[0] === "other") return new DagxError("OUTPUT_WRITE", `${where}: table ${name} holds asset "${r[1]}" (both keys give that table name): rename one of the assets, or store one in another schema`, { exitCode: 1 });
     return new DagxError("OUTPUT_WRITE", `${where}: views depend on table ${name} and the new output has other columns, so the table can be neither dropped nor refilled: drop those views, materialize, then create them again`, { exitCode: 1 });
   };
@@ -146,7 +148,11 @@ export function createPostgresTable(options: PostgresTableOptions): IOManager {
           });
           written = { rows: Array.isArray(value) ? value.length : null, schema: null, dataVersion: hashText(text) };
         }
-        const swap = swapSql({ ...names, tmp, partitionKey: ctx.partitionKey, now: Date.now() });
+        stallAt("store-write");
+        // a worker's lease, renewed and checked right before the swap (the swap also checks it itself when this is the state's database)
+        await step.beforePublish?.();
+        stallAt("store-swap");
+        const swap = swapSql({ ...names, tmp, partitionKey: ctx.partitionKey, now: Date.now(), ...(step.lease ? { lease: step.lease } : {}) });
         await guard(o, `replace table ${schema}.${table}`, () => execute(conn, alias, swap).catch((e) => Promise.reject(refused(o, ctx.assetKey, table, e))));
         await clearCache(conn);
         const location = formatLocation({ schema, table, json: !tabular });

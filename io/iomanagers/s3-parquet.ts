@@ -4,10 +4,13 @@
  *
  * A write stages the value in the step's DuckDB (a `ctx.sql` query runs there; rows and Arrow
  * Tables go through the same staging writer as local Parquet), hashes it, and `COPY`s it to a key
- * of its own (`data-<run id>.parquet`): the previous object is never overwritten, and the new one
- * becomes the output only when the run commits its state record. Readers read exactly the objects
+ * of its own (`data-<run id>.parquet`; on a queue worker `data-<run id>-a<epoch>.parquet`, one per
+ * claim, so a worker that lost its lease mid-upload never replaces the new holder's object): the
+ * previous object is never overwritten, and the new one becomes the output only when the run
+ * commits its state record. Readers read exactly the objects
  * state records, in place (httpfs). dagx deletes only recorded objects under the prefix, each in
- * its asset's folder (`remove`, `dagx gc`, `wipe --data`).
+ * its asset's folder (`remove`, `dagx gc`, `wipe --data`) — and `dagx gc` the attempt objects of
+ * runs state knows that no record names (io/iomanagers/_s3-query.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +22,7 @@ import { DagxError } from "../../core/errors.ts";
 import { defineIOManager, type IOManager, type OutputContext } from "../../core/io-manager.ts";
 import { endpointProblem, s3BucketProblem, s3CredentialRefs, type S3ParquetOptions, s3ParquetOptionsOf, s3PrefixProblem } from "../../core/s3-parquet.ts";
 import type { ColumnSchema } from "../../core/types.ts";
+import { stallAt } from "../platform/index.ts";
 import { hashText } from "../storage/index.ts";
 import { createTempTable, parquetSql, partitionFilesSql, quoteLiteral, writeArrowParquet, writeRowsParquet } from "../tabular/index.ts";
 import { segmentsOf, stepOf } from "./context.ts";
@@ -38,7 +42,7 @@ export function bindS3Parquet(m: IOManager): IOManager {
   return impl;
 }
 
-/** Test seams: the object name of a write (default `data-<run id>.parquet`, `-2`, `-3`… for later writes of the same output in this process and run). */
+/** Test seams: the object name of a write (default `data-<run id>.parquet`, `-2`, `-3`… for later writes of the same output in this process and run; a worker attempt's `data-<run id>-a<epoch>.parquet`). */
 export interface S3ParquetInternals {
   objectName?(ctx: OutputContext): string;
 }
@@ -58,7 +62,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       const step = stepOf(ctx);
       const { target, creds } = targetOf(options, ctx);
       const base = [target.prefix, ...ctx.assetKey.split("/"), ...segmentsOf(ctx)].join("/");
-      const object: S3Object = { ...target, key: `${base}/${internals.objectName?.(ctx) ?? nextObjectName(`${target.bucket}/${base}`, ctx.runId)}` };
+      const object: S3Object = { ...target, key: `${base}/${internals.objectName?.(ctx) ?? (step.attempt ? `data-${step.attempt}.parquet` : nextObjectName(`${target.bucket}/${base}`, ctx.runId))}` };
       const url = objectUrl(object);
       const client = s3Client(target, creds);
       // keys are unique per materialization: one that exists was written by someone else (or by a
@@ -74,6 +78,7 @@ export function createS3Parquet(options: S3ParquetOptions, internals: S3ParquetI
       if (exists) {
         throw new DagxError("OUTPUT_WRITE", `Cannot store "${ctx.assetKey}": object ${url} already exists and state records no output there: dagx never overwrites an object it did not record — delete or move that object yourself, or give s3Parquet another prefix`, { exitCode: 1 });
       }
+      stallAt("store-write");
       const conn = await step.conn();
       await prepareS3(conn, target, creds);
       const stage = `__dagx_s3_stage_${process.pid}_${++stageSeq}`;

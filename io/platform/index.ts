@@ -5,6 +5,7 @@
  */
 export { dagxCacheRoot, DUCKDB_DIR_ENV, duckDBWorkStarts, embeddedDuckDBLoad, releaseDuckDBMemory } from "./duckdb-embedded.ts";
 export type { EmbeddedDuckDBLoad } from "./duckdb-embedded.ts";
+export { stallAt } from "./fault.ts";
 export { dagxOs, dagxPlatform, DUCKDB_VERSION, isCompiledBinary, RELEASE_PLATFORMS, runtimeInfo } from "./runtime.ts";
 export type { RuntimeInfo } from "./runtime.ts";
 export { DuckDBExtensionError, duckdbExtensionFile, duckdbExtensionSource, embeddedExtensionNames, EXTENSION_VERSION, EXTENSION_WHEEL_PLATFORMS, EXTENSION_WHEELS, EXTENSIONS_DIR_ENV, extensionCacheDir, extensionLoadError, fetchExtensionFiles, loadDuckDBExtension, registerEmbeddedExtensions } from "./extensions.ts";

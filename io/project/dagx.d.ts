@@ -1580,6 +1580,8 @@ declare module "dagx" {
       /**
        * A file for this output in the folder dagx gives it under `.dagx/data` (`<key>/<partition
        * folders>/`): `path` is where to write (absolute, folder created), `location` what to return.
+       * On a queue worker the file is the attempt's own (`data-<run id>-a<epoch>.csv` for "data.csv"),
+       * made current only when the worker's lease-fenced commit records it: return this `location`.
        */
       file(name: string): {
           path: string;

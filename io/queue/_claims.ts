@@ -67,6 +67,11 @@ export interface Claim {
   options: QueuedRunOptions;
   /** The run was asked to cancel. */
   cancelRequested: boolean;
+  /**
+   * The claim's transaction id on the state server (64-bit, `txid_current()`): later claims have
+   * larger ones. Orders the swaps of postgresTable in a database other than the state's.
+   */
+  claimOrder?: string;
 }
 
 /** Items holding a slot: claimed with a lease not expired (of any queue: pools and `maxSteps` are the deployment's). */
@@ -121,7 +126,7 @@ async function claimOnce(ops: PgOps, o: { queue: string; workerId: string; lease
       `UPDATE queue_items i SET status = 'claimed', epoch = i.epoch + 1, attempts = i.attempts + 1, worker_id = $3,
          lease_until = clock_timestamp() + $4 * interval '1 millisecond', not_before = NULL
        WHERE i.run_id = $1 AND i.item_id = $2
-       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts`,
+       RETURNING i.run_id, i.item_id, i.epoch, i.steps, i.code_versions, i.downstream, i.attempts, i.max_attempts, txid_current()::text AS claim_order`,
       [pick.run_id, pick.item_id, o.workerId, o.leaseMs],
     );
     if (!row) return null;
@@ -147,6 +152,7 @@ async function claimOnce(ops: PgOps, o: { queue: string; workerId: string; lease
       lostBy: row.was === "claimed" ? String(row.previous) : null,
       options: JSON.parse(String(run?.options ?? "{}")) as QueuedRunOptions,
       cancelRequested: Boolean(run?.cancel),
+      claimOrder: String(row.claim_order),
     };
   });
 }

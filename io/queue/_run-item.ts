@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { retryDelay } from "../../core/execute.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
 import { afterAttempt } from "../../core/queue.ts";
+import { attemptTag } from "../../core/attempt-outputs.ts";
 import { localOutputProblem, sharedFormats } from "../../core/queue-outputs.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { CheckResult, EventType, MaterializationRecord } from "../../core/types.ts";
@@ -28,6 +29,8 @@ export interface ItemContext {
   log(level: string, message: string): void;
   /** Renew and check the lease right before an output is written (rejects when it is lost). */
   beforeStore?: (assetKey: string) => Promise<void>;
+  /** The schema of the Postgres state (queue tables): postgresTable's swap checks the lease there when it writes to that database. */
+  stateSchema?: string;
   /** The worker's DuckDB instance for this step (released when the attempt ends). */
   compute?: () => { compute: ComputeInstance; release(): void };
 }
@@ -90,6 +93,10 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   const engine = await createRunEngine({
     ...(shared ? { compute: shared.compute } : {}),
     ...(w.beforeStore ? { beforeStore: w.beforeStore } : {}),
+    // each attempt writes its own locations; the fenced commit of its records publishes them
+    attempt: attemptTag(c.runId, c.epoch),
+    ...(w.stateSchema ? { lease: { stateSchema: w.stateSchema, runId: c.runId, itemId: c.itemId, epoch: c.epoch, workerId: c.workerId, ...(c.claimOrder ? { claimOrder: c.claimOrder } : {}) } } : {}),
+    recordedLocations: true,
     storage: project.storage,
     graph: project.graph,
     runId: c.runId,

@@ -140,7 +140,7 @@ async function work(ops: PgOps, o: WorkerOptions, c: Claim, summary: WorkerSumma
   };
   o.log(`${label}: started (run ${c.runId}, attempt ${c.attempts})`);
   try {
-    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, log: (_l, m) => o.log(m), compute: () => compute.acquire(), beforeStore }, c, attempt.signal)
+    const result = await runItem({ project: o.project, store: o.store, now: o.now, sharedLocalStorage: o.sharedLocalStorage, stateSchema: ops.target.schema, log: (_l, m) => o.log(m), compute: () => compute.acquire(), beforeStore }, c, attempt.signal)
       .catch((e: unknown) => errorResult(c, `the worker could not run the step: ${(e as Error)?.message ?? String(e)}`, o.now()));
     clearInterval(renew);
     if (o.signal.aborted && !canceled && result.outcome !== "success") {

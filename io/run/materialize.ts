@@ -200,6 +200,8 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     partitions: parts,
     loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
     latestSchemas: (key) => store.latestSchemas(key),
+    // workers share a Postgres state and write attempt-named files: read what the records name
+    recordedLocations: store.backend === "postgres",
     wholeVersion: async (key) => {
       await writer.flush();
       return wholeAssetVersion(await store.partitionSummary(key, project.graph.assets.get(key)!.codeVersion));

@@ -28,6 +28,8 @@ export interface PartitionInputContext {
   wholeVersion(assetKey: string): Promise<string>;
   /** Distinct stored schemas of an asset's latest materializations (StateStore.latestSchemas). */
   schemas(assetKey: string): Promise<(ColumnSchema[] | null)[]>;
+  /** Locations come from records only (workers write attempt-named files: core/attempt-outputs.ts). */
+  recordedLocations?: boolean;
 }
 
 export interface ResolvedInput {
@@ -114,7 +116,7 @@ async function wholeAsset(
   const inRun = [...(run?.values() ?? [])];
   const format = inRun[0]?.format ?? u.last?.format ?? "parquet";
   if (format === NO_OUTPUT) return { format, stored: null };
-  if (format !== "parquet") return null;
+  if (format !== "parquet" || c.recordedLocations) return null;
   const indices = inRun.length ? u.materialized.union(IndexSet.fromIndices(inRun.map((r) => u.space.indexOf(r.partitionKey)).filter((i) => i >= 0))) : u.materialized;
   const keys = [...indices].map((i) => u.space.keyAt(i));
   // one schema across every latest row (a superset of these partitions) is theirs; otherwise DuckDB

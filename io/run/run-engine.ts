@@ -175,6 +175,6 @@ export function createRunScope(o: RunEngineOptions): RunScope {
     if (want.length) for (const r of await o.loadPartitions(assetKey, want)) c.set(r.partitionKey, r);
     return new Map(keys.filter((k) => c.has(k)).map((k) => [k, c.get(k)!]));
   };
-  const partitionInputs: PartitionInputContext = { graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion, schemas: o.latestSchemas };
+  const partitionInputs: PartitionInputContext = { graph: o.graph, partitions: o.partitions, inRun, load, wholeVersion: o.wholeVersion, schemas: o.latestSchemas, recordedLocations: o.recordedLocations ?? false };
   return { ...o, inRun, partitionInputs, keyOfDef, multiSteps: new Map() };
 }

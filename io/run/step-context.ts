@@ -43,6 +43,9 @@ export function stepIO(run: RunScope, a: StepAttempt, resolveRef: (v: unknown) =
     resources,
     env: run.resources.env,
     atEnd: a.atEnd,
+    ...(run.attempt ? { attempt: run.attempt } : {}),
+    ...(run.lease ? { lease: run.lease } : {}),
+    ...(run.beforeStore ? { beforePublish: () => run.beforeStore!(a.asset.key) } : {}),
   };
 }
 

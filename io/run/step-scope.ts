@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AnyAssetDef } from "../../core/asset.ts";
+import type { LeaseFence } from "../../core/attempt-outputs.ts";
 import type { LoadedAsset } from "../../core/definitions.ts";
 import type { ProjectGraph } from "../../core/graph.ts";
 import type { PlanStep } from "../../core/plan.ts";
@@ -53,6 +54,19 @@ export interface RunEngineOptions {
    * that lost the step to another one never replaces the output that one committed.
    */
   beforeStore?(assetKey: string): Promise<void>;
+  /**
+   * Outputs go to locations of their own, named with this tag (core/attempt-outputs.ts): a queue
+   * worker's attempt, which only its lease-fenced commit makes current. @default one location per output
+   */
+  attempt?: string;
+  /** The queue lease of a worker's attempt (postgresTable fences its swap with it: core/attempt-outputs.ts). */
+  lease?: LeaseFence;
+  /**
+   * Read partitioned Parquet upstreams at the locations their records name, never at locations
+   * computed from their keys: set where workers may have written them (a Postgres state).
+   * @default false
+   */
+  recordedLocations?: boolean;
 }
 
 /** The run: its options and what its steps share. */

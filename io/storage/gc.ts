@@ -1,10 +1,12 @@
 /**
  * `dagx gc`: retention of state (old runs and events, history, ticks, finished requests and
- * backfills) and removal of orphan output files — files no latest materialization points at,
+ * backfills) and removal of orphan output files — files no latest materialization points at
+ * (superseded attempt files of workers, and those of attempts that lost their lease, among them),
  * older than a grace period so that a run committing its rows right now is never robbed.
  */
 import { readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { parseAttemptFileName } from "../../core/attempt-outputs.ts";
 import type { GcCounts } from "../../core/types.ts";
 import type { StateStore } from "../../core/state-store.ts";
 import type { Storage } from "./storage.ts";
@@ -44,7 +46,8 @@ export async function runGc(storage: Storage, store: StateStore, o: { keepMs: nu
       const st = statSync(p);
       const old = o.now - st.mtimeMs > ORPHAN_GRACE_MS;
       const isTemp = e.name.startsWith(".tmp-");
-      const isOutput = e.name === "data.parquet" || e.name === "value.json";
+      // a local run's output, or a worker attempt's (core/attempt-outputs.ts): a losing attempt's is never referenced
+      const isOutput = e.name === "data.parquet" || e.name === "value.json" || parseAttemptFileName(e.name) !== null;
       const rel = relative(storage.dataRoot, p).split("\\").join("/");
       if (old && (isTemp || (isOutput && !referenced.has(rel)))) {
         if (isTemp) tempFiles++;

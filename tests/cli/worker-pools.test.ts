@@ -6,7 +6,7 @@
  * test checks how many overlap.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -39,7 +39,12 @@ const FILES: Record<string, string> = {
 
 /** The most steps of `keys` running at once, from the start/end times in their outputs. */
 function maxOverlap(dataDir: string, keys: readonly string[]): number {
-  const spans = keys.map((k) => JSON.parse(readFileSync(join(dataDir, k, "value.json"), "utf8")) as { start: number; end: number });
+  // a local run writes value.json; a worker attempt its own value-<run>-a<epoch>.json (docs/workers.md, fenced outputs): one per step here
+  const spans = keys.map((k) => {
+    const files = readdirSync(join(dataDir, k)).filter((f) => /^value(-.+)?\.json$/.test(f));
+    expect(files.length).toBe(1);
+    return JSON.parse(readFileSync(join(dataDir, k, files[0]!), "utf8")) as { start: number; end: number };
+  });
   let most = 0;
   for (const s of spans) most = Math.max(most, spans.filter((o) => o.start <= s.start && s.start < o.end).length);
   return most;
