@@ -19,7 +19,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DUCKDB_WORK_DECAY_MS, purgeDuckDBAllocator, setDuckDBAllocatorDecay, tuneDuckDBAllocator } from "./allocator.ts";
+import { DUCKDB_WORK_DECAY_MS, purgeDuckDBAllocator, setDuckDBAllocatorDecay, trimCHeap, tuneDuckDBAllocator } from "./allocator.ts";
 import { DuckDBLoadError } from "./duckdb-load-error.ts";
 import { dropPageCache } from "./page-cache.ts";
 
@@ -225,9 +225,11 @@ export function loadEmbeddedDuckDB(spec: EmbeddedDuckDBSpec, env: NodeJS.Process
 
 let libraryPath: string | null = null;
 
-/** Return the freed pages DuckDB's allocator keeps to the system (compiled binary; a no-op elsewhere). */
+/** Return the freed pages DuckDB's allocators keep to the system: its jemalloc's and the C heap's (compiled binary; a no-op elsewhere). */
 export function releaseDuckDBMemory(): void {
-  if (libraryPath) purgeDuckDBAllocator(libraryPath);
+  if (!libraryPath) return;
+  purgeDuckDBAllocator(libraryPath);
+  trimCHeap();
 }
 
 /** Heavy DuckDB work starts (a run's own instance): keep freed pages for reuse again (io/platform/allocator.ts). */

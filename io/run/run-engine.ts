@@ -32,6 +32,8 @@ export type { RunEngineOptions } from "./step-scope.ts";
 
 export interface RunEngine {
   runAttempt(step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome>;
+  /** The run's records are about to be written to the state: collect the garbage of the steps since the last write, if there were many. */
+  beforeStateWrite(): void;
   close(): Promise<void>;
 }
 
@@ -46,14 +48,16 @@ const TURN_EVERY_MS = 5;
  */
 const GC_EVERY_DUCKDB_STEPS = 8;
 /**
- * A full collection when the run has taken this many steps, then at twice as many each time
- * (50, 100, 200, 400, …). A long run of small JSON steps never fills the young generation enough
- * for JSC to collect the old one: a chain of 1,000 kept its records, plans and state results until
- * the end, 8–13 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
- * every case"). A full collection costs milliseconds to tens of milliseconds as the heap grows, so
- * the cadence doubles (log₂ of the run's length collections) and a run of fewer steps pays none.
+ * A full collection just before the run's records go to the state, once this many steps have ended
+ * since the last one. A long run of small JSON steps never fills the young generation enough for
+ * JSC to collect the old one, and each state session (a commit and its checkpoint) takes ~10 MB of
+ * DuckDB memory for a moment: collecting first makes the heap's low point and the session's high
+ * point coincide, instead of its high points (a chain of 1,000: −7 MB of peak RSS against a
+ * collection after 50, 100, 200, … steps; docs/benchmarks.md, "Memory: per-step cost of long runs").
+ * Writes come at most every flush window (250 ms), so this is at most a few collections a second,
+ * and a run of fewer steps pays none.
  */
-const FIRST_FULL_GC_STEPS = 50;
+const FULL_GC_STEPS = 50;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
@@ -69,8 +73,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // every few milliseconds.
   let lastTurn = performance.now();
   let duckdbSteps = 0;
-  let steps = 0;
-  let nextFullGc = FIRST_FULL_GC_STEPS;
+  let stepsSinceFullGc = 0;
   const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -105,17 +108,19 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
           collect = true;
         }
       }
-      if (++steps === nextFullGc) {
-        nextFullGc *= 2;
-        Bun.gc(true);
-        collect = true;
-      }
+      stepsSinceFullGc++;
       if (collect) releaseDuckDBMemory();
     }
   };
 
   return {
     runAttempt,
+    beforeStateWrite: () => {
+      if (stepsSinceFullGc < FULL_GC_STEPS) return;
+      stepsSinceFullGc = 0;
+      Bun.gc(true);
+      releaseDuckDBMemory();
+    },
     close: async () => {
       for (const c of connections) c.closeSync();
       await compute.close();

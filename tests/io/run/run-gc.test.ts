@@ -2,8 +2,9 @@
  * DuckDB's results are native memory freed only when their JS wrappers are collected; the run
  * engine asks for a (young) collection every few steps that used DuckDB, so a long partitioned
  * `ctx.sql` run does not keep every step's results until it ends (bench/memory.bench.ts). A long
- * run of any steps gets a full collection after 50, 100, 200, … steps (its old generation is
- * otherwise never collected); a short run never pays for one.
+ * run of any steps gets a full collection (its old generation is otherwise never collected) just
+ * before a state write, once 50 steps have ended since the last one: the state session's memory
+ * then adds to a collected heap. A short run never pays for one.
  */
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { createDuckDBStateStore } from "../../../io/state/duckdb-store.ts";
@@ -18,12 +19,20 @@ afterEach(() => {
   Bun.gc = gc;
 });
 
-async function run(files: Record<string, string>, partitions: boolean): Promise<boolean[]> {
+/** The collections a run asks for (true: full), and "write" where the run wrote to the state. */
+async function run(files: Record<string, string>, partitions: boolean, writes = false): Promise<(boolean | "write")[]> {
   const dir = makeProject(files);
   dirs.push(dir);
   const project = await loadProject(dir, { exactRoot: true, now: Date.now });
   const store = createDuckDBStateStore(project.storage.statePath);
-  const calls: boolean[] = [];
+  const calls: (boolean | "write")[] = [];
+  if (writes) {
+    const write = store.write.bind(store);
+    store.write = (batch) => {
+      calls.push("write");
+      return write(batch);
+    };
+  }
   Bun.gc = ((force: boolean) => {
     calls.push(force);
     return gc(force);
@@ -58,8 +67,17 @@ test("steps that never touch DuckDB ask for none", async () => {
   expect(await run({ "chain.asset.ts": `${lines.join("\n")}\n` }, false)).toEqual([]);
 }, 60_000);
 
-test("a long run of JSON steps asks for a full collection after 50, 100, 200 steps", async () => {
+test("a long run of JSON steps asks for a full collection right before a state write, once 50 steps ended since the last", async () => {
   const lines = [`import { asset } from "dagx";`, `export const a0 = asset(() => 1);`];
   for (let i = 1; i < 220; i++) lines.push(`export const a${i} = asset({ ins: { up: a${i - 1} } }, (_ctx, { up }) => up + 1);`);
-  expect(await run({ "chain.asset.ts": `${lines.join("\n")}\n` }, false)).toEqual([true, true, true]);
+  const calls = await run({ "chain.asset.ts": `${lines.join("\n")}\n` }, false, true);
+  // at least the final write follows 50 steps or more; never a young one (no DuckDB step)
+  expect(calls.filter((c) => c === true).length).toBeGreaterThanOrEqual(1);
+  expect(calls.includes(false)).toBe(false);
+  // each collection is followed by a write, and no two writes share one (at most one per flush window)
+  calls.forEach((c, i) => {
+    if (c === true) expect(calls[i + 1]).toBe("write");
+  });
+  // at most one per 50 steps: 220 steps give at most 4
+  expect(calls.filter((c) => c === true).length).toBeLessThanOrEqual(4);
 }, 60_000);
