@@ -19,6 +19,7 @@ import { pipesSpecOf } from "../../core/pipes/asset.ts";
 import { runPipesStep } from "./pipes-step.ts";
 import { releaseDuckDBMemory } from "../platform/index.ts";
 import { createComputeInstance } from "./compute-instance.ts";
+import { GC_EVERY_DUCKDB_STEPS } from "./duckdb-garbage.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import { hasChecks, runChecks } from "./step-checks.ts";
@@ -39,14 +40,6 @@ export interface RunEngine {
 
 /** Longest stretch of back-to-back steps before the event loop gets a turn. */
 const TURN_EVERY_MS = 5;
-/**
- * A garbage collection is requested after every this many steps that used DuckDB. What DuckDB
- * returns (results, data chunks, prepared statements) is native memory freed only when the JS
- * objects wrapping it are collected, and the JS heap is too small to collect on its own: a
- * 366-partition `ctx.sql` run kept ~80 KB per step until the end (bench/memory.bench.ts).
- * `Bun.gc(false)` only schedules a young collection: it costs microseconds here.
- */
-const GC_EVERY_DUCKDB_STEPS = 8;
 /**
  * A full collection just before the run's records go to the state, once this many steps have ended
  * since the last one. A long run of small JSON steps never fills the young generation enough for
