@@ -41,8 +41,8 @@ export interface RunEngine {
 /** Longest stretch of back-to-back steps before the event loop gets a turn. */
 const TURN_EVERY_MS = 5;
 /**
- * A full collection just before the run's records go to the state, once this many steps have ended
- * since the last one. A long run of small JSON steps never fills the young generation enough for
+ * A full collection just before the run's records go to the state, once this many outputs were
+ * recorded (or steps ended without one) since the last one. A long run of small JSON steps never fills the young generation enough for
  * JSC to collect the old one, and each state session (a commit and its checkpoint) takes ~10 MB of
  * DuckDB memory for a moment: collecting first makes the heap's low point and the session's high
  * point coincide, instead of its high points (a chain of 1,000: −7 MB of peak RSS against a
@@ -59,20 +59,31 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   const compute = o.compute ?? createComputeInstance();
   const db = () => compute.get();
   const connections = new Set<DuckDBConnection>();
-  const run = createRunScope(o);
+  // what the run has done since its last full collection: outputs recorded, and attempts that
+  // recorded none (a single-run step's 366 outputs count as 366)
+  let workSinceFullGc = 0;
+  let recorded = 0;
+  const run = createRunScope({
+    ...o,
+    onMaterialization: (m) => {
+      recorded++;
+      workSinceFullGc++;
+      o.onMaterialization(m);
+    },
+  });
 
   // Steps whose IO is all synchronous (small JSON values) would run back to back inside one
   // macrotask, starving timers: state flushes, progress lines, heartbeats. Give the loop a turn
   // every few milliseconds.
   let lastTurn = performance.now();
   let duckdbSteps = 0;
-  let stepsSinceFullGc = 0;
   const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastTurn = performance.now();
     }
     let conn: DuckDBConnection | null = null;
+    const recordedBefore = recorded;
     const ends: (() => Promise<void> | void)[] = [];
     const a: StepAttempt = {
       atEnd: (fn) => void ends.push(fn),
@@ -101,7 +112,7 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
           collect = true;
         }
       }
-      stepsSinceFullGc++;
+      if (recorded === recordedBefore) workSinceFullGc++;
       if (collect) releaseDuckDBMemory();
     }
   };
@@ -109,8 +120,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   return {
     runAttempt,
     beforeStateWrite: () => {
-      if (stepsSinceFullGc < FULL_GC_STEPS) return;
-      stepsSinceFullGc = 0;
+      if (workSinceFullGc < FULL_GC_STEPS) return;
+      workSinceFullGc = 0;
       Bun.gc(true);
       releaseDuckDBMemory();
     },

@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 /** The collections a run asks for (true: full), and "write" where the run wrote to the state. */
-async function run(files: Record<string, string>, partitions: boolean, writes = false, trigger = "cli"): Promise<(boolean | "write")[]> {
+async function run(files: Record<string, string>, partitions: boolean | string, writes = false, trigger = "cli"): Promise<(boolean | "write")[]> {
   const dir = makeProject(files);
   dirs.push(dir);
   const project = await loadProject(dir, { exactRoot: true, now: Date.now });
@@ -41,7 +41,7 @@ async function run(files: Record<string, string>, partitions: boolean, writes = 
     const outcome = await runMaterialize(project, store, {
       selectionText: "*", selected: new Set(project.graph.order), stale: false, concurrency: 2, dryRun: false, trigger,
       signal: new AbortController().signal, now: Date.now,
-      ...(partitions ? { partitionSelection: "2024-01-01..2024-01-20" } : {}),
+      ...(partitions ? { partitionSelection: partitions === true ? "2024-01-01..2024-01-20" : partitions } : {}),
     });
     expect(outcome.status).toBe("success");
   } finally {
@@ -70,6 +70,19 @@ export const days = asset({ partitions: daily({ start: "2024-01-01" }), backfill
   }, true, false, "backfill"); // a single-run asset runs as one step in a backfill
   // after the 8th and the 16th piece; the step's own end is the run's first DuckDB step, not the 8th
   expect(calls).toEqual([false, false]);
+}, 60_000);
+
+test("a single-run step that records 60 outputs counts them as work: a full collection before they are written", async () => {
+  const calls = await run({
+    "days.asset.ts": `import { asset, daily } from "dagx";
+export const days = asset({ partitions: daily({ start: "2024-01-01" }), backfill: "single-run" }, (ctx) => ctx.sql\`
+  select strftime(d, '%Y-%m-%d') as date, 1 as v from range(\${ctx.partition!.start}, \${ctx.partition!.end}, interval 1 day) t(d)\`);
+`,
+  }, "2024-01-01..2024-02-29", true, "backfill");
+  const full = calls.indexOf(true);
+  expect(full).toBeGreaterThan(0);
+  expect(calls[full + 1]).toBe("write");
+  expect(calls.filter((c) => c === false).length).toBe(7); // every 8 of the 60 pieces
 }, 60_000);
 
 test("steps that never touch DuckDB ask for none", async () => {
