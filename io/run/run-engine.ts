@@ -51,6 +51,13 @@ const TURN_EVERY_MS = 5;
  * and a run of fewer steps pays none.
  */
 const FULL_GC_STEPS = 50;
+/**
+ * Full collections take at most this share of the run's time so far: one costs 6–11 ms with 8 MB
+ * live, more as the heap grows, so a run of 100,000 small steps could otherwise spend a large share
+ * of its time collecting. A chain of 1,000 stays under it; at 5 % a loaded machine (collections
+ * twice as slow) skipped some and the chain peaked 3 MB higher (docs/benchmarks.md).
+ */
+const MAX_FULL_GC_SHARE = 0.1;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
@@ -77,6 +84,8 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // every few milliseconds.
   let lastTurn = performance.now();
   let duckdbSteps = 0;
+  const startedAt = performance.now();
+  let fullGcMs = 0;
   const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -121,8 +130,11 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
     runAttempt,
     beforeStateWrite: () => {
       if (workSinceFullGc < FULL_GC_STEPS) return;
+      const t = performance.now();
+      if (fullGcMs > (t - startedAt) * MAX_FULL_GC_SHARE) return;
       workSinceFullGc = 0;
       Bun.gc(true);
+      fullGcMs += performance.now() - t;
       releaseDuckDBMemory();
     },
     close: async () => {
