@@ -4,7 +4,7 @@
  */
 import { partitionSegments } from "../../core/partitions/index.ts";
 import { handleOutput, type HandledOutput, NOTHING_STORED, observesWrittenOutputs, type StepIO } from "../iomanagers/index.ts";
-import { collectDuckDBGarbage, GC_EVERY_DUCKDB_STEPS } from "./duckdb-garbage.ts";
+import { collectDuckDBResults, GC_EVERY_DUCKDB_STEPS } from "./duckdb-garbage.ts";
 import { splitByPartition } from "./output-split.ts";
 import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
@@ -29,7 +29,7 @@ export async function storeOutputs(run: RunScope, a: StepAttempt, io: StepIO, va
     const out = new Map<string, HandledOutput>();
     for (const [pk, piece] of split.pieces) {
       out.set(pk, await store(pk, piece));
-      if (out.size % GC_EVERY_DUCKDB_STEPS === 0) collectDuckDBGarbage();
+      if (out.size % GC_EVERY_DUCKDB_STEPS === 0) collectDuckDBResults();
     }
     return out;
   } finally {
