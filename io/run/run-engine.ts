@@ -45,8 +45,9 @@ const TURN_EVERY_MS = 5;
  * recorded (or steps ended without one) since the last one. A long run of small JSON steps never fills the young generation enough for
  * JSC to collect the old one, and each state session (a commit and its checkpoint) takes ~10 MB of
  * DuckDB memory for a moment: collecting first makes the heap's low point and the session's high
- * point coincide, instead of its high points (a chain of 1,000: −7 MB of peak RSS against a
- * collection after 50, 100, 200, … steps; docs/benchmarks.md, "Memory: per-step cost of long runs").
+ * point coincide, instead of its high points (a chain of 1,000 at load 5–10: −5 to −10 MB of peak
+ * RSS against a collection after 50, 100, 200, … steps, less on a fast run; a single-run backfill of
+ * 366 outputs −5 MB; docs/benchmarks.md, "Memory: per-step cost of long runs").
  * Writes come at most every flush window (250 ms), so this is at most a few collections a second,
  * and a run of fewer steps pays none.
  */
