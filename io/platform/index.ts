@@ -3,7 +3,7 @@
  * the embedded DuckDB library of the compiled binary (where it was extracted and loaded from).
  * The only door into io/platform/ (scripts/build.ts embeds duckdb-embedded.ts by path).
  */
-export { dagxCacheRoot, DUCKDB_DIR_ENV, duckDBWorkStarts, embeddedDuckDBLoad, releaseDuckDBMemory } from "./duckdb-embedded.ts";
+export { dagxCacheRoot, DUCKDB_DIR_ENV, duckDBWorkEnds, duckDBWorkStarts, duckDBWorksUnderWay, embeddedDuckDBLoad, releaseDuckDBMemory } from "./duckdb-embedded.ts";
 export type { EmbeddedDuckDBLoad } from "./duckdb-embedded.ts";
 export { stallAt } from "./fault.ts";
 export { dagxOs, dagxPlatform, DUCKDB_VERSION, isCompiledBinary, RELEASE_PLATFORMS, runtimeInfo } from "./runtime.ts";

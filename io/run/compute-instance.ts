@@ -7,7 +7,7 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { ProjectGraph } from "../../core/graph.ts";
-import { duckDBWorkStarts } from "../platform/index.ts";
+import { duckDBWorkEnds, duckDBWorkStarts } from "../platform/index.ts";
 
 export interface ComputeInstance {
   /** Start creating the instance now, in the background; a failure stays silent until `get()`. */
@@ -26,6 +26,7 @@ export function createComputeInstance(create: () => Promise<DuckDBInstance> = ()
   let pending: Promise<DuckDBInstance> | null = null;
   let taken: Promise<DuckDBInstance> | null = null;
   let closed = false;
+  let started = false; // duckDBWorkStarts was called: close ends it
   return {
     warm() {
       if (pending || closed) return;
@@ -35,7 +36,11 @@ export function createComputeInstance(create: () => Promise<DuckDBInstance> = ()
     get() {
       if (closed) return Promise.reject(new Error("internal: the run's DuckDB instance was used after the run closed it"));
       // its heavy work keeps freed pages for reuse (io/platform/allocator.ts)
-      taken ??= (pending ? pending.catch(() => create()) : create()).then((instance) => (duckDBWorkStarts(), instance));
+      taken ??= (pending ? pending.catch(() => create()) : create()).then((instance) => {
+        duckDBWorkStarts();
+        started = true;
+        return instance;
+      });
       pending = taken;
       return taken;
     },
@@ -44,6 +49,7 @@ export function createComputeInstance(create: () => Promise<DuckDBInstance> = ()
       closed = true;
       const instance = await pending?.catch(() => null);
       instance?.closeSync();
+      if (started) duckDBWorkEnds();
     },
   };
 }

@@ -136,12 +136,14 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const config = multi.from.size ? new Map(resolved) : resolved;
   for (const [sib, by] of multi.from) if (!config.has(sib) && config.has(by)) (config as Map<string, ResolvedConfig>).set(sib, config.get(by)!);
   const st = await readAssetState(project.graph, project.storage, store, { now: t0, perPartition: o.stale });
-  const parts = st.parts;
+  // the run keeps what it reads from `st`, not `st`: the statuses of every asset are for planning
+  const { parts, latest } = st;
+  const stale = o.stale ? { statuses: st.statuses, drifted: st.drifted } : null;
   const asOfSpaces = o.asOf === undefined ? null : await loadSpaces(project.graph, store, o.asOf);
   const partitions = partitionTargets({ ...o, graph: project.graph, parts, partitionStatuses: st.partitionStatuses, asOfSpaces, backfill: o.trigger === "backfill" });
   // a blocking check that failed in an earlier run (and has not passed since) blocks what reads its output
   const blocks = o.ignoreBlocking ? undefined : await storedBlocks(project.graph, store, upstreamOf(project.graph, o.selected));
-  const plan = planRun({ graph: project.graph, selected: o.selected, latest: st.latest, statuses: o.stale ? st.statuses : undefined, partitions, blocks });
+  const plan = planRun({ graph: project.graph, selected: o.selected, latest, statuses: stale?.statuses, partitions, blocks });
   completeMultiSteps(plan.steps, project.graph.assets, stepId, multi.added);
   shareMultiStepWaits(plan.steps, project.graph.assets);
   if (o.dryRun || plan.steps.length === 0) {
@@ -165,13 +167,20 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   o.reporter?.onPlan?.(plan, runId);
   let cancelWatch: RunCancel | null = null;
   const stepStarts = new Map<string, number>();
-  // outputs as they were before this run, to report schema changes against
-  const before = new Map<string, MaterializationRecord>(st.latest);
-  for (const [k, p] of parts) if (p.last) before.set(k, p.last);
+  // the schema of each output as it was before this run, to report schema changes against: the
+  // schema alone, as the run replaces the records themselves (a chain of 1,000 kept 1,000 of them)
+  const schemaBefore = new Map<string, MaterializationRecord["schema"]>();
+  for (const [k, m] of latest) schemaBefore.set(k, m.schema);
+  for (const [k, p] of parts) if (p.last) schemaBefore.set(k, p.last.schema);
   const checkResults: CheckResult[] = []; // what alerts observe once the run is recorded
-  // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts)
+  let beforeWrite = (): void => {}; // the engine's, once it exists
+  // a cancel poll due soon joins the session of the run's own write (cancel-watch.ts); a long run
+  // collects its garbage first, so that the session's memory adds to a small heap (run-engine.ts)
   const writeTarget = {
-    write: (batch: Parameters<StateStore["write"]>[0]) => store.write(batch).then(() => cancelWatch?.afterWrite()),
+    write: (batch: Parameters<StateStore["write"]>[0]) => {
+      beforeWrite();
+      return store.write(batch).then(() => cancelWatch?.afterWrite());
+    },
     recordCheckResults: (results: Parameters<StateStore["recordCheckResults"]>[0]) => store.recordCheckResults(results),
   };
   const writer = createStateWriter(writeTarget, {
@@ -196,7 +205,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     resources,
     config,
     ioManagers: project.ioManagers,
-    latest: st.latest,
+    latest,
     partitions: parts,
     loadPartitions: (key, keys) => store.latestPartitionMaterializations(key, keys),
     latestSchemas: (key) => store.latestSchemas(key),
@@ -210,7 +219,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     compute,
     onMaterialization: (m: MaterializationRecord) => {
       writer.materialization(m);
-      recordedMaterialization(m, stepStarts.get(m.assetKey), before.get(m.assetKey) ?? null, o.now(), event);
+      recordedMaterialization(m, stepStarts.get(m.assetKey), schemaBefore.has(m.assetKey) ? { schema: schemaBefore.get(m.assetKey)! } : null, o.now(), event);
     },
     onCheckResults: (results) => {
       checkResults.push(...results);
@@ -222,11 +231,12 @@ async function materialize(project: Project, store: StateStore, given: Materiali
       o.reporter?.onLog?.(key, level, message);
     },
   });
+  beforeWrite = () => engine.beforeStateWrite();
   const deps: ExecuteDeps = {
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
     // an output recorded in this run (a multi-asset's out, stored by the step's leader) is never
     // "fresh": its step takes the leader's outcome (io/run/multi-step.ts)
-    checkFresh: o.stale ? async (step) => (st.statuses.get(step.key)?.status === "stale" && !st.drifted.has(step.key) && st.latest.get(step.key)?.runId !== runId ? earlyCutoff(project.graph.assets.get(step.key)!, st.latest, step.key, config.get(step.key)?.hash) : null) : undefined,
+    checkFresh: stale ? async (step) => (stale.statuses.get(step.key)?.status === "stale" && !stale.drifted.has(step.key) && latest.get(step.key)?.runId !== runId ? earlyCutoff(project.graph.assets.get(step.key)!, latest, step.key, config.get(step.key)?.hash) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;
@@ -296,7 +306,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
 export function recordedMaterialization(
   m: MaterializationRecord,
   stepStartedAt: number | undefined,
-  previous: MaterializationRecord | null,
+  previous: Pick<MaterializationRecord, "schema"> | null,
   now: number,
   event: (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) => void,
 ): void {

@@ -19,6 +19,7 @@ import { pipesSpecOf } from "../../core/pipes/asset.ts";
 import { runPipesStep } from "./pipes-step.ts";
 import { releaseDuckDBMemory } from "../platform/index.ts";
 import { createComputeInstance } from "./compute-instance.ts";
+import { GC_EVERY_DUCKDB_STEPS } from "./duckdb-garbage.ts";
 import { enterProjectDir } from "../storage/index.ts";
 import type { PartitionInputContext } from "./partition-inputs.ts";
 import { hasChecks, runChecks } from "./step-checks.ts";
@@ -32,28 +33,32 @@ export type { RunEngineOptions } from "./step-scope.ts";
 
 export interface RunEngine {
   runAttempt(step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome>;
+  /** The run's records are about to be written to the state: collect the garbage of the steps since the last write, if there were many. */
+  beforeStateWrite(): void;
   close(): Promise<void>;
 }
 
 /** Longest stretch of back-to-back steps before the event loop gets a turn. */
 const TURN_EVERY_MS = 5;
 /**
- * A garbage collection is requested after every this many steps that used DuckDB. What DuckDB
- * returns (results, data chunks, prepared statements) is native memory freed only when the JS
- * objects wrapping it are collected, and the JS heap is too small to collect on its own: a
- * 366-partition `ctx.sql` run kept ~80 KB per step until the end (bench/memory.bench.ts).
- * `Bun.gc(false)` only schedules a young collection: it costs microseconds here.
+ * A full collection just before the run's records go to the state, once this many outputs were
+ * recorded (or steps ended without one) since the last one. A long run of small JSON steps never fills the young generation enough for
+ * JSC to collect the old one, and each state session (a commit and its checkpoint) takes ~10 MB of
+ * DuckDB memory for a moment: collecting first makes the heap's low point and the session's high
+ * point coincide, instead of its high points (a chain of 1,000 at load 5–10: −5 to −10 MB of peak
+ * RSS against a collection after 50, 100, 200, … steps, less on a fast run; a single-run backfill of
+ * 366 outputs −5 MB; docs/benchmarks.md, "Memory: per-step cost of long runs").
+ * Writes come at most every flush window (250 ms), so this is at most a few collections a second,
+ * and a run of fewer steps pays none.
  */
-const GC_EVERY_DUCKDB_STEPS = 8;
+const FULL_GC_STEPS = 50;
 /**
- * A full collection when the run has taken this many steps, then at twice as many each time
- * (50, 100, 200, 400, …). A long run of small JSON steps never fills the young generation enough
- * for JSC to collect the old one: a chain of 1,000 kept its records, plans and state results until
- * the end, 8–13 MB more at its peak (docs/benchmarks.md, "Memory: second cut and the floor for
- * every case"). A full collection costs milliseconds to tens of milliseconds as the heap grows, so
- * the cadence doubles (log₂ of the run's length collections) and a run of fewer steps pays none.
+ * Full collections take at most this share of the run's time so far: one costs 6–11 ms with 8 MB
+ * live, more as the heap grows, so a run of 100,000 small steps could otherwise spend a large share
+ * of its time collecting. A chain of 1,000 stays under it; at 5 % a loaded machine (collections
+ * twice as slow) skipped some and the chain peaked 3 MB higher (docs/benchmarks.md).
  */
-const FIRST_FULL_GC_STEPS = 50;
+const MAX_FULL_GC_SHARE = 0.1;
 
 export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   // user SQL resolves the project's files from its root (io/storage/project-dir.ts)
@@ -62,21 +67,33 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
   const compute = o.compute ?? createComputeInstance();
   const db = () => compute.get();
   const connections = new Set<DuckDBConnection>();
-  const run = createRunScope(o);
+  // what the run has done since its last full collection: outputs recorded, and attempts that
+  // recorded none (a single-run step's 366 outputs count as 366)
+  let workSinceFullGc = 0;
+  let recorded = 0;
+  const run = createRunScope({
+    ...o,
+    onMaterialization: (m) => {
+      recorded++;
+      workSinceFullGc++;
+      o.onMaterialization(m);
+    },
+  });
 
   // Steps whose IO is all synchronous (small JSON values) would run back to back inside one
   // macrotask, starving timers: state flushes, progress lines, heartbeats. Give the loop a turn
   // every few milliseconds.
   let lastTurn = performance.now();
   let duckdbSteps = 0;
-  let steps = 0;
-  let nextFullGc = FIRST_FULL_GC_STEPS;
+  const startedAt = performance.now();
+  let fullGcMs = 0;
   const runAttempt = async (step: PlanStep, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
     if (performance.now() - lastTurn >= TURN_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastTurn = performance.now();
     }
     let conn: DuckDBConnection | null = null;
+    const recordedBefore = recorded;
     const ends: (() => Promise<void> | void)[] = [];
     const a: StepAttempt = {
       atEnd: (fn) => void ends.push(fn),
@@ -105,17 +122,22 @@ export async function createRunEngine(o: RunEngineOptions): Promise<RunEngine> {
           collect = true;
         }
       }
-      if (++steps === nextFullGc) {
-        nextFullGc *= 2;
-        Bun.gc(true);
-        collect = true;
-      }
+      if (recorded === recordedBefore) workSinceFullGc++;
       if (collect) releaseDuckDBMemory();
     }
   };
 
   return {
     runAttempt,
+    beforeStateWrite: () => {
+      if (workSinceFullGc < FULL_GC_STEPS) return;
+      const t = performance.now();
+      if (fullGcMs > (t - startedAt) * MAX_FULL_GC_SHARE) return;
+      workSinceFullGc = 0;
+      Bun.gc(true);
+      fullGcMs += performance.now() - t;
+      releaseDuckDBMemory();
+    },
     close: async () => {
       for (const c of connections) c.closeSync();
       await compute.close();

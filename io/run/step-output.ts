@@ -4,6 +4,7 @@
  */
 import { partitionSegments } from "../../core/partitions/index.ts";
 import { handleOutput, type HandledOutput, NOTHING_STORED, observesWrittenOutputs, type StepIO } from "../iomanagers/index.ts";
+import { collectDuckDBResults, GC_EVERY_DUCKDB_STEPS } from "./duckdb-garbage.ts";
 import { splitByPartition } from "./output-split.ts";
 import { type RunScope, type StepAttempt, siteOf } from "./step-scope.ts";
 
@@ -27,7 +28,10 @@ export async function storeOutputs(run: RunScope, a: StepAttempt, io: StepIO, va
   const split = await splitByPartition(io, a.asset.key, value, parts.space, keys);
   try {
     const out = new Map<string, HandledOutput>();
-    for (const [pk, piece] of split.pieces) out.set(pk, await store(pk, piece));
+    for (const [pk, piece] of split.pieces) {
+      out.set(pk, await store(pk, piece));
+      if (out.size % GC_EVERY_DUCKDB_STEPS === 0) collectDuckDBResults();
+    }
     return out;
   } finally {
     await split.drop();

@@ -10,6 +10,7 @@ import { runMaterialize } from "../../../io/run/materialize.ts";
 import { loadProject } from "../../../io/project/project.ts";
 import { createMemoryStateStore } from "../../../io/state/memory-store.ts";
 import { makeProject, removeProject } from "../../cli/helpers.ts";
+import { duckDBWorksUnderWay } from "../../../io/platform/index.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -24,6 +25,24 @@ const isClosed = async (i: DuckDBInstance) => {
 };
 
 describe("createComputeInstance()", () => {
+  test("the heavy work it announces when taken ends when it closes (the allocator returns freed pages at once again), and only once", async () => {
+    const before = duckDBWorksUnderWay();
+    const a = createComputeInstance();
+    const b = createComputeInstance();
+    await a.get();
+    await b.get();
+    expect(duckDBWorksUnderWay()).toBe(before + 2);
+    await a.close();
+    await a.close();
+    expect(duckDBWorksUnderWay()).toBe(before + 1);
+    await b.close();
+    expect(duckDBWorksUnderWay()).toBe(before);
+    const warmedOnly = createComputeInstance();
+    warmedOnly.warm();
+    await warmedOnly.close();
+    expect(duckDBWorksUnderWay()).toBe(before);
+  });
+
   test("get() takes the warmed instance: one creation", async () => {
     let created = 0;
     const c = createComputeInstance(() => (created++, DuckDBInstance.create(":memory:")));
