@@ -12,6 +12,9 @@ export interface SchemaChange {
   changed: { name: string; from: string; to: string }[];
 }
 
+/** Why `earlyCutoff` skips a step (a queued unit skipped so records it as its note: core/queue.ts). */
+export const EARLY_CUTOFF_REASON = "fresh: upstream outputs unchanged (early cutoff)";
+
 /**
  * In a `--stale` run: the reason to skip `asset` as fresh when its code is unchanged, the run's
  * config of it (`configHash`, given when it declares a config schema) is the one it last ran with, and
@@ -23,7 +26,7 @@ export function earlyCutoff(asset: Pick<LoadedAsset, "codeVersion" | "deps">, la
   if (!m || m.codeVersion !== asset.codeVersion) return null;
   if (configHash !== undefined && m.configHash !== configHash) return null;
   for (const up of asset.deps) if (latest.get(up)?.dataVersion !== m.inputVersions[up]) return null;
-  return "fresh: upstream outputs unchanged (early cutoff)";
+  return EARLY_CUTOFF_REASON;
 }
 
 /** Columns added, removed and retyped between two output schemas; null when equal or unknown. */

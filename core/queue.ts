@@ -8,8 +8,11 @@
  * call stores every out. An item is ready when every item holding a step it waits for succeeded.
  */
 import type { AnyAssetDef, RetryPolicy } from "./asset.ts";
+import type { LoadedAsset } from "./definitions.ts";
+import { EARLY_CUTOFF_REASON, earlyCutoff } from "./materialization.ts";
 import { multiOutOf } from "./multi-asset.ts";
 import type { PlanStep } from "./plan.ts";
+import type { MaterializationRecord } from "./types.ts";
 
 /** One unit of work of a queued run. */
 export interface QueueItem {
@@ -74,10 +77,45 @@ export function afterAttempt(ok: boolean, attempts: number, maxAttempts: number)
   return attempts < maxAttempts ? "retry" : "failed";
 }
 
-/** The status of a run whose items all ended. */
-export function queuedRunStatus(items: readonly { status: ItemStatus; blocked?: boolean }[], canceled: boolean): "success" | "failed" | "canceled" {
+/**
+ * The status of a run whose items all ended. An item skipped by `--stale`'s early cutoff (`fresh`)
+ * ended satisfied, as a local run's fresh skip does.
+ */
+export function queuedRunStatus(items: readonly { status: ItemStatus; blocked?: boolean; fresh?: boolean }[], canceled: boolean): "success" | "failed" | "canceled" {
   if (canceled) return "canceled";
-  return items.every((i) => i.status === "success" && !i.blocked) ? "success" : "failed";
+  return items.every((i) => (i.status === "success" && !i.blocked) || (i.status === "skipped" && i.fresh === true)) ? "success" : "failed";
+}
+
+/** An ended item's note (queue_items.error) says it was skipped by the early cutoff. */
+export const isFreshNote = (status: ItemStatus, note: string | null): boolean => status === "skipped" && note === EARLY_CUTOFF_REASON;
+
+/**
+ * `--stale`'s early cutoff for a queued unit, evaluated by the worker when it claims the unit,
+ * against the state as it is then (its upstream units committed their outputs before it became
+ * ready): the reason to skip every step of the unit as fresh, or null to run it. A step may be
+ * skipped only when it is a `candidate` (stale and its output not drifted when the run was
+ * planned, as a local run's check), was not already materialized by this run, and `earlyCutoff`
+ * finds its code, config and every upstream's data version unchanged. A unit of several outs (one
+ * multi-asset call) is skipped only when every out is: the call stores them all.
+ */
+export function unitCutoff(
+  steps: readonly Pick<PlanStep, "key">[],
+  o: {
+    candidates: ReadonlySet<string>;
+    runId: string;
+    latest: ReadonlyMap<string, MaterializationRecord>;
+    asset(key: string): Pick<LoadedAsset, "codeVersion" | "deps"> | undefined;
+    configHash(key: string): string | undefined;
+  },
+): string | null {
+  let reason: string | null = null;
+  for (const s of steps) {
+    const asset = o.asset(s.key);
+    if (!asset || !o.candidates.has(s.key) || o.latest.get(s.key)?.runId === o.runId) return null;
+    reason = earlyCutoff(asset, o.latest, s.key, o.configHash(s.key));
+    if (reason === null) return null;
+  }
+  return reason;
 }
 
 /** Does the code version recorded at submission match the worker's project for every step of the item? Returns the first mismatch. */

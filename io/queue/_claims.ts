@@ -20,6 +20,8 @@ export interface QueuedRunOptions {
   ignoreBlocking: boolean;
   /** Validated run config per asset ({ value, recorded, hash }). */
   config: Record<string, { value: unknown; recorded: unknown; hash: string }>;
+  /** A `--stale` run: the assets its early cutoff may skip, evaluated by the worker at claim time (core/queue.ts unitCutoff). */
+  stale?: { candidates: string[] };
 }
 
 /** The limits of the submitter's config that claims enforce across every worker: `pools`, `workers.maxSteps`. */

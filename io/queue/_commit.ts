@@ -2,7 +2,7 @@
  * The commit of an attempt, fenced by its lease (one transaction), the cancel of a queued run, and
  * the reads of a run's new events (the follower of `--queue`).
  */
-import { ENDED_ITEM, type ItemStatus, queuedRunStatus } from "../../core/queue.ts";
+import { ENDED_ITEM, isFreshNote, type ItemStatus, queuedRunStatus } from "../../core/queue.ts";
 import type { PlanStep } from "../../core/plan.ts";
 import type { CheckResult, EventRecord, MaterializationRecord } from "../../core/types.ts";
 import { eventFromRow, type PgOps, type PgTx, writeStepResultsInTx } from "../state/index.ts";
@@ -26,6 +26,8 @@ export interface ItemResult {
   delayMs?: number;
   /** success with a failed blocking check: its downstream is skipped with this reason. */
   blocked?: string | null;
+  /** skipped by `--stale`'s early cutoff (its reason in `error`): the item ends satisfied, its downstream is made ready. */
+  fresh?: boolean;
   error?: string;
   at: number;
 }
@@ -51,14 +53,14 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     const events: PendingEvent[] = [...r.events];
     const skipped: PlanStep[] = [];
     const newStatus: ItemStatus = r.outcome === "retry" ? "ready" : r.outcome;
-    if (r.outcome === "success") {
+    if (r.outcome === "success" || (r.outcome === "skipped" && r.fresh)) {
       await q.unsafe(
         `UPDATE queue_items SET waiting = waiting - 1, status = CASE WHEN status = 'waiting' AND waiting - 1 <= 0 THEN 'ready' ELSE status END
          WHERE run_id = $1 AND item_id = ANY($2::text[])`,
         [c.runId, r.blocked ? [] : c.downstream],
       );
     }
-    if (r.outcome === "failed" || r.outcome === "canceled" || r.outcome === "skipped" || (r.outcome === "success" && r.blocked)) {
+    if (r.outcome === "failed" || r.outcome === "canceled" || (r.outcome === "skipped" && !r.fresh) || (r.outcome === "success" && r.blocked)) {
       const label = labelOf(c.steps);
       const reason = r.blocked ? `blocked: ${r.blocked}` : `upstream "${label}" ${r.outcome === "canceled" ? "canceled" : "failed"}`;
       await skipDownstream(q, c.runId, c.downstream, reason, r.at, events, skipped);
@@ -77,7 +79,7 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
       const [run] = await q.unsafe("SELECT started_at, cancel_requested_at FROM runs WHERE run_id = $1", [c.runId]);
       const blocked = r.outcome === "success" && Boolean(r.blocked);
       const anyBlocked = blocked || statuses.some((s) => s.status === "success" && s.error !== null);
-      const status = queuedRunStatus(statuses.map((s) => ({ status: String(s.status) as ItemStatus })), run?.cancel_requested_at != null || statuses.some((s) => s.status === "canceled"));
+      const status = queuedRunStatus(statuses.map((s) => ({ status: String(s.status) as ItemStatus, fresh: isFreshNote(String(s.status) as ItemStatus, s.error == null ? null : String(s.error)) })), run?.cancel_requested_at != null || statuses.some((s) => s.status === "canceled"));
       ended = anyBlocked && status === "success" ? "failed" : status;
       events.push({ runId: c.runId, at: r.at, type: "run_finished", assetKey: null, partitionKey: null, payload: { status: ended, durationMs: r.at - Number(run?.started_at ?? r.at) } });
     }

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { retryDelay } from "../../core/execute.ts";
 import type { AttemptOutcome } from "../../core/execute.ts";
-import { afterAttempt } from "../../core/queue.ts";
+import { afterAttempt, unitCutoff } from "../../core/queue.ts";
 import { attemptTag } from "../../core/attempt-outputs.ts";
 import { localOutputProblem, sharedFormats } from "../../core/queue-outputs.ts";
 import type { StateStore } from "../../core/state-store.ts";
@@ -57,6 +57,13 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
     eachStep("step_canceled", () => ({ reason: "run canceled before the step started" }));
     return end({ outcome: "canceled" });
   }
+  const blocked = c.options.ignoreBlocking ? null : (c.steps.find((s) => s.blocked)?.blocked ?? null);
+  // `--stale`: skipped as fresh, as a local run's step is, when its upstream units re-materialized the same data
+  const fresh = c.options.stale && !blocked ? await freshAtClaim(project, store, c) : null;
+  if (fresh !== null) {
+    eachStep("step_skipped", () => ({ reason: fresh, fresh: true }));
+    return end({ outcome: "skipped", fresh: true, error: fresh });
+  }
   if (c.attempts === 1) eachStep("step_started", () => ({}));
   if (c.lostBy !== null) {
     const error = `the worker ${c.lostBy} running the step stopped renewing its lease (killed, or its machine is gone)`;
@@ -77,7 +84,6 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
       }
     }
   }
-  const blocked = c.options.ignoreBlocking ? null : (c.steps.find((s) => s.blocked)?.blocked ?? null);
   if (blocked) {
     eachStep("step_skipped", () => ({ reason: `blocked: ${blocked}` }));
     return end({ outcome: "skipped", blocked });
@@ -182,6 +188,23 @@ export function errorResult(c: Claim, error: string, now: number): ItemResult {
     payload: next === "retry" ? { attempt: c.attempts, error, delayMs: 0 } : { error, durationMs: 0, attempts: c.attempts },
   }));
   return { outcome: next === "retry" ? "retry" : "failed", delayMs: 0, error, events, materializations: [], checks: [], at: now };
+}
+
+/**
+ * `--stale`'s early cutoff for the claimed unit (core/queue.ts unitCutoff) against the latest
+ * materializations of its assets and their upstreams as they are now: an upstream unit of this run
+ * committed its output before this one became ready.
+ */
+async function freshAtClaim(project: Project, store: StateStore, c: Claim): Promise<string | null> {
+  const candidates = new Set(c.options.stale?.candidates ?? []);
+  if (!c.steps.every((s) => candidates.has(s.key))) return null;
+  const wanted = new Set<string>();
+  for (const s of c.steps) {
+    wanted.add(s.key);
+    for (const u of project.graph.assets.get(s.key)?.deps ?? []) wanted.add(u);
+  }
+  const latest = new Map((await store.latestMaterializations([...wanted], { unpartitioned: true })).map((m) => [m.assetKey, m]));
+  return unitCutoff(c.steps, { candidates, runId: c.runId, latest, asset: (k) => project.graph.assets.get(k), configHash: (k) => c.options.config?.[k]?.hash });
 }
 
 /**

@@ -48,7 +48,7 @@ export async function submitQueuedRun(ops: PgOps, store: StateStore, project: Pr
   for (const [k, c] of s.config) config[k] = { value: c.value, recorded: c.recorded, hash: c.hash };
   const started: EventRecord = { runId: s.runId, seq: 1, at: s.startedAt, type: "run_started", assetKey: null, partitionKey: null, payload: { selection: s.selectionText, steps: s.plan.steps.length, trigger: s.trigger, queue: o.queue } };
   crashPoint("before-enqueue");
-  await enqueueRun(ops, { run: s.run, runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null }, backfillId: o.backfillId ?? null });
+  await enqueueRun(ops, { run: s.run, runId: s.runId, queue: o.queue, items, options: { ignoreBlocking: s.ignoreBlocking, config, ...(s.stale ? { stale: { candidates: s.stale } } : {}) }, submittedAt: s.startedAt, firstEvents: [started], limits: { pools: project.config.pools ?? {}, maxSteps: project.config.workers?.maxSteps ?? null }, backfillId: o.backfillId ?? null });
   await s.onRecorded();
   if (o.detach) return { runId: s.runId, status: "running", plan: s.plan, steps: [], durationMs: o.now() - s.startedAt };
   return followRun(ops, store, s, o);

@@ -88,6 +88,11 @@ export interface QueuedRunSubmission {
   trigger: string;
   startedAt: number;
   ignoreBlocking: boolean;
+  /**
+   * A `--stale` run: the assets of the plan its early cutoff may skip (stale, their output not
+   * drifted, when planned); the workers evaluate the cutoff when each step is claimed. Null otherwise.
+   */
+  stale: string[] | null;
   /** The run's reporter (the submitter drives it from the run's events). */
   reporter?: RunReporter;
 }
@@ -153,6 +158,8 @@ async function materialize(project: Project, store: StateStore, given: Materiali
   const runId = o.runId ?? Bun.randomUUIDv7();
   const tags = o.tags && Object.keys(o.tags).length ? { tags: { ...o.tags } } : {};
   const assets = [...new Set(plan.steps.map((s) => s.key))];
+  // what `--stale`'s early cutoff may skip (re-checked when each step is about to start)
+  const cutoffCandidates = stale ? new Set(assets.filter((k) => stale.statuses.get(k)?.status === "stale" && !stale.drifted.has(k))) : null;
   if (o.submit) {
     // the run record is written by the submission, in the transaction that enqueues it
     const run: RunRecord = { runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: 0, host: QUEUED_RUN_HOST, startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) };
@@ -160,7 +167,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
       await o.onRunCreated?.(runId, plan);
       o.reporter?.onPlan?.(plan, runId);
     };
-    return o.submit({ run, onRecorded, runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, ...(o.reporter ? { reporter: o.reporter } : {}) });
+    return o.submit({ run, onRecorded, runId, plan, config, selectionText: o.selectionText, trigger: o.trigger, startedAt: t0, ignoreBlocking: o.ignoreBlocking === true, stale: cutoffCandidates ? [...cutoffCandidates] : null, ...(o.reporter ? { reporter: o.reporter } : {}) });
   }
   await store.createRun({ runId, status: "running", selection: o.selectionText, trigger: o.trigger, pid: process.pid, host: hostname(), startedAt: t0, endedAt: null, heartbeatAt: t0, assets, ...tags, ...withConfig(runConfigRecord(config, assets)) });
   await o.onRunCreated?.(runId, plan);
@@ -236,7 +243,7 @@ async function materialize(project: Project, store: StateStore, given: Materiali
     runAttempt: (step, attempt, signal) => engine.runAttempt(step, attempt, signal),
     // an output recorded in this run (a multi-asset's out, stored by the step's leader) is never
     // "fresh": its step takes the leader's outcome (io/run/multi-step.ts)
-    checkFresh: stale ? async (step) => (stale.statuses.get(step.key)?.status === "stale" && !stale.drifted.has(step.key) && latest.get(step.key)?.runId !== runId ? earlyCutoff(project.graph.assets.get(step.key)!, latest, step.key, config.get(step.key)?.hash) : null) : undefined,
+    checkFresh: cutoffCandidates ? async (step) => (cutoffCandidates.has(step.key) && latest.get(step.key)?.runId !== runId ? earlyCutoff(project.graph.assets.get(step.key)!, latest, step.key, config.get(step.key)?.hash) : null) : undefined,
     retryPolicy: (key) => project.graph.assets.get(key)!.retry,
     emit: (type, step, payload) => {
       const space = parts.get(step.key)?.space;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { createPostgresStateStore } from "../../io/state/index.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
-import { BUN, CLI, makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, writeFile } from "./helpers.ts";
 
 let pg: PostgresServer;
 const dirs: string[] = [];
@@ -255,6 +255,50 @@ describe("dagx worker and --queue", () => {
       await store.close();
       first.proc.kill("SIGTERM");
       second.proc.kill("SIGTERM");
+    }
+  }, 60_000);
+
+  test("--stale on workers applies the early cutoff as a local run: a's code changed but not its data, b and what reads it are skipped as fresh", async () => {
+    const chain = {
+      "a.asset.ts": ASSETS["a.asset.ts"],
+      "b.asset.ts": ASSETS["b.asset.ts"],
+      "e.asset.ts": `import { asset } from "dagx";\nimport { b } from "./b.asset";\nexport const e = asset({ ins: { b } }, (ctx, { b }) => ctx.sql\`select sum(y) as s from \${b}\`);\n`,
+    };
+    // a new layout of a's function: a new code version, the same rows
+    const edited = ASSETS["a.asset.ts"].replace("{ x: 3 }", "{ x: 1 + 2 }");
+    type Step = { key: string; status: string; reason?: string };
+    type Logs = { events: { type: string; assetKey: string | null; payload: Record<string, unknown> }[] };
+    const summary = (steps: Step[], logs: Logs) => ({
+      steps: steps.map((s) => [s.key, s.status, s.reason ?? null]),
+      events: logs.events.filter((e) => e.type.startsWith("step_")).map((e) => [e.type, e.assetKey, e.payload.reason ?? null, e.payload.fresh ?? null]),
+    });
+    // locally
+    const local = machine(chain, null);
+    ok(await runDagx(local, ["materialize", "a+"]));
+    writeFile(local, "a.asset.ts", edited);
+    const localRun = ok(await dagx(local, ["materialize", "a+", "--stale", "--json"])).json<{ runId: string; status: string; steps: Step[] }>();
+    const localLogs = ok(await dagx(local, ["logs", localRun.runId, "--json"])).json<Logs>();
+    // on a worker, against the Postgres state: the same step statuses, reasons and events
+    const data = sharedFolder();
+    const env = { DAGX_STATE_URL: stateUrl("cutoff"), DAGX_WORKERS_SHARED_STORAGE: "1" };
+    const submitter = machine(chain, data);
+    ok(await runDagx(submitter, ["materialize", "a+"], { env }));
+    writeFile(submitter, "a.asset.ts", edited);
+    const w = startWorker(machine({ ...chain, "a.asset.ts": edited }, data), env);
+    try {
+      const queued = ok(await dagx(submitter, ["materialize", "a+", "--stale", "--queue", "--json"], { env })).json<{ runId: string; status: string; steps: Step[] }>();
+      const queuedLogs = ok(await dagx(submitter, ["logs", queued.runId, "--json"], { env })).json<Logs>();
+      expect(localRun.status).toBe("success");
+      expect(summary(localRun.steps, localLogs).steps).toEqual([["a", "success", null], ["b", "skipped", "fresh: upstream outputs unchanged (early cutoff)"], ["e", "skipped", "fresh: upstream outputs unchanged (early cutoff)"]]);
+      expect(queued.status).toBe(localRun.status);
+      expect(summary(queued.steps, queuedLogs)).toEqual(summary(localRun.steps, localLogs));
+      const runs = ok(await dagx(submitter, ["runs", "--json"], { env })).json<{ runId: string; status: string }[]>();
+      expect(runs.find((r) => r.runId === queued.runId)?.status).toBe("success");
+      // b kept the materialization of the first run, and is fresh
+      const status = ok(await dagx(submitter, ["status", "--json"], { env })).json<{ key: string; status: string }[]>();
+      expect(Object.fromEntries(status.map((s) => [s.key, s.status]))).toEqual({ a: "fresh", b: "fresh", e: "fresh" });
+    } finally {
+      w.proc.kill("SIGTERM");
     }
   }, 60_000);
 

@@ -2,7 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { defineIOManager } from "../../core/io-manager.ts";
 import { postgresTable } from "../../core/postgres-table.ts";
-import { afterAttempt, codeMismatch, queuedRunStatus } from "../../core/queue.ts";
+import { EARLY_CUTOFF_REASON } from "../../core/materialization.ts";
+import { afterAttempt, codeMismatch, isFreshNote, queuedRunStatus, unitCutoff } from "../../core/queue.ts";
+import type { MaterializationRecord } from "../../core/types.ts";
 import { localOutputProblem, sharedFormats } from "../../core/queue-outputs.ts";
 import { s3Parquet } from "../../core/s3-parquet.ts";
 
@@ -45,5 +47,38 @@ describe("attempts, code versions, the run's end", () => {
     expect(queuedRunStatus([{ status: "success" }, { status: "success" }], false)).toBe("success");
     expect(queuedRunStatus([{ status: "success" }, { status: "skipped" }], false)).toBe("failed");
     expect(queuedRunStatus([{ status: "success" }], true)).toBe("canceled");
+    // a unit skipped by --stale's early cutoff ended satisfied; other skips fail the run
+    expect(queuedRunStatus([{ status: "success" }, { status: "skipped", fresh: true }], false)).toBe("success");
+    expect(queuedRunStatus([{ status: "success" }, { status: "skipped", fresh: false }], false)).toBe("failed");
+    expect(isFreshNote("skipped", EARLY_CUTOFF_REASON)).toBe(true);
+    expect(isFreshNote("skipped", 'upstream "a" failed')).toBe(false);
+    expect(isFreshNote("success", EARLY_CUTOFF_REASON)).toBe(false);
+  });
+});
+
+describe("--stale's early cutoff at claim time (unitCutoff)", () => {
+  const m = (assetKey: string, runId: string, dataVersion: string, inputVersions: Record<string, string> = {}, configHash?: string) =>
+    ({ assetKey, runId, dataVersion, codeVersion: `code-${assetKey}`, inputVersions, ...(configHash ? { configHash } : {}) }) as unknown as MaterializationRecord;
+  const assets: Record<string, { codeVersion: string; deps: string[] }> = { a: { codeVersion: "code-a", deps: [] }, b: { codeVersion: "code-b", deps: ["a"] }, c: { codeVersion: "code-c", deps: ["a"] } };
+  const base = { runId: "r2", asset: (k: string) => assets[k], configHash: () => undefined };
+  // a re-materialized by this run (r2) with the data b and c read in r1
+  const same = new Map([["a", m("a", "r2", "v1")], ["b", m("b", "r1", "w", { a: "v1" })], ["c", m("c", "r1", "x", { a: "v1" })]]);
+  test("skips a candidate whose upstream's data is what it last read", () => {
+    expect(unitCutoff([{ key: "b" }], { ...base, candidates: new Set(["b"]), latest: same })).toBe(EARLY_CUTOFF_REASON);
+  });
+  test("runs it when the upstream's data changed, it is no candidate, this run materialized it, or its config changed", () => {
+    const changed = new Map(same).set("a", m("a", "r2", "v2"));
+    expect(unitCutoff([{ key: "b" }], { ...base, candidates: new Set(["b"]), latest: changed })).toBeNull();
+    expect(unitCutoff([{ key: "b" }], { ...base, candidates: new Set(), latest: same })).toBeNull();
+    expect(unitCutoff([{ key: "b" }], { ...base, runId: "r1", candidates: new Set(["b"]), latest: same })).toBeNull();
+    const configured = new Map(same).set("b", m("b", "r1", "w", { a: "v1" }, "h1"));
+    expect(unitCutoff([{ key: "b" }], { ...base, configHash: () => "h2", candidates: new Set(["b"]), latest: configured })).toBeNull();
+    expect(unitCutoff([{ key: "b" }], { ...base, configHash: () => "h1", candidates: new Set(["b"]), latest: configured })).toBe(EARLY_CUTOFF_REASON);
+  });
+  test("a unit of several outs is skipped only when every out is", () => {
+    const cChanged = new Map(same).set("c", m("c", "r1", "x", { a: "v0" }));
+    expect(unitCutoff([{ key: "b" }, { key: "c" }], { ...base, candidates: new Set(["b", "c"]), latest: same })).toBe(EARLY_CUTOFF_REASON);
+    expect(unitCutoff([{ key: "b" }, { key: "c" }], { ...base, candidates: new Set(["b", "c"]), latest: cChanged })).toBeNull();
+    expect(unitCutoff([{ key: "b" }, { key: "c" }], { ...base, candidates: new Set(["b"]), latest: same })).toBeNull();
   });
 });
