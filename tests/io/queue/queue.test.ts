@@ -115,3 +115,19 @@ test("queueItems: one item per step, multi-asset outs of one call share one; ret
   const items = queueItems([step("a"), step("b", ["a"])], assets as never);
   expect(items.map((i) => [i.id, i.upstream, i.downstream, i.maxAttempts])).toEqual([["a", [], ["b"], 3], ["b", ["a"], [], 1]]);
 });
+
+test("a unit skipped by --stale's early cutoff ends satisfied: its downstream becomes ready and the run can succeed", async () => {
+  const { ops, store, close } = await setup();
+  try {
+    const a = (await claimItem(ops, { queue: "default", workerId: "w1", leaseMs: 5_000 }))!;
+    const reason = "fresh: upstream outputs unchanged (early cutoff)";
+    const events = [{ runId: "r1", at: 2, type: "step_skipped" as const, assetKey: "a", partitionKey: "", payload: { reason, fresh: true } }];
+    expect(await commitItem(ops, a, { outcome: "skipped", fresh: true, error: reason, events, materializations: [], checks: [], at: 2 })).toBeNull();
+    const b = (await claimItem(ops, { queue: "default", workerId: "w1", leaseMs: 5_000 }))!;
+    expect(b.itemId).toBe("b");
+    expect(await commitItem(ops, b, result("success"))).toBe("success");
+    expect((await store.getEvents("r1")).filter((e) => e.type === "step_skipped").map((e) => [e.assetKey, (e.payload as { fresh?: boolean }).fresh])).toEqual([["a", true]]);
+  } finally {
+    await close();
+  }
+});
