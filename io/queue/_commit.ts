@@ -28,6 +28,8 @@ export interface ItemResult {
   blocked?: string | null;
   /** skipped by `--stale`'s early cutoff (its reason in `error`): the item ends satisfied, its downstream is made ready. */
   fresh?: boolean;
+  /** failed, in a unit of several outs whose other outs were stored: the keys of the outs that failed (absent: every step failed). */
+  failedKeys?: readonly string[];
   error?: string;
   at: number;
 }
@@ -61,7 +63,7 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
       );
     }
     if (r.outcome === "failed" || r.outcome === "canceled" || (r.outcome === "skipped" && !r.fresh) || (r.outcome === "success" && r.blocked)) {
-      const label = labelOf(c.steps);
+      const label = labelOf(r.failedKeys ? c.steps.filter((s) => r.failedKeys!.includes(s.key)) : c.steps);
       const reason = r.blocked ? `blocked: ${r.blocked}` : `upstream "${label}" ${r.outcome === "canceled" ? "canceled" : "failed"}`;
       await skipDownstream(q, c.runId, c.downstream, reason, r.at, events, skipped);
     }
@@ -90,7 +92,9 @@ export async function commitItem(ops: PgOps, c: Claim, r: ItemResult): Promise<s
     await q.unsafe("UPDATE runs SET heartbeat_at = $2 WHERE run_id = $1", [c.runId, r.at]);
     const backfillId = runRow?.backfill_id == null ? null : String(runRow.backfill_id);
     if (backfillId !== null) {
-      const rows = r.outcome === "retry" ? [] : partitionRows(c.steps, r.outcome, r.error ?? null);
+      const failedOnly = r.failedKeys ? c.steps.filter((s) => r.failedKeys!.includes(s.key)) : c.steps;
+      const rows = r.outcome === "retry" ? [] : partitionRows(failedOnly, r.outcome, r.error ?? null);
+      if (r.outcome === "failed") rows.push(...partitionRows(c.steps.filter((s) => !failedOnly.includes(s)), "success", null));
       rows.push(...partitionRows(skipped, "skipped", null));
       await recordBackfill(q, backfillId, c.runId, rows, ended, r.at);
     }

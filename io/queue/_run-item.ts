@@ -43,13 +43,14 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
   const event = (type: EventType, key: string | null, partitionKey: string | null, payload: Record<string, unknown>) =>
     void events.push({ runId: c.runId, at: now(), type, assetKey: key, partitionKey, payload });
   const end = (r: Omit<ItemResult, "events" | "materializations" | "checks" | "at">): ItemResult => ({ ...r, events, materializations, checks, at: now() });
+  const stepEvent = (type: EventType, s: Claim["steps"][number], payload: Record<string, unknown>) => {
+    const space = type === "step_failed" && s.partitionKeys ? parts?.get(s.key)?.space : undefined;
+    // one failure per partition, with its ordinal, so partition status sees each of them (as a local run)
+    if (space && s.partitionKeys) for (const pk of s.partitionKeys) event(type, s.key, pk, { ...payload, ordinal: ordinalOf(space, pk) });
+    else event(type, s.key, s.partitionKey, payload);
+  };
   const eachStep = (type: EventType, payload: (step: Claim["steps"][number]) => Record<string, unknown>) => {
-    for (const s of c.steps) {
-      const space = type === "step_failed" && s.partitionKeys ? parts?.get(s.key)?.space : undefined;
-      // one failure per partition, with its ordinal, so partition status sees each of them (as a local run)
-      if (space && s.partitionKeys) for (const pk of s.partitionKeys) event(type, s.key, pk, { ...payload(s), ordinal: ordinalOf(space, pk) });
-      else event(type, s.key, s.partitionKey, payload(s));
-    }
+    for (const s of c.steps) stepEvent(type, s, payload(s));
   };
   let parts: ReadonlyMap<string, AssetPartitions> | undefined;
 
@@ -173,8 +174,15 @@ export async function runItem(w: ItemContext, c: Claim, signal: AbortSignal): Pr
     eachStep("step_retry", () => ({ attempt: c.attempts, error: failed.error, delayMs }));
     return end({ outcome: "retry", delayMs, error: failed.error });
   }
-  eachStep("step_failed", () => ({ error: failed.error, durationMs, attempts: c.attempts }));
-  return end({ outcome: "failed", error: failed.error });
+  // the last attempt of a unit of several outs (a multi-asset call): each out as a local run reports
+  // it, the outs stored before the failure succeeded (their materializations are committed)
+  const failedKeys = c.steps.filter((_, i) => !outcomes[i]!.ok).map((s) => s.key);
+  c.steps.forEach((s, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) stepEvent("step_success", s, { rows: o.rows, durationMs, attempts: c.attempts, ...(o.blocked ? { blocked: o.blocked } : {}) });
+    else stepEvent("step_failed", s, { error: o.error, durationMs, attempts: c.attempts });
+  });
+  return end({ outcome: "failed", error: failed.error, ...(failedKeys.length < c.steps.length ? { failedKeys } : {}) });
 }
 
 /**

@@ -302,6 +302,41 @@ describe("dagx worker and --queue", () => {
     }
   }, 60_000);
 
+  test("a multi-asset unit with one failed out reports each out's own outcome, as a local run", async () => {
+    const files = {
+      "pair.asset.ts": [
+        `import { asset, multiAsset } from "dagx";`,
+        `export const pair = multiAsset({ outs: { good: {}, bad: {} } }, () => ({ good: [{ x: 1 }] }) as never);`,
+        `export const afterBad = asset({ ins: { bad: pair.outs.bad } }, (ctx, { bad }) => ctx.sql\`select * from \${bad}\`);`,
+      ].join("\n"),
+    };
+    type Run = { runId: string; status: string; steps: { key: string; status: string; reason?: string; error?: string }[] };
+    type Logs = { events: { type: string; assetKey: string | null; payload: Record<string, unknown> }[] };
+    const summary = (r: Run, logs: Logs) => ({
+      status: r.status,
+      steps: r.steps.map((s) => [s.key, s.status, s.reason ?? null]).sort(),
+      ends: logs.events.filter((e) => ["step_success", "step_failed", "step_skipped"].includes(e.type)).map((e) => [e.type, e.assetKey, String(e.payload.error ?? e.payload.reason ?? "").split(":")[0]]).sort(),
+      materialized: logs.events.filter((e) => e.type === "materialization").map((e) => e.assetKey),
+    });
+    const local = machine(files, null);
+    const localRun = (await runDagx(local, ["materialize", "good", "bad", "afterBad", "--json"])).json<Run>();
+    const localLogs = ok(await runDagx(local, ["logs", localRun.runId, "--json"])).json<Logs>();
+    const env = { DAGX_STATE_URL: stateUrl("multifail"), DAGX_WORKERS_SHARED_STORAGE: "1" };
+    const data = sharedFolder();
+    const submitter = machine(files, data);
+    const w = startWorker(machine(files, data), env);
+    try {
+      const queued = (await runDagx(submitter, ["materialize", "good", "bad", "afterBad", "--queue", "--json"], { env })).json<Run>();
+      const queuedLogs = ok(await runDagx(submitter, ["logs", queued.runId, "--json"], { env })).json<Logs>();
+      expect(summary(localRun, localLogs).steps).toEqual([["afterBad", "skipped", 'upstream "bad" failed'], ["bad", "failed", null], ["good", "success", null]]);
+      expect(summary(queued, queuedLogs)).toEqual(summary(localRun, localLogs));
+      const failed = queuedLogs.events.find((e) => e.type === "step_failed")!;
+      expect(String(failed.payload.error)).toContain('did not return out "bad"');
+    } finally {
+      w.proc.kill("SIGTERM");
+    }
+  }, 60_000);
+
   test("dagx cancel of a queued run that no worker took: canceled at once, from any machine", async () => {
     const env = { DAGX_STATE_URL: stateUrl("cancel") };
     const run = ok(await runDagx(machine(ASSETS, null), ["materialize", "a", "b", "--queue", "--detach"], { env })).stdout.trim();
