@@ -6,69 +6,33 @@
  * S3-compatible server (s3Parquet). The stall is DAGX_STALL_AT (io/platform/fault.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { SQL, type Subprocess } from "bun";
+import { SQL } from "bun";
 import { collectS3Garbage } from "../../io/iomanagers/index.ts";
 import { createPostgresStateStore } from "../../io/state/index.ts";
 import { hashFile, createStorage, runGc } from "../../io/storage/index.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
+import { until as waitUntil, workerFixtures } from "../support/workers.ts";
 import { type S3Server, s3Unavailable, startS3 } from "../support/s3.ts";
-import { BUN, CLI, makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+import { ok, runDagx } from "./helpers.ts";
 
 const skipS3 = s3Unavailable();
 let pg: PostgresServer;
 let s3: S3Server | undefined;
-const dirs: string[] = [];
-const procs: Subprocess[] = [];
+const fx = workerFixtures("dagx-fence-");
+const { machine, temp } = fx;
+const startWorker = (dir: string, env: Record<string, string>) => fx.startWorker(dir, env, { concurrency: 1 });
+const until = (what: string, fn: () => boolean | Promise<boolean>, ms = 20_000) => waitUntil(what, fn, ms);
 beforeAll(async () => {
   [pg, s3] = await Promise.all([startPostgres(), skipS3 ? undefined : startS3({ buckets: ["lake"] })]);
 });
 afterAll(async () => {
-  for (const p of procs) p.kill(9);
   await Promise.all([pg?.stop(), s3?.stop()]);
-  for (const d of dirs) removeProject(d);
 });
 
 // every worker returns its own name: the stored output says which attempt wrote it
 const ASSET = `import { asset } from "dagx";\nexport const who = asset({ retry: { maxRetries: 2, delay: "0s" } }, () => [{ who: process.env.WHO ?? "local" }]);\n`;
-
-function temp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-/** A copy of the project (a machine); `data`: its .dagx/data is this shared folder. */
-function machine(files: Record<string, string>, data: string | null): string {
-  const dir = makeProject(files, "dagx-fence-");
-  dirs.push(dir);
-  if (data) {
-    mkdirSync(join(dir, ".dagx"), { recursive: true });
-    symlinkSync(data, join(dir, ".dagx", "data"));
-  }
-  return dir;
-}
-
-function startWorker(dir: string, env: Record<string, string>): { proc: Subprocess<"ignore", "pipe", "pipe">; log(): string } {
-  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", "1"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
-  procs.push(proc);
-  let text = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stderr) text += decoder.decode(chunk);
-  })();
-  return { proc, log: () => text };
-}
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 /**
  * The first worker stalls inside its IO manager's write (after its lease check) for 5 s with a

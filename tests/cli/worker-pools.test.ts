@@ -6,23 +6,20 @@
  * test checks how many overlap.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
-import { BUN, CLI, makeProject, ok, removeProject, runDagx } from "./helpers.ts";
+import { workerFixtures } from "../support/workers.ts";
+import { ok, runDagx } from "./helpers.ts";
 
 let pg: PostgresServer;
-const dirs: string[] = [];
-const procs: Subprocess[] = [];
+const fx = workerFixtures("dagx-pools-");
+const machine = (data: string | null) => fx.machine(FILES, data);
 beforeAll(async () => {
   pg = await startPostgres();
 });
 afterAll(async () => {
-  for (const p of procs) p.kill(9);
   await pg?.stop();
-  for (const d of dirs) removeProject(d);
 });
 
 const KEYS = Array.from({ length: 8 }, (_, i) => `w${i}`);
@@ -50,16 +47,6 @@ function maxOverlap(dataDir: string, keys: readonly string[]): number {
   return most;
 }
 
-function machine(data: string | null): string {
-  const dir = makeProject(FILES, "dagx-pools-");
-  dirs.push(dir);
-  if (data) {
-    mkdirSync(join(dir, ".dagx"), { recursive: true });
-    symlinkSync(data, join(dir, ".dagx", "data"));
-  }
-  return dir;
-}
-
 describe("pools", () => {
   test("a local run honours the pool: never more than 2 of its steps at once, other steps beside them", async () => {
     const dir = machine(null);
@@ -70,15 +57,13 @@ describe("pools", () => {
   }, 30_000);
 
   test("an unknown pool is a definitions error naming the asset's file:line and the known pools; a bad limit is a config error at its line", async () => {
-    const dir = makeProject({ ...FILES, "x.asset.ts": `import { asset } from "dagx";\n\nexport const x = asset({ pool: "warehous" }, () => 1);\n` }, "dagx-pools-");
-    dirs.push(dir);
+    const dir = fx.machine({ ...FILES, "x.asset.ts": `import { asset } from "dagx";\n\nexport const x = asset({ pool: "warehous" }, () => 1);\n` }, null);
     const r = await runDagx(dir, ["list"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`pool "warehous" is not declared`);
     expect(r.stderr).toContain("x.asset.ts:3");
     expect(r.stderr).toContain(`"warehouse"`);
-    const bad = makeProject({ ...FILES, "dagx.config.ts": FILES["dagx.config.ts"]!.replace("warehouse: 2", "warehouse: 0") }, "dagx-pools-");
-    dirs.push(bad);
+    const bad = fx.machine({ ...FILES, "dagx.config.ts": FILES["dagx.config.ts"]!.replace("warehouse: 2", "warehouse: 0") }, null);
     const c = await runDagx(bad, ["list"]);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain("dagx.config.ts:4");
@@ -86,13 +71,10 @@ describe("pools", () => {
   });
 
   test("3 workers × concurrency 4 on 8 steps of a pool of 2: never more than 2 at once across the workers", async () => {
-    const data = mkdtempSync(join(tmpdir(), "dagx-pools-data-"));
-    dirs.push(data);
+    const data = fx.temp("dagx-pools-data-");
     const env = { DAGX_STATE_URL: `${pg.url}?schema=pools`, DAGX_WORKERS_SHARED_STORAGE: "1", NO_COLOR: "1", CI: "1" };
     const workers = [0, 1, 2].map(() => {
-      const proc = Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", "4"], { cwd: machine(data), stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
-      procs.push(proc);
-      return proc;
+      return fx.startWorker(machine(data), env, { concurrency: 4 }).proc;
     });
     try {
       const r = ok(await runDagx(machine(data), ["materialize", ...KEYS, "--queue", "--json"], { env })).json<{ status: string; steps: { status: string }[] }>();

@@ -5,24 +5,22 @@
  * declared with DAGX_WORKERS_SHARED_STORAGE=1), except where the refusal of local outputs is tested.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { createPostgresStateStore } from "../../io/state/index.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
-import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, writeFile } from "./helpers.ts";
+import { until, type Worker, workerFixtures } from "../support/workers.ts";
+import { BUN, CLI, dagx, ok, runDagx, writeFile } from "./helpers.ts";
 
 let pg: PostgresServer;
-const dirs: string[] = [];
-const procs: Subprocess[] = [];
+const fx = workerFixtures("dagx-worker-");
+const { machine, sharedFolder } = fx;
+const startWorker = (dir: string, env: Record<string, string>, args: string[] = []): Worker => fx.startWorker(dir, env, { args });
 beforeAll(async () => {
   pg = await startPostgres();
 });
 afterAll(async () => {
-  for (const p of procs) p.kill(9);
   await pg?.stop();
-  for (const d of dirs) removeProject(d);
 });
 
 const ASSETS = {
@@ -73,47 +71,6 @@ const ASSETS = {
     `});`,
   ].join("\n"),
 };
-
-/** A copy of the project (a machine); `data`: its .dagx/data is this shared folder. */
-function machine(files: Record<string, string>, data: string | null): string {
-  const dir = makeProject(files, "dagx-worker-");
-  dirs.push(dir);
-  if (data) {
-    mkdirSync(join(dir, ".dagx"), { recursive: true });
-    symlinkSync(data, join(dir, ".dagx", "data"));
-  }
-  return dir;
-}
-
-function sharedFolder(): string {
-  const d = mkdtempSync(join(tmpdir(), "dagx-shared-data-"));
-  dirs.push(d);
-  return d;
-}
-
-interface Worker {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  log(): string;
-}
-
-function startWorker(dir: string, env: Record<string, string>, args: string[] = []): Worker {
-  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", "2", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
-  procs.push(proc);
-  let text = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stderr) text += decoder.decode(chunk);
-  })();
-  return { proc, log: () => text };
-}
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 const stateUrl = (schema: string) => `${pg.url}?schema=${schema}`;
 
