@@ -51,7 +51,21 @@ export function callerFrame(stack: string | undefined = new Error().stack): Stac
   const frames = stackFrames(stack);
   const own = frames[0]?.file ?? "";
   const core = own.slice(0, own.lastIndexOf("/") + 1);
-  return frames.find((f) => !(core !== "" && f.file.startsWith(core)) && !f.file.includes("$bunfs") && !f.file.startsWith("native")) ?? null;
+  const user = frames.find((f) => !(core !== "" && f.file.startsWith(core)) && !f.file.includes("$bunfs") && !f.file.startsWith("native"));
+  // the file name is a slice of the stack text, which it would keep alive with every definition
+  return user ? { file: ownCopy(user.file), line: user.line, column: user.column } : null;
+}
+
+const FILES = new Map<string, string>();
+
+/** One copy per file name, of its own (not a slice of a longer string such as a stack trace). */
+function ownCopy(file: string): string {
+  let own = FILES.get(file);
+  if (own === undefined) {
+    own = ` ${file}`.slice(1);
+    FILES.set(own, own);
+  }
+  return own;
 }
 
 /**

@@ -138,13 +138,10 @@ export function normalizeSource(text: string): string {
  * `slash`: the call holds a `/` in code, where a misread (regular expression or division) could
  * misplace the end; the caller then checks that the cut parses.
  */
-export function callText(text: string, line: number, column: number): { raw: string; normal: string; slash: boolean } | null {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    offset = text.indexOf("\n", offset) + 1;
-    if (offset === 0) return null;
-  }
-  offset += column - 1;
+export function callText(text: string, line: number, column: number, starts: readonly number[] = lineStarts(text)): { raw: string; normal: string; slash: boolean } | null {
+  const start = starts[line - 1];
+  if (start === undefined) return null;
+  const offset = start + column - 1;
   // the callee: an identifier or a member chain (`dagx.asset`), then type arguments, then `(`
   let i = offset;
   while (i < text.length && /[\w$.\s]/.test(text[i]!)) i++;
@@ -159,7 +156,64 @@ export function callText(text: string, line: number, column: number): { raw: str
     while (i < text.length && /\s/.test(text[i]!)) i++;
   }
   if (text[i] !== "(") return null;
-  const call = scan(text, i, true);
+  const call = plainCall(text, i) ?? scan(text, i, true);
   if (!call) return null;
-  return { raw: text.slice(offset, call.end), normal: normalizeSource(text.slice(offset, i)) + call.out, slash: call.slash };
+  const callee = text.slice(offset, i);
+  return { raw: text.slice(offset, call.end), normal: (PLAIN.test(callee) ? squeeze(callee) : normalizeSource(callee)) + call.out, slash: call.slash };
+}
+
+/**
+ * Where each line of `text` starts (0-based offsets; `[0]` is line 1), computed once per file and
+ * passed to `callText` (walking to the line for each of a file's calls is quadratic).
+ */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/*
+ * The fast path of `callText`, for the common call without strings, templates, comments, `/` or
+ * characters beyond ASCII.
+ * `scan` walks such a call one character at a time in JavaScript; over the 1,000 calls of a
+ * large asset file that walk is hot enough for the JIT's optimizing tiers, whose compilations
+ * cost the process ~5 MB of peak RSS (`dagx list` of a chain of 1,000: docs/benchmarks.md "Memory:
+ * what loading definitions keeps"). Here regular expressions do the character work: one match per
+ * bracket to find the end, one replacement per run of whitespace for the normal form, which is then
+ * the same as `scan`'s (tests/io/project/code-version.test.ts compares the two).
+ */
+const BRACKET_OR_SPECIAL = /[()[\]{}"'`/\u0080-\uffff]/g;
+const WHITESPACE = /[ \t\n\r\f\v]+/g;
+/**
+ * Text with none of the characters that need `scan`: quotes, template, comment or regex slashes,
+ * and anything beyond ASCII (a no-break space is whitespace to `scan` before a word, part of the word after one).
+ */
+const PLAIN = /^[^"'`/\u0080-\uffff]*$/;
+
+/** The call's normal form and end when its arguments are `PLAIN`; null when they are not (or do not close). */
+function plainCall(text: string, open: number): { out: string; end: number; slash: false } | null {
+  let depth = 0;
+  BRACKET_OR_SPECIAL.lastIndex = open;
+  for (let m = BRACKET_OR_SPECIAL.exec(text); m !== null; m = BRACKET_OR_SPECIAL.exec(text)) {
+    const c = m[0];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (--depth < 0) return null;
+      if (depth === 0 && c === ")") return { out: squeeze(text.slice(open, m.index + 1)), end: m.index + 1, slash: false };
+    } else return null;
+  }
+  return null;
+}
+
+/** `scan`'s normal form of a `PLAIN` text: each run of whitespace dropped, or kept as one space or line break where `scan` keeps one. */
+function squeeze(plain: string): string {
+  return plain.replace(WHITESPACE, (run: string, at: number) => {
+    const a = plain[at - 1];
+    const b = plain[at + run.length];
+    if (a === undefined || b === undefined) return "";
+    const newline = run.includes("\n") || run.includes("\r");
+    const twice = (b === "+" || b === "-") && plain[at + run.length + 1] === b;
+    if ((isWord(a) && isWord(b)) || (a === b && (a === "+" || a === "-")) || (newline && twice)) return newline ? "\n" : " ";
+    return "";
+  });
 }

@@ -22,7 +22,7 @@ import type { RawExport } from "../../core/graph.ts";
 import { pipesSpecOf } from "../../core/pipes/asset.ts";
 import { pipesScriptsVersion } from "../pipes/index.ts";
 import { hashText } from "../storage/index.ts";
-import { callText, normalizeSource } from "./_source-text.ts";
+import { callText, lineStarts, normalizeSource } from "./_source-text.ts";
 
 const transpiler = new Bun.Transpiler({ loader: "ts" });
 
@@ -90,10 +90,17 @@ export function createCodeVersioner(root?: string): CodeVersioner {
     return JSON.stringify({ io: o.io ?? null, key: o.key ?? null, ins: Object.keys(o.ins ?? {}).sort() });
   };
 
+  const starts = new Map<string, number[]>(); // file → where its lines start (lineStarts)
+  const startsOf = (file: string, text: string): number[] => {
+    let s = starts.get(file);
+    if (s === undefined) starts.set(file, (s = lineStarts(text)));
+    return s;
+  };
+
   const sourceOf = (r: RawExport): string => {
     const site = callSiteOf(r.def);
     const text = site ? read(site.file) : null;
-    const call = site && text !== null ? callText(text, site.line, site.column) : null;
+    const call = site && text !== null ? callText(text, site.line, site.column, startsOf(site.file, text)) : null;
     if (call !== null && (!call.slash || parses(call.raw))) return `call\0${call.normal}`;
     return `file\0${normalizeSource(read(site?.file ?? r.file) ?? "")}`;
   };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ASSET_DEF, type AnyAssetDef } from "../../../core/asset.ts";
 import { createCodeVersioner } from "../../../io/project/code-version.ts";
-import { callText, normalizeSource } from "../../../io/project/_source-text.ts";
+import { callText, lineStarts, normalizeSource } from "../../../io/project/_source-text.ts";
 
 const ASSET = join(import.meta.dir, "../../../core/asset.ts");
 const dirs: string[] = [];
@@ -130,5 +130,24 @@ describe("normal form", () => {
     expect(callText(text, 1, 18)).toEqual({ raw: `asset<{ a: 1 }>(\n  { k: ")" },\n  () => f(/\\(/),\n)`, normal: `asset<{a:1}>({k:")"},()=>f(/\\(/),)`, slash: true });
     expect(callText("asset(() => 1)", 1, 1)?.slash).toBe(false);
     expect(callText(text, 1, 1)).toBeNull(); // "export const x = asset…" is no call
+  });
+
+  test("a call without strings, comments or `/` (cut by regular expressions, not scanned) has the scanned normal form", () => {
+    const calls = [
+      "asset({ ins: { up: a4 } },\n  (_ctx, { up }) =>\n    up + 1)",
+      "asset(() => {\n  x\n  ++y\n  return\n  z - -w\n})",
+      "asset(() => a\r\n\t+ +b)",
+      "dagx . asset ( ( ) => [ 1 , 2 ] )",
+      "asset(() => a\u00a0+ b)", // beyond ASCII: scanned (a no-break space after a word is part of it)
+      "asset(() => {\n  return x\n})",
+    ];
+    for (const c of calls) expect(callText(`${c}; next()`, 1, 1)).toEqual({ raw: c, normal: normalizeSource(c), slash: false });
+    expect(callText(calls[0]!, 1, 1)?.normal).toBe("asset({ins:{up:a4}},(_ctx,{up})=>up+1)");
+    expect(callText(calls[1]!, 1, 1)?.normal).toBe("asset(()=>{x\n++y\nreturn\nz- -w})");
+    expect(callText(calls[4]!, 1, 1)?.normal).toBe("asset(()=>a\u00a0+b)");
+    // a line given by a table of line starts (code-version.ts computes it once per file)
+    const file = `import { asset } from "dagx";\nexport const a = asset(() => 1);\nexport const b = asset((ctx) => ctx.sql\`select 1\`);\n`;
+    expect(callText(file, 3, 18, lineStarts(file))).toEqual({ raw: "asset((ctx) => ctx.sql`select 1`)", normal: "asset((ctx)=>ctx.sql`select 1`)", slash: false });
+    expect(callText(file, 9, 1, lineStarts(file))).toBeNull();
   });
 });
