@@ -77,11 +77,11 @@ export function dbtInterpreter(argv: readonly string[], path: string | undefined
   const lines = head.split("\n");
   const shebang = lines[0]!.slice(2).trim().split(/\s+/);
   const isPython = (p: string | undefined) => p !== undefined && /^python[0-9.]*$/.test(basename(p));
-  if (isPython(shebang[0])) return shebang[0]!;
+  if (isPython(shebang[0])) return existsSync(shebang[0]!) ? shebang[0]! : null;
   if (basename(shebang[0] ?? "") === "env" && isPython(shebang[1])) return Bun.which(shebang[1]!, path === undefined ? {} : { PATH: path });
   // pip's form for a long interpreter path: #!/bin/sh, then '''exec' "/…/python" "$0" "$@"
   const exec = /^'''exec' "([^"]+)" "\$0" "\$@"/.exec(lines[1] ?? "");
-  if (basename(shebang[0] ?? "") === "sh" && exec && isPython(exec[1])) return exec[1]!;
+  if (basename(shebang[0] ?? "") === "sh" && exec && isPython(exec[1]) && existsSync(exec[1]!)) return exec[1]!;
   return null;
 }
 
@@ -138,7 +138,13 @@ async function acquire(python: string): Promise<Worker | null> {
     w.idle = null;
     if (!w.dead) return w;
   }
-  const w = start(python);
+  let w: Worker;
+  try {
+    w = start(python);
+  } catch {
+    unusable.add(python); // it cannot be started: spawning `dbt` says why
+    return null;
+  }
   const ready = await w.ready;
   if (!ready.ok) {
     unusable.add(python);

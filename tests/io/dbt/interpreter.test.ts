@@ -18,9 +18,11 @@ function script(name: string, text: string): string {
 }
 
 test("a console script names its interpreter: #!/…/python, #!/usr/bin/env python3, pip's #!/bin/sh form", () => {
-  const venvPython = join(dir, "venv/bin/python3.11");
+  mkdirSync(join(dir, "venv/bin"), { recursive: true });
+  const venvPython = script("venv/bin/python3.11", "");
   expect(dbtInterpreter([script("dbt-a", `#!${venvPython}\n# -*- coding: utf-8 -*-\nimport sys\n`)], undefined)).toBe(venvPython);
-  const long = "/opt/a/very/long/path/venv/bin/python";
+  mkdirSync(join(dir, "a/very/long/path/venv/bin"), { recursive: true });
+  const long = script("a/very/long/path/venv/bin/python", "");
   expect(dbtInterpreter([script("dbt-b", `#!/bin/sh\n'''exec' "${long}" "$0" "$@"\n' '''\nimport sys\n`)], undefined)).toBe(long);
   mkdirSync(join(dir, "path"), { recursive: true });
   const onPath = script("path/python3", "#!/bin/sh\n");
@@ -30,13 +32,15 @@ test("a console script names its interpreter: #!/…/python, #!/usr/bin/env pyth
   expect(dbtInterpreter(["dbt"], join(dir, "path"))).toBe(venvPython);
 });
 
-test("anything else is spawned per command: an argv, a shell wrapper, a binary, a missing or relative path", () => {
+test("anything else is spawned per command: an argv, a shell wrapper, a binary, a missing or relative path, a missing interpreter", () => {
   expect(dbtInterpreter(["uv", "run", "dbt"], undefined)).toBeNull();
   expect(dbtInterpreter([script("wrapper", "#!/bin/sh\nexec dbt \"$@\"\n")], undefined)).toBeNull();
   expect(dbtInterpreter([script("binary", "\u007fELF\u0002\u0001\u0001")], undefined)).toBeNull();
   expect(dbtInterpreter([join(dir, "no-such-dbt")], undefined)).toBeNull();
   expect(dbtInterpreter(["venv/bin/dbt"], undefined)).toBeNull();
   expect(dbtInterpreter(["no-such-dbt-anywhere"], join(dir, "path"))).toBeNull();
+  // a venv removed under its scripts: spawning the script says what is wrong
+  expect(dbtInterpreter([script("orphan", `#!${join(dir, "gone/bin/python")}\n`)], undefined)).toBeNull();
 });
 
 test("DAGX_DBT_WORKER=0 turns the worker off", () => {
