@@ -103,7 +103,8 @@ export async function runInWorker(
   onLine: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<{ exitCode: number } | null> {
-  const worker = await acquire(python);
+  let worker = await acquire(python);
+  while (worker?.dead) worker = await acquire(python); // died while idle: take another
   if (!worker) return null;
   const id = ++nextId;
   const onAbort = () => worker.proc.kill("SIGTERM");
@@ -112,6 +113,7 @@ export async function runInWorker(
   try {
     result = await new Promise((resolve) => {
       worker.current = { onLine, done: (exitCode, error) => resolve({ exitCode, error }) };
+      if (worker.dead) return resolve({ exitCode: 1, error: `dbt stopped: its process (pid ${worker.proc.pid}) exited before the command` });
       const cleanEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"));
       try {
         const stdin = worker.proc.stdin as import("bun").FileSink;
