@@ -3,7 +3,11 @@
  * (examples/dbt-shop, the dbt of tests/support/dbt.ts). Both runs build the same 4 nodes and 6
  * tests into the same DuckDB file; interleaved, medians and the ratio (goal ≤ 1.1×).
  *
- * With `--dagster`, a third side: Dagster's dbt integration (`@dbt_assets` + `DbtCliResource`,
+ * A third side, always: dagx with `DAGX_DBT_WORKER=0` (dbt spawned per command, as before the dbt
+ * worker of io/dbt/_worker.ts) — in one CLI process the worker only saves the commands after the
+ * first, so this is the cost of starting it.
+ *
+ * With `--dagster`, another side: Dagster's dbt integration (`@dbt_assets` + `DbtCliResource`,
  * `dagster asset materialize --select '*'`) on the same project and selection, from a pinned venv
  * cached outside the repo (bench/dagster/venv.ts DBT_REQUIREMENTS; same dbt-core and dbt-duckdb).
  *
@@ -25,9 +29,9 @@ const dbt = await dbtExecutable();
 const env: Record<string, string | undefined> = { ...process.env, DAGX_DBT_EXECUTABLE: dbt, DBT_SEND_ANONYMOUS_USAGE_STATS: "false", DAGX_PROJECT_ROOT: dir, NO_COLOR: "1" };
 const dagxCmd = (args: string[]) => [process.execPath, "--no-env-file", join(root, "cli/main.ts"), ...args];
 
-function time(cmd: string[], cwd: string): number {
+function time(cmd: string[], cwd: string, extra: Record<string, string> = {}): number {
   const t0 = performance.now();
-  const r = Bun.spawnSync(cmd, { cwd, env, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(cmd, { cwd, env: { ...env, ...extra }, stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr.toString()}${r.stdout.toString()}`);
   return performance.now() - t0;
 }
@@ -65,8 +69,10 @@ if (withDagster) {
 const a: number[] = [];
 const b: number[] = [];
 const c: number[] = [];
+const d: number[] = [];
 for (let i = 0; i < reps; i++) {
   a.push(time(dagxCmd(["materialize", ...DBT_KEYS]), dir));
+  d.push(time(dagxCmd(["materialize", ...DBT_KEYS]), dir, { DAGX_DBT_WORKER: "0" }));
   b.push(time(plain, join(dir, "dbt")));
   if (dagster) c.push(time(dagster, dir));
 }
@@ -74,5 +80,20 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const ma = median(a);
 const mb = median(b);
 const dagsterPart = dagster ? { dagster_ms: Math.round(median(c)), dagx_vs_dagster: +(ma / median(c)).toFixed(2), dagster_vs_dbt: +(median(c) / mb).toFixed(2), dagster: c.map(Math.round) } : {};
-console.log(JSON.stringify({ reps, dagx_ms: Math.round(ma), dbt_build_ms: Math.round(mb), ratio: +(ma / mb).toFixed(2), ...dagsterPart, dagx: a.map(Math.round), dbt: b.map(Math.round) }));
+const load = (await Bun.file("/proc/loadavg").text().catch(() => "")).split(" ").slice(0, 3).join(" ");
+console.log(
+  JSON.stringify({
+    reps,
+    load,
+    dagx_ms: Math.round(ma),
+    dagx_spawn_ms: Math.round(median(d)),
+    dbt_build_ms: Math.round(mb),
+    ratio: +(ma / mb).toFixed(2),
+    ratio_spawn: +(median(d) / mb).toFixed(2),
+    ...dagsterPart,
+    dagx: a.map(Math.round),
+    dagx_spawn: d.map(Math.round),
+    dbt: b.map(Math.round),
+  }),
+);
 rmSync(dir, { recursive: true, force: true });

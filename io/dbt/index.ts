@@ -12,6 +12,7 @@ import { join, relative, resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
 import { type DbtDefinitions, type DbtManifest, definitionsFromManifest } from "../../core/dbt/manifest.ts";
 import { type DbtNodeResult, parseDbtLogLine } from "../../core/dbt/log.ts";
+import { dbtInterpreter, runInWorker, workerUsable } from "./_worker.ts";
 
 export type { DbtAssetSpec, DbtCheckSpec, DbtDefinitions, DbtSourceSpec } from "../../core/dbt/manifest.ts";
 export type { DbtNodeResult } from "../../core/dbt/log.ts";
@@ -223,17 +224,33 @@ async function runDbt(
 ): Promise<{ exitCode: number; output: string[] }> {
   const argv = typeof inv.executable === "string" ? [inv.executable] : inv.executable && inv.executable.length > 0 ? [...inv.executable] : ["dbt"];
   const exe = argv.join(" ");
-  const full = [...argv, ...args, "--log-format", "json", "--target-path", targetPath(inv)];
+  const dbtArgs = [...args, "--log-format", "json", "--target-path", targetPath(inv)];
   const profiles = profilesDir(inv);
-  if (profiles) full.push("--profiles-dir", profiles);
-  if (inv.target) full.push("--target", inv.target);
+  if (profiles) dbtArgs.push("--profiles-dir", profiles);
+  if (inv.target) dbtArgs.push("--target", inv.target);
+  const env: Record<string, string | undefined> = { ...process.env, ...inv.env, DBT_SEND_ANONYMOUS_USAGE_STATS: "false", DBT_VERSION_CHECK: "false" };
+  const output: string[] = [];
+  const handle = (line: string) => {
+    if (line.trim() === "") return;
+    output.push(line);
+    if (output.length > 400) output.shift();
+    const result = parseDbtLogLine(line);
+    if (result && onResult) onResult(result);
+  };
+  // a Python dbt: one long-lived worker runs the commands (io/dbt/_worker.ts); else `dbt` per command
+  const python = dbtInterpreter(argv, env.PATH);
+  if (workerUsable(python)) {
+    const r = await runInWorker(python, dbtArgs, resolve(inv.dir), env, handle, signal);
+    if (r) return { exitCode: r.exitCode, output };
+  }
+  const full = [...argv, ...dbtArgs];
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(full, {
       cwd: resolve(inv.dir),
       stdout: "pipe",
       stderr: "pipe",
-      env: { ...process.env, ...inv.env, DBT_SEND_ANONYMOUS_USAGE_STATS: "false", DBT_VERSION_CHECK: "false" },
+      env,
     });
   } catch (error) {
     throw new DbtError(
@@ -242,7 +259,6 @@ async function runDbt(
   }
   const onAbort = () => child.kill("SIGTERM");
   signal?.addEventListener("abort", onAbort, { once: true });
-  const output: string[] = [];
   const readLines = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     let pending = "";
@@ -257,13 +273,6 @@ async function runDbt(
       }
     }
     if (pending) handle(pending);
-  };
-  const handle = (line: string) => {
-    if (line.trim() === "") return;
-    output.push(line);
-    if (output.length > 400) output.shift();
-    const result = parseDbtLogLine(line);
-    if (result && onResult) onResult(result);
   };
   await Promise.all([readLines(child.stdout as ReadableStream<Uint8Array>), readLines(child.stderr as ReadableStream<Uint8Array>)]);
   const exitCode = await child.exited;

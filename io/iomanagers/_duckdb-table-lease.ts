@@ -26,6 +26,8 @@ interface Lease {
   refs: number;
   /** Resolves once the attachment is made (or failed). */
   ready: Promise<void>;
+  /** Set when the last holder let it go: it is being detached, nobody may join it. */
+  closing: boolean;
 }
 
 const leases = new Map<string, Lease>();
@@ -82,7 +84,10 @@ export async function leaseWarehouse(conn: DuckDBConnection, path: string, o: Le
     const held = leases.get(path);
     if (!held) break;
     await held.ready.catch(() => {});
-    if (leases.get(path) === held && (await attachedHere(conn, held.alias))) {
+    // joined only while nobody is detaching it: checked again after the (async) look at the
+    // instance, since the last holder may have let it go in the meantime
+    const joinable = () => leases.get(path) === held && !held.closing;
+    if (joinable() && (await attachedHere(conn, held.alias)) && joinable()) {
       held.refs++;
       return leaseOf(path, held);
     }
@@ -91,7 +96,7 @@ export async function leaseWarehouse(conn: DuckDBConnection, path: string, o: Le
     }
     await waitForRelease(path, 50);
   }
-  const lease: Lease = { alias: o.alias ?? `dagx_warehouse_${++seq}`, refs: 1, ready: Promise.resolve() };
+  const lease: Lease = { alias: o.alias ?? `dagx_warehouse_${++seq}`, refs: 1, ready: Promise.resolve(), closing: false };
   lease.ready = attachWithRetry(conn, path, lease.alias, started, o);
   leases.set(path, lease);
   try {
@@ -112,6 +117,7 @@ function leaseOf(path: string, lease: Lease): WarehouseLease {
       if (done) return;
       done = true;
       if (--lease.refs > 0) return;
+      lease.closing = true;
       try {
         await conn.run(`DETACH ${quoteIdent(lease.alias)}`);
       } finally {

@@ -61,4 +61,34 @@ describe("leaseWarehouse()", () => {
       i.instance.closeSync();
     }
   });
+
+  test("a lease taken while the last one out detaches waits for the detach, then attaches again", async () => {
+    // The flake of tests/integration/dbt/read.test.ts (--stale exit 1): a SQL step joined the
+    // attachment of dbt's file while the step before it was detaching it, then found no catalog.
+    const dir = mkdtempSync(join(tmpdir(), "dagx-lease-"));
+    dirs.push(dir);
+    const file = join(dir, "w.duckdb");
+    const x = await connect();
+    const setup = await leaseWarehouse(x.a, file, { purpose: "test", timeoutMs: 1000 });
+    await x.a.run(`CREATE TABLE ${setup.alias}.t AS SELECT 42 AS v`);
+    await setup.release(x.a);
+    for (let round = 0; round < 30; round++) {
+      const first = await leaseWarehouse(x.a, file, { purpose: "test", timeoutMs: 1000, readOnly: true, alias: "w" });
+      const joining = leaseWarehouse(x.b, file, { purpose: "test", timeoutMs: 5000, readOnly: true, alias: "w" });
+      // let the second lease reach its check of the attachment, then let the first one go
+      for (let i = 0; i < round % 6; i++) await Promise.resolve();
+      const released = first.release(x.a);
+      const second = await joining;
+      await released;
+      expect((await x.b.runAndReadAll("SELECT v FROM w.t")).getRowObjectsJS()).toEqual([{ v: 42 }]);
+      await second.release(x.b);
+      expect(await attachedAs(x.b, "w")).toBe(0);
+    }
+    x.a.closeSync();
+    x.b.closeSync();
+    x.instance.closeSync();
+  });
 });
+
+const attachedAs = async (c: Awaited<ReturnType<typeof connect>>["a"], alias: string) =>
+  (await c.runAndReadAll("SELECT database_name FROM duckdb_databases() WHERE database_name = $1", [alias])).getRowObjectsJS().length;
