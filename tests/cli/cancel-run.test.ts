@@ -179,9 +179,11 @@ describe("dagx cancel (in-process)", () => {
   test("a live run: the flag is set once (a second cancel says it was already asked); a backfill's run names its backfill", async () => {
     const dir = project();
     await withStore(dir, async (s) => {
+      // the backfill was created before its run (cancel finds it among backfills created no later than the run started;
+      // `Date.now() - 10` lost that order when the state session before it took longer than 10 ms on a loaded machine)
       await s.createRun(record("run-live"));
       await s.createRun(record("run-bf", { trigger: "backfill" }));
-      await s.createBackfill({ backfillId: "bf-1", status: "running", selection: "slow", partitions: "2024-01", pid: process.pid, host: hostname(), createdAt: Date.now() - 10, updatedAt: Date.now(), cancelRequested: false, options: { concurrency: 1 } }, [{ backfillId: "bf-1", assetKey: "slow", partitionKey: "2024-01-01", status: "pending", runId: "run-bf", error: null, updatedAt: Date.now() }]);
+      await s.createBackfill({ backfillId: "bf-1", status: "running", selection: "slow", partitions: "2024-01", pid: process.pid, host: hostname(), createdAt: Date.now() - 60_000, updatedAt: Date.now(), cancelRequested: false, options: { concurrency: 1 } }, [{ backfillId: "bf-1", assetKey: "slow", partitionKey: "2024-01-01", status: "pending", runId: "run-bf", error: null, updatedAt: Date.now() }]);
     });
     const first = await runDagx(dir, ["cancel", "run-live", "--json"]);
     expect(first.code).toBe(0);
