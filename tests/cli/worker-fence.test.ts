@@ -65,6 +65,13 @@ async function lateWrite(schema: string, files: Record<string, string>, data: st
   }
 }
 
+/** The second worker's attempt is what the table holds, and it is the one materialization recorded. */
+function expectSecondWins(r: { rows: string; materializations: number }): void {
+  expect(r.rows).toContain("second");
+  expect(r.rows).not.toContain("first");
+  expect(r.materializations).toBe(1);
+}
+
 describe("a lost lease cannot replace a committed output", () => {
   test("partitions workers wrote (attempt files) are read where their records say, by workers and by a local run on the same state", async () => {
     const data = temp("dagx-fence-data-");
@@ -97,9 +104,7 @@ describe("a lost lease cannot replace a committed output", () => {
     const data = temp("dagx-fence-data-");
     const r = await lateWrite("fence_parquet", { "who.asset.ts": ASSET }, data, { DAGX_WORKERS_SHARED_STORAGE: "1" });
     try {
-      expect(r.rows).toContain("second");
-      expect(r.rows).not.toContain("first");
-      expect(r.materializations).toBe(1);
+      expectSecondWins(r);
       const [m] = await r.store.latestMaterializations(["who"]);
       // the recorded data version is the hash of the very file it names
       expect(hashFile(join(data, m!.path)).hash).toBe(m!.dataVersion);
@@ -119,9 +124,7 @@ describe("a lost lease cannot replace a committed output", () => {
     // frozen after the lease check before the swap passed: the swap's own check refuses it
     const r = await lateWrite("fence_pg", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { DATABASE_URL: pg.url }, "store-swap");
     try {
-      expect(r.rows).toContain("second");
-      expect(r.rows).not.toContain("first");
-      expect(r.materializations).toBe(1);
+      expectSecondWins(r);
     } finally {
       await r.store.close();
     }
@@ -136,9 +139,7 @@ describe("a lost lease cannot replace a committed output", () => {
     // frozen after its lease check passed, right before the swap: only the claim order can refuse it
     const r = await lateWrite("fence_pg_other", { "dagx.config.ts": config, "who.asset.ts": ASSET }, null, { OUTPUT_URL: other }, "store-swap");
     try {
-      expect(r.rows).toContain("second");
-      expect(r.rows).not.toContain("first");
-      expect(r.materializations).toBe(1);
+      expectSecondWins(r);
     } finally {
       await r.store.close();
     }
@@ -151,9 +152,7 @@ describe("a lost lease cannot replace a committed output", () => {
     const config = `import { defineConfig, duckdbTable } from "dagx";\nexport default defineConfig({ io: duckdbTable({ path: ${JSON.stringify(warehouse)} }) });\n`;
     const r = await lateWrite("fence_duckdb", { "dagx.config.ts": config, "who.asset.ts": ASSET }, data, { DAGX_WORKERS_SHARED_STORAGE: "1" });
     try {
-      expect(r.rows).toContain("second");
-      expect(r.rows).not.toContain("first");
-      expect(r.materializations).toBe(1);
+      expectSecondWins(r);
     } finally {
       await r.store.close();
     }
@@ -165,9 +164,7 @@ describe("a lost lease cannot replace a committed output", () => {
     const files = { "dagx.config.ts": config, "who.asset.ts": ASSET, ".env": `S3_KEY=${s3!.accessKeyId}\nS3_SECRET=${s3!.secretAccessKey}\n` };
     const r = await lateWrite("fence_s3", files, null, { S3_KEY: s3!.accessKeyId, S3_SECRET: s3!.secretAccessKey });
     try {
-      expect(r.rows).toContain("second");
-      expect(r.rows).not.toContain("first");
-      expect(r.materializations).toBe(1);
+      expectSecondWins(r);
       const keys = async () => ((await s3!.client("lake").list({ prefix: "fence/who/" })).contents ?? []).map((c) => c.key);
       expect((await keys()).length).toBe(2);
       const gc = await collectS3Garbage(r.submitter, r.store, { now: Date.now() + 2 * 3_600_000, graceMs: 3_600_000, dryRun: false });
