@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { VERSION } from "../../cli/version.ts";
 import { DUCKDB_VERSION, dagxPlatform } from "../../io/platform/index.ts";
-import { DAGX_DTS, typeDeclarationsText } from "../../io/project/type-declarations.ts";
+import { dagxDts, typeDeclarationsText } from "../../io/project/type-declarations.ts";
 import { hostBinary } from "../support/binary.ts";
 import { REPO, dagx, removeProject } from "./helpers.ts";
 
@@ -92,7 +92,7 @@ describe("compiled binary on examples/shop", () => {
     expect(r.code).toBe(0);
     const written = readFileSync(join(project, ".dagx/types/dagx.d.ts"), "utf8");
     expect(written).toBe(typeDeclarationsText(VERSION, "../../dagx.config"));
-    expect(DAGX_DTS.startsWith('declare module "dagx" {')).toBe(true);
+    expect(dagxDts().startsWith('declare module "dagx" {')).toBe(true);
   }, 30_000);
 
   test("--version names the version, platform, embedded DuckDB and Bun; --json as an object", async () => {

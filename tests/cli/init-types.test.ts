@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../../cli/version.ts";
-import { DAGX_DTS, typeDeclarationsText } from "../../io/project/type-declarations.ts";
+import { dagxDts, typeDeclarationsText } from "../../io/project/type-declarations.ts";
 import { scaffoldFiles } from "../../io/project/scaffold.ts";
 import { generateDagxDts } from "../../scripts/gen-types.ts";
 import { runDagx, REPO } from "./helpers.ts";
@@ -28,14 +28,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("dagx types declarations", () => {
   test("io/project/dagx.d.ts is up to date with core/public.ts (else run: bun scripts/gen-types.ts)", () => {
-    expect(DAGX_DTS).toBe(generateDagxDts());
+    expect(dagxDts()).toBe(generateDagxDts());
   });
 
   test("the generated module exports exactly core/public.ts's names", async () => {
     const api = await import("../../core/public.ts");
-    const exported = /export \{ ([^}]*) \};/.exec(DAGX_DTS)?.[1]?.split(", ") ?? [];
+    const exported = /export \{ ([^}]*) \};/.exec(dagxDts())?.[1]?.split(", ") ?? [];
     expect(exported.sort()).toEqual(Object.keys(api).sort());
-    expect(DAGX_DTS.startsWith('declare module "dagx" {\n')).toBe(true);
+    expect(dagxDts().startsWith('declare module "dagx" {\n')).toBe(true);
   });
 });
 
