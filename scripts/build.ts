@@ -1,7 +1,7 @@
 /**
  * Build dagx executables (`bun build --compile`) with DuckDB embedded.
  *
- *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-extensions] [--target=bun-linux-x64]
+ *   bun scripts/build.ts [entry] [outfile] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-splitting] [--no-extensions] [--target=bun-linux-x64]
  *   bun scripts/build.ts --target all|<os>-<arch>[,…]   release binaries dist/dagx-<os>-<arch>[.exe] + dist/SHA256SUMS
  *
  * Defaults: entry `cli/main.ts`, outfile `dist/dagx` (this machine). See docs/binary.md.
@@ -50,6 +50,13 @@ export interface BuildOptions {
   bytecode?: boolean;
   /** Embed a source map so stack traces point at the TypeScript sources (default true). */
   sourcemap?: boolean;
+  /**
+   * Split the bundle into chunks at its dynamic imports (default true): a command's code is read and
+   * run only when that command runs (cli/main.ts imports each lazily). One bundle made every start
+   * load the bytecode of every command: +10 MB of peak RSS and +13 ms for `dagx --version`, +2 MB
+   * for a trivial `materialize` (docs/benchmarks.md, "Memory: code pages and the SQL pipeline").
+   */
+  splitting?: boolean;
   /** Cross-compile target such as `bun-linux-arm64`; default: this machine. */
   target?: Bun.Build.CompileTarget;
   /** Print a one-line summary (default false). */
@@ -266,6 +273,7 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
     format: "esm",
     minify: opts.minify ?? true,
     bytecode,
+    splitting: opts.splitting ?? true,
     // Embedded (zstd) and only decoded when an error is printed: readable stack traces, no startup cost.
     sourcemap: opts.sourcemap === false ? "none" : "linked",
     plugins: [duckdbEmbedPlugin(native, extensions)],
@@ -274,7 +282,8 @@ export async function buildBinary(opts: BuildOptions = {}): Promise<BuildResult>
   if (!result.success) {
     throw new Error(`build failed:\n${result.logs.map((l) => String(l)).join("\n")}`);
   }
-  // The map is also embedded in the executable; drop the side file so dist/ holds exactly one file.
+  // The maps (one per chunk when split) are also embedded in the executable; drop the side files so
+  // dist/ holds exactly one file.
   for (const o of result.outputs) {
     if (o.kind === "sourcemap" && path.resolve(o.path) !== outfile) fs.rmSync(o.path, { force: true });
   }
@@ -315,6 +324,7 @@ function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: 
     if (a === "--no-minify") opts.minify = false;
     else if (a === "--no-bytecode") opts.bytecode = false;
     else if (a === "--no-sourcemap") opts.sourcemap = false;
+    else if (a === "--no-splitting") opts.splitting = false;
     else if (a === "--no-extensions") opts.extensions = false;
     else if (a === "--dist") opts.dist = path.resolve(argv[++i] ?? ".");
     else if (a === "--target" || a.startsWith("--target=")) {
@@ -325,7 +335,7 @@ function parseArgs(argv: string[]): BuildOptions & { release?: string[]; dist?: 
     }
     else if (a === "-h" || a === "--help") {
       console.log(
-        "usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-extensions] [--target=bun-<os>-<arch>]\n" +
+        "usage: bun scripts/build.ts [entry=cli/main.ts] [outfile=dist/dagx] [--no-minify] [--no-bytecode] [--no-sourcemap] [--no-splitting] [--no-extensions] [--target=bun-<os>-<arch>]\n" +
           "       bun scripts/build.ts --target all|<os>-<arch>[,<os>-<arch>…] [--dist dir]   (release binaries + SHA256SUMS)",
       );
       process.exit(0);
