@@ -1,6 +1,6 @@
 /** How check results print: one line per failed check (plus a sample line), and the §8 JSON shape. */
 import type { CheckResult } from "../core/types.ts";
-import type { Colors } from "./output.ts";
+import { type Colors, groupDigits } from "./output.ts";
 
 /** `unique(id) of orders [2024-01-01]` */
 export function checkLabel(r: CheckResult): string {
@@ -11,7 +11,7 @@ export function checkLabel(r: CheckResult): string {
 export function checkDetail(r: CheckResult): string {
   if (r.error) return r.error;
   const m = r.metadata;
-  const n = (v: unknown) => Number(v).toLocaleString("en-US");
+  const n = (v: unknown) => groupDigits(Number(v));
   if (typeof m.duplicateRows === "number") return `${n(m.failing)} duplicated value(s) in ${n(m.duplicateRows)} of ${n(m.rows)} rows`;
   if (typeof m.failing === "number" && typeof m.rows === "number") return `${n(m.failing)} of ${n(m.rows)} rows fail`;
   if (typeof m.rows === "number" && ("min" in m || "max" in m)) {

@@ -6,7 +6,7 @@ import { formatRanges } from "../core/partitions/index.ts";
 import type { StatusInfo } from "../core/status/index.ts";
 import type { PartitionStatusInfo } from "../io/status/index.ts";
 import type { CheckSummary } from "../io/run/index.ts";
-import { ago, type Colors, type Output } from "./output.ts";
+import { ago, type Colors, groupDigits, type Output } from "./output.ts";
 import { userMetadata } from "../io/reports/index.ts";
 
 /** "2 checks failed" for the status table, or "" when all passed. */
@@ -42,7 +42,7 @@ export function printDetail(out: Output, a: LoadedAsset, s: Pick<StatusInfo, "st
   else {
     const dur = m.metadata?.["dagx/durationMs"];
     line("last run", `${ago(m.at)} (${new Date(m.at).toISOString()}) run ${m.runId}${m.partitionKey ? ` partition ${m.partitionKey}` : ""}`);
-    line("output", `${m.path || "(side effect)"}${m.rows !== null ? ` · ${m.rows.toLocaleString("en-US")} rows` : ""}${m.bytes !== null ? ` · ${m.bytes.toLocaleString("en-US")} bytes` : ""}${typeof dur === "number" ? ` · ${formatDuration(dur)}` : ""}`);
+    line("output", `${m.path || "(side effect)"}${m.rows !== null ? ` · ${groupDigits(m.rows)} rows` : ""}${m.bytes !== null ? ` · ${groupDigits(m.bytes)} bytes` : ""}${typeof dur === "number" ? ` · ${formatDuration(dur)}` : ""}`);
     if (m.schema?.length) line("schema", m.schema.map((col) => `${col.name} ${c.dim(col.type)}`).join(", "));
     const change = m.metadata?.["dagx/schemaChange"] as { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } | undefined;
     if (change) line("schema change", [...change.added.map((n) => c.green(`+${n}`)), ...change.removed.map((n) => c.red(`-${n}`)), ...change.changed.map((x) => c.yellow(`${x.name} ${x.from}→${x.to}`))].join(", "));

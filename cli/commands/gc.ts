@@ -5,6 +5,7 @@ import { collectS3Garbage } from "../../io/iomanagers/index.ts";
 import { ORPHAN_GRACE_MS, runGc } from "../../io/storage/index.ts";
 import { globalArgs } from "../args.ts";
 import { withState } from "../context.ts";
+import { groupDigits } from "../output.ts";
 
 export default defineCommand({
   meta: {
@@ -39,9 +40,9 @@ export default defineCommand({
       if (out.json) out.data({ ...r, s3Objects: s3.objects, stateBytesBefore: before, stateBytesAfter: after, dryRun: Boolean(args["dry-run"]) });
       else {
         out.print(`${args["dry-run"] ? "Would remove" : "Removed"}: ${r.runs} run(s), ${r.events} event(s), ${r.materializations} history row(s), ${r.ticks} tick(s), ${r.runRequests} run request(s), ${r.backfills} backfill(s)`);
-        out.print(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${r.orphanBytes.toLocaleString("en-US")} bytes), ${r.tempFiles} leftover temp file(s)`);
+        out.print(`${args["dry-run"] ? "Orphans" : "Deleted"}: ${r.orphanFiles} orphan output file(s) (${groupDigits(r.orphanBytes)} bytes), ${r.tempFiles} leftover temp file(s)`);
         if (s3.objects > 0) out.print(`${args["dry-run"] ? "Superseded" : "Deleted"}: ${s3.objects} superseded S3 object(s) (s3Parquet)`);
-        if (before !== null && after !== null) out.print(out.c.dim(`state file: ${before.toLocaleString("en-US")} → ${after.toLocaleString("en-US")} bytes (freed space is reused by DuckDB)`));
+        if (before !== null && after !== null) out.print(out.c.dim(`state file: ${groupDigits(before)} → ${groupDigits(after)} bytes (freed space is reused by DuckDB)`));
         else out.print(out.c.dim("state: Postgres (freed space is reclaimed by its autovacuum)"));
       }
       return 0;

@@ -4,7 +4,7 @@ import { DagxError } from "../../core/errors.ts";
 import { type MountedViews, rowObjectsJson, runQuery } from "../../io/query/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withState } from "../context.ts";
-import { type Output, formatTable } from "../output.ts";
+import { type Output, formatTable, groupDigits } from "../output.ts";
 
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -42,7 +42,7 @@ function printTable(out: Output, reader: DuckDBResultReader): void {
   );
   if (names.length > 0) out.print(formatTable(names, rows, c));
   const more = all.length > TABLE_LIMIT || !reader.done;
-  out.say(c.dim(more ? `First ${TABLE_LIMIT.toLocaleString("en-US")} rows shown: add a LIMIT, or use --format csv or --json for all rows` : `${all.length.toLocaleString("en-US")} row(s)`));
+  out.say(c.dim(more ? `First ${groupDigits(TABLE_LIMIT)} rows shown: add a LIMIT, or use --format csv or --json for all rows` : `${groupDigits(all.length)} row(s)`));
 }
 
 function formatFlag(value: string | undefined, json: boolean | undefined): Format {

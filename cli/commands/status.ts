@@ -5,7 +5,7 @@ import { checkLine, printDetail } from "../status-detail.ts";
 import type { PartitionStatusInfo } from "../../io/status/index.ts";
 import { globalArgs, positionals } from "../args.ts";
 import { withProject } from "../context.ts";
-import { ago, formatRows, formatTable } from "../output.ts";
+import { ago, formatRows, formatTable, groupDigits } from "../output.ts";
 import { resolveSelected } from "../selection.ts";
 
 export default defineCommand({
@@ -47,7 +47,7 @@ export default defineCommand({
           paint[s.status](s.status),
           ...(hasFreshness ? [f ? fpaint[f.state](f.state) : c.dim("—")] : []),
           m ? `${ago(m.at)} ${c.dim(`run ${m.runId.slice(-8)}`)}` : c.dim("never"),
-          ps ? `${ps.materialized.size.toLocaleString("en-US")}/${ps.total.toLocaleString("en-US")} parts` : m ? formatRows(m.rows) : "",
+          ps ? `${groupDigits(ps.materialized.size)}/${groupDigits(ps.total)} parts` : m ? formatRows(m.rows) : "",
           [ps ? partitionLine(ps) : s.status === "fresh" ? "" : s.causes.join("; "), checkLine(checks.get(k), c), ...blockedOf(k).slice(0, 1).map((b) => c.red(`blocked: ${b.reason}`))].filter(Boolean).join("; "),
         ];
       });
@@ -66,7 +66,7 @@ function partitionLine(ps: PartitionStatusInfo): string {
   if (!ps.materialized.isEmpty) parts.push(`${formatRanges(ps.materialized, ps.space, { maxRanges: 3 })} materialized`);
   if (!ps.failed.isEmpty) parts.push(`${formatRanges(ps.failed, ps.space, { maxRanges: 3 })} failed`);
   if (!ps.stale.isEmpty) parts.push(`${formatRanges(ps.stale, ps.space, { maxRanges: 3 })} stale`);
-  if (ps.materialized.isEmpty && ps.failed.isEmpty) parts.push(`none of ${ps.total.toLocaleString("en-US")} materialized`);
+  if (ps.materialized.isEmpty && ps.failed.isEmpty) parts.push(`none of ${groupDigits(ps.total)} materialized`);
   const extra = ps.causes.filter((c) => c.startsWith("code changed") || c.startsWith("config changed") || c.startsWith("upstream") && !c.includes(" has newer data for "));
   return [parts.join(", "), ...extra].join("; ");
 }
