@@ -91,7 +91,7 @@ export function formatRows(n: number | null | undefined): string {
 
 /**
  * `n` as `toLocaleString("en-US")` prints it (`1,000,000`), without ICU for integers: the first
- * locale call maps ~4 MB of ICU's code and data into the process (a run prints rows after each
+ * locale call maps ~2.6 MB of ICU's code and data into the process (a run prints rows after each
  * step, while the next step's DuckDB work may be at its peak). Other numbers go to ICU as before.
  */
 export function groupDigits(n: number): string {
