@@ -6,7 +6,6 @@ import { parseTagArgs } from "../../core/tags.ts";
 import { concurrencyArg, concurrencyOf, configArgs, globalArgs, partitionArgs, partitionSelectionOf, positionals, queueArgs, queueFlags, repeatedFlag, tagArg } from "../args.ts";
 import { withProject } from "../context.ts";
 import { runJson } from "../../io/reports/index.ts";
-import { DEFAULT_QUEUE, openQueue, submitQueuedRun } from "../../io/queue/index.ts";
 import { uiLaunch } from "../launch-env.ts";
 import { createProgress } from "../progress.ts";
 import { resolveSelected } from "../selection.ts";
@@ -49,10 +48,12 @@ export default defineCommand({
       const signal = cancelOnInterrupt("\nCanceling: no new steps start; running steps are told to stop (Ctrl-C again to exit at once)");
       const progress = createProgress(out, project.root);
       let outcome: RunOutcome;
-      const queue = queued ? openQueue(queued.url) : null;
+      // the queue's code loads only for --queue (a command's chunk is read at start: docs/binary.md)
+      const queueing = queued ? await import("../../io/queue/index.ts") : null;
+      const queue = queued && queueing ? queueing.openQueue(queued.url) : null;
       try {
         outcome = await runMaterialize(project, store, {
-          ...(queue && queued ? { submit: (s) => submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: queued.detach, signal, now }) } : {}),
+          ...(queue && queued && queueing ? { submit: (s) => queueing.submitQueuedRun(queue, store, project, s, { queue: queued.name, detach: queued.detach, signal, now }) } : {}),
           selectionText: words.join(" ") || "*",
           selected,
           stale: Boolean(args.stale),
