@@ -13,7 +13,6 @@
  * materializes them first); the others are external assets (dbtSourceAssets: upstream only,
  * observed by hashing their `external_location` file).
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { AnyAssetDef } from "../../core/asset.ts";
 import { externalAsset } from "../../core/external.ts";
@@ -140,7 +139,7 @@ export function dbtSourceAssets(project: LoadedDbtProject, taken: (key: string) 
 /** The content hash of a source's file, read as a stream (a large file is never held in memory). */
 async function hashFile(path: string, uniqueId: string): Promise<{ dataVersion: string; metadata: Record<string, unknown> }> {
   let bytes = 0;
-  const h = createHash("sha256");
+  const h = new Bun.CryptoHasher("sha256");
   try {
     for await (const chunk of createReadStream(path)) {
       h.update(chunk as Buffer);
@@ -204,7 +203,7 @@ function dbtStep(project: LoadedDbtProject, group: DbtStepGroup, byKey: Readonly
   }
   // The step's code version (a hash of every node's checksum) is only a fallback: each out sets
   // its own model's checksum (outs above), which wins.
-  const codeVersion = `dbt:${createHash("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;
+  const codeVersion = `dbt:${new Bun.CryptoHasher("sha256").update(kept.map((a) => `${a.uniqueId}=${a.codeVersion}`).join("\n")).digest("hex").slice(0, 12)}`;
   const step = multiAsset(
     { outs, canSubset: true, ...(deps.length > 0 ? { deps } : {}), ...(partitions ? { partitions } : {}), ...(backfill ? { backfill } : {}), codeVersion },
     async (ctx: {

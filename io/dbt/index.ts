@@ -6,7 +6,6 @@
  * under `<project>/.dagx/dbt/<dbt project name hash>/`, so dagx never touches the dbt project's
  * own `target/`. See docs/dbt.md.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { DagxError } from "../../core/errors.ts";
@@ -84,7 +83,7 @@ export async function parseDbtProject(inv: DbtInvocation): Promise<ParsedDbtProj
  */
 export async function listDbtNodes(inv: DbtInvocation, selection: { readonly select?: string; readonly exclude?: string }): Promise<Set<string>> {
   const dir = resolve(inv.dir);
-  const hash = createHash("sha256")
+  const hash = new Bun.CryptoHasher("sha256")
     .update(projectHash(dir, inv))
     .update(`\0${selection.select ?? ""}\0${selection.exclude ?? ""}`)
     .digest("hex");
@@ -201,7 +200,7 @@ async function buildDbtNow(inv: DbtInvocation, options: DbtBuildOptions): Promis
  * (manifest.json, run_results.json, compiled SQL). The UI reads compiled SQL from it.
  */
 export function dbtTargetPath(dir: string, target: string | undefined, workDir: string): string {
-  const key = createHash("sha256").update(resolve(dir)).update("\0").update(target ?? "").digest("hex").slice(0, 12);
+  const key = new Bun.CryptoHasher("sha256").update(resolve(dir)).update("\0").update(target ?? "").digest("hex").slice(0, 12);
   return join(workDir, key);
 }
 
@@ -298,7 +297,7 @@ const HASHED_EXT = /\.(sql|yml|yaml|csv|py|md|jinja)$/;
 
 /** A hash of the files dbt parses (paths and contents), skipping target/, dbt_packages/, logs/ and dot folders. */
 function projectHash(dir: string, inv: DbtInvocation): string {
-  const h = createHash("sha256");
+  const h = new Bun.CryptoHasher("sha256");
   h.update(`${JSON.stringify(inv.executable ?? "dbt")}\0${inv.target ?? ""}\0${inv.profilesDir ?? ""}\0`);
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {

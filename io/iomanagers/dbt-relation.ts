@@ -14,7 +14,6 @@
  *   read-only into the step's DuckDB for the step's duration. A file another process holds for
  *   writing (a dbt build running) fails the read after a short wait, naming the file.
  */
-import { randomUUID } from "node:crypto";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DagxError } from "../../core/errors.ts";
@@ -160,7 +159,7 @@ export function createDbtRelationIO(o: DbtRelationOptions): IOManager {
           told.add(`${ctx.runId}\0${why}`);
           ctx.log.info(`dbt outs of ${o.name} are not observed (${why}): each build gets a new data version, so everything downstream of a rebuilt model runs`);
         }
-        return { location: "", rows: null, bytes: null, schema: null, dataVersion: hashText(`dbt-unobserved\0${ctx.assetKey}\0${ctx.runId}\0${randomUUID()}`) };
+        return { location: "", rows: null, bytes: null, schema: null, dataVersion: hashText(`dbt-unobserved\0${ctx.assetKey}\0${ctx.runId}\0${crypto.randomUUID()}`) };
       };
       const db = o.database;
       if ("unobservable" in db) return unobserved(db.unobservable);

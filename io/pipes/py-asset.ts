@@ -5,7 +5,6 @@
  * or with `uv run` when it carries PEP 723 inline metadata — through io/run/pipes-step.ts, and the code version is a hash of the file's text
  * and of the project modules it imports.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { delimiter, relative } from "node:path";
 import type { AnyAssetDef, AssetOptions } from "../../core/asset.ts";
@@ -135,7 +134,7 @@ export function pyAssets(root: string, files: readonly string[], errors: LoadErr
  * it imports any (a file without local imports keeps the version of its text alone).
  */
 function pyCodeVersion(root: string, file: string, text: string): string {
-  const hash = createHash("sha256").update(text);
+  const hash = new Bun.CryptoHasher("sha256").update(text);
   const imports = pythonImportsVersion(root, file);
   if (imports !== "") hash.update(`\0imports\0${imports}`);
   return hash.digest("hex").slice(0, 16);

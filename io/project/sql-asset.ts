@@ -4,7 +4,6 @@
  * an asset definition whose step runs the query through `ctx.sql` — upstream tables spliced as
  * their stored outputs, partition bounds bound as parameters, never spliced.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { ASSET_DEF, type AnyAssetDef } from "../../core/asset.ts";
@@ -127,7 +126,7 @@ export async function parseSqlAssetFiles(root: string, files: readonly string[])
 export function sqlAssetExports(root: string, parsed: readonly Parsed[], defsByKey: Map<string, AnyAssetDef>, errors: LoadError[]): RawExport[] {
   const defs = new Map<Parsed, AnyAssetDef>();
   for (const p of parsed) {
-    const options = { ...p.header.options, kinds: p.header.options.kinds ?? ["sql"], codeVersion: p.header.options.codeVersion ?? createHash("sha256").update(p.text).digest("hex").slice(0, 16) };
+    const options = { ...p.header.options, kinds: p.header.options.kinds ?? ["sql"], codeVersion: p.header.options.codeVersion ?? new Bun.CryptoHasher("sha256").update(p.text).digest("hex").slice(0, 16) };
     const def = { [ASSET_DEF]: true, options, fn: () => undefined, location: `${p.file}:${p.header.bodyLine + 1}` } as unknown as AnyAssetDef;
     defs.set(p, def);
     if (!defsByKey.has(p.key)) defsByKey.set(p.key, def);
