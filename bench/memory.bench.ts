@@ -16,9 +16,13 @@
  * its extension modules' do on the Dagster side). `--compare BIN` runs a second binary
  * interleaved with the first (A/B: `--compare /tmp/dagx-main`; both are copied to new files and dropped
  * from the page cache first, so that their pages are in the same state); `--breakdown` also samples
- * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS.
+ * /proc/<pid>/status every millisecond for the largest anonymous and file-backed RSS; `--smaps`
+ * samples /proc/<pid>/smaps every 3 ms and keeps, at the sample with the largest total, the RSS of
+ * each layer: the binary's text, read-only and writable pages (Bun's runtime; the writable ones hold
+ * the embedded bundle, its bytecode and source), libduckdb's, the other libraries' and anonymous
+ * memory (medians over the runs; reading smaps slows a run, so its peak is not the one to quote).
  *
- *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--fresh]
+ *   bun bench/memory.bench.ts [--runs N] [--cases trivial,chain100,…] [--binary BIN] [--compare BIN] [--breakdown] [--smaps] [--fresh]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -100,10 +104,37 @@ export interface Measured {
   peakMB: number;
   anonMB?: number;
   fileMB?: number;
+  /** With `smaps`: MB by layer at the sample of largest total RSS (see {@link smapsLayers}). */
+  layers?: Record<string, number>;
 }
 
-/** One `BIN materialize ARGS` in `cwd` under /usr/bin/time; with `breakdown`, /proc sampled every ms. */
-export async function measure(bin: string, cwd: string, args: string[], breakdown = false): Promise<Measured> {
+/**
+ * RSS of one process by layer, in MB, from /proc/<pid>/smaps: `bin.text|ro|data` (mappings of the
+ * executable itself), `duckdb.text|ro|data` (libduckdb), `libs` (every other file) and `anon`
+ * (anonymous, heap and stacks included). Null when the process is gone.
+ */
+export function smapsLayers(pid: number, exe: string): Record<string, number> | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return null;
+  }
+  const out: Record<string, number> = {};
+  let layer = "anon";
+  for (const line of text.split("\n")) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const [perms, name] = [m[1]!, m[2]!];
+      const kind = perms.includes("x") ? "text" : perms.includes("w") ? "data" : "ro";
+      layer = !name.startsWith("/") ? "anon" : name === exe ? `bin.${kind}` : path.basename(name).startsWith("libduckdb") ? `duckdb.${kind}` : "libs";
+    } else if (line.startsWith("Rss:")) out[layer] = (out[layer] ?? 0) + Number(line.split(/\s+/)[1]) / 1024;
+  }
+  return out;
+}
+
+/** One `BIN materialize ARGS` in `cwd` under /usr/bin/time; with `breakdown`, /proc sampled every ms; with `smaps`, its layers at the peak. */
+export async function measure(bin: string, cwd: string, args: string[], breakdown = false, smaps = false): Promise<Measured> {
   const report = path.join(cwd, ".time");
   const t0 = performance.now();
   const p = Bun.spawn([TIME, "-o", report, "-f", "%M", bin, "materialize", ...args], { cwd, env: { ...process.env, NO_COLOR: "1", CI: "1" }, stdout: "ignore", stderr: "pipe" });
@@ -118,12 +149,27 @@ export async function measure(bin: string, cwd: string, args: string[], breakdow
     } catch {}
   };
   const timer = breakdown ? setInterval(sample, 1) : null;
+  let layers: Record<string, number> | undefined;
+  let layersTotal = 0;
+  let child = 0;
+  const exe = fs.realpathSync(bin);
+  const smapsTimer = smaps
+    ? setInterval(() => {
+        try {
+          child ||= Number(fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, "utf8").trim());
+        } catch {}
+        const got = child ? smapsLayers(child, exe) : null;
+        const total = got ? Object.values(got).reduce((a, b) => a + b, 0) : 0;
+        if (got && total > layersTotal) [layers, layersTotal] = [got, total];
+      }, 3)
+    : null;
   const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
   const ms = performance.now() - t0;
   if (timer) clearInterval(timer);
+  if (smapsTimer) clearInterval(smapsTimer);
   if (code !== 0) throw new Error(`${bin} materialize ${args.join(" ")} exited with ${code}:\n${stderr.slice(-2000)}`);
   const peakMB = Number(fs.readFileSync(report, "utf8").trim().split("\n").at(-1)) / 1024;
-  return breakdown ? { ms, peakMB, anonMB: anon / 1024, fileMB: file / 1024 } : { ms, peakMB };
+  return { ms, peakMB, ...(breakdown ? { anonMB: anon / 1024, fileMB: file / 1024 } : {}), ...(layers ? { layers } : {}) };
 }
 
 export interface Options {
@@ -132,6 +178,8 @@ export interface Options {
   binary?: string;
   compare?: string | null;
   breakdown?: boolean;
+  /** Also the RSS by layer at the peak, from /proc/<pid>/smaps ({@link smapsLayers}). */
+  smaps?: boolean;
   /** A fresh `.dagx` for every run (default: one warm-up run, then re-runs on the state it made). */
   fresh?: boolean;
 }
@@ -181,7 +229,7 @@ async function measureAll(o: Options, runs: number, binaries: [string, string][]
         const order = binaries.map((_, i) => i);
         for (const i of r % 2 ? order.reverse() : order) {
           if (o.fresh) resetState(dirs[i]!);
-          got[i]!.push(await measure(binaries[i]![1], dirs[i]!, c.args, o.breakdown));
+          got[i]!.push(await measure(binaries[i]![1], dirs[i]!, c.args, o.breakdown, o.smaps));
         }
       }
       for (const [i, [k]] of binaries.entries()) {
@@ -192,6 +240,10 @@ async function measureAll(o: Options, runs: number, binaries: [string, string][]
         if (o.breakdown) {
           figures[`${k}${name}.anonMB.median`] = round(median(xs.map((x) => x.anonMB!)));
           figures[`${k}${name}.fileMB.median`] = round(median(xs.map((x) => x.fileMB!)));
+        }
+        if (o.smaps) {
+          const names = [...new Set(xs.flatMap((x) => Object.keys(x.layers ?? {})))].sort();
+          for (const layer of names) figures[`${k}${name}.smaps.${layer}MB`] = round(median(xs.map((x) => x.layers?.[layer] ?? 0)));
         }
       }
       if (o.compare) figures[`${name}.peak.ratio`] = round((figures[`${name}.peakMB.median`] as number) / (figures[`compare.${name}.peakMB.median`] as number), 3);
@@ -211,6 +263,7 @@ if (import.meta.main) {
     binary: val("--binary"),
     compare: val("--compare") ?? null,
     breakdown: argv.includes("--breakdown"),
+    smaps: argv.includes("--smaps"),
     fresh: argv.includes("--fresh"),
   });
   printFigures("memory: peak RSS of `dagx materialize` (MB)", figures);
