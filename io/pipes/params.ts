@@ -3,8 +3,9 @@
  * `DAGSTER_PIPES_MESSAGES` hold (the `dagster-pipes` client decodes it with `decode_param`).
  */
 // node:zlib is loaded when a Pipes step runs, not by every run that could have one: importing it
-// maps ~6 MB of Bun's code and data (docs/benchmarks.md, "Memory: code pages and the SQL pipeline").
-// Bun.deflateSync writes raw DEFLATE only, and the protocol is zlib's format.
+// maps up to 6 MB of Bun's code and data (less in dagx, which runs much of the same code anyway;
+// docs/benchmarks.md, "Memory: code pages and the SQL pipeline"). Not Bun.deflateSync: it writes
+// raw DEFLATE only, and the protocol is zlib's format.
 const zlib = (): typeof import("node:zlib") => require("node:zlib");
 
 /** base64(zlib(JSON(value))). */
