@@ -53,8 +53,9 @@ export interface BuildOptions {
   /**
    * Split the bundle into chunks at its dynamic imports (default true): a command's code is read and
    * run only when that command runs (cli/main.ts imports each lazily). One bundle made every start
-   * load the bytecode of every command: +10 MB of peak RSS and +13 ms for `dagx --version`, +2 MB
-   * for a trivial `materialize` (docs/benchmarks.md, "Memory: code pages and the SQL pipeline").
+   * load the source and bytecode of every command: +9 MiB of peak RSS and +9 ms of CPU for `dagx
+   * --version`, +2 MiB for a trivial `materialize` (docs/benchmarks.md, "Memory: code pages and
+   * the SQL pipeline").
    */
   splitting?: boolean;
   /** Cross-compile target such as `bun-linux-arm64`; default: this machine. */
