@@ -23,7 +23,7 @@ import { callUserCode, describeThrown } from "../../core/user-code.ts";
 import { type IOManagers, loadInput, type StepIO } from "../iomanagers/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { bindablePath } from "../storage/index.ts";
-import { toParams } from "../tabular/index.ts";
+import { bindValues, toParams } from "../tabular/index.ts";
 import { makeLogger } from "./step-context.ts";
 import type { ResourcePool } from "./resources.ts";
 import { createSqlRunner, runUserSql } from "./user-sql.ts";
@@ -170,11 +170,11 @@ async function runBuiltin(
       return failure(`column "${missing}" does not exist in "${asset.key}"${didYouMean(missing, cols.map((x) => x.name))} (its columns: ${cols.map((x) => x.name).join(", ")})`);
     }
     const conn = await c.conn();
-    const row = (await conn.runAndReadAll(sql.summary.text, toParams(sql.summary.params))).getRowObjectsJS()[0] ?? {};
+    const row = (await conn.runAndReadAll(sql.summary.text, bindValues(toParams(sql.summary.params)))).getRowObjectsJS()[0] ?? {};
     const failing = Number(row.failing ?? 0);
     const metadata = builtinMetadata(spec, row);
     if (failing === 0) return { passed: true, metadata, sample: null, error: null };
-    const sample = sql.sample ? (await conn.runAndReadAll(sql.sample.text, toParams(sql.sample.params))).getRowObjectsJS().map((r) => jsonSafe(r) as Record<string, unknown>) : null;
+    const sample = sql.sample ? (await conn.runAndReadAll(sql.sample.text, bindValues(toParams(sql.sample.params)))).getRowObjectsJS().map((r) => jsonSafe(r) as Record<string, unknown>) : null;
     return { passed: false, metadata, sample, error: null };
   } catch (e) {
     const message = duckdbMessage(e);

@@ -5,6 +5,7 @@
  */
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, JSDuckDBValueConverter } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
+import { bindValues } from "./_sql.ts";
 
 /** The Arrow type for a DuckDB type; 128-bit integers and DECIMAL become Float64, unknown types Utf8. */
 export function arrowType(t: DuckDBType): arrow.DataType {
@@ -131,7 +132,7 @@ function flatVector(values: readonly unknown[], type: arrow.DataType): arrow.Vec
 
 /** Run `sql` and return the result as an Arrow Table. */
 export async function queryArrow(conn: DuckDBConnection, sql: string, params: DuckDBValue[]): Promise<arrow.Table> {
-  const reader = await conn.runAndReadAll(sql, params);
+  const reader = await conn.runAndReadAll(sql, bindValues(params));
   const names = reader.deduplicatedColumnNames();
   const types = reader.columnTypes();
   const columns = reader.convertColumns(JSDuckDBValueConverter) as unknown[][];

@@ -7,7 +7,7 @@
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, type DuckDBValue, JSDuckDBValueConverter, listValue } from "@duckdb/node-api";
 import type { BigintHint } from "./_infer.ts";
 import { readKeyValueMetadata } from "./_footer.ts";
-import { literalPattern, quoteLiteral } from "./_sql.ts";
+import { bindValues, literalPattern, quoteLiteral } from "./_sql.ts";
 
 /** Parquet key-value metadata key under which the writer records bigint columns. */
 export const HINTS_KEY = "dagx_js_types";
@@ -43,7 +43,7 @@ function relax(v: unknown, t: DuckDBType, hint: BigintHint | undefined): unknown
 
 /** Run `sql` and return row objects; `hints` name the columns that hold JS bigints. */
 export async function queryRows(conn: DuckDBConnection, sql: string, params: DuckDBValue[], hints: Hints | null): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(sql, params);
+  const reader = await conn.runAndReadAll(sql, bindValues(params));
   const names = reader.deduplicatedColumnNames();
   const types = reader.columnTypes();
   const columns = reader.convertColumns(JSDuckDBValueConverter) as unknown[][];

@@ -18,7 +18,7 @@ import { type WriteOptions, type WriteResult, commitParquet } from "./_file.ts";
 import { HINTS_KEY, queryRows, readHints } from "./_read.ts";
 import { releaseGathered } from "./_gather.ts";
 import { type StagePlan, gatherChecked, planGathered } from "./_rows.ts";
-import { parquetSql, quoteIdent, quoteLiteral, toParams, wrapQuery } from "./_sql.ts";
+import { bindValues, parquetSql, quoteIdent, quoteLiteral, toParams, wrapQuery } from "./_sql.ts";
 import { writePlainParquet } from "./_stage.ts";
 
 export type { RowWriter, WriteOptions, WriteResult } from "./_file.ts";
@@ -115,7 +115,7 @@ export async function writeSqlParquet(
     conn,
     finalPath,
     async (tmp) => {
-      const r = await conn.run(`COPY ${wrapQuery(sql)} TO ${quoteLiteral(tmp)} ${copyOptions(null)}`, values);
+      const r = await conn.run(`COPY ${wrapQuery(sql)} TO ${quoteLiteral(tmp)} ${copyOptions(null)}`, bindValues(values));
       return Number(r.rowsChanged);
     },
     options,
@@ -124,7 +124,7 @@ export async function writeSqlParquet(
 
 /** `CREATE TEMP TABLE name AS sql` with bound parameters, converted as for every other query. */
 export async function createTempTable(conn: DuckDBConnection, name: string, sql: string, params: readonly unknown[]): Promise<void> {
-  await conn.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${wrapQuery(sql)}`, toParams(params));
+  await conn.run(`CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${wrapQuery(sql)}`, bindValues(toParams(params)));
 }
 
 /**

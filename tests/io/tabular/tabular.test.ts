@@ -306,6 +306,32 @@ describe("writeSqlParquet()", () => {
     await writeSqlParquet(conn, "select 8 as a -- the answer", [], file);
     expect(await readParquetRows(conn, [file])).toEqual([{ a: 8 }]);
   });
+
+  test("runs a query without parameters unprepared, and prepares one with them", async () => {
+    // A prepared statement binds its table functions when prepared and again when run: a prepared
+    // read_csv('file') of a 1M-row CSV held its first read buffer twice (+30–35 MB peak RSS).
+    const prepared: string[] = [];
+    const spy = conn as unknown as { extractStatements(sql: string): Promise<unknown> };
+    const original = spy.extractStatements.bind(conn);
+    spy.extractStatements = (sql: string) => {
+      prepared.push(sql);
+      return original(sql);
+    };
+    try {
+      const file = target();
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const csv = path.join(path.dirname(file), "in.csv");
+      fs.writeFileSync(csv, "a\n1\n2\n");
+      await writeSqlParquet(conn, `select * from read_csv('${csv}')`, [], file);
+      expect(prepared).toEqual([]);
+      expect(await readParquetRows(conn, [file])).toEqual([{ a: 1 }, { a: 2 }]);
+      await writeSqlParquet(conn, "select * from read_csv($1)", [csv], file);
+      expect(prepared).toHaveLength(1);
+      expect(await readParquetRows(conn, [file])).toEqual([{ a: 1 }, { a: 2 }]);
+    } finally {
+      delete (spy as { extractStatements?: unknown }).extractStatements;
+    }
+  });
 });
 
 describe("Arrow", () => {
