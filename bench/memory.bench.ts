@@ -7,6 +7,7 @@
  *   chain1000  a chain of 1,000
  *   daily366   one daily `ctx.sql` asset × 366 partitions in one single-run backfill (`--partitions 2024-01-01..2024-12-31`)
  *   sql1m      the 1M-row SQL pipeline: CSV → Parquet → aggregate → top-N join (three `ctx.sql` assets)
+ *   sqlfiles1m the same pipeline as three `.asset.sql` files (no TypeScript in the project)
  *
  * Like bench/dagster, a warm-up run creates the state and the measured runs are re-runs on it
  * (`--fresh`: a fresh `.dagx` every run instead).
@@ -29,7 +30,7 @@ import path from "node:path";
 import { cacheDir } from "./dagster/venv.ts";
 import { dropPageCache } from "../io/platform/page-cache.ts";
 import { dagxCacheRoot, DUCKDB_DIR_ENV } from "../io/platform/index.ts";
-import { dagxProject, ensureTradesCsv } from "./sql/pipeline.ts";
+import { dagxProject, ensureTradesCsv, STATEMENTS } from "./sql/pipeline.ts";
 import { ensureBinary, type Figures, machineFigures, makeTempDir, median, printFigures, printTargets, removeDir, resetState, round, type Target } from "./_util.ts";
 
 /** Dagster's peak RSS is measured by bench:dagster (lean-n); the ratio target applies to those figures. */
@@ -69,6 +70,18 @@ export const days = asset({ partitions: daily({ start: "2024-01-01", end: "2025-
     // the CSV and project of bench/sql (the same files bench:dagster and the SQL-floor bench use)
     const { "dagx.config.ts": _config, ...files } = dagxProject(ensureTradesCsv(path.join(cacheDir(), "trades-1000000.csv")).file);
     return { files, args: [] };
+  },
+  sqlfiles1m: () => {
+    // the same pipeline as three .asset.sql files (no TypeScript in the project at all)
+    const csv = ensureTradesCsv(path.join(cacheDir(), "trades-1000000.csv")).file;
+    return {
+      files: {
+        "trades.asset.sql": `${STATEMENTS.trades.replace("{csv}", `'${csv.replaceAll("'", "''")}'`)}\n`,
+        "daily.asset.sql": `${STATEMENTS.daily.replaceAll("{trades}", "trades")}\n`,
+        "top.asset.sql": `${STATEMENTS.top.replaceAll("{daily}", "daily")}\n`,
+      },
+      args: [],
+    };
   },
 };
 
