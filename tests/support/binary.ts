@@ -45,12 +45,13 @@ function sourcesHash(): string {
 /**
  * `build(folder)` once per state of the sources, shared by every test file and later run that asks,
  * and by every clone of the same sources (the key is their contents, Bun's version and the
- * platform): `<tmp>/dagx-<kind>/<hash of the sources>/`, built once under a lock. Each use marks the
+ * platform, and `alsoKeyedBy`, e.g. a tool's version): `<tmp>/dagx-<kind>/<hash of the sources>/`,
+ * built once under a lock. Each use marks the
  * folder used; folders of other sources unused for an hour are removed.
  */
-export async function cachedBuild(kind: string, build: (folder: string) => Promise<void>): Promise<string> {
+export async function cachedBuild(kind: string, build: (folder: string) => Promise<void>, alsoKeyedBy = ""): Promise<string> {
   const root = join(tmpdir(), `dagx-${kind}`);
-  const key = sourcesHash();
+  const key = alsoKeyedBy ? createHash("sha256").update(`${sourcesHash()}\0${alsoKeyedBy}`).digest("hex").slice(0, 16) : sourcesHash();
   const folder = join(root, key);
   const done = join(folder, ".complete");
   mkdirSync(root, { recursive: true });
