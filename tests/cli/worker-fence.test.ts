@@ -6,7 +6,7 @@
  * S3-compatible server (s3Parquet). The stall is DAGX_STALL_AT (io/platform/fault.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { collectS3Garbage } from "../../io/iomanagers/index.ts";
@@ -35,22 +35,31 @@ afterAll(async () => {
 const ASSET = `import { asset } from "dagx";\nexport const who = asset({ retry: { maxRetries: 2, delay: "0s" } }, () => [{ who: process.env.WHO ?? "local" }]);\n`;
 
 /**
- * The first worker stalls inside its IO manager's write (after its lease check) for 5 s with a
- * 300 ms lease; a second worker takes the step and commits; the first then finishes its write and
- * fails to commit. Returns what `dagx query` reads and the state store (the caller closes it).
+ * The first worker stalls inside its IO manager's write (after its lease check) with a 300 ms lease
+ * until the run has succeeded (a second worker took the step and committed), at most until 5 s
+ * after the second worker started; the first then finishes its write and fails to commit. Returns what `dagx query` reads and the state store (the caller closes it).
  */
 async function lateWrite(schema: string, files: Record<string, string>, data: string | null, extraEnv: Record<string, string>, point = "store-write") {
   const marks = temp("dagx-fence-marks-");
   const mark = join(marks, "stalled");
-  const env = { DAGX_STATE_URL: `${pg.url}?schema=${schema}`, DAGX_LEASE_MS: "300", DAGX_STALL_AT: `${point}:5000:${mark}`, ...extraEnv };
+  const env = { DAGX_STATE_URL: `${pg.url}?schema=${schema}`, DAGX_LEASE_MS: "300", DAGX_STALL_AT: `${point}:30000:${mark}`, ...extraEnv };
   const submitter = machine(files, data);
   const first = startWorker(machine(files, data), { ...env, WHO: "first" });
   const run = ok(await runDagx(submitter, ["materialize", "who", "--queue", "--detach"], { env })).stdout.trim();
   await until("the first worker's stalled write", () => existsSync(mark)).catch((e: Error) => Promise.reject(new Error(`${e.message}; its log:\n${first.log()}`)));
   const second = startWorker(machine(files, data), { ...env, WHO: "second" });
+  const release = () => writeFileSync(`${mark}.release`, "");
+  // the frozen worker goes on once the run has succeeded (its write is then late), or 5 s after the
+  // second worker started, as the fixed 5 s stall did: should the second wait on what the frozen one
+  // holds (seen once under load 5, "another database"), it is not frozen for good
+  const releaseBy = Date.now() + 5_000;
   const store = createPostgresStateStore(env.DAGX_STATE_URL);
   try {
-    await until("the run's end", async () => (await store.getRun(run))?.status === "success");
+    await until("the run's end", async () => {
+      if (Date.now() > releaseBy) release();
+      return (await store.getRun(run))?.status === "success";
+    });
+    release();
     await until("the first worker's late write and refused commit", () => first.log().includes("lease lost"));
     const rows = ok(await runDagx(submitter, ["query", "select who from who", "--json"], { env })).json<unknown>();
     const events = await store.getEvents(run);
@@ -59,6 +68,7 @@ async function lateWrite(schema: string, files: Record<string, string>, data: st
     await store.close();
     throw e;
   } finally {
+    release(); // never left frozen (a failed wait above)
     first.proc.kill("SIGTERM");
     second.proc.kill("SIGTERM");
     await Promise.all([first.proc.exited, second.proc.exited]);

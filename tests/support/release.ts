@@ -1,13 +1,14 @@
 /**
  * The five release binaries, for the tests that check them: dist/dagx-<os>-<arch>[.exe] when all
- * five are newer than every source file, else one `buildReleases` into `dir` (~30–60 s, ~850 MB).
- * Call once per test file (each file builds at most once).
+ * five are newer than every source file, else one `buildReleases` per state of the sources
+ * (~40 s of CPU, ~850 MB), kept in `<tmp>/dagx-release-binaries/<hash of the sources>/` for later
+ * runs and other clones of the same sources (tests/support/binary.ts, `cachedBuild`).
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { TARGETS } from "../../scripts/npm/platforms.cjs";
 import { buildReleases } from "../../scripts/build/release.ts";
-import { newestSource } from "./binary.ts";
+import { cachedBuild, newestSource } from "./binary.ts";
 
 const REPO = path.join(import.meta.dir, "../..");
 
@@ -15,12 +16,13 @@ export interface ReleaseBinaries {
   dir: string;
   /** `linux-arm64` -> its file. */
   files: Record<string, string>;
-  /** Built now (true) or reused from dist/. */
+  /** Built now (true) or reused (dist/ or the shared build of these sources). */
   built: boolean;
   ms: number;
 }
 
-export async function releaseBinaries(dir: string): Promise<ReleaseBinaries> {
+/** The release binaries of the current sources; `_dir` is unused (kept for the callers). */
+export async function releaseBinaries(_dir?: string): Promise<ReleaseBinaries> {
   const t0 = performance.now();
   const dist = path.join(REPO, "dist");
   const newest = newestSource();
@@ -28,9 +30,10 @@ export async function releaseBinaries(dir: string): Promise<ReleaseBinaries> {
   let at = dist;
   let built = false;
   if (!fresh(dist)) {
-    await buildReleases(TARGETS.map((t) => t.platform), { dist: dir, quiet: true });
-    at = dir;
-    built = true;
+    at = await cachedBuild("release-binaries", async (folder) => {
+      await buildReleases(TARGETS.map((t) => t.platform), { dist: folder, quiet: true });
+      built = true;
+    });
   }
   const files = Object.fromEntries(TARGETS.map((t) => [t.platform, path.join(at, t.file)]));
   return { dir: at, files, built, ms: Math.round(performance.now() - t0) };

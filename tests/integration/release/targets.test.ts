@@ -1,5 +1,5 @@
-// The five release binaries from `npm run build -- --target all` (built once into a temp folder,
-// or dist/ when newer than the sources): each is the right executable for its OS/CPU and embeds
+// The five release binaries from `npm run build -- --target all` (built once per state of the
+// sources into a shared temp folder, or dist/ when newer than the sources): each is the right executable for its OS/CPU and embeds
 // DuckDB's native files for that platform byte for byte, and its DuckDB extensions; the macOS ones carry a valid code
 // signature; SHA256SUMS matches; README states the measured glibc and macOS floors; and the
 // linux-arm64 one runs init + materialize + query under qemu (installed with apt-get when missing).
@@ -29,8 +29,8 @@ const embedded: Record<string, { name: string; at: number; size: number }[]> = {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dagx-release-"));
-  rel = await releaseBinaries(path.join(tmp, "dist"));
-  console.log(`release binaries: ${rel.built ? `built in ${rel.ms} ms` : "reused from dist/"}`);
+  rel = await releaseBinaries();
+  console.log(`release binaries: ${rel.built ? `built in ${rel.ms} ms` : `reused from ${rel.dir}`}`);
 }, 600_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
