@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BACKFILL_PIPELINE } from "../support/projects.ts";
 import { BUN, CLI, type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
+import { pollPause } from "./live.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -91,10 +92,11 @@ function spawnBackfill(dir: string, args: string[], env: Record<string, string> 
 async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const t0 = performance.now();
     const v = await probe();
     if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(40);
+    await Bun.sleep(pollPause(performance.now() - t0));
   }
 }
 

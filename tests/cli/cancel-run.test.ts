@@ -67,7 +67,7 @@ interface CancelJson {
 }
 
 describe("dagx cancel RUN from another process", () => {
-  test("a long materialize ends canceled within a second of the request: the running step canceled, its downstream skipped, the previous output intact; --wait returns when it ended", async () => {
+  test("a long materialize ends canceled about a second at most after the request: the running step canceled, its downstream skipped, the previous output intact; --wait returns when it ended", async () => {
     const dir = project();
     ok(await runDagx(dir, ["materialize"]));
     const output = join(dir, ".dagx/data/slow/data.parquet");
@@ -98,7 +98,12 @@ describe("dagx cancel RUN from another process", () => {
     expect(out).toMatchObject({ runId: runs[0]!.runId, result: "requested", alreadyRequested: false, status: "canceled", backfillId: null });
     const requestedAt = Date.parse(out.cancelRequestedAt!);
     const endedAt = Date.parse(out.endedAt!);
-    expect(endedAt - requestedAt).toBeLessThan(1_000);
+    // README promises the run reads the flag within half a second (its poll period) and ends "within
+    // about a second"; quiet, request -> canceled is 160-480 ms (bench/cancel.bench.ts). The bound
+    // leaves a loaded machine's slack (1,424 ms seen under a full npm test at load 5-6) while still
+    // failing if the poll stopped (a run that never polls ends only after SLOW_MS, 30 s) or slowed to
+    // several periods.
+    expect(endedAt - requestedAt).toBeLessThan(2_000);
     expect(c.stdout).not.toContain("Cancel requested:"); // --json: the human lines go to stderr
     expect(c.stderr).toContain(`Cancel requested: run ${runs[0]!.runId}`);
     expect(c.stderr).toMatch(/ended canceled after/);

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dagx, runDagx } from "./helpers.ts";
+import { dagx, ok, runDagx } from "./helpers.ts";
 import { alive, childPids, type Live, startLive, until, liveFixtures } from "./live.ts";
 
 setDefaultTimeout(60_000);
@@ -27,7 +27,8 @@ interface RunJson {
   status: string;
   trigger: string;
 }
-// runs and query import no asset file: in this process, even after edits (other commands are spawned)
+// runs and query import no asset file: in this process, even after edits; a command that loads the
+// project runs in this process before the first edit of its files, and is spawned after it
 const runs = async (dir: string) => (await runDagx(dir, ["runs", "--json", "--limit", "1000"])).json<RunJson[]>();
 const query = async (dir: string, sql: string) => (await runDagx(dir, ["query", sql, "--json"])).json<Record<string, unknown>[]>();
 const save = (dir: string, rel: string, text: string) => writeFileSync(join(dir, rel), text);
@@ -49,7 +50,7 @@ export const other = asset(() => [{ x: 1 }]);
 export const events = asset({ partitions: daily({ start: "${day(3)}" }) }, (ctx) => [{ day: ctx.partition.key }]);
 `,
     });
-    expect((await dagx(dir, ["materialize", "src", "down", "other"])).code).toBe(0);
+    ok(await runDagx(dir, ["materialize", "src", "down", "other"]));
     const d = await dev(dir);
     expect(d.text()).toMatch(/dagx dev 4 asset\(s\), 0 schedule\(s\), 0 sensor\(s\)/);
 
@@ -107,7 +108,7 @@ export const events = asset({ partitions: daily({ start: "${day(3)}" }) }, (ctx)
 
   test("--no-materialize only reports stale; a burst of 5 saves is one reload (debounced)", async () => {
     const dir = project({ "helper.ts": "export const factor = 2;\n", "a.asset.ts": A_ASSET("factor") });
-    expect((await dagx(dir, ["materialize"])).code).toBe(0);
+    ok(await runDagx(dir, ["materialize"]));
     const before = (await runs(dir)).length;
     const d = await dev(dir, ["--no-materialize", "--debounce", "400ms"]);
     const m = d.mark();
@@ -132,8 +133,8 @@ export const daily_revenue = asset({ partitions: daily({ start: "2024-01-01", en
 export const summary = asset({ ins: { daily_revenue } }, (ctx, { daily_revenue }) => ctx.sql\`select count(*)::INT as n from \${daily_revenue}\`);
 `;
     const dir = project({ "a.asset.ts": REVENUE(1) });
-    expect((await dagx(dir, ["materialize", "daily_revenue", "--partitions", "*"])).code).toBe(0);
-    expect((await dagx(dir, ["materialize", "summary"])).code).toBe(0);
+    ok(await runDagx(dir, ["materialize", "daily_revenue", "--partitions", "*"]));
+    ok(await runDagx(dir, ["materialize", "summary"]));
     const d = await dev(dir);
     let m = d.mark();
     save(dir, "a.asset.ts", REVENUE(2));
@@ -235,7 +236,7 @@ export const every = schedule({ cron: "*/1 * * * * *", select: "beat" });
     });
     const d = await dev(dir, ["--automation-interval", "1s"]);
     await d.waitFor(/schedule every: run \S+ success/);
-    expect((await dagx(dir, ["materialize", "ext"])).code).toBe(0);
+    ok(await runDagx(dir, ["materialize", "ext"])); // a.asset.ts is never edited here
     await until(async () => (await runs(dir)).some((r) => r.trigger === "automation:automation" && r.status === "success"), "eager automation after ext", 30_000, () => d.text());
     expect(d.text()).toMatch(/automation: requested follows: follows: upstream "ext" updated/);
 

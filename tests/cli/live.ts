@@ -67,12 +67,24 @@ export function startLive(cwd: string, args: string[], env: Record<string, strin
   return live;
 }
 
-/** Poll `cond` until true; fail with `label` after `ms`. */
+/**
+ * The pause before the next poll of a condition that took `tookMs`: 50 ms for a cheap one (a file,
+ * the output so far), three times its own cost for an expensive one (a CLI command in this process,
+ * a state read: ~20-60 ms of CPU each), at most 500 ms. A wait of seconds polled every 50 ms spent
+ * most of a core in the test process, slowing the processes it waits for (docs/testing.md, "tb4").
+ */
+export function pollPause(tookMs: number): number {
+  return Math.min(500, Math.max(50, 3 * tookMs));
+}
+
+/** Poll `cond` until true (paced by `pollPause`); fail with `label` after `ms`. */
 export async function until(cond: () => boolean | Promise<boolean>, label: string, ms = 30_000, detail?: () => string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await cond())) {
+  for (;;) {
+    const t0 = performance.now();
+    if (await cond()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${detail ? `\n${detail()}` : ""}`);
-    await Bun.sleep(50);
+    await Bun.sleep(pollPause(performance.now() - t0));
   }
 }
 

@@ -234,7 +234,7 @@ describe("dagx worker and --queue", () => {
     ok(await runDagx(local, ["materialize", "a+"]));
     writeFile(local, "a.asset.ts", edited);
     const localRun = ok(await dagx(local, ["materialize", "a+", "--stale", "--json"])).json<{ runId: string; status: string; steps: Step[] }>();
-    const localLogs = ok(await dagx(local, ["logs", localRun.runId, "--json"])).json<Logs>();
+    const localLogs = ok(await runDagx(local, ["logs", localRun.runId, "--json"])).json<Logs>(); // logs and runs load no asset file: in this process
     // on a worker, against the Postgres state: the same step statuses, reasons and events
     const data = sharedFolder();
     const env = { DAGX_STATE_URL: stateUrl("cutoff"), DAGX_WORKERS_SHARED_STORAGE: "1" };
@@ -244,12 +244,12 @@ describe("dagx worker and --queue", () => {
     const w = startWorker(machine({ ...chain, "a.asset.ts": edited }, data), env);
     try {
       const queued = ok(await dagx(submitter, ["materialize", "a+", "--stale", "--queue", "--json"], { env })).json<{ runId: string; status: string; steps: Step[] }>();
-      const queuedLogs = ok(await dagx(submitter, ["logs", queued.runId, "--json"], { env })).json<Logs>();
+      const queuedLogs = ok(await runDagx(submitter, ["logs", queued.runId, "--json"], { env })).json<Logs>();
       expect(localRun.status).toBe("success");
       expect(summary(localRun.steps, localLogs).steps).toEqual([["a", "success", null], ["b", "skipped", "fresh: upstream outputs unchanged (early cutoff)"], ["e", "skipped", "fresh: upstream outputs unchanged (early cutoff)"]]);
       expect(queued.status).toBe(localRun.status);
       expect(summary(queued.steps, queuedLogs)).toEqual(summary(localRun.steps, localLogs));
-      const runs = ok(await dagx(submitter, ["runs", "--json"], { env })).json<{ runId: string; status: string }[]>();
+      const runs = ok(await runDagx(submitter, ["runs", "--json"], { env })).json<{ runId: string; status: string }[]>();
       expect(runs.find((r) => r.runId === queued.runId)?.status).toBe("success");
       // b kept the materialization of the first run, and is fresh
       const status = ok(await dagx(submitter, ["status", "--json"], { env })).json<{ key: string; status: string }[]>();

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { BUN, CLI, makeProject, removeProject } from "../cli/helpers.ts";
+import { pollPause } from "../cli/live.ts";
 
 /** A started `dagx worker`: its process, and what it printed on stderr so far. */
 export interface Worker {
@@ -68,11 +69,13 @@ export function workerFixtures(prefix: string) {
   };
 }
 
-/** Wait until `fn` says yes, polling every 50 ms; throws naming `what` after `ms`. */
+/** Wait until `fn` says yes, polling paced by `pollPause` (50 ms when `fn` is cheap); throws naming `what` after `ms`. */
 export async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await fn())) {
+  for (;;) {
+    const t0 = performance.now();
+    if (await fn()) return;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
+    await Bun.sleep(pollPause(performance.now() - t0));
   }
 }

@@ -1,4 +1,4 @@
-// `*.asset.py` files through the CLI (`dagx` spawned, the test venv's python with the unmodified
+// `*.asset.py` files through the CLI (`dagx` spawned, `query` and the daemon wait's polls in this process; the test venv's python with the unmodified
 // dagster-pipes client): the `python` entry of dagx.config.ts, checks declared in the header,
 // code versions that follow local imports, backfills of partitioned scripts, `--stale`, and a
 // schedule that targets a Python asset.
@@ -142,7 +142,7 @@ describe.skipIf(unavailable !== undefined)("code version of a *.asset.py file: t
     const r = await dagx(dir, ["materialize", "--stale", "--json"], { env });
     expect(r.code).toBe(0);
     expect(r.json<{ steps: { key: string; status: string }[] }>().steps.map((s) => [s.key, s.status])).toEqual([["score", "success"], ["report", "success"]]);
-    expect(ok(await dagx(dir, ["query", "select total from report", "--json"], { env })).json<unknown[]>()).toEqual([{ total: 120 }]);
+    expect(ok(await runDagx(dir, ["query", "select total from report", "--json"], { env })).json<unknown[]>()).toEqual([{ total: 120 }]);
     expect(await statusOf()).toEqual({ orders: "fresh", score: "fresh", report: "fresh" });
   }, 90_000);
 });
@@ -178,7 +178,7 @@ describe.skipIf(unavailable !== undefined)("*.asset.py as any asset: backfills a
     const env = { DAGX_PYTHON: python };
     const r = await dagx(dir, ["backfill", "*", "--partitions", "2024-01-02..2024-01-04", "--json"], { env });
     if (r.code !== 0) throw new Error(r.stderr);
-    const rows = ok(await dagx(dir, ["query", "select day, window_start, window_end, events, seen from daily_stats order by day", "--json"], { env })).json<Record<string, unknown>[]>();
+    const rows = ok(await runDagx(dir, ["query", "select day, window_start, window_end, events, seen from daily_stats order by day", "--json"], { env })).json<Record<string, unknown>[]>();
     expect(rows.map((x): Record<string, unknown> => ({ ...x, window_start: String(x.window_start).slice(0, 10), window_end: String(x.window_end).slice(0, 10) }))).toEqual([
       { day: "2024-01-02", window_start: "2024-01-02", window_end: "2024-01-03", events: 2, seen: "2024-01-02,2024-01-02" },
       { day: "2024-01-03", window_start: "2024-01-03", window_end: "2024-01-04", events: 2, seen: "2024-01-03,2024-01-03" },
@@ -207,7 +207,7 @@ export const once = sensor({ interval: "1s", select: "pong" }, (ctx) => (ctx.cur
       const deadline = Date.now() + 45_000;
       let statuses: Record<string, string> = {};
       while (Date.now() < deadline) {
-        const s = await dagx(dir, ["status", "--json"], { env });
+        const s = await runDagx(dir, ["status", "--json"], { env }); // in this process: a poll, and no asset file changes here
         if (s.code === 0) statuses = Object.fromEntries(s.json<{ key: string; status: string }[]>().map((a) => [a.key, a.status]));
         if (statuses.ping === "fresh" && statuses.pong === "fresh") break;
         await Bun.sleep(500);

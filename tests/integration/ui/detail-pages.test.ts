@@ -11,7 +11,9 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { browserSuite, waitInPage, type UiPage } from "../../support/browser.ts";
 import { startUiServer, type UiServer } from "../../support/ui-server.ts";
-import { dagx } from "../../cli/helpers.ts";
+// the CLI runs in this process (runDagx): the UI server is a process of its own, so a run made here
+// is still one "started by another process" to it, without a process start and project load per call
+import { runDagx } from "../../cli/helpers.ts";
 import { createDetailProject } from "./_detail-project.ts";
 
 // Functions below run in the page (page.evaluate/waitForFunction); the test program has no DOM lib.
@@ -89,7 +91,7 @@ ui.test("runs page: a run started by another process appears live, and the statu
   await waitInPage(page, "the runs table", () => document.querySelector(".runs-table, .runs-page p") !== null);
   const before = await page.$$eval("tr.run-row", (r) => r.length);
   await mark(page);
-  const r = await dagx(dir, ["materialize", "settings"]);
+  const r = await runDagx(dir, ["materialize", "settings"]);
   expect(r.code).toBe(0);
   await page.waitForFunction((n) => document.querySelectorAll("tr.run-row").length > n, { timeout: 10_000 }, before);
   expect(await stillMarked(page)).toBe(true);
@@ -169,7 +171,7 @@ ui.test("launch dialog: a bad partition range shows the server's message and not
 });
 
 ui.test("asset page: a key with a slash, its upstream links and its preview", async (page) => {
-  const r = await dagx(dir, ["materialize", "orders+", "customers+", "settings+"]);
+  const r = await runDagx(dir, ["materialize", "orders+", "customers+", "settings+"]);
   expect(r.code).toBe(0);
   await open(page, "/assets/analytics/revenue_by_customer");
   await waitInPage(page, "the asset page", () => document.querySelector(".asset-page")?.getAttribute("data-key") === "analytics/revenue_by_customer");
@@ -203,9 +205,9 @@ ui.test("backfill page: a failed backfill resumes from its page and finishes", a
 }, { timeoutMs: 70_000 });
 
 ui.test("asset page: the schema and a schema change recorded by a later materialization", async (page) => {
-  expect((await dagx(dir, ["materialize", "evolving"])).code).toBe(0);
+  expect((await runDagx(dir, ["materialize", "evolving"])).code).toBe(0);
   writeFileSync(join(dir, "wide"), "");
-  expect((await dagx(dir, ["materialize", "evolving"])).code).toBe(0);
+  expect((await runDagx(dir, ["materialize", "evolving"])).code).toBe(0);
   rmSync(join(dir, "wide"));
   await open(page, "/assets/evolving");
   await waitInPage(page, "the schema", () => document.querySelectorAll(".schema tbody tr").length === 2);
@@ -215,7 +217,7 @@ ui.test("asset page: the schema and a schema change recorded by a later material
 });
 
 ui.test("runs page: the tag and asset filters go to the API", async (page) => {
-  expect((await dagx(dir, ["materialize", "settings", "--tag", "team=ui-test"])).code).toBe(0);
+  expect((await runDagx(dir, ["materialize", "settings", "--tag", "team=ui-test"])).code).toBe(0);
   await open(page, "/runs?tag=team%3Dui-test");
   await waitInPage(page, "one tagged run", () => document.querySelectorAll("tr.run-row").length === 1);
   expect(await page.$eval("tr.run-row", (e) => e.textContent)).toContain("team=ui-test");
