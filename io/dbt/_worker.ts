@@ -10,7 +10,8 @@
  * - One command at a time per worker; a process keeps idle workers per interpreter and starts
  *   another when all are busy (builds of one project are serialized by io/dbt anyway).
  * - An idle worker exits after `DAGX_DBT_WORKER_IDLE_MS` (default 60 s), and after 100 commands
- *   (dbt is not made to run forever in one process). It never keeps dagx alive (unref'd), and ends
+ *   (dbt is not made to run forever in one process). An idle one never keeps dagx alive (unref'd;
+ *   ref'd only while dbt is imported or a command runs, which dagx awaits anyway), and ends
  *   when dagx's end closes its stdin.
  * - Cancel (the signal): the worker is killed (SIGTERM), as a `dbt` process would be; a worker that
  *   dies in the middle of a command (killed, out of memory) fails that command with what it said,
@@ -138,7 +139,10 @@ async function acquire(python: string): Promise<Worker | null> {
     const w = pool.pop()!;
     if (w.idle) clearTimeout(w.idle);
     w.idle = null;
-    if (!w.dead) return w;
+    if (!w.dead) {
+      w.proc.ref(); // busy again: see start()
+      return w;
+    }
   }
   let w: Worker;
   try {
@@ -159,6 +163,7 @@ function release(w: Worker): void {
   w.current = null;
   w.commands++;
   if (w.dead) return;
+  w.proc.unref(); // idle: it must not keep dagx alive
   if (w.commands >= MAX_COMMANDS) return stop(w);
   const pool = idleWorkers.get(w.python) ?? idleWorkers.set(w.python, []).get(w.python)!;
   pool.push(w);
@@ -186,7 +191,8 @@ function start(python: string): Worker {
     stderr: "pipe",
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: process.env.PYTHONDONTWRITEBYTECODE ?? "1" },
   });
-  proc.unref();
+  // ref'd while dbt is imported and while a command runs (release() unrefs it when idle): under
+  // `bun test`, awaiting only an unref'd child busy-polls the event loop (a core for as long as dbt runs)
   let settle!: (r: { ok: true } | { ok: false; error: string }) => void;
   const w: Worker = {
     proc,

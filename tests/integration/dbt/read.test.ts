@@ -2,8 +2,12 @@
 // build (rows, columns, a content data version), so a dbt model over a source dagx does not
 // materialize is seen to change when that source does; downstream TS and SQL assets read dbt
 // relations (a table and a view) attached read-only; `dagx types` types them; a file another process
-// holds for writing fails the read with a clear message. In-process (runDagx): between calls only
-// dbt and CSV files are edited, which this process never imports. ~30 s with the venv cached.
+// holds for writing fails the read with a clear message. Last, that source as an external asset
+// (kinds dbt, source; this was sources.test.ts, the same project set up a second time): `dagx
+// observe` hashes its external_location file, so a changed file makes the models reading it stale
+// and an unchanged one keeps them fresh (run before the last test's in-memory profile). In-process
+// (runDagx): between calls only dbt and CSV files are edited, which this process never imports.
+// ~10 s of CPU with the venv cached.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -141,6 +145,32 @@ export const report = asset({ ins: { totals: ref("price_totals") } }, (ctx, { to
     }
     expect((await runDagx(dir, ["materialize", "report"], { env })).code).toBe(0); // free again: the read works
   }, 120_000);
+
+  test("the outside source is an external asset upstream of its models; observe → stale when the file changed, fresh when not", async () => {
+    const statuses = async () => Object.fromEntries(Object.values(await status()).map((s) => [s.key, s.status]));
+    const list = (await runDagx(dir, ["list", "--json"], { env })).json<{ key: string; external?: boolean; kinds: string[]; deps: string[] }[]>();
+    expect(list.find((a) => a.key === "outside/prices")).toMatchObject({ external: true, kinds: ["dbt", "source"] });
+    expect(list.find((a) => a.key === "price_totals")!.deps).toContain("outside/prices");
+
+    const refused = await runDagx(dir, ["materialize", "outside/prices"], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("outside/prices is external");
+
+    expect((await runDagx(dir, ["observe", "outside/prices"], { env })).code).toBe(0);
+    // the models reading it and what reads them: price_totals, price_view, report, dear
+    const run = await runDagx(dir, ["materialize", "outside/prices+"], { env });
+    expect(run.stderr + run.stdout).toContain("4 materialized, 0 failed");
+    expect(await statuses()).toMatchObject({ "outside/prices": "fresh", price_totals: "fresh" });
+
+    expect((await runDagx(dir, ["observe", "outside/prices", "--json"], { env })).json<{ observed: { changed: boolean }[] }>().observed[0]!.changed).toBe(false);
+    expect((await statuses()).price_totals).toBe("fresh");
+
+    writeFileSync(join(dir, "outside/prices.csv"), "item,price\napple,2\npear,3\nplum,7\nfig,9\nkiwi,4\n");
+    expect((await runDagx(dir, ["observe", "outside/prices", "--json"], { env })).json<{ observed: { changed: boolean }[] }>().observed[0]!.changed).toBe(true);
+    expect((await statuses()).price_totals).toBe("stale");
+    expect((await runDagx(dir, ["materialize", "--stale"], { env })).code).toBe(0);
+    expect((await statuses()).price_totals).toBe("fresh");
+  }, 180_000);
 
   test("where dagx cannot look (here an in-memory dbt-duckdb database), each build gets a new data version: readers always run", async () => {
     const memory = { ...env, EXT_DUCKDB_UNSET: ":memory:" };
