@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { BACKFILL_PIPELINE } from "../support/projects.ts";
 import { BUN, CLI, type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 import { pollPause } from "./live.ts";
+import { dagxCommandSync } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -83,7 +84,7 @@ async function show(dir: string, id: string): Promise<ShowJson> {
 
 /** Start `dagx backfill …` in the background; stdout and stderr are collected. */
 function spawnBackfill(dir: string, args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([BUN, CLI, "backfill", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
+  const proc = Bun.spawn([...dagxCommandSync(), "backfill", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
   const stdout = new Response(proc.stdout).text();
   const stderr = new Response(proc.stderr).text();
   return { proc, stdout, stderr };

@@ -12,6 +12,7 @@ import type { RunRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
 import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, startDagx, type StepJson } from "./helpers.ts";
 import { liveFixtures, startLive } from "./live.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 const fx = liveFixtures("dagx-cancel-dev-");
@@ -74,7 +75,7 @@ describe("dagx cancel RUN from another process", () => {
     const before = readFileSync(output);
 
     // a process of its own: the run polls the state file another process writes
-    const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", SLOW_MS: "30000", RUN_NO: "2" } });
+    const proc = Bun.spawn([...(await dagxCommand()), "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", SLOW_MS: "30000", RUN_NO: "2" } });
     const stdout = new Response(proc.stdout).text();
     let stderr = "";
     const reader = proc.stderr.getReader();

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, CLI, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -25,7 +26,7 @@ export const after_slow = asset({ deps: [slow] }, () => 1);
 
 /** Spawn materialize and resolve once stderr contains `marker`. */
 async function startUntil(dir: string, marker: string) {
-  const proc = Bun.spawn([BUN, CLI, "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+  const proc = Bun.spawn([...(await dagxCommand()), "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
   let err = "";
   const reader = proc.stderr.getReader();
   const deadline = Date.now() + 20_000;

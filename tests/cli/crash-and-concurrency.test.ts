@@ -8,6 +8,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync,
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { BUN, CLI, dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -59,7 +60,7 @@ describe("kill -9 during a run", () => {
       "dagx-crash-",
     );
     dirs.push(dir);
-    const proc = Bun.spawn([BUN, CLI, "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const proc = Bun.spawn([...(await dagxCommand()), "materialize", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const aFile = join(dir, ".dagx/data/a/data.parquet");
     try {
       // wait until a's output is in place and its materialization committed (status says fresh)
@@ -209,7 +210,7 @@ describe("a damaged state file", () => {
 /** Run the CLI as an unprivileged user when we are root (root ignores permission bits), else as we are. */
 async function dagxAsUser(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const prefix = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-  const proc = Bun.spawn([...prefix, BUN, CLI, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", HOME: cwd } });
+  const proc = Bun.spawn([...prefix, ...(await dagxCommand()), ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", HOME: cwd } });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { SCHEMA_VERSION } from "../../io/state/_schema.ts";
 import { BUN, CLI, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 interface DoctorJson {
   status: "ok" | "warn" | "fail";
@@ -135,7 +136,7 @@ describe("dagx doctor on a read-only .dagx", () => {
     chmodSync(dagxDir, 0o555);
     try {
       const prefix = root ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-      const proc = Bun.spawn([...prefix, BUN, CLI, "doctor", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", HOME: dir } });
+      const proc = Bun.spawn([...prefix, ...(await dagxCommand()), "doctor", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", HOME: dir } });
       const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
       const report = JSON.parse(stdout) as DoctorJson;
       const by = Object.fromEntries(report.checks.map((c) => [c.name, c]));

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { BUN, CLI, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -126,7 +127,7 @@ describe("duckdbTable safety", () => {
     writeFileSync(join(dir, "dagx.config.ts"), CONFIG(30_000));
     const second = hold(60_000);
     await second.ready;
-    const run = Bun.spawn([BUN, CLI, "materialize", "events", "--partition", "2024-01-02"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+    const run = Bun.spawn([...(await dagxCommand()), "materialize", "events", "--partition", "2024-01-02"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
     const reader = run.stderr.getReader();
     let stderr = "";
     let closed = false;

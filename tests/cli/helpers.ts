@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { run } from "../../cli/main.ts";
 import { withEnv } from "../support/env.ts";
 import { type CapturedTerminal, captureTerminal } from "../support/terminal.ts";
+import { dagxCommand, FROM_SOURCE } from "../support/dagx-command.ts";
 
 export const REPO = join(import.meta.dir, "../..");
 export const BUN = join(REPO, "node_modules/.bin/bun");
@@ -38,9 +39,12 @@ export function removeProject(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Run `dagx ARGS` in `cwd` (from source, or with `bin` e.g. the compiled binary). */
-export async function dagx(cwd: string, args: string[], opts: { bin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const cmd = opts.bin ? [opts.bin, ...args] : [BUN, "--no-env-file", CLI, ...args];
+/**
+ * Run `dagx ARGS` in `cwd` as a process: the compiled host binary (tests/support/dagx-command.ts;
+ * from source with DAGX_TEST_FROM_SOURCE=1 or `fromSource`), or `bin` (e.g. a release binary).
+ */
+export async function dagx(cwd: string, args: string[], opts: { bin?: string; fromSource?: boolean; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  const cmd = opts.bin ? [opts.bin, ...args] : opts.fromSource ? [...FROM_SOURCE, ...args] : [...(await dagxCommand()), ...args];
   const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...opts.env } });
   const timer = setTimeout(() => proc.kill(9), opts.timeoutMs ?? 60_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -1,6 +1,7 @@
 /** Long-running CLI processes (`dagx dev`, `dagx daemon`) in tests: stderr read as it comes, polling helpers. */
 import { readdirSync, readFileSync } from "node:fs";
-import { BUN, CLI, makeProject, removeProject } from "./helpers.ts";
+import { makeProject, removeProject } from "./helpers.ts";
+import { dagxCommandSync } from "../support/dagx-command.ts";
 
 export interface Live {
   proc: ReturnType<typeof Bun.spawn>;
@@ -18,7 +19,7 @@ export interface Live {
 
 /** Spawn `dagx ARGS` in `cwd`, reading stderr incrementally. */
 export function startLive(cwd: string, args: string[], env: Record<string, string> = {}): Live {
-  const proc = Bun.spawn([BUN, CLI, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
+  const proc = Bun.spawn([...dagxCommandSync(), ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
   let err = "";
   const decoder = new TextDecoder();
   void (async () => {

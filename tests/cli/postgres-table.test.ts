@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
 import { type CliResult, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 let pg: PostgresServer;
 let db: SQL;
@@ -166,7 +167,7 @@ describe("postgresTable per asset", () => {
     const big = `${ASSETS}\nexport const wide = asset({ io: "pg" }, (ctx) => ctx.sql\`select range as i, md5(range::varchar) as h from range(\${Number(process.env.ROWS ?? 10)})\`);\n`;
     writeFileSync(join(dir, "a.asset.ts"), big);
     expect((await dagx(dir, ["materialize", "wide"], { env: env() })).code).toBe(0);
-    const p = Bun.spawn([join(REPO, "node_modules/.bin/bun"), "--no-env-file", join(REPO, "cli/main.ts"), "materialize", "wide"], { cwd: dir, stdout: "ignore", stderr: "ignore", env: { ...process.env, ...env(), ROWS: "3000000" } });
+    const p = Bun.spawn([...(await dagxCommand()), "materialize", "wide"], { cwd: dir, stdout: "ignore", stderr: "ignore", env: { ...process.env, ...env(), ROWS: "3000000" } });
     // wait until its COPY into Postgres runs, then kill it
     let copying = false;
     for (let i = 0; i < 600 && !copying; i++) {

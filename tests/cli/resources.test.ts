@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, CLI, dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeProject));
@@ -271,7 +272,7 @@ export const slow = asset({ resources: ["conn"] }, async (ctx) => {
   );
   dirs.push(dir);
   const trace = join(dir, "trace.txt");
-  const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", RESOURCE_TRACE: trace } });
+  const proc = Bun.spawn([...(await dagxCommand()), "materialize"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", RESOURCE_TRACE: trace } });
   const reader = proc.stderr.getReader();
   let err = "";
   while (!err.includes("slow started")) {

@@ -12,6 +12,7 @@ import { collectS3Garbage } from "../../io/iomanagers/index.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
 import { type S3Server, s3Unavailable, startS3 } from "../support/s3.ts";
 import { type CliResult, dagx, REPO, removeProject, runDagx } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const skip = s3Unavailable();
 let s3: S3Server;
@@ -182,7 +183,7 @@ export const events = asset({ io: "lake", partitions: daily({ start: "2024-01-01
     const verdicts = checked.json<{ passed: boolean }[]>();
     expect(verdicts.length).toBe(4); // 2 checks × 2 partitions
     expect(verdicts.every((v) => v.passed)).toBe(true);
-    const proc = Bun.spawn([process.execPath, "--no-env-file", join(REPO, "cli/main.ts"), "materialize", "events", "--partitions", "2024-01-01"], { cwd: dir, env: { ...process.env, SLOW: "1" }, stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([...(await dagxCommand()), "materialize", "events", "--partitions", "2024-01-01"], { cwd: dir, env: { ...process.env, SLOW: "1" }, stdout: "ignore", stderr: "ignore" });
     await Bun.sleep(1500);
     proc.kill("SIGKILL");
     await proc.exited;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BUN, CLI, dagx, runDagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dir = makeProject(
   {
@@ -19,7 +20,7 @@ afterAll(() => removeProject(dir));
 
 /** Run `dagx ARGS` through bash, e.g. to pipe it: `{dagx}` in `script` stands for the command. */
 async function shell(script: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dagxCmd = `${JSON.stringify(BUN)} ${JSON.stringify(CLI)}`;
+  const dagxCmd = (await dagxCommand()).map((a) => JSON.stringify(a)).join(" ");
   const proc = Bun.spawn(["bash", "-c", script.replaceAll("{dagx}", dagxCmd)], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", CI: "1", ...env } });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { BUN, CLI, makeProject, removeProject, runDagx, startDagx } from "./helpers.ts";
 import { alive, childPids, startLive, until } from "./live.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];
 const project = () => {
@@ -20,7 +21,7 @@ const URL_LINE = /dagx ui: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{
 describe("dagx ui", () => {
   test("--port 0 --json: one URL line on stderr, {url} on stdout; the URL sets the cookie; Ctrl-C stops it cleanly", async () => {
     // spawned: a real process serving until SIGINT (the journey a user runs)
-    const proc = Bun.spawn([BUN, "--no-env-file", CLI, "ui", "--port", "0", "--json"], { cwd: project(), stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const proc = Bun.spawn([...(await dagxCommand()), "ui", "--port", "0", "--json"], { cwd: project(), stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const stdout = new Response(proc.stdout).text();
     let stderr = "";
     void (async () => {

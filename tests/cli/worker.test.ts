@@ -11,6 +11,7 @@ import { createPostgresStateStore } from "../../io/state/index.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
 import { until, type Worker, workerFixtures } from "../support/workers.ts";
 import { BUN, CLI, dagx, ok, runDagx, writeFile } from "./helpers.ts";
+import { dagxCommand } from "../support/dagx-command.ts";
 
 let pg: PostgresServer;
 const fx = workerFixtures("dagx-worker-");
@@ -88,7 +89,7 @@ describe("dagx worker and --queue", () => {
   test("a submitter killed before its run is enqueued leaves no run behind (the run record and the queue rows are one transaction)", async () => {
     const dir = machine(ASSETS, sharedFolder());
     const env = { DAGX_STATE_URL: stateUrl("crash"), DAGX_WORKERS_SHARED_STORAGE: "1" };
-    const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize", "a", "--queue", "--detach"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env, DAGX_CRASH_AT: "before-enqueue" } });
+    const proc = Bun.spawn([...(await dagxCommand()), "materialize", "a", "--queue", "--detach"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env, DAGX_CRASH_AT: "before-enqueue" } });
     expect(await proc.exited).not.toBe(0);
     expect(ok(await runDagx(dir, ["runs", "--json"], { env })).json<unknown[]>()).toEqual([]);
     // without the fault the same submission is recorded and queued

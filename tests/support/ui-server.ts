@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { stopProcess, watchOver } from "./_local-server.ts";
+import { dagxCommand } from "./dagx-command.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const BUN = join(REPO, "node_modules/.bin/bun");
@@ -47,7 +48,7 @@ function parseUrl(text: string): string | null {
 export async function startUiServer(projectDir: string, opts: { bin?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<UiServer> {
   const logDir = mkdtempSync(join(tmpdir(), "dagx-ui-log-"));
   const errPath = join(logDir, "stderr.log");
-  const cmd = opts.bin ? [opts.bin, "ui", "--port", "0", "--json", ...(opts.args ?? [])] : [BUN, "--no-env-file", CLI, "ui", "--port", "0", "--json", ...(opts.args ?? [])];
+  const cmd = opts.bin ? [opts.bin, "ui", "--port", "0", "--json", ...(opts.args ?? [])] : [...(await dagxCommand()), "ui", "--port", "0", "--json", ...(opts.args ?? [])];
   const child: Subprocess<"ignore", "pipe", number> = Bun.spawn(cmd, {
     cwd: projectDir,
     stdin: "ignore",

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { BUN, CLI, makeProject, removeProject } from "../cli/helpers.ts";
 import { pollPause } from "../cli/live.ts";
+import { dagxCommandSync } from "./dagx-command.ts";
 
 /** A started `dagx worker`: its process, and what it printed on stderr so far. */
 export interface Worker {
@@ -47,7 +48,7 @@ export function workerFixtures(prefix: string) {
     },
     /** Start `dagx worker --concurrency N [args]` in `dir`, killed after the file. */
     startWorker(dir: string, env: Record<string, string>, o: { concurrency?: number; args?: string[] } = {}): Worker {
-      const proc = Bun.spawn([BUN, "--no-env-file", CLI, "worker", "--concurrency", String(o.concurrency ?? 2), ...(o.args ?? [])], {
+      const proc = Bun.spawn([...dagxCommandSync(), "worker", "--concurrency", String(o.concurrency ?? 2), ...(o.args ?? [])], {
         cwd: dir,
         stdout: "pipe",
         stderr: "pipe",

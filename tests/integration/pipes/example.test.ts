@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { BUN, CLI, dagx } from "../../cli/helpers.ts";
 import { pipesPython, pipesUnavailable } from "../../support/pipes.ts";
+import { dagxCommand } from "../../support/dagx-command.ts";
 
 const unavailable = pipesUnavailable();
 if (unavailable) console.warn(`*** SKIPPED *** tests/integration/pipes: ${unavailable}`);
@@ -105,7 +106,7 @@ describe.skipIf(unavailable !== undefined)("dagx on examples/python-pipes", () =
   for (const how of ["dagx cancel", "Ctrl-C"] as const) {
     test(`${how} during a long Python step: the step is canceled, its child process killed, the previous output kept`, async () => {
       const before = JSON.parse((await dagx(dir, ["status", "slow_report", "--json"], { env })).stdout);
-      const proc = Bun.spawn([BUN, "--no-env-file", CLI, "materialize", "slow_report", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env, NO_COLOR: "1", CI: "1", SLOW: "1" } });
+      const proc = Bun.spawn([...(await dagxCommand()), "materialize", "slow_report", "--json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env, NO_COLOR: "1", CI: "1", SLOW: "1" } });
       const stdout = new Response(proc.stdout).text();
       let stderr = "";
       const reader = proc.stderr.getReader();
