@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BACKFILL_PIPELINE } from "../support/projects.ts";
-import { BUN, CLI, type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
+import { type CliResult, runDagx, makeProject, removeProject, ok, type StepJson } from "./helpers.ts";
 import { pollPause } from "./live.ts";
 import { dagxCommandSync } from "../support/dagx-command.ts";
 

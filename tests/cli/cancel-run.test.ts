@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { RunRecord } from "../../core/types.ts";
 import { createDuckDBStateStore } from "../../io/state/index.ts";
-import { BUN, CLI, dagx, makeProject, ok, removeProject, runDagx, startDagx, type StepJson } from "./helpers.ts";
+import { dagx, makeProject, ok, removeProject, runDagx, startDagx, type StepJson } from "./helpers.ts";
 import { liveFixtures, startLive } from "./live.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, CLI, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { makeProject, removeProject, runDagx } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];

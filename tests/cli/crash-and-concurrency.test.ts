@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { BUN, CLI, dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
+import { dagx, runDagx, makeProject, removeProject } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];

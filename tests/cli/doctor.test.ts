@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { SCHEMA_VERSION } from "../../io/state/_schema.ts";
-import { BUN, CLI, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { makeProject, removeProject, runDagx } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 interface DoctorJson {

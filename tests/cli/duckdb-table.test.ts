@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { BUN, CLI, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
+import { BUN, dagx, makeProject, REPO, removeProject, runDagx } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];

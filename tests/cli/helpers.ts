@@ -13,7 +13,6 @@ import { dagxCommand, FROM_SOURCE } from "../support/dagx-command.ts";
 
 export const REPO = join(import.meta.dir, "../..");
 export const BUN = join(REPO, "node_modules/.bin/bun");
-export const CLI = join(REPO, "cli/main.ts");
 
 export interface CliResult {
   code: number;

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, CLI, dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
+import { dagx, makeProject, removeProject, runDagx } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 const dirs: string[] = [];

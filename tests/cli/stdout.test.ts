@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { BUN, CLI, dagx, runDagx, makeProject, ok, removeProject } from "./helpers.ts";
+import { dagx, runDagx, makeProject, ok, removeProject } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 const dir = makeProject(

@@ -4,7 +4,7 @@
  * --host, and dev's UI child (a free port when 3000 is taken; gone with dev).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { BUN, CLI, makeProject, removeProject, runDagx, startDagx } from "./helpers.ts";
+import { makeProject, removeProject, runDagx, startDagx } from "./helpers.ts";
 import { alive, childPids, startLive, until } from "./live.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 

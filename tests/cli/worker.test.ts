@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createPostgresStateStore } from "../../io/state/index.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres.ts";
 import { until, type Worker, workerFixtures } from "../support/workers.ts";
-import { BUN, CLI, dagx, ok, runDagx, writeFile } from "./helpers.ts";
+import { dagx, ok, runDagx, writeFile } from "./helpers.ts";
 import { dagxCommand } from "../support/dagx-command.ts";
 
 let pg: PostgresServer;

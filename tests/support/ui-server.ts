@@ -16,9 +16,6 @@ import type { Subprocess } from "bun";
 import { stopProcess, watchOver } from "./_local-server.ts";
 import { dagxCommand } from "./dagx-command.ts";
 
-const REPO = join(import.meta.dir, "../..");
-const BUN = join(REPO, "node_modules/.bin/bun");
-const CLI = join(REPO, "cli/main.ts");
 
 /** A running `dagx ui`. */
 export interface UiServer {

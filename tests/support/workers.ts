@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { BUN, CLI, makeProject, removeProject } from "../cli/helpers.ts";
+import { makeProject, removeProject } from "../cli/helpers.ts";
 import { pollPause } from "../cli/live.ts";
 import { dagxCommandSync } from "./dagx-command.ts";
 

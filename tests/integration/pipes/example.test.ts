@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { BUN, CLI, dagx } from "../../cli/helpers.ts";
+import { dagx } from "../../cli/helpers.ts";
 import { pipesPython, pipesUnavailable } from "../../support/pipes.ts";
 import { dagxCommand } from "../../support/dagx-command.ts";
 
